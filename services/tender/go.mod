@@ -1,0 +1,7 @@
+module gerbang/services/tender
+
+go 1.26.8
+
+require gerbang/pkg v0.0.0
+
+replace gerbang/pkg => ../../pkg
