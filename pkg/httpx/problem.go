@@ -1,0 +1,154 @@
+package httpx
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gerbang/pkg/apperr"
+)
+
+// ProblemContentType is the media type of RFC 9457 problem details.
+const ProblemContentType = "application/problem+json"
+
+// ProblemTypeBase prefixes the type URI of every problem Gerbang answers.
+const ProblemTypeBase = "https://gerbang.go.id/problems/"
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Instance  string              `json:"instance,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []apperr.FieldError `json:"errors,omitempty"`
+	Extra     map[string]any      `json:"-"`
+}
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[apperr.Code]int{
+	apperr.Invalid:            http.StatusBadRequest,
+	apperr.Unauthenticated:    http.StatusUnauthorized,
+	apperr.Forbidden:          http.StatusForbidden,
+	apperr.NotFound:           http.StatusNotFound,
+	apperr.Conflict:           http.StatusConflict,
+	apperr.PreconditionFailed: http.StatusPreconditionFailed,
+	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
+	apperr.Unsupported:        http.StatusUnsupportedMediaType,
+	apperr.Unprocessable:      http.StatusUnprocessableEntity,
+	apperr.TooManyRequests:    http.StatusTooManyRequests,
+	apperr.Unavailable:        http.StatusServiceUnavailable,
+}
+
+// StatusOf returns the HTTP status for an error code (500 for unknown codes).
+func StatusOf(code apperr.Code) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOfStatus names the problem type of a bare HTTP status (from fiber itself).
+func codeOfStatus(status int) string {
+	for c, s := range statusOf {
+		if s == status {
+			return string(c)
+		}
+	}
+	switch status {
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestTimeout:
+		return "timeout"
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return "headers_too_large"
+	}
+	return "http_" + http.StatusText(status)
+}
+
+// ProblemFor turns any error into a problem. Unknown errors become a 500
+// whose detail reveals nothing but the request id.
+func ProblemFor(err error) Problem {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		status := StatusOf(ae.Code)
+		return Problem{
+			Type:   ProblemTypeBase + string(ae.Code),
+			Title:  http.StatusText(status),
+			Status: status,
+			Detail: ae.Message,
+			Errors: ae.Fields,
+			Extra:  ae.Extra,
+		}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		detail := fe.Message
+		if fe.Code == http.StatusNotFound {
+			detail = "No such resource. Check the address."
+		}
+		if fe.Code == http.StatusRequestEntityTooLarge {
+			detail = "The request body is larger than this endpoint accepts."
+		}
+		return Problem{
+			Type:   ProblemTypeBase + codeOfStatus(fe.Code),
+			Title:  http.StatusText(fe.Code),
+			Status: fe.Code,
+			Detail: detail,
+		}
+	}
+	return Problem{
+		Type:   ProblemTypeBase + "internal",
+		Title:  http.StatusText(http.StatusInternalServerError),
+		Status: http.StatusInternalServerError,
+		Detail: "Something went wrong on our side. Nothing was changed by this request; quote the request id if you contact support.",
+	}
+}
+
+// WriteProblem answers with the problem as application/problem+json.
+func WriteProblem(c *fiber.Ctx, p Problem) error {
+	body := map[string]any{
+		"type":   p.Type,
+		"title":  p.Title,
+		"status": p.Status,
+	}
+	if p.Detail != "" {
+		body["detail"] = p.Detail
+	}
+	if p.Instance != "" {
+		body["instance"] = p.Instance
+	}
+	if p.RequestID != "" {
+		body["request_id"] = p.RequestID
+	}
+	if len(p.Errors) > 0 {
+		body["errors"] = p.Errors
+	}
+	for k, v := range p.Extra {
+		if _, taken := body[k]; !taken {
+			body[k] = v
+		}
+	}
+	c.Status(p.Status)
+	if err := c.JSON(body); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ProblemContentType)
+	return nil
+}
+
+// ErrorHandler is the one place where errors become HTTP answers.
+func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		p := ProblemFor(err)
+		p.Instance = string(c.Request().URI().Path())
+		p.RequestID = RequestID(c)
+		if p.Status >= 500 {
+			log.ErrorContext(c.UserContext(), "request failed", "request_id", p.RequestID, "method", c.Method(), "path", p.Instance, "status", p.Status, "error", err.Error())
+		}
+		return WriteProblem(c, p)
+	}
+}

@@ -1,0 +1,92 @@
+package service
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gerbang/pkg/dbx"
+)
+
+// Config is what every service reads from its environment. Each variable has
+// an embedded default, so a service started with no configuration at all
+// finds the local PostgreSQL and NATS.
+type Config struct {
+	Name            string        // service name: licensing, tender, payment, portal
+	HTTPAddr        string        // HTTP_ADDR, default 127.0.0.1:<port of DESIGN.md>
+	DatabaseURL     string        // DATABASE_URL, default postgres://gerbang:gerbang@127.0.0.1:5432/<name>
+	NATSURL         string        // NATS_URL, default nats://127.0.0.1:4222
+	JWKSURL         string        // JWKS_URL, default the portal's http://127.0.0.1:8080/.well-known/jwks.json
+	Issuer          string        // JWT_ISSUER, default http://127.0.0.1:8080
+	Audience        string        // JWT_AUDIENCE, default gerbang
+	DataDir         string        // DATA_DIR, default var/<name>: keys and local blobs
+	LogLevel        slog.Level    // LOG_LEVEL: debug, info, warn, error
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests may drain
+	StartupTimeout  time.Duration // STARTUP_TIMEOUT, default 60s: how long to wait for PostgreSQL and NATS
+}
+
+// Defaults of the issuer and audience shared by the portal and the services.
+const (
+	DefaultIssuer   = "http://127.0.0.1:8080"
+	DefaultAudience = "gerbang"
+)
+
+// LoadConfig reads the configuration of service name from getenv.
+func LoadConfig(name string, port int, getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Name:        name,
+		HTTPAddr:    get("HTTP_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
+		DatabaseURL: get("DATABASE_URL", dbx.DefaultURL(name)),
+		NATSURL:     get("NATS_URL", "nats://127.0.0.1:4222"),
+		JWKSURL:     get("JWKS_URL", DefaultIssuer+"/.well-known/jwks.json"),
+		Issuer:      get("JWT_ISSUER", DefaultIssuer),
+		Audience:    get("JWT_AUDIENCE", DefaultAudience),
+		DataDir:     get("DATA_DIR", filepath.Join("var", name)),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	var err error
+	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT", "20s")); err != nil {
+		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+	}
+	if c.StartupTimeout, err = time.ParseDuration(get("STARTUP_TIMEOUT", "60s")); err != nil {
+		return c, fmt.Errorf("STARTUP_TIMEOUT: %w", err)
+	}
+	return c, nil
+}
+
+// Int reads an integer variable with a default.
+func Int(getenv func(string) string, key string, def int) (int, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a whole number", key, v)
+	}
+	return n, nil
+}
+
+// Bool reads a boolean variable with a default.
+func Bool(getenv func(string) string, key string, def bool) (bool, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", key, v)
+	}
+	return b, nil
+}

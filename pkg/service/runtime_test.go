@@ -1,0 +1,201 @@
+package service_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gerbang/pkg/natstest"
+	"gerbang/pkg/pgtest"
+	"gerbang/pkg/service"
+	"gerbang/pkg/svctest"
+)
+
+// run is a minimal service built the way the real ones are.
+func run(ctx context.Context, _ []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := service.LoadConfig("toy", 0, getenv)
+	if err != nil {
+		return err
+	}
+	rt, err := service.Start(ctx, cfg, service.Spec{
+		Provision: func(ctx context.Context, js jetstream.JetStream) error {
+			_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "TOY", Subjects: []string{"toy.>"}})
+			return err
+		},
+	}, stdout)
+	if err != nil {
+		return err
+	}
+	rt.App.Get("/slow", func(c *fiber.Ctx) error {
+		time.Sleep(700 * time.Millisecond) // an in-flight request that shutdown must let finish
+		return c.SendString("finished")
+	})
+	return rt.Serve(ctx)
+}
+
+func status(t *testing.T, u string) int {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestServiceCreatesItsDatabaseAndTwoInstancesStartTogether(t *testing.T) {
+	dbURL := pgtest.EmptyURL(t)
+	ns := natstest.Start(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "NATS_URL": ns.URL}
+	var wg sync.WaitGroup
+	services := make([]*svctest.Service, 2)
+	for i := range services {
+		wg.Add(1)
+		go func() { defer wg.Done(); services[i] = svctest.Start(t, run, env) }()
+	}
+	wg.Wait()
+	for _, s := range services {
+		if s == nil {
+			t.Fatal("an instance did not start")
+		}
+		if got := status(t, s.URL+"/healthz"); got != 200 {
+			t.Fatalf("healthz %d", got)
+		}
+		if got := status(t, s.URL+"/metrics"); got != 200 {
+			t.Fatalf("metrics %d", got)
+		}
+	}
+}
+
+func TestReadyzFollowsNATSWithoutRestart(t *testing.T) {
+	db := pgtest.New(t, nil)
+	ns := natstest.Start(t)
+	s := svctest.Start(t, run, map[string]string{"DATABASE_URL": db.URL, "NATS_URL": ns.URL})
+	ns.Shutdown()
+	eventually(t, "readyz 503 while NATS is down", func() bool { return status(t, s.URL+"/readyz") == 503 })
+	if got := status(t, s.URL+"/healthz"); got != 200 {
+		t.Fatalf("healthz %d while NATS is down; alive means alive", got)
+	}
+	ns.Restart()
+	eventually(t, "readyz 200 when NATS is back", func() bool { return status(t, s.URL+"/readyz") == 200 })
+}
+
+func TestReadyzFollowsPostgreSQLWithoutRestart(t *testing.T) {
+	db := pgtest.New(t, nil)
+	ns := natstest.Start(t)
+	proxy := startProxy(t, "127.0.0.1:5432")
+	u, _ := url.Parse(db.URL)
+	u.Host = proxy.addr
+	s := svctest.Start(t, run, map[string]string{"DATABASE_URL": u.String(), "NATS_URL": ns.URL})
+	proxy.stop()
+	eventually(t, "readyz 503 while PostgreSQL is unreachable", func() bool { return status(t, s.URL+"/readyz") == 503 })
+	proxy.start(t)
+	eventually(t, "readyz 200 when PostgreSQL is back", func() bool { return status(t, s.URL+"/readyz") == 200 })
+}
+
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	db := pgtest.New(t, nil)
+	ns := natstest.Start(t)
+	s := svctest.Start(t, run, map[string]string{"DATABASE_URL": db.URL, "NATS_URL": ns.URL})
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(s.URL + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{string(b), err}
+	}()
+	time.Sleep(200 * time.Millisecond) // let the request get in flight
+	if err := s.Stop(); err != nil {
+		t.Fatalf("run returned %v on shutdown", err)
+	}
+	r := <-got
+	if r.err != nil || r.body != "finished" {
+		t.Fatalf("in-flight request got %q, %v; want it finished", r.body, r.err)
+	}
+	if status(t, s.URL+"/healthz") != 0 {
+		t.Fatal("still answering after shutdown")
+	}
+}
+
+// proxy is a TCP relay that can be switched off to make PostgreSQL unreachable.
+type proxy struct {
+	target, addr string
+	mu           sync.Mutex
+	ln           net.Listener
+	conns        []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *proxy {
+	p := &proxy{target: target, addr: svctest.FreeAddr(t)}
+	p.start(t)
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *proxy) start(t *testing.T) {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+func (p *proxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
