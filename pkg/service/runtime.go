@@ -27,17 +27,26 @@ import (
 
 	"gerbang/pkg/clock"
 	"gerbang/pkg/dbx"
+	"gerbang/pkg/events"
 	"gerbang/pkg/httpx"
 )
 
 // Spec is what a service tells the platform about itself.
 type Spec struct {
 	Migrations fs.FS // the service's goose SQL files; nil when it has none
-	// Provision creates the service's JetStream streams (idempotent).
+	// Stream is the JetStream stream the service produces to, if any.
+	Stream *Stream
+	// Provision creates further JetStream resources (idempotent).
 	Provision  func(ctx context.Context, js jetstream.JetStream) error
 	BodyLimits []httpx.RouteLimit
 	// NoDatabase is set by a service that keeps no state in PostgreSQL.
 	NoDatabase bool
+}
+
+// Stream names a service's own stream and its subjects.
+type Stream struct {
+	Name     string
+	Subjects []string
 }
 
 // Runtime is a started service: its dependencies, ready for routes and
@@ -105,8 +114,19 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	rt.JS = js
-	if spec.Provision != nil {
-		if _, err := retry(startCtx, log, "JetStream streams", func() (struct{}, error) { return struct{}{}, spec.Provision(startCtx, js) }); err != nil {
+	provision := func(ctx context.Context) error {
+		if spec.Stream != nil {
+			if err := events.EnsureStream(ctx, js, spec.Stream.Name, spec.Stream.Subjects); err != nil {
+				return err
+			}
+		}
+		if spec.Provision != nil {
+			return spec.Provision(ctx, js)
+		}
+		return nil
+	}
+	{
+		if _, err := retry(startCtx, log, "JetStream streams", func() (struct{}, error) { return struct{}{}, provision(startCtx) }); err != nil {
 			rt.close()
 			return nil, fmt.Errorf("provision streams: %w", err)
 		}

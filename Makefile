@@ -1,0 +1,45 @@
+# Gerbang: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+export GOFLAGS := -buildvcs=false
+
+SERVICES := licensing tender payment portal
+MODULES  := pkg $(addprefix services/,$(SERVICES))
+
+.PHONY: run test prepare build generate check-generated vet unit bench clean
+
+## run: prepare PostgreSQL and NATS, build, start the four services with demo data
+run: prepare build
+	@deploy/local/run.sh
+
+## test: prepare PostgreSQL and NATS, check generated code, vet and test every module with -race
+test: prepare check-generated vet
+	@set -e; for m in $(MODULES); do \
+		echo "=== go test -race ./$$m/..."; \
+		(cd $$m && go test -race -count=1 -timeout 15m ./...); \
+	done
+
+prepare:
+	@deploy/local/prepare.sh
+
+build:
+	@mkdir -p bin
+	@for s in $(SERVICES); do (cd services/$$s && go build -o ../../bin/$$s ./cmd/$$s) || exit 1; done
+	@echo "built: $(addprefix bin/,$(SERVICES))"
+
+## generate: regenerate the servers and types from api/*.yaml
+generate:
+	@scripts/generate.sh
+
+check-generated:
+	@scripts/check-generated.sh
+
+vet:
+	@set -e; for m in $(MODULES); do (cd $$m && go vet ./...); done
+
+## bench: the figures (outbox latency and throughput, ...)
+bench: prepare
+	@cd pkg && go test -run '^$$' -bench . -benchtime 1x ./events/...
+
+clean:
+	rm -rf bin var

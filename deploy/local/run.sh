@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Starts the four Gerbang services as separate processes, their logs in this
+# terminal, waits until each is ready, loads the demo data, and prints where
+# to open them. Ctrl-C stops them all. Run through `make run`.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+declare -A PORTS=([portal]=8080 [licensing]=8081 [tender]=8082 [payment]=8083)
+ORDER=(portal licensing tender payment)
+COLORS=(35 32 33 36)
+pids=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "[run] stopping: ${ORDER[*]}"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  echo "[run] stopped"
+}
+trap stop_all INT TERM EXIT
+
+for s in "${ORDER[@]}"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${PORTS[$s]}") 2>/dev/null; then
+    echo "[run] port ${PORTS[$s]} is already taken: is Gerbang (or something else) running already?" >&2
+    exit 1
+  fi
+done
+
+mkdir -p var
+export SANDBOX_GATEWAY="${SANDBOX_GATEWAY:-true}"
+i=0
+for s in "${ORDER[@]}"; do
+  color=${COLORS[$i]}; i=$((i+1))
+  DATA_DIR="var/$s" HTTP_ADDR="127.0.0.1:${PORTS[$s]}" \
+    "bin/$s" > >(sed -u "s/^/$(printf '\033[%sm[%-9s]\033[0m ' "$color" "$s")/") 2>&1 &
+  pids+=($!)
+done
+
+ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz" 2>/dev/null; }
+for s in "${ORDER[@]}"; do
+  for _ in $(seq 1 120); do
+    ready "${PORTS[$s]}" && break
+    sleep 0.5
+  done
+  ready "${PORTS[$s]}" || { echo "[run] $s did not become ready: see its log above" >&2; exit 1; }
+done
+
+if [ -x deploy/local/demo.sh ]; then
+  deploy/local/demo.sh || echo "[run] demo data could not be loaded completely (see above)" >&2
+fi
+
+cat <<MSG
+
+  Gerbang is running.
+
+    Portal (web UI)   http://127.0.0.1:8080/
+    Licensing API     http://127.0.0.1:8081/   (contract: api/licensing.yaml)
+    Tender API        http://127.0.0.1:8082/   (contract: api/tender.yaml)
+    Payment API       http://127.0.0.1:8083/   (contract: api/payment.yaml)
+
+  Health: /healthz, /readyz and /metrics on each.
+  A token for any role:  go run ./pkg/cmd/devtoken -role auditor
+  $( [ -f var/demo-logins.txt ] && cat var/demo-logins.txt )
+
+  Press Ctrl-C to stop all four.
+MSG
+wait

@@ -1,0 +1,10 @@
+// Package migrations holds the payment service's goose SQL migrations, embedded
+// into the binary and applied at start (pkg/dbx.Migrate).
+package migrations
+
+import "embed"
+
+// FS holds the migration files.
+//
+//go:embed *.sql
+var FS embed.FS

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"gerbang/pkg/service"
+	"gerbang/services/portal/migrations"
+)
+
+// run starts the portal service and blocks until ctx is done, then drains
+// in-flight requests and returns. Tests start it the same way main does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := service.LoadConfig("portal", 8080, getenv)
+	if err != nil {
+		return err
+	}
+	rt, err := service.Start(ctx, cfg, service.Spec{
+		Migrations: migrations.FS,
+	}, stdout)
+	if err != nil {
+		return err
+	}
+	if err := wire(ctx, rt, getenv); err != nil {
+		return err
+	}
+	return rt.Serve(ctx)
+}

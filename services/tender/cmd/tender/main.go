@@ -1,0 +1,19 @@
+// Command tender runs Gerbang's tender service.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "tender: %v\n", err)
+		os.Exit(1)
+	}
+}
