@@ -1,0 +1,253 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Handler applies one event. Its writes go through tx, the transaction that
+// also records the event in the inbox, so an event is applied at most once
+// per consumer. Returning an error rolls the effect back; the message is
+// redelivered after a backoff, or dead-lettered at once if the error is
+// Permanent, or after MaxDeliver deliveries.
+type Handler func(ctx context.Context, tx *sqlx.Tx, ev Event) error
+
+// Defaults of ConsumerConfig.
+const (
+	DefaultMaxDeliver = 5
+	DefaultAckWait    = 30 * time.Second
+)
+
+// defaultBackoff is the wait before each redelivery after a handler error;
+// the last entry repeats.
+func defaultBackoff() []time.Duration {
+	return []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
+}
+
+// ConsumerConfig describes a durable pull consumer.
+type ConsumerConfig struct {
+	Stream         string   // e.g. "PAYMENT"
+	Durable        string   // the consumer's name, also its name in the inbox and the dead letters
+	FilterSubjects []string // e.g. "payment.invoice.paid"; none: the whole stream
+	// MaxDeliver is how many deliveries a failing message gets before it is
+	// dead-lettered. Counted here rather than by the server, which would
+	// drop the message silently.
+	MaxDeliver int
+	Backoff    []time.Duration // wait before redelivery after the n-th failure, last repeating; default 1s, 5s, 30s, 2m
+	DoubleAck  bool            // wait for the server to confirm each ack (for money)
+	AckWait    time.Duration   // how long a handler may run before the server redelivers
+	Log        *slog.Logger
+}
+
+func (c ConsumerConfig) withDefaults() ConsumerConfig {
+	if c.MaxDeliver <= 0 {
+		c.MaxDeliver = DefaultMaxDeliver
+	}
+	if len(c.Backoff) == 0 {
+		c.Backoff = defaultBackoff()
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = DefaultAckWait
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Consume runs a durable pull consumer with explicit acks until ctx is done,
+// then returns nil. For each message it runs handler and records the event
+// in the inbox in one transaction; an event already in the inbox is acked
+// and skipped. NATS or PostgreSQL being away is logged and waited out (the
+// consumer is created again if it disappears); only a bad configuration is
+// returned as an error.
+func Consume(ctx context.Context, js jetstream.JetStream, db *sqlx.DB, cfg ConsumerConfig, handler Handler) error {
+	if cfg.Stream == "" || cfg.Durable == "" || handler == nil {
+		return errors.New("consume: stream, durable name and handler are required")
+	}
+	c := &consumer{js: js, db: db, cfg: cfg.withDefaults(), handler: handler}
+	retry := 100 * time.Millisecond
+	for {
+		progressed, err := c.run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if progressed {
+			retry = 100 * time.Millisecond
+		}
+		c.cfg.Log.Warn("consumer stopped, restarting", "consumer", cfg.Durable, "err", err, "retry_in", retry)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(retry):
+		}
+		retry = min(2*retry, 30*time.Second)
+	}
+}
+
+type consumer struct {
+	js      jetstream.JetStream
+	db      *sqlx.DB
+	cfg     ConsumerConfig
+	handler Handler
+}
+
+// run creates (or updates) the consumer and handles its messages one at a
+// time, in stream order, until ctx is done or the subscription fails.
+func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
+		Durable:        c.cfg.Durable,
+		FilterSubjects: c.cfg.FilterSubjects,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.cfg.AckWait,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		MaxDeliver:     -1, // bounded by handle, which dead-letters instead of dropping
+	})
+	if err != nil {
+		return false, fmt.Errorf("create consumer %s on %s: %w", c.cfg.Durable, c.cfg.Stream, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(64))
+	if err != nil {
+		return false, fmt.Errorf("subscribe consumer %s: %w", c.cfg.Durable, err)
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return progressed, fmt.Errorf("next message of %s: %w", c.cfg.Durable, err)
+		}
+		c.handle(ctx, msg)
+		progressed = true
+	}
+}
+
+// handlerError is an error returned by the Handler, as opposed to one of
+// the database around it (which never dead-letters a message).
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }
+
+func (c *consumer) handle(ctx context.Context, msg jetstream.Msg) {
+	md, err := msg.Metadata()
+	if err != nil {
+		// Not a JetStream delivery: nothing to record it by.
+		c.cfg.Log.Error("consumer got a message without metadata", "consumer", c.cfg.Durable, "err", err)
+		_ = msg.Term()
+		return
+	}
+	log := c.cfg.Log.With("consumer", c.cfg.Durable, "stream_seq", md.Sequence.Stream, "delivery", md.NumDelivered)
+	ev, err := Parse(msg.Data())
+	if err != nil {
+		c.deadLetter(ctx, log, msg, md, "", fmt.Errorf("undecodable event: %w", err))
+		return
+	}
+	log = log.With("event_id", ev.ID, "type", ev.Type)
+
+	_, err = c.apply(ctx, ev)
+	var he *handlerError
+	switch {
+	case err == nil:
+		c.ack(ctx, log, msg)
+	case errors.As(err, &he) && (IsPermanent(err) || md.NumDelivered >= uint64(c.cfg.MaxDeliver)):
+		c.deadLetter(ctx, log, msg, md, ev.ID, err)
+	case ctx.Err() != nil:
+		_ = msg.Nak() // shutting down: another replica may take it now
+	default:
+		delay := c.backoff(md.NumDelivered)
+		log.Warn("event handling failed, will redeliver", "err", err, "in", delay)
+		if err := msg.NakWithDelay(delay); err != nil {
+			log.Warn("nak failed; the server redelivers after the ack wait", "err", err)
+		}
+	}
+}
+
+// apply runs the handler and the inbox insert in one transaction. It
+// reports false when the event was already applied.
+func (c *consumer) apply(ctx context.Context, ev Event) (applied bool, err error) {
+	tx, err := c.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	applied, err = applyOnce(ctx, tx, c.cfg.Durable, ev, c.handler)
+	if err != nil || !applied {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	return true, nil
+}
+
+// applyOnce records ev in the inbox of consumer and, if it was not there,
+// runs h, all in tx. A concurrent transaction applying the same event waits
+// on the inbox row and then finds it taken.
+func applyOnce(ctx context.Context, tx *sqlx.Tx, consumer string, ev Event, h Handler) (applied bool, err error) {
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, consumer, ev.ID)
+	if err != nil {
+		return false, fmt.Errorf("record event %s in inbox: %w", ev.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if err := runHandler(ctx, h, tx, ev); err != nil {
+		return false, &handlerError{err: err}
+	}
+	return true, nil
+}
+
+// runHandler turns a handler's panic into an error, so a poison message
+// ends in the dead letters instead of crashing the service at each delivery.
+func runHandler(ctx context.Context, h Handler, tx *sqlx.Tx, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return h(ctx, tx, ev)
+}
+
+func (c *consumer) ack(ctx context.Context, log *slog.Logger, msg jetstream.Msg) {
+	var err error
+	if c.cfg.DoubleAck {
+		err = msg.DoubleAck(ctx)
+	} else {
+		err = msg.Ack()
+	}
+	if err != nil {
+		// The redelivery that follows is skipped by the inbox.
+		log.Warn("ack failed", "err", err)
+	}
+}
+
+func (c *consumer) backoff(delivered uint64) time.Duration {
+	i := min(int(delivered)-1, len(c.cfg.Backoff)-1)
+	return c.cfg.Backoff[max(i, 0)]
+}
+
+// deadLetter stores the message and terminates it. If the store fails, the
+// message is redelivered later and judged again.
+func (c *consumer) deadLetter(ctx context.Context, log *slog.Logger, msg jetstream.Msg, md *jetstream.MsgMetadata, eventID string, cause error) {
+	_, err := c.db.ExecContext(ctx, `
+		INSERT INTO dead_letter (consumer, stream, stream_seq, subject, event_id, payload, error, deliveries)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (consumer, stream, stream_seq) DO NOTHING`,
+		c.cfg.Durable, md.Stream, int64(md.Sequence.Stream), msg.Subject(), eventID, msg.Data(), cause.Error(), int(md.NumDelivered))
+	if err != nil {
+		log.Error("dead-lettering failed, will redeliver", "err", err, "cause", cause)
+		_ = msg.NakWithDelay(c.backoff(md.NumDelivered))
+		return
+	}
+	log.Error("event dead-lettered", "err", cause)
+	if err := msg.TermWithReason("dead-lettered"); err != nil {
+		log.Warn("term failed; a redelivery will be judged again", "err", err)
+	}
+}

@@ -1,0 +1,409 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Defaults of RelayOptions.
+const (
+	DefaultBatchSize    = 500
+	DefaultPollInterval = time.Second
+	DefaultAckTimeout   = 5 * time.Second
+	DefaultMinBackoff   = 100 * time.Millisecond
+	DefaultMaxBackoff   = 30 * time.Second
+	DefaultRetention    = 24 * time.Hour
+)
+
+const pruneInterval = time.Minute
+
+// RelayOptions tune a Relay; zero fields take the defaults above.
+type RelayOptions struct {
+	// DatabaseURL is the URL the relay's database was opened with. The relay
+	// LISTENs on a connection of its own to it and wakes at each commit that
+	// enqueued events. Empty: the relay only polls.
+	DatabaseURL string
+	// BatchSize is how many rows one transaction claims.
+	BatchSize int
+	// PollInterval is the fallback for a lost notification.
+	PollInterval time.Duration
+	// AckTimeout bounds the wait for JetStream's acks of one batch.
+	AckTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait before a row whose publish
+	// failed is tried again (doubling per attempt). MaxBackoff must stay
+	// below the stream's duplicate window (DefaultDuplicateWindow).
+	MinBackoff, MaxBackoff time.Duration
+	// Retention is how long sent rows stay in the outbox for inspection.
+	Retention time.Duration
+}
+
+func (o RelayOptions) withDefaults() RelayOptions {
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = DefaultAckTimeout
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = DefaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
+	return o
+}
+
+// RelayStats counts what a relay has done since it was made.
+type RelayStats struct {
+	Published uint64 // rows published, acknowledged and marked sent
+	Failed    uint64 // publish attempts that failed (each row is retried)
+	Batches   uint64 // transactions that published at least one row
+}
+
+// Relay publishes the outbox to JetStream. Any number of relays may run on
+// one database (one per service replica): rows are claimed with
+// FOR UPDATE SKIP LOCKED, and a row is published only when every earlier
+// unsent row of its aggregate is sent or published ahead of it in the same
+// batch, so replicas cannot reorder an aggregate's events.
+type Relay struct {
+	db   *sqlx.DB
+	js   jetstream.JetStream
+	log  *slog.Logger
+	opts RelayOptions
+
+	published, failed, batches atomic.Uint64
+
+	// afterPublish, set by tests, runs once a batch is acknowledged and
+	// before it is marked sent; an error abandons the batch as a crash would.
+	afterPublish func(ctx context.Context, ids []string) error
+}
+
+// NewRelay returns a relay over db's outbox. js should sit on a connection
+// that reconnects for ever (nats.MaxReconnects(-1)): while NATS is away the
+// relay keeps every row and retries with capped exponential backoff.
+func NewRelay(db *sqlx.DB, js jetstream.JetStream, log *slog.Logger, opts RelayOptions) *Relay {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{db: db, js: js, log: log, opts: opts.withDefaults()}
+}
+
+// Stats returns the relay's counters.
+func (r *Relay) Stats() RelayStats {
+	return RelayStats{Published: r.published.Load(), Failed: r.failed.Load(), Batches: r.batches.Load()}
+}
+
+// Run publishes pending rows until ctx is done, then returns nil. Database
+// and NATS failures are logged and retried, never returned.
+func (r *Relay) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	if r.opts.DatabaseURL != "" {
+		stop := r.listen(wake)
+		defer stop()
+	} else {
+		r.log.Info("outbox relay has no database URL: polling only", "every", r.opts.PollInterval)
+	}
+	poll := time.NewTicker(r.opts.PollInterval)
+	defer poll.Stop()
+	prune := time.NewTicker(pruneInterval)
+	defer prune.Stop()
+
+	retry := r.opts.MinBackoff
+	for {
+		if err := r.drain(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.log.Warn("outbox relay: database failed", "err", err, "retry_in", retry)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(retry):
+			}
+			retry = min(2*retry, r.opts.MaxBackoff)
+			continue
+		}
+		retry = r.opts.MinBackoff
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-poll.C:
+		case <-prune.C:
+			if err := r.prune(ctx); err != nil && ctx.Err() == nil {
+				r.log.Warn("outbox relay: prune sent rows", "err", err)
+			}
+		}
+	}
+}
+
+// listen wakes the relay on every notification (and after the listener
+// reconnects, when notifications may have been missed). The returned
+// function stops it.
+func (r *Relay) listen(wake chan<- struct{}) (stop func()) {
+	l := pq.NewListener(r.opts.DatabaseURL, 50*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
+		if err != nil {
+			r.log.Warn("outbox relay: listener", "event", ev.String(), "err", err)
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		// Listen blocks until the listener is connected; the poll covers
+		// the meantime.
+		if err := l.Listen(NotifyChannel); err != nil && !errors.Is(err, net.ErrClosed) {
+			r.log.Warn("outbox relay: listen", "channel", NotifyChannel, "err", err)
+		}
+	}()
+	go func() {
+		defer close(done)
+		for range l.NotificationChannel() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return func() {
+		l.Close()
+		<-done
+	}
+}
+
+// drain publishes batches until the outbox has nothing more to give now.
+func (r *Relay) drain(ctx context.Context) error {
+	for {
+		claimed, published, err := r.relayBatch(ctx)
+		if err != nil {
+			return err
+		}
+		if claimed < r.opts.BatchSize || published == 0 {
+			return nil
+		}
+	}
+}
+
+type outboxRow struct {
+	Claimed   int    `db:"claimed"`
+	Seq       int64  `db:"seq"`
+	ID        string `db:"id"`
+	Aggregate string `db:"aggregate"`
+	Type      string `db:"type"`
+	Payload   []byte `db:"payload"`
+}
+
+// claimQuery locks up to $1 pending rows in seq order, skipping rows other
+// relays hold and rows stuck behind an earlier row of their aggregate that is
+// waiting out a backoff; it returns those of them whose earlier unsent rows
+// of the same aggregate are all among the claimed, in seq order, with the
+// number of rows claimed.
+const claimQuery = `
+WITH claimed AS MATERIALIZED (
+	SELECT o.seq, o.aggregate
+	FROM outbox o
+	WHERE o.sent_at IS NULL AND o.next_attempt_at <= now()
+	  AND NOT EXISTS (
+		SELECT 1 FROM outbox b
+		WHERE b.aggregate = o.aggregate AND b.seq < o.seq
+		  AND b.sent_at IS NULL AND b.next_attempt_at > now())
+	ORDER BY o.seq
+	LIMIT $1
+	FOR UPDATE SKIP LOCKED
+), ready AS (
+	SELECT c.seq FROM claimed c
+	WHERE NOT EXISTS (
+		SELECT 1 FROM outbox e
+		WHERE e.aggregate = c.aggregate AND e.seq < c.seq AND e.sent_at IS NULL
+		  AND e.seq NOT IN (SELECT seq FROM claimed))
+)
+SELECT (SELECT count(*) FROM claimed) AS claimed, o.seq, o.id, o.aggregate, o.type, o.payload
+FROM outbox o JOIN ready USING (seq)
+ORDER BY o.seq`
+
+// relayBatch claims, publishes and marks one batch in one transaction. A
+// crash anywhere before the commit leaves the rows pending: they are
+// published again, and JetStream drops the copy by its Nats-Msg-Id (or, past
+// the duplicate window, the consumers' inbox does).
+func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err error) {
+	tx, err := r.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("begin outbox batch: %w", err)
+	}
+	defer tx.Rollback()
+
+	var rows []outboxRow
+	if err := tx.SelectContext(ctx, &rows, claimQuery, r.opts.BatchSize); err != nil {
+		return 0, 0, fmt.Errorf("claim outbox rows: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, 0, nil
+	}
+	claimed = rows[0].Claimed
+
+	sent, failures := r.publish(rows)
+	if len(failures) > 0 {
+		r.failed.Add(uint64(len(failures)))
+		r.log.Warn("outbox relay: publish failed, will retry",
+			"rows", len(failures), "first_id", failures[0].id, "err", failures[0].err)
+	}
+	if r.afterPublish != nil && len(sent) > 0 {
+		ids := make([]string, 0, len(sent))
+		for _, i := range sent {
+			ids = append(ids, rows[i].ID)
+		}
+		if err := r.afterPublish(ctx, ids); err != nil {
+			return 0, 0, err
+		}
+	}
+
+	if len(sent) > 0 {
+		seqs := make([]int64, len(sent))
+		for k, i := range sent {
+			seqs[k] = rows[i].Seq
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1)`,
+			pq.Array(seqs)); err != nil {
+			return 0, 0, fmt.Errorf("mark outbox rows sent: %w", err)
+		}
+	}
+	if len(failures) > 0 {
+		seqs := make([]int64, len(failures))
+		msgs := make([]string, len(failures))
+		for k, f := range failures {
+			seqs[k], msgs[k] = f.seq, f.err.Error()
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE outbox o SET
+				attempts = o.attempts + 1,
+				last_error = f.err,
+				next_attempt_at = now() + make_interval(secs => least($4::float8, $3::float8 * power(2::float8, o.attempts)))
+			FROM unnest($1::bigint[], $2::text[]) AS f(seq, err)
+			WHERE o.seq = f.seq`,
+			pq.Array(seqs), pq.Array(msgs), r.opts.MinBackoff.Seconds(), r.opts.MaxBackoff.Seconds()); err != nil {
+			return 0, 0, fmt.Errorf("record outbox failures: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("commit outbox batch: %w", err)
+	}
+	if len(sent) > 0 {
+		r.published.Add(uint64(len(sent)))
+		r.batches.Add(1)
+	}
+	return claimed, len(sent), nil
+}
+
+type publishFailure struct {
+	seq int64
+	id  string
+	err error
+}
+
+// publish sends the rows asynchronously in waves: wave k holds the k-th row
+// of each aggregate in the batch, and goes out once wave k-1 is acknowledged,
+// so a failed row never has a later row of its aggregate published before it
+// (the rest of that aggregate waits for the next batch). It returns the
+// indexes of the acknowledged rows and the failures.
+func (r *Relay) publish(rows []outboxRow) (sent []int, failures []publishFailure) {
+	var waves [][]int
+	depth := make(map[string]int, len(rows))
+	for i, row := range rows {
+		k := depth[row.Aggregate]
+		depth[row.Aggregate] = k + 1
+		if k == len(waves) {
+			waves = append(waves, nil)
+		}
+		waves[k] = append(waves[k], i)
+	}
+
+	deadline := time.NewTimer(r.opts.AckTimeout)
+	defer deadline.Stop()
+	timedOut := false
+	blocked := make(map[string]bool)
+	fail := func(i int, err error) {
+		failures = append(failures, publishFailure{seq: rows[i].Seq, id: rows[i].ID, err: err})
+		blocked[rows[i].Aggregate] = true
+	}
+	type inflight struct {
+		i   int
+		ack jetstream.PubAckFuture
+	}
+	for _, wave := range waves {
+		pending := make([]inflight, 0, len(wave))
+		for _, i := range wave {
+			row := rows[i]
+			if blocked[row.Aggregate] {
+				continue
+			}
+			msg := &nats.Msg{
+				Subject: row.Type,
+				Data:    row.Payload,
+				Header:  nats.Header{"Content-Type": []string{"application/cloudevents+json"}},
+			}
+			ack, err := r.js.PublishMsgAsync(msg, jetstream.WithMsgID(row.ID))
+			if err != nil {
+				fail(i, fmt.Errorf("publish %s: %w", row.Type, err))
+				continue
+			}
+			pending = append(pending, inflight{i, ack})
+		}
+		for _, p := range pending {
+			if timedOut {
+				select {
+				case <-p.ack.Ok():
+					sent = append(sent, p.i)
+				default:
+					fail(p.i, fmt.Errorf("no ack within %s", r.opts.AckTimeout))
+				}
+				continue
+			}
+			select {
+			case <-p.ack.Ok():
+				sent = append(sent, p.i)
+			case err := <-p.ack.Err():
+				fail(p.i, fmt.Errorf("publish %s: %w", rows[p.i].Type, err))
+			case <-deadline.C:
+				timedOut = true
+				fail(p.i, fmt.Errorf("no ack within %s", r.opts.AckTimeout))
+			}
+		}
+		if timedOut {
+			break // later waves stay pending, untouched, for the next batch
+		}
+	}
+	return sent, failures
+}
+
+// prune deletes sent rows older than the retention, a slice at a time.
+func (r *Relay) prune(ctx context.Context) error {
+	for {
+		res, err := r.db.ExecContext(ctx, `
+			DELETE FROM outbox WHERE seq IN (
+				SELECT seq FROM outbox
+				WHERE sent_at < now() - make_interval(secs => $1::float8)
+				LIMIT 10000)`, r.opts.Retention.Seconds())
+		if err != nil {
+			return fmt.Errorf("prune outbox: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n < 10000 {
+			return nil
+		}
+	}
+}
