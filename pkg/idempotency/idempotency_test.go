@@ -339,10 +339,10 @@ func TestKeysOfDifferentCallersAreIndependent(t *testing.T) {
 func TestAServerErrorIsNotStoredSoTheRetryRunsAgain(t *testing.T) {
 	s := newService(t, idempotency.Options{})
 	failures := []func(c *fiber.Ctx) error{
-		func(c *fiber.Ctx) error { return errors.New("database fell over") },                     // 500
-		func(c *fiber.Ctx) error { return apperr.New(apperr.Unavailable, "NATS is down") },        // 503
+		func(c *fiber.Ctx) error { return errors.New("database fell over") },                       // 500
+		func(c *fiber.Ctx) error { return apperr.New(apperr.Unavailable, "NATS is down") },         // 503
 		func(c *fiber.Ctx) error { return apperr.New(apperr.TooManyRequests, "slow down please") }, // 429
-		func(c *fiber.Ctx) error { panic("handler bug") },                                         // 500 via recovery
+		func(c *fiber.Ctx) error { panic("handler bug") },                                          // 500 via recovery
 	}
 	for _, fail := range failures {
 		s.handle = fail
