@@ -1,0 +1,105 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// BidSecurityState is where a vendor's bid security is.
+type BidSecurityState string
+
+const (
+	SecurityAwaitingPayment BidSecurityState = "awaiting_payment" // invoiced, not paid
+	SecurityHeld            BidSecurityState = "held"             // paid, in escrow
+	SecurityReleased        BidSecurityState = "released"         // refunded to the vendor
+	SecurityForfeited       BidSecurityState = "forfeited"        // taken as state revenue
+)
+
+// SecurityDecision is what the tender decided about a security.
+type SecurityDecision string
+
+const (
+	DecisionNone    SecurityDecision = ""
+	DecisionRelease SecurityDecision = "release"
+	DecisionForfeit SecurityDecision = "forfeit"
+)
+
+// BidSecurity is one vendor's security for one tender, backed by an invoice.
+//
+// Exactly one of released or forfeited, whatever the order or repetition of
+// events: the first decision about a security wins and every later one is a
+// no-op. A decision that comes before the money (the award finalised while
+// the invoice is unpaid) is kept and applied the moment it is paid.
+type BidSecurity struct {
+	ID        uuid.UUID
+	InvoiceID uuid.UUID
+	TenderID  string
+	Vendor    string
+	Amount    Money
+	State     BidSecurityState
+	Pending   SecurityDecision // decided while awaiting payment
+	Reason    string           // why it was forfeited
+	UpdatedAt time.Time
+}
+
+// NewBidSecurity starts a security awaiting payment of its invoice.
+func NewBidSecurity(inv *Invoice, tenderID, vendor string, now time.Time) (*BidSecurity, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	return &BidSecurity{ID: id, InvoiceID: inv.ID(), TenderID: tenderID, Vendor: vendor,
+		Amount: inv.Amount(), State: SecurityAwaitingPayment, UpdatedAt: now.UTC()}, nil
+}
+
+// Settled reports whether the security was released or forfeited.
+func (s *BidSecurity) Settled() bool {
+	return s.State == SecurityReleased || s.State == SecurityForfeited
+}
+
+// Hold puts the paid security in escrow, then applies a decision taken
+// while it was unpaid. It returns the decision applied now, if any.
+func (s *BidSecurity) Hold(now time.Time) (applied SecurityDecision) {
+	if s.State != SecurityAwaitingPayment {
+		return DecisionNone
+	}
+	s.State, s.UpdatedAt = SecurityHeld, now.UTC()
+	if d := s.Pending; d != DecisionNone {
+		s.Pending = DecisionNone
+		return s.decide(d, s.Reason, now)
+	}
+	return DecisionNone
+}
+
+// Decide records the tender's decision. It returns the decision applied
+// now (the security moved to released or forfeited), or DecisionNone when
+// the decision was only noted (unpaid) or ignored (already decided).
+func (s *BidSecurity) Decide(d SecurityDecision, reason string, now time.Time) SecurityDecision {
+	switch {
+	case s.Settled():
+		return DecisionNone
+	case s.State == SecurityAwaitingPayment:
+		if s.Pending == DecisionNone {
+			s.Pending, s.UpdatedAt = d, now.UTC()
+			if d == DecisionForfeit {
+				s.Reason = reason
+			}
+		}
+		return DecisionNone
+	}
+	return s.decide(d, reason, now)
+}
+
+func (s *BidSecurity) decide(d SecurityDecision, reason string, now time.Time) SecurityDecision {
+	switch d {
+	case DecisionRelease:
+		s.State = SecurityReleased
+	case DecisionForfeit:
+		s.State, s.Reason = SecurityForfeited, reason
+	default:
+		return DecisionNone
+	}
+	s.UpdatedAt = now.UTC()
+	return d
+}

@@ -1,0 +1,38 @@
+package domain
+
+import (
+	"fmt"
+
+	"gerbang/pkg/apperr"
+)
+
+// CurrencyIDR is the only currency the service takes today; postings still
+// carry their currency so that a ledger balances per currency.
+const CurrencyIDR = "IDR"
+
+// Money is an amount of whole units (rupiah) in a currency. No floats.
+type Money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// IDR returns amount rupiah.
+func IDR(amount int64) Money { return Money{Amount: amount, Currency: CurrencyIDR} }
+
+// NewMoney validates an amount due: positive, in a currency the service takes.
+// field names the input field in the error (e.g. "body.amount").
+func NewMoney(amount int64, currency, field string) (Money, error) {
+	var fields []apperr.FieldError
+	if amount <= 0 {
+		fields = append(fields, apperr.Field(field+".amount", "must be a positive whole number of rupiah"))
+	}
+	if currency != CurrencyIDR {
+		fields = append(fields, apperr.Field(field+".currency", "must be %s", CurrencyIDR))
+	}
+	if len(fields) > 0 {
+		return Money{}, apperr.InvalidFields("The amount is not valid.", fields...)
+	}
+	return Money{Amount: amount, Currency: currency}, nil
+}
+
+func (m Money) String() string { return fmt.Sprintf("%d %s", m.Amount, m.Currency) }
