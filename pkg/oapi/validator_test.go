@@ -3,6 +3,7 @@ package oapi_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/oapi"
@@ -340,5 +342,81 @@ func TestValidatorRefusesAnInvalidSpec(t *testing.T) {
 	}
 	if _, err := oapi.Validator(nil, oapi.Options{}); err == nil {
 		t.Fatal("Validator accepted a nil spec")
+	}
+}
+
+func TestConcurrentRequestsAreValidatedIndependently(t *testing.T) {
+	ta := newTestApp(t, oapi.Options{})
+	ta.errs = make(chan error, 64) // the error handler must not block
+	done := make(chan error)
+	for i := range 32 {
+		go func() {
+			body := validBody
+			if i%2 == 1 {
+				body = `{"amount":{"amount":0,"currency":"IDR"},"purpose":"gift"}`
+			}
+			resp, err := ta.app.Test(newPayment(body), -1)
+			if err != nil {
+				done <- err
+				return
+			}
+			got := resp.StatusCode
+			if want := []int{http.StatusOK, http.StatusTeapot}[i%2]; got != want {
+				done <- fmt.Errorf("request %d: status %d, want %d", i, got, want)
+				return
+			}
+			done <- nil
+		}()
+	}
+	for range 32 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	close(ta.errs)
+	n := 0
+	for err := range ta.errs {
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("error %v, want invalid", err)
+		}
+		n++
+	}
+	if n != 16 {
+		t.Errorf("%d requests refused, want 16", n)
+	}
+}
+
+func BenchmarkValidatedPost(b *testing.B) {
+	spec, err := openapi3.NewLoader().LoadFromFile("testdata/contract.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, withValidator := range []bool{false, true} {
+		b.Run(fmt.Sprintf("validator=%v", withValidator), func(b *testing.B) {
+			app := fiber.New()
+			if withValidator {
+				validate, err := oapi.Validator(spec, oapi.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				app.Use(validate)
+			}
+			app.Post("/v1/payments", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusCreated) })
+			h := app.Handler()
+			var ctx fasthttp.RequestCtx
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx.Request.Reset()
+				ctx.Request.Header.SetMethod(http.MethodPost)
+				ctx.Request.SetRequestURI("/v1/payments")
+				ctx.Request.Header.SetContentType("application/json")
+				ctx.Request.Header.Set("Idempotency-Key", "key-0001-abcdef")
+				ctx.Request.SetBodyString(validBody)
+				h(&ctx)
+				if ctx.Response.StatusCode() != http.StatusCreated {
+					b.Fatalf("status %d", ctx.Response.StatusCode())
+				}
+			}
+		})
 	}
 }
