@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"gerbang/pkg/auth"
 	"gerbang/pkg/dbx"
 )
 
@@ -30,8 +31,8 @@ type Config struct {
 
 // Defaults of the issuer and audience shared by the portal and the services.
 const (
-	DefaultIssuer   = "http://127.0.0.1:8080"
-	DefaultAudience = "gerbang"
+	DefaultIssuer   = auth.DefaultIssuer
+	DefaultAudience = auth.DefaultAudience
 )
 
 // LoadConfig reads the configuration of service name from getenv.

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gerbang/pkg/auth"
 	"gerbang/pkg/clock"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
@@ -60,6 +61,9 @@ type Runtime struct {
 	App      *fiber.App
 	Registry *prometheus.Registry
 	Clock    clock.Clock
+	// Auth verifies the bearer tokens of requests against the JWKS at
+	// Config.JWKSURL (the portal's, by default).
+	Auth *auth.Verifier
 
 	draining atomic.Bool
 	workers  []worker
@@ -130,6 +134,14 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 			rt.close()
 			return nil, fmt.Errorf("provision streams: %w", err)
 		}
+	}
+
+	rt.Auth = &auth.Verifier{
+		Keys:     auth.NewRemoteJWKS(cfg.JWKSURL, auth.RemoteJWKSOptions{}),
+		Issuer:   cfg.Issuer,
+		Audience: cfg.Audience,
+		Clock:    rt.Clock,
+		Leeway:   30 * time.Second,
 	}
 
 	rt.App = httpx.New(httpx.Options{Name: cfg.Name, Log: log, Registry: rt.Registry, BodyLimits: spec.BodyLimits})
