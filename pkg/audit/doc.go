@@ -17,8 +17,11 @@
 // chain row holds position (1, 2, ...), record id, prev_hash and
 // hash = SHA-256(prev_hash || canonical bytes of the record), the first
 // prev_hash being 32 zero bytes. A transaction-level advisory lock, taken by
-// sealers only, lets one sealer advance at a time. A long transaction holds
-// the sealer back (not the writers) until it ends.
+// sealers only, lets one sealer advance at a time. The horizon is the whole
+// cluster's: a long writing transaction in any database (or a prepared one)
+// holds the sealer back, never the writers, until it ends; Report.Unsealed
+// shows the backlog. Sealing polls: NOTIFY from writers would serialise their
+// commits on the notification queue's lock.
 //
 // Checkpoints. Every CheckpointEvery records, and when CheckpointInterval has
 // passed with records not yet checkpointed, the sealer writes an
@@ -33,6 +36,8 @@
 // some position on disagrees with the signed checkpoints. Only the tail after
 // the last checkpoint can be rewritten or cut without a trace, and records
 // not yet sealed are protected by the triggers alone: keep the interval short.
+// A record inserted as a new write (with a fresh xid) is, to the chain, a
+// write like any other.
 //
 // Canonical bytes. Strings and byte strings are a 4-byte big-endian length
 // and the bytes; integers are 8 bytes big-endian; an optional value is a byte

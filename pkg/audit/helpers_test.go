@@ -16,7 +16,7 @@ import (
 )
 
 // testKey returns a signer and the key set that verifies it.
-func testKey(t *testing.T, keyID string) (Signer, map[string]ed25519.PublicKey) {
+func testKey(t testing.TB, keyID string) (Signer, map[string]ed25519.PublicKey) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
