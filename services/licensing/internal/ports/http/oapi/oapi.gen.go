@@ -6,7 +6,6 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
-	"context"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
-	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -53,24 +51,6 @@ const (
 func (e MoneyCurrency) Valid() bool {
 	switch e {
 	case MoneyCurrencyIDR:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListDeadLettersParamsState.
-const (
-	ListDeadLettersParamsStatePending  ListDeadLettersParamsState = "pending"
-	ListDeadLettersParamsStateReplayed ListDeadLettersParamsState = "replayed"
-)
-
-// Valid indicates whether the value is a known member of the ListDeadLettersParamsState enum.
-func (e ListDeadLettersParamsState) Valid() bool {
-	switch e {
-	case ListDeadLettersParamsStatePending:
-		return true
-	case ListDeadLettersParamsStateReplayed:
 		return true
 	default:
 		return false
@@ -292,29 +272,8 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
-// ListDeadLettersParams defines parameters for ListDeadLetters.
-type ListDeadLettersParams struct {
-	// Limit The most items to return.
-	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Cursor The `next_cursor` of the previous page; absent for the first page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// State Only the dead letters not yet replayed (`pending`) or only those replayed. All when absent.
-	State *ListDeadLettersParamsState `form:"state,omitempty" json:"state,omitempty"`
-}
-
-// ListDeadLettersParamsState defines parameters for ListDeadLetters.
-type ListDeadLettersParamsState string
-
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(c *fiber.Ctx) error
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(c *fiber.Ctx, params ListDeadLettersParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -325,75 +284,6 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
-
-// VerifyAuditChain operation middleware
-func (siw *ServerInterfaceWrapper) VerifyAuditChain(c *fiber.Ctx) error {
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.VerifyAuditChain(c)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
-
-// ListDeadLetters operation middleware
-func (siw *ServerInterfaceWrapper) ListDeadLetters(c *fiber.Ctx) error {
-
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ListDeadLettersParams
-
-	var query url.Values
-	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "limit" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "cursor" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "state" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
-	}
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.ListDeadLetters(c, params)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -409,18 +299,6 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
-	wrapper := ServerInterfaceWrapper{
-		Handler:            si,
-		HandlerMiddlewares: options.HandlerMiddlewares,
-	}
-
-	for _, m := range options.Middlewares {
-		router.Use(fiber.Handler(m))
-	}
-
-	router.Get(options.BaseURL+"/v1/audit/verify", wrapper.VerifyAuditChain)
-
-	router.Get(options.BaseURL+"/v1/ops/dead-letters", wrapper.ListDeadLetters)
 
 }
 
@@ -444,124 +322,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
-type VerifyAuditChainRequestObject struct {
-}
-
-type VerifyAuditChainResponseObject interface {
-	VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error
-}
-
-type VerifyAuditChain200JSONResponse AuditReport
-
-func (response VerifyAuditChain200JSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain401ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain403ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain500ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLettersRequestObject struct {
-	Params ListDeadLettersParams
-}
-
-type ListDeadLettersResponseObject interface {
-	VisitListDeadLettersResponse(ctx *fiber.Ctx) error
-}
-
-type ListDeadLetters200JSONResponse DeadLetterPage
-
-func (response ListDeadLetters200JSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters400ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(400)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters401ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters403ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters500ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(ctx context.Context, request VerifyAuditChainRequestObject) (VerifyAuditChainResponseObject, error)
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(ctx context.Context, request ListDeadLettersRequestObject) (ListDeadLettersResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -582,130 +344,68 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
-// VerifyAuditChain operation middleware
-func (sh *strictHandler) VerifyAuditChain(ctx *fiber.Ctx) error {
-	var request VerifyAuditChainRequestObject
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.VerifyAuditChain(ctx.UserContext(), request.(VerifyAuditChainRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "VerifyAuditChain")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(VerifyAuditChainResponseObject); ok {
-		if err := validResponse.VisitVerifyAuditChainResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
-// ListDeadLetters operation middleware
-func (sh *strictHandler) ListDeadLetters(ctx *fiber.Ctx, params ListDeadLettersParams) error {
-	var request ListDeadLettersRequestObject
-
-	request.Params = params
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.ListDeadLetters(ctx.UserContext(), request.(ListDeadLettersRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListDeadLetters")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(ListDeadLettersResponseObject); ok {
-		if err := validResponse.VisitListDeadLettersResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fvtctu4kn2VLu5WjV1LffkjjpVfHk+y49xMJpU4O1s3ToUQ2ZIwJgEOAFrRdfndt7oBiqQk25qxp2pv",
-	"fqQkEQCB090H3QfwbZTqotQKlbPR+DYqhREFOjT87bwyVhv6lKFNjSyd1CoaR5dzhEThd/ct5RYJ6Cm4",
-	"OUJp8EbqykIpZvgKxMSicjDVhp9OpbGOH/WjOMLvoihzjMYRLt+W/zy/ePHLZXYaxZGkV/xRoVlGcaRE",
-	"QU38e6I4sukcC0FTKsT3d6hmbh6Nj0cHceSWJbW0zkg1i+7u4uidLKTbPvtCWwfSYWHBaTDoKqM6kzoe",
-	"bp9IzmO255HhVFS5812m2hTCReNIKnd4EMU0S1lURTQeDYdxVEgVvq3mK5XDGZrojmZs0JZaWWT0fxTZ",
-	"R/yjQstrSLVyqPijKMtcpoKWMyiNnuRY/NfvltZ22yyAJuaEzMOCjR8JMo0WlHZQCJfO2SxnHy6ARjci",
-	"dYyBMZrs/+U2mkrMsxqEfr32Aq0VM5p8UVkHEwThPKKj4TC6+0rIWSdUSk0GN6OBLu0gQ5H1cnTsW7RS",
-	"ns83ScO/mI7SA3GKvaNsNOkdTU+wdyqODnuH6cFklA3xdPryJWHuhKtsND4iKJ107Dw/igxqmFagzp0r",
-	"7XgwmKGZCDXrz3RfZjVWdiDVjchlFt217fifBqfROPqPQRMRA//UDj74nt5Im95UgystFCInH8AMtNkG",
-	"dgP0XRydazXNZfoX7ZtWxqBy3wgWWrQoS6NvMIvirulbw9EMRW5QZEuom4NQGaRC0TwnCAvp5pkRCw6H",
-	"NTu2RrKD4ej0ULyYDnvD4XDYO6H/XtJ/w+bfaFCP9mSLnzYWX6G2q7nTusPz2TvVJvvBAkMPBqeVRcv2",
-	"FSm1i8n6ArLK49XxEKlgmsvZ3LvAG20mMstQPTnGpQWFmIVpVJl02oDROW4zJD0e3KCR0+WTTXPYmKZZ",
-	"za62ma56PJdxUpHnaAjpa6UXCiYVMb1lKCxkmgNSZIV04Ag0XaJhnNkeF8qhUSJ/TST4RJt80gW6uVQz",
-	"WNA2uDBazUAr0JUBKzPsw3sdngsL6VyoGWYwWfp5BaO8gj8q7ZCtuvKiDOQUlrpiOhGpA1uVpTbu7zX1",
-	"cZt3a6DgE5obNOAB252Bfe9nsfoZTIXMK4MELuFkeUoUnzLDV2TwdZTZ1u+1e6MrlT3RzO812Cqdt3n2",
-	"ObjzyXF51BjrvXbgl7qrgZR236bc4zksVEPkiZPZkaLQrcL1B87DLCIb5gO1U5mk3m+EzDF7lgyI3r0K",
-	"MytVihxDtB2CdLB3g8bSJnlE5KH0Ao73+/ARcy38JunMEsRMyP8X5uWUN5i3jRcEwHY1dNnq+23q+z4X",
-	"FScX094vlPokUGMredPM8ZWH3TWGCcjexdGl1u+EmeEzpr0TnS3p3TmNS9WIUJ5lUWWllsqBSFMsnX3E",
-	"tE+2WmuzDFkrvFZOuiVcag1+2buazmn9jRf0bAb7EzB5O/0i1DKswz7VXFpDIdSytpl91QQcJU0CCqkq",
-	"h3+zhQ5amSZNiVYIqyX+GdPQYr7Vi3kWE32kVJKrMMwogBifqUNfXicf6YfeGf2QgOWw9ob6rETl5trI",
-	"fz2ZSd/pGRuDrPIqZLwpWqLva1QwFxbweykNbbF/b9o5auzUWd+uJqq4EyrHGfqz7XMTFIYMQnDwRqcV",
-	"JW+Cc/8ATQxTbWa+RqR90AskRI1obmSKwWil0QStmOT4HNXBRYZFqR2qdNn7By45HaosZlzyUbUip1Ok",
-	"irLDmn34bBEEKFzANS55rv5baPV3x+NB284tSAJv/gl7t/F8Dmv/hnneC9U+VRlNER3eRJbG/qwPQkGy",
-	"Bn8CBlvoU46KxiPO4lV4P03vjMKmnsf4NioN1SxOepmoNnLL8t0idS7sHJSGXCsiddYi0HJNFFyqH23I",
-	"Z3F0LX1m3F1zEvKnZNzau39YjXTPe2gKr65UkmGOjjuLetuXFgppLeXnU6MLnxPOmV0SqSya0P5KNR2k",
-	"apr52CJfJuwtihw5rTD4CpJ0juk1b1zJ+EoJaL5zcTBTwnHZYDxIK71mrvOsf0VVLKqqiMZforBs1lZ4",
-	"Dd7reXpRHDUDR1/b0mbTbQPfUlvpQd0mUNZPu2td0Lr4+8SguAZpO6Ll0cFo1NUgXxxFm0ojRSRByQG5",
-	"7eXM06u8zHmIVzPaGwYSaBa9/1emceeZgQiREF7h0Z5ecMOVovV1NYye/I5e0uHw+IhU/25GRzNHu7nW",
-	"n/XCpxzkCpi1FmRhQUjzD34rW61u9PJwJ4z19RZwTYVkRG/TxVzntWWpvsAbNMvWJMDvlK3onGido2Ct",
-	"pOa1zZe85mHKXKTYchj/GnYbG5NX+R+0ydAwhbsw2ENk2GGiu9W0hDFiyZTK4fcQ0D4+vYEfBPng8Ggn",
-	"mBkjidk34boceDA8eNEbjXoHx5fDw/HoeDw8+WfUGjITDntOFhhtOztoe6a+jlZLizse1X19yyjb/PQn",
-	"FNk7FsC3uKlWtirwnrOWrDK849WtfEDOxA1CVXbPUnKZoiI27ZViWaByPalutEyxVwq5lYdSg5T/PIjf",
-	"wfhoNB4Nd8WPSVISNPhQ1FFnL1fiDQtkwkLouOYOx1tOVjZdAWvNbhPBXFgH/Lw+qpoLleXe9Zs1U+Ky",
-	"hIBcPyDXJ+TGHRndJ20dPaVZOy/mXm49z3WVvaYmFmRWz4b7dOcSRISD3ot0hL2TyaHonU6PRr2D7Dh9",
-	"iUMxmpyctO1RVdvt6yfSRNbJjjtEmYvlyi3WEh9iMKGCdKoN1K1BulegqjyHxVzmCCWqTKpZ/z6/oaY+",
-	"vXWmwi2Tt5UPn45nbrPPo0HMTVZh1rJS85Lagzru2wmQLi4PB/kH4RWMbqCvaHYnvm1Rxha2bZ3Abtro",
-	"g7AWhIWkPqKtT2GpVzifZUsFzZQjpD6bfcQu69DyUrrz2YbNG4l5thLWu7iEk8Ytnhb2L24A0oaMOuFM",
-	"eYrYF4WulEtiSFqnlPS1FG7elxl9nKOgbW49Be8GXPeQc8MVV6eebVfcdgD6GFx+qc2A26D6GUXu5vek",
-	"M/xJZF6zE/mHTostVNxJDkQ6hwwpMAmGevONIdHXCSXCi/kSpAOvBHYAuqXQFRNhearXfCZOWRV9vtuy",
-	"hrqE2ygh6E2cBLUSHiiFtWhjSColboRk90uAq6KFtGs3BvjtD6Mc3r4N3F+0wuXmvM4UeF8iUi6oTR/e",
-	"a5jmWjgLQi19MqVQmPDY7/gt8H3/bW5MmZ6pSinm3TznmNXgnSjZn/emPPO6LLn46WO34KAfHoMmzLI1",
-	"4jaUWgXnBk4f35zD6dHxCYSEpw+/cvlaYDFBY6EQfL5MSBHtWF1g3dReqT0fwZ3z64R4SEB9VLvvq6/7",
-	"Kt11dKkCXB2xxaE8KdFYrWJOrRfUxGnIdNeR/uTViM29PtyVWJ/SG22A7xj4fKFeewxI8ee5TFCUVbnb",
-	"Oftu8eeW3aDRYG4fuKLApLhtJW2R5qEBZBaDyK2uC9Pkf3tBHe1dZAnUN1ggUG4H7R21n80sYMUkTY05",
-	"HO6UEwbpaNuKfr68/AB+aHD4fS392nqvpJmS/2EjNODzxwtQopBqxuhQ9Up0UsdJ5xU73lJ5LJz5ab3S",
-	"+H7i4/osrYx0y0/kUT6ovF55Vvndxn97U+P69rfLaPO09e1vl3XFzOLV6+ynT2ew9zo7OD4ene77E2wE",
-	"KshFHkNdInnRmO9d2Sv19rd/fIK9ZNBfYJ73+Kh+8Pvi2vZ/t1ol+304z4UsvEI5hkRaSxu5qHg/x+9l",
-	"El+pxFaTBPboZZVFsx9Dwqf81ESbWXg0qaxULFGHdiBSZ4kkAstwfHF5zavvKope+JNqqu+pLOqCqxZv",
-	"x80LDc6kdWYJe+8vftyPQ1sEGh5S4USuZ/GVasulMWQ6rSi9tav21l/RISKcslht+1fqSp1rRTks9YI9",
-	"v5X+t/ck4q39Mbz99Ot7b6HEKnGN31JhMfHsY2Mm8cPDw9MrxYWYE0XJ0trny/MYPn+++OnmBCQ15M2O",
-	"c8lbv3XEUO8cd0mtX16pEHWtTXTR3vb4YLIytBqDqx3kSiX3idlJH85FnltIhTFLSM6Cxs8tx/CjF9qv",
-	"quHwMH372yV/wORK7bE/xiCtrer7FLU37kOlcjLNqnoherZiaZtUg481rpS/L9Jpx7dG/PxzaR3VO4r1",
-	"zZZbsK2kulLJ9553xj68k9axJ8M1Li1yni2VH3MvWSWsIVMnx25frgxeWovgtY3frRzv7MOFVyKsd8th",
-	"f9QfsgRVohKljMbRYX/YP6QNVbg5h/1gzhnmv6Lx7V0cDQp0RqY2fOMLYvWj9XOb8W00w205jsivbbh+",
-	"wSJPW0W0vtBtjjgasZdvhcY+C7RXyjtyLtV1SxPb0Of8rm5Y9LPrKteV8jJXS2WuT/21gaDfhoMzmquk",
-	"nKERpIOqyw6tm1HDna6WPLeYa4stGXldPv6ocxwzZ0mnTeLNuPKmiywaR//DmLKsdk4vidbugB4Mhw8c",
-	"/awd+Xg+N/ra3yazVVEIs2TKXoOhs3byHZFXuCGXstKpr6PxVOQW25Ljl613K3Y+a/BHCy1xvNHCvXbc",
-	"0qfph7uvjbQYlMGO7Ldd6/O87YSXD1poKPA/e7s+vnxfA7dW/xens/OZU1vRvvcKoq1yV8tH/vVBnNrj",
-	"9GylMnudV1rwnrHPh4tHw9F9k1j536BzrMqdDh/v9KZ9oe/Yu+/DPbpX7hilla18fDRXGlcmc2JmuZah",
-	"XynZCWy7+k2b6Otd4K+N+8f3cVjQ5VheFY3cus5dQXnlkoUjifx7oiuVEW0YbOSjGBQuKG0OLMeVSUs4",
-	"c5RH2xJTVxNaLpaBOmyLOyj1yQqptpIIbS+NUmSZ5ptr/F+24980Gfh78nfxow3D3wNQyy5uv6rcG4lQ",
-	"hoAyU+ESXaMO7iVBEEz2/ck49yISrZv04YzFQ1Thjwe6GXPofs8fCfiL0O0gq8vkpl/9olZ+vEqrvz6F",
-	"fFua3pe2nv+4It8W4O9T3dt6+vFK6d5Zr97lQlpH1G407F11aGo7OlkTjlWV5y0Rd7tyS7h3pEzqtTNX",
-	"rgmuW6+HlmKGFMRt7ww0uAM/tf4O49+IOYkUoEV6mPlDBtsiT13ae6gzjphuiEJbZSO7drtg/PLVb83m",
-	"pqaaLvS5TkUOGd5grkuyfBRHlclDaTUeDEYHJ/1hf9gfjV8OX47YFcLk1ofia8ZNNp8LR9U/7JXXswEN",
-	"9n2fyTXki56o+eovzFARW3o1M1BF3X8LlzUH4JzMhGPS6doFndVIfgPaQok1xd9IXNjOOQ8UIp1LhWbZ",
-	"Godscff17v8CAAD//w==",
+	"zFptb9u4sv4rA90LbIIrv+WlaZxP2Wx7Nz3dbtGm6MVZFxEtjWxuJFJLUnZ8gvz3ixlKshQ7qfckBU4+",
+	"BLZFUjPPMzOcGfIuiHVeaIXK2WB8FxTCiBwdGv52URqrDX1K0MZGFk5qFYyDqzlCpPDWXcc8IgKdgpsj",
+	"FAYXUpcWCjHDMxBTi8pBqg0/TaWxjh/1gzDAW5EXGQbjAFfvin9eXL767So5DcJA0iv+KtGsgjBQIqch",
+	"/j1BGNh4jrkgkXJx+x7VzM2D8fHoIAzcqqCR1hmpZsH9fRi8l7l026XPtXUgHeYWnAaDrjSqI9TxcLsg",
+	"Ga/ZliPBVJSZ81NSbXLhgnEglTs8CEKSUuZlHoxHw2EY5FJV3xp5pXI4QxPck8QGbaGVRUb/Z5F8wr9K",
+	"tKxDrJVDxR9FUWQyFqTOoDB6mmH+P39a0u1urQAJ5oTMKoWNXwkSjRaUdpALF8+ZlvOPl0CrGxE7xsAY",
+	"Tfz/cRekErOkBqFf656jtWJGwueldTBFEM4jOhoOg/tvhJx1QsU0ZLAYDXRhBwmKpJehY9siTVmea0nL",
+	"v0pH8YE4xd5RMpr2jtIT7J2Ko8PeYXwwHSVDPE1fvybMnXClDcZHBKWTjo3nZ5FADVMD6ty5wo4Hgxma",
+	"qVCz/kz3ZVJjZQdSLUQmk+C+zeN/G0yDcfBfg7VHDPxTO/joZ3qSNq2pBldayEVGNoAJaLMN7DXQ92Fw",
+	"oVWayfjf5DcujUHlrgkWUloUhdELTIKwS31rOZJQZAZFsoJ6OAiVQCwUyTlFWEo3T4xYsjs84LG1kh0M",
+	"R6eH4lU67A2Hw2HvhP69pn/D9d9oUK/2bMZP14w3qO1Kd1xPeDm+Y22Snyww9GAwLS1a5lfENC4k9gUk",
+	"pcerYyFSQZrJ2dybwFttpjJJUD3bx6UFhZhUYpSJdNqA0RluI5IeDxZoZLp6NjWHa2rW2uzKTdrMeCly",
+	"YpFlaAjpG6WXCqYlRXrLUFhINDukSHLpwBFoukDDODMfl8qhUSJ7Q0HwmZx81jm6uVQzWNI2uDRazUAr",
+	"0KUBKxPswwddPRcW4rlQM0xguvJyVaScwV+ldsisNlaUgExhpUsOJyJ2YMui0Mb9WKqP23G3Bgo+o1mg",
+	"AQ/Y7hHYz34R1s8hFTIrDRK4hJNlkcg/ZYJnRPhDlJnrD9q91aVKnknzBw22jOftOPsSsfPZfnm0JuuD",
+	"duBV3ZUgpd11yjNegqEaIh84OTqSF7rGXX/iPMwiMjEfaZxKJM1+K2SGyYtkQPTuxs2sVDGyD9F2CNLB",
+	"3gKNpU3yiIKH0ks43u/DJ8y08JukMysQMyH/I+jllLeit40XVIDtSnTRmnud+rkvFYqjy7T3G6U+EdTY",
+	"St40MzzzsLs1MRWy92FwpfV7YWb4gmnvVCcrendG61I1IpSPsqiSQkvlQMQxFs5+h9pns9baLKusFd4o",
+	"J90KrrQGr/au1Dmtr1mhFyPsb8DkefpNqFWlh30uXVpDLtSq5syerR2OkiYBuVSlwx/M0EEr0ySRSENo",
+	"VPw71JAy17UyL0LRJ0oluQrDhByI8Ukd+vI6+kQ/9M7phwgsu7Un6osSpZtrI//17Ej6Xs+YDGLlrMp4",
+	"Y7QUvm9QwVxYwNtCGtpif2zaOVrz1NFvV4pKnoTKcYb+YvvcFIUhQggO3ui0ouRNcO5fQRNCqs3M14i0",
+	"D/oGCYVGNAsZY0VaYTRBK6YZvkR1cJlgXmiHKl71/oErTodKiwmXfFStyDRFqig7UbMPXyyCAIVLuMEV",
+	"y+q/VaN+tD8etHluQVLFzb/BdxvPl2D7K2ZZr6r2qcpYF9HVm4hp7M/6IBRED+CPwGALfcpR0XjEuXlV",
+	"vZ/EOye3qeUY3wWFoZrFSd8mqkluMd8tUufCzkFpyLSioM69CLRcE1Um1Q822mdhcCN9ZtzVOaryp2jc",
+	"2rt/alZ65D0kwtlERQlm6HiyqLd9aSGX1lJ+nhqd+5xwztElksqiqcZP1HqCVOth3rfIlgl7iyJDTisM",
+	"nkEUzzG+4Y0rGk+UgPV3Lg5mSjguG4wHqenXzHWW9CdUxaIq82D8R1Cpzb0V1sFbPYsXhMF64eBbu7W5",
+	"nraBb6Gt9KBua1DWT7u6Lkkv/j41KG5A2k7T8uhgNOr2IF8dBZudRvJIgpIdctvLOU43eZnzEDcS7Q2r",
+	"ILBWev/fEePeRwYKiIRwg0dbvMoMm47Wt2YZPf0TfUuH3eMTUv276R1rGe2mrr/qpU85yBQwaSlkYUlI",
+	"8w9+K2u0G70+3AljfbMFXFMikeg5Xc51VjNL9QUu0KxaQoDfKVveOdU6Q8G9kjqubb7kDS9TZCLGlsH4",
+	"17DZ2JCsyv+gTYKGQ7irFnsqGHYi0X0jljBGrDiksvs9BbT3T0/wkyAfHB7tBDNjJDG5Fq4bAw+GB696",
+	"o1Hv4PhqeDgeHY+HJ/8MWksmwmHPyRyDbWcHbcvUN0GjWtixqO7rW6Rss9NfUCTvuQG+xUy1smWOj5y1",
+	"JKXhHa8e5R1yJhYIZdE9S8lkjIqiaa8QqxyV60m10DLGXiHk1jgUG6T850n8DsZHo/FouCt+HCQlQYNP",
+	"eR1N9u1KXHCDTFioJj4wh+MtJyubpoB1z24TwUxYB/y8PqqaC5Vk3vTXOlPisoIKuX6FXJ+QG3fa6D5p",
+	"6/RT1rqzMo/G1otMl8kbGmJBJrU0PKcrS9VEOOi9ikfYO5keit5pejTqHSTH8WscitH05KTNR1lu59cL",
+	"svaskx13iCITq8YsHiQ+FMGEqlqn2kA9GqQ7A1VmGSznMkMoUCVSzfqP2Q0N9emtMyVuEd6W3n06lrmN",
+	"n+86MQ9p3KzF0voltQV1zLfjIF1cnnbyj8J3MLqO3oTZneJtK2RsibatE9hNjj4Ka0FYiOoj2voUlmZV",
+	"57PMVNUzZQ+pz2a/w8tDaFmVrjzbsHkrMUuaxnoXl+qkcYulVfsXDwBpq4w64kw5ReyLXJfKRSFErVNK",
+	"+loIN+/LhD7OUdA29zAF7zpc95BzwxSbU8+2KW47AP0eXF7V9YLboPoVRebmj6Qz/Ekkvmcnso+dEVtC",
+	"cSc5EPEcEiTHJBjqzTeESN9ElAgv5yuQDnwnsAPQHbmumArLot7wmThlVfT5fosOdQm3UULQmzgJaiU8",
+	"UAhr0YYQlUoshGTzi4CroqW0D24M8NufRrl6+zZwf9MKV5tynSvwtkRBOacxffigIc20cBaEWvlkSqEw",
+	"1WO/47fA9/O3mTFleqYspJh385xj7gbvFJL9eW/MktdlyeUvn7oFB/3wPWgqKVsrbkOpVXBu4PTp7QWc",
+	"Hh2fQJXw9OF3Ll9zzKdoLOSCz5cJKQo7VudYD7UTtec9uHN+HVEcElAf1e776uuxSvchulQBNkdsYVWe",
+	"FGisViGn1ksa4jQkumtIf/NqxOZeX92VeCjSW22A7xj4fKHWPQQk//OxTJCXlZnbOftuxc8tu8G6B3P3",
+	"xBUFDorbNGk3aZ5aQCYhiMzqujCN/q9XdUd7l0kE9Q0WqEJuB+0dez+bWUATSdY15nC4U05YtY62afTr",
+	"1dVH8EuDw9sH6dfWeyVrkfwPG64BXz5dghK5VDNGh6pXCie1n3ReseMtle+5Mz+tNQ0fD3xcn8WlkW71",
+	"mSzKO5XvV56Xfrfx397WuL77ehVsnra++3pVV8zcvHqT/PL5HPbeJAfHx6PTfX+CjUAFuchCqEsk3zTm",
+	"e1d2ot59/cdn2IsG/SVmWY+P6gd/Lm9s/0+rVbTfh4tMyNx3KMcQSWtpIxcl7+d4W0ThREW2nEawRy8r",
+	"LZr9ECI+5ach2syqR9PSSsUt6mociNhZChJVlGH/4vKate92FH3jT6pUP1JZ1AVX3bwdr19ocCatMyvY",
+	"+3D5835YjUWg5SEWTmR6Fk5Uu10aQqLjktJb24y3/ooOBcKUm9W2P1ETdaEV5bA0C/b8Vvq/3pIobu2P",
+	"4d3n3z94hiKrxA1ex8Ji5KOPDTmIHx4enk4UF2JO5AW31r5cXYTw5cvlL4sTkDSQNzvOJe/81hFCvXPc",
+	"R3X/cqIqr2ttosv2tscHk6UhbQw2O8hERY81s6M+XIgssxALY1YQnVc9fh45hp99o31SDoeH8buvV/wB",
+	"o4naY3sMQVpb1vcpamvch1JlRE1TvVB4tmJl16kGH2tMlL8v0hnHt0a8/Jm0juodxf3NllkwV1JNVHTb",
+	"88bYh/fSOrZkuMGVRc6zpfJr7kVNwlpl6mTY7cuVlZXWTfCa4/eN4Z1/vPSdCOvNctgf9YfcgipQiUIG",
+	"4+CwP+wf0oYq3JzdfjDnDPNfwfjuPgwGOTojY1t94wti9aOH5zbNrxu3+sZ37RjDFwjb0eWPb/ff6LFZ",
+	"YHW9sOtNmY5FBgkuMNMFeUAQBqXJKj8cDwajg5P+sD/sj8avh69HfNHQidm2pfhOypr6TDjaKmCvuJkN",
+	"aLHbfc4RvNNUfsv3RGCGitj2qW9157OeH9yHj3dLuYFc9dTSB6c5zUo8dMsyv9eF9ELi0naaApCLeC4V",
+	"lSbrdXRhg/tv9/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -6,7 +6,6 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
-	"context"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
-	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -53,24 +51,6 @@ const (
 func (e MoneyCurrency) Valid() bool {
 	switch e {
 	case MoneyCurrencyIDR:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListDeadLettersParamsState.
-const (
-	ListDeadLettersParamsStatePending  ListDeadLettersParamsState = "pending"
-	ListDeadLettersParamsStateReplayed ListDeadLettersParamsState = "replayed"
-)
-
-// Valid indicates whether the value is a known member of the ListDeadLettersParamsState enum.
-func (e ListDeadLettersParamsState) Valid() bool {
-	switch e {
-	case ListDeadLettersParamsStatePending:
-		return true
-	case ListDeadLettersParamsStateReplayed:
 		return true
 	default:
 		return false
@@ -292,29 +272,8 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
-// ListDeadLettersParams defines parameters for ListDeadLetters.
-type ListDeadLettersParams struct {
-	// Limit The most items to return.
-	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Cursor The `next_cursor` of the previous page; absent for the first page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// State Only the dead letters not yet replayed (`pending`) or only those replayed. All when absent.
-	State *ListDeadLettersParamsState `form:"state,omitempty" json:"state,omitempty"`
-}
-
-// ListDeadLettersParamsState defines parameters for ListDeadLetters.
-type ListDeadLettersParamsState string
-
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(c *fiber.Ctx) error
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(c *fiber.Ctx, params ListDeadLettersParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -325,75 +284,6 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
-
-// VerifyAuditChain operation middleware
-func (siw *ServerInterfaceWrapper) VerifyAuditChain(c *fiber.Ctx) error {
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.VerifyAuditChain(c)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
-
-// ListDeadLetters operation middleware
-func (siw *ServerInterfaceWrapper) ListDeadLetters(c *fiber.Ctx) error {
-
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ListDeadLettersParams
-
-	var query url.Values
-	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "limit" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "cursor" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "state" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
-	}
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.ListDeadLetters(c, params)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -409,18 +299,6 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
-	wrapper := ServerInterfaceWrapper{
-		Handler:            si,
-		HandlerMiddlewares: options.HandlerMiddlewares,
-	}
-
-	for _, m := range options.Middlewares {
-		router.Use(fiber.Handler(m))
-	}
-
-	router.Get(options.BaseURL+"/v1/audit/verify", wrapper.VerifyAuditChain)
-
-	router.Get(options.BaseURL+"/v1/ops/dead-letters", wrapper.ListDeadLetters)
 
 }
 
@@ -444,124 +322,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
-type VerifyAuditChainRequestObject struct {
-}
-
-type VerifyAuditChainResponseObject interface {
-	VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error
-}
-
-type VerifyAuditChain200JSONResponse AuditReport
-
-func (response VerifyAuditChain200JSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain401ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain403ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain500ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLettersRequestObject struct {
-	Params ListDeadLettersParams
-}
-
-type ListDeadLettersResponseObject interface {
-	VisitListDeadLettersResponse(ctx *fiber.Ctx) error
-}
-
-type ListDeadLetters200JSONResponse DeadLetterPage
-
-func (response ListDeadLetters200JSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters400ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(400)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters401ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters403ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters500ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(ctx context.Context, request VerifyAuditChainRequestObject) (VerifyAuditChainResponseObject, error)
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(ctx context.Context, request ListDeadLettersRequestObject) (ListDeadLettersResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -582,130 +344,68 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
-// VerifyAuditChain operation middleware
-func (sh *strictHandler) VerifyAuditChain(ctx *fiber.Ctx) error {
-	var request VerifyAuditChainRequestObject
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.VerifyAuditChain(ctx.UserContext(), request.(VerifyAuditChainRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "VerifyAuditChain")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(VerifyAuditChainResponseObject); ok {
-		if err := validResponse.VisitVerifyAuditChainResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
-// ListDeadLetters operation middleware
-func (sh *strictHandler) ListDeadLetters(ctx *fiber.Ctx, params ListDeadLettersParams) error {
-	var request ListDeadLettersRequestObject
-
-	request.Params = params
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.ListDeadLetters(ctx.UserContext(), request.(ListDeadLettersRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListDeadLetters")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(ListDeadLettersResponseObject); ok {
-		if err := validResponse.VisitListDeadLettersResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Ftrcxu3kv0rXbNbFal2+NLDsulPjmNv5Os4LlvebF3L5QFnmiSiGWACYETzqvTft7qBeZGUzERKbV1/",
-	"cJEcAAOc7j7oPoBuolQXpVaonI2mN1EpjCjQoeFvLytjtaFPGdrUyNJJraJpdLFESBR+c19TbpGAnoNb",
-	"IpQGr6WuLJRigc9BzCwqB3Nt+OlcGuv40TCKI/wmijLHaBrh+k35z5fnT365yJ5FcSTpFX9UaNZRHClR",
-	"UBP/niiObLrEQtCUCvHtLaqFW0bT08lRHLl1SS2tM1ItotvbOHorC+l2z77Q1oF0WFhwGgy6yqjepE7H",
-	"uyeS85jdeWQ4F1XufJe5NoVw0TSSyh0fRTHNUhZVEU0n43EcFVKFb818pXK4QBPd0owN2lIri4z+jyL7",
-	"gH9UaHkNqVYOFX8UZZnLVNByRqXRsxyL//rd0tpu2gXQxJyQeViw8SNBptGC0g4K4dIlm+XF+3Og0Y1I",
-	"HWNgjCb7f76J5hLzrAZhWK+9QGvFgiZfVNbBDEE4j+hkPI5uvxBy1gmVUpPR9WSkSzvKUGSDHB37Fq2U",
-	"5/NV0vBP5pP0SDzDwUk2mQ1O5mc4eCZOjgfH6dFsko3x2fzpU8LcCVfZaHpCUDrp2Hl+FBnUMDWgLp0r",
-	"7XQ0WqCZCbUYLvRQZjVWdiTVtchlFt127fifBufRNPqPURsRI//Ujt77nt5I295UgystFCInH8AMtNkF",
-	"dgv0bRy91Gqey/Qv2jetjEHlvhIstOhSyCyK+2aX6lrLFGlmIjcosjVQMxAqg1QomtsM6VOKeY7ZMNqy",
-	"XRjBjsaTZ8fiyXw8GI/H48EZ/feU/hu3/yYjP9KD7fustW+D0b7GTesOj2fdVJvsBwsMNBicVxYtW1Ok",
-	"1C4mWwvIKm+2nj9IBfNcLpbe4K+1mcksQ/XgiJYWFGIWplFl0mkDRue4w4T8eHSNRs7XDzbNcWuadjX7",
-	"2mbe9Hgs46Qiz9EQ0ldKrxTMKuJ1y1BYyDSHn8gK6cARaLpEwzizPc6VQ6NE/ooo74E2+agLdEupFrCi",
-	"TW9ltFqAVqArA1ZmOIR3OjwXFtKlUAvMYLb28wpGeQ5/VNohW7XxogzkHNa6YvIQqQNblaU27u819WmX",
-	"ZWug4COaazTgAdufb33vR7H6C5gLmVcGCVzCyfKUKD5lhs/J4Jsos63fafdaVyp7oJnfabBVuqyZ9aGM",
-	"+eB4PGmN9E478Evc1zBKu69z7vEYlqmh8YTJrEjR55ow/YGzLYvIBnlP7VQmqfdrIXPMHiXPoXc34WWl",
-	"SpFjhzY/kA4OrtFYqRWcEGkovYLTwyF8wFwLvy06swaxEFL9f5uWk9pg2i5WEMDa18hlp+/Xue/7WPSb",
-	"nM8Hv1Byk0CNq+SNMsfnHnLXGiWgehtHF1q/FWaBj5jYznS2pnfnNC7VG0J5ZkWVlVoqByJNsXT2HrM+",
-	"2GKdzTHkpPBKOenWcKE1+CXvazan9VdezKMZ609A5G30i1DrsA77UFNpDYVQ69pe9nkbaJQkCSikqhz+",
-	"jdY56mSVNB1aHTTL+zNmoYV8rRfyKOb5QGkj11eYUeAwNnOHvnBOPtAPgxf0QwKWw9kb6ZMSlVtqI//1",
-	"YPZ8qxdsCLLI85DdpmiJsq9QwVJYwG+lNDurhEdNMSetnXrr29dEFXdC5Tgbf7S9bYbCkEEIDt7ctKJE",
-	"TXCeH6CJYa7Nwld/tPd56YMoEc01pwtstNJoglbMcnyMSuA8w6LUDlW6HvwD15z6VBYzWEm3pMpEzudI",
-	"tWKPLYfwySIIULiCK1zzXP230OrvjMWjro07cAS+/BO27mL5GJb+DfN8EGp4qibaMjm8iayMw8UQhIJk",
-	"A/oEDHaQp1wUjUebJanwfpreCwqZeh7Tm6g0VJs46cWf2sAdq/eL0aWwS1Aacq2IzFlhQMu1T3CnYbQl",
-	"isXRlfQZcH/NSciXkmlnv/6hGemO99AUnl+qJMMcHXcW9VYvLRTSWsrD50YXPgdcMrMkUlk0of2lajtI",
-	"1TbzcUV+TNhbFDlyKmHwOSTpEtMr3rCS6aUS0H7nImChhOPywHiQGhVmqfNseEnVKqqqiKafo7BsVk14",
-	"Dd7jeXpRHLUDR1+6gmXbbQvfUlvpQd0lO9ZP+2td0br4+8yguAJpe1LkydFk0lcWn5xE2/ohRSRByQG5",
-	"6+XM0U0u5jzEzYwOxoEA2kUf/pVp3HpmIDIkhBs8utMLbthoVV+aYfTsd/TSDYfHB6Q6dzs62jna7bX+",
-	"rFc+1SBXwKyzIAsrQpp/8NtYs7rJ0+O9MNZXO8A1FZIRvU1XS53XlqV6Aq/RrDuTAL9LdqJzpnWOgjWR",
-	"mte2X/KKhylzkWLHYfxr2G1sTF7lf9AmQ8P07cJg95Fhj4lum2kJY8SaKZXD7z6gfXx6A98L8tHxyV4w",
-	"M0YSs6/C9TnwaHz0ZDCZDI5OL8bH08npdHz2z6gzZCYcDpwsMNp1ItD1TH0VNUuLex7Vf33HKLv89CcU",
-	"2VuWtXe4qVa2KvCOE5SsMrzj1a18QC7ENUJV9k9ISrEuULlBLlNUxKqDOeIg7MC7iSg1SMnPvQAeTU8m",
-	"08l4XwCZJSVhg/eFHXX2uiResxImLISOG/5wuuPAZNsXsBbntiHMhXXAz+sTqKVQWe59v10zJVVraMAb",
-	"zhGHDXhTmCOCKHSlHNQHGp62rneCwKu6k2Vf5rrKXlETCzKrp8V9+pMKEsLR4Ek6wcHZ7FgMns1PJoOj",
-	"7DR9imMxmZ2ddQ1TVXKnof1E2hg723OvKHOxbvxjIwUiLhMqiKXaQN0apHsOqspzWC1ljlCiygjQuxyI",
-	"mvok15kKd0zeVj6Qei56h6G+G9GMTxNzHUO176m9qefKvWDpQ3N/xL8XXsLoR33DuXuRb4c/dlBv55B1",
-	"20zvhbUgLCT1KWx90Eq9whEsGysIpRwt9fHrd0yzCS0vpT+fXdi8lphnjZrexyUcJu5wtrCZcQOQNqTX",
-	"CafN5AI+OJMYks5BJH0thVsOZUYflyhoz9vMx/sx1z/H3PLG5mCz6427zji/B5dfajvgLqh+RpG75R25",
-	"DX8SmRftRP6+12IHLfcyBZEuIUOKTYKh3oljSPRVQlnxarkG6cBLgT2Abih6xUxYnuoVH3tTikWfb3es",
-	"oa7ntuoJehNnRJ3sB0phLdoYkkqJayHZ/RLgEmkl7calAH77/SiHt+8C9xetcL09rxeqJno9h4LaDOGd",
-	"hnmuhbMg1NpnVgqFCY/99t8B3/ff5caU9pmqlGLZT3pOWQ7ei5X9kW7KM69rlPOfPvSrD/rhe9CEWXZG",
-	"3IVSp/rcwunD65fw7OT0DEL2M4RfuZYtsJihsVCINYiyJKSIdqwusG5qL9WBj+DeEXVCPCSgPp899KXY",
-	"XWXvJrpUDjbnanGoVUo0VquY8+wVNXEaMt13pD95+2F7uw/XITan9Fob4GsELNY0a48BKf48lwmKsip3",
-	"e6fiHf7csRu0YszNPbcQmBR3raSr2Nw3gMxiELnVdZWa/O8gyKSD8yyB+pIKBMrtob2nELSdCDRM0hac",
-	"4/Fe+WHQkXat6OeLi/fghwaH3zYysJ1XR9op+R+2QgM+fTgHJQqpFowOlbJEJ3Wc9F6x50WU74UzP61X",
-	"Gt9NfFyspZWRbv2RPMoHlRcuX1R+t/HfXte4vvntIto+Yn3z20VdPrOS9Sr76eMLOHiVHZ2eTp4d+mNr",
-	"SpONE3kMdb3k1WO+WmUv1Zvf/vERDpLRcIV5PuDz+dHvqys7/N1qlRwO4WUuZOGlyikk0lrayEXF+zl+",
-	"K5P4UiW2miVwQC+rLJrDGBI+2qcm2izCo1llpWKtOrQDkTpLJBFYhuOLa21efV9e9CqgVHN9h2rjq69a",
-	"w53WZ782hpnMc3KEVGf0NbS0MU3kUmW6muU4QOXMGnLMFmioSwbBSJL6GJxXKrPMYXxSl8pc+isKl+pS",
-	"vdSK0liplYUDv5v+t3cmoq7DKbz5+Os7b6TEKnGFX1NhMfEEZGPm8ePj42eXiusyJ4qSpbZPFy9j+PTp",
-	"/KfrM5DUkPc7Tidv/O4RQ7153Ca1nnmpQuB19tFVd+fjw8nKoAVhsNlELlVyl7CdDOGlyHMLqTBmDcmL",
-	"oPdzyyn86EX3y2o8Pk7f/HbBHzC5VAfskjFIa6v6HkXtkIdQqZzcoalhiKGtWNs223juTeTvifTa8W0R",
-	"P/9cUuFBcNEvHc9ga0l1qZJvA++PQ3grrWNnhitcW+RUWyo/5kHS5KwhWSff7l6hDI5ai+K1jd8H33vx",
-	"/tzrEtb75Xg4GY5ZkCpRiVJG0+h4OB4e044q3JLjfrTkFPNf0fTmNo5GBTojUxu+8WWw+tHmCc70Jlrg",
-	"riRH5Fc2XLpgyaerKVpf7LaHHa30yzc/Y58G2kvl3TiX6qqjkG2pdXEICbKp3dS8LpUXvTqac33mrw0E",
-	"NTccodFcJSUNrTwdNF52Z92OGm5ydcS61VJb7IjKm2LyB53jlElLOm0Sb8TGl86zaBr9D2PKIttLekm0",
-	"cc/zaDy+5xBo4/DHE7rRV/4Oma2KQpg1c/YGDL21k++IvMIt8ZR1T30VTecit9gVID/vvFmx98mDP2jo",
-	"SOWtMu6V5I5aTT/cfmmFxqAT9kTA3cqfJ24nvITQQUOB/9nb9fvL90VwZ/V/cTp7n0B19e07Lx7aKne1",
-	"hORfnwY+4fys0Zy96isteM845GPGk/Hkrkk0/jfqHbByp+Pvd3rdvcZ36t33/h79i3aMUmMrHx/tRcbG",
-	"ZE4sLBcz9CtlO4Frm9+0ib7cBv7aumN8F4cFbY7FVtGKr5vcFXRYrlk4ksi/Z7pSGdGGwVY/ikHhivLm",
-	"wHJcmnTEM0eJtC0xdTWh5WIdqMN2uINyn6yQaieJ0ObSSkWWab69qv95N/5tk5G/C38bf7dhuPNPLfu4",
-	"/apybyRCGQLKTIVrdK1CeJAEUTA59Gfk3ItItG4yhBcsIKIKfyCwoXX77nf8IYC/7NwNsrpObvvVL+ok",
-	"yE1e/eUh5NsR9T531f099PmuHH+XBt9V108b3fth6nUrVu8rOFPbydmGQqyqPO+otXdKtIRvT7Okjntz",
-	"4oayuvPyZykWSMHa9cJAd3vwUOdvKv6NGJKCHzrkhpk/ULAdktSlvYMi44hphaiyUx+yC3crw89f/BZs",
-	"rmtK6UOf61TkkOE15rokb4/iqDJ5qKGmo9Hk6Gw4Ho6Hk+nT8dNjdoUwuc2h+BJxm7PnwlGZDwfl1WJE",
-	"g307ZBINeaEnZL7YCwtUxIpetgyUUPffwVntsTcnLeFwdL5xJacZyW80O6ivpvJriSvbO9OBQqRLqdCs",
-	"O+OQLW6/3P5fAAAA//8=",
+	"xFptc9u4rv4rGN07s8lc+S0vTeN8ymbbu+npdjNtOr1zNp2IliCbG4rUklRcn0z++x2Aki3FTuqeZOfk",
+	"Q8a2SAp4HgAEQN5FqSlKo1F7F43volJYUaBHy9/OKuuMpU8ZutTK0kujo3F0OUNINH7z1ymPSMDk4GcI",
+	"pcVbaSoHpZjiCYiJQ+0hN5af5tI6z4/6URzhN1GUCqNxhIt35T/Pzl/9dpkdR3Ek6RV/VWgXURxpUdCQ",
+	"8J4ojlw6w0KQSIX49h711M+i8eFoL478oqSRzlupp9H9fRy9l4X0m6UvjPMgPRYOvAGLvrK6I9ThcLMg",
+	"itdsy5FhLirlw5Tc2EL4aBxJ7ff3opiklEVVROPRcBhHhdT1t6W8Unucoo3uSWKLrjTaIaP/s8g+4l8V",
+	"OtYhNdqj5o+iLJVMBakzKK2ZKCz+509Hut2tFCDBvJCqVtiGlSAz6EAbD4Xw6YxpOb04B1rditQzBtYa",
+	"4v+PuyiXqLIGhH6je4HOiSkJX1TOwwRB+IDoaDiM7r8Scs4LndKQwe1oYEo3yFBkPYWebYs0ZXmuJS3/",
+	"Kh+le+IYewfZaNI7yI+wdywO9nv76d5klA3xOH/9mjD3wlcuGh8QlF56Np6fRQYNTEtQZ96XbjwYTNFO",
+	"hJ72p6YvswYrN5D6ViiZRfdtHv/bYh6No/8arDxiEJ66wUWYGUhat6YGXOmgEIpsADMwdhPYK6Dv4+jM",
+	"6FzJ9N/kN62sRe2vCRZSuhQyi+Iu7VLfGpkiSSaURZEtgIaB0BmkQpNsE6RPKSqFWT9a465ewQ2Go+N9",
+	"8Sof9obD4bB3RP9e07/h6m80CCs9m9/jFb9LjLYlN20mvBy7qbHZTw4YaLCYVw4dsylSGhcT1wKyKtDW",
+	"sQepIVdyOguEvzV2IrMM9bM9WjrQiFktRpVJbyxYo3ADhfx4cItW5otnU7O/omalzbbc5MsZL0VOKpRC",
+	"S0jfaDPXMKkorjuGwkFm2P1EVkgPnkAzJVrGmfk41x6tFuoNhbxncvLJFOhnUk9hTpve3Bo9BaPBVBac",
+	"zLAPH0z9XDhIZ0JPMYPJIshVk3ICf1XGI7O6tKIMZA4LU3HwEKkHV5Wlsf7vpfqwHWUboOAT2lu0EADb",
+	"Pt6G2S/C+inkQqrKIoFLODkWifxTZnhChD9Embn+YPxbU+nsmTR/MOCqdNZE1udGzGf748GKpA/GQ1Bx",
+	"W2K08dc5z3gJZhpoQsDkqEje55du+hNnWw6RCbmgcTqTNPutkAqzF8lz6N1L93JSp8i+Q5sfSA87t2id",
+	"NBoOKGhoM4fD3T58RGVE2Ba9XYCYCqn/09RyUltT28YKarC2Jblszb3Ow9yXCr/Jed77jZKbBBpcJW+U",
+	"Ck8C5H5FSo3qfRxdGvNe2Cm+YGI7MdmC3q1oXao3hA6RFXVWGqk9iDTF0rsnaH02Y63Nsc5J4Y320i/g",
+	"0hgIKm9LmzfmmpV5MbJ+AKLA0W9CL2o93HOpMgYKoRcNX+5k5WiUJAkopK48/o3s7LWyShKHtIOlej9C",
+	"Cyly3SjyIvR8pLSR6yvMyHEYm9xjKJyTj/RD75R+SMCxOweSPmtR+Zmx8l/Pjp7vzZSJIEZO6uw2RUch",
+	"+wY1zIQD/FZKu7FKeNEUc7TiqaPfthRVPAm152z8xfa2CQpLhBAcvLkZTYma4Dy/hiaG3NhpqP5o7wut",
+	"DwqJaG85XWDSSmsIWjFR+BKVwHmGRWk86nTR+wcuOPWpHGYwl35GlYnMc6RasRMt+/DZIQjQOIcbXLCs",
+	"4Vs96u/0xb02xy046nj5A1y3sXwJpr+gUr26hqdqYlUm128ilrE/7YPQkDyAPgGLLeQpF0Ub0OaWVP1+",
+	"Eu+UXKaRY3wXlZZqEy9D86chuMV6txidCTcDbUAZTcGcOwzouPapzakfrTXF4uhGhgy4q3NS50vJuLVf",
+	"/7Rc6ZH3kAgnVzrJUKHnyaLZ6qWDQjpHeXhuTRFywBlHlkRqh7Yef6VXE6ReDQt+RXZM2DsUCjmVsHgC",
+	"STrD9IY3rGR8pQWsvnMRMNXCc3lgA0jLLszMqKx/RdUq6qqIxn9EtdrcNWEdgsWzeFEcrRaOvrYblqtp",
+	"a/iWxskA6qa2Y/O0q+uc9OLvE4viBqTrtCIP9kajbmfx1UG03j8kjyQo2SE3vZxj9DIX8wHipUQ7wzoA",
+	"rJTe/XfEuA+RgYIhIbzEoy1ebYbLXtXX5TJm8ieG1g27x0ekOnfdO1YyunVdfzXzkGqQKWDWUsjBnJDm",
+	"H8I2ttRu9Hp/K4zNzQZwbYVEYuB0PjOqYZbqCbxFu2gJAWGXbHnnxBiFgnsiTVxbf8kbXqZUIsWWwYTX",
+	"sNm4mKwq/GBshpbDt68XeyoYdiLR/VIsYa1YcEhl93sK6OCfgeAnQd7bP9gKZsZIYnYtfDcG7g33XvVG",
+	"o97e4eVwfzw6HA+P/hm1lsyEx56XBUabTgTalmluoqVqcceiuq9vkbLJTn9Bkb3ntvYGMzXaVQU+coKS",
+	"VZZ3vGZUcMipuEWoyu4JSSkWBWrfUzJFTVG1lyP26h14cyBKLVLy8ySAe+OD0Xg03BZAjpKSsMGn3I4m",
+	"h74k3nInTDioJz6wh8MNBybrtoBNc24dQiWcB37enEDNhM5UsP2VzpRULWAJXj9H7C/BG0OOCKIwlfbQ",
+	"HGiEsHW7EQTW6tEoe6ZMlb2hIQ5k1ojFc7pC1S2Evd6rdIS9o8m+6B3nB6PeXnaYvsahGE2OjtrEVJXc",
+	"SHQQZOVjR1vuFaUSi6V9PEiBKJYJXTdLjYVmNEh/ArpSCuYzqRBK1BkB+pgB0dCQ5Hpb4QbhXRUcqWOi",
+	"jxD1XY9mfJY+1yJq9Z7Gmjqm3HGWLjRPe/yFCC2MrtcvY+5WwbcVPzaE3tYh6zpNF8I5EA6S5hS2OWil",
+	"WfURLJNVN0rZW5rj1+9Q8xBaVqUrzyZs3kpU2bKb3sWlPkzcYGz1ZsYDQLo6vU44bSYTCM6ZxJC0DiLp",
+	"ayn8rC8z+jhDQXvew3y863Pdc8w1a1webLatcdMZ5/fgCqquFtwE1a8olJ89ktvwJ5GFpp1QF50RG8Jy",
+	"J1MQ6QwyJN8kGJqdOIbE3CSUFc9nC5AeQiuwA9Adea+YCMei3vCxN6VY9Pl+gw5NPbdWT9CbOCNqZT9Q",
+	"CufQxZBUWtwKyeaXAJdIc+keXArgtz+Ncv32TeD+ZjQu1uU61U2gNzkUNKYPHwzkygjvQOhFyKw0Cls/",
+	"Dtt/C/wwf5MZU9pnq1KKWTfpOeR28FZRORzppix5U6Oc//KxW33QD9+DppayteImlFrV5xpOH9+ewfHB",
+	"4RHU2U8ffudatsBigtZBIRYgypKQorDjTIHNUHeld4IHd46oE4pDAprz2d1Qij1W9j5El8rB5blaXNcq",
+	"JVpndMx59pyGeAOZ6RrSD95+WN/u6+sQD0V6ayzwNQJu1ix1jwHJ/0IsE+RllfJbp+Kt+LlhN1g1Y+6e",
+	"uIXAQXGTJu2OzVMLyCwGoZxpqtTk/3p1m7R3niXQXFKBOuR20N6yEbSeCCwjyargHA63yg/rPtImjX69",
+	"vLyAsDR4/PYgA9t4dWQlUvhhzTXg88dz0KKQesroUClL4aTxk84rtryI8j135qeNpvHjgY+LtbSy0i8+",
+	"kUUFpwqNy9Mq7Dbh29sG13dfLqP1I9Z3Xy6b8pk7WW+yXz6dws6bbO/wcHS8G46tKU22XqgYmnopdI/5",
+	"apW70u++/OMT7CSD/hyV6vH5/ODP+Y3r/+mMTnb7cKaELEKrcgyJdI42clHxfo7fyiS+0omrJgns0Msq",
+	"h3Y3hoSP9mmIsdP60aRyUnOvuh4HIvWOgkQdZdi/uNZm7bvtxdAFlDo3j3RtQvXV9HDHzdmvi2EilSJD",
+	"SE1GX+uRLiZBrnRmqonCHmpvF6Awm6KlKRnUJEmaYzGvdOY4hvFJXSqVDFcUrvSVPjOa0lhptIOdsJv+",
+	"bzAmCl27Y3j36fcPgaTEaXGD16lwmIQA5GKO4/v7+8dXmusyL4qSW22fL89i+Pz5/JfbI5A0kPc7Tifv",
+	"wu4RQ7N53CdNP/NK147X2kfn7Z2PDycriw6ExeUmcqWTxxrbSR/OhFIOUmHtApLTut/PI8fwc2i6X1XD",
+	"4X767sslf8DkSu+wScYgnauaexSNQe5CpRWZw7KGoQjtxMKtso2TQFG4J9IZx7dFgvxKUuFBcNEvLctg",
+	"tqS+0sm3XrDHPryXzrMxww0uHHKqLXVYcydZ5qx1sk623b5CWRtq0xRvOL6obe/04jz0JVywy2F/1B9y",
+	"Q6pELUoZjaP9/rC/Tzuq8DP2+8GMU8x/ReO7+zgaFOitTF39jS+DNY8enuAsf127uTe+awcZviTYDi9/",
+	"fL3/So/tLdZXCLvupEwqFGR4i8qUpFgUR5VVtSOOB4PR3lF/2B/2R+PXw9f7fJnQi+mmpfgmyop4JTzt",
+	"FbBT3kwHtNi3XU4SgsvUrsu3Q2CKmrgOuW99r7OZH93Hj/dOuZ1cd9jyB+c6y5V46IZlfm+K6VuJc9dp",
+	"DEAh0pnUVJus1jGli+6/3v9/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -6,7 +6,6 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
-	"context"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
-	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -53,24 +51,6 @@ const (
 func (e MoneyCurrency) Valid() bool {
 	switch e {
 	case MoneyCurrencyIDR:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListDeadLettersParamsState.
-const (
-	ListDeadLettersParamsStatePending  ListDeadLettersParamsState = "pending"
-	ListDeadLettersParamsStateReplayed ListDeadLettersParamsState = "replayed"
-)
-
-// Valid indicates whether the value is a known member of the ListDeadLettersParamsState enum.
-func (e ListDeadLettersParamsState) Valid() bool {
-	switch e {
-	case ListDeadLettersParamsStatePending:
-		return true
-	case ListDeadLettersParamsStateReplayed:
 		return true
 	default:
 		return false
@@ -292,29 +272,8 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
-// ListDeadLettersParams defines parameters for ListDeadLetters.
-type ListDeadLettersParams struct {
-	// Limit The most items to return.
-	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
-
-	// Cursor The `next_cursor` of the previous page; absent for the first page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-
-	// State Only the dead letters not yet replayed (`pending`) or only those replayed. All when absent.
-	State *ListDeadLettersParamsState `form:"state,omitempty" json:"state,omitempty"`
-}
-
-// ListDeadLettersParamsState defines parameters for ListDeadLetters.
-type ListDeadLettersParamsState string
-
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(c *fiber.Ctx) error
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(c *fiber.Ctx, params ListDeadLettersParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -325,75 +284,6 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
-
-// VerifyAuditChain operation middleware
-func (siw *ServerInterfaceWrapper) VerifyAuditChain(c *fiber.Ctx) error {
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.VerifyAuditChain(c)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
-
-// ListDeadLetters operation middleware
-func (siw *ServerInterfaceWrapper) ListDeadLetters(c *fiber.Ctx) error {
-
-	var err error
-	_ = err
-
-	// Parameter object where we will unmarshal all parameters from the context
-	var params ListDeadLettersParams
-
-	var query url.Values
-	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "limit" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "cursor" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
-	}
-
-	// ------------- Optional query parameter "state" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
-	}
-
-	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.ListDeadLetters(c, params)
-	}
-
-	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
-		m := siw.HandlerMiddlewares[i]
-		next := handler
-		handler = func(c *fiber.Ctx) error {
-			return m(c, next)
-		}
-	}
-
-	return handler(c)
-}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -409,18 +299,6 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
-	wrapper := ServerInterfaceWrapper{
-		Handler:            si,
-		HandlerMiddlewares: options.HandlerMiddlewares,
-	}
-
-	for _, m := range options.Middlewares {
-		router.Use(fiber.Handler(m))
-	}
-
-	router.Get(options.BaseURL+"/v1/audit/verify", wrapper.VerifyAuditChain)
-
-	router.Get(options.BaseURL+"/v1/ops/dead-letters", wrapper.ListDeadLetters)
 
 }
 
@@ -444,124 +322,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
-type VerifyAuditChainRequestObject struct {
-}
-
-type VerifyAuditChainResponseObject interface {
-	VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error
-}
-
-type VerifyAuditChain200JSONResponse AuditReport
-
-func (response VerifyAuditChain200JSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain401ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain403ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type VerifyAuditChain500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response VerifyAuditChain500ApplicationProblemPlusJSONResponse) VisitVerifyAuditChainResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLettersRequestObject struct {
-	Params ListDeadLettersParams
-}
-
-type ListDeadLettersResponseObject interface {
-	VisitListDeadLettersResponse(ctx *fiber.Ctx) error
-}
-
-type ListDeadLetters200JSONResponse DeadLetterPage
-
-func (response ListDeadLetters200JSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/json")
-	ctx.Status(200)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters400ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(400)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters401ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(401)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters403ApplicationProblemPlusJSONResponse struct {
-	ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters403ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(403)
-
-	return ctx.JSON(&response)
-}
-
-type ListDeadLetters500ApplicationProblemPlusJSONResponse struct {
-	InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListDeadLetters500ApplicationProblemPlusJSONResponse) VisitListDeadLettersResponse(ctx *fiber.Ctx) error {
-	ctx.Response().Header.Set("Content-Type", "application/problem+json")
-	ctx.Status(500)
-
-	return ctx.JSON(&response)
-}
-
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// VerifyAuditChain Verify the audit chain
-	// (GET /v1/audit/verify)
-	VerifyAuditChain(ctx context.Context, request VerifyAuditChainRequestObject) (VerifyAuditChainResponseObject, error)
-	// ListDeadLetters List dead-lettered events
-	// (GET /v1/ops/dead-letters)
-	ListDeadLetters(ctx context.Context, request ListDeadLettersRequestObject) (ListDeadLettersResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -582,131 +344,69 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
-// VerifyAuditChain operation middleware
-func (sh *strictHandler) VerifyAuditChain(ctx *fiber.Ctx) error {
-	var request VerifyAuditChainRequestObject
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.VerifyAuditChain(ctx.UserContext(), request.(VerifyAuditChainRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "VerifyAuditChain")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(VerifyAuditChainResponseObject); ok {
-		if err := validResponse.VisitVerifyAuditChainResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
-// ListDeadLetters operation middleware
-func (sh *strictHandler) ListDeadLetters(ctx *fiber.Ctx, params ListDeadLettersParams) error {
-	var request ListDeadLettersRequestObject
-
-	request.Params = params
-
-	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
-		return sh.ssi.ListDeadLetters(ctx.UserContext(), request.(ListDeadLettersRequestObject))
-	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListDeadLetters")
-	}
-
-	response, err := handler(ctx, request)
-
-	if err != nil {
-		return err
-	} else if validResponse, ok := response.(ListDeadLettersResponseObject); ok {
-		if err := validResponse.VisitListDeadLettersResponse(ctx); err != nil {
-			return err
-		}
-	} else if response != nil {
-		return fmt.Errorf("unexpected response type: %T", response)
-	}
-	return nil
-}
-
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fttc9s4kv4rXbyrGruOevNLHCufMp7kxtlMJpU4N1cbp0KIbEkYkwAHAK1oU/7vV90A3yTZ0Uy8V7v5",
-	"kJJEAASe7n7Q/QD+GqW6KLVC5Ww0/RqVwogCHRr+dlEZqw19ytCmRpZOahVNo6slQqLwi/uccosE9Bzc",
-	"EqE0eCt1ZaEUC3wGYmZROZhrw0/n0ljHj4ZRHOEXUZQ5RtMI16/Kv19cPvnlKjuP4kjSK/6o0KyjOFKi",
-	"oCb+PVEc2XSJhaApFeLLa1QLt4ymp5OjOHLrklpaZ6RaRHd3cfRaFtLtnn2hrQPpsLDgNBh0lVG9SZ2O",
-	"d08k5zG788hwLqrc+S5zbQrhomkklTs+imKapSyqIppOxuM4KqQK35r5SuVwgSa6oxkbtKVWFhn9H0X2",
-	"Dv+o0PIaUq0cKv4oyjKXqaDljEqjZzkW//W7pbV9bRdAE3NC5mHBxo8EmUYLSjsohEuXbJbnby+BRjci",
-	"dYyBMZrs//FrNJeYZzUIw3rtBVorFjT5orIOZgjCeUQn43F094mQs06olJqMbicjXdpRhiIb5OjYt2il",
-	"PJ/PkoZ/Mp+kR+IcByfZZDY4mZ/h4FycHA+O06PZJBvj+fzpU8LcCVfZaHpCUDrp2Hl+FBnUMDWgLp0r",
-	"7XQ0WqCZCbUYLvRQZjVWdiTVrchlFt117fifBufRNPqPURsRI//Ujt76nt5I295UgystFCInH8AMtNkF",
-	"dgv0XRxdaDXPZfoX7ZtWxqBynwkWWrQuUZHrx33LO1QZGiD8c6kQloLC01rMnsFMZhZSoUBpyLVaoCFr",
-	"rqRbZkasOCI2TOlHs6Px5PxYPJmPB+PxeDw4o/+e0n/j5p8QIxp+j5bjyah+5Xd7xnnrGQ26+7pFWnd4",
-	"PL9Itcl+sMAmAoPzyqJlPxAptYvJSwRklTd4z5OkgnkuF0vvKi+1mcksQ/XdXCAtKMQsTKPKpNMGjM5x",
-	"h7X58egWjZyvv9s0x61p2tXsa5t50+OxjJOKPEdDSN8ovVIwq2hHsAyFhUxz4IqskA4cgaZLNIwz2+NS",
-	"OTRK5C+ILL/TJu91gW4p1QJWtF2ujFYL0Ap0ZcDKDIfwRofnwkK6FGqBGczWfl7BKM/gj0o7ZKs2XpSB",
-	"nMNaV0w7InVgq7LUxv1zTX3a5ecaKHiP5hYNeMD2Z2rf+1Gs/hzmQuaVQQKXcLI8JYpPmeEzMvgmymzr",
-	"N9q91JXKvtPMbzTYKl0S6f6/Eet3B+1Ja8k32oHHYV/rKe0+z7nHY5ivxs+zKlMnhahrYvkHTuYsIlvt",
-	"LbVTmaTeL4XMMXuUNIre3cSglSpFDjCDIgPp4OAWjZVawQkxi9IrOD0cwjvMtchAqAycWYNYCKn+bXyA",
-	"k+vgA11QIaC6rzeUnb6f577vY5F5cjkf/EJJVgK1ASRvuzk+87ZxrfUC/HdxdKX1a2EW+IgJ9kxna3p3",
-	"TuNS3SOU52lUWamlciDSFEtnH8P+323azp4ckmh4oZx0a7jSGjw2+9rXaf2ZV/1oVv0TWHpj/iLUOqzD",
-	"fq9NtYZCqHVtWPusDV3KzQQUUlUO/xXMeNTJemneBAM0OPwZ+9GKP9crfhQ7vqO0litHKjgMMohzh14S",
-	"SN7RD4Pn9EMClgnCW/ODEpVbaiP/8d3E/Vov2GJkumch+07R0m5xg4oLIvxSSoPZPzsFnrR26q1vXxNV",
-	"3AmV42rh0bbVGQpDBiE4eF/VihJJwXVIgCaGuTYLX9fStutFHSJZNLcyxWC00miCVsxyfIxK5TLDotQO",
-	"Vboe/A3XnJpVFjOuUalykvM5UhXc498hfLAIAhSu4AbXPFf/LbT6lwjao64zdHALDPwnnKIL+mO4xG+Y",
-	"54MgY1BZlApFJp8hhDeRO+BwMQShINmwUQIGOyaipBqNNwurcuH9NL3nFFv1PKZfo9JQkeWk179qT+i4",
-	"R7+qXgq77CgXLLKg5SIu+N0w2tIF4+hG+lS+v+Yk5HTJtJMq/NCMdM97aArPrlWSYY6OO4s6y5AWCmkt",
-	"FRRzowufpy6ZghKpLJrQ/lq1HaRqm/kAJIcn7C2KHDmLMfgMknSJ6Q1vgcn0Wglov3M1s1DCcZ1jPEiN",
-	"ELXUeTa8prIbVVVE049RWDarRrwGHxo8vSiO2oGjT13Ntu22hW+prfSg7lJe66f9ta5oXfx9ZlDcgLQ9",
-	"NfbkaDLpi6tPTqJtCZUikqDkgNz1cibzJg10HuJmRgfjwBTtog//yjTuPDMQaxLCDR7d6QU3bLS6T80w",
-	"evY7eg2Kw+MdUsG+HR3tHO32Wn/WK5+8kCtg1lmQhRUhzT/4/a5Z3eTp8V4Y65sd4JoKyYjepqulzmvL",
-	"Us2Dt2jWnUmA30470TnTOkfB4k7Na9svecHDlLlIseMw/jXsNjYmr/I/aJOhYZ53YbCHyLDHRHfNtIQx",
-	"Ys2UyuH3ENA+Pr2BHwT56PhkL5gZI4nZZ+H6HHg0PnoymEwGR6dX4+Pp5HQ6Pvt71BkyEw4HThYY7ToU",
-	"6XqmvomapcU9j+q/vmOUXX76E4rsNSv7O9xUK1sVeM8hUlYZ3vHqVj4gF+IWoSr7h0R+fx7kMkVFpBo+",
-	"4QBvUXWz3JaIUoOUJT0I4NH0ZDKdjPcFkFlSEjb4UNhRZy+w8uyYxUPHDX843XFmtO0LWKuM2xDmwjrg",
-	"5/Uh3FKoLPe+366Zsq81NOgNA3pDaW2F2ZS2t1llpaK02OBCWkdT9Xv4m8sf4XxyNB6PJ0fHJ6dPznbh",
-	"wgu9l3gvcl1lL9hSILN6ptynP8+Qfh0NnqQTHJzNjsXgfH4yGRxlp+lTHIvJ7Oysa6uqkjs3IT+RNuzO",
-	"9tw+ylysG5fZyIqI3oQKQrA2ULcG6Z6BqvIcVkuZI5SoMsL4Pp+ipj5BdqbCHZO3lY+tntfeZ7tvRjkD",
-	"1MRhx1Lti2oP67l3L4D62DzMAm+FV1T6TNDw8F6E3OGUHXTcOXvettNbYS0IC0l9OF2fP1OvcDLN1goq",
-	"MEdQfSr9DdtsQstL6c9nFzYvJeZZc1TQxyWcse7wtrDBcQOQNqTcCafSc8ShKHSlXBJD0jmfpa+lcMuh",
-	"zOjjEgXtg5s5ej/o+se7W+7YnPd23XHX0e+34PJLbQfcBdXPKHK3vCff4U8i8xqiyN/2Wuyg6l72INIl",
-	"ZEjBSTDUu3MMib5JKFNeLdcgHXhlsgfQVwpfMROWp3rDtwEo7aLPdzvWUNd4WzUGvYmzpE5G5A9jbQxJ",
-	"pcStkOx+CXDZtJJ2464Ev/1hlMPbd4H7i1a43p7XcwXel4iYC2ozhDca5rkWzoJQa59tKRQmPPYpQQd8",
-	"33+XG1MqaKpSimU/ETrlYnovWvYn3SnPvK5bLn96169I6IdvQRNm2RlxF0qdinQLp3cvL+D85PQMQkY0",
-	"hF+5vi2wmKGxUIg1iLIkpIh2rC6wbmqv1YGP4N7JfUI8JKA+fD705dl9pfAmulQiNoeGcahfSjRWq5hz",
-	"7xU1cRoy3XekP3kpZHu/D7dENqf0Uhvg2xWs9DRrjwEp/jyXCYqyKnd7p+cd/tyxG7RKztcHLmcwKe5a",
-	"SVfFeWgAmcUgcqvryjX530HQWAeXWQL13R0IlNtDe09xaDsTaJikLULH471yxqAt7VrRz1dXb8EPDQ6/",
-	"bKRgO2/UtFPyP2yFBnx4dwlKFFItGB0qb4lO6jjpvWLP+znfCmd+Wq80vp/4uIBLKyPd+j15lA8qr3o+",
-	"r/xu47+9rHF99dtVtH1+/Oq3q7qk5sz4RfbT++dw8CI7Oj2dnB/6M3kEqthFHkNdQ3npmW+c2Wv16re/",
-	"vYeDZDRcYZ4P+PLB6PfVjR3+brVKDodwkQtZeJ1zCom0ljZyUfF+jl/KJL5Wia1mCRzQyyqL5jCGhO8t",
-	"UBNtFuFRk9HX7UCkzhJJBJbh+OL6m1fflxy9MijVXO/2onCx6AAHpdFpZbBA5Q5rPXgantsY0lwQDl77",
-	"tXGola/VTGY2hnBtiRjiVuRV3UishOHHbEP/2y2qTBv4oxJ5O9614mPVJcKvFz+9h7Ka1TLz8Fpdqwut",
-	"KN+llnDgt93/9l5HHHc4hVfvf33jrZlYJW7wcyosJp6pbMyEf3x8fH6tuKhzoihZp/twdRHDhw+XP92e",
-	"Aa+DN0bOO7/6bSaGepe5S2ox9FqFCO1suKvuFsmHqpVBC8Jgs9tcq+Q++TwZwoXIcwupMGYNyfNwqsAt",
-	"p/Cjl/avq/H4OH312xV/wORaHbDvxuCLiL7nHkKlcvKbptohKrdibdu0hA9SrpW/LdNrx3dm/PxzqiMz",
-	"got+6bgQb01SXavky8A77hBeS+vY6+EG1xY5J5fKj3mQNMltyOopCLpXUINH14p6beMr76TP3156TcN6",
-	"/x0PJ8Mxi1klKlHKaBodD8fDY9p5hVsyP4yWnIr+I5p+vYujUYHOyNSGbwZFtq4fbR4TTb9GC9yVDIn8",
-	"xoabJywXdfVI66vi9kSllY354mzs00V7rbwX51LddNS1LaXPb/+G5UO7qZddKy+YdfTq+k6DNhCU4HBO",
-	"R3OVlFy00nbQh9mbdTtquM7WEfpWS22xI0hvCtHvdI5TJjfptEm8DRtXusyiafQ/jCkLdBf0kmjjmuzR",
-	"ePzASdPGCZMnfqNv/EU6WxWFMGvm9g0Yemsn3xF5hVvCK2um+iaazkVusSteftx5c2TvUwt/SNGR2VtV",
-	"3avQHaWbfrj71IqUQWPsCYi7VUNP8E54raGDhgL/s7frt5fvi+XO6v/idPY+vepq4/fevrRV7mqtyb8+",
-	"DXTCeVyjV3vFWFrwnnHIZ5kn48l9k2j8b9Q7xeVOx9/u9LJ7l/HUu+/DPfq3DRmlxlY+PtrbnI3JnFhY",
-	"LnroV8qKAtU2v2kTfboL/LV1Rfs+DgsiHgu1ohVuN7kraLhc23AkkX/PdKUyog2Drc4Ug8IV5deB5biE",
-	"6ahsjhJuW2LqakLLxTpQh+1wB+VIWSHVThKhvaWVlCzTfPuXDh934982Gfk/JbiLv9kw/MkEtezj9qvK",
-	"vZEIZQgoMxWu0bVS4kES1MPk0B/Ecy8i0brJEJ6z0ogq/H1FP7UO3e/5Owp/V7wbZHU93farX9RJpJv8",
-	"+9P3kG9H/PvYPRnYQ9vvSvn36fddZf600cwfXfluhe59xWpqOznbUJdVlecdpfd+eZcw7+md1HNvntxQ",
-	"ZXfeii3FAimAu54ZKHAPbur8mcq/EWsSIUCH8DCD9iApEKcu7T20GUdMNUSfndqS3bpbVX785Ldlc1vT",
-	"TB/6XKcihwxvMdclVU9RHFUmD/XXdDSaHJ0Nx8PxcDJ9On56xK4QJrc5FN+ubtP4XLi5NgUclDeLEQ32",
-	"5ZCJNeSKnqT5xjMsUBFTeskz0ETdfwePtcfonMiEw9b5xl2gZiS/+eygw5rebyWubO9ACAqRLqVCs+6M",
-	"Q7a4+3T3fwEAAP//",
+	"1Fp7c9s4kv8qXbyrGruOetqOY/mvjJPcOJvJpBKncrWjlAkRLQljEuAAoBSty9/9qhukRFqyo1l7r/b8",
+	"h0sk8ej+9buB2yg1eWE0au+i0W1UCCty9Gj56aK0zlj6JdGlVhVeGR2Noqs5QqLxu79OeUQCZgp+jlBY",
+	"XChTOijEDM9BTBxqD1Nj+etUWef5UzeKI/wu8iLDaBTh6l3x94vLF79eybMojhRt8WeJdhXFkRY5DQn7",
+	"RHHk0jnmgkjKxff3qGd+Ho1OBsM48quCRjpvlZ5Fd3dx9F7lyu+mPjfOg/KYO/AGLPrS6hZRJ/3dhGS8",
+	"ZpMOiVNRZj5MmRqbCx+NIqX90TCKiUqVl3k0GvT7cZQrXT2t6VXa4wxtdEcUW3SF0Q4Z/Z+F/IR/luiY",
+	"h9Roj5p/iqLIVCqInV5hzSTD/L/+cMTb7YYBIswLlVUM27ASSIMOtPGQC5/OWSyvPl4CrW5F6hkDaw3J",
+	"//fbaKowkzUI3Zr3HJ0TMyI+L52HCYLwAdFBvx/dfSPknBc6pSG9xaBnCteTKGQnQ8+6RZwyPdeKln8x",
+	"HaRDcYadYzmYdI6np9g5E8dHnaN0OBnIPp5NX74kzL3wpYtGxwSlV56V52choYZpDerc+8KNer0Z2onQ",
+	"s+7MdJWssXI9pRciUzK6a8rxPy1Oo1H0H72NRfTCV9f7GGYGIW1rUw2ucpCLjHQAJRi7C+wN0HdxdGH0",
+	"NFPpPynftLQWtb8mWIhpU6Am1Y/bkveoJVog/DOlEeaCzNM5lOcwUdJBKjRoA5nRM7QkzaXyc2nFki3i",
+	"nijDaq7XH5wdiRfTfqff7/c7p/TvJf3rr/+E6NHye4zsD3r1lk/WjLONZqzR3Vct0nrC8+lFaqz8yQGL",
+	"CCxOS4eO9UCkNC4mLREgyyDwliYpDdNMzeZBVd4aO1FSon6yL1AONKKsyCil8saCNRnukDZ/7i3Qqunq",
+	"yaI52ohmw82+spmuZzyXcFKRZWgJ6RttlhomJUUEx1A4kIYNV8hcefAEminQMs4sj0vt0WqRvSFn+USZ",
+	"fDY5+rnSM1hSuFxao2dgNJjSglMSu/DBVN+Fg3Qu9AwlTFaBrkoo5/BnaTyyVNdaJEFNYWVKdjsi9eDK",
+	"ojDW/2tFfdL0zzVQ8BntAi0EwPb31GH2s0j9FUyFykqLBC7h5Jgksk8l8ZwEfh9llvUH49+aUssnivmD",
+	"AVemc3K6/2eO9clGe7yR5AfjIeCwr/S08ddTnvEc4qvxC16VXSeZqF/b8k+czDlEltpHGqelotlvhcpQ",
+	"PksaRXuvbdApnSIbmEUhQXk4WKB1ymg4Js+izRJODrvwCTMjJAgtwdsViJlQ+v+NDnByXelAE1SoUN1X",
+	"G4rG3OtpmPtczjy5nHZ+pSQrgVoAisNuhudBNn4jvQr+uzi6Mua9sDN8xgR7YuSK9s5oXap7hA5+GrUs",
+	"jNIeRJpi4d1zyP/Jom3E5CqJhjfaK7+CK2MgYLOvfL0x18z1s0n1L2AZhPmr0KuKD/dUmRoDudCrWrDu",
+	"fGO6lJsJyJUuPf47iHHYyHqJboIB1jj8FfkRx9c1x88ix0+U1nLlSAWHRQZx6jG0BJJP9KLzil4k4NhB",
+	"BGl+0aL0c2PVP57suN+bGUuMRHdeZd8pOooWN6i5IMLvhbIo/9Up8GAjpxZ/+4qo5EmoPVcLzxZWJygs",
+	"CYTg4LhqNCWSguuQCpoYpsbOQl1LYTc0dcjJol2oFCuhFdYQtGKS4XNUKpcS88J41Omq8zdccWpWOpRc",
+	"o1LlpKZTpCq45X+78MUhCNC4hBtcMa3hqRr1b2G0w6YyNHCrPPBfUIom6M+hEl8xyzpVG4PKolRoEvkE",
+	"odqJ1AG7sy4IDck9GSVgsSEiSqrRBrFwV67an8h7RbZV0zG6jQpLRZZXof9Va0JDPdpV9Vy4eaNzwU0W",
+	"dFzEVXrXjbb6gnF0o0Iq3+Y5qXK6ZNRIFX5ar/TAPkTC+VgnEjP0PFnUWYZykCvnqKCYWpOHPHXOLihR",
+	"2qGtxo/1ZoLSm2HBAEnhCXuHIkPOYiyeQ5LOMb3hEJiMxlrA5pmrmZkWnuscG0BaN6LmJpPdMZXdqMs8",
+	"Gv0eVWxz14h5CKbB5EVxtFk4+tbs2W6mbeFbGKcCqLs6r/XXNq9L4oufJxbFDSjX6sYeDweDdnP1xXG0",
+	"3UIliyQo2SB3bc7OfJ0G+gDxmqKDfuUpNkwf/jNk3AXPQF6TEF7j0SSvUsN1r+7behkz+QNDD4rN4xNS",
+	"wb5tHRsa3Tavv5hlSF5IFVA2GHKwJKT5RYh3a+4GL4/2wtjc7ADXlkhCDDJdzk1WS5ZqHlygXTWIgBBO",
+	"G9Y5MSZDwc2d2q9tb/KGlykykWJDYcI2rDYuJq0KL4yVaNnP+2qxx5xhyxPdrckS1ooVu1Q2v8eADvYZ",
+	"BPwoyMOj471gZowUymvh2z5w2B++6AwGneHJVf9oNDgZ9U//HjWWlMJjx6sco12HIk3NNDfRmrW4pVHt",
+	"7RtC2aWnr1HI99zZ36GmRrsyxwcOkWRpOeLVo4JBzsQCoSzah0QhPncylaImp1r9wg4uUDez3I0jSi1S",
+	"lvQogMPR8WA06O8LIHtJRdjgY2ZHk0ODlaljL15NvKcPJzvOjLZ1Aesu4zaEmXAe+Ht9CDcXWmZB9zc8",
+	"U/a1gjV63Qq9rnKuRDmi8DYpndKUFlucKeeJ1BDDP1z+DGeDYb/fHwyPjk9enO7ChRl90PFeZKaUb1hS",
+	"oGRNKc9p01mlX8POi3SAndPJkeicTY8HnaE8SV9iXwwmp6dNWZWl2hmEAiEbszvdM3wUmVitVeZeVkTu",
+	"TeiqEWws1KNB+XPQZZbBcq4yhAK1JIwf0ikaGhJkb0vcQbwrg221tPYh2f3QyhmgtR02JLXZqNawlnq3",
+	"DKiNzeNe4KMIHZW2J1j74b0ccsOn7HDHjbPnbTl9FM6BcJDUh9P1+TPNqk6mWVpVF5gtqD6V/oFs7kPL",
+	"rLTp2YXNW4WZXB8VtHGpzlh3aFsV4HgAKFel3Amn0lPErshNqX0SQ9I4n6XHQvh5V0n6OUdBcfB+jt42",
+	"uvbx7pY6rs97m+q46+j3R3AFVjcL7oLqFxSZnz+Q7/AvIUMPUWQfWyN2uOpW9iDSOUgk4yQY6ugcQ2Ju",
+	"EsqUl/MVKA+hM9kC6JbMV0yEY1Jv+DYApV30+24HD3WNt1Vj0E6cJTUyonAY62JISi0WQrH6JcBl01K5",
+	"e3clePfHUa523wXur0bjapuuVxqCLpFjzmlMFz4YmGZGeAdCr0K2pVHY6nNICRrgh/m71JhSQVsWSszb",
+	"idAJF9N7ueVw0p0y5XXdcvn6U7sioRc/gqaisrHiLpQaFekWTp/eXsDZ8ckpVBlRF37j+jbHfILWQS5W",
+	"IIqCkCK340yO9VA31gfBglsn9wn5IQH14fNhKM8eKoXvo0sl4vrQMK7qlwKtMzrm3HtJQ7wBadqK9Bcv",
+	"hWzH++qWyH2S3hoLfLuCOz1r3mNAsr/gywRZWZn5vdPzhv/cEQ02nZzbRy5nsFPcxUmzi/PYAkrGIDJn",
+	"6so1+Z9O1WPtXMoE6rs7ULncFtp7Noe2M4G1J9kUof3+Xjlj1VvaxdEvV1cfISwNHr/fS8F23qjZkBRe",
+	"bJkGfPl0CVrkSs8YHSpvyZ3UdtLaYs/7OT8yZ/5acxo/7Pi4gEtLq/zqM2lUMKrQ9XxVhmgTnt7WuL77",
+	"ehVtnx+/+3pVl9ScGb+Rrz+/goM3cnhyMjg7DGfyCFSxiyyGuoYKrWe+cebG+t3Xv32Gg6TXXWKWdfjy",
+	"Qe+P5Y3r/uGMTg67cJEJlYc+5wgS5RwFclFyPMfvRRKPdeLKSQIHtFnp0B7GkPC9BRpi7Kz6tM7o63Eg",
+	"Uu/ISVRehu2L62/mvt1yDJ1BpadmtxZVF4sOsFNYk5YWc9T+sO4Hj6rvLoY0E4RD6P26uKqVx3qipIuh",
+	"urZEHmIhsrIeJJbC8meWYXi3QC2NhT9LkW3WG2s+Vp0j/Hbx+jMU5aRuM3fHeqwvjKZ8l0bCQQi7/x20",
+	"jnzc4Qjeff7tQ5Bm4rS4wetUOEyCp3IxO/yjo6Ozseaizou84D7dl6uLGL58uXy9OAXmgwMj5523IczE",
+	"UEeZu6Ruho51ZaGNgLtshkg+VC0tOhAW19FmrJOH2udJFy5EljlIhbUrSF5Vpwo8cgQ/h9b+uOz3j9J3",
+	"X6/4ByZjfcC6G0MoItqaewilzkhv1tUOuXInVm6TlvBByliH2zKtcXxnJtCfUR0pCS5601AhDk1Kj3Xy",
+	"vRMUtwvvlfOs9XCDK4eckysd1jxI1sltldWTETSvoFYaXXfUaxlfBSV99fEy9DRc0N9+d9DtczOrQC0K",
+	"FY2io26/e0SRV/g5+4fenFPRf0Sj27s46uXorUpd9WRRyFX96f4x0frt1sXH0W3TGfEdy6Yb+v3b3Tf6",
+	"bBdY3cBsm11mUpGBxAVmpiBzi+KotFllsKNebzA87fa7/e5g9LL/csh3Mb2Y7VqKr+Ns5J4JTzEFDoqb",
+	"WY8W+37IyUSwmMqm+YoMzFCTqEOOXF2LredHd/HDfVduRVfduem9w6P1Sjx0xzK/1VX3QuHStToIkIt0",
+	"rjTVMJt1TOGiu293/xsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
