@@ -20,22 +20,43 @@ import (
 
 // Defines values for AuditProblemKind.
 const (
-	AuditProblemKindChanged    AuditProblemKind = "changed"
-	AuditProblemKindCheckpoint AuditProblemKind = "checkpoint"
-	AuditProblemKindDeleted    AuditProblemKind = "deleted"
-	AuditProblemKindInserted   AuditProblemKind = "inserted"
+	AuditProblemKindChainGap               AuditProblemKind = "chain_gap"
+	AuditProblemKindChainLinkBroken        AuditProblemKind = "chain_link_broken"
+	AuditProblemKindChainOutOfOrder        AuditProblemKind = "chain_out_of_order"
+	AuditProblemKindChainRowChanged        AuditProblemKind = "chain_row_changed"
+	AuditProblemKindCheckpointBadSignature AuditProblemKind = "checkpoint_bad_signature"
+	AuditProblemKindCheckpointMismatch     AuditProblemKind = "checkpoint_mismatch"
+	AuditProblemKindCheckpointOrphaned     AuditProblemKind = "checkpoint_orphaned"
+	AuditProblemKindCheckpointUnknownKey   AuditProblemKind = "checkpoint_unknown_key"
+	AuditProblemKindRecordChanged          AuditProblemKind = "record_changed"
+	AuditProblemKindRecordDeleted          AuditProblemKind = "record_deleted"
+	AuditProblemKindRecordInserted         AuditProblemKind = "record_inserted"
 )
 
 // Valid indicates whether the value is a known member of the AuditProblemKind enum.
 func (e AuditProblemKind) Valid() bool {
 	switch e {
-	case AuditProblemKindChanged:
+	case AuditProblemKindChainGap:
 		return true
-	case AuditProblemKindCheckpoint:
+	case AuditProblemKindChainLinkBroken:
 		return true
-	case AuditProblemKindDeleted:
+	case AuditProblemKindChainOutOfOrder:
 		return true
-	case AuditProblemKindInserted:
+	case AuditProblemKindChainRowChanged:
+		return true
+	case AuditProblemKindCheckpointBadSignature:
+		return true
+	case AuditProblemKindCheckpointMismatch:
+		return true
+	case AuditProblemKindCheckpointOrphaned:
+		return true
+	case AuditProblemKindCheckpointUnknownKey:
+		return true
+	case AuditProblemKindRecordChanged:
+		return true
+	case AuditProblemKindRecordDeleted:
+		return true
+	case AuditProblemKindRecordInserted:
 		return true
 	default:
 		return false
@@ -57,58 +78,68 @@ func (e MoneyCurrency) Valid() bool {
 	}
 }
 
+// AuditCheckpoint defines model for AuditCheckpoint.
+type AuditCheckpoint struct {
+	CreatedAt time.Time `json:"created_at"`
+	Hash      string    `json:"hash"`
+
+	// KeyID The id of the Ed25519 key that signed it.
+	KeyID    string `json:"key_id"`
+	Position int64  `json:"position"`
+}
+
 // AuditProblem defines model for AuditProblem.
 type AuditProblem struct {
 	// Detail Example: The record's hash no longer matches its content.
 	Detail string `json:"detail"`
 
-	// Kind `changed`: the record's content no longer matches its hash;
-	// `deleted`: a record is missing from the chain; `inserted`: a
-	// record is in the chain that was not sealed there; `checkpoint`:
-	// a checkpoint's signature or hash does not hold.
+	// Kind What is wrong (see pkg/audit).
 	//
-	//
-	// Example: changed
+	// Example: record_changed
 	Kind AuditProblemKind `json:"kind"`
 
-	// Position The position in the chain where the break is.
+	// Position The chain position where the break is.
 	//
 	// Example: 4211
-	Position int64 `json:"position"`
+	Position *int64 `json:"position,omitempty"`
 
-	// RecordID The audit record at that position (0 for a checkpoint).
+	// RecordID The audit record concerned, if any.
 	//
 	// Example: 4211
-	RecordID int64 `json:"record_id"`
+	RecordID *int64 `json:"record_id,omitempty"`
 }
 
-// AuditProblemKind `changed`: the record's content no longer matches its hash;
-// `deleted`: a record is missing from the chain; `inserted`: a
-// record is in the chain that was not sealed there; `checkpoint`:
-// a checkpoint's signature or hash does not hold.
+// AuditProblemKind What is wrong (see pkg/audit).
 //
-// Example: changed
+// Example: record_changed
 type AuditProblemKind string
 
-// AuditReport defines model for AuditReport.
+// AuditReport The outcome of verifying the audit trail (pkg/audit.Report).
 type AuditReport struct {
+	// ChainLength How many chain positions were walked.
+	ChainLength int64 `json:"chain_length"`
+
 	// Checkpoints How many signed checkpoints were checked.
-	//
-	// Example: 183
 	Checkpoints int64 `json:"checkpoints"`
+
+	// HeadHash Hex SHA-256 at the head of the chain.
+	HeadHash       *string          `json:"head_hash,omitempty"`
+	LastCheckpoint *AuditCheckpoint `json:"last_checkpoint,omitempty"`
 
 	// Ok True when the whole chain and every checkpoint verify.
 	Ok bool `json:"ok"`
 
-	// Problems Every place where the chain breaks, in chain order.
+	// Problems Every place where the trail breaks, in chain order.
 	Problems []AuditProblem `json:"problems"`
 
-	// Sealed How many sealed records were checked.
-	//
-	// Example: 18234
-	Sealed int64 `json:"sealed"`
+	// ProblemsTruncated True when more problems were found than are listed.
+	ProblemsTruncated *bool `json:"problems_truncated,omitempty"`
 
-	// VerifiedAt Example: 2026-11-25T03:15:07Z
+	// Records Rows in the audit record table.
+	Records int64 `json:"records"`
+
+	// Unsealed Records committed after the chain's head, waiting for the sealer.
+	Unsealed   int64     `json:"unsealed"`
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
@@ -349,63 +380,66 @@ const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFptb9u4sv4rA90LbIIrv+WlaZxP2Wx7Nz3dbtGm6MVZFxEtjWxuJFJLUnZ8gvz3ixlKshQ7qfckBU4+",
-	"BLZFUjPPMzOcGfIuiHVeaIXK2WB8FxTCiBwdGv52URqrDX1K0MZGFk5qFYyDqzlCpPDWXcc8IgKdgpsj",
-	"FAYXUpcWCjHDMxBTi8pBqg0/TaWxjh/1gzDAW5EXGQbjAFfvin9eXL767So5DcJA0iv+KtGsgjBQIqch",
-	"/j1BGNh4jrkgkXJx+x7VzM2D8fHoIAzcqqCR1hmpZsH9fRi8l7l026XPtXUgHeYWnAaDrjSqI9TxcLsg",
-	"Ga/ZliPBVJSZ81NSbXLhgnEglTs8CEKSUuZlHoxHw2EY5FJV3xp5pXI4QxPck8QGbaGVRUb/Z5F8wr9K",
-	"tKxDrJVDxR9FUWQyFqTOoDB6mmH+P39a0u1urQAJ5oTMKoWNXwkSjRaUdpALF8+ZlvOPl0CrGxE7xsAY",
-	"Tfz/cRekErOkBqFf656jtWJGwueldTBFEM4jOhoOg/tvhJx1QsU0ZLAYDXRhBwmKpJehY9siTVmea0nL",
-	"v0pH8YE4xd5RMpr2jtIT7J2Ko8PeYXwwHSVDPE1fvybMnXClDcZHBKWTjo3nZ5FADVMD6ty5wo4Hgxma",
-	"qVCz/kz3ZVJjZQdSLUQmk+C+zeN/G0yDcfBfg7VHDPxTO/joZ3qSNq2pBldayEVGNoAJaLMN7DXQ92Fw",
-	"oVWayfjf5DcujUHlrgkWUloUhdELTIKwS31rOZJQZAZFsoJ6OAiVQCwUyTlFWEo3T4xYsjs84LG1kh0M",
-	"R6eH4lU67A2Hw2HvhP69pn/D9d9oUK/2bMZP14w3qO1Kd1xPeDm+Y22Snyww9GAwLS1a5lfENC4k9gUk",
-	"pcerYyFSQZrJ2dybwFttpjJJUD3bx6UFhZhUYpSJdNqA0RluI5IeDxZoZLp6NjWHa2rW2uzKTdrMeCly",
-	"YpFlaAjpG6WXCqYlRXrLUFhINDukSHLpwBFoukDDODMfl8qhUSJ7Q0HwmZx81jm6uVQzWNI2uDRazUAr",
-	"0KUBKxPswwddPRcW4rlQM0xguvJyVaScwV+ldsisNlaUgExhpUsOJyJ2YMui0Mb9WKqP23G3Bgo+o1mg",
-	"AQ/Y7hHYz34R1s8hFTIrDRK4hJNlkcg/ZYJnRPhDlJnrD9q91aVKnknzBw22jOftOPsSsfPZfnm0JuuD",
-	"duBV3ZUgpd11yjNegqEaIh84OTqSF7rGXX/iPMwiMjEfaZxKJM1+K2SGyYtkQPTuxs2sVDGyD9F2CNLB",
-	"3gKNpU3yiIKH0ks43u/DJ8y08JukMysQMyH/I+jllLeit40XVIDtSnTRmnud+rkvFYqjy7T3G6U+EdTY",
-	"St40MzzzsLs1MRWy92FwpfV7YWb4gmnvVCcrendG61I1IpSPsqiSQkvlQMQxFs5+h9pns9baLKusFd4o",
-	"J90KrrQGr/au1Dmtr1mhFyPsb8DkefpNqFWlh30uXVpDLtSq5syerR2OkiYBuVSlwx/M0EEr0ySRSENo",
-	"VPw71JAy17UyL0LRJ0oluQrDhByI8Ukd+vI6+kQ/9M7phwgsu7Un6osSpZtrI//17Ej6Xs+YDGLlrMp4",
-	"Y7QUvm9QwVxYwNtCGtpif2zaOVrz1NFvV4pKnoTKcYb+YvvcFIUhQggO3ui0ouRNcO5fQRNCqs3M14i0",
-	"D/oGCYVGNAsZY0VaYTRBK6YZvkR1cJlgXmiHKl71/oErTodKiwmXfFStyDRFqig7UbMPXyyCAIVLuMEV",
-	"y+q/VaN+tD8etHluQVLFzb/BdxvPl2D7K2ZZr6r2qcpYF9HVm4hp7M/6IBRED+CPwGALfcpR0XjEuXlV",
-	"vZ/EOye3qeUY3wWFoZrFSd8mqkluMd8tUufCzkFpyLSioM69CLRcE1Um1Q822mdhcCN9ZtzVOaryp2jc",
-	"2rt/alZ65D0kwtlERQlm6HiyqLd9aSGX1lJ+nhqd+5xwztElksqiqcZP1HqCVOth3rfIlgl7iyJDTisM",
-	"nkEUzzG+4Y0rGk+UgPV3Lg5mSjguG4wHqenXzHWW9CdUxaIq82D8R1Cpzb0V1sFbPYsXhMF64eBbu7W5",
-	"nraBb6Gt9KBua1DWT7u6Lkkv/j41KG5A2k7T8uhgNOr2IF8dBZudRvJIgpIdctvLOU43eZnzEDcS7Q2r",
-	"ILBWev/fEePeRwYKiIRwg0dbvMoMm47Wt2YZPf0TfUuH3eMTUv276R1rGe2mrr/qpU85yBQwaSlkYUlI",
-	"8w9+K2u0G70+3AljfbMFXFMikeg5Xc51VjNL9QUu0KxaQoDfKVveOdU6Q8G9kjqubb7kDS9TZCLGlsH4",
-	"17DZ2JCsyv+gTYKGQ7irFnsqGHYi0X0jljBGrDiksvs9BbT3T0/wkyAfHB7tBDNjJDG5Fq4bAw+GB696",
-	"o1Hv4PhqeDgeHY+HJ/8MWksmwmHPyRyDbWcHbcvUN0GjWtixqO7rW6Rss9NfUCTvuQG+xUy1smWOj5y1",
-	"JKXhHa8e5R1yJhYIZdE9S8lkjIqiaa8QqxyV60m10DLGXiHk1jgUG6T850n8DsZHo/FouCt+HCQlQYNP",
-	"eR1N9u1KXHCDTFioJj4wh+MtJyubpoB1z24TwUxYB/y8PqqaC5Vk3vTXOlPisoIKuX6FXJ+QG3fa6D5p",
-	"6/RT1rqzMo/G1otMl8kbGmJBJrU0PKcrS9VEOOi9ikfYO5keit5pejTqHSTH8WscitH05KTNR1lu59cL",
-	"svaskx13iCITq8YsHiQ+FMGEqlqn2kA9GqQ7A1VmGSznMkMoUCVSzfqP2Q0N9emtMyVuEd6W3n06lrmN",
-	"n+86MQ9p3KzF0voltQV1zLfjIF1cnnbyj8J3MLqO3oTZneJtK2RsibatE9hNjj4Ka0FYiOoj2voUlmZV",
-	"57PMVNUzZQ+pz2a/w8tDaFmVrjzbsHkrMUuaxnoXl+qkcYulVfsXDwBpq4w64kw5ReyLXJfKRSFErVNK",
-	"+loIN+/LhD7OUdA29zAF7zpc95BzwxSbU8+2KW47AP0eXF7V9YLboPoVRebmj6Qz/Ekkvmcnso+dEVtC",
-	"cSc5EPEcEiTHJBjqzTeESN9ElAgv5yuQDnwnsAPQHbmumArLot7wmThlVfT5fosOdQm3UULQmzgJaiU8",
-	"UAhr0YYQlUoshGTzi4CroqW0D24M8NufRrl6+zZwf9MKV5tynSvwtkRBOacxffigIc20cBaEWvlkSqEw",
-	"1WO/47fA9/O3mTFleqYspJh385xj7gbvFJL9eW/MktdlyeUvn7oFB/3wPWgqKVsrbkOpVXBu4PTp7QWc",
-	"Hh2fQJXw9OF3Ll9zzKdoLOSCz5cJKQo7VudYD7UTtec9uHN+HVEcElAf1e776uuxSvchulQBNkdsYVWe",
-	"FGisViGn1ksa4jQkumtIf/NqxOZeX92VeCjSW22A7xj4fKHWPQQk//OxTJCXlZnbOftuxc8tu8G6B3P3",
-	"xBUFDorbNGk3aZ5aQCYhiMzqujCN/q9XdUd7l0kE9Q0WqEJuB+0dez+bWUATSdY15nC4U05YtY62afTr",
-	"1dVH8EuDw9sH6dfWeyVrkfwPG64BXz5dghK5VDNGh6pXCie1n3ReseMtle+5Mz+tNQ0fD3xcn8WlkW71",
-	"mSzKO5XvV56Xfrfx397WuL77ehVsnra++3pVV8zcvHqT/PL5HPbeJAfHx6PTfX+CjUAFuchCqEsk3zTm",
-	"e1d2ot59/cdn2IsG/SVmWY+P6gd/Lm9s/0+rVbTfh4tMyNx3KMcQSWtpIxcl7+d4W0ThREW2nEawRy8r",
-	"LZr9ECI+5ach2syqR9PSSsUt6mociNhZChJVlGH/4vKate92FH3jT6pUP1JZ1AVX3bwdr19ocCatMyvY",
-	"+3D5835YjUWg5SEWTmR6Fk5Uu10aQqLjktJb24y3/ooOBcKUm9W2P1ETdaEV5bA0C/b8Vvq/3pIobu2P",
-	"4d3n3z94hiKrxA1ex8Ji5KOPDTmIHx4enk4UF2JO5AW31r5cXYTw5cvlL4sTkDSQNzvOJe/81hFCvXPc",
-	"R3X/cqIqr2ttosv2tscHk6UhbQw2O8hERY81s6M+XIgssxALY1YQnVc9fh45hp99o31SDoeH8buvV/wB",
-	"o4naY3sMQVpb1vcpamvch1JlRE1TvVB4tmJl16kGH2tMlL8v0hnHt0a8/Jm0juodxf3NllkwV1JNVHTb",
-	"88bYh/fSOrZkuMGVRc6zpfJr7kVNwlpl6mTY7cuVlZXWTfCa4/eN4Z1/vPSdCOvNctgf9YfcgipQiUIG",
-	"4+CwP+wf0oYq3JzdfjDnDPNfwfjuPgwGOTojY1t94wti9aOH5zbNrxu3+sZ37RjDFwjb0eWPb/ff6LFZ",
-	"YHW9sOtNmY5FBgkuMNMFeUAQBqXJKj8cDwajg5P+sD/sj8avh69HfNHQidm2pfhOypr6TDjaKmCvuJkN",
-	"aLHbfc4RvNNUfsv3RGCGitj2qW9157OeH9yHj3dLuYFc9dTSB6c5zUo8dMsyv9eF9ELi0naaApCLeC4V",
-	"lSbrdXRhg/tv9/8fAAD//w==",
+	"zFptb9u4lv4rB9oFboKV3/LSNu6nTKbdSW+nU6QpuriTwqKlY5tjidSQVFzfIP99cQ4lWbKV1J1kgNsP",
+	"hSNRJM/znHfyLoh1lmuFytlgfBfkwogMHRr+66IwVhv6laCNjcyd1CoYB9cLhEjhNzeJeUQEegZugZAb",
+	"vJW6sJCLOb4GMbWoHMy04bczaazjV/0gDPCbyPIUg3GA63f5vy4uX/x6nZwFYSBpiT8LNOsgDJTIaIhf",
+	"JwgDGy8wE7SlTHx7j2ruFsH4dHQUBm6d00jrjFTz4P4+DN7LTLru3WfaOpAOMwtOg0FXGNXa1OmweyMp",
+	"z9ncR4IzUaTOfzLTJhMuGAdSueOjIKRdyqzIgvFoOAyDTKryr3q/UjmcownuaccGba6VRUb/J5Fc4Z8F",
+	"WpYh1sqh4p8iz1MZCxJnkBs9TTH7nz8syXa3EYA25oRMS4GNnwkSjRaUdpAJFy+YlvOPl0CzGxE7xsAY",
+	"Tfz/fhfMJKZJBUK/kj1Da8WcNp8V1sEUQTiP6Gg4DO6/EnLWCRXTkMHtaKBzO0hQJL0UHesWScr7mUia",
+	"/sVsFB+JM+ydJKNp72T2Entn4uS4dxwfTUfJEM9mr14R5k64wgbjE4LSScfK85NIoIKpBnXhXG7Hg8Ec",
+	"zVSoeX+u+zKpsLIDqW5FKpPgvsnjfxucBePgvwYbixj4t3bw0X/pSdrVpgpcaSETKekAJqBNF9gboO/D",
+	"4EKrWSrjv8hvXBiDyk0IFhJa5LnRt5gEYZv6xnS0Q5EaFMkaquEgVAKxULTPKcJKukVixIrNYYvHxkx2",
+	"MBydHYsXs2FvOBwOey/pv1f033DzbzSoZnsy42cbxmvU9qU7rj54Pr5jbZJ/WGDoweCssGiZXxHTuJDY",
+	"F5AUHq+WhkgFs1TOF14F3mozlUmC6sk2Li0oxKTcRpFIpw0YnWIXkfR6cItGztZPpuZ4Q81Gmn25mdVf",
+	"PBc5sUhTNIT0UumVgmlBnt4yFBYSzQYpkkw6cASaztEwzszHpXJolEjfkBN8IiefdIZuIdUcVhQGV0ar",
+	"OWgFujBgZYJ9+KDL98JCvBBqjglM135fJSmv4c9CO2RWay1KQM5grQt2JyJ2YIs818b9vVSfNv1uBRR8",
+	"QnOLBjxg+3tg//WzsH4OMyHTwiCBSzhZ3hLZp0zwNRG+jTJz/UG7t7pQyRNp/qDBFvGi6Wefw3c+2S5P",
+	"NmR90A68qPsSpLSbzPiL52Cogsg7TvaOZIWuNtd/cB5mEZmYjzROJZK+fitkismzZEC0dm1mVqoY2YYo",
+	"HIJ0cHCLxlKQPCHnofQKTg/7cIWpFj5IOrMGMRfyP4JeTnlLept4QQnYvkTnjW8nM//tc7ni6HLW+5VS",
+	"nwgqbCUHzRRfe9jdhpgS2fswuNb6vTBzfMa0d6qTNa2d0rxUjQjlvSyqJNdSORBxjLmz36H2yaw1gmWZ",
+	"tcIb5aRbw7XW4MXelzqn9YQFejbCfgAmz9OvQq1LOexT6dIaMqHWFWf29cbgKGkSkElVOPybGTpqZJq0",
+	"JZIQahF/hBoSZlIJ8ywUXVEqyVUYJmRAjM/MoS+voyt60DunBxFYNmtP1GclCrfQRv77yZ70vZ4zGcTK",
+	"6zLjjdGS+16igoWwgN9yaSjE/r1p52jDU0u+fSkq+CNUjjP0Z4tzUxSGCCE4ONBpRcmb4Ny/hCaEmTZz",
+	"XyNSHPQNEnKNaG5ljCVpudEErZim+BzVwWWCWa4dqnjd+yeuOR0qLCZc8lG1ImczpIqy5TX78NkiCFC4",
+	"giWuea/+r3LU322PR02eG5CUfvMH+G7i+Rxsf8E07ZXVPlUZmyK6XImYxv68D0JBtAV/BAYb6FOOisYj",
+	"zs2rcn3a3jmZzcUC4yX7YO7TGSpbnPSdotggqfBE8Lu6B5UIhz0ns0ZEqbpjYbAQdkGjd14scc1MdbXN",
+	"ZFJ1+t4kR6enozNWCdZuK+cKKY/qd62Wayv9PHetHtmLk6CjE+ZVhiwlGP+++bbcdNiUt97v13oePf0D",
+	"fbHPwFUE7qBWWUfDZNrVPa0GSkOqFUVDbuKg5WKytMVOWZdSdcD3pXQBvgo8sIiQL+feJR5y200VGYnr",
+	"l5+UeSqbDz9IMEXXfCCVReOfxAsh1WQu8vp3KtVyMjXkhepnunATPZtok6CpHxq9aqwV11o2mYpkQqQK",
+	"VxhsvyoUl9aTJa7bLzJpGaX2U23yhVDIHG2g3pHzUaXpqPNp+1CNgdUCja+SpwbFEqRt9XNPjkaj8Puq",
+	"twH3AQtgvupaQqsYjSIzlzMQav1XltzSdtaeuoP3oFZfIdX73XvUhYt1hmSqPtZS8Vt3hcAZIVM4qLWv",
+	"7+diJdzyK16Vyi779lK/6JVP2NpMWFgREyuRLn0SsAfoG2Wxj6xTupjGYL8UP9h7rQWKZFJ5v62V8Bt8",
+	"+uW8d3T6AoQvT2l05fNYzk6TT4V1k7jloR+LKdsO/T4M9LKDS1Mg6bVvaqwWOq20nqpRvEWzboBRct3Y",
+	"31TrFAV31qoouLvIG54mT0WMDRvyOsKWZENK+Py67Do44Ltysu+KWcfPelvCGLFubmriTKF8EvYIBpk2",
+	"HFj5E088Nyh8lSIMZcbWeTXYBcBbbIf8V3rFPVm3bdyO8oQ9dapQFkXatf8rvy7EOsukc5g0EnbGlOIM",
+	"iiSElZCODLU6LeMZzZ4bYO7lD6UAW35HL4P2NGHb/DcQNsRtW25Dzbr81s8okvd8ANSRwWhliwwfOGtM",
+	"CsMZXzXKZxxzcYtQ5O2zxFTGqKxU814u1hkq15PqVssYe7mQnVGmnTxtZjoaHr3ojUa9o9Pr4dH4ZDQe",
+	"Df/VJOPR7CrBVBKY+Jg/o499ux5vuUEsLJQfejXenEZ2nCzuKgFWPetdBMlBAb+vnNlCqKTUr43MlLiv",
+	"oUSuXyLXJ+TGrWMkX7S0+okb2VmYBwPoRaqL5A0NsY10kr9p76Vsoh31XsQj7L2cHove2exk1DtKTuNX",
+	"OBSj6cuXTT6Koptfv5F63tHLPdOAPBXrWi22czkkH1weHWgD1WiQ7jWoIk1htZApQo4qkWref0hvaKgv",
+	"75wpsGPztvDm09LMLn6+a988pDazBkubRSoNaqnvVrbdxOVxI/8ofAevbeh14NgrgjRcRkf8aNxA2OXo",
+	"o7AWhIWouqJQ+VX6qryfwEyVZwZsIdXdhO/wsg0ti9LeTxc2byWmSX2w1MalPGnv0LQyIvMAkLasKCOu",
+	"FGeIfZHpQrkohKhxSk9/5sIt+jKhnxRh0PS3S9C2wbUP+XdUsT71b6pi1wWA78HlRd1M2AXVLyhSn3Nu",
+	"Z6QYL/mXSHzPWqQfWyM6XHEr3RHxAhIkwyQYqtwxhEgvI9AGVos1SAe+E94C6I5MV0yF5a0u+U4I5av0",
+	"+75DhqqFsc0pr8QpTSOFg1xYizaEqFDiVkhWvwi4K7CSduvGDK/+OMrl6l3g/qoVrnf3da7A6xI55YzG",
+	"9OGDhlmqhbNU3fj0UKEw5eudgsF/36XGlLuaIpdi0ZJkdMqnIfsVCXzfIeadV8Xy5c9X7aqSHnwPmnKX",
+	"jRm7UGr0DXZwunp7AWcnpy+rfLQPv3H7JsNsisZCJvh+BSFFbsdSNVblRjfqwFtw6/5GRH5IQHVV4bB/",
+	"o3bQ3TQsOloLmyPmsOzR5WisViEXCysa4jQkuq1IP3g1aDfWl3eFtrf0VhvgOzY+X6hkDwHJ/rwvE2Rl",
+	"Rer2rica/rMjGmx6kHePXNFhp9glSbNJ+dgEMglBpFZXNUP0f73ydKB3mURQ3eCC0uW20N6z97mbBdSe",
+	"ZNNcGA73ygnL1mmXRL9cX38EPzU4/LaVfnXeq9psyT/YMQ34fHUJSmRVx2EpFed4lZ20ltjzltb3zJnf",
+	"VpKGDzs+AhLjwki3/kQa5Y3K9+vPCx9t/F9vK1zffbkOdm8bvPtyXfUiuHn7Jvn50zkclC3RQ3+DAyHX",
+	"xok0hKqo8ocmfO/Q3qh3X/75CQ6iQX+Fadrjftrgj9XS9v+wWkWHfbhIhcx8h34MkbSWArkoOJ7jtzwK",
+	"b1Rki2kEB7RYYdEchhDxLRcaos28fDUtrFR8RFOOAxE7S06i9DJsX1wvs/TtjrpvfEs10w9UFlXBVR1e",
+	"jDcLGpxL68waDj5c/nQYlmMRaHqIhROpnoc3qnlcEEKi44LSW1uPt/6KGjnCGR/W2P6NulEXWlEOyy2n",
+	"Ax9K/9drEvmtwzG8+/TbB89QZJVY4iQWFiPvfWzITvz4+PjsRnEh5kSWcyfg8/VFCJ8/X/58+xIkDeRg",
+	"x7nknQ8dIVSR4z6q+vc3qrS6RhBdNcMeH8wXhqQxWEeQGxU9dJgT9eFCpKmFWBizhui8POPikWP4yR80",
+	"3RTD4XH87ss1/8DoRh2wPoYgrS2q+0SVNh5CoVKipq5eyD1bsbabVIOP9W6Uvy/VGse3pmyj10Jw0ZOG",
+	"WjBXUt2o6FvPK2Mf3kvrWJNhiWuLnGdL5ec8iOqEtczUSbGbl4tLLa0OgSqO39eKd/7x0vcurFfLYX/U",
+	"H3JTLUclchmMg+P+sH9MAVW4BZv9YMEZ5r+D8d19GAwydEbGtvyLL0hWr7bPLeunO7dax3dNH8MXaJve",
+	"5fev91/ptbnF8npt25pSHYsUErzFVOdkAUEYFCYt7XA8GIyOXvaH/WF/NH41fDXii7ZOzLum4jtZG+pT",
+	"4ShU+J4vTfbtkHMEbzSl3fI9KZijIrZ96lveea6+D+7Dh1vifFhSdglnW6eZ9Uw8tGOa36pC+lbiyraa",
+	"ApCJeCEVlSabeXRug/uv9/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

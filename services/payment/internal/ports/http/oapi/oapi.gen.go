@@ -20,22 +20,43 @@ import (
 
 // Defines values for AuditProblemKind.
 const (
-	AuditProblemKindChanged    AuditProblemKind = "changed"
-	AuditProblemKindCheckpoint AuditProblemKind = "checkpoint"
-	AuditProblemKindDeleted    AuditProblemKind = "deleted"
-	AuditProblemKindInserted   AuditProblemKind = "inserted"
+	AuditProblemKindChainGap               AuditProblemKind = "chain_gap"
+	AuditProblemKindChainLinkBroken        AuditProblemKind = "chain_link_broken"
+	AuditProblemKindChainOutOfOrder        AuditProblemKind = "chain_out_of_order"
+	AuditProblemKindChainRowChanged        AuditProblemKind = "chain_row_changed"
+	AuditProblemKindCheckpointBadSignature AuditProblemKind = "checkpoint_bad_signature"
+	AuditProblemKindCheckpointMismatch     AuditProblemKind = "checkpoint_mismatch"
+	AuditProblemKindCheckpointOrphaned     AuditProblemKind = "checkpoint_orphaned"
+	AuditProblemKindCheckpointUnknownKey   AuditProblemKind = "checkpoint_unknown_key"
+	AuditProblemKindRecordChanged          AuditProblemKind = "record_changed"
+	AuditProblemKindRecordDeleted          AuditProblemKind = "record_deleted"
+	AuditProblemKindRecordInserted         AuditProblemKind = "record_inserted"
 )
 
 // Valid indicates whether the value is a known member of the AuditProblemKind enum.
 func (e AuditProblemKind) Valid() bool {
 	switch e {
-	case AuditProblemKindChanged:
+	case AuditProblemKindChainGap:
 		return true
-	case AuditProblemKindCheckpoint:
+	case AuditProblemKindChainLinkBroken:
 		return true
-	case AuditProblemKindDeleted:
+	case AuditProblemKindChainOutOfOrder:
 		return true
-	case AuditProblemKindInserted:
+	case AuditProblemKindChainRowChanged:
+		return true
+	case AuditProblemKindCheckpointBadSignature:
+		return true
+	case AuditProblemKindCheckpointMismatch:
+		return true
+	case AuditProblemKindCheckpointOrphaned:
+		return true
+	case AuditProblemKindCheckpointUnknownKey:
+		return true
+	case AuditProblemKindRecordChanged:
+		return true
+	case AuditProblemKindRecordDeleted:
+		return true
+	case AuditProblemKindRecordInserted:
 		return true
 	default:
 		return false
@@ -57,58 +78,68 @@ func (e MoneyCurrency) Valid() bool {
 	}
 }
 
+// AuditCheckpoint defines model for AuditCheckpoint.
+type AuditCheckpoint struct {
+	CreatedAt time.Time `json:"created_at"`
+	Hash      string    `json:"hash"`
+
+	// KeyID The id of the Ed25519 key that signed it.
+	KeyID    string `json:"key_id"`
+	Position int64  `json:"position"`
+}
+
 // AuditProblem defines model for AuditProblem.
 type AuditProblem struct {
 	// Detail Example: The record's hash no longer matches its content.
 	Detail string `json:"detail"`
 
-	// Kind `changed`: the record's content no longer matches its hash;
-	// `deleted`: a record is missing from the chain; `inserted`: a
-	// record is in the chain that was not sealed there; `checkpoint`:
-	// a checkpoint's signature or hash does not hold.
+	// Kind What is wrong (see pkg/audit).
 	//
-	//
-	// Example: changed
+	// Example: record_changed
 	Kind AuditProblemKind `json:"kind"`
 
-	// Position The position in the chain where the break is.
+	// Position The chain position where the break is.
 	//
 	// Example: 4211
-	Position int64 `json:"position"`
+	Position *int64 `json:"position,omitempty"`
 
-	// RecordID The audit record at that position (0 for a checkpoint).
+	// RecordID The audit record concerned, if any.
 	//
 	// Example: 4211
-	RecordID int64 `json:"record_id"`
+	RecordID *int64 `json:"record_id,omitempty"`
 }
 
-// AuditProblemKind `changed`: the record's content no longer matches its hash;
-// `deleted`: a record is missing from the chain; `inserted`: a
-// record is in the chain that was not sealed there; `checkpoint`:
-// a checkpoint's signature or hash does not hold.
+// AuditProblemKind What is wrong (see pkg/audit).
 //
-// Example: changed
+// Example: record_changed
 type AuditProblemKind string
 
-// AuditReport defines model for AuditReport.
+// AuditReport The outcome of verifying the audit trail (pkg/audit.Report).
 type AuditReport struct {
+	// ChainLength How many chain positions were walked.
+	ChainLength int64 `json:"chain_length"`
+
 	// Checkpoints How many signed checkpoints were checked.
-	//
-	// Example: 183
 	Checkpoints int64 `json:"checkpoints"`
+
+	// HeadHash Hex SHA-256 at the head of the chain.
+	HeadHash       *string          `json:"head_hash,omitempty"`
+	LastCheckpoint *AuditCheckpoint `json:"last_checkpoint,omitempty"`
 
 	// Ok True when the whole chain and every checkpoint verify.
 	Ok bool `json:"ok"`
 
-	// Problems Every place where the chain breaks, in chain order.
+	// Problems Every place where the trail breaks, in chain order.
 	Problems []AuditProblem `json:"problems"`
 
-	// Sealed How many sealed records were checked.
-	//
-	// Example: 18234
-	Sealed int64 `json:"sealed"`
+	// ProblemsTruncated True when more problems were found than are listed.
+	ProblemsTruncated *bool `json:"problems_truncated,omitempty"`
 
-	// VerifiedAt Example: 2026-11-25T03:15:07Z
+	// Records Rows in the audit record table.
+	Records int64 `json:"records"`
+
+	// Unsealed Records committed after the chain's head, waiting for the sealer.
+	Unsealed   int64     `json:"unsealed"`
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
@@ -349,63 +380,66 @@ const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFptc9u4rv4rGN07s8lc+S0vTeN8ymbbu+npdjNtOr1zNp2IliCbG4rUklRcn0z++x2Aki3FTuqeZOfk",
-	"Q8a2SAp4HgAEQN5FqSlKo1F7F43volJYUaBHy9/OKuuMpU8ZutTK0kujo3F0OUNINH7z1ymPSMDk4GcI",
-	"pcVbaSoHpZjiCYiJQ+0hN5af5tI6z4/6URzhN1GUCqNxhIt35T/Pzl/9dpkdR3Ek6RV/VWgXURxpUdCQ",
-	"8J4ojlw6w0KQSIX49h711M+i8eFoL478oqSRzlupp9H9fRy9l4X0m6UvjPMgPRYOvAGLvrK6I9ThcLMg",
-	"itdsy5FhLirlw5Tc2EL4aBxJ7ff3opiklEVVROPRcBhHhdT1t6W8Unucoo3uSWKLrjTaIaP/s8g+4l8V",
-	"OtYhNdqj5o+iLJVMBakzKK2ZKCz+509Hut2tFCDBvJCqVtiGlSAz6EAbD4Xw6YxpOb04B1rditQzBtYa",
-	"4v+PuyiXqLIGhH6je4HOiSkJX1TOwwRB+IDoaDiM7r8Scs4LndKQwe1oYEo3yFBkPYWebYs0ZXmuJS3/",
-	"Kh+le+IYewfZaNI7yI+wdywO9nv76d5klA3xOH/9mjD3wlcuGh8QlF56Np6fRQYNTEtQZ96XbjwYTNFO",
-	"hJ72p6YvswYrN5D6ViiZRfdtHv/bYh6No/8arDxiEJ66wUWYGUhat6YGXOmgEIpsADMwdhPYK6Dv4+jM",
-	"6FzJ9N/kN62sRe2vCRZSuhQyi+Iu7VLfGpkiSSaURZEtgIaB0BmkQpNsE6RPKSqFWT9a465ewQ2Go+N9",
-	"8Sof9obD4bB3RP9e07/h6m80CCs9m9/jFb9LjLYlN20mvBy7qbHZTw4YaLCYVw4dsylSGhcT1wKyKtDW",
-	"sQepIVdyOguEvzV2IrMM9bM9WjrQiFktRpVJbyxYo3ADhfx4cItW5otnU7O/omalzbbc5MsZL0VOKpRC",
-	"S0jfaDPXMKkorjuGwkFm2P1EVkgPnkAzJVrGmfk41x6tFuoNhbxncvLJFOhnUk9hTpve3Bo9BaPBVBac",
-	"zLAPH0z9XDhIZ0JPMYPJIshVk3ICf1XGI7O6tKIMZA4LU3HwEKkHV5Wlsf7vpfqwHWUboOAT2lu0EADb",
-	"Pt6G2S/C+inkQqrKIoFLODkWifxTZnhChD9Embn+YPxbU+nsmTR/MOCqdNZE1udGzGf748GKpA/GQ1Bx",
-	"W2K08dc5z3gJZhpoQsDkqEje55du+hNnWw6RCbmgcTqTNPutkAqzF8lz6N1L93JSp8i+Q5sfSA87t2id",
-	"NBoOKGhoM4fD3T58RGVE2Ba9XYCYCqn/09RyUltT28YKarC2Jblszb3Ow9yXCr/Jed77jZKbBBpcJW+U",
-	"Ck8C5H5FSo3qfRxdGvNe2Cm+YGI7MdmC3q1oXao3hA6RFXVWGqk9iDTF0rsnaH02Y63Nsc5J4Y320i/g",
-	"0hgIKm9LmzfmmpV5MbJ+AKLA0W9CL2o93HOpMgYKoRcNX+5k5WiUJAkopK48/o3s7LWyShKHtIOlej9C",
-	"Cyly3SjyIvR8pLSR6yvMyHEYm9xjKJyTj/RD75R+SMCxOweSPmtR+Zmx8l/Pjp7vzZSJIEZO6uw2RUch",
-	"+wY1zIQD/FZKu7FKeNEUc7TiqaPfthRVPAm152z8xfa2CQpLhBAcvLkZTYma4Dy/hiaG3NhpqP5o7wut",
-	"DwqJaG85XWDSSmsIWjFR+BKVwHmGRWk86nTR+wcuOPWpHGYwl35GlYnMc6RasRMt+/DZIQjQOIcbXLCs",
-	"4Vs96u/0xb02xy046nj5A1y3sXwJpr+gUr26hqdqYlUm128ilrE/7YPQkDyAPgGLLeQpF0Ub0OaWVP1+",
-	"Eu+UXKaRY3wXlZZqEy9D86chuMV6txidCTcDbUAZTcGcOwzouPapzakfrTXF4uhGhgy4q3NS50vJuLVf",
-	"/7Rc6ZH3kAgnVzrJUKHnyaLZ6qWDQjpHeXhuTRFywBlHlkRqh7Yef6VXE6ReDQt+RXZM2DsUCjmVsHgC",
-	"STrD9IY3rGR8pQWsvnMRMNXCc3lgA0jLLszMqKx/RdUq6qqIxn9EtdrcNWEdgsWzeFEcrRaOvrYblqtp",
-	"a/iWxskA6qa2Y/O0q+uc9OLvE4viBqTrtCIP9kajbmfx1UG03j8kjyQo2SE3vZxj9DIX8wHipUQ7wzoA",
-	"rJTe/XfEuA+RgYIhIbzEoy1ebYbLXtXX5TJm8ieG1g27x0ekOnfdO1YyunVdfzXzkGqQKWDWUsjBnJDm",
-	"H8I2ttRu9Hp/K4zNzQZwbYVEYuB0PjOqYZbqCbxFu2gJAWGXbHnnxBiFgnsiTVxbf8kbXqZUIsWWwYTX",
-	"sNm4mKwq/GBshpbDt68XeyoYdiLR/VIsYa1YcEhl93sK6OCfgeAnQd7bP9gKZsZIYnYtfDcG7g33XvVG",
-	"o97e4eVwfzw6HA+P/hm1lsyEx56XBUabTgTalmluoqVqcceiuq9vkbLJTn9Bkb3ntvYGMzXaVQU+coKS",
-	"VZZ3vGZUcMipuEWoyu4JSSkWBWrfUzJFTVG1lyP26h14cyBKLVLy8ySAe+OD0Xg03BZAjpKSsMGn3I4m",
-	"h74k3nInTDioJz6wh8MNBybrtoBNc24dQiWcB37enEDNhM5UsP2VzpRULWAJXj9H7C/BG0OOCKIwlfbQ",
-	"HGiEsHW7EQTW6tEoe6ZMlb2hIQ5k1ojFc7pC1S2Evd6rdIS9o8m+6B3nB6PeXnaYvsahGE2OjtrEVJXc",
-	"SHQQZOVjR1vuFaUSi6V9PEiBKJYJXTdLjYVmNEh/ArpSCuYzqRBK1BkB+pgB0dCQ5Hpb4QbhXRUcqWOi",
-	"jxD1XY9mfJY+1yJq9Z7Gmjqm3HGWLjRPe/yFCC2MrtcvY+5WwbcVPzaE3tYh6zpNF8I5EA6S5hS2OWil",
-	"WfURLJNVN0rZW5rj1+9Q8xBaVqUrzyZs3kpU2bKb3sWlPkzcYGz1ZsYDQLo6vU44bSYTCM6ZxJC0DiLp",
-	"ayn8rC8z+jhDQXvew3y863Pdc8w1a1webLatcdMZ5/fgCqquFtwE1a8olJ89ktvwJ5GFpp1QF50RG8Jy",
-	"J1MQ6QwyJN8kGJqdOIbE3CSUFc9nC5AeQiuwA9Adea+YCMei3vCxN6VY9Pl+gw5NPbdWT9CbOCNqZT9Q",
-	"CufQxZBUWtwKyeaXAJdIc+keXArgtz+Ncv32TeD+ZjQu1uU61U2gNzkUNKYPHwzkygjvQOhFyKw0Cls/",
-	"Dtt/C/wwf5MZU9pnq1KKWTfpOeR28FZRORzppix5U6Oc//KxW33QD9+DppayteImlFrV5xpOH9+ewfHB",
-	"4RHU2U8ffudatsBigtZBIRYgypKQorDjTIHNUHeld4IHd46oE4pDAprz2d1Qij1W9j5El8rB5blaXNcq",
-	"JVpndMx59pyGeAOZ6RrSD95+WN/u6+sQD0V6ayzwNQJu1ix1jwHJ/0IsE+RllfJbp+Kt+LlhN1g1Y+6e",
-	"uIXAQXGTJu2OzVMLyCwGoZxpqtTk/3p1m7R3niXQXFKBOuR20N6yEbSeCCwjyargHA63yg/rPtImjX69",
-	"vLyAsDR4/PYgA9t4dWQlUvhhzTXg88dz0KKQesroUClL4aTxk84rtryI8j135qeNpvHjgY+LtbSy0i8+",
-	"kUUFpwqNy9Mq7Dbh29sG13dfLqP1I9Z3Xy6b8pk7WW+yXz6dws6bbO/wcHS8G46tKU22XqgYmnopdI/5",
-	"apW70u++/OMT7CSD/hyV6vH5/ODP+Y3r/+mMTnb7cKaELEKrcgyJdI42clHxfo7fyiS+0omrJgns0Msq",
-	"h3Y3hoSP9mmIsdP60aRyUnOvuh4HIvWOgkQdZdi/uNZm7bvtxdAFlDo3j3RtQvXV9HDHzdmvi2EilSJD",
-	"SE1GX+uRLiZBrnRmqonCHmpvF6Awm6KlKRnUJEmaYzGvdOY4hvFJXSqVDFcUrvSVPjOa0lhptIOdsJv+",
-	"bzAmCl27Y3j36fcPgaTEaXGD16lwmIQA5GKO4/v7+8dXmusyL4qSW22fL89i+Pz5/JfbI5A0kPc7Tifv",
-	"wu4RQ7N53CdNP/NK147X2kfn7Z2PDycriw6ExeUmcqWTxxrbSR/OhFIOUmHtApLTut/PI8fwc2i6X1XD",
-	"4X767sslf8DkSu+wScYgnauaexSNQe5CpRWZw7KGoQjtxMKtso2TQFG4J9IZx7dFgvxKUuFBcNEvLctg",
-	"tqS+0sm3XrDHPryXzrMxww0uHHKqLXVYcydZ5qx1sk623b5CWRtq0xRvOL6obe/04jz0JVywy2F/1B9y",
-	"Q6pELUoZjaP9/rC/Tzuq8DP2+8GMU8x/ReO7+zgaFOitTF39jS+DNY8enuAsf127uTe+awcZviTYDi9/",
-	"fL3/So/tLdZXCLvupEwqFGR4i8qUpFgUR5VVtSOOB4PR3lF/2B/2R+PXw9f7fJnQi+mmpfgmyop4JTzt",
-	"FbBT3kwHtNi3XU4SgsvUrsu3Q2CKmrgOuW99r7OZH93Hj/dOuZ1cd9jyB+c6y5V46IZlfm+K6VuJc9dp",
-	"DEAh0pnUVJus1jGli+6/3v9/AAAA//8=",
+	"xFptb9u4lv4rB9oFboqV3/LSNu6nTKbdSW+nU6QpuriTwqalI5tjidSQVBzfIP99cQ4lWbKV1J1kcPuh",
+	"cCSKPHye807eBZHOcq1QORuM74JcGJGhQ8N/nRfGakO/YrSRkbmTWgXj4GqBMFV46yYRj5iCTsAtEHKD",
+	"N1IXFnIxxzcgZhaVg0QbfptIYx2/6gdhgLciy1MMxgGu3+f/Or94+etVfBqEgaQl/izQrIMwUCKjIX6d",
+	"IAxstMBMkEiZuP2Aau4WwfhkdBgGbp3TSOuMVPPg/j4MPshMum7pM20dSIeZBafBoCuMagl1MuwWJOU5",
+	"m3LEmIgidf6TRJtMuGAcSOWODoOQpJRZkQXj0XAYBplU5V+1vFI5nKMJ7kligzbXyiKj/5OIL/HPAi3v",
+	"IdLKoeKfIs9TGQnaziA3epZi9j9/WNrb3WYDJJgTMi03bPxMEGu0oLSDTLhowbScfboAmt2IyDEGxmji",
+	"//e7IJGYxhUI/WrvGVor5iR8VlgHMwThPKKj4TC4/0bIWSdUREMGN6OBzu0gRhH3UnSsW7RTlmciafqX",
+	"ySg6FKfYO45Hs95x8gp7p+L4qHcUHc5G8RBPk9evCXMnXGGD8TFB6aRj5flJxFDBVIO6cC6348FgjmYm",
+	"1Lw/130ZV1jZgVQ3IpVxcN/k8b8NJsE4+K/BxiIG/q0dfPJfepJ2takCV1rIREo6gDFo0wX2Buj7MDjX",
+	"Kkll9Bf5jQpjULkJwUKbzoWMg7BNu1Q3WkZIkonUoIjXQMNAqBgioUi2GdKvCNMU436ww105gx0MR6dH",
+	"4mUy7A2Hw2HvFf33mv4bbv6NBn6mJ/N7uuG3xmhfcqPqg+djN9Im/ocFBhoMJoVFy2yKiMaFxLWAuPC0",
+	"tfRBKkhSOV94wt9pM5NxjOrJFi0tKMS4FKOIpdMGjE6xg0J+PbhBI5P1k6k52lCz2c2+3CT1F89FTiTS",
+	"FA0hvVR6pWBWkF+3DIWFWLP5iTiTDhyBpnM0jDPzcaEcGiXSt+TynsjJZ52hW0g1hxUFvZXRag5agS4M",
+	"WBljHz7q8r2wEC2EmmMMs7WXqyTlDfxZaIfMaq1FMcgE1rpg5yEiB7bIc23c30v1SdPLVkDBZzQ3aMAD",
+	"tr+/9V8/C+tnkAiZFgYJXMLJskhknzLGN0T4NsrM9Uft3ulCxU+k+aMGW0SLyrM+1WM+2R6PNyR91A78",
+	"FvclRmk3SfiL52CmgsY7TPaKZH2uNtN/cLZlEZmQTzROxZK+fidkivGz5Dm0dm1eVqoI2XYo+IF0cHCD",
+	"xkqt4JichtIrOHnRh0tMtfBh0Zk1iLmQ6j9NLSe1JbVNrKAEa1+S88a3k8R/+1zud3qR9H6l5GYKFa6S",
+	"A2WKbzzkbkNKiep9GFxp/UGYOT5jYjvT8ZrWTmleqjeE8p4VVZxrqRyIKMLc2UdofTJjjeBY5qTwVjnp",
+	"1nClNfgt70ub03rCm3k2sn4AIs/Rr0Kty33Yp1KlNWRCrSu+7JuNoVGSJCCTqnD4N7Jz2MgqSRzaHdTb",
+	"+xFaaCOTaiPPQs8lpY1cX2FMhsPYJA594Ty9pAe9M3owBcvm7En6okThFtrIfz/Ze37QcyaCGHlTZrcR",
+	"WnLZS1SwEBbwNpems0p41hRztOGptb99KSr4I1SOs/Fni20zFIYIITg4uGlFiZrgPL+EJoREm7mv/ij2",
+	"+dYHuUQ0N5wuMGm50QStmKX4HJXARYxZrh2qaN37J6459SksxrCSbkGViUwSpFqx5S378MUiCFC4giWu",
+	"WVb/Vznq77TFwybHDThKf/kDXDexfA6mv2Ka9soanqqJTZlcrkQsY3/eB6FgugX9FAw2kKdcFI1Hm1tS",
+	"5fok3hmZzPkCoyX7Xu6+GSpPnPT9n8ggqe9E8Lu6sxQLhz0ns0YkqXpeYbAQdkGjd14scc1MdTXDZFz1",
+	"797Ghycno1NWB9ZsK+cKKW/qd62Wayv9PHetztfL46Cjv+VVhqwkGP+++bYUOmzut5b3Wz2Pnv2Bvqhn",
+	"4CoCd1CrLKNhLu0qnlYDpSHViqIgt2bQctFY2mHnXpdSdcD3tTR/X+0dWETIl3PvDl9wM00VGW3XLz8p",
+	"81I2H34QY4qu+UAqi8Y/iRZCqslc5PXvVKrlZGbIA9XPdOEmOploE6OpHxq9aqwV1Vo2mYl4QqQKVxhs",
+	"vyoUl9CTJa7bLzJpGaX2U23yhVDIHG2g3tnno0rTUc+T+FCNgdUCja+GZwbFEqRtdWmPD0ej8PuqtwH3",
+	"AQtgvuraQasIjSIzlwkItf4rS25pO2tP3Zt7UKsvker6bhl14SKdIZmqj7NU5NbdH3BGyBQOau3r+7lY",
+	"Cbf8ilelsne+vdQveuUTtTYTFlbExEqkS58A7AH6RlnsI+uULqYx2C/FD/Zea4EinlTeb2slvIXPv5z1",
+	"Dk9egvDlKI2ufB7vs9PkU2HdJGp56MdiyrZDvw8Dvezg0hRIeu2bF6uFTiutp+oTb9CsG2CUXDfkm2md",
+	"ouAOWhUFdxd5y9PkqYiwYUNeR9iSbEjJnl+XXQcHe1dO9t1t1vGzFksYI9ZNoSbOFMonYI9gkGnDgZU/",
+	"8cRzQ8JXJ8JQVmydV4NdALzFduz/Uq+49+q2jdtRnrCnThXKoki75L/060Kks0w6h3EjWWdMKc6giENY",
+	"CenIUKszMJ7R7CkAcy9/KAXY8jt6GbSnCdvmv4Gwsd225TbUrMtv/Ywi/sDHOh0ZjFa2yPCBE8S4MJzx",
+	"VaN8xjEXNwhF3j4hzMU6Q+V6qYxQWanmvQSxV2ag3WGmnT1tpjocHr7sjUa9w5Or4eH4eDQeDf/VZOPR",
+	"9CrGVBKa+JhDo499Xx5vuBMsLJQfej3eHDJ2HBjuagFWzeldCMlDAb+vvNlCqLhUsM2eqahYQw1eP0Hs",
+	"1+CNIUEEkelCOagO9Lzbv+kEgXf1YCg9T3URv6UhtpFY8jdtocoW2mHvZTTC3qvZkeidJsej3mF8Er3G",
+	"oRjNXr1qElMUspNoL0g97+jVnglBnop1rR/bWR2SNy4PC7SBajRI9wZUkaawWsgUIUcVE6APKRAN9UWe",
+	"MwV2CG8Lb0gtFX2AqO8aO+NT21yDqM06lTa1VHkr9W5C87jFfxK+hde2+jqK7BVOGv6jI5g0Lhns0vRJ",
+	"WAvCwrS6hVA5WfqqvILAZJUHBWwt1fWD71CzDS1vpS1PFzbvJKZxfZrUxqU8TO9QtjI88wCQtiwvp1w2",
+	"kgp445yGMG0cxNOfuXCLvozpJ4UbNP3terRtc+1z/B1trA/2m9rYdcb/Pbj8VjcTdkH1C4rUJ6Db6SlG",
+	"S/4lYt+0Fumn1ogOt9zKfUS0gBjJNgmGKpEMYaqXU9AGVos1SAe+Fd4C6I6sV8yEZVGXfO2Dklf6fd+x",
+	"h6qfsc0pr8T5TSOfg1xYizaEaaHEjZCsflPgFsFK2q1LMbz64yiXq3eB+6tWuN6V60xVjl4nkNGYPnzU",
+	"kKRaOEuljs8VFQpTvt6pHvz3XWpMiawpcikWrZ2MTvg4ZL+Kga80RCx5VTlf/HzZLjHpwfegKaVszNiF",
+	"UqOJsIPT5btzOD0+eVUlp334jXs5GWYzNBYysQaR54QUuR1LpVmVKF2rA2/BrSsaU/JDAqr7CS/612oH",
+	"3U33oqPPsDlXDstmXY7GahVy5bCiIU5DrNuK9IO3f3bDfXkdaFukd9oAX6PhZmW99xCQ7M/7MkFWVqRu",
+	"7+Ki4T87osGmGXn3yC0cdopdO2l2LB+bQMYhiNTqqoCY/l+vPCboXcRTqC5pQelyW2jv2QjdTQRqT7Lp",
+	"NAyHe+WHZR+1a0e/XF19Aj81OLzdysA6r05tRPIPdkwDvlxegBJZ1X5YSsVpXmUnrSX2vIj1PXPmt9VO",
+	"w4cdHwGJUWGkW38mjfJG5Rv3Z4WPNv6vdxWu779eBbtXDN5/vaoaE9zJfRv//PkMDsr+6At/bYPSZONE",
+	"GkJVYfnTE75aaK/V+6///AwH00F/hWna4+ba4I/V0vb/sFpNX/ThPBUy8636MUyltRTIRcHxHG/zaXit",
+	"praYTeGAFissmhchTPlqCw3RZl6+mhVWKj6rKceBiJwlJ1F6GbYvLp559+32uu+CS5Xobi0qq6/qDGNc",
+	"3X2wIcxkmpIiRDqmP8uRNiRBrlWsi1mKPVTOrCHFeI6GPomhJEnSNwaTQsWWfRifVEcylf6KzrW6Vuda",
+	"URrLLagDH03/1ysTua4XY3j/+bePnqSpVWKJk0hYnHoHZEP240dHR6fXiusyJ7KcOwNfrs5D+PLl4ueb",
+	"VyBpIMc7TifvfPQIoQoe99Oqn3+tSsNrxNFVM/Lx4Xxh0HLvogoi12r60MHOtA/nIk0tRMKYNUzPyvMu",
+	"HjmGn/yh03UxHB5F779e8Q+cXqsDVskQpLVFdY+oUsgXUKiU1KGuYchDW7G2m2zjjafI35NqjePbUrbR",
+	"eyG46ElDM5gtqa7V9Lbn9bEPH6R1rMywxLVFTrWl8nMeTOuctUzWSbebV4hLRa0OhSqOP5W6d/bpwncy",
+	"rNfLYX/UH3KLLUclchmMg6P+sH9EEVW4Bdv9YMEp5r+D8d19GAwydEZGtvyLL0NWr7ZPMOunOzdXx3dN",
+	"J8OXZJvu5fdv99/otbnB8gpt25xSHYkUYrzBVOe0sSAMCpOWhjgeDEaHr/rD/rA/Gr8evj7iy7ROzLum",
+	"4ptYG+JT4ShW+A4wTXb7gpMEbzKl6fLtKJijIq597lvea66+D+7DhxvkfHRS9gyTrXPNeiYe2jHNb1Ux",
+	"fSNxZVuNAchEtJCKapPNPDq3wf23+/8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

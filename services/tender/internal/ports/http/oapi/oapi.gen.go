@@ -20,22 +20,43 @@ import (
 
 // Defines values for AuditProblemKind.
 const (
-	AuditProblemKindChanged    AuditProblemKind = "changed"
-	AuditProblemKindCheckpoint AuditProblemKind = "checkpoint"
-	AuditProblemKindDeleted    AuditProblemKind = "deleted"
-	AuditProblemKindInserted   AuditProblemKind = "inserted"
+	AuditProblemKindChainGap               AuditProblemKind = "chain_gap"
+	AuditProblemKindChainLinkBroken        AuditProblemKind = "chain_link_broken"
+	AuditProblemKindChainOutOfOrder        AuditProblemKind = "chain_out_of_order"
+	AuditProblemKindChainRowChanged        AuditProblemKind = "chain_row_changed"
+	AuditProblemKindCheckpointBadSignature AuditProblemKind = "checkpoint_bad_signature"
+	AuditProblemKindCheckpointMismatch     AuditProblemKind = "checkpoint_mismatch"
+	AuditProblemKindCheckpointOrphaned     AuditProblemKind = "checkpoint_orphaned"
+	AuditProblemKindCheckpointUnknownKey   AuditProblemKind = "checkpoint_unknown_key"
+	AuditProblemKindRecordChanged          AuditProblemKind = "record_changed"
+	AuditProblemKindRecordDeleted          AuditProblemKind = "record_deleted"
+	AuditProblemKindRecordInserted         AuditProblemKind = "record_inserted"
 )
 
 // Valid indicates whether the value is a known member of the AuditProblemKind enum.
 func (e AuditProblemKind) Valid() bool {
 	switch e {
-	case AuditProblemKindChanged:
+	case AuditProblemKindChainGap:
 		return true
-	case AuditProblemKindCheckpoint:
+	case AuditProblemKindChainLinkBroken:
 		return true
-	case AuditProblemKindDeleted:
+	case AuditProblemKindChainOutOfOrder:
 		return true
-	case AuditProblemKindInserted:
+	case AuditProblemKindChainRowChanged:
+		return true
+	case AuditProblemKindCheckpointBadSignature:
+		return true
+	case AuditProblemKindCheckpointMismatch:
+		return true
+	case AuditProblemKindCheckpointOrphaned:
+		return true
+	case AuditProblemKindCheckpointUnknownKey:
+		return true
+	case AuditProblemKindRecordChanged:
+		return true
+	case AuditProblemKindRecordDeleted:
+		return true
+	case AuditProblemKindRecordInserted:
 		return true
 	default:
 		return false
@@ -57,58 +78,68 @@ func (e MoneyCurrency) Valid() bool {
 	}
 }
 
+// AuditCheckpoint defines model for AuditCheckpoint.
+type AuditCheckpoint struct {
+	CreatedAt time.Time `json:"created_at"`
+	Hash      string    `json:"hash"`
+
+	// KeyID The id of the Ed25519 key that signed it.
+	KeyID    string `json:"key_id"`
+	Position int64  `json:"position"`
+}
+
 // AuditProblem defines model for AuditProblem.
 type AuditProblem struct {
 	// Detail Example: The record's hash no longer matches its content.
 	Detail string `json:"detail"`
 
-	// Kind `changed`: the record's content no longer matches its hash;
-	// `deleted`: a record is missing from the chain; `inserted`: a
-	// record is in the chain that was not sealed there; `checkpoint`:
-	// a checkpoint's signature or hash does not hold.
+	// Kind What is wrong (see pkg/audit).
 	//
-	//
-	// Example: changed
+	// Example: record_changed
 	Kind AuditProblemKind `json:"kind"`
 
-	// Position The position in the chain where the break is.
+	// Position The chain position where the break is.
 	//
 	// Example: 4211
-	Position int64 `json:"position"`
+	Position *int64 `json:"position,omitempty"`
 
-	// RecordID The audit record at that position (0 for a checkpoint).
+	// RecordID The audit record concerned, if any.
 	//
 	// Example: 4211
-	RecordID int64 `json:"record_id"`
+	RecordID *int64 `json:"record_id,omitempty"`
 }
 
-// AuditProblemKind `changed`: the record's content no longer matches its hash;
-// `deleted`: a record is missing from the chain; `inserted`: a
-// record is in the chain that was not sealed there; `checkpoint`:
-// a checkpoint's signature or hash does not hold.
+// AuditProblemKind What is wrong (see pkg/audit).
 //
-// Example: changed
+// Example: record_changed
 type AuditProblemKind string
 
-// AuditReport defines model for AuditReport.
+// AuditReport The outcome of verifying the audit trail (pkg/audit.Report).
 type AuditReport struct {
+	// ChainLength How many chain positions were walked.
+	ChainLength int64 `json:"chain_length"`
+
 	// Checkpoints How many signed checkpoints were checked.
-	//
-	// Example: 183
 	Checkpoints int64 `json:"checkpoints"`
+
+	// HeadHash Hex SHA-256 at the head of the chain.
+	HeadHash       *string          `json:"head_hash,omitempty"`
+	LastCheckpoint *AuditCheckpoint `json:"last_checkpoint,omitempty"`
 
 	// Ok True when the whole chain and every checkpoint verify.
 	Ok bool `json:"ok"`
 
-	// Problems Every place where the chain breaks, in chain order.
+	// Problems Every place where the trail breaks, in chain order.
 	Problems []AuditProblem `json:"problems"`
 
-	// Sealed How many sealed records were checked.
-	//
-	// Example: 18234
-	Sealed int64 `json:"sealed"`
+	// ProblemsTruncated True when more problems were found than are listed.
+	ProblemsTruncated *bool `json:"problems_truncated,omitempty"`
 
-	// VerifiedAt Example: 2026-11-25T03:15:07Z
+	// Records Rows in the audit record table.
+	Records int64 `json:"records"`
+
+	// Unsealed Records committed after the chain's head, waiting for the sealer.
+	Unsealed   int64     `json:"unsealed"`
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
@@ -349,64 +380,67 @@ const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fp7c9s4kv8qXbyrGruOetqOY/mvjJPcOJvJpBKncrWjlAkRLQljEuAAoBSty9/9qhukRFqyo1l7r/b8",
-	"h0sk8ej+9buB2yg1eWE0au+i0W1UCCty9Gj56aK0zlj6JdGlVhVeGR2Noqs5QqLxu79OeUQCZgp+jlBY",
-	"XChTOijEDM9BTBxqD1Nj+etUWef5UzeKI/wu8iLDaBTh6l3x94vLF79eybMojhRt8WeJdhXFkRY5DQn7",
-	"RHHk0jnmgkjKxff3qGd+Ho1OBsM48quCRjpvlZ5Fd3dx9F7lyu+mPjfOg/KYO/AGLPrS6hZRJ/3dhGS8",
-	"ZpMOiVNRZj5MmRqbCx+NIqX90TCKiUqVl3k0GvT7cZQrXT2t6VXa4wxtdEcUW3SF0Q4Z/Z+F/IR/luiY",
-	"h9Roj5p/iqLIVCqInV5hzSTD/L/+cMTb7YYBIswLlVUM27ASSIMOtPGQC5/OWSyvPl4CrW5F6hkDaw3J",
-	"//fbaKowkzUI3Zr3HJ0TMyI+L52HCYLwAdFBvx/dfSPknBc6pSG9xaBnCteTKGQnQ8+6RZwyPdeKln8x",
-	"HaRDcYadYzmYdI6np9g5E8dHnaN0OBnIPp5NX74kzL3wpYtGxwSlV56V52choYZpDerc+8KNer0Z2onQ",
-	"s+7MdJWssXI9pRciUzK6a8rxPy1Oo1H0H72NRfTCV9f7GGYGIW1rUw2ucpCLjHQAJRi7C+wN0HdxdGH0",
-	"NFPpPynftLQWtb8mWIhpU6Am1Y/bkveoJVog/DOlEeaCzNM5lOcwUdJBKjRoA5nRM7QkzaXyc2nFki3i",
-	"nijDaq7XH5wdiRfTfqff7/c7p/TvJf3rr/+E6NHye4zsD3r1lk/WjLONZqzR3Vct0nrC8+lFaqz8yQGL",
-	"CCxOS4eO9UCkNC4mLREgyyDwliYpDdNMzeZBVd4aO1FSon6yL1AONKKsyCil8saCNRnukDZ/7i3Qqunq",
-	"yaI52ohmw82+spmuZzyXcFKRZWgJ6RttlhomJUUEx1A4kIYNV8hcefAEminQMs4sj0vt0WqRvSFn+USZ",
-	"fDY5+rnSM1hSuFxao2dgNJjSglMSu/DBVN+Fg3Qu9AwlTFaBrkoo5/BnaTyyVNdaJEFNYWVKdjsi9eDK",
-	"ojDW/2tFfdL0zzVQ8BntAi0EwPb31GH2s0j9FUyFykqLBC7h5Jgksk8l8ZwEfh9llvUH49+aUssnivmD",
-	"AVemc3K6/2eO9clGe7yR5AfjIeCwr/S08ddTnvEc4qvxC16VXSeZqF/b8k+czDlEltpHGqelotlvhcpQ",
-	"PksaRXuvbdApnSIbmEUhQXk4WKB1ymg4Js+izRJODrvwCTMjJAgtwdsViJlQ+v+NDnByXelAE1SoUN1X",
-	"G4rG3OtpmPtczjy5nHZ+pSQrgVoAisNuhudBNn4jvQr+uzi6Mua9sDN8xgR7YuSK9s5oXap7hA5+GrUs",
-	"jNIeRJpi4d1zyP/Jom3E5CqJhjfaK7+CK2MgYLOvfL0x18z1s0n1L2AZhPmr0KuKD/dUmRoDudCrWrDu",
-	"fGO6lJsJyJUuPf47iHHYyHqJboIB1jj8FfkRx9c1x88ix0+U1nLlSAWHRQZx6jG0BJJP9KLzil4k4NhB",
-	"BGl+0aL0c2PVP57suN+bGUuMRHdeZd8pOooWN6i5IMLvhbIo/9Up8GAjpxZ/+4qo5EmoPVcLzxZWJygs",
-	"CYTg4LhqNCWSguuQCpoYpsbOQl1LYTc0dcjJol2oFCuhFdYQtGKS4XNUKpcS88J41Omq8zdccWpWOpRc",
-	"o1LlpKZTpCq45X+78MUhCNC4hBtcMa3hqRr1b2G0w6YyNHCrPPBfUIom6M+hEl8xyzpVG4PKolRoEvkE",
-	"odqJ1AG7sy4IDck9GSVgsSEiSqrRBrFwV67an8h7RbZV0zG6jQpLRZZXof9Va0JDPdpV9Vy4eaNzwU0W",
-	"dFzEVXrXjbb6gnF0o0Iq3+Y5qXK6ZNRIFX5ar/TAPkTC+VgnEjP0PFnUWYZykCvnqKCYWpOHPHXOLihR",
-	"2qGtxo/1ZoLSm2HBAEnhCXuHIkPOYiyeQ5LOMb3hEJiMxlrA5pmrmZkWnuscG0BaN6LmJpPdMZXdqMs8",
-	"Gv0eVWxz14h5CKbB5EVxtFk4+tbs2W6mbeFbGKcCqLs6r/XXNq9L4oufJxbFDSjX6sYeDweDdnP1xXG0",
-	"3UIliyQo2SB3bc7OfJ0G+gDxmqKDfuUpNkwf/jNk3AXPQF6TEF7j0SSvUsN1r+7behkz+QNDD4rN4xNS",
-	"wb5tHRsa3Tavv5hlSF5IFVA2GHKwJKT5RYh3a+4GL4/2wtjc7ADXlkhCDDJdzk1WS5ZqHlygXTWIgBBO",
-	"G9Y5MSZDwc2d2q9tb/KGlykykWJDYcI2rDYuJq0KL4yVaNnP+2qxx5xhyxPdrckS1ooVu1Q2v8eADvYZ",
-	"BPwoyMOj471gZowUymvh2z5w2B++6AwGneHJVf9oNDgZ9U//HjWWlMJjx6sco12HIk3NNDfRmrW4pVHt",
-	"7RtC2aWnr1HI99zZ36GmRrsyxwcOkWRpOeLVo4JBzsQCoSzah0QhPncylaImp1r9wg4uUDez3I0jSi1S",
-	"lvQogMPR8WA06O8LIHtJRdjgY2ZHk0ODlaljL15NvKcPJzvOjLZ1Aesu4zaEmXAe+Ht9CDcXWmZB9zc8",
-	"U/a1gjV63Qq9rnKuRDmi8DYpndKUFlucKeeJ1BDDP1z+DGeDYb/fHwyPjk9enO7ChRl90PFeZKaUb1hS",
-	"oGRNKc9p01mlX8POi3SAndPJkeicTY8HnaE8SV9iXwwmp6dNWZWl2hmEAiEbszvdM3wUmVitVeZeVkTu",
-	"TeiqEWws1KNB+XPQZZbBcq4yhAK1JIwf0ikaGhJkb0vcQbwrg221tPYh2f3QyhmgtR02JLXZqNawlnq3",
-	"DKiNzeNe4KMIHZW2J1j74b0ccsOn7HDHjbPnbTl9FM6BcJDUh9P1+TPNqk6mWVpVF5gtqD6V/oFs7kPL",
-	"rLTp2YXNW4WZXB8VtHGpzlh3aFsV4HgAKFel3Amn0lPErshNqX0SQ9I4n6XHQvh5V0n6OUdBcfB+jt42",
-	"uvbx7pY6rs97m+q46+j3R3AFVjcL7oLqFxSZnz+Q7/AvIUMPUWQfWyN2uOpW9iDSOUgk4yQY6ugcQ2Ju",
-	"EsqUl/MVKA+hM9kC6JbMV0yEY1Jv+DYApV30+24HD3WNt1Vj0E6cJTUyonAY62JISi0WQrH6JcBl01K5",
-	"e3clePfHUa523wXur0bjapuuVxqCLpFjzmlMFz4YmGZGeAdCr0K2pVHY6nNICRrgh/m71JhSQVsWSszb",
-	"idAJF9N7ueVw0p0y5XXdcvn6U7sioRc/gqaisrHiLpQaFekWTp/eXsDZ8ckpVBlRF37j+jbHfILWQS5W",
-	"IIqCkCK340yO9VA31gfBglsn9wn5IQH14fNhKM8eKoXvo0sl4vrQMK7qlwKtMzrm3HtJQ7wBadqK9Bcv",
-	"hWzH++qWyH2S3hoLfLuCOz1r3mNAsr/gywRZWZn5vdPzhv/cEQ02nZzbRy5nsFPcxUmzi/PYAkrGIDJn",
-	"6so1+Z9O1WPtXMoE6rs7ULncFtp7Noe2M4G1J9kUof3+Xjlj1VvaxdEvV1cfISwNHr/fS8F23qjZkBRe",
-	"bJkGfPl0CVrkSs8YHSpvyZ3UdtLaYs/7OT8yZ/5acxo/7Pi4gEtLq/zqM2lUMKrQ9XxVhmgTnt7WuL77",
-	"ehVtnx+/+3pVl9ScGb+Rrz+/goM3cnhyMjg7DGfyCFSxiyyGuoYKrWe+cebG+t3Xv32Gg6TXXWKWdfjy",
-	"Qe+P5Y3r/uGMTg67cJEJlYc+5wgS5RwFclFyPMfvRRKPdeLKSQIHtFnp0B7GkPC9BRpi7Kz6tM7o63Eg",
-	"Uu/ISVRehu2L62/mvt1yDJ1BpadmtxZVF4sOsFNYk5YWc9T+sO4Hj6rvLoY0E4RD6P26uKqVx3qipIuh",
-	"urZEHmIhsrIeJJbC8meWYXi3QC2NhT9LkW3WG2s+Vp0j/Hbx+jMU5aRuM3fHeqwvjKZ8l0bCQQi7/x20",
-	"jnzc4Qjeff7tQ5Bm4rS4wetUOEyCp3IxO/yjo6Ozseaizou84D7dl6uLGL58uXy9OAXmgwMj5523IczE",
-	"UEeZu6Ruho51ZaGNgLtshkg+VC0tOhAW19FmrJOH2udJFy5EljlIhbUrSF5Vpwo8cgQ/h9b+uOz3j9J3",
-	"X6/4ByZjfcC6G0MoItqaewilzkhv1tUOuXInVm6TlvBByliH2zKtcXxnJtCfUR0pCS5601AhDk1Kj3Xy",
-	"vRMUtwvvlfOs9XCDK4eckysd1jxI1sltldWTETSvoFYaXXfUaxlfBSV99fEy9DRc0N9+d9DtczOrQC0K",
-	"FY2io26/e0SRV/g5+4fenFPRf0Sj27s46uXorUpd9WRRyFX96f4x0frt1sXH0W3TGfEdy6Yb+v3b3Tf6",
-	"bBdY3cBsm11mUpGBxAVmpiBzi+KotFllsKNebzA87fa7/e5g9LL/csh3Mb2Y7VqKr+Ns5J4JTzEFDoqb",
-	"WY8W+37IyUSwmMqm+YoMzFCTqEOOXF2LredHd/HDfVduRVfduem9w6P1Sjx0xzK/1VX3QuHStToIkIt0",
-	"rjTVMJt1TOGiu293/xsAAP//",
+	"1Fptb9tIkv4rBd4Ba+OoV9txrHzyOMmNs5lM4DjIYdeB1CJLUo/Ibk5307LW8H8/VDVJkRLtKGvvYS8f",
+	"Apls9svz1HvXfRDpNNMKlbPB6D7IhBEpOjT810VurDb0K0YbGZk5qVUwCq4XCBOFd24c8YgJ6Bm4BUJm",
+	"8Fbq3EIm5vgGxNSicjDTht/OpLGOX3WDMMA7kWYJBqMA1x+yv11cvvrtOj4LwkDSEn/maNZBGCiR0hC/",
+	"ThAGNlpgKmhLqbj7iGruFsHoZDAMA7fOaKR1Rqp58PAQBh9lKl377lNtHUiHqQWnwaDLjWps6qTfvpGE",
+	"56zvI8aZyBPnP5lpkwoXjAKp3NEwCGmXMs3TYDTo98Mglar4q9qvVA7naIIH2rFBm2llkdH/RcRX+GeO",
+	"ls8QaeVQ8U+RZYmMBB2nlxk9TTD9rz8sne1+cwDamBMyKQ5s/EwQa7SgtINUuGjBtJx/vgSa3YjIMQbG",
+	"aOL/7/fBTGISlyB0y7OnaK2Y0+bT3DqYIgjnER30+8HDd0LOOqEiGtK7HfR0ZnsxiriToGPZopPyfsaS",
+	"pn81G0RDcYad43gw7RzPTrFzJo6POkfRcDqI+3g2e/2aMHfC5TYYHROUTjoWnl9EDCVMFagL5zI76vXm",
+	"aKZCzbtz3ZVxiZXtSXUrEhkHD3Ue/9PgLBgF/9HbaETPv7W9z/5LT9KuNJXgSgupSEgGMAZt2sDeAP0Q",
+	"BhdazRIZ/ZP8RrkxqNyYYKFD6wwViX7YZN6hitEA4Z9IhbAQpJ7WYvwGpjK2EAkFSkOi1RwNsbmSbhEb",
+	"sWKN2KLSz2Z7/cHZkXg163f6/X6/c0r/vab/+tU/IXo0/R4j+4NeueSzJeNsIxkVuvuKRVR+8HJyEWkT",
+	"/8UCUwQGZ7lFy3IgIhoXkpQIiHNPeEOSpIJZIucLLyrvtZnKOEb1bFsgLSjEuNhGHkunDRidYAvb/Lp3",
+	"i0bO1s+m5mhDzeY0+3Izq754KXIikSRoCOml0isF05w8gmUoLMSaFVfEqXTgCDSdoWGcmY9L5dAokbwj",
+	"Y/lMTr7oFN1CqjmsyF2ujFZz0Ap0bsDKGLvwSRfvhYVoIdQcY5iu/b4KUt7An7l2yKxWUhSDnMFa52x2",
+	"ROTA5lmmjfvXUn1St88lUPAFzS0a8IDtb6n91y/C+jnMhExygwQu4WR5S6SfMsY3RPg2ysz1J+3e61zF",
+	"z6T5kwabRwsyuv9nhvXZSnu8YfKTduBx2Jc9pd14xl+8BH0lft6qsukkFXWVLv+FgzmLyKx9pnEqlvT1",
+	"eyETjF8kjKK1Kx20UkXICmZQxCAdHNyisVIrOCbLovQKTg67cIWJFjEIFYMzaxBzIdX/Gxng4LqQgTqo",
+	"UKC6rzRktW/HM//tSxnzyeWs8xsFWRMoCZDsdhN847lxG/YK+B/C4Frrj8LM8QUD7KmO17R2QvNS3iOU",
+	"t9Oo4kxL5UBEEWbOvgT/z6a25pOLIBreKSfdGq61Bo/Nvvw6rcd86hdj9Sew9GT+JtS6OId9LqdaQyrU",
+	"uiTWvtmoLsVmAlKpcof/DjQOa1Ev7ZtggAqHn+GPTjwuT/wiPF5RWMuZIyUcBhnEmUNfEphc0YPOOT2Y",
+	"gGUD4dn8qkTuFtrIfzzbcH/Uc2aMqHtTRN8RWvIWS1ScEOFdJg3G/+oQeLDhqXG+fSnK+SNUjrOFF3Or",
+	"UxSGCCE42K9qRYGk4DykgCaEmTZzn9eS2/VFHTKyaG5lhAVpmdEErZgm+BKZymWMaaYdqmjd+SuuOTTL",
+	"Lcaco1LmJGczpCy4YX+78NUiCFC4giWuea/+r2LUv4XSDuvCUMOtsMA/IRR10F9CJL5hknSKMgalRZFQ",
+	"RPkUoViJxAG78y4IBZMtjiZgsEYRBdVoPC1clSvWp+2dk25dLDBasjXnAqShPMtJXwKLDJKcjwW/q4pr",
+	"sXDYcTKt+aay7BcGC2EXNHrnxRLXzFRbPVDGZQnzXTw8ORmcsdywClg5V0ixXbdttUxb6ee5bxT/Xh0H",
+	"LSU+LzKkTsHo75tvi02H9fNW+/1ezaOnf6CvTjBwJYE7qJUqVNOrZjmCVquVfLg6hZaz30JhW8+6lKoF",
+	"vm+FnfBp64FFhGw593bzkOuJKk/puH75cRE7s/rwgxgTdPUHUlk0/km0EFKN5yKrfidSLcdTQ6aqeqZz",
+	"N9azsTYxmuqh0avaWlElZeOpiMdEqnC5wearXHEtYLzEdfNFKi2j1HyqTbYQCpmjDdQ753xSaFoKE7R9",
+	"KMfAaoHGp/VTg2IJ0jYK1cfDwSD8sehtwH1EA5ivKr/RKkKjSM3lDIRa/zNLbkk7S09Vm3xUqq8w0+aR",
+	"qr3OXaRTJFX1Dpmy9aqMBc4ImcBBJX1dPxcL4ZZd8aJUXB9sL/WrXvnQr8mEhRUxsRLJ0kcKe4C+ERb7",
+	"xDqFiakN9kvxg73XWqCIx6X121oJ7+DLr+ed4ckrED5lptGlzeNztqp8IqwbRw0L/ZRP2TboD2Ggly1c",
+	"mhxJrn0VZrXQSSn1lCHjLZp1DYyC69r+plonKLgUWHrB3UXe8TRZIiKs6ZCXEdYkG1JU6Ndl08FRgSsm",
+	"++ExK/9ZbUsYI9b1TY2dyZWP1J7AINWGHSt/4onnoonPd4Sh8Nk6Lwa7AHiNbTn/lV5xEdltK7ejOGFP",
+	"mcqVRZG07f/KrwuRTlPpHMa1qJ4xJT+DIg5hJaQjRS2vAXlGs+cGmHv5UyHAlt3Ry6A5TdhU/w2EteM2",
+	"NbcmZm126y2K+CPfbLVEMFrZPMVHLlHj3HDEV47yEcdc3CLkWfOS1MennURGqKxU8+IXdvAWVT3L2yhv",
+	"M3raTDXsD191BoPO8OS6PxwdD0aD/t/qbDwZXsWYSEITnzJo9LG/YODdcdhefOjleHPP2nJnuisFWFbZ",
+	"dyEkCwX8vrRmC6HiQsA2Z6bsYw0Vet0Cva60Nsd4RNHQNLdSUVpocE4KZ8oY9tPlL3A2GPb7/cHw6Pjk",
+	"1WkbLnzQR73rRaLz+B0zVYs1+ZvmPov0Y9h5FQ2wczo9Ep2z2fGgM4xPotfYF4Pp6WmdqzyXrSGG30g1",
+	"7+B0zxghS8S6EpntQA/JQBcXIdpAORqkewMqTxJYLWSCkKGKCePHZIqG+gTRmRxbNm9zr1sNqX2Mux8a",
+	"AAao0sMaU5uFSglriPdWOF7H5mkr8Fn4imLTElSeZS8XU7MpLQ6m1nuxy9NnYS0IC5OyOaM0vPRV0ZnB",
+	"bBW3IKxBZVfGD7jZhpaP0txPGzbvJSZxdVXWxKXoMWiRtsJl8wCQtkg5J5xKzhC7ItW5cpMQJrX+BPoz",
+	"E27RlTH9JBeEprudozaVrtnesCOOVb9DXRzbWh9+BJc/6mbCNqh+RZH4oHQ7ZMVoyb9E7GvoIvncGNFi",
+	"qhvxkIgWECMpJ8FQBpchTPRyAtrAarEG6cBX5hsA3ZP6iqmwvNUld8NQQEu/H1rOUNY4tjnllTjmqcV4",
+	"vhnBhjDJlbgVksVvAlw2WEm71SvEqz+NcrF6G7i/aYXr3X2dK/CyRIY5pTFd+KRhlmjhLKU/Pn5UKEzx",
+	"eiej8N+3iTEFtybPpFg0TjI44WLSflkEd3pEvPMym758e9VMO+nBj6ApdlmbsQ2lWmFhB6er9xdwdnxy",
+	"WgasXfid6zspplM0FlKxBpFlhBSZHUvpWhk83agDr8GNzpUJ2SEBZfPFYfdG7aC7qWi01B42l+ZhUenL",
+	"0FitQs4mVjTEaYh1U5B+silq198XXVLbW3qvDXB3EVc6q7OHgKR/3pYJ0rI8cXsnHDX72eINNpXM+yea",
+	"k9gotp2kXsV8agIZhyASq8ukYvI/neKOoXMZT6DsXYPC5DbQ3rM4uhsJVJZkU33o9/eKGYvaatuJfr2+",
+	"/gx+anB4txWCtXaUbbbkH+yoBny9ugQl0rIksZSK47xSTxpL7Nmf9iN15rflScPHDR8BiVFupFt/IYny",
+	"SuWr/ue59zb+r/clrh++XQe7/RMfvl2XxQqOjN/Fb7+cw0FRMz30PSkImTZOJCGUWZe/euGOS3ujPnz7",
+	"6xc4mPS6K0ySDhfcen+slrb7h9VqctiFi0TI1Nf5RzCR1pIjFzn7c7zLJuGNmth8OoEDWiy3aA5DmHDf",
+	"Dg3RZl68qiL6chyIyFkyEoWVYf3ihJpP3yy5+8q4VDPdLkVFY90BdjKjo9xgisodlvcho+K9DSFKBOHg",
+	"7z5s6BPg+EZNZWxDKNr2yELciiQvB4mVMPyaOfTPblHF2sCfuUg2890obitYIPx+8fYLZPm0vGbp3qgb",
+	"daEVxbtcvzrwbve/vdSRjTscwYcvv3/ybE6sEkscR8LixFsqG7LBPzo6OrtRnNQ5kWZcVvh6fRHC16+X",
+	"b29Pgc/BjpHjznvvZkIovczDpLwMuFGFhtYc7qruIrmpIDdoufBRepsbNXns+mjShQuRJBYiYcwaJufF",
+	"rRqPHMEv/mrrJu/3j6IP3675B05u1AHLbgg+iWhK7iHkKiG5qbIdMuVWrO0mLOGLxBvlu8Ua47hnzNYK",
+	"NwQXPamJELsmqW7U5K7jBbcLH6V1LPWwxLVFjsml8nMeTKrgtojqSQnqLdiFRJc3SiXH115Izz9f+iqI",
+	"9fLb7w66fS7PZahEJoNRcNTtd4/I8wq3YPvQW3Ao+o9gdP8QBr0UnZGRLf4yKOJ1+Wr7mrR6utP4O7qv",
+	"GyPuMa6bob9/f/hOr80tFh3ITbVLdCQSiPEWE52RugVhkJukUNhRrzcYnnb73X53MHrdfz3kXmQn5m1T",
+	"cTvahvdEOPIpvnpMk90dcjDhNabQaW4RgzkqotrHyEVbePl98BA+Xlzna5ei3jjbujytZuKhLdP8Xmbd",
+	"txJXtlFBgFREC6koh9nMozMbPHx/+N8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
