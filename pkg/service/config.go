@@ -24,6 +24,7 @@ type Config struct {
 	Issuer          string        // JWT_ISSUER, default http://127.0.0.1:8080
 	Audience        string        // JWT_AUDIENCE, default gerbang
 	DataDir         string        // DATA_DIR, default var/<name>: keys and local blobs
+	AuditKeyFile    string        // AUDIT_KEY_FILE, default <DataDir>/keys/audit.key: signs audit checkpoints
 	LogLevel        slog.Level    // LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests may drain
 	StartupTimeout  time.Duration // STARTUP_TIMEOUT, default 60s: how long to wait for PostgreSQL and NATS
@@ -53,6 +54,7 @@ func LoadConfig(name string, port int, getenv func(string) string) (Config, erro
 		Audience:    get("JWT_AUDIENCE", DefaultAudience),
 		DataDir:     get("DATA_DIR", filepath.Join("var", name)),
 	}
+	c.AuditKeyFile = get("AUDIT_KEY_FILE", filepath.Join(c.DataDir, "keys", "audit.key"))
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
 	}

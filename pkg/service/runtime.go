@@ -148,6 +148,12 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 	rt.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	rt.App.Get("/readyz", rt.readyz)
 	rt.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(rt.Registry, promhttp.HandlerOpts{})))
+	if rt.DB != nil {
+		if err := rt.startAudit(cfg.AuditKeyFile); err != nil {
+			rt.close()
+			return nil, err
+		}
+	}
 	return rt, nil
 }
 
