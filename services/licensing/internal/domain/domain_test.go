@@ -298,3 +298,27 @@ func TestLicenseNumberAndValidity(t *testing.T) {
 		t.Fatalf("validity %v .. %v", l.ValidFrom, l.ValidUntil)
 	}
 }
+
+func TestEveryLicenseStatusChangeIsAllowedOrRefused(t *testing.T) {
+	allowed := map[LicenseAction]map[LicenseStatus]LicenseStatus{
+		LicenseSuspend:   {LicenseActive: LicenseSuspended},
+		LicenseReinstate: {LicenseSuspended: LicenseActive},
+		LicenseRevoke:    {LicenseActive: LicenseRevoked, LicenseSuspended: LicenseRevoked},
+		LicenseExpire:    {LicenseActive: LicenseExpired, LicenseSuspended: LicenseExpired},
+	}
+	for action, edges := range allowed {
+		for _, from := range []LicenseStatus{LicenseActive, LicenseSuspended, LicenseRevoked, LicenseExpired} {
+			to, err := NextLicenseStatus(from, action)
+			if want, ok := edges[from]; ok {
+				if err != nil || to != want {
+					t.Errorf("%s from %s: %q, %v; want %s", action, from, to, err, want)
+				}
+				continue
+			}
+			var e *apperr.Error
+			if !apperrAs(err, &e) || e.Code != apperr.Conflict || e.Extra["current_state"] != string(from) {
+				t.Errorf("%s from %s: %q, %v; want Conflict with current_state", action, from, to, err)
+			}
+		}
+	}
+}

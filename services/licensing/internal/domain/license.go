@@ -2,7 +2,10 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"gerbang/pkg/apperr"
 )
 
 // LicenseStatus is the live status of an issued license.
@@ -58,4 +61,40 @@ func NewLicense(a Application, b Business, number string, now time.Time) License
 		}
 	}
 	return l
+}
+
+// LicenseAction is a change of a license's status.
+type LicenseAction string
+
+const (
+	LicenseSuspend   LicenseAction = "suspend"   // officer: active -> suspended
+	LicenseReinstate LicenseAction = "reinstate" // officer: suspended -> active
+	LicenseRevoke    LicenseAction = "revoke"    // officer: active | suspended -> revoked
+	LicenseExpire    LicenseAction = "expire"    // system, validity ended: active | suspended -> expired
+)
+
+// NextLicenseStatus returns the status an action leads to; a status the
+// action does not start from is a Conflict carrying current_state.
+func NextLicenseStatus(current LicenseStatus, action LicenseAction) (LicenseStatus, error) {
+	var from []LicenseStatus
+	var to LicenseStatus
+	switch action {
+	case LicenseSuspend:
+		from, to = []LicenseStatus{LicenseActive}, LicenseSuspended
+	case LicenseReinstate:
+		from, to = []LicenseStatus{LicenseSuspended}, LicenseActive
+	case LicenseRevoke:
+		from, to = []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseRevoked
+	case LicenseExpire:
+		from, to = []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseExpired
+	default:
+		return "", apperr.New(apperr.Invalid, "unknown license action %q", action)
+	}
+	for _, f := range from {
+		if f == current {
+			return to, nil
+		}
+	}
+	return "", apperr.New(apperr.Conflict, "a license that is %s cannot be %sd", current, strings.TrimSuffix(string(action), "e")).
+		With("current_state", string(current))
 }

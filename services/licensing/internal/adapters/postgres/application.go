@@ -1,0 +1,255 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"gerbang/pkg/dbx"
+	"gerbang/services/licensing/internal/domain"
+)
+
+type applicationRow struct {
+	ID                  string         `db:"id"`
+	BusinessID          string         `db:"business_id"`
+	OwnerSubject        string         `db:"owner_subject"`
+	KBLI                string         `db:"kbli"`
+	Scale               string         `db:"scale"`
+	Size                int64          `db:"size"`
+	RenewalOf           sql.NullString `db:"renewal_of"`
+	State               string         `db:"state"`
+	Terms               []byte         `db:"terms"`
+	SLADays             int            `db:"sla_days"`
+	SLAUsedSeconds      int64          `db:"sla_used_seconds"`
+	SLARunningSince     sql.NullTime   `db:"sla_running_since"`
+	SLADueAt            sql.NullTime   `db:"sla_due_at"`
+	Reason              string         `db:"reason"`
+	RevisionRequirement string         `db:"revision_requirement"`
+	RevisionNote        string         `db:"revision_note"`
+	PaymentInvoiceID    string         `db:"payment_invoice_id"`
+	SubmittedAt         sql.NullTime   `db:"submitted_at"`
+	DecidedAt           sql.NullTime   `db:"decided_at"`
+	Version             int            `db:"version"`
+	CreatedAt           time.Time      `db:"created_at"`
+	UpdatedAt           time.Time      `db:"updated_at"`
+}
+
+const applicationColumns = `id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, sla_days,
+	sla_used_seconds, sla_running_since, sla_due_at, reason, revision_requirement, revision_note, payment_invoice_id,
+	submitted_at, decided_at, version, created_at, updated_at`
+
+// ApplicationRecord is an application with what only the store knows.
+type ApplicationRecord struct {
+	domain.Application
+	PaymentInvoiceID string
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time.UTC()
+	return &v
+}
+
+func nullTime(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: *t, Valid: true}
+}
+
+func (r applicationRow) domain() (ApplicationRecord, error) {
+	a := domain.Application{
+		ID: r.ID, BusinessID: r.BusinessID, OwnerSubject: r.OwnerSubject, KBLI: r.KBLI, Scale: domain.Scale(r.Scale),
+		Size: r.Size, RenewalOf: r.RenewalOf.String, State: domain.State(r.State),
+		SLA: domain.SLA{Days: r.SLADays, Used: time.Duration(r.SLAUsedSeconds) * time.Second,
+			RunningSince: timePtr(r.SLARunningSince), DueAt: timePtr(r.SLADueAt)},
+		Reason: r.Reason, RevisionRequirement: r.RevisionRequirement, RevisionNote: r.RevisionNote,
+		SubmittedAt: timePtr(r.SubmittedAt), DecidedAt: timePtr(r.DecidedAt), Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if len(r.Terms) > 0 {
+		var terms domain.Terms
+		if err := json.Unmarshal(r.Terms, &terms); err != nil {
+			return ApplicationRecord{}, wrap(err, "terms of application %s", r.ID)
+		}
+		a.Terms = &terms
+	}
+	return ApplicationRecord{Application: a, PaymentInvoiceID: r.PaymentInvoiceID}, nil
+}
+
+func termsJSON(t *domain.Terms) (any, error) {
+	if t == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func nullUUID(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertApplication stores a new draft with a fresh id.
+func (t *Tx) InsertApplication(ctx context.Context, a domain.Application) (domain.Application, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return a, err
+	}
+	a.ID, a.Version = id.String(), 1
+	terms, err := termsJSON(a.Terms)
+	if err != nil {
+		return a, err
+	}
+	_, err = t.tx.ExecContext(ctx, `
+		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10)`,
+		a.ID, a.BusinessID, a.OwnerSubject, a.KBLI, string(a.Scale), a.Size, nullUUID(a.RenewalOf), string(a.State), terms, a.CreatedAt)
+	if err != nil {
+		return a, wrap(err, "insert application")
+	}
+	return a, nil
+}
+
+// LockApplication selects an application FOR UPDATE; owner "" reads any
+// (officers, the system), otherwise only the owner's (another's is NotFound).
+func (t *Tx) LockApplication(ctx context.Context, id, owner string) (ApplicationRecord, error) {
+	return getApplication(ctx, t.tx, id, owner, " FOR UPDATE")
+}
+
+// Application reads an application outside a transaction.
+func (s *Store) Application(ctx context.Context, id, owner string) (ApplicationRecord, error) {
+	return getApplication(ctx, s.db, id, owner, "")
+}
+
+func getApplication(ctx context.Context, q queryer, id, owner, lock string) (ApplicationRecord, error) {
+	if uuid.Validate(id) != nil {
+		return ApplicationRecord{}, notFound("application", id)
+	}
+	var r applicationRow
+	err := q.GetContext(ctx, &r, `SELECT `+applicationColumns+` FROM application
+		WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`+lock, id, owner)
+	if dbx.IsNoRows(err) {
+		return ApplicationRecord{}, notFound("application", id)
+	}
+	if err != nil {
+		return ApplicationRecord{}, wrap(err, "get application %s", id)
+	}
+	return r.domain()
+}
+
+// SaveApplication writes the application's state and bumps its version.
+func (t *Tx) SaveApplication(ctx context.Context, a domain.Application, paymentInvoiceID string) error {
+	terms, err := termsJSON(a.Terms)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `
+		UPDATE application SET state = $2, terms = $3::jsonb, sla_days = $4, sla_used_seconds = $5, sla_running_since = $6,
+			sla_due_at = $7, reason = $8, revision_requirement = $9, revision_note = $10, payment_invoice_id = $11,
+			submitted_at = $12, decided_at = $13, updated_at = $14, version = version + 1
+		WHERE id = $1`,
+		a.ID, string(a.State), terms, a.SLA.Days, int64(a.SLA.Used/time.Second), nullTime(a.SLA.RunningSince),
+		nullTime(a.SLA.DueAt), a.Reason, a.RevisionRequirement, a.RevisionNote, paymentInvoiceID,
+		nullTime(a.SubmittedAt), nullTime(a.DecidedAt), a.UpdatedAt)
+	return wrap(err, "save application %s", a.ID)
+}
+
+// Applications lists the owner's applications, oldest first.
+func (s *Store) Applications(ctx context.Context, owner string, p Page) ([]ApplicationRecord, string, error) {
+	keys, err := decodeCursor(p.Cursor, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	after := "00000000-0000-0000-0000-000000000000"
+	if keys != nil {
+		after = keys[0]
+	}
+	var rows []applicationRow
+	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
+		WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1)
+	if err != nil {
+		return nil, "", wrap(err, "list applications")
+	}
+	next := ""
+	if len(rows) > p.limit() {
+		rows = rows[:p.limit()]
+		next = encodeCursor(rows[len(rows)-1].ID)
+	}
+	return applicationRecords(rows, next)
+}
+
+func applicationRecords(rows []applicationRow, next string) ([]ApplicationRecord, string, error) {
+	out := make([]ApplicationRecord, len(rows))
+	for i, r := range rows {
+		a, err := r.domain()
+		if err != nil {
+			return nil, "", err
+		}
+		out[i] = a
+	}
+	return out, next, nil
+}
+
+// farFuture sorts applications without a due date (waiting for the
+// applicant) after every dated one.
+var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// ReviewQueue lists the applications awaiting an officer or a revision, by
+// SLA due date (those paused for a revision last).
+func (s *Store) ReviewQueue(ctx context.Context, p Page) ([]ApplicationRecord, string, error) {
+	keys, err := decodeCursor(p.Cursor, 2)
+	if err != nil {
+		return nil, "", err
+	}
+	afterDue, afterID := time.Time{}, "00000000-0000-0000-0000-000000000000"
+	if keys != nil {
+		if afterDue, err = time.Parse(time.RFC3339Nano, keys[0]); err != nil || uuid.Validate(keys[1]) != nil {
+			return nil, "", badCursor()
+		}
+		afterID = keys[1]
+	}
+	var rows []applicationRow
+	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
+		WHERE state IN ('submitted', 'in_review', 'revision_requested')
+		  AND (COALESCE(sla_due_at, $1), id) > ($2, $3::uuid)
+		ORDER BY COALESCE(sla_due_at, $1), id LIMIT $4`, farFuture, afterDue, afterID, p.limit()+1)
+	if err != nil {
+		return nil, "", wrap(err, "list review queue")
+	}
+	next := ""
+	if len(rows) > p.limit() {
+		rows = rows[:p.limit()]
+		last := rows[len(rows)-1]
+		due := farFuture
+		if last.SLADueAt.Valid {
+			due = last.SLADueAt.Time.UTC()
+		}
+		next = encodeCursor(due.Format(time.RFC3339Nano), last.ID)
+	}
+	return applicationRecords(rows, next)
+}
+
+// LockOverdue locks up to limit applications whose SLA ran out by now,
+// skipping rows another scheduler holds.
+func (t *Tx) LockOverdue(ctx context.Context, now time.Time, limit int) ([]ApplicationRecord, error) {
+	var rows []applicationRow
+	err := t.tx.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
+		WHERE state IN ('submitted', 'in_review') AND sla_due_at <= $1
+		ORDER BY sla_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+	if err != nil {
+		return nil, wrap(err, "lock overdue applications")
+	}
+	out, _, err := applicationRecords(rows, "")
+	return out, err
+}

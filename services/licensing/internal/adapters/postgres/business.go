@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"gerbang/pkg/dbx"
+	"gerbang/services/licensing/internal/domain"
+)
+
+type businessRow struct {
+	ID           string         `db:"id"`
+	NIB          string         `db:"nib"`
+	OwnerSubject string         `db:"owner_subject"`
+	Name         string         `db:"name"`
+	NPWP         string         `db:"npwp"`
+	Address      string         `db:"address"`
+	Scale        string         `db:"scale"`
+	KBLI         pq.StringArray `db:"kbli"`
+	CreatedAt    time.Time      `db:"created_at"`
+}
+
+const businessColumns = `id, nib, owner_subject, name, npwp, address, scale, kbli, created_at`
+
+func (r businessRow) domain() domain.Business {
+	return domain.Business{
+		ID: r.ID, NIB: domain.NIB(r.NIB), OwnerSubject: r.OwnerSubject, Name: r.Name, NPWP: domain.NPWP(r.NPWP),
+		Address: r.Address, Scale: domain.Scale(r.Scale), KBLI: []string(r.KBLI),
+	}
+}
+
+// BusinessRecord is a business with its registration time.
+type BusinessRecord struct {
+	domain.Business
+	CreatedAt time.Time
+}
+
+// InsertBusiness stores b with a fresh id and the given NIB. A taken NIB is
+// reported by IsNIBTaken so the caller can draw again.
+func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Time) (BusinessRecord, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return BusinessRecord{}, err
+	}
+	b.ID = id.String()
+	_, err = t.tx.ExecContext(ctx, `
+		INSERT INTO business (`+businessColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now)
+	if err != nil {
+		return BusinessRecord{}, wrap(err, "insert business")
+	}
+	return BusinessRecord{Business: b, CreatedAt: now}, nil
+}
+
+// IsNIBTaken reports whether err is the NIB's unique constraint.
+func IsNIBTaken(err error) bool {
+	return dbx.SQLState(err) == dbx.UniqueViolation && dbx.Constraint(err) == "business_nib_key"
+}
+
+// Business returns a business; owner "" reads any business (officers),
+// otherwise only one the owner holds (another's is NotFound).
+func (t *Tx) Business(ctx context.Context, id, owner string) (BusinessRecord, error) {
+	return getBusiness(ctx, t.tx, id, owner)
+}
+
+// Business reads a business outside a transaction.
+func (s *Store) Business(ctx context.Context, id, owner string) (BusinessRecord, error) {
+	return getBusiness(ctx, s.db, id, owner)
+}
+
+func getBusiness(ctx context.Context, q queryer, id, owner string) (BusinessRecord, error) {
+	if uuid.Validate(id) != nil {
+		return BusinessRecord{}, notFound("business", id)
+	}
+	var r businessRow
+	err := q.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`, id, owner)
+	if dbx.IsNoRows(err) {
+		return BusinessRecord{}, notFound("business", id)
+	}
+	if err != nil {
+		return BusinessRecord{}, wrap(err, "get business %s", id)
+	}
+	return BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt}, nil
+}
+
+// Businesses lists the owner's businesses, oldest first.
+func (s *Store) Businesses(ctx context.Context, owner string, p Page) ([]BusinessRecord, string, error) {
+	keys, err := decodeCursor(p.Cursor, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	after := "00000000-0000-0000-0000-000000000000"
+	if keys != nil {
+		after = keys[0]
+	}
+	var rows []businessRow
+	err = s.db.SelectContext(ctx, &rows, `
+		SELECT `+businessColumns+` FROM business WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`,
+		owner, after, p.limit()+1)
+	if err != nil {
+		return nil, "", wrap(err, "list businesses")
+	}
+	next := ""
+	if len(rows) > p.limit() {
+		rows = rows[:p.limit()]
+		next = encodeCursor(rows[len(rows)-1].ID)
+	}
+	out := make([]BusinessRecord, len(rows))
+	for i, r := range rows {
+		out[i] = BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt}
+	}
+	return out, next, nil
+}

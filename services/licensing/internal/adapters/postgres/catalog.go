@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/dbx"
+	"gerbang/services/licensing/internal/domain"
+)
+
+type queryer interface {
+	sqlx.QueryerContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+type licenseTypeRow struct {
+	Code           string    `db:"code"`
+	Version        int       `db:"version"`
+	EffectiveFrom  time.Time `db:"effective_from"`
+	Name           string    `db:"name"`
+	Risk           string    `db:"risk"`
+	Requirements   []byte    `db:"requirements"`
+	Fee            int64     `db:"fee"`
+	SLADays        int       `db:"sla_days"`
+	ValidityMonths int       `db:"validity_months"`
+}
+
+func (r licenseTypeRow) domain() (domain.LicenseType, error) {
+	lt := domain.LicenseType{
+		Code: r.Code, Version: r.Version, EffectiveFrom: r.EffectiveFrom, Name: r.Name, Risk: domain.RiskLevel(r.Risk),
+		Fee: r.Fee, SLADays: r.SLADays, ValidityMonths: r.ValidityMonths,
+	}
+	if err := json.Unmarshal(r.Requirements, &lt.Requirements); err != nil {
+		return lt, fmt.Errorf("requirements of %s v%d: %w", r.Code, r.Version, err)
+	}
+	return lt, nil
+}
+
+const licenseTypeColumns = `code, version, effective_from, name, risk, requirements, fee, sla_days, validity_months`
+
+// LicenseTypes returns the version of every license type in force at.
+func (s *Store) LicenseTypes(ctx context.Context, at time.Time) ([]domain.LicenseType, error) {
+	var rows []licenseTypeRow
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT DISTINCT ON (code) `+licenseTypeColumns+` FROM license_type
+		WHERE effective_from <= $1 ORDER BY code, effective_from DESC`, at)
+	if err != nil {
+		return nil, wrap(err, "list license types")
+	}
+	out := make([]domain.LicenseType, 0, len(rows))
+	for _, r := range rows {
+		lt, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lt)
+	}
+	return out, nil
+}
+
+type kbliRuleRow struct {
+	KBLI          string    `db:"kbli"`
+	Version       int       `db:"version"`
+	EffectiveFrom time.Time `db:"effective_from"`
+	Title         string    `db:"title"`
+	Sector        string    `db:"sector"`
+	SizeMetric    string    `db:"size_metric"`
+	Bands         []byte    `db:"bands"`
+}
+
+func (r kbliRuleRow) domain() (domain.KBLIRule, error) {
+	k := domain.KBLIRule{KBLI: r.KBLI, Version: r.Version, EffectiveFrom: r.EffectiveFrom, Title: r.Title, Sector: r.Sector, SizeMetric: r.SizeMetric}
+	if err := json.Unmarshal(r.Bands, &k.Bands); err != nil {
+		return k, fmt.Errorf("bands of KBLI %s v%d: %w", r.KBLI, r.Version, err)
+	}
+	return k, nil
+}
+
+// KBLIRules returns the rule of every KBLI code in force at.
+func (s *Store) KBLIRules(ctx context.Context, at time.Time) ([]domain.KBLIRule, error) {
+	var rows []kbliRuleRow
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT DISTINCT ON (kbli) kbli, version, effective_from, title, sector, size_metric, bands FROM kbli_rule
+		WHERE effective_from <= $1 ORDER BY kbli, effective_from DESC`, at)
+	if err != nil {
+		return nil, wrap(err, "list KBLI rules")
+	}
+	out := make([]domain.KBLIRule, 0, len(rows))
+	for _, r := range rows {
+		k, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// Determine answers "what do I need" for a KBLI, a scale and a size figure,
+// by the rules in force at.
+func (s *Store) Determine(ctx context.Context, kbli string, scale domain.Scale, size int64, at time.Time) (domain.Determination, error) {
+	return determine(ctx, s.db, kbli, scale, size, at)
+}
+
+// Determine reads the rules inside the transaction (at submission).
+func (t *Tx) Determine(ctx context.Context, kbli string, scale domain.Scale, size int64, at time.Time) (domain.Determination, error) {
+	return determine(ctx, t.tx, kbli, scale, size, at)
+}
+
+func determine(ctx context.Context, q queryer, kbli string, scale domain.Scale, size int64, at time.Time) (domain.Determination, error) {
+	if !domain.ValidKBLI(kbli) {
+		return domain.Determination{}, apperr.InvalidFields("the KBLI code is not valid", apperr.Field("kbli", "a KBLI code has 5 digits"))
+	}
+	var kr kbliRuleRow
+	err := q.GetContext(ctx, &kr, `
+		SELECT kbli, version, effective_from, title, sector, size_metric, bands FROM kbli_rule
+		WHERE kbli = $1 AND effective_from <= $2 ORDER BY effective_from DESC LIMIT 1`, kbli, at)
+	if dbx.IsNoRows(err) {
+		return domain.Determination{}, apperr.New(apperr.NotFound, "KBLI %s is not in the catalog", kbli)
+	}
+	if err != nil {
+		return domain.Determination{}, wrap(err, "get KBLI rule %s", kbli)
+	}
+	rule, err := kr.domain()
+	if err != nil {
+		return domain.Determination{}, err
+	}
+	band, err := rule.Band(scale, size)
+	if err != nil {
+		return domain.Determination{}, err
+	}
+	var lr licenseTypeRow
+	err = q.GetContext(ctx, &lr, `
+		SELECT `+licenseTypeColumns+` FROM license_type
+		WHERE code = $1 AND effective_from <= $2 ORDER BY effective_from DESC LIMIT 1`, band.LicenseType, at)
+	if err != nil {
+		return domain.Determination{}, wrap(err, "get license type %s of KBLI %s", band.LicenseType, kbli)
+	}
+	lt, err := lr.domain()
+	if err != nil {
+		return domain.Determination{}, err
+	}
+	return domain.Determination{Rule: rule, Band: band, LicenseType: lt}, nil
+}
+
+// Holidays returns the holiday calendar.
+func (s *Store) Holidays(ctx context.Context) ([]domain.Holiday, error) {
+	var rows []struct {
+		Day  time.Time `db:"day"`
+		Name string    `db:"name"`
+		Kind string    `db:"kind"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT day, name, kind FROM holiday ORDER BY day`); err != nil {
+		return nil, wrap(err, "list holidays")
+	}
+	out := make([]domain.Holiday, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Holiday{Date: r.Day.Format(time.DateOnly), Name: r.Name, Kind: r.Kind}
+	}
+	return out, nil
+}

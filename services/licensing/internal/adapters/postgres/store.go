@@ -1,0 +1,109 @@
+// Package postgres keeps the licensing service's state in PostgreSQL:
+// businesses, the catalog, the holiday calendar, applications, documents
+// and licenses. Every state change runs in one transaction (Tx) that also
+// writes its outbox event (pkg/events) and audit record (pkg/audit).
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/audit"
+	"gerbang/pkg/dbx"
+	"gerbang/pkg/events"
+)
+
+// Store is the licensing database.
+type Store struct {
+	db *sqlx.DB
+}
+
+// New returns a store over db.
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB returns the pool (for the platform's consumers and relays).
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Tx is one transaction of a state change.
+type Tx struct {
+	tx *sqlx.Tx
+}
+
+// WrapTx returns a Tx over a transaction begun elsewhere (an event
+// consumer's, whose inbox row commits with the effect).
+func WrapTx(tx *sqlx.Tx) *Tx { return &Tx{tx: tx} }
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Publish writes ev to the outbox in this transaction.
+func (t *Tx) Publish(ctx context.Context, ev events.Event, aggregate string) error {
+	return events.Enqueue(ctx, t.tx, ev, aggregate)
+}
+
+// Audit writes an audit record in this transaction.
+func (t *Tx) Audit(ctx context.Context, e audit.Entry) error {
+	return audit.Record(ctx, t.tx, e)
+}
+
+// Page is a keyset page request: at most Limit rows after Cursor.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// limit returns a limit between 1 and 100 (default 20).
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 20
+	case p.Limit > 100:
+		return 100
+	}
+	return p.Limit
+}
+
+// encodeCursor makes an opaque cursor of the keys of the last row.
+func encodeCursor(keys ...string) string {
+	b, _ := json.Marshal(keys)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor reads a cursor of n keys; "" gives nil.
+func decodeCursor(c string, n int) ([]string, error) {
+	if c == "" {
+		return nil, nil
+	}
+	bad := badCursor()
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, bad
+	}
+	var keys []string
+	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != n {
+		return nil, bad
+	}
+	return keys, nil
+}
+
+func notFound(what, id string) error {
+	return apperr.New(apperr.NotFound, "no %s %s", what, id)
+}
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+func badCursor() error {
+	return apperr.InvalidFields("the cursor is not valid", apperr.Field("cursor", "pass the next_cursor of the previous page as it was given"))
+}

@@ -1,0 +1,378 @@
+package app_test
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gerbang/pkg/apperr"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/app"
+	"gerbang/services/licensing/internal/domain"
+)
+
+func TestRegisteringABusinessGivesANIBAtOnceAndPublishesIt(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "micro", "56101")
+	if !domain.ValidNIB(string(b.NIB)) || b.NPWP != "0012345678901000" {
+		t.Fatalf("business %+v", b.Business)
+	}
+	evs := h.events(b.ID)
+	if len(evs) != 1 || evs[0].Type != "licensing.business.registered" || evs[0].Data["nib"] != string(b.NIB) {
+		t.Fatalf("events %+v", evs)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1 AND action = 'business.register'`, b.ID); n != 1 {
+		t.Fatalf("%d audit records", n)
+	}
+	if _, err := h.svc.RegisterBusiness(h.ctx, officer, domain.BusinessInput{}); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("officer registering: %v; want Forbidden", err)
+	}
+	if _, err := h.svc.Business(h.ctx, other, b.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another owner reading: %v; want NotFound", err)
+	}
+	list, _, err := h.svc.MyBusinesses(h.ctx, other, postgres.Page{})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("another owner's list: %v %v", list, err)
+	}
+}
+
+func TestCatalogSeedHasRealKBLICodesFromSeveralSectors(t *testing.T) {
+	h := newHarness(t)
+	rules, err := h.svc.KBLIRules(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types, err := h.svc.LicenseTypes(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, lt := range types {
+		known[lt.Code] = true
+	}
+	sectors := map[string]bool{}
+	risks := map[domain.RiskLevel]bool{}
+	for _, r := range rules {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+		sectors[r.Sector] = true
+		for _, b := range r.Bands {
+			risks[b.Risk] = true
+			if !known[b.LicenseType] {
+				t.Errorf("KBLI %s names unknown license type %s", r.KBLI, b.LicenseType)
+			}
+		}
+	}
+	if len(rules) < 15 || len(sectors) < 8 || len(risks) != 4 {
+		t.Fatalf("%d KBLI rules, %d sectors, %d risk levels", len(rules), len(sectors), len(risks))
+	}
+	for _, k := range []string{"56101", "55110", "01411", "82920"} {
+		if !slices.ContainsFunc(rules, func(r domain.KBLIRule) bool { return r.KBLI == k }) {
+			t.Errorf("KBLI %s missing", k)
+		}
+	}
+}
+
+func TestWhatDoINeedAnswersByKBLIScaleAndSize(t *testing.T) {
+	h := newHarness(t)
+	cases := []struct {
+		kbli  string
+		scale domain.Scale
+		size  int64
+		risk  domain.RiskLevel
+		typ   string
+		fee   int64
+	}{
+		{"56101", domain.ScaleMicro, 0, domain.RiskLow, "NIB-RENDAH", 0},
+		{"56101", domain.ScaleLarge, 0, domain.RiskMediumHigh, "SSV-PANGAN", 500000},
+		{"55110", domain.ScaleMedium, 40, domain.RiskMediumHigh, "SSV-HOTEL", 2500000},
+		{"55110", domain.ScaleMedium, 150, domain.RiskHigh, "IZIN-HOTEL", 5000000},
+		{"01411", domain.ScaleSmall, 50, domain.RiskLow, "NIB-RENDAH", 0},
+		{"01411", domain.ScaleSmall, 500, domain.RiskMediumHigh, "SSV-PETERNAKAN", 1000000},
+		{"01411", domain.ScaleSmall, 1500, domain.RiskHigh, "IZIN-PETERNAKAN", 2500000},
+		{"82920", domain.ScaleMedium, 0, domain.RiskMediumLow, "SS-MANDIRI", 0},
+	}
+	for _, c := range cases {
+		d, err := h.svc.Requirements(h.ctx, c.kbli, c.scale, c.size, nil)
+		if err != nil || d.Band.Risk != c.risk || d.LicenseType.Code != c.typ || d.LicenseType.Fee != c.fee {
+			t.Errorf("%s %s %d: %s %s %d, %v; want %s %s %d", c.kbli, c.scale, c.size, d.Band.Risk, d.LicenseType.Code, d.LicenseType.Fee, err, c.risk, c.typ, c.fee)
+		}
+	}
+	if _, err := h.svc.Requirements(h.ctx, "99999", domain.ScaleMicro, 0, nil); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("unknown KBLI: %v; want NotFound", err)
+	}
+	if _, err := h.svc.Requirements(h.ctx, "561", domain.ScaleMicro, 0, nil); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("bad KBLI: %v; want Invalid", err)
+	}
+}
+
+func TestAnApplicationKeepsTheRulesInForceWhenItWasSubmitted(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(wib("2026-12-30 09:00"))
+	b := h.business(owner, "large", "56101")
+	a := h.submitted(owner, b, "56101", 0)
+	if a.Terms.TypeVersion != 1 || a.Terms.Fee != 500000 {
+		t.Fatalf("terms at submission %+v", a.Terms)
+	}
+	h.clock.Set(wib("2027-01-04 09:00")) // version 2 is in force from 2027
+	next := wib("2027-01-04 09:00")
+	if d, err := h.svc.Requirements(h.ctx, "56101", domain.ScaleLarge, 0, &next); err != nil || d.LicenseType.Version != 2 || d.LicenseType.Fee != 750000 {
+		t.Fatalf("rules of 2027: %+v %v", d.LicenseType, err)
+	}
+	if _, err := h.svc.StartReview(h.ctx, officer, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.svc.Approve(h.ctx, officer, a.ID)
+	if err != nil || got.State != domain.StateAwaitingPayment {
+		t.Fatalf("approve: %v %v", got.State, err)
+	}
+	evs := h.events(a.ID)
+	fee := evs[len(evs)-1]
+	if fee.Type != "licensing.fee.requested" || fee.Data["amount"].(map[string]any)["amount"] != float64(500000) {
+		t.Fatalf("fee event %+v", fee)
+	}
+}
+
+func TestLowAndMediumLowRiskAreIssuedAtSubmissionWithoutReview(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "62010", "82920")
+	for _, kbli := range []string{"62010", "82920"} {
+		a := h.submitted(owner, b, kbli, 0)
+		if a.State != domain.StateIssued {
+			t.Fatalf("%s: state %s; want issued", kbli, a.State)
+		}
+		l, err := h.svc.LicenseOfApplication(h.ctx, owner, a.ID)
+		if err != nil || !strings.HasPrefix(l.Number, "LIC-2026-") || l.Status != domain.LicenseActive {
+			t.Fatalf("%s: license %+v %v", kbli, l, err)
+		}
+		want := []string{"licensing.application.submitted", "licensing.application.approved"}
+		if got := h.eventTypes(a.ID); !slices.Equal(got, want) {
+			t.Fatalf("%s: events %v; want %v", kbli, got, want)
+		}
+		if got := h.eventTypes(l.ID); !slices.Equal(got, []string{"licensing.license.issued"}) {
+			t.Fatalf("%s: license events %v", kbli, got)
+		}
+		if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1 AND actor = 'system:risk-based-auto-approval'`, a.ID); n != 1 {
+			t.Fatalf("%s: %d audit records of the auto approval", kbli, n)
+		}
+	}
+}
+
+func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "55110")
+	a := h.submitted(owner, b, "55110", 150)
+	if a.State != domain.StateSubmitted || a.Terms.LicenseType != "IZIN-HOTEL" || a.SLA.DueAt == nil {
+		t.Fatalf("submitted %+v", a)
+	}
+	// IZIN-HOTEL has 15 working days: from Mon 9 March 09:00, skipping
+	// Nyepi, Idul Fitri and cuti bersama (18-24 March), Good Friday and the weekends.
+	if want := wib("2026-04-07 09:00"); !a.SLA.DueAt.Equal(want) {
+		t.Fatalf("due %v; want %v", a.SLA.DueAt.In(domain.Jakarta()), want)
+	}
+	queue, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{})
+	if err != nil || len(queue) != 1 || queue[0].ID != a.ID {
+		t.Fatalf("queue %v %v", queue, err)
+	}
+	if _, _, err := h.svc.ReviewQueue(h.ctx, owner, postgres.Page{}); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("business reading the queue: %v", err)
+	}
+	// Officers cannot act as applicants, applicants cannot decide.
+	if _, err := h.svc.Withdraw(h.ctx, officer, a.ID); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("officer withdrawing: %v", err)
+	}
+	if _, err := h.svc.Approve(h.ctx, owner, a.ID); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("owner approving: %v", err)
+	}
+	// Another business does not see it.
+	if _, err := h.svc.Withdraw(h.ctx, other, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another business withdrawing: %v", err)
+	}
+	// A refused transition names the current state.
+	_, err = h.svc.Resubmit(h.ctx, owner, a.ID)
+	var e *apperr.Error
+	if !errorsAs(err, &e) || e.Code != apperr.Conflict || e.Extra["current_state"] != "submitted" {
+		t.Fatalf("resubmit while submitted: %v", err)
+	}
+	mustState(t, h.svc.StartReview, h, officer, a.ID, domain.StateInReview)
+	h.clock.Set(wib("2026-03-10 09:00"))
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "no_such_document", ""); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("revision of an unknown requirement: %v", err)
+	}
+	rev, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "amdal", "the AMDAL lacks its annexes")
+	if err != nil || rev.State != domain.StateRevisionRequested || rev.SLA.DueAt != nil || rev.SLA.Used != 24*time.Hour {
+		t.Fatalf("revision: %+v %v", rev.SLA, err)
+	}
+	h.clock.Set(wib("2026-03-16 09:00"))
+	res, err := h.svc.Resubmit(h.ctx, owner, a.ID)
+	// 14 working days left from Mon 16 March 09:00, skipping 18-24 March and Good Friday.
+	if err != nil || res.State != domain.StateInReview || !res.SLA.DueAt.Equal(wib("2026-04-13 09:00")) {
+		t.Fatalf("resubmit: %s %v %v", res.State, res.SLA.DueAt, err)
+	}
+	if _, err := h.svc.Reject(h.ctx, officer, a.ID, "  "); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("reject without reason: %v", err)
+	}
+	mustState(t, h.svc.Approve, h, officer, a.ID, domain.StateAwaitingPayment)
+	want := []string{"licensing.application.submitted", "licensing.application.review_started", "licensing.application.revision_requested",
+		"licensing.application.resubmitted", "licensing.application.approved", "licensing.fee.requested"}
+	if got := h.eventTypes(a.ID); !slices.Equal(got, want) {
+		t.Fatalf("events %v; want %v", got, want)
+	}
+	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1`, a.ID); n != 7 {
+		t.Fatalf("%d audit records; want 7 (create, submit, start_review, request_revision, resubmit, approve, request_fee)", n)
+	}
+	if _, err := h.svc.Withdraw(h.ctx, owner, a.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("withdraw after decision: %v", err)
+	}
+}
+
+func mustState(t *testing.T, f func(ctx contextT, c app.Caller, id string) (postgres.ApplicationRecord, error), h *harness, c app.Caller, id string, want domain.State) {
+	t.Helper()
+	got, err := f(h.ctx, c, id)
+	if err != nil || got.State != want {
+		t.Fatalf("state %s, %v; want %s", got.State, err, want)
+	}
+}
+
+func TestTwoSchedulersDeemOverdueApplicationsApprovedOnce(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "49431", "55110")
+	var ids []string
+	for i := range 30 {
+		kbli := "49431" // SSV-ANGKUTAN: 7 working days, fee 750000
+		if i%3 == 0 {
+			kbli = "55110"
+		}
+		ids = append(ids, h.submitted(owner, b, kbli, 10).ID)
+	}
+	second := app.New(h.store, h.clock, nil)
+	if n, err := h.svc.DeemApproveOverdue(h.ctx); err != nil || n != 0 {
+		t.Fatalf("before the deadline: %d, %v", n, err)
+	}
+	h.clock.Set(wib("2026-03-31 09:00")) // past 7 and 10 working days from 9 March (18-24 March off)
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i, s := range []*app.Service{h.svc, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.DeemApproveOverdue(h.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		}()
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != len(ids) {
+		t.Fatalf("deemed %v; want %d in all", counts, len(ids))
+	}
+	for _, id := range ids {
+		a, err := h.svc.Application(h.ctx, officer, id)
+		if err != nil || a.State != domain.StateAwaitingPayment {
+			t.Fatalf("%s: %s %v", id, a.State, err)
+		}
+		var deemed int
+		for _, e := range h.eventTypes(id) {
+			if e == "licensing.application.deemed_approved" {
+				deemed++
+			}
+		}
+		if deemed != 1 {
+			t.Fatalf("%s: %d deemed_approved events", id, deemed)
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM audit_record WHERE action = 'application.deem_approve' AND actor = 'system:fiktif-positif' AND reason LIKE 'fiktif-positif: UU 30/2014%'`); n != len(ids) {
+		t.Fatalf("%d audit records naming the rule", n)
+	}
+	if n, err := second.DeemApproveOverdue(h.ctx); err != nil || n != 0 {
+		t.Fatalf("a second run: %d, %v", n, err)
+	}
+}
+
+func TestDeemedApprovalWaitsWhileARevisionIsRequested(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "49431")
+	a := h.submitted(owner, b, "49431", 0)
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "uji_kir", "expired"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(wib("2026-06-01 09:00"))
+	if n, err := h.svc.DeemApproveOverdue(h.ctx); err != nil || n != 0 {
+		t.Fatalf("deemed %d while paused, %v", n, err)
+	}
+}
+
+func TestLicensesExpireByTheSchedulerOnce(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "large", "56303")
+	a := h.submitted(owner, b, "56303", 0) // SS-MANDIRI: no validity limit
+	l, err := h.svc.LicenseOfApplication(h.ctx, owner, a.ID)
+	if err != nil || l.ValidUntil != nil {
+		t.Fatalf("license %+v %v", l, err)
+	}
+	// A license with a validity: a hotel (SSV-HOTEL, 60 months) approved and paid is covered by the payment tests;
+	// here the validity is set directly.
+	if _, err := h.db.ExecContext(h.ctx, `UPDATE license SET valid_until = $2 WHERE id = $1`, l.ID, wib("2026-04-01 00:00")); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(wib("2026-04-01 00:00"))
+	second := app.New(h.store, h.clock, nil)
+	n1, err1 := h.svc.ExpireLicenses(h.ctx)
+	n2, err2 := second.ExpireLicenses(h.ctx)
+	if err1 != nil || err2 != nil || n1+n2 != 1 {
+		t.Fatalf("expired %d+%d, %v %v", n1, n2, err1, err2)
+	}
+	if got := h.eventTypes(l.ID); !slices.Equal(got, []string{"licensing.license.issued", "licensing.license.expired"}) {
+		t.Fatalf("events %v", got)
+	}
+}
+
+func TestOfficersSuspendReinstateAndRevokeWithAReason(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "micro", "62010")
+	a := h.submitted(owner, b, "62010", 0)
+	l, _ := h.svc.LicenseOfApplication(h.ctx, owner, a.ID)
+	if _, err := h.svc.ChangeLicense(h.ctx, owner, l.ID, domain.LicenseSuspend, "x"); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("owner suspending: %v", err)
+	}
+	if _, err := h.svc.ChangeLicense(h.ctx, officer, l.ID, domain.LicenseSuspend, ""); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("suspending without a reason: %v", err)
+	}
+	for _, step := range []struct {
+		action domain.LicenseAction
+		want   domain.LicenseStatus
+	}{{domain.LicenseSuspend, domain.LicenseSuspended}, {domain.LicenseReinstate, domain.LicenseActive}, {domain.LicenseRevoke, domain.LicenseRevoked}} {
+		got, err := h.svc.ChangeLicense(h.ctx, officer, l.ID, step.action, "inspection finding 12/2026")
+		if err != nil || got.Status != step.want {
+			t.Fatalf("%s: %s %v", step.action, got.Status, err)
+		}
+	}
+	if _, err := h.svc.ChangeLicense(h.ctx, officer, l.ID, domain.LicenseReinstate, "x"); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("reinstating a revoked license: %v", err)
+	}
+	want := []string{"licensing.license.issued", "licensing.license.suspended", "licensing.license.reinstated", "licensing.license.revoked"}
+	if got := h.eventTypes(l.ID); !slices.Equal(got, want) {
+		t.Fatalf("events %v", got)
+	}
+	v, err := h.svc.VerifyLicense(h.ctx, l.Number)
+	if err != nil || v.Status != domain.LicenseRevoked {
+		t.Fatalf("verify: %v %v", v.Status, err)
+	}
+}
+
+func TestHolidayCalendarIsReadFromTheTable(t *testing.T) {
+	h := newHarness(t)
+	cal, err := h.svc.Calendar(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day, working := range map[string]bool{"2026-03-17": true, "2026-03-18": false, "2026-03-20": false, "2026-03-25": true, "2026-12-24": false, "2026-08-17": false} {
+		if got := cal.IsWorkingDay(wib(day + " 12:00")); got != working {
+			t.Errorf("%s working = %v; want %v", day, got, working)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"gerbang/pkg/audit"
+	"gerbang/pkg/events"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/domain"
+)
+
+// BusinessRegistered is the data of licensing.business.registered.
+type BusinessRegistered struct {
+	BusinessID   string   `json:"business_id"`
+	NIB          string   `json:"nib"`
+	Name         string   `json:"name"`
+	NPWP         string   `json:"npwp"`
+	Address      string   `json:"address"`
+	Scale        string   `json:"scale"`
+	KBLI         []string `json:"kbli"`
+	OwnerSubject string   `json:"owner_subject"`
+	RegisteredAt string   `json:"registered_at"`
+}
+
+// nibAttempts bounds the redraws of an NIB that happens to be taken.
+const nibAttempts = 5
+
+// RegisterBusiness registers the caller's business and gives it an NIB at
+// once; licensing.business.registered is published.
+func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.BusinessInput) (postgres.BusinessRecord, error) {
+	if err := c.applicant(); err != nil {
+		return postgres.BusinessRecord{}, err
+	}
+	b, err := domain.NewBusiness(c.Subject, in)
+	if err != nil {
+		return postgres.BusinessRecord{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		if b.NIB, err = domain.NewNIB(nil); err != nil {
+			return postgres.BusinessRecord{}, err
+		}
+		var rec postgres.BusinessRecord
+		err = s.store.InTx(ctx, func(tx *postgres.Tx) error {
+			now := s.clock.Now()
+			if rec, err = tx.InsertBusiness(ctx, b, now); err != nil {
+				return err
+			}
+			ev, err := events.New(Source, "licensing.business.registered", rec.ID, BusinessRegistered{
+				BusinessID: rec.ID, NIB: string(rec.NIB), Name: rec.Name, NPWP: string(rec.NPWP), Address: rec.Address,
+				Scale: string(rec.Scale), KBLI: rec.KBLI, OwnerSubject: rec.OwnerSubject, RegisteredAt: rfc3339(now),
+			}, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.Publish(ctx, ev, "business/"+rec.ID); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, audit.Entry{
+				Actor: c.Subject, ActorRoles: c.Roles, Action: "business.register", EntityType: "business", EntityID: rec.ID,
+				After: rec.Business, RequestID: c.RequestID, At: now,
+			})
+		})
+		if err == nil {
+			return rec, nil
+		}
+		if !postgres.IsNIBTaken(err) || attempt == nibAttempts {
+			return postgres.BusinessRecord{}, fmt.Errorf("register business: %w", err)
+		}
+	}
+}
+
+// Business returns a business the caller may see (another's is NotFound).
+func (s *Service) Business(ctx context.Context, c Caller, id string) (postgres.BusinessRecord, error) {
+	return s.store.Business(ctx, id, c.owner())
+}
+
+// MyBusinesses lists the caller's businesses.
+func (s *Service) MyBusinesses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.BusinessRecord, string, error) {
+	return s.store.Businesses(ctx, c.Subject, p)
+}

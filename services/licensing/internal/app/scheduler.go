@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"gerbang/pkg/audit"
+	"gerbang/pkg/events"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/domain"
+)
+
+// schedulerBatch is how many rows one scheduler transaction takes.
+const schedulerBatch = 100
+
+// DeemApproveOverdue applies the fiktif-positif rule to applications whose
+// SLA has run out: each is deemed approved, with an audit record naming the
+// rule, and issued or sent to payment. Rows are taken FOR UPDATE SKIP
+// LOCKED, so schedulers in several instances never act twice on one. It
+// returns how many it deemed approved.
+func (s *Service) DeemApproveOverdue(ctx context.Context) (int, error) {
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		n := 0
+		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+			now := s.clock.Now()
+			recs, err := tx.LockOverdue(ctx, now, schedulerBatch)
+			if err != nil {
+				return err
+			}
+			for i := range recs {
+				rec := &recs[i]
+				before := rec.Application
+				steps, err := rec.DeemApprove(now, cal)
+				if err != nil {
+					return err
+				}
+				if err := s.record(ctx, tx, before, rec, steps, who{subject: "system:fiktif-positif"}); err != nil {
+					return err
+				}
+			}
+			n = len(recs)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < schedulerBatch {
+			return total, nil
+		}
+	}
+}
+
+// ExpireLicenses marks licenses whose validity ended as expired and
+// publishes licensing.license.expired, FOR UPDATE SKIP LOCKED.
+func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+			now := s.clock.Now()
+			ls, err := tx.LockExpiring(ctx, now, schedulerBatch)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				if err := s.changeLicense(ctx, tx, l, domain.LicenseExpire, who{subject: "system:license-expiry"}, "validity ended", now); err != nil {
+					return err
+				}
+			}
+			n = len(ls)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < schedulerBatch {
+			return total, nil
+		}
+	}
+}
+
+// RunScheduler runs the deemed-approval and expiry jobs every interval
+// until ctx is done.
+func (s *Service) RunScheduler(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.DeemApproveOverdue(ctx); err != nil {
+			s.log.WarnContext(ctx, "deemed approval run failed", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "applications deemed approved", "count", n)
+		}
+		if n, err := s.ExpireLicenses(ctx); err != nil {
+			s.log.WarnContext(ctx, "license expiry run failed", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "licenses expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// licenseEventOf names the event of a license status change.
+func licenseEventOf(a domain.LicenseAction) string {
+	return "licensing.license." + map[domain.LicenseAction]string{
+		domain.LicenseSuspend: "suspended", domain.LicenseReinstate: "reinstated",
+		domain.LicenseRevoke: "revoked", domain.LicenseExpire: "expired",
+	}[a]
+}
+
+// changeLicense moves a locked license, with its event and audit record.
+func (s *Service) changeLicense(ctx context.Context, tx *postgres.Tx, l postgres.LicenseRecord, action domain.LicenseAction, w who, reason string, now time.Time) error {
+	to, err := domain.NextLicenseStatus(l.Status, action)
+	if err != nil {
+		return err
+	}
+	from := l.Status
+	if err := tx.SetLicenseStatus(ctx, l.ID, to, reason, now); err != nil {
+		return err
+	}
+	l.Status = to
+	if err := tx.Audit(ctx, audit.Entry{
+		Actor: w.subject, ActorRoles: w.roles, Action: "license." + string(action), EntityType: "license", EntityID: l.ID,
+		Before: map[string]any{"status": from}, After: map[string]any{"status": to}, RequestID: w.requestID, At: now, Reason: reason,
+	}); err != nil {
+		return err
+	}
+	ev, err := events.New(Source, licenseEventOf(action), l.ID, licenseMoved(l.License, reason, now), now)
+	if err != nil {
+		return err
+	}
+	return tx.Publish(ctx, ev, "license/"+l.ID)
+}

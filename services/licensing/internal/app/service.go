@@ -1,0 +1,105 @@
+// Package app holds the licensing use cases: each takes the caller and
+// domain input, runs one short transaction that writes the state change, its
+// outbox events and its audit records, and returns domain types.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/clock"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/domain"
+)
+
+// Source is the CloudEvents source of the licensing service's events.
+const Source = "/licensing"
+
+// Caller is who makes a request: the token's subject and roles, and the
+// request id for the audit trail.
+type Caller struct {
+	Subject   string
+	Roles     []string
+	RequestID string
+}
+
+// Service runs the licensing use cases.
+type Service struct {
+	store *postgres.Store
+	clock clock.Clock
+	log   *slog.Logger
+
+	calMu       sync.Mutex
+	cal         domain.Calendar
+	calLoadedAt time.Time
+}
+
+// New returns the use cases over store, telling time by clk.
+func New(store *postgres.Store, clk clock.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, clock: clk, log: log}
+}
+
+// calendarTTL is how long the holiday calendar is kept before it is read
+// again, so a holiday added to the table is taken up without a restart.
+const calendarTTL = 5 * time.Minute
+
+// Calendar returns the SLA calendar from the holiday table.
+func (s *Service) Calendar(ctx context.Context) (domain.Calendar, error) {
+	s.calMu.Lock()
+	defer s.calMu.Unlock()
+	if !s.calLoadedAt.IsZero() && time.Since(s.calLoadedAt) < calendarTTL {
+		return s.cal, nil
+	}
+	hs, err := s.store.Holidays(ctx)
+	if err != nil {
+		return domain.Calendar{}, err
+	}
+	cal, err := domain.NewCalendar(hs)
+	if err != nil {
+		return domain.Calendar{}, err
+	}
+	s.cal, s.calLoadedAt = cal, time.Now()
+	return cal, nil
+}
+
+// owner returns the subject whose records a caller may see: officers and
+// auditors see every record (""), a business only its own.
+func (c Caller) owner() string {
+	if c.isOfficer() || c.hasRole("auditor") {
+		return ""
+	}
+	return c.Subject
+}
+
+func (c Caller) hasRole(role string) bool {
+	for _, r := range c.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+func (c Caller) isOfficer() bool { return c.hasRole("licensing_officer") }
+
+// applicant checks that the caller acts as a business.
+func (c Caller) applicant() error {
+	if !c.hasRole("business") {
+		return apperr.New(apperr.Forbidden, "only a business applicant may do this")
+	}
+	return nil
+}
+
+// officer checks that the caller is a licensing officer.
+func (c Caller) officer() error {
+	if !c.isOfficer() {
+		return apperr.New(apperr.Forbidden, "only a licensing officer may do this")
+	}
+	return nil
+}
