@@ -139,7 +139,7 @@ func (s *Service) CreateApplication(ctx context.Context, c Caller, businessID, k
 		}
 		return tx.Audit(ctx, audit.Entry{
 			Actor: c.Subject, ActorRoles: c.Roles, Action: "application.create", EntityType: "application", EntityID: out.ID,
-			After: map[string]any{"state": out.State, "business_id": out.BusinessID, "kbli": out.KBLI, "size": out.Size, "renewal_of": out.RenewalOf},
+			After:     map[string]any{"state": out.State, "business_id": out.BusinessID, "kbli": out.KBLI, "size": out.Size, "renewal_of": out.RenewalOf},
 			RequestID: c.RequestID, At: now,
 		})
 	})
