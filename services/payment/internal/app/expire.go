@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/domain"
+)
+
+// ExpireDueInvoices expires up to limit pending invoices past their expiry,
+// in one transaction: each is marked expired, its issue reversed in the
+// ledger, payment.invoice.expired published and audited. Rows another
+// instance is expiring are skipped, so any number of instances may run it.
+// It returns how many it expired.
+func (s *Service) ExpireDueInvoices(ctx context.Context, limit int) (int, error) {
+	now := s.clock.Now()
+	n := 0
+	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+		due, err := t.DueInvoices(ctx, now, limit)
+		if err != nil {
+			return err
+		}
+		for _, inv := range due {
+			if err := s.closeUnpaid(ctx, t, inv, domain.ActExpire, EventInvoiceExpired, "expiry", ""); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	return n, err
+}
+
+// closeUnpaid expires or cancels a locked pending invoice and reverses its
+// issue in the ledger.
+func (s *Service) closeUnpaid(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, action domain.InvoiceAction, typ, system, reason string) error {
+	now := s.clock.Now()
+	if err := s.transition(ctx, t, inv, action, system, reason, now); err != nil {
+		return err
+	}
+	issued, err := t.TransactionOf(ctx, inv.ID(), domain.TxInvoiceIssued)
+	if err != nil {
+		return err
+	}
+	rev, err := domain.Reverse(issued, now)
+	if err != nil {
+		return err
+	}
+	if err := t.AppendTransaction(ctx, rev); err != nil {
+		return err
+	}
+	return s.publish(ctx, t, typ, inv.ID(), invoiceEvent(inv), now)
+}
+
+// CancelInvoice withdraws a pending invoice (finance).
+func (s *Service) CancelInvoice(ctx context.Context, id uuid.UUID, reason string) (*domain.Invoice, error) {
+	var inv *domain.Invoice
+	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+		var err error
+		if inv, err = t.LockInvoice(ctx, id); err != nil {
+			return err
+		}
+		return s.closeUnpaid(ctx, t, inv, domain.ActCancel, EventInvoiceCancelled, "finance", reason)
+	})
+	return inv, err
+}
