@@ -1,0 +1,460 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gerbang/pkg/apperr"
+	"gerbang/services/tender/internal/domain"
+)
+
+func TestTenderLifecycleWritesStateOutboxAndAuditTogether(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tn := f.tendering(terms())
+	f.bid(tn.ID, "vendor-a", 900_000_000)
+	f.bid(tn.ID, "vendor-b", 750_000_000)
+	out, op := f.closeAndOpen(tn)
+	if out.State != domain.StateEvaluation || op.ValidBids != 2 || len(op.Bids) != 2 {
+		t.Fatalf("after opening: state %s valid %d bids %d", out.State, op.ValidBids, len(op.Bids))
+	}
+	prices := map[string]int64{}
+	for _, b := range op.Bids {
+		prices[b.Vendor] = *b.Price
+	}
+	if prices["vendor-a"] != 900_000_000 || prices["vendor-b"] != 750_000_000 {
+		t.Fatalf("opened prices %v", prices)
+	}
+	for _, typ := range []string{"tender.tender.published", "tender.tender.tendering_started", "tender.bid.submitted",
+		"tender.tender.bidding_closed", "tender.bids.opened"} {
+		if f.count(`SELECT count(*) FROM outbox WHERE type = $1`, typ) == 0 {
+			t.Errorf("no %s in the outbox", typ)
+		}
+	}
+	for _, action := range []string{"tender.create", "tender.publish", "tender.start_tendering", "bid.submit",
+		"tender.close_bidding", "tender.open_bids"} {
+		if f.count(`SELECT count(*) FROM audit_record WHERE action = $1`, action) == 0 {
+			t.Errorf("no audit record %s", action)
+		}
+	}
+	// No bid event carries a price.
+	if n := f.count(`SELECT count(*) FROM outbox WHERE type LIKE 'tender.bid.%' AND payload::text ~ '(900000000|750000000|price)'`); n != 0 {
+		t.Fatalf("%d bid events mention a price", n)
+	}
+}
+
+func TestOnlyCommitteeMembersActOnTheTender(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tn, err := f.svc.CreateTender(ctx, officer("pokja-1"), terms())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another officer, not on the committee, does not even see the draft.
+	if _, err := f.svc.PublishTender(ctx, officer("pokja-9"), tn.ID, 0); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("outsider published a draft: %v", err)
+	}
+	if _, err := f.svc.CreateTender(ctx, vendor("vendor-a"), terms()); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("vendor created a tender: %v", err)
+	}
+	if _, err := f.svc.PublishTender(ctx, officer("pokja-1"), tn.ID, tn.Version+1); !apperr.Is(err, apperr.PreconditionFailed) {
+		t.Fatalf("stale version published: %v", err)
+	}
+	if _, err := f.svc.PublishTender(ctx, officer("pokja-2"), tn.ID, tn.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CancelTender(ctx, officer("pokja-9"), tn.ID, "no"); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("outsider cancelled: %v", err)
+	}
+	if _, err := f.svc.PublishTender(ctx, officer("pokja-1"), tn.ID, 0); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("published twice: %v", err)
+	}
+}
+
+func TestBidOneSecondAfterDeadlineIsRefusedByServerClock(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	tn := f.tendering(terms())
+	b := f.bid(tn.ID, "vendor-a", 900_000_000)
+	ctx := context.Background()
+	f.clock.Set(tn.BidDeadline)
+	if _, _, err := f.svc.ReplaceBid(ctx, vendor("vendor-a"), tn.ID, b.ID, domain.BidContent{Price: 850_000_000, TechnicalOffer: "x"}); err != nil {
+		t.Fatalf("replace at the deadline refused: %v", err)
+	}
+	f.clock.Set(tn.BidDeadline.Add(time.Second))
+	if _, _, err := f.svc.ReplaceBid(ctx, vendor("vendor-a"), tn.ID, b.ID, domain.BidContent{Price: 800_000_000, TechnicalOffer: "x"}); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("replace after the deadline: %v", err)
+	}
+	if _, err := f.svc.WithdrawBid(ctx, vendor("vendor-a"), tn.ID, b.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("withdraw after the deadline: %v", err)
+	}
+	f.license("vendor-b", "active")
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-b"), tn.ID, domain.BidContent{Price: 1, TechnicalOffer: "x"}); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("new bid after the deadline: %v", err)
+	}
+	// The store's own check refuses too (a request that passed the early
+	// check just before the deadline).
+	_, _, err := f.store.SubmitBid(ctx, postgresInput(tn.ID, "vendor-b"), Caller{}.who(), f.clock.Now, nil)
+	if !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("store took a late bid: %v", err)
+	}
+	_, op := f.closeAndOpen(tn)
+	if len(op.Bids) != 1 || *op.Bids[0].Price != 850_000_000 {
+		t.Fatalf("opening %+v, want the replaced price", op.Bids)
+	}
+}
+
+func TestWithdrawnBidIsNotOpened(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tn := f.tendering(terms())
+	a := f.bid(tn.ID, "vendor-a", 900_000_000)
+	f.bid(tn.ID, "vendor-b", 950_000_000)
+	if _, err := f.svc.WithdrawBid(context.Background(), vendor("vendor-a"), tn.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, op := f.closeAndOpen(tn)
+	if len(op.Bids) != 1 || op.Bids[0].Vendor != "vendor-b" {
+		t.Fatalf("opened %+v", op.Bids)
+	}
+}
+
+func TestUnlicensedOrSuspendedVendorIsRefusedNamingTheLicense(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tendering(terms())
+	ctx := context.Background()
+	content := domain.BidContent{Price: 1_000, TechnicalOffer: "x"}
+	_, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content)
+	var e *apperr.Error
+	if !apperr.Is(err, apperr.Forbidden) || !strings.Contains(err.Error(), kbli) {
+		t.Fatalf("unlicensed vendor: %v", err)
+	}
+	e = err.(*apperr.Error)
+	if e.Extra["missing_license"] == nil {
+		t.Fatalf("problem does not name the missing license: %+v", e.Extra)
+	}
+	f.license("vendor-x", "active")
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content); err != nil {
+		t.Fatalf("licensed vendor refused: %v", err)
+	}
+	f.clock.Advance(time.Minute)
+	f.license("vendor-x", "suspended")
+	f.license("vendor-y", "active")
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("suspended vendor: %v", err)
+	}
+}
+
+func TestVendorSeesOnlyItsOwnBids(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tn := f.tendering(terms())
+	a := f.bid(tn.ID, "vendor-a", 900_000_000)
+	ctx := context.Background()
+	if _, _, err := f.svc.Bid(ctx, vendor("vendor-b"), tn.ID, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another vendor read the bid: %v", err)
+	}
+	if _, err := f.svc.WithdrawBid(ctx, vendor("vendor-b"), tn.ID, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another vendor withdrew the bid: %v", err)
+	}
+	if _, _, err := f.svc.Bid(ctx, officer("pokja-1"), tn.ID, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("an officer read a bid before the opening: %v", err)
+	}
+	got, receipts, err := f.svc.Bid(ctx, vendor("vendor-a"), tn.ID, a.ID)
+	if err != nil || got.ID != a.ID || len(receipts) != 1 {
+		t.Fatalf("own bid: %+v %v %v", got, receipts, err)
+	}
+	if err := domain.VerifyReceipt(f.pub, receipts[0], nil); err != nil {
+		t.Fatalf("stored receipt does not verify: %v", err)
+	}
+}
+
+// TestDatabaseDumpBeforeOpeningHoldsNoPriceOrTechnicalText dumps the whole
+// tender database with pg_dump while bids are in and finds neither the
+// prices nor the technical offers, in any encoding a dump would use.
+func TestDatabaseDumpBeforeOpeningHoldsNoPriceOrTechnicalText(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	tn := f.tendering(terms())
+	const price, offer = int64(987_654_321), "Spesifikasi rahasia: prosesor 8 inti, RAM 32 GB"
+	ctx := context.Background()
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-a"), tn.ID, domain.BidContent{Price: price, TechnicalOffer: offer,
+		Documents: []domain.BidDocument{{Name: "teknis.txt", Content: []byte("Metodologi pelaksanaan rahasia")}}}); err != nil {
+		t.Fatal(err)
+	}
+	dump := pgDump(t, f.db.URL)
+	if !bytes.Contains(dump, []byte("CREATE TABLE public.bid")) || !bytes.Contains(dump, []byte("vendor-a")) {
+		t.Fatal("the dump does not hold the bid table and its row: the check would prove nothing")
+	}
+	for _, secret := range []string{"987654321", "987.654.321", "987,654,321", "Spesifikasi rahasia", "prosesor 8 inti",
+		"Metodologi pelaksanaan", fmt.Sprintf("%x", "Spesifikasi rahasia")} {
+		if bytes.Contains(dump, []byte(secret)) {
+			t.Errorf("the dump holds %q before the opening", secret)
+		}
+	}
+	f.closeAndOpen(tn)
+	if after := pgDump(t, f.db.URL); !bytes.Contains(after, []byte("987654321")) {
+		t.Fatal("after the opening the price should be in the opening record")
+	}
+}
+
+func pgDump(t *testing.T, url string) []byte {
+	t.Helper()
+	bin := "/usr/lib/postgresql/15/bin/pg_dump"
+	if _, err := os.Stat(bin); err != nil {
+		if bin, err = exec.LookPath("pg_dump"); err != nil {
+			t.Fatalf("pg_dump not found: %v", err)
+		}
+	}
+	out, err := exec.Command(bin, "--no-owner", "--dbname", url).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	return out
+}
+
+// TestBidsInFlightAtTheDeadlineAreRefusedOrCounted submits a stream of
+// bids from many vendors while the clock passes the deadline and the
+// scheduler tries to close the tender at the same time: every bid that was
+// acknowledged is in the opening; every other one was refused.
+func TestBidsInFlightAtTheDeadlineAreRefusedOrCounted(t *testing.T) {
+	f := newFixture(t)
+	const vendors = 60
+	for i := range vendors {
+		f.license(fmt.Sprintf("v%02d", i), "active")
+	}
+	tn := f.tendering(terms())
+	f.clock.Set(tn.BidDeadline.Add(-time.Second))
+	ctx := context.Background()
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	refused := 0
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	ackCh := make(chan struct{}, vendors)
+	for i := range vendors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			org := fmt.Sprintf("v%02d", i)
+			_, _, err := f.svc.SubmitBid(ctx, vendor(org), tn.ID, domain.BidContent{Price: int64(500_000_000 + i), TechnicalOffer: "x"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				acked[org] = true
+				ackCh <- struct{}{}
+			case apperr.Is(err, apperr.Conflict):
+				refused++
+			default:
+				t.Errorf("bid of %s: %v", org, err)
+			}
+		}()
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		<-start
+		// The deadline passes once a third of the bids are in, with the
+		// others in flight.
+		for range vendors / 3 {
+			<-ackCh
+		}
+		f.clock.Set(tn.BidDeadline.Add(time.Second))
+		for {
+			if _, err := f.svc.AdvanceDueTenders(ctx); err != nil {
+				t.Errorf("scheduler: %v", err)
+				return
+			}
+			cur, _ := f.store.Tender(ctx, tn.ID)
+			if cur.State != domain.StateTendering {
+				return
+			}
+		}
+	}()
+	close(start)
+	wg.Wait()
+	<-closed
+	if len(acked)+refused != vendors {
+		t.Fatalf("acked %d + refused %d != %d", len(acked), refused, vendors)
+	}
+	_, op, err := f.svc.OpenBids(ctx, officer("pokja-1"), tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := map[string]bool{}
+	for _, b := range op.Bids {
+		opened[b.Vendor] = true
+		if b.Price == nil {
+			t.Errorf("bid of %s did not decrypt", b.Vendor)
+		}
+	}
+	for org := range acked {
+		if !opened[org] {
+			t.Errorf("bid of %s was acknowledged but is missing at the opening", org)
+		}
+	}
+	if len(opened) != len(acked) {
+		t.Fatalf("opened %d bids, acknowledged %d", len(opened), len(acked))
+	}
+	t.Logf("acknowledged %d, refused %d", len(acked), refused)
+}
+
+func TestSchedulerInstancesMoveEachTenderOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const n = 12
+	for range n {
+		tn, err := f.svc.CreateTender(ctx, officer("pokja-1"), terms())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.PublishTender(ctx, officer("pokja-1"), tn.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Set(terms().BidPeriodStart)
+	var wg sync.WaitGroup
+	moved := make([]int, 3)
+	for i := range moved {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := f.svc.AdvanceDueTenders(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			moved[i] = m
+		}()
+	}
+	wg.Wait()
+	if total := moved[0] + moved[1] + moved[2]; total != n {
+		t.Fatalf("instances moved %v = %d tenders, want %d", moved, total, n)
+	}
+	if got := f.count(`SELECT count(*) FROM audit_record WHERE action = 'tender.start_tendering'`); got != n {
+		t.Fatalf("%d start_tendering records, want %d", got, n)
+	}
+	// Before its time, nothing moves.
+	f.clock.Set(terms().BidDeadline)
+	if m, _ := f.svc.AdvanceDueTenders(ctx); m != 0 {
+		t.Fatalf("moved %d tenders at the deadline instant", m)
+	}
+}
+
+func TestNoBidsAtTheDeadlineFailsTheTender(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tendering(terms())
+	f.clock.Set(tn.BidDeadline.Add(time.Second))
+	if _, err := f.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.store.Tender(context.Background(), tn.ID)
+	if got.State != domain.StateFailed || got.Reason == "" {
+		t.Fatalf("state %s reason %q", got.State, got.Reason)
+	}
+	if f.count(`SELECT count(*) FROM outbox WHERE type = 'tender.tender.failed'`) != 1 {
+		t.Fatal("no tender.tender.failed event")
+	}
+}
+
+func TestOpeningOnlyByCommitteeAfterDeadline(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	tn := f.tendering(terms())
+	f.bid(tn.ID, "vendor-a", 900_000_000)
+	ctx := context.Background()
+	if _, _, err := f.svc.OpenBids(ctx, officer("pokja-1"), tn.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("opened before the deadline: %v", err)
+	}
+	f.clock.Set(tn.BidDeadline.Add(time.Second))
+	if _, _, err := f.svc.OpenBids(ctx, officer("pokja-1"), tn.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("opened before the scheduler closed bidding: %v", err)
+	}
+	_, _ = f.svc.AdvanceDueTenders(ctx)
+	if _, _, err := f.svc.OpenBids(ctx, officer("pokja-9"), tn.ID); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("outsider opened: %v", err)
+	}
+	if _, _, err := f.svc.OpenBids(ctx, vendor("vendor-a"), tn.ID); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("vendor opened: %v", err)
+	}
+	if _, err := f.svc.OpeningRecord(ctx, tn.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("opening record before the opening: %v", err)
+	}
+	if _, _, err := f.svc.OpenBids(ctx, officer("pokja-1"), tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.OpenBids(ctx, officer("pokja-1"), tn.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("opened twice: %v", err)
+	}
+}
+
+func TestAmendmentAsksBiddersToConfirmAgain(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tn := f.tendering(terms())
+	a := f.bid(tn.ID, "vendor-a", 900_000_000)
+	f.bid(tn.ID, "vendor-b", 950_000_000)
+	ctx := context.Background()
+	f.clock.Set(tn.BidDeadline.Add(-time.Hour))
+	amended := tn.Terms
+	amended.Description = "Addendum 1: jumlah unit menjadi 120"
+	got, extended, err := f.svc.AmendTender(ctx, officer("pokja-1"), tn.ID, 0, amended)
+	if err != nil || !extended || !got.BidDeadline.Equal(f.clock.Now().Add(domain.AmendmentNotice)) {
+		t.Fatalf("amend: %v extended %v deadline %s", err, extended, got.BidDeadline)
+	}
+	// vendor-a confirms by replacing its bid; vendor-b does not.
+	if _, _, err := f.svc.ReplaceBid(ctx, vendor("vendor-a"), tn.ID, a.ID, domain.BidContent{Price: 910_000_000, TechnicalOffer: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	_, op := f.closeAndOpen(got)
+	reasons := map[string]string{}
+	for _, b := range op.Bids {
+		reasons[b.Vendor] = b.Disqualified
+	}
+	if reasons["vendor-a"] != "" || reasons["vendor-b"] != "not confirmed after addendum 1" {
+		t.Fatalf("reasons %v", reasons)
+	}
+	if f.count(`SELECT count(*) FROM addendum WHERE tender_id = $1`, tn.ID) != 1 {
+		t.Fatal("addendum not stored")
+	}
+}
+
+func TestClarificationAnswersArePublicWithoutTheAsker(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tn, _ := f.svc.CreateTender(ctx, officer("pokja-1"), terms())
+	if _, err := f.svc.AskQuestion(ctx, vendor("vendor-a"), tn.ID, "Boleh merek lain?"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("question on a draft: %v", err)
+	}
+	_, _ = f.svc.PublishTender(ctx, officer("pokja-1"), tn.ID, 0)
+	q, err := f.svc.AskQuestion(ctx, vendor("vendor-a"), tn.ID, "Boleh merek lain?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AnswerQuestion(ctx, officer("pokja-9"), tn.ID, q.ID, "Ya"); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("outsider answered: %v", err)
+	}
+	if _, err := f.svc.AnswerQuestion(ctx, officer("pokja-2"), tn.ID, q.ID, "Ya, setara."); err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.svc.Clarifications(ctx, tn.ID)
+	if err != nil || len(list) != 1 || *list[0].Answer != "Ya, setara." {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	f.clock.Set(tn.BidDeadline.Add(time.Second))
+	if _, err := f.svc.AskQuestion(ctx, vendor("vendor-a"), tn.ID, "Terlambat?"); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("question after the deadline: %v", err)
+	}
+}

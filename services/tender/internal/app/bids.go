@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gerbang/pkg/apperr"
+	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/domain"
+)
+
+// SubmitBid seals a vendor's bid with the tender's public key and stores
+// it; the vendor gets a signed receipt. Only a vendor holding an active
+// license for the tender's KBLI may bid.
+func (s *Service) SubmitBid(ctx context.Context, c Caller, tenderID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
+	return s.storeBid(ctx, c, tenderID, "", content)
+}
+
+// ReplaceBid replaces the vendor's live bid before the deadline (also how
+// a bid is confirmed again after an addendum).
+func (s *Service) ReplaceBid(ctx context.Context, c Caller, tenderID, bidID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
+	return s.storeBid(ctx, c, tenderID, bidID, content)
+}
+
+func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	if err := content.Validate(); err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	t, err := s.store.Tender(ctx, tenderID)
+	if err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	if t.State == domain.StateDraft {
+		return postgres.Bid{}, domain.Receipt{}, apperr.New(apperr.NotFound, "no such tender")
+	}
+	// Checked again inside the transaction; here it spares a late bid the
+	// sealing and the lock.
+	if err := t.AcceptsBids(s.now()); err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	ok, err := s.store.Qualified(ctx, vendor, t.KBLI, s.now())
+	if err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	if !ok {
+		return postgres.Bid{}, domain.Receipt{}, apperr.New(apperr.Forbidden,
+			"your business holds no active license for KBLI %s, which this tender requires", t.KBLI).
+			With("missing_license", map[string]any{"kbli": t.KBLI})
+	}
+	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
+	if err != nil {
+		return postgres.Bid{}, domain.Receipt{}, err
+	}
+	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
+		return domain.IssueReceipt(s.receiptKey, s.receiptKID, tenderID, bidID, sealed, at)
+	}
+	return s.store.SubmitBid(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace},
+		c.who(), s.now, sign)
+}
+
+// WithdrawBid withdraws the vendor's bid before the deadline.
+func (s *Service) WithdrawBid(ctx context.Context, c Caller, tenderID, bidID string) (postgres.Bid, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return postgres.Bid{}, err
+	}
+	return s.store.WithdrawBid(ctx, tenderID, bidID, vendor, c.who(), s.now)
+}
+
+// Bid returns one of the vendor's own bids; any other id is NotFound.
+func (s *Service) Bid(ctx context.Context, c Caller, tenderID, bidID string) (postgres.Bid, []domain.Receipt, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return postgres.Bid{}, nil, apperr.New(apperr.NotFound, "no such bid")
+	}
+	return s.store.VendorBid(ctx, tenderID, bidID, vendor)
+}
+
+// Bids lists the vendor's own bids on a tender.
+func (s *Service) Bids(ctx context.Context, c Caller, tenderID string) ([]postgres.Bid, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return nil, err
+	}
+	return s.store.VendorBids(ctx, tenderID, vendor)
+}
+
+// Reasons a bid is out at the opening.
+const (
+	ReasonUndecryptable   = "the sealed bid could not be decrypted"
+	ReasonSecurityUnpaid  = "bid security not paid by the opening"
+	reasonNotReconfirmedF = "not confirmed after addendum %d"
+)
+
+// OpenBids opens the bids, by the tender's committee after the deadline:
+// every bid is decrypted or its failure recorded; bids without a paid bid
+// security, or not confirmed after the latest addendum, are disqualified
+// with the reason; too few valid bids fail the tender.
+func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*domain.Tender, postgres.Opening, error) {
+	now := s.now()
+	return s.store.OpenBids(ctx, tenderID, c.who(), now, func(t *domain.Tender, bids []postgres.SealedBid) ([]postgres.OpenedBid, postgres.Effect, error) {
+		by := c.actorOn(t)
+		if t.State == domain.StateDraft && by != domain.ActorCommittee {
+			return nil, postgres.Effect{}, apperr.New(apperr.NotFound, "no such tender")
+		}
+		if err := t.StartOpening(by, now); err != nil {
+			return nil, postgres.Effect{}, err
+		}
+		opener, err := s.kek.UnwrapForOpening(t, now)
+		if err != nil {
+			return nil, postgres.Effect{}, err
+		}
+		opened := make([]postgres.OpenedBid, 0, len(bids))
+		record := make([]map[string]any, 0, len(bids))
+		valid := 0
+		for _, b := range bids {
+			o := postgres.OpenedBid{BidID: b.ID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt.UTC()}
+			content, err := opener.Open(b.Vendor, b.Sealed)
+			if err != nil {
+				msg := err.Error()
+				o.DecryptError, o.Disqualified = &msg, ReasonUndecryptable
+			} else {
+				price, offer := content.Price, content.TechnicalOffer
+				o.Price, o.TechnicalOffer = &price, &offer
+			}
+			switch {
+			case o.Disqualified != "":
+			case t.BidSecurityAmount > 0 && !b.SecurityHeld:
+				o.Disqualified = ReasonSecurityUnpaid
+			case b.ConfirmedAmendment < t.Amendment:
+				o.Disqualified = fmt.Sprintf(reasonNotReconfirmedF, t.Amendment)
+			default:
+				valid++
+			}
+			opened = append(opened, o)
+			entry := map[string]any{"bid_id": o.BidID, "vendor": o.Vendor, "price": nil, "disqualified": o.Disqualified}
+			if o.Price != nil {
+				entry["price"] = map[string]any{"amount": *o.Price, "currency": "IDR"}
+			}
+			record = append(record, entry)
+		}
+		if err := t.FinishOpening(by, valid); err != nil {
+			return nil, postgres.Effect{}, err
+		}
+		eff := postgres.Effect{Action: "tender.open_bids", Events: []postgres.Event{{Type: "tender.bids.opened", Data: map[string]any{
+			"tender_id": t.ID, "opened_at": now, "valid_bids": valid, "bids": record,
+		}}}}
+		if t.State == domain.StateFailed {
+			eff.Reason = t.Reason
+			eff.Events = append(eff.Events, failedEvent(t, now))
+		}
+		return opened, eff, nil
+	})
+}
+
+// OpeningRecord returns the published opening record (after the opening,
+// to anyone).
+func (s *Service) OpeningRecord(ctx context.Context, tenderID string) (postgres.Opening, error) {
+	return s.store.OpeningRecord(ctx, tenderID)
+}
