@@ -2,13 +2,78 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"time"
 
+	"gerbang/pkg/events"
+	"gerbang/pkg/idempotency"
 	"gerbang/pkg/service"
+	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/app"
+	portevents "gerbang/services/payment/internal/ports/events"
+	porthttp "gerbang/services/payment/internal/ports/http"
 )
+
+// devGatewaySecret signs sandbox callbacks when GATEWAY_SECRET is unset.
+// Production sets its own, shared with the real gateway.
+const devGatewaySecret = "gerbang-dev-gateway-secret"
 
 // wire builds the payment service on the platform runtime: repositories, use
 // cases, HTTP routes, event consumers and schedulers. All routes are listed
 // here, in one place.
 func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) error {
+	sandbox, err := service.Bool(getenv, "SANDBOX_GATEWAY", false)
+	if err != nil {
+		return err
+	}
+	expiryEvery, err := service.Int(getenv, "EXPIRY_INTERVAL_MS", 5000)
+	if err != nil {
+		return err
+	}
+	secret := getenv("GATEWAY_SECRET")
+	if secret == "" {
+		secret = devGatewaySecret
+		rt.Log.Warn("GATEWAY_SECRET is not set: using the development secret; set it before taking real payments")
+	}
+	store := postgres.New(rt.DB)
+	svc := app.New(app.Config{Store: store, Clock: rt.Clock, GatewaySecret: []byte(secret), Log: rt.Log})
+
+	if err := porthttp.Routes(rt.App, svc, porthttp.Options{DB: rt.DB, Verifier: rt.Auth, Sandbox: sandbox,
+		Idem: idempotency.Options{Clock: rt.Clock, Log: rt.Log}}); err != nil {
+		return err
+	}
+
+	h := portevents.Handlers{Svc: svc, Clock: rt.Clock.Now}
+	rt.Go("event-consumers", func(ctx context.Context) error { return portevents.Run(ctx, rt.JS, rt.DB, rt.Log, h) })
+	rt.Go("invoice-expiry", func(ctx context.Context) error {
+		return runExpiry(ctx, svc, time.Duration(expiryEvery)*time.Millisecond, rt.Log)
+	})
+	// The platform does not run the outbox relay yet; until it does, the
+	// service runs its own (a second relay would be harmless: rows are
+	// claimed with SKIP LOCKED).
+	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
+	rt.Go("outbox-relay", relay.Run)
 	return nil
+}
+
+// runExpiry expires due invoices every interval until ctx ends.
+func runExpiry(ctx context.Context, svc *app.Service, every time.Duration, log *slog.Logger) error {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := svc.ExpireDueInvoices(ctx, 100)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("invoice expiry pass failed", "err", err)
+			}
+			if n < 100 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }

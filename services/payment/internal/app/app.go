@@ -21,7 +21,7 @@ import (
 )
 
 // Source is the CloudEvents source of the service's events.
-const Source = "gerbang/payment"
+const Source = "/payment"
 
 // Event types the service produces (each with a schema in api/events/).
 const (

@@ -6,8 +6,10 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -63,6 +66,108 @@ func (e AuditProblemKind) Valid() bool {
 	}
 }
 
+// Defines values for CallbackReceiptReviewReason.
+const (
+	CallbackReceiptReviewReasonAlreadyPaid CallbackReceiptReviewReason = "already_paid"
+	CallbackReceiptReviewReasonLate        CallbackReceiptReviewReason = "late"
+	CallbackReceiptReviewReasonUnknownCode CallbackReceiptReviewReason = "unknown_code"
+	CallbackReceiptReviewReasonWrongAmount CallbackReceiptReviewReason = "wrong_amount"
+)
+
+// Valid indicates whether the value is a known member of the CallbackReceiptReviewReason enum.
+func (e CallbackReceiptReviewReason) Valid() bool {
+	switch e {
+	case CallbackReceiptReviewReasonAlreadyPaid:
+		return true
+	case CallbackReceiptReviewReasonLate:
+		return true
+	case CallbackReceiptReviewReasonUnknownCode:
+		return true
+	case CallbackReceiptReviewReasonWrongAmount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallbackReceiptStatus.
+const (
+	CallbackReceiptStatusApplied      CallbackReceiptStatus = "applied"
+	CallbackReceiptStatusDuplicate    CallbackReceiptStatus = "duplicate"
+	CallbackReceiptStatusManualReview CallbackReceiptStatus = "manual_review"
+)
+
+// Valid indicates whether the value is a known member of the CallbackReceiptStatus enum.
+func (e CallbackReceiptStatus) Valid() bool {
+	switch e {
+	case CallbackReceiptStatusApplied:
+		return true
+	case CallbackReceiptStatusDuplicate:
+		return true
+	case CallbackReceiptStatusManualReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvoicePurpose.
+const (
+	InvoicePurposeBidSecurity InvoicePurpose = "bid_security"
+	InvoicePurposeLicenseFee  InvoicePurpose = "license_fee"
+	InvoicePurposeOther       InvoicePurpose = "other"
+)
+
+// Valid indicates whether the value is a known member of the InvoicePurpose enum.
+func (e InvoicePurpose) Valid() bool {
+	switch e {
+	case InvoicePurposeBidSecurity:
+		return true
+	case InvoicePurposeLicenseFee:
+		return true
+	case InvoicePurposeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvoiceState.
+const (
+	InvoiceStateCancelled     InvoiceState = "cancelled"
+	InvoiceStateExpired       InvoiceState = "expired"
+	InvoiceStateManualReview  InvoiceState = "manual_review"
+	InvoiceStatePaid          InvoiceState = "paid"
+	InvoiceStatePending       InvoiceState = "pending"
+	InvoiceStateReconciled    InvoiceState = "reconciled"
+	InvoiceStateRefundPending InvoiceState = "refund_pending"
+	InvoiceStateRefunded      InvoiceState = "refunded"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceState enum.
+func (e InvoiceState) Valid() bool {
+	switch e {
+	case InvoiceStateCancelled:
+		return true
+	case InvoiceStateExpired:
+		return true
+	case InvoiceStateManualReview:
+		return true
+	case InvoiceStatePaid:
+		return true
+	case InvoiceStatePending:
+		return true
+	case InvoiceStateReconciled:
+		return true
+	case InvoiceStateRefundPending:
+		return true
+	case InvoiceStateRefunded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MoneyCurrency.
 const (
 	MoneyCurrencyIDR MoneyCurrency = "IDR"
@@ -72,6 +177,69 @@ const (
 func (e MoneyCurrency) Valid() bool {
 	switch e {
 	case MoneyCurrencyIDR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewInvoicePurpose.
+const (
+	NewInvoicePurposeLicenseFee NewInvoicePurpose = "license_fee"
+	NewInvoicePurposeOther      NewInvoicePurpose = "other"
+)
+
+// Valid indicates whether the value is a known member of the NewInvoicePurpose enum.
+func (e NewInvoicePurpose) Valid() bool {
+	switch e {
+	case NewInvoicePurposeLicenseFee:
+		return true
+	case NewInvoicePurposeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxReceiptReviewReason.
+const (
+	SandboxReceiptReviewReasonAlreadyPaid SandboxReceiptReviewReason = "already_paid"
+	SandboxReceiptReviewReasonLate        SandboxReceiptReviewReason = "late"
+	SandboxReceiptReviewReasonUnknownCode SandboxReceiptReviewReason = "unknown_code"
+	SandboxReceiptReviewReasonWrongAmount SandboxReceiptReviewReason = "wrong_amount"
+)
+
+// Valid indicates whether the value is a known member of the SandboxReceiptReviewReason enum.
+func (e SandboxReceiptReviewReason) Valid() bool {
+	switch e {
+	case SandboxReceiptReviewReasonAlreadyPaid:
+		return true
+	case SandboxReceiptReviewReasonLate:
+		return true
+	case SandboxReceiptReviewReasonUnknownCode:
+		return true
+	case SandboxReceiptReviewReasonWrongAmount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxReceiptStatus.
+const (
+	SandboxReceiptStatusApplied      SandboxReceiptStatus = "applied"
+	SandboxReceiptStatusDuplicate    SandboxReceiptStatus = "duplicate"
+	SandboxReceiptStatusManualReview SandboxReceiptStatus = "manual_review"
+)
+
+// Valid indicates whether the value is a known member of the SandboxReceiptStatus enum.
+func (e SandboxReceiptStatus) Valid() bool {
+	switch e {
+	case SandboxReceiptStatusApplied:
+		return true
+	case SandboxReceiptStatusDuplicate:
+		return true
+	case SandboxReceiptStatusManualReview:
 		return true
 	default:
 		return false
@@ -143,6 +311,25 @@ type AuditReport struct {
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
+// CallbackReceipt defines model for CallbackReceipt.
+type CallbackReceipt struct {
+	InvoiceID    *openapi_types.UUID          `json:"invoice_id,omitempty"`
+	PaymentID    *openapi_types.UUID          `json:"payment_id,omitempty"`
+	ReviewReason *CallbackReceiptReviewReason `json:"review_reason,omitempty"`
+	Status       CallbackReceiptStatus        `json:"status"`
+}
+
+// CallbackReceiptReviewReason defines model for CallbackReceipt.ReviewReason.
+type CallbackReceiptReviewReason string
+
+// CallbackReceiptStatus defines model for CallbackReceipt.Status.
+type CallbackReceiptStatus string
+
+// CancelInvoice defines model for CancelInvoice.
+type CancelInvoice struct {
+	Reason string `json:"reason"`
+}
+
 // DeadLetter defines model for DeadLetter.
 type DeadLetter struct {
 	// Consumer The durable consumer that gave up.
@@ -197,6 +384,20 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// GatewayCallback defines model for GatewayCallback.
+type GatewayCallback struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount      Money  `json:"amount"`
+	BillingCode string `json:"billing_code"`
+
+	// GatewayReference The gateway's own id of the payment; a payment is recorded once per reference.
+	GatewayReference string    `json:"gateway_reference"`
+	PaidAt           time.Time `json:"paid_at"`
+
+	// Proof The proof of payment (NTPN-like number).
+	Proof string `json:"proof"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	// Checks Each dependency checked, `ok` or why it failed.
@@ -209,6 +410,43 @@ type Health struct {
 	// Example: ok
 	Status string `json:"status"`
 }
+
+// Invoice defines model for Invoice.
+type Invoice struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount Money `json:"amount"`
+
+	// BillingCode 15 digits, first 7, 8 or 9 (state revenue), last a Luhn check digit.
+	BillingCode string             `json:"billing_code"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Description string             `json:"description"`
+	ExpiresAt   time.Time          `json:"expires_at"`
+	ID          openapi_types.UUID `json:"id"`
+
+	// Payer The paying business (the `org` of its users' tokens).
+	Payer   string         `json:"payer"`
+	Purpose InvoicePurpose `json:"purpose"`
+
+	// Reference The requesting record (license application id; `tender_id/vendor` for a bid security).
+	Reference string `json:"reference"`
+
+	// State Example: pending
+	State     InvoiceState `json:"state"`
+	UpdatedAt time.Time    `json:"updated_at"`
+	Version   int32        `json:"version"`
+}
+
+// InvoicePurpose defines model for Invoice.Purpose.
+type InvoicePurpose string
+
+// InvoicePage defines model for InvoicePage.
+type InvoicePage struct {
+	Items      []Invoice `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// InvoiceState Example: pending
+type InvoiceState string
 
 // Money An amount of money. No floats anywhere near money.
 type Money struct {
@@ -223,6 +461,22 @@ type Money struct {
 
 // MoneyCurrency Example: IDR
 type MoneyCurrency string
+
+// NewInvoice defines model for NewInvoice.
+type NewInvoice struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount      Money   `json:"amount"`
+	Description *string `json:"description,omitempty"`
+
+	// ExpiresAt Between an hour and 90 days from now; 7 days when absent.
+	ExpiresAt *time.Time        `json:"expires_at,omitempty"`
+	Payer     string            `json:"payer"`
+	Purpose   NewInvoicePurpose `json:"purpose"`
+	Reference string            `json:"reference"`
+}
+
+// NewInvoicePurpose defines model for NewInvoice.Purpose.
+type NewInvoicePurpose string
 
 // Problem An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
@@ -257,8 +511,36 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// SandboxPayment defines model for SandboxPayment.
+type SandboxPayment struct {
+	// Amount Rupiah to pay; the invoice's amount when absent.
+	Amount      *int64 `json:"amount,omitempty"`
+	BillingCode string `json:"billing_code"`
+}
+
+// SandboxReceipt defines model for SandboxReceipt.
+type SandboxReceipt struct {
+	GatewayReference string                      `json:"gateway_reference"`
+	InvoiceID        *openapi_types.UUID         `json:"invoice_id,omitempty"`
+	PaymentID        *openapi_types.UUID         `json:"payment_id,omitempty"`
+	ReviewReason     *SandboxReceiptReviewReason `json:"review_reason,omitempty"`
+	Status           SandboxReceiptStatus        `json:"status"`
+}
+
+// SandboxReceiptReviewReason defines model for SandboxReceipt.ReviewReason.
+type SandboxReceiptReviewReason string
+
+// SandboxReceiptStatus defines model for SandboxReceipt.Status.
+type SandboxReceiptStatus string
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// InvoiceID defines model for InvoiceID.
+type InvoiceID = openapi_types.UUID
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -303,8 +585,65 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// ReceiveGatewayCallbackParams defines parameters for ReceiveGatewayCallback.
+type ReceiveGatewayCallbackParams struct {
+	// XGatewayTimestamp Unix seconds when the gateway signed the callback.
+	XGatewayTimestamp string `json:"X-Gateway-Timestamp"`
+
+	// XGatewaySignature `v1=` followed by the hex HMAC-SHA256 of `timestamp + "." + raw body`.
+	XGatewaySignature string `json:"X-Gateway-Signature"`
+}
+
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only invoices in this state.
+	State *InvoiceState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// CreateInvoiceParams defines parameters for CreateInvoice.
+type CreateInvoiceParams struct {
+	// IdempotencyKey A fresh key (e.g. a UUID) per new request; a retry with the same key gets the first answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// ReceiveGatewayCallbackJSONRequestBody defines body for ReceiveGatewayCallback for application/json ContentType.
+type ReceiveGatewayCallbackJSONRequestBody = GatewayCallback
+
+// CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
+type CreateInvoiceJSONRequestBody = NewInvoice
+
+// CancelInvoiceJSONRequestBody defines body for CancelInvoice for application/json ContentType.
+type CancelInvoiceJSONRequestBody = CancelInvoice
+
+// SandboxPayJSONRequestBody defines body for SandboxPay for application/json ContentType.
+type SandboxPayJSONRequestBody = SandboxPayment
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ReceiveGatewayCallback Payment confirmation from the gateway
+	// (POST /v1/gateway/callbacks)
+	ReceiveGatewayCallback(c *fiber.Ctx, params ReceiveGatewayCallbackParams) error
+	// ListInvoices List invoices
+	// (GET /v1/invoices)
+	ListInvoices(c *fiber.Ctx, params ListInvoicesParams) error
+	// CreateInvoice Issue an invoice with a billing code
+	// (POST /v1/invoices)
+	CreateInvoice(c *fiber.Ctx, params CreateInvoiceParams) error
+	// GetInvoice Read an invoice
+	// (GET /v1/invoices/{id})
+	GetInvoice(c *fiber.Ctx, id InvoiceID) error
+	// CancelInvoice Cancel a pending invoice
+	// (POST /v1/invoices/{id}/cancel)
+	CancelInvoice(c *fiber.Ctx, id InvoiceID) error
+	// SandboxPay Pay an invoice at the sandbox gateway
+	// (POST /v1/sandbox/pay)
+	SandboxPay(c *fiber.Ctx) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -315,6 +654,242 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// ReceiveGatewayCallback operation middleware
+func (siw *ServerInterfaceWrapper) ReceiveGatewayCallback(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReceiveGatewayCallbackParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Required header parameter "X-Gateway-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Gateway-Timestamp")]; found {
+		var XGatewayTimestamp string
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName X-Gateway-Timestamp, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Gateway-Timestamp", valueList[0], &XGatewayTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter X-Gateway-Timestamp: %w", err).Error())
+		}
+
+		params.XGatewayTimestamp = XGatewayTimestamp
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter X-Gateway-Timestamp is required, but not found")
+	}
+
+	// ------------- Required header parameter "X-Gateway-Signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Gateway-Signature")]; found {
+		var XGatewaySignature string
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName X-Gateway-Signature, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Gateway-Signature", valueList[0], &XGatewaySignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter X-Gateway-Signature: %w", err).Error())
+		}
+
+		params.XGatewaySignature = XGatewaySignature
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter X-Gateway-Signature is required, but not found")
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReceiveGatewayCallback(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListInvoices operation middleware
+func (siw *ServerInterfaceWrapper) ListInvoices(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInvoicesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListInvoices(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateInvoice operation middleware
+func (siw *ServerInterfaceWrapper) CreateInvoice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInvoiceParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter Idempotency-Key is required, but not found")
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateInvoice(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetInvoice operation middleware
+func (siw *ServerInterfaceWrapper) GetInvoice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetInvoice(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CancelInvoice operation middleware
+func (siw *ServerInterfaceWrapper) CancelInvoice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CancelInvoice(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SandboxPay operation middleware
+func (siw *ServerInterfaceWrapper) SandboxPay(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SandboxPay(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -330,6 +905,26 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
+	wrapper := ServerInterfaceWrapper{
+		Handler:            si,
+		HandlerMiddlewares: options.HandlerMiddlewares,
+	}
+
+	for _, m := range options.Middlewares {
+		router.Use(fiber.Handler(m))
+	}
+
+	router.Get(options.BaseURL+"/v1/invoices", wrapper.ListInvoices)
+
+	router.Post(options.BaseURL+"/v1/invoices", wrapper.CreateInvoice)
+
+	router.Get(options.BaseURL+"/v1/invoices/:id", wrapper.GetInvoice)
+
+	router.Post(options.BaseURL+"/v1/invoices/:id/cancel", wrapper.CancelInvoice)
+
+	router.Post(options.BaseURL+"/v1/gateway/callbacks", wrapper.ReceiveGatewayCallback)
+
+	router.Post(options.BaseURL+"/v1/sandbox/pay", wrapper.SandboxPay)
 
 }
 
@@ -353,8 +948,481 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type ReceiveGatewayCallbackRequestObject struct {
+	Params ReceiveGatewayCallbackParams
+	Body   *ReceiveGatewayCallbackJSONRequestBody
+}
+
+type ReceiveGatewayCallbackResponseObject interface {
+	VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error
+}
+
+type ReceiveGatewayCallback200JSONResponse CallbackReceipt
+
+func (response ReceiveGatewayCallback200JSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ReceiveGatewayCallback400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGatewayCallback400ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReceiveGatewayCallback401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGatewayCallback401ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ReceiveGatewayCallback413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGatewayCallback413ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReceiveGatewayCallback500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGatewayCallback500ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicesRequestObject struct {
+	Params ListInvoicesParams
+}
+
+type ListInvoicesResponseObject interface {
+	VisitListInvoicesResponse(ctx *fiber.Ctx) error
+}
+
+type ListInvoices200JSONResponse InvoicePage
+
+func (response ListInvoices200JSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices400ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices401ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices403ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices500ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoiceRequestObject struct {
+	Params CreateInvoiceParams
+	Body   *CreateInvoiceJSONRequestBody
+}
+
+type CreateInvoiceResponseObject interface {
+	VisitCreateInvoiceResponse(ctx *fiber.Ctx) error
+}
+
+type CreateInvoice200JSONResponse Invoice
+
+func (response CreateInvoice200JSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice201JSONResponse Invoice
+
+func (response CreateInvoice201JSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice400ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice401ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice403ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice409ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice413ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice422ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice500ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoiceRequestObject struct {
+	ID InvoiceID `json:"id"`
+}
+
+type GetInvoiceResponseObject interface {
+	VisitGetInvoiceResponse(ctx *fiber.Ctx) error
+}
+
+type GetInvoice200JSONResponse Invoice
+
+func (response GetInvoice200JSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice400ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice401ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice403ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice404ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice500ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoiceRequestObject struct {
+	ID   InvoiceID `json:"id"`
+	Body *CancelInvoiceJSONRequestBody
+}
+
+type CancelInvoiceResponseObject interface {
+	VisitCancelInvoiceResponse(ctx *fiber.Ctx) error
+}
+
+type CancelInvoice200JSONResponse Invoice
+
+func (response CancelInvoice200JSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice400ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice401ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice403ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice404ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice409ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice500ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPayRequestObject struct {
+	Body *SandboxPayJSONRequestBody
+}
+
+type SandboxPayResponseObject interface {
+	VisitSandboxPayResponse(ctx *fiber.Ctx) error
+}
+
+type SandboxPay200JSONResponse SandboxReceipt
+
+func (response SandboxPay200JSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay400ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay401ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay403ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay404ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay500ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ReceiveGatewayCallback Payment confirmation from the gateway
+	// (POST /v1/gateway/callbacks)
+	ReceiveGatewayCallback(ctx context.Context, request ReceiveGatewayCallbackRequestObject) (ReceiveGatewayCallbackResponseObject, error)
+	// ListInvoices List invoices
+	// (GET /v1/invoices)
+	ListInvoices(ctx context.Context, request ListInvoicesRequestObject) (ListInvoicesResponseObject, error)
+	// CreateInvoice Issue an invoice with a billing code
+	// (POST /v1/invoices)
+	CreateInvoice(ctx context.Context, request CreateInvoiceRequestObject) (CreateInvoiceResponseObject, error)
+	// GetInvoice Read an invoice
+	// (GET /v1/invoices/{id})
+	GetInvoice(ctx context.Context, request GetInvoiceRequestObject) (GetInvoiceResponseObject, error)
+	// CancelInvoice Cancel a pending invoice
+	// (POST /v1/invoices/{id}/cancel)
+	CancelInvoice(ctx context.Context, request CancelInvoiceRequestObject) (CancelInvoiceResponseObject, error)
+	// SandboxPay Pay an invoice at the sandbox gateway
+	// (POST /v1/sandbox/pay)
+	SandboxPay(ctx context.Context, request SandboxPayRequestObject) (SandboxPayResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -375,71 +1443,332 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
+// ReceiveGatewayCallback operation middleware
+func (sh *strictHandler) ReceiveGatewayCallback(ctx *fiber.Ctx, params ReceiveGatewayCallbackParams) error {
+	var request ReceiveGatewayCallbackRequestObject
+
+	request.Params = params
+
+	var body ReceiveGatewayCallbackJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReceiveGatewayCallback(ctx.UserContext(), request.(ReceiveGatewayCallbackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReceiveGatewayCallback")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReceiveGatewayCallbackResponseObject); ok {
+		if err := validResponse.VisitReceiveGatewayCallbackResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInvoices operation middleware
+func (sh *strictHandler) ListInvoices(ctx *fiber.Ctx, params ListInvoicesParams) error {
+	var request ListInvoicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvoices(ctx.UserContext(), request.(ListInvoicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvoices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInvoicesResponseObject); ok {
+		if err := validResponse.VisitListInvoicesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInvoice operation middleware
+func (sh *strictHandler) CreateInvoice(ctx *fiber.Ctx, params CreateInvoiceParams) error {
+	var request CreateInvoiceRequestObject
+
+	request.Params = params
+
+	var body CreateInvoiceJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInvoice(ctx.UserContext(), request.(CreateInvoiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInvoice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInvoiceResponseObject); ok {
+		if err := validResponse.VisitCreateInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInvoice operation middleware
+func (sh *strictHandler) GetInvoice(ctx *fiber.Ctx, id InvoiceID) error {
+	var request GetInvoiceRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvoice(ctx.UserContext(), request.(GetInvoiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvoice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInvoiceResponseObject); ok {
+		if err := validResponse.VisitGetInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelInvoice operation middleware
+func (sh *strictHandler) CancelInvoice(ctx *fiber.Ctx, id InvoiceID) error {
+	var request CancelInvoiceRequestObject
+
+	request.ID = id
+
+	var body CancelInvoiceJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelInvoice(ctx.UserContext(), request.(CancelInvoiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelInvoice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelInvoiceResponseObject); ok {
+		if err := validResponse.VisitCancelInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SandboxPay operation middleware
+func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
+	var request SandboxPayRequestObject
+
+	var body SandboxPayJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SandboxPay(ctx.UserContext(), request.(SandboxPayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SandboxPay")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SandboxPayResponseObject); ok {
+		if err := validResponse.VisitSandboxPayResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFptb9u4lv4rB9oFboqV3/LSNu6nTKbdSW+nU6QpuriTwqalI5tjidSQVBzfIP99cQ4lWbKV1J1kcPuh",
-	"cCSKPHye807eBZHOcq1QORuM74JcGJGhQ8N/nRfGakO/YrSRkbmTWgXj4GqBMFV46yYRj5iCTsAtEHKD",
-	"N1IXFnIxxzcgZhaVg0QbfptIYx2/6gdhgLciy1MMxgGu3+f/Or94+etVfBqEgaQl/izQrIMwUCKjIX6d",
-	"IAxstMBMkEiZuP2Aau4WwfhkdBgGbp3TSOuMVPPg/j4MPshMum7pM20dSIeZBafBoCuMagl1MuwWJOU5",
-	"m3LEmIgidf6TRJtMuGAcSOWODoOQpJRZkQXj0XAYBplU5V+1vFI5nKMJ7kligzbXyiKj/5OIL/HPAi3v",
-	"IdLKoeKfIs9TGQnaziA3epZi9j9/WNrb3WYDJJgTMi03bPxMEGu0oLSDTLhowbScfboAmt2IyDEGxmji",
-	"//e7IJGYxhUI/WrvGVor5iR8VlgHMwThPKKj4TC4/0bIWSdUREMGN6OBzu0gRhH3UnSsW7RTlmciafqX",
-	"ySg6FKfYO45Hs95x8gp7p+L4qHcUHc5G8RBPk9evCXMnXGGD8TFB6aRj5flJxFDBVIO6cC6348FgjmYm",
-	"1Lw/130ZV1jZgVQ3IpVxcN/k8b8NJsE4+K/BxiIG/q0dfPJfepJ2takCV1rIREo6gDFo0wX2Buj7MDjX",
-	"Kkll9Bf5jQpjULkJwUKbzoWMg7BNu1Q3WkZIkonUoIjXQMNAqBgioUi2GdKvCNMU436ww105gx0MR6dH",
-	"4mUy7A2Hw2HvFf33mv4bbv6NBn6mJ/N7uuG3xmhfcqPqg+djN9Im/ocFBhoMJoVFy2yKiMaFxLWAuPC0",
-	"tfRBKkhSOV94wt9pM5NxjOrJFi0tKMS4FKOIpdMGjE6xg0J+PbhBI5P1k6k52lCz2c2+3CT1F89FTiTS",
-	"FA0hvVR6pWBWkF+3DIWFWLP5iTiTDhyBpnM0jDPzcaEcGiXSt+TynsjJZ52hW0g1hxUFvZXRag5agS4M",
-	"WBljHz7q8r2wEC2EmmMMs7WXqyTlDfxZaIfMaq1FMcgE1rpg5yEiB7bIc23c30v1SdPLVkDBZzQ3aMAD",
-	"tr+/9V8/C+tnkAiZFgYJXMLJskhknzLGN0T4NsrM9Uft3ulCxU+k+aMGW0SLyrM+1WM+2R6PNyR91A78",
-	"FvclRmk3SfiL52CmgsY7TPaKZH2uNtN/cLZlEZmQTzROxZK+fidkivGz5Dm0dm1eVqoI2XYo+IF0cHCD",
-	"xkqt4JichtIrOHnRh0tMtfBh0Zk1iLmQ6j9NLSe1JbVNrKAEa1+S88a3k8R/+1zud3qR9H6l5GYKFa6S",
-	"A2WKbzzkbkNKiep9GFxp/UGYOT5jYjvT8ZrWTmleqjeE8p4VVZxrqRyIKMLc2UdofTJjjeBY5qTwVjnp",
-	"1nClNfgt70ub03rCm3k2sn4AIs/Rr0Kty33Yp1KlNWRCrSu+7JuNoVGSJCCTqnD4N7Jz2MgqSRzaHdTb",
-	"+xFaaCOTaiPPQs8lpY1cX2FMhsPYJA594Ty9pAe9M3owBcvm7En6okThFtrIfz/Ze37QcyaCGHlTZrcR",
-	"WnLZS1SwEBbwNpems0p41hRztOGptb99KSr4I1SOs/Fni20zFIYIITg4uGlFiZrgPL+EJoREm7mv/ij2",
-	"+dYHuUQ0N5wuMGm50QStmKX4HJXARYxZrh2qaN37J6459SksxrCSbkGViUwSpFqx5S378MUiCFC4giWu",
-	"WVb/Vznq77TFwybHDThKf/kDXDexfA6mv2Ka9soanqqJTZlcrkQsY3/eB6FgugX9FAw2kKdcFI1Hm1tS",
-	"5fok3hmZzPkCoyX7Xu6+GSpPnPT9n8ggqe9E8Lu6sxQLhz0ns0YkqXpeYbAQdkGjd14scc1MdTXDZFz1",
-	"797Ghycno1NWB9ZsK+cKKW/qd62Wayv9PHetztfL46Cjv+VVhqwkGP+++bYUOmzut5b3Wz2Pnv2Bvqhn",
-	"4CoCd1CrLKNhLu0qnlYDpSHViqIgt2bQctFY2mHnXpdSdcD3tTR/X+0dWETIl3PvDl9wM00VGW3XLz8p",
-	"81I2H34QY4qu+UAqi8Y/iRZCqslc5PXvVKrlZGbIA9XPdOEmOploE6OpHxq9aqwV1Vo2mYl4QqQKVxhs",
-	"vyoUl9CTJa7bLzJpGaX2U23yhVDIHG2g3tnno0rTUc+T+FCNgdUCja+GZwbFEqRtdWmPD0ej8PuqtwH3",
-	"AQtgvuraQasIjSIzlwkItf4rS25pO2tP3Zt7UKsvker6bhl14SKdIZmqj7NU5NbdH3BGyBQOau3r+7lY",
-	"Cbf8ilelsne+vdQveuUTtTYTFlbExEqkS58A7AH6RlnsI+uULqYx2C/FD/Zea4EinlTeb2slvIXPv5z1",
-	"Dk9egvDlKI2ufB7vs9PkU2HdJGp56MdiyrZDvw8Dvezg0hRIeu2bF6uFTiutp+oTb9CsG2CUXDfkm2md",
-	"ouAOWhUFdxd5y9PkqYiwYUNeR9iSbEjJnl+XXQcHe1dO9t1t1vGzFksYI9ZNoSbOFMonYI9gkGnDgZU/",
-	"8cRzQ8JXJ8JQVmydV4NdALzFduz/Uq+49+q2jdtRnrCnThXKoki75L/060Kks0w6h3EjWWdMKc6giENY",
-	"CenIUKszMJ7R7CkAcy9/KAXY8jt6GbSnCdvmv4Gwsd225TbUrMtv/Ywi/sDHOh0ZjFa2yPCBE8S4MJzx",
-	"VaN8xjEXNwhF3j4hzMU6Q+V6qYxQWanmvQSxV2ag3WGmnT1tpjocHr7sjUa9w5Or4eH4eDQeDf/VZOPR",
-	"9CrGVBKa+JhDo499Xx5vuBMsLJQfej3eHDJ2HBjuagFWzeldCMlDAb+vvNlCqLhUsM2eqahYQw1eP0Hs",
-	"1+CNIUEEkelCOagO9Lzbv+kEgXf1YCg9T3URv6UhtpFY8jdtocoW2mHvZTTC3qvZkeidJsej3mF8Er3G",
-	"oRjNXr1qElMUspNoL0g97+jVnglBnop1rR/bWR2SNy4PC7SBajRI9wZUkaawWsgUIUcVE6APKRAN9UWe",
-	"MwV2CG8Lb0gtFX2AqO8aO+NT21yDqM06lTa1VHkr9W5C87jFfxK+hde2+jqK7BVOGv6jI5g0Lhns0vRJ",
-	"WAvCwrS6hVA5WfqqvILAZJUHBWwt1fWD71CzDS1vpS1PFzbvJKZxfZrUxqU8TO9QtjI88wCQtiwvp1w2",
-	"kgp445yGMG0cxNOfuXCLvozpJ4UbNP3terRtc+1z/B1trA/2m9rYdcb/Pbj8VjcTdkH1C4rUJ6Db6SlG",
-	"S/4lYt+0Fumn1ogOt9zKfUS0gBjJNgmGKpEMYaqXU9AGVos1SAe+Fd4C6I6sV8yEZVGXfO2Dklf6fd+x",
-	"h6qfsc0pr8T5TSOfg1xYizaEaaHEjZCsflPgFsFK2q1LMbz64yiXq3eB+6tWuN6V60xVjl4nkNGYPnzU",
-	"kKRaOEuljs8VFQpTvt6pHvz3XWpMiawpcikWrZ2MTvg4ZL+Kga80RCx5VTlf/HzZLjHpwfegKaVszNiF",
-	"UqOJsIPT5btzOD0+eVUlp334jXs5GWYzNBYysQaR54QUuR1LpVmVKF2rA2/BrSsaU/JDAqr7CS/612oH",
-	"3U33oqPPsDlXDstmXY7GahVy5bCiIU5DrNuK9IO3f3bDfXkdaFukd9oAX6PhZmW99xCQ7M/7MkFWVqRu",
-	"7+Ki4T87osGmGXn3yC0cdopdO2l2LB+bQMYhiNTqqoCY/l+vPCboXcRTqC5pQelyW2jv2QjdTQRqT7Lp",
-	"NAyHe+WHZR+1a0e/XF19Aj81OLzdysA6r05tRPIPdkwDvlxegBJZ1X5YSsVpXmUnrSX2vIj1PXPmt9VO",
-	"w4cdHwGJUWGkW38mjfJG5Rv3Z4WPNv6vdxWu779eBbtXDN5/vaoaE9zJfRv//PkMDsr+6At/bYPSZONE",
-	"GkJVYfnTE75aaK/V+6///AwH00F/hWna4+ba4I/V0vb/sFpNX/ThPBUy8636MUyltRTIRcHxHG/zaXit",
-	"praYTeGAFissmhchTPlqCw3RZl6+mhVWKj6rKceBiJwlJ1F6GbYvLp559+32uu+CS5Xobi0qq6/qDGNc",
-	"3X2wIcxkmpIiRDqmP8uRNiRBrlWsi1mKPVTOrCHFeI6GPomhJEnSNwaTQsWWfRifVEcylf6KzrW6Vuda",
-	"URrLLagDH03/1ysTua4XY3j/+bePnqSpVWKJk0hYnHoHZEP240dHR6fXiusyJ7KcOwNfrs5D+PLl4ueb",
-	"VyBpIMc7TifvfPQIoQoe99Oqn3+tSsNrxNFVM/Lx4Xxh0HLvogoi12r60MHOtA/nIk0tRMKYNUzPyvMu",
-	"HjmGn/yh03UxHB5F779e8Q+cXqsDVskQpLVFdY+oUsgXUKiU1KGuYchDW7G2m2zjjafI35NqjePbUrbR",
-	"eyG46ElDM5gtqa7V9Lbn9bEPH6R1rMywxLVFTrWl8nMeTOuctUzWSbebV4hLRa0OhSqOP5W6d/bpwncy",
-	"rNfLYX/UH3KLLUclchmMg6P+sH9EEVW4Bdv9YMEp5r+D8d19GAwydEZGtvyLL0NWr7ZPMOunOzdXx3dN",
-	"J8OXZJvu5fdv99/otbnB8gpt25xSHYkUYrzBVOe0sSAMCpOWhjgeDEaHr/rD/rA/Gr8evj7iy7ROzLum",
-	"4ptYG+JT4ShW+A4wTXb7gpMEbzKl6fLtKJijIq597lvea66+D+7DhxvkfHRS9gyTrXPNeiYe2jHNb1Ux",
-	"fSNxZVuNAchEtJCKapPNPDq3wf23+/8PAAD//w==",
+	"7Hxtc9s29u9XOcO7M7GnlCzJlh3Lsy+cp9bdNM0k7mTvVrkSRB5JqCmABUAr2oy/+x0cABQp0bYcO7ud",
+	"//z7ouNQIAicx995AL5GiVzkUqAwOhp8jfALW+QZ0t/vUaRczC7EteQJ2ie6WCyYWkWD6BwynqDQCFNE",
+	"YEvGDRczyNlqgcJEcXTNsoLeYQtZCFP9q9vv2P/iKCmUQpHY+S5efYhu4mjCs4yL2SiRKUaD6KTbOzzq",
+	"H588P+10e4fPozhKFDKD6YiZaBD1Or3jVrfb6vUvO4eDTmfQ6fwriqMUdaJ4brgUduZ/cwGFZnMGXKSF",
+	"NorH8I8Xby+g2znpd6I4wi85V6irc/ZanV5tTp5Gg6jTPT1kx9NOyy6/dWL/99z+r7P+rxvFUc5WqHYY",
+	"PvHDC5VLbbfrSTqaIkZxpHCKljy4w1TMTaUNM3Z47jgXxVGRp/fS6xqVJlp1b25u7PIVW6BBRULwslBa",
+	"KvtXnayXc4SxwC9mlNCIMcgpmDlCrvCay0JDzmZ4BmyiURiYSkW/TrnShn5qE+VJ2qJBhKuf83+9vDj+",
+	"5TI9teS2n/izQLWK4kiwhR3ivmN3mcxxweySFuzLWxQzM48G/W4vjswqtyMtj8Usspu5SHGRS2Ol7B+4",
+	"2t7GOUwV6jlc4Qr2sD1rA4Pffrt4tQ85KhC4BIV/FqjNGTBQaNQKltzMaS+aLZBenKHRld0xoZeo6vs7",
+	"Zt3pSdLD1uHkKG0dYX/aes5OJ61O0k17eDg9Yv1J2PccWYpqvfHKHlp2E1Y0/iy4wjQaGFXgLRTp9ftx",
+	"tOAi/LvbSB+n3BevKsq/u6TTcnNm5uvF8vTO9U2lWpAsFgWN3F7RW77gplneFlIb4AYXGoy03CiUqJG5",
+	"32kWnYzmrK4jxSkrMuNeKRfFhTnsRbGlIl8Ui2jQtWZqwYX/V7leLgzOUEWkMAp1LoV2RvMFSz84ibH/",
+	"SqQw6K1fnmc8YXY7B7mSkwwXP/yh7d4qhLcLM4xnfsNe9iCVqEFIAwtmEid85+8vwM6uWGKIBkpJq7G/",
+	"f42mHLM0EKEd9r5ArdnMLn5RaAMTBGYcRbudTnTz2VJOG+bszcF190Dm+iBFlrYyNGQNHF9RmxFZw+Np",
+	"N+mxU2wdpd1J62h6gq1TdnTYOkx6k27awdPp8+feJhU6GhxZUhpuSL5esBQCmUqizo3J9eDgYIZqwsSs",
+	"PZNtngZa6QMurlnGU+sm1nz8m8JpNIj+z8HajR24X/XBe/emY9K2NAXicg0LllkZwBSkaiL2mtA3cfRS",
+	"imnGk2/kr/N5ZlSaakZ6UGM7d0ppV8YyhSxdgR0GTKSQMGHXNkH7V4JZhmk72uKdn0Ef7KLIB26mR/P3",
+	"dM3fkka7MjcJLzwddxOp0mcaiNCgcFpodFaaJXZcbHnNIC0c22rywAVMMz6bO4a/kWrC0xTFozWaaxCI",
+	"qV9GkXIjFSiZYQML6eeDa1R8uno0aw7XrFnvZlfeTMs3noo5CcsyVJbSV0IuBUwKa9c1kUJDKkn9WLrg",
+	"BowlmsxREZ2JHxfCoBIse21N3iN58lEu0MwtdF1amLJUUsxACpCFAs1TbMM76X9nGpI5EzNMYbJy6yqx",
+	"wZ+FNEhcLaUoBT6FlSzIeLDEgC7yXCrzfVndr1rZQCj4iOoaFTiC7W5v3dtPwvVzmDKeFQotcQk80ZKs",
+	"fvIUzyzDN6lMvH4nzRtZiPSRbH4nQRfJPFjWx1rMR+vj0ZpJ76QBt8VdGSOkGU3pjafgTCCNM5hkFa32",
+	"mVJNnxHa0ojEkPd2nEi5ffsN4xmmT4Jz7LdL9dJcJEi6Y50fcAN7PkaBI2s0hFxCf78NHzCTzLlFC8zZ",
+	"jHHx32YthSGetVVagSfWrkzOK++Opu7dpzK/44tp6xcLbsYQ6MrJUWZ45khu1kzxVL2Jo0sp3zI1wycE",
+	"thOZruy3MzuvjRCZcJYVRZpLLgywJMHc6DvY+miOVZyjx6TwWhhuVnApJbgt78o2I+WINvNkzHoAiRyP",
+	"fmFi5fehH8sqKWHBxCrwS5+tFc2CJAYLLgqD35E7vQqqtMuxu4Nyew9hi93IKGzkSdjzwcJGiq8wPfPZ",
+	"ATY16FId4w/2QevcPhiDJnV2TPpNsMLMpeL/frT1fCtnxAjLkTOPbhPU1mRfoYA50+DSW+n3hpjdNZ9q",
+	"+9uVRQW9hMIQGn8y3zZBpixDLDnIuUlhgRojnO9JE8NUqpmL/qzvc8kqaxJRXRNcIKblSlrSskmGTxEJ",
+	"bKR1CPoUGlOXYGKQ8iklAE3NWrbhN43AKDV1hStaK6smqr6nLvaqPK6Qw9vLB/C6Ssun4PQnzLKWj+Ft",
+	"NLEOk/2XLJddfk/AeIP0Y1BYobzFoqgctSkl5b9vl3duVeblHJMrsr32Ua5seGK4y/9UE9SVdFfKDLYM",
+	"X+B2ziuO5kzP7eitH65wRZxqSobxNGRcX6e9fr97SuJAkq35TKDFTe2mr+VSczfP11rm6/goashvVZN5",
+	"v6/f9YuuJeTL9X4u55GTP9AF9US4wMAtqgXNqOYga1G8/RoICZkU1gtSagY1BY1eDxv3esVFA/k+efV3",
+	"0d6eRoT8aubM4T4l00SxsNt1nx95XErqQw9SzNBUH3ChUbknyZxxMZqxvPw74+JqNFHWApXPZGFGcjqS",
+	"ymV63UMll5VvJaWUjSYsHVmmMlMorP9UCAqhR1eUGK78sOCaqFR/KlU+ZwKJR2tSb+3zTqFpiOft8iGM",
+	"geUclYuGJwrZFXBdy9Ie9brd+H7RWxP3Fg0gfpWxgxQJKmHVnE+BidW3fHJD2kl6ytzcrVL9AW1c37xG",
+	"WZhELtCqqvOzNsgtsz9gFOMZ7JXS13ZzkRBu2BUnSj6Xv/mpn+TSAbU6JzQsLSeWLLtyAGAHoq+FRd/x",
+	"HW9iKoPdp+jBzt+aI0tHwfptfAm/wMefzlu9/jEwF47a0cHm0T4bVT5j2oySmoW+y6dsGvSbOJJXDbxU",
+	"BVq5dsmL5VxmQept9InXqFYVYnheV9Y3kTJDRhm04AW3P/KapskzlmBFh5yMkCbp2II9910yHeTsjZ/s",
+	"3m2W/rNcFlOKraqLGhlVCAfA7qDBQipyrPSKYzwlJFx0wpRFxdo4MdgmgNPYhv1/kEvKvZpN5TYWJ+wo",
+	"U4XQyLKm9X9w34VELhbcGEwrYJ1oav0MsjSGUM4OVUuaUe24AOI9fxAE2LA78iqqTxPX1X9Nwsp265pb",
+	"EbMmu/WSZdmEJVcfMEGeN8AYDxm97b2nakcl7wUKs+twhdcclyOFLIBk73DJI498o4DVZWOp5YsgI18r",
+	"CS6PmgQ+N0wfAOt6XgLoRKQFEwXLRm4F1riH/H/DTBts8dM201MkmFU6JVjqUjcse1+h65RlGjct+5oK",
+	"1XK2LzzeWbytLs7P0rS4V8jSt1TDa4CrUuhigbcU+NNCEbwPoxy8nLFrhCKvF7i9BLRcDwMXs9YUseXD",
+	"jWZMUYfK66mqbQq9wVF30KU2hd2wdIoZt6qDd3kv+7IrwuA1pf2ZBv+iM1rrinJDdXhb5TFUIrZJaN0R",
+	"0O/Bdc2ZSLPN/gAroCsoideeIrZL4g1ckw1pBYTqrfPx141EoF3dipteZrJIX9shuhJF0Dv1Rfl8aa91",
+	"nHSxdTI5ZK3T6VG31Uv7yXPssO7k5KTKmNvU3S2knLd7siP6yzO2KuVjE8Kjdb2+MiQVhNHAzRmIIstg",
+	"OecZgm+Fad8mQHaoi+hdq8K2MSmcItVE9BZG3WvZiT6lzlUYtf5OkKaaKG/EWVXS3K3x75nL125Y9wAZ",
+	"dsIOFfvRgBwqPUDbbHrPtAamYRyahIJHtW/5DiFilq8KkbaE7qB7WLNJWtpKfT1NtHnDMUvL0mGdLr5z",
+	"okHYPBajAcC1zyWMKUdgRcAp5ziGcaXrwv4zZ2be5qn90/X1tDeTD3WdqzdtbElj2cVRlcamho77yOW2",
+	"up6wiVQ/MoNLtgpg4YF+bd34d5dw/SIFrrZb/2rOsNtvoMTMLW5UaZNrMnZ+2DMNcikq5s77qzNg4U+g",
+	"gq7FVZiCjSapBaycvu36gso13eugY+rteFAiKFdSTpv3QT/ZxYfV7r27fP+ulfErBFEsJqj2H7zCDZHY",
+	"pugGV+KoRGZha2HNTeLzE7LMBauboSwmV/p2afra5NVrcRJL5pCiNe1Wi0LQGcNYXo1BKljOV8ANuLJZ",
+	"Tb++WgawCaN+S8LZgtlA1/5907CHNZSsL4G+RLFQJfaDnGmNOoZxIdg142S9xkDpxCXXGy2P9PVvRpwV",
+	"rPmkalffZrcPKZ9xo2Pf23gSw3NL4VPYC4011ygK3I+d7WbwtpgLTw56lVIZzHoPO+H/+/2kdfr5907r",
+	"9PPX7tHN3+7HhbvCvsqyGwSo2uO765y7xz634eecUb5nUmguUGvYo7qQVDPqluWGEv5KP3PlCb3fnK8N",
+	"/cHrcKbeKDzh6UhjUiiXgidxa4yL7jGVHsbYFfu4ey80eVcKHMDTMxgbq3tqxNODaxRp8OwMJjyFsJbm",
+	"7fjGt7vF00v3Rxp7U29j3pV9ZVvz1/shfBNM2zB9gQ1VMgbmVwxjlaxhszXx24BylZ2tl3yHwj8FoAu2",
+	"4340930gWI27FbFet637SJ96IBLfN+GLdZaAofPRMaMQ6Wj9qnvQEOvXMt7r8Vty40zjdqe4CBGYnMLC",
+	"jmnDOwnTTDKjgYmVy9gJZMr/HN2OiDbxpcwQVJFzNq/5iPKkxC552/IwxZqgF68+1LdtH9zHxVKUyxmb",
+	"ePgOl9+W7nigf9ow7JspknsMfZ3OL9As0cWNc1koSt2ediBlKw1TJRcg5PIMTtwDcu7u9EJ75+xD6Qse",
+	"ihTvs/E7GvVq+/9D4d9OBq5JFCpVvS2V+fDmJZwe9U9CtrgNv1JxdYEWsmpYsJV1LlZprAPRcrFOLA+F",
+	"O5ExrvVMj22syCA0DO+3h2JL0dblxIbC37rRM/ZOK0elpYhJHpZ2iJGQyjpae2A7/rZc+v78zSW9kQqo",
+	"r90517D3GNCCXBdvMgtli8zsnO2vxLgNNn7dHXAHCgAKXJuTt+sWgrsm4GkMLNMyZPTH/2z5vp3WRTqG",
+	"cGoCfFhcPy6zW2fCXZnfsvTX6eyUw/ONDU07+uny8j24qcHgl40sWeNZhvWS3IPtc0e/fbgAwRahHnjF",
+	"BcWmQU9qn9jxZMR9Gk6/hp3Gd0UXH5lIJ/LLe3+c71st/Eb9hRycVa6crVyzki8zPNPBt95mdYPfu+ss",
+	"zr05hKo17N9HrNpcd9CoUkJhWfbrlI7g3KWcm7WXm3gTzTWmNh4au28v+TP1snhw/tGuxn3OtUidFy5W",
+	"d/96Ewj/86fLaLuZ++dPl6EETD0zr9NXH89hz3ei7LsGeYRcKsOyGEIty/Wp0SEuPRQ/f/rHR9gbH7SX",
+	"mGUtqukc/LG80u0/tBTj/Ta8zBhfuKaoAYy51uMYxqygZBp+ycfxUIx1MRm7uMqGUvsxjOkQgR1CcRb9",
+	"VAZgYRywxGhr/b37IN5QmZJ2X29kcv1GXEzlrVEeZWR8t9ggSLWOwQsRWCHScRipY7uQoUhlMcmwhcKo",
+	"FWSYzlDF1QiK23ccntXknAIe5u4wxFAMxUsprlG4Yv+ey0X86KyE9Un7A/j546/vHJPGWrArHCVM49h5",
+	"Fh2Tgz48PDwdCiqKGLbIqQb72+XLmE5CXp8AtwMJ01Iu96vT1RgCQLwZh86pofDaWMHKyyq6pTboQqGm",
+	"KnFAB0Mxvq2FbtwGqzAaEqbUCsbnvrOQRg7ghWvvGxadzmHy86dL+gPHQ7FHIhkD17oIJzaCQO5DITIr",
+	"DmUBwbpebVFfmas5cyxyJ1Jq4+hciq5UuS257JOKZBC3uBiK8ZeWk8c2vOXaBfxwhSuNlOfmws25Ny4T",
+	"xj5TbmW7erzWC2povws89hba8rp6kjfqtLvtDjUz5ChYzqNBdNjutA9dMmZOen8wpwTdv6PB15s4Olig",
+	"UTzR/l9UcQ0/bfaKlk+92TlIvE2jeXOpG6y/5WKFEX7dfgLYmzBxRSeyZjOFM2ak1WVq4Vu5JMkAhByK",
+	"ejsng7IrCqxdQZa2oZL1BY0i1UMx/mfL57Jbl0HKx7D3m+BfQmPuPrGsMvBjmNkK0/i6+/cx/ABz/AI/",
+	"/XL+svXxp/Ne/7hyFnjOFJLiKjQgr1ENxbjUKPgBhlF7GMEPoNiSOgutfTuvLJ8qq3Vg6U6oVRTT9V1Q",
+	"j8WUX6Nvvvaxy/pQDSSZTK5ifw5Zw1GnOxR0dpD6u3Q4bNMO0uOEeSv3PRTjLbcyHtA56JwyGBDYXn6q",
+	"1+nAuCypjy1Nh2Lrs+cl+0MjbsYMxmVxyPXlBSszdVTQaExGyuYOR0oXMTABvh+gZmzpbBnmrpfX5QGG",
+	"wiUCYhDWTkKqZJ5j6vSqVO+L1HWKIL/GzfpH/Wz875sSXhWnda9QKYrOXYZzNXbCOsjrnpz2+yf9Yyre",
+	"NB4Eb5DinQ+DdxrwzlZSm6R8KrNMLtequinzcgp3S3Z9W9fdvx9NT1kn6U+eYy/tTg/Z8eQkeZ6eYmfa",
+	"Zb3JYXKU9vF4etJ53j3tscPJUdJPj/Fk+rxz6n6/nx4fK82RO9Gj25A8uPlcBjcvZLq6o8e7obf7aa+5",
+	"aECA0Yt3F61ep3fc7fb6rU7HDq0UYjZvd+iG2x18TSl6d/n+Xee8+6L38vDV0ev+m+POSXf31utNVbip",
+	"A1BL6c2T8L1O52EkrPYcPeCujbLxaN2vcMs7yfqWDBskll1BO1NhC7rffryVzOKSVUqKe1LRg2A/9+lY",
+	"wZGjUtNXS2oeVC4VoFe6979SO4NhX+oe3v9SecLrJo76uyysfhS3Gl9Eg98/x5ULYwJQSaSYchtbWNhT",
+	"Oi4v7xbgsJmuBDQRBS21Qww2QMIGgPEOl6iNq1NZH1OCfo2oQYpsVQ05dSgEl8O4GYoQFriwgVDGM+0i",
+	"if0zmHLBrG+0vtSf3qbZgWVZeyg+WKA3gHGY0aI5/4oPXOwb4yaHY7HhxfqUxoabaeLBesiBuzHDmvN7",
+	"Bvq7XLYN/6+WOCVhuD9gRum29i23sYTKxm6KU6/nOEP7YFPxoE9RnaTxIHLOZtSPHfb7n1XDzg5q+KZ6",
+	"4P5b9bDUPCtbUDkCFDSsfPQ5jnyUQnkPL71RHHnhjeLIy2702R0FaNC+N143KN6iiCkANZdjddXiKSLF",
+	"OmVqm8r1Y4q6xmdDUQ9+CZb6adK1sXC1x2fatazpfQf5NVvgUPgkto+WvfMEs7QLWbArMgTlnAMPmi1i",
+	"8xAWuB4Ki2JLZB+2EW7icAFlGy5ptqbTRO2heF9MMq7nqGHsPVQ7HD1374/bYM3FYG0hmszCS6oUhjrL",
+	"Q+3Cxt1H/zl48z0u4PpvXaq1MzaoFMSeDBw9yOI1Wru6GpJZb1YR/OJyGV7Mz4D7hihTKBu3FKJ6LUPP",
+	"2b7d5MclBXzB9Za9hKEHG5fO3dzEj6dC9U4di8C8Cv+17f5R5/T+N15Wrs15MMI76vV22cjGUc1H+6ML",
+	"S/2qg/DnXavh+/1uKvimLXx48JWnN7eCxAostHLucSE3vj0wQKA9fwj0ma5kUY72z4aiEQPSnQkWBMIj",
+	"MOCPaL7Z0pe3uH0jtPoLaupfXj2P7n+jvL3mKfTmAwlZKaSPRnJNehOuArs1i/uJm3mq2FK7xBtdS+Zn",
+	"OCM1ItvqPMc1Ku2y49TaTfUNlxHcAkVlR88YyEM59JS24VysXE7eA8i1Np4Ohatq1LsDdsNVteM6j9W2",
+	"b4RU4dyPM4jpRvYzMK/9kOxEdVd/HRDiUiKewf9T1fvB7vrR9sCxm9pXyBDvbhi2fOfWVY9lgUe7IvdB",
+	"zla3GwVKH5QJb18GBVUI7QuPH8/fvXrx6z9HP55fvv50/n//boVxDHtSuBqZDczs8HF5XWxZhovJ71Kl",
+	"ohZUTpzT9phhKCjnT9rDVhZLMHEFS1lkqY/x3DYoCa+BVTJ0PswbinXJiEo41r9T9QjoEjoli1nl1ldX",
+	"0PYNsT6nx7KhkALbMPaHQai5yd3isQ5e1x0PRrrLdLzCB5PYkEeCvU2Ash/fbeDW/RvRIyzUPWnqnQ3T",
+	"RjfJ98gdNyXMvdS17ksLp+Ey2796+nmj4+QWUxtk3frmM9/PVk1Kpzz9X2y1YUvfW6uxti6eZIGSd2Sn",
+	"7wNcn282kuL1dpvfP1sI4cq2TSXFTCYsgxSvMZO5v1m9UJlvTBkcHHR7J+1Ou9PuDp53nh8SIPFr3JyK",
+	"7oBc198zZqZSLdzdE3ayL/uEQFwLibfhdC8jzFBY2+JO0vj0b3i/IZm8vpqDLm3xtxVMN25UKmeioU05",
+	"6XCy85rjUtdOqcKCJXMuUK0q88hcN8wSkurO0NfacSrvln5ye4KmuoXeKly43tEGmal8JMjMzeeb/x8A",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,174 @@
+// Package events maps the events of other services to the payment
+// service's use cases, idempotently: each handler runs in the consumer's
+// transaction together with its inbox row (pkg/events), and the use cases
+// themselves are idempotent on the requesting record, so a redelivered or
+// duplicated event changes nothing.
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/events"
+	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/app"
+	"gerbang/services/payment/internal/domain"
+)
+
+// Subjects consumed.
+const (
+	FeeRequested         = "licensing.fee.requested"
+	SecurityRequested    = "tender.bid_security.requested"
+	AwardFinalised       = "tender.award.finalised"
+	SecurityForfeitAsked = "tender.bid_security.forfeit_requested"
+)
+
+// Durable consumer names.
+const (
+	DurableLicensing = "payment-licensing"
+	DurableTender    = "payment-tender"
+)
+
+// Handlers maps events to use cases.
+type Handlers struct {
+	Svc   *app.Service
+	Clock func() time.Time
+}
+
+type money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// feeRequested is what payment reads of licensing.fee.requested.
+type feeRequested struct {
+	ApplicationID string `json:"application_id"`
+	PayerOrg      string `json:"payer_org"`
+	Amount        money  `json:"amount"`
+	Reference     string `json:"reference"`
+	Description   string `json:"description"`
+}
+
+// securityRequested is what payment reads of tender.bid_security.requested.
+type securityRequested struct {
+	BidSecurityID string     `json:"bid_security_id"`
+	TenderID      string     `json:"tender_id"`
+	Vendor        string     `json:"vendor"`
+	Amount        money      `json:"amount"`
+	Reference     string     `json:"reference"`
+	PayBefore     *time.Time `json:"pay_before"`
+}
+
+// awardFinalised is what payment reads of tender.award.finalised: the
+// winner's securities stay held, the others are released.
+type awardFinalised struct {
+	TenderID string `json:"tender_id"`
+	Vendor   string `json:"vendor"` // the winner; "" when the tender ended without one
+}
+
+// forfeitRequested is tender.bid_security.forfeit_requested.
+type forfeitRequested struct {
+	TenderID string `json:"tender_id"`
+	Vendor   string `json:"vendor"`
+	Reason   string `json:"reason"`
+}
+
+// permanentIfInvalid makes a validation error final (dead letter, no retry).
+func permanentIfInvalid(ev events.Event, err error) error {
+	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
+		return events.Permanent(fmt.Errorf("%s %s: %w", ev.Type, ev.ID, err))
+	}
+	return err
+}
+
+// expiry keeps a requested deadline inside the validity an invoice allows.
+func (h Handlers) expiry(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	now := h.Clock()
+	if lo := now.Add(domain.MinValidity); t.Before(lo) {
+		return lo
+	}
+	if hi := now.Add(domain.MaxValidity); t.After(hi) {
+		return hi
+	}
+	return *t
+}
+
+// Licensing handles the LICENSING stream.
+func (h Handlers) Licensing(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+	if ev.Type != FeeRequested {
+		return nil
+	}
+	var d feeRequested
+	if err := events.Decode(ev, &d); err != nil {
+		return err
+	}
+	ref := d.Reference
+	if ref == "" {
+		ref = d.ApplicationID
+	}
+	_, _, err := h.Svc.CreateInvoiceIn(ctx, postgres.Wrap(tx), app.CreateInvoice{Purpose: domain.PurposeLicenseFee,
+		Reference: ref, Payer: d.PayerOrg, Amount: domain.Money(d.Amount), Description: d.Description})
+	return permanentIfInvalid(ev, err)
+}
+
+// Tender handles the TENDER stream, in its order.
+func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+	t := postgres.Wrap(tx)
+	switch ev.Type {
+	case SecurityRequested:
+		var d securityRequested
+		if err := events.Decode(ev, &d); err != nil {
+			return err
+		}
+		ref := d.Reference
+		if ref == "" {
+			ref = d.BidSecurityID
+		}
+		_, _, err := h.Svc.CreateInvoiceIn(ctx, t, app.CreateInvoice{Purpose: domain.PurposeBidSecurity, Reference: ref,
+			Payer: d.Vendor, TenderID: d.TenderID, Amount: domain.Money(d.Amount), ExpiresAt: h.expiry(d.PayBefore),
+			Description: "Jaminan penawaran tender " + d.TenderID})
+		return permanentIfInvalid(ev, err)
+	case AwardFinalised:
+		var d awardFinalised
+		if err := events.Decode(ev, &d); err != nil {
+			return err
+		}
+		if d.TenderID == "" {
+			return events.Permanent(fmt.Errorf("%s %s names no tender", ev.Type, ev.ID))
+		}
+		return h.Svc.AwardFinalised(ctx, t, d.TenderID, d.Vendor)
+	case SecurityForfeitAsked:
+		var d forfeitRequested
+		if err := events.Decode(ev, &d); err != nil {
+			return err
+		}
+		// An unknown security (app.ErrSecurityUnknown) is retried with
+		// backoff: its request may still be on the way.
+		return h.Svc.ForfeitBidSecurity(ctx, t, d.TenderID, d.Vendor, d.Reason)
+	}
+	return nil
+}
+
+// Run consumes both streams until ctx ends.
+func Run(ctx context.Context, js jetstream.JetStream, db *sqlx.DB, log *slog.Logger, h Handlers) error {
+	errc := make(chan error, 2)
+	go func() {
+		errc <- events.Consume(ctx, js, db, events.ConsumerConfig{Stream: "LICENSING", Durable: DurableLicensing,
+			FilterSubjects: []string{FeeRequested}, DoubleAck: true, Log: log}, h.Licensing)
+	}()
+	go func() {
+		errc <- events.Consume(ctx, js, db, events.ConsumerConfig{Stream: "TENDER", Durable: DurableTender,
+			FilterSubjects: []string{SecurityRequested, AwardFinalised, SecurityForfeitAsked}, DoubleAck: true, Log: log}, h.Tender)
+	}()
+	return errors.Join(<-errc, <-errc)
+}
