@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gerbang/pkg/events"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/migrations"
 )
@@ -18,6 +21,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
 		Stream:     &service.Stream{Name: "LICENSING", Subjects: []string{"licensing.>"}},
+		// The PAYMENT stream is payment's; ensuring it here (same
+		// configuration) lets licensing's consumer start before payment does.
+		Provision: func(ctx context.Context, js jetstream.JetStream) error {
+			return events.EnsureStream(ctx, js, "PAYMENT", []string{"payment.>"})
+		},
 	}, stdout)
 	if err != nil {
 		return err

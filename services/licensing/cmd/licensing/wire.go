@@ -2,13 +2,49 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"gerbang/pkg/events"
 	"gerbang/pkg/service"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/app"
+	licevents "gerbang/services/licensing/internal/ports/events"
+	lichttp "gerbang/services/licensing/internal/ports/http"
 )
 
 // wire builds the licensing service on the platform runtime: repositories, use
 // cases, HTTP routes, event consumers and schedulers. All routes are listed
 // here, in one place.
 func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) error {
+	every, err := time.ParseDuration(envOr(getenv, "SCHEDULER_INTERVAL", "1m"))
+	if err != nil || every <= 0 {
+		return fmt.Errorf("SCHEDULER_INTERVAL: %q is not a positive duration", getenv("SCHEDULER_INTERVAL"))
+	}
+	store := postgres.New(rt.DB)
+	svc := app.New(store, rt.Clock, rt.Log)
+
+	// Routes: the API of api/licensing.yaml (see internal/ports/http).
+	if err := lichttp.Mount(rt.App, svc, rt.Auth, rt.DB); err != nil {
+		return fmt.Errorf("mount licensing API: %w", err)
+	}
+
+	// Events out: the outbox relay (safe to run beside another relay:
+	// rows are claimed FOR UPDATE SKIP LOCKED).
+	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
+	rt.Go("outbox-relay", relay.Run)
+	// Events in: payment.invoice.paid issues licenses whose fee was paid.
+	rt.Go("consume-payment-invoice-paid", func(ctx context.Context) error {
+		return licevents.ConsumeInvoicePaid(ctx, rt.JS, rt.DB, svc, rt.Log)
+	})
+	// Schedulers: deemed approval (fiktif positif) and license expiry.
+	rt.Go("scheduler", func(ctx context.Context) error { return svc.RunScheduler(ctx, every) })
 	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
 }

@@ -6,8 +6,10 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -15,8 +17,72 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for ApplicationWhoseTurn.
+const (
+	ApplicationWhoseTurnApplicant   ApplicationWhoseTurn = "applicant"
+	ApplicationWhoseTurnLessThanNil ApplicationWhoseTurn = "<nil>"
+	ApplicationWhoseTurnOfficer     ApplicationWhoseTurn = "officer"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationWhoseTurn enum.
+func (e ApplicationWhoseTurn) Valid() bool {
+	switch e {
+	case ApplicationWhoseTurnApplicant:
+		return true
+	case ApplicationWhoseTurnLessThanNil:
+		return true
+	case ApplicationWhoseTurnOfficer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApplicationState.
+const (
+	ApplicationStateApproved          ApplicationState = "approved"
+	ApplicationStateAwaitingPayment   ApplicationState = "awaiting_payment"
+	ApplicationStateDeemedApproved    ApplicationState = "deemed_approved"
+	ApplicationStateDraft             ApplicationState = "draft"
+	ApplicationStateInReview          ApplicationState = "in_review"
+	ApplicationStateIssued            ApplicationState = "issued"
+	ApplicationStateRejected          ApplicationState = "rejected"
+	ApplicationStateRevisionRequested ApplicationState = "revision_requested"
+	ApplicationStateSubmitted         ApplicationState = "submitted"
+	ApplicationStateWithdrawn         ApplicationState = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationState enum.
+func (e ApplicationState) Valid() bool {
+	switch e {
+	case ApplicationStateApproved:
+		return true
+	case ApplicationStateAwaitingPayment:
+		return true
+	case ApplicationStateDeemedApproved:
+		return true
+	case ApplicationStateDraft:
+		return true
+	case ApplicationStateInReview:
+		return true
+	case ApplicationStateIssued:
+		return true
+	case ApplicationStateRejected:
+		return true
+	case ApplicationStateRevisionRequested:
+		return true
+	case ApplicationStateSubmitted:
+		return true
+	case ApplicationStateWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for AuditProblemKind.
 const (
@@ -63,6 +129,30 @@ func (e AuditProblemKind) Valid() bool {
 	}
 }
 
+// Defines values for LicenseStatus.
+const (
+	LicenseStatusActive    LicenseStatus = "active"
+	LicenseStatusExpired   LicenseStatus = "expired"
+	LicenseStatusRevoked   LicenseStatus = "revoked"
+	LicenseStatusSuspended LicenseStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the LicenseStatus enum.
+func (e LicenseStatus) Valid() bool {
+	switch e {
+	case LicenseStatusActive:
+		return true
+	case LicenseStatusExpired:
+		return true
+	case LicenseStatusRevoked:
+		return true
+	case LicenseStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MoneyCurrency.
 const (
 	MoneyCurrencyIDR MoneyCurrency = "IDR"
@@ -77,6 +167,155 @@ func (e MoneyCurrency) Valid() bool {
 		return false
 	}
 }
+
+// Defines values for RequirementContentType.
+const (
+	RequirementContentTypeAny   RequirementContentType = "any"
+	RequirementContentTypeImage RequirementContentType = "image"
+	RequirementContentTypePdf   RequirementContentType = "pdf"
+)
+
+// Valid indicates whether the value is a known member of the RequirementContentType enum.
+func (e RequirementContentType) Valid() bool {
+	switch e {
+	case RequirementContentTypeAny:
+		return true
+	case RequirementContentTypeImage:
+		return true
+	case RequirementContentTypePdf:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RiskLevel.
+const (
+	RiskLevelHigh       RiskLevel = "high"
+	RiskLevelLow        RiskLevel = "low"
+	RiskLevelMediumHigh RiskLevel = "medium_high"
+	RiskLevelMediumLow  RiskLevel = "medium_low"
+)
+
+// Valid indicates whether the value is a known member of the RiskLevel enum.
+func (e RiskLevel) Valid() bool {
+	switch e {
+	case RiskLevelHigh:
+		return true
+	case RiskLevelLow:
+		return true
+	case RiskLevelMediumHigh:
+		return true
+	case RiskLevelMediumLow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Scale.
+const (
+	ScaleLarge  Scale = "large"
+	ScaleMedium Scale = "medium"
+	ScaleMicro  Scale = "micro"
+	ScaleSmall  Scale = "small"
+)
+
+// Valid indicates whether the value is a known member of the Scale enum.
+func (e Scale) Valid() bool {
+	switch e {
+	case ScaleLarge:
+		return true
+	case ScaleMedium:
+		return true
+	case ScaleMicro:
+		return true
+	case ScaleSmall:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChangeLicenseStatusParamsAction.
+const (
+	ChangeLicenseStatusParamsActionReinstate ChangeLicenseStatusParamsAction = "reinstate"
+	ChangeLicenseStatusParamsActionRevoke    ChangeLicenseStatusParamsAction = "revoke"
+	ChangeLicenseStatusParamsActionSuspend   ChangeLicenseStatusParamsAction = "suspend"
+)
+
+// Valid indicates whether the value is a known member of the ChangeLicenseStatusParamsAction enum.
+func (e ChangeLicenseStatusParamsAction) Valid() bool {
+	switch e {
+	case ChangeLicenseStatusParamsActionReinstate:
+		return true
+	case ChangeLicenseStatusParamsActionRevoke:
+		return true
+	case ChangeLicenseStatusParamsActionSuspend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Application defines model for Application.
+type Application struct {
+	BusinessID openapi_types.UUID `json:"business_id"`
+	CreatedAt  time.Time          `json:"created_at"`
+	DecidedAt  *time.Time         `json:"decided_at,omitempty"`
+	ID         openapi_types.UUID `json:"id"`
+	Kbli       string             `json:"kbli"`
+
+	// Reason the rejection reason
+	Reason              *string             `json:"reason,omitempty"`
+	RenewalOf           *openapi_types.UUID `json:"renewal_of,omitempty"`
+	RevisionNote        *string             `json:"revision_note,omitempty"`
+	RevisionRequirement *string             `json:"revision_requirement,omitempty"`
+
+	// Scale Example: micro
+	Scale Scale `json:"scale"`
+	Size  int64 `json:"size"`
+	SLA   SLA   `json:"sla"`
+
+	// State Example: in_review
+	State       ApplicationState `json:"state"`
+	SubmittedAt *time.Time       `json:"submitted_at,omitempty"`
+
+	// Terms The catalog rules in force at submission, kept for the life of the application.
+	Terms *Terms `json:"terms,omitempty"`
+
+	// TurnDueAt by when (the SLA due date for an officer)
+	TurnDueAt *time.Time `json:"turn_due_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Version   int32      `json:"version"`
+
+	// WhoseTurn who must act next; null once closed
+	WhoseTurn *ApplicationWhoseTurn `json:"whose_turn"`
+}
+
+// ApplicationWhoseTurn who must act next; null once closed
+type ApplicationWhoseTurn string
+
+// ApplicationInput defines model for ApplicationInput.
+type ApplicationInput struct {
+	BusinessID openapi_types.UUID `json:"business_id"`
+	Kbli       string             `json:"kbli"`
+
+	// RenewalOf the license this application renews
+	RenewalOf *openapi_types.UUID `json:"renewal_of,omitempty"`
+
+	// Size the size figure named by the KBLI's size_metric
+	Size *int64 `json:"size,omitempty"`
+}
+
+// ApplicationPage defines model for ApplicationPage.
+type ApplicationPage struct {
+	Items      []Application `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+// ApplicationState Example: in_review
+type ApplicationState string
 
 // AuditCheckpoint defines model for AuditCheckpoint.
 type AuditCheckpoint struct {
@@ -141,6 +380,43 @@ type AuditReport struct {
 	// Unsealed Records committed after the chain's head, waiting for the sealer.
 	Unsealed   int64     `json:"unsealed"`
 	VerifiedAt time.Time `json:"verified_at"`
+}
+
+// Business defines model for Business.
+type Business struct {
+	Address   string             `json:"address"`
+	CreatedAt time.Time          `json:"created_at"`
+	ID        openapi_types.UUID `json:"id"`
+	Kbli      []string           `json:"kbli"`
+	Name      string             `json:"name"`
+
+	// Nib 13-digit business identification number
+	Nib string `json:"nib"`
+
+	// Npwp 16 digits
+	Npwp string `json:"npwp"`
+
+	// Scale Example: micro
+	Scale Scale `json:"scale"`
+}
+
+// BusinessInput defines model for BusinessInput.
+type BusinessInput struct {
+	Address string   `json:"address"`
+	Kbli    []string `json:"kbli"`
+	Name    string   `json:"name"`
+
+	// Npwp 15 or 16 digits; dots, dashes and spaces allowed
+	Npwp string `json:"npwp"`
+
+	// Scale Example: micro
+	Scale Scale `json:"scale"`
+}
+
+// BusinessPage defines model for BusinessPage.
+type BusinessPage struct {
+	Items      []Business `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
 }
 
 // DeadLetter defines model for DeadLetter.
@@ -210,6 +486,98 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// KbliRule defines model for KbliRule.
+type KbliRule struct {
+	Bands  []RiskBand `json:"bands"`
+	Kbli   string     `json:"kbli"`
+	Sector string     `json:"sector"`
+
+	// SizeMetric the size figure the risk depends on (rooms, head_count), empty when only the scale counts
+	SizeMetric string `json:"size_metric"`
+	Title      string `json:"title"`
+	Version    int32  `json:"version"`
+}
+
+// KbliRuleList defines model for KbliRuleList.
+type KbliRuleList struct {
+	Items []KbliRule `json:"items"`
+}
+
+// License defines model for License.
+type License struct {
+	ApplicationID openapi_types.UUID `json:"application_id"`
+	BusinessID    openapi_types.UUID `json:"business_id"`
+	HolderName    string             `json:"holder_name"`
+	ID            openapi_types.UUID `json:"id"`
+	IssuedAt      time.Time          `json:"issued_at"`
+	Kbli          string             `json:"kbli"`
+	LicenseName   string             `json:"license_name"`
+	LicenseType   string             `json:"license_type"`
+	Nib           string             `json:"nib"`
+
+	// Number Example: LIC-2026-000123
+	Number string `json:"number"`
+
+	// Risk Example: medium_high
+	Risk RiskLevel `json:"risk"`
+
+	// Status Example: active
+	Status       LicenseStatus `json:"status"`
+	StatusReason *string       `json:"status_reason,omitempty"`
+	ValidFrom    time.Time     `json:"valid_from"`
+	ValidUntil   *time.Time    `json:"valid_until"`
+}
+
+// LicensePage defines model for LicensePage.
+type LicensePage struct {
+	Items      []License `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// LicenseStatus Example: active
+type LicenseStatus string
+
+// LicenseType defines model for LicenseType.
+type LicenseType struct {
+	Code          string    `json:"code"`
+	EffectiveFrom time.Time `json:"effective_from"`
+
+	// Fee An amount of money. No floats anywhere near money.
+	Fee          Money         `json:"fee"`
+	Name         string        `json:"name"`
+	Requirements []Requirement `json:"requirements"`
+
+	// Risk Example: medium_high
+	Risk RiskLevel `json:"risk"`
+
+	// SLADays working days in Asia/Jakarta
+	SLADays int32 `json:"sla_days"`
+
+	// ValidityMonths 0 when valid while the business runs
+	ValidityMonths int32 `json:"validity_months"`
+	Version        int32 `json:"version"`
+}
+
+// LicenseTypeList defines model for LicenseTypeList.
+type LicenseTypeList struct {
+	Items []LicenseType `json:"items"`
+}
+
+// LicenseVerification defines model for LicenseVerification.
+type LicenseVerification struct {
+	Genuine     bool   `json:"genuine"`
+	HolderName  string `json:"holder_name"`
+	Kbli        string `json:"kbli"`
+	LicenseName string `json:"license_name"`
+	Nib         string `json:"nib"`
+	Number      string `json:"number"`
+
+	// Status Example: active
+	Status     LicenseStatus `json:"status"`
+	ValidFrom  time.Time     `json:"valid_from"`
+	ValidUntil *time.Time    `json:"valid_until"`
+}
+
 // Money An amount of money. No floats anywhere near money.
 type Money struct {
 	// Amount Whole rupiah.
@@ -257,11 +625,113 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ReasonInput defines model for ReasonInput.
+type ReasonInput struct {
+	Reason string `json:"reason"`
+}
+
+// Requirement defines model for Requirement.
+type Requirement struct {
+	// Code Example: floor_plan
+	Code string `json:"code"`
+
+	// ContentType pdf; image: PNG or JPEG; any: PDF, PNG or JPEG
+	ContentType RequirementContentType `json:"content_type"`
+	MaxBytes    int64                  `json:"max_bytes"`
+	Name        string                 `json:"name"`
+}
+
+// RequirementContentType pdf; image: PNG or JPEG; any: PDF, PNG or JPEG
+type RequirementContentType string
+
+// Requirements defines model for Requirements.
+type Requirements struct {
+	Kbli        string      `json:"kbli"`
+	LicenseType LicenseType `json:"license_type"`
+
+	// NeedsReview false for low and medium-low risk, issued without review
+	NeedsReview bool `json:"needs_review"`
+
+	// Risk Example: medium_high
+	Risk        RiskLevel `json:"risk"`
+	RuleVersion int32     `json:"rule_version"`
+
+	// Scale Example: micro
+	Scale      Scale  `json:"scale"`
+	Sector     string `json:"sector"`
+	Size       int64  `json:"size"`
+	SizeMetric string `json:"size_metric"`
+	Title      string `json:"title"`
+}
+
+// RevisionInput defines model for RevisionInput.
+type RevisionInput struct {
+	Note *string `json:"note,omitempty"`
+
+	// Requirement the code of the requirement to revise
+	Requirement string `json:"requirement"`
+}
+
+// RiskBand defines model for RiskBand.
+type RiskBand struct {
+	LicenseType string `json:"license_type"`
+
+	// MinScale Example: micro
+	MinScale *Scale `json:"min_scale,omitempty"`
+	MinSize  *int64 `json:"min_size,omitempty"`
+
+	// Risk Example: medium_high
+	Risk RiskLevel `json:"risk"`
+}
+
+// RiskLevel Example: medium_high
+type RiskLevel string
+
+// Scale Example: micro
+type Scale string
+
+// SLA defines model for Sla.
+type SLA struct {
+	Days  int32      `json:"days"`
+	DueAt *time.Time `json:"due_at"`
+
+	// Running false while paused (revision requested) or stopped (decided)
+	Running bool `json:"running"`
+
+	// UsedSeconds working time used in earlier runs of the clock
+	UsedSeconds int64 `json:"used_seconds"`
+}
+
+// Terms The catalog rules in force at submission, kept for the life of the application.
+type Terms struct {
+	// Fee An amount of money. No floats anywhere near money.
+	Fee          Money         `json:"fee"`
+	LicenseName  string        `json:"license_name"`
+	LicenseType  string        `json:"license_type"`
+	Requirements []Requirement `json:"requirements"`
+
+	// Risk Example: medium_high
+	Risk           RiskLevel `json:"risk"`
+	RuleVersion    int32     `json:"rule_version"`
+	SLADays        int32     `json:"sla_days"`
+	TypeVersion    int32     `json:"type_version"`
+	ValidityMonths int32     `json:"validity_months"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// ID defines model for ID.
+type ID = openapi_types.UUID
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int32
+
+// ApplicationMoved defines model for ApplicationMoved.
+type ApplicationMoved = Application
 
 // BadRequest An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
@@ -303,8 +773,140 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// ListMyApplicationsParams defines parameters for ListMyApplications.
+type ListMyApplicationsParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateApplicationParams defines parameters for CreateApplication.
+type CreateApplicationParams struct {
+	// IdempotencyKey A key of the caller's choosing (e.g. a UUID); a retry with the same key and body gets the first response.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// ListMyBusinessesParams defines parameters for ListMyBusinesses.
+type ListMyBusinessesParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetRequirementsParams defines parameters for GetRequirements.
+type GetRequirementsParams struct {
+	Kbli  string `form:"kbli" json:"kbli"`
+	Scale Scale  `form:"scale" json:"scale"`
+
+	// Size The size figure named by the KBLI's size_metric (0 when it has none).
+	Size *int64 `form:"size,omitempty" json:"size,omitempty"`
+}
+
+// ListMyLicensesParams defines parameters for ListMyLicenses.
+type ListMyLicensesParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangeLicenseStatusParamsAction defines parameters for ChangeLicenseStatus.
+type ChangeLicenseStatusParamsAction string
+
+// GetReviewQueueParams defines parameters for GetReviewQueue.
+type GetReviewQueueParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
+type CreateApplicationJSONRequestBody = ApplicationInput
+
+// RejectApplicationJSONRequestBody defines body for RejectApplication for application/json ContentType.
+type RejectApplicationJSONRequestBody = ReasonInput
+
+// RequestRevisionJSONRequestBody defines body for RequestRevision for application/json ContentType.
+type RequestRevisionJSONRequestBody = RevisionInput
+
+// RegisterBusinessJSONRequestBody defines body for RegisterBusiness for application/json ContentType.
+type RegisterBusinessJSONRequestBody = BusinessInput
+
+// ChangeLicenseStatusJSONRequestBody defines body for ChangeLicenseStatus for application/json ContentType.
+type ChangeLicenseStatusJSONRequestBody = ReasonInput
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListMyApplications List my applications
+	// (GET /v1/applications)
+	ListMyApplications(c *fiber.Ctx, params ListMyApplicationsParams) error
+	// CreateApplication Start an application (draft)
+	// (POST /v1/applications)
+	CreateApplication(c *fiber.Ctx, params CreateApplicationParams) error
+	// GetApplication Get an application
+	// (GET /v1/applications/{id})
+	GetApplication(c *fiber.Ctx, id ID) error
+	// ApproveApplication Approve
+	// (POST /v1/applications/{id}/approve)
+	ApproveApplication(c *fiber.Ctx, id ID) error
+	// GetApplicationLicense The license an application led to
+	// (GET /v1/applications/{id}/license)
+	GetApplicationLicense(c *fiber.Ctx, id ID) error
+	// RejectApplication Reject with a reason
+	// (POST /v1/applications/{id}/reject)
+	RejectApplication(c *fiber.Ctx, id ID) error
+	// RequestRevision Ask the applicant to revise one requirement
+	// (POST /v1/applications/{id}/request-revision)
+	RequestRevision(c *fiber.Ctx, id ID) error
+	// ResubmitApplication Answer a revision request
+	// (POST /v1/applications/{id}/resubmit)
+	ResubmitApplication(c *fiber.Ctx, id ID) error
+	// StartReview Completeness check passed; review begins
+	// (POST /v1/applications/{id}/start-review)
+	StartReview(c *fiber.Ctx, id ID) error
+	// SubmitApplication Submit a draft
+	// (POST /v1/applications/{id}/submit)
+	SubmitApplication(c *fiber.Ctx, id ID) error
+	// WithdrawApplication Withdraw before a decision
+	// (POST /v1/applications/{id}/withdraw)
+	WithdrawApplication(c *fiber.Ctx, id ID) error
+	// ListMyBusinesses List my businesses
+	// (GET /v1/businesses)
+	ListMyBusinesses(c *fiber.Ctx, params ListMyBusinessesParams) error
+	// RegisterBusiness Register a business and get its NIB
+	// (POST /v1/businesses)
+	RegisterBusiness(c *fiber.Ctx) error
+	// GetBusiness Get a business
+	// (GET /v1/businesses/{id})
+	GetBusiness(c *fiber.Ctx, id ID) error
+	// ListKbliRules KBLI codes and their risk rules
+	// (GET /v1/catalog/kbli)
+	ListKbliRules(c *fiber.Ctx) error
+	// ListLicenseTypes License types in force
+	// (GET /v1/catalog/license-types)
+	ListLicenseTypes(c *fiber.Ctx) error
+	// GetRequirements What do I need?
+	// (GET /v1/catalog/requirements)
+	GetRequirements(c *fiber.Ctx, params GetRequirementsParams) error
+	// ListMyLicenses List my licenses
+	// (GET /v1/licenses)
+	ListMyLicenses(c *fiber.Ctx, params ListMyLicensesParams) error
+	// ChangeLicenseStatus Suspend, reinstate or revoke a license
+	// (POST /v1/licenses/{id}/{action})
+	ChangeLicenseStatus(c *fiber.Ctx, id ID, action ChangeLicenseStatusParamsAction) error
+	// VerifyLicense Public verification of a license by number
+	// (GET /v1/public/licenses/{number})
+	VerifyLicense(c *fiber.Ctx, number string) error
+	// GetReviewQueue The officers' queue
+	// (GET /v1/review-queue)
+	GetReviewQueue(c *fiber.Ctx, params GetReviewQueueParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -315,6 +917,688 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// ListMyApplications operation middleware
+func (siw *ServerInterfaceWrapper) ListMyApplications(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyApplicationsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListMyApplications(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateApplication operation middleware
+func (siw *ServerInterfaceWrapper) CreateApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter Idempotency-Key is required, but not found")
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateApplication(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetApplication operation middleware
+func (siw *ServerInterfaceWrapper) GetApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ApproveApplication operation middleware
+func (siw *ServerInterfaceWrapper) ApproveApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ApproveApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetApplicationLicense operation middleware
+func (siw *ServerInterfaceWrapper) GetApplicationLicense(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetApplicationLicense(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RejectApplication operation middleware
+func (siw *ServerInterfaceWrapper) RejectApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RejectApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RequestRevision operation middleware
+func (siw *ServerInterfaceWrapper) RequestRevision(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RequestRevision(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ResubmitApplication operation middleware
+func (siw *ServerInterfaceWrapper) ResubmitApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ResubmitApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// StartReview operation middleware
+func (siw *ServerInterfaceWrapper) StartReview(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.StartReview(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SubmitApplication operation middleware
+func (siw *ServerInterfaceWrapper) SubmitApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SubmitApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// WithdrawApplication operation middleware
+func (siw *ServerInterfaceWrapper) WithdrawApplication(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.WithdrawApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListMyBusinesses operation middleware
+func (siw *ServerInterfaceWrapper) ListMyBusinesses(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyBusinessesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListMyBusinesses(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RegisterBusiness operation middleware
+func (siw *ServerInterfaceWrapper) RegisterBusiness(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RegisterBusiness(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBusiness operation middleware
+func (siw *ServerInterfaceWrapper) GetBusiness(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBusiness(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListKbliRules operation middleware
+func (siw *ServerInterfaceWrapper) ListKbliRules(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListKbliRules(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListLicenseTypes operation middleware
+func (siw *ServerInterfaceWrapper) ListLicenseTypes(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListLicenseTypes(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRequirements operation middleware
+func (siw *ServerInterfaceWrapper) GetRequirements(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRequirementsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Required query parameter "kbli" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "kbli", query, &params.Kbli, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kbli: %w", err).Error())
+	}
+
+	// ------------- Required query parameter "scale" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "scale", query, &params.Scale, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter scale: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", query, &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter size: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRequirements(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListMyLicenses operation middleware
+func (siw *ServerInterfaceWrapper) ListMyLicenses(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyLicensesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListMyLicenses(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ChangeLicenseStatus operation middleware
+func (siw *ServerInterfaceWrapper) ChangeLicenseStatus(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "action" -------------
+	var action ChangeLicenseStatusParamsAction
+
+	err = runtime.BindStyledParameterWithOptions("simple", "action", c.Params("action"), &action, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter action: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ChangeLicenseStatus(c, id, action)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// VerifyLicense operation middleware
+func (siw *ServerInterfaceWrapper) VerifyLicense(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "number" -------------
+	var number string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "number", c.Params("number"), &number, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter number: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.VerifyLicense(c, number)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetReviewQueue operation middleware
+func (siw *ServerInterfaceWrapper) GetReviewQueue(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetReviewQueueParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetReviewQueue(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -330,8 +1614,60 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
+	wrapper := ServerInterfaceWrapper{
+		Handler:            si,
+		HandlerMiddlewares: options.HandlerMiddlewares,
+	}
+
+	for _, m := range options.Middlewares {
+		router.Use(fiber.Handler(m))
+	}
+
+	router.Get(options.BaseURL+"/v1/businesses", wrapper.ListMyBusinesses)
+
+	router.Post(options.BaseURL+"/v1/businesses", wrapper.RegisterBusiness)
+
+	router.Get(options.BaseURL+"/v1/businesses/:id", wrapper.GetBusiness)
+
+	router.Get(options.BaseURL+"/v1/catalog/license-types", wrapper.ListLicenseTypes)
+
+	router.Get(options.BaseURL+"/v1/catalog/kbli", wrapper.ListKbliRules)
+
+	router.Get(options.BaseURL+"/v1/catalog/requirements", wrapper.GetRequirements)
+
+	router.Get(options.BaseURL+"/v1/applications", wrapper.ListMyApplications)
+
+	router.Post(options.BaseURL+"/v1/applications", wrapper.CreateApplication)
+
+	router.Get(options.BaseURL+"/v1/applications/:id", wrapper.GetApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/submit", wrapper.SubmitApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/withdraw", wrapper.WithdrawApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/resubmit", wrapper.ResubmitApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/start-review", wrapper.StartReview)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/approve", wrapper.ApproveApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/reject", wrapper.RejectApplication)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/request-revision", wrapper.RequestRevision)
+
+	router.Get(options.BaseURL+"/v1/applications/:id/license", wrapper.GetApplicationLicense)
+
+	router.Get(options.BaseURL+"/v1/review-queue", wrapper.GetReviewQueue)
+
+	router.Get(options.BaseURL+"/v1/licenses", wrapper.ListMyLicenses)
+
+	router.Post(options.BaseURL+"/v1/licenses/:id/:action", wrapper.ChangeLicenseStatus)
+
+	router.Get(options.BaseURL+"/v1/public/licenses/:number", wrapper.VerifyLicense)
 
 }
+
+type ApplicationMovedJSONResponse Application
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
@@ -353,8 +1689,1179 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type ListMyApplicationsRequestObject struct {
+	Params ListMyApplicationsParams
+}
+
+type ListMyApplicationsResponseObject interface {
+	VisitListMyApplicationsResponse(ctx *fiber.Ctx) error
+}
+
+type ListMyApplications200JSONResponse ApplicationPage
+
+func (response ListMyApplications200JSONResponse) VisitListMyApplicationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyApplications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyApplications400ApplicationProblemPlusJSONResponse) VisitListMyApplicationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyApplications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyApplications401ApplicationProblemPlusJSONResponse) VisitListMyApplicationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyApplications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyApplications403ApplicationProblemPlusJSONResponse) VisitListMyApplicationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplicationRequestObject struct {
+	Params CreateApplicationParams
+	Body   *CreateApplicationJSONRequestBody
+}
+
+type CreateApplicationResponseObject interface {
+	VisitCreateApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type CreateApplication201JSONResponse Application
+
+func (response CreateApplication201JSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication400ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication401ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication403ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication409ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication422ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetApplicationResponseObject interface {
+	VisitGetApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type GetApplication200JSONResponse Application
+
+func (response GetApplication200JSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication401ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication403ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication404ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplicationRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type ApproveApplicationResponseObject interface {
+	VisitApproveApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type ApproveApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response ApproveApplication200JSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication401ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication403ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication404ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication409ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationLicenseRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetApplicationLicenseResponseObject interface {
+	VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error
+}
+
+type GetApplicationLicense200JSONResponse License
+
+func (response GetApplicationLicense200JSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationLicense401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationLicense401ApplicationProblemPlusJSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationLicense403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationLicense403ApplicationProblemPlusJSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationLicense404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationLicense404ApplicationProblemPlusJSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplicationRequestObject struct {
+	ID   ID `json:"id"`
+	Body *RejectApplicationJSONRequestBody
+}
+
+type RejectApplicationResponseObject interface {
+	VisitRejectApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type RejectApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response RejectApplication200JSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication400ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication401ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication403ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication404ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication409ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevisionRequestObject struct {
+	ID   ID `json:"id"`
+	Body *RequestRevisionJSONRequestBody
+}
+
+type RequestRevisionResponseObject interface {
+	VisitRequestRevisionResponse(ctx *fiber.Ctx) error
+}
+
+type RequestRevision200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response RequestRevision200JSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision400ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision401ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision403ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision404ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision409ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplicationRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type ResubmitApplicationResponseObject interface {
+	VisitResubmitApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type ResubmitApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response ResubmitApplication200JSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication401ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication403ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication404ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication409ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type StartReviewRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type StartReviewResponseObject interface {
+	VisitStartReviewResponse(ctx *fiber.Ctx) error
+}
+
+type StartReview200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response StartReview200JSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type StartReview401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview401ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type StartReview403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview403ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type StartReview404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview404ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type StartReview409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview409ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitApplicationRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type SubmitApplicationResponseObject interface {
+	VisitSubmitApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type SubmitApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response SubmitApplication200JSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication401ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication403ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication404ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication409ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplicationRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type WithdrawApplicationResponseObject interface {
+	VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error
+}
+
+type WithdrawApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
+
+func (response WithdrawApplication200JSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication401ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication403ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication404ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication409ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBusinessesRequestObject struct {
+	Params ListMyBusinessesParams
+}
+
+type ListMyBusinessesResponseObject interface {
+	VisitListMyBusinessesResponse(ctx *fiber.Ctx) error
+}
+
+type ListMyBusinesses200JSONResponse BusinessPage
+
+func (response ListMyBusinesses200JSONResponse) VisitListMyBusinessesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBusinesses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBusinesses400ApplicationProblemPlusJSONResponse) VisitListMyBusinessesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBusinesses401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBusinesses401ApplicationProblemPlusJSONResponse) VisitListMyBusinessesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBusinesses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBusinesses403ApplicationProblemPlusJSONResponse) VisitListMyBusinessesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterBusinessRequestObject struct {
+	Body *RegisterBusinessJSONRequestBody
+}
+
+type RegisterBusinessResponseObject interface {
+	VisitRegisterBusinessResponse(ctx *fiber.Ctx) error
+}
+
+type RegisterBusiness201JSONResponse Business
+
+func (response RegisterBusiness201JSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterBusiness400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterBusiness400ApplicationProblemPlusJSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterBusiness401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterBusiness401ApplicationProblemPlusJSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterBusiness403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterBusiness403ApplicationProblemPlusJSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetBusinessResponseObject interface {
+	VisitGetBusinessResponse(ctx *fiber.Ctx) error
+}
+
+type GetBusiness200JSONResponse Business
+
+func (response GetBusiness200JSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiness401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiness401ApplicationProblemPlusJSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiness403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiness403ApplicationProblemPlusJSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiness404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiness404ApplicationProblemPlusJSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListKbliRulesRequestObject struct {
+}
+
+type ListKbliRulesResponseObject interface {
+	VisitListKbliRulesResponse(ctx *fiber.Ctx) error
+}
+
+type ListKbliRules200JSONResponse KbliRuleList
+
+func (response ListKbliRules200JSONResponse) VisitListKbliRulesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListLicenseTypesRequestObject struct {
+}
+
+type ListLicenseTypesResponseObject interface {
+	VisitListLicenseTypesResponse(ctx *fiber.Ctx) error
+}
+
+type ListLicenseTypes200JSONResponse LicenseTypeList
+
+func (response ListLicenseTypes200JSONResponse) VisitListLicenseTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRequirementsRequestObject struct {
+	Params GetRequirementsParams
+}
+
+type GetRequirementsResponseObject interface {
+	VisitGetRequirementsResponse(ctx *fiber.Ctx) error
+}
+
+type GetRequirements200JSONResponse Requirements
+
+func (response GetRequirements200JSONResponse) VisitGetRequirementsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRequirements400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRequirements400ApplicationProblemPlusJSONResponse) VisitGetRequirementsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetRequirements404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRequirements404ApplicationProblemPlusJSONResponse) VisitGetRequirementsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyLicensesRequestObject struct {
+	Params ListMyLicensesParams
+}
+
+type ListMyLicensesResponseObject interface {
+	VisitListMyLicensesResponse(ctx *fiber.Ctx) error
+}
+
+type ListMyLicenses200JSONResponse LicensePage
+
+func (response ListMyLicenses200JSONResponse) VisitListMyLicensesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyLicenses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyLicenses400ApplicationProblemPlusJSONResponse) VisitListMyLicensesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyLicenses401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyLicenses401ApplicationProblemPlusJSONResponse) VisitListMyLicensesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyLicenses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyLicenses403ApplicationProblemPlusJSONResponse) VisitListMyLicensesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatusRequestObject struct {
+	ID     ID                              `json:"id"`
+	Action ChangeLicenseStatusParamsAction `json:"action"`
+	Body   *ChangeLicenseStatusJSONRequestBody
+}
+
+type ChangeLicenseStatusResponseObject interface {
+	VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error
+}
+
+type ChangeLicenseStatus200JSONResponse License
+
+func (response ChangeLicenseStatus200JSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus400ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus401ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus403ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus404ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus409ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type VerifyLicenseRequestObject struct {
+	Number string `json:"number"`
+}
+
+type VerifyLicenseResponseObject interface {
+	VisitVerifyLicenseResponse(ctx *fiber.Ctx) error
+}
+
+type VerifyLicense200JSONResponse LicenseVerification
+
+func (response VerifyLicense200JSONResponse) VisitVerifyLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type VerifyLicense400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLicense400ApplicationProblemPlusJSONResponse) VisitVerifyLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type VerifyLicense404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLicense404ApplicationProblemPlusJSONResponse) VisitVerifyLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetReviewQueueRequestObject struct {
+	Params GetReviewQueueParams
+}
+
+type GetReviewQueueResponseObject interface {
+	VisitGetReviewQueueResponse(ctx *fiber.Ctx) error
+}
+
+type GetReviewQueue200JSONResponse ApplicationPage
+
+func (response GetReviewQueue200JSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetReviewQueue400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetReviewQueue400ApplicationProblemPlusJSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetReviewQueue401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReviewQueue401ApplicationProblemPlusJSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetReviewQueue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReviewQueue403ApplicationProblemPlusJSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListMyApplications List my applications
+	// (GET /v1/applications)
+	ListMyApplications(ctx context.Context, request ListMyApplicationsRequestObject) (ListMyApplicationsResponseObject, error)
+	// CreateApplication Start an application (draft)
+	// (POST /v1/applications)
+	CreateApplication(ctx context.Context, request CreateApplicationRequestObject) (CreateApplicationResponseObject, error)
+	// GetApplication Get an application
+	// (GET /v1/applications/{id})
+	GetApplication(ctx context.Context, request GetApplicationRequestObject) (GetApplicationResponseObject, error)
+	// ApproveApplication Approve
+	// (POST /v1/applications/{id}/approve)
+	ApproveApplication(ctx context.Context, request ApproveApplicationRequestObject) (ApproveApplicationResponseObject, error)
+	// GetApplicationLicense The license an application led to
+	// (GET /v1/applications/{id}/license)
+	GetApplicationLicense(ctx context.Context, request GetApplicationLicenseRequestObject) (GetApplicationLicenseResponseObject, error)
+	// RejectApplication Reject with a reason
+	// (POST /v1/applications/{id}/reject)
+	RejectApplication(ctx context.Context, request RejectApplicationRequestObject) (RejectApplicationResponseObject, error)
+	// RequestRevision Ask the applicant to revise one requirement
+	// (POST /v1/applications/{id}/request-revision)
+	RequestRevision(ctx context.Context, request RequestRevisionRequestObject) (RequestRevisionResponseObject, error)
+	// ResubmitApplication Answer a revision request
+	// (POST /v1/applications/{id}/resubmit)
+	ResubmitApplication(ctx context.Context, request ResubmitApplicationRequestObject) (ResubmitApplicationResponseObject, error)
+	// StartReview Completeness check passed; review begins
+	// (POST /v1/applications/{id}/start-review)
+	StartReview(ctx context.Context, request StartReviewRequestObject) (StartReviewResponseObject, error)
+	// SubmitApplication Submit a draft
+	// (POST /v1/applications/{id}/submit)
+	SubmitApplication(ctx context.Context, request SubmitApplicationRequestObject) (SubmitApplicationResponseObject, error)
+	// WithdrawApplication Withdraw before a decision
+	// (POST /v1/applications/{id}/withdraw)
+	WithdrawApplication(ctx context.Context, request WithdrawApplicationRequestObject) (WithdrawApplicationResponseObject, error)
+	// ListMyBusinesses List my businesses
+	// (GET /v1/businesses)
+	ListMyBusinesses(ctx context.Context, request ListMyBusinessesRequestObject) (ListMyBusinessesResponseObject, error)
+	// RegisterBusiness Register a business and get its NIB
+	// (POST /v1/businesses)
+	RegisterBusiness(ctx context.Context, request RegisterBusinessRequestObject) (RegisterBusinessResponseObject, error)
+	// GetBusiness Get a business
+	// (GET /v1/businesses/{id})
+	GetBusiness(ctx context.Context, request GetBusinessRequestObject) (GetBusinessResponseObject, error)
+	// ListKbliRules KBLI codes and their risk rules
+	// (GET /v1/catalog/kbli)
+	ListKbliRules(ctx context.Context, request ListKbliRulesRequestObject) (ListKbliRulesResponseObject, error)
+	// ListLicenseTypes License types in force
+	// (GET /v1/catalog/license-types)
+	ListLicenseTypes(ctx context.Context, request ListLicenseTypesRequestObject) (ListLicenseTypesResponseObject, error)
+	// GetRequirements What do I need?
+	// (GET /v1/catalog/requirements)
+	GetRequirements(ctx context.Context, request GetRequirementsRequestObject) (GetRequirementsResponseObject, error)
+	// ListMyLicenses List my licenses
+	// (GET /v1/licenses)
+	ListMyLicenses(ctx context.Context, request ListMyLicensesRequestObject) (ListMyLicensesResponseObject, error)
+	// ChangeLicenseStatus Suspend, reinstate or revoke a license
+	// (POST /v1/licenses/{id}/{action})
+	ChangeLicenseStatus(ctx context.Context, request ChangeLicenseStatusRequestObject) (ChangeLicenseStatusResponseObject, error)
+	// VerifyLicense Public verification of a license by number
+	// (GET /v1/public/licenses/{number})
+	VerifyLicense(ctx context.Context, request VerifyLicenseRequestObject) (VerifyLicenseResponseObject, error)
+	// GetReviewQueue The officers' queue
+	// (GET /v1/review-queue)
+	GetReviewQueue(ctx context.Context, request GetReviewQueueRequestObject) (GetReviewQueueResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -375,71 +2882,785 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
+// ListMyApplications operation middleware
+func (sh *strictHandler) ListMyApplications(ctx *fiber.Ctx, params ListMyApplicationsParams) error {
+	var request ListMyApplicationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyApplications(ctx.UserContext(), request.(ListMyApplicationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyApplications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyApplicationsResponseObject); ok {
+		if err := validResponse.VisitListMyApplicationsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateApplication operation middleware
+func (sh *strictHandler) CreateApplication(ctx *fiber.Ctx, params CreateApplicationParams) error {
+	var request CreateApplicationRequestObject
+
+	request.Params = params
+
+	var body CreateApplicationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateApplication(ctx.UserContext(), request.(CreateApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateApplicationResponseObject); ok {
+		if err := validResponse.VisitCreateApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApplication operation middleware
+func (sh *strictHandler) GetApplication(ctx *fiber.Ctx, id ID) error {
+	var request GetApplicationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApplication(ctx.UserContext(), request.(GetApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApplicationResponseObject); ok {
+		if err := validResponse.VisitGetApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveApplication operation middleware
+func (sh *strictHandler) ApproveApplication(ctx *fiber.Ctx, id ID) error {
+	var request ApproveApplicationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveApplication(ctx.UserContext(), request.(ApproveApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveApplicationResponseObject); ok {
+		if err := validResponse.VisitApproveApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApplicationLicense operation middleware
+func (sh *strictHandler) GetApplicationLicense(ctx *fiber.Ctx, id ID) error {
+	var request GetApplicationLicenseRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApplicationLicense(ctx.UserContext(), request.(GetApplicationLicenseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApplicationLicense")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApplicationLicenseResponseObject); ok {
+		if err := validResponse.VisitGetApplicationLicenseResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RejectApplication operation middleware
+func (sh *strictHandler) RejectApplication(ctx *fiber.Ctx, id ID) error {
+	var request RejectApplicationRequestObject
+
+	request.ID = id
+
+	var body RejectApplicationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectApplication(ctx.UserContext(), request.(RejectApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RejectApplicationResponseObject); ok {
+		if err := validResponse.VisitRejectApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RequestRevision operation middleware
+func (sh *strictHandler) RequestRevision(ctx *fiber.Ctx, id ID) error {
+	var request RequestRevisionRequestObject
+
+	request.ID = id
+
+	var body RequestRevisionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestRevision(ctx.UserContext(), request.(RequestRevisionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestRevision")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RequestRevisionResponseObject); ok {
+		if err := validResponse.VisitRequestRevisionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResubmitApplication operation middleware
+func (sh *strictHandler) ResubmitApplication(ctx *fiber.Ctx, id ID) error {
+	var request ResubmitApplicationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ResubmitApplication(ctx.UserContext(), request.(ResubmitApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResubmitApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResubmitApplicationResponseObject); ok {
+		if err := validResponse.VisitResubmitApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StartReview operation middleware
+func (sh *strictHandler) StartReview(ctx *fiber.Ctx, id ID) error {
+	var request StartReviewRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.StartReview(ctx.UserContext(), request.(StartReviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartReview")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartReviewResponseObject); ok {
+		if err := validResponse.VisitStartReviewResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SubmitApplication operation middleware
+func (sh *strictHandler) SubmitApplication(ctx *fiber.Ctx, id ID) error {
+	var request SubmitApplicationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitApplication(ctx.UserContext(), request.(SubmitApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SubmitApplicationResponseObject); ok {
+		if err := validResponse.VisitSubmitApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawApplication operation middleware
+func (sh *strictHandler) WithdrawApplication(ctx *fiber.Ctx, id ID) error {
+	var request WithdrawApplicationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawApplication(ctx.UserContext(), request.(WithdrawApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawApplicationResponseObject); ok {
+		if err := validResponse.VisitWithdrawApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyBusinesses operation middleware
+func (sh *strictHandler) ListMyBusinesses(ctx *fiber.Ctx, params ListMyBusinessesParams) error {
+	var request ListMyBusinessesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyBusinesses(ctx.UserContext(), request.(ListMyBusinessesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyBusinesses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyBusinessesResponseObject); ok {
+		if err := validResponse.VisitListMyBusinessesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterBusiness operation middleware
+func (sh *strictHandler) RegisterBusiness(ctx *fiber.Ctx) error {
+	var request RegisterBusinessRequestObject
+
+	var body RegisterBusinessJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterBusiness(ctx.UserContext(), request.(RegisterBusinessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterBusiness")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterBusinessResponseObject); ok {
+		if err := validResponse.VisitRegisterBusinessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBusiness operation middleware
+func (sh *strictHandler) GetBusiness(ctx *fiber.Ctx, id ID) error {
+	var request GetBusinessRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBusiness(ctx.UserContext(), request.(GetBusinessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBusiness")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBusinessResponseObject); ok {
+		if err := validResponse.VisitGetBusinessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListKbliRules operation middleware
+func (sh *strictHandler) ListKbliRules(ctx *fiber.Ctx) error {
+	var request ListKbliRulesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKbliRules(ctx.UserContext(), request.(ListKbliRulesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKbliRules")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListKbliRulesResponseObject); ok {
+		if err := validResponse.VisitListKbliRulesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListLicenseTypes operation middleware
+func (sh *strictHandler) ListLicenseTypes(ctx *fiber.Ctx) error {
+	var request ListLicenseTypesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLicenseTypes(ctx.UserContext(), request.(ListLicenseTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLicenseTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListLicenseTypesResponseObject); ok {
+		if err := validResponse.VisitListLicenseTypesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRequirements operation middleware
+func (sh *strictHandler) GetRequirements(ctx *fiber.Ctx, params GetRequirementsParams) error {
+	var request GetRequirementsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRequirements(ctx.UserContext(), request.(GetRequirementsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRequirements")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRequirementsResponseObject); ok {
+		if err := validResponse.VisitGetRequirementsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyLicenses operation middleware
+func (sh *strictHandler) ListMyLicenses(ctx *fiber.Ctx, params ListMyLicensesParams) error {
+	var request ListMyLicensesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyLicenses(ctx.UserContext(), request.(ListMyLicensesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyLicenses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyLicensesResponseObject); ok {
+		if err := validResponse.VisitListMyLicensesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ChangeLicenseStatus operation middleware
+func (sh *strictHandler) ChangeLicenseStatus(ctx *fiber.Ctx, id ID, action ChangeLicenseStatusParamsAction) error {
+	var request ChangeLicenseStatusRequestObject
+
+	request.ID = id
+	request.Action = action
+
+	var body ChangeLicenseStatusJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangeLicenseStatus(ctx.UserContext(), request.(ChangeLicenseStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangeLicenseStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ChangeLicenseStatusResponseObject); ok {
+		if err := validResponse.VisitChangeLicenseStatusResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// VerifyLicense operation middleware
+func (sh *strictHandler) VerifyLicense(ctx *fiber.Ctx, number string) error {
+	var request VerifyLicenseRequestObject
+
+	request.Number = number
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyLicense(ctx.UserContext(), request.(VerifyLicenseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyLicense")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(VerifyLicenseResponseObject); ok {
+		if err := validResponse.VisitVerifyLicenseResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetReviewQueue operation middleware
+func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueueParams) error {
+	var request GetReviewQueueRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReviewQueue(ctx.UserContext(), request.(GetReviewQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReviewQueue")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReviewQueueResponseObject); ok {
+		if err := validResponse.VisitGetReviewQueueResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFptb9u4lv4rB9oFboKV3/LSNu6nTKbdSW+nU6QpuriTwqKlY5tjidSQVFzfIP99cQ4lWbKV1J1kgNsP",
-	"hSNRJM/znHfyLoh1lmuFytlgfBfkwogMHRr+66IwVhv6laCNjcyd1CoYB9cLhEjhNzeJeUQEegZugZAb",
-	"vJW6sJCLOb4GMbWoHMy04bczaazjV/0gDPCbyPIUg3GA63f5vy4uX/x6nZwFYSBpiT8LNOsgDJTIaIhf",
-	"JwgDGy8wE7SlTHx7j2ruFsH4dHQUBm6d00jrjFTz4P4+DN7LTLru3WfaOpAOMwtOg0FXGNXa1OmweyMp",
-	"z9ncR4IzUaTOfzLTJhMuGAdSueOjIKRdyqzIgvFoOAyDTKryr3q/UjmcownuaccGba6VRUb/J5Fc4Z8F",
-	"WpYh1sqh4p8iz1MZCxJnkBs9TTH7nz8syXa3EYA25oRMS4GNnwkSjRaUdpAJFy+YlvOPl0CzGxE7xsAY",
-	"Tfz/fhfMJKZJBUK/kj1Da8WcNp8V1sEUQTiP6Gg4DO6/EnLWCRXTkMHtaKBzO0hQJL0UHesWScr7mUia",
-	"/sVsFB+JM+ydJKNp72T2Entn4uS4dxwfTUfJEM9mr14R5k64wgbjE4LSScfK85NIoIKpBnXhXG7Hg8Ec",
-	"zVSoeX+u+zKpsLIDqW5FKpPgvsnjfxucBePgvwYbixj4t3bw0X/pSdrVpgpcaSETKekAJqBNF9gboO/D",
-	"4EKrWSrjv8hvXBiDyk0IFhJa5LnRt5gEYZv6xnS0Q5EaFMkaquEgVAKxULTPKcJKukVixIrNYYvHxkx2",
-	"MBydHYsXs2FvOBwOey/pv1f033DzbzSoZnsy42cbxmvU9qU7rj54Pr5jbZJ/WGDoweCssGiZXxHTuJDY",
-	"F5AUHq+WhkgFs1TOF14F3mozlUmC6sk2Li0oxKTcRpFIpw0YnWIXkfR6cItGztZPpuZ4Q81Gmn25mdVf",
-	"PBc5sUhTNIT0UumVgmlBnt4yFBYSzQYpkkw6cASaztEwzszHpXJolEjfkBN8IiefdIZuIdUcVhQGV0ar",
-	"OWgFujBgZYJ9+KDL98JCvBBqjglM135fJSmv4c9CO2RWay1KQM5grQt2JyJ2YIs818b9vVSfNv1uBRR8",
-	"QnOLBjxg+3tg//WzsH4OMyHTwiCBSzhZ3hLZp0zwNRG+jTJz/UG7t7pQyRNp/qDBFvGi6Wefw3c+2S5P",
-	"NmR90A68qPsSpLSbzPiL52Cogsg7TvaOZIWuNtd/cB5mEZmYjzROJZK+fitkismzZEC0dm1mVqoY2YYo",
-	"HIJ0cHCLxlKQPCHnofQKTg/7cIWpFj5IOrMGMRfyP4JeTnlLept4QQnYvkTnjW8nM//tc7ni6HLW+5VS",
-	"nwgqbCUHzRRfe9jdhpgS2fswuNb6vTBzfMa0d6qTNa2d0rxUjQjlvSyqJNdSORBxjLmz36H2yaw1gmWZ",
-	"tcIb5aRbw7XW4MXelzqn9YQFejbCfgAmz9OvQq1LOexT6dIaMqHWFWf29cbgKGkSkElVOPybGTpqZJq0",
-	"JZIQahF/hBoSZlIJ8ywUXVEqyVUYJmRAjM/MoS+voyt60DunBxFYNmtP1GclCrfQRv77yZ70vZ4zGcTK",
-	"6zLjjdGS+16igoWwgN9yaSjE/r1p52jDU0u+fSkq+CNUjjP0Z4tzUxSGCCE4ONBpRcmb4Ny/hCaEmTZz",
-	"XyNSHPQNEnKNaG5ljCVpudEErZim+BzVwWWCWa4dqnjd+yeuOR0qLCZc8lG1ImczpIqy5TX78NkiCFC4",
-	"giWuea/+r3LU322PR02eG5CUfvMH+G7i+Rxsf8E07ZXVPlUZmyK6XImYxv68D0JBtAV/BAYb6FOOisYj",
-	"zs2rcn3a3jmZzcUC4yX7YO7TGSpbnPSdotggqfBE8Lu6B5UIhz0ns0ZEqbpjYbAQdkGjd14scc1MdbXN",
-	"ZFJ1+t4kR6enozNWCdZuK+cKKY/qd62Wayv9PHetHtmLk6CjE+ZVhiwlGP+++bbcdNiUt97v13oePf0D",
-	"fbHPwFUE7qBWWUfDZNrVPa0GSkOqFUVDbuKg5WKytMVOWZdSdcD3pXQBvgo8sIiQL+feJR5y200VGYnr",
-	"l5+UeSqbDz9IMEXXfCCVReOfxAsh1WQu8vp3KtVyMjXkhepnunATPZtok6CpHxq9aqwV11o2mYpkQqQK",
-	"VxhsvyoUl9aTJa7bLzJpGaX2U23yhVDIHG2g3pHzUaXpqPNp+1CNgdUCja+SpwbFEqRt9XNPjkaj8Puq",
-	"twH3AQtgvupaQqsYjSIzlzMQav1XltzSdtaeuoP3oFZfIdX73XvUhYt1hmSqPtZS8Vt3hcAZIVM4qLWv",
-	"7+diJdzyK16Vyi779lK/6JVP2NpMWFgREyuRLn0SsAfoG2Wxj6xTupjGYL8UP9h7rQWKZFJ5v62V8Bt8",
-	"+uW8d3T6AoQvT2l05fNYzk6TT4V1k7jloR+LKdsO/T4M9LKDS1Mg6bVvaqwWOq20nqpRvEWzboBRct3Y",
-	"31TrFAV31qoouLvIG54mT0WMDRvyOsKWZENK+Py67Do44Ltysu+KWcfPelvCGLFubmriTKF8EvYIBpk2",
-	"HFj5E088Nyh8lSIMZcbWeTXYBcBbbIf8V3rFPVm3bdyO8oQ9dapQFkXatf8rvy7EOsukc5g0EnbGlOIM",
-	"iiSElZCODLU6LeMZzZ4bYO7lD6UAW35HL4P2NGHb/DcQNsRtW25Dzbr81s8okvd8ANSRwWhliwwfOGtM",
-	"CsMZXzXKZxxzcYtQ5O2zxFTGqKxU814u1hkq15PqVssYe7mQnVGmnTxtZjoaHr3ojUa9o9Pr4dH4ZDQe",
-	"Df/VJOPR7CrBVBKY+Jg/o499ux5vuUEsLJQfejXenEZ2nCzuKgFWPetdBMlBAb+vnNlCqKTUr43MlLiv",
-	"oUSuXyLXJ+TGrWMkX7S0+okb2VmYBwPoRaqL5A0NsY10kr9p76Vsoh31XsQj7L2cHove2exk1DtKTuNX",
-	"OBSj6cuXTT6Koptfv5F63tHLPdOAPBXrWi22czkkH1weHWgD1WiQ7jWoIk1htZApQo4qkWref0hvaKgv",
-	"75wpsGPztvDm09LMLn6+a988pDazBkubRSoNaqnvVrbdxOVxI/8ofAevbeh14NgrgjRcRkf8aNxA2OXo",
-	"o7AWhIWouqJQ+VX6qryfwEyVZwZsIdXdhO/wsg0ti9LeTxc2byWmSX2w1MalPGnv0LQyIvMAkLasKCOu",
-	"FGeIfZHpQrkohKhxSk9/5sIt+jKhnxRh0PS3S9C2wbUP+XdUsT71b6pi1wWA78HlRd1M2AXVLyhSn3Nu",
-	"Z6QYL/mXSHzPWqQfWyM6XHEr3RHxAhIkwyQYqtwxhEgvI9AGVos1SAe+E94C6I5MV0yF5a0u+U4I5av0",
-	"+75DhqqFsc0pr8QpTSOFg1xYizaEqFDiVkhWvwi4K7CSduvGDK/+OMrl6l3g/qoVrnf3da7A6xI55YzG",
-	"9OGDhlmqhbNU3fj0UKEw5eudgsF/36XGlLuaIpdi0ZJkdMqnIfsVCXzfIeadV8Xy5c9X7aqSHnwPmnKX",
-	"jRm7UGr0DXZwunp7AWcnpy+rfLQPv3H7JsNsisZCJvh+BSFFbsdSNVblRjfqwFtw6/5GRH5IQHVV4bB/",
-	"o3bQ3TQsOloLmyPmsOzR5WisViEXCysa4jQkuq1IP3g1aDfWl3eFtrf0VhvgOzY+X6hkDwHJ/rwvE2Rl",
-	"Rer2rica/rMjGmx6kHePXNFhp9glSbNJ+dgEMglBpFZXNUP0f73ydKB3mURQ3eCC0uW20N6z97mbBdSe",
-	"ZNNcGA73ygnL1mmXRL9cX38EPzU4/LaVfnXeq9psyT/YMQ34fHUJSmRVx2EpFed4lZ20ltjzltb3zJnf",
-	"VpKGDzs+AhLjwki3/kQa5Y3K9+vPCx9t/F9vK1zffbkOdm8bvPtyXfUiuHn7Jvn50zkclC3RQ3+DAyHX",
-	"xok0hKqo8ocmfO/Q3qh3X/75CQ6iQX+Fadrjftrgj9XS9v+wWkWHfbhIhcx8h34MkbSWArkoOJ7jtzwK",
-	"b1Rki2kEB7RYYdEchhDxLRcaos28fDUtrFR8RFOOAxE7S06i9DJsX1wvs/TtjrpvfEs10w9UFlXBVR1e",
-	"jDcLGpxL68waDj5c/nQYlmMRaHqIhROpnoc3qnlcEEKi44LSW1uPt/6KGjnCGR/W2P6NulEXWlEOyy2n",
-	"Ax9K/9drEvmtwzG8+/TbB89QZJVY4iQWFiPvfWzITvz4+PjsRnEh5kSWcyfg8/VFCJ8/X/58+xIkDeRg",
-	"x7nknQ8dIVSR4z6q+vc3qrS6RhBdNcMeH8wXhqQxWEeQGxU9dJgT9eFCpKmFWBizhui8POPikWP4yR80",
-	"3RTD4XH87ss1/8DoRh2wPoYgrS2q+0SVNh5CoVKipq5eyD1bsbabVIOP9W6Uvy/VGse3pmyj10Jw0ZOG",
-	"WjBXUt2o6FvPK2Mf3kvrWJNhiWuLnGdL5ec8iOqEtczUSbGbl4tLLa0OgSqO39eKd/7x0vcurFfLYX/U",
-	"H3JTLUclchmMg+P+sH9MAVW4BZv9YMEZ5r+D8d19GAwydEbGtvyLL0hWr7bPLeunO7dax3dNH8MXaJve",
-	"5fev91/ptbnF8npt25pSHYsUErzFVOdkAUEYFCYt7XA8GIyOXvaH/WF/NH41fDXii7ZOzLum4jtZG+pT",
-	"4ShU+J4vTfbtkHMEbzSl3fI9KZijIrZ96lveea6+D+7Dh1vifFhSdglnW6eZ9Uw8tGOa36pC+lbiyraa",
-	"ApCJeCEVlSabeXRug/uv9/8fAAD//w==",
+	"7H3tchq52uCtqHrfqmPXNhiwncT4x5aTTDLOODle2/Nm68RZELQADY3UI6lNGJer9iL2CvdKtvRI6lZ/",
+	"AI3tzJnUO/kxY0Ctlp5vPV+6D8Z8kXBGmJJB/z4g3/AiiQn8fTZW9I5c0DFhkugv7nCcwh84SWI6xopy",
+	"NqBR0A863ZND/GLSafV6vV7rZafTab3S/+nk/7pBGIxSSRmRsvRQt9vtrn9oxuOIiAHDCxL0g5+5IjH6",
+	"SGKsKDpnEZ4FYVCc7vDw8HD9dFTKlEQDrIJ+0Ov0XrQ6h61e56Zz2O90+p3Ov4IwmI9iGvSD4+NutxOE",
+	"QWwg4FZw/gdlKJV4htFML8YboVYJjPjX+afWz/+8+ekiCANGR0E/eNXtdTrd3uHR8YuXR/rbdDEiIugH",
+	"F+dvWmYZ8HsQBoLKedAPZnSqtyYVVqkM+gEGbAShxgKNBhPBF94Ouic33Zf5DsyYlCkaw6DDbmXQw0MY",
+	"vBV4os5yZBaQ/ChkjQXBqgzezslNp9s/PraL24ViSqiQYxxrCC9IRNOF/oL+QYJ+t9cJAxljvewIr2TQ",
+	"74RBlBJYBkvjOAxEyhhl06A/wbEkYZBKEg0kGXMW6eEPBtJ67kgDJQgDlQo2KE6SJtHW3d0RIQGU3TBY",
+	"zrimilQwjUADZ6aCBw37BAu8IIoI4LU3qZBcwPqJHAuaGHQENzOChox8U4MxjBgiPkFqRlAiyB3lqUQJ",
+	"npJThEeSMIUmXMCvEyqkgp/aQeiYOugHZPUh+deb8xcfb6ITjQn9it9TIlaaJA15m/cArGdkASBd4G8X",
+	"hE3VLOgfd3thYMlcKqEhqjdz/tYTHs2xC+9PsJrlr6eRZgHye0oFiYK+EinxlzLhYgHQT1MYWbOUiCwS",
+	"rggbr34hqypEz9CcrBwUxziOifiHROMZ55KyKdoj7WkbYfTrr+dv908RRoIosUJLqmbwhMQLAjNgFqER",
+	"j1ZoSpT0gC6ITDiTJcAfjzrj7uSItF7hw6PW0eS41zohnUnrxbgb9UaH+IgcTxxAZgRHROQg8XbU0lva",
+	"BB8PVb3j4zBYUOY+d+ugdUEXVNWT3YJLhagiC4kU12BIBSts6rhTT0ExzOmvKiITnMbKPJKhkDJ12AtC",
+	"vWa6SBdBv9vpwIrtp2y9lCkyJcLwjYOvUVG57PrI7zRAtEJjijBV0lMHv0kj37Ll/+ASrnucizi7jqNW",
+	"5+VNp5ergUzoGTJZL/NkOlpQpYhmqezv6ha9qRURC0DBhBiTYMFTBhiGf6GWI0KTrCbgt1fBw1P1qKX5",
+	"hbFUvmg8R3oQXkRYP2vR7p5NookhrcFopTSx9DonL7vHGoz2/WcMx1RSiT4SNiUMU/QWLxI8RxeUTecp",
+	"m2KG9s4+vj272A8evpb1skhjMvBlvYzxIMeMXkXhZ9DIVK0GC87UTAb9Fxr+BR2zDotrtY43JntVr6R1",
+	"+GRCx5p3fH78D0EmQT/4bwe58XdgfpUHvjkADFeVDB5bITxRxOgcJTCTVH/Z1m97jaMr8ntKpNrAlIng",
+	"o5gs/nsNc0ZEYbBe9BuFmQlFnEjEuEILrMZGIJ9dniM9u8BjBeJJCC4MhUwoiSMnn9pOLC2IlHgKPJZK",
+	"hUYEYWWEXbfTAUxTJhVmYz3k4K57wBN5EBEctWKiQF8bYiRSGcHxYtId9/AJaR1F3VHraPKStE7w0WHr",
+	"cNwbdaMOOZm8euVZckeaOxRVwOavcYQcmDJ5N1Mqkf2DgykRI8ym7Slv08jBSh5QBsTUHKWX5sl16HTA",
+	"pRItcKzFM4kQF3XAzgH9EAZvOJvEdPxI/Br5oAZOBOEkESDCwyLqfWKjEuFYEBytkBsOeniMmV7niICe",
+	"jgRegqYq4dGbSR5k0llLqzXS+cDN9mSMn+QYz6DWFN1j98Dz4XvMRfQPiQD0SJBJKokxYfQhg7NQYx+j",
+	"KDXwKlAIZWgS0+nMkMA7LkY0igh7Mo9TiRghkV1GGlHFBRI8JnWI1D8f3BFBJ6sno+YwR02+m6a4mWRP",
+	"PBdyjEWqIT1nfMnQKNVGmARQSBRxYEgcLahCSgONJ0TgTOieM0UEw/FPWgg+ESfXfEHUTNvES320WArO",
+	"pogzxFOBJI1IG33i9nesDWjMpiRCo5VZl0XKKfo95YoAVjMqihCdoBVPQZzgsUIyTRIu1PdF9bEvdx2g",
+	"0DURd0QgA7DmEtg8/SxYP0MTTONUEA1cOGLAkjR/0oicaoSXoQy4/sTVO56y6Ilo/sSRTMczX84+h+x8",
+	"Ml8e5cj6xBUyW22KIMbVYAJPPAeGHIiM4ATpqLmwcIBUHElCADGXAkxsMIXeYRqT6FksIP3ujM0kZWMC",
+	"PKTVIaIK7VkTEB1p4cH4Eh3vt9EViTk2SlIfY/EU078EesGNYNHrwwtZgDVFdOI9O5iYZ59LFA/PJ62P",
+	"2vQZIgdbCkozJqcG7CpHjIXsQxjccH6BxZQ8o9kLfgYqUazn1dY2ZkbKEhYlnDKF8HhMEiW3oPbJWPOU",
+	"pbVa0U9MUbVCN5wjs+2mqFOcD2BDz4awHcBk8PQRs5Xdh3wqujhHC8xWDmfyNGc4bTRhtKAsVeQ7Y6jn",
+	"WZp6SXqHKNviLqjRmxm4zTwLiq60KQmnMBKdWr9afnwcXukvWmf6iyGyXgpA1K8Mp2rGBf3jyZL0gk8B",
+	"GRorp9biHROpxfecMDTDEpFvCRVaxX5fs7Ob46mwv6YoSuEhwhRY6M+m50YEC40QDQ5QdJxp4w2D7W9B",
+	"E6IJF1NzRtR60DidtWgk4o6OiUVaIrgGLR7F5DlOByUvKJhDqSSRcc1iFNHJhOgTZUFqttGvkiCMGFmC",
+	"13YCJxv9yY763vzY8/HsgcTKzR3w7cPzObD9mcRxy5729SkjP0TbN2lMG284Q8MS+IdIEA/62kYlwkAc",
+	"/Mr2/SUfrf6YCH1kUdQ4cAsu2K3u/aL31RseYUVaii5I3TMRGdNox2caLsc4b++rPwiCLUEXgW4sht8I",
+	"nLORHRXWPc/IEscDPmm0DkHuqDZQBowrsmZBdoTnR60daB3Qm8nqGgY9OO/0fcGp/+IoqLruM+/1xmlj",
+	"HORe6cZ+ymsY/1B2XTfFdebK3vS6GxhUdtmW0TtaoeWMMLSn8Xx9cYailCD9ciN4GLLu2P0grF8cS+PY",
+	"SEzjsq8s1ncGN91g5hy+rwZfqnjy3cfl/S1nHIHXVJ/aGfmmTpFeMeL6NDKOuQQNRli6CPpfvIhnmPmh",
+	"Qz3+69aNPvhBri8mKujLCst6jlwtITrSMcRW2EoRcTlMCiKlAN6v2aL4SDOsho1HdOcsSY02i8zxA8eX",
+	"nmizYeanSTsnXhKsFAF3/v/+0mmdfL0/fviP7VKjKnlsfMVoa9+xCg9KnyjXLckxfBbS64Q1L9Kj0IRO",
+	"U0EQwwvnFyLol9cX5+DZ+IMMFkQJOg7CqvDIYoCdmhhgkTJqiGIL4i6xOZsVUQOBzsIfjYMk2euwEHil",
+	"P3sBez3TjrQOCyhOsmVL105gOs5zOQx+XI9q2X9HifFme9qASDPA88DjJaaKsukgwSvQFC5vBp7VK4A/",
+	"M287OO3JQjOOm+SrH/72310hqTNtV7+ZkfEcDmlV3DxG6c+wnNXqtzlZWfarHiBp5BIDfop6x8fdE7AZ",
+	"wfyVdMpIhCgYjJVJE24iX41UYQnf2bN20SWJZNdbSwEacM7Cq0DNmc9+XkbB/a/fhhhHMWf6uAxRHiLB",
+	"22yN9dq9zimrAd9ne0YwbuI9SQhK5lNzZtpve0rBvH5gHVlAT/BFRGKi/C8ok0SYb8YzTNlgipPs75iy",
+	"+WAk9DEl+46nasAnAy5M9oT5UvCl965xRmWDEY4GGqlYpYIUf0oZ+N4Hc0i28H5YUAlQKn7LRTLDrEzy",
+	"lX1uJJqaQIBePnJjtFkhjBt9JAieIyoLuRhHvW43bGKFOeCu4QDAV+Zs1GpdMH0OoBOE2eoxryxRO1BP",
+	"FuJbS9VXJOFiTWIKT9WYL4hmVXMYp2yah42QEpjGaC+jvraZC4iwJFcMKdn8mPKrfuZL49EpYkKipcbE",
+	"Esdz4yVoAPScWOSG91gR4w02r4IvGr9rRnA0cNKv9CbyDV3/fNbqHb9A2Piv9egsGWpmncMVSo2xVINx",
+	"QUJv1I4lgf4QBnxeg0uREmMu67cvZzx2VI9ZhMgdESsPGBbX3vpGnMcEgwJ2x+TqS36CaZIYj4nHQ4ZG",
+	"gJNkiCiz7wXRAR6BRkaAL35rrAC3qIESKTNemg0wWHABJ294xCAeIhjGjYmFtt60oq4HgOHYmv1f8SUE",
+	"bVWZuZW2SBrSVMokwXHd+q/Me9GYL4yh4Xn0AKZazxAchchaFFmKIswoGi4AcE93MgFKcofPg+I0YZH9",
+	"cxB62y1yrkdmdXLrtbVEq5oYR5GwPzyLQ2PH00NGzNWTb9luhcyomoGQxFzGffewFdEpVcjZ4IhGhCk6",
+	"cacKm+QcVs8v3cP6AwxLlknNi14geJGsPZDs4K+oO1Xqrdmd2/eHGcLy46U9bXrY2kQCjzkbekTi59va",
+	"lMj1SZw1eG56XFzgb+fmmWPzFvupu54y/PzSBktbg89jxAXKsHqKIq5kiCIstf2phb9M8Fj/Gcd8CXzo",
+	"v/eo+Nrj5yWKRpSwCfnPcb7MZMm/63D5luDoAtLdao5jnMl0QdZkq0epAP+2G2WOT1N8R1CaFJOijTuC",
+	"smnLHjNblN1xOiatBDdx/+YzQVZkt9vqHd90ev2jbr8LWZFN/cMx1ZqBbDLO9MMmOYncQToMlsg+aHRy",
+	"nhYdNvGyEZehU4WgtrYQ/O4ssxlmkVWW+Z5xksQrZCHXtpBra8j1C74dE6IpZE/ke4fNrD0NvIl5Gv2k",
+	"h0jvbAzPFNdiUwZ6rRfjLmm9HB3i1snkqNvqRcfjV6SDu6OXL5t4l8xCsnm7LxueaZIYrzKyKB9MCQPP",
+	"KyRKcYHcaESd93I5ozFBCWERZdP2o12zMjXsU6DMOvwEjdydGZt5WMpf4iioQL4l14EPl81M/hwyyxMZ",
+	"26VWEUeXWEqEJRq6IhdnJOqnbIWL9TPD18Ahrrrl+wjAd5TEUZZGV4SLzSuuoTR7vIABiEobPxtCXGxC",
+	"SNtkyQ9DNPRykvXHBKtZm0b6T1P+0S4H3IoMV0xprmp2l+Psk2JduvM2cJmt5hPWgepngmNzgC4fr8l4",
+	"LtebQfd1orhwdsPjGYqIZkwNBncQDtGQz4fahFjOVogqZPJ+CgC616yLR1jCUudg4enDt/77oWYPLmBb",
+	"xim8Cc5n3nkUJVhKIkM0TBm+wxTIb4ggBrqk5dIfePtmKNu31wH3l1FMr9K4hjtHmEXNufOKyvlrbBLi",
+	"yry5NoopyVgZBqiNAzgPfm2swQ8BQNSTyrlFptR8vCc4X8gQToeDsWaL/RCRRaJsCI2z2IQMwPBCMKL2",
+	"AGDD6/dPi3uV3VTG3s+jROYtGUiKAAgtMjYh8IJK9VQRmxFDBYm1Uq5uOV45b+n8UarpbXDA3DWcVajk",
+	"vX/0udar4G16Yl5L4cWapA0DzA/rj8bV722Fry+Bq8W+1RAeVBlt5+ULckfiouTa9IhF+7UZnD02yPMU",
+	"qtzj1Rk3jjT7dcf3j7Kjas/ozpFQItJyTNgnMHeyt5xcwGMJ7xbqGSx9EivAobjBDez1HPaU49R/1xGw",
+	"SDJecDGrRJepBN1sgjZ3fG6i/yZLrBgNyZ6pkIx9zY3lr/JRM6rnOjKZEJhyRwK11Yqb4P6RM7LZG1Ys",
+	"RWyqgL28mxqU7s73Wb1hJUmDizllU6R/RZShM0nxwQc8x0LhoNHhtFKsWH5Fx+hoGGePTxCaco5AkTLZ",
+	"8FWP19FAHL6OLhFF5tWz3K1x78Gtus0SZjcwhabW51DoPvE/Waf/J3i312XaTQlLKfMJ2gsfbNPMj9ef",
+	"29Vj1bR8nEb7a+grB2ZPaTXQSva3TP/spHOMwKo2OmDIHDcRn6CFHtNGnziaxBwriTBbmXAYI1jYnysB",
+	"UlfUXT3p8pggkSYUzwqHne6xrf5uEhTNCsRz1XL+9qqoN/QX20BuV+nNWAclL0+iAqerd2/QydHxSxd/",
+	"a6N/Qj7rgmgUSrTAUHCqITXhAkm+yEN1t8y0jBgWClqH+oiDkavd3G/fsgp08wSNmlSKvOYutEnLCRGS",
+	"sxD840s9RHEU8eJZc8da6apatcXT5SW948IIe+NSdHsPEdFHdOPuwPognsaqcfzUc7HUKMQ8Kft+Q80y",
+	"+E3qU+HyrO1NE9AoRDiW3MVIh/+rZcslWufRMOvmgaxXpgDthsngGwRcnkzR6TRSl9lht7qjn29uLpGZ",
+	"GinyreShrS00L0cCq71Sfr06RwwvXIbFnDJwAzs+KbyiYdn6Nna2Fnp24F7vG7mCw8tjgm35sacY0Ops",
+	"75jiL9VOU7+2Qpp1vVmbw24Scy4GSYxrs8GLvS3KWEqiySmiCzwlfXT56T3iAn24/On9qZbxfXT59l3o",
+	"f+2lYpkeGfCkPlsxX3AWooSuh0ajPO81pkC98WYVX/6O0ma3gLYm2L7VVHFA3MEug8p0l8FYgT9QGAjp",
+	"mC9BPJvmLS39UdueITLnSSiW4KlC5VxIP5Fj13NAsRFJowzvHVP8NzsBm2b/F/2Fjb149X65qjeulAZe",
+	"cM5Z+7+AxRLgSuRRT3YmZ/Yx8saVZVSkzaazZb1fVTOOi8R5g02PpjsqSTFa3t1dpuULqAWDcyRXOG+r",
+	"q2xB2WA32oMnmhPZjsxT3rkhk+2EkM3gWa4xX0KYRDP+oPDBNgyC/xVs2+LvFWhdO0i5VyzoWHBN3Asc",
+	"x9n8esVQRVuc246tzmqqcEqWqPUjNJAdeeXL44KkWUuqeilqQ7EYasv2XJo6ytLU97Uak4onif7dVnbt",
+	"10rSYrerdU4SvW5TR0gZIljElAhwX2RZkTEfz4PdE12tj6Gwinz7GSDrCOzGFSTVtQdROOZTpIWXacbC",
+	"xRhCepDqLyW0b5mTJO8FGNNJJjBKTR5KYc0dfGNP95v/JZxoj1Gent+ticFeaAR2/0jv266usc3e7sKa",
+	"Korw2bxlxnZIBVWraw18G7aECuOz1ESMzad3bnsfPt8E1f4oHz7fuORoKDf9KXp7fYb2bI3GvqstSrhQ",
+	"OA6Ry/I0Zd7QxFDesg+ff7lGe8OD9pLEcQsS/A9+W85l+zfJ2XC/jd7EmC5MTXEfDamUwxANcQoxefIt",
+	"GYa3bCjT0dAU96WSiP0QDaEvjx7CxdT+lHlB3TiEx0pqfrRuACBFkFaw+2INsCnVpWzC12QHuaQpV27d",
+	"99yuZEqlEiu09+n89X6Y13utkkx0hLfML3AOUcTHKaAwG29y8MZaMoA/kcj2Lbtlbzi7I8zkwO+ZcPh7",
+	"c9RDZ5fn+3304fqfnwyGhpLhORmMsSRD4x6QIXhZDg8PT24ZJFMpvEhAhP168yaEfpt3LxHVA8EbBfkg",
+	"98a3EyLn2nkYuorjW2aJ3/NyLX2/FLQSSYXejSCZi+eWDdeVnw/b6A2OY4nGWIgVGp7ZqnwY2UevTWn8",
+	"bdrpHI4/fL6BP8jwlu0BPWZGfoEa91HKYo2aLANJqzOJVzJPF4BGBLfMdHgqjIM+T9JL/tbg0t94ZAG4",
+	"ouyWDb+1DDG20QWVCigZzclKEsiVoczMuTfMkk5sto0mbL/FrKVSV7bucHyREd7Z5bnfcjDotLvtDmT5",
+	"J4ThhAb94LDdaR+azF8jwQ5mkCXyR9C/fwiDA2ObS/sJWrq5n8oV+OC7VuvUoW2/w5cMFcmaxxGRyjRl",
+	"baMrTRhDxyiQTJOB+TwK+oEG2cfVWbH03+/R+6VereRDDkwv1Ydw60Db7BeaSvrdTHudToMGpju3cYRg",
+	"ZG3jqQRPwTTwIQfdG47MSupekK34wOvwCI90tz9SaHUBDx1ufyhvywYqJV0ssFhZlKHFCpX6NSg8lV71",
+	"sfn6axhY9vCLRoOvpgxL1bm+oIaykEk5sf0wys2D3XRWcNohoHV+eX1xDl317qg2s0KvkbCXHwMN3or5",
+	"MW10hmw57y3Telsiv4IX6jgYWUq0N8yrfrUau8FzWMctq/RsqLIBMHqREd5ABqFf4LorH5Q6MBsyBzp5",
+	"zaPVn9Cit9xS13XQfUwPVHPafygaWPps81Bh3m7zrRnrHop01yzFDTyo9Gh/eM5WrrCGvzTL6ydOtj/x",
+	"xuuSedTrNVlXoaFKQbJcKyyUVsU+9+8BrPZ3ljA1Ou3gnkYPaxXbP2tEjP802ss5eN/06mQr0OtWQQ9s",
+	"swVrwFKllfqpET3QEgGpVGhDAhqqMjBZljPCqlrxPVFPkgRv/zQl16BXcftPpdmj7U9kHRyL1PeelGlv",
+	"R5oLgwopBGFgKWEDRR7Y4n1wENVqxRtfBUln8WJlGoBATgjjaELg1yglp7mVe8tyAoVc6MynM9SDk3QU",
+	"UzmzDX1Vucv0EoM6ddn0VpFVKb5Oo52ZXX0nQt6M4kqD+r8sCe4sZws0a2HsEar1sxdJtEqXG6gxzlNV",
+	"6+XkkhFREIZaFm4Wg9tEnEu6+/MknW8R2Cy5bSZB8WKe5vZA/kStqLTw/lHEpC+LSqo6JhFS3CNG59h4",
+	"dolpmqGsF5hr5VSFDq9gpmcRUo+0tV1QHCALFx/kOSRjfmerupMYM0Yi1D3uIEjhbzfvRucH7BuZ1I+W",
+	"sH9dW/ZPFMqGpFyDxLzZ3LNJaEtqLRen2Ww4XF+cmWiKie9IBCltvq6H5o2mZ5HcoONreAfW4SK0fzrn",
+	"mPCuxzcxHs9NJx3NLN8INGsphHbtvSU7sI4fff6beb6/RSPnJdLMIuzg4fGx+bw8ZRigKS+ZWCVDE8EX",
+	"tsMJVTaCWnH4hIiD0cRZvKpjI/Pqvy3l70lXTC6JAHlcDG4/m2PhQCosjFA26UpPNU3AHXLl8mb+podn",
+	"pYc3XGsRRSCA55WXQotsDXI0IlNa8Gw/XchsEzHvBCF/WJfzmpQDxpdob12iQSHGuG9aemgiMjNeX5y1",
+	"0UV9rhwEu1wTwVvmXAsQ5DLehj0ukLQZT9YfsL9Z0NX4BK7/FnTfm7ANiBFG2YWazyPdskuZtki2hkrv",
+	"s53ub1r4jrTggIxGZMI1g6OIjJ2t/ji68JvxZ4HjPBLXPGycP/PIoPHr/KV/0ZCxd1SxaVZfvIZTwYe4",
+	"jX4hI87QNRV0hrq9ENl6QXSZStMsbd21l94lhLvH6L4Exy+6na7Gtr2V8TMWKZuij3iOGbrGgqIrLPH6",
+	"e5ShwVSQfffqpNPtdAoXaUImpAZcoWqWpXHc+PBVaO20MZKeE9OPF0cf+XTsmNL7cucYOjTrNE7aPJi1",
+	"b7OUiJAIZ+/sQ5voEH26/HyJ9lyDsFtmOoSF0CEMjADXJMx0BjtFUnFBIoRl3k9sP0SWtkPTPOKW6SdL",
+	"ofg20svLeth9On9dE9HALCrELdxy224P5eiFERr9LTH2K/v069z/+Gjfw25svDvbWQbrtnuHR+3jFy/b",
+	"r1onnW67lsl25afvE1zfHSo/unDbFe5rL1Cyv9s0Faqk5osfR5I5vvIECwiNKVFuMzuKtopdsTl0f5a/",
+	"txDBR3uiaEs0j9u30Zm5XeUf0IMNg/tAoqPOUW0syxMpf3IE62+2eyrb/VAJCsgLnjXnqIaBNutzOHDF",
+	"fLXMZlo7g1r3i6KcvyITYeBWgAZNBe9FG11qrT2uN+tdqyWjm5/H4rYdu76US6WC6+v/zO85N9eM+8VB",
+	"+nyw6Wr0vEoKqr38i8o1S5fT4Ww9X3BJ2IpEFGOG8JwveIQlRRFmaAGMsqAsu4A+q9wLIOTnZQf/zBWJ",
+	"0YgyhaGsJb/z/OFrYwYp9MhawySAZ/BBtQulBUH/y1efODN6kC6ThApDAsKi01GrJZQq1VlYtzSs5Rby",
+	"K6TYlyjQlpRnl0c2Jj6v/PQ56c/emK+p7fLs0/uzT9WeKSCHu61Or9Xp3nRf5nK49pr/ulv+rcy9NtUD",
+	"c6zQtcIswgIpuNcWvpS0b6/+TzCbQtHzuvv9ZTbRIMZ0rjmCEmiwse3G/+PeUe/Vq07dkvRMyM6EJGZU",
+	"YUn9W/6LtXl5zc9x7U3+jyT7cjOZzXkZQGJbiP/CH5oRXBOaL5dj1ZL8O2hEoTks9E0s06HP5W1tafx3",
+	"y/ZmIDO8/n+accZYqZicIkmIf1PQ0BM/w/1+NuMti8kdicNCVrTetvnGK2qBhpwkX9/1xVloizRuWdWp",
+	"nXFmzbntPVGF4vOKjZUXYDppS5nr1hlkhGiLmItHHp9omjXw1mqhXE265o2uPHr9Kxs1yq474O9w1RPa",
+	"s32jqIKrNhlnZL/YP6bXWbMBW9edrde/f2q3+6OebOSW9Gm50tHKrYKGfpKU3SRmz/+gzEpS4KoNgjQZ",
+	"TRsIzW7n6NXxyxe51LwkQhKV/pZihl5jNk0ZZug9ibRFvXf5+v2+LzYr8rLbQGCW+ysY0izOWCzU7Hqm",
+	"uCP7x5g1luB2sXB2SNjw0FB3/ebMXsFiXVIrBFB4/GF7Z3t+jQ6BhUUcncOC/scm5ZGl1a1TGA096Bdu",
+	"nh+65Mrv/bjRSezA9uO5iOMcUU1TKyvEYqJ49xiuQH1YH8X77Ket7ZIN9gau3Cr2h3uMN6SgXm2vS6df",
+	"Ewx3xlgZafayUb+6Jg75PIJAiytFsu6ZNe13nieh85zJxF45O6HQ5R51ewe9Tu8F+n//5/+iOVVjrZZn",
+	"KzCIv3tC53Ny2zajuXAdEZuS9t8pbl6EHmgxRBkpIrgfQdMiwg6E23l9Q+oJT+RBRHDUiuFmAJmHaiFk",
+	"MvakgumXuN63+nlGoClftjBXS0mlvWkIkW9Q+AzJIkqimN4R2xFt/Xkbumau1ub9b2reXCMJsqaPjYx7",
+	"PaUx8I8e7B8vwlpT/8lGa9b+0yyn0PBzvYPUmbrgUC13/dj9jL/G32pbgdZA2HXKy/sH+10+c5/xq4IV",
+	"XejqGfQ6h93KoF3P6IXeqltEDpXIQvu0Qob/duvOsIHtkWHLJfjEY6rRKr+3y/G9PzrnbWOvt35PSbq+",
+	"SMevqEfZdbRw555Nb+OicDdcnhgJp/Tri7Nblt2ivaegfNH2ByoOh1tB9m1Lymqt4y0rFTvuVEMGJ3+9",
+	"3P8Ju/2v0xpAa07A8I9jrELagcGl/IdZ/KOSJ4tcVOxc8+WrRpEEaWcooAjAmI9xjCJyR2Ke2BzxVMS2",
+	"x0v/4KDbe9nutDvtbv9V51UXEG5XWJ7qWr8kbysSYzXhYmEuONWTfdsHRjANWWxPmFMo2pkSpmnYXI1i",
+	"ZbZ7Pqh6c17Xt5HxHvbiO9XHC77H0PrrM7+76Vt7GywLp8vbwJvdHS/XT13s8GEh4rXbwbZfg6m3cMa5",
+	"n1ZW78PKe+rkdOOkU7k7RjavJaTqjOcmh6TQTMeEIWI6Id4MmTlVnWONmM5PjtkkBdlcvz1z7ydc92zv",
+	"OZ0Ys8lSiw8sPbRmmn+627P0nmXhJjC0wOMZZUSsvHl4IoOHrw//PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gerbang/pkg/auth"
+	"gerbang/pkg/events"
+	"gerbang/pkg/natstest"
+	"gerbang/pkg/pgtest"
+	"gerbang/pkg/svctest"
+	"gerbang/services/licensing/migrations"
+)
+
+type env struct {
+	t      *testing.T
+	svc    *svctest.Service
+	db     *pgtest.DB
+	nats   *natstest.Server
+	tokens map[string]string // by name: owner, other, officer, auditor, finance
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	ns := natstest.Start(t)
+	db := pgtest.New(t, migrations.FS)
+	tk := svctest.NewTokens(t)
+	vars := tk.Env()
+	vars["DATABASE_URL"] = db.URL
+	vars["NATS_URL"] = ns.URL
+	vars["SCHEDULER_INTERVAL"] = "1h"
+	s := svctest.Start(t, run, vars)
+	e := &env{t: t, svc: s, db: db, nats: ns, tokens: map[string]string{}}
+	for name, p := range map[string]auth.Principal{
+		"owner":   {Subject: "user-owner", Roles: []string{auth.RoleBusiness}},
+		"other":   {Subject: "user-other", Roles: []string{auth.RoleBusiness}},
+		"officer": {Subject: "user-officer", Roles: []string{auth.RoleLicensingOfficer}},
+		"auditor": {Subject: "user-auditor", Roles: []string{auth.RoleAuditor}},
+		"finance": {Subject: "user-finance", Roles: []string{auth.RoleFinance}},
+	} {
+		e.tokens[name] = tk.Mint(t, p)
+	}
+	return e
+}
+
+type reply struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (e *env) do(method, path, who string, body any, headers ...string) reply {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.svc.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (e *env) must(r reply, status int) reply {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Fatalf("status %d; want %d: %s", r.status, status, r.raw)
+	}
+	return r
+}
+
+func (e *env) registerBusiness(who, scale string, kbli ...string) map[string]any {
+	e.t.Helper()
+	return e.must(e.do("POST", "/v1/businesses", who, map[string]any{
+		"name": "PT Contoh " + who, "npwp": "01.234.567.8-901.000", "address": "Jl. Thamrin 1, Jakarta", "scale": scale, "kbli": kbli,
+	}), 201).body
+}
+
+func (e *env) createApplication(who, businessID, kbli string, size int) string {
+	e.t.Helper()
+	r := e.must(e.do("POST", "/v1/applications", who, map[string]any{"business_id": businessID, "kbli": kbli, "size": size},
+		"Idempotency-Key", fmt.Sprintf("k-%s-%d", kbli, time.Now().UnixNano())), 201)
+	return r.body["id"].(string)
+}
+
+// publishPaid publishes payment.invoice.paid as the payment service would.
+func (e *env) publishPaid(eventID, applicationID string, amount int64) {
+	e.t.Helper()
+	js, nc := e.nats.JetStream()
+	defer nc.Close()
+	ev, err := events.New("/payment", "payment.invoice.paid", "inv-1", map[string]any{
+		"invoice_id": "inv-1", "purpose": "license_fee", "reference": applicationID, "billing_code": "812345678901234",
+		"amount": map[string]any{"amount": amount, "currency": "IDR"},
+	}, time.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if eventID != "" {
+		ev.ID = eventID
+	}
+	b, _ := json.Marshal(ev)
+	if _, err := js.Publish(context.Background(), ev.Type, b, jetstream.WithMsgID(ev.ID)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T) {
+	e := start(t)
+	b := e.registerBusiness("owner", "medium", "55110")
+	if nib, _ := b["nib"].(string); len(nib) != 13 {
+		t.Fatalf("NIB %q", nib)
+	}
+	bid := b["id"].(string)
+	e.must(e.do("GET", "/v1/businesses/"+bid, "other", nil), 404)
+	if list := e.must(e.do("GET", "/v1/businesses", "owner", nil), 200); len(list.body["items"].([]any)) != 1 {
+		t.Fatalf("own businesses %s", list.raw)
+	}
+
+	// Creating an application takes an Idempotency-Key; a retry gets the same draft.
+	e.must(e.do("POST", "/v1/applications", "owner", map[string]any{"business_id": bid, "kbli": "55110", "size": 150}), 400)
+	body := map[string]any{"business_id": bid, "kbli": "55110", "size": 150}
+	first := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "hotel-1"), 201)
+	again := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "hotel-1"), 201)
+	if first.body["id"] != again.body["id"] {
+		t.Fatalf("retry made a second draft: %v vs %v", first.body["id"], again.body["id"])
+	}
+	e.must(e.do("POST", "/v1/applications", "owner", map[string]any{"business_id": bid, "kbli": "55110", "size": 10}, "Idempotency-Key", "hotel-1"), 422)
+	id := first.body["id"].(string)
+
+	sub := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
+	if sub.body["state"] != "submitted" || sub.body["whose_turn"] != "officer" || sub.body["turn_due_at"] == nil {
+		t.Fatalf("submitted: %s", sub.raw)
+	}
+	queue := e.must(e.do("GET", "/v1/review-queue", "officer", nil), 200)
+	if items := queue.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != id {
+		t.Fatalf("queue %s", queue.raw)
+	}
+	conflict := e.must(e.do("POST", "/v1/applications/"+id+"/approve", "officer", nil), 409)
+	if conflict.body["current_state"] != "submitted" {
+		t.Fatalf("conflict without current_state: %s", conflict.raw)
+	}
+	e.must(e.do("POST", "/v1/applications/"+id+"/start-review", "officer", nil), 200)
+	e.must(e.do("POST", "/v1/applications/"+id+"/request-revision", "officer", map[string]any{"requirement": "amdal", "note": "annexes missing"}), 200)
+	e.must(e.do("POST", "/v1/applications/"+id+"/resubmit", "owner", nil), 200)
+	approved := e.must(e.do("POST", "/v1/applications/"+id+"/approve", "officer", nil), 200)
+	if approved.body["state"] != "awaiting_payment" {
+		t.Fatalf("approved: %s", approved.raw)
+	}
+
+	// The fee request goes out through the outbox relay to the LICENSING stream.
+	js, nc := e.nats.JetStream()
+	defer nc.Close()
+	e.waitFor("licensing.fee.requested on the LICENSING stream", func() bool {
+		stream, err := js.Stream(context.Background(), "LICENSING")
+		if err != nil {
+			return false
+		}
+		msg, err := stream.GetLastMsgForSubject(context.Background(), "licensing.fee.requested")
+		if err != nil {
+			return false
+		}
+		ev, err := events.Parse(msg.Data)
+		return err == nil && strings.Contains(string(ev.Data), `"reference":"`+id+`"`) && strings.Contains(string(ev.Data), `"amount":5000000`)
+	})
+
+	// Payment confirms; the event redelivered (same id) and duplicated (new id) issues one license.
+	dup := "0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77"
+	e.publishPaid(dup, id, 5000000)
+	e.publishPaid(dup, id, 5000000)
+	e.publishPaid("", id, 5000000)
+	e.waitFor("the license issued", func() bool {
+		return e.do("GET", "/v1/applications/"+id, "owner", nil).body["state"] == "issued"
+	})
+	e.waitFor("both payment events handled", func() bool {
+		var n int
+		_ = e.db.GetContext(context.Background(), &n, `SELECT count(*) FROM inbox WHERE consumer = 'licensing-payment-invoice-paid'`)
+		return n == 2
+	})
+	var licenses int
+	if err := e.db.GetContext(context.Background(), &licenses, `SELECT count(*) FROM license WHERE application_id = $1`, id); err != nil || licenses != 1 {
+		t.Fatalf("%d licenses, %v", licenses, err)
+	}
+	lic := e.must(e.do("GET", "/v1/applications/"+id+"/license", "owner", nil), 200)
+	number := lic.body["number"].(string)
+	if !strings.HasPrefix(number, "LIC-") || lic.body["valid_until"] == nil {
+		t.Fatalf("license %s", lic.raw)
+	}
+	e.must(e.do("GET", "/v1/applications/"+id+"/license", "other", nil), 404)
+	v := e.must(e.do("GET", "/v1/public/licenses/"+number, "", nil), 200)
+	if v.body["genuine"] != true || v.body["status"] != "active" {
+		t.Fatalf("verification %s", v.raw)
+	}
+	e.must(e.do("GET", "/v1/public/licenses/LIC-2026-999999", "", nil), 404)
+	e.must(e.do("POST", "/v1/licenses/"+lic.body["id"].(string)+"/suspend", "officer", map[string]any{"reason": "inspection"}), 200)
+	if v := e.do("GET", "/v1/public/licenses/"+number, "", nil); v.body["status"] != "suspended" {
+		t.Fatalf("live status after suspension: %s", v.raw)
+	}
+}
+
+func TestLowRiskIsIssuedAtSubmissionOverHTTP(t *testing.T) {
+	e := start(t)
+	b := e.registerBusiness("owner", "micro", "62010")
+	id := e.createApplication("owner", b["id"].(string), "62010", 0)
+	r := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
+	if r.body["state"] != "issued" || r.body["whose_turn"] != nil {
+		t.Fatalf("low risk: %s", r.raw)
+	}
+	e.must(e.do("GET", "/v1/applications/"+id+"/license", "owner", nil), 200)
+}
+
+func TestWhatDoINeedIsPublic(t *testing.T) {
+	e := start(t)
+	r := e.must(e.do("GET", "/v1/catalog/requirements?kbli=55110&scale=medium&size=150", "", nil), 200)
+	lt := r.body["license_type"].(map[string]any)
+	if r.body["risk"] != "high" || lt["code"] != "IZIN-HOTEL" || lt["sla_days"] != float64(15) || lt["fee"].(map[string]any)["amount"] != float64(5000000) {
+		t.Fatalf("requirements %s", r.raw)
+	}
+	e.must(e.do("GET", "/v1/catalog/requirements?kbli=55110&scale=huge", "", nil), 400)
+	e.must(e.do("GET", "/v1/catalog/requirements?kbli=99999&scale=micro", "", nil), 404)
+	if r := e.must(e.do("GET", "/v1/catalog/kbli", "", nil), 200); len(r.body["items"].([]any)) < 15 {
+		t.Fatalf("kbli %s", r.raw)
+	}
+	e.must(e.do("GET", "/v1/catalog/license-types", "", nil), 200)
+	for _, npwp := range []string{"12.345", "12.345.678.9-01"} { // too short for the contract; 11 digits for the rule
+		bad := e.must(e.do("POST", "/v1/businesses", "owner", map[string]any{
+			"name": "X", "npwp": npwp, "address": "Jl. A", "scale": "micro", "kbli": []string{"56101"},
+		}), 400)
+		if !strings.Contains(bad.raw, `npwp"`) {
+			t.Fatalf("bad NPWP problem: %s", bad.raw)
+		}
+	}
+}
+
+// TestEveryEndpointAdmitsOnlyItsRolesAndOwners calls every protected
+// endpoint anonymously, with a role it does not admit, and as another
+// business with the owner's ids.
+func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
+	e := start(t)
+	b := e.registerBusiness("owner", "medium", "55110")
+	bid := b["id"].(string)
+	id := e.createApplication("owner", bid, "55110", 150)
+	e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
+	reason := map[string]any{"reason": "r"}
+	cases := []struct {
+		method, path string
+		body         any
+		wrongRole    string
+		otherOwner   bool // another business gets 404
+	}{
+		{"POST", "/v1/businesses", map[string]any{"name": "X", "npwp": "012345678901000", "address": "A", "scale": "micro", "kbli": []string{"56101"}}, "officer", false},
+		{"GET", "/v1/businesses", nil, "officer", false},
+		{"GET", "/v1/businesses/" + bid, nil, "finance", true},
+		{"GET", "/v1/applications", nil, "officer", false},
+		{"GET", "/v1/applications/" + id, nil, "finance", true},
+		{"POST", "/v1/applications/" + id + "/submit", nil, "officer", true},
+		{"POST", "/v1/applications/" + id + "/withdraw", nil, "officer", true},
+		{"POST", "/v1/applications/" + id + "/resubmit", nil, "officer", true},
+		{"POST", "/v1/applications/" + id + "/start-review", nil, "owner", false},
+		{"POST", "/v1/applications/" + id + "/approve", nil, "owner", false},
+		{"POST", "/v1/applications/" + id + "/reject", reason, "owner", false},
+		{"POST", "/v1/applications/" + id + "/request-revision", map[string]any{"requirement": "amdal"}, "owner", false},
+		{"GET", "/v1/applications/" + id + "/license", nil, "finance", true},
+		{"GET", "/v1/review-queue", nil, "owner", false},
+		{"GET", "/v1/licenses", nil, "officer", false},
+		{"POST", "/v1/licenses/" + id + "/suspend", reason, "owner", false},
+	}
+	for _, c := range cases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			if r := e.do(c.method, c.path, "", c.body, "Idempotency-Key", "k"); r.status != 401 {
+				t.Errorf("anonymous: %d %s", r.status, r.raw)
+			}
+			if r := e.do(c.method, c.path, c.wrongRole, c.body, "Idempotency-Key", "k"); r.status != 403 {
+				t.Errorf("as %s: %d %s", c.wrongRole, r.status, r.raw)
+			}
+			if c.otherOwner {
+				if r := e.do(c.method, c.path, "other", c.body, "Idempotency-Key", "k"); r.status != 404 {
+					t.Errorf("as another business: %d %s", r.status, r.raw)
+				}
+			}
+		})
+	}
+	// Another business cannot start an application on the owner's business.
+	e.must(e.do("POST", "/v1/applications", "other", map[string]any{"business_id": bid, "kbli": "55110"}, "Idempotency-Key", "x"), 400)
+	// The state is untouched by all of the above.
+	if r := e.do("GET", "/v1/applications/"+id, "owner", nil); r.body["state"] != "submitted" {
+		t.Fatalf("state changed: %s", r.raw)
+	}
+}

@@ -1,0 +1,442 @@
+// Package http implements the licensing API: the strict server generated
+// from api/licensing.yaml (package oapi), each operation mapping its request
+// to a use case of package app and the result back to the contract's types.
+package http
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/auth"
+	"gerbang/pkg/httpx"
+	"gerbang/pkg/idempotency"
+	pkgoapi "gerbang/pkg/oapi"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/app"
+	"gerbang/services/licensing/internal/domain"
+	"gerbang/services/licensing/internal/ports/http/oapi"
+)
+
+// operationRoles lists, for each operation, the roles admitted; an
+// operation not listed is public. It mirrors x-roles in api/licensing.yaml.
+func operationRoles() map[string][]string {
+	const (
+		business = auth.RoleBusiness
+		officer  = auth.RoleLicensingOfficer
+		auditor  = auth.RoleAuditor
+	)
+	return map[string][]string{
+		"RegisterBusiness":      {business},
+		"ListMyBusinesses":      {business},
+		"GetBusiness":           {business, officer, auditor},
+		"CreateApplication":     {business},
+		"ListMyApplications":    {business},
+		"GetApplication":        {business, officer, auditor},
+		"SubmitApplication":     {business},
+		"WithdrawApplication":   {business},
+		"ResubmitApplication":   {business},
+		"StartReview":           {officer},
+		"ApproveApplication":    {officer},
+		"RejectApplication":     {officer},
+		"RequestRevision":       {officer},
+		"GetApplicationLicense": {business, officer, auditor},
+		"GetReviewQueue":        {officer},
+		"ListMyLicenses":        {business},
+		"ChangeLicenseStatus":   {officer},
+	}
+}
+
+// requireRoles refuses, before the handler runs, callers without a role the
+// operation admits: anonymous 401, others 403.
+func requireRoles(roles map[string][]string) oapi.StrictMiddlewareFunc {
+	return func(next oapi.StrictHandlerFunc, operationID string) oapi.StrictHandlerFunc {
+		need, ok := roles[operationID]
+		if !ok {
+			return next
+		}
+		return func(c *fiber.Ctx, args any) (any, error) {
+			p, signedIn := auth.PrincipalFrom(c)
+			if !signedIn {
+				c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+				return nil, apperr.New(apperr.Unauthenticated, "sign in to do this")
+			}
+			if !p.HasAnyRole(need...) {
+				return nil, apperr.New(apperr.Forbidden, "this needs one of the roles %v", need).With("required_roles", need)
+			}
+			return next(c, args)
+		}
+	}
+}
+
+// Mount adds the licensing API to a: bearer authentication, validation
+// against the contract, Idempotency-Key on creates, and the operations.
+func Mount(a *fiber.App, svc *app.Service, verifier *auth.Verifier, db *sqlx.DB) error {
+	spec, err := oapi.GetSwagger()
+	if err != nil {
+		return err
+	}
+	validate, err := pkgoapi.Validator(spec, pkgoapi.Options{SkipMultipartBody: true})
+	if err != nil {
+		return err
+	}
+	a.Use("/v1", auth.Authenticate(verifier), validate)
+	a.Post("/v1/applications", auth.RequireRoles(auth.RoleBusiness), idempotency.Middleware(db, idempotency.Options{Required: true}))
+	handler := oapi.NewStrictHandler(&Server{svc: svc}, []oapi.StrictMiddlewareFunc{requireRoles(operationRoles())})
+	oapi.RegisterHandlers(a, handler)
+	return nil
+}
+
+// Server implements the strict server.
+type Server struct {
+	svc *app.Service
+}
+
+var _ oapi.StrictServerInterface = (*Server)(nil)
+
+func caller(ctx context.Context) app.Caller {
+	p, _ := auth.FromContext(ctx)
+	return app.Caller{Subject: p.Subject, Roles: p.Roles, RequestID: httpx.RequestIDFrom(ctx)}
+}
+
+func page(limit *int32, cursor *string) postgres.Page {
+	p := postgres.Page{}
+	if limit != nil {
+		p.Limit = int(*limit)
+	}
+	if cursor != nil {
+		p.Cursor = *cursor
+	}
+	return p
+}
+
+func nextCursor(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// --- businesses
+
+func toBusiness(b postgres.BusinessRecord) oapi.Business {
+	return oapi.Business{
+		ID: mustUUID(b.ID), Nib: string(b.NIB), Name: b.Name, Npwp: string(b.NPWP), Address: b.Address,
+		Scale: oapi.Scale(b.Scale), Kbli: b.KBLI, CreatedAt: b.CreatedAt.UTC(),
+	}
+}
+
+func (s *Server) RegisterBusiness(ctx context.Context, r oapi.RegisterBusinessRequestObject) (oapi.RegisterBusinessResponseObject, error) {
+	b, err := s.svc.RegisterBusiness(ctx, caller(ctx), domain.BusinessInput{
+		Name: r.Body.Name, NPWP: r.Body.Npwp, Address: r.Body.Address, Scale: string(r.Body.Scale), KBLI: r.Body.Kbli,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return oapi.RegisterBusiness201JSONResponse(toBusiness(b)), nil
+}
+
+func (s *Server) ListMyBusinesses(ctx context.Context, r oapi.ListMyBusinessesRequestObject) (oapi.ListMyBusinessesResponseObject, error) {
+	bs, next, err := s.svc.MyBusinesses(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListMyBusinesses200JSONResponse{Items: make([]oapi.Business, len(bs)), NextCursor: nextCursor(next)}
+	for i, b := range bs {
+		out.Items[i] = toBusiness(b)
+	}
+	return out, nil
+}
+
+func (s *Server) GetBusiness(ctx context.Context, r oapi.GetBusinessRequestObject) (oapi.GetBusinessResponseObject, error) {
+	b, err := s.svc.Business(ctx, caller(ctx), r.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetBusiness200JSONResponse(toBusiness(b)), nil
+}
+
+// --- catalog
+
+func toRequirements(rs []domain.Requirement) []oapi.Requirement {
+	out := make([]oapi.Requirement, len(rs))
+	for i, r := range rs {
+		out[i] = oapi.Requirement{Code: r.Code, Name: r.Name, MaxBytes: r.MaxBytes, ContentType: oapi.RequirementContentType(r.ContentType)}
+	}
+	return out
+}
+
+func idr(amount int64) oapi.Money { return oapi.Money{Amount: amount, Currency: oapi.MoneyCurrencyIDR} }
+
+func toLicenseType(lt domain.LicenseType) oapi.LicenseType {
+	return oapi.LicenseType{
+		Code: lt.Code, Version: int32(lt.Version), EffectiveFrom: lt.EffectiveFrom.UTC(), Name: lt.Name, Risk: oapi.RiskLevel(lt.Risk),
+		Fee: idr(lt.Fee), SLADays: int32(lt.SLADays), ValidityMonths: int32(lt.ValidityMonths), Requirements: toRequirements(lt.Requirements),
+	}
+}
+
+func (s *Server) ListLicenseTypes(ctx context.Context, _ oapi.ListLicenseTypesRequestObject) (oapi.ListLicenseTypesResponseObject, error) {
+	lts, err := s.svc.LicenseTypes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListLicenseTypes200JSONResponse{Items: make([]oapi.LicenseType, len(lts))}
+	for i, lt := range lts {
+		out.Items[i] = toLicenseType(lt)
+	}
+	return out, nil
+}
+
+func (s *Server) ListKbliRules(ctx context.Context, _ oapi.ListKbliRulesRequestObject) (oapi.ListKbliRulesResponseObject, error) {
+	rules, err := s.svc.KBLIRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListKbliRules200JSONResponse{Items: make([]oapi.KbliRule, len(rules))}
+	for i, r := range rules {
+		k := oapi.KbliRule{Kbli: r.KBLI, Version: int32(r.Version), Title: r.Title, Sector: r.Sector, SizeMetric: r.SizeMetric, Bands: make([]oapi.RiskBand, len(r.Bands))}
+		for j, b := range r.Bands {
+			band := oapi.RiskBand{Risk: oapi.RiskLevel(b.Risk), LicenseType: b.LicenseType}
+			if b.MinScale != "" {
+				sc := oapi.Scale(b.MinScale)
+				band.MinScale = &sc
+			}
+			if b.MinSize > 0 {
+				n := b.MinSize
+				band.MinSize = &n
+			}
+			k.Bands[j] = band
+		}
+		out.Items[i] = k
+	}
+	return out, nil
+}
+
+func (s *Server) GetRequirements(ctx context.Context, r oapi.GetRequirementsRequestObject) (oapi.GetRequirementsResponseObject, error) {
+	var size int64
+	if r.Params.Size != nil {
+		size = *r.Params.Size
+	}
+	d, err := s.svc.Requirements(ctx, r.Params.Kbli, domain.Scale(r.Params.Scale), size, nil)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetRequirements200JSONResponse{
+		Kbli: d.Rule.KBLI, Title: d.Rule.Title, Sector: d.Rule.Sector, Scale: r.Params.Scale, Size: size, SizeMetric: d.Rule.SizeMetric,
+		Risk: oapi.RiskLevel(d.Band.Risk), NeedsReview: d.Band.Risk.NeedsReview(), RuleVersion: int32(d.Rule.Version),
+		LicenseType: toLicenseType(d.LicenseType),
+	}, nil
+}
+
+// --- applications
+
+func toApplication(rec postgres.ApplicationRecord) oapi.Application {
+	a := rec.Application
+	out := oapi.Application{
+		ID: mustUUID(a.ID), BusinessID: mustUUID(a.BusinessID), Kbli: a.KBLI, Scale: oapi.Scale(a.Scale), Size: a.Size,
+		State: oapi.ApplicationState(a.State), Reason: strPtr(a.Reason), RevisionRequirement: strPtr(a.RevisionRequirement),
+		RevisionNote: strPtr(a.RevisionNote), SubmittedAt: utcPtr(a.SubmittedAt), DecidedAt: utcPtr(a.DecidedAt),
+		Version: int32(a.Version), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+		SLA: oapi.SLA{Days: int32(a.SLA.Days), UsedSeconds: int64(a.SLA.Used / time.Second), Running: a.SLA.RunningSince != nil, DueAt: utcPtr(a.SLA.DueAt)},
+	}
+	if a.RenewalOf != "" {
+		id := mustUUID(a.RenewalOf)
+		out.RenewalOf = &id
+	}
+	if t := a.Terms; t != nil {
+		out.Terms = &oapi.Terms{
+			LicenseType: t.LicenseType, LicenseName: t.LicenseName, TypeVersion: int32(t.TypeVersion), RuleVersion: int32(t.RuleVersion),
+			Risk: oapi.RiskLevel(t.Risk), Fee: idr(t.Fee), SLADays: int32(t.SLADays), ValidityMonths: int32(t.ValidityMonths),
+			Requirements: toRequirements(t.Requirements),
+		}
+	}
+	if turn, due := a.WhoseTurn(); turn != "" {
+		w := oapi.ApplicationWhoseTurn(turn)
+		out.WhoseTurn, out.TurnDueAt = &w, utcPtr(due)
+	}
+	return out
+}
+
+func toApplicationPage(recs []postgres.ApplicationRecord, next string) oapi.ApplicationPage {
+	out := oapi.ApplicationPage{Items: make([]oapi.Application, len(recs)), NextCursor: nextCursor(next)}
+	for i, r := range recs {
+		out.Items[i] = toApplication(r)
+	}
+	return out
+}
+
+func (s *Server) CreateApplication(ctx context.Context, r oapi.CreateApplicationRequestObject) (oapi.CreateApplicationResponseObject, error) {
+	var size int64
+	if r.Body.Size != nil {
+		size = *r.Body.Size
+	}
+	renewal := ""
+	if r.Body.RenewalOf != nil {
+		renewal = r.Body.RenewalOf.String()
+	}
+	a, err := s.svc.CreateApplication(ctx, caller(ctx), r.Body.BusinessID.String(), r.Body.Kbli, size, renewal)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.CreateApplication201JSONResponse(toApplication(postgres.ApplicationRecord{Application: a})), nil
+}
+
+func (s *Server) ListMyApplications(ctx context.Context, r oapi.ListMyApplicationsRequestObject) (oapi.ListMyApplicationsResponseObject, error) {
+	recs, next, err := s.svc.MyApplications(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ListMyApplications200JSONResponse(toApplicationPage(recs, next)), nil
+}
+
+func (s *Server) GetApplication(ctx context.Context, r oapi.GetApplicationRequestObject) (oapi.GetApplicationResponseObject, error) {
+	rec, err := s.svc.Application(ctx, caller(ctx), r.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetApplication200JSONResponse(toApplication(rec)), nil
+}
+
+func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueRequestObject) (oapi.GetReviewQueueResponseObject, error) {
+	recs, next, err := s.svc.ReviewQueue(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetReviewQueue200JSONResponse(toApplicationPage(recs, next)), nil
+}
+
+// moved runs a transition use case and returns the application after it.
+func moved(rec postgres.ApplicationRecord, err error) (oapi.ApplicationMovedJSONResponse, error) {
+	if err != nil {
+		return oapi.ApplicationMovedJSONResponse{}, err
+	}
+	return oapi.ApplicationMovedJSONResponse(toApplication(rec)), nil
+}
+
+func (s *Server) SubmitApplication(ctx context.Context, r oapi.SubmitApplicationRequestObject) (oapi.SubmitApplicationResponseObject, error) {
+	out, err := moved(s.svc.Submit(ctx, caller(ctx), r.ID.String()))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.SubmitApplication200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) WithdrawApplication(ctx context.Context, r oapi.WithdrawApplicationRequestObject) (oapi.WithdrawApplicationResponseObject, error) {
+	out, err := moved(s.svc.Withdraw(ctx, caller(ctx), r.ID.String()))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.WithdrawApplication200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplicationRequestObject) (oapi.ResubmitApplicationResponseObject, error) {
+	out, err := moved(s.svc.Resubmit(ctx, caller(ctx), r.ID.String()))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ResubmitApplication200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) StartReview(ctx context.Context, r oapi.StartReviewRequestObject) (oapi.StartReviewResponseObject, error) {
+	out, err := moved(s.svc.StartReview(ctx, caller(ctx), r.ID.String()))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.StartReview200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) ApproveApplication(ctx context.Context, r oapi.ApproveApplicationRequestObject) (oapi.ApproveApplicationResponseObject, error) {
+	out, err := moved(s.svc.Approve(ctx, caller(ctx), r.ID.String()))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ApproveApplication200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) RejectApplication(ctx context.Context, r oapi.RejectApplicationRequestObject) (oapi.RejectApplicationResponseObject, error) {
+	out, err := moved(s.svc.Reject(ctx, caller(ctx), r.ID.String(), r.Body.Reason))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.RejectApplication200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+func (s *Server) RequestRevision(ctx context.Context, r oapi.RequestRevisionRequestObject) (oapi.RequestRevisionResponseObject, error) {
+	note := ""
+	if r.Body.Note != nil {
+		note = *r.Body.Note
+	}
+	out, err := moved(s.svc.RequestRevision(ctx, caller(ctx), r.ID.String(), r.Body.Requirement, note))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.RequestRevision200JSONResponse{ApplicationMovedJSONResponse: out}, nil
+}
+
+// --- licenses
+
+func toLicense(l postgres.LicenseRecord) oapi.License {
+	return oapi.License{
+		ID: mustUUID(l.ID), Number: l.Number, ApplicationID: mustUUID(l.ApplicationID), BusinessID: mustUUID(l.BusinessID),
+		HolderName: l.HolderName, Nib: string(l.NIB), Kbli: l.KBLI, LicenseType: l.LicenseType, LicenseName: l.LicenseName,
+		Risk: oapi.RiskLevel(l.Risk), Status: oapi.LicenseStatus(l.Status), StatusReason: strPtr(l.StatusReason),
+		IssuedAt: l.IssuedAt.UTC(), ValidFrom: l.ValidFrom.UTC(), ValidUntil: utcPtr(l.ValidUntil),
+	}
+}
+
+func (s *Server) GetApplicationLicense(ctx context.Context, r oapi.GetApplicationLicenseRequestObject) (oapi.GetApplicationLicenseResponseObject, error) {
+	l, err := s.svc.LicenseOfApplication(ctx, caller(ctx), r.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetApplicationLicense200JSONResponse(toLicense(l)), nil
+}
+
+func (s *Server) ListMyLicenses(ctx context.Context, r oapi.ListMyLicensesRequestObject) (oapi.ListMyLicensesResponseObject, error) {
+	ls, next, err := s.svc.MyLicenses(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListMyLicenses200JSONResponse{Items: make([]oapi.License, len(ls)), NextCursor: nextCursor(next)}
+	for i, l := range ls {
+		out.Items[i] = toLicense(l)
+	}
+	return out, nil
+}
+
+func (s *Server) ChangeLicenseStatus(ctx context.Context, r oapi.ChangeLicenseStatusRequestObject) (oapi.ChangeLicenseStatusResponseObject, error) {
+	l, err := s.svc.ChangeLicense(ctx, caller(ctx), r.ID.String(), domain.LicenseAction(r.Action), r.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ChangeLicenseStatus200JSONResponse(toLicense(l)), nil
+}
+
+func (s *Server) VerifyLicense(ctx context.Context, r oapi.VerifyLicenseRequestObject) (oapi.VerifyLicenseResponseObject, error) {
+	l, err := s.svc.VerifyLicense(ctx, r.Number)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.VerifyLicense200JSONResponse{
+		Genuine: true, Number: l.Number, HolderName: l.HolderName, Nib: string(l.NIB), Kbli: l.KBLI, LicenseName: l.LicenseName,
+		Status: oapi.LicenseStatus(l.Status), ValidFrom: l.ValidFrom.UTC(), ValidUntil: utcPtr(l.ValidUntil),
+	}, nil
+}
