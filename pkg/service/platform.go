@@ -4,12 +4,15 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
 	"gerbang/pkg/auth"
+	"gerbang/pkg/events"
 )
 
 // startAudit loads (or, in development, creates) the key that signs the audit
@@ -38,4 +41,63 @@ func (rt *Runtime) startAudit(keyFile string) error {
 		return c.JSON(report)
 	})
 	return nil
+}
+
+// startRelay publishes the service's outbox to JetStream.
+func (rt *Runtime) startRelay() {
+	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
+	rt.Go("outbox-relay", relay.Run)
+}
+
+// deadLetter is one dead letter as api/<service>.yaml documents it.
+type deadLetter struct {
+	ID         int64      `json:"id"`
+	Consumer   string     `json:"consumer"`
+	EventID    string     `json:"event_id"`
+	Subject    string     `json:"subject"`
+	Error      string     `json:"error"`
+	Deliveries int        `json:"deliveries"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReplayedAt *time.Time `json:"replayed_at"`
+}
+
+// serveDeadLetters lets auditors and administrators see the events a
+// consumer gave up on (oldest first, keyset pages by id).
+func (rt *Runtime) serveDeadLetters() {
+	rt.App.Get("/v1/ops/dead-letters", auth.Authenticate(rt.Auth), auth.RequireRoles(auth.RoleAuditor, auth.RoleAdmin), func(c *fiber.Ctx) error {
+		limit := c.QueryInt("limit", 50)
+		if limit < 1 || limit > 100 {
+			return apperr.InvalidFields("Fix the query.", apperr.Field("query.limit", "must be between 1 and 100"))
+		}
+		var after int64
+		if cur := c.Query("cursor"); cur != "" {
+			n, err := strconv.ParseInt(cur, 10, 64)
+			if err != nil || n < 0 {
+				return apperr.InvalidFields("Fix the query.", apperr.Field("query.cursor", "is not a cursor this endpoint gave out"))
+			}
+			after = n
+		}
+		state := c.Query("state")
+		if state != "" && state != "pending" && state != "replayed" {
+			return apperr.InvalidFields("Fix the query.", apperr.Field("query.state", "must be one of: pending, replayed"))
+		}
+		all, err := events.DeadLetters(c.UserContext(), rt.DB, "")
+		if err != nil {
+			return err
+		}
+		items := []deadLetter{}
+		var next *string
+		for _, d := range all {
+			if d.ID <= after || (state == "pending" && d.ReplayedAt != nil) || (state == "replayed" && d.ReplayedAt == nil) {
+				continue
+			}
+			if len(items) == limit {
+				cur := strconv.FormatInt(items[len(items)-1].ID, 10)
+				next = &cur
+				break
+			}
+			items = append(items, deadLetter{ID: d.ID, Consumer: d.Consumer, EventID: d.EventID, Subject: d.Subject, Error: d.Error, Deliveries: d.Deliveries, CreatedAt: d.FailedAt, ReplayedAt: d.ReplayedAt})
+		}
+		return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+	})
 }

@@ -153,6 +153,8 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 			rt.close()
 			return nil, err
 		}
+		rt.startRelay()
+		rt.serveDeadLetters()
 	}
 	return rt, nil
 }

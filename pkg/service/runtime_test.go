@@ -250,3 +250,50 @@ func TestAuditorsVerifyTheAuditChain(t *testing.T) {
 		return code == 200 && r.OK && r.ChainLength == 3 && r.Checkpoints >= 1
 	})
 }
+
+func TestOperatorsSeeDeadLettersPageByPage(t *testing.T) {
+	db := pgtest.New(t, nil)
+	ns := natstest.Start(t)
+	tokens := svctest.NewTokens(t)
+	env := tokens.Env()
+	env["DATABASE_URL"], env["NATS_URL"] = db.URL, ns.URL
+	s := svctest.Start(t, run, env)
+	for i := 1; i <= 3; i++ {
+		db.MustExec(`INSERT INTO dead_letter (consumer, stream, stream_seq, subject, event_id, payload, error, deliveries)
+			VALUES ('toy-consumer', 'PAYMENT', $1, 'payment.invoice.paid', 'e', '{}', 'no such invoice', 5)`, i)
+	}
+	type page struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			Consumer string `json:"consumer"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	get := func(token, query string) (int, page) {
+		req, _ := http.NewRequest("GET", s.URL+"/v1/ops/dead-letters"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var p page
+		json.NewDecoder(resp.Body).Decode(&p)
+		return resp.StatusCode, p
+	}
+	if code, _ := get(tokens.Mint(t, auth.Principal{Subject: "f", Roles: []string{auth.RoleFinance}}), ""); code != 403 {
+		t.Fatalf("finance: %d, want 403", code)
+	}
+	auditor := tokens.Mint(t, auth.Principal{Subject: "a", Roles: []string{auth.RoleAuditor}})
+	code, first := get(auditor, "?limit=2")
+	if code != 200 || len(first.Items) != 2 || first.NextCursor == nil {
+		t.Fatalf("first page: %d %+v", code, first)
+	}
+	code, second := get(auditor, "?limit=2&cursor="+*first.NextCursor)
+	if code != 200 || len(second.Items) != 1 || second.NextCursor != nil || second.Items[0].ID == first.Items[1].ID {
+		t.Fatalf("second page: %d %+v", code, second)
+	}
+	if code, _ := get(auditor, "?limit=500"); code != 400 {
+		t.Fatalf("limit 500: %d, want 400", code)
+	}
+}
