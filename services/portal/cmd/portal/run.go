@@ -17,6 +17,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
+		BodyLimits: bodyLimits(),
 	}, stdout)
 	if err != nil {
 		return err

@@ -2,13 +2,192 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"gerbang/pkg/auth"
+	"gerbang/pkg/httpx"
+	"gerbang/pkg/oapi"
 	"gerbang/pkg/service"
+	"gerbang/services/portal/internal/adapters/postgres"
+	"gerbang/services/portal/internal/app"
+	porthttp "gerbang/services/portal/internal/ports/http"
+	portalapi "gerbang/services/portal/internal/ports/http/oapi"
 )
+
+// proxied are the services the portal forwards /api/<name>/... to, with the
+// variable naming each one's URL and its default.
+var proxied = []struct{ name, env, def string }{
+	{"licensing", "LICENSING_URL", "http://127.0.0.1:8081"},
+	{"tender", "TENDER_URL", "http://127.0.0.1:8082"},
+	{"payment", "PAYMENT_URL", "http://127.0.0.1:8083"},
+}
+
+// bodyLimits lets document uploads through the proxy (run.go's Spec).
+func bodyLimits() []httpx.RouteLimit {
+	names := make([]string, len(proxied))
+	for i, p := range proxied {
+		names[i] = p.name
+	}
+	return porthttp.ProxyBodyLimits(names...)
+}
+
+// settings are the portal's own variables, beyond service.Config.
+type settings struct {
+	demoAccounts   bool
+	signingKeyFile string
+	hashCost       int
+	limits         porthttp.LoginLimits
+	proxyTimeout   time.Duration
+	secureCookies  bool
+	backends       []porthttp.Backend
+}
+
+func loadSettings(cfg service.Config, getenv func(string) string) (settings, error) {
+	var s settings
+	var err error
+	if s.demoAccounts, err = service.Bool(getenv, "DEMO_ACCOUNTS", false); err != nil {
+		return s, err
+	}
+	if s.secureCookies, err = service.Bool(getenv, "COOKIE_SECURE", false); err != nil {
+		return s, err
+	}
+	s.signingKeyFile = strings.TrimSpace(getenv("SIGNING_KEY_FILE"))
+	if s.signingKeyFile == "" {
+		s.signingKeyFile = filepath.Join(cfg.DataDir, "keys", "signing.key")
+	}
+	if s.hashCost, err = service.Int(getenv, "PASSWORD_HASH_COST", bcrypt.DefaultCost); err != nil {
+		return s, err
+	}
+	if s.limits.PerIP, err = service.Int(getenv, "LOGIN_LIMIT_PER_IP", 30); err != nil {
+		return s, err
+	}
+	if s.limits.PerEmail, err = service.Int(getenv, "LOGIN_LIMIT_PER_EMAIL", 10); err != nil {
+		return s, err
+	}
+	s.limits.Window = time.Minute
+	s.proxyTimeout = 30 * time.Second
+	if v := strings.TrimSpace(getenv("PROXY_TIMEOUT")); v != "" {
+		if s.proxyTimeout, err = time.ParseDuration(v); err != nil || s.proxyTimeout <= 0 {
+			return s, fmt.Errorf("PROXY_TIMEOUT: %q is not a positive duration", v)
+		}
+	}
+	for _, p := range proxied {
+		url := strings.TrimSpace(getenv(p.env))
+		if url == "" {
+			url = p.def
+		}
+		s.backends = append(s.backends, porthttp.Backend{Name: p.name, URL: url})
+	}
+	return s, nil
+}
 
 // wire builds the portal service on the platform runtime: repositories, use
 // cases, HTTP routes, event consumers and schedulers. All routes are listed
 // here, in one place.
 func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) error {
+	s, err := loadSettings(rt.Config, getenv)
+	if err != nil {
+		return err
+	}
+	key, err := auth.LoadOrCreateSigningKey(s.signingKeyFile)
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	// The portal verifies its own tokens with its own key, not by fetching
+	// its JWKS over HTTP from itself (which rt.Auth would do).
+	ownKeys := auth.StaticKeys{key.Public()}
+	rt.Auth.Keys = ownKeys
+	verifier := &auth.Verifier{Keys: ownKeys, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience, Clock: rt.Clock, Leeway: 30 * time.Second}
+
+	passwords, err := app.NewPasswords(s.hashCost)
+	if err != nil {
+		return fmt.Errorf("PASSWORD_HASH_COST: %w", err)
+	}
+	accounts := postgres.NewAccounts(rt.DB)
+	login := &app.Login{
+		Accounts:  accounts,
+		Passwords: passwords,
+		Issuer:    auth.Issuer{Key: key, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience},
+		Clock:     rt.Clock,
+		TTL:       app.TokenTTL,
+	}
+	if s.demoAccounts {
+		if err := seedDemo(ctx, rt, accounts, passwords); err != nil {
+			return err
+		}
+	}
+
+	spec, err := portalapi.GetSwagger()
+	if err != nil {
+		return fmt.Errorf("portal contract: %w", err)
+	}
+	validate, err := oapi.Validator(spec, oapi.Options{})
+	if err != nil {
+		return err
+	}
+	web, err := porthttp.NewWeb(porthttp.WebOptions{
+		Login: login, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
+		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
+	})
+	if err != nil {
+		return err
+	}
+	api := portalapi.NewStrictHandler(&porthttp.API{Login: login, Keys: []auth.PublicKey{key.Public()}}, nil)
+	limits := s.limits.Handlers()
+	proxy := porthttp.NewProxy(s.proxyTimeout, rt.Log)
+	specJSON, err := spec.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("portal contract: %w", err)
+	}
+
+	// Tokens and keys (api/portal.yaml).
+	rt.App.Get(auth.JWKSPath, api.GetJWKS)
+	rt.App.Post("/api/auth/token", append(limits, validate, api.CreateToken)...)
+	rt.App.Get("/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(specJSON)
+	})
+	// Pages.
+	rt.App.Get("/", web.Home)
+	rt.App.Post("/login", append([]fiber.Handler{web.HTMLErrors, web.CheckCSRF}, append(limits, web.Login)...)...)
+	rt.App.Post("/logout", web.HTMLErrors, web.CheckCSRF, web.Logout)
+	// The services, as the caller (its Authorization header goes along).
+	for _, b := range s.backends {
+		h := proxy.Handler(b)
+		rt.App.All(b.Prefix(), h)
+		rt.App.All(b.Prefix()+"/*", h)
+	}
 	return nil
+}
+
+// seedDemo creates the demo accounts and shows their logins in the log and in
+// <DataDir>/demo-logins.txt.
+func seedDemo(ctx context.Context, rt *service.Runtime, accounts *postgres.Accounts, passwords *app.Passwords) error {
+	created, err := app.SeedDemoAccounts(ctx, accounts, passwords, rt.Clock.Now())
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(rt.Config.DataDir, "demo-logins.txt")
+	if err := app.WriteDemoLogins(path); err != nil {
+		return err
+	}
+	rt.Log.Info("demo accounts ready", "created", created, "file", path, "logins", app.DemoLogins())
+	return nil
+}
+
+// cookieSecret derives the key that signs the portal's cookies from the
+// token signing key: sessions survive a restart, and there is no second
+// secret to keep.
+func cookieSecret(key auth.SigningKey) []byte {
+	h := hmac.New(sha256.New, key.Private.Seed())
+	h.Write([]byte("gerbang portal cookies v1"))
+	return h.Sum(nil)
 }
