@@ -98,8 +98,13 @@ type consumer struct {
 	handler Handler
 }
 
-// run creates (or updates) the consumer and handles its messages one at a
-// time, in stream order, until ctx is done or the subscription fails.
+// maxBatch bounds how many messages one transaction applies.
+const maxBatch = 64
+
+// run creates (or updates) the consumer and handles its messages in stream
+// order until ctx is done or the subscription fails. Messages that arrive
+// while a transaction runs are applied together in the next one, so a
+// consumer under load pays one commit for many events.
 func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
 	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:        c.cfg.Durable,
@@ -107,24 +112,73 @@ func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        c.cfg.AckWait,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxDeliver:     -1, // bounded by handle, which dead-letters instead of dropping
+		MaxDeliver:     -1, // bounded by settle, which dead-letters instead of dropping
 	})
 	if err != nil {
 		return false, fmt.Errorf("create consumer %s on %s: %w", c.cfg.Durable, c.cfg.Stream, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(64))
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * maxBatch))
 	if err != nil {
 		return false, fmt.Errorf("subscribe consumer %s: %w", c.cfg.Durable, err)
 	}
-	defer it.Stop()
-	for {
-		msg, err := it.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			return progressed, fmt.Errorf("next message of %s: %w", c.cfg.Durable, err)
+
+	// The feeder moves fetched messages into a channel, so that a batch can
+	// take what is there without waiting.
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	feed := make(chan jetstream.Msg, maxBatch)
+	fed := make(chan error, 1)
+	go func() {
+		defer close(feed)
+		for {
+			msg, err := it.Next(jetstream.NextContext(feedCtx))
+			if err != nil {
+				fed <- err
+				return
+			}
+			select {
+			case feed <- msg:
+			case <-feedCtx.Done():
+				_ = msg.Nak()
+				fed <- feedCtx.Err()
+				return
+			}
 		}
-		c.handle(ctx, msg)
+	}()
+	defer func() {
+		stopFeed()
+		it.Stop()
+		for msg := range feed {
+			_ = msg.Nak() // fetched, not handled: another replica may take it now
+		}
+	}()
+
+	batch := make([]jetstream.Msg, 0, maxBatch)
+	for msg := range feed {
+		batch = append(batch[:0], msg)
+	take:
+		for len(batch) < maxBatch {
+			select {
+			case m, ok := <-feed:
+				if !ok {
+					break take
+				}
+				batch = append(batch, m)
+			default:
+				break take
+			}
+		}
+		c.handleBatch(ctx, batch)
 		progressed = true
 	}
+	return progressed, fmt.Errorf("next message of %s: %w", c.cfg.Durable, <-fed)
+}
+
+// delivery is a message that parsed as an event.
+type delivery struct {
+	msg jetstream.Msg
+	md  *jetstream.MsgMetadata
+	ev  Event
+	log *slog.Logger
 }
 
 // handlerError is an error returned by the Handler, as opposed to one of
@@ -134,56 +188,87 @@ type handlerError struct{ err error }
 func (e *handlerError) Error() string { return e.err.Error() }
 func (e *handlerError) Unwrap() error { return e.err }
 
-func (c *consumer) handle(ctx context.Context, msg jetstream.Msg) {
-	md, err := msg.Metadata()
-	if err != nil {
-		// Not a JetStream delivery: nothing to record it by.
-		c.cfg.Log.Error("consumer got a message without metadata", "consumer", c.cfg.Durable, "err", err)
-		_ = msg.Term()
-		return
+func (c *consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
+	ds := make([]delivery, 0, len(msgs))
+	for _, msg := range msgs {
+		md, err := msg.Metadata()
+		if err != nil {
+			// Not a JetStream delivery: nothing to record it by.
+			c.cfg.Log.Error("consumer got a message without metadata", "consumer", c.cfg.Durable, "err", err)
+			_ = msg.Term()
+			continue
+		}
+		log := c.cfg.Log.With("consumer", c.cfg.Durable, "stream_seq", md.Sequence.Stream, "delivery", md.NumDelivered)
+		ev, err := Parse(msg.Data())
+		if err != nil {
+			c.deadLetter(ctx, log, msg, md, "", fmt.Errorf("undecodable event: %w", err))
+			continue
+		}
+		ds = append(ds, delivery{msg: msg, md: md, ev: ev, log: log.With("event_id", ev.ID, "type", ev.Type)})
 	}
-	log := c.cfg.Log.With("consumer", c.cfg.Durable, "stream_seq", md.Sequence.Stream, "delivery", md.NumDelivered)
-	ev, err := Parse(msg.Data())
-	if err != nil {
-		c.deadLetter(ctx, log, msg, md, "", fmt.Errorf("undecodable event: %w", err))
-		return
-	}
-	log = log.With("event_id", ev.ID, "type", ev.Type)
+	c.apply(ctx, ds)
+}
 
-	_, err = c.apply(ctx, ev)
-	var he *handlerError
+// apply applies ds in one transaction and acks them. When one fails, the
+// transaction is rolled back; the ones before it are applied again on their
+// own, the failing one is settled with its error (its handler runs once per
+// delivery), and the ones after it go on the same way.
+func (c *consumer) apply(ctx context.Context, ds []delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	failed, err := c.applyRun(ctx, ds)
 	switch {
 	case err == nil:
-		c.ack(ctx, log, msg)
-	case errors.As(err, &he) && (IsPermanent(err) || md.NumDelivered >= uint64(c.cfg.MaxDeliver)):
-		c.deadLetter(ctx, log, msg, md, ev.ID, err)
-	case ctx.Err() != nil:
-		_ = msg.Nak() // shutting down: another replica may take it now
-	default:
-		delay := c.backoff(md.NumDelivered)
-		log.Warn("event handling failed, will redeliver", "err", err, "in", delay)
-		if err := msg.NakWithDelay(delay); err != nil {
-			log.Warn("nak failed; the server redelivers after the ack wait", "err", err)
+		for _, d := range ds {
+			c.ack(ctx, d)
 		}
+	case failed < 0: // the commit failed: nothing is known to be applied
+		for _, d := range ds {
+			c.settle(ctx, d, err)
+		}
+	default:
+		c.apply(ctx, ds[:failed])
+		c.settle(ctx, ds[failed], err)
+		c.apply(ctx, ds[failed+1:])
 	}
 }
 
-// apply runs the handler and the inbox insert in one transaction. It
-// reports false when the event was already applied.
-func (c *consumer) apply(ctx context.Context, ev Event) (applied bool, err error) {
+// applyRun runs the inbox insert and the handler of each delivery in one
+// transaction and commits it. It returns the index of the delivery that
+// failed (or -1 when the commit did).
+func (c *consumer) applyRun(ctx context.Context, ds []delivery) (failed int, err error) {
 	tx, err := c.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
+		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	applied, err = applyOnce(ctx, tx, c.cfg.Durable, ev, c.handler)
-	if err != nil || !applied {
-		return false, err
+	for i, d := range ds {
+		if _, err := applyOnce(ctx, tx, c.cfg.Durable, d.ev, c.handler); err != nil {
+			return i, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("commit: %w", err)
+		return -1, fmt.Errorf("commit: %w", err)
 	}
-	return true, nil
+	return len(ds), nil
+}
+
+// settle decides the fate of a delivery that could not be applied.
+func (c *consumer) settle(ctx context.Context, d delivery, err error) {
+	var he *handlerError
+	switch {
+	case errors.As(err, &he) && (IsPermanent(err) || d.md.NumDelivered >= uint64(c.cfg.MaxDeliver)):
+		c.deadLetter(ctx, d.log, d.msg, d.md, d.ev.ID, err)
+	case ctx.Err() != nil:
+		_ = d.msg.Nak() // shutting down: another replica may take it now
+	default:
+		delay := c.backoff(d.md.NumDelivered)
+		d.log.Warn("event handling failed, will redeliver", "err", err, "in", delay)
+		if err := d.msg.NakWithDelay(delay); err != nil {
+			d.log.Warn("nak failed; the server redelivers after the ack wait", "err", err)
+		}
+	}
 }
 
 // applyOnce records ev in the inbox of consumer and, if it was not there,
@@ -215,16 +300,16 @@ func runHandler(ctx context.Context, h Handler, tx *sqlx.Tx, ev Event) (err erro
 	return h(ctx, tx, ev)
 }
 
-func (c *consumer) ack(ctx context.Context, log *slog.Logger, msg jetstream.Msg) {
+func (c *consumer) ack(ctx context.Context, d delivery) {
 	var err error
 	if c.cfg.DoubleAck {
-		err = msg.DoubleAck(ctx)
+		err = d.msg.DoubleAck(ctx)
 	} else {
-		err = msg.Ack()
+		err = d.msg.Ack()
 	}
 	if err != nil {
 		// The redelivery that follows is skipped by the inbox.
-		log.Warn("ack failed", "err", err)
+		d.log.Warn("ack failed", "err", err)
 	}
 }
 

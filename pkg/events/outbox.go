@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -13,11 +14,21 @@ import (
 // relay listens to.
 const NotifyChannel = "gerbang_outbox"
 
-// Enqueue writes ev to the outbox in the caller's transaction. The relay is
-// woken when that transaction commits; if it rolls back, the event never
-// existed. aggregate names the thing whose events must keep their order
-// (e.g. "tender/7f3c..."): the relay publishes the events of one aggregate in
-// the order their transactions wrote them.
+// quietBeforeNotify: Enqueue notifies only when no row has been sent for
+// this long, i.e. when no relay may be polling (see warmWindow).
+const quietBeforeNotify = 200 * time.Millisecond
+
+// Enqueue writes ev to the outbox in the caller's transaction; if that
+// transaction rolls back, the event never existed. aggregate names the
+// thing whose events must keep their order (e.g. "tender/7f3c..."): the
+// relay publishes the events of one aggregate in the order their
+// transactions wrote them.
+//
+// The relay is woken by a NOTIFY at commit, but only when no row was sent in
+// the last 200 ms: while events flow the relays poll every few milliseconds
+// anyway, and PostgreSQL serialises the commits of notifying transactions
+// (through the WAL flush), which would cap every service's write rate at
+// one commit per disk flush.
 func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string) error {
 	if aggregate == "" {
 		return errors.New("enqueue event: empty aggregate")
@@ -29,15 +40,18 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 	if err != nil {
 		return fmt.Errorf("marshal event %s: %w", ev.ID, err)
 	}
-	// One round trip: the insert and the notification (delivered at commit;
-	// identical notifications of one transaction are folded into one).
+	// One round trip: the insert and, when the relays may be asleep, the
+	// notification (delivered at commit; those of one transaction fold).
 	_, err = tx.ExecContext(ctx, `
 		WITH row AS (
 			INSERT INTO outbox (id, aggregate, type, payload) VALUES ($1, $2, $3, $4)
 			RETURNING 1
 		)
-		SELECT pg_notify('`+NotifyChannel+`', '') FROM row`,
-		ev.ID, aggregate, ev.Type, string(payload))
+		SELECT pg_notify('`+NotifyChannel+`', '') FROM row
+		WHERE NOT EXISTS (
+			SELECT 1 FROM outbox
+			WHERE sent_at > statement_timestamp() - make_interval(secs => $5::float8))`,
+		ev.ID, aggregate, ev.Type, string(payload), quietBeforeNotify.Seconds())
 	if err != nil {
 		return fmt.Errorf("enqueue event %s %s: %w", ev.Type, ev.ID, err)
 	}

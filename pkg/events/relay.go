@@ -25,7 +25,16 @@ const (
 	DefaultRetention    = 24 * time.Hour
 )
 
-const pruneInterval = time.Minute
+const (
+	pruneInterval = time.Minute
+	// warmWindow is how long a relay keeps polling every warmPoll after it
+	// last sent a row. Enqueue skips its NOTIFY while some row was sent
+	// less than quietBeforeNotify ago, so a writer whose transaction
+	// commits within warmWindow-quietBeforeNotify of its Enqueue is
+	// always seen by a warm poll.
+	warmWindow = 250 * time.Millisecond
+	warmPoll   = 5 * time.Millisecond
+)
 
 // RelayOptions tune a Relay; zero fields take the defaults above.
 type RelayOptions struct {
@@ -112,6 +121,10 @@ func (r *Relay) Stats() RelayStats {
 
 // Run publishes pending rows until ctx is done, then returns nil. Database
 // and NATS failures are logged and retried, never returned.
+//
+// While events flow, the relay polls every warmPoll and writers do not
+// notify (see Enqueue); once nothing has been sent for warmWindow it sleeps
+// until a notification or the PollInterval.
 func (r *Relay) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	if r.opts.DatabaseURL != "" {
@@ -120,18 +133,24 @@ func (r *Relay) Run(ctx context.Context) error {
 	} else {
 		r.log.Info("outbox relay has no database URL: polling only", "every", r.opts.PollInterval)
 	}
-	poll := time.NewTicker(r.opts.PollInterval)
-	defer poll.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	prune := time.NewTicker(pruneInterval)
 	defer prune.Stop()
 
+	var warmUntil time.Time
 	retry := r.opts.MinBackoff
 	for {
-		if err := r.drain(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		sent, failed, err := r.drain(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil || (sent == 0 && failed > 0) {
+			// PostgreSQL failing, or NATS refusing everything: wait, more
+			// each time, instead of trying again at every notification.
+			if err != nil {
+				r.log.Warn("outbox relay: database failed", "err", err, "retry_in", retry)
 			}
-			r.log.Warn("outbox relay: database failed", "err", err, "retry_in", retry)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -141,11 +160,20 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		retry = r.opts.MinBackoff
+		now := time.Now()
+		if sent > 0 {
+			warmUntil = now.Add(warmWindow)
+		}
+		wait := r.opts.PollInterval
+		if now.Before(warmUntil) {
+			wait = warmPoll
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
-		case <-poll.C:
+		case <-timer.C:
 		case <-prune.C:
 			if err := r.prune(ctx); err != nil && ctx.Err() == nil {
 				r.log.Warn("outbox relay: prune sent rows", "err", err)
@@ -187,20 +215,32 @@ func (r *Relay) listen(wake chan<- struct{}) (stop func()) {
 }
 
 // drain publishes batches until the outbox has nothing more to give now.
-func (r *Relay) drain(ctx context.Context) error {
+// It returns how many rows it sent and how many publishes failed.
+func (r *Relay) drain(ctx context.Context) (sent, failed int, err error) {
+	// One cheap query spares the batch transaction when nothing is due,
+	// which is the common case of a warm poll.
+	var due bool
+	if err := r.db.GetContext(ctx, &due,
+		`SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now())`); err != nil {
+		return 0, 0, fmt.Errorf("look for due outbox rows: %w", err)
+	}
+	if !due {
+		return 0, 0, nil
+	}
 	for {
-		claimed, published, err := r.relayBatch(ctx)
+		claimed, published, failures, err := r.relayBatch(ctx)
+		sent += published
+		failed += failures
 		if err != nil {
-			return err
+			return sent, failed, err
 		}
 		if claimed < r.opts.BatchSize || published == 0 {
-			return nil
+			return sent, failed, nil
 		}
 	}
 }
 
 type outboxRow struct {
-	Claimed   int    `db:"claimed"`
 	Seq       int64  `db:"seq"`
 	ID        string `db:"id"`
 	Aggregate string `db:"aggregate"`
@@ -209,52 +249,55 @@ type outboxRow struct {
 }
 
 // claimQuery locks up to $1 pending rows in seq order, skipping rows other
-// relays hold and rows stuck behind an earlier row of their aggregate that is
-// waiting out a backoff; it returns those of them whose earlier unsent rows
-// of the same aggregate are all among the claimed, in seq order, with the
-// number of rows claimed.
+// relays hold and rows whose aggregate's head (its first unsent row) is
+// waiting out a backoff. Only a head is ever in backoff: a batch never
+// attempts a row of an aggregate after one of that aggregate failed.
 const claimQuery = `
-WITH claimed AS MATERIALIZED (
-	SELECT o.seq, o.aggregate
-	FROM outbox o
-	WHERE o.sent_at IS NULL AND o.next_attempt_at <= now()
-	  AND NOT EXISTS (
-		SELECT 1 FROM outbox b
-		WHERE b.aggregate = o.aggregate AND b.seq < o.seq
-		  AND b.sent_at IS NULL AND b.next_attempt_at > now())
-	ORDER BY o.seq
-	LIMIT $1
-	FOR UPDATE SKIP LOCKED
-), ready AS (
-	SELECT c.seq FROM claimed c
-	WHERE NOT EXISTS (
-		SELECT 1 FROM outbox e
-		WHERE e.aggregate = c.aggregate AND e.seq < c.seq AND e.sent_at IS NULL
-		  AND e.seq NOT IN (SELECT seq FROM claimed))
-)
-SELECT (SELECT count(*) FROM claimed) AS claimed, o.seq, o.id, o.aggregate, o.type, o.payload
-FROM outbox o JOIN ready USING (seq)
-ORDER BY o.seq`
+SELECT o.seq, o.id, o.aggregate, o.type, o.payload
+FROM outbox o
+WHERE o.sent_at IS NULL AND o.next_attempt_at <= now()
+  AND (SELECT h.next_attempt_at FROM outbox h
+       WHERE h.aggregate = o.aggregate AND h.unsent
+       ORDER BY h.seq LIMIT 1) <= now()
+ORDER BY o.seq
+LIMIT $1
+FOR UPDATE OF o SKIP LOCKED`
+
+// blockerQuery finds, for each aggregate ($1), its first unsent row that is
+// not among the claimed ($2): a claimed row after it must wait, as that row
+// is held by another relay.
+const blockerQuery = `
+SELECT a.aggregate, b.seq
+FROM unnest($1::text[]) AS a(aggregate)
+CROSS JOIN LATERAL (
+	SELECT e.seq FROM outbox e
+	WHERE e.aggregate = a.aggregate AND e.unsent
+	  AND e.seq NOT IN (SELECT unnest($2::bigint[]))
+	ORDER BY e.seq LIMIT 1) b`
 
 // relayBatch claims, publishes and marks one batch in one transaction. A
 // crash anywhere before the commit leaves the rows pending: they are
 // published again, and JetStream drops the copy by its Nats-Msg-Id (or, past
 // the duplicate window, the consumers' inbox does).
-func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err error) {
+func (r *Relay) relayBatch(ctx context.Context) (claimed, published, failed int, err error) {
 	tx, err := r.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("begin outbox batch: %w", err)
+		return 0, 0, 0, fmt.Errorf("begin outbox batch: %w", err)
 	}
 	defer tx.Rollback()
 
 	var rows []outboxRow
 	if err := tx.SelectContext(ctx, &rows, claimQuery, r.opts.BatchSize); err != nil {
-		return 0, 0, fmt.Errorf("claim outbox rows: %w", err)
+		return 0, 0, 0, fmt.Errorf("claim outbox rows: %w", err)
 	}
 	if len(rows) == 0 {
-		return 0, 0, nil
+		return 0, 0, 0, nil
 	}
-	claimed = rows[0].Claimed
+	claimed = len(rows)
+	rows, err = r.inOrder(ctx, tx, rows)
+	if err != nil {
+		return 0, 0, 0, err
+	}
 
 	sent, failures := r.publish(rows)
 	if len(failures) > 0 {
@@ -268,7 +311,7 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err err
 			ids = append(ids, rows[i].ID)
 		}
 		if err := r.afterPublish(ctx, ids); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 	}
 
@@ -278,9 +321,9 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err err
 			seqs[k] = rows[i].Seq
 		}
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1)`,
+			`UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1)`,
 			pq.Array(seqs)); err != nil {
-			return 0, 0, fmt.Errorf("mark outbox rows sent: %w", err)
+			return 0, 0, 0, fmt.Errorf("mark outbox rows sent: %w", err)
 		}
 	}
 	if len(failures) > 0 {
@@ -297,17 +340,54 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err err
 			FROM unnest($1::bigint[], $2::text[]) AS f(seq, err)
 			WHERE o.seq = f.seq`,
 			pq.Array(seqs), pq.Array(msgs), r.opts.MinBackoff.Seconds(), r.opts.MaxBackoff.Seconds()); err != nil {
-			return 0, 0, fmt.Errorf("record outbox failures: %w", err)
+			return 0, 0, 0, fmt.Errorf("record outbox failures: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, fmt.Errorf("commit outbox batch: %w", err)
+		return 0, 0, 0, fmt.Errorf("commit outbox batch: %w", err)
 	}
 	if len(sent) > 0 {
 		r.published.Add(uint64(len(sent)))
 		r.batches.Add(1)
 	}
-	return claimed, len(sent), nil
+	return claimed, len(sent), len(failures), nil
+}
+
+// inOrder keeps the claimed rows that may go out now: those with no unsent
+// row of their aggregate before them outside the batch.
+func (r *Relay) inOrder(ctx context.Context, tx *sqlx.Tx, rows []outboxRow) ([]outboxRow, error) {
+	seqs := make([]int64, len(rows))
+	var aggregates []string
+	seen := make(map[string]bool, len(rows))
+	for i, row := range rows {
+		seqs[i] = row.Seq
+		if !seen[row.Aggregate] {
+			seen[row.Aggregate] = true
+			aggregates = append(aggregates, row.Aggregate)
+		}
+	}
+	var blockers []struct {
+		Aggregate string `db:"aggregate"`
+		Seq       int64  `db:"seq"`
+	}
+	if err := tx.SelectContext(ctx, &blockers, blockerQuery, pq.Array(aggregates), pq.Array(seqs)); err != nil {
+		return nil, fmt.Errorf("find rows held by other relays: %w", err)
+	}
+	if len(blockers) == 0 {
+		return rows, nil
+	}
+	blockedFrom := make(map[string]int64, len(blockers))
+	for _, b := range blockers {
+		blockedFrom[b.Aggregate] = b.Seq
+	}
+	ready := rows[:0]
+	for _, row := range rows {
+		if from, ok := blockedFrom[row.Aggregate]; ok && row.Seq > from {
+			continue
+		}
+		ready = append(ready, row)
+	}
+	return ready, nil
 }
 
 type publishFailure struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"gerbang/pkg/dbx"
 )
@@ -217,14 +218,18 @@ func TestEventsOfOneAggregateArriveInCommitOrder(t *testing.T) {
 		}
 		return nil
 	}
-	h.startRelay(crashy)
-	h.startRelay(NewRelay(h.db.DB, h.js, nil, opts))
-
+	relaysStarted := make(chan struct{})
 	var wg sync.WaitGroup
+	var written atomic.Int64
 	for w := range writers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			for range perWriter {
+				if written.Add(1) == total/2 {
+					// Half of the events wait in the outbox, so the relays
+					// start by competing for a backlog.
+					close(relaysStarted)
+				}
 				agg := fmt.Sprintf("agg-%d", rng.IntN(aggregates))
 				err := dbx.WithTx(h.ctx(), h.db.DB, func(tx *sqlx.Tx) error {
 					// The state change locks the aggregate, which fixes the
@@ -247,6 +252,13 @@ func TestEventsOfOneAggregateArriveInCommitOrder(t *testing.T) {
 			}
 		})
 	}
+	select {
+	case <-relaysStarted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the writers did not get half way")
+	}
+	h.startRelay(crashy)
+	h.startRelay(NewRelay(h.db.DB, h.js, nil, opts))
 	wg.Wait()
 
 	h.waitFor("every event to be applied", func() bool {
@@ -292,5 +304,105 @@ func TestRelayPrunesSentRowsPastTheRetention(t *testing.T) {
 		if got := h.count(`SELECT count(*) FROM outbox WHERE id = $1`, c.ev.ID); got != c.want {
 			t.Errorf("row n=%s: %d rows, want %d", c.ev.Data, got, c.want)
 		}
+	}
+}
+
+// A row JetStream refuses (here: no stream takes its subject) holds back
+// the rows of its own aggregate behind it, and nothing else; once it goes
+// through, the aggregate's rows follow in order.
+func TestFailingEventHoldsBackOnlyItsOwnAggregate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// The consumer starts before its stream exists, and waits for it.
+	h.startConsumer(ConsumerConfig{Durable: "c", Stream: "ALL"}, recordEffect("c"))
+	if err := h.js.DeleteStream(h.ctx(), testStream); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureStream(h.ctx(), h.js, "ALL", []string{"test.>"}); err != nil {
+		t.Fatal(err)
+	}
+	h.startRelay(NewRelay(h.db.DB, h.js, nil, h.fastRelay()))
+
+	stuck := h.enqueue("late.thing.happened", payload{Aggregate: "a", N: 1})
+	behind := h.enqueue("test.thing.happened", payload{Aggregate: "a", N: 2})
+	other := h.enqueue("test.thing.happened", payload{Aggregate: "b", N: 1})
+
+	h.waitFor("the other aggregate's event", func() bool {
+		return h.count(`SELECT count(*) FROM effect WHERE event_id = $1`, other.ID) == 1
+	})
+	h.waitFor("the stuck row to be retried", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND attempts >= 2 AND last_error <> ''`, stuck.ID) == 1
+	})
+	if n := h.count(`SELECT count(*) FROM outbox WHERE id = $1 AND sent_at IS NULL AND attempts = 0`, behind.ID); n != 1 {
+		t.Fatalf("the row behind the stuck one was attempted")
+	}
+
+	// The operator adds the missing subject; the aggregate resumes in order.
+	if err := EnsureStream(h.ctx(), h.js, "ALL", []string{"test.>", "late.>"}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the aggregate to resume", func() bool {
+		return h.count(`SELECT count(*) FROM effect WHERE aggregate = 'a'`) == 2
+	})
+	var order []int
+	if err := h.db.SelectContext(h.ctx(), &order, `SELECT n FROM effect WHERE aggregate = 'a' ORDER BY pos`); err != nil {
+		t.Fatal(err)
+	}
+	if order[0] != 1 || order[1] != 2 {
+		t.Errorf("aggregate a applied in order %v, want [1 2]", order)
+	}
+}
+
+// Enqueue wakes sleeping relays with a NOTIFY at commit, but not while a
+// relay is warm (has sent a row lately): notifying transactions commit one
+// at a time in PostgreSQL.
+func TestEnqueueNotifiesOnlyWhileNoRelayIsWarm(t *testing.T) {
+	h := newHarness(t)
+	l := pq.NewListener(h.db.URL, 10*time.Millisecond, time.Second, nil)
+	t.Cleanup(func() { l.Close() })
+	if err := l.Listen(NotifyChannel); err != nil {
+		t.Fatal(err)
+	}
+	next := func() *pq.Notification {
+		t.Helper()
+		select {
+		case n := <-l.Notify:
+			return n
+		case <-time.After(10 * time.Second):
+			t.Fatal("no notification")
+			return nil
+		}
+	}
+	cases := []struct {
+		name       string
+		lastSent   string // SQL for the sent_at of an earlier row; "" for none
+		wantNotify bool
+	}{
+		{"nothing ever sent", "", true},
+		{"last row sent a second ago", "clock_timestamp() - interval '1 second'", true},
+		{"a row sent just now", "clock_timestamp()", false},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h.exec(`DELETE FROM outbox`)
+			if c.lastSent != "" {
+				earlier := h.enqueue("test.thing.happened", payload{Aggregate: "x", N: i})
+				next() // its own, or the sentinel below would be read too early
+				h.exec(`UPDATE outbox SET sent_at = `+c.lastSent+` WHERE id = $1`, earlier.ID)
+			}
+			h.enqueue("test.thing.happened", payload{Aggregate: "a", N: i})
+			// Notifications arrive in commit order: the sentinel, sent after
+			// the commit, comes first if the commit notified nothing.
+			h.exec(`SELECT pg_notify($1, 'sentinel')`, NotifyChannel)
+			first := next()
+			if got := first.Extra != "sentinel"; got != c.wantNotify {
+				t.Errorf("notified = %v, want %v", got, c.wantNotify)
+			}
+			if c.wantNotify {
+				if n := next(); n.Extra != "sentinel" {
+					t.Errorf("more than one notification: %q", n.Extra)
+				}
+			}
+		})
 	}
 }

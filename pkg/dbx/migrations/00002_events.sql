@@ -14,10 +14,18 @@ CREATE TABLE outbox (
     attempts        integer     NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT '-infinity',
     last_error      text,
-    sent_at         timestamptz
+    sent_at         timestamptz,
+    -- The same fact as "sent_at IS NULL", under another name so that the
+    -- per-aggregate lookups can only use outbox_unsent_by_aggregate: with
+    -- statistics taken while the outbox was drained, the planner would
+    -- otherwise walk outbox_pending and filter, once per row of a backlog.
+    unsent          boolean     GENERATED ALWAYS AS (sent_at IS NULL) STORED
 );
+-- The relay's claim: pending rows in seq order.
 CREATE INDEX outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
-CREATE INDEX outbox_pending_aggregate ON outbox (aggregate, seq) WHERE sent_at IS NULL;
+-- The head (first unsent row) of an aggregate, and the rows behind it.
+CREATE INDEX outbox_unsent_by_aggregate ON outbox (aggregate, seq) WHERE unsent;
+-- Writers asking whether a relay sent anything lately; pruning.
 CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
 
 -- The inbox: one row per event a consumer has applied, written in the
