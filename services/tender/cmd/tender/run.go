@@ -18,6 +18,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
 		Stream:     &service.Stream{Name: "TENDER", Subjects: []string{"tender.>"}},
+		BodyLimits: bodyLimits(),
 	}, stdout)
 	if err != nil {
 		return err

@@ -6,8 +6,10 @@ package oapi
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -63,6 +66,45 @@ func (e AuditProblemKind) Valid() bool {
 	}
 }
 
+// Defines values for BidState.
+const (
+	BidStateSubmitted BidState = "submitted"
+	BidStateWithdrawn BidState = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the BidState enum.
+func (e BidState) Valid() bool {
+	switch e {
+	case BidStateSubmitted:
+		return true
+	case BidStateWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvaluationTermsMethod.
+const (
+	EvaluationTermsMethodLowestPrice EvaluationTermsMethod = "lowest_price"
+	EvaluationTermsMethodMeritPoints EvaluationTermsMethod = "merit_points"
+	EvaluationTermsMethodQualityCost EvaluationTermsMethod = "quality_cost"
+)
+
+// Valid indicates whether the value is a known member of the EvaluationTermsMethod enum.
+func (e EvaluationTermsMethod) Valid() bool {
+	switch e {
+	case EvaluationTermsMethodLowestPrice:
+		return true
+	case EvaluationTermsMethodMeritPoints:
+		return true
+	case EvaluationTermsMethodQualityCost:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MoneyCurrency.
 const (
 	MoneyCurrencyIDR MoneyCurrency = "IDR"
@@ -76,6 +118,101 @@ func (e MoneyCurrency) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ReceiptKeysKeysAlgorithm.
+const (
+	ReceiptKeysKeysAlgorithmEd25519 ReceiptKeysKeysAlgorithm = "Ed25519"
+)
+
+// Valid indicates whether the value is a known member of the ReceiptKeysKeysAlgorithm enum.
+func (e ReceiptKeysKeysAlgorithm) Valid() bool {
+	switch e {
+	case ReceiptKeysKeysAlgorithmEd25519:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TenderState.
+const (
+	TenderStateAnnounced       TenderState = "announced"
+	TenderStateAwardProposed   TenderState = "award_proposed"
+	TenderStateAwarded         TenderState = "awarded"
+	TenderStateCancelled       TenderState = "cancelled"
+	TenderStateContracted      TenderState = "contracted"
+	TenderStateDraft           TenderState = "draft"
+	TenderStateEvaluation      TenderState = "evaluation"
+	TenderStateFailed          TenderState = "failed"
+	TenderStateObjectionPeriod TenderState = "objection_period"
+	TenderStateOpening         TenderState = "opening"
+	TenderStateTendering       TenderState = "tendering"
+)
+
+// Valid indicates whether the value is a known member of the TenderState enum.
+func (e TenderState) Valid() bool {
+	switch e {
+	case TenderStateAnnounced:
+		return true
+	case TenderStateAwardProposed:
+		return true
+	case TenderStateAwarded:
+		return true
+	case TenderStateCancelled:
+		return true
+	case TenderStateContracted:
+		return true
+	case TenderStateDraft:
+		return true
+	case TenderStateEvaluation:
+		return true
+	case TenderStateFailed:
+		return true
+	case TenderStateObjectionPeriod:
+		return true
+	case TenderStateOpening:
+		return true
+	case TenderStateTendering:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TenderTermsCategory.
+const (
+	TenderTermsCategoryConsulting    TenderTermsCategory = "consulting"
+	TenderTermsCategoryGoods         TenderTermsCategory = "goods"
+	TenderTermsCategoryOtherServices TenderTermsCategory = "other_services"
+	TenderTermsCategoryWorks         TenderTermsCategory = "works"
+)
+
+// Valid indicates whether the value is a known member of the TenderTermsCategory enum.
+func (e TenderTermsCategory) Valid() bool {
+	switch e {
+	case TenderTermsCategoryConsulting:
+		return true
+	case TenderTermsCategoryGoods:
+		return true
+	case TenderTermsCategoryOtherServices:
+		return true
+	case TenderTermsCategoryWorks:
+		return true
+	default:
+		return false
+	}
+}
+
+// Amended defines model for Amended.
+type Amended struct {
+	DeadlineExtended bool   `json:"deadline_extended"`
+	Tender           Tender `json:"tender"`
+}
+
+// Answer defines model for Answer.
+type Answer struct {
+	Answer string `json:"answer"`
 }
 
 // AuditCheckpoint defines model for AuditCheckpoint.
@@ -143,6 +280,64 @@ type AuditReport struct {
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
+// Bid A bid as its vendor sees it; never a price.
+type Bid struct {
+	ConfirmedAmendment int32              `json:"confirmed_amendment"`
+	ID                 openapi_types.UUID `json:"id"`
+	Receipts           *[]Receipt         `json:"receipts,omitempty"`
+	SealedSha256       string             `json:"sealed_sha256"`
+	State              BidState           `json:"state"`
+	SubmittedAt        time.Time          `json:"submitted_at"`
+	TenderID           openapi_types.UUID `json:"tender_id"`
+	Version            int32              `json:"version"`
+	WithdrawnAt        *time.Time         `json:"withdrawn_at,omitempty"`
+}
+
+// BidState defines model for Bid.State.
+type BidState string
+
+// BidAccepted defines model for BidAccepted.
+type BidAccepted struct {
+	// Bid A bid as its vendor sees it; never a price.
+	Bid Bid `json:"bid"`
+
+	// Receipt Signed by the service (Ed25519) over
+	// "gerbang-bid-receipt-v1\n<tender_id>\n<bid_id>\n<sealed_sha256>\n<received_at>".
+	Receipt Receipt `json:"receipt"`
+}
+
+// BidList defines model for BidList.
+type BidList struct {
+	Items []Bid `json:"items"`
+}
+
+// BidSubmission defines model for BidSubmission.
+type BidSubmission struct {
+	Documents *[]struct {
+		// Content The document, base64.
+		Content []byte `json:"content"`
+		Name    string `json:"name"`
+	} `json:"documents,omitempty"`
+
+	// Price An amount of money. No floats anywhere near money.
+	Price          Money  `json:"price"`
+	TechnicalOffer string `json:"technical_offer"`
+}
+
+// Clarification The asker is never shown.
+type Clarification struct {
+	Answer     *string            `json:"answer"`
+	AnsweredAt *time.Time         `json:"answered_at"`
+	AskedAt    time.Time          `json:"asked_at"`
+	ID         openapi_types.UUID `json:"id"`
+	Question   string             `json:"question"`
+}
+
+// ClarificationList defines model for ClarificationList.
+type ClarificationList struct {
+	Items []Clarification `json:"items"`
+}
+
 // DeadLetter defines model for DeadLetter.
 type DeadLetter struct {
 	// Consumer The durable consumer that gave up.
@@ -186,6 +381,30 @@ type DeadLetterPage struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// EvaluationTerms defines model for EvaluationTerms.
+type EvaluationTerms struct {
+	// Criteria merit_points, the non-price criteria; their weights and price_weight sum to 100.
+	Criteria *[]struct {
+		Key    string `json:"key"`
+		Weight int32  `json:"weight"`
+	} `json:"criteria,omitempty"`
+
+	// Method `lowest_price` (harga terendah), `quality_cost` (kualitas dan biaya), `merit_points` (sistem nilai).
+	Method EvaluationTermsMethod `json:"method"`
+
+	// PassingGrade quality_cost, the least technical score.
+	PassingGrade *int32 `json:"passing_grade,omitempty"`
+
+	// PriceWeight quality_cost and merit_points, percent.
+	PriceWeight *int32 `json:"price_weight,omitempty"`
+
+	// TechnicalWeight quality_cost, percent.
+	TechnicalWeight *int32 `json:"technical_weight,omitempty"`
+}
+
+// EvaluationTermsMethod `lowest_price` (harga terendah), `quality_cost` (kualitas dan biaya), `merit_points` (sistem nilai).
+type EvaluationTermsMethod string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Where the field is, e.g. `body.fee.amount`, `query.limit`, `path.id`, `header.Idempotency-Key`.
@@ -224,6 +443,25 @@ type Money struct {
 // MoneyCurrency Example: IDR
 type MoneyCurrency string
 
+// OpeningRecord defines model for OpeningRecord.
+type OpeningRecord struct {
+	Bids []struct {
+		BidID openapi_types.UUID `json:"bid_id"`
+
+		// DecryptError Why the sealed bid could not be read (never a silent loss).
+		DecryptError *string `json:"decrypt_error,omitempty"`
+
+		// Disqualified Empty when the bid goes on to evaluation.
+		Disqualified string    `json:"disqualified"`
+		Price        *Money    `json:"price"`
+		SubmittedAt  time.Time `json:"submitted_at"`
+		Vendor       string    `json:"vendor"`
+	} `json:"bids"`
+	OpenedAt  time.Time          `json:"opened_at"`
+	TenderID  openapi_types.UUID `json:"tender_id"`
+	ValidBids int32              `json:"valid_bids"`
+}
+
 // Problem An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
 type Problem struct {
@@ -257,11 +495,155 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Question defines model for Question.
+type Question struct {
+	Question string `json:"question"`
+}
+
+// Reason defines model for Reason.
+type Reason struct {
+	// Reason Example: Anggaran ditarik oleh PPK.
+	Reason string `json:"reason"`
+}
+
+// Receipt Signed by the service (Ed25519) over
+// "gerbang-bid-receipt-v1\n<tender_id>\n<bid_id>\n<sealed_sha256>\n<received_at>".
+type Receipt struct {
+	BidID openapi_types.UUID `json:"bid_id"`
+	KeyID string             `json:"key_id"`
+
+	// ReceivedAt Server time, RFC 3339 UTC with nanoseconds; sign over it exactly as given.
+	//
+	// Example: 2026-12-10T02:59:58.123456Z
+	ReceivedAt   string `json:"received_at"`
+	SealedSha256 string `json:"sealed_sha256"`
+
+	// Signature Base64 of the 64-byte Ed25519 signature.
+	Signature string             `json:"signature"`
+	TenderID  openapi_types.UUID `json:"tender_id"`
+}
+
+// ReceiptKeys defines model for ReceiptKeys.
+type ReceiptKeys struct {
+	Keys []struct {
+		Algorithm ReceiptKeysKeysAlgorithm `json:"algorithm"`
+		KeyID     string                   `json:"key_id"`
+
+		// PublicKey Base64 of the 32-byte public key.
+		PublicKey string `json:"public_key"`
+
+		// PublicKeyPem SubjectPublicKeyInfo PEM, for openssl.
+		PublicKeyPem string `json:"public_key_pem"`
+	} `json:"keys"`
+}
+
+// ReceiptKeysKeysAlgorithm defines model for ReceiptKeys.Keys.Algorithm.
+type ReceiptKeysKeysAlgorithm string
+
+// Tender defines model for Tender.
+type Tender struct {
+	// Amendment The number of the latest addendum (0 before any).
+	Amendment      int32     `json:"amendment"`
+	BidDeadline    time.Time `json:"bid_deadline"`
+	BidPeriodStart time.Time `json:"bid_period_start"`
+
+	// BidSecurity An amount of money. No floats anywhere near money.
+	BidSecurity Money  `json:"bid_security"`
+	BuyerAgency string `json:"buyer_agency"`
+	Category    string `json:"category"`
+
+	// Committee Only in the committee view.
+	Committee   *[]string       `json:"committee,omitempty"`
+	Description string          `json:"description"`
+	Evaluation  EvaluationTerms `json:"evaluation"`
+
+	// Hps An amount of money. No floats anywhere near money.
+	Hps       *Money             `json:"hps,omitempty"`
+	HpsPublic *bool              `json:"hps_public,omitempty"`
+	ID        openapi_types.UUID `json:"id"`
+	Kbli      string             `json:"kbli"`
+	MinBids   int32              `json:"min_bids"`
+
+	// Number Example: TND-2026-0042
+	Number            string     `json:"number"`
+	ObjectionDays     int32      `json:"objection_days"`
+	ObjectionEndsAt   *time.Time `json:"objection_ends_at,omitempty"`
+	OpeningStartedAt  *time.Time `json:"opening_started_at,omitempty"`
+	ProcurementMethod string     `json:"procurement_method"`
+
+	// PublicKey The HPKE public key (ML-KEM-768 + X25519) bids are sealed to, once published.
+	PublicKey   *[]byte    `json:"public_key,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+
+	// Reason Why it was cancelled or failed.
+	Reason  *string     `json:"reason,omitempty"`
+	State   TenderState `json:"state"`
+	Title   string      `json:"title"`
+	Version int32       `json:"version"`
+}
+
+// TenderState defines model for Tender.State.
+type TenderState string
+
+// TenderPage defines model for TenderPage.
+type TenderPage struct {
+	Items      []Tender `json:"items"`
+	NextCursor *string  `json:"next_cursor"`
+}
+
+// TenderTerms Example: {"bid_deadline":"2026-12-10T03:00:00Z","bid_period_start":"2026-12-01T01:00:00Z","bid_security":{"amount":20000000,"currency":"IDR"},"buyer_agency":"Dinas Pendidikan Provinsi Jawa Barat","category":"goods","committee":["pokja-1","pokja-2"],"evaluation":{"method":"lowest_price"},"hps":{"amount":1000000000,"currency":"IDR"},"hps_public":true,"kbli":"46512","procurement_method":"tender","title":"Pengadaan laptop sekolah"}
+type TenderTerms struct {
+	BidDeadline    time.Time `json:"bid_deadline"`
+	BidPeriodStart time.Time `json:"bid_period_start"`
+
+	// BidSecurity An amount of money. No floats anywhere near money.
+	BidSecurity *Money `json:"bid_security,omitempty"`
+
+	// BuyerAgency Example: Dinas Pendidikan Provinsi Jawa Barat
+	BuyerAgency string              `json:"buyer_agency"`
+	Category    TenderTermsCategory `json:"category"`
+
+	// Committee User ids of the procurement officers on the committee (the caller is added).
+	Committee   *[]string       `json:"committee,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Evaluation  EvaluationTerms `json:"evaluation"`
+
+	// Hps An amount of money. No floats anywhere near money.
+	Hps       Money `json:"hps"`
+	HpsPublic *bool `json:"hps_public,omitempty"`
+
+	// Kbli Example: 46512
+	Kbli          string `json:"kbli"`
+	MinBids       *int32 `json:"min_bids,omitempty"`
+	ObjectionDays *int32 `json:"objection_days,omitempty"`
+
+	// ProcurementMethod Example: tender
+	ProcurementMethod string `json:"procurement_method"`
+
+	// Title Example: Pengadaan laptop sekolah
+	Title string `json:"title"`
+}
+
+// TenderTermsCategory defines model for TenderTerms.Category.
+type TenderTermsCategory string
+
+// BidID defines model for BidID.
+type BidID = openapi_types.UUID
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // Limit defines model for Limit.
 type Limit = int32
+
+// TenderID defines model for TenderID.
+type TenderID = openapi_types.UUID
 
 // BadRequest An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
@@ -303,8 +685,128 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// ListPublicTendersParams defines parameters for ListPublicTenders.
+type ListPublicTendersParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// EditTenderParams defines parameters for EditTender.
+type EditTenderParams struct {
+	// IfMatch The version read (`"3"` or `3`); a stale one gets 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// AmendTenderParams defines parameters for AmendTender.
+type AmendTenderParams struct {
+	// IfMatch The version read (`"3"` or `3`); a stale one gets 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// SubmitBidParams defines parameters for SubmitBid.
+type SubmitBidParams struct {
+	// IdempotencyKey A fresh key (e.g. a UUID) per bid; a retry with the same key gets the first answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// PublishTenderParams defines parameters for PublishTender.
+type PublishTenderParams struct {
+	// IfMatch The version read (`"3"` or `3`); a stale one gets 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateTenderJSONRequestBody defines body for CreateTender for application/json ContentType.
+type CreateTenderJSONRequestBody = TenderTerms
+
+// EditTenderJSONRequestBody defines body for EditTender for application/json ContentType.
+type EditTenderJSONRequestBody = TenderTerms
+
+// AmendTenderJSONRequestBody defines body for AmendTender for application/json ContentType.
+type AmendTenderJSONRequestBody = TenderTerms
+
+// SubmitBidJSONRequestBody defines body for SubmitBid for application/json ContentType.
+type SubmitBidJSONRequestBody = BidSubmission
+
+// ReplaceBidJSONRequestBody defines body for ReplaceBid for application/json ContentType.
+type ReplaceBidJSONRequestBody = BidSubmission
+
+// CancelTenderJSONRequestBody defines body for CancelTender for application/json ContentType.
+type CancelTenderJSONRequestBody = Reason
+
+// AskQuestionJSONRequestBody defines body for AskQuestion for application/json ContentType.
+type AskQuestionJSONRequestBody = Question
+
+// AnswerQuestionJSONRequestBody defines body for AnswerQuestion for application/json ContentType.
+type AnswerQuestionJSONRequestBody = Answer
+
+// FailTenderJSONRequestBody defines body for FailTender for application/json ContentType.
+type FailTenderJSONRequestBody = Reason
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListReceiptKeys Keys that sign bid receipts (no login)
+	// (GET /v1/public/receipt-keys)
+	ListReceiptKeys(c *fiber.Ctx) error
+	// ListPublicTenders Tender announcements (no login)
+	// (GET /v1/public/tenders)
+	ListPublicTenders(c *fiber.Ctx, params ListPublicTendersParams) error
+	// GetPublicTender One tender announcement (no login)
+	// (GET /v1/public/tenders/{tender_id})
+	GetPublicTender(c *fiber.Ctx, tenderID TenderID) error
+	// ListPublicClarifications Questions and answers of a tender (no login; askers hidden)
+	// (GET /v1/public/tenders/{tender_id}/clarifications)
+	ListPublicClarifications(c *fiber.Ctx, tenderID TenderID) error
+	// GetPublicOpening The opening record (no login; after the opening)
+	// (GET /v1/public/tenders/{tender_id}/opening)
+	GetPublicOpening(c *fiber.Ctx, tenderID TenderID) error
+	// CreateTender Create a draft tender
+	// (POST /v1/tenders)
+	CreateTender(c *fiber.Ctx) error
+	// GetTender Read a tender (committee view)
+	// (GET /v1/tenders/{tender_id})
+	GetTender(c *fiber.Ctx, tenderID TenderID) error
+	// EditTender Edit a draft tender
+	// (PUT /v1/tenders/{tender_id})
+	EditTender(c *fiber.Ctx, tenderID TenderID, params EditTenderParams) error
+	// AmendTender Publish an addendum
+	// (POST /v1/tenders/{tender_id}/amendments)
+	AmendTender(c *fiber.Ctx, tenderID TenderID, params AmendTenderParams) error
+	// ListMyBids List the caller's own bids on a tender
+	// (GET /v1/tenders/{tender_id}/bids)
+	ListMyBids(c *fiber.Ctx, tenderID TenderID) error
+	// SubmitBid Submit a sealed bid
+	// (POST /v1/tenders/{tender_id}/bids)
+	SubmitBid(c *fiber.Ctx, tenderID TenderID, params SubmitBidParams) error
+	// GetMyBid Read one of the caller's bids and its receipts
+	// (GET /v1/tenders/{tender_id}/bids/{bid_id})
+	GetMyBid(c *fiber.Ctx, tenderID TenderID, bidID BidID) error
+	// ReplaceBid Replace the caller's bid before the deadline
+	// (PUT /v1/tenders/{tender_id}/bids/{bid_id})
+	ReplaceBid(c *fiber.Ctx, tenderID TenderID, bidID BidID) error
+	// WithdrawBid Withdraw the caller's bid before the deadline
+	// (POST /v1/tenders/{tender_id}/bids/{bid_id}/withdraw)
+	WithdrawBid(c *fiber.Ctx, tenderID TenderID, bidID BidID) error
+	// CancelTender Cancel a tender
+	// (POST /v1/tenders/{tender_id}/cancel)
+	CancelTender(c *fiber.Ctx, tenderID TenderID) error
+	// AskQuestion Ask a clarification question
+	// (POST /v1/tenders/{tender_id}/clarifications)
+	AskQuestion(c *fiber.Ctx, tenderID TenderID) error
+	// AnswerQuestion Answer a clarification question in public
+	// (POST /v1/tenders/{tender_id}/clarifications/{question_id}/answer)
+	AnswerQuestion(c *fiber.Ctx, tenderID TenderID, questionID openapi_types.UUID) error
+	// FailTender Declare a tender failed
+	// (POST /v1/tenders/{tender_id}/fail)
+	FailTender(c *fiber.Ctx, tenderID TenderID) error
+	// OpenBids Open the bids
+	// (POST /v1/tenders/{tender_id}/opening)
+	OpenBids(c *fiber.Ctx, tenderID TenderID) error
+	// PublishTender Publish (announce) a draft
+	// (POST /v1/tenders/{tender_id}/publish)
+	PublishTender(c *fiber.Ctx, tenderID TenderID, params PublishTenderParams) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -315,6 +817,701 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// ListReceiptKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListReceiptKeys(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListReceiptKeys(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListPublicTenders operation middleware
+func (siw *ServerInterfaceWrapper) ListPublicTenders(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPublicTendersParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListPublicTenders(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetPublicTender operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetPublicTender(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListPublicClarifications operation middleware
+func (siw *ServerInterfaceWrapper) ListPublicClarifications(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListPublicClarifications(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetPublicOpening operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicOpening(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetPublicOpening(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateTender operation middleware
+func (siw *ServerInterfaceWrapper) CreateTender(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateTender(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetTender operation middleware
+func (siw *ServerInterfaceWrapper) GetTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetTender(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// EditTender operation middleware
+func (siw *ServerInterfaceWrapper) EditTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EditTenderParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EditTender(c, tenderID, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AmendTender operation middleware
+func (siw *ServerInterfaceWrapper) AmendTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AmendTenderParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AmendTender(c, tenderID, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListMyBids operation middleware
+func (siw *ServerInterfaceWrapper) ListMyBids(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListMyBids(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SubmitBid operation middleware
+func (siw *ServerInterfaceWrapper) SubmitBid(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SubmitBidParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter Idempotency-Key is required, but not found")
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SubmitBid(c, tenderID, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetMyBid operation middleware
+func (siw *ServerInterfaceWrapper) GetMyBid(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "bid_id" -------------
+	var bidID BidID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bid_id", c.Params("bid_id"), &bidID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter bid_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetMyBid(c, tenderID, bidID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReplaceBid operation middleware
+func (siw *ServerInterfaceWrapper) ReplaceBid(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "bid_id" -------------
+	var bidID BidID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bid_id", c.Params("bid_id"), &bidID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter bid_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReplaceBid(c, tenderID, bidID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// WithdrawBid operation middleware
+func (siw *ServerInterfaceWrapper) WithdrawBid(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "bid_id" -------------
+	var bidID BidID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bid_id", c.Params("bid_id"), &bidID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter bid_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.WithdrawBid(c, tenderID, bidID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CancelTender operation middleware
+func (siw *ServerInterfaceWrapper) CancelTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CancelTender(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AskQuestion operation middleware
+func (siw *ServerInterfaceWrapper) AskQuestion(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AskQuestion(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AnswerQuestion operation middleware
+func (siw *ServerInterfaceWrapper) AnswerQuestion(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "question_id" -------------
+	var questionID openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "question_id", c.Params("question_id"), &questionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter question_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AnswerQuestion(c, tenderID, questionID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// FailTender operation middleware
+func (siw *ServerInterfaceWrapper) FailTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.FailTender(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// OpenBids operation middleware
+func (siw *ServerInterfaceWrapper) OpenBids(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.OpenBids(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// PublishTender operation middleware
+func (siw *ServerInterfaceWrapper) PublishTender(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PublishTenderParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.PublishTender(c, tenderID, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
@@ -330,6 +1527,54 @@ func RegisterHandlers(router fiber.Router, si ServerInterface) {
 
 // RegisterHandlersWithOptions creates http.Handler with additional options
 func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, options FiberServerOptions) {
+	wrapper := ServerInterfaceWrapper{
+		Handler:            si,
+		HandlerMiddlewares: options.HandlerMiddlewares,
+	}
+
+	for _, m := range options.Middlewares {
+		router.Use(fiber.Handler(m))
+	}
+
+	router.Post(options.BaseURL+"/v1/tenders", wrapper.CreateTender)
+
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id", wrapper.GetTender)
+
+	router.Put(options.BaseURL+"/v1/tenders/:tender_id", wrapper.EditTender)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/publish", wrapper.PublishTender)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/amendments", wrapper.AmendTender)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/cancel", wrapper.CancelTender)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/fail", wrapper.FailTender)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/clarifications", wrapper.AskQuestion)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/clarifications/:question_id/answer", wrapper.AnswerQuestion)
+
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id/bids", wrapper.ListMyBids)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/bids", wrapper.SubmitBid)
+
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id/bids/:bid_id", wrapper.GetMyBid)
+
+	router.Put(options.BaseURL+"/v1/tenders/:tender_id/bids/:bid_id", wrapper.ReplaceBid)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/bids/:bid_id/withdraw", wrapper.WithdrawBid)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/opening", wrapper.OpenBids)
+
+	router.Get(options.BaseURL+"/v1/public/tenders", wrapper.ListPublicTenders)
+
+	router.Get(options.BaseURL+"/v1/public/tenders/:tender_id", wrapper.GetPublicTender)
+
+	router.Get(options.BaseURL+"/v1/public/tenders/:tender_id/clarifications", wrapper.ListPublicClarifications)
+
+	router.Get(options.BaseURL+"/v1/public/tenders/:tender_id/opening", wrapper.GetPublicOpening)
+
+	router.Get(options.BaseURL+"/v1/public/receipt-keys", wrapper.ListReceiptKeys)
 
 }
 
@@ -353,8 +1598,1215 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type ListReceiptKeysRequestObject struct {
+}
+
+type ListReceiptKeysResponseObject interface {
+	VisitListReceiptKeysResponse(ctx *fiber.Ctx) error
+}
+
+type ListReceiptKeys200JSONResponse ReceiptKeys
+
+func (response ListReceiptKeys200JSONResponse) VisitListReceiptKeysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPublicTendersRequestObject struct {
+	Params ListPublicTendersParams
+}
+
+type ListPublicTendersResponseObject interface {
+	VisitListPublicTendersResponse(ctx *fiber.Ctx) error
+}
+
+type ListPublicTenders200JSONResponse TenderPage
+
+func (response ListPublicTenders200JSONResponse) VisitListPublicTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPublicTenders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPublicTenders400ApplicationProblemPlusJSONResponse) VisitListPublicTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetPublicTenderResponseObject interface {
+	VisitGetPublicTenderResponse(ctx *fiber.Ctx) error
+}
+
+type GetPublicTender200JSONResponse Tender
+
+func (response GetPublicTender200JSONResponse) VisitGetPublicTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicTender404ApplicationProblemPlusJSONResponse) VisitGetPublicTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListPublicClarificationsRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type ListPublicClarificationsResponseObject interface {
+	VisitListPublicClarificationsResponse(ctx *fiber.Ctx) error
+}
+
+type ListPublicClarifications200JSONResponse ClarificationList
+
+func (response ListPublicClarifications200JSONResponse) VisitListPublicClarificationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPublicClarifications404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPublicClarifications404ApplicationProblemPlusJSONResponse) VisitListPublicClarificationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicOpeningRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetPublicOpeningResponseObject interface {
+	VisitGetPublicOpeningResponse(ctx *fiber.Ctx) error
+}
+
+type GetPublicOpening200JSONResponse OpeningRecord
+
+func (response GetPublicOpening200JSONResponse) VisitGetPublicOpeningResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicOpening404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicOpening404ApplicationProblemPlusJSONResponse) VisitGetPublicOpeningResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTenderRequestObject struct {
+	Body *CreateTenderJSONRequestBody
+}
+
+type CreateTenderResponseObject interface {
+	VisitCreateTenderResponse(ctx *fiber.Ctx) error
+}
+
+type CreateTender201JSONResponse Tender
+
+func (response CreateTender201JSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTender400ApplicationProblemPlusJSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTender401ApplicationProblemPlusJSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTender403ApplicationProblemPlusJSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetTenderResponseObject interface {
+	VisitGetTenderResponse(ctx *fiber.Ctx) error
+}
+
+type GetTender200JSONResponse Tender
+
+func (response GetTender200JSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTender401ApplicationProblemPlusJSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTender404ApplicationProblemPlusJSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EditTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Params   EditTenderParams
+	Body     *EditTenderJSONRequestBody
+}
+
+type EditTenderResponseObject interface {
+	VisitEditTenderResponse(ctx *fiber.Ctx) error
+}
+
+type EditTender200JSONResponse Tender
+
+func (response EditTender200JSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender400ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender401ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender403ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender404ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender409ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender412ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Params   AmendTenderParams
+	Body     *AmendTenderJSONRequestBody
+}
+
+type AmendTenderResponseObject interface {
+	VisitAmendTenderResponse(ctx *fiber.Ctx) error
+}
+
+type AmendTender200JSONResponse Amended
+
+func (response AmendTender200JSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender400ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender401ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender403ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender404ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender409ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender412ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBidsRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type ListMyBidsResponseObject interface {
+	VisitListMyBidsResponse(ctx *fiber.Ctx) error
+}
+
+type ListMyBids200JSONResponse BidList
+
+func (response ListMyBids200JSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBids401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBids401ApplicationProblemPlusJSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBids403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBids403ApplicationProblemPlusJSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListMyBids404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBids404ApplicationProblemPlusJSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBidRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Params   SubmitBidParams
+	Body     *SubmitBidJSONRequestBody
+}
+
+type SubmitBidResponseObject interface {
+	VisitSubmitBidResponse(ctx *fiber.Ctx) error
+}
+
+type SubmitBid201JSONResponse BidAccepted
+
+func (response SubmitBid201JSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid400ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid401ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid403ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid404ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid409ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid413ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitBid422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid422ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	BidID    BidID    `json:"bid_id"`
+}
+
+type GetMyBidResponseObject interface {
+	VisitGetMyBidResponse(ctx *fiber.Ctx) error
+}
+
+type GetMyBid200JSONResponse Bid
+
+func (response GetMyBid200JSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBid401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBid401ApplicationProblemPlusJSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBid404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBid404ApplicationProblemPlusJSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBidRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	BidID    BidID    `json:"bid_id"`
+	Body     *ReplaceBidJSONRequestBody
+}
+
+type ReplaceBidResponseObject interface {
+	VisitReplaceBidResponse(ctx *fiber.Ctx) error
+}
+
+type ReplaceBid200JSONResponse BidAccepted
+
+func (response ReplaceBid200JSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid400ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid401ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid403ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid404ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid409ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid413ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBidRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	BidID    BidID    `json:"bid_id"`
+}
+
+type WithdrawBidResponseObject interface {
+	VisitWithdrawBidResponse(ctx *fiber.Ctx) error
+}
+
+type WithdrawBid200JSONResponse Bid
+
+func (response WithdrawBid200JSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBid401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawBid401ApplicationProblemPlusJSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBid403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawBid403ApplicationProblemPlusJSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBid404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawBid404ApplicationProblemPlusJSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBid409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawBid409ApplicationProblemPlusJSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *CancelTenderJSONRequestBody
+}
+
+type CancelTenderResponseObject interface {
+	VisitCancelTenderResponse(ctx *fiber.Ctx) error
+}
+
+type CancelTender200JSONResponse Tender
+
+func (response CancelTender200JSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender400ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender401ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender403ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender404ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender409ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestionRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *AskQuestionJSONRequestBody
+}
+
+type AskQuestionResponseObject interface {
+	VisitAskQuestionResponse(ctx *fiber.Ctx) error
+}
+
+type AskQuestion201JSONResponse Clarification
+
+func (response AskQuestion201JSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion400ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion401ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion403ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion404ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion409ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestionRequestObject struct {
+	TenderID   TenderID           `json:"tender_id"`
+	QuestionID openapi_types.UUID `json:"question_id"`
+	Body       *AnswerQuestionJSONRequestBody
+}
+
+type AnswerQuestionResponseObject interface {
+	VisitAnswerQuestionResponse(ctx *fiber.Ctx) error
+}
+
+type AnswerQuestion200JSONResponse Clarification
+
+func (response AnswerQuestion200JSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion400ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion401ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion403ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion404ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type FailTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *FailTenderJSONRequestBody
+}
+
+type FailTenderResponseObject interface {
+	VisitFailTenderResponse(ctx *fiber.Ctx) error
+}
+
+type FailTender200JSONResponse Tender
+
+func (response FailTender200JSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender400ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender401ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender403ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender404ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender409ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBidsRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type OpenBidsResponseObject interface {
+	VisitOpenBidsResponse(ctx *fiber.Ctx) error
+}
+
+type OpenBids200JSONResponse OpeningRecord
+
+func (response OpenBids200JSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBids401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response OpenBids401ApplicationProblemPlusJSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBids403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response OpenBids403ApplicationProblemPlusJSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBids404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response OpenBids404ApplicationProblemPlusJSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBids409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response OpenBids409ApplicationProblemPlusJSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTenderRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Params   PublishTenderParams
+}
+
+type PublishTenderResponseObject interface {
+	VisitPublishTenderResponse(ctx *fiber.Ctx) error
+}
+
+type PublishTender200JSONResponse Tender
+
+func (response PublishTender200JSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender400ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender401ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender403ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender404ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender409ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type PublishTender412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response PublishTender412ApplicationProblemPlusJSONResponse) VisitPublishTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListReceiptKeys Keys that sign bid receipts (no login)
+	// (GET /v1/public/receipt-keys)
+	ListReceiptKeys(ctx context.Context, request ListReceiptKeysRequestObject) (ListReceiptKeysResponseObject, error)
+	// ListPublicTenders Tender announcements (no login)
+	// (GET /v1/public/tenders)
+	ListPublicTenders(ctx context.Context, request ListPublicTendersRequestObject) (ListPublicTendersResponseObject, error)
+	// GetPublicTender One tender announcement (no login)
+	// (GET /v1/public/tenders/{tender_id})
+	GetPublicTender(ctx context.Context, request GetPublicTenderRequestObject) (GetPublicTenderResponseObject, error)
+	// ListPublicClarifications Questions and answers of a tender (no login; askers hidden)
+	// (GET /v1/public/tenders/{tender_id}/clarifications)
+	ListPublicClarifications(ctx context.Context, request ListPublicClarificationsRequestObject) (ListPublicClarificationsResponseObject, error)
+	// GetPublicOpening The opening record (no login; after the opening)
+	// (GET /v1/public/tenders/{tender_id}/opening)
+	GetPublicOpening(ctx context.Context, request GetPublicOpeningRequestObject) (GetPublicOpeningResponseObject, error)
+	// CreateTender Create a draft tender
+	// (POST /v1/tenders)
+	CreateTender(ctx context.Context, request CreateTenderRequestObject) (CreateTenderResponseObject, error)
+	// GetTender Read a tender (committee view)
+	// (GET /v1/tenders/{tender_id})
+	GetTender(ctx context.Context, request GetTenderRequestObject) (GetTenderResponseObject, error)
+	// EditTender Edit a draft tender
+	// (PUT /v1/tenders/{tender_id})
+	EditTender(ctx context.Context, request EditTenderRequestObject) (EditTenderResponseObject, error)
+	// AmendTender Publish an addendum
+	// (POST /v1/tenders/{tender_id}/amendments)
+	AmendTender(ctx context.Context, request AmendTenderRequestObject) (AmendTenderResponseObject, error)
+	// ListMyBids List the caller's own bids on a tender
+	// (GET /v1/tenders/{tender_id}/bids)
+	ListMyBids(ctx context.Context, request ListMyBidsRequestObject) (ListMyBidsResponseObject, error)
+	// SubmitBid Submit a sealed bid
+	// (POST /v1/tenders/{tender_id}/bids)
+	SubmitBid(ctx context.Context, request SubmitBidRequestObject) (SubmitBidResponseObject, error)
+	// GetMyBid Read one of the caller's bids and its receipts
+	// (GET /v1/tenders/{tender_id}/bids/{bid_id})
+	GetMyBid(ctx context.Context, request GetMyBidRequestObject) (GetMyBidResponseObject, error)
+	// ReplaceBid Replace the caller's bid before the deadline
+	// (PUT /v1/tenders/{tender_id}/bids/{bid_id})
+	ReplaceBid(ctx context.Context, request ReplaceBidRequestObject) (ReplaceBidResponseObject, error)
+	// WithdrawBid Withdraw the caller's bid before the deadline
+	// (POST /v1/tenders/{tender_id}/bids/{bid_id}/withdraw)
+	WithdrawBid(ctx context.Context, request WithdrawBidRequestObject) (WithdrawBidResponseObject, error)
+	// CancelTender Cancel a tender
+	// (POST /v1/tenders/{tender_id}/cancel)
+	CancelTender(ctx context.Context, request CancelTenderRequestObject) (CancelTenderResponseObject, error)
+	// AskQuestion Ask a clarification question
+	// (POST /v1/tenders/{tender_id}/clarifications)
+	AskQuestion(ctx context.Context, request AskQuestionRequestObject) (AskQuestionResponseObject, error)
+	// AnswerQuestion Answer a clarification question in public
+	// (POST /v1/tenders/{tender_id}/clarifications/{question_id}/answer)
+	AnswerQuestion(ctx context.Context, request AnswerQuestionRequestObject) (AnswerQuestionResponseObject, error)
+	// FailTender Declare a tender failed
+	// (POST /v1/tenders/{tender_id}/fail)
+	FailTender(ctx context.Context, request FailTenderRequestObject) (FailTenderResponseObject, error)
+	// OpenBids Open the bids
+	// (POST /v1/tenders/{tender_id}/opening)
+	OpenBids(ctx context.Context, request OpenBidsRequestObject) (OpenBidsResponseObject, error)
+	// PublishTender Publish (announce) a draft
+	// (POST /v1/tenders/{tender_id}/publish)
+	PublishTender(ctx context.Context, request PublishTenderRequestObject) (PublishTenderResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -375,72 +2827,813 @@ type strictHandler struct {
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
 
+// ListReceiptKeys operation middleware
+func (sh *strictHandler) ListReceiptKeys(ctx *fiber.Ctx) error {
+	var request ListReceiptKeysRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListReceiptKeys(ctx.UserContext(), request.(ListReceiptKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListReceiptKeys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListReceiptKeysResponseObject); ok {
+		if err := validResponse.VisitListReceiptKeysResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPublicTenders operation middleware
+func (sh *strictHandler) ListPublicTenders(ctx *fiber.Ctx, params ListPublicTendersParams) error {
+	var request ListPublicTendersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPublicTenders(ctx.UserContext(), request.(ListPublicTendersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPublicTenders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPublicTendersResponseObject); ok {
+		if err := validResponse.VisitListPublicTendersResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPublicTender operation middleware
+func (sh *strictHandler) GetPublicTender(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetPublicTenderRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicTender(ctx.UserContext(), request.(GetPublicTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPublicTenderResponseObject); ok {
+		if err := validResponse.VisitGetPublicTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPublicClarifications operation middleware
+func (sh *strictHandler) ListPublicClarifications(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request ListPublicClarificationsRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPublicClarifications(ctx.UserContext(), request.(ListPublicClarificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPublicClarifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPublicClarificationsResponseObject); ok {
+		if err := validResponse.VisitListPublicClarificationsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPublicOpening operation middleware
+func (sh *strictHandler) GetPublicOpening(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetPublicOpeningRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicOpening(ctx.UserContext(), request.(GetPublicOpeningRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicOpening")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPublicOpeningResponseObject); ok {
+		if err := validResponse.VisitGetPublicOpeningResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTender operation middleware
+func (sh *strictHandler) CreateTender(ctx *fiber.Ctx) error {
+	var request CreateTenderRequestObject
+
+	var body CreateTenderJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTender(ctx.UserContext(), request.(CreateTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTenderResponseObject); ok {
+		if err := validResponse.VisitCreateTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTender operation middleware
+func (sh *strictHandler) GetTender(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetTenderRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTender(ctx.UserContext(), request.(GetTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTenderResponseObject); ok {
+		if err := validResponse.VisitGetTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EditTender operation middleware
+func (sh *strictHandler) EditTender(ctx *fiber.Ctx, tenderID TenderID, params EditTenderParams) error {
+	var request EditTenderRequestObject
+
+	request.TenderID = tenderID
+	request.Params = params
+
+	var body EditTenderJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EditTender(ctx.UserContext(), request.(EditTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EditTenderResponseObject); ok {
+		if err := validResponse.VisitEditTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AmendTender operation middleware
+func (sh *strictHandler) AmendTender(ctx *fiber.Ctx, tenderID TenderID, params AmendTenderParams) error {
+	var request AmendTenderRequestObject
+
+	request.TenderID = tenderID
+	request.Params = params
+
+	var body AmendTenderJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AmendTender(ctx.UserContext(), request.(AmendTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AmendTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AmendTenderResponseObject); ok {
+		if err := validResponse.VisitAmendTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyBids operation middleware
+func (sh *strictHandler) ListMyBids(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request ListMyBidsRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyBids(ctx.UserContext(), request.(ListMyBidsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyBids")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyBidsResponseObject); ok {
+		if err := validResponse.VisitListMyBidsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SubmitBid operation middleware
+func (sh *strictHandler) SubmitBid(ctx *fiber.Ctx, tenderID TenderID, params SubmitBidParams) error {
+	var request SubmitBidRequestObject
+
+	request.TenderID = tenderID
+	request.Params = params
+
+	var body SubmitBidJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitBid(ctx.UserContext(), request.(SubmitBidRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitBid")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SubmitBidResponseObject); ok {
+		if err := validResponse.VisitSubmitBidResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyBid operation middleware
+func (sh *strictHandler) GetMyBid(ctx *fiber.Ctx, tenderID TenderID, bidID BidID) error {
+	var request GetMyBidRequestObject
+
+	request.TenderID = tenderID
+	request.BidID = bidID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyBid(ctx.UserContext(), request.(GetMyBidRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyBid")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyBidResponseObject); ok {
+		if err := validResponse.VisitGetMyBidResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceBid operation middleware
+func (sh *strictHandler) ReplaceBid(ctx *fiber.Ctx, tenderID TenderID, bidID BidID) error {
+	var request ReplaceBidRequestObject
+
+	request.TenderID = tenderID
+	request.BidID = bidID
+
+	var body ReplaceBidJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceBid(ctx.UserContext(), request.(ReplaceBidRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceBid")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceBidResponseObject); ok {
+		if err := validResponse.VisitReplaceBidResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawBid operation middleware
+func (sh *strictHandler) WithdrawBid(ctx *fiber.Ctx, tenderID TenderID, bidID BidID) error {
+	var request WithdrawBidRequestObject
+
+	request.TenderID = tenderID
+	request.BidID = bidID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawBid(ctx.UserContext(), request.(WithdrawBidRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawBid")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawBidResponseObject); ok {
+		if err := validResponse.VisitWithdrawBidResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelTender operation middleware
+func (sh *strictHandler) CancelTender(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request CancelTenderRequestObject
+
+	request.TenderID = tenderID
+
+	var body CancelTenderJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelTender(ctx.UserContext(), request.(CancelTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelTenderResponseObject); ok {
+		if err := validResponse.VisitCancelTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AskQuestion operation middleware
+func (sh *strictHandler) AskQuestion(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request AskQuestionRequestObject
+
+	request.TenderID = tenderID
+
+	var body AskQuestionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AskQuestion(ctx.UserContext(), request.(AskQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AskQuestion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AskQuestionResponseObject); ok {
+		if err := validResponse.VisitAskQuestionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnswerQuestion operation middleware
+func (sh *strictHandler) AnswerQuestion(ctx *fiber.Ctx, tenderID TenderID, questionID openapi_types.UUID) error {
+	var request AnswerQuestionRequestObject
+
+	request.TenderID = tenderID
+	request.QuestionID = questionID
+
+	var body AnswerQuestionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerQuestion(ctx.UserContext(), request.(AnswerQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerQuestion")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerQuestionResponseObject); ok {
+		if err := validResponse.VisitAnswerQuestionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FailTender operation middleware
+func (sh *strictHandler) FailTender(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request FailTenderRequestObject
+
+	request.TenderID = tenderID
+
+	var body FailTenderJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.FailTender(ctx.UserContext(), request.(FailTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FailTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FailTenderResponseObject); ok {
+		if err := validResponse.VisitFailTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// OpenBids operation middleware
+func (sh *strictHandler) OpenBids(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request OpenBidsRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.OpenBids(ctx.UserContext(), request.(OpenBidsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OpenBids")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(OpenBidsResponseObject); ok {
+		if err := validResponse.VisitOpenBidsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PublishTender operation middleware
+func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params PublishTenderParams) error {
+	var request PublishTenderRequestObject
+
+	request.TenderID = tenderID
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishTender(ctx.UserContext(), request.(PublishTenderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishTender")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PublishTenderResponseObject); ok {
+		if err := validResponse.VisitPublishTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"1Fptb9tIkv4rBd4Ba+OoV9txrHzyOMmNs5lM4DjIYdeB1CJLUo/Ibk5307LW8H8/VDVJkRLtKGvvYS8f",
-	"Apls9svz1HvXfRDpNNMKlbPB6D7IhBEpOjT810VurDb0K0YbGZk5qVUwCq4XCBOFd24c8YgJ6Bm4BUJm",
-	"8Fbq3EIm5vgGxNSicjDTht/OpLGOX3WDMMA7kWYJBqMA1x+yv11cvvrtOj4LwkDSEn/maNZBGCiR0hC/",
-	"ThAGNlpgKmhLqbj7iGruFsHoZDAMA7fOaKR1Rqp58PAQBh9lKl377lNtHUiHqQWnwaDLjWps6qTfvpGE",
-	"56zvI8aZyBPnP5lpkwoXjAKp3NEwCGmXMs3TYDTo98Mglar4q9qvVA7naIIH2rFBm2llkdH/RcRX+GeO",
-	"ls8QaeVQ8U+RZYmMBB2nlxk9TTD9rz8sne1+cwDamBMyKQ5s/EwQa7SgtINUuGjBtJx/vgSa3YjIMQbG",
-	"aOL/7/fBTGISlyB0y7OnaK2Y0+bT3DqYIgjnER30+8HDd0LOOqEiGtK7HfR0ZnsxiriToGPZopPyfsaS",
-	"pn81G0RDcYad43gw7RzPTrFzJo6POkfRcDqI+3g2e/2aMHfC5TYYHROUTjoWnl9EDCVMFagL5zI76vXm",
-	"aKZCzbtz3ZVxiZXtSXUrEhkHD3Ue/9PgLBgF/9HbaETPv7W9z/5LT9KuNJXgSgupSEgGMAZt2sDeAP0Q",
-	"BhdazRIZ/ZP8RrkxqNyYYKFD6wwViX7YZN6hitEA4Z9IhbAQpJ7WYvwGpjK2EAkFSkOi1RwNsbmSbhEb",
-	"sWKN2KLSz2Z7/cHZkXg163f6/X6/c0r/vab/+tU/IXo0/R4j+4NeueSzJeNsIxkVuvuKRVR+8HJyEWkT",
-	"/8UCUwQGZ7lFy3IgIhoXkpQIiHNPeEOSpIJZIucLLyrvtZnKOEb1bFsgLSjEuNhGHkunDRidYAvb/Lp3",
-	"i0bO1s+m5mhDzeY0+3Izq754KXIikSRoCOml0isF05w8gmUoLMSaFVfEqXTgCDSdoWGcmY9L5dAokbwj",
-	"Y/lMTr7oFN1CqjmsyF2ujFZz0Ap0bsDKGLvwSRfvhYVoIdQcY5iu/b4KUt7An7l2yKxWUhSDnMFa52x2",
-	"ROTA5lmmjfvXUn1St88lUPAFzS0a8IDtb6n91y/C+jnMhExygwQu4WR5S6SfMsY3RPg2ysz1J+3e61zF",
-	"z6T5kwabRwsyuv9nhvXZSnu8YfKTduBx2Jc9pd14xl+8BH0lft6qsukkFXWVLv+FgzmLyKx9pnEqlvT1",
-	"eyETjF8kjKK1Kx20UkXICmZQxCAdHNyisVIrOCbLovQKTg67cIWJFjEIFYMzaxBzIdX/Gxng4LqQgTqo",
-	"UKC6rzRktW/HM//tSxnzyeWs8xsFWRMoCZDsdhN847lxG/YK+B/C4Frrj8LM8QUD7KmO17R2QvNS3iOU",
-	"t9Oo4kxL5UBEEWbOvgT/z6a25pOLIBreKSfdGq61Bo/Nvvw6rcd86hdj9Sew9GT+JtS6OId9LqdaQyrU",
-	"uiTWvtmoLsVmAlKpcof/DjQOa1Ev7ZtggAqHn+GPTjwuT/wiPF5RWMuZIyUcBhnEmUNfEphc0YPOOT2Y",
-	"gGUD4dn8qkTuFtrIfzzbcH/Uc2aMqHtTRN8RWvIWS1ScEOFdJg3G/+oQeLDhqXG+fSnK+SNUjrOFF3Or",
-	"UxSGCCE42K9qRYGk4DykgCaEmTZzn9eS2/VFHTKyaG5lhAVpmdEErZgm+BKZymWMaaYdqmjd+SuuOTTL",
-	"Lcaco1LmJGczpCy4YX+78NUiCFC4giWuea/+r2LUv4XSDuvCUMOtsMA/IRR10F9CJL5hknSKMgalRZFQ",
-	"RPkUoViJxAG78y4IBZMtjiZgsEYRBdVoPC1clSvWp+2dk25dLDBasjXnAqShPMtJXwKLDJKcjwW/q4pr",
-	"sXDYcTKt+aay7BcGC2EXNHrnxRLXzFRbPVDGZQnzXTw8ORmcsdywClg5V0ixXbdttUxb6ee5bxT/Xh0H",
-	"LSU+LzKkTsHo75tvi02H9fNW+/1ezaOnf6CvTjBwJYE7qJUqVNOrZjmCVquVfLg6hZaz30JhW8+6lKoF",
-	"vm+FnfBp64FFhGw593bzkOuJKk/puH75cRE7s/rwgxgTdPUHUlk0/km0EFKN5yKrfidSLcdTQ6aqeqZz",
-	"N9azsTYxmuqh0avaWlElZeOpiMdEqnC5wearXHEtYLzEdfNFKi2j1HyqTbYQCpmjDdQ753xSaFoKE7R9",
-	"KMfAaoHGp/VTg2IJ0jYK1cfDwSD8sehtwH1EA5ivKr/RKkKjSM3lDIRa/zNLbkk7S09Vm3xUqq8w0+aR",
-	"qr3OXaRTJFX1Dpmy9aqMBc4ImcBBJX1dPxcL4ZZd8aJUXB9sL/WrXvnQr8mEhRUxsRLJ0kcKe4C+ERb7",
-	"xDqFiakN9kvxg73XWqCIx6X121oJ7+DLr+ed4ckrED5lptGlzeNztqp8IqwbRw0L/ZRP2TboD2Ggly1c",
-	"mhxJrn0VZrXQSSn1lCHjLZp1DYyC69r+plonKLgUWHrB3UXe8TRZIiKs6ZCXEdYkG1JU6Ndl08FRgSsm",
-	"++ExK/9ZbUsYI9b1TY2dyZWP1J7AINWGHSt/4onnoonPd4Sh8Nk6Lwa7AHiNbTn/lV5xEdltK7ejOGFP",
-	"mcqVRZG07f/KrwuRTlPpHMa1qJ4xJT+DIg5hJaQjRS2vAXlGs+cGmHv5UyHAlt3Ry6A5TdhU/w2EteM2",
-	"NbcmZm126y2K+CPfbLVEMFrZPMVHLlHj3HDEV47yEcdc3CLkWfOS1MennURGqKxU8+IXdvAWVT3L2yhv",
-	"M3raTDXsD191BoPO8OS6PxwdD0aD/t/qbDwZXsWYSEITnzJo9LG/YODdcdhefOjleHPP2nJnuisFWFbZ",
-	"dyEkCwX8vrRmC6HiQsA2Z6bsYw0Vet0Cva60Nsd4RNHQNLdSUVpocE4KZ8oY9tPlL3A2GPb7/cHw6Pjk",
-	"1WkbLnzQR73rRaLz+B0zVYs1+ZvmPov0Y9h5FQ2wczo9Ep2z2fGgM4xPotfYF4Pp6WmdqzyXrSGG30g1",
-	"7+B0zxghS8S6EpntQA/JQBcXIdpAORqkewMqTxJYLWSCkKGKCePHZIqG+gTRmRxbNm9zr1sNqX2Mux8a",
-	"AAao0sMaU5uFSglriPdWOF7H5mkr8Fn4imLTElSeZS8XU7MpLQ6m1nuxy9NnYS0IC5OyOaM0vPRV0ZnB",
-	"bBW3IKxBZVfGD7jZhpaP0txPGzbvJSZxdVXWxKXoMWiRtsJl8wCQtkg5J5xKzhC7ItW5cpMQJrX+BPoz",
-	"E27RlTH9JBeEprudozaVrtnesCOOVb9DXRzbWh9+BJc/6mbCNqh+RZH4oHQ7ZMVoyb9E7GvoIvncGNFi",
-	"qhvxkIgWECMpJ8FQBpchTPRyAtrAarEG6cBX5hsA3ZP6iqmwvNUld8NQQEu/H1rOUNY4tjnllTjmqcV4",
-	"vhnBhjDJlbgVksVvAlw2WEm71SvEqz+NcrF6G7i/aYXr3X2dK/CyRIY5pTFd+KRhlmjhLKU/Pn5UKEzx",
-	"eiej8N+3iTEFtybPpFg0TjI44WLSflkEd3pEvPMym758e9VMO+nBj6ApdlmbsQ2lWmFhB6er9xdwdnxy",
-	"WgasXfid6zspplM0FlKxBpFlhBSZHUvpWhk83agDr8GNzpUJ2SEBZfPFYfdG7aC7qWi01B42l+ZhUenL",
-	"0FitQs4mVjTEaYh1U5B+silq198XXVLbW3qvDXB3EVc6q7OHgKR/3pYJ0rI8cXsnHDX72eINNpXM+yea",
-	"k9gotp2kXsV8agIZhyASq8ukYvI/neKOoXMZT6DsXYPC5DbQ3rM4uhsJVJZkU33o9/eKGYvaatuJfr2+",
-	"/gx+anB4txWCtXaUbbbkH+yoBny9ugQl0rIksZSK47xSTxpL7Nmf9iN15rflScPHDR8BiVFupFt/IYny",
-	"SuWr/ue59zb+r/clrh++XQe7/RMfvl2XxQqOjN/Fb7+cw0FRMz30PSkImTZOJCGUWZe/euGOS3ujPnz7",
-	"6xc4mPS6K0ySDhfcen+slrb7h9VqctiFi0TI1Nf5RzCR1pIjFzn7c7zLJuGNmth8OoEDWiy3aA5DmHDf",
-	"Dg3RZl68qiL6chyIyFkyEoWVYf3ihJpP3yy5+8q4VDPdLkVFY90BdjKjo9xgisodlvcho+K9DSFKBOHg",
-	"7z5s6BPg+EZNZWxDKNr2yELciiQvB4mVMPyaOfTPblHF2sCfuUg2890obitYIPx+8fYLZPm0vGbp3qgb",
-	"daEVxbtcvzrwbve/vdSRjTscwYcvv3/ybE6sEkscR8LixFsqG7LBPzo6OrtRnNQ5kWZcVvh6fRHC16+X",
-	"b29Pgc/BjpHjznvvZkIovczDpLwMuFGFhtYc7qruIrmpIDdoufBRepsbNXns+mjShQuRJBYiYcwaJufF",
-	"rRqPHMEv/mrrJu/3j6IP3675B05u1AHLbgg+iWhK7iHkKiG5qbIdMuVWrO0mLOGLxBvlu8Ua47hnzNYK",
-	"NwQXPamJELsmqW7U5K7jBbcLH6V1LPWwxLVFjsml8nMeTKrgtojqSQnqLdiFRJc3SiXH115Izz9f+iqI",
-	"9fLb7w66fS7PZahEJoNRcNTtd4/I8wq3YPvQW3Ao+o9gdP8QBr0UnZGRLf4yKOJ1+Wr7mrR6utP4O7qv",
-	"GyPuMa6bob9/f/hOr80tFh3ITbVLdCQSiPEWE52RugVhkJukUNhRrzcYnnb73X53MHrdfz3kXmQn5m1T",
-	"cTvahvdEOPIpvnpMk90dcjDhNabQaW4RgzkqotrHyEVbePl98BA+Xlzna5ei3jjbujytZuKhLdP8Xmbd",
-	"txJXtlFBgFREC6koh9nMozMbPHx/+N8AAAD//w==",
+	"7H1rc9u2tuhfwfCemdpzKFmSZSdxPtyxnbQ7TdL4OM7pubvKlSBySUJFAiwAWtHO+L/fwYsEJejh2M7u",
+	"3rf90IlF4rXeLyx+jRKWF4wClSI6+xoVmOMcJHD91wVJ37xS/4AvOC8yiM6iTvfFMT6ddFqdTqfTeqb+",
+	"91z9r1P/143iiNDoLCqwnEVxRHGuRo5JOiRpFEcc/igJhzQ6k7yEOBLJDHKslpkwnmMZnUVlqd+Uy0KN",
+	"FJITOo3u7uLosuSCcfVuCiLhpJCEqaVuZoBGFL7IYaLfGCE2QXIGqOBwS1gpUIGn8BLhsQAq0YRx/XRC",
+	"uJD6UTuKvVPC8ufi75dvTt/fpC/caf4ogS/r45h1In/7Of7yDuhUzqKzk24vtP03KeQFk0CT5VtYrh/j",
+	"HE04iBmawxIdQHvaRhh9+vTm1SEqgKMxSV8ijDhIvkQLImf6DALnoAdMQQrvVJiKBfDmuZ4lXTjFvXGr",
+	"O+lAqz8+gdaLtI9bPXw67ibHaR9OJu68M8Ap8PrA3t5bavPbEOlBondyEkc5oe7vbhAuk/dYJrMwXm+B",
+	"C8Io4oBTdDAaRMeDaIQYR6Pj0aECiJA4A8QoGBD0u73mqfWIjceatMzaG/Z/HETkO5ITGd5uzoREREIu",
+	"kGQKWSWnjf2cdMIUlek5/W2kMMFlJs2QijkIlce9KFabJHmZR2fdTkeD2P5V7ZdQCVPgesM3QFPg9+dm",
+	"jMPcLPV8D2XoOzVYFIwKMAIHp9fwRwlCwzZhVALV/8RFkZEEKzAfFZyNM8j/83ehYO4dRwFMYpJZRHAz",
+	"E0oZCESZRLnCs+aQ86s3SM3OcSI1bjhnSuT99jWaEMhSh5y2w0kOQuCp2nteConGgLA0mO52OtHdZwUj",
+	"ITFN1CtHt90jVoijFHDaykBqcWrABEIqmJ1Fp5Nu0sMvoNVPu+NWf/IMWi9w/7h1nPTG3bQDLybPnyta",
+	"kFiWIjrrKxRLIjXWLnCKHJgqmM6kLMTZ0dEU+BjTaXvK2iR1sBJHhN7ijKTRnY+e/+Awic6i/3VUK4Ej",
+	"81QcXZmRBknrVO6ASwTKcabwDKniyQCwa0ArAc7oJCPJN+I3KTkHKocKLOrQrACqKCluYt4QJ1LwzwgF",
+	"NMNK/gsB6UslRAVKMEWUoYzRqZKroKVpyvFCc+oKKs1s4mgfZjlS0x/toySP3JIPpowXNWVU0N2XLBI3",
+	"4PHoImE8/UEgjSLEYVIKMGoJJ+q9WFEJRmlpEN6gJELRJCPTmSGVHxkfkzQF+mBZQASiAKndRpkSyTji",
+	"LIMAtvXjo1vgZLJ8MGqOa9TUp9kXN5NqxGMhJ8FZBlxBek7ZgqJxqTSV0KAQKGWacXGaE4mkAhorgGs4",
+	"a3y8oRI4xdlrJSwfiJOPLAc5I3SKFsoeW3BGp4hRxEqOBEmhjX5h9jkWKJlhOoUUjZdmXxYpL9EfJZOg",
+	"sVpRUYrIBC1ZqcUOTiQSZVEwLp8W1Se+fHaAQh+B3wJHBmD7S2oz+lGwfo4mmGQlV+aRsRb1lhR/khRe",
+	"KoSvQlnj+hcmf2QlTR+I5l8YEmUyU0L3uwnWBzNtv8bkL0wiA4d9sUeZHE70iMdAn4OfkapadCoWlRUv",
+	"/6CNTAGgsXal3qMpUaN/xCSD9FHMKLV2xYOC0AQ0g2l7nEh04Az0vpIslC3QyWEbXUPGcIowTZFyV/AU",
+	"E/ovQwPae7M04AMVWajuSw2FN3Y4MWMfS5iPnOcyqjwkIowv9NLgRtbYs+BXjgBj7zCfwiMa2GOWLtXa",
+	"mZpXOdaYGjkNNC0YoRLhJIFCisfA/4NR6+lka0Sj11QSuUQ3jCEDm33xKxkb6lM/GlbvAUuDzPeYLu05",
+	"xENxyhjKMV06xIqXNesq2wyjnNBSwp8BjT3P6lX7VmBAFRzugz914qE78aPg8VqZtdpzVA6HCdfgiQQT",
+	"cxpdqx9a5+qHERJaQBhsfqK4lDPGyT8eLLjfsanGmELdS2t9JyCUtpgD1Q4RfCmU0/7UJnC3xlPjfPui",
+	"qNSDgErtLTyaWh0D5gohChxarzKqDEms/RALmhhNGJ8av1apXRM1VEIW+C1JwCKt4EyBFo8zeAxPZSXO",
+	"pk2zUkBqIn4YpWQyAeUFN+RvG30SgDCisNDBwIn2stRf9q0/BdP2fGLw4GYl8D2Iwgf6Y5DEr5BlLRvG",
+	"UG5RgqlC+RiQXUmRg4nIUjRawdEIcfBQpIxq4AYtOvhm11fbO88V0DV7F1z5V5KY0JcLVgzhi6xesdAY",
+	"M5YB1n6gwdmug5poX2Tiay4495sbHAcW+1yBno1/BxMQONcR5PWt4up3L06qKGZ3oNffjZ0muLKSQJcz",
+	"SOZa561vIeGgpMEQy0aYMcUSWpLksB5rjKMZFjMPqPWDOSw1PYeiuSR1mYTXae/kpPtCc5cWFIJMKSgL",
+	"uB1arWCCmHm+NkK3p/0oGKD1IVONtZuO/fNW+90IOEfmARozgsYPATeCNmo1LzCmY3ggdIzAirXgWeeE",
+	"BsD3q5Wmxrk/EAComE+NdjnUUVda5uq4Zvmh9TC0kNE/pJCB9H8gVAA3vyQzTOhwiovq3xmh8+GYK4Fe",
+	"/cZKOWSTIeOG7M2PnC28tZKKyoZjnA4VUrEsOTQflVRHTIZznfjwHuRE5DZ94P3KeDHD1LBVDeq1c24l",
+	"mkD4Rm0fuXfQYgbcBD/GHPAcEdFIM/R73W68m/Rq4G7gAI2vygtkNAFOlTAkE4Tp8luWXKF2TT1VBHcj",
+	"VV9DwfiGnAsrZcJyUKxqzBZCp3WwD0mOSYYOKuprm7k0Ea7IFUNKVoStLvU3tjAGchMTAi0UJhY4mxt7",
+	"ag+g18QitqxjRYz3sllK/7D3WjPA6dBJv5WV4Av6+LfzVu/kFGETWFBvO5mnzxlk+QwLOUwaEnqbQloV",
+	"6HdxxOYBXPISFF2bWNVixjJH9ZimCG6BLz1gWFx7+/MUpbMV1hd5racpMpyAx0OGRjQniVjZzmZdLTq0",
+	"7STtZDuPWVkZ1bYw53jpb2ooeUmNPbsFBjnj2vzQQwzidWjJeIWYKydDSEMG6wAwHBs4/zVb6FC7XGVu",
+	"qaypPWmqpAJwFtr/tVkXJSzPiZSQer6PhqnSM4DTGC0wkYpRXTZez8j33IDGPbmXCbAid9g8ak4TN9m/",
+	"BqF33CbnemQWklsXIZl6jsYkRdho1VugKeNIgNayLxFVNI4wKrj2L9bEE6MTomzUIVZ2ZG79jLXU8Dq4",
+	"zE525GP1iYEURibtRfHXZkCI2A3EhmKGeyenQcPLpvG+VpaAKMeGZqI4qlJyHmi9oe7Ne5mAddZ6H2DY",
+	"sNqeEK72++0UabbhZdYNgOqdrAJ1BQ5xkEA2UOa5jiOFXJGxgc82tF+YVLIll72JZOW8Y1s+YJ5u2Oc7",
+	"IgIOQEWce1Gp3W6TQleBL7ew8UcFZuGoYcWqZkmZuwKqajtrjOuCAuvWi5sgRmMs4LTfkIDjpQySsqnD",
+	"aJba3NcD03PE1eZCZ8/xlzfmSL1OSJ+RBHYB/z2jsDTcl8woSXA2ZJPJmgPZ1ZGG+x3ArL8+c+gklxlW",
+	"ot6EYzaYumJu0qNGDIsZMwUBm9xfWmaZCfuYwpc1JJlXtwup3ZOI+T3F3J7yTUdyLDD2EEzV696W3BGj",
+	"5ll3wv8xmLqJ0G9n71eA03e6SifIt6LMYUPFYVpyHb1yb5m4wBTfAiqLZg2akeqtjCRABaFT+y9owS1Q",
+	"P2Jdo6cZ46in6nV6p61ut9U7uen0zvrds27n777E2EoaKWRE2Tywze1Qg02xhN6dDkHagcbarGvZ4n1U",
+	"I7iKgXUQKj8C6efO55hhmmarhYu4KLIlqqDXttBrEyFKSM8QZWhcCkJBCMRhqsxi7uJxv7y5QC+6vU6n",
+	"0+0d909On4Xgog+60Qe+zFiZvtaY8iJCekxznzaU2mudJl1oPRsf49aLSb/b6qUnyXPo4O742TMfV5tY",
+	"02ykmrf7bE9PvsjwsiKZ1XAMKDfKFnUwjtzbxvAsswwtZiQDVABNFYw30dROgSVKw1sNqt2Eu/2MoooP",
+	"PUzVCzkKa5D3StDMh812KXCFTXb0IbLJkykBy9grVF7H0xUWQrkHI1fJ7NwjNcqWMWts2YoOzUGuhHkH",
+	"boIysbmfEGxe3+Ks1GL2BnjQvOFEAid4/TQ5cCKHxl2KzTEYbWm9jdwonaAiHC2ATGdSaF9fvzE0vyBR",
+	"5kgy1O10Gp54cw9zU1DtWRSn/QBxmimDNv29CmobESwdFbQz39+KykHOWEDyjDK2ACGHGhYjdDDDfIqR",
+	"kmw0xbPDGI3+KHFG5HKYMCFH6GCu/1TCGlM0JniJ1Us+CkboQCjhmCNKMkwaYVh/Na3u67l1BWw9S9Aj",
+	"K7BQ7D2ccpzC+mH86QwhZKAotzLdkEgYXws/bENMJyQDfcLZvgtNZ036LIAnVqY/aBO1PbrPRh5r3RWq",
+	"tGQVoscfCWRpVcfX5CNbAB1QHzZSpl9ARNh82EjnuSYAbZyzksqRpsuqeFr9WWA5a5NU/dOU37dXE2hN",
+	"LdqsvV6jtKoY29cvobrsXfLPHLWeMASqvwHOTCx4NVIMydz4A6kp8MHZVeONgO3VCEPiZIZSUNpWgcHF",
+	"dGM0YnN9vWExWyIikSkbagDoq9LHWDmLaqtzXZWv3E/177vAGVwCdk3AqJV0qNELrZpKaRGjUUnxLSZa",
+	"n4yQzmkuiFi5KaNX3w5lu3oIuMY1XA+RUWRoSVlauXqnjX5haJIxrNXD0oRtKWBuH687aXp8iIxZBoiX",
+	"BcGzxkm6J9b/3Cd4r8vQk6Ufunrz6rqZ7VE/7EyBml16M4ag9MFUuZvAajBcsy30YO9d7eMQppDwZSGH",
+	"G+z1X2fLOk6b6jBmwsosRTZTbi7ouBCmIJnyHTImxGEwhZASoaXghITCyK/zQi7rXIBabMpAaKuHIags",
+	"knDy1cUlcJZ9mOh7HXtEKD6v2k/fHGc0Yd3dfnV1J84OWIvnOWXcgFWIRlZtClYAfdrgKM5IOnS0t9MJ",
+	"DFYimLPXW23MGhvCDh3WS3CvCY7rHy/Ri/7JM5c4aaMPuhojh3wMXKAcLxEuCiU6lGEtWF7nWAbUXLob",
+	"Ne6ZjBTNYeSuShy2B3RN3NSZ9UAOvC5xj21dTgFcMBprC2ShXpEMpawpWe95hWndo7V3mla39CPjSINZ",
+	"s0919hiBUkhGuWOldspM7p348gyKADHWdUdft1wl0lZCOClR1xxtm4CkMcKZYC65Nfqflq0IbL1JR8jd",
+	"NEPWBmlAe89SpmAKw6jWOgve6ewVFbGVUKET/e3m5gqZqZGELytBhuD9L4+P9Q/raadP128QxblLjc8J",
+	"1ZEMxyeNJfa8TbZLv+mn7qTxNkvgv7xYZJO1/Cil59z17x0sriYKrX8NWIRW59XvNXDO6XSKOaYoJRJz",
+	"Mkcsgxm6unrbNua6F4+/5xbtauENVqmWJmI/mhqB8bK636F86wNbrnSI2C3wAR1EFpWtMUlbNuXSuu0O",
+	"BnRQdjrHSSWR9Z9Q/W5U1MqPjSzUyjM9960W6PZJFJKY9zBL6vqscL7ydkPEy16/Ufou1nrh+Pj4Bfp0",
+	"c2nighRTZstvX+pKCw0qZXLDF5zIbImwQFNyC83ruzb+2mt1Ozed3tnJi7OT520TWfx7UEKspkELLCVw",
+	"tcH/+1un9QK3Jp+/nvbv/iM4uCpHWjvdhc4VuVjkab81Xsq6Sq0a2H6oqt+iuSvzZTUr6aOlwp9/mi0U",
+	"/haW4ejONiMXZ1PGiZzlvkluYRGMVmyhqaIcZyQZzkOeSRPoxz0DdDMCzWEZtkarCYdFyGr5aMKYV/q1",
+	"t7B8QycMXb1+b6wFZR4JkbV3YqYCcw2MxmHWNrLbjlxfISy9b6qq1FUvzKtSWFdztFQ2mYNmhqXS4jhN",
+	"gaZljg46aAwTxkF5fIfB2Mi6UlUk6apb9zd91agCOGGpMvm4vN9IAUnJiVzunQgdl0vgQzx1PuR66gdL",
+	"mDK+4aEtrAnIhA80Wzrrp3oN3RJYNCy5DSZDbbA1Zv0aypY492vXmVdDx3dxNCvE3pCaFWJoqDZcDr2v",
+	"BhlnJHiQnND9fRjlHiqCXSmg/eVVS6uETqffCy1u2IQwOkzxct+V6kFAU3EvP85eijeUfE8fsOAsKTko",
+	"lh3WYel7iUhtv169fe1JRXTw/l3r7ev3rWenz9F/ov+xlom+io95FVCQLEaMJlaeitlKgeOmSojq7Xud",
+	"tDbs1oMcxKQ8E+WzZJm5AFKH4XaXMaUcT0xunLKSJlCX9ZhmBXXbAo+R4ggvME+HSoIyocfURGCEk3sH",
+	"bEpMO3/mD7dVBTBzzzCk9SqX40G1TqEEneWMUMlSrQRWJF/tGPgo8KSfZdwgWa7AriGHAwJ9RTOscaUn",
+	"CjYruMfIDLqrGTuzgk+TyjPLV2k8L6Tc1JwNK/f4rNM56+gqg3VNWb3Z6d50us03fc3oIrI9e6fID6Pq",
+	"YOmaYoxeEYoFugKakpTMMUVXnN0SKgj6GS8wusDcFL1V2jKaMqZDR56O/C0q2Px33OoqOtL/6ulAbUOF",
+	"OVnXTILVysptvltdiQpt39dWBmlG8UT905NuL0zHZ/WtnOrGMdApTjGmKMOFZAUSMGcZnlkBveJE/ctZ",
+	"O7Xq3BO/qyVuW80lJ4MdJSwYnwtXQZBJK4DlDPjQ+srhdOYWK+uTUG5iKuoeYxVWEZtMSAJcuOx8bYUd",
+	"yEYHDmXmpocNs6xZDBdKfG1NI68YbSuBiE78pzHjqrZWE5wJCNWuO3utJpWKg5rO8+evJ2HH2TfsqvW6",
+	"ofTqljR/yHare3Jty9Ued3bNHLa0VgvGmtR/0tmm0+uxGwVIY7bjAE2s5ifC6tpT0IoK7qmmt+nldZWl",
+	"IyhG4nxUZGUFn76+e16azKz560eHjZ9/vYnWG6H8/OuNu0+jwz+v01cfz704mQ2gFYxLnMXIXQwwd6h1",
+	"SzcxoD//+vYjOhgdtReQZS19J+zo98VctH8XjI4O2+gywyQ3F3bP0IgIMYrRCJc69w1filE8oCNRjkdG",
+	"HJQC+GGMRroBj3qF8al9VJWzufcQTqRAE8ZtAkIzmeYbffrm3VlzxZXQCQsb6LZD1gG0PJwduujhmX0u",
+	"YpT4RZYitqb6gCreipE1ZEXsJeREjLSRqh477hGxu+lgs1h2vgHV/UFmgD5cvvpoPQaT1hvQAb1k9Bao",
+	"uWJ1YFLUP5koJjq/enN4hn7++OEXg82RoHgOwwQLGJkkhqhjfgOqKxolzgt98+XTzWWs+yrePkP6HDqJ",
+	"rIuuvhpNHyOn3e9G7lbvgFr29ZLTCz+drLuDlByMU+MSUQM62nQPfNRGlzjLlKfB+RKNzu31eP3mGbow",
+	"d9RNWPXnX29MOHU0oAeadmNkKuialHuISpopuqlK/QijSOClqFP4uuBqQE3bp8Z7uvmT8O4WKXCpXzwS",
+	"0lkrQgd09KVlCLeN3hEhNdUrd0+ALkgj1Mx5MKoKQWxJm2ICv1mnpWhn/zgcG1tVodrzJ86iTrvb7jhH",
+	"FxfKvjpud9rHRjvMtHw4mumyjX9EZ1/v4ugoB8lJIuxfHHC6dI9W+x1Uv6518KueGDI9ckF0F5qcQiDM",
+	"9d96Vt21U7+tDATdk8717xRgrsb6wfvr1+ev3r/WxkGFmjfKVFRg9sOkK+0Te53Olg4ErvPAfnfl/WU2",
+	"93rTR1IAaDckdXT22+c4EmWeY22Wq1nqS9M6me9uGqEDfd94SuihIgE8FdpkN8bC57smyK1Y8qC9Dh8T",
+	"Rr2xb8aNlrYb6gDqV45MY8+7eOeLthPt3ecnxIHndQZQcOXiHrW0pqC8F9MAVnen6JvdhBapdn3kdd3c",
+	"hkTLji6ooa+8fAv2jr5WOYS7jXxjokgfbapemdOZVw1i1ZeL/Ah7Cb9JDD9BgxaiJ0fUJj4xu7X46O/G",
+	"R9V8bRs2PtAKDD5GdiDkvuxQtY29+7wTl0dNW2EPJr1sDnhCBK1fPgngyuWgTQWyuc+irJgsXWWqx0Ji",
+	"cEVlV+DKQnPofGluJwk00z0hvz92XdByE1ordvtQRTefDJ3NirgAKi8UkLhXSq5L6k2l0SPjUPcfMPtx",
+	"F6l9pFV3n+07T4Q4TzMWTAQE6qW+DCFqyiLU9mgd6XD1qI10jwn1mjpKIKiBiDLYs4W2JantCmLDG210",
+	"zTI4QyPfB7TjRsa8a5KL2Y8nmrUCumDp8pGlsg1YNF1bW923QqDd76QQNMC/TT+rId3dQxqttvSg492D",
+	"6ha1mt4rCjeoQtjsG9XxSkvGjvY+x5H1CMzdzDVCqC2C+5oClma10dygO8XhJk/e+NncMFAGBNwCHVBt",
+	"ORjJ2Ubn9iBEoFsiyFg3j8+WSLKVuQ/6nT6SbGAaOonDNjqvmnK0CDUthAO0/RPIP5XN8U0Ec2/5WNHL",
+	"NeDU02DNRPRhiHAeIgDjqChlqA2F7vAhrL3Ic6tXDe/53TOrLyn4HxoYUNe62n1fAFIi0UG/2zvcKuts",
+	"4HdAa9EYoJDXKalJ5H5Hd99KMJ7Hn0Bqfi+SVgiA9F9AeN6be9SAF7sHXHrN2vvd3u4BgX7ATU5VZPjU",
+	"cv2oyv+ufWHmvnweNGx0R71VNqeVU6ST91Xy3clFpQNszHlAk4wJ12v1WQ/NWMmFUg5Fqb1rVur67OrJ",
+	"hLMcUbYw3xIY0Kpk35UruatIVTMO20L1gBuZlDoJMqDbRAjaKkH0sf8SIWsdmGx/xQ0yBJvHTfX4lxR5",
+	"mBSxgSjNdbZ47/GliEvmBU3E80YjJW3MKUtOf+NAB/ibfZU096GRS7GMwoHW98sL1/P0iYjVdbfZQKzm",
+	"TD8IfYb2n5fwGsSgDtRsUO+wYK7RrGkZV3PjEYdDzIMNw6DCuNEpe5IoJ6G6fKz7xuhwQdXOxy9Nczbi",
+	"gJr9/yDWatys8JczWJqRknFIXyLKdE/vBDvDUs4g9952gYE20tWb2JHyjGWp0liKqxJJbsG2v4ABdR0B",
+	"qr28vXj3Rt9sGpNUeS3H/kUP3biITuvhVR7oUK2p5r01F+wK4Hb1M2R1la6FU4e/+nTTRtfaJk7ReKmP",
+	"Yb8mgZKMJXMv1OFUa2Uo15wW0GS6t5K80GVk99Rjzc+p3V+d+Tdq6y5Ov3njop//++L1Nel8efd78rb+",
+	"/JUoQJAJmWNB2kU6MdRWXTq0xULPn51srhVaa4YUdXsdVFIiXdK+e4p+ukDX5+9jpK+bCIKOkcSzksao",
+	"ADolnOSYouMOmmFO2vu3QW72s/rOkRG/89imHvgkNZ8yUAxkOfAlmgMU7pMGQIq/XIB+d489VZ97UAN6",
+	"vX1O3mit3ZDthlOVR1zdAN5bkO9Q7UdfzWWSzWGgc9tW29eKiNRR836nv4di/wmMXn9itb6NtA8cRVNm",
+	"9NDhPzFMwyhUzV6dwjZ12TQ134ZyHSGfXmPvTrqaD5JujPmcZ4KhGVsg7GTIqgtmdJRnqO5BMjaSdFF9",
+	"6/Cx3aVvkMed7ymPndtqGpdaujCfFvhLEn+DJF7hQmNnrXKgbyF6ZeuPK2zrjxA+IDJzL7YNWuQ7WfBX",
+	"u81/nuCuuruab5n9+1BvgxgdnL8bNZp7K08SF7zUUwvPf/KTSBiZC0BO/u8Xh1vPYupFnjSLaW+m/6lC",
+	"8fXNqL8Caas8ZEgiFOl4pEjYepnN48fUXRACi7lAeMxKZfUXKwVnTigoc0DJiNrtv5nBgBrD3ATSxxlJ",
+	"7HeoQj1294oTnIv5f9UtaL/Z0a/7SUTnBZ7jGcqBwxwJkJhjlJIC+JhlMJtj+r/3d6qrrX1nf3qlC26Y",
+	"X92Zmz33daWv/Ur8X/zr+PdczBFu1r0jr/WxY+YVLvwm5deY4uirW8VkzeqPL327XRb4cLu3yIM+3b7D",
+	"mPtGfWo+OfUYbO7gF/0fHG/hcCSgwPR3TKcoV7stZwT5wb39BYD9WtZ31tN7sb9rzV3R8b8XvzfZ12id",
+	"TRyMCLXqaF9evrd+nthOYI+ulV+B2ih4Jm28rpPN7e9HNXJ/xOT/PxPXwvEv+3ZVP1oqrAu8JtU3kR/X",
+	"zvUKjh/fwF3LVdnWEzqrlcwgLTPg+jupujpEx75SQqfxSnGXac/jWlSKs2ZeruDkFkt9KUqZvCVdcFwU",
+	"kMYDaq6zGbNZd900lSrKJnOfbDfVxJCaQhPN0tYQx8RcwUOuKNl9otSLd1YnXO2rgzkMqN9Qsq6A88XF",
+	"g+rbPhRAnzp7vrMIfL0y+982cKNgURGhx4qOhx7IilbLPAkrvme3tkrTlqExNKqKt0YxmgLVlGWz2c38",
+	"+xyWA1pgws2lWZ/fbPrQXBwybPcYdVe22OVRKq/+KYqtLoz7S7c9QRHUgYPvoSus/FbN2Lxz0rzz/ttn",
+	"RUGm/MIQXhPRGUtwhlK4hYwVtvdOyTN7O/zs6Kjbe9butDvt7tnzzvOepke7yeCXRx1H/CCc1s/IBJJl",
+	"Yj4YaH1Ldzzlem66WqU/0UlT5i7nmAIam8T15lqxyden/FjloP1JvRm0KFwf52sFNrG1VdUgJzDXx2kR",
+	"m2KJY+Su93jjrE8R2ia/9e5oZ1gqz9p8jFTh4suhjsUYc8BeAH6pdbkVfKbplFvGjt9wLvM5R/0VX/v5",
+	"ysnKF8urmfSr4WOaz8PcEliIxqduUI6TGaHAlw2Aieju893/CwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

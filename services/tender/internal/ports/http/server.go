@@ -1,0 +1,513 @@
+// Package http serves the tender API: the generated strict server (package
+// oapi) implemented by mapping each request to a use case and each result to
+// its response. Errors are apperr values, rendered as problems by pkg/httpx.
+package http
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/apperr"
+	"gerbang/pkg/auth"
+	"gerbang/pkg/httpx"
+	"gerbang/pkg/idempotency"
+	pkgoapi "gerbang/pkg/oapi"
+	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
+	"gerbang/services/tender/internal/domain"
+	"gerbang/services/tender/internal/ports/http/oapi"
+)
+
+// Options configure the routes.
+type Options struct {
+	DB       *sqlx.DB       // for idempotency keys
+	Verifier *auth.Verifier // bearer tokens
+	Idem     idempotency.Options
+}
+
+// BidBodyLimit is the largest bid body accepted (documents travel inside the seal).
+const BidBodyLimit = 8 << 20
+
+// Routes lists every route of the tender API, with the roles each admits.
+// Committee membership and object ownership are checked by the use cases.
+func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Options) error {
+	spec, err := oapi.GetSwagger()
+	if err != nil {
+		return err
+	}
+	validate, err := pkgoapi.Validator(spec, pkgoapi.Options{})
+	if err != nil {
+		return err
+	}
+	s := &server{svc: svc, store: store}
+	officer := auth.RequireRoles(auth.RoleProcurementOfficer)
+	vendor := auth.RequireRoles(auth.RoleBusiness)
+	signedIn := auth.RequireRoles(auth.AllRoles()...)
+	idem := opts.Idem
+	idem.Required = true
+	v1 := r.Group("/v1", auth.Authenticate(opts.Verifier))
+
+	v1.Post("/tenders", officer)
+	v1.Get("/tenders/:tender_id", signedIn)
+	v1.Put("/tenders/:tender_id", officer)
+	v1.Post("/tenders/:tender_id/publish", officer)
+	v1.Post("/tenders/:tender_id/amendments", officer)
+	v1.Post("/tenders/:tender_id/cancel", officer)
+	v1.Post("/tenders/:tender_id/fail", officer)
+	v1.Post("/tenders/:tender_id/clarifications", vendor)
+	v1.Post("/tenders/:tender_id/clarifications/:question_id/answer", officer)
+	v1.Post("/tenders/:tender_id/bids", vendor, validate, idempotency.Middleware(opts.DB, idem))
+	v1.Get("/tenders/:tender_id/bids", vendor)
+	v1.Get("/tenders/:tender_id/bids/:bid_id", vendor)
+	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor)
+	v1.Post("/tenders/:tender_id/bids/:bid_id/withdraw", vendor)
+	v1.Post("/tenders/:tender_id/opening", officer)
+	v1.Use(validate)
+	oapi.RegisterHandlers(r, oapi.NewStrictHandler(s, nil))
+	return nil
+}
+
+// BodyLimits are the per-route body limits of the API, for service.Spec.
+func BodyLimits() []httpx.RouteLimit {
+	return []httpx.RouteLimit{
+		{Method: fiber.MethodPost, Pattern: "/v1/tenders/:tender_id/bids", Bytes: BidBodyLimit},
+		{Method: fiber.MethodPut, Pattern: "/v1/tenders/:tender_id/bids/:bid_id", Bytes: BidBodyLimit},
+	}
+}
+
+type server struct {
+	svc   *app.Service
+	store *postgres.Store
+}
+
+var _ oapi.StrictServerInterface = (*server)(nil)
+
+func caller(ctx context.Context) app.Caller {
+	p, _ := auth.FromContext(ctx)
+	return app.Caller{Principal: p, RequestID: httpx.RequestIDFrom(ctx)}
+}
+
+// ifMatch reads a version from If-Match ("3", "\"3\"", W/"3"); absent is 0.
+func ifMatch(h *string) (int, error) {
+	if h == nil || strings.TrimSpace(*h) == "" {
+		return 0, nil
+	}
+	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(*h), "W/"), `"`)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, apperr.InvalidFields("If-Match must be the version you read, e.g. \"3\"", apperr.Field("header.If-Match", "is not a version"))
+	}
+	return n, nil
+}
+
+func terms(b *oapi.TenderTerms) domain.Terms {
+	t := domain.Terms{
+		BuyerAgency: b.BuyerAgency, Title: b.Title, Category: domain.Category(b.Category), HPS: b.Hps.Amount,
+		KBLI: b.Kbli, ProcurementMethod: b.ProcurementMethod, BidPeriodStart: b.BidPeriodStart.UTC(),
+		BidDeadline: b.BidDeadline.UTC(),
+		Evaluation:  domain.EvaluationTerms{Method: domain.EvaluationMethod(b.Evaluation.Method)},
+	}
+	if b.Description != nil {
+		t.Description = *b.Description
+	}
+	if b.HpsPublic != nil {
+		t.HPSPublic = *b.HpsPublic
+	}
+	if b.BidSecurity != nil {
+		t.BidSecurityAmount = b.BidSecurity.Amount
+	}
+	if b.ObjectionDays != nil {
+		t.ObjectionDays = int(*b.ObjectionDays)
+	}
+	if b.MinBids != nil {
+		t.MinBids = int(*b.MinBids)
+	}
+	if b.Committee != nil {
+		t.Committee = append(t.Committee, *b.Committee...)
+	}
+	e := &t.Evaluation
+	if v := b.Evaluation.TechnicalWeight; v != nil {
+		e.TechnicalWeight = int(*v)
+	}
+	if v := b.Evaluation.PriceWeight; v != nil {
+		e.PriceWeight = int(*v)
+	}
+	if v := b.Evaluation.PassingGrade; v != nil {
+		e.PassingGrade = int(*v)
+	}
+	if b.Evaluation.Criteria != nil {
+		for _, c := range *b.Evaluation.Criteria {
+			e.Criteria = append(e.Criteria, domain.Criterion{Key: c.Key, Weight: int(c.Weight)})
+		}
+	}
+	return t
+}
+
+func idr(amount int64) oapi.Money { return oapi.Money{Amount: amount, Currency: oapi.MoneyCurrencyIDR} }
+
+// tenderView renders a tender: the committee view shows the committee and
+// a hidden HPS; the public view neither.
+func tenderView(t *domain.Tender, committeeView bool) oapi.Tender {
+	out := oapi.Tender{
+		ID: uuid.MustParse(t.ID), Number: t.Number, State: oapi.TenderState(t.State), Version: int32(t.Version),
+		Amendment: int32(t.Amendment), BuyerAgency: t.BuyerAgency, Title: t.Title, Description: t.Description,
+		Category: string(t.Category), Kbli: t.KBLI, ProcurementMethod: t.ProcurementMethod,
+		BidSecurity: idr(t.BidSecurityAmount), BidPeriodStart: t.BidPeriodStart, BidDeadline: t.BidDeadline,
+		ObjectionDays: int32(t.ObjectionDays), MinBids: int32(t.MinBids), PublishedAt: t.PublishedAt,
+		OpeningStartedAt: t.OpeningStartedAt, ObjectionEndsAt: t.ObjectionEndsAt,
+		Evaluation: oapi.EvaluationTerms{Method: oapi.EvaluationTermsMethod(t.Evaluation.Method)},
+	}
+	public := t.HPSPublic
+	out.HpsPublic = &public
+	if t.HPSPublic || committeeView {
+		h := idr(t.HPS)
+		out.Hps = &h
+	}
+	if committeeView {
+		c := append([]string{}, t.Committee...)
+		out.Committee = &c
+	}
+	if len(t.PublicKey) > 0 {
+		k := t.PublicKey
+		out.PublicKey = &k
+	}
+	if t.Reason != "" {
+		r := t.Reason
+		out.Reason = &r
+	}
+	e := t.Evaluation
+	if e.Method != domain.MethodLowestPrice {
+		tw, pw, pg := int32(e.TechnicalWeight), int32(e.PriceWeight), int32(e.PassingGrade)
+		out.Evaluation.TechnicalWeight, out.Evaluation.PriceWeight, out.Evaluation.PassingGrade = &tw, &pw, &pg
+	}
+	if len(e.Criteria) > 0 {
+		cs := make([]struct {
+			Key    string `json:"key"`
+			Weight int32  `json:"weight"`
+		}, len(e.Criteria))
+		for i, c := range e.Criteria {
+			cs[i].Key, cs[i].Weight = c.Key, int32(c.Weight)
+		}
+		out.Evaluation.Criteria = &cs
+	}
+	return out
+}
+
+func bidView(b postgres.Bid, receipts []domain.Receipt) oapi.Bid {
+	out := oapi.Bid{ID: uuid.MustParse(b.ID), TenderID: uuid.MustParse(b.TenderID), State: oapi.BidState(b.State),
+		Version: int32(b.Version), SealedSha256: hex.EncodeToString(b.SealedSHA256), SubmittedAt: b.SubmittedAt.UTC(),
+		ConfirmedAmendment: int32(b.ConfirmedAmendment), WithdrawnAt: b.WithdrawnAt}
+	if receipts != nil {
+		rs := make([]oapi.Receipt, len(receipts))
+		for i, r := range receipts {
+			rs[i] = receiptView(r)
+		}
+		out.Receipts = &rs
+	}
+	return out
+}
+
+func receiptView(r domain.Receipt) oapi.Receipt {
+	return oapi.Receipt{TenderID: uuid.MustParse(r.TenderID), BidID: uuid.MustParse(r.BidID), SealedSha256: r.SealedSHA256,
+		ReceivedAt: r.ReceivedAt.UTC().Format(time.RFC3339Nano), KeyID: r.KeyID, Signature: r.Signature}
+}
+
+func bidContent(b *oapi.BidSubmission) (domain.BidContent, error) {
+	if b.Price.Currency != oapi.MoneyCurrencyIDR {
+		return domain.BidContent{}, apperr.InvalidFields("prices are in rupiah", apperr.Field("body.price.currency", "must be IDR"))
+	}
+	c := domain.BidContent{Price: b.Price.Amount, TechnicalOffer: b.TechnicalOffer}
+	if b.Documents != nil {
+		for _, d := range *b.Documents {
+			c.Documents = append(c.Documents, domain.BidDocument{Name: d.Name, Content: d.Content})
+		}
+	}
+	return c, nil
+}
+
+func clarificationView(c postgres.Clarification) oapi.Clarification {
+	return oapi.Clarification{ID: uuid.MustParse(c.ID), Question: c.Question, AskedAt: c.AskedAt.UTC(),
+		Answer: c.Answer, AnsweredAt: c.AnsweredAt}
+}
+
+func openingView(op postgres.Opening) oapi.OpeningRecord {
+	out := oapi.OpeningRecord{TenderID: uuid.MustParse(op.TenderID), OpenedAt: op.OpenedAt.UTC(), ValidBids: int32(op.ValidBids)}
+	out.Bids = make([]struct {
+		BidID        uuid.UUID   `json:"bid_id"`
+		DecryptError *string     `json:"decrypt_error,omitempty"`
+		Disqualified string      `json:"disqualified"`
+		Price        *oapi.Money `json:"price"`
+		SubmittedAt  time.Time   `json:"submitted_at"`
+		Vendor       string      `json:"vendor"`
+	}, len(op.Bids))
+	for i, b := range op.Bids {
+		o := &out.Bids[i]
+		o.BidID, o.DecryptError, o.Disqualified, o.SubmittedAt, o.Vendor = uuid.MustParse(b.BidID), b.DecryptError, b.Disqualified, b.SubmittedAt.UTC(), b.Vendor
+		if b.Price != nil {
+			m := idr(*b.Price)
+			o.Price = &m
+		}
+	}
+	return out
+}
+
+// --- tenders ---
+
+func (s *server) CreateTender(ctx context.Context, r oapi.CreateTenderRequestObject) (oapi.CreateTenderResponseObject, error) {
+	t, err := s.svc.CreateTender(ctx, caller(ctx), terms(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.CreateTender201JSONResponse(tenderView(t, true)), nil
+}
+
+func (s *server) GetTender(ctx context.Context, r oapi.GetTenderRequestObject) (oapi.GetTenderResponseObject, error) {
+	c := caller(ctx)
+	t, err := s.svc.Tender(ctx, c, r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetTender200JSONResponse(tenderView(t, t.IsCommitteeMember(c.Subject) && c.HasRole(auth.RoleProcurementOfficer))), nil
+}
+
+func (s *server) EditTender(ctx context.Context, r oapi.EditTenderRequestObject) (oapi.EditTenderResponseObject, error) {
+	v, err := ifMatch(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.svc.EditTender(ctx, caller(ctx), r.TenderID.String(), v, terms(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.EditTender200JSONResponse(tenderView(t, true)), nil
+}
+
+func (s *server) PublishTender(ctx context.Context, r oapi.PublishTenderRequestObject) (oapi.PublishTenderResponseObject, error) {
+	v, err := ifMatch(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.svc.PublishTender(ctx, caller(ctx), r.TenderID.String(), v)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.PublishTender200JSONResponse(tenderView(t, true)), nil
+}
+
+func (s *server) AmendTender(ctx context.Context, r oapi.AmendTenderRequestObject) (oapi.AmendTenderResponseObject, error) {
+	v, err := ifMatch(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	t, extended, err := s.svc.AmendTender(ctx, caller(ctx), r.TenderID.String(), v, terms(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AmendTender200JSONResponse{Tender: tenderView(t, true), DeadlineExtended: extended}, nil
+}
+
+func (s *server) CancelTender(ctx context.Context, r oapi.CancelTenderRequestObject) (oapi.CancelTenderResponseObject, error) {
+	t, err := s.svc.CancelTender(ctx, caller(ctx), r.TenderID.String(), r.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.CancelTender200JSONResponse(tenderView(t, true)), nil
+}
+
+func (s *server) FailTender(ctx context.Context, r oapi.FailTenderRequestObject) (oapi.FailTenderResponseObject, error) {
+	t, err := s.svc.FailTender(ctx, caller(ctx), r.TenderID.String(), r.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.FailTender200JSONResponse(tenderView(t, true)), nil
+}
+
+// --- clarifications ---
+
+func (s *server) AskQuestion(ctx context.Context, r oapi.AskQuestionRequestObject) (oapi.AskQuestionResponseObject, error) {
+	c, err := s.svc.AskQuestion(ctx, caller(ctx), r.TenderID.String(), r.Body.Question)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AskQuestion201JSONResponse(clarificationView(c)), nil
+}
+
+func (s *server) AnswerQuestion(ctx context.Context, r oapi.AnswerQuestionRequestObject) (oapi.AnswerQuestionResponseObject, error) {
+	c, err := s.svc.AnswerQuestion(ctx, caller(ctx), r.TenderID.String(), r.QuestionID.String(), r.Body.Answer)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AnswerQuestion200JSONResponse(clarificationView(c)), nil
+}
+
+// --- bids ---
+
+func (s *server) SubmitBid(ctx context.Context, r oapi.SubmitBidRequestObject) (oapi.SubmitBidResponseObject, error) {
+	content, err := bidContent(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	b, receipt, err := s.svc.SubmitBid(ctx, caller(ctx), r.TenderID.String(), content)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)}, nil
+}
+
+func (s *server) ReplaceBid(ctx context.Context, r oapi.ReplaceBidRequestObject) (oapi.ReplaceBidResponseObject, error) {
+	content, err := bidContent(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	b, receipt, err := s.svc.ReplaceBid(ctx, caller(ctx), r.TenderID.String(), r.BidID.String(), content)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ReplaceBid200JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)}, nil
+}
+
+func (s *server) WithdrawBid(ctx context.Context, r oapi.WithdrawBidRequestObject) (oapi.WithdrawBidResponseObject, error) {
+	b, err := s.svc.WithdrawBid(ctx, caller(ctx), r.TenderID.String(), r.BidID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.WithdrawBid200JSONResponse(bidView(b, nil)), nil
+}
+
+func (s *server) GetMyBid(ctx context.Context, r oapi.GetMyBidRequestObject) (oapi.GetMyBidResponseObject, error) {
+	b, receipts, err := s.svc.Bid(ctx, caller(ctx), r.TenderID.String(), r.BidID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetMyBid200JSONResponse(bidView(b, receipts)), nil
+}
+
+func (s *server) ListMyBids(ctx context.Context, r oapi.ListMyBidsRequestObject) (oapi.ListMyBidsResponseObject, error) {
+	bids, err := s.svc.Bids(ctx, caller(ctx), r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListMyBids200JSONResponse{Items: make([]oapi.Bid, len(bids))}
+	for i, b := range bids {
+		out.Items[i] = bidView(b, nil)
+	}
+	return out, nil
+}
+
+func (s *server) OpenBids(ctx context.Context, r oapi.OpenBidsRequestObject) (oapi.OpenBidsResponseObject, error) {
+	_, op, err := s.svc.OpenBids(ctx, caller(ctx), r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.OpenBids200JSONResponse(openingView(op)), nil
+}
+
+// --- public ---
+
+func (s *server) publicTender(ctx context.Context, id string) (*domain.Tender, error) {
+	t, err := s.store.Tender(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.State == domain.StateDraft {
+		return nil, apperr.New(apperr.NotFound, "no such tender")
+	}
+	return t, nil
+}
+
+func (s *server) GetPublicTender(ctx context.Context, r oapi.GetPublicTenderRequestObject) (oapi.GetPublicTenderResponseObject, error) {
+	t, err := s.publicTender(ctx, r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetPublicTender200JSONResponse(tenderView(t, false)), nil
+}
+
+type cursor struct {
+	At time.Time `json:"at"`
+	ID string    `json:"id"`
+}
+
+func (s *server) ListPublicTenders(ctx context.Context, r oapi.ListPublicTendersRequestObject) (oapi.ListPublicTendersResponseObject, error) {
+	limit := 50
+	if r.Params.Limit != nil {
+		limit = int(*r.Params.Limit)
+	}
+	var after *cursor
+	if r.Params.Cursor != nil && *r.Params.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(*r.Params.Cursor)
+		var c cursor
+		if err != nil || json.Unmarshal(raw, &c) != nil || uuid.Validate(c.ID) != nil {
+			return nil, apperr.InvalidFields("the cursor is not one this API gave", apperr.Field("query.cursor", "is not valid"))
+		}
+		after = &c
+	}
+	var at *time.Time
+	id := ""
+	if after != nil {
+		at, id = &after.At, after.ID
+	}
+	list, err := s.store.PublishedTenders(ctx, limit+1, at, id)
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListPublicTenders200JSONResponse{Items: []oapi.Tender{}}
+	for i, t := range list {
+		if i == limit {
+			raw, _ := json.Marshal(cursor{At: *list[i-1].PublishedAt, ID: list[i-1].ID})
+			next := base64.RawURLEncoding.EncodeToString(raw)
+			out.NextCursor = &next
+			break
+		}
+		out.Items = append(out.Items, tenderView(t, false))
+	}
+	return out, nil
+}
+
+func (s *server) ListPublicClarifications(ctx context.Context, r oapi.ListPublicClarificationsRequestObject) (oapi.ListPublicClarificationsResponseObject, error) {
+	list, err := s.svc.Clarifications(ctx, r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListPublicClarifications200JSONResponse{Items: make([]oapi.Clarification, len(list))}
+	for i, c := range list {
+		out.Items[i] = clarificationView(c)
+	}
+	return out, nil
+}
+
+func (s *server) GetPublicOpening(ctx context.Context, r oapi.GetPublicOpeningRequestObject) (oapi.GetPublicOpeningResponseObject, error) {
+	op, err := s.svc.OpeningRecord(ctx, r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetPublicOpening200JSONResponse(openingView(op)), nil
+}
+
+func (s *server) ListReceiptKeys(ctx context.Context, _ oapi.ListReceiptKeysRequestObject) (oapi.ListReceiptKeysResponseObject, error) {
+	pub, kid := s.svc.ReceiptKey()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListReceiptKeys200JSONResponse{}
+	out.Keys = append(out.Keys, struct {
+		Algorithm    oapi.ReceiptKeysKeysAlgorithm `json:"algorithm"`
+		KeyID        string                        `json:"key_id"`
+		PublicKey    string                        `json:"public_key"`
+		PublicKeyPem string                        `json:"public_key_pem"`
+	}{Algorithm: oapi.ReceiptKeysKeysAlgorithmEd25519, KeyID: kid, PublicKey: base64.StdEncoding.EncodeToString(pub),
+		PublicKeyPem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))})
+	return out, nil
+}

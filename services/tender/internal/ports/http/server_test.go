@@ -1,0 +1,389 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/auth"
+	"gerbang/pkg/clock"
+	"gerbang/pkg/dbx"
+	"gerbang/pkg/httpx"
+	"gerbang/pkg/idempotency"
+	"gerbang/pkg/pgtest"
+	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
+	"gerbang/services/tender/internal/domain"
+	"gerbang/services/tender/migrations"
+)
+
+var t0 = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t      *testing.T
+	app    *fiber.App
+	svc    *app.Service
+	db     *pgtest.DB
+	clock  *clock.Fake
+	issuer auth.Issuer
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	db := pgtest.New(t, migrations.FS)
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	kek, _ := domain.NewKEK(raw)
+	_, receiptKey, _ := ed25519.GenerateKey(rand.Reader)
+	clk := clock.NewFake(t0)
+	store := postgres.New(db.DB)
+	svc := app.New(store, kek, receiptKey, "receipt-1", clk)
+	key, _ := auth.NewSigningKey()
+	log := slog.New(slog.DiscardHandler)
+	a := httpx.New(httpx.Options{Name: "tender", Log: log, BodyLimits: BodyLimits()})
+	verifier := &auth.Verifier{Keys: auth.StaticKeys{key.Public()}, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
+	if err := Routes(a, svc, store, Options{DB: db.DB, Verifier: verifier, Idem: idempotency.Options{Log: log}}); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
+		issuer: auth.Issuer{Key: key, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}}
+}
+
+func (h *harness) token(sub, role, org string) string {
+	h.t.Helper()
+	tok, err := h.issuer.Mint(auth.Principal{Subject: sub, Roles: []string{role}, Org: org}, time.Hour, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+type resp struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (h *harness) do(method, path, token string, body any, headers ...string) resp {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := h.app.Test(req, -1)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{status: res.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.body)
+	return out
+}
+
+func (h *harness) license(vendor string) {
+	h.t.Helper()
+	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
+		return postgres.ApplyLicense(context.Background(), tx, postgres.LicenseFact{
+			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: "46512", Status: "active", EventTime: t0}, "ev")
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func tenderBody() map[string]any {
+	return map[string]any{
+		"buyer_agency": "Dinas Pendidikan Provinsi Jawa Barat", "title": "Pengadaan laptop sekolah", "category": "goods",
+		"hps": map[string]any{"amount": 1_000_000_000, "currency": "IDR"}, "hps_public": false, "kbli": "46512",
+		"procurement_method": "tender", "evaluation": map[string]any{"method": "lowest_price"},
+		"bid_period_start": t0.Add(24 * time.Hour).Format(time.RFC3339), "bid_deadline": t0.Add(240 * time.Hour).Format(time.RFC3339),
+		"committee": []string{"pokja-2"},
+	}
+}
+
+func bidBody(price int64, offer string) map[string]any {
+	return map[string]any{"price": map[string]any{"amount": price, "currency": "IDR"}, "technical_offer": offer,
+		"documents": []map[string]any{{"name": "teknis.txt", "content": base64.StdEncoding.EncodeToString([]byte("dokumen " + offer))}}}
+}
+
+func (h *harness) tenderingTender() (id string, deadline time.Time) {
+	h.t.Helper()
+	officer := h.token("pokja-1", auth.RoleProcurementOfficer, "")
+	r := h.do("POST", "/v1/tenders", officer, tenderBody())
+	if r.status != 201 {
+		h.t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	id = r.body["id"].(string)
+	if r := h.do("POST", "/v1/tenders/"+id+"/publish", officer, nil, "If-Match", fmt.Sprintf("%q", fmt.Sprint(r.body["version"]))); r.status != 200 {
+		h.t.Fatalf("publish: %d %s", r.status, r.raw)
+	}
+	h.clock.Set(t0.Add(24 * time.Hour))
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	return id, t0.Add(240 * time.Hour)
+}
+
+func TestTenderJourneyOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	id, deadline := h.tenderingTender()
+	vendorA := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	vendorB := h.token("user-b", auth.RoleBusiness, "vendor-b")
+	officer := h.token("pokja-2", auth.RoleProcurementOfficer, "")
+
+	// Not licensed: 403 naming the license.
+	r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(900_000_000, "A"), "Idempotency-Key", "k-a-1")
+	if r.status != 403 || !strings.Contains(r.raw, "46512") || r.body["missing_license"] == nil {
+		t.Fatalf("unlicensed bid: %d %s", r.status, r.raw)
+	}
+	h.license("vendor-a")
+	h.license("vendor-b")
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(900_000_000, "A")); r.status != 400 {
+		t.Fatalf("bid without Idempotency-Key: %d %s", r.status, r.raw)
+	}
+	first := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(900_000_000, "A"), "Idempotency-Key", "k-a-2")
+	if first.status != 201 {
+		t.Fatalf("bid: %d %s", first.status, first.raw)
+	}
+	retry := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(900_000_000, "A"), "Idempotency-Key", "k-a-2")
+	if retry.status != 201 || retry.raw != first.raw {
+		t.Fatalf("retry with the same key: %d %s", retry.status, retry.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(1, "other"), "Idempotency-Key", "k-a-2"); r.status != 422 {
+		t.Fatalf("same key, other body: %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(800_000_000, "A2"), "Idempotency-Key", "k-a-3"); r.status != 409 {
+		t.Fatalf("second live bid: %d %s", r.status, r.raw)
+	}
+	bidA := first.body["bid"].(map[string]any)["id"].(string)
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorB, bidBody(750_000_000, "B"), "Idempotency-Key", "k-b-1"); r.status != 201 {
+		t.Fatalf("bid B: %d %s", r.status, r.raw)
+	}
+	// Another vendor's bid is 404, whatever the verb.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/tenders/" + id + "/bids/" + bidA},
+		{"PUT", "/v1/tenders/" + id + "/bids/" + bidA},
+		{"POST", "/v1/tenders/" + id + "/bids/" + bidA + "/withdraw"},
+	} {
+		var body any
+		if c.method == "PUT" {
+			body = bidBody(1, "x")
+		}
+		if r := h.do(c.method, c.path, vendorB, body); r.status != 404 {
+			t.Errorf("%s %s by another vendor: %d %s", c.method, c.path, r.status, r.raw)
+		}
+	}
+	if r := h.do("GET", "/v1/tenders/"+id+"/bids", vendorB, nil); r.status != 200 || len(r.body["items"].([]any)) != 1 {
+		t.Fatalf("B's list: %d %s", r.status, r.raw)
+	}
+	// Before the deadline: no opening, no opening record.
+	if r := h.do("POST", "/v1/tenders/"+id+"/opening", officer, nil); r.status != 409 {
+		t.Fatalf("opening before the deadline: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders/"+id+"/opening", "", nil); r.status != 404 {
+		t.Fatalf("opening record before: %d", r.status)
+	}
+	// Replace at the deadline, refused one second later.
+	h.clock.Set(deadline)
+	if r := h.do("PUT", "/v1/tenders/"+id+"/bids/"+bidA, vendorA, bidBody(880_000_000, "A3")); r.status != 200 {
+		t.Fatalf("replace at the deadline: %d %s", r.status, r.raw)
+	}
+	h.clock.Set(deadline.Add(time.Second))
+	if r := h.do("PUT", "/v1/tenders/"+id+"/bids/"+bidA, vendorA, bidBody(870_000_000, "A4")); r.status != 409 {
+		t.Fatalf("replace 1s late: %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids/"+bidA+"/withdraw", vendorA, nil); r.status != 409 {
+		t.Fatalf("withdraw 1s late: %d %s", r.status, r.raw)
+	}
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/opening", h.token("pokja-9", auth.RoleProcurementOfficer, ""), nil); r.status != 403 {
+		t.Fatalf("opening by a non-member: %d %s", r.status, r.raw)
+	}
+	r = h.do("POST", "/v1/tenders/"+id+"/opening", officer, nil)
+	if r.status != 200 || !strings.Contains(r.raw, "880000000") || !strings.Contains(r.raw, "750000000") {
+		t.Fatalf("opening: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders/"+id+"/opening", "", nil); r.status != 200 || !strings.Contains(r.raw, "880000000") {
+		t.Fatalf("public opening record: %d %s", r.status, r.raw)
+	}
+}
+
+// TestNobodyReadsAPriceBeforeTheOpening reads every endpoint that returns a
+// tender or a bid, as every role, before the opening: no price, no
+// technical offer, no document, and the hidden HPS only to the committee.
+func TestNobodyReadsAPriceBeforeTheOpening(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	h.license("vendor-a")
+	vendorA := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	r := h.do("POST", "/v1/tenders/"+id+"/bids", vendorA, bidBody(912_345_678, "Penawaran teknis rahasia"), "Idempotency-Key", "k1")
+	if r.status != 201 {
+		t.Fatalf("bid: %d %s", r.status, r.raw)
+	}
+	bid := r.body["bid"].(map[string]any)["id"].(string)
+	callers := map[string]string{
+		"anonymous": "", "vendor": vendorA,
+		"committee": h.token("pokja-1", auth.RoleProcurementOfficer, ""),
+		"admin":     h.token("root", auth.RoleAdmin, ""),
+		"auditor":   h.token("aud", auth.RoleAuditor, ""),
+	}
+	paths := []string{"/v1/tenders/" + id, "/v1/tenders/" + id + "/bids", "/v1/tenders/" + id + "/bids/" + bid,
+		"/v1/public/tenders", "/v1/public/tenders/" + id, "/v1/public/tenders/" + id + "/opening",
+		"/v1/public/tenders/" + id + "/clarifications"}
+	docB64 := base64.StdEncoding.EncodeToString([]byte("dokumen Penawaran teknis rahasia"))
+	for who, tok := range callers {
+		for _, p := range paths {
+			r := h.do("GET", p, tok, nil)
+			for _, secret := range []string{"912345678", "Penawaran teknis", docB64} {
+				if strings.Contains(r.raw, secret) {
+					t.Errorf("%s reads %q at %s", who, secret, p)
+				}
+			}
+			if who != "committee" && strings.Contains(r.raw, "1000000000") {
+				t.Errorf("%s reads the hidden HPS at %s", who, p)
+			}
+		}
+	}
+}
+
+// TestEveryEndpointRefusesTheWrongCaller: no token is 401 on every
+// protected endpoint; a role the endpoint does not admit is 403.
+func TestEveryEndpointRefusesTheWrongCaller(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	bid := "0193a6f0-0000-7000-8000-000000000001"
+	q := "0193a6f0-0000-7000-8000-000000000002"
+	type ep struct {
+		method, path string
+		body         any
+		admits       string
+	}
+	officer, business := auth.RoleProcurementOfficer, auth.RoleBusiness
+	eps := []ep{
+		{"POST", "/v1/tenders", tenderBody(), officer},
+		{"PUT", "/v1/tenders/" + id, tenderBody(), officer},
+		{"POST", "/v1/tenders/" + id + "/publish", nil, officer},
+		{"POST", "/v1/tenders/" + id + "/amendments", tenderBody(), officer},
+		{"POST", "/v1/tenders/" + id + "/cancel", map[string]any{"reason": "x"}, officer},
+		{"POST", "/v1/tenders/" + id + "/fail", map[string]any{"reason": "x"}, officer},
+		{"POST", "/v1/tenders/" + id + "/clarifications/" + q + "/answer", map[string]any{"answer": "x"}, officer},
+		{"POST", "/v1/tenders/" + id + "/opening", nil, officer},
+		{"POST", "/v1/tenders/" + id + "/clarifications", map[string]any{"question": "x"}, business},
+		{"POST", "/v1/tenders/" + id + "/bids", bidBody(1, "x"), business},
+		{"GET", "/v1/tenders/" + id + "/bids", nil, business},
+		{"GET", "/v1/tenders/" + id + "/bids/" + bid, nil, business},
+		{"PUT", "/v1/tenders/" + id + "/bids/" + bid, bidBody(1, "x"), business},
+		{"POST", "/v1/tenders/" + id + "/bids/" + bid + "/withdraw", nil, business},
+	}
+	for _, e := range eps {
+		if r := h.do(e.method, e.path, "", e.body, "Idempotency-Key", "k"); r.status != 401 {
+			t.Errorf("%s %s without a token: %d", e.method, e.path, r.status)
+		}
+		for _, role := range auth.AllRoles() {
+			if role == e.admits {
+				continue
+			}
+			tok := h.token("someone", role, "org-x")
+			if r := h.do(e.method, e.path, tok, e.body, "Idempotency-Key", "k-"+role); r.status != 403 {
+				t.Errorf("%s %s as %s: %d %s", e.method, e.path, role, r.status, r.raw)
+			}
+		}
+	}
+	// A forged token is 401.
+	other, _ := auth.NewSigningKey()
+	forged, _ := auth.Issuer{Key: other, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}.Mint(
+		auth.Principal{Subject: "x", Roles: []string{officer}}, time.Hour, time.Now())
+	if r := h.do("POST", "/v1/tenders", forged, tenderBody()); r.status != 401 {
+		t.Fatalf("forged token: %d", r.status)
+	}
+}
+
+func TestReceiptVerifiesWithThePublishedKey(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	h.license("vendor-a")
+	r := h.do("POST", "/v1/tenders/"+id+"/bids", h.token("user-a", auth.RoleBusiness, "vendor-a"), bidBody(900, "x"), "Idempotency-Key", "k1")
+	if r.status != 201 {
+		t.Fatalf("bid: %d %s", r.status, r.raw)
+	}
+	keys := h.do("GET", "/v1/public/receipt-keys", "", nil)
+	k := keys.body["keys"].([]any)[0].(map[string]any)
+	pub, _ := base64.StdEncoding.DecodeString(k["public_key"].(string))
+	rc := r.body["receipt"].(map[string]any)
+	msg := strings.Join([]string{"gerbang-bid-receipt-v1", rc["tender_id"].(string), rc["bid_id"].(string),
+		rc["sealed_sha256"].(string), rc["received_at"].(string)}, "\n")
+	sig, _ := base64.StdEncoding.DecodeString(rc["signature"].(string))
+	if !ed25519.Verify(pub, []byte(msg), sig) || rc["key_id"] != k["key_id"] {
+		t.Fatalf("receipt %v does not verify with %v", rc, k)
+	}
+	if !strings.Contains(k["public_key_pem"].(string), "BEGIN PUBLIC KEY") {
+		t.Fatal("no PEM for openssl")
+	}
+}
+
+func TestPublicEndpointsHideDraftsAndAskers(t *testing.T) {
+	h := newHarness(t)
+	officer := h.token("pokja-1", auth.RoleProcurementOfficer, "")
+	draft := h.do("POST", "/v1/tenders", officer, tenderBody())
+	did := draft.body["id"].(string)
+	if r := h.do("GET", "/v1/public/tenders/"+did, "", nil); r.status != 404 {
+		t.Fatalf("public draft: %d", r.status)
+	}
+	if r := h.do("GET", "/v1/tenders/"+did, h.token("pokja-9", auth.RoleProcurementOfficer, ""), nil); r.status != 404 {
+		t.Fatalf("draft to a non-member: %d", r.status)
+	}
+	if r := h.do("POST", "/v1/tenders/"+did+"/publish", officer, nil); r.status != 200 {
+		t.Fatalf("publish: %d %s", r.status, r.raw)
+	}
+	id, _ := h.tenderingTender()
+	asker := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	q := h.do("POST", "/v1/tenders/"+id+"/clarifications", asker, map[string]any{"question": "Boleh merek setara?"})
+	if q.status != 201 {
+		t.Fatalf("ask: %d %s", q.status, q.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/clarifications/"+q.body["id"].(string)+"/answer", officer, map[string]any{"answer": "Boleh."}); r.status != 200 {
+		t.Fatalf("answer: %d %s", r.status, r.raw)
+	}
+	r := h.do("GET", "/v1/public/tenders/"+id+"/clarifications", "", nil)
+	if r.status != 200 || !strings.Contains(r.raw, "Boleh.") || strings.Contains(r.raw, "vendor-a") || strings.Contains(r.raw, "user-a") {
+		t.Fatalf("public clarifications: %d %s", r.status, r.raw)
+	}
+	list := h.do("GET", "/v1/public/tenders?limit=1", "", nil)
+	if list.status != 200 || len(list.body["items"].([]any)) != 1 || list.body["next_cursor"] == nil {
+		t.Fatalf("public list: %d %s", list.status, list.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders?cursor=bm9wZQ", "", nil); r.status != 400 {
+		t.Fatalf("bad cursor: %d", r.status)
+	}
+	next := h.do("GET", "/v1/public/tenders?limit=1&cursor="+list.body["next_cursor"].(string), "", nil)
+	if next.status != 200 || len(next.body["items"].([]any)) != 1 || next.body["next_cursor"] != nil || next.raw == list.raw {
+		t.Fatalf("second page: %d %s", next.status, next.raw)
+	}
+}
