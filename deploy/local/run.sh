@@ -28,7 +28,7 @@ for s in "${ORDER[@]}"; do
 done
 
 mkdir -p var
-export SANDBOX_GATEWAY="${SANDBOX_GATEWAY:-true}"
+export SANDBOX_GATEWAY="${SANDBOX_GATEWAY:-true}" DEMO_ACCOUNTS="${DEMO_ACCOUNTS:-true}"
 i=0
 for s in "${ORDER[@]}"; do
   color=${COLORS[$i]}; i=$((i+1))
@@ -61,7 +61,7 @@ cat <<MSG
 
   Health: /healthz, /readyz and /metrics on each.
   A token for any role:  go run ./pkg/cmd/devtoken -role auditor
-  $( [ -f var/demo-logins.txt ] && cat var/demo-logins.txt )
+$( [ -f var/portal/demo-logins.txt ] && sed 's/^/  /' var/portal/demo-logins.txt )
 
   Press Ctrl-C to stop all four.
 MSG

@@ -3,8 +3,8 @@
 //
 //	go run gerbang/pkg/cmd/devtoken -role business -sub user-1 -org <org-id> -ttl 8h
 //
-// The key file (default var/keys/signing.key, or $GERBANG_SIGNING_KEY) is
-// created when missing, so the token verifies against the JWKS the portal
+// The key file (default var/portal/keys/signing.key, the portal's key under
+// `make run`, or $GERBANG_SIGNING_KEY) is created when missing, so the token verifies against the JWKS the portal
 // publishes once it starts with the same file.
 package main
 
@@ -23,7 +23,7 @@ import (
 
 // DefaultKeyFile is the development signing key, relative to the current
 // directory.
-const DefaultKeyFile = "var/keys/signing.key"
+const DefaultKeyFile = "var/portal/keys/signing.key"
 
 func main() {
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
