@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"gerbang/pkg/apperr"
+	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -456,5 +459,45 @@ func TestClarificationAnswersArePublicWithoutTheAsker(t *testing.T) {
 	f.clock.Set(tn.BidDeadline.Add(time.Second))
 	if _, err := f.svc.AskQuestion(ctx, vendor("vendor-a"), tn.ID, "Terlambat?"); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("question after the deadline: %v", err)
+	}
+}
+
+func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tm := terms()
+	tm.BidSecurityAmount = 20_000_000
+	tn := f.tendering(tm)
+	f.bid(tn.ID, "vendor-a", 900_000_000)
+	b := f.bid(tn.ID, "vendor-b", 950_000_000)
+	// A replacement does not ask for a second security.
+	if _, _, err := f.svc.ReplaceBid(context.Background(), vendor("vendor-b"), tn.ID, b.ID, domain.BidContent{Price: 940_000_000, TechnicalOffer: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM outbox WHERE type = 'tender.bid_security.requested'`); n != 2 {
+		t.Fatalf("%d security requests, want one per vendor", n)
+	}
+	var secID string
+	if err := f.db.GetContext(context.Background(), &secID, `SELECT id FROM bid_security WHERE vendor = 'vendor-a'`); err != nil {
+		t.Fatal(err)
+	}
+	err := dbxTx(f, func(tx *sqlx.Tx) error {
+		ok, err := postgres.MarkSecurityHeld(context.Background(), tx, secID, "inv-1", f.clock.Now(), "ev-1")
+		if !ok {
+			t.Error("security not marked held")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, op := f.closeAndOpen(tn)
+	reasons := map[string]string{}
+	for _, o := range op.Bids {
+		reasons[o.Vendor] = o.Disqualified
+	}
+	if reasons["vendor-a"] != "" || reasons["vendor-b"] != ReasonSecurityUnpaid || op.ValidBids != 1 {
+		t.Fatalf("reasons %v valid %d", reasons, op.ValidBids)
 	}
 }

@@ -137,3 +137,7 @@ func (f *fixture) count(query string, args ...any) int {
 func postgresInput(tenderID, vendor string) postgres.BidInput {
 	return postgres.BidInput{TenderID: tenderID, Vendor: vendor, Sealed: []byte("x")}
 }
+
+func dbxTx(f *fixture, fn func(tx *sqlx.Tx) error) error {
+	return dbx.WithTx(context.Background(), f.db.DB, fn)
+}
