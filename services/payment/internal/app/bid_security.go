@@ -59,6 +59,9 @@ func (s *Service) settleBidSecurity(ctx context.Context, t *postgres.Tx, inv *do
 		if err := s.transition(ctx, t, inv, domain.ActRequestRefund, "bid-securities", "bid security released after the award", now); err != nil {
 			return err
 		}
+		if err := s.openRefundByRule(ctx, t, inv, sec.Amount, "bid security released after the award", now); err != nil {
+			return err
+		}
 	}
 	lt, err := domain.SecurityTransaction(sec, d, now)
 	if err != nil {

@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+
+	"gerbang/pkg/apperr"
 
 	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
@@ -40,7 +43,19 @@ func (s *Service) closeUnpaid(ctx context.Context, t *postgres.Tx, inv *domain.I
 	if err := s.transition(ctx, t, inv, action, system, reason, now); err != nil {
 		return err
 	}
+	if err := s.reverseIssue(ctx, t, inv, now); err != nil {
+		return err
+	}
+	return s.publish(ctx, t, typ, inv.ID(), invoiceEvent(inv), now)
+}
+
+// reverseIssue reverses the invoice's issue transaction unless it was
+// reversed already.
+func (s *Service) reverseIssue(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, now time.Time) error {
 	issued, err := t.TransactionOf(ctx, inv.ID(), domain.TxInvoiceIssued)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -48,10 +63,7 @@ func (s *Service) closeUnpaid(ctx context.Context, t *postgres.Tx, inv *domain.I
 	if err != nil {
 		return err
 	}
-	if err := t.AppendTransaction(ctx, rev); err != nil {
-		return err
-	}
-	return s.publish(ctx, t, typ, inv.ID(), invoiceEvent(inv), now)
+	return t.AppendTransaction(ctx, rev)
 }
 
 // CancelInvoice withdraws a pending invoice (finance).

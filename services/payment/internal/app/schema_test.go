@@ -36,6 +36,9 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 	if err := f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-1", "OTHER") }); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.svc.PayOutRefunds(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.Advance(48 * time.Hour)
 	if _, err := f.svc.ExpireDueInvoices(ctx, 10); err != nil {
 		t.Fatal(err)
@@ -72,7 +75,7 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 		seen[r.Type]++
 	}
 	for _, typ := range []string{"payment.invoice.issued", "payment.invoice.paid", "payment.invoice.expired",
-		"payment.invoice.cancelled", "payment.bid_security.released", "payment.bid_security.forfeited"} {
+		"payment.invoice.cancelled", "payment.bid_security.released", "payment.bid_security.forfeited", "payment.refund.completed"} {
 		if seen[typ] == 0 {
 			t.Errorf("no %s produced", typ)
 		}
