@@ -95,7 +95,7 @@ func (s *Accounts) CreateIfAbsent(ctx context.Context, a domain.Account, actor s
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO users (id, email, display_name, password_hash, roles, org, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (email) DO NOTHING`,
+			ON CONFLICT DO NOTHING`,
 			a.ID, a.Email, a.DisplayName, a.PasswordHash, pq.StringArray(a.Roles), a.Org, a.CreatedAt)
 		if err != nil {
 			return dbx.MapConstraint(err, "An account with this id already exists.")
