@@ -14,6 +14,11 @@ import (
 // relay listens to.
 const NotifyChannel = "gerbang_outbox"
 
+// MaxEventBytes bounds an event's envelope. NATS refuses messages over its
+// max_payload (1 MiB unless configured), and a row it refuses would hold
+// back its aggregate for ever; events carry ids and facts, not documents.
+const MaxEventBytes = 512 << 10
+
 // quietBeforeNotify: Enqueue notifies only when no row has been sent for
 // this long, i.e. when no relay may be polling (see warmWindow).
 const quietBeforeNotify = 200 * time.Millisecond
@@ -39,6 +44,9 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("marshal event %s: %w", ev.ID, err)
+	}
+	if len(payload) > MaxEventBytes {
+		return fmt.Errorf("enqueue event %s %s: %d bytes, over the %d allowed", ev.Type, ev.ID, len(payload), MaxEventBytes)
 	}
 	// One round trip: the insert and, when the relays may be asleep, the
 	// notification (delivered at commit; those of one transaction fold).

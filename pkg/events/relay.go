@@ -124,7 +124,8 @@ func (r *Relay) Stats() RelayStats {
 //
 // While events flow, the relay polls every warmPoll and writers do not
 // notify (see Enqueue); once nothing has been sent for warmWindow it sleeps
-// until a notification or the PollInterval.
+// until a notification or the PollInterval. While NATS is disconnected it
+// claims nothing, and it starts again as soon as the connection is back.
 func (r *Relay) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	if r.opts.DatabaseURL != "" {
@@ -133,6 +134,9 @@ func (r *Relay) Run(ctx context.Context) error {
 	} else {
 		r.log.Info("outbox relay has no database URL: polling only", "every", r.opts.PollInterval)
 	}
+	nc := r.js.Conn()
+	reconnected := nc.StatusChanged(nats.CONNECTED)
+	defer nc.RemoveStatusListener(reconnected)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	prune := time.NewTicker(pruneInterval)
@@ -141,38 +145,32 @@ func (r *Relay) Run(ctx context.Context) error {
 	var warmUntil time.Time
 	retry := r.opts.MinBackoff
 	for {
-		sent, failed, err := r.drain(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil || (sent == 0 && failed > 0) {
-			// PostgreSQL failing, or NATS refusing everything: wait, more
-			// each time, instead of trying again at every notification.
+		wait := r.opts.PollInterval
+		if nc.IsConnected() {
+			sent, err := r.drain(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
 			if err != nil {
 				r.log.Warn("outbox relay: database failed", "err", err, "retry_in", retry)
+				wait, retry = retry, min(2*retry, r.opts.MaxBackoff)
+			} else {
+				retry = r.opts.MinBackoff
+				now := time.Now()
+				if sent > 0 {
+					warmUntil = now.Add(warmWindow)
+				}
+				if now.Before(warmUntil) {
+					wait = warmPoll
+				}
 			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(retry):
-			}
-			retry = min(2*retry, r.opts.MaxBackoff)
-			continue
-		}
-		retry = r.opts.MinBackoff
-		now := time.Now()
-		if sent > 0 {
-			warmUntil = now.Add(warmWindow)
-		}
-		wait := r.opts.PollInterval
-		if now.Before(warmUntil) {
-			wait = warmPoll
 		}
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+		case <-reconnected:
 		case <-timer.C:
 		case <-prune.C:
 			if err := r.prune(ctx); err != nil && ctx.Err() == nil {
@@ -214,28 +212,27 @@ func (r *Relay) listen(wake chan<- struct{}) (stop func()) {
 	}
 }
 
-// drain publishes batches until the outbox has nothing more to give now.
-// It returns how many rows it sent and how many publishes failed.
-func (r *Relay) drain(ctx context.Context) (sent, failed int, err error) {
+// drain publishes batches until the outbox has nothing more to give now,
+// and returns how many rows it sent.
+func (r *Relay) drain(ctx context.Context) (sent int, err error) {
 	// One cheap query spares the batch transaction when nothing is due,
 	// which is the common case of a warm poll.
 	var due bool
 	if err := r.db.GetContext(ctx, &due,
 		`SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now())`); err != nil {
-		return 0, 0, fmt.Errorf("look for due outbox rows: %w", err)
+		return 0, fmt.Errorf("look for due outbox rows: %w", err)
 	}
 	if !due {
-		return 0, 0, nil
+		return 0, nil
 	}
 	for {
-		claimed, published, failures, err := r.relayBatch(ctx)
+		claimed, published, err := r.relayBatch(ctx)
 		sent += published
-		failed += failures
 		if err != nil {
-			return sent, failed, err
+			return sent, err
 		}
 		if claimed < r.opts.BatchSize || published == 0 {
-			return sent, failed, nil
+			return sent, nil
 		}
 	}
 }
@@ -279,24 +276,24 @@ CROSS JOIN LATERAL (
 // crash anywhere before the commit leaves the rows pending: they are
 // published again, and JetStream drops the copy by its Nats-Msg-Id (or, past
 // the duplicate window, the consumers' inbox does).
-func (r *Relay) relayBatch(ctx context.Context) (claimed, published, failed int, err error) {
+func (r *Relay) relayBatch(ctx context.Context) (claimed, published int, err error) {
 	tx, err := r.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("begin outbox batch: %w", err)
+		return 0, 0, fmt.Errorf("begin outbox batch: %w", err)
 	}
 	defer tx.Rollback()
 
 	var rows []outboxRow
 	if err := tx.SelectContext(ctx, &rows, claimQuery, r.opts.BatchSize); err != nil {
-		return 0, 0, 0, fmt.Errorf("claim outbox rows: %w", err)
+		return 0, 0, fmt.Errorf("claim outbox rows: %w", err)
 	}
 	if len(rows) == 0 {
-		return 0, 0, 0, nil
+		return 0, 0, nil
 	}
 	claimed = len(rows)
 	rows, err = r.inOrder(ctx, tx, rows)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, err
 	}
 
 	sent, failures := r.publish(rows)
@@ -311,7 +308,7 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published, failed int,
 			ids = append(ids, rows[i].ID)
 		}
 		if err := r.afterPublish(ctx, ids); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, err
 		}
 	}
 
@@ -323,7 +320,7 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published, failed int,
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1)`,
 			pq.Array(seqs)); err != nil {
-			return 0, 0, 0, fmt.Errorf("mark outbox rows sent: %w", err)
+			return 0, 0, fmt.Errorf("mark outbox rows sent: %w", err)
 		}
 	}
 	if len(failures) > 0 {
@@ -340,17 +337,17 @@ func (r *Relay) relayBatch(ctx context.Context) (claimed, published, failed int,
 			FROM unnest($1::bigint[], $2::text[]) AS f(seq, err)
 			WHERE o.seq = f.seq`,
 			pq.Array(seqs), pq.Array(msgs), r.opts.MinBackoff.Seconds(), r.opts.MaxBackoff.Seconds()); err != nil {
-			return 0, 0, 0, fmt.Errorf("record outbox failures: %w", err)
+			return 0, 0, fmt.Errorf("record outbox failures: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, 0, fmt.Errorf("commit outbox batch: %w", err)
+		return 0, 0, fmt.Errorf("commit outbox batch: %w", err)
 	}
 	if len(sent) > 0 {
 		r.published.Add(uint64(len(sent)))
 		r.batches.Add(1)
 	}
-	return claimed, len(sent), len(failures), nil
+	return claimed, len(sent), nil
 }
 
 // inOrder keeps the claimed rows that may go out now: those with no unsent
