@@ -141,3 +141,11 @@ func postgresInput(tenderID, vendor string) postgres.BidInput {
 func dbxTx(f *fixture, fn func(tx *sqlx.Tx) error) error {
 	return dbx.WithTx(context.Background(), f.db.DB, fn)
 }
+
+// termsFrom returns terms whose periods start a day after now.
+func termsFrom(now time.Time) domain.Terms {
+	tm := terms()
+	shift := now.Sub(t0)
+	tm.BidPeriodStart, tm.BidDeadline = tm.BidPeriodStart.Add(shift), tm.BidDeadline.Add(shift)
+	return tm
+}
