@@ -376,3 +376,68 @@ func TestHolidayCalendarIsReadFromTheTable(t *testing.T) {
 		}
 	}
 }
+
+func TestReviewQueueIsSortedBySLADueDateAcrossPages(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "49431", "55110", "41011", "85111")
+	paused := h.submitted(owner, b, "85111", 0)  // 10 days, then paused: last
+	hotel := h.submitted(owner, b, "55110", 150) // 15 days
+	build := h.submitted(owner, b, "41011", 0)   // 10 days
+	truck := h.submitted(owner, b, "49431", 0)   // 7 days
+	if _, err := h.svc.RequestRevision(h.ctx, officer, paused.ID, "kurikulum", "incomplete"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{truck.ID, build.ID, hotel.ID, paused.ID}
+	var got []string
+	cursor := ""
+	for range 10 {
+		page, next, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Limit: 1, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page {
+			got = append(got, a.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("queue order %v; want %v", got, want)
+	}
+	if _, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Cursor: "garbage"}); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+func TestARenewalIsANewApplicationLinkedToItsLicense(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "micro", "62010", "68111")
+	first := h.submitted(owner, b, "62010", 0)
+	l, err := h.svc.LicenseOfApplication(h.ctx, owner, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "68111", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("renewal for another activity: %v", err)
+	}
+	if _, err := h.svc.CreateApplication(h.ctx, other, b.ID, "62010", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("renewal by another business: %v", err)
+	}
+	a, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "62010", 0, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Submit(h.ctx, owner, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := h.svc.LicenseOfApplication(h.ctx, owner, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := h.events(renewed.ID)
+	if len(evs) != 2 || evs[1].Type != "licensing.license.renewed" || evs[1].Data["previous_license_id"] != l.ID {
+		t.Fatalf("renewal events %+v", evs)
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	db    *pgtest.DB
 	store *postgres.Store
@@ -35,7 +35,7 @@ func wib(s string) time.Time {
 	return t
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
 	store := postgres.New(db.DB)
@@ -119,3 +119,7 @@ func (h *harness) count(query string, args ...any) int {
 type contextT = context.Context
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func businessInput(kbli ...string) domain.BusinessInput {
+	return domain.BusinessInput{Name: "PT Bench", NPWP: "012345678901000", Address: "Jl. Sudirman 1", Scale: "medium", KBLI: kbli}
+}

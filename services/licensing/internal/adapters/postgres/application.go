@@ -201,9 +201,10 @@ func applicationRecords(rows []applicationRow, next string) ([]ApplicationRecord
 	return out, next, nil
 }
 
-// farFuture sorts applications without a due date (waiting for the
-// applicant) after every dated one.
-var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+// queueDue is the review queue's sort key: the SLA due date, with the
+// applications paused for a revision (no due date) last. The expression is
+// the one indexed by application_queue.
+const queueDue = `COALESCE(sla_due_at, 'infinity'::timestamptz)`
 
 // ReviewQueue lists the applications awaiting an officer or a revision, by
 // SLA due date (those paused for a revision last).
@@ -212,18 +213,18 @@ func (s *Store) ReviewQueue(ctx context.Context, p Page) ([]ApplicationRecord, s
 	if err != nil {
 		return nil, "", err
 	}
-	afterDue, afterID := time.Time{}, "00000000-0000-0000-0000-000000000000"
+	afterDue, afterID := "-infinity", "00000000-0000-0000-0000-000000000000"
 	if keys != nil {
-		if afterDue, err = time.Parse(time.RFC3339Nano, keys[0]); err != nil || uuid.Validate(keys[1]) != nil {
+		if _, err := time.Parse(time.RFC3339Nano, keys[0]); (err != nil && keys[0] != "infinity") || uuid.Validate(keys[1]) != nil {
 			return nil, "", badCursor()
 		}
-		afterID = keys[1]
+		afterDue, afterID = keys[0], keys[1]
 	}
 	var rows []applicationRow
 	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
 		WHERE state IN ('submitted', 'in_review', 'revision_requested')
-		  AND (COALESCE(sla_due_at, $1), id) > ($2, $3::uuid)
-		ORDER BY COALESCE(sla_due_at, $1), id LIMIT $4`, farFuture, afterDue, afterID, p.limit()+1)
+		  AND (`+queueDue+`, id) > ($1::timestamptz, $2::uuid)
+		ORDER BY `+queueDue+`, id LIMIT $3`, afterDue, afterID, p.limit()+1)
 	if err != nil {
 		return nil, "", wrap(err, "list review queue")
 	}
@@ -231,11 +232,11 @@ func (s *Store) ReviewQueue(ctx context.Context, p Page) ([]ApplicationRecord, s
 	if len(rows) > p.limit() {
 		rows = rows[:p.limit()]
 		last := rows[len(rows)-1]
-		due := farFuture
+		due := "infinity"
 		if last.SLADueAt.Valid {
-			due = last.SLADueAt.Time.UTC()
+			due = last.SLADueAt.Time.UTC().Format(time.RFC3339Nano)
 		}
-		next = encodeCursor(due.Format(time.RFC3339Nano), last.ID)
+		next = encodeCursor(due, last.ID)
 	}
 	return applicationRecords(rows, next)
 }

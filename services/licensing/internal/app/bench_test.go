@@ -1,0 +1,121 @@
+package app_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gerbang/pkg/events"
+	"gerbang/pkg/natstest"
+	"gerbang/services/licensing/internal/adapters/postgres"
+)
+
+// BenchmarkSubmitApplication measures submissions (each one transaction:
+// lock, rules, state, outbox event, audit record) from 32 goroutines, with
+// the outbox relay publishing to an embedded JetStream meanwhile (as in
+// the service, whose running relay spares writers the NOTIFY), and reports
+// submissions per second.
+func BenchmarkSubmitApplication(b *testing.B) {
+	h := newHarness(b)
+	ns := natstest.Start(b)
+	js, nc := ns.JetStream()
+	defer nc.Close()
+	if err := events.EnsureStream(h.ctx, js, "LICENSING", []string{"licensing.>"}); err != nil {
+		b.Fatal(err)
+	}
+	relayCtx, stopRelay := context.WithCancel(h.ctx)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		_ = events.NewRelay(h.db.DB, js, nil, events.RelayOptions{DatabaseURL: h.db.URL}).Run(relayCtx)
+	}()
+	defer func() { stopRelay(); <-relayDone }()
+	bus, err := h.svc.RegisterBusiness(h.ctx, owner, businessInput("55110"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, b.N)
+	for i := range ids {
+		a, err := h.svc.CreateApplication(h.ctx, owner, bus.ID, "55110", 150, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = a.ID
+	}
+	var next atomic.Int64
+	b.SetParallelism(16) // 32 goroutines on 2 cores
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := ids[next.Add(1)-1]
+			if _, err := h.svc.Submit(h.ctx, owner, id); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "submissions/s")
+}
+
+// BenchmarkReviewQueueWith100kApplications seeds 100,000 applications
+// (half of them in the queue) and measures the first page and pages deep
+// in the queue, reporting p50 and p99 latencies.
+func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
+	h := newHarness(b)
+	bus, err := h.svc.RegisterBusiness(h.ctx, owner, businessInput("55110"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = h.db.ExecContext(h.ctx, `
+		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, state, sla_days, sla_due_at, created_at, updated_at)
+		SELECT gen_random_uuid(), $1, $2, '55110', 'medium', 150,
+		       (ARRAY['submitted','in_review','revision_requested','issued','issued','rejected'])[1 + i % 6],
+		       15,
+		       CASE WHEN i % 6 IN (0, 1) THEN now() + (i % 5000) * interval '1 minute' END,
+		       now(), now()
+		FROM generate_series(1, 100000) AS i`, bus.ID, owner.Subject)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.db.ExecContext(h.ctx, `ANALYZE application`); err != nil {
+		b.Fatal(err)
+	}
+	// Cursors deep in the queue, taken by walking it with big pages.
+	cursors := []string{""}
+	for c := ""; len(cursors) < 40; {
+		_, next, err := h.store.ReviewQueue(h.ctx, postgres.Page{Limit: 100, Cursor: c})
+		if err != nil || next == "" {
+			break
+		}
+		for range 10 { // skip ahead
+			_, n2, err := h.store.ReviewQueue(h.ctx, postgres.Page{Limit: 100, Cursor: next})
+			if err != nil || n2 == "" {
+				break
+			}
+			next = n2
+		}
+		cursors = append(cursors, next)
+		c = next
+	}
+	var mu sync.Mutex
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		page, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Limit: 50, Cursor: cursors[i%len(cursors)]})
+		d := time.Since(t0)
+		if err != nil || len(page) == 0 {
+			b.Fatalf("queue page: %d items, %v", len(page), err)
+		}
+		mu.Lock()
+		took = append(took, d)
+		mu.Unlock()
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+}
