@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 
+	"gerbang/pkg/httpx"
 	"gerbang/pkg/service"
+	"gerbang/services/payment/internal/ports/http/oapi"
 	"gerbang/services/payment/migrations"
 )
 
@@ -17,7 +19,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
+		OpenAPI:    oapi.GetSpecJSON,
 		Stream:     &service.Stream{Name: "PAYMENT", Subjects: []string{"payment.>"}},
+		BodyLimits: []httpx.RouteLimit{
+			{Method: "POST", Pattern: "/v1/reconciliations", Bytes: 4 << 20}, // bank statements
+			{Method: "POST", Pattern: "/v1/gateway/callbacks", Bytes: 16 << 10},
+		},
 	}, stdout)
 	if err != nil {
 		return err

@@ -50,6 +50,7 @@ func start(t *testing.T, sandbox bool) *harness {
 	env["DATABASE_URL"], env["NATS_URL"] = db.URL, ns.URL
 	env["GATEWAY_SECRET"] = testSecret
 	env["SANDBOX_GATEWAY"] = fmt.Sprint(sandbox)
+	env["SCHEDULER_INTERVAL_MS"] = "100"
 	return &harness{svc: svctest.Start(t, run, env), db: db, js: js, tokens: tokens}
 }
 
@@ -417,5 +418,112 @@ func TestHundredConcurrentCallbacksOverHTTPPublishOnePaidEvent(t *testing.T) {
 	}
 	if !strings.Contains(h.do(t, &financeUser, "GET", "/v1/invoices/"+inv.body["id"].(string), nil, nil).raw, `"paid"`) {
 		t.Fatal("invoice not paid")
+	}
+}
+
+func (h *harness) doRaw(t *testing.T, p *auth.Principal, method, path, contentType string, body []byte) response {
+	t.Helper()
+	req, _ := http.NewRequest(method, h.svc.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if p != nil {
+		req.Header.Set("Authorization", "Bearer "+h.tokens.Mint(t, *p))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func TestRefundsNeedFourEyesAndReconciliationIsFinanceOnly(t *testing.T) {
+	h := start(t, true)
+	finance2 := auth.Principal{Subject: "fin-2", Roles: []string{auth.RoleFinance}}
+	biz := businessUser("ORG-A")
+	other := businessUser("ORG-B")
+	inv := h.do(t, &financeUser, "POST", "/v1/invoices", newInvoiceBody("APP-1", "ORG-A", 1500000), key())
+	id, code := inv.body["id"].(string), inv.body["billing_code"].(string)
+	if r := h.do(t, &biz, "POST", "/v1/sandbox/pay", map[string]any{"billing_code": code}, nil); r.status != 200 {
+		t.Fatalf("pay: %d %s", r.status, r.raw)
+	}
+	reason := map[string]any{"reason": "withdrawn"}
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		want int
+	}{{"anonymous", nil, 401}, {"business", &biz, 403}, {"auditor", &auditorUser, 403}} {
+		if r := h.do(t, tc.p, "POST", "/v1/invoices/"+id+"/refunds", reason, key()); r.status != tc.want {
+			t.Fatalf("refund request as %s: %d, want %d", tc.name, r.status, tc.want)
+		}
+	}
+	req := h.do(t, &financeUser, "POST", "/v1/invoices/"+id+"/refunds", reason, key())
+	if req.status != 201 || req.body["state"] != "requested" {
+		t.Fatalf("request: %d %s", req.status, req.raw)
+	}
+	rid := req.body["id"].(string)
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		want int
+	}{{"the requester", &financeUser, 403}, {"business", &biz, 403}, {"auditor", &auditorUser, 403}, {"anonymous", nil, 401}} {
+		if r := h.do(t, tc.p, "POST", "/v1/refunds/"+rid+"/approve", nil, nil); r.status != tc.want {
+			t.Fatalf("approve as %s: %d %s, want %d", tc.name, r.status, r.raw, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		want int
+	}{{"payer", &biz, 200}, {"other payer", &other, 404}, {"auditor", &auditorUser, 200}, {"officer", &officer, 403}} {
+		if r := h.do(t, tc.p, "GET", "/v1/refunds/"+rid, nil, nil); r.status != tc.want {
+			t.Fatalf("get refund as %s: %d, want %d", tc.name, r.status, tc.want)
+		}
+	}
+	if r := h.do(t, &biz, "GET", "/v1/refunds", nil, nil); r.status != 403 {
+		t.Fatalf("list refunds as business: %d", r.status)
+	}
+	if r := h.do(t, &finance2, "POST", "/v1/refunds/"+rid+"/approve", nil, nil); r.status != 200 || r.body["state"] != "approved" {
+		t.Fatalf("approve by a second officer: %d %s", r.status, r.raw)
+	}
+	completed := h.collect(t, "payment.refund.completed", 1)
+	if completed[0]["invoice_id"] != id {
+		t.Fatalf("refund event %v", completed[0])
+	}
+	h.waitFor(t, "invoice refunded", func() bool {
+		return h.do(t, &biz, "GET", "/v1/invoices/"+id, nil, nil).body["state"] == "refunded"
+	})
+
+	// Reconciliation: finance uploads, auditors read, others are refused.
+	paid := h.do(t, &financeUser, "POST", "/v1/invoices", newInvoiceBody("APP-2", "ORG-A", 7000), key())
+	h.do(t, &biz, "POST", "/v1/sandbox/pay", map[string]any{"billing_code": paid.body["billing_code"]}, nil)
+	csv := []byte("value_date,billing_code,amount,bank_reference\n2026-11-25," + paid.body["billing_code"].(string) + ",7000,BNI-9\n")
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		want int
+	}{{"business", &biz, 403}, {"auditor", &auditorUser, 403}, {"anonymous", nil, 401}} {
+		if r := h.doRaw(t, tc.p, "POST", "/v1/reconciliations", "text/csv", csv); r.status != tc.want {
+			t.Fatalf("upload as %s: %d, want %d", tc.name, r.status, tc.want)
+		}
+	}
+	bad := []byte("value_date,billing_code,amount,bank_reference\n2026-11-25,123,7000,BNI-9\n")
+	if r := h.doRaw(t, &financeUser, "POST", "/v1/reconciliations", "text/csv", bad); r.status != 400 || !strings.Contains(r.raw, "body.line[2].billing_code") {
+		t.Fatalf("malformed upload: %d %s", r.status, r.raw)
+	}
+	rep := h.doRaw(t, &financeUser, "POST", "/v1/reconciliations", "text/csv", csv)
+	if matched, _ := rep.body["matched"].([]any); rep.status != 201 || len(matched) != 1 {
+		t.Fatalf("upload: %d %s", rep.status, rep.raw)
+	}
+	if r := h.do(t, &auditorUser, "GET", "/v1/reconciliations/"+rep.body["id"].(string), nil, nil); r.status != 200 {
+		t.Fatalf("auditor reads the report: %d", r.status)
+	}
+	if r := h.do(t, &biz, "GET", "/v1/reconciliations/"+rep.body["id"].(string), nil, nil); r.status != 403 {
+		t.Fatalf("business reads the report: %d", r.status)
+	}
+	if r := h.do(t, &biz, "GET", "/v1/invoices/"+paid.body["id"].(string), nil, nil); r.body["state"] != "reconciled" {
+		t.Fatalf("matched invoice: %s", r.raw)
 	}
 }

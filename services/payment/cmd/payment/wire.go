@@ -26,7 +26,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return err
 	}
-	expiryEvery, err := service.Int(getenv, "EXPIRY_INTERVAL_MS", 5000)
+	expiryEvery, err := service.Int(getenv, "SCHEDULER_INTERVAL_MS", 5000)
 	if err != nil {
 		return err
 	}
@@ -46,8 +46,19 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	h := portevents.Handlers{Svc: svc, Clock: rt.Clock.Now}
 	rt.Go("event-consumers", func(ctx context.Context) error { return portevents.Run(ctx, rt.JS, rt.DB, rt.Log, h) })
 	rt.Go("invoice-expiry", func(ctx context.Context) error {
-		return runExpiry(ctx, svc, time.Duration(expiryEvery)*time.Millisecond, rt.Log)
+		return every(ctx, time.Duration(expiryEvery)*time.Millisecond, rt.Log, "invoice expiry", func(ctx context.Context) (int, error) {
+			return svc.ExpireDueInvoices(ctx, 100)
+		})
 	})
+	if sandbox {
+		// The sandbox gateway pays approved refunds out at once; a real
+		// gateway's payout API would take its place.
+		rt.Go("refund-payout", func(ctx context.Context) error {
+			return every(ctx, time.Duration(expiryEvery)*time.Millisecond, rt.Log, "refund payout", func(ctx context.Context) (int, error) {
+				return svc.PayOutRefunds(ctx, 100)
+			})
+		})
+	}
 	// The platform does not run the outbox relay yet; until it does, the
 	// service runs its own (a second relay would be harmless: rows are
 	// claimed with SKIP LOCKED).
@@ -56,17 +67,18 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	return nil
 }
 
-// runExpiry expires due invoices every interval until ctx ends.
-func runExpiry(ctx context.Context, svc *app.Service, every time.Duration, log *slog.Logger) error {
-	tick := time.NewTicker(every)
+// every runs a batch job each interval until ctx ends, again at once while
+// batches come back full.
+func every(ctx context.Context, interval time.Duration, log *slog.Logger, name string, batch func(context.Context) (int, error)) error {
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		for {
-			n, err := svc.ExpireDueInvoices(ctx, 100)
+			n, err := batch(ctx)
 			if err != nil && ctx.Err() == nil {
-				log.Warn("invoice expiry pass failed", "err", err)
+				log.Warn(name+" pass failed", "err", err)
 			}
-			if n < 100 {
+			if err != nil || n < 100 {
 				break
 			}
 		}

@@ -56,6 +56,13 @@ func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	v1.Get("/invoices/:id", anyReader)
 	v1.Post("/invoices/:id/cancel", financeOnly)
 	v1.Post("/sandbox/pay", s.sandboxEnabled, auth.RequireRoles(auth.RoleBusiness, auth.RoleFinance))
+	v1.Post("/invoices/:id/refunds", financeOnly, idempotency.Middleware(opts.DB, idem))
+	v1.Get("/refunds", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
+	v1.Get("/refunds/:id", anyReader)
+	v1.Post("/refunds/:id/approve", financeOnly)
+	v1.Post("/refunds/:id/reject", financeOnly)
+	v1.Post("/reconciliations", financeOnly)
+	v1.Get("/reconciliations/:id", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
 	v1.Use(validate)
 	oapi.RegisterHandlers(r, oapi.NewStrictHandler(s, nil))
 	return nil
@@ -117,7 +124,7 @@ func bodyFields(err error) error {
 	c := *ae
 	c.Fields = make([]apperr.FieldError, len(ae.Fields))
 	for i, f := range ae.Fields {
-		if !strings.Contains(f.Field, ".") || !strings.HasPrefix(f.Field, "body.") {
+		if !strings.HasPrefix(f.Field, "body.") {
 			f.Field = "body." + f.Field
 		}
 		c.Fields[i] = f

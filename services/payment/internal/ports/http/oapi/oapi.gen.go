@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -201,6 +202,30 @@ func (e NewInvoicePurpose) Valid() bool {
 	}
 }
 
+// Defines values for RefundState.
+const (
+	RefundStateApproved  RefundState = "approved"
+	RefundStateCompleted RefundState = "completed"
+	RefundStateRejected  RefundState = "rejected"
+	RefundStateRequested RefundState = "requested"
+)
+
+// Valid indicates whether the value is a known member of the RefundState enum.
+func (e RefundState) Valid() bool {
+	switch e {
+	case RefundStateApproved:
+		return true
+	case RefundStateCompleted:
+		return true
+	case RefundStateRejected:
+		return true
+	case RefundStateRequested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SandboxReceiptReviewReason.
 const (
 	SandboxReceiptReviewReasonAlreadyPaid SandboxReceiptReviewReason = "already_paid"
@@ -240,6 +265,48 @@ func (e SandboxReceiptStatus) Valid() bool {
 	case SandboxReceiptStatusDuplicate:
 		return true
 	case SandboxReceiptStatusManualReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnmatchedPaymentOutcome.
+const (
+	UnmatchedPaymentOutcomeApplied      UnmatchedPaymentOutcome = "applied"
+	UnmatchedPaymentOutcomeManualReview UnmatchedPaymentOutcome = "manual_review"
+)
+
+// Valid indicates whether the value is a known member of the UnmatchedPaymentOutcome enum.
+func (e UnmatchedPaymentOutcome) Valid() bool {
+	switch e {
+	case UnmatchedPaymentOutcomeApplied:
+		return true
+	case UnmatchedPaymentOutcomeManualReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRefundsParamsState.
+const (
+	ListRefundsParamsStateApproved  ListRefundsParamsState = "approved"
+	ListRefundsParamsStateCompleted ListRefundsParamsState = "completed"
+	ListRefundsParamsStateRejected  ListRefundsParamsState = "rejected"
+	ListRefundsParamsStateRequested ListRefundsParamsState = "requested"
+)
+
+// Valid indicates whether the value is a known member of the ListRefundsParamsState enum.
+func (e ListRefundsParamsState) Valid() bool {
+	switch e {
+	case ListRefundsParamsStateApproved:
+		return true
+	case ListRefundsParamsStateCompleted:
+		return true
+	case ListRefundsParamsStateRejected:
+		return true
+	case ListRefundsParamsStateRequested:
 		return true
 	default:
 		return false
@@ -511,6 +578,53 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ReconciliationReport defines model for ReconciliationReport.
+type ReconciliationReport struct {
+	CreatedAt      time.Time          `json:"created_at"`
+	ID             openapi_types.UUID `json:"id"`
+	Matched        []StatementLine    `json:"matched"`
+	UnmatchedLines []StatementLine    `json:"unmatched_lines"`
+
+	// UnmatchedPayments Payments received by the upload that no statement line has matched.
+	UnmatchedPayments []UnmatchedPayment `json:"unmatched_payments"`
+	UploadedBy        string             `json:"uploaded_by"`
+}
+
+// Refund defines model for Refund.
+type Refund struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount      Money      `json:"amount"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+
+	// DecidedBy The second officer, or `rule:bid_security_released`.
+	DecidedBy    *string            `json:"decided_by,omitempty"`
+	DecisionNote *string            `json:"decision_note,omitempty"`
+	ID           openapi_types.UUID `json:"id"`
+	InvoiceID    openapi_types.UUID `json:"invoice_id"`
+	Payer        string             `json:"payer"`
+	Reason       string             `json:"reason"`
+
+	// RequestedBy The officer (token subject) who asked, or `system:bid-securities` for a release.
+	RequestedBy string      `json:"requested_by"`
+	State       RefundState `json:"state"`
+}
+
+// RefundState defines model for Refund.State.
+type RefundState string
+
+// RefundPage defines model for RefundPage.
+type RefundPage struct {
+	Items      []Refund `json:"items"`
+	NextCursor *string  `json:"next_cursor"`
+}
+
+// RefundRequest defines model for RefundRequest.
+type RefundRequest struct {
+	Reason string `json:"reason"`
+}
+
 // SandboxPayment defines model for SandboxPayment.
 type SandboxPayment struct {
 	// Amount Rupiah to pay; the invoice's amount when absent.
@@ -533,6 +647,33 @@ type SandboxReceiptReviewReason string
 // SandboxReceiptStatus defines model for SandboxReceipt.Status.
 type SandboxReceiptStatus string
 
+// StatementLine defines model for StatementLine.
+type StatementLine struct {
+	Amount        int64               `json:"amount"`
+	BankReference string              `json:"bank_reference"`
+	BillingCode   string              `json:"billing_code"`
+	InvoiceID     *openapi_types.UUID `json:"invoice_id,omitempty"`
+
+	// LineNo The line in the file (the header is line 1).
+	LineNo    int32               `json:"line_no"`
+	PaymentID *openapi_types.UUID `json:"payment_id,omitempty"`
+	ValueDate openapi_types.Date  `json:"value_date"`
+}
+
+// UnmatchedPayment defines model for UnmatchedPayment.
+type UnmatchedPayment struct {
+	Amount           int64                   `json:"amount"`
+	BillingCode      string                  `json:"billing_code"`
+	GatewayReference string                  `json:"gateway_reference"`
+	InvoiceID        *openapi_types.UUID     `json:"invoice_id,omitempty"`
+	Outcome          UnmatchedPaymentOutcome `json:"outcome"`
+	PaidAt           time.Time               `json:"paid_at"`
+	PaymentID        openapi_types.UUID      `json:"payment_id"`
+}
+
+// UnmatchedPaymentOutcome defines model for UnmatchedPayment.Outcome.
+type UnmatchedPaymentOutcome string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -544,6 +685,9 @@ type InvoiceID = openapi_types.UUID
 
 // Limit defines model for Limit.
 type Limit = int32
+
+// RefundID defines model for RefundID.
+type RefundID = openapi_types.UUID
 
 // BadRequest An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
@@ -612,6 +756,22 @@ type CreateInvoiceParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// RequestRefundParams defines parameters for RequestRefund.
+type RequestRefundParams struct {
+	// IdempotencyKey A fresh key (e.g. a UUID) per new request; a retry with the same key gets the first answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// ListRefundsParams defines parameters for ListRefunds.
+type ListRefundsParams struct {
+	// Limit The most items to return.
+	Limit *Limit                  `form:"limit,omitempty" json:"limit,omitempty"`
+	State *ListRefundsParamsState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// ListRefundsParamsState defines parameters for ListRefunds.
+type ListRefundsParamsState string
+
 // ReceiveGatewayCallbackJSONRequestBody defines body for ReceiveGatewayCallback for application/json ContentType.
 type ReceiveGatewayCallbackJSONRequestBody = GatewayCallback
 
@@ -620,6 +780,12 @@ type CreateInvoiceJSONRequestBody = NewInvoice
 
 // CancelInvoiceJSONRequestBody defines body for CancelInvoice for application/json ContentType.
 type CancelInvoiceJSONRequestBody = CancelInvoice
+
+// RequestRefundJSONRequestBody defines body for RequestRefund for application/json ContentType.
+type RequestRefundJSONRequestBody = RefundRequest
+
+// RejectRefundJSONRequestBody defines body for RejectRefund for application/json ContentType.
+type RejectRefundJSONRequestBody = RefundRequest
 
 // SandboxPayJSONRequestBody defines body for SandboxPay for application/json ContentType.
 type SandboxPayJSONRequestBody = SandboxPayment
@@ -641,6 +807,27 @@ type ServerInterface interface {
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(c *fiber.Ctx, id InvoiceID) error
+	// RequestRefund Request a refund of a paid invoice
+	// (POST /v1/invoices/{id}/refunds)
+	RequestRefund(c *fiber.Ctx, id InvoiceID, params RequestRefundParams) error
+	// UploadStatement Reconcile a bank statement
+	// (POST /v1/reconciliations)
+	UploadStatement(c *fiber.Ctx) error
+	// GetReconciliation Read a reconciliation report
+	// (GET /v1/reconciliations/{id})
+	GetReconciliation(c *fiber.Ctx, id openapi_types.UUID) error
+	// ListRefunds List refunds
+	// (GET /v1/refunds)
+	ListRefunds(c *fiber.Ctx, params ListRefundsParams) error
+	// GetRefund Read a refund
+	// (GET /v1/refunds/{id})
+	GetRefund(c *fiber.Ctx, id RefundID) error
+	// ApproveRefund Approve a refund (second officer)
+	// (POST /v1/refunds/{id}/approve)
+	ApproveRefund(c *fiber.Ctx, id RefundID) error
+	// RejectRefund Reject a refund (second officer)
+	// (POST /v1/refunds/{id}/reject)
+	RejectRefund(c *fiber.Ctx, id RefundID) error
 	// SandboxPay Pay an invoice at the sandbox gateway
 	// (POST /v1/sandbox/pay)
 	SandboxPay(c *fiber.Ctx) error
@@ -873,6 +1060,237 @@ func (siw *ServerInterfaceWrapper) CancelInvoice(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// RequestRefund operation middleware
+func (siw *ServerInterfaceWrapper) RequestRefund(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestRefundParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		return fiber.NewError(fiber.StatusBadRequest, "Header parameter Idempotency-Key is required, but not found")
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RequestRefund(c, id, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UploadStatement operation middleware
+func (siw *ServerInterfaceWrapper) UploadStatement(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UploadStatement(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetReconciliation operation middleware
+func (siw *ServerInterfaceWrapper) GetReconciliation(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetReconciliation(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListRefunds operation middleware
+func (siw *ServerInterfaceWrapper) ListRefunds(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRefundsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListRefunds(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRefund operation middleware
+func (siw *ServerInterfaceWrapper) GetRefund(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id RefundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRefund(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ApproveRefund operation middleware
+func (siw *ServerInterfaceWrapper) ApproveRefund(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id RefundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ApproveRefund(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RejectRefund operation middleware
+func (siw *ServerInterfaceWrapper) RejectRefund(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id RefundID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RejectRefund(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // SandboxPay operation middleware
 func (siw *ServerInterfaceWrapper) SandboxPay(c *fiber.Ctx) error {
 
@@ -925,6 +1343,20 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/gateway/callbacks", wrapper.ReceiveGatewayCallback)
 
 	router.Post(options.BaseURL+"/v1/sandbox/pay", wrapper.SandboxPay)
+
+	router.Post(options.BaseURL+"/v1/invoices/:id/refunds", wrapper.RequestRefund)
+
+	router.Get(options.BaseURL+"/v1/refunds", wrapper.ListRefunds)
+
+	router.Get(options.BaseURL+"/v1/refunds/:id", wrapper.GetRefund)
+
+	router.Post(options.BaseURL+"/v1/refunds/:id/approve", wrapper.ApproveRefund)
+
+	router.Post(options.BaseURL+"/v1/refunds/:id/reject", wrapper.RejectRefund)
+
+	router.Post(options.BaseURL+"/v1/reconciliations", wrapper.UploadStatement)
+
+	router.Get(options.BaseURL+"/v1/reconciliations/:id", wrapper.GetReconciliation)
 
 }
 
@@ -1331,6 +1763,566 @@ func (response CancelInvoice500ApplicationProblemPlusJSONResponse) VisitCancelIn
 	return ctx.JSON(&response)
 }
 
+type RequestRefundRequestObject struct {
+	ID     InvoiceID `json:"id"`
+	Params RequestRefundParams
+	Body   *RequestRefundJSONRequestBody
+}
+
+type RequestRefundResponseObject interface {
+	VisitRequestRefundResponse(ctx *fiber.Ctx) error
+}
+
+type RequestRefund201JSONResponse Refund
+
+func (response RequestRefund201JSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund400ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund401ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund403ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund404ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund409ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund422ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund500ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatementRequestObject struct {
+	Body io.Reader
+}
+
+type UploadStatementResponseObject interface {
+	VisitUploadStatementResponse(ctx *fiber.Ctx) error
+}
+
+type UploadStatement201JSONResponse ReconciliationReport
+
+func (response UploadStatement201JSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement400ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement401ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement403ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement409ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement413ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement415ApplicationProblemPlusJSONResponse Problem
+
+func (response UploadStatement415ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
+type UploadStatement500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UploadStatement500ApplicationProblemPlusJSONResponse) VisitUploadStatementResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliationRequestObject struct {
+	ID openapi_types.UUID `json:"id"`
+}
+
+type GetReconciliationResponseObject interface {
+	VisitGetReconciliationResponse(ctx *fiber.Ctx) error
+}
+
+type GetReconciliation200JSONResponse ReconciliationReport
+
+func (response GetReconciliation200JSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliation400ApplicationProblemPlusJSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliation401ApplicationProblemPlusJSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliation403ApplicationProblemPlusJSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliation404ApplicationProblemPlusJSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetReconciliation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetReconciliation500ApplicationProblemPlusJSONResponse) VisitGetReconciliationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListRefundsRequestObject struct {
+	Params ListRefundsParams
+}
+
+type ListRefundsResponseObject interface {
+	VisitListRefundsResponse(ctx *fiber.Ctx) error
+}
+
+type ListRefunds200JSONResponse RefundPage
+
+func (response ListRefunds200JSONResponse) VisitListRefundsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListRefunds400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefunds400ApplicationProblemPlusJSONResponse) VisitListRefundsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListRefunds401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefunds401ApplicationProblemPlusJSONResponse) VisitListRefundsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListRefunds403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefunds403ApplicationProblemPlusJSONResponse) VisitListRefundsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListRefunds500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefunds500ApplicationProblemPlusJSONResponse) VisitListRefundsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefundRequestObject struct {
+	ID RefundID `json:"id"`
+}
+
+type GetRefundResponseObject interface {
+	VisitGetRefundResponse(ctx *fiber.Ctx) error
+}
+
+type GetRefund200JSONResponse Refund
+
+func (response GetRefund200JSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRefund400ApplicationProblemPlusJSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRefund401ApplicationProblemPlusJSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefund403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRefund403ApplicationProblemPlusJSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRefund404ApplicationProblemPlusJSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetRefund500ApplicationProblemPlusJSONResponse) VisitGetRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefundRequestObject struct {
+	ID RefundID `json:"id"`
+}
+
+type ApproveRefundResponseObject interface {
+	VisitApproveRefundResponse(ctx *fiber.Ctx) error
+}
+
+type ApproveRefund200JSONResponse Refund
+
+func (response ApproveRefund200JSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund400ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund401ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund403ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund404ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund409ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveRefund500ApplicationProblemPlusJSONResponse) VisitApproveRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefundRequestObject struct {
+	ID   RefundID `json:"id"`
+	Body *RejectRefundJSONRequestBody
+}
+
+type RejectRefundResponseObject interface {
+	VisitRejectRefundResponse(ctx *fiber.Ctx) error
+}
+
+type RejectRefund200JSONResponse Refund
+
+func (response RejectRefund200JSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund400ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund401ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund403ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund404ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund409ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund500ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type SandboxPayRequestObject struct {
 	Body *SandboxPayJSONRequestBody
 }
@@ -1420,6 +2412,27 @@ type StrictServerInterface interface {
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(ctx context.Context, request CancelInvoiceRequestObject) (CancelInvoiceResponseObject, error)
+	// RequestRefund Request a refund of a paid invoice
+	// (POST /v1/invoices/{id}/refunds)
+	RequestRefund(ctx context.Context, request RequestRefundRequestObject) (RequestRefundResponseObject, error)
+	// UploadStatement Reconcile a bank statement
+	// (POST /v1/reconciliations)
+	UploadStatement(ctx context.Context, request UploadStatementRequestObject) (UploadStatementResponseObject, error)
+	// GetReconciliation Read a reconciliation report
+	// (GET /v1/reconciliations/{id})
+	GetReconciliation(ctx context.Context, request GetReconciliationRequestObject) (GetReconciliationResponseObject, error)
+	// ListRefunds List refunds
+	// (GET /v1/refunds)
+	ListRefunds(ctx context.Context, request ListRefundsRequestObject) (ListRefundsResponseObject, error)
+	// GetRefund Read a refund
+	// (GET /v1/refunds/{id})
+	GetRefund(ctx context.Context, request GetRefundRequestObject) (GetRefundResponseObject, error)
+	// ApproveRefund Approve a refund (second officer)
+	// (POST /v1/refunds/{id}/approve)
+	ApproveRefund(ctx context.Context, request ApproveRefundRequestObject) (ApproveRefundResponseObject, error)
+	// RejectRefund Reject a refund (second officer)
+	// (POST /v1/refunds/{id}/reject)
+	RejectRefund(ctx context.Context, request RejectRefundRequestObject) (RejectRefundResponseObject, error)
 	// SandboxPay Pay an invoice at the sandbox gateway
 	// (POST /v1/sandbox/pay)
 	SandboxPay(ctx context.Context, request SandboxPayRequestObject) (SandboxPayResponseObject, error)
@@ -1620,6 +2633,224 @@ func (sh *strictHandler) CancelInvoice(ctx *fiber.Ctx, id InvoiceID) error {
 	return nil
 }
 
+// RequestRefund operation middleware
+func (sh *strictHandler) RequestRefund(ctx *fiber.Ctx, id InvoiceID, params RequestRefundParams) error {
+	var request RequestRefundRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body RequestRefundJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestRefund(ctx.UserContext(), request.(RequestRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestRefund")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RequestRefundResponseObject); ok {
+		if err := validResponse.VisitRequestRefundResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadStatement operation middleware
+func (sh *strictHandler) UploadStatement(ctx *fiber.Ctx) error {
+	var request UploadStatementRequestObject
+
+	request.Body = bytes.NewReader(ctx.Request().Body())
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadStatement(ctx.UserContext(), request.(UploadStatementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadStatement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadStatementResponseObject); ok {
+		if err := validResponse.VisitUploadStatementResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetReconciliation operation middleware
+func (sh *strictHandler) GetReconciliation(ctx *fiber.Ctx, id openapi_types.UUID) error {
+	var request GetReconciliationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReconciliation(ctx.UserContext(), request.(GetReconciliationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReconciliation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetReconciliationResponseObject); ok {
+		if err := validResponse.VisitGetReconciliationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRefunds operation middleware
+func (sh *strictHandler) ListRefunds(ctx *fiber.Ctx, params ListRefundsParams) error {
+	var request ListRefundsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRefunds(ctx.UserContext(), request.(ListRefundsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRefunds")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRefundsResponseObject); ok {
+		if err := validResponse.VisitListRefundsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRefund operation middleware
+func (sh *strictHandler) GetRefund(ctx *fiber.Ctx, id RefundID) error {
+	var request GetRefundRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRefund(ctx.UserContext(), request.(GetRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRefund")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRefundResponseObject); ok {
+		if err := validResponse.VisitGetRefundResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveRefund operation middleware
+func (sh *strictHandler) ApproveRefund(ctx *fiber.Ctx, id RefundID) error {
+	var request ApproveRefundRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveRefund(ctx.UserContext(), request.(ApproveRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveRefund")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveRefundResponseObject); ok {
+		if err := validResponse.VisitApproveRefundResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RejectRefund operation middleware
+func (sh *strictHandler) RejectRefund(ctx *fiber.Ctx, id RefundID) error {
+	var request RejectRefundRequestObject
+
+	request.ID = id
+
+	var body RejectRefundJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectRefund(ctx.UserContext(), request.(RejectRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectRefund")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RejectRefundResponseObject); ok {
+		if err := validResponse.VisitRejectRefundResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // SandboxPay operation middleware
 func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
 	var request SandboxPayRequestObject
@@ -1664,111 +2895,139 @@ func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Hxtc9s29u9XOcO7M7GnlCzJlh3Lsy+cp9bdNM0k7mTvVrkSRB5JqCmABUAr2oy/+x0cABQp0bYcO7ud",
-	"//z7ouNQIAicx995AL5GiVzkUqAwOhp8jfALW+QZ0t/vUaRczC7EteQJ2ie6WCyYWkWD6BwynqDQCFNE",
-	"YEvGDRczyNlqgcJEcXTNsoLeYQtZCFP9q9vv2P/iKCmUQpHY+S5efYhu4mjCs4yL2SiRKUaD6KTbOzzq",
-	"H588P+10e4fPozhKFDKD6YiZaBD1Or3jVrfb6vUvO4eDTmfQ6fwriqMUdaJ4brgUduZ/cwGFZnMGXKSF",
-	"NorH8I8Xby+g2znpd6I4wi85V6irc/ZanV5tTp5Gg6jTPT1kx9NOyy6/dWL/99z+r7P+rxvFUc5WqHYY",
-	"PvHDC5VLbbfrSTqaIkZxpHCKljy4w1TMTaUNM3Z47jgXxVGRp/fS6xqVJlp1b25u7PIVW6BBRULwslBa",
-	"KvtXnayXc4SxwC9mlNCIMcgpmDlCrvCay0JDzmZ4BmyiURiYSkW/TrnShn5qE+VJ2qJBhKuf83+9vDj+",
-	"5TI9teS2n/izQLWK4kiwhR3ivmN3mcxxweySFuzLWxQzM48G/W4vjswqtyMtj8Usspu5SHGRS2Ol7B+4",
-	"2t7GOUwV6jlc4Qr2sD1rA4Pffrt4tQ85KhC4BIV/FqjNGTBQaNQKltzMaS+aLZBenKHRld0xoZeo6vs7",
-	"Zt3pSdLD1uHkKG0dYX/aes5OJ61O0k17eDg9Yv1J2PccWYpqvfHKHlp2E1Y0/iy4wjQaGFXgLRTp9ftx",
-	"tOAi/LvbSB+n3BevKsq/u6TTcnNm5uvF8vTO9U2lWpAsFgWN3F7RW77gplneFlIb4AYXGoy03CiUqJG5",
-	"32kWnYzmrK4jxSkrMuNeKRfFhTnsRbGlIl8Ui2jQtWZqwYX/V7leLgzOUEWkMAp1LoV2RvMFSz84ibH/",
-	"SqQw6K1fnmc8YXY7B7mSkwwXP/yh7d4qhLcLM4xnfsNe9iCVqEFIAwtmEid85+8vwM6uWGKIBkpJq7G/",
-	"f42mHLM0EKEd9r5ArdnMLn5RaAMTBGYcRbudTnTz2VJOG+bszcF190Dm+iBFlrYyNGQNHF9RmxFZw+Np",
-	"N+mxU2wdpd1J62h6gq1TdnTYOkx6k27awdPp8+feJhU6GhxZUhpuSL5esBQCmUqizo3J9eDgYIZqwsSs",
-	"PZNtngZa6QMurlnGU+sm1nz8m8JpNIj+z8HajR24X/XBe/emY9K2NAXicg0LllkZwBSkaiL2mtA3cfRS",
-	"imnGk2/kr/N5ZlSaakZ6UGM7d0ppV8YyhSxdgR0GTKSQMGHXNkH7V4JZhmk72uKdn0Ef7KLIB26mR/P3",
-	"dM3fkka7MjcJLzwddxOp0mcaiNCgcFpodFaaJXZcbHnNIC0c22rywAVMMz6bO4a/kWrC0xTFozWaaxCI",
-	"qV9GkXIjFSiZYQML6eeDa1R8uno0aw7XrFnvZlfeTMs3noo5CcsyVJbSV0IuBUwKa9c1kUJDKkn9WLrg",
-	"BowlmsxREZ2JHxfCoBIse21N3iN58lEu0MwtdF1amLJUUsxACpCFAs1TbMM76X9nGpI5EzNMYbJy6yqx",
-	"wZ+FNEhcLaUoBT6FlSzIeLDEgC7yXCrzfVndr1rZQCj4iOoaFTiC7W5v3dtPwvVzmDKeFQotcQk80ZKs",
-	"fvIUzyzDN6lMvH4nzRtZiPSRbH4nQRfJPFjWx1rMR+vj0ZpJ76QBt8VdGSOkGU3pjafgTCCNM5hkFa32",
-	"mVJNnxHa0ojEkPd2nEi5ffsN4xmmT4Jz7LdL9dJcJEi6Y50fcAN7PkaBI2s0hFxCf78NHzCTzLlFC8zZ",
-	"jHHx32YthSGetVVagSfWrkzOK++Opu7dpzK/44tp6xcLbsYQ6MrJUWZ45khu1kzxVL2Jo0sp3zI1wycE",
-	"thOZruy3MzuvjRCZcJYVRZpLLgywJMHc6DvY+miOVZyjx6TwWhhuVnApJbgt78o2I+WINvNkzHoAiRyP",
-	"fmFi5fehH8sqKWHBxCrwS5+tFc2CJAYLLgqD35E7vQqqtMuxu4Nyew9hi93IKGzkSdjzwcJGiq8wPfPZ",
-	"ATY16FId4w/2QevcPhiDJnV2TPpNsMLMpeL/frT1fCtnxAjLkTOPbhPU1mRfoYA50+DSW+n3hpjdNZ9q",
-	"+9uVRQW9hMIQGn8y3zZBpixDLDnIuUlhgRojnO9JE8NUqpmL/qzvc8kqaxJRXRNcIKblSlrSskmGTxEJ",
-	"bKR1CPoUGlOXYGKQ8iklAE3NWrbhN43AKDV1hStaK6smqr6nLvaqPK6Qw9vLB/C6Ssun4PQnzLKWj+Ft",
-	"NLEOk/2XLJddfk/AeIP0Y1BYobzFoqgctSkl5b9vl3duVeblHJMrsr32Ua5seGK4y/9UE9SVdFfKDLYM",
-	"X+B2ziuO5kzP7eitH65wRZxqSobxNGRcX6e9fr97SuJAkq35TKDFTe2mr+VSczfP11rm6/goashvVZN5",
-	"v6/f9YuuJeTL9X4u55GTP9AF9US4wMAtqgXNqOYga1G8/RoICZkU1gtSagY1BY1eDxv3esVFA/k+efV3",
-	"0d6eRoT8aubM4T4l00SxsNt1nx95XErqQw9SzNBUH3ChUbknyZxxMZqxvPw74+JqNFHWApXPZGFGcjqS",
-	"ymV63UMll5VvJaWUjSYsHVmmMlMorP9UCAqhR1eUGK78sOCaqFR/KlU+ZwKJR2tSb+3zTqFpiOft8iGM",
-	"geUclYuGJwrZFXBdy9Ie9brd+H7RWxP3Fg0gfpWxgxQJKmHVnE+BidW3fHJD2kl6ytzcrVL9AW1c37xG",
-	"WZhELtCqqvOzNsgtsz9gFOMZ7JXS13ZzkRBu2BUnSj6Xv/mpn+TSAbU6JzQsLSeWLLtyAGAHoq+FRd/x",
-	"HW9iKoPdp+jBzt+aI0tHwfptfAm/wMefzlu9/jEwF47a0cHm0T4bVT5j2oySmoW+y6dsGvSbOJJXDbxU",
-	"BVq5dsmL5VxmQept9InXqFYVYnheV9Y3kTJDRhm04AW3P/KapskzlmBFh5yMkCbp2II9910yHeTsjZ/s",
-	"3m2W/rNcFlOKraqLGhlVCAfA7qDBQipyrPSKYzwlJFx0wpRFxdo4MdgmgNPYhv1/kEvKvZpN5TYWJ+wo",
-	"U4XQyLKm9X9w34VELhbcGEwrYJ1oav0MsjSGUM4OVUuaUe24AOI9fxAE2LA78iqqTxPX1X9Nwsp265pb",
-	"EbMmu/WSZdmEJVcfMEGeN8AYDxm97b2nakcl7wUKs+twhdcclyOFLIBk73DJI498o4DVZWOp5YsgI18r",
-	"CS6PmgQ+N0wfAOt6XgLoRKQFEwXLRm4F1riH/H/DTBts8dM201MkmFU6JVjqUjcse1+h65RlGjct+5oK",
-	"1XK2LzzeWbytLs7P0rS4V8jSt1TDa4CrUuhigbcU+NNCEbwPoxy8nLFrhCKvF7i9BLRcDwMXs9YUseXD",
-	"jWZMUYfK66mqbQq9wVF30KU2hd2wdIoZt6qDd3kv+7IrwuA1pf2ZBv+iM1rrinJDdXhb5TFUIrZJaN0R",
-	"0O/Bdc2ZSLPN/gAroCsoideeIrZL4g1ckw1pBYTqrfPx141EoF3dipteZrJIX9shuhJF0Dv1Rfl8aa91",
-	"nHSxdTI5ZK3T6VG31Uv7yXPssO7k5KTKmNvU3S2knLd7siP6yzO2KuVjE8Kjdb2+MiQVhNHAzRmIIstg",
-	"OecZgm+Fad8mQHaoi+hdq8K2MSmcItVE9BZG3WvZiT6lzlUYtf5OkKaaKG/EWVXS3K3x75nL125Y9wAZ",
-	"dsIOFfvRgBwqPUDbbHrPtAamYRyahIJHtW/5DiFilq8KkbaE7qB7WLNJWtpKfT1NtHnDMUvL0mGdLr5z",
-	"okHYPBajAcC1zyWMKUdgRcAp5ziGcaXrwv4zZ2be5qn90/X1tDeTD3WdqzdtbElj2cVRlcamho77yOW2",
-	"up6wiVQ/MoNLtgpg4YF+bd34d5dw/SIFrrZb/2rOsNtvoMTMLW5UaZNrMnZ+2DMNcikq5s77qzNg4U+g",
-	"gq7FVZiCjSapBaycvu36gso13eugY+rteFAiKFdSTpv3QT/ZxYfV7r27fP+ulfErBFEsJqj2H7zCDZHY",
-	"pugGV+KoRGZha2HNTeLzE7LMBauboSwmV/p2afra5NVrcRJL5pCiNe1Wi0LQGcNYXo1BKljOV8ANuLJZ",
-	"Tb++WgawCaN+S8LZgtlA1/5907CHNZSsL4G+RLFQJfaDnGmNOoZxIdg142S9xkDpxCXXGy2P9PVvRpwV",
-	"rPmkalffZrcPKZ9xo2Pf23gSw3NL4VPYC4011ygK3I+d7WbwtpgLTw56lVIZzHoPO+H/+/2kdfr5907r",
-	"9PPX7tHN3+7HhbvCvsqyGwSo2uO765y7xz634eecUb5nUmguUGvYo7qQVDPqluWGEv5KP3PlCb3fnK8N",
-	"/cHrcKbeKDzh6UhjUiiXgidxa4yL7jGVHsbYFfu4ey80eVcKHMDTMxgbq3tqxNODaxRp8OwMJjyFsJbm",
-	"7fjGt7vF00v3Rxp7U29j3pV9ZVvz1/shfBNM2zB9gQ1VMgbmVwxjlaxhszXx24BylZ2tl3yHwj8FoAu2",
-	"4340930gWI27FbFet637SJ96IBLfN+GLdZaAofPRMaMQ6Wj9qnvQEOvXMt7r8Vty40zjdqe4CBGYnMLC",
-	"jmnDOwnTTDKjgYmVy9gJZMr/HN2OiDbxpcwQVJFzNq/5iPKkxC552/IwxZqgF68+1LdtH9zHxVKUyxmb",
-	"ePgOl9+W7nigf9ow7JspknsMfZ3OL9As0cWNc1koSt2ediBlKw1TJRcg5PIMTtwDcu7u9EJ75+xD6Qse",
-	"ihTvs/E7GvVq+/9D4d9OBq5JFCpVvS2V+fDmJZwe9U9CtrgNv1JxdYEWsmpYsJV1LlZprAPRcrFOLA+F",
-	"O5ExrvVMj22syCA0DO+3h2JL0dblxIbC37rRM/ZOK0elpYhJHpZ2iJGQyjpae2A7/rZc+v78zSW9kQqo",
-	"r90517D3GNCCXBdvMgtli8zsnO2vxLgNNn7dHXAHCgAKXJuTt+sWgrsm4GkMLNMyZPTH/2z5vp3WRTqG",
-	"cGoCfFhcPy6zW2fCXZnfsvTX6eyUw/ONDU07+uny8j24qcHgl40sWeNZhvWS3IPtc0e/fbgAwRahHnjF",
-	"BcWmQU9qn9jxZMR9Gk6/hp3Gd0UXH5lIJ/LLe3+c71st/Eb9hRycVa6crVyzki8zPNPBt95mdYPfu+ss",
-	"zr05hKo17N9HrNpcd9CoUkJhWfbrlI7g3KWcm7WXm3gTzTWmNh4au28v+TP1snhw/tGuxn3OtUidFy5W",
-	"d/96Ewj/86fLaLuZ++dPl6EETD0zr9NXH89hz3ei7LsGeYRcKsOyGEIty/Wp0SEuPRQ/f/rHR9gbH7SX",
-	"mGUtqukc/LG80u0/tBTj/Ta8zBhfuKaoAYy51uMYxqygZBp+ycfxUIx1MRm7uMqGUvsxjOkQgR1CcRb9",
-	"VAZgYRywxGhr/b37IN5QmZJ2X29kcv1GXEzlrVEeZWR8t9ggSLWOwQsRWCHScRipY7uQoUhlMcmwhcKo",
-	"FWSYzlDF1QiK23ccntXknAIe5u4wxFAMxUsprlG4Yv+ey0X86KyE9Un7A/j546/vHJPGWrArHCVM49h5",
-	"Fh2Tgz48PDwdCiqKGLbIqQb72+XLmE5CXp8AtwMJ01Iu96vT1RgCQLwZh86pofDaWMHKyyq6pTboQqGm",
-	"KnFAB0Mxvq2FbtwGqzAaEqbUCsbnvrOQRg7ghWvvGxadzmHy86dL+gPHQ7FHIhkD17oIJzaCQO5DITIr",
-	"DmUBwbpebVFfmas5cyxyJ1Jq4+hciq5UuS257JOKZBC3uBiK8ZeWk8c2vOXaBfxwhSuNlOfmws25Ny4T",
-	"xj5TbmW7erzWC2povws89hba8rp6kjfqtLvtDjUz5ChYzqNBdNjutA9dMmZOen8wpwTdv6PB15s4Olig",
-	"UTzR/l9UcQ0/bfaKlk+92TlIvE2jeXOpG6y/5WKFEX7dfgLYmzBxRSeyZjOFM2ak1WVq4Vu5JMkAhByK",
-	"ejsng7IrCqxdQZa2oZL1BY0i1UMx/mfL57Jbl0HKx7D3m+BfQmPuPrGsMvBjmNkK0/i6+/cx/ABz/AI/",
-	"/XL+svXxp/Ne/7hyFnjOFJLiKjQgr1ENxbjUKPgBhlF7GMEPoNiSOgutfTuvLJ8qq3Vg6U6oVRTT9V1Q",
-	"j8WUX6Nvvvaxy/pQDSSZTK5ifw5Zw1GnOxR0dpD6u3Q4bNMO0uOEeSv3PRTjLbcyHtA56JwyGBDYXn6q",
-	"1+nAuCypjy1Nh2Lrs+cl+0MjbsYMxmVxyPXlBSszdVTQaExGyuYOR0oXMTABvh+gZmzpbBnmrpfX5QGG",
-	"wiUCYhDWTkKqZJ5j6vSqVO+L1HWKIL/GzfpH/Wz875sSXhWnda9QKYrOXYZzNXbCOsjrnpz2+yf9Yyre",
-	"NB4Eb5DinQ+DdxrwzlZSm6R8KrNMLtequinzcgp3S3Z9W9fdvx9NT1kn6U+eYy/tTg/Z8eQkeZ6eYmfa",
-	"Zb3JYXKU9vF4etJ53j3tscPJUdJPj/Fk+rxz6n6/nx4fK82RO9Gj25A8uPlcBjcvZLq6o8e7obf7aa+5",
-	"aECA0Yt3F61ep3fc7fb6rU7HDq0UYjZvd+iG2x18TSl6d/n+Xee8+6L38vDV0ev+m+POSXf31utNVbip",
-	"A1BL6c2T8L1O52EkrPYcPeCujbLxaN2vcMs7yfqWDBskll1BO1NhC7rffryVzOKSVUqKe1LRg2A/9+lY",
-	"wZGjUtNXS2oeVC4VoFe6979SO4NhX+oe3v9SecLrJo76uyysfhS3Gl9Eg98/x5ULYwJQSaSYchtbWNhT",
-	"Oi4v7xbgsJmuBDQRBS21Qww2QMIGgPEOl6iNq1NZH1OCfo2oQYpsVQ05dSgEl8O4GYoQFriwgVDGM+0i",
-	"if0zmHLBrG+0vtSf3qbZgWVZeyg+WKA3gHGY0aI5/4oPXOwb4yaHY7HhxfqUxoabaeLBesiBuzHDmvN7",
-	"Bvq7XLYN/6+WOCVhuD9gRum29i23sYTKxm6KU6/nOEP7YFPxoE9RnaTxIHLOZtSPHfb7n1XDzg5q+KZ6",
-	"4P5b9bDUPCtbUDkCFDSsfPQ5jnyUQnkPL71RHHnhjeLIy2702R0FaNC+N143KN6iiCkANZdjddXiKSLF",
-	"OmVqm8r1Y4q6xmdDUQ9+CZb6adK1sXC1x2fatazpfQf5NVvgUPgkto+WvfMEs7QLWbArMgTlnAMPmi1i",
-	"8xAWuB4Ki2JLZB+2EW7icAFlGy5ptqbTRO2heF9MMq7nqGHsPVQ7HD1374/bYM3FYG0hmszCS6oUhjrL",
-	"Q+3Cxt1H/zl48z0u4PpvXaq1MzaoFMSeDBw9yOI1Wru6GpJZb1YR/OJyGV7Mz4D7hihTKBu3FKJ6LUPP",
-	"2b7d5MclBXzB9Za9hKEHG5fO3dzEj6dC9U4di8C8Cv+17f5R5/T+N15Wrs15MMI76vV22cjGUc1H+6ML",
-	"S/2qg/DnXavh+/1uKvimLXx48JWnN7eCxAostHLucSE3vj0wQKA9fwj0ma5kUY72z4aiEQPSnQkWBMIj",
-	"MOCPaL7Z0pe3uH0jtPoLaupfXj2P7n+jvL3mKfTmAwlZKaSPRnJNehOuArs1i/uJm3mq2FK7xBtdS+Zn",
-	"OCM1ItvqPMc1Ku2y49TaTfUNlxHcAkVlR88YyEM59JS24VysXE7eA8i1Np4Ohatq1LsDdsNVteM6j9W2",
-	"b4RU4dyPM4jpRvYzMK/9kOxEdVd/HRDiUiKewf9T1fvB7vrR9sCxm9pXyBDvbhi2fOfWVY9lgUe7IvdB",
-	"zla3GwVKH5QJb18GBVUI7QuPH8/fvXrx6z9HP55fvv50/n//boVxDHtSuBqZDczs8HF5XWxZhovJ71Kl",
-	"ohZUTpzT9phhKCjnT9rDVhZLMHEFS1lkqY/x3DYoCa+BVTJ0PswbinXJiEo41r9T9QjoEjoli1nl1ldX",
-	"0PYNsT6nx7KhkALbMPaHQai5yd3isQ5e1x0PRrrLdLzCB5PYkEeCvU2Ash/fbeDW/RvRIyzUPWnqnQ3T",
-	"RjfJ98gdNyXMvdS17ksLp+Ey2796+nmj4+QWUxtk3frmM9/PVk1Kpzz9X2y1YUvfW6uxti6eZIGSd2Sn",
-	"7wNcn282kuL1dpvfP1sI4cq2TSXFTCYsgxSvMZO5v1m9UJlvTBkcHHR7J+1Ou9PuDp53nh8SIPFr3JyK",
-	"7oBc198zZqZSLdzdE3ayL/uEQFwLibfhdC8jzFBY2+JO0vj0b3i/IZm8vpqDLm3xtxVMN25UKmeioU05",
-	"6XCy85rjUtdOqcKCJXMuUK0q88hcN8wSkurO0NfacSrvln5ye4KmuoXeKly43tEGmal8JMjMzeeb/x8A",
-	"AP//",
+	"7H37c9u4uei/guE9M2tPKVmSLTuWpz84r663STYTO3e7jXIliPwoYU0BLEFaVjP+3+/gA0CCFPWKnd2c",
+	"djtz9jgUCQLf+80vXiDmieDAM+kNvnhwT+dJDPj3e+Ah49MrfidYAOqKzOdzmi69gXdJYhYAl0AiAEIX",
+	"lGWMT0lCl3Pgmed7dzTO8Rk6FznP3L+6/Y76n+8FeZoCD9R6Vy8/eA++N2FxzPh0FIgQvIF31u0dn/RP",
+	"z56dd7q942ee7wUp0AzCEc28gdfr9E5b3W6r17/pHA86nUGn80/P90KQQcqSjAmuVv434ySXdEYJ42Eu",
+	"s5T55O/P31yRbues3/F8D+4TloJ01+y1Or3Kmiz0Bl6ne35MT6NOS22/dab+80z9p1P+r+v5XkKXkO5w",
+	"+8TcnqeJkOq4BqSjCMDzvRQiUOCBHZaieimZ0UzdnmjMeb6XJ+FWeN1BKhFW3YcH3/sAgeABixlVAPwA",
+	"iUizKu5vFoLEjIMkc5oFMwh9IjgQLjL9hyECMmdSKqKIUjEn2QwIbq9OH80YPb3pdJuh398CfbMnb/Cp",
+	"geImlN+OXMA+f3fVUk9tJTymuWC0DyEoII248AY9JAp18srzvXXPB/p5hNEo1Dgtkec9fPa9nJuDjhAV",
+	"leP2+htO21s97XnltCfuzo933YU5X9NGcCvVNz6rvPHU870pzWBBl6vb7fROu90eYr3XUewq8iwQc/U7",
+	"TZKYQYgsxxpo/LSkoH3B39PHS2JBQwhHE0X3EeOtrqd55F85yAzCDxDlPKyLxhSvllIRaV+xVUhEFLEA",
+	"0q8WkGu5pdfMLSfrzhhpEvsast5TvqVAJUriS4WuAMUKWbBsFqZ0wckEIpECSeGOweIC1UkKWZ5yCMlk",
+	"SUIImJJOpNs7Uudt44oG/C5eSulX/Ow9KGQlNKVzyCBFpfYiT6VI1V9VNXEzAzLmcJ+NArxjTESEiEvU",
+	"zkQuSUKncEHoRCrZFokUf41YKjP8qY2aBLWnN/Bg+VPyzxdXp29vwnMEszfw/pVDuvR8j1OkXv0ete9g",
+	"BnOqtjSn92+AT7OZN+h3e76XLRN1p9JZfIqUdxXCPBGZIoq/w3L1GJckSkHOyC0syQG0p21CycePVy8P",
+	"SQIp4bAgBjoXhCo4p0tEhSZROgd8cAqZdE5HuVxAWj3fKe1GZ0EPWseTk7B1Av2o9YyeT1qdoBv24Dg6",
+	"of2JPfcMaIgkbw7unKGlDqERylIltLM0hzUQ6fX7vjdn3P672wgfTc9XLx1jZnfKxu0mNJuVm2Xhxv1F",
+	"Ip0jL+Y53rm6ozdszrJmepsLmRGWwVySTBiqr4C532kmnRjXdPcRQkTzONOPFJtiPDvuoU68Z/N87g26",
+	"SqrMGTf/KvbLeAZTSI1wU9JrDQS3y5OnhuCDelgmgkttlT6noRG/aD0InoGRnqV4OUpSMYlh/pffUPI4",
+	"51CQyiiLDQYMM5BQgFQGjLZokPYv318RtXpKgwyRkqYi1eotYhCHFitti4w5SEmnau/zXGZkAoRmGsXd",
+	"TgfVCeMyo1q1Hd11j0Qij0KgYSuGDMVTIdm0OD6NukGPnkPrJOxOWifRGbTO6clx6zjoTbphB86jZ8+M",
+	"2MulNzhRuM1Yhuh6TkNiwVTAdJZliRwcHU0hnVA+bU9Fm4UWVvKI8Tsas1CpmRI9/5NC5A28/3NU+glH",
+	"+ld59F4/qZG0St4WuEwZirHCM4REpE3ALgH94HsvBI9iFnwlfrXOzEaFLUyRrCpoN1pP7YzGKdBwSdRt",
+	"hPKQBJSrvU1A/RVAHEPY9lZwZ1aQR7tIliO90qPxe17it4DRrsgN7ANPh91ApOEPUlv1aPNI0GqDBuo+",
+	"X+GakjDXaKvQA+Mkitl0phH+WqQTFobAH83RTBIOEJpt5CHLREpSEUMDCvHnoztIWbR8NGqOS9SUp9kV",
+	"N1HxxFMhJ6BxDKmC9C0XysjKlaKRCApJQoHsR8M5y0imgCYSSBHOiI8rnkHKafxKibxH4uRazCGbKSt4",
+	"oeymRSr4lAhORJ4SyUJok3fC/E4lCWaUT7Xhh/sqjJV/5SIDxGpBRSFhEVmKHIUHDTIi80Q5q98W1X1X",
+	"ylpAkWtI7yAlGmC7y1v99JNg/ZJElMV5Cgq42uFQW1L8yUK4UAivQxlx/U5kr4XxYR6B5neCyDyYWcn6",
+	"WIn5aH48KZH0TmREH3FXxHCRjSJ84ikwY0GjBSZKRcV9WcGmP6D5JwEQIe9T9BSZevo1ZTGET2LnqHcX",
+	"7CUZDwB5Ryk/wjJyYIJA5EQJDS4WpH/YJh9A+b+oFpWnQKeU8T8ategXGdS6sCIGWLsiOXGeHUX62acS",
+	"v+OrqPVWGTdjYuHKUFHGcKFBnpVIMVB98L0bId7QdApPaNhORLhU747VusplpVxLVuBhIhjPCA0CSDK5",
+	"Aa2PxpijHI1NSl7xjGVLciME0UfeFW2ZECM8zJMhaw8QaRy9pXxpziEfiyohyJzypcWXvCgZTRlJlMwZ",
+	"zzP4htjpOVal2o46HSmOtw9a1EFG9iBPgp4PymxE/wrCCxOuoFEGOvYy/qAutC7VhbEJsGkkfeQ0z2Yi",
+	"Zf9+tPR8I6aICIWRC2PdBiCVyL4FTmZUEp0/CL+1idkt8VQ5364oyvEh4Bla40+m2yZAU4UQBQ5UboIr",
+	"Q42inW9A45NIpFPt/Sndp6NnSiRCeofmAiItSYUCLZ3E8BSeQC3OhKZPLiHUES9KQhZhrDmrSMs2+SiB",
+	"UIyV3cIS90rdyNm35MWei2MHHEZe7oFrF5ZPgelfII5bxodX3kTpJps3KSzrgCMn4xroxyQFB/LKFoVU",
+	"QxtDTub9anuXimVezCC4RdmrLiWpck8ypuM/bgTciR6FNINWxuawGkLyvRmVM3X3yg+3sERMNUXnWGhD",
+	"wK/CXr/fPUdyQMqWbMpB2U3tprclQjK9zpdKKO70xGsMuJWxsU/ls2bTlYh/sd/PxTpi8htopx4BZxG4",
+	"AjXLGW5Ir+LFq7cRLkgsuNKCOq0j0Wk0fNh41lvGG8D3i2F/7e0dSACS3E61ODzEYBrP5+q4+vUjY5ci",
+	"++CFEGLI3AuMS0j1lWBGGR9NaVL8HTN+O5qkSgIV10SejUQ0EqkOPeuLqVg47woKKhtNaDhSSKVZnkL1",
+	"p5yjCz26xUi188OcSYRS9apIkxnlgDgqQb1yzo1E0+DPq+0Tew9ZzCDV3vAkBXpLmKyEjU963a6/nfRK",
+	"4K7hAMRX4TsIHkDKFZuziFC+/JpX1qgdqaeIza2l6jIJvbpHkw1UrKr1rE246c1nKWUxOSior63XQiKs",
+	"yRVNSia5UH/Vj2KhDbUqJiRZKEwsaHyrDYAdgF4Si9zwHiNinJv1q/DCzu+aAQ1HVvrV3gT35PrHy1av",
+	"f0qodkfV3Vbm4TkbWT6mMhsFFQm9SafUBfqD74nbBlymOSi61sGLxUzEluqV9wl3kC4dYBhcO/ubCBED",
+	"xQia1YKrL3mFyyQxDcDhIU0jyEnSV8aefi+KDlT2mVls6zEL/Vlsi6YpXbqbGmVpzrUBtgEGc5GiYsVH",
+	"NOIxIKG9E5oqq1hmmgxWAaA5tuH8H8QCY69ZnbkzZSfsSFM5l0Djpv1/0O8lgZjPWZZB6BjrCFOlZ4CG",
+	"PrGZcZtGxRXTHTeAuGd7mQA1uSNuveoyfpX9SxA6x61yrkNmTXLrBY3jCQ1uP0AALGkwY9zE+9YkWLV+",
+	"YYfbdTZ9ZFPvXwqFixp5ZAoNFC9nClomCTIyuRKr8rBY43PD8tZgLdctSzHmlOc0HukdKOFu4/8NK9XQ",
+	"YpZthicPIHZK0WioQzc0fu/ANaKxhLpkL6Hg5tdNJnRjNtndnFmlaXMvgYZvMIfXYK4KLvM5rKk4CPMU",
+	"zXt7lzYvp/QOSJ5UM+6GAlq6SIzxaSsCaJW1Dg1oqprK5VJujUxvcNIddLFuZDdbOoSYKdaBTdpLPayT",
+	"MHCHYX8qiXlQC60yxd2Qrl5lebCZiFUQKnVE8HerumaUh3G9YEER6JIUwGtHAO0CeANdxYhcQWz2Vuv4",
+	"u0Yg4KnW2k0vYpGHr9Qt0vEi8JnqpopCpNOgC62zyTFtnUcn3VYv7AfPoEO7k7MzFzHr2F1vpFi3e7aj",
+	"9ZfEdFnQR92EB6V6TWZIpMTeTVh2QXgex2QxYzEQU2vYXkdA6lbt0evM/6owyTUjVUh0DaK2SnaET8Fz",
+	"DqLK91hqqpByzc9yQbOZ499THa+tSXdrMuxkOzjyo8FycIqSVtH0nkpJqCRjW7VkNap6ypQsIbJMVgi5",
+	"xZYrbUFNHbR4lOp+mmDzmkEcFqnDKlxM5UQDsRlbDG8gTJpYwhhjBIoENHOOfTJ2qi7UPxOazdosVH/q",
+	"QqN2PfhQ5blq0cYKNRZVHC41NhV0bAOXPmq5YBOo/qaLHq2xsKdeKwsHNxHXW8FhuVpbXVGG3X4DJBoq",
+	"MpuEnbntB0nEgjvizuirC0KLgmBM6Cq7CkKivEmsSSuWb+tCpWJPWxW0U/a5ayAoSYWIms+BP6nN290e",
+	"vLt5/64Vs1sgPJ9PID3ce4c1kliFaA0rvldYZvZods9N5PMj0Fg7q3VXFoJbuZ6avjRp9YqfRIMZCUGJ",
+	"dsVF1un0yVjcjolIyWK2JCwjOm1W4a8vCgF0QrGgHe1sTpWjq/5+aDhDaUpWt4BvQl/I8f1IQqUE6ZNx",
+	"zukdZSi9xgTDiQsmazWY+PavtjgdW/NJ2a56zG6fhGzKMumbYssznzxTED4nB7aw5g54Doe+lt2UvMln",
+	"3IADH8VQBlXaQy34/z6dtc4/f+q0zj9/6Z48/M92u3BXs8/ZdgMBuU0Uu665u++zzn5OKMZ7JrlkHKQk",
+	"B5gXEukUy3dZhgH/VP6g0xPysDleaxswSnem2okxYeFIQpCnOgSP5NboF20RlcaMUTs2fveB7aJxEhyE",
+	"hRdknCneS0csPLoDHlrNTsmEhcTupfk4pvBtM3ka6r7Gex+qfSK7oq/oG/my3YRvMtNqos+iwQWjRb4j",
+	"GF2w2sNWyK9myjknK7e8geGfwqCzsmO7NfdtTLAKdh2yLvuCjKefmmYftKxNsk4B0FY+amTkPByVj+oL",
+	"Db5+JeJd3r9CN1o0rpauc+uBiYjM1T1t8k6QKBY0k4TypY7YcaCp+dlbbxHV7UsRA0nzhNFZRUcUnRa7",
+	"xG2LZowSoFcvP1SPrS5sw2JBysWKTTh8B4uvC3fsqZ9qgr0eItki6Ktwfg7ZArTfOBN5iqHb8w4J6VLq",
+	"LjAuFhfkTF9A5a7bKdo7Rx8KXbCvpbhNxu8o1N1+hH3Nv50EXBMpOFm9FZb58PoFOT/pn9locZv8jMnV",
+	"OSiTVZI5XSrlophGKRAp5mVgech1i8i4UjM9Vr4iJbZg+LA95CuMVqYTGxJ/ZaGnb5RWAqkU3Ed6WKhb",
+	"MkFCUbXW9izHX6VLU59f39JrkRKsa9fK1Z7dJ6CMXO1vUmXK5nG2c7Tf8XEbZHxZHbDBCiDouDYHb8sS",
+	"gk0LsNAnNJbCRvTH/2iZup3WVTgmtmuCGLe42r+zW2XCpshvkfrrdHaK4ZnChqYT/Xhz857opUkG97Uo",
+	"WWMvQ7klfWG1EerjhyvC6dzmA28Ztt8VfFJ5xY6dEds4HH+1J/U3eRfrumwfX+uwo1FdtMnuaNJc297d",
+	"N4w3GjYrDalPv3DZY7oaBtO/KLsa2J2tIAeiOzh1WJ2LsgMZG5ixesssvjPrf7TbMe9s3LLbN/pll5Cl",
+	"+0TNgLWYWgVxI2yaqc22qT7KVFC/YV3GXgT5dd5mwMKvfGaybBYy1Q5cLFUbp3kMA9e9G6UQA5UQjtvr",
+	"3qEciBEX2rL+WvbbP/2nzZ4GZWGTW+v0yAaQGFiQA13MaCLkh2QxE4RKjPgoKMmlzGCu4NQycGIgrUNq",
+	"ALbZFS3rfcpAPk2SVNwZH0O9V7selsa2pwsRVA4gG5xFA53ST6zApEKb6/nmKTxCw4F/lEOoX+/0TX5P",
+	"6dNrysOJuLfy9Gu9nVotAjp7ytBM6FIX7hpS+UFaP3OdB2J9wE2Nslvj6S5w+tugU1lrA4yccgIaxz9H",
+	"2I66ie7qdQgPfp2OG8P8+8axV7f8WW26oto3aJ8dvO/6LIsGeVdHyGOFbjEEozHtrOwHY3hHLAYdetSm",
+	"NnYTqN+7h3W6WmMb71ne4Y7kqKnHrTaqPVVllfV5iBrcm2hzxSJ6JKa3oXEXit0b2cVUke01LZ+fJBO1",
+	"D8brgYTyWf8rk0r2uKv4VGrbGEPXSohoDOoq/8tcp5v0v17bTf/0y4232o/40y83tooRy75fhS+vL8mB",
+	"KaY+tBa68nxo7BNbjqVbLXAwghzyn375+zU5GB+1FxDHLSxLOvptcSvbv0nBx4dt8iKmbK7r+gdkzKQc",
+	"+2RMc8wHw30y9od8LPPJWPNnLiE99MkY+2DVLZgqwJ+KHIK9j9Agk8rIMREQFKlYaYenr9bi65J5xiOx",
+	"NlGBbodpeBhYZSR9YpBFFLKkb++UvtrIkIcin8TQAp6lSxJDOFWmq5MEYOoZHZKVGF9JK55le8iH/IXg",
+	"d8B1veqBTqf9TTu65PL91eGA/HT98zuNpLHk9BZGAZUw1sER6WOM6fj4+HzIsa4no/MEywg/3rzwcbrI",
+	"3Rlh6kYMy2I5whdNcz6xMc6HsS3+H3LD7E64d+EGaLGTL09BYqGjDXAN+XhdF8i4TZSekySgabok40vT",
+	"HIN3Dshz3aEyzDud4+CnX27wDxgP+QGSpE+YlHnpMmqCPCQ5jxU5FDUwTHAi6VKW6cYLjSLdVF25D1ur",
+	"pVOoqcClrjiUgdhifMjH9y1Nj23yhkmdsyK3sJSApRqM6zUPxkXNgyn2ULTtjqwxhGo7SCyOjVhWuHan",
+	"fXmddrfdQdmXAKcJ8wbecbvTPtb5xBny/dEMc8z/9gZfHnzvaA5ZygJp/oVFg/anertTcdUIqKPAmCK4",
+	"biJkg9GmsOggwuzbLEAOlC7CoQLTaQpTmgnFy9iFstR5vgHhYsirHUmUFIX9RMkVoGGbOIULRAIP5ZCP",
+	"/9Ey5RitG0vlY3LwkbN721t2iChzbry2KytiGt91/zomfyEzuCc/vr180br+8bLXP3Xm68xoCsi4KWRE",
+	"3EE65OOCo8hfyNBrDz3yF5LSBTbHKPl26WwfoxjV2KgesuAwpi4dxjLhiN2B6R+UzhA23aoexCK49c1s",
+	"H0lOOt0hx/EX2KIgbb94mxShFZrCavnGkI9XFNB4gG5hgq4VsWgvXtXrdMi4qAodK5gO+cprLwv0216y",
+	"mGbgF/VNurXESplIQ0FClsXIbHq+h9BBb8qJKWmtCFscjwCJbkfTKn7ItY73CVdykoSpSBIINV8V7H0V",
+	"6mJnYHdQL+Gpzpv6VKdwl5zKcveCFLW6tK3hasFqnLJ7dt7vn/VPsf6ocbhSAxXvPGCp02B4rNRlIJVH",
+	"Io7FomTVOs2LiGym7Oqx7rp/PYnOaSfoT55BL+xGx/R0chY8C8+hE3Vpb3IcnIR9OI3OOs+65z16PDkJ",
+	"+uEpnEXPOuf69+3wuHb6e3aCR7ch//XwuYghPBfhckObYkN74tOOwtxlYl63d7x2Ot7xoFtMx9NlUd67",
+	"m/fvOpfd570Xxy9PXvVfn3bOurt3D9ZZ4aFqtypI14c59Tqd/UD4lfPq9h69aPMchROwMxRWPO71E1pQ",
+	"LC6oUxV3IFK8YOXnIXbGnmgoNb21gOaRMxcLH+luf6TSRqwe6h5vf6gYUvDge/1dNladJuP6F97g02ff",
+	"mZxoDZVA8Igp30KZPYXiMvSuDBw6lU4cQjkx960kn8QsMGRmTI+iL3fwxZtCg8HxDhYgM116pXRO4QRI",
+	"AEkEj5du5Eja2sbiNpYNuXUTtBuBVscPUnsWhxckYpwqXal0qxlIhKsTGsftIf+gDL8BGdsVlXVnHjGO",
+	"jHpi3KSAlK14VTYe19ROE07KW470VDol3rfcaOYlriqCnxVwCsAwMzMB46ztNRMPbRB2N0aqlihpwfso",
+	"0aHjtJ/+HEn8h4wkNq1F6+cRd1fmEfcU0ivxce/ty1f9t71XvX/+dpm9fXm5ePuic6z+/5ub6eLtS3Ot",
+	"/L/73eW2W/7VOF8poVNsM7U0//uK5s4Oovm1O0fsa2VzIY2VfCHOZAMrdYtLKHbRc8UQtpFgnu8ZAeb5",
+	"npFf3mfd4dwggV8b+Yg+OHrR1njX6SVdBBsBoP9bECNWIY/REx9fDHk1IIKuilkmLBWILqn8QepOHHmo",
+	"3UBJ5zDkhuJNBMVQOckWaiNzeovKoFhz4E701W4NYXLIlWdTeHv2GHbAoA4ytMkNrtY0JKE95O+VEpMz",
+	"kGRsrJa2nailnx+3iVIZg1JLNKmGFyiSbPnYvrqhNmP29zN5v4WU/KMk385yx6nze2qDWUdaTCHmmm3Y",
+	"W49q0/4f9hWcjUKzys1oITRzGtzrMJnhlgvCTLuImQSdc3doXU+L0P8lUHAnjirj3kiC71t9nHTOtz/x",
+	"whkqurfzcNLr7XKQ2iCbR6u1KwV9V8+YaUBuZGi7trMq7nPd1Tj6wsKHtf6G42EoOjcuBstM85S1pg/M",
+	"iJwfpBOgOzm8GPJGdwInyil/gjzCnfgbZF+tMIqh24+z0r8nTv3u2fNk+xPFbM+n4JsPSGQFkT7aIGzi",
+	"GzsoeW2C4Bfz2QCpY7o4tNmscIFshLJVaw7lRujECza+YupMB5tXbKui32FMUENpIyxsk0u+1OkeY4eW",
+	"3Hg+5DphVq2d3s08qwwzeCy3faVlVnyW4Upnv6qBdYu89j6BL/dU3yL4t2pM9n9Hr/05o0tKYpjSmEmW",
+	"fk9eum5eqFqp139v6S2dOV6429iz1hU/afg0UO+pxGuxg/9UQbu34fRoyawZD9ssUCXuLqI3WzFHpqxg",
+	"vTj+mUMR4LS1pFTe4jzjKbvTLf26KEBE2AheymuMdaurQ24zfbnyz82XYA7JhAa3F8WwQGzBNyWjhGVt",
+	"8rzi8g+5Tk/q4l2blqILmoY6RWy71ojgRQPFwUnn/LBN1ClidgdDbj7ckyh/3lDnJn99F1lvKNbUfz5C",
+	"1vu/q9/+1B/t2Vl8VCtVd9Ii+/qCZRHyNhuz/p2nhz2Psf7bCUhnOvVjXvFfLwf/IH/QTqSmFisrksqR",
+	"o1YibhGjK192KYphqtVZG0TrR9u4AsSWvWSKKfN06XSxUEleXP/fMuios99DPi5rO33XFPJNwUS1qnNM",
+	"DtSdkvz666+/tt6+bb186Q+5W5N12CZv8It/Ssqaak9TW62LQybLamkF2tn6ZRd1wb+YCel8JdBMGp1A",
+	"IOYgybjsSVYC9dL5dgzW1LofGtFb1OW3J52O6embUHMrp3NQ5j4OkVFXPr373G63x2q3ylnQN+FsD7eU",
+	"V5f52A8mMDnkbJ6INIOwjBjrl+r4sOMU7KQSNGqvnY8hrhfTGdxnR4G8q86j2Qu7Q14ad37NEPZtNLah",
+	"cKAseqRNJeHfRDDbNrgtUrmhd24f0dz4+BpBrX61ad9aaeV/fQCv23/kmG5HyFVkmqX6duUzAn13OLb5",
+	"2AuE5C2EjJIb03q543js4vEn/4wAftuj2P/TaCgjEAnVusD9jmqpmVza3Kagampoc9ASg4rNccSmKGKV",
+	"v1ZN3pXxd/3f/at8j49Sfq+i6s+wZWPYsia6DbD2ZZ+G8KXjIu9QYLQPJ71h1mt8THWPO4K8bL3crTjn",
+	"iZo2n6xwp14MwvM43tMhW1fdYQD9X1HSkRZEtZtXs57qN6uN15tSVcopqHTc2BYWM7Zrl3RYwU/bsl3N",
+	"WuqrAjLFx1GfRId8H3GIP3XGOp1hSGQzn+yW53JZ5shI0fXe/2uRpwSWIHWpkY2tLmaiDBg5bKO/2HzS",
+	"OW6TS1yaxkOe5OYrzsXXTrlyrt1pXth8QSZC3JovZuqGLKr4Dx38ITeNOJBe2J4ckWem/l89lIp8Oqs0",
+	"MaglbQpNOsk2Q2yFrtgtfqrPA3+y6wxs+Dv8D+Xb3z9zYoirjP0dVIeEHO4f+qvwuTaRdmBzxXJY72i4",
+	"tzKwQPl7S7wFi6I02zhc05BzUK99GpZ5bP5A0W0EmJIPczBfUHNzChgDv2OwMCHwb5Ym+N+onrWF/Se/",
+	"PxG/a8Z4SnaXei7HUUKXm9Kk8bJs9jMt4CTNuTRN19eX714+//kfo79d3rz65fLXvyoCHpMDwXV/8Jze",
+	"4u3jCzOtpGxB9o0l/B4lRFnUZiLcJjo85BiUx5C50tA6jLQQeRyaWmZ9DGxAlIQ63UkmszDkZbsstq8q",
+	"LY+dswS/IV2aARgd1838hsVNP5OySQSHNhmbWe44m1B/hK8s0i6HtGRCfwvTVKRYM6KhZ4Yc1F2GQ3+z",
+	"VVGOnPEeIeS2FJnsLAVqA3C+RelMU7OgobrWtpa40IbhvvfWu9qQnDVS1dJ6Qll4YcZRug15IfvTI6oL",
+	"zvdo15c9DVlFamzpzNvkKX1+qDUEVkeNfPqsrBDdst7UTh2LgMYkhDuIRWIi4nkamwzA4Oio2ztrd9qd",
+	"dnfwrPPsGG0as8f6UvgJ93L2QEyzSKRz/ek4tdj9IVpoenyGkeH4WXUyBa5ki54haKJp9vmGxrnyy3r4",
+	"zUXzsbGo9kHUYiW8tan/zn6YRdlOsvKRGTKnwYxxSJfOOiKRDavYBkIt6CujSJxni/Kh1QWaejblStOm",
+	"Hv3aQDPOSyzNrL7DROd8Ykb86c1G1nh21rBae3WN55XEyUoqz1mhEgh++Pzw/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
