@@ -41,7 +41,7 @@ type Options struct {
 // RouteLimit is the body limit of one route.
 type RouteLimit struct {
 	Method  string
-	Pattern string // fiber-style: /v1/applications/:id/documents
+	Pattern string // fiber-style: /v1/applications/:id/documents, or /api/licensing/* for a subtree
 	Bytes   int
 }
 
@@ -147,10 +147,17 @@ func bodyLimit(def int, routes []RouteLimit) fiber.Handler {
 	}
 }
 
-// matchPattern matches a fiber-style pattern with :params against a path.
+// matchPattern matches a fiber-style pattern with :params, and a final *
+// standing for any rest of the path, against a path.
 func matchPattern(pattern, path string) bool {
 	ps := strings.Split(strings.Trim(pattern, "/"), "/")
 	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if n := len(ps); n > 0 && ps[n-1] == "*" {
+		if len(xs) < n-1 {
+			return false
+		}
+		ps, xs = ps[:n-1], xs[:n-1]
+	}
 	if len(ps) != len(xs) {
 		return false
 	}

@@ -127,3 +127,23 @@ func TestUnknownRouteIsProblem404(t *testing.T) {
 		t.Fatalf("got %d %q %+v", status, ct, p)
 	}
 }
+
+func TestRoutePatterns(t *testing.T) {
+	cases := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/uploads/:id", "/uploads/abc", true},
+		{"/uploads/:id", "/uploads/abc/more", false},
+		{"/uploads/:id", "/other/abc", false},
+		{"/api/licensing/*", "/api/licensing/v1/applications/1/documents", true},
+		{"/api/licensing/*", "/api/licensing", true},
+		{"/api/licensing/*", "/api/tender/v1/bids", false},
+		{"/api/licensing/*", "/api", false},
+	}
+	for _, tc := range cases {
+		if got := matchPattern(tc.pattern, tc.path); got != tc.want {
+			t.Errorf("matchPattern(%q, %q) = %v, want %v", tc.pattern, tc.path, got, tc.want)
+		}
+	}
+}

@@ -40,6 +40,9 @@ type Spec struct {
 	// Provision creates further JetStream resources (idempotent).
 	Provision  func(ctx context.Context, js jetstream.JetStream) error
 	BodyLimits []httpx.RouteLimit
+	// OpenAPI returns the service's contract as JSON, served at /openapi.json
+	// (the generated GetSpecJSON).
+	OpenAPI func() ([]byte, error)
 	// NoDatabase is set by a service that keeps no state in PostgreSQL.
 	NoDatabase bool
 }
@@ -148,6 +151,17 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 	rt.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	rt.App.Get("/readyz", rt.readyz)
 	rt.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(rt.Registry, promhttp.HandlerOpts{})))
+	if spec.OpenAPI != nil {
+		doc, err := spec.OpenAPI()
+		if err != nil {
+			rt.close()
+			return nil, fmt.Errorf("openapi document: %w", err)
+		}
+		rt.App.Get("/openapi.json", func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+			return c.Send(doc)
+		})
+	}
 	if rt.DB != nil {
 		if err := rt.startAudit(cfg.AuditKeyFile); err != nil {
 			rt.close()

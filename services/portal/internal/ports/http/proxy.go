@@ -136,19 +136,13 @@ func (p *Proxy) unavailable(c *fiber.Ctx, b Backend, err error) error {
 }
 
 // ProxyBodyLimits lets bodies up to UploadLimit through the portal's
-// platform limit on the proxied routes of backends: the platform matches
-// whole patterns, so every depth up to eight segments is listed for the
-// methods that carry bodies. The services enforce their own limits per
-// route.
+// platform limit on the proxied subtrees of backends, for the methods that
+// carry bodies. The services enforce their own limits per route.
 func ProxyBodyLimits(names ...string) []httpx.RouteLimit {
 	var limits []httpx.RouteLimit
 	for _, name := range names {
-		pattern := "/api/" + name
-		for depth := 1; depth <= 8; depth++ {
-			pattern += "/:p"
-			for _, m := range []string{fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch} {
-				limits = append(limits, httpx.RouteLimit{Method: m, Pattern: pattern, Bytes: UploadLimit})
-			}
+		for _, m := range []string{fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch} {
+			limits = append(limits, httpx.RouteLimit{Method: m, Pattern: "/api/" + name + "/*", Bytes: UploadLimit})
 		}
 	}
 	return limits
