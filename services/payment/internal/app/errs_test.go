@@ -5,8 +5,13 @@ import (
 	"errors"
 
 	"gerbang/pkg/apperr"
+	"gerbang/services/payment/internal/app"
 )
 
 func asApp(err error, target **apperr.Error) bool { return errors.As(err, target) }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+var appErrSecurityUnknown = app.ErrSecurityUnknown
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
