@@ -8,6 +8,7 @@ import (
 
 	"gerbang/pkg/events"
 	"gerbang/pkg/service"
+	"gerbang/services/licensing/internal/ports/http/oapi"
 	"gerbang/services/licensing/migrations"
 )
 
@@ -20,6 +21,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
+		OpenAPI:    oapi.GetSpecJSON,
 		Stream:     &service.Stream{Name: "LICENSING", Subjects: []string{"licensing.>"}},
 		// The PAYMENT stream is payment's; ensuring it here (same
 		// configuration) lets licensing's consumer start before payment does.

@@ -228,6 +228,29 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 		t.Fatalf("verification %s", v.raw)
 	}
 	e.must(e.do("GET", "/v1/public/licenses/LIC-2026-999999", "", nil), 404)
+
+	// The certificate: a PDF with the license and a QR code to the verification page.
+	pdf := e.must(e.do("GET", "/v1/applications/"+id+"/license/certificate", "owner", nil), 200)
+	if !strings.HasPrefix(pdf.raw, "%PDF-") || !strings.Contains(pdf.raw, number) || !strings.Contains(pdf.raw, "/verify/"+number) {
+		t.Fatalf("certificate is not the license's PDF (%d bytes)", len(pdf.raw))
+	}
+	e.must(e.do("GET", "/v1/applications/"+id+"/license/certificate", "other", nil), 404)
+	// The signed JSON verifies with the published key; a tampered copy does not.
+	signed := e.must(e.do("GET", "/v1/applications/"+id+"/license/signed", "owner", nil), 200)
+	keys := e.must(e.do("GET", "/.well-known/license-keys.json", "", nil), 200)
+	kid := signed.body["header"].(map[string]any)["kid"]
+	if ks := keys.body["keys"].([]any); len(ks) != 1 || ks[0].(map[string]any)["kid"] != kid {
+		t.Fatalf("published keys %s do not name %v", keys.raw, kid)
+	}
+	ok := e.must(e.do("POST", "/v1/public/licenses/verify-signed", "", signed.body), 200)
+	if ok.body["genuine"] != true || ok.body["status"] != "active" || ok.body["number"] != number {
+		t.Fatalf("genuine signed license: %s", ok.raw)
+	}
+	signed.body["payload"].(map[string]any)["holder_name"] = "Hotel Palsu"
+	bad := e.must(e.do("POST", "/v1/public/licenses/verify-signed", "", signed.body), 200)
+	if bad.body["genuine"] != false || bad.body["reason"] == nil {
+		t.Fatalf("tampered signed license: %s", bad.raw)
+	}
 	e.must(e.do("POST", "/v1/licenses/"+lic.body["id"].(string)+"/suspend", "officer", map[string]any{"reason": "inspection"}), 200)
 	if v := e.do("GET", "/v1/public/licenses/"+number, "", nil); v.body["status"] != "suspended" {
 		t.Fatalf("live status after suspension: %s", v.raw)
@@ -300,6 +323,8 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		{"GET", "/v1/review-queue", nil, "owner", false},
 		{"GET", "/v1/licenses", nil, "officer", false},
 		{"POST", "/v1/licenses/" + id + "/suspend", reason, "owner", false},
+		{"GET", "/v1/applications/" + id + "/license/certificate", nil, "finance", true},
+		{"GET", "/v1/applications/" + id + "/license/signed", nil, "finance", true},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {

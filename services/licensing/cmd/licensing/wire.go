@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
+	"gerbang/pkg/auth"
 	"gerbang/pkg/events"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/internal/adapters/postgres"
@@ -21,8 +23,14 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil || every <= 0 {
 		return fmt.Errorf("SCHEDULER_INTERVAL: %q is not a positive duration", getenv("SCHEDULER_INTERVAL"))
 	}
+	// The key that signs licenses: generated on first start under DATA_DIR
+	// (a KMS or a mounted secret in production).
+	signing, err := auth.LoadOrCreateSigningKey(filepath.Join(rt.Config.DataDir, "license-signing-key.pem"))
+	if err != nil {
+		return fmt.Errorf("license signing key: %w", err)
+	}
 	store := postgres.New(rt.DB)
-	svc := app.New(store, rt.Clock, rt.Log)
+	svc := app.New(store, rt.Clock, rt.Log, app.Options{SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL")})
 
 	// Routes: the API of api/licensing.yaml (see internal/ports/http).
 	if err := lichttp.Mount(rt.App, svc, rt.Auth, rt.DB); err != nil {

@@ -248,7 +248,7 @@ func TestTwoSchedulersDeemOverdueApplicationsApprovedOnce(t *testing.T) {
 		}
 		ids = append(ids, h.submitted(owner, b, kbli, 10).ID)
 	}
-	second := app.New(h.store, h.clock, nil)
+	second := app.New(h.store, h.clock, nil, app.Options{})
 	if n, err := h.svc.DeemApproveOverdue(h.ctx); err != nil || n != 0 {
 		t.Fatalf("before the deadline: %d, %v", n, err)
 	}
@@ -320,7 +320,7 @@ func TestLicensesExpireByTheSchedulerOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.clock.Set(wib("2026-04-01 00:00"))
-	second := app.New(h.store, h.clock, nil)
+	second := app.New(h.store, h.clock, nil, app.Options{})
 	n1, err1 := h.svc.ExpireLicenses(h.ctx)
 	n2, err2 := second.ExpireLicenses(h.ctx)
 	if err1 != nil || err2 != nil || n1+n2 != 1 {

@@ -40,7 +40,7 @@ func newHarness(t testing.TB) *harness {
 	db := pgtest.New(t, migrations.FS)
 	store := postgres.New(db.DB)
 	clk := clock.NewFake(monday())
-	return &harness{t: t, ctx: context.Background(), db: db, store: store, clock: clk, svc: app.New(store, clk, nil)}
+	return &harness{t: t, ctx: context.Background(), db: db, store: store, clock: clk, svc: app.New(store, clk, nil, app.Options{})}
 }
 
 var (

@@ -6,10 +6,12 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/auth"
 	"gerbang/pkg/clock"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
@@ -32,17 +34,36 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
+	signing   auth.SigningKey
+	verifyURL string
+
 	calMu       sync.Mutex
 	cal         domain.Calendar
 	calLoadedAt time.Time
 }
 
+// Options are the service's keys and addresses.
+type Options struct {
+	// SigningKey signs the JSON form of licenses; its public half is
+	// published at /.well-known/license-keys.json.
+	SigningKey auth.SigningKey
+	// VerifyURL is the public verification page; a license's QR code points
+	// to VerifyURL/<number>.
+	VerifyURL string
+}
+
+// DefaultVerifyURL is the portal's public verification page.
+const DefaultVerifyURL = "http://127.0.0.1:8080/verify"
+
 // New returns the use cases over store, telling time by clk.
-func New(store *postgres.Store, clk clock.Clock, log *slog.Logger) *Service {
+func New(store *postgres.Store, clk clock.Clock, log *slog.Logger, opts Options) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, clock: clk, log: log}
+	if opts.VerifyURL == "" {
+		opts.VerifyURL = DefaultVerifyURL
+	}
+	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
 }
 
 // calendarTTL is how long the holiday calendar is kept before it is read

@@ -47,6 +47,8 @@ func operationRoles() map[string][]string {
 		"GetReviewQueue":        {officer},
 		"ListMyLicenses":        {business},
 		"ChangeLicenseStatus":   {officer},
+		"GetLicenseCertificate": {business, officer, auditor},
+		"GetSignedLicense":      {business, officer, auditor},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -231,6 +232,21 @@ func (e Scale) Valid() bool {
 	case ScaleMicro:
 		return true
 	case ScaleSmall:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignedLicenseHeaderAlg.
+const (
+	SignedLicenseHeaderAlgEdDSA SignedLicenseHeaderAlg = "EdDSA"
+)
+
+// Valid indicates whether the value is a known member of the SignedLicenseHeaderAlg enum.
+func (e SignedLicenseHeaderAlg) Valid() bool {
+	switch e {
+	case SignedLicenseHeaderAlgEdDSA:
 		return true
 	default:
 		return false
@@ -486,6 +502,18 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// JwkSet defines model for JwkSet.
+type JwkSet struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv string  `json:"crv"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		Use *string `json:"use,omitempty"`
+		X   string  `json:"x"`
+	} `json:"keys"`
+}
+
 // KbliRule defines model for KbliRule.
 type KbliRule struct {
 	Bands  []RiskBand `json:"bands"`
@@ -690,6 +718,36 @@ type RiskLevel string
 // Scale Example: micro
 type Scale string
 
+// SignedLicense defines model for SignedLicense.
+type SignedLicense struct {
+	Header struct {
+		Alg SignedLicenseHeaderAlg `json:"alg"`
+		Kid string                 `json:"kid"`
+	} `json:"header"`
+
+	// Payload The license document (number, license_id, holder_name, nib, kbli, license_type, license_name, risk, issued_at, valid_from, valid_until, issuer, verify_url).
+	Payload map[string]interface{} `json:"payload"`
+
+	// Signature base64url Ed25519 signature
+	Signature string `json:"signature"`
+}
+
+// SignedLicenseHeaderAlg defines model for SignedLicense.Header.Alg.
+type SignedLicenseHeaderAlg string
+
+// SignedVerification defines model for SignedVerification.
+type SignedVerification struct {
+	Genuine bool    `json:"genuine"`
+	Number  *string `json:"number,omitempty"`
+
+	// Reason why it is not genuine
+	Reason *string `json:"reason,omitempty"`
+
+	// Status Example: active
+	Status     *LicenseStatus `json:"status,omitempty"`
+	ValidUntil *time.Time     `json:"valid_until,omitempty"`
+}
+
 // SLA defines model for Sla.
 type SLA struct {
 	Days  int32      `json:"days"`
@@ -842,8 +900,14 @@ type RegisterBusinessJSONRequestBody = BusinessInput
 // ChangeLicenseStatusJSONRequestBody defines body for ChangeLicenseStatus for application/json ContentType.
 type ChangeLicenseStatusJSONRequestBody = ReasonInput
 
+// VerifySignedLicenseJSONRequestBody defines body for VerifySignedLicense for application/json ContentType.
+type VerifySignedLicenseJSONRequestBody = SignedLicense
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetLicenseKeys Public keys of signed licenses
+	// (GET /.well-known/license-keys.json)
+	GetLicenseKeys(c *fiber.Ctx) error
 	// ListMyApplications List my applications
 	// (GET /v1/applications)
 	ListMyApplications(c *fiber.Ctx, params ListMyApplicationsParams) error
@@ -859,6 +923,12 @@ type ServerInterface interface {
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(c *fiber.Ctx, id ID) error
+	// GetLicenseCertificate The license certificate as PDF
+	// (GET /v1/applications/{id}/license/certificate)
+	GetLicenseCertificate(c *fiber.Ctx, id ID) error
+	// GetSignedLicense The license in signed JSON form
+	// (GET /v1/applications/{id}/license/signed)
+	GetSignedLicense(c *fiber.Ctx, id ID) error
 	// RejectApplication Reject with a reason
 	// (POST /v1/applications/{id}/reject)
 	RejectApplication(c *fiber.Ctx, id ID) error
@@ -901,6 +971,9 @@ type ServerInterface interface {
 	// ChangeLicenseStatus Suspend, reinstate or revoke a license
 	// (POST /v1/licenses/{id}/{action})
 	ChangeLicenseStatus(c *fiber.Ctx, id ID, action ChangeLicenseStatusParamsAction) error
+	// VerifySignedLicense Verify a signed license
+	// (POST /v1/public/licenses/verify-signed)
+	VerifySignedLicense(c *fiber.Ctx) error
 	// VerifyLicense Public verification of a license by number
 	// (GET /v1/public/licenses/{number})
 	VerifyLicense(c *fiber.Ctx, number string) error
@@ -917,6 +990,24 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// GetLicenseKeys operation middleware
+func (siw *ServerInterfaceWrapper) GetLicenseKeys(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetLicenseKeys(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // ListMyApplications operation middleware
 func (siw *ServerInterfaceWrapper) ListMyApplications(c *fiber.Ctx) error {
@@ -1081,6 +1172,64 @@ func (siw *ServerInterfaceWrapper) GetApplicationLicense(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetApplicationLicense(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetLicenseCertificate operation middleware
+func (siw *ServerInterfaceWrapper) GetLicenseCertificate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetLicenseCertificate(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSignedLicense operation middleware
+func (siw *ServerInterfaceWrapper) GetSignedLicense(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSignedLicense(c, id)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1527,6 +1676,24 @@ func (siw *ServerInterfaceWrapper) ChangeLicenseStatus(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// VerifySignedLicense operation middleware
+func (siw *ServerInterfaceWrapper) VerifySignedLicense(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.VerifySignedLicense(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // VerifyLicense operation middleware
 func (siw *ServerInterfaceWrapper) VerifyLicense(c *fiber.Ctx) error {
 
@@ -1657,6 +1824,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/applications/:id/license", wrapper.GetApplicationLicense)
 
+	router.Get(options.BaseURL+"/v1/applications/:id/license/certificate", wrapper.GetLicenseCertificate)
+
+	router.Get(options.BaseURL+"/v1/applications/:id/license/signed", wrapper.GetSignedLicense)
+
+	router.Post(options.BaseURL+"/v1/public/licenses/verify-signed", wrapper.VerifySignedLicense)
+
+	router.Get(options.BaseURL+"/.well-known/license-keys.json", wrapper.GetLicenseKeys)
+
 	router.Get(options.BaseURL+"/v1/review-queue", wrapper.GetReviewQueue)
 
 	router.Get(options.BaseURL+"/v1/licenses", wrapper.ListMyLicenses)
@@ -1688,6 +1863,22 @@ type TooManyRequestsApplicationProblemPlusJSONResponse Problem
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type GetLicenseKeysRequestObject struct {
+}
+
+type GetLicenseKeysResponseObject interface {
+	VisitGetLicenseKeysResponse(ctx *fiber.Ctx) error
+}
+
+type GetLicenseKeys200JSONResponse JwkSet
+
+func (response GetLicenseKeys200JSONResponse) VisitGetLicenseKeysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
 
 type ListMyApplicationsRequestObject struct {
 	Params ListMyApplicationsParams
@@ -1967,6 +2158,116 @@ type GetApplicationLicense404ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetApplicationLicense404ApplicationProblemPlusJSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetLicenseCertificateRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetLicenseCertificateResponseObject interface {
+	VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error
+}
+
+type GetLicenseCertificate200ApplicationPdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetLicenseCertificate200ApplicationPdfResponse) VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		ctx.Response().Header.Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	ctx.Status(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(ctx.Response().BodyWriter(), response.Body)
+	return err
+}
+
+type GetLicenseCertificate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLicenseCertificate401ApplicationProblemPlusJSONResponse) VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetLicenseCertificate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLicenseCertificate403ApplicationProblemPlusJSONResponse) VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetLicenseCertificate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLicenseCertificate404ApplicationProblemPlusJSONResponse) VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSignedLicenseRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetSignedLicenseResponseObject interface {
+	VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error
+}
+
+type GetSignedLicense200JSONResponse SignedLicense
+
+func (response GetSignedLicense200JSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSignedLicense401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSignedLicense401ApplicationProblemPlusJSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetSignedLicense403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSignedLicense403ApplicationProblemPlusJSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSignedLicense404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSignedLicense404ApplicationProblemPlusJSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
 
@@ -2708,6 +3009,34 @@ func (response ChangeLicenseStatus409ApplicationProblemPlusJSONResponse) VisitCh
 	return ctx.JSON(&response)
 }
 
+type VerifySignedLicenseRequestObject struct {
+	Body *VerifySignedLicenseJSONRequestBody
+}
+
+type VerifySignedLicenseResponseObject interface {
+	VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error
+}
+
+type VerifySignedLicense200JSONResponse SignedVerification
+
+func (response VerifySignedLicense200JSONResponse) VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type VerifySignedLicense400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifySignedLicense400ApplicationProblemPlusJSONResponse) VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type VerifyLicenseRequestObject struct {
 	Number string `json:"number"`
 }
@@ -2799,6 +3128,9 @@ func (response GetReviewQueue403ApplicationProblemPlusJSONResponse) VisitGetRevi
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetLicenseKeys Public keys of signed licenses
+	// (GET /.well-known/license-keys.json)
+	GetLicenseKeys(ctx context.Context, request GetLicenseKeysRequestObject) (GetLicenseKeysResponseObject, error)
 	// ListMyApplications List my applications
 	// (GET /v1/applications)
 	ListMyApplications(ctx context.Context, request ListMyApplicationsRequestObject) (ListMyApplicationsResponseObject, error)
@@ -2814,6 +3146,12 @@ type StrictServerInterface interface {
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(ctx context.Context, request GetApplicationLicenseRequestObject) (GetApplicationLicenseResponseObject, error)
+	// GetLicenseCertificate The license certificate as PDF
+	// (GET /v1/applications/{id}/license/certificate)
+	GetLicenseCertificate(ctx context.Context, request GetLicenseCertificateRequestObject) (GetLicenseCertificateResponseObject, error)
+	// GetSignedLicense The license in signed JSON form
+	// (GET /v1/applications/{id}/license/signed)
+	GetSignedLicense(ctx context.Context, request GetSignedLicenseRequestObject) (GetSignedLicenseResponseObject, error)
 	// RejectApplication Reject with a reason
 	// (POST /v1/applications/{id}/reject)
 	RejectApplication(ctx context.Context, request RejectApplicationRequestObject) (RejectApplicationResponseObject, error)
@@ -2856,6 +3194,9 @@ type StrictServerInterface interface {
 	// ChangeLicenseStatus Suspend, reinstate or revoke a license
 	// (POST /v1/licenses/{id}/{action})
 	ChangeLicenseStatus(ctx context.Context, request ChangeLicenseStatusRequestObject) (ChangeLicenseStatusResponseObject, error)
+	// VerifySignedLicense Verify a signed license
+	// (POST /v1/public/licenses/verify-signed)
+	VerifySignedLicense(ctx context.Context, request VerifySignedLicenseRequestObject) (VerifySignedLicenseResponseObject, error)
 	// VerifyLicense Public verification of a license by number
 	// (GET /v1/public/licenses/{number})
 	VerifyLicense(ctx context.Context, request VerifyLicenseRequestObject) (VerifyLicenseResponseObject, error)
@@ -2881,6 +3222,31 @@ type strictHandler struct {
 // validation. It is defined here as well so generated code does not import the
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
+
+// GetLicenseKeys operation middleware
+func (sh *strictHandler) GetLicenseKeys(ctx *fiber.Ctx) error {
+	var request GetLicenseKeysRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLicenseKeys(ctx.UserContext(), request.(GetLicenseKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLicenseKeys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLicenseKeysResponseObject); ok {
+		if err := validResponse.VisitGetLicenseKeysResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
 
 // ListMyApplications operation middleware
 func (sh *strictHandler) ListMyApplications(ctx *fiber.Ctx, params ListMyApplicationsParams) error {
@@ -3023,6 +3389,60 @@ func (sh *strictHandler) GetApplicationLicense(ctx *fiber.Ctx, id ID) error {
 		return err
 	} else if validResponse, ok := response.(GetApplicationLicenseResponseObject); ok {
 		if err := validResponse.VisitGetApplicationLicenseResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLicenseCertificate operation middleware
+func (sh *strictHandler) GetLicenseCertificate(ctx *fiber.Ctx, id ID) error {
+	var request GetLicenseCertificateRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLicenseCertificate(ctx.UserContext(), request.(GetLicenseCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLicenseCertificate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLicenseCertificateResponseObject); ok {
+		if err := validResponse.VisitGetLicenseCertificateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSignedLicense operation middleware
+func (sh *strictHandler) GetSignedLicense(ctx *fiber.Ctx, id ID) error {
+	var request GetSignedLicenseRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSignedLicense(ctx.UserContext(), request.(GetSignedLicenseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSignedLicense")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSignedLicenseResponseObject); ok {
+		if err := validResponse.VisitGetSignedLicenseResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3460,6 +3880,45 @@ func (sh *strictHandler) ChangeLicenseStatus(ctx *fiber.Ctx, id ID, action Chang
 	return nil
 }
 
+// VerifySignedLicense operation middleware
+func (sh *strictHandler) VerifySignedLicense(ctx *fiber.Ctx) error {
+	var request VerifySignedLicenseRequestObject
+
+	var body VerifySignedLicenseJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifySignedLicense(ctx.UserContext(), request.(VerifySignedLicenseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifySignedLicense")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(VerifySignedLicenseResponseObject); ok {
+		if err := validResponse.VisitVerifySignedLicenseResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // VerifyLicense operation middleware
 func (sh *strictHandler) VerifyLicense(ctx *fiber.Ctx, number string) error {
 	var request VerifyLicenseRequestObject
@@ -3519,148 +3978,165 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchq52uCtqHrfqmPXNhiwncT4x5aTTDLOODle2/Nm68RZELQADY3UI6lNGJer9iL2CvdKtvRI6lZ/",
-	"AI3tzJnUO/kxY0Ctlp5vPV+6D8Z8kXBGmJJB/z4g3/AiiQn8fTZW9I5c0DFhkugv7nCcwh84SWI6xopy",
-	"NqBR0A863ZND/GLSafV6vV7rZafTab3S/+nk/7pBGIxSSRmRsvRQt9vtrn9oxuOIiAHDCxL0g5+5IjH6",
-	"SGKsKDpnEZ4FYVCc7vDw8HD9dFTKlEQDrIJ+0Ov0XrQ6h61e56Zz2O90+p3Ov4IwmI9iGvSD4+NutxOE",
-	"QWwg4FZw/gdlKJV4htFML8YboVYJjPjX+afWz/+8+ekiCANGR0E/eNXtdTrd3uHR8YuXR/rbdDEiIugH",
-	"F+dvWmYZ8HsQBoLKedAPZnSqtyYVVqkM+gEGbAShxgKNBhPBF94Ouic33Zf5DsyYlCkaw6DDbmXQw0MY",
-	"vBV4os5yZBaQ/ChkjQXBqgzezslNp9s/PraL24ViSqiQYxxrCC9IRNOF/oL+QYJ+t9cJAxljvewIr2TQ",
-	"74RBlBJYBkvjOAxEyhhl06A/wbEkYZBKEg0kGXMW6eEPBtJ67kgDJQgDlQo2KE6SJtHW3d0RIQGU3TBY",
-	"zrimilQwjUADZ6aCBw37BAu8IIoI4LU3qZBcwPqJHAuaGHQENzOChox8U4MxjBgiPkFqRlAiyB3lqUQJ",
-	"npJThEeSMIUmXMCvEyqkgp/aQeiYOugHZPUh+deb8xcfb6ITjQn9it9TIlaaJA15m/cArGdkASBd4G8X",
-	"hE3VLOgfd3thYMlcKqEhqjdz/tYTHs2xC+9PsJrlr6eRZgHye0oFiYK+EinxlzLhYgHQT1MYWbOUiCwS",
-	"rggbr34hqypEz9CcrBwUxziOifiHROMZ55KyKdoj7WkbYfTrr+dv908RRoIosUJLqmbwhMQLAjNgFqER",
-	"j1ZoSpT0gC6ITDiTJcAfjzrj7uSItF7hw6PW0eS41zohnUnrxbgb9UaH+IgcTxxAZgRHROQg8XbU0lva",
-	"BB8PVb3j4zBYUOY+d+ugdUEXVNWT3YJLhagiC4kU12BIBSts6rhTT0ExzOmvKiITnMbKPJKhkDJ12AtC",
-	"vWa6SBdBv9vpwIrtp2y9lCkyJcLwjYOvUVG57PrI7zRAtEJjijBV0lMHv0kj37Ll/+ASrnucizi7jqNW",
-	"5+VNp5ergUzoGTJZL/NkOlpQpYhmqezv6ha9qRURC0DBhBiTYMFTBhiGf6GWI0KTrCbgt1fBw1P1qKX5",
-	"hbFUvmg8R3oQXkRYP2vR7p5NookhrcFopTSx9DonL7vHGoz2/WcMx1RSiT4SNiUMU/QWLxI8RxeUTecp",
-	"m2KG9s4+vj272A8evpb1skhjMvBlvYzxIMeMXkXhZ9DIVK0GC87UTAb9Fxr+BR2zDotrtY43JntVr6R1",
-	"+GRCx5p3fH78D0EmQT/4bwe58XdgfpUHvjkADFeVDB5bITxRxOgcJTCTVH/Z1m97jaMr8ntKpNrAlIng",
-	"o5gs/nsNc0ZEYbBe9BuFmQlFnEjEuEILrMZGIJ9dniM9u8BjBeJJCC4MhUwoiSMnn9pOLC2IlHgKPJZK",
-	"hUYEYWWEXbfTAUxTJhVmYz3k4K57wBN5EBEctWKiQF8bYiRSGcHxYtId9/AJaR1F3VHraPKStE7w0WHr",
-	"cNwbdaMOOZm8euVZckeaOxRVwOavcYQcmDJ5N1Mqkf2DgykRI8ym7Slv08jBSh5QBsTUHKWX5sl16HTA",
-	"pRItcKzFM4kQF3XAzgH9EAZvOJvEdPxI/Br5oAZOBOEkESDCwyLqfWKjEuFYEBytkBsOeniMmV7niICe",
-	"jgRegqYq4dGbSR5k0llLqzXS+cDN9mSMn+QYz6DWFN1j98Dz4XvMRfQPiQD0SJBJKokxYfQhg7NQYx+j",
-	"KDXwKlAIZWgS0+nMkMA7LkY0igh7Mo9TiRghkV1GGlHFBRI8JnWI1D8f3BFBJ6sno+YwR02+m6a4mWRP",
-	"PBdyjEWqIT1nfMnQKNVGmARQSBRxYEgcLahCSgONJ0TgTOieM0UEw/FPWgg+ESfXfEHUTNvES320WArO",
-	"pogzxFOBJI1IG33i9nesDWjMpiRCo5VZl0XKKfo95YoAVjMqihCdoBVPQZzgsUIyTRIu1PdF9bEvdx2g",
-	"0DURd0QgA7DmEtg8/SxYP0MTTONUEA1cOGLAkjR/0oicaoSXoQy4/sTVO56y6Ilo/sSRTMczX84+h+x8",
-	"Ml8e5cj6xBUyW22KIMbVYAJPPAeGHIiM4ATpqLmwcIBUHElCADGXAkxsMIXeYRqT6FksIP3ujM0kZWMC",
-	"PKTVIaIK7VkTEB1p4cH4Eh3vt9EViTk2SlIfY/EU078EesGNYNHrwwtZgDVFdOI9O5iYZ59LFA/PJ62P",
-	"2vQZIgdbCkozJqcG7CpHjIXsQxjccH6BxZQ8o9kLfgYqUazn1dY2ZkbKEhYlnDKF8HhMEiW3oPbJWPOU",
-	"pbVa0U9MUbVCN5wjs+2mqFOcD2BDz4awHcBk8PQRs5Xdh3wqujhHC8xWDmfyNGc4bTRhtKAsVeQ7Y6jn",
-	"WZp6SXqHKNviLqjRmxm4zTwLiq60KQmnMBKdWr9afnwcXukvWmf6iyGyXgpA1K8Mp2rGBf3jyZL0gk8B",
-	"GRorp9biHROpxfecMDTDEpFvCRVaxX5fs7Ob46mwv6YoSuEhwhRY6M+m50YEC40QDQ5QdJxp4w2D7W9B",
-	"E6IJF1NzRtR60DidtWgk4o6OiUVaIrgGLR7F5DlOByUvKJhDqSSRcc1iFNHJhOgTZUFqttGvkiCMGFmC",
-	"13YCJxv9yY763vzY8/HsgcTKzR3w7cPzObD9mcRxy5729SkjP0TbN2lMG284Q8MS+IdIEA/62kYlwkAc",
-	"/Mr2/SUfrf6YCH1kUdQ4cAsu2K3u/aL31RseYUVaii5I3TMRGdNox2caLsc4b++rPwiCLUEXgW4sht8I",
-	"nLORHRXWPc/IEscDPmm0DkHuqDZQBowrsmZBdoTnR60daB3Qm8nqGgY9OO/0fcGp/+IoqLruM+/1xmlj",
-	"HORe6cZ+ymsY/1B2XTfFdebK3vS6GxhUdtmW0TtaoeWMMLSn8Xx9cYailCD9ciN4GLLu2P0grF8cS+PY",
-	"SEzjsq8s1ncGN91g5hy+rwZfqnjy3cfl/S1nHIHXVJ/aGfmmTpFeMeL6NDKOuQQNRli6CPpfvIhnmPmh",
-	"Qz3+69aNPvhBri8mKujLCst6jlwtITrSMcRW2EoRcTlMCiKlAN6v2aL4SDOsho1HdOcsSY02i8zxA8eX",
-	"nmizYeanSTsnXhKsFAF3/v/+0mmdfL0/fviP7VKjKnlsfMVoa9+xCg9KnyjXLckxfBbS64Q1L9Kj0IRO",
-	"U0EQwwvnFyLol9cX5+DZ+IMMFkQJOg7CqvDIYoCdmhhgkTJqiGIL4i6xOZsVUQOBzsIfjYMk2euwEHil",
-	"P3sBez3TjrQOCyhOsmVL105gOs5zOQx+XI9q2X9HifFme9qASDPA88DjJaaKsukgwSvQFC5vBp7VK4A/",
-	"M287OO3JQjOOm+SrH/72310hqTNtV7+ZkfEcDmlV3DxG6c+wnNXqtzlZWfarHiBp5BIDfop6x8fdE7AZ",
-	"wfyVdMpIhCgYjJVJE24iX41UYQnf2bN20SWJZNdbSwEacM7Cq0DNmc9+XkbB/a/fhhhHMWf6uAxRHiLB",
-	"22yN9dq9zimrAd9ne0YwbuI9SQhK5lNzZtpve0rBvH5gHVlAT/BFRGKi/C8ok0SYb8YzTNlgipPs75iy",
-	"+WAk9DEl+46nasAnAy5M9oT5UvCl965xRmWDEY4GGqlYpYIUf0oZ+N4Hc0i28H5YUAlQKn7LRTLDrEzy",
-	"lX1uJJqaQIBePnJjtFkhjBt9JAieIyoLuRhHvW43bGKFOeCu4QDAV+Zs1GpdMH0OoBOE2eoxryxRO1BP",
-	"FuJbS9VXJOFiTWIKT9WYL4hmVXMYp2yah42QEpjGaC+jvraZC4iwJFcMKdn8mPKrfuZL49EpYkKipcbE",
-	"Esdz4yVoAPScWOSG91gR4w02r4IvGr9rRnA0cNKv9CbyDV3/fNbqHb9A2Piv9egsGWpmncMVSo2xVINx",
-	"QUJv1I4lgf4QBnxeg0uREmMu67cvZzx2VI9ZhMgdESsPGBbX3vpGnMcEgwJ2x+TqS36CaZIYj4nHQ4ZG",
-	"gJNkiCiz7wXRAR6BRkaAL35rrAC3qIESKTNemg0wWHABJ294xCAeIhjGjYmFtt60oq4HgOHYmv1f8SUE",
-	"bVWZuZW2SBrSVMokwXHd+q/Me9GYL4yh4Xn0AKZazxAchchaFFmKIswoGi4AcE93MgFKcofPg+I0YZH9",
-	"cxB62y1yrkdmdXLrtbVEq5oYR5GwPzyLQ2PH00NGzNWTb9luhcyomoGQxFzGffewFdEpVcjZ4IhGhCk6",
-	"cacKm+QcVs8v3cP6AwxLlknNi14geJGsPZDs4K+oO1Xqrdmd2/eHGcLy46U9bXrY2kQCjzkbekTi59va",
-	"lMj1SZw1eG56XFzgb+fmmWPzFvupu54y/PzSBktbg89jxAXKsHqKIq5kiCIstf2phb9M8Fj/Gcd8CXzo",
-	"v/eo+Nrj5yWKRpSwCfnPcb7MZMm/63D5luDoAtLdao5jnMl0QdZkq0epAP+2G2WOT1N8R1CaFJOijTuC",
-	"smnLHjNblN1xOiatBDdx/+YzQVZkt9vqHd90ev2jbr8LWZFN/cMx1ZqBbDLO9MMmOYncQToMlsg+aHRy",
-	"nhYdNvGyEZehU4WgtrYQ/O4ssxlmkVWW+Z5xksQrZCHXtpBra8j1C74dE6IpZE/ke4fNrD0NvIl5Gv2k",
-	"h0jvbAzPFNdiUwZ6rRfjLmm9HB3i1snkqNvqRcfjV6SDu6OXL5t4l8xCsnm7LxueaZIYrzKyKB9MCQPP",
-	"KyRKcYHcaESd93I5ozFBCWERZdP2o12zMjXsU6DMOvwEjdydGZt5WMpf4iioQL4l14EPl81M/hwyyxMZ",
-	"26VWEUeXWEqEJRq6IhdnJOqnbIWL9TPD18Ahrrrl+wjAd5TEUZZGV4SLzSuuoTR7vIABiEobPxtCXGxC",
-	"SNtkyQ9DNPRykvXHBKtZm0b6T1P+0S4H3IoMV0xprmp2l+Psk2JduvM2cJmt5hPWgepngmNzgC4fr8l4",
-	"LtebQfd1orhwdsPjGYqIZkwNBncQDtGQz4fahFjOVogqZPJ+CgC616yLR1jCUudg4enDt/77oWYPLmBb",
-	"xim8Cc5n3nkUJVhKIkM0TBm+wxTIb4ggBrqk5dIfePtmKNu31wH3l1FMr9K4hjtHmEXNufOKyvlrbBLi",
-	"yry5NoopyVgZBqiNAzgPfm2swQ8BQNSTyrlFptR8vCc4X8gQToeDsWaL/RCRRaJsCI2z2IQMwPBCMKL2",
-	"AGDD6/dPi3uV3VTG3s+jROYtGUiKAAgtMjYh8IJK9VQRmxFDBYm1Uq5uOV45b+n8UarpbXDA3DWcVajk",
-	"vX/0udar4G16Yl5L4cWapA0DzA/rj8bV722Fry+Bq8W+1RAeVBlt5+ULckfiouTa9IhF+7UZnD02yPMU",
-	"qtzj1Rk3jjT7dcf3j7Kjas/ozpFQItJyTNgnMHeyt5xcwGMJ7xbqGSx9EivAobjBDez1HPaU49R/1xGw",
-	"SDJecDGrRJepBN1sgjZ3fG6i/yZLrBgNyZ6pkIx9zY3lr/JRM6rnOjKZEJhyRwK11Yqb4P6RM7LZG1Ys",
-	"RWyqgL28mxqU7s73Wb1hJUmDizllU6R/RZShM0nxwQc8x0LhoNHhtFKsWH5Fx+hoGGePTxCaco5AkTLZ",
-	"8FWP19FAHL6OLhFF5tWz3K1x78Gtus0SZjcwhabW51DoPvE/Waf/J3i312XaTQlLKfMJ2gsfbNPMj9ef",
-	"29Vj1bR8nEb7a+grB2ZPaTXQSva3TP/spHOMwKo2OmDIHDcRn6CFHtNGnziaxBwriTBbmXAYI1jYnysB",
-	"UlfUXT3p8pggkSYUzwqHne6xrf5uEhTNCsRz1XL+9qqoN/QX20BuV+nNWAclL0+iAqerd2/QydHxSxd/",
-	"a6N/Qj7rgmgUSrTAUHCqITXhAkm+yEN1t8y0jBgWClqH+oiDkavd3G/fsgp08wSNmlSKvOYutEnLCRGS",
-	"sxD840s9RHEU8eJZc8da6apatcXT5SW948IIe+NSdHsPEdFHdOPuwPognsaqcfzUc7HUKMQ8Kft+Q80y",
-	"+E3qU+HyrO1NE9AoRDiW3MVIh/+rZcslWufRMOvmgaxXpgDthsngGwRcnkzR6TRSl9lht7qjn29uLpGZ",
-	"GinyreShrS00L0cCq71Sfr06RwwvXIbFnDJwAzs+KbyiYdn6Nna2Fnp24F7vG7mCw8tjgm35sacY0Ops",
-	"75jiL9VOU7+2Qpp1vVmbw24Scy4GSYxrs8GLvS3KWEqiySmiCzwlfXT56T3iAn24/On9qZbxfXT59l3o",
-	"f+2lYpkeGfCkPlsxX3AWooSuh0ajPO81pkC98WYVX/6O0ma3gLYm2L7VVHFA3MEug8p0l8FYgT9QGAjp",
-	"mC9BPJvmLS39UdueITLnSSiW4KlC5VxIP5Fj13NAsRFJowzvHVP8NzsBm2b/F/2Fjb149X65qjeulAZe",
-	"cM5Z+7+AxRLgSuRRT3YmZ/Yx8saVZVSkzaazZb1fVTOOi8R5g02PpjsqSTFa3t1dpuULqAWDcyRXOG+r",
-	"q2xB2WA32oMnmhPZjsxT3rkhk+2EkM3gWa4xX0KYRDP+oPDBNgyC/xVs2+LvFWhdO0i5VyzoWHBN3Asc",
-	"x9n8esVQRVuc246tzmqqcEqWqPUjNJAdeeXL44KkWUuqeilqQ7EYasv2XJo6ytLU97Uak4onif7dVnbt",
-	"10rSYrerdU4SvW5TR0gZIljElAhwX2RZkTEfz4PdE12tj6Gwinz7GSDrCOzGFSTVtQdROOZTpIWXacbC",
-	"xRhCepDqLyW0b5mTJO8FGNNJJjBKTR5KYc0dfGNP95v/JZxoj1Gent+ticFeaAR2/0jv266usc3e7sKa",
-	"Korw2bxlxnZIBVWraw18G7aECuOz1ESMzad3bnsfPt8E1f4oHz7fuORoKDf9KXp7fYb2bI3GvqstSrhQ",
-	"OA6Ry/I0Zd7QxFDesg+ff7lGe8OD9pLEcQsS/A9+W85l+zfJ2XC/jd7EmC5MTXEfDamUwxANcQoxefIt",
-	"GYa3bCjT0dAU96WSiP0QDaEvjx7CxdT+lHlB3TiEx0pqfrRuACBFkFaw+2INsCnVpWzC12QHuaQpV27d",
-	"99yuZEqlEiu09+n89X6Y13utkkx0hLfML3AOUcTHKaAwG29y8MZaMoA/kcj2Lbtlbzi7I8zkwO+ZcPh7",
-	"c9RDZ5fn+3304fqfnwyGhpLhORmMsSRD4x6QIXhZDg8PT24ZJFMpvEhAhP168yaEfpt3LxHVA8EbBfkg",
-	"98a3EyLn2nkYuorjW2aJ3/NyLX2/FLQSSYXejSCZi+eWDdeVnw/b6A2OY4nGWIgVGp7ZqnwY2UevTWn8",
-	"bdrpHI4/fL6BP8jwlu0BPWZGfoEa91HKYo2aLANJqzOJVzJPF4BGBLfMdHgqjIM+T9JL/tbg0t94ZAG4",
-	"ouyWDb+1DDG20QWVCigZzclKEsiVoczMuTfMkk5sto0mbL/FrKVSV7bucHyREd7Z5bnfcjDotLvtDmT5",
-	"J4ThhAb94LDdaR+azF8jwQ5mkCXyR9C/fwiDA2ObS/sJWrq5n8oV+OC7VuvUoW2/w5cMFcmaxxGRyjRl",
-	"baMrTRhDxyiQTJOB+TwK+oEG2cfVWbH03+/R+6VereRDDkwv1Ydw60Db7BeaSvrdTHudToMGpju3cYRg",
-	"ZG3jqQRPwTTwIQfdG47MSupekK34wOvwCI90tz9SaHUBDx1ufyhvywYqJV0ssFhZlKHFCpX6NSg8lV71",
-	"sfn6axhY9vCLRoOvpgxL1bm+oIaykEk5sf0wys2D3XRWcNohoHV+eX1xDl317qg2s0KvkbCXHwMN3or5",
-	"MW10hmw57y3Telsiv4IX6jgYWUq0N8yrfrUau8FzWMctq/RsqLIBMHqREd5ABqFf4LorH5Q6MBsyBzp5",
-	"zaPVn9Cit9xS13XQfUwPVHPafygaWPps81Bh3m7zrRnrHop01yzFDTyo9Gh/eM5WrrCGvzTL6ydOtj/x",
-	"xuuSedTrNVlXoaFKQbJcKyyUVsU+9+8BrPZ3ljA1Ou3gnkYPaxXbP2tEjP802ss5eN/06mQr0OtWQQ9s",
-	"swVrwFKllfqpET3QEgGpVGhDAhqqMjBZljPCqlrxPVFPkgRv/zQl16BXcftPpdmj7U9kHRyL1PeelGlv",
-	"R5oLgwopBGFgKWEDRR7Y4n1wENVqxRtfBUln8WJlGoBATgjjaELg1yglp7mVe8tyAoVc6MynM9SDk3QU",
-	"UzmzDX1Vucv0EoM6ddn0VpFVKb5Oo52ZXX0nQt6M4kqD+r8sCe4sZws0a2HsEar1sxdJtEqXG6gxzlNV",
-	"6+XkkhFREIZaFm4Wg9tEnEu6+/MknW8R2Cy5bSZB8WKe5vZA/kStqLTw/lHEpC+LSqo6JhFS3CNG59h4",
-	"dolpmqGsF5hr5VSFDq9gpmcRUo+0tV1QHCALFx/kOSRjfmerupMYM0Yi1D3uIEjhbzfvRucH7BuZ1I+W",
-	"sH9dW/ZPFMqGpFyDxLzZ3LNJaEtqLRen2Ww4XF+cmWiKie9IBCltvq6H5o2mZ5HcoONreAfW4SK0fzrn",
-	"mPCuxzcxHs9NJx3NLN8INGsphHbtvSU7sI4fff6beb6/RSPnJdLMIuzg4fGx+bw8ZRigKS+ZWCVDE8EX",
-	"tsMJVTaCWnH4hIiD0cRZvKpjI/Pqvy3l70lXTC6JAHlcDG4/m2PhQCosjFA26UpPNU3AHXLl8mb+podn",
-	"pYc3XGsRRSCA55WXQotsDXI0IlNa8Gw/XchsEzHvBCF/WJfzmpQDxpdob12iQSHGuG9aemgiMjNeX5y1",
-	"0UV9rhwEu1wTwVvmXAsQ5DLehj0ukLQZT9YfsL9Z0NX4BK7/FnTfm7ANiBFG2YWazyPdskuZtki2hkrv",
-	"s53ub1r4jrTggIxGZMI1g6OIjJ2t/ji68JvxZ4HjPBLXPGycP/PIoPHr/KV/0ZCxd1SxaVZfvIZTwYe4",
-	"jX4hI87QNRV0hrq9ENl6QXSZStMsbd21l94lhLvH6L4Exy+6na7Gtr2V8TMWKZuij3iOGbrGgqIrLPH6",
-	"e5ShwVSQfffqpNPtdAoXaUImpAZcoWqWpXHc+PBVaO20MZKeE9OPF0cf+XTsmNL7cucYOjTrNE7aPJi1",
-	"b7OUiJAIZ+/sQ5voEH26/HyJ9lyDsFtmOoSF0CEMjADXJMx0BjtFUnFBIoRl3k9sP0SWtkPTPOKW6SdL",
-	"ofg20svLeth9On9dE9HALCrELdxy224P5eiFERr9LTH2K/v069z/+Gjfw25svDvbWQbrtnuHR+3jFy/b",
-	"r1onnW67lsl25afvE1zfHSo/unDbFe5rL1Cyv9s0Faqk5osfR5I5vvIECwiNKVFuMzuKtopdsTl0f5a/",
-	"txDBR3uiaEs0j9u30Zm5XeUf0IMNg/tAoqPOUW0syxMpf3IE62+2eyrb/VAJCsgLnjXnqIaBNutzOHDF",
-	"fLXMZlo7g1r3i6KcvyITYeBWgAZNBe9FG11qrT2uN+tdqyWjm5/H4rYdu76US6WC6+v/zO85N9eM+8VB",
-	"+nyw6Wr0vEoKqr38i8o1S5fT4Ww9X3BJ2IpEFGOG8JwveIQlRRFmaAGMsqAsu4A+q9wLIOTnZQf/zBWJ",
-	"0YgyhaGsJb/z/OFrYwYp9MhawySAZ/BBtQulBUH/y1efODN6kC6ThApDAsKi01GrJZQq1VlYtzSs5Rby",
-	"K6TYlyjQlpRnl0c2Jj6v/PQ56c/emK+p7fLs0/uzT9WeKSCHu61Or9Xp3nRf5nK49pr/ulv+rcy9NtUD",
-	"c6zQtcIswgIpuNcWvpS0b6/+TzCbQtHzuvv9ZTbRIMZ0rjmCEmiwse3G/+PeUe/Vq07dkvRMyM6EJGZU",
-	"YUn9W/6LtXl5zc9x7U3+jyT7cjOZzXkZQGJbiP/CH5oRXBOaL5dj1ZL8O2hEoTks9E0s06HP5W1tafx3",
-	"y/ZmIDO8/n+accZYqZicIkmIf1PQ0BM/w/1+NuMti8kdicNCVrTetvnGK2qBhpwkX9/1xVloizRuWdWp",
-	"nXFmzbntPVGF4vOKjZUXYDppS5nr1hlkhGiLmItHHp9omjXw1mqhXE265o2uPHr9Kxs1yq474O9w1RPa",
-	"s32jqIKrNhlnZL/YP6bXWbMBW9edrde/f2q3+6OebOSW9Gm50tHKrYKGfpKU3SRmz/+gzEpS4KoNgjQZ",
-	"TRsIzW7n6NXxyxe51LwkQhKV/pZihl5jNk0ZZug9ibRFvXf5+v2+LzYr8rLbQGCW+ysY0izOWCzU7Hqm",
-	"uCP7x5g1luB2sXB2SNjw0FB3/ebMXsFiXVIrBFB4/GF7Z3t+jQ6BhUUcncOC/scm5ZGl1a1TGA096Bdu",
-	"nh+65Mrv/bjRSezA9uO5iOMcUU1TKyvEYqJ49xiuQH1YH8X77Ket7ZIN9gau3Cr2h3uMN6SgXm2vS6df",
-	"Ewx3xlgZafayUb+6Jg75PIJAiytFsu6ZNe13nieh85zJxF45O6HQ5R51ewe9Tu8F+n//5/+iOVVjrZZn",
-	"KzCIv3tC53Ny2zajuXAdEZuS9t8pbl6EHmgxRBkpIrgfQdMiwg6E23l9Q+oJT+RBRHDUiuFmAJmHaiFk",
-	"MvakgumXuN63+nlGoClftjBXS0mlvWkIkW9Q+AzJIkqimN4R2xFt/Xkbumau1ub9b2reXCMJsqaPjYx7",
-	"PaUx8I8e7B8vwlpT/8lGa9b+0yyn0PBzvYPUmbrgUC13/dj9jL/G32pbgdZA2HXKy/sH+10+c5/xq4IV",
-	"XejqGfQ6h93KoF3P6IXeqltEDpXIQvu0Qob/duvOsIHtkWHLJfjEY6rRKr+3y/G9PzrnbWOvt35PSbq+",
-	"SMevqEfZdbRw555Nb+OicDdcnhgJp/Tri7Nblt2ivaegfNH2ByoOh1tB9m1Lymqt4y0rFTvuVEMGJ3+9",
-	"3P8Ju/2v0xpAa07A8I9jrELagcGl/IdZ/KOSJ4tcVOxc8+WrRpEEaWcooAjAmI9xjCJyR2Ke2BzxVMS2",
-	"x0v/4KDbe9nutDvtbv9V51UXEG5XWJ7qWr8kbysSYzXhYmEuONWTfdsHRjANWWxPmFMo2pkSpmnYXI1i",
-	"ZbZ7Pqh6c17Xt5HxHvbiO9XHC77H0PrrM7+76Vt7GywLp8vbwJvdHS/XT13s8GEh4rXbwbZfg6m3cMa5",
-	"n1ZW78PKe+rkdOOkU7k7RjavJaTqjOcmh6TQTMeEIWI6Id4MmTlVnWONmM5PjtkkBdlcvz1z7ydc92zv",
-	"OZ0Ys8lSiw8sPbRmmn+627P0nmXhJjC0wOMZZUSsvHl4IoOHrw//PwAA//8=",
+	"7H37ctu2+uCrYLi/mWPPUrIk32Lljx0naVInTura7sk5J85KkAhJqCiABUArasYz+xD7hPskO/gAkOBF",
+	"MmU7bTO/5o/WkkBcvhu+O78GY75IOCNMyaD/NSBf8CKJCfx9Olb0lpzTMWGS6C9ucZzCHzhJYjrGinI2",
+	"oFHQDzrdk318NOm0er1er3Xc6XRaz/R/Ovm/bhAGo1RSRqQsPdTtdrvrH5rxOCJiwPCCBP3gR65IjN6T",
+	"GCuKzliEZ0EYFKfb39/fXz8dlTIl0QCroB/0Or2jVme/1etcd/b7nU6/0/lPEAbzUUyDfnB42O12gjCI",
+	"DQTcDs5+pwylEs8wmunNeCPUKoER/zn70Prxp+sfzoMwYHQU9INn3V6n0+3tHxweHR/ob9PFiIigH5yf",
+	"vWyZbcDvQRgIKudBP5jRqT6aVFilMugHGLARhBoLNBpMBF94J+ieXHeP8xOYMSlTNIZB+93KoLu7MHgl",
+	"8ESd5sgsIPlByBoLglUZvJ2T6063f3hoN7cNxZRQIcc41hBekIimC/0F/Z0E/W6vEwYyxnrbEV7JoN8J",
+	"gyglsA2WxnEYiJQxyqZBf4JjScIglSQaSDLmLNLD7wyk9dyRBkoQBioVbFCcJE2ie093S4QEUHbDYDnj",
+	"mipSwTQCDZyZCu407BMs8IIoIoDXXqZCcgH7J3IsaGLQEVzPCBoy8kUNxjBiiPgEqRlBiSC3lKcSJXhK",
+	"niM8koQpNOECfp1QIRX81A5Cx9RBPyCrt8l/Xp4dvb+OTjQm9BK/pUSsNEka8jbrAKxnZAEgXeAv54RN",
+	"1SzoH3Z7YWDJXCqhIaoPc/bKEx7NsQvrJ1jN8uVppFmA/JZSQaKgr0RK/K1MuFgA9NMURtZsJSKLhCvC",
+	"xqt3ZFWF6Cmak5WD4hjHMRH/kGg841xSNkU7pD1tI4x++eXs1e5zhJEgSqzQkqoZPCHxgsAMmEVoxKMV",
+	"mhIlPaALIhPOZAnwh6POuDs5IK1neP+gdTA57LVOSGfSOhp3o95oHx+Qw4kDyIzgiIgcJN6JWvpIm+Dj",
+	"oap3eBgGC8rc524dtM7pgqp6sltwqRBVZCGR4hoMqWCFQx126ikohjn9XUVkgtNYmUcyFFKm9ntBqPdM",
+	"F+ki6Hc7Hdix/ZTtlzJFpkQYvnHwNVdULrve81sNEH2hMUWYKt1Te79KI9+y7X/nEq57mIs4u4+DVuf4",
+	"utPLr4FM6BkyWS/zZDpaUKWIZqns7+oRvakVEQtAwYQYlWDBUwYYhn+hliNCk6wm4FeXwd1j71FL8wuj",
+	"qXzSeI70ILyIsH7Wot09m0QTQ1qD0UppYul1To67hxqMdv1ThmMqqUTvCZsShil6hRcJnqNzyqbzlE0x",
+	"Qzun71+dnu8Gd5/L97JIYzLwZb2M8SDHjN5F4We4kalaDRacqZkM+kca/oU7Zh0W19463phsqV7p1uGT",
+	"CR1r3vH58b8EmQT94H/s5crfnvlV7vnqADBcVTJ4bIXwRBFz5yiBmaT6y7Ze7QWOLslvKZFqA1Mmgo9i",
+	"svifNcwZEYVBe9ErCjMTijiRiHGFFliNjUA+vThDenaBxwrEkxBcGAqZUBJHTj61nVhaECnxFHgslQqN",
+	"CMLKCLtupwOYpkwqzMZ6yN5td48nci8iOGrFRMF9bYiRSGUEx9GkO+7hE9I6iLqj1sHkmLRO8MF+a3/c",
+	"G3WjDjmZPHvmaXIHmjsUVcDmL3CEHJgyeTdTKpH9vb0pESPMpu0pb9PIwUruUQbE1BylF+bJdeh0wKUS",
+	"LXCsxTOJEBd1wM4BfRcGLzmbxHT8QPwa+aAGTgThJBEgwsMi6n1ioxLhWBAcrZAbDvfwGDO9zxGBezoS",
+	"eAk3VQmP3kxyL5POWlqtkc57brZHY/wkx3gGtaboHrsHng7fYy6if0gEoEeCTFJJjAqjjQzOQo19jKLU",
+	"wKtAIZShSUynM0MCr7kY0Sgi7NE8TiVihER2G2lEFRdI8JjUIVL/vHdLBJ2sHo2a/Rw1+Wma4maSPfFU",
+	"yDEaqYb0nPElQ6NUK2ESQCFRxIEhcbSgCikNNJ4QgTOhe8YUEQzHP2gh+EicXPEFUTOtEy+1abEUnE0R",
+	"Z4inAkkakTb6wO3vWCvQmE1JhEYrsy+LlOfot5QrAljNqChCdIJWPAVxgscKyTRJuFDfFtWHvtx1gEJX",
+	"RNwSgQzAmktg8/STYP0UTTCNU0E0cMHEgC1p/qQRea4RXoYy4PoDV695yqJHovkDRzIdz3w5+xSy89F8",
+	"eZAj6wNXyBy1KYIYV4MJPPEUGHIgMoITpKPmwoIBqTiShABiLgSo2KAKvcY0JtGTaEB67YzNJGVjAjyk",
+	"r0NEFdqxKiA60MKD8SU63G2jSxJzbC5JbcbiKaZ/CfSCG8Gi14cXsgBriujEe3YwMc8+lSgenk1a77Xq",
+	"M0QOthQuzZg8N2BXOWIsZO/C4Jrzcyym5AnVXvAzUIliPa/WtjEzUpawKOGUKYTHY5IoeQ9qH40177K0",
+	"Wiv6gSmqVuiac2SO3RR1ivMBHOjJELYFmAye3mO2sueQj0UX52iB2crhTD7PGU4rTRgtKEsV+cYY6nma",
+	"pt6SPiHKjrgNavRhBu4wT4KiS61KghVGoufWr5abj8NL/UXrVH8xRNZLAYj6heFUzbigvz9akp7zKSBD",
+	"Y+W51XjHRGrxPScMzbBE5EtChb5iv63a2c3xVDhfUxSl8BBhCjT0J7vnRgQLjRANDrjoONPKGwbd34Im",
+	"RBMupsZG1PegcTpr0UjELR0Ti7REcA1aPIrJU1gHJS8oqEOpJJFxzWIU0cmEaIuyIDXb6BdJEEaMLMFr",
+	"OwHLRn+yo741P/Z8PHsgsXJzC3z78HwKbH8kcdyy1r62MnIj2q6kMW284QwNS+AfIkE86GsdlQgDcfAr",
+	"2/VLPlr9MRHaZFHUOHALLth73ftF76s3PMKKtBRdkLpnIjKm0ZbPNNyOcd5+rf4gCLYEXQS60Rh+JWBn",
+	"IzsqrHuekSWOB3zSaB+C3FKtoAwYV2TNhuwIz49aO9A6oDeT1RUMunPe6a8Fp/7RQVB13Wfe643TxjjI",
+	"vdKN/ZRXMP6u7LpuiuvMlb1puWsYVHbZltE7WqHljDC0o/F8dX6KopQgvbgRPAxZd+xuENZvjqVxbCSm",
+	"cdlXNus7g5seMHMOf60GX6p48t3H5fMtZxyB11Rb7Yx8Uc+R3jHi2hoZx1zCDUZYugj6n7yIZ5j5oUM9",
+	"/vO9B73zg1yfTFTQlxWW9Ry5WkJ0pGOIrXCUIuJymBRESgG8n7NN8ZFmWA0bj+jOWJKa2ywy5geOLzzR",
+	"ZsPMj5N2TrwkWCkC7vz//anTOvn89fDuv+6XGlXJY+Mr5rb2HavwoPSJct2WHMNnIb1OWLOQHoUmdJoK",
+	"ghheOL8QQe9enJ+BZ+N3MlgQJeg4CKvCI4sBdmpigEXKqCGKexB3gY1tVkQNBDoLfzQOkmTLYSHwSn/2",
+	"AvZ6pi1pHTZQnOSeI105gek4z+Uw+HE9qmX/LSXGm+3dBkSaAZ4HHi8xVZRNBwlewU3h8mbgWb0D+DPz",
+	"toPTniw047hJPvvhb3/tCkmdar365YyM52CkVXHzkEt/huWs9n6bk5Vlv6oBSSOXGPBD1Ds87J6Azgjq",
+	"r6RTRiJEQWGsTJpwE/lqdBWW8J09azddkkh2v7UUoAHnNLwK1Jz67OdlFNz/ejXEOIo50+YyRHmIBG+z",
+	"VdZrzzqnrAZ8H62NYNzEO5IQlMynxmbabXuXgll+YB1ZQE/wRURiovwvKJNEmG/GM0zZYIqT7O+Ysvlg",
+	"JLSZkn3HUzXgkwEXJnvCfCn40ltrnFHZYISjgUYqVqkgxZ9SBr73wRySLbwfFlQClIrfcpHMMCuTfOWc",
+	"G4mmJhCgt4/cGK1WCONGHwmC54jKQi7GQa/bDZtoYQ64azgA8JU5G/W1Lpi2A+gEYbZ6yJIlagfqyUJ8",
+	"a6n6kiRcrElM4aka8wXRrGqMccqmedgIKYFpjHYy6mubuYAIS3LFkJLNjykv9SNfGo9OERMSLTUmljie",
+	"Gy9BA6DnxCI3rGNFjDfYLAVfNF5rRnA0cNKvtBL5gq5+PG31Do8QNv5rPTpLhppZ53CFUmMs1WBckNAb",
+	"b8eSQL8LAz6vwaVIiVGX9erLGY8d1WMWIXJLxMoDhsW1t78R5zHBcAE7M7m6yA8wTRLjMfF4yNAIcJIM",
+	"EWV2XRAd4BFopAT44rdGC3CbGiiRMuOl2QCDBRdgecMjBvEQwTBuTCy09qYv6noAGI6tOf8lX0LQVpWZ",
+	"W2mNpCFNpUwSHNft/9Ksi8Z8YRQNz6MHMNX3DMFRiKxGkaUowoyi4QYA93QrFaAkd/g8KE4TFtk/B6F3",
+	"3CLnemRWJ7deWE20ehPjKBL2hydxaGxpPWTEXLV8y3orZEbVDIQk5jLuu/utiE6pQk4HRzQiTNGJsyps",
+	"knNYtV+6+/UGDEuWSc1CRwgWkrUGyRb+ijqrUh/NntyuH2YIy81La2162NpEAg+xDT0i8fNtbUrk+iTO",
+	"Gjw3NRcX+MuZeebQrGI/dddThp9f2mBra/B5iLhAGVafo4grGaIIS61/auEvEzzWf8YxXwIf+useFJc9",
+	"fFqiaEQJm5D/FPZlJkv+LOPyFcHROaS71ZhjnMl0QdZkq0epAP+2G2XMpym+JShNiknRxh1B2bRlzcwW",
+	"ZbecjkkrwU3cv/lMkBXZ7bZ6h9edXv+g2+9CVmRT/3BM9c1ANiln+mGTnERuIR0GS2QfNHdynhYdNvGy",
+	"EZehU4Wg1rYQ/O40sxlmkb0s8zPjJIlXyEKubSHX1pDrF3w7JkRTyJ7Izw6HWWsNvIx5Gv2gh0jPNoZn",
+	"inuxKQO91tG4S1rHo33cOpkcdFu96HD8jHRwd3R83MS7ZDaSzds9bmjTJDFeZWRRNkwJA88rJEpxgdxo",
+	"RJ33cjmjMUEJYRFl0/aDXbMyNexToMw6/ASN3J0Zm3lYyhdxFFQg35LrwIfLZiZ/CpnliYz7pVYRRxdY",
+	"SoQlGroiF6ck6qdshYv1M8PXwCGuuuXbCMDXlMRRlkZXhIvNK66hNGtewABEpY2fDSEuNiGkbbLkhyEa",
+	"ejnJ+mOC1axNI/2nKf9olwNuRYYrpjRXb3aX4+yTYl26833gMkfNJ6wD1Y8Ex8aALpvXZDyX69Wgr3Wi",
+	"uGC74fEMRUQzpgaDM4RDNOTzoVYhlrMVogqZvJ8CgL5q1sUjLGGrc9DwtPGt/76rOYML2JZxCiuBfebZ",
+	"oyjBUhIZomHK8C2mQH5DBDHQJS2X/sDqm6FsV68D7tvl/IrU+ETnZFVkzZI2GU/XmBu39V5RI3mr36tV",
+	"7feprDcUvtR8W/YAQdRbb0QPN0vXnbwoQcqT6OPXPfVuFNPLNK6RZiPMoubS7JLK+QtsEgjLsmxt1FeS",
+	"sTICozZu4iIetbEZP2QCUWIq55b4pZZ7O4LzhQzBmh6MtRjZDRFZJMqGHDmLTYgFFFUEI2oNJpuO8PVx",
+	"ccIyPox9lEfVzCoZSIoACC0yNiHwnEr12CspI4b7yMnMVrcdr/y5xGGlGugGBvm24b9C5fPXB/sBvIrn",
+	"ph6GtRRerOHaMMD8sN6VUP3eVkT7N1a1OLoa8oSqrPt5+Zzckrgo6Tc9YtF+ZQZnjw3yvI4q93h12Y0j",
+	"836d9tcH6Z21Pg3neCkRaTmG7hOY84RYTi7gsYR3C/UMlj6JFeBQPOAG9noK/dNx6p9lMhdJxgvGZpX7",
+	"MpWgy5gg1y2fm2wJk1VXjB5lz1RIxi5zbfmrbJpH9VxHJhMCU25JoLa6cxPc33NGNnsPi6WbTS9gL0+p",
+	"BqXb831Wn1lJauFiTtkU6V8RZehUUrz3Fs+xUDhoZMxXijvLS3TMHQ3jrLkJoTznOBUpkw2XevgdDcTh",
+	"39Elosi8oJa7Ne49uFWPWcLsBqbQ1PoUF7pP/I++0/8J0YB1mYlTwlLKfIL2wi333cwPvz/vvx6rquXD",
+	"brS/xn3lwOxdWg1uJftbdv9sdecYgVVtDMGQMc8Rn6CFHtNGHziaxBwriTBbmfAhI1jYnysBZVcEX/UM",
+	"8JggkSYUzwrGYffQVss3CSJnBfX51XL26rJ4b+gv7gO53aU3Yx2UvLySCpwuX79EJweHxy5e2UY/Qf7v",
+	"gmgUSrTAUKCrITXhAkm+yEObN8y02BgWCoCH2sTByNW67rZvWAW6eUJLTepJXqMY2iTvhAjJWQjxhKUe",
+	"ojiKeNE237K2vHqt2mLz8pZec2GEvXHBurOHiODxzLqHsEKQQtc43uy5pGouxDyJ/euGGm/wM9WnDuZZ",
+	"7psmoFGIcCy5iykP/9Wy5SWts2iYdT9B1otVgHbD5PkNAi5PPul0Gl2XmbFbPdGP19cXyEyNFPlS8mjX",
+	"FuaXI6fV3jK/XJ4hhhcuI2VOGbjNHZ8UlmhY5n8fO1sNPTO41/uSLsF4eUhwMjd7igHAzv0dZvyt2mnq",
+	"91ZIS69Xa3PYTWLOxSCJcW32fLEXSBlLSTR5jugCT0kfXXx4g7hAby9+ePNcy/g+unj1OvS/9lLXTE8R",
+	"eFLbVswXnIWoqus50igvfo0qUK+82YsvX6N02HtAW+MpvFdVcUDcQi+DSn6X8VmBP1AYCOmYL0E8m2Y3",
+	"Lf1R654hMvYkFJfwVKFy7qif+LKtHVBs3NIoI37LkojNTsCm1RJFf2FjL169X67qjSulzRecc1b/L2Cx",
+	"BLgSedSTnckxfoi8cWUsFWmzybas96tqxnGRS2+w6Wl1SyUpZhd0t5dp+QZqweAcyRXOu9dVtqBssB3t",
+	"wRPNiWxL5imf3JDJ/YSQzeBprjFfQlhJM/6g8ME2WIL/FXTb4u8VaF05SLklFnQsuCbuBY7jbH69Y6g6",
+	"Ls5tx1ZnhaTMtV5g26ttXfzFbeWH6NXVae1tUR94KWvs8XRDoCTBq5jjaD2LGTusJtHAloNEfJwCT+wY",
+	"Gyx0vwy0tueZYyFidBQiLVTyMXo/+SczzJfiA6xClBto7m+wz+wYEdrszkEq4l1PP/UCdFmqdrXoCkty",
+	"dJCKOMva9/O6N0M267XngOivVAdsQw+PcB1sMOTXFQ3aMCc15kluMT+tJ+BbWPW1EDR1gCXbznrmGtzG",
+	"ee3dw9I0sqZ49XqJTQbBUN264wplUFYos6sVQ6l4kujfbW3pbq1uUuy3t87tqPdtKpkpQwSLmBIBDsEs",
+	"Lzvm43mwfaq99doVdpEfPwNkHY6uXUlkXYMihWM+RVodMO2guBhDUgEUG0kJDaTmJMm7kcZ0kl3BpTYz",
+	"pcSKLbzNj49E/SXc0g9RRz1PdhMTuNCK8OsD/dnbOps3x48Ke6qolk/mfzbaeCqoWl1p4NtEAOhxcJqa",
+	"nBXz6bU73tuP10G1Q9Pbj9euPAMK3uE+Rzv2vtl11Y0JFwrH9jKjxHaFgTaq8oa9/fjuCu0M99pLEsct",
+	"KDHa+3U5l+1fJWfD3TZ6GWO6MF0N+mhIpRyGaIhTyAoiX5JheMOGMh0NTXlxKonYDdEQOoPpIVxM7U9Z",
+	"XMGNQ3ispOZH61gDUgRpBacvdiEwzQIom/A1+YkubdM1fOh7gQwypVKJFdr5cPZiN8wrTldJJjrCG+a3",
+	"WAgz/UNm400W8FhLBrhmiWzfsBv2krNbwkwVzo5JyHljnCfo9OJst4/eXv30wWBoKBmek8EYSzI0DjcZ",
+	"gt9yf3//5IZBOqfCiwRE2C/XL0Po+Ht7jKgeCP5dyEj7arylIXLO0ruh63lwwyzxe37jpe/phWZGqdCn",
+	"ESRzmt6w4boGGMM2eonjWKIxFmKFhqe2LwiM7KMXpjnHTdrp7I/ffryGP8jwhu0APWZmc4Ead1HKYo2a",
+	"LAdSX2cSr2SesAStUG6Y6TFXGAed5qRXfqLBpb/xyAJwRdkNG35pGWJso3MqFVAympOVJJCtR5mZc2eY",
+	"pb3ZfD9N2H6Ta0ulrnGGw/F5RninF2d+09Og0+62O1BnlBCGExr0g/12p71vag+MBCvwnaWzlt5d2/Ue",
+	"mZI1FWdvP75DV0TVFIfKvDo0o91QI2BOoza6SEcxHet7LoPoWQQHUlYJe0dWRo55TY17nc52fYxNLtgn",
+	"a3VYY8PmegV2s9Z+6Af788uT2587yb/Gx6MPvcX5ofr3s+V/uvjqIHp9NP2x8+u7Xvz+gP10lPwc2Pyv",
+	"4Kd3F4HN+dLqMSRu9YNu97d/n/773ZeXYvLPq8Hx9erjzz/+ND2ejW8vcELfx2J5hvHF+MdfLnlw97lx",
+	"yxKb8bamxxMgrCDZg/6nz2Eg08UCC71ZA3SDHD5xYtshR5MVnmpw2Wogq8R/1lPuzSCV8feg/1V/Mg4R",
+	"aT9B31H3U7lNzCbqyXrE8SVDRcmnTSupTOfwNrrUsmPoZOmwSjeaq96vTov9afxG8p/qQZsP2TMNv+/C",
+	"ewfajvTQ+Xh76ty61zBkgNR2R0zwFLRHH3LQYujA7KRugWzHe14bYnike/8jhX5M8ND+/Q/lvUOBNjNq",
+	"1ChDixUqNRVyNFj4+nMYWAnqdzYIPptaYVUXb4BC/0K6/8Q2bSp3uHfT2bvVDgHF5N2L8zNo/XpLtSYe",
+	"et3uvaRE6EJaTEpso1Nke07cMK3aSeS3mYBiQ0aWEu0M89YUWtO5xnPYxw2rNBaqsgHcBUVGeAlp7n4X",
+	"hm35oPSaAEPmQCcveLT6A/rIl/u+uzbvD2nUbVysd0UdXJu/dxXm7TY/mjEAoZPEmq24gXuVF4ncPWW/",
+	"cdjDX5rl9RMn9z/x0mvlfNDrNdlXoetXQbJcKSyU1tZ87t8BWO1uLWFq7rS9rzS6W3ux/VQjYvyn0U7O",
+	"wbumoTRbgepndbiB7QhkbRyqtN733Ige6NuDVCqY9XvByzZMonOtNvUoSfDqD7vkGjTUb/+hNHtw/xNZ",
+	"m+Ei9b0hZdrbkubCoEIKQRhYSthAkXu2wwz4EGtvRd+1TaUzirAyXaogEY9xNCHwa5SS57khdMNyAoWC",
+	"ncztN9SDE61aypntOq/Kr0JYYrhOXcmXvciqFF93o52aU30jQt6M4spbVP6yJLi1nC3QrIWxR6g2uFkk",
+	"0SpdbqDGOI8M1cvJJSOiIAy1LNwsBu8TcS4a9cdJOl8jsKnJ96kExbfHNdcH8ifuNsSsvhcx6cui0lUd",
+	"kwgp7hFjZqI+tcS0E+95/rS19HqKLl69zg2ALESIFQahh9HPlyamDl0xIIDBjbvJ2N2+VW1qNFGVB8KH",
+	"cICljJfeKb49ByTRpHjVZ47wEWVYrGoijPXvdch3/T3Srrd9hKWmkT+ScI0PZ6OTxW206KU3fjp+6zrS",
+	"YMYZHePYOIp3bL7qDZNcKBKFWi9Yzqgi0H9iVyu4w683Nkh8E4ToxsWJb4K74fOsVndOoyH0OZQ3TBkn",
+	"VegrCwoNN3sfh5ZJbthWXFKjR7whqpiy8IdfEsW0iKJLcnsXZDG/ocm7QO9/v6fJOfAcy5WIxvqXgG7z",
+	"qtE/9cWhT/SaUNs0CTIzbHyov7fX7R23O+1Ou9t/1nnWsT3R98pbKqZtBM/e/dYbd287b8X+v5ed5J9v",
+	"v/zSGx+P9vnJz4suOz2Ur55N3hzP3h7Nzw8WH3qjf3bH/+r8/vPJ8odn4vp49csR/ekwOT2Qr/Ynb3qz",
+	"t935eWfx4efmvbCLfLFGThfdxd+jqKbMHQKEnL6v/ghZbdqCrrfK1hpDFRF2CTM9iSX0QIeeS8QBuMIr",
+	"APPqgHF2myQxZhrM3cMOguLsdnNa9FOxG/ntHmzG/XUdZn+g5WdIyr0qIG+7/mRmoCW1lssX2uyduDo/",
+	"NVk9Js9IIhDBvkMBXmNguvfKDY6EGt6Bfbjc2z+cc0zirsc3MR7PTU9ZzSxfCLQtLSTt2jd4bsE6fl7x",
+	"38zz7d0mcl4izSx3GsJIPjaflqcMAzTlJZMzx5DWeWyvT6psJl8lqhQiDlYpZ/Gqjo3M0n+7474lXTG5",
+	"JALkcTHJ8smiF3tSYWGEsilEeaxqAjGXS1cR8Tc9PCk9vOT6FlEEEsm8RkvwsigNcjQiU1oInz9eyNwn",
+	"Yl4LQn63ce01qa+ML9HOuoTXQq7brmluqYnIzHh1ftpG5/VVUJB05drp3zAXv4BkKxPS2OECSVvLYoMO",
+	"u5sFXY3D4OpvQfetCduAGGHkXsvwRNItez3xPZKt4aX30U73Ny18Q1pwQEYjMuGawVFExk5Xfxhd+K+l",
+	"y7LT8nSf5rlp+TMPzEx7kS/6F81L80wVm+7/yWu9HLyN2+gdGXGGrqigM9Tthch2gkEXqTRtw70etOte",
+	"x799ItCn4PCo2+lqbFt34UcsUjZF7/EcM3SFBUWXWOL1jkFotRxk3z076XQ70OHRlhDaGjcNuEI/JJbG",
+	"cWPjq9DkeGO6Xk5M31+y3sinY8eU3pdbJ+rBaytMFCzPmNm12fJESISzNfvIlNB9uPh4gXZcq+wbZnpl",
+	"h9ArG5QA1y7b9Mh+jqTigkQIy7yz9m6ILG2Hpi3gDdNPlvL92khvL+vm/uHsRU3aBGZRITnCbbftzlBO",
+	"kTBCo39PIt+lffpF7n98sO9hOzbenu0sg3Xbvf2D9uHRcftZ66TTbdcy2bb89G0y+LaHyvcu3LaF+9pX",
+	"CdvfbS4sVVLzxfcjyRxfeYIFhMaUKHeYLUVbRa/YnB94mq9bSBNEO6KoSzRPDmyjU/Oe0X9AN3IM7gOJ",
+	"DjoHtekCnkj5EyKgf7PdY9juu8qCRF7wrDlHNQy0WZ/DnmvTUsts5iVHcK377S6cvyITYeBWgNa7Be/F",
+	"+kIlrRC5JrqPr1PKNW7bi/lTuQlGcHX1zywAbuPZftsHbR9sipnn/S+gj4cfEdcsXc65t51aggvCViSi",
+	"GDOE53zBIywpijBDC2CUBWXQN6LQkyWAkJ9XpWayEUaUKQzl1Vl1WneL4qdC9+M1TAJ4Bh/U5kKojB6k",
+	"S1elwpCAsOh01GoJpUp1LlFFw1reQ36FUs8SBdpmYRYkWxCf11joKenPNJQCars4/fDm9EO1GybI4W6r",
+	"02t1uoV8CFuk7nr9uQ5+eXs+aMKXNXYKrkzq1BwrdKUwi7BAigiTJjfHkvZtTkiC2RTaWRXr0vPdymyi",
+	"QYzpXHMEJdAIotjvyvap8vpQHfYOes+edeq2pGdCdiYkMaMKS2ruvyr7+bXnhzVl4kedB5J9uU3o5uRP",
+	"ILF7iP/cH5oRXBOaL7cFqCX519BiUHNY6KtYpve6Sw6/p6X7DduBPCDkdXbXjDPGSsXkOZKE+O/MHXri",
+	"Z7jbz2a8YTG5JXFYyNc0TVn0N15xNbyaguT7uzo/DW2x8A2rOrUzzqxPMyu0FavoWHlrHSdtKXPvrQgy",
+	"QrTtqYomj080zV5lpa+Fcp+gNSu6xlfrl2z0yqivtalDjV96jHZsR2Cq0AxLxDgju8XOoL3OmgPYjl3Z",
+	"fv03MW/3JuVHK7lrcuRcxw0rtwo39KOk7CYxW5Ndt06QJqNpA6HZ7Rw8Ozw+yqXmBRGSqPTXFDP0ArNp",
+	"yjBDb0ikNeqdixdvdn2xWZGX3QYCs9w5z5BmccZiw5Cup4o7sn+IWmMJbhsNZ4uEDQ8NNZId+rdCgoFx",
+	"Sa0QQOHhxvbW+vyaOwQ2FnF0Bhv6X5sujyytbt2F0dCDfp6XqX/Hdd1+V/+NTmIHtu/PRVzTT+C+1MoK",
+	"sZgo3ldN9pzdrY/iffTT1rbJBnsJL58u9vt6iDekcL3atxi4+zXB8PZUKyPNWTber64nXj6PINC8WJHs",
+	"vQg1rfKeJqHzjMmEjE2hPIX3vaFub6/X6R2h//d//i+aUzXW1/JsBQrxN0/ofEpuu09pLryYl01J++8U",
+	"Ny9CD7QYoowUEbwpUNMiwg6E9/P6htQTnsi9iOCoFcM78mQeqjWFU7lUMKHcVl70Ui8V4AXb0hoaNsse",
+	"+mSUctizJlRZkRYUpczJSppwkHL3r9e3wTRzIF+gjQ+WdsrnmdN1OSPQ8Z2qG0al60moLQt4V7zkITic",
+	"YnpLbI/tNjpFCi8SIkiUd5y0892woZ2ij6AN3zAvQXNib70xAt0YV+Wyl+2ExYNLCJ6Cz/3ySq955C2O",
+	"U1L4zsjSDTUgrgOkq9LUO3RQr5/S9t/NJGSRnmqa4lsq6WsyWWKJcAzRP80weqDfg4rKrKDm7m7LOo1C",
+	"i801ou2WiIiOH9gaYoPiZwiqwkmbewfVcPJXg6n1UZKPlo0yEePInkr79uyMB1lU5ah1njOz/7UVYJte",
+	"sFVzp2cv5mhkpuspjal+cGf/OAprjfZHm58ltigWh60NdTijFUIjlSKtrb11W5dplVl0TalW51mDUq3C",
+	"oG29bU04zOujYKH9vEKGf7qddlFTeQwXodv9aJW/i34zBxvLu/VbStINNdJ+nxOTQArVo5S5RFUu0BJT",
+	"qI42LyNxKc7gb7s6P71hUQpV1QTtKOh2YjvOFofDm2537WtDqq1R4O71e6Ns1XICfHh6uz/Daf/7dBLT",
+	"txhg+PsxOyGByOBS/sNs/kFp0EUuKvZC/fRZo0iCtDMUUARgzMc4RhG5JTFPbLXH+qrQLiDc7rA81ZVe",
+	"JG9UGWM14WKBdpL5dE9P9mUXGMG0+LQqxHPX/VrTsHndr5XZ7vmg6pd9Ud+Y1HvYi9RWHy9EEUIbecsi",
+	"aObdQjfBsuAnugm82Z2jaP3UxYaAFiJeA1ds27uZyilnZvsJovXe6LymOacbJ53KzfSyeS0hVWc8M1pd",
+	"oT2rCSjGdEK8GTLDqDrHGjGd+4CySQqyuf54EChHMyxn2pylzPB1rnD6wNJDa6b5yb0RXp9ZFt5ujxZ4",
+	"PKOMiJU3D09kcPf57v8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
