@@ -81,4 +81,3 @@ func (s *Service) VerifySigned(ctx context.Context, signed domain.SignedLicense)
 	}
 	return Verification{Genuine: true, License: &l}, nil
 }
-
