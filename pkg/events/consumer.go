@@ -2,20 +2,27 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Handler applies one event. Its writes go through tx, the transaction that
 // also records the event in the inbox, so an event is applied at most once
-// per consumer. Returning an error rolls the effect back; the message is
-// redelivered after a backoff, or dead-lettered at once if the error is
-// Permanent, or after MaxDeliver deliveries.
+// per consumer. It must have no effect outside tx: it may run more than once
+// for one event (a shared transaction that another event failed is rolled
+// back and run again). Returning an error rolls the effect back; the
+// message is redelivered after a backoff, or dead-lettered at once if the
+// error is Permanent, or after MaxDeliver deliveries.
 type Handler func(ctx context.Context, tx *sqlx.Tx, ev Event) error
 
 // Defaults of ConsumerConfig.
@@ -42,7 +49,12 @@ type ConsumerConfig struct {
 	Backoff    []time.Duration // wait before redelivery after the n-th failure, last repeating; default 1s, 5s, 30s, 2m
 	DoubleAck  bool            // wait for the server to confirm each ack (for money)
 	AckWait    time.Duration   // how long a handler may run before the server redelivers
-	Log        *slog.Logger
+	// Concurrency is how many transactions apply events at once. With 1
+	// (the default) events are applied in stream order; with more, events
+	// with the same CloudEvents subject (the aggregate they are about)
+	// still are, and events about different things may overtake each other.
+	Concurrency int
+	Log         *slog.Logger
 }
 
 func (c ConsumerConfig) withDefaults() ConsumerConfig {
@@ -152,13 +164,25 @@ func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
 		}
 	}()
 
+	if c.cfg.Concurrency <= 1 {
+		progressed = c.work(ctx, feed)
+	} else {
+		progressed = c.workInLanes(ctx, feed)
+	}
+	return progressed, fmt.Errorf("next message of %s: %w", c.cfg.Durable, <-fed)
+}
+
+// work applies the messages of in, in order, taking as one batch whatever
+// has arrived while the previous batch ran. It reports whether it handled
+// any.
+func (c *consumer) work(ctx context.Context, in <-chan jetstream.Msg) (progressed bool) {
 	batch := make([]jetstream.Msg, 0, maxBatch)
-	for msg := range feed {
+	for msg := range in {
 		batch = append(batch[:0], msg)
 	take:
 		for len(batch) < maxBatch {
 			select {
-			case m, ok := <-feed:
+			case m, ok := <-in:
 				if !ok {
 					break take
 				}
@@ -170,7 +194,50 @@ func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
 		c.handleBatch(ctx, batch)
 		progressed = true
 	}
-	return progressed, fmt.Errorf("next message of %s: %w", c.cfg.Durable, <-fed)
+	return progressed
+}
+
+// workInLanes spreads the messages over Concurrency workers by the events'
+// subject, so that the events about one thing keep their order.
+func (c *consumer) workInLanes(ctx context.Context, feed <-chan jetstream.Msg) (progressed bool) {
+	lanes := make([]chan jetstream.Msg, c.cfg.Concurrency)
+	var wg sync.WaitGroup
+	var handled atomic.Bool
+	for i := range lanes {
+		lanes[i] = make(chan jetstream.Msg, maxBatch)
+		wg.Go(func() {
+			if c.work(ctx, lanes[i]) {
+				handled.Store(true)
+			}
+		})
+	}
+	for msg := range feed {
+		lanes[laneOf(msg.Data(), len(lanes))] <- msg
+	}
+	for _, l := range lanes {
+		close(l)
+	}
+	wg.Wait()
+	return handled.Load()
+}
+
+// laneOf hashes the event's subject (its type when it has none); a message
+// that does not parse goes to lane 0, where it is dead-lettered.
+func laneOf(data []byte, lanes int) int {
+	var key struct {
+		Subject string `json:"subject"`
+		Type    string `json:"type"`
+	}
+	if json.Unmarshal(data, &key) != nil {
+		return 0
+	}
+	h := fnv.New32a()
+	if key.Subject != "" {
+		h.Write([]byte(key.Subject))
+	} else {
+		h.Write([]byte(key.Type))
+	}
+	return int(h.Sum32() % uint32(lanes))
 }
 
 // delivery is a message that parsed as an event.
@@ -223,7 +290,7 @@ func (c *consumer) apply(ctx context.Context, ds []delivery) {
 		for _, d := range ds {
 			c.ack(ctx, d)
 		}
-	case failed < 0: // the commit failed: nothing is known to be applied
+	case failed < 0: // the database failed: nothing is known to be applied
 		for _, d := range ds {
 			c.settle(ctx, d, err)
 		}
@@ -234,24 +301,60 @@ func (c *consumer) apply(ctx context.Context, ds []delivery) {
 	}
 }
 
-// applyRun runs the inbox insert and the handler of each delivery in one
-// transaction and commits it. It returns the index of the delivery that
-// failed (or -1 when the commit did).
+// applyRun records ds in the inbox and runs the handler of each new event,
+// in one transaction, and commits it. It returns the index of the delivery
+// whose handler failed, or -1 when the database did.
 func (c *consumer) applyRun(ctx context.Context, ds []delivery) (failed int, err error) {
 	tx, err := c.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("begin: %w", err)
+		return -1, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
+	fresh, err := recordInInbox(ctx, tx, c.cfg.Durable, ds)
+	if err != nil {
+		return -1, err
+	}
 	for i, d := range ds {
-		if _, err := applyOnce(ctx, tx, c.cfg.Durable, d.ev, c.handler); err != nil {
-			return i, err
+		if !fresh[d.ev.ID] {
+			continue // applied before, or a second copy in this batch
+		}
+		delete(fresh, d.ev.ID)
+		if err := runHandler(ctx, c.handler, tx, d.ev); err != nil {
+			return i, &handlerError{err: err}
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return -1, fmt.Errorf("commit: %w", err)
 	}
 	return len(ds), nil
+}
+
+// recordInInbox inserts the events of ds into the inbox of consumer in one
+// statement and returns the ids that were not there yet. A concurrent
+// transaction recording the same event waits for this one and then finds
+// it taken.
+func recordInInbox(ctx context.Context, tx *sqlx.Tx, consumer string, ds []delivery) (map[string]bool, error) {
+	ids := make([]string, 0, len(ds))
+	seen := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		if !seen[d.ev.ID] {
+			seen[d.ev.ID] = true
+			ids = append(ids, d.ev.ID)
+		}
+	}
+	var inserted []string
+	err := tx.SelectContext(ctx, &inserted, `
+		INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[])
+		ON CONFLICT DO NOTHING
+		RETURNING event_id`, consumer, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("record %d events in inbox: %w", len(ids), err)
+	}
+	fresh := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		fresh[id] = true
+	}
+	return fresh, nil
 }
 
 // settle decides the fate of a delivery that could not be applied.
@@ -272,8 +375,7 @@ func (c *consumer) settle(ctx context.Context, d delivery, err error) {
 }
 
 // applyOnce records ev in the inbox of consumer and, if it was not there,
-// runs h, all in tx. A concurrent transaction applying the same event waits
-// on the inbox row and then finds it taken.
+// runs h, all in tx (for a replay).
 func applyOnce(ctx context.Context, tx *sqlx.Tx, consumer string, ev Event, h Handler) (applied bool, err error) {
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, consumer, ev.ID)

@@ -86,8 +86,8 @@ func (ev Event) validate() error {
 	switch {
 	case ev.SpecVersion != SpecVersion:
 		return fmt.Errorf("event specversion %q: want %q", ev.SpecVersion, SpecVersion)
-	case uuid.Validate(ev.ID) != nil:
-		return fmt.Errorf("event id %q is not a UUID", ev.ID)
+	case !canonicalUUID(ev.ID):
+		return fmt.Errorf("event id %q is not a UUID in canonical form", ev.ID)
 	case ev.Source == "":
 		return errors.New("event has no source")
 	case !validSubject(ev.Type):
@@ -98,6 +98,11 @@ func (ev Event) validate() error {
 		return errors.New("event has no data")
 	}
 	return nil
+}
+
+func canonicalUUID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
 }
 
 // validSubject accepts dot-separated tokens without wildcards or whitespace.

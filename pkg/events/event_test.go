@@ -100,6 +100,7 @@ func TestParseRefusesWhatIsNotAPlatformEvent(t *testing.T) {
 		{"not JSON", []byte("{oops")},
 		{"other specversion", mutate(func(e *Event) { e.SpecVersion = "0.3" })},
 		{"id not a UUID", mutate(func(e *Event) { e.ID = "42" })},
+		{"id not in canonical form", mutate(func(e *Event) { e.ID = "urn:uuid:" + good.ID })},
 		{"no data", []byte(`{"specversion":"1.0","id":"` + good.ID + `","source":"/t","type":"test.a","time":"2026-11-25T00:00:00Z","datacontenttype":"application/json"}`)},
 		{"other content type", mutate(func(e *Event) { e.DataContentType = "text/xml" })},
 	}

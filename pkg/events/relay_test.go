@@ -190,10 +190,19 @@ func TestRolledBackTransactionPublishesNothing(t *testing.T) {
 }
 
 // (d) Concurrent writers on several aggregates, two relays (one of which
-// crashes now and then before marking), one consumer: each aggregate's
-// events are applied in the order their transactions committed.
+// crashes now and then before marking), one consumer applying in stream
+// order or in lanes: each aggregate's events are applied in the order their
+// transactions committed.
 func TestEventsOfOneAggregateArriveInCommitOrder(t *testing.T) {
-	t.Parallel()
+	for _, concurrency := range []int{1, 4} {
+		t.Run(fmt.Sprintf("consumer concurrency %d", concurrency), func(t *testing.T) {
+			t.Parallel()
+			eventsArriveInCommitOrder(t, concurrency)
+		})
+	}
+}
+
+func eventsArriveInCommitOrder(t *testing.T, concurrency int) {
 	const (
 		aggregates = 6
 		writers    = 8
@@ -205,7 +214,7 @@ func TestEventsOfOneAggregateArriveInCommitOrder(t *testing.T) {
 	for a := range aggregates {
 		h.exec(`INSERT INTO counter VALUES ($1, 0)`, fmt.Sprintf("agg-%d", a))
 	}
-	h.startConsumer(ConsumerConfig{Durable: "c"}, recordEffect("c"))
+	h.startConsumer(ConsumerConfig{Durable: "c", Concurrency: concurrency}, recordEffect("c"))
 
 	opts := h.fastRelay()
 	opts.BatchSize = 16

@@ -54,6 +54,7 @@ type config struct {
 	duration   time.Duration
 	writers    int
 	relays     int
+	lanes      int
 	aggregates int
 	keep       bool
 }
@@ -67,6 +68,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to produce")
 	fs.IntVar(&cfg.writers, "writers", 16, "concurrent writer transactions")
 	fs.IntVar(&cfg.relays, "relays", 1, "relays (replicas) publishing the outbox")
+	fs.IntVar(&cfg.lanes, "concurrency", 1, "the consumer's Concurrency")
 	fs.IntVar(&cfg.aggregates, "aggregates", 1000, "distinct aggregates the events belong to")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the scratch database")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -148,7 +150,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var commitStart sync.Map // event id -> time the writer sent COMMIT
 	lat := &latencies{}
 	wg.Go(func() {
-		events.Consume(runCtx, js, db, events.ConsumerConfig{Stream: streamName, Durable: "bench"},
+		events.Consume(runCtx, js, db, events.ConsumerConfig{Stream: streamName, Durable: "bench", Concurrency: cfg.lanes},
 			func(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 				now := time.Now()
 				if t0, ok := commitStart.Load(ev.ID); ok {
@@ -159,6 +161,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			})
 	})
 
+	loadBefore := loadAverage()
 	// One pacer hands out the scheduled start times; writers take them.
 	start := time.Now()
 	total := int(float64(cfg.rate) * cfg.duration.Seconds())
@@ -208,8 +211,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		batches += s.Batches
 	}
 	p := lat.sorted()
-	fmt.Fprintf(stdout, "outboxbench: target %d events/s for %s, %d writers, %d relay(s), %d aggregates, GOMAXPROCS %d\n",
-		cfg.rate, cfg.duration, cfg.writers, cfg.relays, cfg.aggregates, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "outboxbench: target %d events/s for %s, %d writers, %d relay(s), consumer concurrency %d, %d aggregates, GOMAXPROCS %d, load before %s\n",
+		cfg.rate, cfg.duration, cfg.writers, cfg.relays, cfg.lanes, cfg.aggregates, runtime.GOMAXPROCS(0), loadBefore)
 	fmt.Fprintf(stdout, "committed   %d events in %s (%.0f/s), %d failed\n",
 		committed.Load(), produced.Round(time.Millisecond), float64(committed.Load())/produced.Seconds(), failed.Load())
 	fmt.Fprintf(stdout, "consumed    %d events, all in by %s (%.0f/s end to end)\n",
@@ -309,4 +312,13 @@ func dropDatabase(dsn string) {
 	}
 	defer db.Close()
 	db.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)")
+}
+
+// loadAverage is the machine's one-minute load, for reading the figures.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
