@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"gerbang/pkg/service"
+	"gerbang/services/tender/internal/ports/http/oapi"
 	"gerbang/services/tender/migrations"
 )
 
@@ -17,6 +18,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	rt, err := service.Start(ctx, cfg, service.Spec{
 		Migrations: migrations.FS,
+		OpenAPI:    oapi.GetSpecJSON,
 		Stream:     &service.Stream{Name: "TENDER", Subjects: []string{"tender.>"}},
 		BodyLimits: bodyLimits(),
 	}, stdout)

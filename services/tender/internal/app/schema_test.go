@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"gerbang/services/tender/internal/domain"
 )
 
 // TestPublishedEventsMatchTheirSchemas produces every event type of the
@@ -35,6 +37,34 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 	f.closeAndOpen(cur) // vendor-b unpaid and unconfirmed: the tender fails at the opening
 	other := f.tendering(termsFrom(f.clock.Now()))
 	if _, err := f.svc.CancelTender(ctx, officer("pokja-1"), other.ID, "anggaran ditarik"); err != nil {
+		t.Fatal(err)
+	}
+	awarded, ids := f.evaluated(termsFrom(f.clock.Now()))
+	var assess []domain.Assessment
+	for _, id := range ids {
+		assess = append(assess, domain.Assessment{BidID: id, AdministrativePass: true, TechnicalPass: true})
+	}
+	if err := f.svc.SubmitEvaluation(ctx, officer("pokja-1"), awarded.ID, assess, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.ProposeAward(ctx, officer("pokja-1"), awarded.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AnnounceAward(ctx, officer("pokja-1"), awarded.ID); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := f.svc.FileObjection(ctx, vendor("vendor-a"), awarded.ID, "keberatan", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-1"), awarded.ID, obj.ID, "ditolak", OutcomeRejected); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(6 * 24 * time.Hour)
+	if _, err := f.svc.AdvanceDueTenders(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.RecordContract(ctx, officer("pokja-1"), awarded.ID, "SPK-1", f.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	empty := f.tendering(termsFrom(f.clock.Now()))
@@ -75,7 +105,8 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 	}
 	for _, typ := range []string{"tender.tender.published", "tender.tender.tendering_started", "tender.bid.submitted",
 		"tender.bid.withdrawn", "tender.bid_security.requested", "tender.tender.amended", "tender.tender.bidding_closed",
-		"tender.bids.opened", "tender.tender.failed", "tender.tender.cancelled"} {
+		"tender.bids.opened", "tender.tender.failed", "tender.tender.cancelled", "tender.award.proposed",
+		"tender.objection.filed", "tender.objection.answered", "tender.award.finalised", "tender.contract.signed"} {
 		if seen[typ] == 0 {
 			t.Errorf("no %s produced", typ)
 		}

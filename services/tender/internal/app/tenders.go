@@ -52,12 +52,19 @@ func (s *Service) Tender(ctx context.Context, c Caller, id string) (*domain.Tend
 
 // update runs a committee action on a tender.
 func (s *Service) update(ctx context.Context, c Caller, id string, version int, fn func(t *domain.Tender, by domain.Actor) (postgres.Change, error)) (*domain.Tender, error) {
-	return s.store.UpdateTender(ctx, id, version, c.who(), s.now(), func(t *domain.Tender) (postgres.Change, error) {
+	return s.updateReading(ctx, c, id, version, func(t *domain.Tender, by domain.Actor, _ postgres.Reader) (postgres.Change, error) {
+		return fn(t, by)
+	})
+}
+
+// updateReading is update for actions that read more than the tender.
+func (s *Service) updateReading(ctx context.Context, c Caller, id string, version int, fn func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error)) (*domain.Tender, error) {
+	return s.store.UpdateTender(ctx, id, version, c.who(), s.now(), func(t *domain.Tender, r postgres.Reader) (postgres.Change, error) {
 		by := c.actorOn(t)
 		if t.State == domain.StateDraft && by != domain.ActorCommittee {
 			return postgres.Change{}, apperr.New(apperr.NotFound, "no such tender")
 		}
-		return fn(t, by)
+		return fn(t, by, r)
 	})
 }
 

@@ -211,6 +211,11 @@ func (s *Store) AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who
 		if err := writeTender(ctx, tx, t); err != nil {
 			return err
 		}
+		if t.State == domain.StateAwarded {
+			if _, err := tx.ExecContext(ctx, `UPDATE award SET finalised_at = $2 WHERE tender_id = $1`, id, now); err != nil {
+				return fmt.Errorf("finalise award: %w", err)
+			}
+		}
 		advanced = true
 		return record(ctx, tx, who, "tender", t.ID, tenderAggregate(t.ID), before, snapshot(t), ch.Effect, now)
 	})

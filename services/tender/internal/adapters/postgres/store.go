@@ -222,6 +222,11 @@ type Change struct {
 	Effect
 	Addendum         *Addendum // an amendment's terms
 	CommitteeChanged bool
+	Evaluation       *domain.Result   // the evaluation's result, stored (replacing an earlier one)
+	Award            *AwardFact       // the proposed winner, stored (replacing an earlier proposal)
+	AwardAnnounced   bool             // the proposed award was announced
+	ObjectionAnswer  *ObjectionAnswer // the committee's answer to one objection
+	Contract         *Contract        // the contract record
 }
 
 // Addendum is one published amendment.
@@ -235,7 +240,7 @@ type Addendum struct {
 // what fn reports, its events and the audit record, in one transaction.
 // expectVersion > 0 refuses a stale version with PreconditionFailed.
 func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, who Who, now time.Time,
-	fn func(t *domain.Tender) (Change, error)) (*domain.Tender, error) {
+	fn func(t *domain.Tender, r Reader) (Change, error)) (*domain.Tender, error) {
 	if !isUUID(id) {
 		return nil, apperr.New(apperr.NotFound, "no such tender")
 	}
@@ -249,7 +254,7 @@ func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, 
 			return apperr.New(apperr.PreconditionFailed, "the tender changed since you read it (version %d is now %d); reload and try again", expectVersion, t.Version)
 		}
 		before := snapshot(t)
-		ch, err := fn(t)
+		ch, err := fn(t, Reader{ctx: ctx, tx: tx, tenderID: t.ID})
 		if err != nil {
 			return err
 		}
@@ -260,6 +265,9 @@ func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, 
 			if err := writeCommittee(ctx, tx, t); err != nil {
 				return err
 			}
+		}
+		if err := writeAwardChanges(ctx, tx, t.ID, ch, who, now); err != nil {
+			return err
 		}
 		if a := ch.Addendum; a != nil {
 			terms, err := json.Marshal(publicTerms(a.Terms))

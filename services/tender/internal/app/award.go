@@ -1,0 +1,225 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"gerbang/pkg/apperr"
+	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/domain"
+)
+
+// Score is one of the caller's points for a criterion of a bid.
+type Score struct {
+	BidID     string
+	Criterion string
+	Points    int
+}
+
+// SubmitEvaluation records, during the evaluation, the committee's
+// administrative and technical pass/fail of bids and the calling member's
+// own scores (a member cannot score in another's name).
+func (s *Service) SubmitEvaluation(ctx context.Context, c Caller, tenderID string, assessments []domain.Assessment, scores []Score) error {
+	now := s.now()
+	own := make([]domain.MemberScore, 0, len(scores))
+	for _, sc := range scores {
+		if sc.Points < 0 || sc.Points > 100 {
+			return apperr.InvalidFields("points are 0 to 100", apperr.Field("scores.points", "must be between 0 and 100"))
+		}
+		own = append(own, domain.MemberScore{Member: c.Subject, BidID: sc.BidID, Criterion: sc.Criterion, Points: sc.Points})
+	}
+	return s.store.SaveAssessment(ctx, tenderID, c.who(), now, func(t *domain.Tender) error {
+		if c.actorOn(t) != domain.ActorCommittee {
+			if t.State == domain.StateDraft {
+				return apperr.New(apperr.NotFound, "no such tender")
+			}
+			return apperr.New(apperr.Forbidden, "only the tender's committee evaluates its bids")
+		}
+		if t.State != domain.StateEvaluation {
+			return apperr.New(apperr.Conflict, "bids are scored only during the evaluation").With("current_state", string(t.State))
+		}
+		return nil
+	}, assessments, own)
+}
+
+// ProposeAward evaluates the opened bids by the tender's method and records
+// the ranking and the proposed winner; when no bid qualifies, the tender
+// fails with that reason.
+func (s *Service) ProposeAward(ctx context.Context, c Caller, tenderID string) (*domain.Tender, *domain.Result, error) {
+	now := s.now()
+	var result domain.Result
+	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
+		if err := domain.CheckTransition(t.State, domain.StateAwardProposed, by); err != nil {
+			return postgres.Change{}, err
+		}
+		opened, err := r.OpenedBids()
+		if err != nil {
+			return postgres.Change{}, err
+		}
+		assessments, err := r.Assessments()
+		if err != nil {
+			return postgres.Change{}, err
+		}
+		scores, err := r.Scores()
+		if err != nil {
+			return postgres.Change{}, err
+		}
+		if result, err = domain.Evaluate(t.Evaluation, t.HPS, opened, assessments, scores); err != nil {
+			return postgres.Change{}, err
+		}
+		ch := postgres.Change{Evaluation: &result}
+		if result.Winner == "" {
+			if err := t.Fail(by, "every bid was disqualified at the evaluation"); err != nil {
+				return postgres.Change{}, err
+			}
+			ch.Effect = postgres.Effect{Action: "tender.evaluate", Reason: t.Reason, Events: []postgres.Event{failedEvent(t, now)}}
+			return ch, nil
+		}
+		if err := t.ProposeAward(by); err != nil {
+			return postgres.Change{}, err
+		}
+		w := result.Ranking[0]
+		ch.Award = &postgres.AwardFact{BidID: w.BidID, Vendor: w.Vendor, Price: w.Price}
+		ch.Effect = postgres.Effect{Action: "tender.propose_award"}
+		return ch, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, &result, nil
+}
+
+// AnnounceAward publishes the proposed award and opens the objection period.
+func (s *Service) AnnounceAward(ctx context.Context, c Caller, tenderID string) (*domain.Tender, error) {
+	now := s.now()
+	return s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
+		if err := t.AnnounceAward(by, now); err != nil {
+			return postgres.Change{}, err
+		}
+		a, err := r.Award()
+		if err != nil || a == nil {
+			return postgres.Change{}, apperr.New(apperr.Conflict, "no award was proposed").With("current_state", string(t.State))
+		}
+		return postgres.Change{AwardAnnounced: true, Effect: postgres.Effect{Action: "tender.announce_award", Events: []postgres.Event{
+			{Type: "tender.award.proposed", Data: map[string]any{"tender_id": t.ID, "bid_id": a.BidID, "vendor": a.Vendor,
+				"value": map[string]any{"amount": a.Price, "currency": "IDR"}, "announced_at": now, "objection_ends_at": t.ObjectionEndsAt}},
+		}}}, nil
+	})
+}
+
+// FileObjection records a bidder's objection (sanggah) during the objection
+// period.
+func (s *Service) FileObjection(ctx context.Context, c Caller, tenderID, arguments string, evidence []string) (postgres.Objection, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return postgres.Objection{}, err
+	}
+	args, err := checkText("arguments", arguments, 20000)
+	if err != nil {
+		return postgres.Objection{}, err
+	}
+	now := s.now()
+	return s.store.FileObjection(ctx, tenderID, vendor, args, evidence, c.who(), now, func(t *domain.Tender) error {
+		if t.State == domain.StateDraft {
+			return apperr.New(apperr.NotFound, "no such tender")
+		}
+		return t.AcceptsObjections(now)
+	})
+}
+
+// Outcomes of an answered objection.
+const (
+	OutcomeRejected         = "rejected"
+	OutcomeUpheldReevaluate = "upheld_reevaluate"
+	OutcomeUpheldFail       = "upheld_fail"
+)
+
+// AnswerObjection records the committee's answer. An upheld objection sends
+// the tender back to evaluation or to failed.
+func (s *Service) AnswerObjection(ctx context.Context, c Caller, tenderID, objectionID, answer, outcome string) (*domain.Tender, error) {
+	a, err := checkText("answer", answer, 20000)
+	if err != nil {
+		return nil, err
+	}
+	if outcome != OutcomeRejected && outcome != OutcomeUpheldReevaluate && outcome != OutcomeUpheldFail {
+		return nil, apperr.InvalidFields("unknown outcome", apperr.Field("outcome", "must be rejected, upheld_reevaluate or upheld_fail"))
+	}
+	now := s.now()
+	return s.update(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor) (postgres.Change, error) {
+		if by != domain.ActorCommittee {
+			return postgres.Change{}, apperr.New(apperr.Forbidden, "only the tender's committee answers objections")
+		}
+		if t.State != domain.StateObjectionPeriod {
+			return postgres.Change{}, apperr.New(apperr.Conflict, "objections are answered during the objection period").With("current_state", string(t.State))
+		}
+		ch := postgres.Change{ObjectionAnswer: &postgres.ObjectionAnswer{ID: objectionID, Answer: a, Outcome: outcome},
+			Effect: postgres.Effect{Action: "objection.answer", Events: []postgres.Event{{Type: "tender.objection.answered",
+				Data: map[string]any{"objection_id": objectionID, "tender_id": t.ID, "outcome": outcome, "answered_at": now}}}}}
+		switch outcome {
+		case OutcomeUpheldReevaluate:
+			if err := t.ReturnToEvaluation(by); err != nil {
+				return postgres.Change{}, err
+			}
+		case OutcomeUpheldFail:
+			if err := t.Fail(by, "objection upheld: "+a); err != nil {
+				return postgres.Change{}, err
+			}
+			ch.Reason = t.Reason
+			ch.Events = append(ch.Events, failedEvent(t, now))
+		}
+		return ch, nil
+	})
+}
+
+// RecordContract records the contract of an awarded tender.
+func (s *Service) RecordContract(ctx context.Context, c Caller, tenderID, number string, signedAt time.Time) (*domain.Tender, *postgres.Contract, error) {
+	n, err := checkText("number", number, 100)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	if signedAt.IsZero() || signedAt.After(now) {
+		return nil, nil, apperr.InvalidFields("the contract must have been signed", apperr.Field("signed_at", "is empty or in the future"))
+	}
+	var contract *postgres.Contract
+	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
+		if err := t.RecordContract(by); err != nil {
+			return postgres.Change{}, err
+		}
+		a, err := r.Award()
+		if err != nil || a == nil {
+			return postgres.Change{}, apperr.New(apperr.Conflict, "the tender has no award").With("current_state", string(t.State))
+		}
+		contract = &postgres.Contract{ID: uuid.Must(uuid.NewV7()).String(), TenderID: t.ID, Number: n, Vendor: a.Vendor,
+			Value: a.Price, SignedAt: signedAt.UTC()}
+		return postgres.Change{Contract: contract, Effect: postgres.Effect{Action: "tender.record_contract", Events: []postgres.Event{
+			{Type: "tender.contract.signed", Data: map[string]any{"contract_id": contract.ID, "tender_id": t.ID, "number": n,
+				"vendor": a.Vendor, "value": map[string]any{"amount": a.Price, "currency": "IDR"}, "signed_at": contract.SignedAt}},
+		}}}, nil
+	})
+	return t, contract, err
+}
+
+// Result returns the published evaluation result: once the award is
+// announced (or the tender failed at its evaluation).
+func (s *Service) Result(ctx context.Context, tenderID string) (*domain.Tender, *domain.Result, error) {
+	t, err := s.store.Tender(ctx, tenderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch t.State {
+	case domain.StateObjectionPeriod, domain.StateAwarded, domain.StateContracted, domain.StateFailed, domain.StateCancelled:
+	default:
+		return nil, nil, apperr.New(apperr.NotFound, "the result of this tender is not published yet")
+	}
+	r, err := s.store.Evaluation(ctx, tenderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r == nil {
+		return nil, nil, apperr.New(apperr.NotFound, "this tender has no evaluation result")
+	}
+	return t, r, nil
+}
