@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -325,6 +326,7 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		{"POST", "/v1/licenses/" + id + "/suspend", reason, "owner", false},
 		{"GET", "/v1/applications/" + id + "/license/certificate", nil, "finance", true},
 		{"GET", "/v1/applications/" + id + "/license/signed", nil, "finance", true},
+		{"GET", "/v1/applications/" + id + "/documents", nil, "finance", true},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -347,4 +349,66 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 	if r := e.do("GET", "/v1/applications/"+id, "owner", nil); r.body["state"] != "submitted" {
 		t.Fatalf("state changed: %s", r.raw)
 	}
+}
+
+func (e *env) upload(who, applicationID, requirement, filename string, data []byte) reply {
+	e.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if requirement != "" {
+		_ = w.WriteField("requirement", requirement)
+	}
+	if data != nil {
+		part, _ := w.CreateFormFile("file", filename)
+		_, _ = part.Write(data)
+	}
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", e.svc.URL+"/v1/applications/"+applicationID+"/documents", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func TestDocumentsAreUploadedCheckedAndDownloadedOverHTTP(t *testing.T) {
+	e := start(t)
+	b := e.registerBusiness("owner", "medium", "55110")
+	id := e.createApplication("owner", b["id"].(string), "55110", 150)
+	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	doc := e.must(e.upload("owner", id, "amdal", "amdal.pdf", pdf), 201)
+	if doc.body["content_type"] != "application/pdf" || len(doc.body["sha256"].(string)) != 64 {
+		t.Fatalf("document %s", doc.raw)
+	}
+	e.must(e.upload("owner", id, "amdal", "fake.pdf", []byte("PK\x03\x04zip")), 415)
+	e.must(e.upload("owner", id, "amdal", "cut.pdf", pdf[:20]), 400)
+	e.must(e.upload("owner", id, "amdal", "empty.pdf", []byte{}), 400)
+	e.must(e.upload("owner", id, "", "x.pdf", pdf), 400)
+	e.must(e.upload("owner", id, "amdal", "", nil), 400)
+	big := append(append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 11<<20)...), []byte("\n%%EOF\n")...)
+	e.must(e.upload("owner", id, "pbg", "big.pdf", big), 413) // pbg takes at most 10 MiB
+	e.must(e.upload("other", id, "amdal", "amdal.pdf", pdf), 404)
+	e.must(e.upload("officer", id, "amdal", "amdal.pdf", pdf), 403)
+	list := e.must(e.do("GET", "/v1/applications/"+id+"/documents", "officer", nil), 200)
+	if items := list.body["items"].([]any); len(items) != 1 {
+		t.Fatalf("documents %s", list.raw)
+	}
+	req, _ := http.NewRequest("GET", e.svc.URL+"/v1/applications/"+id+"/documents/"+doc.body["id"].(string)+"/content", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["owner"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal(got, pdf) {
+		t.Fatalf("download: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), got)
+	}
+	e.must(e.do("GET", "/v1/applications/"+id+"/documents", "other", nil), 404)
 }

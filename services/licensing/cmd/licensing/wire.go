@@ -9,6 +9,7 @@ import (
 	"gerbang/pkg/auth"
 	"gerbang/pkg/events"
 	"gerbang/pkg/service"
+	"gerbang/services/licensing/internal/adapters/blob"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
 	licevents "gerbang/services/licensing/internal/ports/events"
@@ -29,8 +30,12 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return fmt.Errorf("license signing key: %w", err)
 	}
+	blobs, err := blob.NewFiles(filepath.Join(rt.Config.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
 	store := postgres.New(rt.DB)
-	svc := app.New(store, rt.Clock, rt.Log, app.Options{SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL")})
+	svc := app.New(store, rt.Clock, rt.Log, app.Options{SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs})
 
 	// Routes: the API of api/licensing.yaml (see internal/ports/http).
 	if err := lichttp.Mount(rt.App, svc, rt.Auth, rt.DB); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"gerbang/pkg/clock"
 	"gerbang/pkg/pgtest"
+	"gerbang/services/licensing/internal/adapters/blob"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
@@ -22,6 +23,8 @@ type harness struct {
 	store *postgres.Store
 	clock *clock.Fake
 	svc   *app.Service
+	// blobDir holds the documents' bytes.
+	blobDir string
 }
 
 // monday is Monday 9 March 2026, 09:00 WIB.
@@ -40,7 +43,13 @@ func newHarness(t testing.TB) *harness {
 	db := pgtest.New(t, migrations.FS)
 	store := postgres.New(db.DB)
 	clk := clock.NewFake(monday())
-	return &harness{t: t, ctx: context.Background(), db: db, store: store, clock: clk, svc: app.New(store, clk, nil, app.Options{})}
+	blobDir := t.TempDir()
+	blobs, err := blob.NewFiles(blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, ctx: context.Background(), db: db, store: store, clock: clk, blobDir: blobDir,
+		svc: app.New(store, clk, nil, app.Options{Blobs: blobs})}
 }
 
 var (

@@ -36,6 +36,7 @@ type Service struct {
 
 	signing   auth.SigningKey
 	verifyURL string
+	blobs     Blobs
 
 	calMu       sync.Mutex
 	cal         domain.Calendar
@@ -50,6 +51,16 @@ type Options struct {
 	// VerifyURL is the public verification page; a license's QR code points
 	// to VerifyURL/<number>.
 	VerifyURL string
+	// Blobs keeps the bytes of documents.
+	Blobs Blobs
+}
+
+// Blobs is a blob store (local files by default).
+type Blobs interface {
+	// Put stores data under key and reports whether the key was new.
+	Put(ctx context.Context, key string, data []byte) (created bool, err error)
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
 }
 
 // DefaultVerifyURL is the portal's public verification page.
@@ -63,7 +74,7 @@ func New(store *postgres.Store, clk clock.Clock, log *slog.Logger, opts Options)
 	if opts.VerifyURL == "" {
 		opts.VerifyURL = DefaultVerifyURL
 	}
-	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
+	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
 }
 
 // calendarTTL is how long the holiday calendar is kept before it is read

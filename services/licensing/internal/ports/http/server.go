@@ -48,6 +48,9 @@ func operationRoles() map[string][]string {
 		"ListMyLicenses":        {business},
 		"ChangeLicenseStatus":   {officer},
 		"GetLicenseCertificate": {business, officer, auditor},
+		"UploadDocument":        {business},
+		"ListDocuments":         {business, officer, auditor},
+		"GetDocumentContent":    {business, officer, auditor},
 		"GetSignedLicense":      {business, officer, auditor},
 	}
 }

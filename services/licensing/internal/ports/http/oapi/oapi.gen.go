@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -124,6 +125,27 @@ func (e AuditProblemKind) Valid() bool {
 	case AuditProblemKindRecordDeleted:
 		return true
 	case AuditProblemKindRecordInserted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DocumentContentType.
+const (
+	DocumentContentTypeApplicationPdf DocumentContentType = "application/pdf"
+	DocumentContentTypeImageJpeg      DocumentContentType = "image/jpeg"
+	DocumentContentTypeImagePng       DocumentContentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the DocumentContentType enum.
+func (e DocumentContentType) Valid() bool {
+	switch e {
+	case DocumentContentTypeApplicationPdf:
+		return true
+	case DocumentContentTypeImageJpeg:
+		return true
+	case DocumentContentTypeImagePng:
 		return true
 	default:
 		return false
@@ -476,6 +498,26 @@ type DeadLetterPage struct {
 
 	// NextCursor Pass as `cursor` for the next page; null on the last page.
 	NextCursor *string `json:"next_cursor"`
+}
+
+// Document defines model for Document.
+type Document struct {
+	ApplicationID openapi_types.UUID  `json:"application_id"`
+	ContentType   DocumentContentType `json:"content_type"`
+	Filename      string              `json:"filename"`
+	ID            openapi_types.UUID  `json:"id"`
+	Requirement   string              `json:"requirement"`
+	Sha256        string              `json:"sha256"`
+	SizeBytes     int64               `json:"size_bytes"`
+	UploadedAt    time.Time           `json:"uploaded_at"`
+}
+
+// DocumentContentType defines model for Document.ContentType.
+type DocumentContentType string
+
+// DocumentList defines model for DocumentList.
+type DocumentList struct {
+	Items []Document `json:"items"`
 }
 
 // FieldError defines model for FieldError.
@@ -831,6 +873,10 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem. Other members may appear for some problems
+// (e.g. `current_state` on a conflict).
+type UnsupportedMediaType = Problem
+
 // ListMyApplicationsParams defines parameters for ListMyApplications.
 type ListMyApplicationsParams struct {
 	// Limit The most items to return.
@@ -844,6 +890,14 @@ type ListMyApplicationsParams struct {
 type CreateApplicationParams struct {
 	// IdempotencyKey A key of the caller's choosing (e.g. a UUID); a retry with the same key and body gets the first response.
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// UploadDocumentMultipartBody defines parameters for UploadDocument.
+type UploadDocumentMultipartBody struct {
+	File openapi_types.File `json:"file"`
+
+	// Requirement Example: amdal
+	Requirement string `json:"requirement"`
 }
 
 // ListMyBusinessesParams defines parameters for ListMyBusinesses.
@@ -888,6 +942,9 @@ type GetReviewQueueParams struct {
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
 type CreateApplicationJSONRequestBody = ApplicationInput
 
+// UploadDocumentMultipartRequestBody defines body for UploadDocument for multipart/form-data ContentType.
+type UploadDocumentMultipartRequestBody UploadDocumentMultipartBody
+
 // RejectApplicationJSONRequestBody defines body for RejectApplication for application/json ContentType.
 type RejectApplicationJSONRequestBody = ReasonInput
 
@@ -920,6 +977,15 @@ type ServerInterface interface {
 	// ApproveApplication Approve
 	// (POST /v1/applications/{id}/approve)
 	ApproveApplication(c *fiber.Ctx, id ID) error
+	// ListDocuments Documents of an application
+	// (GET /v1/applications/{id}/documents)
+	ListDocuments(c *fiber.Ctx, id ID) error
+	// UploadDocument Upload a document for a requirement
+	// (POST /v1/applications/{id}/documents)
+	UploadDocument(c *fiber.Ctx, id ID) error
+	// GetDocumentContent Download a document
+	// (GET /v1/applications/{id}/documents/{document_id}/content)
+	GetDocumentContent(c *fiber.Ctx, id ID, documentID openapi_types.UUID) error
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(c *fiber.Ctx, id ID) error
@@ -1143,6 +1209,101 @@ func (siw *ServerInterfaceWrapper) ApproveApplication(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ApproveApplication(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListDocuments operation middleware
+func (siw *ServerInterfaceWrapper) ListDocuments(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListDocuments(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UploadDocument operation middleware
+func (siw *ServerInterfaceWrapper) UploadDocument(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UploadDocument(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetDocumentContent operation middleware
+func (siw *ServerInterfaceWrapper) GetDocumentContent(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "document_id" -------------
+	var documentID openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "document_id", c.Params("document_id"), &documentID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter document_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetDocumentContent(c, id, documentID)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1808,6 +1969,12 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/applications/:id", wrapper.GetApplication)
 
+	router.Get(options.BaseURL+"/v1/applications/:id/documents", wrapper.ListDocuments)
+
+	router.Post(options.BaseURL+"/v1/applications/:id/documents", wrapper.UploadDocument)
+
+	router.Get(options.BaseURL+"/v1/applications/:id/documents/:document_id/content", wrapper.GetDocumentContent)
+
 	router.Post(options.BaseURL+"/v1/applications/:id/submit", wrapper.SubmitApplication)
 
 	router.Post(options.BaseURL+"/v1/applications/:id/withdraw", wrapper.WithdrawApplication)
@@ -1863,6 +2030,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse Problem
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
 type GetLicenseKeysRequestObject struct {
 }
@@ -2110,6 +2279,212 @@ type ApproveApplication409ApplicationProblemPlusJSONResponse struct {
 func (response ApproveApplication409ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ListDocumentsRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type ListDocumentsResponseObject interface {
+	VisitListDocumentsResponse(ctx *fiber.Ctx) error
+}
+
+type ListDocuments200JSONResponse DocumentList
+
+func (response ListDocuments200JSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListDocuments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDocuments401ApplicationProblemPlusJSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListDocuments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDocuments403ApplicationProblemPlusJSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListDocuments404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDocuments404ApplicationProblemPlusJSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocumentRequestObject struct {
+	ID   ID `json:"id"`
+	Body *multipart.Reader
+}
+
+type UploadDocumentResponseObject interface {
+	VisitUploadDocumentResponse(ctx *fiber.Ctx) error
+}
+
+type UploadDocument201JSONResponse Document
+
+func (response UploadDocument201JSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument400ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument401ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument403ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument404ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument409ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument413ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UploadDocument415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadDocument415ApplicationProblemPlusJSONResponse) VisitUploadDocumentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
+type GetDocumentContentRequestObject struct {
+	ID         ID                 `json:"id"`
+	DocumentID openapi_types.UUID `json:"document_id"`
+}
+
+type GetDocumentContentResponseObject interface {
+	VisitGetDocumentContentResponse(ctx *fiber.Ctx) error
+}
+
+type GetDocumentContent200ApplicationOctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetDocumentContent200ApplicationOctetStreamResponse) VisitGetDocumentContentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		ctx.Response().Header.Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	ctx.Status(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(ctx.Response().BodyWriter(), response.Body)
+	return err
+}
+
+type GetDocumentContent401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetDocumentContent401ApplicationProblemPlusJSONResponse) VisitGetDocumentContentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetDocumentContent403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetDocumentContent403ApplicationProblemPlusJSONResponse) VisitGetDocumentContentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetDocumentContent404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDocumentContent404ApplicationProblemPlusJSONResponse) VisitGetDocumentContentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
 
 	return ctx.JSON(&response)
 }
@@ -3143,6 +3518,15 @@ type StrictServerInterface interface {
 	// ApproveApplication Approve
 	// (POST /v1/applications/{id}/approve)
 	ApproveApplication(ctx context.Context, request ApproveApplicationRequestObject) (ApproveApplicationResponseObject, error)
+	// ListDocuments Documents of an application
+	// (GET /v1/applications/{id}/documents)
+	ListDocuments(ctx context.Context, request ListDocumentsRequestObject) (ListDocumentsResponseObject, error)
+	// UploadDocument Upload a document for a requirement
+	// (POST /v1/applications/{id}/documents)
+	UploadDocument(ctx context.Context, request UploadDocumentRequestObject) (UploadDocumentResponseObject, error)
+	// GetDocumentContent Download a document
+	// (GET /v1/applications/{id}/documents/{document_id}/content)
+	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(ctx context.Context, request GetApplicationLicenseRequestObject) (GetApplicationLicenseResponseObject, error)
@@ -3362,6 +3746,90 @@ func (sh *strictHandler) ApproveApplication(ctx *fiber.Ctx, id ID) error {
 		return err
 	} else if validResponse, ok := response.(ApproveApplicationResponseObject); ok {
 		if err := validResponse.VisitApproveApplicationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDocuments operation middleware
+func (sh *strictHandler) ListDocuments(ctx *fiber.Ctx, id ID) error {
+	var request ListDocumentsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDocuments(ctx.UserContext(), request.(ListDocumentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDocuments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDocumentsResponseObject); ok {
+		if err := validResponse.VisitListDocumentsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadDocument operation middleware
+func (sh *strictHandler) UploadDocument(ctx *fiber.Ctx, id ID) error {
+	var request UploadDocumentRequestObject
+
+	request.ID = id
+
+	request.Body = multipart.NewReader(bytes.NewReader(ctx.Request().Body()), string(ctx.Request().Header.MultipartFormBoundary()))
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadDocument(ctx.UserContext(), request.(UploadDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadDocumentResponseObject); ok {
+		if err := validResponse.VisitUploadDocumentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDocumentContent operation middleware
+func (sh *strictHandler) GetDocumentContent(ctx *fiber.Ctx, id ID, documentID openapi_types.UUID) error {
+	var request GetDocumentContentRequestObject
+
+	request.ID = id
+	request.DocumentID = documentID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDocumentContent(ctx.UserContext(), request.(GetDocumentContentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDocumentContent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDocumentContentResponseObject); ok {
+		if err := validResponse.VisitGetDocumentContentResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3978,165 +4446,179 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37ctu2+uCrYLi/mWPPUrIk32Lljx0naVInTura7sk5J85KkAhJqCiABUArasYz+xD7hPskO/gAkOBF",
-	"MmU7bTO/5o/WkkBcvhu+O78GY75IOCNMyaD/NSBf8CKJCfx9Olb0lpzTMWGS6C9ucZzCHzhJYjrGinI2",
-	"oFHQDzrdk318NOm0er1er3Xc6XRaz/R/Ovm/bhAGo1RSRqQsPdTtdrvrH5rxOCJiwPCCBP3gR65IjN6T",
-	"GCuKzliEZ0EYFKfb39/fXz8dlTIl0QCroB/0Or2jVme/1etcd/b7nU6/0/lPEAbzUUyDfnB42O12gjCI",
-	"DQTcDs5+pwylEs8wmunNeCPUKoER/zn70Prxp+sfzoMwYHQU9INn3V6n0+3tHxweHR/ob9PFiIigH5yf",
-	"vWyZbcDvQRgIKudBP5jRqT6aVFilMugHGLARhBoLNBpMBF94J+ieXHeP8xOYMSlTNIZB+93KoLu7MHgl",
-	"8ESd5sgsIPlByBoLglUZvJ2T6063f3hoN7cNxZRQIcc41hBekIimC/0F/Z0E/W6vEwYyxnrbEV7JoN8J",
-	"gyglsA2WxnEYiJQxyqZBf4JjScIglSQaSDLmLNLD7wyk9dyRBkoQBioVbFCcJE2ie093S4QEUHbDYDnj",
-	"mipSwTQCDZyZCu407BMs8IIoIoDXXqZCcgH7J3IsaGLQEVzPCBoy8kUNxjBiiPgEqRlBiSC3lKcSJXhK",
-	"niM8koQpNOECfp1QIRX81A5Cx9RBPyCrt8l/Xp4dvb+OTjQm9BK/pUSsNEka8jbrAKxnZAEgXeAv54RN",
-	"1SzoH3Z7YWDJXCqhIaoPc/bKEx7NsQvrJ1jN8uVppFmA/JZSQaKgr0RK/K1MuFgA9NMURtZsJSKLhCvC",
-	"xqt3ZFWF6Cmak5WD4hjHMRH/kGg841xSNkU7pD1tI4x++eXs1e5zhJEgSqzQkqoZPCHxgsAMmEVoxKMV",
-	"mhIlPaALIhPOZAnwh6POuDs5IK1neP+gdTA57LVOSGfSOhp3o95oHx+Qw4kDyIzgiIgcJN6JWvpIm+Dj",
-	"oap3eBgGC8rc524dtM7pgqp6sltwqRBVZCGR4hoMqWCFQx126ikohjn9XUVkgtNYmUcyFFKm9ntBqPdM",
-	"F+ki6Hc7Hdix/ZTtlzJFpkQYvnHwNVdULrve81sNEH2hMUWYKt1Te79KI9+y7X/nEq57mIs4u4+DVuf4",
-	"utPLr4FM6BkyWS/zZDpaUKWIZqns7+oRvakVEQtAwYQYlWDBUwYYhn+hliNCk6wm4FeXwd1j71FL8wuj",
-	"qXzSeI70ILyIsH7Wot09m0QTQ1qD0UppYul1To67hxqMdv1ThmMqqUTvCZsShil6hRcJnqNzyqbzlE0x",
-	"Qzun71+dnu8Gd5/L97JIYzLwZb2M8SDHjN5F4We4kalaDRacqZkM+kca/oU7Zh0W19463phsqV7p1uGT",
-	"CR1r3vH58b8EmQT94H/s5crfnvlV7vnqADBcVTJ4bIXwRBFz5yiBmaT6y7Ze7QWOLslvKZFqA1Mmgo9i",
-	"svifNcwZEYVBe9ErCjMTijiRiHGFFliNjUA+vThDenaBxwrEkxBcGAqZUBJHTj61nVhaECnxFHgslQqN",
-	"CMLKCLtupwOYpkwqzMZ6yN5td48nci8iOGrFRMF9bYiRSGUEx9GkO+7hE9I6iLqj1sHkmLRO8MF+a3/c",
-	"G3WjDjmZPHvmaXIHmjsUVcDmL3CEHJgyeTdTKpH9vb0pESPMpu0pb9PIwUruUQbE1BylF+bJdeh0wKUS",
-	"LXCsxTOJEBd1wM4BfRcGLzmbxHT8QPwa+aAGTgThJBEgwsMi6n1ioxLhWBAcrZAbDvfwGDO9zxGBezoS",
-	"eAk3VQmP3kxyL5POWlqtkc57brZHY/wkx3gGtaboHrsHng7fYy6if0gEoEeCTFJJjAqjjQzOQo19jKLU",
-	"wKtAIZShSUynM0MCr7kY0Sgi7NE8TiVihER2G2lEFRdI8JjUIVL/vHdLBJ2sHo2a/Rw1+Wma4maSPfFU",
-	"yDEaqYb0nPElQ6NUK2ESQCFRxIEhcbSgCikNNJ4QgTOhe8YUEQzHP2gh+EicXPEFUTOtEy+1abEUnE0R",
-	"Z4inAkkakTb6wO3vWCvQmE1JhEYrsy+LlOfot5QrAljNqChCdIJWPAVxgscKyTRJuFDfFtWHvtx1gEJX",
-	"RNwSgQzAmktg8/STYP0UTTCNU0E0cMHEgC1p/qQRea4RXoYy4PoDV695yqJHovkDRzIdz3w5+xSy89F8",
-	"eZAj6wNXyBy1KYIYV4MJPPEUGHIgMoITpKPmwoIBqTiShABiLgSo2KAKvcY0JtGTaEB67YzNJGVjAjyk",
-	"r0NEFdqxKiA60MKD8SU63G2jSxJzbC5JbcbiKaZ/CfSCG8Gi14cXsgBriujEe3YwMc8+lSgenk1a77Xq",
-	"M0QOthQuzZg8N2BXOWIsZO/C4Jrzcyym5AnVXvAzUIliPa/WtjEzUpawKOGUKYTHY5IoeQ9qH40177K0",
-	"Wiv6gSmqVuiac2SO3RR1ivMBHOjJELYFmAye3mO2sueQj0UX52iB2crhTD7PGU4rTRgtKEsV+cYY6nma",
-	"pt6SPiHKjrgNavRhBu4wT4KiS61KghVGoufWr5abj8NL/UXrVH8xRNZLAYj6heFUzbigvz9akp7zKSBD",
-	"Y+W51XjHRGrxPScMzbBE5EtChb5iv63a2c3xVDhfUxSl8BBhCjT0J7vnRgQLjRANDrjoONPKGwbd34Im",
-	"RBMupsZG1PegcTpr0UjELR0Ti7REcA1aPIrJU1gHJS8oqEOpJJFxzWIU0cmEaIuyIDXb6BdJEEaMLMFr",
-	"OwHLRn+yo741P/Z8PHsgsXJzC3z78HwKbH8kcdyy1r62MnIj2q6kMW284QwNS+AfIkE86GsdlQgDcfAr",
-	"2/VLPlr9MRHaZFHUOHALLth73ftF76s3PMKKtBRdkLpnIjKm0ZbPNNyOcd5+rf4gCLYEXQS60Rh+JWBn",
-	"IzsqrHuekSWOB3zSaB+C3FKtoAwYV2TNhuwIz49aO9A6oDeT1RUMunPe6a8Fp/7RQVB13Wfe643TxjjI",
-	"vdKN/ZRXMP6u7LpuiuvMlb1puWsYVHbZltE7WqHljDC0o/F8dX6KopQgvbgRPAxZd+xuENZvjqVxbCSm",
-	"cdlXNus7g5seMHMOf60GX6p48t3H5fMtZxyB11Rb7Yx8Uc+R3jHi2hoZx1zCDUZYugj6n7yIZ5j5oUM9",
-	"/vO9B73zg1yfTFTQlxWW9Ry5WkJ0pGOIrXCUIuJymBRESgG8n7NN8ZFmWA0bj+jOWJKa2ywy5geOLzzR",
-	"ZsPMj5N2TrwkWCkC7vz//anTOvn89fDuv+6XGlXJY+Mr5rb2HavwoPSJct2WHMNnIb1OWLOQHoUmdJoK",
-	"ghheOL8QQe9enJ+BZ+N3MlgQJeg4CKvCI4sBdmpigEXKqCGKexB3gY1tVkQNBDoLfzQOkmTLYSHwSn/2",
-	"AvZ6pi1pHTZQnOSeI105gek4z+Uw+HE9qmX/LSXGm+3dBkSaAZ4HHi8xVZRNBwlewU3h8mbgWb0D+DPz",
-	"toPTniw047hJPvvhb3/tCkmdar365YyM52CkVXHzkEt/huWs9n6bk5Vlv6oBSSOXGPBD1Ds87J6Azgjq",
-	"r6RTRiJEQWGsTJpwE/lqdBWW8J09azddkkh2v7UUoAHnNLwK1Jz67OdlFNz/ejXEOIo50+YyRHmIBG+z",
-	"VdZrzzqnrAZ8H62NYNzEO5IQlMynxmbabXuXgll+YB1ZQE/wRURiovwvKJNEmG/GM0zZYIqT7O+Ysvlg",
-	"JLSZkn3HUzXgkwEXJnvCfCn40ltrnFHZYISjgUYqVqkgxZ9SBr73wRySLbwfFlQClIrfcpHMMCuTfOWc",
-	"G4mmJhCgt4/cGK1WCONGHwmC54jKQi7GQa/bDZtoYQ64azgA8JU5G/W1Lpi2A+gEYbZ6yJIlagfqyUJ8",
-	"a6n6kiRcrElM4aka8wXRrGqMccqmedgIKYFpjHYy6mubuYAIS3LFkJLNjykv9SNfGo9OERMSLTUmljie",
-	"Gy9BA6DnxCI3rGNFjDfYLAVfNF5rRnA0cNKvtBL5gq5+PG31Do8QNv5rPTpLhppZ53CFUmMs1WBckNAb",
-	"b8eSQL8LAz6vwaVIiVGX9erLGY8d1WMWIXJLxMoDhsW1t78R5zHBcAE7M7m6yA8wTRLjMfF4yNAIcJIM",
-	"EWV2XRAd4BFopAT44rdGC3CbGiiRMuOl2QCDBRdgecMjBvEQwTBuTCy09qYv6noAGI6tOf8lX0LQVpWZ",
-	"W2mNpCFNpUwSHNft/9Ksi8Z8YRQNz6MHMNX3DMFRiKxGkaUowoyi4QYA93QrFaAkd/g8KE4TFtk/B6F3",
-	"3CLnemRWJ7deWE20ehPjKBL2hydxaGxpPWTEXLV8y3orZEbVDIQk5jLuu/utiE6pQk4HRzQiTNGJsyps",
-	"knNYtV+6+/UGDEuWSc1CRwgWkrUGyRb+ijqrUh/NntyuH2YIy81La2162NpEAg+xDT0i8fNtbUrk+iTO",
-	"Gjw3NRcX+MuZeebQrGI/dddThp9f2mBra/B5iLhAGVafo4grGaIIS61/auEvEzzWf8YxXwIf+useFJc9",
-	"fFqiaEQJm5D/FPZlJkv+LOPyFcHROaS71ZhjnMl0QdZkq0epAP+2G2XMpym+JShNiknRxh1B2bRlzcwW",
-	"ZbecjkkrwU3cv/lMkBXZ7bZ6h9edXv+g2+9CVmRT/3BM9c1ANiln+mGTnERuIR0GS2QfNHdynhYdNvGy",
-	"EZehU4Wg1rYQ/O40sxlmkb0s8zPjJIlXyEKubSHX1pDrF3w7JkRTyJ7Izw6HWWsNvIx5Gv2gh0jPNoZn",
-	"inuxKQO91tG4S1rHo33cOpkcdFu96HD8jHRwd3R83MS7ZDaSzds9bmjTJDFeZWRRNkwJA88rJEpxgdxo",
-	"RJ33cjmjMUEJYRFl0/aDXbMyNexToMw6/ASN3J0Zm3lYyhdxFFQg35LrwIfLZiZ/CpnliYz7pVYRRxdY",
-	"SoQlGroiF6ck6qdshYv1M8PXwCGuuuXbCMDXlMRRlkZXhIvNK66hNGtewABEpY2fDSEuNiGkbbLkhyEa",
-	"ejnJ+mOC1axNI/2nKf9olwNuRYYrpjRXb3aX4+yTYl26833gMkfNJ6wD1Y8Ex8aALpvXZDyX69Wgr3Wi",
-	"uGC74fEMRUQzpgaDM4RDNOTzoVYhlrMVogqZvJ8CgL5q1sUjLGGrc9DwtPGt/76rOYML2JZxCiuBfebZ",
-	"oyjBUhIZomHK8C2mQH5DBDHQJS2X/sDqm6FsV68D7tvl/IrU+ETnZFVkzZI2GU/XmBu39V5RI3mr36tV",
-	"7feprDcUvtR8W/YAQdRbb0QPN0vXnbwoQcqT6OPXPfVuFNPLNK6RZiPMoubS7JLK+QtsEgjLsmxt1FeS",
-	"sTICozZu4iIetbEZP2QCUWIq55b4pZZ7O4LzhQzBmh6MtRjZDRFZJMqGHDmLTYgFFFUEI2oNJpuO8PVx",
-	"ccIyPox9lEfVzCoZSIoACC0yNiHwnEr12CspI4b7yMnMVrcdr/y5xGGlGugGBvm24b9C5fPXB/sBvIrn",
-	"ph6GtRRerOHaMMD8sN6VUP3eVkT7N1a1OLoa8oSqrPt5+Zzckrgo6Tc9YtF+ZQZnjw3yvI4q93h12Y0j",
-	"836d9tcH6Z21Pg3neCkRaTmG7hOY84RYTi7gsYR3C/UMlj6JFeBQPOAG9noK/dNx6p9lMhdJxgvGZpX7",
-	"MpWgy5gg1y2fm2wJk1VXjB5lz1RIxi5zbfmrbJpH9VxHJhMCU25JoLa6cxPc33NGNnsPi6WbTS9gL0+p",
-	"BqXb831Wn1lJauFiTtkU6V8RZehUUrz3Fs+xUDhoZMxXijvLS3TMHQ3jrLkJoTznOBUpkw2XevgdDcTh",
-	"39Elosi8oJa7Ne49uFWPWcLsBqbQ1PoUF7pP/I++0/8J0YB1mYlTwlLKfIL2wi333cwPvz/vvx6rquXD",
-	"brS/xn3lwOxdWg1uJftbdv9sdecYgVVtDMGQMc8Rn6CFHtNGHziaxBwriTBbmfAhI1jYnysBZVcEX/UM",
-	"8JggkSYUzwrGYffQVss3CSJnBfX51XL26rJ4b+gv7gO53aU3Yx2UvLySCpwuX79EJweHxy5e2UY/Qf7v",
-	"gmgUSrTAUKCrITXhAkm+yEObN8y02BgWCoCH2sTByNW67rZvWAW6eUJLTepJXqMY2iTvhAjJWQjxhKUe",
-	"ojiKeNE237K2vHqt2mLz8pZec2GEvXHBurOHiODxzLqHsEKQQtc43uy5pGouxDyJ/euGGm/wM9WnDuZZ",
-	"7psmoFGIcCy5iykP/9Wy5SWts2iYdT9B1otVgHbD5PkNAi5PPul0Gl2XmbFbPdGP19cXyEyNFPlS8mjX",
-	"FuaXI6fV3jK/XJ4hhhcuI2VOGbjNHZ8UlmhY5n8fO1sNPTO41/uSLsF4eUhwMjd7igHAzv0dZvyt2mnq",
-	"91ZIS69Xa3PYTWLOxSCJcW32fLEXSBlLSTR5jugCT0kfXXx4g7hAby9+ePNcy/g+unj1OvS/9lLXTE8R",
-	"eFLbVswXnIWoqus50igvfo0qUK+82YsvX6N02HtAW+MpvFdVcUDcQi+DSn6X8VmBP1AYCOmYL0E8m2Y3",
-	"Lf1R654hMvYkFJfwVKFy7qif+LKtHVBs3NIoI37LkojNTsCm1RJFf2FjL169X67qjSulzRecc1b/L2Cx",
-	"BLgSedSTnckxfoi8cWUsFWmzybas96tqxnGRS2+w6Wl1SyUpZhd0t5dp+QZqweAcyRXOu9dVtqBssB3t",
-	"wRPNiWxL5imf3JDJ/YSQzeBprjFfQlhJM/6g8ME2WIL/FXTb4u8VaF05SLklFnQsuCbuBY7jbH69Y6g6",
-	"Ls5tx1ZnhaTMtV5g26ttXfzFbeWH6NXVae1tUR94KWvs8XRDoCTBq5jjaD2LGTusJtHAloNEfJwCT+wY",
-	"Gyx0vwy0tueZYyFidBQiLVTyMXo/+SczzJfiA6xClBto7m+wz+wYEdrszkEq4l1PP/UCdFmqdrXoCkty",
-	"dJCKOMva9/O6N0M267XngOivVAdsQw+PcB1sMOTXFQ3aMCc15kluMT+tJ+BbWPW1EDR1gCXbznrmGtzG",
-	"ee3dw9I0sqZ49XqJTQbBUN264wplUFYos6sVQ6l4kujfbW3pbq1uUuy3t87tqPdtKpkpQwSLmBIBDsEs",
-	"Lzvm43mwfaq99doVdpEfPwNkHY6uXUlkXYMihWM+RVodMO2guBhDUgEUG0kJDaTmJMm7kcZ0kl3BpTYz",
-	"pcSKLbzNj49E/SXc0g9RRz1PdhMTuNCK8OsD/dnbOps3x48Ke6qolk/mfzbaeCqoWl1p4NtEAOhxcJqa",
-	"nBXz6bU73tuP10G1Q9Pbj9euPAMK3uE+Rzv2vtl11Y0JFwrH9jKjxHaFgTaq8oa9/fjuCu0M99pLEsct",
-	"KDHa+3U5l+1fJWfD3TZ6GWO6MF0N+mhIpRyGaIhTyAoiX5JheMOGMh0NTXlxKonYDdEQOoPpIVxM7U9Z",
-	"XMGNQ3ispOZH61gDUgRpBacvdiEwzQIom/A1+YkubdM1fOh7gQwypVKJFdr5cPZiN8wrTldJJjrCG+a3",
-	"WAgz/UNm400W8FhLBrhmiWzfsBv2krNbwkwVzo5JyHljnCfo9OJst4/eXv30wWBoKBmek8EYSzI0DjcZ",
-	"gt9yf3//5IZBOqfCiwRE2C/XL0Po+Ht7jKgeCP5dyEj7arylIXLO0ruh63lwwyzxe37jpe/phWZGqdCn",
-	"ESRzmt6w4boGGMM2eonjWKIxFmKFhqe2LwiM7KMXpjnHTdrp7I/ffryGP8jwhu0APWZmc4Ead1HKYo2a",
-	"LAdSX2cSr2SesAStUG6Y6TFXGAed5qRXfqLBpb/xyAJwRdkNG35pGWJso3MqFVAympOVJJCtR5mZc2eY",
-	"pb3ZfD9N2H6Ta0ulrnGGw/F5RninF2d+09Og0+62O1BnlBCGExr0g/12p71vag+MBCvwnaWzlt5d2/Ue",
-	"mZI1FWdvP75DV0TVFIfKvDo0o91QI2BOoza6SEcxHet7LoPoWQQHUlYJe0dWRo55TY17nc52fYxNLtgn",
-	"a3VYY8PmegV2s9Z+6Af788uT2587yb/Gx6MPvcX5ofr3s+V/uvjqIHp9NP2x8+u7Xvz+gP10lPwc2Pyv",
-	"4Kd3F4HN+dLqMSRu9YNu97d/n/773ZeXYvLPq8Hx9erjzz/+ND2ejW8vcELfx2J5hvHF+MdfLnlw97lx",
-	"yxKb8bamxxMgrCDZg/6nz2Eg08UCC71ZA3SDHD5xYtshR5MVnmpw2Wogq8R/1lPuzSCV8feg/1V/Mg4R",
-	"aT9B31H3U7lNzCbqyXrE8SVDRcmnTSupTOfwNrrUsmPoZOmwSjeaq96vTov9afxG8p/qQZsP2TMNv+/C",
-	"ewfajvTQ+Xh76ty61zBkgNR2R0zwFLRHH3LQYujA7KRugWzHe14bYnike/8jhX5M8ND+/Q/lvUOBNjNq",
-	"1ChDixUqNRVyNFj4+nMYWAnqdzYIPptaYVUXb4BC/0K6/8Q2bSp3uHfT2bvVDgHF5N2L8zNo/XpLtSYe",
-	"et3uvaRE6EJaTEpso1Nke07cMK3aSeS3mYBiQ0aWEu0M89YUWtO5xnPYxw2rNBaqsgHcBUVGeAlp7n4X",
-	"hm35oPSaAEPmQCcveLT6A/rIl/u+uzbvD2nUbVysd0UdXJu/dxXm7TY/mjEAoZPEmq24gXuVF4ncPWW/",
-	"cdjDX5rl9RMn9z/x0mvlfNDrNdlXoetXQbJcKSyU1tZ87t8BWO1uLWFq7rS9rzS6W3ux/VQjYvyn0U7O",
-	"wbumoTRbgepndbiB7QhkbRyqtN733Ige6NuDVCqY9XvByzZMonOtNvUoSfDqD7vkGjTUb/+hNHtw/xNZ",
-	"m+Ei9b0hZdrbkubCoEIKQRhYSthAkXu2wwz4EGtvRd+1TaUzirAyXaogEY9xNCHwa5SS57khdMNyAoWC",
-	"ncztN9SDE61aypntOq/Kr0JYYrhOXcmXvciqFF93o52aU30jQt6M4spbVP6yJLi1nC3QrIWxR6g2uFkk",
-	"0SpdbqDGOI8M1cvJJSOiIAy1LNwsBu8TcS4a9cdJOl8jsKnJ96kExbfHNdcH8ifuNsSsvhcx6cui0lUd",
-	"kwgp7hFjZqI+tcS0E+95/rS19HqKLl69zg2ALESIFQahh9HPlyamDl0xIIDBjbvJ2N2+VW1qNFGVB8KH",
-	"cICljJfeKb49ByTRpHjVZ47wEWVYrGoijPXvdch3/T3Srrd9hKWmkT+ScI0PZ6OTxW206KU3fjp+6zrS",
-	"YMYZHePYOIp3bL7qDZNcKBKFWi9Yzqgi0H9iVyu4w683Nkh8E4ToxsWJb4K74fOsVndOoyH0OZQ3TBkn",
-	"VegrCwoNN3sfh5ZJbthWXFKjR7whqpiy8IdfEsW0iKJLcnsXZDG/ocm7QO9/v6fJOfAcy5WIxvqXgG7z",
-	"qtE/9cWhT/SaUNs0CTIzbHyov7fX7R23O+1Ou9t/1nnWsT3R98pbKqZtBM/e/dYbd287b8X+v5ed5J9v",
-	"v/zSGx+P9vnJz4suOz2Ur55N3hzP3h7Nzw8WH3qjf3bH/+r8/vPJ8odn4vp49csR/ekwOT2Qr/Ynb3qz",
-	"t935eWfx4efmvbCLfLFGThfdxd+jqKbMHQKEnL6v/ghZbdqCrrfK1hpDFRF2CTM9iSX0QIeeS8QBuMIr",
-	"APPqgHF2myQxZhrM3cMOguLsdnNa9FOxG/ntHmzG/XUdZn+g5WdIyr0qIG+7/mRmoCW1lssX2uyduDo/",
-	"NVk9Js9IIhDBvkMBXmNguvfKDY6EGt6Bfbjc2z+cc0zirsc3MR7PTU9ZzSxfCLQtLSTt2jd4bsE6fl7x",
-	"38zz7d0mcl4izSx3GsJIPjaflqcMAzTlJZMzx5DWeWyvT6psJl8lqhQiDlYpZ/Gqjo3M0n+7474lXTG5",
-	"JALkcTHJ8smiF3tSYWGEsilEeaxqAjGXS1cR8Tc9PCk9vOT6FlEEEsm8RkvwsigNcjQiU1oInz9eyNwn",
-	"Yl4LQn63ce01qa+ML9HOuoTXQq7brmluqYnIzHh1ftpG5/VVUJB05drp3zAXv4BkKxPS2OECSVvLYoMO",
-	"u5sFXY3D4OpvQfetCduAGGHkXsvwRNItez3xPZKt4aX30U73Ny18Q1pwQEYjMuGawVFExk5Xfxhd+K+l",
-	"y7LT8nSf5rlp+TMPzEx7kS/6F81L80wVm+7/yWu9HLyN2+gdGXGGrqigM9Tthch2gkEXqTRtw70etOte",
-	"x799ItCn4PCo2+lqbFt34UcsUjZF7/EcM3SFBUWXWOL1jkFotRxk3z076XQ70OHRlhDaGjcNuEI/JJbG",
-	"cWPjq9DkeGO6Xk5M31+y3sinY8eU3pdbJ+rBaytMFCzPmNm12fJESISzNfvIlNB9uPh4gXZcq+wbZnpl",
-	"h9ArG5QA1y7b9Mh+jqTigkQIy7yz9m6ILG2Hpi3gDdNPlvL92khvL+vm/uHsRU3aBGZRITnCbbftzlBO",
-	"kTBCo39PIt+lffpF7n98sO9hOzbenu0sg3Xbvf2D9uHRcftZ66TTbdcy2bb89G0y+LaHyvcu3LaF+9pX",
-	"CdvfbS4sVVLzxfcjyRxfeYIFhMaUKHeYLUVbRa/YnB94mq9bSBNEO6KoSzRPDmyjU/Oe0X9AN3IM7gOJ",
-	"DjoHtekCnkj5EyKgf7PdY9juu8qCRF7wrDlHNQy0WZ/DnmvTUsts5iVHcK377S6cvyITYeBWgNa7Be/F",
-	"+kIlrRC5JrqPr1PKNW7bi/lTuQlGcHX1zywAbuPZftsHbR9sipnn/S+gj4cfEdcsXc65t51aggvCViSi",
-	"GDOE53zBIywpijBDC2CUBWXQN6LQkyWAkJ9XpWayEUaUKQzl1Vl1WneL4qdC9+M1TAJ4Bh/U5kKojB6k",
-	"S1elwpCAsOh01GoJpUp1LlFFw1reQ36FUs8SBdpmYRYkWxCf11joKenPNJQCars4/fDm9EO1GybI4W6r",
-	"02t1uoV8CFuk7nr9uQ5+eXs+aMKXNXYKrkzq1BwrdKUwi7BAigiTJjfHkvZtTkiC2RTaWRXr0vPdymyi",
-	"QYzpXHMEJdAIotjvyvap8vpQHfYOes+edeq2pGdCdiYkMaMKS2ruvyr7+bXnhzVl4kedB5J9uU3o5uRP",
-	"ILF7iP/cH5oRXBOaL7cFqCX519BiUHNY6KtYpve6Sw6/p6X7DduBPCDkdXbXjDPGSsXkOZKE+O/MHXri",
-	"Z7jbz2a8YTG5JXFYyNc0TVn0N15xNbyaguT7uzo/DW2x8A2rOrUzzqxPMyu0FavoWHlrHSdtKXPvrQgy",
-	"QrTtqYomj080zV5lpa+Fcp+gNSu6xlfrl2z0yqivtalDjV96jHZsR2Cq0AxLxDgju8XOoL3OmgPYjl3Z",
-	"fv03MW/3JuVHK7lrcuRcxw0rtwo39KOk7CYxW5Ndt06QJqNpA6HZ7Rw8Ozw+yqXmBRGSqPTXFDP0ArNp",
-	"yjBDb0ikNeqdixdvdn2xWZGX3QYCs9w5z5BmccZiw5Cup4o7sn+IWmMJbhsNZ4uEDQ8NNZId+rdCgoFx",
-	"Sa0QQOHhxvbW+vyaOwQ2FnF0Bhv6X5sujyytbt2F0dCDfp6XqX/Hdd1+V/+NTmIHtu/PRVzTT+C+1MoK",
-	"sZgo3ldN9pzdrY/iffTT1rbJBnsJL58u9vt6iDekcL3atxi4+zXB8PZUKyPNWTber64nXj6PINC8WJHs",
-	"vQg1rfKeJqHzjMmEjE2hPIX3vaFub6/X6R2h//d//i+aUzXW1/JsBQrxN0/ofEpuu09pLryYl01J++8U",
-	"Ny9CD7QYoowUEbwpUNMiwg6E9/P6htQTnsi9iOCoFcM78mQeqjWFU7lUMKHcVl70Ui8V4AXb0hoaNsse",
-	"+mSUctizJlRZkRYUpczJSppwkHL3r9e3wTRzIF+gjQ+WdsrnmdN1OSPQ8Z2qG0al60moLQt4V7zkITic",
-	"YnpLbI/tNjpFCi8SIkiUd5y0892woZ2ij6AN3zAvQXNib70xAt0YV+Wyl+2ExYNLCJ6Cz/3ySq955C2O",
-	"U1L4zsjSDTUgrgOkq9LUO3RQr5/S9t/NJGSRnmqa4lsq6WsyWWKJcAzRP80weqDfg4rKrKDm7m7LOo1C",
-	"i801ou2WiIiOH9gaYoPiZwiqwkmbewfVcPJXg6n1UZKPlo0yEePInkr79uyMB1lU5ah1njOz/7UVYJte",
-	"sFVzp2cv5mhkpuspjal+cGf/OAprjfZHm58ltigWh60NdTijFUIjlSKtrb11W5dplVl0TalW51mDUq3C",
-	"oG29bU04zOujYKH9vEKGf7qddlFTeQwXodv9aJW/i34zBxvLu/VbStINNdJ+nxOTQArVo5S5RFUu0BJT",
-	"qI42LyNxKc7gb7s6P71hUQpV1QTtKOh2YjvOFofDm2537WtDqq1R4O71e6Ns1XICfHh6uz/Daf/7dBLT",
-	"txhg+PsxOyGByOBS/sNs/kFp0EUuKvZC/fRZo0iCtDMUUARgzMc4RhG5JTFPbLXH+qrQLiDc7rA81ZVe",
-	"JG9UGWM14WKBdpL5dE9P9mUXGMG0+LQqxHPX/VrTsHndr5XZ7vmg6pd9Ud+Y1HvYi9RWHy9EEUIbecsi",
-	"aObdQjfBsuAnugm82Z2jaP3UxYaAFiJeA1ds27uZyilnZvsJovXe6LymOacbJ53KzfSyeS0hVWc8M1pd",
-	"oT2rCSjGdEK8GTLDqDrHGjGd+4CySQqyuf54EChHMyxn2pylzPB1rnD6wNJDa6b5yb0RXp9ZFt5ujxZ4",
-	"PKOMiJU3D09kcPf57v8HAAD//w==",
+	"7H3rchq5/uCrqHr/VWPXNhgw+II/bDnJJOPESTy2c3LOibMgugVoaCSmpTZhXK7ah9gn3CfZ0k9St/oC",
+	"bmxnzqT+kw8zBvoi/e533XkBny84I0wKr3/nkW94vogI/H0aSHpLzmlAmCDqi1scJfAHXiwiGmBJORvQ",
+	"0Ot7rfbxPj4YtxqdTqfTOGy1Wo0j9Z9W9q/t+d4oEZQRIQo3tdvt9vqbpjwKSTxgeE68vvcLlyRC70mE",
+	"JUVnLMRTz/fyj9vf399f/zgqRELCAZZe3+u0OgeN1n6j07pu7fdbrX6r9W/P92ajiHp9r9drt1ue70Ua",
+	"AnYFZ39QhhKBpxhN1WKcK+RqAVf8++xD45eP1z+fe77H6Mjre0ftTqvV7ux3eweHXfVtMh+R2Ot752cv",
+	"G3oZ8LvnezEVM6/vTelEbU1ILBPh9T0M2PB8hQUaDsYxnzs7aB9ftw+zHehrEiZpBBftt0sX3d/73qsY",
+	"j+Vphswckh+FrCAmWBbB2zq+brX7vZ5Z3DYUU0CFCHCkIDwnIU3m6gv6B/H67U7L90SE1bJDvBJev+V7",
+	"YUJgGSyJIt+LE8Yom3j9MY4E8b1EkHAgSMBZqC6/15BWzw4VUDzfk0nMBvmHJIvwwd3dklgAKNu+t5xy",
+	"RRVJzBQCNZyZ9O4V7Bc4xnMiSQy89jKJBY9h/UQEMV1odHjXU4KGjHyTgwCuGCI+RnJK0CImt5QnAi3w",
+	"hJwgPBKESTTmMfw6prGQ8FPT8y1Te32PrN4u/v3y7OD9dXisMKFe8XtC4pUiSU3e+j0A6ymZA0jn+Ns5",
+	"YRM59fq9dsf3DJkLGSuIqs2cvXKER33swvsXWE6z19NQsQD5PaExCb2+jBPiLmXM4zlAP0ngyoqlhGS+",
+	"4JKwYPWOrMoQPUUzsrJQDHAUkfgngYIp54KyCdohzUkTYfTp09mr3ROEUUxkvEJLKqdwh8BzAk/ALEQj",
+	"Hq7QhEjhAD0mYsGZKAC+N2oF7XGXNI7wfrfRHfc6jWPSGjcOgnbYGe3jLumNLUCmBIckzkDi7KihtrQJ",
+	"Pg6qOr2e780ps5/bVdA6p3Mqq8luzoVEVJK5QJIrMCQxy22q16qmoAie6a4qJGOcRFLfkqKQMrnf8Xy1",
+	"ZjpP5l6/3WrBis2ndL2USTIhseYbC1+tojLZ9Z7fKoAohcYkYbKgp/Z+E1q+pcv/wSVcu5eJOLOObqN1",
+	"eN3qZGogFXqaTNbLPJGM5lRKolgq/bu8RefRksRzQMGYaJNgzhMGGIZ/vpIjsSJZRcCvLr37p+pRQ/Nz",
+	"bal8UXgO1UV4HmJ1r0G7vXcRjjVpDUYrqYil0zo+bPcUGM37TxmOqKACvSdsQhim6BWeL/AMnVM2mSVs",
+	"ghnaOX3/6vR817v/WtTLcRKRgSvrRYQHGWbUKnI/g0amcjWYcyanwusfKPjndMw6LK7VOs416as6Ba3D",
+	"x2MaKN5x+fG/YjL2+t7/2MuMvz39q9hzzQFguLJkcNgK4bEkWufIGDNB1ZdN9bYXOLwkvydEyA1MuYj5",
+	"KCLz/1nBnCGRGKwX9cZYPwmFnAjEuERzLAMtkE8vzpB6eowDCeIpjnmsKWRMSRRa+dS0YmlOhMAT4LFE",
+	"SDQiCEst7NqtFmCaMiExC9Qle7ftPb4QeyHBYSMiEvS1JkYipBYcB+N20MHHpNEN26NGd3xIGse4u9/Y",
+	"Dzqjdtgix+OjI8eS6yrukFQCm7/AIbJgSuXdVMqF6O/tTUg8wmzSnPAmDS2sxB5lQEz1UXqh71yHTgtc",
+	"KtAcR0o8kxDxuArYGaDvfe8lZ+OIBo/Er5YPcmBFEF4sYhDhfh71LrFRgXAUExyukL0c9HCAmVrniICe",
+	"DmO8BE1VwKPzJLGXSmclrdZI5z37tCdj/DjDeAq1uugO7A3Ph++Ax+FPAgHoUUzGiSDahFFOBme+wj5G",
+	"YaLhlaMQytA4opOpJoHXPB7RMCTsyTxOBWKEhGYZSUglj1HMI1KFSPXz3i2J6Xj1ZNTsZ6jJdlMXN+P0",
+	"judCjrZIFaRnjC8ZGiXKCBMACoFCDgyJwzmVSCqg8QWJcSp0z5gkMcPRz0oIPhEnV3xO5FTZxEvlWixj",
+	"ziaIM8STGAkakib6wM3vWBnQmE1IiEYrvS6DlBP0e8IlAaymVBQiOkYrnoA4wYFEIlkseCy/L6p7rty1",
+	"gEJXJL4lMdIAqy+B9d3PgvVTNMY0SmKigAsuBixJ8ScNyYlCeBHKgOsPXL7mCQufiOYPHIkkmLpy9jlk",
+	"55P5spsh6wOXSG+1LoIYl4Mx3PEcGLIg0oITpKPiwpwDKTkShABiLmIwscEUeo1pRMJnsYDUu1M2E5QF",
+	"BHhIqUNEJdoxJiDqKuHB+BL1dpvokkQcayWp3Fg8wfQvgV4IIxj0uvBCBmB1Eb1w7h2M9b3PJYqHZ+PG",
+	"e2X6DJGFLQWlGZETDXaZIcZA9t73rjk/x/GEPKPZC3EGKlCknqusbcy0lCUsXHDKJMJBQBZSPIDaJ2PN",
+	"UZbGakU/M0nlCl1zjvS266JOcj6ADT0bwrYAk8bTe8xWZh/iqejiHM0xW1mciZOM4ZTRhNGcskSS74yh",
+	"jmNpqiWpHaJ0i9ugRm1mYDfzLCi6VKYkeGEkPDFxtcx9HF6qLxqn6oshMlEKQNQnhhM55TH948mS9JxP",
+	"ABkKKyfG4g2IUOJ7RhiaYoHItwWNlYr9vmZnO8NTbn91UZTATYRJsNCfTc+NCI4VQhQ4QNFxpow3DLa/",
+	"AY2PxjyeaB9R6UEddFaikcS3NCAGaYuYK9DiUUSewzsoREHBHEoECXVoFqOQjsdEeZQ5qdlEnwRBGDGy",
+	"hKjtGDwb9clc9b35sePi2QGJkZtb4NuF53Ng+zOJoobx9pWXkTnR5k0K0zoaztCwAP4hiokDfWWjklhD",
+	"XGPfmPQkfE9Ciq9hj0/Wh2MaEQgCoH+fXSAcB1N6C7o4DQ0iCAciiWdEXXbx6nVta2dDmHYv5EGiI49P",
+	"1aA9lx5SICGAEgIw1aeI9Pbn8z41fpBagTYjpZEA1Vo0fW8xGq8+LmLlnEqqQ/W5YPuDiZx8nN25PMSS",
+	"NCSdk6p7QhLQcMt7ai5Hh+nvyj/EBBuqzYNT24a/EYioIHOVX3U/I0scDfi41jpickuVKTpgXJI1CzJX",
+	"OGxReaFJNWwmmCu46N7mIe5y6ZuDrldO0qR5io2PjbCX5R9qR6Sv4Pr7YpKiLq7TpMWm113DRcXgfBG9",
+	"oxVaTglDOwrPV+enKEwIUi/XKoYhE3jf9fzqxbEkirRu1MmZ0mLdsH/dDaZpgLtymq2MJzdRUNzfcsoR",
+	"xMdxIBEj3+QJUitGXPmdQcQF2CqEJXOv/8XJbftpxsFX1399cKP3bjrzi87/urLCsJ4lV0OIlnQ0seW2",
+	"kkdcBpOcSMmB92u6KD5SDKtg4xDdGVskWmWF2tHE0YUj2kxBwdOknRUvCywlgcTN//7Sahx/vevd/9fD",
+	"UqMseUwmTQtuN4QONwqXKNctyTJ8mrxt+RUvUlehMZ0kMUEMz20EkKB3L87PIIb1BxnMiYxp4Pll4ZFm",
+	"e1sV2d48ZVQQxQOIu8DaC8+jBlLauT9qp8PS1+E4xiv12SnNUE/aktZhAfmHPLClKyswLefZahU3g0uV",
+	"7L+lROctHG1AhL7AybXgJaaSsslggVegKWyFFNyrVgB/pnkVSM+QuWIc+5CvbqGD++4SSZ0qD+rllAQz",
+	"MCTKuHmM0p9iMa3UbzOyMuxXNnRoaEtAfg47vV77GLwDcHQEnTASIgquQemhC65znLVUYQHf6b1m0QWJ",
+	"ZNZbSQEKcNZ2K0HN2shuBU4u0aPehhhHEWcTEut8HhGQVzAWX+VeZ5RVgO+z8QZ1QmBHEIIWs4n2jneb",
+	"jlLQrx+YkCXQE3wRkohI9wvKBIn1N8EUUzaY4EX6d0TZbDCKlUOafscTOeDjAY91nYz+MuZL511BSmWD",
+	"EQ4HCqlYJjHJ/5QwyLIMZlBW4/wwpwKglP+Wx4spZkWSL+1zI9FUGN1q+cheo8yKWCdMRjHBM0RFruqm",
+	"22m3/TpWmAXuGg4AfKVhZaXWY6Y8PjpGmK0e88oCtQP1pMnctVR9SZQPU71GnsiAz4liVR12oWySJQiR",
+	"jDGN0E5KfU39LCDCglzRpGQqoYqv+oUvdewujwmBlgoTSxzNdDyoBtAzYhEb3mNEjHOxfhV8UftdU4LD",
+	"gZV+hTeRb+jql9NGp3eAsM5UqKvTsrepSQOUKDXCQg6CnITeqB0LAv3e9/isApdxQrS5rN6+nPLIUj1m",
+	"ISK3JF45wDC4dtY34jwiGBSwdX/LL/kZHrOIcEAcHtI0ApwkfESZeS+IDggN1DICXPFbYQXYRQ1knDAd",
+	"j9sAgzmPIcYCt2jEQ65KB6xxrKw3pairAaA5tmL/l3wJ6XlZZG6pLJKaNJUwQXBUtf5L/V4U8Lk2NJzY",
+	"LcBU6RmCQx8ZiyItRoUnxjUXALinW5kABbnDZ17+MX6e/TMQOtvNc65DZlVy64WxRMuaGIdhbH54loDG",
+	"lt5DSsxlz7dot0INXMWFUK5exH17vxHSCZXI2uCIhoRJOrZehSln98v+S3u/2oFhi+Wi4kUHCF4kKh2S",
+	"LeIVVV6l2prZuXm/nyIscy+Nt+lgaxMJPMY3dIjEraw2xa/ry3Ur8FzXXZzjb2f6np5+i/nUXk8ZbiVx",
+	"jaWtwWcP8RilWD1BIZfCRyEWyv5Uwl8scKD+jCK+BD5039vNv7b3vERRixI2If85/MtUlvynnMtXBIfn",
+	"UNhY4Y5xJpI5WdOXECYxZDLsVdp9muBbgpJFvvxdhyMomzSMm9mg7JbTgDQWuE74N3sS1L+2241O77rV",
+	"6Xfb/TbUv9aND0dUaQayyThTN+syNHILhU9YIHOj1slZAbxfJ8pGbC1WGYLK2kLwu7XMppiFRllme8aL",
+	"RbRCBnJNA7mmglw/F9vRybhcnUy2d9jMWm/gZcST8Gd1iXB8Y7gnvxaTLuk0DoI2aRyO9nHjeNxtNzph",
+	"LzgiLdweHR7WiS7phaTPbR/W9GkWEV6lZFF0TAmDyCuUxPEY2asRtdHL5ZRGBC0ICymbNB8dmhWJZp8c",
+	"ZVbhx6sV7kzZzMFS9hJLQTnyLYQOXLhsZvLnkFmOyHhYauVxdIGFQFigoW1nskaiusv0Mpk4M3wNHGL7",
+	"mL6TADS5vQprrtDmWCdrletCuCsGyHW2E1oT6BxPyN6CTdK/f1uQibPC7KFjGpG1BlvNhT2YDJriTu+g",
+	"wqbAjfHXu4NutV0B0V3TYFErNZQsIo7Dp5j31AQwXczkt+cArICQ3ILTPedXtYlEzqmQT2YeS24l1qmk",
+	"36rlvKYkCtMS3/xiTM9DhWw0DjFcgKgwuf0h5OzHhDR1B8/QR0OnX0J9XGA5bdJQ/alb05rFYoC8isi3",
+	"W5RtUdt/4QrPqlaMhyhBbzV7YBWofiE40iGfYkCIBDOx3nC/qzIectEGHExRSJQqUWCwoRsfDflsqIze",
+	"5XSFqES6JjEHoDtF7XiEBSx1Bj6JFPrv+4o92OKBIk7hTRBRcCIoaIGFIMJHw4ThW0xBYA4R1GcsabEt",
+	"Ed6+Gcrm7VXAfbucXZEKhpiRVZ4fCmI1mqxxkG+r4/haxJW/l6vK7xNRLSm/VXxbjFlCRY5aiLpcv7pq",
+	"5xsZF7Zfdde7UUQvk6hC/44wC+uLkEsqZi+wLm4uat+1dQqCBFILjGopbnJ0ldlEN8kHdQ1UzAzxC6Wp",
+	"d2LO58KH+M8gUGJk10dkvpAmSc5ZpJOC4FohuKLSxTelMXdPy2wX8aE9+iwPrN+SgiQPAN8gYxMCn0MP",
+	"pMTweD3gjGZ4suGybcI6N5Xh8WaJM42hbkxsLYXn+0s3XGCNs3XBr/L3ZlqDq7HKgxvKNhd0jD7My+fk",
+	"lkR5Sb/pFoP2K31xetsgq0Qqc48zM6J2LYk7Q+LuUZ5SZRTOhgpLNlw+we8SmI3dGU7O4bGAdwP1FJYu",
+	"ieXgkN/gBvZ6Do/Jcup/KsiTJxnXL7FTRUQiwJbRxvQtn+n6Hl3xm893pveUSMa8xlZ7FoNJYTXXkfGY",
+	"wCO3JFDTeb4J7u85I5vj3fm28roK2PE2KlC6Pd+nveOlMiwezyibIPUrogydCor33uIZjiX2aoWfSo3n",
+	"xVe0tI6G60yABJLPNtQfJ0zUfNXjdTQQh6ujC0SRxu0NdyvcO3Arb7OA2Q1Moaj1ORS6S/xP1un/gPzV",
+	"ulraCWEJZS5BOwnChzTz4/Xnw+qxbFo+TqP9NfSVBbOjtGpoJfNbqn+20jlaYJWH1jCk3XPEx2iurmmi",
+	"DxyNI46lQJitdMKbERybn0slEHZARzkywCOC4mRB8TTnHLZ7ZpJHnbKHdNhHplrOXl3m9Yb64iGQm1U6",
+	"T6yCklMJVYLT5euX6LjbO7QZ9ib6CL0Jc6JQKNAcw/AABakxj5Hg8ywZf8P0+J9hbjjBULk4GNk+/N3m",
+	"DStBNyvBqiiWyvqnfdOAsiCx4MyHDNhSXSI5CnneN99y7kVZrZpBGMUlveaxFvY6aWD37iOCg6kJD2GJ",
+	"oOizdoWEE5KqUIhZ/8XdhvkTEGdaF7u0HRebHkBDH+FIcFsFMfxnw7S+Nc7CYTqZCZkoVg7aNRs5Ngi4",
+	"rFyq1aqlLlNnt7yjX66vL5B+NJLkWyEHUzk0pJjrL8+9+nR5hhie2xqqGWWQ6LF8kntFzREkD7GzsdBT",
+	"h3t9LOkSnJfHpNMztyefsm49PP3KXap5TPXacrHzarM2g9044jweLCLM6mQI8lhahOMTBOmAPrr48Abx",
+	"GL29+PnNiZLxfXTx6rXvfu0UWzpJBeVbsVVlJsGZh1QrXL/GFKg23oziy95R2OwDoK2IFD5oqlggbmGX",
+	"wZQRW6Ncgj9QGAjpiC9BPOtBXA31UdmePtL+JDS+8USiYrWzW6q1rR+QHypVq4djyyaezUHAuv09+Xhh",
+	"7ShedVyuHI0rNHrkgnPG/s9hsQC4AnlUk52uin+MvLGNVyVp81DOrRxXVYxjc+1uEyPM27ulguTrYdrb",
+	"y7RsAZVgsIHkEuc9GCqbUzbYjvbgjvpEtiXzFHeuyeRhQkif4FiuEV9CWkkx/iD3wQx/g//lbNv87yVo",
+	"XVlI2VfMaRBzRdxzHEXp89WKYSJC/tnm2vJToYx4bRTYzJFcl3+xS/k5fHV1WqktqhMvRYs9mmxIlCzw",
+	"KuI4XM9i2g+rKI0xDUy28xbtaB/Mt78MlLXnuGM+YnTkIyVUsmvUerJP+jJXig+w9FHmoNm/wT8z18S+",
+	"qUceJHG069inToIubS4otwliQQ66SRylfSZuJ8JmyKZzQC0Q3TdVAVvTwxNCBxsc+XVtribNaXqFM4/5",
+	"eSMB38Orr4Sg7lwt+HYmMldDG2fdoo8rLEoHdlbbJaZ8CUPn/Y5t7UJpa9euMgyF5IuF+t10Q+9W2ib5",
+	"WaDrwo5q3XrKAmWI4DiiJIaAYNpJEPFg5m3fHGKidrlVZNtPAVmFo2vbxFs1PE3iiE+QMgf0qDoeB1BU",
+	"AO1xQsBwuxlZZJOSIzpOVXBhBFahsGKLaPPTM1F/ibD0Y8xRJ5JdxwXOjUm9e2Q8e9tg8+b8UW5NJdPy",
+	"2eLP2hpPYipXVwr4phAA5q+cJrpmRX96bbf39vO1V54e9/bztW0ogmEcoM/RjtE3u7Yfd8FjiSOjzCgx",
+	"E6tgxLO4YW8/v7tCO8O95pJEUQOa4vZ+W85E8zfB2XC3iV5GmM71xJU+GlIhhj4a4gSqgsi3xdC/YUOR",
+	"jIa6IT4RJN710RCmFqpLeDwxP6V5BXsdwoEUih9NYA1IEaQV7D4/D0MPrqBszNdU1NpCYzuMpu8kMsiE",
+	"Chmv0M6Hsxe7ftYjvVqkosO/Ye50ED+1P0R6va5bD5RkADVLRPOG3bCXnN0SpvvGdnRBzhsdPEGnF2e7",
+	"ffT26uMHjaGhYHhGBgEWZKgDbsKHuOX+/v7xDYMCZInnCxBhn65f+jCN/PYQUXUhxHehhvJOR0t9ZIOl",
+	"90M7j+WGGeJ34sZLN9ILg9aSWO0mJmnQ9IYN181lGTbRSxxFAgU4jldoeGpmFsGVffRCDw66SVqt/eDt",
+	"52v4gwxv2A7QY+o256hxFyUsUqhJq3aVOhN4JbKCJRjTdMP0/MvcdTAFUzgNUwpc6huHLABXlN2w4beG",
+	"JsYmOqdCAiWjGVkJAvWllOln7gzTsjdToaoI2x3Ab6jUDnGxOD5PCe/04swdyOy1mu1mCzrjFoThBfX6",
+	"3n6z1dzX3TJaguX4ztBZQ62uaUfiTMiaHsm3n9+hKyIr2plF1s+c0q6vEDCjYRNdJKOIBkrPpRA9C2FD",
+	"0hhh78hKyzFn4Hqn1dpuxrquBftivA7jbJhaL88s1vgPfW9/dnl8+2tr8c/gcPShMz/vyX8dLf/dxlfd",
+	"8PXB5JfWb+860fsu+3iw+NUz9V/ex3cXnqn5UuYxFG71vXb793+d/uvdt5fx+B9Xg8Pr1edff/k4OZwG",
+	"txd4Qd9H8fIM44vgl0+X3Lv/Wnt8jql4WzM9BxCWk+xe/8tX3xPJfI5jtVgNdI0cPrZi2yJHkRWeKHCZ",
+	"/jVjxH9Vj9ybQinjH17/Tn3SARFhPsFMZPtTcYTVJupJ51fyJUN5yadcKyH1qQZNdKlkx9DK0mGZbhRX",
+	"vV+d5mdnuYdcfKkGbXbJnj6M4N5/8EJzWgZMZd+eOreegw4VIJWTWxd4AtajCzkYgNXVK6l6QbriPWdE",
+	"OtzSfviW3Kw4uGn/4ZuyucZAmyk1KpSh+QoVBp5ZGsx9/dX3jAR1Z3F4X3V3u6zKN8BoilyDytgMlCue",
+	"vmEfZ3SruQQMk3cvzs9gLPUtVZa475zE4RQlwoTkfFFiE50iMyXlhinTTiB3MAq0xzKyFGhnmA1TUZbO",
+	"tZ4dpnRGqc65xAagC/KM8BIaM9y5IdvyQeEIE03mQCcveLj6E864KJ5JYY+geMwhAjrEep+3wZX7e19i",
+	"3nb9rWkHEGafrFmKvXCvdMjR/XOehQBr+EuzvLrj+OE7Xjpj5rudTp115SYS5iTLlcSxVNaay/07AKvd",
+	"rSVMhU7bu6Ph/VrF9rFCxLh3o52Mg3f1sHu2AtPP2HADM8PK+DhUKrvvRIsemDSFZBIzE/eCg4B0oXOl",
+	"NfUkSfDqT1NyNQ77aP6pNNt9+I50BHqe+t6QIu1tSXO+VyIFz/cMJWygyD0zEwliiJVa0Q1tU2GdIiz1",
+	"XDUoxGMcjQn8GibkJHOEblhGoNCwk4b9hurihTItxdSciCGLx7QsMahT26RoFFmZ4qs02qne1Xci5M0o",
+	"Lp3w9Jclwa3lbI5mDYwdQjXJzTyJlulyAzVmU0vXSUo9MyXNsdg+uKLx/3HJSFyQmpulZbV/8MoZo/rX",
+	"EoS5Dr91qt6u/keRgym4wUX5ngJxnRPwPokkXShbYMzjuYl+OYFRExN0vvlJQFZ8F6TYcEwjokRS1Wxa",
+	"weh4TEI0jvlcVyyvJBFop1gk4yMsTAzJnRMcRXwpdn3EyC2JYWAwyx6l/IWTzMuAmBCi4oaVVztM612G",
+	"J7rnyUfpGCAfcQgE/QHTsm8YFAE2YAdqazp4pQ/g0XLbHvZBBaQpmkjt3E5yUgvQs2tI2ESnemSGU7Jd",
+	"PCrJeGBQcZgmi/RDjOY4yYgalkLn8wTGBWl9lA4VRDvOE3AYihump2ibMNduyTPyEQehwVm0qtIpn0DU",
+	"pM2wj5YH69yiuaW8PUV5jRBLnJcGxbbZKF+YMKIMx6sandROX4Q5ia5+TYbuVK5KDjyvt/SUM3sL5+qV",
+	"G9mz7nQNgQac5teYwxG9TVOXlntht9vtbj5XJIVvClTbn+4djztBl7TCg1EbHwb7pDc+wsejVtAOO2R/",
+	"3G312gedw/2j7nEPH4wOg6PwmLTGbdwZ7QfdsEcO8k3g/fbRfgvG2+U604sHOx7pI3P9LbXJOk0iJI9J",
+	"mPLeX959/L52kO912zXWlJ6rAjf06uy8Ygh9XkNqKaQkpTWBxkZaukz6PO5qZo7t3dk/B+p7h4fXxmm1",
+	"bsPCMdGyQJhRhK6CfB6b7Q1JTbaXZpGPEdT+XdVJvw4MnnTk73ZmIQ8kkQ0hY4LneYXwoOjfbBX+OEbh",
+	"khWI/s/yjqOsUq06blMiWWW7PIJoHafRVsf9eQ6HG6E0rZIPhSjzJ+3Xj09md9xvqKH7USjTjY0UQocR",
+	"CZHkDp2mKbPvRKN7Tn5/Lb2eootXrzM5nJYsYonBmMfo10td4wtzJaGgiuv0t84Dulk+PeXoucS2oYyX",
+	"zi6+PwcoW+85RKoD+x+Rdp3lK4198er1n0m4Oqe80ZiwC81XDem6AX5rZ7pixhkNcKQLV3ZM/9wNE2BR",
+	"+Yhx5XpKAhMcdxEfo+HdjSlavfF8dGPrVm+8++FJOjtoRsMh+NfGm56Rle8GLyUabq6GGBomuWFbcUmF",
+	"D/qGyHwJ9Z+uJPJl2vkSie1LIvL11rk+YO8X5ZSh9+CUoTMW4mluNELm8XRa16397GBxXQPtFLqUKqzK",
+	"+cKsQtv1+vb39/fXe31POxweOpO9o3YHZnF0eweH3axrt2pWR/4wd7fdOAVE+/i6feicsO4WInud1n67",
+	"6qK0UtzUq/X39tqdw2ar2Wq2+0eto5Y5P26vuKR8Gbl39O73TtC+bb2N9/+1bC3+8fbbp05wONrnx7/O",
+	"2+y0J14djd8cTt8ezM678w+d0T/awT9bf/x6vPz5KL4+XH06oB97i9OueLU/ftOZvm3PzlvzD7/W92Dz",
+	"fLHOjc2Vr/yIopoyuwkQckpf/RmyWh+ssT5LtDY5UxJhl/CkZ8nMPLLAwDYGAFxP3786Pc+6lYNUmywi",
+	"zBSY270WgmFRzfq06LaG1oqMPTqt9N81ApPjD01S9ljF7OCyZ0tLGVJr2IDy5mzp1fmp7jLQfQ8CgQh2",
+	"491w5KMOVYsNic0K3oF12F7AP51zdCOhwzcRDmb6VBbFLN8IHPxRFQ7dgnXcPse/mef7p3HFrECaaS8n",
+	"lLVVBxafg6c0A9TlJd3DYzJeengIlaazaHMup4KN9Kv/Lg/4nnTFxJLk8nhxNgDiecLTQuJYC2XdGP9U",
+	"0wRqwC5th/bf9PCs9PCSKy0iCTS2OINf4WBtBXI0IhOaK+d9upB5SMS8jgn5w9TZrmnFY3yJdtY14OV6",
+	"b3QFABClfuLV+WkTnVdPZYDktT2Q7obZeipo/tAlVjs8RsL01psiqO2T1ld/C7rvTdgaxLZ24fmkmz3A",
+	"8CHJVlPpfTaP+5sWviMtWCCjERlzxeAoJIG11R9HF+4R/mm3TNZ+UL9XJrvnkZ0yL7KX/kX7ZBxXxbQf",
+	"f3EOL/LeRk30jow4Q1c0plPU7vjITKZEF4nQB285p7jkaio6ToRx68aEL17voN1qK2ybcOFnHCdsgt7j",
+	"GWboCscUXWKB1wcG4bAiL/3u6LjVbsHEeTPSxMzcUIDLzWdlSRTVdr5yxwRtbB/KiOnHax4auXRsmdL5",
+	"cuvGITj4UWfBsgr+XdO9S2KBcPrOPtIjPT5cfL5AO/awqRumT5vy4bQpMALsgVO6ZO7EFuBgkZ1Ntesj",
+	"Q9u+HlN+w9Sdhf4jXZCXnof24exFRRk3ZmGuWNsut2n3UCzZ1kKj/0Bj0aW5+0UWf3x07GE7Nt6e7QyD",
+	"tZud/W6zd3DYPGoct9rNSibblp++T0fR9lD50YXbtnBflwawRGtKkqgUii9+HElm+coRLCA0JkTazWwp",
+	"2kp2xeZ+pdPsvbm2JbQT522J+s1KTXTKoHPkJzjPC0P4QKBuq1tZLuCIlP9ABvRvtnsK2/1QXVnISZ7V",
+	"56iaiTYTc9izYyM3tLyAWnfH79l4RSrCIKwAR4HkohfrBycog8ge6vH0uQmZxW3OhvlSHMrnXV39I02A",
+	"m3y2O4ZO+QebcubZPD6YK+hmxBVLF3uAzeRI74KwFQkpxgzhGZ/zEAuKQszQHBhlThnMscvNiPQg5edM",
+	"zdDVCCPKJIZxT+m0jPYWwxhyp7GsYRLAM8SgNg9mSOlB2PY5GmsSiA06LbUaQilTnS1UUbB+qOMqN3qm",
+	"QIFmeLEByRbE5ww6fU760wNugdouTj+8Of1Qns4PcrjdaHUarXauHsIMzbKzx+1E8WxcOAwFTwfNele6",
+	"dGqGJbqSmIU4RpLEukxuhgXtm5qQBWYTGK+bn5OVrVakDxpEmM4UR1DCSLmfQfcnOHNxe51u5+ioVbUk",
+	"9SRknoQEZlRiQbX+K7OfOwurVzG26qD1SLIvHluwufgTSOwB4j93L00Jrg7NF8eUVZL8ayipVxzmuyaW",
+	"PgvKNqs+cMTUDduBOiDknDSlGCfAUkbkBAmib1Nv+UmgoSN+hrv99Ik3LCK3JPJz9Zp6SKR0O/z0xzHJ",
+	"1nd1fuqb4UU3rBzUTjmzuswsN+a4ZGNlLURW2kK5PJyjl9XLm3G56wvl6x0GrdRCcW7pmjfaQbzrX1nr",
+	"0OW7ytKhDN3qbelgKINAB39ox5xQQiWaYoEYZ2Q3f1JBp7VmA2aCcLrekMBYe69fdazBnDI6T+bwY2mC",
+	"3JON3DU1cnYCoJFbOQ39JCm7ScxWVNetE6SL0aSG0Gy3uke9w4NMal6QWBCZ/JZghl5gNkkYZugNCZVF",
+	"vXPx4s2uKzZL8rJdQ2AWJ3lr0sw/MT/AsO2Y4pbsH2PWGILbxsLZomDDQUOFZIfzJKDAQIekVgig8Hhn",
+	"e2t7fo0OgYWFHJ3Bgv7XJuWRltWtUxg1I+jn2disH3jOlHvK2MYgsQXbjxcirphv9lBpZYlYdBbvTpE9",
+	"Z/frs3if3bK1barBXk4xm5D8/OFHNrtl6tWcqmb1a74BTu9lo361M7qz58QEDlORJD2nrWJ09/MUdJ4x",
+	"sSCBHtxF4cR01O7sdVqdA/T//s//RTMqA6WWpyswiL97QedzcttDRjMeS9sGAWTR/LvEzcnQAy36KCVF",
+	"BGftK1pE2ILwYV7fUHrCF2IvJDhsRHDKvMhStbpxKpMKOpXbyJpeqqXCSzju2TgapsoehmIUatjTobhp",
+	"kxY0pczISuh0kLT615kjp4fLkW8wVhQL88iTNOi6nBI4gYrKG0aFnZGuPAsf0TES3IeAU0RviTnzp4lO",
+	"kcTzBXG7xO3zbtjQPKKPYCz4MGtBs2JvvTMC0+FXxbaX7YTFo1sInoPP3fZKZ5j9LY4SkvtOy9INPSB2",
+	"Ir3t0lQrtFCvfqQ5DySVkHl6qjiky1BJX5HJEguEI8j+KYZRF7ozcalIG2ru77fs08iN/F8j2m5JHNLg",
+	"kbMGNhh+mqBKnLR5lmkFJ99pTK3Pknw2bJSKGEv2VCB9b8qDLCxz1LrImV7/2g6wTQf+Vuj09KDAWm66",
+	"eqR21bv35o8Dv9Jpf7L7WWCLfHPY2lSHdVohNVJq0to6Wrd1m1aRRde0arWOarRq5S7aNtpWh8OcuW4G",
+	"2iclMvyP+2kXFZ3HoAjt6kcrlBLxZg7Wnnfj94QkG3qk3bmL6TwhH1FmC1V5jJaYQnf0ODeqCOJtV+en",
+	"NyxMoKuaoB0J0xfNCRj5y1GEBZw7j4NpxahG0L3urMatRuBBDE8t91fY7X+fycZKiwGGfxy3EwqINC7F",
+	"T3rxjyqDznNR/myGL18VigRIO00BeQBGPMARCsktifjCdHus7wptA8LNCouPulIvyQbnR1jCLLWdxWyy",
+	"px72bRcYQR85YEyIE3saj6JhEjYzBWXv98px2RfVByU4NzuZ2vLtuSyCbzJvaQZNn3V64y1zcaIbz3m6",
+	"DRStf3R+QLmBiHOgBDbjpnXnlHWz3QLR6mh01tOc0Y2VTsXh3ulzDSGVn3imrbrccRE6oRjRMXGekDpG",
+	"5WesEdNZDCh9SE42V28PEuVoisVUubOUab7ODE4XWOrSisd8BGnIY6T2nJapkFvll8xxMKWMxCvnOXwh",
+	"vPuv9/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
