@@ -29,8 +29,9 @@
 // event's handler runs in a transaction that also inserts (consumer, event
 // id) into the inbox; an event already there is acked and skipped. So an
 // event is applied at most once per consumer, and, since it is acked only
-// after the commit, at least once. Messages are handled in stream order;
-// several that arrive together share a transaction. A handler error rolls
+// after the commit, at least once. Messages are handled in stream order
+// (with Concurrency > 1, in order per CloudEvents subject); several that
+// arrive together share a transaction. A handler error rolls
 // back and the message is redelivered after a backoff; after MaxDeliver
 // deliveries, or at once for an undecodable message or a Permanent error,
 // it is stored in dead_letter and terminated. An operator lists them with

@@ -106,7 +106,8 @@ type Relay struct {
 
 // NewRelay returns a relay over db's outbox. js should sit on a connection
 // that reconnects for ever (nats.MaxReconnects(-1)): while NATS is away the
-// relay keeps every row and retries with capped exponential backoff.
+// relay keeps every row and waits for it; a row whose publish fails is
+// retried with capped exponential backoff (MinBackoff to MaxBackoff).
 func NewRelay(db *sqlx.DB, js jetstream.JetStream, log *slog.Logger, opts RelayOptions) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.natsURL, "nats", "", "NATS URL; empty starts an embedded JetStream server")
 	fs.IntVar(&cfg.rate, "rate", 1000, "events per second to commit")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to produce")
-	fs.IntVar(&cfg.writers, "writers", 16, "concurrent writer transactions")
+	fs.IntVar(&cfg.writers, "writers", 32, "concurrent writer transactions")
 	fs.IntVar(&cfg.relays, "relays", 1, "relays (replicas) publishing the outbox")
 	fs.IntVar(&cfg.lanes, "concurrency", 1, "the consumer's Concurrency")
 	fs.IntVar(&cfg.aggregates, "aggregates", 1000, "distinct aggregates the events belong to")
@@ -127,6 +127,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			dropDatabase(cfg.dbURL)
 		}
 	}()
+	db.SetMaxOpenConns(cfg.writers + cfg.relays + cfg.lanes + 4)
 	if err := dbx.Migrate(ctx, db, nil, nil); err != nil {
 		return err
 	}
