@@ -201,6 +201,14 @@ func TestInvoiceEndpointsAdmitOnlyTheirRoles(t *testing.T) {
 		t.Fatalf("cancel twice: %d %s", r.status, r.raw)
 	}
 
+	// Accepting a reviewed payment: finance only; a pending invoice has none.
+	if r := h.do(t, &biz, "POST", "/v1/invoices/"+id+"/accept-payment", map[string]any{"reason": "x"}, nil); r.status != 403 {
+		t.Fatalf("accept payment as business: %d", r.status)
+	}
+	if r := h.do(t, &financeUser, "POST", "/v1/invoices/"+id+"/accept-payment", map[string]any{"reason": "x"}, nil); r.status != 409 || r.body["current_state"] != "pending" {
+		t.Fatalf("accept payment of a pending invoice: %d %s", r.status, r.raw)
+	}
+
 	// Sandbox: the payer its own, finance any; others 404, officers 403.
 	code := created.body["billing_code"].(string)
 	if r := h.do(t, &other, "POST", "/v1/sandbox/pay", map[string]any{"billing_code": code}, nil); r.status != 404 {
@@ -384,6 +392,14 @@ func TestInvoicesFromEventsAreMadeOnceAndBidSecuritiesSettledOnce(t *testing.T) 
 	}
 	if n := h.count(t, `SELECT count(*) FROM dead_letter`); n != 0 {
 		t.Fatalf("%d dead letters", n)
+	}
+	// A fee request that can never make an invoice is dead-lettered at once,
+	// not retried, and makes nothing.
+	h.publish(t, "licensing.fee.requested", map[string]any{"application_id": "APP-BAD", "payer_org": "ORG-A", "reference": "APP-BAD",
+		"amount": map[string]any{"amount": -5, "currency": "IDR"}})
+	h.waitFor(t, "the poison event dead-lettered", func() bool { return h.count(t, `SELECT count(*) FROM dead_letter`) == 1 })
+	if n := h.count(t, `SELECT count(*) FROM invoice WHERE reference = 'APP-BAD'`); n != 0 {
+		t.Fatal("a poison event made an invoice")
 	}
 }
 

@@ -42,6 +42,7 @@ const (
 	TxSecurityForfeit  TransactionKind = "security_forfeited" // Dr escrow, Cr revenue
 	TxRefundApproved   TransactionKind = "refund_approved"    // Dr revenue or suspense, Cr refunds payable
 	TxRefundPaid       TransactionKind = "refund_paid"        // Dr refunds payable, Cr clearing
+	TxPaymentAccepted  TransactionKind = "payment_accepted"   // Dr suspense, Cr receivable (or revenue / escrow after expiry)
 	TxReversal         TransactionKind = "reversal"           // the negation of an earlier transaction
 )
 
@@ -115,6 +116,12 @@ func PaymentTransaction(invoiceID uuid.UUID, payer string, amount Money, outcome
 		return newTransaction(TxPaymentReceived, invoiceID, AccountGatewayClearing, AccountReceivable(payer), amount, at)
 	}
 	return newTransaction(TxPaymentSuspended, invoiceID, AccountGatewayClearing, AccountSuspense, amount, at)
+}
+
+// AcceptedPaymentTransaction books a reviewed payment accepted by finance:
+// out of suspense into what it pays.
+func AcceptedPaymentTransaction(invoiceID uuid.UUID, credit Account, amount Money, at time.Time) (Transaction, error) {
+	return newTransaction(TxPaymentAccepted, invoiceID, AccountSuspense, credit, amount, at)
 }
 
 // SecurityTransaction books a bid security's release (owed back to the

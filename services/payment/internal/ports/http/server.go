@@ -55,6 +55,7 @@ func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	v1.Get("/invoices", anyReader)
 	v1.Get("/invoices/:id", anyReader)
 	v1.Post("/invoices/:id/cancel", financeOnly)
+	v1.Post("/invoices/:id/accept-payment", financeOnly)
 	v1.Post("/sandbox/pay", s.sandboxEnabled, auth.RequireRoles(auth.RoleBusiness, auth.RoleFinance))
 	v1.Post("/invoices/:id/refunds", financeOnly, idempotency.Middleware(opts.DB, idem))
 	v1.Get("/refunds", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
@@ -223,4 +224,12 @@ func (s *server) SandboxPay(ctx context.Context, req oapi.SandboxPayRequestObjec
 	r := receipt(res.Result)
 	return oapi.SandboxPay200JSONResponse{GatewayReference: res.GatewayReference, Status: oapi.SandboxReceiptStatus(r.Status),
 		PaymentID: r.PaymentID, InvoiceID: r.InvoiceID, ReviewReason: (*oapi.SandboxReceiptReviewReason)(r.ReviewReason)}, nil
+}
+
+func (s *server) AcceptReviewedPayment(ctx context.Context, req oapi.AcceptReviewedPaymentRequestObject) (oapi.AcceptReviewedPaymentResponseObject, error) {
+	inv, err := s.svc.AcceptReviewedPayment(ctx, req.ID, req.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AcceptReviewedPayment200JSONResponse(invoiceDTO(inv)), nil
 }

@@ -778,6 +778,9 @@ type ReceiveGatewayCallbackJSONRequestBody = GatewayCallback
 // CreateInvoiceJSONRequestBody defines body for CreateInvoice for application/json ContentType.
 type CreateInvoiceJSONRequestBody = NewInvoice
 
+// AcceptReviewedPaymentJSONRequestBody defines body for AcceptReviewedPayment for application/json ContentType.
+type AcceptReviewedPaymentJSONRequestBody = RefundRequest
+
 // CancelInvoiceJSONRequestBody defines body for CancelInvoice for application/json ContentType.
 type CancelInvoiceJSONRequestBody = CancelInvoice
 
@@ -804,6 +807,9 @@ type ServerInterface interface {
 	// GetInvoice Read an invoice
 	// (GET /v1/invoices/{id})
 	GetInvoice(c *fiber.Ctx, id InvoiceID) error
+	// AcceptReviewedPayment Accept a payment held for review
+	// (POST /v1/invoices/{id}/accept-payment)
+	AcceptReviewedPayment(c *fiber.Ctx, id InvoiceID) error
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(c *fiber.Ctx, id InvoiceID) error
@@ -1018,6 +1024,35 @@ func (siw *ServerInterfaceWrapper) GetInvoice(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetInvoice(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AcceptReviewedPayment operation middleware
+func (siw *ServerInterfaceWrapper) AcceptReviewedPayment(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AcceptReviewedPayment(c, id)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1358,6 +1393,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/reconciliations/:id", wrapper.GetReconciliation)
 
+	router.Post(options.BaseURL+"/v1/invoices/:id/accept-payment", wrapper.AcceptReviewedPayment)
+
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -1673,6 +1710,90 @@ type GetInvoice500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetInvoice500ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPaymentRequestObject struct {
+	ID   InvoiceID `json:"id"`
+	Body *AcceptReviewedPaymentJSONRequestBody
+}
+
+type AcceptReviewedPaymentResponseObject interface {
+	VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error
+}
+
+type AcceptReviewedPayment200JSONResponse Invoice
+
+func (response AcceptReviewedPayment200JSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment400ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment401ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment403ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment404ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment409ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment500ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -2409,6 +2530,9 @@ type StrictServerInterface interface {
 	// GetInvoice Read an invoice
 	// (GET /v1/invoices/{id})
 	GetInvoice(ctx context.Context, request GetInvoiceRequestObject) (GetInvoiceResponseObject, error)
+	// AcceptReviewedPayment Accept a payment held for review
+	// (POST /v1/invoices/{id}/accept-payment)
+	AcceptReviewedPayment(ctx context.Context, request AcceptReviewedPaymentRequestObject) (AcceptReviewedPaymentResponseObject, error)
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(ctx context.Context, request CancelInvoiceRequestObject) (CancelInvoiceResponseObject, error)
@@ -2584,6 +2708,47 @@ func (sh *strictHandler) GetInvoice(ctx *fiber.Ctx, id InvoiceID) error {
 		return err
 	} else if validResponse, ok := response.(GetInvoiceResponseObject); ok {
 		if err := validResponse.VisitGetInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcceptReviewedPayment operation middleware
+func (sh *strictHandler) AcceptReviewedPayment(ctx *fiber.Ctx, id InvoiceID) error {
+	var request AcceptReviewedPaymentRequestObject
+
+	request.ID = id
+
+	var body AcceptReviewedPaymentJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptReviewedPayment(ctx.UserContext(), request.(AcceptReviewedPaymentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptReviewedPayment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcceptReviewedPaymentResponseObject); ok {
+		if err := validResponse.VisitAcceptReviewedPaymentResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -2895,139 +3060,143 @@ func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9u4uei/guE9M2tPKVmSLTuWpz84r663STYTO3e7jXIliPwoYU0BLEFaVjP+3+/gA0CCFPWKnd2c",
-	"djtz9jgUCQLf+80vXiDmieDAM+kNvnhwT+dJDPj3e+Ah49MrfidYAOqKzOdzmi69gXdJYhYAl0AiAEIX",
-	"lGWMT0lCl3Pgmed7dzTO8Rk6FznP3L+6/Y76n+8FeZoCD9R6Vy8/eA++N2FxzPh0FIgQvIF31u0dn/RP",
-	"z56dd7q942ee7wUp0AzCEc28gdfr9E5b3W6r17/pHA86nUGn80/P90KQQcqSjAmuVv434ySXdEYJ42Eu",
-	"s5T55O/P31yRbues3/F8D+4TloJ01+y1Or3Kmiz0Bl6ne35MT6NOS22/dab+80z9p1P+r+v5XkKXkO5w",
-	"+8TcnqeJkOq4BqSjCMDzvRQiUOCBHZaieimZ0UzdnmjMeb6XJ+FWeN1BKhFW3YcH3/sAgeABixlVAPwA",
-	"iUizKu5vFoLEjIMkc5oFMwh9IjgQLjL9hyECMmdSKqKIUjEn2QwIbq9OH80YPb3pdJuh398CfbMnb/Cp",
-	"geImlN+OXMA+f3fVUk9tJTymuWC0DyEoII248AY9JAp18srzvXXPB/p5hNEo1Dgtkec9fPa9nJuDjhAV",
-	"leP2+htO21s97XnltCfuzo933YU5X9NGcCvVNz6rvPHU870pzWBBl6vb7fROu90eYr3XUewq8iwQc/U7",
-	"TZKYQYgsxxpo/LSkoH3B39PHS2JBQwhHE0X3EeOtrqd55F85yAzCDxDlPKyLxhSvllIRaV+xVUhEFLEA",
-	"0q8WkGu5pdfMLSfrzhhpEvsast5TvqVAJUriS4WuAMUKWbBsFqZ0wckEIpECSeGOweIC1UkKWZ5yCMlk",
-	"SUIImJJOpNs7Uudt44oG/C5eSulX/Ow9KGQlNKVzyCBFpfYiT6VI1V9VNXEzAzLmcJ+NArxjTESEiEvU",
-	"zkQuSUKncEHoRCrZFokUf41YKjP8qY2aBLWnN/Bg+VPyzxdXp29vwnMEszfw/pVDuvR8j1OkXv0ete9g",
-	"BnOqtjSn92+AT7OZN+h3e76XLRN1p9JZfIqUdxXCPBGZIoq/w3L1GJckSkHOyC0syQG0p21CycePVy8P",
-	"SQIp4bAgBjoXhCo4p0tEhSZROgd8cAqZdE5HuVxAWj3fKe1GZ0EPWseTk7B1Av2o9YyeT1qdoBv24Dg6",
-	"of2JPfcMaIgkbw7unKGlDqERylIltLM0hzUQ6fX7vjdn3P672wgfTc9XLx1jZnfKxu0mNJuVm2Xhxv1F",
-	"Ip0jL+Y53rm6ozdszrJmepsLmRGWwVySTBiqr4C532kmnRjXdPcRQkTzONOPFJtiPDvuoU68Z/N87g26",
-	"SqrMGTf/KvbLeAZTSI1wU9JrDQS3y5OnhuCDelgmgkttlT6noRG/aD0InoGRnqV4OUpSMYlh/pffUPI4",
-	"51CQyiiLDQYMM5BQgFQGjLZokPYv318RtXpKgwyRkqYi1eotYhCHFitti4w5SEmnau/zXGZkAoRmGsXd",
-	"TgfVCeMyo1q1Hd11j0Qij0KgYSuGDMVTIdm0OD6NukGPnkPrJOxOWifRGbTO6clx6zjoTbphB86jZ8+M",
-	"2MulNzhRuM1Yhuh6TkNiwVTAdJZliRwcHU0hnVA+bU9Fm4UWVvKI8Tsas1CpmRI9/5NC5A28/3NU+glH",
-	"+ld59F4/qZG0St4WuEwZirHCM4REpE3ALgH94HsvBI9iFnwlfrXOzEaFLUyRrCpoN1pP7YzGKdBwSdRt",
-	"hPKQBJSrvU1A/RVAHEPY9lZwZ1aQR7tIliO90qPxe17it4DRrsgN7ANPh91ApOEPUlv1aPNI0GqDBuo+",
-	"X+GakjDXaKvQA+Mkitl0phH+WqQTFobAH83RTBIOEJpt5CHLREpSEUMDCvHnoztIWbR8NGqOS9SUp9kV",
-	"N1HxxFMhJ6BxDKmC9C0XysjKlaKRCApJQoHsR8M5y0imgCYSSBHOiI8rnkHKafxKibxH4uRazCGbKSt4",
-	"oeymRSr4lAhORJ4SyUJok3fC/E4lCWaUT7Xhh/sqjJV/5SIDxGpBRSFhEVmKHIUHDTIi80Q5q98W1X1X",
-	"ylpAkWtI7yAlGmC7y1v99JNg/ZJElMV5Cgq42uFQW1L8yUK4UAivQxlx/U5kr4XxYR6B5neCyDyYWcn6",
-	"WIn5aH48KZH0TmREH3FXxHCRjSJ84ikwY0GjBSZKRcV9WcGmP6D5JwEQIe9T9BSZevo1ZTGET2LnqHcX",
-	"7CUZDwB5Ryk/wjJyYIJA5EQJDS4WpH/YJh9A+b+oFpWnQKeU8T8ategXGdS6sCIGWLsiOXGeHUX62acS",
-	"v+OrqPVWGTdjYuHKUFHGcKFBnpVIMVB98L0bId7QdApPaNhORLhU747VusplpVxLVuBhIhjPCA0CSDK5",
-	"Aa2PxpijHI1NSl7xjGVLciME0UfeFW2ZECM8zJMhaw8QaRy9pXxpziEfiyohyJzypcWXvCgZTRlJlMwZ",
-	"zzP4htjpOVal2o46HSmOtw9a1EFG9iBPgp4PymxE/wrCCxOuoFEGOvYy/qAutC7VhbEJsGkkfeQ0z2Yi",
-	"Zf9+tPR8I6aICIWRC2PdBiCVyL4FTmZUEp0/CL+1idkt8VQ5364oyvEh4Bla40+m2yZAU4UQBQ5UboIr",
-	"Q42inW9A45NIpFPt/Sndp6NnSiRCeofmAiItSYUCLZ3E8BSeQC3OhKZPLiHUES9KQhZhrDmrSMs2+SiB",
-	"UIyV3cIS90rdyNm35MWei2MHHEZe7oFrF5ZPgelfII5bxodX3kTpJps3KSzrgCMn4xroxyQFB/LKFoVU",
-	"QxtDTub9anuXimVezCC4RdmrLiWpck8ypuM/bgTciR6FNINWxuawGkLyvRmVM3X3yg+3sERMNUXnWGhD",
-	"wK/CXr/fPUdyQMqWbMpB2U3tprclQjK9zpdKKO70xGsMuJWxsU/ls2bTlYh/sd/PxTpi8htopx4BZxG4",
-	"AjXLGW5Ir+LFq7cRLkgsuNKCOq0j0Wk0fNh41lvGG8D3i2F/7e0dSACS3E61ODzEYBrP5+q4+vUjY5ci",
-	"++CFEGLI3AuMS0j1lWBGGR9NaVL8HTN+O5qkSgIV10SejUQ0EqkOPeuLqVg47woKKhtNaDhSSKVZnkL1",
-	"p5yjCz26xUi188OcSYRS9apIkxnlgDgqQb1yzo1E0+DPq+0Tew9ZzCDV3vAkBXpLmKyEjU963a6/nfRK",
-	"4K7hAMRX4TsIHkDKFZuziFC+/JpX1qgdqaeIza2l6jIJvbpHkw1UrKr1rE246c1nKWUxOSior63XQiKs",
-	"yRVNSia5UH/Vj2KhDbUqJiRZKEwsaHyrDYAdgF4Si9zwHiNinJv1q/DCzu+aAQ1HVvrV3gT35PrHy1av",
-	"f0qodkfV3Vbm4TkbWT6mMhsFFQm9SafUBfqD74nbBlymOSi61sGLxUzEluqV9wl3kC4dYBhcO/ubCBED",
-	"xQia1YKrL3mFyyQxDcDhIU0jyEnSV8aefi+KDlT2mVls6zEL/Vlsi6YpXbqbGmVpzrUBtgEGc5GiYsVH",
-	"NOIxIKG9E5oqq1hmmgxWAaA5tuH8H8QCY69ZnbkzZSfsSFM5l0Djpv1/0O8lgZjPWZZB6BjrCFOlZ4CG",
-	"PrGZcZtGxRXTHTeAuGd7mQA1uSNuveoyfpX9SxA6x61yrkNmTXLrBY3jCQ1uP0AALGkwY9zE+9YkWLV+",
-	"YYfbdTZ9ZFPvXwqFixp5ZAoNFC9nClomCTIyuRKr8rBY43PD8tZgLdctSzHmlOc0HukdKOFu4/8NK9XQ",
-	"YpZthicPIHZK0WioQzc0fu/ANaKxhLpkL6Hg5tdNJnRjNtndnFmlaXMvgYZvMIfXYK4KLvM5rKk4CPMU",
-	"zXt7lzYvp/QOSJ5UM+6GAlq6SIzxaSsCaJW1Dg1oqprK5VJujUxvcNIddLFuZDdbOoSYKdaBTdpLPayT",
-	"MHCHYX8qiXlQC60yxd2Qrl5lebCZiFUQKnVE8HerumaUh3G9YEER6JIUwGtHAO0CeANdxYhcQWz2Vuv4",
-	"u0Yg4KnW2k0vYpGHr9Qt0vEi8JnqpopCpNOgC62zyTFtnUcn3VYv7AfPoEO7k7MzFzHr2F1vpFi3e7aj",
-	"9ZfEdFnQR92EB6V6TWZIpMTeTVh2QXgex2QxYzEQU2vYXkdA6lbt0evM/6owyTUjVUh0DaK2SnaET8Fz",
-	"DqLK91hqqpByzc9yQbOZ499THa+tSXdrMuxkOzjyo8FycIqSVtH0nkpJqCRjW7VkNap6ypQsIbJMVgi5",
-	"xZYrbUFNHbR4lOp+mmDzmkEcFqnDKlxM5UQDsRlbDG8gTJpYwhhjBIoENHOOfTJ2qi7UPxOazdosVH/q",
-	"QqN2PfhQ5blq0cYKNRZVHC41NhV0bAOXPmq5YBOo/qaLHq2xsKdeKwsHNxHXW8FhuVpbXVGG3X4DJBoq",
-	"MpuEnbntB0nEgjvizuirC0KLgmBM6Cq7CkKivEmsSSuWb+tCpWJPWxW0U/a5ayAoSYWIms+BP6nN290e",
-	"vLt5/64Vs1sgPJ9PID3ce4c1kliFaA0rvldYZvZods9N5PMj0Fg7q3VXFoJbuZ6avjRp9YqfRIMZCUGJ",
-	"dsVF1un0yVjcjolIyWK2JCwjOm1W4a8vCgF0QrGgHe1sTpWjq/5+aDhDaUpWt4BvQl/I8f1IQqUE6ZNx",
-	"zukdZSi9xgTDiQsmazWY+PavtjgdW/NJ2a56zG6fhGzKMumbYssznzxTED4nB7aw5g54Doe+lt2UvMln",
-	"3IADH8VQBlXaQy34/z6dtc4/f+q0zj9/6Z48/M92u3BXs8/ZdgMBuU0Uu665u++zzn5OKMZ7JrlkHKQk",
-	"B5gXEukUy3dZhgH/VP6g0xPysDleaxswSnem2okxYeFIQpCnOgSP5NboF20RlcaMUTs2fveB7aJxEhyE",
-	"hRdknCneS0csPLoDHlrNTsmEhcTupfk4pvBtM3ka6r7Gex+qfSK7oq/oG/my3YRvMtNqos+iwQWjRb4j",
-	"GF2w2sNWyK9myjknK7e8geGfwqCzsmO7NfdtTLAKdh2yLvuCjKefmmYftKxNsk4B0FY+amTkPByVj+oL",
-	"Db5+JeJd3r9CN1o0rpauc+uBiYjM1T1t8k6QKBY0k4TypY7YcaCp+dlbbxHV7UsRA0nzhNFZRUcUnRa7",
-	"xG2LZowSoFcvP1SPrS5sw2JBysWKTTh8B4uvC3fsqZ9qgr0eItki6Ktwfg7ZArTfOBN5iqHb8w4J6VLq",
-	"LjAuFhfkTF9A5a7bKdo7Rx8KXbCvpbhNxu8o1N1+hH3Nv50EXBMpOFm9FZb58PoFOT/pn9locZv8jMnV",
-	"OSiTVZI5XSrlophGKRAp5mVgech1i8i4UjM9Vr4iJbZg+LA95CuMVqYTGxJ/ZaGnb5RWAqkU3Ed6WKhb",
-	"MkFCUbXW9izHX6VLU59f39JrkRKsa9fK1Z7dJ6CMXO1vUmXK5nG2c7Tf8XEbZHxZHbDBCiDouDYHb8sS",
-	"gk0LsNAnNJbCRvTH/2iZup3WVTgmtmuCGLe42r+zW2XCpshvkfrrdHaK4ZnChqYT/Xhz857opUkG97Uo",
-	"WWMvQ7klfWG1EerjhyvC6dzmA28Ztt8VfFJ5xY6dEds4HH+1J/U3eRfrumwfX+uwo1FdtMnuaNJc297d",
-	"N4w3GjYrDalPv3DZY7oaBtO/KLsa2J2tIAeiOzh1WJ2LsgMZG5ixesssvjPrf7TbMe9s3LLbN/pll5Cl",
-	"+0TNgLWYWgVxI2yaqc22qT7KVFC/YV3GXgT5dd5mwMKvfGaybBYy1Q5cLFUbp3kMA9e9G6UQA5UQjtvr",
-	"3qEciBEX2rL+WvbbP/2nzZ4GZWGTW+v0yAaQGFiQA13MaCLkh2QxE4RKjPgoKMmlzGCu4NQycGIgrUNq",
-	"ALbZFS3rfcpAPk2SVNwZH0O9V7selsa2pwsRVA4gG5xFA53ST6zApEKb6/nmKTxCw4F/lEOoX+/0TX5P",
-	"6dNrysOJuLfy9Gu9nVotAjp7ytBM6FIX7hpS+UFaP3OdB2J9wE2Nslvj6S5w+tugU1lrA4yccgIaxz9H",
-	"2I66ie7qdQgPfp2OG8P8+8axV7f8WW26oto3aJ8dvO/6LIsGeVdHyGOFbjEEozHtrOwHY3hHLAYdetSm",
-	"NnYTqN+7h3W6WmMb71ne4Y7kqKnHrTaqPVVllfV5iBrcm2hzxSJ6JKa3oXEXit0b2cVUke01LZ+fJBO1",
-	"D8brgYTyWf8rk0r2uKv4VGrbGEPXSohoDOoq/8tcp5v0v17bTf/0y4232o/40y83tooRy75fhS+vL8mB",
-	"KaY+tBa68nxo7BNbjqVbLXAwghzyn375+zU5GB+1FxDHLSxLOvptcSvbv0nBx4dt8iKmbK7r+gdkzKQc",
-	"+2RMc8wHw30y9od8LPPJWPNnLiE99MkY+2DVLZgqwJ+KHIK9j9Agk8rIMREQFKlYaYenr9bi65J5xiOx",
-	"NlGBbodpeBhYZSR9YpBFFLKkb++UvtrIkIcin8TQAp6lSxJDOFWmq5MEYOoZHZKVGF9JK55le8iH/IXg",
-	"d8B1veqBTqf9TTu65PL91eGA/HT98zuNpLHk9BZGAZUw1sER6WOM6fj4+HzIsa4no/MEywg/3rzwcbrI",
-	"3Rlh6kYMy2I5whdNcz6xMc6HsS3+H3LD7E64d+EGaLGTL09BYqGjDXAN+XhdF8i4TZSekySgabok40vT",
-	"HIN3Dshz3aEyzDud4+CnX27wDxgP+QGSpE+YlHnpMmqCPCQ5jxU5FDUwTHAi6VKW6cYLjSLdVF25D1ur",
-	"pVOoqcClrjiUgdhifMjH9y1Nj23yhkmdsyK3sJSApRqM6zUPxkXNgyn2ULTtjqwxhGo7SCyOjVhWuHan",
-	"fXmddrfdQdmXAKcJ8wbecbvTPtb5xBny/dEMc8z/9gZfHnzvaA5ZygJp/oVFg/anertTcdUIqKPAmCK4",
-	"biJkg9GmsOggwuzbLEAOlC7CoQLTaQpTmgnFy9iFstR5vgHhYsirHUmUFIX9RMkVoGGbOIULRAIP5ZCP",
-	"/9Ey5RitG0vlY3LwkbN721t2iChzbry2KytiGt91/zomfyEzuCc/vr180br+8bLXP3Xm68xoCsi4KWRE",
-	"3EE65OOCo8hfyNBrDz3yF5LSBTbHKPl26WwfoxjV2KgesuAwpi4dxjLhiN2B6R+UzhA23aoexCK49c1s",
-	"H0lOOt0hx/EX2KIgbb94mxShFZrCavnGkI9XFNB4gG5hgq4VsWgvXtXrdMi4qAodK5gO+cprLwv0216y",
-	"mGbgF/VNurXESplIQ0FClsXIbHq+h9BBb8qJKWmtCFscjwCJbkfTKn7ItY73CVdykoSpSBIINV8V7H0V",
-	"6mJnYHdQL+Gpzpv6VKdwl5zKcveCFLW6tK3hasFqnLJ7dt7vn/VPsf6ocbhSAxXvPGCp02B4rNRlIJVH",
-	"Io7FomTVOs2LiGym7Oqx7rp/PYnOaSfoT55BL+xGx/R0chY8C8+hE3Vpb3IcnIR9OI3OOs+65z16PDkJ",
-	"+uEpnEXPOuf69+3wuHb6e3aCR7ch//XwuYghPBfhckObYkN74tOOwtxlYl63d7x2Ot7xoFtMx9NlUd67",
-	"m/fvOpfd570Xxy9PXvVfn3bOurt3D9ZZ4aFqtypI14c59Tqd/UD4lfPq9h69aPMchROwMxRWPO71E1pQ",
-	"LC6oUxV3IFK8YOXnIXbGnmgoNb21gOaRMxcLH+luf6TSRqwe6h5vf6gYUvDge/1dNladJuP6F97g02ff",
-	"mZxoDZVA8Igp30KZPYXiMvSuDBw6lU4cQjkx960kn8QsMGRmTI+iL3fwxZtCg8HxDhYgM116pXRO4QRI",
-	"AEkEj5du5Eja2sbiNpYNuXUTtBuBVscPUnsWhxckYpwqXal0qxlIhKsTGsftIf+gDL8BGdsVlXVnHjGO",
-	"jHpi3KSAlK14VTYe19ROE07KW470VDol3rfcaOYlriqCnxVwCsAwMzMB46ztNRMPbRB2N0aqlihpwfso",
-	"0aHjtJ/+HEn8h4wkNq1F6+cRd1fmEfcU0ivxce/ty1f9t71XvX/+dpm9fXm5ePuic6z+/5ub6eLtS3Ot",
-	"/L/73eW2W/7VOF8poVNsM7U0//uK5s4Oovm1O0fsa2VzIY2VfCHOZAMrdYtLKHbRc8UQtpFgnu8ZAeb5",
-	"npFf3mfd4dwggV8b+Yg+OHrR1njX6SVdBBsBoP9bECNWIY/REx9fDHk1IIKuilkmLBWILqn8QepOHHmo",
-	"3UBJ5zDkhuJNBMVQOckWaiNzeovKoFhz4E701W4NYXLIlWdTeHv2GHbAoA4ytMkNrtY0JKE95O+VEpMz",
-	"kGRsrJa2nailnx+3iVIZg1JLNKmGFyiSbPnYvrqhNmP29zN5v4WU/KMk385yx6nze2qDWUdaTCHmmm3Y",
-	"W49q0/4f9hWcjUKzys1oITRzGtzrMJnhlgvCTLuImQSdc3doXU+L0P8lUHAnjirj3kiC71t9nHTOtz/x",
-	"whkqurfzcNLr7XKQ2iCbR6u1KwV9V8+YaUBuZGi7trMq7nPd1Tj6wsKHtf6G42EoOjcuBstM85S1pg/M",
-	"iJwfpBOgOzm8GPJGdwInyil/gjzCnfgbZF+tMIqh24+z0r8nTv3u2fNk+xPFbM+n4JsPSGQFkT7aIGzi",
-	"GzsoeW2C4Bfz2QCpY7o4tNmscIFshLJVaw7lRujECza+YupMB5tXbKui32FMUENpIyxsk0u+1OkeY4eW",
-	"3Hg+5DphVq2d3s08qwwzeCy3faVlVnyW4Upnv6qBdYu89j6BL/dU3yL4t2pM9n9Hr/05o0tKYpjSmEmW",
-	"fk9eum5eqFqp139v6S2dOV6429iz1hU/afg0UO+pxGuxg/9UQbu34fRoyawZD9ssUCXuLqI3WzFHpqxg",
-	"vTj+mUMR4LS1pFTe4jzjKbvTLf26KEBE2AheymuMdaurQ24zfbnyz82XYA7JhAa3F8WwQGzBNyWjhGVt",
-	"8rzi8g+5Tk/q4l2blqILmoY6RWy71ojgRQPFwUnn/LBN1ClidgdDbj7ckyh/3lDnJn99F1lvKNbUfz5C",
-	"1vu/q9/+1B/t2Vl8VCtVd9Ii+/qCZRHyNhuz/p2nhz2Psf7bCUhnOvVjXvFfLwf/IH/QTqSmFisrksqR",
-	"o1YibhGjK192KYphqtVZG0TrR9u4AsSWvWSKKfN06XSxUEleXP/fMuios99DPi5rO33XFPJNwUS1qnNM",
-	"DtSdkvz666+/tt6+bb186Q+5W5N12CZv8It/Ssqaak9TW62LQybLamkF2tn6ZRd1wb+YCel8JdBMGp1A",
-	"IOYgybjsSVYC9dL5dgzW1LofGtFb1OW3J52O6embUHMrp3NQ5j4OkVFXPr373G63x2q3ylnQN+FsD7eU",
-	"V5f52A8mMDnkbJ6INIOwjBjrl+r4sOMU7KQSNGqvnY8hrhfTGdxnR4G8q86j2Qu7Q14ad37NEPZtNLah",
-	"cKAseqRNJeHfRDDbNrgtUrmhd24f0dz4+BpBrX61ad9aaeV/fQCv23/kmG5HyFVkmqX6duUzAn13OLb5",
-	"2AuE5C2EjJIb03q543js4vEn/4wAftuj2P/TaCgjEAnVusD9jmqpmVza3Kagampoc9ASg4rNccSmKGKV",
-	"v1ZN3pXxd/3f/at8j49Sfq+i6s+wZWPYsia6DbD2ZZ+G8KXjIu9QYLQPJ71h1mt8THWPO4K8bL3crTjn",
-	"iZo2n6xwp14MwvM43tMhW1fdYQD9X1HSkRZEtZtXs57qN6uN15tSVcopqHTc2BYWM7Zrl3RYwU/bsl3N",
-	"WuqrAjLFx1GfRId8H3GIP3XGOp1hSGQzn+yW53JZ5shI0fXe/2uRpwSWIHWpkY2tLmaiDBg5bKO/2HzS",
-	"OW6TS1yaxkOe5OYrzsXXTrlyrt1pXth8QSZC3JovZuqGLKr4Dx38ITeNOJBe2J4ckWem/l89lIp8Oqs0",
-	"MaglbQpNOsk2Q2yFrtgtfqrPA3+y6wxs+Dv8D+Xb3z9zYoirjP0dVIeEHO4f+qvwuTaRdmBzxXJY72i4",
-	"tzKwQPl7S7wFi6I02zhc05BzUK99GpZ5bP5A0W0EmJIPczBfUHNzChgDv2OwMCHwb5Ym+N+onrWF/Se/",
-	"PxG/a8Z4SnaXei7HUUKXm9Kk8bJs9jMt4CTNuTRN19eX714+//kfo79d3rz65fLXvyoCHpMDwXV/8Jze",
-	"4u3jCzOtpGxB9o0l/B4lRFnUZiLcJjo85BiUx5C50tA6jLQQeRyaWmZ9DGxAlIQ63UkmszDkZbsstq8q",
-	"LY+dswS/IV2aARgd1838hsVNP5OySQSHNhmbWe44m1B/hK8s0i6HtGRCfwvTVKRYM6KhZ4Yc1F2GQ3+z",
-	"VVGOnPEeIeS2FJnsLAVqA3C+RelMU7OgobrWtpa40IbhvvfWu9qQnDVS1dJ6Qll4YcZRug15IfvTI6oL",
-	"zvdo15c9DVlFamzpzNvkKX1+qDUEVkeNfPqsrBDdst7UTh2LgMYkhDuIRWIi4nkamwzA4Oio2ztrd9qd",
-	"dnfwrPPsGG0as8f6UvgJ93L2QEyzSKRz/ek4tdj9IVpoenyGkeH4WXUyBa5ki54haKJp9vmGxrnyy3r4",
-	"zUXzsbGo9kHUYiW8tan/zn6YRdlOsvKRGTKnwYxxSJfOOiKRDavYBkIt6CujSJxni/Kh1QWaejblStOm",
-	"Hv3aQDPOSyzNrL7DROd8Ykb86c1G1nh21rBae3WN55XEyUoqz1mhEgh++Pzw/wMAAP//",
+	"7H37c9u4uei/guE9M2tPKVmSLTuWpz84r663STYTO3e7jXIliPwkYU0BLEBaVjP+3+/gA0CCEvWKnd2c",
+	"djtz9jgUCQLf+80vQSRmqeDAMxX0vgRwT2dpAvj3e+Ax45MrfidYBPqKymczKhdBL7gkCYuAKyBjAELn",
+	"lGWMT0hKFzPgWRAGdzTJ8Rk6EznP/L/a3Zb+XxhEuZTAI73e1csPwUMYjFiSMD4ZRCKGoBectTvHJ93T",
+	"s2fnrXbn+FkQBpEEmkE8oFnQCzqtzmmj3W50ujet416r1Wu1/hmEQQwqkizNmOB65X8zTnJFp5QwHucq",
+	"kywkf3/+5oq0W2fdVhAGcJ8yCcpfs9NodSprsjjoBa32+TE9HbcaevuNM/2fZ/o/rfJ/7SAMUroAucPt",
+	"I3t7LlOh9HEtSAdjgCAMJIxBgwd2WIqapVRGM317ajAXhEGexlvhdQdSIazaDw9h8AEiwSOWMKoB+AFS",
+	"IbMq7m/mgiSMgyIzmkVTiEMiOBAuMvOHJQIyY0ppohhLMSPZFAhub5k+6jF6etNq10O/uwX6dk9B71MN",
+	"xY0ovx34gH3+7qqhn9pKeMxwwWAfQtBAGnAR9DpIFPrklec7656PzPMIo0FscFoiL3j4HAY5twcdICoq",
+	"x+10N5y2s3ra88ppT/ydH++6C3u+uo3gVqpvfFZ542kQBhOawZwuVrfb6py22x3Eeqel2VXkWSRm+nea",
+	"pgmDGFmO1dD4aUlB+4K/Y46XJoLGEA9Gmu7HjDfageGRf+WgMog/wDjn8bJolHi1lIpI+5qtYiLGYxaB",
+	"/GoBuZZbOvXccrLujGNDYl9D1nvKNwlUoSS+1OiKUKyQOcumsaRzTkYwFhKIhDsG8wtUJxKyXHKIyWhB",
+	"YoiYlk6k3TnS523iihb8Pl5K6Vf8HDxoZKVU0hlkIFGpvcilElL/VVUTN1MgQw732SDCO4ZEjBFxqd6Z",
+	"yBVJ6QQuCB0pLdvGQuKvYyZVhj81UZOg9gx6ASx+Sv/54ur07U18jmAOesG/cpCLIAw4Reo179H7jqYw",
+	"o3pLM3r/Bvgkmwa9brsTBtki1XdqncUnSHlXMcxSkWmi+DssVo9xScYS1JTcwoIcQHPSJJR8/Hj18pCk",
+	"IAmHObHQuSBUw1kuEBWGROkM8MEJZMo7HeVqDrJ6vlPaHp9FHWgcj07ixgl0x41n9HzUaEXtuAPH4xPa",
+	"HblzT4HGSPL24N4ZGvoQBqFMaqGdyRzWQKTT7YbBjHH373YtfAw9X730jJndKRu3m9JsWm6WxRv3NxZy",
+	"hryY53jn6o7esBnL6ultJlRGWAYzRTJhqb4C5m6rnnQSXNPfRwxjmieZeaTYFOPZcQd14j2b5bOg19ZS",
+	"Zca4/VexX8YzmIC0wk1LrzUQ3C5PnhqCD/phlQqujFX6nMZW/KL1IHgGVnqW4uUolWKUwOwvv6Hk8c6h",
+	"IZVRllgMWGYgsQClDRhj0SDtX76/Inp1SaMMkSKlkEa9jRkkscNK0yFjBkrRid77LFcZGQGhmUFxu9VC",
+	"dcK4yqhRbUd37SORqqMYaNxIIEPxVEg2I45Px+2oQ8+hcRK3R42T8Rk0zunJceM46ozacQvOx8+eWbGX",
+	"q6B3onGbsQzR9ZzGxIGpgOk0y1LVOzqagBxRPmlORJPFDlbqiPE7mrBYq5kSPf8jYRz0gv9zVPoJR+ZX",
+	"dfTePGmQtEreDrhMG4qJxjPERMg6YJeAfgiDF4KPExZ9JX6NzswGhS1MkawqaLdaT++MJhJovCD6NkJ5",
+	"TCLK9d5GoP+KIEkgbgYruLMrqKNdJMuRWenR+D0v8VvAaFfkRu6Bp8NuJGT8gzJWPdo8CozaoJG+L9S4",
+	"piTODdoq9MA4GSdsMjUIfy3kiMUx8EdzNFOEA8R2G3nMMiGJFAnUoBB/ProDycaLR6PmuERNeZpdcTMu",
+	"nngq5EQ0SUBqSN9yoY2sXCsahaBQJBbIfjSesYxkGmgiBYlwRnxc8Qwkp8krLfIeiZNrMYNsqq3gubab",
+	"5lLwCRGciFwSxWJoknfC/k4ViaaUT4zhh/sqjJV/5SIDxGpBRTFhY7IQOQoPGmVE5al2Vr8tqru+lHWA",
+	"Itcg70ASA7Dd5a15+kmwfknGlCW5BA1c43DoLWn+ZDFcaIQvQxlx/U5kr4X1YR6B5neCqDyaOsn6WIn5",
+	"aH48KZH0TmTEHHFXxHCRDcb4xFNgxoHGCEyUipr7soJNf0DzTwEgQt5L9BSZfvo1ZQnET2Ln6HcX7KUY",
+	"jwB5Rys/wjJyYINA5EQLDS7mpHvYJB9A+7+oFrWnQCeU8T8ategXWdT6sCIWWLsiOfWeHYzNs08lfodX",
+	"48ZbbdwMiYMrQ0WZwIUBeVYixUL1IQxuhHhD5QSe0LAdiXih353odbXLSrmRrMDjVDCeERpFkGZqA1of",
+	"jTFPOVqblLziGcsW5EYIYo68K9oyIQZ4mCdD1h4gMjh6S/nCnkM9FlVCkBnlC4cvdVEymjaSKJkxnmfw",
+	"DbHT8axKvR19OlIcbx+06IMM3EGeBD0ftNmI/hXEFzZcQccZmNjL8IO+0LjUF4Y2wGaQ9JHTPJsKyf79",
+	"aOn5RkwQERojF9a6jUBpkX0LnEypIiZ/EH9rE7Nd4qlyvl1RlONDwDO0xp9Mt42ASo0QDQ5UboJrQ42i",
+	"nW9BE5KxkBPj/WndZ6JnWiSCvENzAZGWSqFBS0cJPIUnsBRnQtMnVxCbiBclMRtjrDmrSMsm+aiAUIyV",
+	"3cIC90r9yNm35MWOj2MPHFZe7oFrH5ZPgelfIEka1ofX3kTpJts3aSybgCMnwyXQD4kED/LaFgVpoI0h",
+	"J/t+vb1LzTIvphDdouzVl1Kp3ZOMmfiPHwH3okcxzaCRsRmshpDCYErVVN+98sMtLBBTddE5FrsQ8Ku4",
+	"0+22z5EckLIVm3DQdlOz7m2pUMys86USijs9CWoDbmVs7FP5rN10JeJf7PdzsY4Y/QbGqUfAOQSuQM1x",
+	"hh/Sq3jx+m2EC5IIrrWgSesodBotH9ae9ZbxGvD9YtnfeHsHCoCktxMjDg8xmMbzmT6uef3A2qXIPngh",
+	"hgQy/wLjCqS5Ek0p44MJTYu/E8ZvByOpJVBxTeTZQIwHQprQs7koxdx7V1RQ2WBE44FGKs1yCdWfco4u",
+	"9OAWI9XeDzOmEErVq0KmU8oBcVSCeuWcG4mmxp/X2yfuHjKfgjTe8EgCvSVMVcLGJ512O9xOeiVw13AA",
+	"4qvwHQSPQHLN5mxMKF98zSuXqB2pp4jNraXqMgm9ukebDdSsavSsS7iZzWeSsoQcFNTXNGshES7JFUNK",
+	"Nrmw/KofxdwYalVMKDLXmJjT5NYYADsAvSQWteE9VsR4N5tX4YWd3zUFGg+c9Ft6E9yT6x8vG53uKaHG",
+	"HdV3O5mH56xl+YSqbBBVJPQmnbIs0B/CQNzW4FLmoOnaBC/mU5E4qtfeJ9yBXHjAsLj29jcSIgGKETSn",
+	"BVdf8gqXSRMagcdDhkaQk1SojT3zXhQdqOwzu9jWYxb6s9gWlZIu/E0NMplzY4BtgMFMSFSs+IhBPAYk",
+	"jHdCpbaKVWbIYBUAhmNrzv9BzDH2mi0zd6bthB1pKucKaFK3/w/mvSQSsxnLMog9Yx1hqvUM0DgkLjPu",
+	"0qi4otxxA4h7tpcJsCR3xG1QXSassn8JQu+4Vc71yKxObr2gSTKi0e0HiIClNWaMn3jfmgSr1i/scLvJ",
+	"pg9c6v1LoXBRIw9soYHm5UxDyyZBBjZX4lQeFmt8rlneGazlumUpxozynCYDswMt3F38v2alJbTYZevh",
+	"ySNIvFI0GpvQDU3ee3Ad00TBsmQvoeDn120mdGM22d+cXaVucy+Bxm8wh1djrgqu8hmsqTiIc4nmvbvL",
+	"mJcTegckT6sZd0sBDVMkxvikMQZolLUONWiqmsrlUn6NTKd30u61sW5kN1s6hoRp1oFN2ks/bJIwcIdh",
+	"f6qIfdAIrTLFXZOuXmV5cJmIVRBqdUTwd6e6ppTHyXLBgibQBSmA1xwDNAvg9UwVI3IFcdlbo+PvaoGA",
+	"p1prN71IRB6/0rcoz4vAZ6qbKgqRTqM2NM5Gx7RxPj5pNzpxN3oGLdoenZ35iFnH7mYjxbrtsx2tvzSh",
+	"i4I+lk140KrXZoaEJO5uwrILwvMkIfMpS4DYWsPmOgLStxqP3mT+V4VJbhipQqJrELVVsiN8Cp7zEFW+",
+	"x1FThZSX/CwfNJs5/j018dol6e5Mhp1sB09+1FgOXlHSKpreU6UIVWToqpacRtVP2ZIlRJbNCiG3uHKl",
+	"LahZBi0epbqfOti8ZpDEReqwChdbOVFDbNYWwxsIUzaWMMQYgSYBw5zDkAy9qgv9z5Rm0yaL9Z+m0Ki5",
+	"HHyo8ly1aGOFGosqDp8a6wo6toHLHLVcsA5UfzNFj85Y2FOvlYWDm4jrreCwWK2trijDdrcGEjUVmXXC",
+	"zt72gyJizj1xZ/XVBaFFQTAmdLVdBTHR3iTWpBXLN02hUrGnrQraK/vcNRCUSiHG9efAn/Tm3W4P3t28",
+	"f9dI2C0Qns9GIA/33uESSaxCdAkrYVBYZu5obs915PMj0MQ4q8uuLES3aj01fanT6hU/iUZTEoMW7ZqL",
+	"nNMZkqG4HRIhyXy6ICwjJm1W4a8vGgF0RLGgHe1sTrWjq/9+qDlDaUpWt4BvQl/I8/1ISpUCFZJhzukd",
+	"ZSi9hgTDiXOmlmow8e1fbXF6tuaTsl31mO0uidmEZSq0xZZnIXmmIXxODlxhzR3wHA5DI7speZNPuQUH",
+	"PoqhDKq1h17w/306a5x//tRqnH/+0j55+J/tduGuZp+37RoC8psodl1zd99nnf2cUoz3jHLFOChFDjAv",
+	"JOQEy3dZhgF/qX4w6Ql1WB+vdQ0YpTtT7cQYsXigIMqlCcEjudX6RVtEpTVj9I6t333gumi8BAdh8QUZ",
+	"Zpr35IDFR3fAY6fZKRmxmLi91B/HFr5tJk9L3dd470O1T2RX9BV9I1+2m/B1ZtqS6HNo8MHokO8JRh+s",
+	"7rAV8lsy5byTlVvewPBPYdA52bHdmvs2JlgFux5Zl31B1tOXttkHLWubrNMAdJWPBhk5jwflo+ZCja9f",
+	"iXiX96/QjRGNq6Xr3HlgYkxm+p4meSfIOBE0U4TyhYnYcaDS/hyst4iW7UuRAJF5yui0oiOKTotd4rZF",
+	"M0YJ0KuXH6rH1he2YbEg5WLFOhy+g/nXhTv21E9Lgn05RLJF0Ffh/ByyORi/cSpyiaHb8xaJ6UKZLjAu",
+	"5hfkzFxA5W7aKZo7Rx8KXbCvpbhNxu8o1P1+hH3Nv50EXB0peFm9FZb58PoFOT/pnrlocZP8jMnVGWiT",
+	"VZEZXWjloplGKxAlZmVguc9Ni8iwUjM91L4iJa5g+LDZ5yuMVqYTaxJ/ZaFnaJVWClIJHiI9zPUtmSCx",
+	"qFpre5bjr9Klrc9f3tJrIQnWtRvl6s4eEtBGrvE3qTZl8yTbOdrv+bg1Mr6sDthgBRB0XOuDt2UJwaYF",
+	"WBwSmijhIvrDfzRs3U7jKh4S1zVBrFtc7d/ZrTJhU+S3SP21WjvF8GxhQ92Jfry5eU/M0iSD+6UoWW0v",
+	"Q7klc2G1EerjhyvC6czlA28Ztt8VfFJ5xY6dEds4HH91Jw03eRfrumwfX+uwo1FdtMnuaNJcu97dN4zX",
+	"GjYrDalPv3DZY7oaBjO/aLsa2J2rIAdiOjhNWJ2LsgMZG5ixessuvjPrf3Tbse+s3bLfN/pll5Cl/8SS",
+	"AeswtQriWtjUU5trU32UqaB/w7qMvQjy67zNiMVf+cxoUS9kqh24WKo2lHkCPd+9G0hIgCqIh81179AO",
+	"xIALY1l/Lfvtn/4zZk+NsnDJrXV6ZANILCzIgSlmtBHyQzKfCkIVRnw0lNRCZTDTcGpYODFQziG1ANvs",
+	"ipb1PmUgn6apFHfWx9DvNa6Ho7Ht6UIElQfIGmfRQqf0EyswqdDmer55Co/QcuAf5RCa13t9k99T+vSa",
+	"8ngk7p08/VpvZ6kWAZ09bWimdGEKdy2p/KCcn7nOA3E+4KZG2a3xdB843W3Qqay1AUZeOQFNkp/H2I66",
+	"ie6W6xAewmU6rg3z7xvHXt3yZ73pimrfoH128L6XZ1nUyLtlhDxW6BZDMGrTztp+sIb3mCVgQo/G1MZu",
+	"Av17+3CZrtbYxnuWd/gjOZbU41Yb1Z2qssr6PMQS3Otoc8UieiSmt6FxF4rdG9nFVJHtNS2fnyQTtQ/G",
+	"lwMJ5bPhVyaV3HFX8anVtjWGrrUQMRg0Vf6XuUk3mX+9dpv+6ZebYLUf8adfblwVI5Z9v4pfXl+SA1tM",
+	"fegsdO350CQkrhzLtFrgYATV5z/98vdrcjA8as4hSRpYlnT02/xWNX9Tgg8Pm+RFQtnM1PX3yJApNQzJ",
+	"kOaYD4b7dBj2+VDlo6Hhz1yBPAzJEPtg9S2YKsCfihyCu4/QKFPayLEREBSpWGmHp6/W4puSecbHYm2i",
+	"At0O2/DQc8pIhcQii2hkqdDdqUK9kT6PRT5KoAE8kwuSQDzRpquXBGD6GROSVRhfkRXPstnnff5C8Dvg",
+	"pl71wKTT/mYcXXL5/uqwR366/vmdQdJQcXoLg4gqGJrgiAoxxnR8fHze51jXk9FZimWEH29ehDhd5O6M",
+	"MH0jhmWxHOGLobmQuBjnw9AV//e5ZXYv3Dv3A7TYyZdLUFjo6AJcfT5c1wUybBKt5xSJqJQLMry0zTF4",
+	"Z488Nx0q/bzVOo5++uUG/4Bhnx8gSYaEKZWXLqMhyEOS80STQ1EDwwQnii5UmW68MCgyTdWV+7C1WnmF",
+	"mhpc+opHGYgtxvt8eN8w9Ngkb5gyOStyCwsFWKrBuFnzYFjUPNhiD03b/sgaS6iug8Th2IpljWt/2lfQ",
+	"arabLZR9KXCasqAXHDdbzWOTT5wi3x9NMcf876D35SEMjmaQSRYp+y8sGnQ/Lbc7FVetgDqKrCmC66ZC",
+	"1RhtGoseIuy+7QLkQOsiHCowmUiY0ExoXsYulIXJ8/UIF31e7UiipCjsJ1quAI2bxCtcIAp4rPp8+I+G",
+	"Lcdo3DgqH5KDj5zdu96yQ0SZd+O1W1kT0/Cu/dch+QuZwj358e3li8b1j5ed7qk3X2dKJSDjSsiIuAPZ",
+	"58OCo8hfSD9o9gPyFyLpHJtjtHy79LaPUYxqbNQMWfAY05QOY5nwmN2B7R9U3hA206oeJSK6De1sH0VO",
+	"Wu0+x/EX2KKgXL94kxShFSphtXyjz4crCmjYQ7cwRdeKOLQXr+q0WmRYVIUONUz7fOW1lwX6XS9ZQjMI",
+	"i/om01ripMzYQEFBliXIbGa+hzBBb8qJLWmtCFscjwCpaUczKr7PjY4PCddyksRSpCnEhq8K9r6KTbEz",
+	"sDtYLuGpzpv6tEzhPjmV5e4FKRp16VrD9YLVOGX77LzbPeueYv1R7XClGireecBSq8bwWKnLQCofiyQR",
+	"85JVl2lejMlmyq4e667915PxOW1F3dEz6MTt8TE9HZ1Fz+JzaI3btDM6jk7iLpyOz1rP2ucdejw6ibrx",
+	"KZyNn7XOze/b4XHt9ffsBI92Tf7r4XMRQ3gu4sWGNsWa9sSnHYW5y8S8dud47XS84167mI5nyqKCdzfv",
+	"37Uu2887L45fnrzqvj5tnbV37x5cZoWHqt2qIb08zKnTau0Hwq+cV7f36EWX5yicgJ2hsOJxr5/QgmJx",
+	"Tr2quAMh8YKTn4fYGXtioFT31gKaR95cLHykvf2RShuxfqh9vP2hYkjBQxh0d9lYdZqM718EvU+fQ29y",
+	"ojNUIsHHTPsW2uwpFJeld23g0Iny4hDaiblvpPkoYZElM2t6FH25vS/BBGoMjncwB5WZ0iutcwonQAEo",
+	"Iniy8CNHytU2FrexrM+dm2DcCLQ6flDGszi8IGPGqdaVWrfagUS4OqFJ0uzzD9rw65GhW1Fbd/YR68jo",
+	"J4Z1Ckjbildl4/GS2qnDSXnLkZlKp8X7lhvtvMRVRfCzBk4BGGZnJmCctblm4qELwu7GSNUSJSN4HyU6",
+	"TJz2058jif+QkcS2tWj9POL2yjzijkZ6JT4evH35qvu286rzz98us7cvL+dvX7SO9f9/czOZv31pr5X/",
+	"d7+73PbLv2rnK6V0gm2mjuZ/X9Hc2kE0v/bniH2tbC6ksZYvxJts4KRucQnFLnquGMK2EiwIAyvAgjCw",
+	"8iv4bDqcayTwaysf0QdHL9oZ7ya9ZIpgxwDo/xbEiFXIQ/TEhxd9Xg2IoKtil4lLBWJKKn9QphNHHRo3",
+	"UNEZ9LmleBtBsVROsrneyIzeojIo1uz5E32NW0OY6nPt2RTenjuGGzBoggxNcoOr1Q1JaPb5e63E1BQU",
+	"GVqrpekmapnnh02iVUav1BJ1quEFiiRXPravbliaMfv7mbzfQkr+UZJvZ7nj1fk9tcFsIi22EHPNNtyt",
+	"R0vT/h/2FZy1QrPKzWgh1HMa3JswmeWWC8Jsu4idBJ1zf2hdx4jQ/yVQ8CeOauPeSoLvW32ctM63P/HC",
+	"Gyq6t/Nw0unscpClQTaPVmtXGvq+nrHTgPzI0HZt51Tc52VX4+gLix/W+hueh6Hp3LoYLLPNU86aPrAj",
+	"cn5QXoDu5PCiz2vdCZwop/0J8gh34m+QfbXCKIZuP85K/5449btnz5PtTxSzPZ+Cbz4gkRVE+miDsI5v",
+	"jsykvUbqJZI3Wo12Mp/XY4jRYiolFgEm2nY8KIdQoMGwCG1cuM8pdxPK9KWi68Gd8ZBQtVQ5Yl/T8y/3",
+	"+QgiMTNGG3aiZjjcncOCJEDvQBGVq9T0+fB41bTDp/oclaOx/2I/AC7GxcgsmzErh28ZAEBMDk5a51pA",
+	"2G9PaPXpkh07GIyXuMwHjH2XefzHyoGvtBmLD0a8pyxGuzumC4PLEUQ0V+iGUWLSQXmm/bIDM0OdPH93",
+	"Rc7O8EsRJna2m0yo1kf9x9lhnlwLcbirprj/NAm3t8XyaJFouMYTPlNIYrR0i+knjzIj3Nz4tWLwF/sV",
+	"FWVSXDjD3q5wgVYFmprGkL4DqUweGucAYCWByb2tyKNCEA7JkkziC5P9tm55aZyc97mpH6i2kuzmrVZm",
+	"u/zRQufKFANU84xOlzX3yQP4p/oWuZBV37r7OwYxnzO6oCSBCU2YYvJ7ClqaXq6q037994bZ0pkXlPT7",
+	"HNdGJk9qvpTWeSqpvGJz/CmVHyuVDeNh1xlq0t0t1i3S2FZZrRfHP3Mo8j2utJ6qWxzvPmF34NmFaMD4",
+	"8hpTf/pqnzttkvMYnCo5JCMa3V4UhiBOJLEV9IRlTfK8EgHtc1OtYXoZXJaezqmMTcWMa+Ilghf9ZGhC",
+	"Nok+RcLuoLAlU5AFdW4KX+4i6y3F2nL4R8j68HcNYz71N8y+pWG6b2is7MnYZpouf/buYc9jrP+UDNKZ",
+	"yYTbV/zXy8E/KDzmBvRTh5UVSeXJUScRt4jRlQ9dFbWB1WLVDaL1o+vjA+KqADPNlLlceE19VJEX1/+3",
+	"zMGYYqA+H5al7qFvCoW2fqxa5D4kB/pORX799ddfG2/fNl6+DPvcL1E9bJI3+AFULWVt8bttNTG1cqNF",
+	"tdIM7WzzsotlwT+fCuV9NNUOXi5CCuWIBi1QL71PaWGLgf/dJbNF041w0mrZFucRtbdyOgNt7uNMLX3l",
+	"07vPzWZzqHernQVzE4468jsbTNWj+34MU33OZqmQGcRlAs281KTLPKdgJ5VgUHvtfRt2vZjO4D47itRd",
+	"dTzXXtjt89K4C5cM4dAlp2rqqMoacFrXIfNNBLPrCt4ilWtaifcRzbWPrxHU+ldXBbNUaf5fn89odx/5",
+	"1QJPyFVkmqP6ZuWrKl3/WwH221cQk7cQM0pubCf6jl8LKB5/8q+q4KeOiv0/jYayAtGFAP3PSpeayafN",
+	"bQpqSQ1tzuFgjqU+rVKXVKny16rJuzINtPu7f6T08Umb71VU/ZnFqc3iLIluC6x92acmm+O5yDvUW+7D",
+	"SW+Y8xofU+zof5Gh7ETfrVbxiXrYn6yOcbk2judJsqdDtq7YzQL6v6LCTRZEtZtXs57qN6uN15sy99op",
+	"qDQguo4+O8Vwl+qAgp+2Jf/rtdRXBWSKb0U/iQ75PuIQf+qMdTrDkshmPtkt7e+zzJGVohvS/SKXBBag",
+	"TN7dxVbnU1EGjDy2MR+wP2kdN8klLk2TPk/zrJLM1y7usDrcEHvRyEiIW/sBYZNtp5r/0MHvc9uXCPLC",
+	"tSiKPLPtUPohKfLJtNLTpZd0KTTlJdsssRW6Yrf4qTkP/MmuU3Dh7/g/lG//gHy2zScUsb+D6sykw/1D",
+	"fxU+NybSDmyuWQ7Lvy33Vua3aH9vgbdgjahhG49ranIO+rVPwzKPzR9ouh0DpuTjHOwHJf2cAsbATRnO",
+	"91W/8j2oZ2Nh/8nvT8TvhjGekt2VGVN0lNLFpjRpsih7n+1EDCJzruwMiuvLdy+f//yPwd8ub179cvnr",
+	"XzUBD8mB4GZcwoze4u3DCzu8qZzIEFpL+D1KiLLG10a4bXS4zzEojyFzraFNGGku8iS2rR3mGNiPrQj1",
+	"mjVtZqHPy+kB2M2vtTwOEiD4Sf3SDMDouJltYlnctndqm0RwaJKh/bQFjmo13yQte1bKysNMmE8D24oU",
+	"Z0bUtBCSg2WX4TDcbFWUE7iCRwi5LUUmO0uBpXlg36J0pq532lJdY1uHcOzCcN97J/LSzLA1UtXRekpZ",
+	"fGGn8/r9yTH70yNaFpzv0a4vW7yyitTY0qi8yVP6/LDUH12dvPTps7ZCzASPuukSiYhoQmK4g0SkNiKe",
+	"y8RmAHpHR+3OWbPVbDXbvWetZ8do09g9Li91rV9SjmJJaDYWcma+pKkXuz9EC81ME7Iy/AKj/RPgWraY",
+	"kao2muaer+kjLj80ip+gtd9eHC99H7pYCW+ta0d236nStpOqfHOLzGg0ZRzkwltHpKpmFddPbQR9ZTKT",
+	"92xRPrS6QF0Lu1rpYTeTsGtoxnuJo5nVd9joXEjsxFOz2bEznr01nNZeXeN5JXGyksrzVqgEgh8+P/z/",
+	"AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
