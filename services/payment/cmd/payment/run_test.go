@@ -393,6 +393,22 @@ func TestInvoicesFromEventsAreMadeOnceAndBidSecuritiesSettledOnce(t *testing.T) 
 	if n := h.count(t, `SELECT count(*) FROM dead_letter`); n != 0 {
 		t.Fatalf("%d dead letters", n)
 	}
+	// A cancelled tender releases every security, the winner-to-be's too.
+	cancelled := uuid.NewString()
+	h.publish(t, "tender.bid_security.requested", map[string]any{"bid_security_id": "C-sec", "tender_id": cancelled, "vendor": "WIN",
+		"reference": "C-sec", "amount": map[string]any{"amount": 3000, "currency": "IDR"}})
+	h.waitFor(t, "the security invoiced", func() bool { return h.count(t, `SELECT count(*) FROM invoice WHERE reference = 'C-sec'`) == 1 })
+	var cCode string
+	if err := h.db.Get(&cCode, `SELECT billing_code FROM invoice WHERE reference = 'C-sec'`); err != nil {
+		t.Fatal(err)
+	}
+	win := businessUser("WIN")
+	h.do(t, &win, "POST", "/v1/sandbox/pay", map[string]any{"billing_code": cCode}, nil)
+	h.publish(t, "tender.tender.cancelled", map[string]any{"tender_id": cancelled, "reason": "budget withdrawn"})
+	h.waitFor(t, "the cancelled tender's security released", func() bool {
+		return h.count(t, `SELECT count(*) FROM bid_security WHERE tender_id = $1 AND state = 'released'`, cancelled) == 1
+	})
+
 	// A fee request that can never make an invoice is dead-lettered at once,
 	// not retried, and makes nothing.
 	h.publish(t, "licensing.fee.requested", map[string]any{"application_id": "APP-BAD", "payer_org": "ORG-A", "reference": "APP-BAD",

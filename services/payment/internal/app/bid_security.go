@@ -98,7 +98,8 @@ func (s *Service) decideBidSecurity(ctx context.Context, t *postgres.Tx, sec *do
 	return s.settleBidSecurity(ctx, t, inv, sec, applied, now)
 }
 
-// AwardFinalised releases the securities of every bidder but the winner.
+// AwardFinalised releases the securities of every bidder but the winner
+// (all of them when winner is "": the tender was cancelled or failed).
 // The first award of a tender counts; a repeated one changes nothing.
 func (s *Service) AwardFinalised(ctx context.Context, t *postgres.Tx, tenderID, winner string) error {
 	now := s.clock.Now()

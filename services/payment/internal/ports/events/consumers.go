@@ -28,6 +28,8 @@ const (
 	SecurityRequested    = "tender.bid_security.requested"
 	AwardFinalised       = "tender.award.finalised"
 	SecurityForfeitAsked = "tender.bid_security.forfeit_requested"
+	TenderCancelled      = "tender.tender.cancelled"
+	TenderFailed         = "tender.tender.failed"
 )
 
 // Durable consumer names.
@@ -147,6 +149,16 @@ func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) erro
 			return events.Permanent(fmt.Errorf("%s %s names no tender", ev.Type, ev.ID))
 		}
 		return h.Svc.AwardFinalised(ctx, t, d.TenderID, d.Vendor)
+	case TenderCancelled, TenderFailed:
+		// No award will come: every security is released, as to losers.
+		var d awardFinalised
+		if err := events.Decode(ev, &d); err != nil {
+			return err
+		}
+		if d.TenderID == "" {
+			return events.Permanent(fmt.Errorf("%s %s names no tender", ev.Type, ev.ID))
+		}
+		return h.Svc.AwardFinalised(ctx, t, d.TenderID, "")
 	case SecurityForfeitAsked:
 		var d forfeitRequested
 		if err := events.Decode(ev, &d); err != nil {
@@ -168,7 +180,7 @@ func Run(ctx context.Context, js jetstream.JetStream, db *sqlx.DB, log *slog.Log
 	}()
 	go func() {
 		errc <- events.Consume(ctx, js, db, events.ConsumerConfig{Stream: "TENDER", Durable: DurableTender,
-			FilterSubjects: []string{SecurityRequested, AwardFinalised, SecurityForfeitAsked}, DoubleAck: true, Log: log}, h.Tender)
+			FilterSubjects: []string{SecurityRequested, AwardFinalised, SecurityForfeitAsked, TenderCancelled, TenderFailed}, DoubleAck: true, Log: log}, h.Tender)
 	}()
 	return errors.Join(<-errc, <-errc)
 }
