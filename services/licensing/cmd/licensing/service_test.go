@@ -164,6 +164,9 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 	}
 	e.must(e.do("POST", "/v1/applications", "owner", map[string]any{"business_id": bid, "kbli": "55110", "size": 10}, "Idempotency-Key", "hotel-1"), 422)
 	id := first.body["id"].(string)
+	for _, req := range []string{"pbg", "denah_bangunan", "amdal"} {
+		e.must(e.upload("owner", id, req, req+".pdf", []byte("%PDF-1.7\n%%EOF\n")), 201)
+	}
 
 	sub := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
 	if sub.body["state"] != "submitted" || sub.body["whose_turn"] != "officer" || sub.body["turn_due_at"] == nil {

@@ -198,6 +198,9 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 		t.Fatalf("resubmit while submitted: %v", err)
 	}
 	mustState(t, h.svc.StartReview, h, officer, a.ID, domain.StateInReview)
+	if n := h.count(`SELECT count(*) FROM document WHERE application_id = $1`, a.ID); n != 3 {
+		t.Fatalf("%d documents; want pbg, denah_bangunan and amdal", n)
+	}
 	h.clock.Set(wib("2026-03-10 09:00"))
 	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "no_such_document", ""); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("revision of an unknown requirement: %v", err)
@@ -221,8 +224,8 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 	if got := h.eventTypes(a.ID); !slices.Equal(got, want) {
 		t.Fatalf("events %v; want %v", got, want)
 	}
-	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1`, a.ID); n != 7 {
-		t.Fatalf("%d audit records; want 7 (create, submit, start_review, request_revision, resubmit, approve, request_fee)", n)
+	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1`, a.ID); n != 10 {
+		t.Fatalf("%d audit records; want 10 (create, 3 uploads, submit, start_review, request_revision, resubmit, approve, request_fee)", n)
 	}
 	if _, err := h.svc.Withdraw(h.ctx, owner, a.ID); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("withdraw after decision: %v", err)
@@ -234,6 +237,36 @@ func mustState(t *testing.T, f func(ctx contextT, c app.Caller, id string) (post
 	got, err := f(h.ctx, c, id)
 	if err != nil || got.State != want {
 		t.Fatalf("state %s, %v; want %s", got.State, err, want)
+	}
+}
+
+func TestAnIncompleteApplicationCannotBeTakenUpForReview(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "49431")
+	a, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "49431", 0, "") // SSV-ANGKUTAN: uji_kir, stnk
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "stnk", "stnk.pdf", pdfOf(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Submit(h.ctx, owner, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.svc.StartReview(h.ctx, officer, a.ID)
+	var e *apperr.Error
+	if !errorsAs(err, &e) || e.Code != apperr.Unprocessable || !slices.Equal(e.Extra["missing_requirements"].([]string), []string{"uji_kir"}) {
+		t.Fatalf("incomplete application taken up: %v", err)
+	}
+	// The officer asks for the missing document; the applicant adds it and resubmits; the review can begin.
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "uji_kir", "missing"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "uji_kir", "kir.pdf", pdfOf(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.svc.Resubmit(h.ctx, owner, a.ID); err != nil || got.State != domain.StateInReview {
+		t.Fatalf("resubmit: %v", err)
 	}
 }
 

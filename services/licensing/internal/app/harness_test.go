@@ -69,11 +69,22 @@ func (h *harness) business(c app.Caller, scale string, kbli ...string) postgres.
 	return b
 }
 
+// submitted creates an application with a document for every requirement
+// and submits it.
 func (h *harness) submitted(c app.Caller, b postgres.BusinessRecord, kbli string, size int64) postgres.ApplicationRecord {
 	h.t.Helper()
 	a, err := h.svc.CreateApplication(h.ctx, c, b.ID, kbli, size, "")
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	d, err := h.svc.Requirements(h.ctx, kbli, b.Scale, size, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, r := range d.LicenseType.Requirements {
+		if _, err := h.svc.UploadDocument(h.ctx, c, a.ID, r.Code, r.Code+".pdf", pdfOf(2048)); err != nil {
+			h.t.Fatal(err)
+		}
 	}
 	rec, err := h.svc.Submit(h.ctx, c, a.ID)
 	if err != nil {

@@ -214,9 +214,18 @@ func (a *Application) Submit(actor Actor, d Determination, now time.Time, cal Ca
 	return steps, nil
 }
 
-// StartReview records that an officer found the application complete and
-// took it up.
-func (a *Application) StartReview(actor Actor, now time.Time) ([]Step, error) {
+// StartReview is the completeness check: an officer takes the application
+// up once a document is there for every requirement (uploaded lists the
+// requirement codes that have one); an incomplete application is refused
+// with the missing requirements, for the officer to request a revision.
+func (a *Application) StartReview(actor Actor, uploaded []string, now time.Time) ([]Step, error) {
+	if _, err := Next(a.State, ActionStartReview, actor); err != nil {
+		return nil, err
+	}
+	if missing := a.MissingRequirements(uploaded); len(missing) > 0 {
+		return nil, apperr.New(apperr.Unprocessable, "the application is incomplete: no document for %s; request a revision",
+			strings.Join(missing, ", ")).With("missing_requirements", missing)
+	}
 	s, err := a.move(ActionStartReview, actor, now)
 	if err != nil {
 		return nil, err
@@ -241,6 +250,21 @@ func (a *Application) RequestRevision(actor Actor, requirement, note string, now
 	a.RevisionRequirement, a.RevisionNote = requirement, strings.TrimSpace(note)
 	a.SLA.Pause(now, cal)
 	return []Step{s}, nil
+}
+
+// MissingRequirements lists the requirements of the frozen terms without a
+// document among uploaded.
+func (a *Application) MissingRequirements(uploaded []string) []string {
+	if a.Terms == nil {
+		return nil
+	}
+	missing := []string{}
+	for _, r := range a.Terms.Requirements {
+		if !slices.Contains(uploaded, r.Code) {
+			missing = append(missing, r.Code)
+		}
+	}
+	return missing
 }
 
 func (a *Application) hasRequirement(code string) bool {

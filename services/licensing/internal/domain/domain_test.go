@@ -267,6 +267,24 @@ func TestSLAPausesWhileARevisionIsRequested(t *testing.T) {
 	}
 }
 
+func TestStartingTheReviewChecksCompleteness(t *testing.T) {
+	cal := calendar2026(t)
+	a := Application{State: StateDraft}
+	det := Determination{Band: RiskBand{Risk: RiskHigh}, LicenseType: LicenseType{Risk: RiskHigh, SLADays: 5,
+		Requirements: []Requirement{{Code: "pbg"}, {Code: "amdal"}}}}
+	if _, err := a.Submit(ActorApplicant, det, wib("2026-02-02 09:00"), cal); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.StartReview(ActorOfficer, []string{"pbg"}, wib("2026-02-02 10:00"))
+	var e *apperr.Error
+	if !apperrAs(err, &e) || e.Code != apperr.Unprocessable || !slices.Equal(e.Extra["missing_requirements"].([]string), []string{"amdal"}) {
+		t.Fatalf("incomplete: %v", err)
+	}
+	if _, err := a.StartReview(ActorOfficer, []string{"amdal", "pbg"}, wib("2026-02-02 10:00")); err != nil || a.State != StateInReview {
+		t.Fatalf("complete: %s %v", a.State, err)
+	}
+}
+
 func TestLowAndMediumLowRiskAreIssuedAtSubmission(t *testing.T) {
 	cal := calendar2026(t)
 	for _, c := range []struct {

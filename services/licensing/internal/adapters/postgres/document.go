@@ -79,3 +79,11 @@ func (t *Tx) BlobInUse(ctx context.Context, key string) (bool, error) {
 	err := t.tx.GetContext(ctx, &n, `SELECT count(*) FROM document WHERE blob_key = $1`, key)
 	return n > 0, wrap(err, "count uses of blob %s", key)
 }
+
+// UploadedRequirements lists the requirement codes an application has a
+// document for.
+func (t *Tx) UploadedRequirements(ctx context.Context, applicationID string) ([]string, error) {
+	var codes []string
+	err := t.tx.SelectContext(ctx, &codes, `SELECT DISTINCT requirement FROM document WHERE application_id = $1`, applicationID)
+	return codes, wrap(err, "list uploaded requirements of %s", applicationID)
+}

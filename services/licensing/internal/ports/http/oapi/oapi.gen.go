@@ -1004,7 +1004,7 @@ type ServerInterface interface {
 	// ResubmitApplication Answer a revision request
 	// (POST /v1/applications/{id}/resubmit)
 	ResubmitApplication(c *fiber.Ctx, id ID) error
-	// StartReview Completeness check passed; review begins
+	// StartReview Completeness check; review begins
 	// (POST /v1/applications/{id}/start-review)
 	StartReview(c *fiber.Ctx, id ID) error
 	// SubmitApplication Submit a draft
@@ -2917,6 +2917,17 @@ func (response StartReview409ApplicationProblemPlusJSONResponse) VisitStartRevie
 	return ctx.JSON(&response)
 }
 
+type StartReview422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview422ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
 type SubmitApplicationRequestObject struct {
 	ID ID `json:"id"`
 }
@@ -3545,7 +3556,7 @@ type StrictServerInterface interface {
 	// ResubmitApplication Answer a revision request
 	// (POST /v1/applications/{id}/resubmit)
 	ResubmitApplication(ctx context.Context, request ResubmitApplicationRequestObject) (ResubmitApplicationResponseObject, error)
-	// StartReview Completeness check passed; review begins
+	// StartReview Completeness check; review begins
 	// (POST /v1/applications/{id}/start-review)
 	StartReview(ctx context.Context, request StartReviewRequestObject) (StartReviewResponseObject, error)
 	// SubmitApplication Submit a draft
@@ -4582,43 +4593,44 @@ var swaggerSpec = []string{
 	"fLHOjc2Vr/yIopoyuwkQckpf/RmyWh+ssT5LtDY5UxJhl/CkZ8nMPLLAwDYGAFxP3786Pc+6lYNUmywi",
 	"zBSY270WgmFRzfq06LaG1oqMPTqt9N81ApPjD01S9ljF7OCyZ0tLGVJr2IDy5mzp1fmp7jLQfQ8CgQh2",
 	"491w5KMOVYsNic0K3oF12F7AP51zdCOhwzcRDmb6VBbFLN8IHPxRFQ7dgnXcPse/mef7p3HFrECaaS8n",
-	"lLVVBxafg6c0A9TlJd3DYzJeengIlaazaHMup4KN9Kv/Lg/4nnTFxJLk8nhxNgDiecLTQuJYC2XdGP9U",
-	"0wRqwC5th/bf9PCs9PCSKy0iCTS2OINf4WBtBXI0IhOaK+d9upB5SMS8jgn5w9TZrmnFY3yJdtY14OV6",
-	"b3QFABClfuLV+WkTnVdPZYDktT2Q7obZeipo/tAlVjs8RsL01psiqO2T1ld/C7rvTdgaxLZ24fmkmz3A",
-	"8CHJVlPpfTaP+5sWviMtWCCjERlzxeAoJIG11R9HF+4R/mm3TNZ+UL9XJrvnkZ0yL7KX/kX7ZBxXxbQf",
-	"f3EOL/LeRk30jow4Q1c0plPU7vjITKZEF4nQB285p7jkaio6ToRx68aEL17voN1qK2ybcOFnHCdsgt7j",
-	"GWboCscUXWKB1wcG4bAiL/3u6LjVbsHEeTPSxMzcUIDLzWdlSRTVdr5yxwRtbB/KiOnHax4auXRsmdL5",
-	"cuvGITj4UWfBsgr+XdO9S2KBcPrOPtIjPT5cfL5AO/awqRumT5vy4bQpMALsgVO6ZO7EFuBgkZ1Ntesj",
-	"Q9u+HlN+w9Sdhf4jXZCXnof24exFRRk3ZmGuWNsut2n3UCzZ1kKj/0Bj0aW5+0UWf3x07GE7Nt6e7QyD",
-	"tZud/W6zd3DYPGoct9rNSibblp++T0fR9lD50YXbtnBflwawRGtKkqgUii9+HElm+coRLCA0JkTazWwp",
-	"2kp2xeZ+pdPsvbm2JbQT522J+s1KTXTKoHPkJzjPC0P4QKBuq1tZLuCIlP9ABvRvtnsK2/1QXVnISZ7V",
-	"56iaiTYTc9izYyM3tLyAWnfH79l4RSrCIKwAR4HkohfrBycog8ge6vH0uQmZxW3OhvlSHMrnXV39I02A",
-	"m3y2O4ZO+QebcubZPD6YK+hmxBVLF3uAzeRI74KwFQkpxgzhGZ/zEAuKQszQHBhlThnMscvNiPQg5edM",
-	"zdDVCCPKJIZxT+m0jPYWwxhyp7GsYRLAM8SgNg9mSOlB2PY5GmsSiA06LbUaQilTnS1UUbB+qOMqN3qm",
-	"QIFmeLEByRbE5ww6fU760wNugdouTj+8Of1Qns4PcrjdaHUarXauHsIMzbKzx+1E8WxcOAwFTwfNele6",
-	"dGqGJbqSmIU4RpLEukxuhgXtm5qQBWYTGK+bn5OVrVakDxpEmM4UR1DCSLmfQfcnOHNxe51u5+ioVbUk",
-	"9SRknoQEZlRiQbX+K7OfOwurVzG26qD1SLIvHluwufgTSOwB4j93L00Jrg7NF8eUVZL8ayipVxzmuyaW",
-	"PgvKNqs+cMTUDduBOiDknDSlGCfAUkbkBAmib1Nv+UmgoSN+hrv99Ik3LCK3JPJz9Zp6SKR0O/z0xzHJ",
-	"1nd1fuqb4UU3rBzUTjmzuswsN+a4ZGNlLURW2kK5PJyjl9XLm3G56wvl6x0GrdRCcW7pmjfaQbzrX1nr",
-	"0OW7ytKhDN3qbelgKINAB39ox5xQQiWaYoEYZ2Q3f1JBp7VmA2aCcLrekMBYe69fdazBnDI6T+bwY2mC",
-	"3JON3DU1cnYCoJFbOQ39JCm7ScxWVNetE6SL0aSG0Gy3uke9w4NMal6QWBCZ/JZghl5gNkkYZugNCZVF",
-	"vXPx4s2uKzZL8rJdQ2AWJ3lr0sw/MT/AsO2Y4pbsH2PWGILbxsLZomDDQUOFZIfzJKDAQIekVgig8Hhn",
-	"e2t7fo0OgYWFHJ3Bgv7XJuWRltWtUxg1I+jn2disH3jOlHvK2MYgsQXbjxcirphv9lBpZYlYdBbvTpE9",
-	"Z/frs3if3bK1barBXk4xm5D8/OFHNrtl6tWcqmb1a74BTu9lo361M7qz58QEDlORJD2nrWJ09/MUdJ4x",
-	"sSCBHtxF4cR01O7sdVqdA/T//s//RTMqA6WWpyswiL97QedzcttDRjMeS9sGAWTR/LvEzcnQAy36KCVF",
-	"BGftK1pE2ILwYV7fUHrCF2IvJDhsRHDKvMhStbpxKpMKOpXbyJpeqqXCSzju2TgapsoehmIUatjTobhp",
-	"kxY0pczISuh0kLT615kjp4fLkW8wVhQL88iTNOi6nBI4gYrKG0aFnZGuPAsf0TES3IeAU0RviTnzp4lO",
-	"kcTzBXG7xO3zbtjQPKKPYCz4MGtBs2JvvTMC0+FXxbaX7YTFo1sInoPP3fZKZ5j9LY4SkvtOy9INPSB2",
-	"Ir3t0lQrtFCvfqQ5DySVkHl6qjiky1BJX5HJEguEI8j+KYZRF7ozcalIG2ru77fs08iN/F8j2m5JHNLg",
-	"kbMGNhh+mqBKnLR5lmkFJ99pTK3Pknw2bJSKGEv2VCB9b8qDLCxz1LrImV7/2g6wTQf+Vuj09KDAWm66",
-	"eqR21bv35o8Dv9Jpf7L7WWCLfHPY2lSHdVohNVJq0to6Wrd1m1aRRde0arWOarRq5S7aNtpWh8OcuW4G",
-	"2iclMvyP+2kXFZ3HoAjt6kcrlBLxZg7Wnnfj94QkG3qk3bmL6TwhH1FmC1V5jJaYQnf0ODeqCOJtV+en",
-	"NyxMoKuaoB0J0xfNCRj5y1GEBZw7j4NpxahG0L3urMatRuBBDE8t91fY7X+fycZKiwGGfxy3EwqINC7F",
-	"T3rxjyqDznNR/myGL18VigRIO00BeQBGPMARCsktifjCdHus7wptA8LNCouPulIvyQbnR1jCLLWdxWyy",
-	"px72bRcYQR85YEyIE3saj6JhEjYzBWXv98px2RfVByU4NzuZ2vLtuSyCbzJvaQZNn3V64y1zcaIbz3m6",
-	"DRStf3R+QLmBiHOgBDbjpnXnlHWz3QLR6mh01tOc0Y2VTsXh3ulzDSGVn3imrbrccRE6oRjRMXGekDpG",
-	"5WesEdNZDCh9SE42V28PEuVoisVUubOUab7ODE4XWOrSisd8BGnIY6T2nJapkFvll8xxMKWMxCvnOXwh",
-	"vPuv9/8/AAD//w==",
+	"lLVVBxafg6c0A9TlJd3DYzJeengIlaazaHMup4KN9Kv/Lg/4nnTFxJLk8nhxNgDiecLTQuJYC2XdGL+e",
+	"jPQ1aEQmFKgoIGYCqZtgLfdUwfHK+IbZsOMJwgxRpsAQEVmoV4H9CtTtdEAT3bAh9G+xiXuspRiiHTv8",
+	"wwGN6e2am6ykWzizsc4FqtYubU/53xT8DImdpxYSvjTEAQ08MOD2JE9+zypFH5Khr2NC/jCFxGt6DRlf",
+	"op11HYa55iJd4gBcp594dX7aROfVYycgO29P3LthtmAMult0DdkOj5EwwwNMldf2WfmrvyX595bkGsS2",
+	"OOP5xLc9ofEhr7KmVv9sHvc3LXxHWrBARiMy5orBUUgC64w8ji6SkEoTY8ragbL+ivrNQNk9j2wFepG9",
+	"9C/aCOT4Yqa/+otzOpP3Nmqid2TEGbqiMZ2idsdHZvQmukiEPlnMOaYmVzTScUKoW3defPF6B+1WW2Hb",
+	"xEM/4zhhE/QezzBDVzim6BILvD7yCacxeel3R8etdgtG6puZLWaoiAJcbgAtS6KotneZOwdpY39URkw/",
+	"XnfUyKVjy5TOl1t3RsHJljrNl7Uo7Jr2ZGX04vSdfaRnlny4+HyBduxpWjdMH6flw3FaYATYE7V0TeCJ",
+	"rTDCIjt8a9dHhrZ9PYf9hqk7Cw1WuuIwPfDtw9mLijp1zMJcNbpdbtPuoViTroVG/4HOqUtz94sswPro",
+	"4Mp2bLw92xkGazc7+91m7+CwedQ4brWblUy2LT99n5ap7aHyowu3beG+Ls9hidbUXFEpFF/8OJLM8pUj",
+	"WEBoTIi0m9lStJXsis0NWafZe3N9WWgnztsS9buxmuiUQWvMT3BgWRovaHUr6yEckfIfSPH+zXZPYbsf",
+	"qu0MOdnB+hxVM5NoYg57di7mhp4eUOvufEEbr0hFGIQV4KyTXPRi/WQIZRDZU0uePhgis7jN4TdfilMH",
+	"vaurf6QZfpOwd+fsKf9gU1FANnAQBie6KX/F0sUmZzMa07sgbEVCijFDeMbnPMSCohAzNAdGmVMGg/py",
+	"QzA9yGk6Y0F0ucWIMolhnlU6DqS9xbSJ3HEza5gE8AwxqM2TJ1J6ELY/kMaaBGKDTkuthlDKVGcrcRSs",
+	"H2opy83WKVCgmc5sQLIF8TmTXJ+T/vQEX6C2i9MPb04/lI8fADncbrQ6jVY7V/BhpoLZ4ep2ZHo2Dx2m",
+	"nqeTdL0rXRs2wxJdScxCHCNJYl0HOMOC9k3RywKzCcwPzg8Cy1Yr0gcNIkxniiMoYaTcsKEbMJzBv71O",
+	"t3N01KpaknoSMk9CAjMqsaBa/5XZzx321auYy3XQeiTZF89l2FzdCiT2APGfu5emBFeH5otz2CpJ/jX0",
+	"DCgO810TSx92ZbtxHzhD64btQKETco7SUowTYCkjcoIE0bept/wk0NARP8PdfvrEGxaRWxL5uYJUPQVT",
+	"ui2M+uOYZOu7Oj/1zXSmG1YOaqecWV1Hl5vjXLKxsh4pK22hHwAOCswaAsw84PWdAPVOu1ZqoTiYdc0b",
+	"7aTh9a+sdar0XWVtVIZu9bZ08pVBoIM/tGOOYKESUmSMM7KbP4qh01qzATMiOV1vSGBuv9evOrdhThmd",
+	"J3P4sTQi78lG7poiQDvi0MitnIZ+kpTdJGYrygfXCdLFaFJDaLZb3aPe4UEmNS9ILIhMfkswQy8wmyQM",
+	"M/SGhMqi3rl48WbXFZsledmuITCLo8o1aeafmJ/Q2HZMcUv2jzFrDMFtY+FsUZHioKFCssOBGZA41iGp",
+	"FQIoPN7Z3tqeX6NDYGEhR2ewoP+1SXmkdYPrFEbNCPp5NhfsBx6k5R6jtjFIbMH244WIKwa4PVQ7WiIW",
+	"ncW7U2TP2f36LN5nty5vm3K3l1PMJiQ/YPmR3XyZejXHxln9mu/w03vZqF/tEPLsOTGB02IkSQ+iq5hN",
+	"/jwVq2dMLEigJ5NROBIetTt7nVbnAP2///N/0YzKQKnl6QoM4u9esfqc3PaQ0YzH0vZ5AFk0/67hczL0",
+	"QIs+SkkR8RhpWkTYgvBhXt9QesIXYi8kOGxEcIy+yFK1ujMskwo6ldvIunqqpcJLOM/aOBqmjQCmfhSK",
+	"9NOpv2kXGnTdzMhK6HSQtPrXGZSnp+eRbzA3FQvzyJM06LqcEjhii8obRoUdAq88Cx/RMRLch4BTRG+J",
+	"OdSoiU6RxPMFcdvg7fNu2NA8oo9g7vkw67GzYm+9MwLj71fFvp7thMWjeySeg8/d/lFnWv8tjhKS+07L",
+	"0g1NLnbkvm1DVSu0UK9+pDnwJJWQeXqqOIXMUElfkckSC4QjyP4phlEXukN/qUg7hu7vt2xEyZ1psEa0",
+	"3ZI4pMEjhylsMPw0QZU4afOw1gpOvtOYWp8l+WzYKBUxluypQPrelAdZWOaodZEzvf61LW6bTjSu0Onp",
+	"SYi13HT1SO2qd+/NHwd+pdP+ZPezwBb57re1qQ7rtEJqpNSFtnW0bus+tCKLrulFax3V6EXLXbRttK0O",
+	"hzmD6wy0T0pk+B/30y4qWqtBEdrVj1YoJeLNHKw978bvCUk2NIG7gyXTgUk+oswWqvIYLTGF9u9xbhYT",
+	"xNuuzk9vWJhA2zhBOxLGS5ojPvKXowgLOFgfB9OKWZSge91hlFvN+IMYnlrur7Db/z6jm5UWAwz/OG4n",
+	"FBBpXIqf9OIfVQad56L84RNfvioUCZB2mgLyAIx4gCMUklsS8YVpZ1nf9toGhJsVFh91pV6SnQwQYQnD",
+	"4nYWs8meeti3XWAE3WJgTIgTe9yQomESNjMFZe/3ynHZF9UnQTg3O5na8u25LIJvMm9pBk0f5nrjLXNx",
+	"ohvPeboNFK1/dH4Cu4GIc2IGNvO0dWuYdbPdAtHqaHTWtJ3RjZVOxenl6XMNIZWfeKatutx5GDqhGNEx",
+	"cZ6QOkblZ6wR01kMKH1ITjZXbw8S5WiKxVS5s5Rpvs4MThdY6tKKx3wEachjpPaclqmQW+WXzHEwpYzE",
+	"K+c5fCG8+6/3/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
