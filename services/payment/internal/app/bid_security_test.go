@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"gerbang/services/payment/internal/adapters/postgres"
@@ -109,4 +110,54 @@ func TestForfeitOfAnUnknownSecurityIsRetriedLater(t *testing.T) {
 	if !errors.Is(err, app.ErrSecurityUnknown) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+func TestPaymentsRacingTheAwardSettleEverySecurityOnceWithoutDeadlock(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const n = 20
+	var invs []*domain.Invoice
+	for i := range n {
+		invs = append(invs, f.security(t, "TND-RACE", fmt.Sprintf("V-%02d", i), 1000))
+	}
+	errs := make(chan error, n+1)
+	var wg sync.WaitGroup
+	for i, inv := range invs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts, sig, body := signedCallback(t, secret, f.clock.Now(), fmt.Sprintf("GW-RACE-%d", i), string(inv.BillingCode()), 1000)
+			_, err := f.svc.ReceiveCallback(ctx, ts, sig, body)
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs <- f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-RACE", "V-00") })
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	secs, err := f.store.BidSecurities(ctx, "TND-RACE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secs {
+		want := domain.SecurityReleased
+		if s.Vendor == "V-00" {
+			want = domain.SecurityHeld
+		}
+		if s.State != want {
+			t.Fatalf("%s: %s, want %s", s.Vendor, s.State, want)
+		}
+	}
+	if got := f.count(t, `SELECT count(*) FROM ledger_transaction WHERE kind = 'security_released'`); got != n-1 {
+		t.Fatalf("%d releases booked, want %d", got, n-1)
+	}
+	f.assertLedgerBalanced(t)
 }

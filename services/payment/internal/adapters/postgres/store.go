@@ -468,14 +468,16 @@ func (t *Tx) LockBidSecurityOfInvoice(ctx context.Context, invoiceID uuid.UUID) 
 }
 
 // LockBidSecurities returns the securities of a tender (of one vendor when
-// vendor is not ""), locked, in id order (the same order in every
-// transaction, so two never deadlock).
+// vendor is not ""), locked together with their invoices, invoice first and
+// in invoice id order: the order a payment takes them (invoice, then its
+// security), so a payment and an award never wait on each other in a cycle.
 func (t *Tx) LockBidSecurities(ctx context.Context, tenderID, vendor string) ([]*domain.BidSecurity, error) {
 	var rows []securityRow
 	err := t.tx.SelectContext(ctx, &rows, `
-		SELECT `+securityColumns+` FROM bid_security
-		WHERE tender_id = $1 AND ($2 = '' OR vendor = $2)
-		ORDER BY id FOR UPDATE`, tenderID, vendor)
+		SELECT s.id, s.invoice_id, s.tender_id, s.vendor, s.amount, s.currency, s.state, s.pending_decision, s.reason, s.updated_at
+		FROM bid_security s JOIN invoice i ON i.id = s.invoice_id
+		WHERE s.tender_id = $1 AND ($2 = '' OR s.vendor = $2)
+		ORDER BY i.id FOR UPDATE OF i, s`, tenderID, vendor)
 	if err != nil {
 		return nil, fmt.Errorf("load bid securities of tender %s: %w", tenderID, err)
 	}
