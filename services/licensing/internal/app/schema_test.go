@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"gerbang/pkg/events"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/domain"
+)
+
+// TestEveryPublishedEventMatchesItsSchema drives the application and
+// license through their transitions and checks the data of every event
+// written to the outbox against its schema in api/events.
+func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "55110", "62010", "49431")
+
+	low := h.submitted(owner, b, "62010", 0) // issued at once
+	lic, err := h.svc.LicenseOfApplication(h.ctx, owner, low.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []domain.LicenseAction{domain.LicenseSuspend, domain.LicenseReinstate, domain.LicenseRevoke} {
+		if _, err := h.svc.ChangeLicense(h.ctx, officer, lic.ID, a, "inspection"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renewal, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "62010", 0, lic.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Submit(h.ctx, owner, renewal.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	hotel := h.submitted(owner, b, "55110", 150)
+	steps := []func() error{
+		func() error { _, err := h.svc.StartReview(h.ctx, officer, hotel.ID); return err },
+		func() error { _, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, "amdal", "annexes"); return err },
+		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID); return err },
+		func() error { _, err := h.svc.Approve(h.ctx, officer, hotel.ID); return err },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paid, _ := events.New("/payment", "payment.invoice.paid", "inv-9", map[string]any{
+		"invoice_id": "inv-9", "purpose": "license_fee", "reference": hotel.ID, "amount": map[string]any{"amount": 5000000, "currency": "IDR"},
+	}, h.clock.Now())
+	if err := h.store.InTx(h.ctx, func(tx *postgres.Tx) error { return h.svc.IssueOnPayment(h.ctx, tx, paid) }); err != nil {
+		t.Fatal(err)
+	}
+
+	rejected := h.submitted(owner, b, "49431", 0)
+	if _, err := h.svc.Reject(h.ctx, officer, rejected.ID, "forged KIR"); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := h.submitted(owner, b, "49431", 0)
+	if _, err := h.svc.Withdraw(h.ctx, owner, withdrawn.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.submitted(owner, b, "49431", 0)
+	h.clock.Set(wib("2026-12-01 09:00"))
+	if n, err := h.svc.DeemApproveOverdue(h.ctx); err != nil || n != 1 {
+		t.Fatalf("deemed %d, %v", n, err)
+	}
+	if _, err := h.db.ExecContext(h.ctx, `UPDATE license SET valid_until = $1 WHERE status = 'active'`, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.ExpireLicenses(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	compiler := jsonschema.NewCompiler()
+	compiler.AssertFormat()
+	dir := filepath.Join("..", "..", "..", "..", "api", "events")
+	var payloads []string
+	if err := h.db.SelectContext(h.ctx, &payloads, `SELECT payload::text FROM outbox ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, p := range payloads {
+		ev, err := events.Parse([]byte(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[ev.Type]++
+		path := filepath.Join(dir, ev.Type+".json")
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s has no schema: %v", ev.Type, err)
+			continue
+		}
+		schemaDoc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = compiler.AddResource(path, schemaDoc)
+		schema, err := compiler.Compile(path)
+		if err != nil {
+			t.Fatalf("schema %s: %v", path, err)
+		}
+		data, err := jsonschema.UnmarshalJSON(strings.NewReader(string(ev.Data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(data); err != nil {
+			pretty, _ := json.Marshal(data)
+			t.Errorf("%s data does not match its schema: %v\n%s", ev.Type, err, pretty)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".json")
+		if strings.HasPrefix(name, "licensing.") && seen[name] == 0 {
+			t.Errorf("no event %s was produced by this walk", name)
+		}
+	}
+}
