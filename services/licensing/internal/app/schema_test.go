@@ -42,7 +42,10 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	hotel := h.submitted(owner, b, "55110", 150)
 	steps := []func() error{
 		func() error { _, err := h.svc.StartReview(h.ctx, officer, hotel.ID); return err },
-		func() error { _, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, "amdal", "annexes"); return err },
+		func() error {
+			_, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, "amdal", "annexes")
+			return err
+		},
 		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID); return err },
 		func() error { _, err := h.svc.Approve(h.ctx, officer, hotel.ID); return err },
 	}
