@@ -48,8 +48,8 @@ func ParseStatement(data []byte) ([]StatementLine, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		lineNo, _ := r.FieldPos(0)
 		if err != nil {
+			lineNo := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				lineNo = pe.Line
@@ -57,6 +57,7 @@ func ParseStatement(data []byte) ([]StatementLine, error) {
 			fields = append(fields, apperr.Field(fmt.Sprintf("body.line[%d]", lineNo), "is not valid CSV: %v", unwrapCSV(err)))
 			continue
 		}
+		lineNo, _ := r.FieldPos(0)
 		if len(lines)+len(fields) >= MaxStatementLines {
 			return nil, apperr.New(apperr.TooLarge, "A statement may have at most %d lines; split it.", MaxStatementLines)
 		}
