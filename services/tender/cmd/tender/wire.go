@@ -20,6 +20,7 @@ import (
 	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
+	"gerbang/services/tender/internal/ocds"
 	tenderevents "gerbang/services/tender/internal/ports/events"
 	tenderhttp "gerbang/services/tender/internal/ports/http"
 )
@@ -35,6 +36,9 @@ import (
 //   - TENDER_RECEIPT_KEY_FILE: the Ed25519 key (PEM) signing bid receipts;
 //     default DATA_DIR/keys/receipt.key, generated on first start.
 //   - TENDER_SCHEDULER_INTERVAL: how often time-driven moves are made (1s).
+//   - OCDS_PREFIX: the registered ocid prefix ("ocds-" and 6 characters;
+//     default ocds-gbg001); OCDS_BASE_URL: the public URL of this API in
+//     the packages (default http://HTTP_ADDR).
 func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) error {
 	kek, err := loadKEK(getenv("TENDER_KEK"), filepath.Join(rt.Config.DataDir, "keys", "tender-kek"))
 	if err != nil {
@@ -58,8 +62,20 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	store := postgres.New(rt.DB)
 	svc := app.New(store, kek, receiptKey.Private, receiptKey.ID, rt.Clock)
 
+	publisher := ocds.Publisher{Name: "Gerbang (LPSE)", Prefix: "ocds-gbg001", BaseURL: "http://" + rt.Config.HTTPAddr,
+		License: "https://creativecommons.org/licenses/by/4.0/"}
+	if v := getenv("OCDS_PREFIX"); v != "" {
+		if !strings.HasPrefix(v, "ocds-") || len(v) != len("ocds-")+6 {
+			return fmt.Errorf("OCDS_PREFIX: %q is not \"ocds-\" and 6 characters", v)
+		}
+		publisher.Prefix = v
+	}
+	if v := getenv("OCDS_BASE_URL"); v != "" {
+		publisher.BaseURL = strings.TrimRight(v, "/")
+	}
 	if err := tenderhttp.Routes(rt.App, svc, store, tenderhttp.Options{
 		DB: rt.DB, Verifier: rt.Auth, Idem: idempotency.Options{Clock: rt.Clock, Log: rt.Log},
+		OCDS: publisher, Clock: rt.Clock,
 	}); err != nil {
 		return err
 	}

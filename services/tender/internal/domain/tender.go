@@ -144,7 +144,8 @@ type Tender struct {
 	PublishedAt      *time.Time
 	OpeningStartedAt *time.Time
 	ObjectionEndsAt  *time.Time
-	Reason           string // why it was cancelled or failed
+	Reason           string     // why it was cancelled or failed
+	EndedAt          *time.Time // when it reached a terminal state (set by the store)
 }
 
 // NewTender builds a draft tender from validated terms.

@@ -322,3 +322,20 @@ type AwardRecord struct {
 	AnnouncedAt *time.Time `db:"announced_at"`
 	FinalisedAt *time.Time `db:"finalised_at"`
 }
+
+// AddendumInfo is a published addendum, as the open data shows it.
+type AddendumInfo struct {
+	Number           int       `db:"number"`
+	PublishedAt      time.Time `db:"published_at"`
+	DeadlineExtended bool      `db:"deadline_extended"`
+}
+
+// Addenda lists a tender's addenda in order.
+func (s *Store) Addenda(ctx context.Context, tenderID string) ([]AddendumInfo, error) {
+	out := []AddendumInfo{}
+	err := s.db.SelectContext(ctx, &out, `SELECT number, published_at, deadline_extended FROM addendum WHERE tender_id = $1 ORDER BY number`, tenderID)
+	if err != nil {
+		return nil, fmt.Errorf("list addenda: %w", err)
+	}
+	return out, nil
+}

@@ -97,7 +97,7 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who Who, now time
 				return fmt.Errorf("insert opened bid: %w", err)
 			}
 		}
-		if err := writeTender(ctx, tx, t); err != nil {
+		if err := writeTender(ctx, tx, t, now); err != nil {
 			return err
 		}
 		out = t
@@ -208,7 +208,7 @@ func (s *Store) AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who
 		if err != nil {
 			return err
 		}
-		if err := writeTender(ctx, tx, t); err != nil {
+		if err := writeTender(ctx, tx, t, now); err != nil {
 			return err
 		}
 		if t.State == domain.StateAwarded {

@@ -103,13 +103,14 @@ type tenderRow struct {
 	OpeningStartedAt  *time.Time     `db:"opening_started_at"`
 	ObjectionEndsAt   *time.Time     `db:"objection_ends_at"`
 	Reason            string         `db:"reason"`
+	EndedAt           *time.Time     `db:"ended_at"`
 	Committee         pq.StringArray `db:"committee"`
 }
 
 const tenderColumns = `t.id, t.number, t.state, t.version, t.amendment, t.buyer_agency, t.title, t.description,
 	t.category, t.hps, t.hps_public, t.kbli, t.procurement_method, t.evaluation, t.bid_security_amount,
 	t.bid_period_start, t.bid_deadline, t.objection_days, t.min_bids, t.public_key, t.wrapped_key,
-	t.created_by, t.created_at, t.published_at, t.opening_started_at, t.objection_ends_at, t.reason,
+	t.created_by, t.created_at, t.published_at, t.opening_started_at, t.objection_ends_at, t.reason, t.ended_at,
 	ARRAY(SELECT m.member FROM tender_committee m WHERE m.tender_id = t.id ORDER BY m.member) AS committee`
 
 func (r tenderRow) tender() (*domain.Tender, error) {
@@ -134,7 +135,7 @@ func (r tenderRow) tender() (*domain.Tender, error) {
 		},
 		PublicKey: r.PublicKey, WrappedKey: r.WrappedKey, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
 		PublishedAt: utc(r.PublishedAt), OpeningStartedAt: utc(r.OpeningStartedAt), ObjectionEndsAt: utc(r.ObjectionEndsAt),
-		Reason: r.Reason,
+		Reason: r.Reason, EndedAt: utc(r.EndedAt),
 	}, nil
 }
 
@@ -258,7 +259,7 @@ func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, 
 		if err != nil {
 			return err
 		}
-		if err := writeTender(ctx, tx, t); err != nil {
+		if err := writeTender(ctx, tx, t, now); err != nil {
 			return err
 		}
 		if ch.CommitteeChanged {
@@ -286,7 +287,10 @@ func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, 
 	return out, err
 }
 
-func writeTender(ctx context.Context, tx *sqlx.Tx, t *domain.Tender) error {
+func writeTender(ctx context.Context, tx *sqlx.Tx, t *domain.Tender, now time.Time) error {
+	if t.State.Terminal() && t.EndedAt == nil {
+		t.EndedAt = &now
+	}
 	ev, err := json.Marshal(t.Evaluation)
 	if err != nil {
 		return err
@@ -296,11 +300,11 @@ func writeTender(ctx context.Context, tx *sqlx.Tx, t *domain.Tender) error {
 			category = $8, hps = $9, hps_public = $10, kbli = $11, procurement_method = $12, evaluation = $13,
 			bid_security_amount = $14, bid_period_start = $15, bid_deadline = $16, objection_days = $17,
 			min_bids = $18, public_key = $19, wrapped_key = $20, published_at = $21, opening_started_at = $22,
-			objection_ends_at = $23, reason = $24
+			objection_ends_at = $23, reason = $24, ended_at = $25
 		WHERE id = $1`,
 		t.ID, t.State, t.Version, t.Amendment, t.BuyerAgency, t.Title, t.Description, t.Category, t.HPS, t.HPSPublic,
 		t.KBLI, t.ProcurementMethod, ev, t.BidSecurityAmount, t.BidPeriodStart, t.BidDeadline, t.ObjectionDays,
-		t.MinBids, t.PublicKey, t.WrappedKey, t.PublishedAt, t.OpeningStartedAt, t.ObjectionEndsAt, t.Reason)
+		t.MinBids, t.PublicKey, t.WrappedKey, t.PublishedAt, t.OpeningStartedAt, t.ObjectionEndsAt, t.Reason, t.EndedAt)
 	if err != nil {
 		return dbx.MapConstraint(fmt.Errorf("update tender %s: %w", t.ID, err), "the tender could not be stored")
 	}

@@ -20,12 +20,14 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
+	"gerbang/pkg/clock"
 	"gerbang/pkg/httpx"
 	"gerbang/pkg/idempotency"
 	pkgoapi "gerbang/pkg/oapi"
 	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
+	"gerbang/services/tender/internal/ocds"
 	"gerbang/services/tender/internal/ports/http/oapi"
 )
 
@@ -34,6 +36,8 @@ type Options struct {
 	DB       *sqlx.DB       // for idempotency keys
 	Verifier *auth.Verifier // bearer tokens
 	Idem     idempotency.Options
+	OCDS     ocds.Publisher // the open-data publisher
+	Clock    clock.Clock
 }
 
 // BidBodyLimit is the largest bid body accepted (documents travel inside the seal).
@@ -50,7 +54,11 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	if err != nil {
 		return err
 	}
-	s := &server{svc: svc, store: store}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.System{}
+	}
+	s := &server{svc: svc, store: store, ocds: opts.OCDS, now: clk.Now}
 	officer := auth.RequireRoles(auth.RoleProcurementOfficer)
 	vendor := auth.RequireRoles(auth.RoleBusiness)
 	signedIn := auth.RequireRoles(auth.AllRoles()...)
@@ -73,6 +81,12 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor)
 	v1.Post("/tenders/:tender_id/bids/:bid_id/withdraw", vendor)
 	v1.Post("/tenders/:tender_id/opening", officer)
+	v1.Put("/tenders/:tender_id/evaluation", officer)
+	v1.Post("/tenders/:tender_id/award/propose", officer)
+	v1.Post("/tenders/:tender_id/award/announce", officer)
+	v1.Post("/tenders/:tender_id/objections", vendor)
+	v1.Post("/tenders/:tender_id/objections/:objection_id/answer", officer)
+	v1.Post("/tenders/:tender_id/contract", officer)
 	v1.Use(validate)
 	oapi.RegisterHandlers(r, oapi.NewStrictHandler(s, nil))
 	return nil
@@ -89,6 +103,8 @@ func BodyLimits() []httpx.RouteLimit {
 type server struct {
 	svc   *app.Service
 	store *postgres.Store
+	ocds  ocds.Publisher
+	now   func() time.Time
 }
 
 var _ oapi.StrictServerInterface = (*server)(nil)

@@ -27,6 +27,8 @@ import (
 	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
+	"gerbang/services/tender/internal/ocds"
+	"gerbang/services/tender/internal/ocds/ocdstest"
 	"gerbang/services/tender/migrations"
 )
 
@@ -55,7 +57,8 @@ func newHarness(t *testing.T) *harness {
 	log := slog.New(slog.DiscardHandler)
 	a := httpx.New(httpx.Options{Name: "tender", Log: log, BodyLimits: BodyLimits()})
 	verifier := &auth.Verifier{Keys: auth.StaticKeys{key.Public()}, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
-	if err := Routes(a, svc, store, Options{DB: db.DB, Verifier: verifier, Idem: idempotency.Options{Log: log}}); err != nil {
+	pub := ocds.Publisher{Name: "Gerbang", Prefix: "ocds-gbg001", BaseURL: "https://gerbang.go.id/api/tender", License: "https://creativecommons.org/licenses/by/4.0/"}
+	if err := Routes(a, svc, store, Options{DB: db.DB, Verifier: verifier, Idem: idempotency.Options{Log: log}, OCDS: pub, Clock: clk}); err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
@@ -295,6 +298,12 @@ func TestEveryEndpointRefusesTheWrongCaller(t *testing.T) {
 		{"POST", "/v1/tenders/" + id + "/fail", map[string]any{"reason": "x"}, officer},
 		{"POST", "/v1/tenders/" + id + "/clarifications/" + q + "/answer", map[string]any{"answer": "x"}, officer},
 		{"POST", "/v1/tenders/" + id + "/opening", nil, officer},
+		{"PUT", "/v1/tenders/" + id + "/evaluation", map[string]any{}, officer},
+		{"POST", "/v1/tenders/" + id + "/award/propose", nil, officer},
+		{"POST", "/v1/tenders/" + id + "/award/announce", nil, officer},
+		{"POST", "/v1/tenders/" + id + "/objections/" + q + "/answer", map[string]any{"answer": "x", "outcome": "rejected"}, officer},
+		{"POST", "/v1/tenders/" + id + "/contract", map[string]any{"number": "x", "signed_at": "2026-11-01T00:00:00Z"}, officer},
+		{"POST", "/v1/tenders/" + id + "/objections", map[string]any{"arguments": "x"}, business},
 		{"POST", "/v1/tenders/" + id + "/clarifications", map[string]any{"question": "x"}, business},
 		{"POST", "/v1/tenders/" + id + "/bids", bidBody(1, "x"), business},
 		{"GET", "/v1/tenders/" + id + "/bids", nil, business},
@@ -386,4 +395,93 @@ func TestPublicEndpointsHideDraftsAndAskers(t *testing.T) {
 	if next.status != 200 || len(next.body["items"].([]any)) != 1 || next.body["next_cursor"] != nil || next.raw == list.raw {
 		t.Fatalf("second page: %d %s", next.status, next.raw)
 	}
+}
+
+func TestAwardObjectionContractAndOCDSOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	id, deadline := h.tenderingTender()
+	h.license("vendor-a")
+	h.license("vendor-b")
+	vendorA := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	vendorB := h.token("user-b", auth.RoleBusiness, "vendor-b")
+	officer := h.token("pokja-1", auth.RoleProcurementOfficer, "")
+	for _, b := range []struct {
+		tok   string
+		price int64
+	}{{vendorA, 900_000_000}, {vendorB, 780_000_000}} {
+		if r := h.do("POST", "/v1/tenders/"+id+"/bids", b.tok, bidBody(b.price, "x"), "Idempotency-Key", fmt.Sprint(b.price)); r.status != 201 {
+			t.Fatalf("bid: %d %s", r.status, r.raw)
+		}
+	}
+	h.clock.Set(deadline.Add(time.Second))
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	op := h.do("POST", "/v1/tenders/"+id+"/opening", officer, nil)
+	if op.status != 200 {
+		t.Fatalf("opening: %d %s", op.status, op.raw)
+	}
+	var assessments []map[string]any
+	for _, b := range op.body["bids"].([]any) {
+		assessments = append(assessments, map[string]any{"bid_id": b.(map[string]any)["bid_id"], "administrative_pass": true, "technical_pass": true})
+	}
+	if r := h.do("PUT", "/v1/tenders/"+id+"/evaluation", officer, map[string]any{"assessments": assessments}); r.status != 204 {
+		t.Fatalf("evaluation: %d %s", r.status, r.raw)
+	}
+	p := h.do("POST", "/v1/tenders/"+id+"/award/propose", officer, nil)
+	if p.status != 200 || p.body["result"].(map[string]any)["ranking"].([]any)[0].(map[string]any)["vendor"] != "vendor-b" {
+		t.Fatalf("propose: %d %s", p.status, p.raw)
+	}
+	if !strings.Contains(p.raw, `"below_80_percent_hps":true`) {
+		t.Fatalf("780 jt of a 1 M HPS is not flagged: %s", p.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders/"+id+"/result", "", nil); r.status != 404 {
+		t.Fatalf("result before the announcement: %d", r.status)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/award/announce", officer, nil); r.status != 200 || r.body["state"] != "objection_period" {
+		t.Fatalf("announce: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders/"+id+"/result", "", nil); r.status != 200 || r.body["winner"] == nil {
+		t.Fatalf("public result: %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/objections", h.token("user-z", auth.RoleBusiness, "vendor-z"), map[string]any{"arguments": "x"}); r.status != 403 {
+		t.Fatalf("objection by a non-bidder: %d %s", r.status, r.raw)
+	}
+	obj := h.do("POST", "/v1/tenders/"+id+"/objections", vendorA, map[string]any{"arguments": "Harga pemenang tidak wajar.", "evidence": []string{"sha256:ab"}})
+	if obj.status != 201 {
+		t.Fatalf("objection: %d %s", obj.status, obj.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/objections/"+obj.body["id"].(string)+"/answer", officer,
+		map[string]any{"answer": "Harga telah diklarifikasi.", "outcome": "rejected"}); r.status != 200 {
+		t.Fatalf("answer: %d %s", r.status, r.raw)
+	}
+	h.clock.Advance(6 * 24 * time.Hour)
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := h.do("POST", "/v1/tenders/"+id+"/contract", officer, map[string]any{"number": "SPK-001", "signed_at": h.clock.Now().Format(time.RFC3339)})
+	if c.status != 201 || c.body["vendor"] != "vendor-b" {
+		t.Fatalf("contract: %d %s", c.status, c.raw)
+	}
+
+	releases := h.do("GET", "/v1/public/ocds/tenders/"+id+"/releases", "", nil)
+	if releases.status != 200 {
+		t.Fatalf("releases: %d %s", releases.status, releases.raw)
+	}
+	ocdstest.Validate(t, ocdstest.Compile(t, ocdstest.PackageURL), []byte(releases.raw))
+	for _, tag := range []string{`"tender"`, `"award"`, `"awardUpdate"`, `"contract"`, `"ocid":"ocds-gbg001-` + id} {
+		if !strings.Contains(releases.raw, tag) {
+			t.Errorf("release package lacks %s", tag)
+		}
+	}
+	record := h.do("GET", "/v1/public/ocds/tenders/"+id+"/record", "", nil)
+	if record.status != 200 || !strings.Contains(record.raw, `"compiledRelease"`) {
+		t.Fatalf("record: %d %s", record.status, record.raw)
+	}
+	ocdstest.Validate(t, ocdstest.Compile(t, ocdstest.RecordURL), []byte(record.raw))
+	list := h.do("GET", "/v1/public/ocds/releases?limit=5", "", nil)
+	if list.status != 200 {
+		t.Fatalf("feed: %d %s", list.status, list.raw)
+	}
+	ocdstest.Validate(t, ocdstest.Compile(t, ocdstest.PackageURL), []byte(list.raw))
 }

@@ -120,6 +120,27 @@ func (e MoneyCurrency) Valid() bool {
 	}
 }
 
+// Defines values for ObjectionAnswerOutcome.
+const (
+	ObjectionAnswerOutcomeRejected         ObjectionAnswerOutcome = "rejected"
+	ObjectionAnswerOutcomeUpheldFail       ObjectionAnswerOutcome = "upheld_fail"
+	ObjectionAnswerOutcomeUpheldReevaluate ObjectionAnswerOutcome = "upheld_reevaluate"
+)
+
+// Valid indicates whether the value is a known member of the ObjectionAnswerOutcome enum.
+func (e ObjectionAnswerOutcome) Valid() bool {
+	switch e {
+	case ObjectionAnswerOutcomeRejected:
+		return true
+	case ObjectionAnswerOutcomeUpheldFail:
+		return true
+	case ObjectionAnswerOutcomeUpheldReevaluate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReceiptKeysKeysAlgorithm.
 const (
 	ReceiptKeysKeysAlgorithmEd25519 ReceiptKeysKeysAlgorithm = "Ed25519"
@@ -280,6 +301,12 @@ type AuditReport struct {
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
+// AwardProposal defines model for AwardProposal.
+type AwardProposal struct {
+	Result EvaluationResult `json:"result"`
+	Tender Tender           `json:"tender"`
+}
+
 // Bid A bid as its vendor sees it; never a price.
 type Bid struct {
 	ConfirmedAmendment int32              `json:"confirmed_amendment"`
@@ -338,6 +365,24 @@ type ClarificationList struct {
 	Items []Clarification `json:"items"`
 }
 
+// ContractInput defines model for ContractInput.
+type ContractInput struct {
+	Number   string    `json:"number"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+// ContractRecord defines model for ContractRecord.
+type ContractRecord struct {
+	ID       openapi_types.UUID `json:"id"`
+	Number   string             `json:"number"`
+	SignedAt time.Time          `json:"signed_at"`
+	TenderID openapi_types.UUID `json:"tender_id"`
+
+	// Value An amount of money. No floats anywhere near money.
+	Value  Money  `json:"value"`
+	Vendor string `json:"vendor"`
+}
+
 // DeadLetter defines model for DeadLetter.
 type DeadLetter struct {
 	// Consumer The durable consumer that gave up.
@@ -379,6 +424,49 @@ type DeadLetterPage struct {
 
 	// NextCursor Pass as `cursor` for the next page; null on the last page.
 	NextCursor *string `json:"next_cursor"`
+}
+
+// EvaluationInput defines model for EvaluationInput.
+type EvaluationInput struct {
+	Assessments *[]struct {
+		AdministrativePass bool               `json:"administrative_pass"`
+		BidID              openapi_types.UUID `json:"bid_id"`
+		Reasons            *[]string          `json:"reasons,omitempty"`
+		TechnicalPass      bool               `json:"technical_pass"`
+	} `json:"assessments,omitempty"`
+	Scores *[]struct {
+		BidID     openapi_types.UUID `json:"bid_id"`
+		Criterion string             `json:"criterion"`
+		Points    int32              `json:"points"`
+	} `json:"scores,omitempty"`
+}
+
+// EvaluationResult defines model for EvaluationResult.
+type EvaluationResult struct {
+	Disqualified []struct {
+		BidID  string `json:"bid_id"`
+		Reason string `json:"reason"`
+		Vendor string `json:"vendor"`
+	} `json:"disqualified"`
+	Method  string `json:"method"`
+	Ranking []struct {
+		// Below80PercentHps Under 80% of the HPS, flagged for a price-reasonableness check.
+		Below80PercentHps bool   `json:"below_80_percent_hps"`
+		BidID             string `json:"bid_id"`
+
+		// Price Whole rupiah.
+		Price      int64 `json:"price"`
+		PriceScore int64 `json:"price_score"`
+		Rank       int32 `json:"rank"`
+
+		// TechnicalScore Hundredths of a point (8550 = 85.50).
+		TechnicalScore int64  `json:"technical_score"`
+		Total          int64  `json:"total"`
+		Vendor         string `json:"vendor"`
+	} `json:"ranking"`
+	Reserves     []string `json:"reserves"`
+	TieBreakRule string   `json:"tie_break_rule"`
+	Winner       *string  `json:"winner,omitempty"`
 }
 
 // EvaluationTerms defines model for EvaluationTerms.
@@ -442,6 +530,34 @@ type Money struct {
 
 // MoneyCurrency Example: IDR
 type MoneyCurrency string
+
+// OCDSPackage An OCDS 1.1 release or record package (schema at standard.open-contracting.org, 1__1__5).
+type OCDSPackage map[string]interface{}
+
+// Objection defines model for Objection.
+type Objection struct {
+	Arguments string             `json:"arguments"`
+	FiledAt   time.Time          `json:"filed_at"`
+	ID        openapi_types.UUID `json:"id"`
+	TenderID  openapi_types.UUID `json:"tender_id"`
+}
+
+// ObjectionAnswer defines model for ObjectionAnswer.
+type ObjectionAnswer struct {
+	Answer  string                 `json:"answer"`
+	Outcome ObjectionAnswerOutcome `json:"outcome"`
+}
+
+// ObjectionAnswerOutcome defines model for ObjectionAnswer.Outcome.
+type ObjectionAnswerOutcome string
+
+// ObjectionInput defines model for ObjectionInput.
+type ObjectionInput struct {
+	Arguments string `json:"arguments"`
+
+	// Evidence References to the evidence (document hashes or URLs).
+	Evidence *[]string `json:"evidence,omitempty"`
+}
 
 // OpeningRecord defines model for OpeningRecord.
 type OpeningRecord struct {
@@ -685,6 +801,15 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// ListOCDSReleasesParams defines parameters for ListOCDSReleases.
+type ListOCDSReleasesParams struct {
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListPublicTendersParams defines parameters for ListPublicTenders.
 type ListPublicTendersParams struct {
 	// Limit The most items to return.
@@ -742,11 +867,32 @@ type AskQuestionJSONRequestBody = Question
 // AnswerQuestionJSONRequestBody defines body for AnswerQuestion for application/json ContentType.
 type AnswerQuestionJSONRequestBody = Answer
 
+// RecordContractJSONRequestBody defines body for RecordContract for application/json ContentType.
+type RecordContractJSONRequestBody = ContractInput
+
+// SubmitEvaluationJSONRequestBody defines body for SubmitEvaluation for application/json ContentType.
+type SubmitEvaluationJSONRequestBody = EvaluationInput
+
 // FailTenderJSONRequestBody defines body for FailTender for application/json ContentType.
 type FailTenderJSONRequestBody = Reason
 
+// FileObjectionJSONRequestBody defines body for FileObjection for application/json ContentType.
+type FileObjectionJSONRequestBody = ObjectionInput
+
+// AnswerObjectionJSONRequestBody defines body for AnswerObjection for application/json ContentType.
+type AnswerObjectionJSONRequestBody = ObjectionAnswer
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListOCDSReleases OCDS 1.1 release package of published tenders, newest first (no login)
+	// (GET /v1/public/ocds/releases)
+	ListOCDSReleases(c *fiber.Ctx, params ListOCDSReleasesParams) error
+	// GetOCDSRecord OCDS 1.1 record package of one tender (no login)
+	// (GET /v1/public/ocds/tenders/{tender_id}/record)
+	GetOCDSRecord(c *fiber.Ctx, tenderID TenderID) error
+	// GetOCDSReleases OCDS 1.1 release package of one tender (no login)
+	// (GET /v1/public/ocds/tenders/{tender_id}/releases)
+	GetOCDSReleases(c *fiber.Ctx, tenderID TenderID) error
 	// ListReceiptKeys Keys that sign bid receipts (no login)
 	// (GET /v1/public/receipt-keys)
 	ListReceiptKeys(c *fiber.Ctx) error
@@ -762,6 +908,9 @@ type ServerInterface interface {
 	// GetPublicOpening The opening record (no login; after the opening)
 	// (GET /v1/public/tenders/{tender_id}/opening)
 	GetPublicOpening(c *fiber.Ctx, tenderID TenderID) error
+	// GetPublicResult The evaluation result (no login; once the award is announced)
+	// (GET /v1/public/tenders/{tender_id}/result)
+	GetPublicResult(c *fiber.Ctx, tenderID TenderID) error
 	// CreateTender Create a draft tender
 	// (POST /v1/tenders)
 	CreateTender(c *fiber.Ctx) error
@@ -774,6 +923,12 @@ type ServerInterface interface {
 	// AmendTender Publish an addendum
 	// (POST /v1/tenders/{tender_id}/amendments)
 	AmendTender(c *fiber.Ctx, tenderID TenderID, params AmendTenderParams) error
+	// AnnounceAward Announce the proposed award and open the objection period
+	// (POST /v1/tenders/{tender_id}/award/announce)
+	AnnounceAward(c *fiber.Ctx, tenderID TenderID) error
+	// ProposeAward Rank the bids and propose the winner
+	// (POST /v1/tenders/{tender_id}/award/propose)
+	ProposeAward(c *fiber.Ctx, tenderID TenderID) error
 	// ListMyBids List the caller's own bids on a tender
 	// (GET /v1/tenders/{tender_id}/bids)
 	ListMyBids(c *fiber.Ctx, tenderID TenderID) error
@@ -798,9 +953,21 @@ type ServerInterface interface {
 	// AnswerQuestion Answer a clarification question in public
 	// (POST /v1/tenders/{tender_id}/clarifications/{question_id}/answer)
 	AnswerQuestion(c *fiber.Ctx, tenderID TenderID, questionID openapi_types.UUID) error
+	// RecordContract Record the contract of an awarded tender
+	// (POST /v1/tenders/{tender_id}/contract)
+	RecordContract(c *fiber.Ctx, tenderID TenderID) error
+	// SubmitEvaluation Record assessments and the caller's own scores
+	// (PUT /v1/tenders/{tender_id}/evaluation)
+	SubmitEvaluation(c *fiber.Ctx, tenderID TenderID) error
 	// FailTender Declare a tender failed
 	// (POST /v1/tenders/{tender_id}/fail)
 	FailTender(c *fiber.Ctx, tenderID TenderID) error
+	// FileObjection File an objection (sanggah) against the proposed award
+	// (POST /v1/tenders/{tender_id}/objections)
+	FileObjection(c *fiber.Ctx, tenderID TenderID) error
+	// AnswerObjection Answer an objection
+	// (POST /v1/tenders/{tender_id}/objections/{objection_id}/answer)
+	AnswerObjection(c *fiber.Ctx, tenderID TenderID, objectionID openapi_types.UUID) error
 	// OpenBids Open the bids
 	// (POST /v1/tenders/{tender_id}/opening)
 	OpenBids(c *fiber.Ctx, tenderID TenderID) error
@@ -817,6 +984,108 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// ListOCDSReleases operation middleware
+func (siw *ServerInterfaceWrapper) ListOCDSReleases(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOCDSReleasesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOCDSReleases(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOCDSRecord operation middleware
+func (siw *ServerInterfaceWrapper) GetOCDSRecord(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOCDSRecord(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOCDSReleases operation middleware
+func (siw *ServerInterfaceWrapper) GetOCDSReleases(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOCDSReleases(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // ListReceiptKeys operation middleware
 func (siw *ServerInterfaceWrapper) ListReceiptKeys(c *fiber.Ctx) error {
@@ -967,6 +1236,35 @@ func (siw *ServerInterfaceWrapper) GetPublicOpening(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetPublicResult operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicResult(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetPublicResult(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // CreateTender operation middleware
 func (siw *ServerInterfaceWrapper) CreateTender(c *fiber.Ctx) error {
 
@@ -1103,6 +1401,64 @@ func (siw *ServerInterfaceWrapper) AmendTender(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.AmendTender(c, tenderID, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AnnounceAward operation middleware
+func (siw *ServerInterfaceWrapper) AnnounceAward(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AnnounceAward(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ProposeAward operation middleware
+func (siw *ServerInterfaceWrapper) ProposeAward(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ProposeAward(c, tenderID)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1404,6 +1760,64 @@ func (siw *ServerInterfaceWrapper) AnswerQuestion(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// RecordContract operation middleware
+func (siw *ServerInterfaceWrapper) RecordContract(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RecordContract(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SubmitEvaluation operation middleware
+func (siw *ServerInterfaceWrapper) SubmitEvaluation(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SubmitEvaluation(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // FailTender operation middleware
 func (siw *ServerInterfaceWrapper) FailTender(c *fiber.Ctx) error {
 
@@ -1420,6 +1834,72 @@ func (siw *ServerInterfaceWrapper) FailTender(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.FailTender(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// FileObjection operation middleware
+func (siw *ServerInterfaceWrapper) FileObjection(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.FileObjection(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AnswerObjection operation middleware
+func (siw *ServerInterfaceWrapper) AnswerObjection(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "objection_id" -------------
+	var objectionID openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "objection_id", c.Params("objection_id"), &objectionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter objection_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AnswerObjection(c, tenderID, objectionID)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1536,6 +2016,26 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 		router.Use(fiber.Handler(m))
 	}
 
+	router.Put(options.BaseURL+"/v1/tenders/:tender_id/evaluation", wrapper.SubmitEvaluation)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/award/propose", wrapper.ProposeAward)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/award/announce", wrapper.AnnounceAward)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/objections", wrapper.FileObjection)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/objections/:objection_id/answer", wrapper.AnswerObjection)
+
+	router.Post(options.BaseURL+"/v1/tenders/:tender_id/contract", wrapper.RecordContract)
+
+	router.Get(options.BaseURL+"/v1/public/tenders/:tender_id/result", wrapper.GetPublicResult)
+
+	router.Get(options.BaseURL+"/v1/public/ocds/tenders/:tender_id/releases", wrapper.GetOCDSReleases)
+
+	router.Get(options.BaseURL+"/v1/public/ocds/tenders/:tender_id/record", wrapper.GetOCDSRecord)
+
+	router.Get(options.BaseURL+"/v1/public/ocds/releases", wrapper.ListOCDSReleases)
+
 	router.Post(options.BaseURL+"/v1/tenders", wrapper.CreateTender)
 
 	router.Get(options.BaseURL+"/v1/tenders/:tender_id", wrapper.GetTender)
@@ -1597,6 +2097,90 @@ type TooManyRequestsApplicationProblemPlusJSONResponse Problem
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListOCDSReleasesRequestObject struct {
+	Params ListOCDSReleasesParams
+}
+
+type ListOCDSReleasesResponseObject interface {
+	VisitListOCDSReleasesResponse(ctx *fiber.Ctx) error
+}
+
+type ListOCDSReleases200JSONResponse OCDSPackage
+
+func (response ListOCDSReleases200JSONResponse) VisitListOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOCDSReleases400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOCDSReleases400ApplicationProblemPlusJSONResponse) VisitListOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSRecordRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetOCDSRecordResponseObject interface {
+	VisitGetOCDSRecordResponse(ctx *fiber.Ctx) error
+}
+
+type GetOCDSRecord200JSONResponse OCDSPackage
+
+func (response GetOCDSRecord200JSONResponse) VisitGetOCDSRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSRecord404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOCDSRecord404ApplicationProblemPlusJSONResponse) VisitGetOCDSRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSReleasesRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetOCDSReleasesResponseObject interface {
+	VisitGetOCDSReleasesResponse(ctx *fiber.Ctx) error
+}
+
+type GetOCDSReleases200JSONResponse OCDSPackage
+
+func (response GetOCDSReleases200JSONResponse) VisitGetOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSReleases404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOCDSReleases404ApplicationProblemPlusJSONResponse) VisitGetOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
 
 type ListReceiptKeysRequestObject struct {
 }
@@ -1720,6 +2304,34 @@ type GetPublicOpening404ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetPublicOpening404ApplicationProblemPlusJSONResponse) VisitGetPublicOpeningResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicResultRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetPublicResultResponseObject interface {
+	VisitGetPublicResultResponse(ctx *fiber.Ctx) error
+}
+
+type GetPublicResult200JSONResponse EvaluationResult
+
+func (response GetPublicResult200JSONResponse) VisitGetPublicResultResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicResult404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicResult404ApplicationProblemPlusJSONResponse) VisitGetPublicResultResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
 
@@ -1981,6 +2593,139 @@ type AmendTender412ApplicationProblemPlusJSONResponse struct {
 func (response AmendTender412ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAwardRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type AnnounceAwardResponseObject interface {
+	VisitAnnounceAwardResponse(ctx *fiber.Ctx) error
+}
+
+type AnnounceAward200JSONResponse Tender
+
+func (response AnnounceAward200JSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAward401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnnounceAward401ApplicationProblemPlusJSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAward403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnnounceAward403ApplicationProblemPlusJSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAward404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnnounceAward404ApplicationProblemPlusJSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAward409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnnounceAward409ApplicationProblemPlusJSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAwardRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type ProposeAwardResponseObject interface {
+	VisitProposeAwardResponse(ctx *fiber.Ctx) error
+}
+
+type ProposeAward200JSONResponse AwardProposal
+
+func (response ProposeAward200JSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAward400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ProposeAward400ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAward401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ProposeAward401ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAward403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ProposeAward403ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAward404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ProposeAward404ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ProposeAward409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ProposeAward409ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
 
 	return ctx.JSON(&response)
 }
@@ -2527,6 +3272,151 @@ func (response AnswerQuestion404ApplicationProblemPlusJSONResponse) VisitAnswerQ
 	return ctx.JSON(&response)
 }
 
+type RecordContractRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *RecordContractJSONRequestBody
+}
+
+type RecordContractResponseObject interface {
+	VisitRecordContractResponse(ctx *fiber.Ctx) error
+}
+
+type RecordContract201JSONResponse ContractRecord
+
+func (response RecordContract201JSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract400ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract401ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract403ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract404ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract409ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluationRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *SubmitEvaluationJSONRequestBody
+}
+
+type SubmitEvaluationResponseObject interface {
+	VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error
+}
+
+type SubmitEvaluation204Response struct {
+}
+
+func (response SubmitEvaluation204Response) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type SubmitEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation400ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation401ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation403ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation404ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation409ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
 type FailTenderRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	Body     *FailTenderJSONRequestBody
@@ -2594,6 +3484,153 @@ type FailTender409ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response FailTender409ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjectionRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+	Body     *FileObjectionJSONRequestBody
+}
+
+type FileObjectionResponseObject interface {
+	VisitFileObjectionResponse(ctx *fiber.Ctx) error
+}
+
+type FileObjection201JSONResponse Objection
+
+func (response FileObjection201JSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection400ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection401ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection403ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection404ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection409ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjectionRequestObject struct {
+	TenderID    TenderID           `json:"tender_id"`
+	ObjectionID openapi_types.UUID `json:"objection_id"`
+	Body        *AnswerObjectionJSONRequestBody
+}
+
+type AnswerObjectionResponseObject interface {
+	VisitAnswerObjectionResponse(ctx *fiber.Ctx) error
+}
+
+type AnswerObjection200JSONResponse Tender
+
+func (response AnswerObjection200JSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection400ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection401ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection403ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection404ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection409ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
 
@@ -2747,6 +3784,15 @@ func (response PublishTender412ApplicationProblemPlusJSONResponse) VisitPublishT
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListOCDSReleases OCDS 1.1 release package of published tenders, newest first (no login)
+	// (GET /v1/public/ocds/releases)
+	ListOCDSReleases(ctx context.Context, request ListOCDSReleasesRequestObject) (ListOCDSReleasesResponseObject, error)
+	// GetOCDSRecord OCDS 1.1 record package of one tender (no login)
+	// (GET /v1/public/ocds/tenders/{tender_id}/record)
+	GetOCDSRecord(ctx context.Context, request GetOCDSRecordRequestObject) (GetOCDSRecordResponseObject, error)
+	// GetOCDSReleases OCDS 1.1 release package of one tender (no login)
+	// (GET /v1/public/ocds/tenders/{tender_id}/releases)
+	GetOCDSReleases(ctx context.Context, request GetOCDSReleasesRequestObject) (GetOCDSReleasesResponseObject, error)
 	// ListReceiptKeys Keys that sign bid receipts (no login)
 	// (GET /v1/public/receipt-keys)
 	ListReceiptKeys(ctx context.Context, request ListReceiptKeysRequestObject) (ListReceiptKeysResponseObject, error)
@@ -2762,6 +3808,9 @@ type StrictServerInterface interface {
 	// GetPublicOpening The opening record (no login; after the opening)
 	// (GET /v1/public/tenders/{tender_id}/opening)
 	GetPublicOpening(ctx context.Context, request GetPublicOpeningRequestObject) (GetPublicOpeningResponseObject, error)
+	// GetPublicResult The evaluation result (no login; once the award is announced)
+	// (GET /v1/public/tenders/{tender_id}/result)
+	GetPublicResult(ctx context.Context, request GetPublicResultRequestObject) (GetPublicResultResponseObject, error)
 	// CreateTender Create a draft tender
 	// (POST /v1/tenders)
 	CreateTender(ctx context.Context, request CreateTenderRequestObject) (CreateTenderResponseObject, error)
@@ -2774,6 +3823,12 @@ type StrictServerInterface interface {
 	// AmendTender Publish an addendum
 	// (POST /v1/tenders/{tender_id}/amendments)
 	AmendTender(ctx context.Context, request AmendTenderRequestObject) (AmendTenderResponseObject, error)
+	// AnnounceAward Announce the proposed award and open the objection period
+	// (POST /v1/tenders/{tender_id}/award/announce)
+	AnnounceAward(ctx context.Context, request AnnounceAwardRequestObject) (AnnounceAwardResponseObject, error)
+	// ProposeAward Rank the bids and propose the winner
+	// (POST /v1/tenders/{tender_id}/award/propose)
+	ProposeAward(ctx context.Context, request ProposeAwardRequestObject) (ProposeAwardResponseObject, error)
 	// ListMyBids List the caller's own bids on a tender
 	// (GET /v1/tenders/{tender_id}/bids)
 	ListMyBids(ctx context.Context, request ListMyBidsRequestObject) (ListMyBidsResponseObject, error)
@@ -2798,9 +3853,21 @@ type StrictServerInterface interface {
 	// AnswerQuestion Answer a clarification question in public
 	// (POST /v1/tenders/{tender_id}/clarifications/{question_id}/answer)
 	AnswerQuestion(ctx context.Context, request AnswerQuestionRequestObject) (AnswerQuestionResponseObject, error)
+	// RecordContract Record the contract of an awarded tender
+	// (POST /v1/tenders/{tender_id}/contract)
+	RecordContract(ctx context.Context, request RecordContractRequestObject) (RecordContractResponseObject, error)
+	// SubmitEvaluation Record assessments and the caller's own scores
+	// (PUT /v1/tenders/{tender_id}/evaluation)
+	SubmitEvaluation(ctx context.Context, request SubmitEvaluationRequestObject) (SubmitEvaluationResponseObject, error)
 	// FailTender Declare a tender failed
 	// (POST /v1/tenders/{tender_id}/fail)
 	FailTender(ctx context.Context, request FailTenderRequestObject) (FailTenderResponseObject, error)
+	// FileObjection File an objection (sanggah) against the proposed award
+	// (POST /v1/tenders/{tender_id}/objections)
+	FileObjection(ctx context.Context, request FileObjectionRequestObject) (FileObjectionResponseObject, error)
+	// AnswerObjection Answer an objection
+	// (POST /v1/tenders/{tender_id}/objections/{objection_id}/answer)
+	AnswerObjection(ctx context.Context, request AnswerObjectionRequestObject) (AnswerObjectionResponseObject, error)
 	// OpenBids Open the bids
 	// (POST /v1/tenders/{tender_id}/opening)
 	OpenBids(ctx context.Context, request OpenBidsRequestObject) (OpenBidsResponseObject, error)
@@ -2826,6 +3893,87 @@ type strictHandler struct {
 // validation. It is defined here as well so generated code does not import the
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
+
+// ListOCDSReleases operation middleware
+func (sh *strictHandler) ListOCDSReleases(ctx *fiber.Ctx, params ListOCDSReleasesParams) error {
+	var request ListOCDSReleasesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOCDSReleases(ctx.UserContext(), request.(ListOCDSReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOCDSReleases")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOCDSReleasesResponseObject); ok {
+		if err := validResponse.VisitListOCDSReleasesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOCDSRecord operation middleware
+func (sh *strictHandler) GetOCDSRecord(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetOCDSRecordRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOCDSRecord(ctx.UserContext(), request.(GetOCDSRecordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOCDSRecord")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOCDSRecordResponseObject); ok {
+		if err := validResponse.VisitGetOCDSRecordResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOCDSReleases operation middleware
+func (sh *strictHandler) GetOCDSReleases(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetOCDSReleasesRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOCDSReleases(ctx.UserContext(), request.(GetOCDSReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOCDSReleases")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOCDSReleasesResponseObject); ok {
+		if err := validResponse.VisitGetOCDSReleasesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
 
 // ListReceiptKeys operation middleware
 func (sh *strictHandler) ListReceiptKeys(ctx *fiber.Ctx) error {
@@ -2952,6 +4100,33 @@ func (sh *strictHandler) GetPublicOpening(ctx *fiber.Ctx, tenderID TenderID) err
 		return err
 	} else if validResponse, ok := response.(GetPublicOpeningResponseObject); ok {
 		if err := validResponse.VisitGetPublicOpeningResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPublicResult operation middleware
+func (sh *strictHandler) GetPublicResult(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetPublicResultRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicResult(ctx.UserContext(), request.(GetPublicResultRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicResult")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPublicResultResponseObject); ok {
+		if err := validResponse.VisitGetPublicResultResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3102,6 +4277,60 @@ func (sh *strictHandler) AmendTender(ctx *fiber.Ctx, tenderID TenderID, params A
 		return err
 	} else if validResponse, ok := response.(AmendTenderResponseObject); ok {
 		if err := validResponse.VisitAmendTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnnounceAward operation middleware
+func (sh *strictHandler) AnnounceAward(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request AnnounceAwardRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AnnounceAward(ctx.UserContext(), request.(AnnounceAwardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnnounceAward")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnnounceAwardResponseObject); ok {
+		if err := validResponse.VisitAnnounceAwardResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ProposeAward operation middleware
+func (sh *strictHandler) ProposeAward(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request ProposeAwardRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ProposeAward(ctx.UserContext(), request.(ProposeAwardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ProposeAward")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ProposeAwardResponseObject); ok {
+		if err := validResponse.VisitProposeAwardResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3401,6 +4630,88 @@ func (sh *strictHandler) AnswerQuestion(ctx *fiber.Ctx, tenderID TenderID, quest
 	return nil
 }
 
+// RecordContract operation middleware
+func (sh *strictHandler) RecordContract(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request RecordContractRequestObject
+
+	request.TenderID = tenderID
+
+	var body RecordContractJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordContract(ctx.UserContext(), request.(RecordContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordContractResponseObject); ok {
+		if err := validResponse.VisitRecordContractResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SubmitEvaluation operation middleware
+func (sh *strictHandler) SubmitEvaluation(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request SubmitEvaluationRequestObject
+
+	request.TenderID = tenderID
+
+	var body SubmitEvaluationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitEvaluation(ctx.UserContext(), request.(SubmitEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SubmitEvaluationResponseObject); ok {
+		if err := validResponse.VisitSubmitEvaluationResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // FailTender operation middleware
 func (sh *strictHandler) FailTender(ctx *fiber.Ctx, tenderID TenderID) error {
 	var request FailTenderRequestObject
@@ -3434,6 +4745,89 @@ func (sh *strictHandler) FailTender(ctx *fiber.Ctx, tenderID TenderID) error {
 		return err
 	} else if validResponse, ok := response.(FailTenderResponseObject); ok {
 		if err := validResponse.VisitFailTenderResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FileObjection operation middleware
+func (sh *strictHandler) FileObjection(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request FileObjectionRequestObject
+
+	request.TenderID = tenderID
+
+	var body FileObjectionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.FileObjection(ctx.UserContext(), request.(FileObjectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FileObjection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FileObjectionResponseObject); ok {
+		if err := validResponse.VisitFileObjectionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AnswerObjection operation middleware
+func (sh *strictHandler) AnswerObjection(ctx *fiber.Ctx, tenderID TenderID, objectionID openapi_types.UUID) error {
+	var request AnswerObjectionRequestObject
+
+	request.TenderID = tenderID
+	request.ObjectionID = objectionID
+
+	var body AnswerObjectionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerObjection(ctx.UserContext(), request.(AnswerObjectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerObjection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnswerObjectionResponseObject); ok {
+		if err := validResponse.VisitAnswerObjectionResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3502,152 +4896,190 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9s4suhfQfGeqrXrSLIky3as1KlbtuPMePLyOM5md6JcCSJbEiIK4ACgFW3K//0WXiQoUa9Y2Z2Z",
-	"o3xIWSTx6m70G41vQcgmCaNApQja34IEczwBCVz/uiTRzQv1B3zFkySGoB3UG+fH+HRQr9br9Xr1TP33",
-	"TP1Xz/81gkpAaNAOEixHQSWgeKJa9knUJVFQCTj8nhIOUdCWPIVKIMIRTLAaZsD4BMugHaSp/lLOEtVS",
-	"SE7oMHh8rARXKReMq28jECEniSRMDXU/AtSj8FV2Q/1FD7EBkiNACYcHwlKBEjyE5wj3BVCJBozrtwPC",
-	"hdSvakHFWyXMfkl+u7o5fXMfnbvV/J4Cn+XLMeME/vQn+OtroEM5CtonjWbZ9G8imCRMAg1nr2C2uIwL",
-	"NOAgRmgMM3QAtWENYfThw82LQ5QAR30SPUcYcZB8hqZEjvQaBJ6AbjAEKbxVYSqmwIvrOgsbcIqb/Wpj",
-	"UIdqq38C1fOohatNfNpvhMdRC04Gbr0jwBHwfMHe3Ktq8qsQ6UGieXJSCSaEut+NUrgM3mAZjsrx+gBc",
-	"EEYRBxyhg14nOO4EPcQ46h33DhVAhMQxIEbBgKDVaBZXrVssXdagasZeMv/jUkS+JhMiy6c7YUIiImEi",
-	"kGQKWSmnhfmc1MspKtZ9+tOIYIDTWJom2eYgVB43g4qaJJmkk6DdqNc1iO2vbL6EShgC1xO+BxoB3343",
-	"Y1y+m6Xu76kb+lE1FgmjAgzDwdEd/J6C0LANGZVA9Z84SWISYgXmo4SzfgyT//4iFMy95SiASUxiiwhu",
-	"ekIRA4Eok2ii8Kx3yMXtDVK9cxxKjRvOmWJ5n74FAwJx5JBTcziZgBB4qOY+SYVEfUBYGkw36vXg8bOC",
-	"kZCYhuqTo4fGEUvEUQQ4qsYgNTs1YAIhFczawemgETbxOVRbUaNfbQ3OoHqOW8fV47DZb0R1OB88e6Zo",
-	"QWKZiqDdUiiWRGqsXeIIOTBlMB1JmYj20dEQeB/TYW3IaiRysBJHhD7gmETBo4+e/+IwCNrB/znKhcCR",
-	"eSuObk1Lg6RFKnfAJQJNcKzwDJHakyXAzgGtGDijg5iE34nfMOUcqOwqsKhFswSooqRKEfOGOJGCf0wo",
-	"oBFW/F8IiJ4rJipQiCmiDMWMDhVfBc1NI46neqfOodL0Jo422SxHqvujTYTkkRvyyZRxnlNGBt1NySJ0",
-	"DXZHFyHj0d8E0ihCHAapACOWcKi+qygqwShKDcILlEQoGsRkODKk8pLxPokioE/mBUQgChDZaaQRkYwj",
-	"zmIowbZ+ffQAnAxmT0bNcY6afDWb4maQtdgVckIcx8AVpMeUTSnqp0pSCQ0KgSKmNy6OJkQiqYDGEuAa",
-	"zhofN1QCpzi+VszyiTh5zyYgR4QO0VTpY1PO6BAxiljKkSAR1NBbZt9jgcIRpkOIUH9m5mWR8hz9njIJ",
-	"GqsZFUWIDNCMpZrt4FAikSYJ4/LHovrE588OUOg98AfgyABsc05tWu8E6xdogEmccqUeGW1RT0ntTxLB",
-	"c4XweShrXL9l8iVLafRENL9lSKThSDHdfxtjffKmbeWYfMskMnDYFHuUye5At9gF+hz8DFfVrFNtUZnt",
-	"5b9pJVMAaKzdqu9oRFTrl5jEEO1EjVJjZ3tQEBqC3mBaHycSHTgFvaU4C2VTdHJYQ3cQMxwhTCOkzBU8",
-	"xIT+aWhAW2+WBnygIgvVTakh8dp2B6btrph5z1kuvcxCIsLYQs8NbmSOPQt+ZQgw9hrzIexQwe6zaKbG",
-	"jlW/yrDG1PBpoFHCCJUIhyEkUuwC/09GrSeTrRKNrqkkcobuGUMGNpviVzLW1aveGVa3gKVB5htMZ3Yd",
-	"4qk4ZQxNMJ05xIrn+dZVuhlGE0JTCX8ENDY9rVfNW4EBZXDYBn9qxV234p3g8U6ptdpyVAaHcdfggQTj",
-	"c+rdqQfVC/Wgh4RmEAabHyhO5Yhx8q8nM+7XbKgxplD33GrfIQglLcZAtUEEXxNltP9oFbiR46mwvk1R",
-	"lOpGQKW2FnYmVvuAuUKIAoeWq4wqRRJrO8SCpoIGjA+NXavErvEaKiYL/IGEYJGWcKZAi/sx7MJSmfOz",
-	"adUsFRAZjx9GERkMQFnBBf5bQx8EIIwoTLUzcKCtLPXLfvWH2LRNnxg8uFkOvAVR+EDfBUl8hDiuWjeG",
-	"MotCTBXK+4DsSIocjEeWot4cjnqIg4cipVQDN2jRzjc7vprexUQBXW/vhCv7ShLj+nLOii58ldknFhp9",
-	"xmLA2g40OFu3UOPtC4x/zTnnPrnGlZLBPmegZ/0vYBwCF9qDvDhVnD33/KSKYtY7ev3Z2G5KR1Yc6GoE",
-	"4VjLvMUphBwUN+hiWXAzRlhCVZIJLPoaK8EIi5EH1PzFGGaansu8uSRykYTrqHly0jjXu0szCkGGFJQG",
-	"XCsbLWGCmH6+FVy3p62g1EHrQyZraydd8debzXcp4ByZl9CYYTS+C7jgtFGjeY4x7cMDoX0Elq2VrnVM",
-	"aAn4Plpuaoz7AwGAkvHQSJdD7XWl6UQt1wzftRaGZjL6QQQxSP8BoQK4eRKOMKHdIU6yv2NCx90+Vww9",
-	"e8ZS2WWDLuOG7M1DzqbeWGFGZd0+jroKqVimHIqvUqo9Jt2xDnx4LyZETGz4wHvKeDLC1GyrHNQL61xJ",
-	"NCXuGzV95L5B0xFw4/zoc8BjREQhzNBqNhqV9aSXA3fJDtD4yqxARkPgVDFDMkCYzr5nyDlq19STeXCX",
-	"UvUdJIwvibmwVIZsAmqrGrWF0GHu7EOSYxKjg4z6aqYvTYRzfMWQkmVh80P9zKZGQS5iQqCpwsQUx2Oj",
-	"T20A9JxYxIpxLIvxPjZD6QcbjzUCHHUd95sbCb6i9z9fVJsnpwgbx4L62vE8vc7SLR9jIbthgUOvEkjz",
-	"DP2xErBxCS55Coquja9qOmKxo3pMIwQPwGceMCyuvfl5gtLpCouDXOtukhiH4O0hQyN6J4mK0p3NuJp1",
-	"aN1J2s7WLjPTMrJpYc7xzJ9UV/KUGn12BQwmjGv1QzcxiNeuJWMVYq6MDCENGSwCwOzYkvXfsal2tcv5",
-	"zS2VNrUhTaVUAI7L5n9nxkUhm0yIlBB5to+GqZIzgKMKmmIi1UZ10XjdI99wAhr3ZCsVYI7vsHFQ7KZS",
-	"3P45CL3lFneuR2ZlfOuyjKdeoD6JEDZS9QFoxDgSoKXsc0QVjSOMEq7tiwX2xOiAKB21i5UeObF2xkJo",
-	"eBFcZiZr4rF6xUASw5M2ovg706CM2A3EumKEmyenpYqXDeN9yzQBkfYNzQSVIAvJeaD1mrovt1IB86j1",
-	"JsCwbrUNIZzN9/sp0kzDi6wbAOUzmQfqHBwqpQSyhDIvtB+pzBTpG/isQvulCSVbctmYSObW27fpA+bt",
-	"knm+JqLEAMiIcyMqtdMtUug88OWKbfxegVk4apjTqlmYTlwCVTadhY3rnAKL2ovroIL6WMBpq8AB+zNZ",
-	"SsomD6OYarOtBab7qGSTK1v7BH+9MUtq1svkGQlhHfDfMAozs/vCESUhjrtsMFgwIBva07DdAsz4iz2X",
-	"reQqxorVG3fMElVXjE141LBhMWImIWCZ+UvTODZuH5P4soAk8+lqJrW+EzHeks1tyN+0J8cCYwPGlH3u",
-	"TcktMSiudS38d7Gpiwj9/u39AnD0WmfplO5bkU5gScZhlHLtvXJfGb/AED8ASpNiDprh6tWYhEAFoUP7",
-	"F1ThAajvsc7RU/Rx5F01683TaqNRbZ7c15vtVqPdqP/mc4yVpBFBTJTOA6vMDtXYJEvo2WkXpG1otM08",
-	"l62yiWgElzGwCEJlRyD93tkcI0yjeD5xESdJPEMZ9GoWejUiRApRG1GG+qkgFIRAHIZKLebOH/f25hKd",
-	"N5r1er3RPG6dnJ6VwUUvdKkNfBWzNLrWmPI8QrpNcZ7WldqsnoYNqJ71j3H1fNBqVJvRSfgM6rjRPzvz",
-	"cbVsa5qJZP02zja05JMYzzKSmXfHgDKjbFIH48h9bRTPNI7RdERiQAnQSMF4GU2tZVgiNXurQLXLcLeZ",
-	"UpTtQw9T+UCOwgrkPec082GzmgvcYhMdfQpv8nhKiWbsJSov4ukWC6HMg57LZHbmkWpl05g1tmxGh95B",
-	"LoV5DW5KeWJxPmWwuX7AcarZ7D3wUvWGEwmc4MXVTIAT2TXmUsUsg9GqltvItdIBKsLRFMhwJIW29fUX",
-	"XfMEiXSCJEONer1giRfnMDYJ1Z5GcdoqIU7TZalOv1VCbcGDpb2CtufttagJyBEr4Ty9mE1ByK6GRQ8d",
-	"jDAfYqQ4G43w6LCCer+nOCZy1g2ZkD10MNY/FbPGFPUJnmH1kY+CHjoQijlOECUxJgU3rD+aFvd53zoD",
-	"Nu+l1CJLsFDbuzvkOILFxfjdGUKIQVFuprohETK+4H5YhZh6GQ/0CWf1LDSdFekzAR5anv6kSeT66CYT",
-	"2dW4c1RpyaqMHl8SiKMsj6+4j2wCdIn4sJ4y/QEiwsbDejrONQCo4QlLqexpusySp9XPBMtRjUTqT5N+",
-	"X5sPoBWlaDH3eoHSsmRsX76U5WWv439mqXmHZaD6GXBsfMHznmIIx8YeiEyCD45vC1+U6F4FNyQORygC",
-	"JW0VGJxPt4J6bKyPN0xHM0QkMmlDBQB9U/IYK2NRTXWss/KV+an+fixZgwvALjAYNZJ2NXquVZMpLSqo",
-	"l1L8gImWJz2kY5pTIuZOyujRV0PZjl4GXGMaLrrIKDK0pDStifqmht4yNIgZ1uJhZty2FDC3rxeNNN2+",
-	"jIxZDIinCcGjwkoaJ9b+3MR5r9PQw5nvurp5cVeM9qgHa0OgZpZej2VQemey3I1jtdRds8r1YM9dbWIQ",
-	"RhDyWSK7S/T1j6NZ7qeNtBszZGkcIRspNwd0nAtTkFjZDjET4rA0hBARobnggJS5ka8niZzlsQA12JCB",
-	"0FoPQ5BpJOXBV+eXwHH8bqDPdWzgofg8rz99t5/RuHXX29XZmTjbYMGf54RxAVZlNDKvU7AE6I91juKY",
-	"RF1He2uNwNJMBLP2fKqFXiuGsMsW6wW4FxjH3csrdN46OXOBkxp6p7MxJjDpAxdogmcIJ4liHUqxFmyS",
-	"x1g61By66xXOmfQUzWHkjkoc1jp0gd3kkfWSGHie4l6xeTkJcMFoRWsgU/WJZChiRc665RGmRYvWnmma",
-	"n9JLxpEGs94+2dorCJRAMsIdK7GTxnLjwJenUJQQY5539G3FUSKtJZQHJfKco1UdkKiCcCyYC271/lG1",
-	"GYHVm6iH3EkzZHWQArQ3TGUqDWEY0ZpHwev1jbwiNhOqbEU/39/fItM1kvB1zslQev7L28f6wWLY6cPd",
-	"DaJ44kLjY0K1J8Ptk8IQG54mWyff9Fu30soqTeBXzxdZ3Fq+l9Iz7lpbO4uzjsrGvwMsykbn2fMcOBd0",
-	"OMQcUxQRiTkZIxbDCN3evqoZdd3zx285RTta+QSzUEsRse9NjkB/lp3vULb1gU1XOkTsAXiHdgKLymqf",
-	"RFUbcqk+NDod2knr9eMw48j6J2TPjYiae1iIQs29030/aIZu3wRlHHMLtSTPzyqPVz4s8XjZ4zdK3lW0",
-	"XDg+Pj5HH+6vjF+QYsps+u1znWmhQaVUbviKQxnPEBZoSB6geHzX+l+b1Ub9vt5sn5y3T57VjGfxt1IO",
-	"MR8GTbCUwNUE/9+nevUcVwefv522Hv+rtHGWjrSwuksdK3K+yNNWtT+TeZZa1rD2VFG/QnJn6st8VNJH",
-	"S4Y/fzUrKPwVzMq9O6uUXBwPGSdyNPFVcguLUm/FCppK0n5Mwu64zDIpAv24aYBuWqAxzMq10azDblKm",
-	"tbw3bsxb/dkrmN3QAUO312+MtqDUIyHi2lrMZGDOgVFYzMJE1uuRiyOUc+/7LCt13grzshQWxRxNlU7m",
-	"oBljqaQ4jiKgUTpBB3XUhwHjoCy+w1LfyKJQVSTpsls3V31VqwQ4YZFS+bjcrqWAMOVEzjYOhPbTGfAu",
-	"HjobcjH0gyUMGV/y0ibWlPCEdzSeOe0n+ww9EJgWNLklKkOusBV6/VYWLXHm17o1z7uOHyvBKBEbQ2qU",
-	"iK6h2vJ06E0lSD8mpQuZELq5DaPMQ0Wwcwm0b19UtUio11vNssHNNiGMdiM823SkvBHQSGxlx9lD8YaS",
-	"t7QBE87ClIPast3cLb0Vi9T66+2ra48rooM3r6uvrt9Uz06fof9G/7CaiT6Kj3nmUJCsghgNLT8Vo7kE",
-	"x2WZENnXW600V+wWnRzEhDxDZbPEsTkAkrvh1qcxRRwPTGycspSGkKf1mGIFedkCbyNVAjzFPOoqDsqE",
-	"bpMTgWFO7huwITFt/JkfbqoKYOacYZnUy0yOJ+U6lQXo7M4oS1nKhcAc58sNAx8FHvezG7eULOdgV+DD",
-	"JQx9TjIs7EqPFSwXcLuIDLqjGWujgj8mlGeGz8J4nku5KDkLWu5xu15v13WWwaKkzL6sN+7rjeKXvmR0",
-	"HtmmPVPku1G1s3RBMAYvCMUC3QKNSETGmKJbzh4IFQT9gqcYXWJukt4yaRkMGdOuI09GfgoSNv6Cqw1F",
-	"R/qvpnbUFkSY43XFIFgurNzkG9mRqLLp+9LKIM0InqB1etJoltNxOz+Vk504BjrEEcYUxTiRLEECxizG",
-	"I8ug54yoP522k4vODfE7n+K2Ul1yPNhRwpTxsXAZBLG0DFiOgHetrVwezlyhZX0QykyMRF5jLMMqYoMB",
-	"CYELF53PtbADWajAodTc6LCglhWT4coCXyvDyHNK25wjol75w6hxWVmrAY4FlOWuO30tJ5VsBxWN58/f",
-	"TsoNZ1+xy8ZrlIVXV4T5y3S3vCbXqljtcX1dz+Wa1nzCWJH6T+qrZHredikDKfR2XEIT8/GJcnHtCWhF",
-	"BVuK6VVyeVFkaQ+K4TjvFVlZxqeP716kJjJrfr102Pjl432wWAjll4/37jyNdv9cRy/eX3h+MutASxiX",
-	"OK4gdzDAnKHWJd1Eh/7y8dV7dNA7qk0hjqv6TNjRl+lY1L4IRnuHNXQVYzIxB3bbqEeE6FVQD6c69g1f",
-	"k16lQ3si7fcMO0gF8MMK6ukCPOoTxof2VZbO5r5DOJQCDRi3AQi9yfS+0asvnp01R1wJHbByBd1WyDqA",
-	"qoezQ+c9bNv3ooJCP8lSVKyq3qFqb1WQVWRFxQvIiQrSSqp67XaPqLiTDjaKZfvrUF0fZATo3dWL99Zi",
-	"MGG9Du3QK0YfgJojVgcmRP2T8WKii9ubwzb65f27twabPUHxGLohFtAzQQyR+/w6VGc0SjxJ9MmXD/dX",
-	"FV1X8eEM6XXoILJOuvpmJH0FOen+2HOnejvUbl8vOD31w8m6OkjKwRg1LhDVob1l58B7NXSF41hZGpzP",
-	"UO/CHo/XX7bRpTmjbtyqv3y8N+7UXoceaNqtIJNBV6TcQ5TSWNFNlupHGEUCz0QewtcJVx1qyj4VvtPF",
-	"n4R3tkiBSz3xSEhHrQjt0N7XqiHcGnpNhNRUr8w9ATohjVDT50EvSwSxKW1qE/jFOi1FO/3H4djoqgrV",
-	"nj3RDuq1Rq3uDF2cKP3quFavHRvpMNL84Wik0zb+FbS/PVaCowlITkJhf3HA0cy9mq93kD1dqOCXvTFk",
-	"euSc6M41OYQSN9ffda+6aqf+WikIuiadq98pwByN9Z33d9cXL95ca+UgQ82NUhUVmH036Vz5xGa9vqIC",
-	"QUnlATP1TwX/aeY2zZ2kwfH47vzh13ryj/Cs/7Y5eX0i//ls+lsDv29FL0+HP9e/vGrGb1r03Wnya9Hn",
-	"2A7eXLHp5a//fPGq+ffpxez64qf++fXVx8n1vwanL3/t88vfzqdnsRj9OvqdTSXvv37xctri/7j4+lt6",
-	"/T+LLst2UFX/Lq9/unmLbj9cvr65Qq+u/6kfduhTxupQ3cn12xeL/QaPnzeuMeCjZ3mNPE0KCvq1goQL",
-	"2p8+VwKRTiZYmzOql/ywuU6CcCe00IE+pz0k9FBtHTwU2tQxStbnSvC16lsij0XStezdo9pFOjPu6Hv7",
-	"ZaVQGnhJPkX+yZEpkPpYWfuhrej7+PmptGzV6E8Fr3O98r/Nri2SW6NZRykl0imCKZXpGL1/c4GokmSk",
-	"Fvy7LGHNRzasNztnNee6fCN3wS74XedV9ZN15naBTV1cXF9dTH99eTkMb65+Za9fXNTfvZj+T8aCMv/i",
-	"3PGLjCxcSVLfz7fWoPfE2rFOP/JdQDSN443ZjuegKuE6t24JuWJHQaHX1IrWhWxaZsOVDZJtzCOvQO8q",
-	"vmUlt/N/6tNxu2BYR9+y8OPjUpFrHNDvbZaPssRjL5HMar4OqcLW7yjyv5+gwP6eLGf3HGnPkf6EHGk7",
-	"5rNM3THjWx7TWs9jstqjqzjMO5ptZZ/LbMlkttVqsirqWiFczZ+OiqbzBrrWVbHBDhUie2I1+CdWFnyC",
-	"6RdlX00UyNIRQSIBQQZkjIXefoVTqzl1nd7XT3Lqyk+lFr7w6G+j/RWZap15kldwkeAxHqEJcBgjARJz",
-	"jCKSAO+zGEZjTP/vNur44qnTEip1yWfm6JFZvqggFkfzInJX5Fs6ImIDhDPXjCPk5+ZYskAjXQz6P0/X",
-	"Lnq5jKAz4fkuC3M+jZANp/2U54xtegtJMcM8CPzEcCs0np2dLJcZxeTvXPye39eftRsn7XrTS/xyOd9r",
-	"J9dXk1OW0TbLaQYL6fna/6FswjayB1iQVyqRMGpj1ouAWJXEbwfRzSy0lCK6Ehjn+abfBgpNbfV5meoF",
-	"VaiVd+qlq20qsP309MbG3KJ40qKEU1yqPci9I4r6qKZZwo5ZhK5rZebjCvT4PCGrqWO/+TfxBc9zkDBR",
-	"on1f6UO3ImdkhNq7AHo6LaJXQ7qWmfpMLa0keIaI6FAcT7XPktrqc1bLrKE7FkMb9XxNyrbrGTdikRuZ",
-	"+Xh6vBY1lyyabc2E9uHxP3x4fBt91UYyizEvu03mBFZjb+7tzb29ubeRuae5/Pd5lFSTxvomhTrSutHx",
-	"+kb5/Sta6GZi1sgHhM28Uc5trCx1Ak8LUx3uMoWHFqRP8PmxKCM3dlZZQakjQgVhp9QMkwReeGyOz/98",
-	"+15XIOlQ7dsy1kENXdiFEIEeiCB9fTNaPEOSzfV90Kq3kGQdU61YHNbQRVZxskqouR+nRKD+BHLvFduz",
-	"yT2b3KFX7LuY3taGRsbz7gBHnqeheFLgsIz5PcVyUJiRZXVCdQlWYb3yfGL9H0Z++NebZFdd+jdBdqi7",
-	"W8xdAAkRkeig1WgerjQSbGZeh+Y2RQmXu45Izua2W7q7zNKENPfmxt7c2Nbc2MvRvRzdy9HN5Kji+hD9",
-	"CayOrUW2anC+vsGVd4Vnq9Fc36DklriieqBk3482iI4yprVw7/i2ykWpG1LfszKvW9AsVqiPdGWk65Qx",
-	"ZTxZztmhYcyEu4HrrIlGLOVCWVVJqhMpWKqrdmRvBpxNEGVTc8Nsh2bucneI1RWoyko024u1DrhRhCKn",
-	"tnToKr0FrVRb9LL3esteb/kz6C0lVx7Zo27ZcXJPtWksV22O96rNXrX5I6k2G28xdx3YEuUGm9dFZ8Fe",
-	"vXmaemOTIbU6YGtN7F69cWfPSp2+F4V7P7R7lkiB9JXc+jxK8RoQrRagnjsR1Cs/F/Bmdumu6NtN1lDp",
-	"ZSP1jbe/zsCYK34TnA+aYQvq0Wm/gc/CYzgZPMPn/XrYiJpwPGjVTxqnzbPjZ63zE3zaPwufRedQHzRw",
-	"s38ctqITOPV2p39XyFaJGt+TTeC2dmOL1CN3d8WSvW1I4G9Co7z2x92nhb2jFlS8ftoRrSmSt2AtuBP1",
-	"3l5ydPxkr2Kp4n+vD+SSECpeaWF9K4RO2sgu6/ALTzgHY4ea+f9NLFSwsEq8HMHMtJSMQ/QcUaZv7A2x",
-	"80rKEUy8r116Rg3p2izY7fwRiyNleSgmFEryALa4PXSoq/edzeXV5esbXbewTyJ00Kof+2Xc9LUkdJg3",
-	"z055HaoxVb8PpnxmAtyO3kbW5tCVLtTibz/c19CddqhGqD/Ty7B3xaMwZuHYSzhxGljmZc0ZU4lFom9O",
-	"kZe6SMSW9kheI/iVLc/53WaJd0fLJ69d8MvfL6/vSP3r6y/hq8BdqhL4+ZBJNDDUtlXm2MJVJwvqW+MU",
-	"/XSJ7i7eVJAuJicIOkYSj1JaQQnQIeFkgik6rqMRVsrdNmzHu63mR6Q32PuB9vKhTD4ULkXaNmHxOw/c",
-	"FargrVndj4B4XqQu+P3Z8cP1l7uP8MsO/xpq5X1rvDxus2ey67CWXcxOInO/vuL7VnA8R2OAxN2zr5C+",
-	"V9EbG8zpnrHX7tb8VrO5ycoL9z0XVBIjYBD2Mlo31j/WKPBH38wGXp6+cWHvevaVOUTyjO5WvbWB+v4T",
-	"GO39ycr7LlhyfgXgpz0D+w8zsM9/TQm5MVNexYwPHA+mzCj8h//BZApGIbsz11lGprwdjbRtn+2qH28a",
-	"rT9zfUmiVZkZF7FgaMSmCDupNx+zMMaA50DZgMnZfA/H5v4XKPI/Vmmv75X2vdK+V9pXKu0utGquXLas",
-	"mMJ0r65/n7o+J/iMD2le6PneL6/g5m418iN33fJTsge2kpSl3sa1Uu+jneZeu99zur12v5l2n92krrhJ",
-	"7S/Ebwvs03GGfxv/NDWif0i21ZXuWnjRDP9MC0am2LYzEjbLblo8yakHefpJTlf5e9U9LluU+9Kd7dN6",
-	"97kv+9yXHab15rX397kv85LDMMKyaPuOklcWK9fsPj/XBcKxGAuE+yyVCOcXPzj5YUWhMtuUZMxDz/cj",
-	"6FDjZTdJuWoT6LqmplyKemiyaMSITelmseoLMc7uIXuCgNmymM2mGyab2g85sv5XKxH0XQWClnEjN3YF",
-	"TTHRZSvcoVwDiD13yrnThRgjXKwbncHPY1VzPOa7FNpCF0ff3CjmfIEl6Cd5B4gigATLUe5S9gYJ5neh",
-	"T3PrblVb41L4Th35Qq96F0yswBCW77S1vGLzVFgz4A/RpPfMbQVzc8vNdulfi5sVmZPRGJbxJ0SoVSU2",
-	"5VRb61YDe0/wzjWqF6AmCp4RXlnUp0xFsJ2a5S8x2Rvle6N8b5T/9Y1yyz32Fvm8zmt5b15TI6u8uGPL",
-	"3Ku9uXuTfCHD217HqHPBwxFEaQwcjbBA+mysjqpGhA4rc/U0zJW1upnaWu1iNnvCyQOW+qIQZaSndMpx",
-	"kkBU6VBzxYsx9G0VSmTtrIG5WsVWQoTIHLPVgsy6DjAx19Igx0BVU8qkn7ySrXD+rlnMoUP9Kpl50RFf",
-	"SD6ppMi7BOhOjujs66Hu66H+QeqhLhYp/cvG6xQsMp7mcXbHkp/I2a0m8EM4+xv2YOss2ZoODPWySgi9",
-	"ChoC1YzKHikqHoIaw6xDE0y4uZfMZ982Gd5csGC4+C6KGNgDmjspY7DX9fe6/l7X/w5dP6+Uslf3f8Dh",
-	"8wMH30NXaed7jYViCfHi1ZifPpskI/7gmGcR0TELcYwieICYJfaK7pTH9hLJ9tFRo3lWq9fqtUb7Wf2Z",
-	"0U/sJMvO3WZc5W/CGUIxGUA4C2PtOLIudLc8pfMtu4iBDWyA0NZaNydx7bEar68559xil+8zvc7v1OtB",
-	"c4TFdr5mwwb2kHbWyAn9xXZaTYiwxBXkqrV77SwvK5smf/CucoyxHDA+QQfJeHikcPH1UIecjIVk7wl8",
-	"rnVUK7zN3fRuGNt+ybr0hYfKkBuhcIQJNUcXiHAdez3pT8uXybFkXJeMzG5ChgegEk1wOCIU+KwAMBE8",
-	"fn78/wEAAP//",
+	"7L17c9rI0jD+Vab0e361dj2AAV8SO3XqLdtxdr25eR3nyTkb8sIgNTCLmNHOjEx4Uvnub81NGoEAYeOz",
+	"l8P+seUgaS7dPX3vnm9ByCYJo0ClCM6+BQnmeAISuP7XBYmuX6o/4CueJDEEZ0GzdXqITwbNerPZbNaf",
+	"qf89V/9r5v+1glpAaHAWJFiOglpA8UR92SdRl0RBLeDwe0o4RMGZ5CnUAhGOYILVNAPGJ1gGZ0Ga6jfl",
+	"LFFfCskJHQbfv9eCy5QLxtW7EYiQk0QSpqa6GwHqUfgqu6F+o4fYAMkRoITDPWGpQAkewguE+wKoRAPG",
+	"9dMB4ULqR42g5u0SZj8nv15en7y9i07dbn5Pgc/y7Zh5An/5E/z1DdChHAVnx6122fKvI5gkTAINZ69h",
+	"triNczTgIEZoDDO0B41hA2H08eP1y32UAEd9Er1AGHGQfIamRI70HgSegP5gCFJ4u8JUTIEX9/UsbMEJ",
+	"bvfrrUET6kf9Y6ifRke43sYn/VZ4GB3B8cDtdwQ4Ap5v2Ft7XS1+FSI9SLSPj2vBhFD371YpXAZvsQxH",
+	"5Xi9By4Io4gDjtBerxMcdoIeYhz1Dnv7CiBC4hgQo2BAcNRqF3etv1i6rUHdzL1k/YeliHxDJkSWL3fC",
+	"hEREwkQgyRSyUk4L6zlullNUrMf0lxHBAKexNJ9kh4NQedgOamqRZJJOgrNWs6lBbP+VrZdQCUPgesF3",
+	"QCPgm59mjMtPs9TjPfZAf1cfi4RRAYbh4OgWfk9BaNiGjEqg+k+cJDEJsQLzQcJZP4bJf/8mFMy97SiA",
+	"SUxiiwhuRkIRA4Eok2ii8KxPyPnNNVKjcxxKjRvOmWJ5n78FAwJx5JDTcDiZgBB4qNY+SYVEfUBYGky3",
+	"ms3g+xcFIyExDdUrB/etA5aIgwhwVI9BanZqwARCKpidBSeDVtjGp1A/ilr9+tHgGdRP8dFh/TBs91tR",
+	"E04Hz58rWpBYpiI4O1IolkRqrF3gCDkwZTAdSZmIs4ODIfA+psPGkDVI5GAlDgi9xzGJgu8+ev6LwyA4",
+	"C/6/g1wIHJin4uDGfGmQtEjlDrhEoAmOFZ4hUmeyBNg5oBUDZ3QQk/CB+A1TzoHKrgKL2jRLgCpKqhUx",
+	"b4gTKfjHhAIaYcX/hYDohWKiAoWYIspQzOhQ8VXQ3DTieKpP6hwqzWjioMphOVDDH1QRkgduykdTxmlO",
+	"GRl0q5JF6D7YHl2EjEc/CKRRhDgMUgFGLOFQvVdTVIJRlBqEFyiJUDSIyXBkSOUV430SRUAfzQuIQBQg",
+	"sstIIyIZR5zFUIJt/fjgHjgZzB6NmsMcNfluquJmkH2xLeSEOI6BK0iPKZtS1E+VpBIaFAJFTB9cHE2I",
+	"RFIBjSXANZw1Pq6pBE5xfKWY5SNx8oFNQI4IHaKp0semnNEhYhSxlCNBImigd8w+xwKFI0yHEKH+zKzL",
+	"IuUF+j1lEjRWMyqKEBmgGUs128GhRCJNEsbl06L62OfPDlDoA/B74MgArDqnNl9vBevnaIBJnHKlHhlt",
+	"US9JnU8SwQuF8Hkoa1y/Y/IVS2n0SDS/Y0ik4Ugx3X8bY330oT3KMfmOSWTgUBV7lMnuQH+xDfQ5+Bmu",
+	"qlmnOqIyO8s/aCVTAGis3aj3aETU168wiSHaihql5s7OoCA0BH3AtD5OJNpzCvqR4iyUTdHxfgPdQsxw",
+	"hDCNkDJX8BAT+pehAW29WRrwgYosVKtSQ+J92x2Yb7fFzHvOcullFhIRxhZ6YXAjc+xZ8CtDgLE3mA9h",
+	"iwp2n0UzNXesxlWGNaaGTwONEkaoRDgMIZFiG/h/NGo9mWyVaHRFJZEzdMcYMrCpil/JWFfvemtY3QCW",
+	"BplvMZ3ZfYjH4pQxNMF05hArXuRHV+lmGE0ITSX8GdDY9rRetW4FBpTBYRP8qR133Y63gsdbpdZqy1EZ",
+	"HMZdgwcSjM+pd6t+qJ+rH3pIaAZhsPmR4lSOGCf/+2jG/YYNNcYU6l5Y7TsEoaTFGKg2iOBrooz2p1aB",
+	"WzmeCvuriqJUfwRUamtha2K1D5grhChwaLnKqFIksbZDLGhqaMD40Ni1Suwar6FissDvSQgWaQlnCrS4",
+	"H8M2LJU5P5tWzVIBkfH4YRSRwQCUFVzgvw30UQDCiMJUOwMH2spS/7Jv/SkObdsnBg9ulgNvQBQ+0LdB",
+	"Ep8gjuvWjaHMohBThfI+IDuTIgfjkaWoN4ejHuLgoUgp1cANWrTzzc6vlnc+UUDXxzvhyr6SxLi+nLOi",
+	"C19l9oqFRp+xGLC2Aw3O1m3UePsC419zzrnP7uNayWRfMtCz/m9gHALn2oO8uFSc/e75SRXFrHf0+qux",
+	"w5TOrDjQ5QjCsZZ5i0sIOShu0MWy4GaMsIS6JBNY9DXWghEWIw+o+YMxzDQ9l3lzSeQiCVdR+/i4dapP",
+	"l2YUggwpKA24UTZbwgQx43wruG5PjoJSB60Pmexbu+iav99svUsB58i8hMYMo/FdwAWnjZrNc4xpHx4I",
+	"7SOwbK10r2NCS8D3yXJTY9zvCQCUjIdGuuxrrytNJ2q7ZvqutTA0k9E/RBCD9H8gVAA3v4QjTGh3iJPs",
+	"75jQcbfPFUPPfmOp7LJBl3FD9uZHzqbeXGFGZd0+jroKqVimHIqPUqo9Jt2xDnx4DyZETGz4wPuV8WSE",
+	"qTlWOagX9rmSaErcN2r5yL2DpiPgxvnR54DHiIhCmOGo3WrV1pNeDtwlJ0DjK7MCGQ2BU8UMyQBhOnvI",
+	"lHPUrqkn8+AupepbSBhfEnNhqQzZBNRRNWoLocPc2YckxyRGexn1NcxYmgjn+IohJcvC5qf6iU2NglzE",
+	"hEBThYkpjsdGn6oA9JxYxIp5LIvxXjZT6R8qzzUCHHUd95ubCb6iDz+d19vHJwgbx4J62/E8vc/SIx9j",
+	"IbthgUOvEkjzDP17LWDjElzyFBRdG1/VdMRiR/WYRgjugc88YFhce+vzBKXTFRYnudLDJDEOwTtDhkb0",
+	"SRI1pTubeTXr0LqTtIOt3WamZWTLwpzjmb+oruQpNfrsChhMGNfqh/7EIF67loxViLkyMoQ0ZLAIAHNi",
+	"S/Z/y6ba1S7nD7dU2lRFmkqpAByXrf/WzItCNpkQKSHybB8NUyVnAEc1NMVEqoPqovF6RF5xARr3ZCMV",
+	"YI7vsHFQHKZWPP45CL3tFk+uR2alfGuKeXTDWcIEjhfFMQeho7uraerqHseptiFuzftb0wLt/GUrvyiT",
+	"BueoTyKEjT5wDzRiHAnQ+sELRNXpRBglXFtGC4yV0QFR2nUXKw14Yi2khaD2IqLNStZEkjWugCSGm1Y6",
+	"q7fmg7JjanDdFSPcPj4pVRltAPJbpsOItG+oPagFWTDRA633qXtzI+U1j7dXAYZ1CFaEcLbeh58lswwv",
+	"J8AAKF/JPFDn4FArJZAllHmuPWBlRlTfwGcV2i9MENySS2Uimdtv3yY+mKdL1vmGiBLTJSPOSlRql1uk",
+	"0Hngy2UM6IJEHxSYhaOGOXuAhenEpX5ly1k4uM6dsah3uQFqqI8FnBwVeHd/JktJ2WSQFJOENrUd9Ri1",
+	"bHFle5/gr9dmS+1mmSQmIawD/ltGYWZOXziiJMRxlw0GC6ZvS/tINtuAmX9x5LKdXMZYCSnjSFqipIux",
+	"CewaNixGzKQyLDPcaRrHxmFlUnYWkGReXc2k1g8ixhuyuYr8TfugLDAqMKbsdW9JbotBca9r4b+NQ11E",
+	"6MOP96XNrLmmSVqyKJpO+mXEuoZSa4ExOx4uDezE/kCrlm80xhKgViOGfJuP38jGghbHaXU2YnSmikTr",
+	"S9MMoHYEN/E6CL8EHL3RCWiljF2kE1iSTBulXDtm3VvG5TXE94DSpJheaRZaj0kIVBA6tH9BHe6B+sGY",
+	"HGxF910+VLvZPqm3WvX28V2zfXbUOms1f/VFykrMRRATpc7DKotafWzygPTqtHfdfmgMqTxNs1ZFdwKX",
+	"DLMIQmUiI/3cmdMjTKN4PicXJ0k8Qxn0GhZ6DSJECtEZogz1U0EoCIE4DJXFx52r+d31BTpttZvNZqt9",
+	"eHR88qwMLnqjS907lzFLoyuNKc/Zqb8prtNGCdr1k7AF9Wf9Q1w/HRy16u3oOHwOTdzqP3vm42rZkTEL",
+	"ycZtPavopEpiPMtIZt7TCBRhavOVGEfubWOZpHGMpiMSA0qARgrGy2hqrUQTqTlbBapdhrtqWnN2Dj1M",
+	"5RM5CiuQ95w/2IfNai5wg03g/zHCy+MpJaaTl4O/iKcbLISyH3suSd9Z/uorm6GvsWWTlfQJctn5a3BT",
+	"KjSL6ymDTW5dLxGiWAgQYp2WjKMJoURIjiW5h26ChSiP39gqiGoWLRaMFmct6szNkq9ytfe4RO3N1c1l",
+	"S1w0dAxBlu1wYbzVenjLX3FubIeMwyrYbgCykBMJ3CqGHqxOjkqd7c77WjW1vrnWl52BK19JNtF64DRL",
+	"NMEVFHub+Y/mzDoifk9xrP1aleC6hPRKH1XVYTJIZCqLHbQMDPM0MQE5YkuWhulY/bliXxCzafd5s5sA",
+	"DxVDHSUlGsFHnSL+vPn/O5H3082HGhrEeDiEyIbPtZFWN+tWrEfLYO3/K3e5roBoZm/OSy4WA+JpQvCo",
+	"ouNTj9TVp6ZSbNGArKIrKD/P2QRzilRKIw6RHAkFN4yMI37v+fFxE/0DPT9uHDf3K25EMmm8opW8vdWo",
+	"Tm+1VkJ8i/a22WARnm5RtXIiqkK6HHSKbZGhLVoZ83yZQFfHHro8NUkhC59MCaVQAQT27OQnpVZkCN4S",
+	"F+ZdLSHvgJd6iAyrw4vEMgFOZNewv5oR9IzWNcCR+0pnJxGOpkCGIyl0oMegxPyCRDpBkqFWs1kIwxTX",
+	"MDbVdOtYvhlyE5bfWh++1CFhO/Lmjqic1RVh14vZFITsalj00N4I8yFGSvenER7t11BPo1TOuiETsof2",
+	"xvqfypzBFPUJnmH1ko+CHtoTynyYIEpiTAoxeH827THJx9blT/kopU5tJf0JHXaHHEclXMMfzhBCDEq3",
+	"y04j0udvnnFsKIvdWc6xvHwVms6K9GlP+qMXkbOYKgvZ1rzlXKCMHl8RiKOsiKN4jmz1W4mBZcOk+gVE",
+	"hE2G6ukkpwFAA09YSmVP02VWOaf+mWA5apBI/WlqLxvz2VNFO7NYeLeo37pKPN8CKyvKW2chmK3mA5aB",
+	"6ifAsUkEmE8TgHBsFX+T3Y3jm8IbJd6JQgwahyMUgbJHFRhcQL+Gemysa1unoxkiEpmc8QKAvimLFfex",
+	"0Esd65JMpcaqv8v0RZd9t8Bg1Ew6zuzF1U2ZnKihXkrxPSba4uohndA2JWKuTFrPvhrKdvYy4Bq32GKU",
+	"kSJDS0rBmKh3GugdQ4OYYS0eZiZmTwFz+3jRz62/X69t5U6IY+vCr5K5oWsQw5kf/bt+eVtM9VE/rM1/",
+	"M6v0RiyD0vvLlx9ucDi2NF9Ob8YiXoCj+ha1Gi3EQfFbQNo1omP9iRkS7RmzXp0cITGNMI8aLAFad1Wb",
+	"hA4bjA9rqNXttrrd431P9fVWqf8qDTJhPsyDTAvHYqDo+ylCBJv4cde5X/MteAv+sgoMG6VOtiuEj2qB",
+	"zXHyyY6Dmk7rdGkygjjqcgCjrkH+26CYVrU6GzOfZ+X+ljlLfFxvvEO4J4obQllOiU55DkGXOxkHpXkX",
+	"7bkYpE5eBKFo/OPtG7Ff0Bb91gxr3Cbt5pp4TL7JUhCZkuRlMQ2dRr0VX0cEIZ8lsrvEA/1pNMuTaiKd",
+	"uRGyNI6QTWs23RRc1oYgsQJhzITYL833mvcpzImzSSJneeKWmmzIFC6owhdkFkR5pqwzjXEcvx/oIvwK",
+	"0ZQv8x7BB6dWPNyjMZfC4JTnAqyq2IyK4T51mIpEXUd7a/0ApQlDZu/5Uguj1gxhl23Wy0ZeEFC3ry7R",
+	"6dHxM5fl1kDvder8BCZ94AJN8AzhJFGifsA4EmySJ8R1qOmQ0is0BegpmsPI1bXvNzp0QT3I06BLEpbz",
+	"euSa8wIBF4zWtMUwVa9IhiJW1IQ27DexyPpsA4r5Jb1iHGkw6+OT7b2GQCmQRhnHSk1MY1k5S9EzAEqI",
+	"MS8S+bai74PW6su91nmByKoBSFRDOBbMZSL2/lm35Vv166iHXFsQZG2GArQr1p2UZm0ZVThPWW42K8X5",
+	"bNlK2Y5+uru7QWZoJOHrXNistFnHvCNoMdPu4+01onji8pjHhOrYnDsnhSkqtv5YpwHop26ntVWa+y9e",
+	"+kXxaPmJGZ7MPdo4PyYbqGz+28w9PZ9Qieerq4JzOhxijimKiMScjBGLYYRubl43jHldDKdsssQV/uzb",
+	"PLusiNgPJqG7P8uK8YnSYWxtyT5i98A7tBNYVNb7JKrbLLP6favToZ202TwMM46s/wnZ70ZEzf1YSLyb",
+	"e6bHvtcM3T4JyjjmBmpJXkxTnqJ5vySGa3slKHlX03Lh8PDwFH28uzSRboops7WSL3RavAaVMpHhKw5l",
+	"PENYoCG5h2KvJZtR0K63mnfN9tnx6dnx84aJlf9ayiHmMz8TLCVwtcD/+7lZP8X1wZdvJ0ff/ytYkjZj",
+	"akcWdneh0+NcqOHkqN6fybykKPuwsWVLxpfcmfoyn4jpoyXDn7+bFRT+Gmbl3tiVwdJ4yDiRo4lvy1hY",
+	"lHoXV9BUkvZjEnbHZZ6EItAP2wbo5gs0hlm5NpoN2E3KtJYPJjB/o197DbNrOmDo5uqt0RaUeiRE3FiL",
+	"mQzMOTAKm1lYyHo9cnGGcu59lyWPz3tNvMTsRTFncpAcNGMslRTHUQQ0Sidor4n6MGAcEKaz/VJf5qJQ",
+	"VSTpShGrq77qqwQ4YZFS+bjc7EsBYcqJnFVO2uqnM+BdPHQ+n8WgM5YwZHzJQ1sFUcIT3tN45rSf7DV0",
+	"T2Ba0OTWxo4Ko34rM6ud+VW91MCEer7XAhs7rQSpUSK6hmrLcx+qSpB+TEo3MiG0ug3j5wV6evq7l3Ut",
+	"EprNo3bZ5Mx5OLoRnlWdKf8IaCQ2suNsBzNDyRvagAlnYcpBHdnuioj5Khap9deb11ceV0R7b9/UX1+9",
+	"rT87eY7+G/3Taia6bxrmmUNBshpiNLT8VIzmqtGWJX9nb2+001yxW3RyEJPEFyqbJY5NtX7uNl9fuRFx",
+	"PDDpwJSlNITc+WeCp3mPOe8g1QI8xTzqJrq4R3+TE4FhTu4dsEle2vgz/3BLVQAzTWHKpF5mcjyqvKPM",
+	"t5nn5y5UaeRCYI7z5YaBjwKP+9mDW0qWc7Ar8OEShj4nGRZOpccKlgu4beS6uQqqtXluT5OcZqbPwu5e",
+	"CKgoOQta7uFZs3nW1Hmzi5Iye7PZumu2im/6ktFFUNq2AYQf9tDBjQXBGLwkFAt0AzQiERljim44uydU",
+	"EPQznmJ0gbmp88mkZTBkTLuOPBn5OUjY+Ddcb+m0KfVXWwdWCiLM8bpi0DoXVm7xrax/RdnyfWllkGYE",
+	"T3B0ctxql9PxWV48l7WHAjrEEcYUxTiRLEECxizGI8ug54yov5y2k4vOividr+pZqS45HuwoYcr4WLic",
+	"2FhaBixHwLvWVi5PP1ihZX0UykyMRN4QOsMqYoMBCYELl2+aa2F7stAuUam50dKIQmvjiMKC0rYYK/mz",
+	"qHFZD+IBjgWUZb05fS0nlewEFY3nL9+Oyw1nX7HL5muVpUOsSMsp093yBsqrcisOm+tGLte05ksgitR/",
+	"3Fwl0/NvlzKQwmiHJTQxH58oF9eegFZUsKGYXiWXF0WW9qAYjvNBkZVLyMQc+HlqMinMv145bPz86S5Y",
+	"7Fr586c71/xAu3+uopcfzj0/mXWgJYxLHNeQq+I2Da90/23RoT9/ev0B7fUOGlOI47pu4HHw23QsGr8J",
+	"Rnv7DXQZYzIx3ZXOUI8I0auhHk51rgp8TXq1Du2JtN8z7CAVwPdrqKe7papXGB/aR1mBhnsP4VAKNGDc",
+	"BiD0IdPnRu++2OjI9CMidMDKFXTbzngP6h7O9p338Mw+FzUU+nVlomZV9Q5VZ6uGrCIral5ATtSQVlLV",
+	"Y3d6RM0Vd9solh2vQ3UzxxGYvALDIkxYr0M79JLRe6CmH8aeSSn50Xgx0fnN9f4Z+vnD+3cGmz1B8Ri6",
+	"IRbQM0EMkfv8OlTX6Eg8SXSbgo93lzXdBP/+GdL70Ekfuozgm5H0NeSk+/eea8HUofb4eskkUz/9Q7dy",
+	"TDkYo8YFojq0t6xpV6+BLnEcK0uD8xnqndteZvrNM3RhGooZt+rPn+6MO7XXoXuadmvI1IQUKXcfpTRW",
+	"dJMVrxBGkcAzkafc6ATJDjU9egvv6U69wmsEocClfvFISEetCO3Q3te6IdwGekOE1FSvzD0BusSCUDPm",
+	"Xi9L3LJFGuoQ+DcrWIp2+o/DsdFVFao9e+IsaDZajaYzdHGi9KvDRrNxaKTDSPOHg5FOs/rf4Ozb91pw",
+	"MAHJSSjsvzjgaOYezTeny35daLeePTFkesDCSBzYNBg96RBK/FyvM3iAeIF6MaFj0VCb76ERi20D6axY",
+	"5QeBPt6+aRgb0eDkWumICr7qiNy66WqFezWWxLfzVw7M7QLfa2tftNdhfP8y10e/3WyuaEVX0oIuM8tf",
+	"msbqxUK8zExwrxmbx9wEYAnAmOkOvp91ltqKkXT/OIWU+rA/bDZb9SpN6OqZnCWUSGJUHMNHsycsfNDQ",
+	"iqLx0GuP8cXvsqF55GWW52wi/e9pPHM7mfcrTTChNzmzvlw0ejxW/tYZF+qMeP3yAhxKcg8u0UAX8bt3",
+	"PwcQQyg5oyT0Svy/VDFMFLmknCyNHOKE2N6A8wdoo46BPCf/nB+0Gq3q/fr83Ley5tY2w81lt9mcNt2W",
+	"8cicgLLRs5Ny4F034asuwdnnLwrmkwnWKFtIo3PJc2yQe79yKUxBWaX2FpY93U1tSOi+oTChbVyjXX+p",
+	"BV/rvgn6vYRnOZB/y2I53w94llxkuViR//wIlv3ot3asYcca/oNZQyHbNbs0SY1IYojckbY842g9z8g6",
+	"41fkGIX52cD0mbUK/Ua8YVMlIrvx5/uXymxljXpkO6dlLE9ISJxfxe4Jax3VZ8svkDp3qKePnVGPEw4D",
+	"8tVoyHU/owG55IXeolaVcbWMdHZ8bcfXdiqPp/I8AftaUHj+eP7l8qFclkkpq/ofbSDq2/L024gNBvou",
+	"KCcCBJiWtH4e1u3V+cu3V/vlFp2f8fJY3mOW/rmQCpNlwOT5LsHh+Pb0/pdm8s/wWf9de/LmWP7r+fTX",
+	"Fv5wFL06Gf7U/O11O357RN+fJL8U00fOgreXbHrxy79evm7/z/R8dnX+Y//06vLT5Op/Byevfunzi19P",
+	"p89iMfpl9DubSt5/8/LV9Ij/8/zrr+nVPxazT86Cuvrv4urH63fo5uPFm+tL9PrqX/rHDn3MXB2qB7l6",
+	"93JxXIP6agfHR8/yu6k0KSjoN1YeADVK3uRZ57O7/oKP0ugtM1mquSs6M5lFd/bNP7/rwEZEPhcSiJq1",
+	"/7QQZZHcWu0mSimRThClVKZj9OHtOaIwBE4awb8rqKn5SEV1YC4AmodlWnk2zYLcn4+6HK+LnBbY1Pn5",
+	"1eX59JdXF8Pw+vIX9ublefP9y+k//hHMp4os06rcVYB+ysZafcATz4e6ksSP5tM0jiuzHS/XoITr3Kz2",
+	"DmzdU2GdsC6VRVcpbYNh+WbCUpFrcok+2IINgRiNvZogqzM4pArbN39Bx/fZ36Pl7I4j7TjSX5AjbcZ8",
+	"lqk7Zv5tmwa5+u9zmT/KFihzYxSjoBV0rcviB1tUiGy1b/AvXEMCEkx/w3SIJgpk6YggkYAgAzLGQh+/",
+	"Qs/VnLpO7prHOXXlPVULb8z7Gdadr8jckpfX6wTnCR7jEZoAhzESIDHHKCIJ8D6LYTTG9P9soo4v9kwt",
+	"oVJXR2S6vpjtixpicTQvIrdFvqUzmk5G80btC9NUV6CRvoT1j6drl4i6wu1v6Pl9lrH6OEI2nPZzXv5T",
+	"9fb/YrFwEPg1vlZoPH92vFxmFOt4c/F7etd8ftY6Pmu2vRoeV767dnF9tThlGW2ynXawUGmtfVbKJjxD",
+	"tncI8q4oI4za9ONFQKyqx7aT6M8stJQiuhIYp/mh3wQKbW31eUXHBVXoKB/UqzyqKrD9SuNWda9XoWi+",
+	"hFNcqDPIve5Quo+k2cKWWYS+T8asx7nvfZ6Q3WVh3/nj+UJ+jcRqtmDbBT6WKxRp+vPmx8kl86sPkcOC",
+	"PgYJJlmCTJ52vzlpl2uuXu/Az8u6BNokx00Znj2wHlMrdOmzvR1NH75WSZe9ZtYNz766IVP74ved+/xl",
+	"sZ9cAApnSE8izkwFF5sqe0w3Y1MrE0bgvkDmVXPKzrJ+DtMRE7Yjq7tulgMOtW2b3SvthpDO6jOTqO+J",
+	"uRnD9LCrBtfK7GPxipQlDkCD/xrKadgqfcYtbDuu1pBZp+Y2Dq5PwGVycwuZM+wzGl1bo6/omWIe6SRk",
+	"V6Dyb2I5nrMyYaLE4L/UTYhFrjsRaq/97+miml4D6WvL1GuKm5akXiMiOhTHU53xRu1Fc9awbaBbFsMZ",
+	"6vnGm/2uZ5LQipzOrMdzHWjt9oJFs431nl1xxZ++uGITE9nmwRczpu0xmZOGrZ2Haedh2nmYKnmYNJd/",
+	"mBNbfdJa/0nhymj90eH6j14x3tc2u5HAmcw18gFhs26UcxsrS53A08JUJ0ubm3oWpE/w5XtRRlb2j1tB",
+	"qbWNgrBTuoZpIVD4ueZaU+sbGTpUu9ONQ6KBzu1GiED3RJB+DMbnLtnc2HtHzSMkWcdcTCz2G+g8u1yy",
+	"TihSey0TqD+C3Dnid2xyxya36Ih/ENPb2OrIeN4t4Mhzbhb7TOyXMb/HWA4KM7KsfaO+bVXYQCCfWJer",
+	"kR+odz2ov8UyHPXyBE3Pxow6lMMgFdrSEBLHgCAiEu0dtdr7K40EW9fZoblNUcLlriKSs7nNtn490Ou2",
+	"BvjO3NiZG5uaGzs5upOjOzlaTY4qrg/RX8Dq2Fhkqw9O139wabua6g9a7fUf3HDdMk93DH9lglJF9UDJ",
+	"vqc2iA4ypmV8iY9QLkrdkOdq+HndgubuUsQ4ykjXKWPKeLKcs0PDmAlzxSFFz9poxFIulFWVpDp3i6W6",
+	"52v2ZMDZBFE2faGbInVoFqFzLdDcdQTZncamLh3tcaMIRU5t6dBVegtaqbbobe/0lp3e8lfQWxyddOGr",
+	"Xn2UNUrKC05y1aa1XLU53Kk2O9Xmz6TaVD5iml9DtEy5weZx0VmwU28ep97Y/GutDthOpU+g3kwxjw6c",
+	"uvEkKo7OSXEnBRmOp2Pxwsut/kGg4mlCe8eoP0O2CZLVOVBFjWNR37AbPFfb/Ys6hJ+WzRdxVp1H/xFM",
+	"tqRlaQ7202IF7Ep+7DhoSfvLTRjp6VZ9rTVEKJpfUeNvxCALXM6dTNffTncktXkjmEY6lcrkVM2xEI8X",
+	"eqS6FXZol/Ek3NCm+4BwuWIZ/zPkifbMCTM5TDVkr9vTsNBX7nWovvnPXF4q9ms2z88w06pJQh2q78OL",
+	"8VA3+nJpiWnpvbLqDy+pSE5Zh2aZReiT7nDPUJZXpzOmvKqZASax2ILNeGOwsh0Wnucd7lICdymB/7aU",
+	"wFKLcadD/B10iIWe2ptpENVNMTWP4YU4Xq1JINfzcCFZ8z/cRCtGmTEdO7bgkvQ1Ej3B9yTKhusaW5pw",
+	"c+76WAoAW45KpEBsqqs3dC2uuf1OnyJnHrlenr3yNhBvZxfmwrNtFYllTuJukZ9tImzmrq0JTgft8Aia",
+	"0Um/hZ+Fh3A8eI5P+82wFbXhcHDUPG6dtJ8dPj86PcYn/Wfh8+gUmoMWbvcPw6PoGE68M5k5t4MN63Ie",
+	"UjziznJrg0qzCxItqy+704kEigR+EBrlf2IToHCe1IZQ3oL6h5xozfV2C5Ea1wvfO0uOjh+d0bHUI2HV",
+	"6/wSbzYYWI7pLuUsXBnhkjs6NFPY5++esAEUOYKZ+VIyDtELRFmfRTMUYpcRIkcw8d52umED6VtVsDv5",
+	"IxZHhA61A0h3FkIxCYEK6FClsxeMh9cXb671jYNKN9k7ah76F7DpbkN0mH+e9WfdV3Oqce+NVpQAt7Of",
+	"IRvv0XdUqM3ffLxroFudzKK0WmNCWD0pjFk49uqLnC6TZbjkjKlEs9cNkeSFVqk2jAXlt3G/thdrPjgk",
+	"lKHdcTbzXfDz/1xc3ZLm1ze/ha/1hdW6jZZf/ppEA0NtGxUK5lqzJr0S13nrBP14gW7P39aQvgZOEHSI",
+	"JB6ltIYSoEPCyQRTdNhEI8xJI9iE7XhNqJ4itbxv7svZyYcy+WCvLTN37G1qmz2wv1Lh/ro1u3sKiOfX",
+	"ywW/Pz+8v/rt9hP8vMW/hjpwsjFevm9yZs7DEHSV6xJxre1CYfm+FRwv0BggMc4Zg/RdeKRVYU13jL3B",
+	"fKjtw6N2u8rOlQIOQuirbIoqiREwCHsFzJX1jzUK/ME3c4CXp86fG3FbUOYQyQv4j5pHFdT3H8Fo749W",
+	"3rfBkl0/sQcV2O8Y2FYZ2Je/p4SszJRXMeM9x4MpMwr//h+YyM4oOLd6ZhllLgdl22en6ulNo/Ut9i5I",
+	"tCor/jwWDI3YFGEn9ebzxYwx4AWvKzA5m2vv2Nx/gCL/tEp7c6e075T2ndK+Uml3aa2ajzlWTGG6U9cf",
+	"pq7PCT7jQ5oXer73y7sqc7sa+cGUyFHE8fQxgfyNJGWpt3Gt1Ptkl7nT7necbqfdV9Pu3dHWgYW/bXKU",
+	"4wz/Nv5pbnd+ksSnSz208KIZfj8BbFOTHpnnaSZ5fBedLKfnnA61xo4iIjEnY8RiGKGbm9cbKO63ZrBd",
+	"SeWu7mBXd7DFksr81vxd3cG85DCMsCzavqXCgcVGxduvjXSBcCzGAuE+SyXCC5fWOVGozDYlGfPQ890I",
+	"OtR42U1BpDoEL0xfOjE2P5osGjFiU1otVn0uxq4P72MEzIa9i6semGxpT9Iu7O/WEfpB/aCXcSM3dw1N",
+	"MdEtA11DJAOIHXfykv7FGOHijc8Z/DxWNcdjHqTQFoY4+OZmMdn+lqAf5R0gigASLEe5S9mbJJg/hT7N",
+	"Zbe6p6kJSM5dkb7GpfDgWii1620wsQJDWH7S1vKK6rmvZsIn0aR3zG0Fc3PbzU7p34ubzVUkaY1hGX9C",
+	"hFpVoiqn2ly3YlRyHMon0aoexTtMk/NLt75H8I7MuPlw87rebLYOXl5/eHn9+kAdFOuQm3dFtdve2alO",
+	"33ax1zRJ5ZPoRZUO8cAc4sdu+6F97dPq4cxN7yTYEA/L++Rrm86+tdOW/CCKbuQvPfC4NjFTzPO6+ycp",
+	"Uii6TLbdXO9lyl2Scj5RTfHerNffBNSJKVQ54mhCKBFSMaZ7beNFXiJ3goU4GGASKyDpBIs9v/Zx31XF",
+	"EK4T000dZYfuNeutZnNfp0CH5upYRtUQgMORGucFwm4x1moMGQeh5AE2KV4/iA5VKmADfTCPFJbi2H5l",
+	"0snxPXA8hAhh6XVIT2w9zxbKJE2uW95V/lEKnhAgRJ5LUQR8V0HaabWbxoksNhRNupSIccqVyhVhnqVH",
+	"mGt9XXqFmU/XNOrAiAbyg2o2MwRrN5YdX3sXid7r8+MNijhyWG8gY47KOk0qEs/uBNnxvpz3eYSYFbUV",
+	"ykssLTwFB1Ss5Ek0sZeg1EbwQiK1Re+WuY5nq0GSV5jsQiS7EMkuRPL3D5FY7rGLj8zLFct78+7S2bVn",
+	"W46TZIT4NDESWzGoochderHrIxPl2vV895QKybivSAzv3WeP0iL50OXjBj9hPsQoUQDUuh5BfTzFI91z",
+	"5KebD0himmA0Nu6UMVZaIUzxb1q+jNS3hkeRCHS7qs+BSYs5m0+KCaqrb9ken85DsHUIDBSxzjUtON7c",
+	"swhGF988LWlj2C5jUBld7phTzpzUyVNKYX5o9wRWWtZo3yTX2wLrYrskj3d5TOchQZP884NvuSB9yoiJ",
+	"P8vThEx6HNQUEPV0QZ7Ije8XqJcmI4ijLger/UAPCa8vrwkz43DcoZJ5jor8SyU9eqbTESLSXB1mLPs+",
+	"hGwCAg0IxbG+UdwUTts+eCMskOmdqMwauAc+89BOROZ5Nwz7UT139Ujb4eguWPJ6OZtCEmI8QhGJ8ThV",
+	"am2CI4xabfQShPaHaImTSgWe4Cxw6HkAb3nKqNCuS8+u09+TdfrzGibscgTkkjCcJwarSLjNFfT8Zurt",
+	"ZzAtNMSo5XdjKkqJ0hi4FgK6jbsuQol0A7/i1S+6RYjIuhSdFZt/JJzcYwm6CQkRKKVTjpMEolqHGoli",
+	"8qLsHc3IpqUoaZVysJ51iExHeO1psplWmEQdWuhqx7hubOfV+mU7jLEEIbNqP4Q5dKjfXC+/H8f3Yj3q",
+	"9pv3CdCtdDTa3Ra+uy38T3Jb+OIV3n/b8ob3rrdr35zhjLlblvxIzm5ddU/C2d+ye3slmL1+hKFedmlH",
+	"r4aGQDWjsu6XYs+oMcw6NMGEoz1jxuXs2/YO0f3eLBffxn0btpf4Vm7c2Dnjd874nTP+AUp/fqnPzh//",
+	"BPck7Dn47rtLoR7qzS9eff8t6APmwM9TOQrOPn8xNZn83jHPIqJjFuIYRXAPMUs0p6sFKY+Ds2AkZXJ2",
+	"cNBqP2s0G81G6+x587nRT+wi54cySSS1vKl33hU9T5PKXGger1Ca31yYIDOXKrkSGyWeOVEy7J0vd34Q",
+	"zqyNyQDCWRiDN45DwOIgLhNZp8sY5c62YTWtFW2fJG+suWzLxSE/ZJqnP6g3guZZ5ftxupdNHvJBYdWS",
+	"EvAqRSbCEtcQZShmQ0K97yy3LVsmv4esQ3gSYzlgfIL2kvHwQFHL131dQ2BsOEVyJIQXWou26gX4mHLf",
+	"L9kXTiMilak5QuEIE2qCRUS4gb2R9Kvl2+RYMq7vXxUu2gT3QCWa4HBEKPBZAWAi+P7l+/8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
