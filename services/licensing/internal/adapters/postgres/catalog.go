@@ -9,7 +9,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/apperr"
-	"gerbang/pkg/dbx"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -117,17 +116,42 @@ func determine(ctx context.Context, q queryer, kbli string, scale domain.Scale, 
 	if !domain.ValidKBLI(kbli) {
 		return domain.Determination{}, apperr.InvalidFields("the KBLI code is not valid", apperr.Field("kbli", "a KBLI code has 5 digits"))
 	}
-	var kr kbliRuleRow
-	err := q.GetContext(ctx, &kr, `
-		SELECT kbli, version, effective_from, title, sector, size_metric, bands FROM kbli_rule
-		WHERE kbli = $1 AND effective_from <= $2 ORDER BY effective_from DESC LIMIT 1`, kbli, at)
-	if dbx.IsNoRows(err) {
+	if !scale.Valid() {
+		return domain.Determination{}, apperr.InvalidFields("the scale is not valid", apperr.Field("scale", "scale must be one of micro, small, medium, large"))
+	}
+	// One round trip: the rule in force, and every license type in force
+	// that one of its bands names (the band is chosen in Go).
+	var rows []struct {
+		RuleVersion       int       `db:"rule_version"`
+		RuleEffectiveFrom time.Time `db:"rule_effective_from"`
+		Title             string    `db:"title"`
+		Sector            string    `db:"sector"`
+		SizeMetric        string    `db:"size_metric"`
+		Bands             []byte    `db:"bands"`
+		licenseTypeRow
+	}
+	err := q.SelectContext(ctx, &rows, `
+		WITH rule AS (
+			SELECT kbli, version AS rule_version, effective_from AS rule_effective_from, title, sector, size_metric, bands
+			FROM kbli_rule WHERE kbli = $1 AND effective_from <= $2 ORDER BY effective_from DESC LIMIT 1
+		)
+		SELECT r.rule_version, r.rule_effective_from, r.title, r.sector, r.size_metric, r.bands, lt.code, lt.version, lt.effective_from, lt.name, lt.risk, lt.requirements, lt.fee,
+		       lt.sla_days, lt.validity_months
+		FROM rule r
+		CROSS JOIN LATERAL (
+			SELECT DISTINCT ON (t.code) t.* FROM license_type t
+			WHERE t.code IN (SELECT b->>'license_type' FROM jsonb_array_elements(r.bands) b) AND t.effective_from <= $2
+			ORDER BY t.code, t.effective_from DESC
+		) lt`, kbli, at)
+	if err != nil {
+		return domain.Determination{}, wrap(err, "determine KBLI %s", kbli)
+	}
+	if len(rows) == 0 {
 		return domain.Determination{}, apperr.New(apperr.NotFound, "KBLI %s is not in the catalog", kbli)
 	}
-	if err != nil {
-		return domain.Determination{}, wrap(err, "get KBLI rule %s", kbli)
-	}
-	rule, err := kr.domain()
+	first := rows[0]
+	rule, err := kbliRuleRow{KBLI: kbli, Version: first.RuleVersion, EffectiveFrom: first.RuleEffectiveFrom, Title: first.Title,
+		Sector: first.Sector, SizeMetric: first.SizeMetric, Bands: first.Bands}.domain()
 	if err != nil {
 		return domain.Determination{}, err
 	}
@@ -135,18 +159,16 @@ func determine(ctx context.Context, q queryer, kbli string, scale domain.Scale, 
 	if err != nil {
 		return domain.Determination{}, err
 	}
-	var lr licenseTypeRow
-	err = q.GetContext(ctx, &lr, `
-		SELECT `+licenseTypeColumns+` FROM license_type
-		WHERE code = $1 AND effective_from <= $2 ORDER BY effective_from DESC LIMIT 1`, band.LicenseType, at)
-	if err != nil {
-		return domain.Determination{}, wrap(err, "get license type %s of KBLI %s", band.LicenseType, kbli)
+	for _, r := range rows {
+		if r.licenseTypeRow.Code == band.LicenseType {
+			lt, err := r.licenseTypeRow.domain()
+			if err != nil {
+				return domain.Determination{}, err
+			}
+			return domain.Determination{Rule: rule, Band: band, LicenseType: lt}, nil
+		}
 	}
-	lt, err := lr.domain()
-	if err != nil {
-		return domain.Determination{}, err
-	}
-	return domain.Determination{Rule: rule, Band: band, LicenseType: lt}, nil
+	return domain.Determination{}, fmt.Errorf("KBLI %s v%d names license type %s, which is not in force", kbli, rule.Version, band.LicenseType)
 }
 
 // Holidays returns the holiday calendar.
