@@ -21,7 +21,7 @@ const MaxEventBytes = 512 << 10
 
 // quietBeforeNotify: Enqueue notifies only when no row has been sent for
 // this long, i.e. when no relay may be polling (see warmWindow).
-const quietBeforeNotify = 200 * time.Millisecond
+const quietBeforeNotify = 750 * time.Millisecond
 
 // Enqueue writes ev to the outbox in the caller's transaction; if that
 // transaction rolls back, the event never existed. aggregate names the
@@ -30,10 +30,11 @@ const quietBeforeNotify = 200 * time.Millisecond
 // transactions wrote them.
 //
 // The relay is woken by a NOTIFY at commit, but only when no row was sent in
-// the last 200 ms: while events flow the relays poll every few milliseconds
+// the last 750 ms: while events flow the relays poll every few milliseconds
 // anyway, and PostgreSQL serialises the commits of notifying transactions
 // (through the WAL flush), which would cap every service's write rate at
-// one commit per disk flush.
+// one commit per disk flush. A transaction that commits more than 250 ms
+// after its Enqueue may so wait for the relay's PollInterval (1 s).
 func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string) error {
 	if aggregate == "" {
 		return errors.New("enqueue event: empty aggregate")

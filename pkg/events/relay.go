@@ -32,7 +32,7 @@ const (
 	// less than quietBeforeNotify ago, so a writer whose transaction
 	// commits within warmWindow-quietBeforeNotify of its Enqueue is
 	// always seen by a warm poll.
-	warmWindow = 250 * time.Millisecond
+	warmWindow = time.Second
 	warmPoll   = 5 * time.Millisecond
 )
 

@@ -138,6 +138,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("create bench tables: %w", err)
 	}
 
+	txP50, err := singleTransactionP50(ctx, db)
+	if err != nil {
+		return err
+	}
+
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -214,6 +219,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	p := lat.sorted()
 	fmt.Fprintf(stdout, "outboxbench: target %d events/s for %s, %d writers, %d relay(s), consumer concurrency %d, %d aggregates, GOMAXPROCS %d, load before %s\n",
 		cfg.rate, cfg.duration, cfg.writers, cfg.relays, cfg.lanes, cfg.aggregates, runtime.GOMAXPROCS(0), loadBefore)
+	fmt.Fprintf(stdout, "baseline    one writer alone: BEGIN; INSERT; COMMIT p50 %s\n", txP50.Round(10*time.Microsecond))
 	fmt.Fprintf(stdout, "committed   %d events in %s (%.0f/s), %d failed\n",
 		committed.Load(), produced.Round(time.Millisecond), float64(committed.Load())/produced.Seconds(), failed.Load())
 	fmt.Fprintf(stdout, "consumed    %d events, all in by %s (%.0f/s end to end)\n",
@@ -322,4 +328,23 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Fields(string(b))[0]
+}
+
+// singleTransactionP50 times a lone small transaction (one insert and its
+// commit), the unit the latency figures compare with.
+func singleTransactionP50(ctx context.Context, db *sqlx.DB) (time.Duration, error) {
+	var d []time.Duration
+	for range 200 {
+		t0 := time.Now()
+		err := dbx.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO bench_order (id, aggregate) VALUES (gen_random_uuid(), 'baseline')`)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("baseline transaction: %w", err)
+		}
+		d = append(d, time.Since(t0))
+	}
+	slices.Sort(d)
+	return d[len(d)/2], nil
 }
