@@ -223,6 +223,38 @@ func TestInvoiceEndpointsAdmitOnlyTheirRoles(t *testing.T) {
 	if r := h.do(t, &biz, "GET", "/v1/invoices/"+id, nil, nil); r.body["state"] != "paid" {
 		t.Fatalf("after sandbox payment: %s", r.raw)
 	}
+
+	// Payments with their proof: as the invoice; the ledger: finance and auditors.
+	for _, tc := range []struct {
+		name string
+		p    *auth.Principal
+		path string
+		want int
+	}{
+		{"payer reads its payments", &biz, "/payments", 200},
+		{"other payer", &other, "/payments", 404},
+		{"officer", &officer, "/payments", 403},
+		{"payer reads the ledger", &biz, "/ledger", 403},
+		{"auditor reads the ledger", &auditorUser, "/ledger", 200},
+		{"finance reads the ledger", &financeUser, "/ledger", 200},
+	} {
+		r := h.do(t, tc.p, "GET", "/v1/invoices/"+id+tc.path, nil, nil)
+		if r.status != tc.want {
+			t.Fatalf("%s: %d %s, want %d", tc.name, r.status, r.raw, tc.want)
+		}
+		if items, _ := r.body["items"].([]any); tc.want == 200 && len(items) == 0 {
+			t.Fatalf("%s: no items", tc.name)
+		}
+	}
+	if r := h.do(t, &biz, "GET", "/v1/invoices/"+id+"/payments", nil, nil); !strings.Contains(r.raw, `"proof":"NTPN`) {
+		t.Fatalf("the proof of payment is not shown: %s", r.raw)
+	}
+	if r := h.do(t, &biz, "GET", "/v1/ledger/balances", nil, nil); r.status != 403 {
+		t.Fatalf("balances as business: %d", r.status)
+	}
+	if r := h.do(t, &auditorUser, "GET", "/v1/ledger/balances", nil, nil); r.status != 200 || r.body["balanced"] != true {
+		t.Fatalf("balances: %d %s", r.status, r.raw)
+	}
 }
 
 func TestSandboxIsOffUnlessConfigured(t *testing.T) {

@@ -169,6 +169,45 @@ func (e InvoiceState) Valid() bool {
 	}
 }
 
+// Defines values for LedgerTransactionKind.
+const (
+	LedgerTransactionKindInvoiceIssued     LedgerTransactionKind = "invoice_issued"
+	LedgerTransactionKindPaymentAccepted   LedgerTransactionKind = "payment_accepted"
+	LedgerTransactionKindPaymentReceived   LedgerTransactionKind = "payment_received"
+	LedgerTransactionKindPaymentSuspended  LedgerTransactionKind = "payment_suspended"
+	LedgerTransactionKindRefundApproved    LedgerTransactionKind = "refund_approved"
+	LedgerTransactionKindRefundPaid        LedgerTransactionKind = "refund_paid"
+	LedgerTransactionKindReversal          LedgerTransactionKind = "reversal"
+	LedgerTransactionKindSecurityForfeited LedgerTransactionKind = "security_forfeited"
+	LedgerTransactionKindSecurityReleased  LedgerTransactionKind = "security_released"
+)
+
+// Valid indicates whether the value is a known member of the LedgerTransactionKind enum.
+func (e LedgerTransactionKind) Valid() bool {
+	switch e {
+	case LedgerTransactionKindInvoiceIssued:
+		return true
+	case LedgerTransactionKindPaymentAccepted:
+		return true
+	case LedgerTransactionKindPaymentReceived:
+		return true
+	case LedgerTransactionKindPaymentSuspended:
+		return true
+	case LedgerTransactionKindRefundApproved:
+		return true
+	case LedgerTransactionKindRefundPaid:
+		return true
+	case LedgerTransactionKindReversal:
+		return true
+	case LedgerTransactionKindSecurityForfeited:
+		return true
+	case LedgerTransactionKindSecurityReleased:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MoneyCurrency.
 const (
 	MoneyCurrencyIDR MoneyCurrency = "IDR"
@@ -196,6 +235,48 @@ func (e NewInvoicePurpose) Valid() bool {
 	case NewInvoicePurposeLicenseFee:
 		return true
 	case NewInvoicePurposeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentOutcome.
+const (
+	PaymentOutcomeApplied      PaymentOutcome = "applied"
+	PaymentOutcomeManualReview PaymentOutcome = "manual_review"
+)
+
+// Valid indicates whether the value is a known member of the PaymentOutcome enum.
+func (e PaymentOutcome) Valid() bool {
+	switch e {
+	case PaymentOutcomeApplied:
+		return true
+	case PaymentOutcomeManualReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentReviewReason.
+const (
+	PaymentReviewReasonAlreadyPaid PaymentReviewReason = "already_paid"
+	PaymentReviewReasonLate        PaymentReviewReason = "late"
+	PaymentReviewReasonUnknownCode PaymentReviewReason = "unknown_code"
+	PaymentReviewReasonWrongAmount PaymentReviewReason = "wrong_amount"
+)
+
+// Valid indicates whether the value is a known member of the PaymentReviewReason enum.
+func (e PaymentReviewReason) Valid() bool {
+	switch e {
+	case PaymentReviewReasonAlreadyPaid:
+		return true
+	case PaymentReviewReasonLate:
+		return true
+	case PaymentReviewReasonUnknownCode:
+		return true
+	case PaymentReviewReasonWrongAmount:
 		return true
 	default:
 		return false
@@ -311,6 +392,14 @@ func (e ListRefundsParamsState) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AccountBalance defines model for AccountBalance.
+type AccountBalance struct {
+	Account string `json:"account"`
+
+	// Balance An amount in the ledger, debit positive, credit negative.
+	Balance SignedAmount `json:"balance"`
 }
 
 // AuditCheckpoint defines model for AuditCheckpoint.
@@ -515,6 +604,27 @@ type InvoicePage struct {
 // InvoiceState Example: pending
 type InvoiceState string
 
+// LedgerBalances defines model for LedgerBalances.
+type LedgerBalances struct {
+	Accounts []AccountBalance `json:"accounts"`
+
+	// Balanced True when all balances sum to zero per currency.
+	Balanced bool `json:"balanced"`
+}
+
+// LedgerTransaction defines model for LedgerTransaction.
+type LedgerTransaction struct {
+	At        time.Time             `json:"at"`
+	ID        openapi_types.UUID    `json:"id"`
+	InvoiceID *openapi_types.UUID   `json:"invoice_id,omitempty"`
+	Kind      LedgerTransactionKind `json:"kind"`
+	Postings  []Posting             `json:"postings"`
+	Reverses  *openapi_types.UUID   `json:"reverses,omitempty"`
+}
+
+// LedgerTransactionKind defines model for LedgerTransaction.Kind.
+type LedgerTransactionKind string
+
 // Money An amount of money. No floats anywhere near money.
 type Money struct {
 	// Amount Whole rupiah.
@@ -544,6 +654,43 @@ type NewInvoice struct {
 
 // NewInvoicePurpose defines model for NewInvoice.Purpose.
 type NewInvoicePurpose string
+
+// Payment defines model for Payment.
+type Payment struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount           Money               `json:"amount"`
+	BillingCode      string              `json:"billing_code"`
+	GatewayReference string              `json:"gateway_reference"`
+	ID               openapi_types.UUID  `json:"id"`
+	InvoiceID        *openapi_types.UUID `json:"invoice_id,omitempty"`
+	Outcome          PaymentOutcome      `json:"outcome"`
+	PaidAt           time.Time           `json:"paid_at"`
+
+	// Proof The proof of payment (NTPN-like number).
+	Proof        string               `json:"proof"`
+	ReceivedAt   time.Time            `json:"received_at"`
+	ReviewReason *PaymentReviewReason `json:"review_reason,omitempty"`
+}
+
+// PaymentOutcome defines model for Payment.Outcome.
+type PaymentOutcome string
+
+// PaymentReviewReason defines model for Payment.ReviewReason.
+type PaymentReviewReason string
+
+// PaymentList defines model for PaymentList.
+type PaymentList struct {
+	Items []Payment `json:"items"`
+}
+
+// Posting defines model for Posting.
+type Posting struct {
+	Account string `json:"account"`
+
+	// Amount Debit positive, credit negative.
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
 
 // Problem An RFC 9457 problem. Other members may appear for some problems
 // (e.g. `current_state` on a conflict).
@@ -647,6 +794,12 @@ type SandboxReceiptReviewReason string
 // SandboxReceiptStatus defines model for SandboxReceipt.Status.
 type SandboxReceiptStatus string
 
+// SignedAmount An amount in the ledger, debit positive, credit negative.
+type SignedAmount struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
 // StatementLine defines model for StatementLine.
 type StatementLine struct {
 	Amount        int64               `json:"amount"`
@@ -658,6 +811,11 @@ type StatementLine struct {
 	LineNo    int32               `json:"line_no"`
 	PaymentID *openapi_types.UUID `json:"payment_id,omitempty"`
 	ValueDate openapi_types.Date  `json:"value_date"`
+}
+
+// TransactionList defines model for TransactionList.
+type TransactionList struct {
+	Items []LedgerTransaction `json:"items"`
 }
 
 // UnmatchedPayment defines model for UnmatchedPayment.
@@ -813,9 +971,18 @@ type ServerInterface interface {
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(c *fiber.Ctx, id InvoiceID) error
+	// ListInvoiceTransactions Ledger transactions of an invoice
+	// (GET /v1/invoices/{id}/ledger)
+	ListInvoiceTransactions(c *fiber.Ctx, id InvoiceID) error
+	// ListInvoicePayments Payments of an invoice, with their proof
+	// (GET /v1/invoices/{id}/payments)
+	ListInvoicePayments(c *fiber.Ctx, id InvoiceID) error
 	// RequestRefund Request a refund of a paid invoice
 	// (POST /v1/invoices/{id}/refunds)
 	RequestRefund(c *fiber.Ctx, id InvoiceID, params RequestRefundParams) error
+	// GetLedgerBalances Balances of the ledger accounts
+	// (GET /v1/ledger/balances)
+	GetLedgerBalances(c *fiber.Ctx) error
 	// UploadStatement Reconcile a bank statement
 	// (POST /v1/reconciliations)
 	UploadStatement(c *fiber.Ctx) error
@@ -1095,6 +1262,64 @@ func (siw *ServerInterfaceWrapper) CancelInvoice(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListInvoiceTransactions operation middleware
+func (siw *ServerInterfaceWrapper) ListInvoiceTransactions(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListInvoiceTransactions(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListInvoicePayments operation middleware
+func (siw *ServerInterfaceWrapper) ListInvoicePayments(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id InvoiceID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListInvoicePayments(c, id)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // RequestRefund operation middleware
 func (siw *ServerInterfaceWrapper) RequestRefund(c *fiber.Ctx) error {
 
@@ -1135,6 +1360,24 @@ func (siw *ServerInterfaceWrapper) RequestRefund(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.RequestRefund(c, id, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetLedgerBalances operation middleware
+func (siw *ServerInterfaceWrapper) GetLedgerBalances(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetLedgerBalances(c)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1394,6 +1637,12 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/reconciliations/:id", wrapper.GetReconciliation)
 
 	router.Post(options.BaseURL+"/v1/invoices/:id/accept-payment", wrapper.AcceptReviewedPayment)
+
+	router.Get(options.BaseURL+"/v1/invoices/:id/payments", wrapper.ListInvoicePayments)
+
+	router.Get(options.BaseURL+"/v1/ledger/balances", wrapper.GetLedgerBalances)
+
+	router.Get(options.BaseURL+"/v1/invoices/:id/ledger", wrapper.ListInvoiceTransactions)
 
 }
 
@@ -1884,6 +2133,150 @@ func (response CancelInvoice500ApplicationProblemPlusJSONResponse) VisitCancelIn
 	return ctx.JSON(&response)
 }
 
+type ListInvoiceTransactionsRequestObject struct {
+	ID InvoiceID `json:"id"`
+}
+
+type ListInvoiceTransactionsResponseObject interface {
+	VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error
+}
+
+type ListInvoiceTransactions200JSONResponse TransactionList
+
+func (response ListInvoiceTransactions200JSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoiceTransactions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoiceTransactions400ApplicationProblemPlusJSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoiceTransactions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoiceTransactions401ApplicationProblemPlusJSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoiceTransactions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoiceTransactions403ApplicationProblemPlusJSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoiceTransactions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoiceTransactions404ApplicationProblemPlusJSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoiceTransactions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoiceTransactions500ApplicationProblemPlusJSONResponse) VisitListInvoiceTransactionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePaymentsRequestObject struct {
+	ID InvoiceID `json:"id"`
+}
+
+type ListInvoicePaymentsResponseObject interface {
+	VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error
+}
+
+type ListInvoicePayments200JSONResponse PaymentList
+
+func (response ListInvoicePayments200JSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePayments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoicePayments400ApplicationProblemPlusJSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePayments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoicePayments401ApplicationProblemPlusJSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePayments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoicePayments403ApplicationProblemPlusJSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePayments404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoicePayments404ApplicationProblemPlusJSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicePayments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoicePayments500ApplicationProblemPlusJSONResponse) VisitListInvoicePaymentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type RequestRefundRequestObject struct {
 	ID     InvoiceID `json:"id"`
 	Params RequestRefundParams
@@ -1974,6 +2367,55 @@ type RequestRefund500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RequestRefund500ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetLedgerBalancesRequestObject struct {
+}
+
+type GetLedgerBalancesResponseObject interface {
+	VisitGetLedgerBalancesResponse(ctx *fiber.Ctx) error
+}
+
+type GetLedgerBalances200JSONResponse LedgerBalances
+
+func (response GetLedgerBalances200JSONResponse) VisitGetLedgerBalancesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetLedgerBalances401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLedgerBalances401ApplicationProblemPlusJSONResponse) VisitGetLedgerBalancesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetLedgerBalances403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLedgerBalances403ApplicationProblemPlusJSONResponse) VisitGetLedgerBalancesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetLedgerBalances500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetLedgerBalances500ApplicationProblemPlusJSONResponse) VisitGetLedgerBalancesResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -2536,9 +2978,18 @@ type StrictServerInterface interface {
 	// CancelInvoice Cancel a pending invoice
 	// (POST /v1/invoices/{id}/cancel)
 	CancelInvoice(ctx context.Context, request CancelInvoiceRequestObject) (CancelInvoiceResponseObject, error)
+	// ListInvoiceTransactions Ledger transactions of an invoice
+	// (GET /v1/invoices/{id}/ledger)
+	ListInvoiceTransactions(ctx context.Context, request ListInvoiceTransactionsRequestObject) (ListInvoiceTransactionsResponseObject, error)
+	// ListInvoicePayments Payments of an invoice, with their proof
+	// (GET /v1/invoices/{id}/payments)
+	ListInvoicePayments(ctx context.Context, request ListInvoicePaymentsRequestObject) (ListInvoicePaymentsResponseObject, error)
 	// RequestRefund Request a refund of a paid invoice
 	// (POST /v1/invoices/{id}/refunds)
 	RequestRefund(ctx context.Context, request RequestRefundRequestObject) (RequestRefundResponseObject, error)
+	// GetLedgerBalances Balances of the ledger accounts
+	// (GET /v1/ledger/balances)
+	GetLedgerBalances(ctx context.Context, request GetLedgerBalancesRequestObject) (GetLedgerBalancesResponseObject, error)
 	// UploadStatement Reconcile a bank statement
 	// (POST /v1/reconciliations)
 	UploadStatement(ctx context.Context, request UploadStatementRequestObject) (UploadStatementResponseObject, error)
@@ -2798,6 +3249,60 @@ func (sh *strictHandler) CancelInvoice(ctx *fiber.Ctx, id InvoiceID) error {
 	return nil
 }
 
+// ListInvoiceTransactions operation middleware
+func (sh *strictHandler) ListInvoiceTransactions(ctx *fiber.Ctx, id InvoiceID) error {
+	var request ListInvoiceTransactionsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvoiceTransactions(ctx.UserContext(), request.(ListInvoiceTransactionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvoiceTransactions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInvoiceTransactionsResponseObject); ok {
+		if err := validResponse.VisitListInvoiceTransactionsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInvoicePayments operation middleware
+func (sh *strictHandler) ListInvoicePayments(ctx *fiber.Ctx, id InvoiceID) error {
+	var request ListInvoicePaymentsRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvoicePayments(ctx.UserContext(), request.(ListInvoicePaymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvoicePayments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInvoicePaymentsResponseObject); ok {
+		if err := validResponse.VisitListInvoicePaymentsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RequestRefund operation middleware
 func (sh *strictHandler) RequestRefund(ctx *fiber.Ctx, id InvoiceID, params RequestRefundParams) error {
 	var request RequestRefundRequestObject
@@ -2832,6 +3337,31 @@ func (sh *strictHandler) RequestRefund(ctx *fiber.Ctx, id InvoiceID, params Requ
 		return err
 	} else if validResponse, ok := response.(RequestRefundResponseObject); ok {
 		if err := validResponse.VisitRequestRefundResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLedgerBalances operation middleware
+func (sh *strictHandler) GetLedgerBalances(ctx *fiber.Ctx) error {
+	var request GetLedgerBalancesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLedgerBalances(ctx.UserContext(), request.(GetLedgerBalancesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLedgerBalances")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLedgerBalancesResponseObject); ok {
+		if err := validResponse.VisitGetLedgerBalancesResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -3060,143 +3590,156 @@ func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9u4uei/guE9M2tPKVmSLTuWpz84r663STYTO3e7jXIliPwkYU0BLEBaVjP+3+/gA0CCEvWKnd2c",
-	"djtz9jgUCQLf+80vQSRmqeDAMxX0vgRwT2dpAvj3e+Ax45MrfidYBPqKymczKhdBL7gkCYuAKyBjAELn",
-	"lGWMT0hKFzPgWRAGdzTJ8Rk6EznP/L/a3Zb+XxhEuZTAI73e1csPwUMYjFiSMD4ZRCKGoBectTvHJ93T",
-	"s2fnrXbn+FkQBpEEmkE8oFnQCzqtzmmj3W50ujet416r1Wu1/hmEQQwqkizNmOB65X8zTnJFp5QwHucq",
-	"kywkf3/+5oq0W2fdVhAGcJ8yCcpfs9NodSprsjjoBa32+TE9HbcaevuNM/2fZ/o/rfJ/7SAMUroAucPt",
-	"I3t7LlOh9HEtSAdjgCAMJIxBgwd2WIqapVRGM317ajAXhEGexlvhdQdSIazaDw9h8AEiwSOWMKoB+AFS",
-	"IbMq7m/mgiSMgyIzmkVTiEMiOBAuMvOHJQIyY0ppohhLMSPZFAhub5k+6jF6etNq10O/uwX6dk9B71MN",
-	"xY0ovx34gH3+7qqhn9pKeMxwwWAfQtBAGnAR9DpIFPrklec7656PzPMIo0FscFoiL3j4HAY5twcdICoq",
-	"x+10N5y2s3ra88ppT/ydH++6C3u+uo3gVqpvfFZ542kQBhOawZwuVrfb6py22x3Eeqel2VXkWSRm+nea",
-	"pgmDGFmO1dD4aUlB+4K/Y46XJoLGEA9Gmu7HjDfageGRf+WgMog/wDjn8bJolHi1lIpI+5qtYiLGYxaB",
-	"/GoBuZZbOvXccrLujGNDYl9D1nvKNwlUoSS+1OiKUKyQOcumsaRzTkYwFhKIhDsG8wtUJxKyXHKIyWhB",
-	"YoiYlk6k3TnS523iihb8Pl5K6Vf8HDxoZKVU0hlkIFGpvcilElL/VVUTN1MgQw732SDCO4ZEjBFxqd6Z",
-	"yBVJ6QQuCB0pLdvGQuKvYyZVhj81UZOg9gx6ASx+Sv/54ur07U18jmAOesG/cpCLIAw4Reo179H7jqYw",
-	"o3pLM3r/Bvgkmwa9brsTBtki1XdqncUnSHlXMcxSkWmi+DssVo9xScYS1JTcwoIcQHPSJJR8/Hj18pCk",
-	"IAmHObHQuSBUw1kuEBWGROkM8MEJZMo7HeVqDrJ6vlPaHp9FHWgcj07ixgl0x41n9HzUaEXtuAPH4xPa",
-	"HblzT4HGSPL24N4ZGvoQBqFMaqGdyRzWQKTT7YbBjHH373YtfAw9X730jJndKRu3m9JsWm6WxRv3NxZy",
-	"hryY53jn6o7esBnL6ultJlRGWAYzRTJhqb4C5m6rnnQSXNPfRwxjmieZeaTYFOPZcQd14j2b5bOg19ZS",
-	"Zca4/VexX8YzmIC0wk1LrzUQ3C5PnhqCD/phlQqujFX6nMZW/KL1IHgGVnqW4uUolWKUwOwvv6Hk8c6h",
-	"IZVRllgMWGYgsQClDRhj0SDtX76/Inp1SaMMkSKlkEa9jRkkscNK0yFjBkrRid77LFcZGQGhmUFxu9VC",
-	"dcK4yqhRbUd37SORqqMYaNxIIEPxVEg2I45Px+2oQ8+hcRK3R42T8Rk0zunJceM46ozacQvOx8+eWbGX",
-	"q6B3onGbsQzR9ZzGxIGpgOk0y1LVOzqagBxRPmlORJPFDlbqiPE7mrBYq5kSPf8jYRz0gv9zVPoJR+ZX",
-	"dfTePGmQtEreDrhMG4qJxjPERMg6YJeAfgiDF4KPExZ9JX6NzswGhS1MkawqaLdaT++MJhJovCD6NkJ5",
-	"TCLK9d5GoP+KIEkgbgYruLMrqKNdJMuRWenR+D0v8VvAaFfkRu6Bp8NuJGT8gzJWPdo8CozaoJG+L9S4",
-	"piTODdoq9MA4GSdsMjUIfy3kiMUx8EdzNFOEA8R2G3nMMiGJFAnUoBB/ProDycaLR6PmuERNeZpdcTMu",
-	"nngq5EQ0SUBqSN9yoY2sXCsahaBQJBbIfjSesYxkGmgiBYlwRnxc8Qwkp8krLfIeiZNrMYNsqq3gubab",
-	"5lLwCRGciFwSxWJoknfC/k4ViaaUT4zhh/sqjJV/5SIDxGpBRTFhY7IQOQoPGmVE5al2Vr8tqru+lHWA",
-	"Itcg70ASA7Dd5a15+kmwfknGlCW5BA1c43DoLWn+ZDFcaIQvQxlx/U5kr4X1YR6B5neCqDyaOsn6WIn5",
-	"aH48KZH0TmTEHHFXxHCRDcb4xFNgxoHGCEyUipr7soJNf0DzTwEgQt5L9BSZfvo1ZQnET2Ln6HcX7KUY",
-	"jwB5Rys/wjJyYINA5EQLDS7mpHvYJB9A+7+oFrWnQCeU8T8ategXWdT6sCIWWLsiOfWeHYzNs08lfodX",
-	"48ZbbdwMiYMrQ0WZwIUBeVYixUL1IQxuhHhD5QSe0LAdiXih353odbXLSrmRrMDjVDCeERpFkGZqA1of",
-	"jTFPOVqblLziGcsW5EYIYo68K9oyIQZ4mCdD1h4gMjh6S/nCnkM9FlVCkBnlC4cvdVEymjaSKJkxnmfw",
-	"DbHT8axKvR19OlIcbx+06IMM3EGeBD0ftNmI/hXEFzZcQccZmNjL8IO+0LjUF4Y2wGaQ9JHTPJsKyf79",
-	"aOn5RkwQERojF9a6jUBpkX0LnEypIiZ/EH9rE7Nd4qlyvl1RlONDwDO0xp9Mt42ASo0QDQ5UboJrQ42i",
-	"nW9BE5KxkBPj/WndZ6JnWiSCvENzAZGWSqFBS0cJPIUnsBRnQtMnVxCbiBclMRtjrDmrSMsm+aiAUIyV",
-	"3cIC90r9yNm35MWOj2MPHFZe7oFrH5ZPgelfIEka1ofX3kTpJts3aSybgCMnwyXQD4kED/LaFgVpoI0h",
-	"J/t+vb1LzTIvphDdouzVl1Kp3ZOMmfiPHwH3okcxzaCRsRmshpDCYErVVN+98sMtLBBTddE5FrsQ8Ku4",
-	"0+22z5EckLIVm3DQdlOz7m2pUMys86USijs9CWoDbmVs7FP5rN10JeJf7PdzsY4Y/QbGqUfAOQSuQM1x",
-	"hh/Sq3jx+m2EC5IIrrWgSesodBotH9ae9ZbxGvD9YtnfeHsHCoCktxMjDg8xmMbzmT6uef3A2qXIPngh",
-	"hgQy/wLjCqS5Ek0p44MJTYu/E8ZvByOpJVBxTeTZQIwHQprQs7koxdx7V1RQ2WBE44FGKs1yCdWfco4u",
-	"9OAWI9XeDzOmEErVq0KmU8oBcVSCeuWcG4mmxp/X2yfuHjKfgjTe8EgCvSVMVcLGJ512O9xOeiVw13AA",
-	"4qvwHQSPQHLN5mxMKF98zSuXqB2pp4jNraXqMgm9ukebDdSsavSsS7iZzWeSsoQcFNTXNGshES7JFUNK",
-	"Nrmw/KofxdwYalVMKDLXmJjT5NYYADsAvSQWteE9VsR4N5tX4YWd3zUFGg+c9Ft6E9yT6x8vG53uKaHG",
-	"HdV3O5mH56xl+YSqbBBVJPQmnbIs0B/CQNzW4FLmoOnaBC/mU5E4qtfeJ9yBXHjAsLj29jcSIgGKETSn",
-	"BVdf8gqXSRMagcdDhkaQk1SojT3zXhQdqOwzu9jWYxb6s9gWlZIu/E0NMplzY4BtgMFMSFSs+IhBPAYk",
-	"jHdCpbaKVWbIYBUAhmNrzv9BzDH2mi0zd6bthB1pKucKaFK3/w/mvSQSsxnLMog9Yx1hqvUM0DgkLjPu",
-	"0qi4otxxA4h7tpcJsCR3xG1QXSassn8JQu+4Vc71yKxObr2gSTKi0e0HiIClNWaMn3jfmgSr1i/scLvJ",
-	"pg9c6v1LoXBRIw9soYHm5UxDyyZBBjZX4lQeFmt8rlneGazlumUpxozynCYDswMt3F38v2alJbTYZevh",
-	"ySNIvFI0GpvQDU3ee3Ad00TBsmQvoeDn120mdGM22d+cXaVucy+Bxm8wh1djrgqu8hmsqTiIc4nmvbvL",
-	"mJcTegckT6sZd0sBDVMkxvikMQZolLUONWiqmsrlUn6NTKd30u61sW5kN1s6hoRp1oFN2ks/bJIwcIdh",
-	"f6qIfdAIrTLFXZOuXmV5cJmIVRBqdUTwd6e6ppTHyXLBgibQBSmA1xwDNAvg9UwVI3IFcdlbo+PvaoGA",
-	"p1prN71IRB6/0rcoz4vAZ6qbKgqRTqM2NM5Gx7RxPj5pNzpxN3oGLdoenZ35iFnH7mYjxbrtsx2tvzSh",
-	"i4I+lk140KrXZoaEJO5uwrILwvMkIfMpS4DYWsPmOgLStxqP3mT+V4VJbhipQqJrELVVsiN8Cp7zEFW+",
-	"x1FThZSX/CwfNJs5/j018dol6e5Mhp1sB09+1FgOXlHSKpreU6UIVWToqpacRtVP2ZIlRJbNCiG3uHKl",
-	"LahZBi0epbqfOti8ZpDEReqwChdbOVFDbNYWwxsIUzaWMMQYgSYBw5zDkAy9qgv9z5Rm0yaL9Z+m0Ki5",
-	"HHyo8ly1aGOFGosqDp8a6wo6toHLHLVcsA5UfzNFj85Y2FOvlYWDm4jrreCwWK2trijDdrcGEjUVmXXC",
-	"zt72gyJizj1xZ/XVBaFFQTAmdLVdBTHR3iTWpBXLN02hUrGnrQraK/vcNRCUSiHG9efAn/Tm3W4P3t28",
-	"f9dI2C0Qns9GIA/33uESSaxCdAkrYVBYZu5obs915PMj0MQ4q8uuLES3aj01fanT6hU/iUZTEoMW7ZqL",
-	"nNMZkqG4HRIhyXy6ICwjJm1W4a8vGgF0RLGgHe1sTrWjq/9+qDlDaUpWt4BvQl/I8/1ISpUCFZJhzukd",
-	"ZSi9hgTDiXOmlmow8e1fbXF6tuaTsl31mO0uidmEZSq0xZZnIXmmIXxODlxhzR3wHA5DI7speZNPuQUH",
-	"PoqhDKq1h17w/306a5x//tRqnH/+0j55+J/tduGuZp+37RoC8psodl1zd99nnf2cUoz3jHLFOChFDjAv",
-	"JOQEy3dZhgF/qX4w6Ql1WB+vdQ0YpTtT7cQYsXigIMqlCcEjudX6RVtEpTVj9I6t333gumi8BAdh8QUZ",
-	"Zpr35IDFR3fAY6fZKRmxmLi91B/HFr5tJk9L3dd470O1T2RX9BV9I1+2m/B1ZtqS6HNo8MHokO8JRh+s",
-	"7rAV8lsy5byTlVvewPBPYdA52bHdmvs2JlgFux5Zl31B1tOXttkHLWubrNMAdJWPBhk5jwflo+ZCja9f",
-	"iXiX96/QjRGNq6Xr3HlgYkxm+p4meSfIOBE0U4TyhYnYcaDS/hyst4iW7UuRAJF5yui0oiOKTotd4rZF",
-	"M0YJ0KuXH6rH1he2YbEg5WLFOhy+g/nXhTv21E9Lgn05RLJF0Ffh/ByyORi/cSpyiaHb8xaJ6UKZLjAu",
-	"5hfkzFxA5W7aKZo7Rx8KXbCvpbhNxu8o1P1+hH3Nv50EXB0peFm9FZb58PoFOT/pnrlocZP8jMnVGWiT",
-	"VZEZXWjloplGKxAlZmVguc9Ni8iwUjM91L4iJa5g+LDZ5yuMVqYTaxJ/ZaFnaJVWClIJHiI9zPUtmSCx",
-	"qFpre5bjr9Klrc9f3tJrIQnWtRvl6s4eEtBGrvE3qTZl8yTbOdrv+bg1Mr6sDthgBRB0XOuDt2UJwaYF",
-	"WBwSmijhIvrDfzRs3U7jKh4S1zVBrFtc7d/ZrTJhU+S3SP21WjvF8GxhQ92Jfry5eU/M0iSD+6UoWW0v",
-	"Q7klc2G1EerjhyvC6czlA28Ztt8VfFJ5xY6dEds4HH91Jw03eRfrumwfX+uwo1FdtMnuaNJcu97dN4zX",
-	"GjYrDalPv3DZY7oaBjO/aLsa2J2rIAdiOjhNWJ2LsgMZG5ixessuvjPrf3Tbse+s3bLfN/pll5Cl/8SS",
-	"AeswtQriWtjUU5trU32UqaB/w7qMvQjy67zNiMVf+cxoUS9kqh24WKo2lHkCPd+9G0hIgCqIh81179AO",
-	"xIALY1l/Lfvtn/4zZk+NsnDJrXV6ZANILCzIgSlmtBHyQzKfCkIVRnw0lNRCZTDTcGpYODFQziG1ANvs",
-	"ipb1PmUgn6apFHfWx9DvNa6Ho7Ht6UIElQfIGmfRQqf0EyswqdDmer55Co/QcuAf5RCa13t9k99T+vSa",
-	"8ngk7p08/VpvZ6kWAZ09bWimdGEKdy2p/KCcn7nOA3E+4KZG2a3xdB843W3Qqay1AUZeOQFNkp/H2I66",
-	"ie6W6xAewmU6rg3z7xvHXt3yZ73pimrfoH128L6XZ1nUyLtlhDxW6BZDMGrTztp+sIb3mCVgQo/G1MZu",
-	"Av17+3CZrtbYxnuWd/gjOZbU41Yb1Z2qssr6PMQS3Otoc8UieiSmt6FxF4rdG9nFVJHtNS2fnyQTtQ/G",
-	"lwMJ5bPhVyaV3HFX8anVtjWGrrUQMRg0Vf6XuUk3mX+9dpv+6ZebYLUf8adfblwVI5Z9v4pfXl+SA1tM",
-	"fegsdO350CQkrhzLtFrgYATV5z/98vdrcjA8as4hSRpYlnT02/xWNX9Tgg8Pm+RFQtnM1PX3yJApNQzJ",
-	"kOaYD4b7dBj2+VDlo6Hhz1yBPAzJEPtg9S2YKsCfihyCu4/QKFPayLEREBSpWGmHp6/W4puSecbHYm2i",
-	"At0O2/DQc8pIhcQii2hkqdDdqUK9kT6PRT5KoAE8kwuSQDzRpquXBGD6GROSVRhfkRXPstnnff5C8Dvg",
-	"pl71wKTT/mYcXXL5/uqwR366/vmdQdJQcXoLg4gqGJrgiAoxxnR8fHze51jXk9FZimWEH29ehDhd5O6M",
-	"MH0jhmWxHOGLobmQuBjnw9AV//e5ZXYv3Dv3A7TYyZdLUFjo6AJcfT5c1wUybBKt5xSJqJQLMry0zTF4",
-	"Z488Nx0q/bzVOo5++uUG/4Bhnx8gSYaEKZWXLqMhyEOS80STQ1EDwwQnii5UmW68MCgyTdWV+7C1WnmF",
-	"mhpc+opHGYgtxvt8eN8w9Ngkb5gyOStyCwsFWKrBuFnzYFjUPNhiD03b/sgaS6iug8Th2IpljWt/2lfQ",
-	"arabLZR9KXCasqAXHDdbzWOTT5wi3x9NMcf876D35SEMjmaQSRYp+y8sGnQ/Lbc7FVetgDqKrCmC66ZC",
-	"1RhtGoseIuy+7QLkQOsiHCowmUiY0ExoXsYulIXJ8/UIF31e7UiipCjsJ1quAI2bxCtcIAp4rPp8+I+G",
-	"Lcdo3DgqH5KDj5zdu96yQ0SZd+O1W1kT0/Cu/dch+QuZwj358e3li8b1j5ed7qk3X2dKJSDjSsiIuAPZ",
-	"58OCo8hfSD9o9gPyFyLpHJtjtHy79LaPUYxqbNQMWfAY05QOY5nwmN2B7R9U3hA206oeJSK6De1sH0VO",
-	"Wu0+x/EX2KKgXL94kxShFSphtXyjz4crCmjYQ7cwRdeKOLQXr+q0WmRYVIUONUz7fOW1lwX6XS9ZQjMI",
-	"i/om01ripMzYQEFBliXIbGa+hzBBb8qJLWmtCFscjwCpaUczKr7PjY4PCddyksRSpCnEhq8K9r6KTbEz",
-	"sDtYLuGpzpv6tEzhPjmV5e4FKRp16VrD9YLVOGX77LzbPeueYv1R7XClGireecBSq8bwWKnLQCofiyQR",
-	"85JVl2lejMlmyq4e667915PxOW1F3dEz6MTt8TE9HZ1Fz+JzaI3btDM6jk7iLpyOz1rP2ucdejw6ibrx",
-	"KZyNn7XOze/b4XHt9ffsBI92Tf7r4XMRQ3gu4sWGNsWa9sSnHYW5y8S8dud47XS84167mI5nyqKCdzfv",
-	"37Uu2887L45fnrzqvj5tnbV37x5cZoWHqt2qIb08zKnTau0Hwq+cV7f36EWX5yicgJ2hsOJxr5/QgmJx",
-	"Tr2quAMh8YKTn4fYGXtioFT31gKaR95cLHykvf2RShuxfqh9vP2hYkjBQxh0d9lYdZqM718EvU+fQ29y",
-	"ojNUIsHHTPsW2uwpFJeld23g0Iny4hDaiblvpPkoYZElM2t6FH25vS/BBGoMjncwB5WZ0iutcwonQAEo",
-	"Iniy8CNHytU2FrexrM+dm2DcCLQ6flDGszi8IGPGqdaVWrfagUS4OqFJ0uzzD9rw65GhW1Fbd/YR68jo",
-	"J4Z1Ckjbildl4/GS2qnDSXnLkZlKp8X7lhvtvMRVRfCzBk4BGGZnJmCctblm4qELwu7GSNUSJSN4HyU6",
-	"TJz2058jif+QkcS2tWj9POL2yjzijkZ6JT4evH35qvu286rzz98us7cvL+dvX7SO9f9/czOZv31pr5X/",
-	"d7+73PbLv2rnK6V0gm2mjuZ/X9Hc2kE0v/bniH2tbC6ksZYvxJts4KRucQnFLnquGMK2EiwIAyvAgjCw",
-	"8iv4bDqcayTwaysf0QdHL9oZ7ya9ZIpgxwDo/xbEiFXIQ/TEhxd9Xg2IoKtil4lLBWJKKn9QphNHHRo3",
-	"UNEZ9LmleBtBsVROsrneyIzeojIo1uz5E32NW0OY6nPt2RTenjuGGzBoggxNcoOr1Q1JaPb5e63E1BQU",
-	"GVqrpekmapnnh02iVUav1BJ1quEFiiRXPravbliaMfv7mbzfQkr+UZJvZ7nj1fk9tcFsIi22EHPNNtyt",
-	"R0vT/h/2FZy1QrPKzWgh1HMa3JswmeWWC8Jsu4idBJ1zf2hdx4jQ/yVQ8CeOauPeSoLvW32ctM63P/HC",
-	"Gyq6t/Nw0unscpClQTaPVmtXGvq+nrHTgPzI0HZt51Tc52VX4+gLix/W+hueh6Hp3LoYLLPNU86aPrAj",
-	"cn5QXoDu5PCiz2vdCZwop/0J8gh34m+QfbXCKIZuP85K/5449btnz5PtTxSzPZ+Cbz4gkRVE+miDsI5v",
-	"jsykvUbqJZI3Wo12Mp/XY4jRYiolFgEm2nY8KIdQoMGwCG1cuM8pdxPK9KWi68Gd8ZBQtVQ5Yl/T8y/3",
-	"+QgiMTNGG3aiZjjcncOCJEDvQBGVq9T0+fB41bTDp/oclaOx/2I/AC7GxcgsmzErh28ZAEBMDk5a51pA",
-	"2G9PaPXpkh07GIyXuMwHjH2XefzHyoGvtBmLD0a8pyxGuzumC4PLEUQ0V+iGUWLSQXmm/bIDM0OdPH93",
-	"Rc7O8EsRJna2m0yo1kf9x9lhnlwLcbirprj/NAm3t8XyaJFouMYTPlNIYrR0i+knjzIj3Nz4tWLwF/sV",
-	"FWVSXDjD3q5wgVYFmprGkL4DqUweGucAYCWByb2tyKNCEA7JkkziC5P9tm55aZyc97mpH6i2kuzmrVZm",
-	"u/zRQufKFANU84xOlzX3yQP4p/oWuZBV37r7OwYxnzO6oCSBCU2YYvJ7ClqaXq6q037994bZ0pkXlPT7",
-	"HNdGJk9qvpTWeSqpvGJz/CmVHyuVDeNh1xlq0t0t1i3S2FZZrRfHP3Mo8j2utJ6qWxzvPmF34NmFaMD4",
-	"8hpTf/pqnzttkvMYnCo5JCMa3V4UhiBOJLEV9IRlTfK8EgHtc1OtYXoZXJaezqmMTcWMa+Ilghf9ZGhC",
-	"Nok+RcLuoLAlU5AFdW4KX+4i6y3F2nL4R8j68HcNYz71N8y+pWG6b2is7MnYZpouf/buYc9jrP+UDNKZ",
-	"yYTbV/zXy8E/KDzmBvRTh5UVSeXJUScRt4jRlQ9dFbWB1WLVDaL1o+vjA+KqADPNlLlceE19VJEX1/+3",
-	"zMGYYqA+H5al7qFvCoW2fqxa5D4kB/pORX799ddfG2/fNl6+DPvcL1E9bJI3+AFULWVt8bttNTG1cqNF",
-	"tdIM7WzzsotlwT+fCuV9NNUOXi5CCuWIBi1QL71PaWGLgf/dJbNF041w0mrZFucRtbdyOgNt7uNMLX3l",
-	"07vPzWZzqHernQVzE4468jsbTNWj+34MU33OZqmQGcRlAs281KTLPKdgJ5VgUHvtfRt2vZjO4D47itRd",
-	"dTzXXtjt89K4C5cM4dAlp2rqqMoacFrXIfNNBLPrCt4ilWtaifcRzbWPrxHU+ldXBbNUaf5fn89odx/5",
-	"1QJPyFVkmqP6ZuWrKl3/WwH221cQk7cQM0pubCf6jl8LKB5/8q+q4KeOiv0/jYayAtGFAP3PSpeayafN",
-	"bQpqSQ1tzuFgjqU+rVKXVKny16rJuzINtPu7f6T08Umb71VU/ZnFqc3iLIluC6x92acmm+O5yDvUW+7D",
-	"SW+Y8xofU+zof5Gh7ETfrVbxiXrYn6yOcbk2judJsqdDtq7YzQL6v6LCTRZEtZtXs57qN6uN15sy99op",
-	"qDQguo4+O8Vwl+qAgp+2Jf/rtdRXBWSKb0U/iQ75PuIQf+qMdTrDkshmPtkt7e+zzJGVohvS/SKXBBag",
-	"TN7dxVbnU1EGjDy2MR+wP2kdN8klLk2TPk/zrJLM1y7usDrcEHvRyEiIW/sBYZNtp5r/0MHvc9uXCPLC",
-	"tSiKPLPtUPohKfLJtNLTpZd0KTTlJdsssRW6Yrf4qTkP/MmuU3Dh7/g/lG//gHy2zScUsb+D6sykw/1D",
-	"fxU+NybSDmyuWQ7Lvy33Vua3aH9vgbdgjahhG49ranIO+rVPwzKPzR9ouh0DpuTjHOwHJf2cAsbATRnO",
-	"91W/8j2oZ2Nh/8nvT8TvhjGekt2VGVN0lNLFpjRpsih7n+1EDCJzruwMiuvLdy+f//yPwd8ub179cvnr",
-	"XzUBD8mB4GZcwoze4u3DCzu8qZzIEFpL+D1KiLLG10a4bXS4zzEojyFzraFNGGku8iS2rR3mGNiPrQj1",
-	"mjVtZqHPy+kB2M2vtTwOEiD4Sf3SDMDouJltYlnctndqm0RwaJKh/bQFjmo13yQte1bKysNMmE8D24oU",
-	"Z0bUtBCSg2WX4TDcbFWUE7iCRwi5LUUmO0uBpXlg36J0pq532lJdY1uHcOzCcN97J/LSzLA1UtXRekpZ",
-	"fGGn8/r9yTH70yNaFpzv0a4vW7yyitTY0qi8yVP6/LDUH12dvPTps7ZCzASPuukSiYhoQmK4g0SkNiKe",
-	"y8RmAHpHR+3OWbPVbDXbvWetZ8do09g9Li91rV9SjmJJaDYWcma+pKkXuz9EC81ME7Iy/AKj/RPgWraY",
-	"kao2muaer+kjLj80ip+gtd9eHC99H7pYCW+ta0d236nStpOqfHOLzGg0ZRzkwltHpKpmFddPbQR9ZTKT",
-	"92xRPrS6QF0Lu1rpYTeTsGtoxnuJo5nVd9joXEjsxFOz2bEznr01nNZeXeN5JXGyksrzVqgEgh8+P/z/",
-	"AAAA//8=",
+	"7H37c9u4uei/guE9M2tPKVmSX7E8/cF5db1NspnYe7fbKFeCyE8S1hTAEqQVNeP//Q4+ACRIURJlK7s5",
+	"bTpz9jgUCQLf+80vXiDmseDAU+n1v3jwmc7jCPDv98BDxqfX/F6wANQVmc3nNFl6fe+KRCwALoFMAAhd",
+	"UJYyPiUxXc6Bp57v3dMow2foXGQ8df/qnnbU/3wvyJIEeKDWu375wXvwvTGLIsanw0CE4PW9827v+OT0",
+	"7PzZRafbO37m+V6QAE0hHNLU63u9Tu+s1e22eqe3neN+p9PvdP7p+V4IMkhYnDLB1cr/Zpxkks4oYTzM",
+	"ZJown/z9+Ztr0u2cn3Y834PPMUtAumv2Wp1eaU0Wen2v0704pmeTTkttv3Wu/vNM/adT/K/r+V5Ml5A0",
+	"uH1sbs+SWEh1XAPS4QTA870EJqDAAw2WonopmdJU3R5rzHm+l8XhVnjdQyIRVt2HB9/7AIHgAYsYVQD8",
+	"ALFI0jLubxeCRIyDJHOaBjMIfSI4EC5S/YchAjJnUiqimCRiTtIZENxelT7qMXp22+nWQ/90C/TNnrz+",
+	"xxqKG1N+N3QB+/zddUs9tZXwmOaC4S6EoIA05MLr95Ao1MlLz/fWPR/o5xFGw1DjtECe9/DJ9zJuDjpE",
+	"VJSO2zvdcNre6mkvSqc9cXd+3HQX5nx1G8GtlN/4rPTGM8/3pjSFBV2ubrfTO+t2e4j1Xkexq8jSQMzV",
+	"7zSOIwYhshyrofGzgoJ2BX9PHy+OBA0hHI4V3U8Yb3U9zSP/ykCmEH6AScbDqmhM8GohFZH2FVuFREwm",
+	"LIDk0QJyLbf06rnlZN0ZJ5rEHkPWO8q3BKhESXyl0BWgWCELls7ChC44GcNEJEASuGewuER1kkCaJRxC",
+	"Ml6SEAKmpBPp9o7Uedu4ogG/i5dC+uU/ew8KWTFN6BxSSFCpvcgSKRL1V1lN3M6AjDh8TocB3jEiYoKI",
+	"i9XORCZJTKdwSehYKtk2EQn+OmGJTPGnNmoS1J5e34PlT/E/X1yfvb0NLxDMXt/7VwbJ0vM9TpF69XvU",
+	"voMZzKna0px+fgN8ms68/mm353vpMlZ3Kp3Fp0h51yHMY5Eqovg7LFePcUUmCcgZuYMlOYD2tE0o+eWX",
+	"65eHJIaEcFgQA51LQhWckyWiQpMonQM+OIVUOqejXC4gKZ/vjHYn50EPWsfjk7B1AqeT1jN6MW51gm7Y",
+	"g+PJCT0d23PPgIZI8ubgzhla6hAaoSxRQjtNMlgDkd7pqe/NGbf/7tbCR9Pz9UvHmGlO2bjdmKazYrMs",
+	"3Li/iUjmyItZhneu7ugNm7O0nt7mQqaEpTCXJBWG6ktgPu3Uk06Ea7r7CGFCsyjVj+SbYjw97qFO/Mzm",
+	"2dzrd5VUmTNu/pXvl/EUppAY4aak1xoIbpcn+4bgg3pYxoJLbZU+p6ERv2g9CJ6CkZ6FeDmKEzGOYP6X",
+	"31HyOOdQkEopiwwGDDOQUIBUBoy2aJD2r95fE7V6QoMUkZIkItHqbcIgCi1W2hYZc5CSTtXe55lMyRgI",
+	"TTWKu50OqhPGZUq1aju67x6JWB6FQMNWBCmKp1yyaXF8NukGPXoBrZOwO26dTM6hdUFPjlvHQW/cDTtw",
+	"MXn2zIi9THr9E4XblKWIruc0JBZMOUxnaRrL/tHRFJIx5dP2VLRZaGEljxi/pxELlZop0PM/CUy8vvd/",
+	"jgo/4Uj/Ko/e6yc1klbJ2wKXKUMxUniGkIikDtgFoB9874Xgk4gFj8Sv1pnpMLeFKZJVCe1G66md0SgB",
+	"Gi6Juo1QHpKAcrW3Mai/AogiCNveCu7MCvKoiWQ50is9Gb8XBX5zGDVFbmAf2B92A5GEP0ht1aPNI0Gr",
+	"DRqo+3yFa0rCTKOtRA+Mk0nEpjON8NciGbMwBP5kjmaScIDQbCMLWSoSkogIalCIPx/dQ8Imyyej5rhA",
+	"TXGapriZ5E/sCzkBjSJIFKTvuFBGVqYUjURQSBIKZD8azllKUgU0EUOCcEZ8XPMUEk6jV0rkPREnN2IO",
+	"6UxZwQtlNy0SwadEcCKyhEgWQpu8E+Z3Kkkwo3yqDT/cV26s/CsTKSBWcyoKCZuQpchQeNAgJTKLlbP6",
+	"dVF96kpZCyhyA8k9JEQDrLm81U/vBetXZEJZlCWggKsdDrUlxZ8shEuF8CqUEdfvRPpaGB/mCWh+J4jM",
+	"gpmVrE+VmE/mx5MCSe9ESvQRmyKGi3Q4wSf2gRkLGi0wUSoq7ktzNv0BzT8JgAh5n6CnyNTTrymLINyL",
+	"naPenbOXZDwA5B2l/AhLyYEJApETJTS4WJDTwzb5AMr/RbWoPAU6pYz/2ahFv8ig1oUVMcBqiuTYeXY4",
+	"0c/uS/yOriett8q4GRELV4aKMoJLDfK0QIqB6oPv3QrxhiZT2KNhOxbhUr07Uusql5VyLVmBh7FgPCU0",
+	"CCBO5Qa0PhljjnI0Nil5xVOWLsmtEEQfuSnaUiGGeJi9IWsHEGkcvaV8ac4hn4oqIcic8qXFl7wsGE0Z",
+	"SZTMGc9S+IrY6TlWpdqOOh3Jj7cLWtRBhvYge0HPB2U2on8F4aUJV9BJCjr2MvqgLrSu1IWRCbBpJP3C",
+	"aZbORML+/WTp+UZMEREKI5fGug1AKpF9B5zMqCQ6fxB+bROzW+CpdL6mKMrwIeApWuN7021joIlCiAIH",
+	"KjfBlaFG0c43oPHJRCRT7f0p3aejZ0okQnKP5gIiLU6EAi0dR7APT6ASZ0LTJ5MQ6ogXJSGbYKw5LUnL",
+	"NvlFAqEYK7uDJe6VupGzr8mLPRfHDjiMvNwB1y4s94HpXyGKWsaHV95E4SabNyks64AjJ6MK6EckAQfy",
+	"yhaFREMbQ07m/Wp7V0EgMp4+p5GG7xcvTpR3kjId/qH6d/VnJVLke+PioU2nvGFTDuGVDrbr+JINTn3M",
+	"1y9W+5QDXYx/B+1BXynGfjGD4A41xOo23Ti9E+MKaQqtlM1hNdDlezMqZ7XnuoMl0lNdDJGFNlD9Kuyd",
+	"nnYvkGiR/ySekzCk2JVFYyGZXudLKWB4duLVhgVdIOXPmk2X8hL5ftcCzpLZCtQs/7qBx1KsQb2NcEEi",
+	"wZWu1sknia6tkRa1Z71jvAZ8vxohpX3SAwlA4rupFtqHGPLj2VwdV79+aKxnZHK8EEIEqXuBcQmJvhLM",
+	"KOPDKY3zvyPG74bjRMnJ/JrI0qGYDEWiA+T6YiIWzruCnMqGYxoOFVJpmiVQ/inj6OgP7zCe7vwwZxKh",
+	"VL4qknhGOSCOClCvnHMj0dREHdT2ib2HLGaQaJ99nAC9I0yWgtsnvW7X3056BXDXcADiK/dwBA8g4UoY",
+	"sQmhfPmYV1aoHaknjyCupeoiVb66R5OzVKyqrQGbFtSbTxPKInKQU19br4VEWJErmpRMCqT6qh/FQpuT",
+	"ZUxIslCYWNDoTpspDYBeEIvc8B4jYpyb9avwQuN3zYCGQyv9Km+Cz+Tmx6tW7/SMUO00q7utzMNz1rJ8",
+	"RGU6DEoSepNOqAr0B98TdzW4TDJQdK1DLIuZiCzVKx8Z7iFZOsAwuHb2NxYiAopxPqurV1/yCpeJIxqA",
+	"w0OaRpCTpK9MUv1eFB1okqRmsa3HzLV8vi2aJHTpbmqYJhnXZuIGGMxFguofH9GIx7CJ9qFoomx3mWoy",
+	"WAWA5tia838QC4wQp1XmTpU105CmMi6BRnX7/6DfSwIxn7M0hdBxKRCmSs8ADX1i8/c22YsrJg03gLhn",
+	"O5kAFbkj7rzyMn6Z/QsQOsctc65DZnVy6wWNojEN7j5AACyuMWPc8oCtqbpylUWD23XOf2gLBL7kChc1",
+	"8tCUQyheThW0TKpmaDI6VuVhScmnmuWtWV2sWxSMzCnPaDTUO1DC3WYpalaqoMUsWw9PHkDkFMzRUAeY",
+	"aPTegeuERhKqkr2AglsFYPK1G3Pe7ubMKnWbewk0fIOZxhpzVXCZzWFNXUSYJeiE2Lu0eTml90CyuFwX",
+	"YCigpUvZGJ+2JgCtoiKjBk1lU7lYyq3k6fVPuv0uVrc0s6VDiJhiHdikvdTDOlUE95icoJKYB7XQKhLx",
+	"NUn1VZYHmy9ZBaFSRwR/t6prRnkYVcsqFIEuSQ689gSgnQOvr2stkSuIzTFrHX9fCwQ81Vq76UUksvCV",
+	"ukU6XgQ+U95UXi51FnShdT4+pq2LyUm31QtPg2fQod3x+bmLmHXsrjeSr9s9b2j9xRFd5vRRNeFBqV6T",
+	"vxIJsXcTll4SnkURWcxYBMRURLbXEZC6VccddH3CqjDJNCOVSHQNorZKdoRPznMOoor3WGoqkXLFz3JB",
+	"s5nj39NpjS+dmwyNbAdHftRYDk7p1Cqa3lMpCZVkZGurrEZVT5nCKkSWyV0ht9iiqi2oqYIWj1LeTx1s",
+	"XjOIwjzBWYaLqe+oITZji+ENhEkT8RhhJEORgGbOkU9GTm2I+mdM01mbhepPXQ7VroZIyjxXLi1Zoca8",
+	"1sSlxrqyk23g0kctFqwD1d90aaY1FnbUa0V54ybieis4LFcrwEvKsHtaA4mautE6YWdu+0ESseCOuDP6",
+	"6pLQvGwZ087KroKQKG8SK+fy5du6nCrf01YF7RSnNg0ExYkQk/pz4E9q83a3B+9u379rRewOCM/mY0gO",
+	"d95hhSRWIVrBiu/llpk9mt1zHfn8CDTSzmrVlYXgTq6npi91Wr3kJ9FgRkJQol1xkXU6fTISdyMiErKY",
+	"LQlLiU7ulfjri0IAHVMsu0c7m1Pl6Kq/H2rOUJiS5S3gm9AXcnw/ElMpQfpklHF6TxlKrxHBoOeCyUql",
+	"KL790RanY2vule3Kx+yekpBNWSp9UxJ67pNnCsIX5MCW/9wDz+DQ17KbkjfZjBtw4KMYyqBKe6gF/9/H",
+	"89bFp4+d1sWnL92Th//Zbhc2NfucbdcQkNvq0XTN5r7POvs5phjvGWeScZCSHGD2SiRTLDJmKaYlEvmD",
+	"TqLIw/p4rW0TKdyZcr/ImIVDCUGW6EQBklutX7RFVBozRu3Y+N0HttfHScMQFl6SUap4Lxmy8OgeeGg1",
+	"OyVjFhK7l/rjmPK8zeRpqPsG730od7M0RV/e3fJluwlfZ6ZVRJ9FgwtGi3xHMLpgtYctkV/FlHNOVmx5",
+	"A8Pvw6CzsmO7Nfd1TLASdh2yLrqXjKefmJYktKxNSlEB0NZnamRkPBwWj+oLNb5+KeJd3L9CN28gnEJi",
+	"8lBybSKqObgrma0aqJuM08aYG40iYu6TRGZzkgryb0gEWim2X6Qu4FZBUv4uvzhJHZI0GG4TyqUu66yB",
+	"xP6F6Y5xJ5vfsRSUPy5lZvqDdGAqgQDYfemSzCRaEO41XfCBl6wUGyYQAZXlaxORTIClLgXSOE7EfYkm",
+	"LRErtqZRrUiOBQrc5sT0Xj9QR0X6RcaT2dqesCLvTLZDG3V2W3WUoW2H1Q4UbkMUYkLm6p42eSfIJBI0",
+	"lYTypQ5pc6CJ+dlb7zJUHTARAUmymNFZyYjKG6aaJDbynqqCXq5ffijLBXVhG7RyWZ+vWAeld7B4XDxw",
+	"RwOuYvlUY4hbLKEynJ9DugAdWJmJLMHcxkWHhHQpdTMnF4tLcq4vaKmEXVHtxuG53Fja1ZXaZgQ1tHrc",
+	"tqJd/aNGFkAdKbw3zdH7ttWb+cR/kCjOuzO3R90/fRu+cg2laCWx0z6+ai6jTk7v5KYjkFx33T1jgbQN",
+	"VPuGyfSpBqdlgBWlVWtA1m7GqL2dyoLWqZOXMGZpHkD3SZBAyFLCYUrVhaaJckefbFEYeWlRM9XhlMms",
+	"qNgPr1+Qi5PTc5t+bZOfsaZqDoquJZnTpfLWlJJVHpkU8yJTO+C6M3RUapUaEcEJJbZP6LA94CuKuajP",
+	"qamkKfo7fOMFxpBIwX3UHwt1SypIKMrhjx278Fb1mGnLq27ptUgItrNpb9We3SdAg5kJ4NKUYNdk4/S5",
+	"EzSuMbyKosANbjXBSHC9BCkqBzctwEKf0EgKmyIf/aNlynVb1+GI2GZJYuLM5bbdZgWJm1KpeS1Np9Mo",
+	"KWbqGetO9OPt7XuilyYpfK6knWpbGIst6Qur/c+/fLgmnM5tgY0yZ1EHGD4pvaJhQ+Q2eYy/2pP6m8J1",
+	"64ZrPL14sKF6zqdjNBTZN3ZkxxvGa33WlTkU+1+4GC2xmlfSvxCrznTjGBA9uEHnqbkoBo/g3BIs2jaL",
+	"N2b9X+x21iqxyriIL02UuPtEJSJkMbUK4lrY1FObnU7xJHtT/YaFjjsR5OPCtwELH/nMeFkvZMqDN7BC",
+	"fZRkEfTdeGnu3Y/a694hmeBDLtI/0pjO3aQaZWHtzHV6ZANIDCzIge5hMCnnQ7KYCUIlplAUlORSpjBX",
+	"cGoZODGQNsJrALY5tlsU0BaZ8VKARL1Xx/IsjTW0fh1A1kRfDXSKwGsJJiXaXM83+wixGg78syKs+vXO",
+	"uIRvqR7phvJwLD47XvGjoiOV4j4MDilDM6ZL3a9jSOUHaeNS6yIW1sbfNB9ja4LaBc7pNuiU1toAI6c+",
+	"j0bRzxOcQrGJ7qqFfQ9+lY6bxAi2JoZXt/xJbdrtr9gQHzT2a4QRZp+E292xdTSwXzetkXNWtl82qNgG",
+	"e6vO6aprbdkW89lRs+QDvmqL1ZSRZLAzYRHohKX2J7BTUv3ePawyzxoHYMeiUHfcWMUG2GqI21OVVlkf",
+	"FqnAvQ7NTuJjHxGQ1WzK42MhKxbpE4lwT1HFbzxcuAsxVgO/xbP+I6tk1gfaHoq00o0iFo1B3Vx5len6",
+	"Gf2v13bTP/16662Ogfjp11vbloHddq/ClzdX5MB0hx1aD0l5njTyia0v1x2uOI9KDvhPv/79hhyMjtoL",
+	"iKIWxiaPfl/cyfbvUvDRYZu8iCib63bKPhkxKUc+GdEMC9zgczzyB3wks/FIi45MQnLokxGOH1G3YO0D",
+	"/pQXRdj7CA1SqYxME4FC1sFMJp6+3AKpOxUZn4i1lRfo9pk+0741BqRPDLKIQpb07Z3SVxsZ8FBk4wha",
+	"wNNkmWsop6qBqWd0gk9ifCspefbtAR/wF4LfA9cNOAe6PuhvOtBArt5fH/bJTzc/v9NIGklO72AYUAkj",
+	"HZySPsb4jo+PLwYcC5VTOo+xL+KX2xc+DnW7PydM3YhpNKyv/KJpzs8zwQ8j23M54IbZnfTcwk2o4QCF",
+	"LAGJnRs2wDjgo3XNt6M2UXaGJAFNkiUZXZmeZLyzT57rxuBB1ukcBz/9eot/wGjAD5AkfaKzs2WCPCQZ",
+	"jxQ55EW9THAi6VIW9VOXGkV6lk3pPpxoI53OEwUudcWhDMQW4wM++tzS9NgmSrQjMZM7WErA2lPG9ZoH",
+	"o7yI01SvKtp2JwUaQrWNuxbHRiwrXLtDVr1Ou9vuoOyLgdOYeX3vuN1pH+sCqRny/dEMi+b+7fW/PPje",
+	"0RzShAXS/AszB/anapd5ftUIqKPAmIK6hEHIGpNMYdFBhNm3WYAcKDWJs5ym00QZY0LxMjb/LnXhUp9w",
+	"MeDlRnBK8k5FouQK0LBNnEpMIoGHcsBH/2iZ+tLWraXyETn4hbPPtqX/EFHm3HhjV1bENLrv/nVE/kJm",
+	"8Jn8+PbqRevmx6ve6Zkz1nBGE0DGTSAl4h6SAR/lHEX+QgZee+CRv5CELrAnWcm3K2f7GEUqx6b1bCuH",
+	"MXUvFPY9Tdg9mLEN0pl9qycEBZEI7nwzUlGSk053wHHqGPZcSjump03y0BZNYLUedcBHKwpo1Ee3PEbX",
+	"lli056/qdTpklLe5jBRMB3zltVc5+m0Lf0RT8POCbd0ra6XMRENBQppGyGx6rJrQSQfKiclrlYQtTqWC",
+	"WE8B0Cp+wLWO9wlXcpKEiYhjCDVf5ex9HeruLWD3UK1JLo/5/FilcJeciv69nBS1urQTedSC5Thx9/zi",
+	"9PT89AwLqmtnWtZQceO5lp0aw2Ol0BSpfCKiSCwKVq3SvJiQzZRdPtZ9968nkwvaCU7Hz6AXdifH9Gx8",
+	"HjwLL6Az6dLe+Dg4CU/hbHLeeda96NHj8UlwGp7B+eRZ50L/vh0eN07DciN4dGvqFR4+5TGc5yJcbpgO",
+	"UTMVYr8TyJsMKu72jtcOJT7ud/OhxDp37b27ff+uc9V93ntx/PLk1enrs855t/nQhiorPJTtVgXp6gzN",
+	"XqezGwgfOSZ454nXNs+UOwGNobAS8Vg/GA/F4oI6Zf4HIsELVn4e4kCSEw2lurfm0DxyxpHiI93tj5Sm",
+	"t6iHusfbH8pnQz343mmTjZWH+Ln+hdf/+Ml3BlZbQyUQfMKUb6HMnlxxGXpXBg6dSicOpJyYz604G0cs",
+	"MGRmTI98HEr/izeFGoPjHSxAprqWXOmc3AmQAJIIHi3dyJ20zRr5bSwdcOsmaDcCrY4fpPYsDi/JhHGq",
+	"dKXSrWYOJK5OaBS1B/yDMvz6ZGRXVNadecQ4MuqJUZ0CUrbidTHvpaJ26nBS3HKkhwEr8b7lRjOmelUR",
+	"/KyAkwOGmVFVGOdurxk0bYPgzRipXHOtBe+TRIeOi3z8/iWIP+VLEKa+aP1nILorn4HoKaSX8hPe25ev",
+	"Tt/2XvX++ftV+vbl1eLti86x+v9vbqeLty/NteL/PjeX2249e+1Yy5hOcW6Gpfk/VjR3Gojm1+741sfK",
+	"5lwaK/lCnIFSVurml1DsoueKKQQjwTzfMwLM8z0jv7xPprS4pjzGyEf0wdGLtsa7Tu/prp4JAPq/OTFi",
+	"W9UIPfHR5YCXAyLoqphlwkKB6B6RH6RuLZaH2g2UdA4DbijeRFAMlZN0oTYyp3eoDPI1++6HFLRbQ5gc",
+	"cOXZ5N6ePYad66yDDG1yi6vVzaZqD/h7pcTkDCQZGaulbQeZ6udHbaJURr/QEnWq4QWKJFvuu6tuqIz2",
+	"/+NM3q8hJf8syddY7jh12fs2mHWkxXSWrNmGvfWo8pGlh10FZ63QLHMzWgj1nAafdZjMcMslYab/1XyA",
+	"I+PurOCeFqH/S6DgDnpXxr2RBN+2+jjpXGx/4oUzy31n5+Gk12tykMr8wCertWsFfVfPmCGMbmRou7az",
+	"Ku5T1dU4+sLCh7X+huNhKDo3LgZLTTe4taYPzGTCH6QToDs5vBzwWncCB/kqf4I8wZ34G6SPVhj5t06e",
+	"ZqV/S5z6zbPnyfYn8pHq++CbD0hkOZE+2SCs45sj3e/Wip1E8kar0QxEdoYmYLSYJgkWYUbKdjwopmqh",
+	"wbD0TVx4wCm3g2HVpbyN057xkFBZqdwxr+m7lwd8DIGYa6MNR2uk+E0dDksSAb3H/kgZ68ZlHq6advjU",
+	"gKNy1PZf6AbAxSSfVGoyZsXMU9sgSA5OOhdKQJhPfin1aZMdDQzGK1zmA8a+izz+U+XAI23G/Dtd7ykL",
+	"0e4O6VLjcgwBzSS6YZTodFCWKr/sQH+6hjx/d03Oz/EDXTp21kwmlOvT/uPsMEeu+ThTX1Hcf5qE29li",
+	"ebJI1FzjCJ8ZRCFauvk4tyeZEfZzPWvF4K/m43VSp7jw00FmhUu0KtDU1IY09uKG5Vo3nXtbkUe5IByR",
+	"ikziS539Nm55YZxcDLiuHyi38jTzVkvD6v5soXOtiwHKeUary9q75AHcU32NXMiqb336BwYxnzO6pCSC",
+	"KY2YZMm3FLTUvbdlp/3m7y29pXMnKOkOblgbmTyp+UBtb19SecXm+C6VnyqVNeNh1x9q0uYW6xZprGXm",
+	"Wt8Ofa96d2tT7sapwZR/mudVyY9sEAKNGJjSR3/TVU/QqBmckQ+m+Og02Zr2YTqOoN9QTGyPQ7rrx3wc",
+	"D81MKefh1tqnP2HleTPZUK3p3Wy5/SBJ6tAKjl42Q5e/u6rlzIU2blxoaSeqRhQYpq4XBFv9VbcjsFYo",
+	"mBHauXNa1PqYJLdjauQWep5DsIMDBnz95ICiqZmlJGQhORiZmoURUT7uqFS8PCoW1xbPYZvc0DmQeybZ",
+	"mEUsXVac3v6AUzfhrUNVRYSqj6Epvz7Rvc8kty1E+1aE5J9UzLNLFctjBHDzr5o3LSCqDLKoWaP3T28H",
+	"sekOglgjMosiahGFRYXHd0FZFpR5bWdJOhYCiCXETuz4CsE+U7W+3r39mUMuVmyrKJV3+JXCKbsHJ86G",
+	"ASHX/8VSKnW1kJ0ZD8G65odkTIO7yzywhiNrTUcoYWmbPC9llAdcV7/q3lxb9UgXNAl1BbKd8kYEz+cj",
+	"YEiuTdQpInYPeWwuhiS39jelg5v4zoZKTXvnEySj/4emhff9Kf6vGejbNdVY9BhvC/V9sHfa7twdj7H+",
+	"i8hIZ7qy0Lziv96v/JPSjfY7k9RiZUVSOcLVSsQtbqm2WY/GzkjIDcancWZsnpML3sI5jeZxn4SgsyV5",
+	"oYz1tQb8AHth5UozrMy7YQ/1VB1d+oiNXIsZC2aESZwGOeB5kftYiDtp31qkKpunJyuDMJ8cPsvnZpY8",
+	"SmuJBRHQRI/kdD7nttXW2+g+1iy03pNUArYYxGlkUzPxUIHUuu+Nmt/b/5uq0uyhbCmuDWRbZD7esxOx",
+	"PAqBhi2dSpJFB1O5pW6DwfKLnfYCxPYqpUrVZcnSGf1CJXlx838LR0y3LAz4qOgV9l2HwTddLuUu4RE5",
+	"UHdK8ttvv/3Wevu29fKlr7itaKQ7bJM3yijDcjjTomsGEmirb7ws98NgNkC/7LJqTi1mQhYtWfZ7d3ni",
+	"s5iMq7j3isxpZL7RiD3a7kf59RZ1O/dJp2MGYY2puZXTOYQDrj9loK58fPep3W6P1G6V4NE3oe/rtoZr",
+	"P9h+XJzJAWfzWCQphEWZn36pLupzUheNDC2N2rzZ3ttk/KTwOT0K5H35qwg7YXfACy/Jr7iLvhUZNQ5i",
+	"0alK6wYMfBVzx86O2mLr1Ayc2sXgqX18jfmjfrUCotIP+19fddU9feInbR0hV5JplurbpU9un7ofkpVZ",
+	"rHmSvIWQUXJr5pU1/JRs/vjeP7mN38HP978fu88IRFuoIB3RUdh7Lm1uM/sqamhzpdku2Yi/QVrmr1VH",
+	"cuUjTKdbwkjY/xFT/Dqcaf8w06fXdd5tm4Hw9NKyb1VUfY9L1daaVUS3Adau7FNj6TmBpwZdYbvm9T6Y",
+	"1R/fkuV+CLeYV9aso2pPk872FiivdvDwLIp2DHOsa8kxgP6v6MNJcqJqFitYT/Wb1cbrTfXFyikojUmx",
+	"c0fMx2Oa1DDn/LQtGVSvpR4V5tSP7ac8+VuJ7n3XGet0hiGRzXzSLF/hssyRkaIbipJFlhBYgtTVwTZj",
+	"sZiJIgzrsA2ZQqp44rhNrnBpGg14nKWl7KtycUflb8rgxAwTTcMshK4Jpor/0MEfcDM9BZJLO0hFZKkZ",
+	"2qAeSkQ2nZWy0WpJW+gnnZJAQ2y5rmiWldDnge/sOgObVAr/Q/n2T6i6NVm6PKJ+UJ6se7h7QL3E59pE",
+	"asDmiuWwSdVwb2nKp/L3lngLdrJptnG4piaTp167H5Z5alZO0e0EsHA4zPSYq9In13RmSTcLfFtV9t+C",
+	"etYW9nd+3xO/a8bYJ7tLPcz2KKbLTcUH0bKY0GTm9pEk49JMyru5evfy+c//GP7t6vbVr1e//VUR8Igc",
+	"CK6Hus3pHd4+ujQjfou5cb6xhN+jhCg6EU2E20SHBxyD8hgyVxpah5EWIotC04Cuj4FToyShzkgZk1kY",
+	"8GLGGc4cU1oex50poeSaARgd1xMYDYubITTKJhEc2mRkviiMH/QI2WQCSZEwdCoUBUkTtVldN2/NiJoa",
+	"MHJQdRkO/c1WRTGn2XuCkNtSitVYClSmRn+NAv+6ojBDda1tFWDh4yvA/th5SZXJ0mukqqX1mLLw0nzD",
+	"xZ2iFLLvHlFNdZcrXQzILCS3jFPa5Cl9eqhMcSrPh/34SVkhes5g3Qy8SAQ0IiHcQyRiExHPkshkAPpH",
+	"R93eebvT7rS7/WedZ8do05g9Vpe6US8pBkZGNJ2IZE4O4rvpkVrs8yFaaHrmqZHhlxjtnwJXskV/eMNE",
+	"0+zzNdOO0JJX7iGZUTkjwYwyrjNMTNqFnZXw1rqhSSjQREKU7ZTnsHEeCZnTYMY4JEtnHRHLmlXs1Cct",
+	"6EvzY51n80q91QXqBm3JlUlbRWVHhWacl1iaWX2Hic75xHwXQ292Yo1nZw2rteuhXjsAVyG1ruDYWdWk",
+	"/1cXfV7KxqzkB51tlaLLD58e/n8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
