@@ -40,6 +40,7 @@ func startForBench(b *testing.B) (*svctest.Service, *pgtest.DB, *svctest.Tokens)
 	env := tokens.Env()
 	env["DATABASE_URL"], env["NATS_URL"], env["GATEWAY_SECRET"] = db.URL, ns.URL, testSecret
 	env["LOG_LEVEL"] = "error"
+	env["CREATIONS_PER_MINUTE"] = "1000000"
 	return svctest.Start(b, run, env), db, tokens
 }
 

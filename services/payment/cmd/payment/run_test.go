@@ -33,7 +33,7 @@ type harness struct {
 	tokens *svctest.Tokens
 }
 
-func start(t *testing.T, sandbox bool) *harness {
+func start(t *testing.T, sandbox bool, extra ...string) *harness {
 	t.Helper()
 	ns := natstest.Start(t)
 	db := pgtest.New(t, migrations.FS)
@@ -51,6 +51,9 @@ func start(t *testing.T, sandbox bool) *harness {
 	env["GATEWAY_SECRET"] = testSecret
 	env["SANDBOX_GATEWAY"] = fmt.Sprint(sandbox)
 	env["SCHEDULER_INTERVAL_MS"] = "100"
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
 	return &harness{svc: svctest.Start(t, run, env), db: db, js: js, tokens: tokens}
 }
 
@@ -254,6 +257,22 @@ func TestInvoiceEndpointsAdmitOnlyTheirRoles(t *testing.T) {
 	}
 	if r := h.do(t, &auditorUser, "GET", "/v1/ledger/balances", nil, nil); r.status != 200 || r.body["balanced"] != true {
 		t.Fatalf("balances: %d %s", r.status, r.raw)
+	}
+}
+
+func TestBillingCodeCreationIsRateLimitedPerCaller(t *testing.T) {
+	h := start(t, false, "CREATIONS_PER_MINUTE", "3")
+	for i := range 3 {
+		if r := h.do(t, &financeUser, "POST", "/v1/invoices", newInvoiceBody(fmt.Sprint("RL-", i), "ORG-A", 1000), key()); r.status != 201 {
+			t.Fatalf("creation %d: %d %s", i, r.status, r.raw)
+		}
+	}
+	if r := h.do(t, &financeUser, "POST", "/v1/invoices", newInvoiceBody("RL-4", "ORG-A", 1000), key()); r.status != 429 {
+		t.Fatalf("fourth creation in a minute: %d %s", r.status, r.raw)
+	}
+	other := auth.Principal{Subject: "fin-2", Roles: []string{auth.RoleFinance}}
+	if r := h.do(t, &other, "POST", "/v1/invoices", newInvoiceBody("RL-5", "ORG-A", 1000), key()); r.status != 201 {
+		t.Fatalf("another officer is not limited by the first: %d", r.status)
 	}
 }
 

@@ -30,6 +30,10 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return err
 	}
+	creations, err := service.Int(getenv, "CREATIONS_PER_MINUTE", 600)
+	if err != nil {
+		return err
+	}
 	secret := getenv("GATEWAY_SECRET")
 	if secret == "" {
 		secret = devGatewaySecret
@@ -38,7 +42,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	store := postgres.New(rt.DB)
 	svc := app.New(app.Config{Store: store, Clock: rt.Clock, GatewaySecret: []byte(secret), Log: rt.Log})
 
-	if err := porthttp.Routes(rt.App, svc, porthttp.Options{DB: rt.DB, Verifier: rt.Auth, Sandbox: sandbox,
+	if err := porthttp.Routes(rt.App, svc, porthttp.Options{DB: rt.DB, Verifier: rt.Auth, Sandbox: sandbox, CreationsPerMinute: creations,
 		Idem: idempotency.Options{Clock: rt.Clock, Log: rt.Log}}); err != nil {
 		return err
 	}

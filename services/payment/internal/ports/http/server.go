@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
@@ -27,6 +29,30 @@ type Options struct {
 	Verifier *auth.Verifier // bearer tokens
 	Sandbox  bool           // serve POST /v1/sandbox/pay
 	Idem     idempotency.Options
+	// CreationsPerMinute bounds the invoices (billing codes) and sandbox
+	// payments one caller may create per minute, per instance.
+	CreationsPerMinute int
+}
+
+// perCaller limits a caller (by token subject) to max requests a minute.
+func perCaller(max int) fiber.Handler {
+	if max <= 0 {
+		max = 600
+	}
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			if p, ok := auth.PrincipalFrom(c); ok {
+				return "sub:" + p.Subject
+			}
+			return "ip:" + c.IP()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return apperr.New(apperr.TooManyRequests, "Too many billing codes created in a minute; try again in a minute.")
+		},
+	})
 }
 
 // Routes lists every route of the payment API, with the roles each admits.
@@ -51,7 +77,8 @@ func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	v1.Post("/gateway/callbacks", validate, s.receiveCallback)
 
 	// Roles and idempotency per route; the generated handlers follow.
-	v1.Post("/invoices", financeOnly, idempotency.Middleware(opts.DB, idem))
+	creations := perCaller(opts.CreationsPerMinute)
+	v1.Post("/invoices", financeOnly, creations, idempotency.Middleware(opts.DB, idem))
 	v1.Get("/invoices", anyReader)
 	v1.Get("/invoices/:id", anyReader)
 	v1.Post("/invoices/:id/cancel", financeOnly)
@@ -59,7 +86,7 @@ func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	v1.Get("/invoices/:id/payments", anyReader)
 	v1.Get("/invoices/:id/ledger", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
 	v1.Get("/ledger/balances", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
-	v1.Post("/sandbox/pay", s.sandboxEnabled, auth.RequireRoles(auth.RoleBusiness, auth.RoleFinance))
+	v1.Post("/sandbox/pay", s.sandboxEnabled, auth.RequireRoles(auth.RoleBusiness, auth.RoleFinance), creations)
 	v1.Post("/invoices/:id/refunds", financeOnly, idempotency.Middleware(opts.DB, idem))
 	v1.Get("/refunds", auth.RequireRoles(auth.RoleFinance, auth.RoleAuditor))
 	v1.Get("/refunds/:id", anyReader)
