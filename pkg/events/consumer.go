@@ -55,6 +55,9 @@ type ConsumerConfig struct {
 	// still are, and events about different things may overtake each other.
 	Concurrency int
 	Log         *slog.Logger
+	// filterOnClient makes the consumer filter as it must on a server older
+	// than 2.10 (for tests, which run a newer one).
+	filterOnClient bool
 }
 
 func (c ConsumerConfig) withDefaults() ConsumerConfig {
@@ -108,6 +111,9 @@ type consumer struct {
 	db      *sqlx.DB
 	cfg     ConsumerConfig
 	handler Handler
+	// clientFilters, when set, are the subjects this consumer handles of a
+	// stream it reads whole (see consumerFilters).
+	clientFilters []string
 }
 
 // maxBatch bounds how many messages one transaction applies.
@@ -118,14 +124,24 @@ const maxBatch = 64
 // while a transaction runs are applied together in the next one, so a
 // consumer under load pays one commit for many events.
 func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
+	serverFilters, clientFilters := consumerFilters(c.js, c.cfg.FilterSubjects)
+	if c.cfg.filterOnClient {
+		serverFilters, clientFilters = nil, c.cfg.FilterSubjects
+	}
+	c.clientFilters = clientFilters
+	cfg := jetstream.ConsumerConfig{
 		Durable:        c.cfg.Durable,
-		FilterSubjects: c.cfg.FilterSubjects,
+		FilterSubjects: serverFilters,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        c.cfg.AckWait,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		MaxDeliver:     -1, // bounded by settle, which dead-letters instead of dropping
-	})
+	}
+	if len(serverFilters) == 1 {
+		// Servers before 2.10 know only the single filter field.
+		cfg.FilterSubject, cfg.FilterSubjects = serverFilters[0], nil
+	}
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.cfg.Stream, cfg)
 	if err != nil {
 		return false, fmt.Errorf("create consumer %s on %s: %w", c.cfg.Durable, c.cfg.Stream, err)
 	}
@@ -263,6 +279,10 @@ func (c *consumer) handleBatch(ctx context.Context, msgs []jetstream.Msg) {
 			// Not a JetStream delivery: nothing to record it by.
 			c.cfg.Log.Error("consumer got a message without metadata", "consumer", c.cfg.Durable, "err", err)
 			_ = msg.Term()
+			continue
+		}
+		if c.clientFilters != nil && !matchesAny(c.clientFilters, msg.Subject()) {
+			_ = msg.Ack() // another consumer's subject in a stream read whole
 			continue
 		}
 		log := c.cfg.Log.With("consumer", c.cfg.Durable, "stream_seq", md.Sequence.Stream, "delivery", md.NumDelivered)

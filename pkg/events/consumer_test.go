@@ -284,3 +284,30 @@ func TestConsumeRefusesAnIncompleteConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestConsumerOfSeveralSubjectsFiltersItselfOnOlderServers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.startConsumer(ConsumerConfig{
+		Durable:        "tender",
+		FilterSubjects: []string{"test.invoice.paid", "test.license.*"},
+		filterOnClient: true,
+	}, recordEffect("tender"))
+	h.startRelay(NewRelay(h.db.DB, h.js, nil, h.fastRelay()))
+
+	paid := h.enqueue("test.invoice.paid", payload{Aggregate: "inv", N: 1})
+	expired := h.enqueue("test.invoice.expired", payload{Aggregate: "inv", N: 2})
+	issued := h.enqueue("test.license.issued", payload{Aggregate: "lic", N: 1})
+	h.waitConsumerIdle("tender")
+	for _, c := range []struct {
+		ev   Event
+		want int
+	}{{paid, 1}, {expired, 0}, {issued, 1}} {
+		if got := h.count(`SELECT count(*) FROM effect WHERE consumer = 'tender' AND event_id = $1`, c.ev.ID); got != c.want {
+			t.Errorf("%s applied %d times, want %d", c.ev.Type, got, c.want)
+		}
+	}
+	if got := h.count(`SELECT count(*) FROM inbox WHERE consumer = 'tender'`); got != 2 {
+		t.Errorf("inbox holds %d events, want the 2 handled", got)
+	}
+}
