@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +32,7 @@ type env struct {
 	tokens map[string]string // by name: owner, other, officer, auditor, finance
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T, extra ...string) *env {
 	t.Helper()
 	ns := natstest.Start(t)
 	db := pgtest.New(t, migrations.FS)
@@ -39,6 +41,9 @@ func start(t *testing.T) *env {
 	vars["DATABASE_URL"] = db.URL
 	vars["NATS_URL"] = ns.URL
 	vars["SCHEDULER_INTERVAL"] = "1h"
+	for i := 0; i+1 < len(extra); i += 2 {
+		vars[extra[i]] = extra[i+1]
+	}
 	s := svctest.Start(t, run, vars)
 	e := &env{t: t, svc: s, db: db, nats: ns, tokens: map[string]string{}}
 	for name, p := range map[string]auth.Principal{
@@ -414,4 +419,15 @@ func TestDocumentsAreUploadedCheckedAndDownloadedOverHTTP(t *testing.T) {
 		t.Fatalf("download: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), got)
 	}
 	e.must(e.do("GET", "/v1/applications/"+id+"/documents", "other", nil), 404)
+}
+
+func TestDocumentsGoToTheBlobStoreNamedByBlobURL(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, "BLOB_URL", "file://"+dir)
+	b := e.registerBusiness("owner", "medium", "55110")
+	id := e.createApplication("owner", b["id"].(string), "55110", 150)
+	doc := e.must(e.upload("owner", id, "amdal", "amdal.pdf", []byte("%PDF-1.7\n%%EOF\n")), 201)
+	if _, err := os.Stat(filepath.Join(dir, "documents", id, doc.body["sha256"].(string))); err != nil {
+		t.Fatalf("the blob is not in the configured store: %v", err)
+	}
 }

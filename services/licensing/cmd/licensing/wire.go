@@ -30,9 +30,22 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return fmt.Errorf("license signing key: %w", err)
 	}
-	blobs, err := blob.NewFiles(filepath.Join(rt.Config.DataDir, "blobs"))
-	if err != nil {
-		return err
+	// Documents: local files under DATA_DIR by default; BLOB_URL names
+	// another store (s3://bucket?region=...&endpoint=...&use_path_style=true).
+	var blobs app.Blobs
+	if url := getenv("BLOB_URL"); url != "" {
+		bucket, err := blob.OpenBucket(ctx, url)
+		if err != nil {
+			return fmt.Errorf("BLOB_URL: %w", err)
+		}
+		rt.Go("blob-bucket", func(ctx context.Context) error { <-ctx.Done(); return bucket.Close() })
+		blobs = bucket
+	} else {
+		files, err := blob.NewFiles(filepath.Join(rt.Config.DataDir, "blobs"))
+		if err != nil {
+			return err
+		}
+		blobs = files
 	}
 	store := postgres.New(rt.DB)
 	svc := app.New(store, rt.Clock, rt.Log, app.Options{SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs})
