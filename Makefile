@@ -4,7 +4,7 @@ export PATH := $(PATH):/usr/local/go/bin
 export GOFLAGS := -buildvcs=false
 
 SERVICES := licensing tender payment portal
-MODULES  := pkg $(addprefix services/,$(SERVICES))
+MODULES  := pkg $(addprefix services/,$(SERVICES)) e2e
 
 .PHONY: run test prepare build generate check-generated vet unit bench clean
 

@@ -1,0 +1,269 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"gerbang/pkg/natstest"
+	"gerbang/pkg/pgtest"
+	"gerbang/pkg/svctest"
+)
+
+// services in the order they start: the portal first, for its key set.
+var services = []string{"portal", "licensing", "tender", "payment"}
+
+// platform is the four services running as processes.
+type platform struct {
+	t     *testing.T
+	bin   string
+	nats  *natstest.Server
+	procs map[string]*process
+}
+
+type process struct {
+	name string
+	url  string
+	env  []string
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan error
+}
+
+// repoRoot is two levels above this file's package.
+func repoRoot(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// build compiles the four commands once per test binary.
+var buildOnce sync.Once
+var buildDir string
+var buildErr error
+
+func buildServices(t *testing.T) string {
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "gerbang-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		root := repoRoot(t)
+		for _, s := range services {
+			cmd := exec.Command("go", "build", "-race", "-o", filepath.Join(buildDir, s), "./cmd/"+s)
+			cmd.Dir = filepath.Join(root, "services", s)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("build %s: %v\n%s", s, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+// startPlatform starts the four services, each with a database of its own
+// and one shared NATS, and waits until all are ready.
+func startPlatform(t *testing.T, extra map[string]string) *platform {
+	t.Helper()
+	p := &platform{t: t, bin: buildServices(t), nats: natstest.Start(t), procs: map[string]*process{}}
+	data := t.TempDir()
+	addrs := map[string]string{}
+	for _, s := range services {
+		addrs[s] = svctest.FreeAddr(t)
+	}
+	for _, s := range services {
+		env := []string{
+			"HTTP_ADDR=" + addrs[s],
+			"DATABASE_URL=" + pgtest.EmptyURL(t),
+			"NATS_URL=" + p.nats.URL,
+			"JWKS_URL=http://" + addrs["portal"] + "/.well-known/jwks.json",
+			"DATA_DIR=" + filepath.Join(data, s),
+			"LOG_LEVEL=warn",
+			"DEMO_ACCOUNTS=true",
+			"PASSWORD_HASH_COST=4",
+			"LOGIN_LIMIT_PER_IP=1000",
+			"SANDBOX_GATEWAY=true",
+			"LICENSING_URL=http://" + addrs["licensing"],
+			"TENDER_URL=http://" + addrs["tender"],
+			"PAYMENT_URL=http://" + addrs["payment"],
+		}
+		for k, v := range extra {
+			env = append(env, k+"="+v)
+		}
+		p.procs[s] = &process{name: s, url: "http://" + addrs[s], env: env}
+	}
+	for _, s := range services {
+		p.start(s)
+	}
+	t.Cleanup(p.stopAll)
+	return p
+}
+
+func (p *platform) url(service string) string { return p.procs[service].url }
+
+// start starts (or starts again) one service and waits for /readyz.
+func (p *platform) start(service string) {
+	p.t.Helper()
+	pr := p.procs[service]
+	pr.out = &lockedBuffer{}
+	pr.cmd = exec.Command(filepath.Join(p.bin, service))
+	pr.cmd.Env = append(os.Environ(), pr.env...)
+	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
+	if err := pr.cmd.Start(); err != nil {
+		p.t.Fatalf("start %s: %v", service, err)
+	}
+	pr.done = make(chan error, 1)
+	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(pr.cmd, pr.done)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if code, _ := p.get(service, "/readyz", ""); code == http.StatusOK {
+			return
+		}
+		select {
+		case err := <-pr.done:
+			p.t.Fatalf("%s exited while starting: %v\n%s", service, err, pr.out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	p.t.Fatalf("%s not ready within 90s\n%s", service, pr.out.String())
+}
+
+// signal sends sig to a service and returns how it exited.
+func (p *platform) signal(service string, sig syscall.Signal) error {
+	pr := p.procs[service]
+	if err := pr.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	select {
+	case err := <-pr.done:
+		pr.done = nil
+		return err
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("%s did not exit within 60s of %v", service, sig)
+	}
+}
+
+func (p *platform) stopAll() {
+	for _, s := range services {
+		pr := p.procs[s]
+		if pr.done == nil {
+			continue
+		}
+		if err := p.signal(s, syscall.SIGTERM); err != nil {
+			p.t.Errorf("%s did not stop cleanly on SIGTERM: %v\n%s", s, err, pr.out.String())
+		}
+	}
+}
+
+// do sends a JSON request (body nil for none) with an optional bearer token
+// and returns the status and the body.
+func (p *platform) do(method, service, path, token string, body any, headers ...string) (int, []byte) {
+	p.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, p.url(service)+path, rd)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (p *platform) get(service, path, token string) (int, []byte) {
+	return p.do(http.MethodGet, service, path, token, nil)
+}
+
+// login signs in a demo account at the portal and returns its token.
+func (p *platform) login(email string) string {
+	p.t.Helper()
+	code, body := p.do(http.MethodPost, "portal", "/api/auth/token", "", map[string]string{"email": email, "password": "demo12345"})
+	if code != http.StatusOK {
+		p.t.Fatalf("login %s: %d %s", email, code, body)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		p.t.Fatalf("login %s: %s", email, body)
+	}
+	return tok.AccessToken
+}
+
+// eventually polls cond for up to 30 s.
+func (p *platform) eventually(what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: not within 30s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// logs returns a service's output so far, for failure messages.
+func (p *platform) logs(service string) string { return p.procs[service].out.String() }
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(b)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// lines returns the JSON log lines of a service whose msg is msg.
+func (l *lockedBuffer) lines(msg string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(l.String()))
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"msg":"`+msg+`"`) {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
