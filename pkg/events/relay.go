@@ -145,9 +145,16 @@ func (r *Relay) Run(ctx context.Context) error {
 
 	var warmUntil time.Time
 	retry := r.opts.MinBackoff
+	connected := true
 	for {
 		wait := r.opts.PollInterval
-		if nc.IsConnected() {
+		if now := nc.IsConnected(); now != connected {
+			connected = now
+			if !connected {
+				r.log.Warn("outbox relay: NATS is not connected, holding the outbox", "status", nc.Status().String())
+			}
+		}
+		if connected {
 			sent, err := r.drain(ctx)
 			if ctx.Err() != nil {
 				return nil
@@ -171,7 +178,10 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
-		case <-reconnected:
+		case _, ok := <-reconnected:
+			if !ok {
+				reconnected = nil
+			}
 		case <-timer.C:
 		case <-prune.C:
 			if err := r.prune(ctx); err != nil && ctx.Err() == nil {
