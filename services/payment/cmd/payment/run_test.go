@@ -37,6 +37,7 @@ func start(t *testing.T, sandbox bool, extra ...string) *harness {
 	t.Helper()
 	ns := natstest.Start(t)
 	db := pgtest.New(t, migrations.FS)
+	db.SetMaxOpenConns(4) // the test's own reads; the service has its pool
 	js, nc := ns.JetStream()
 	t.Cleanup(nc.Close)
 	ctx := context.Background()

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"gerbang/pkg/events"
 	"gerbang/pkg/idempotency"
 	"gerbang/pkg/service"
 	"gerbang/services/payment/internal/adapters/postgres"
@@ -63,11 +62,6 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 			})
 		})
 	}
-	// The platform does not run the outbox relay yet; until it does, the
-	// service runs its own (a second relay would be harmless: rows are
-	// claimed with SKIP LOCKED).
-	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
-	rt.Go("outbox-relay", relay.Run)
 	return nil
 }
 

@@ -127,8 +127,8 @@ func invoiceSnapshot(inv *domain.Invoice) map[string]any {
 		"payer": r.Payer, "purpose": r.Purpose, "reference": r.Reference, "expires_at": r.ExpiresAt}
 }
 
-// transition moves a locked invoice by action and writes it, its audit
-// record and (when typ is not "") its event.
+// transition moves a locked invoice by action and writes it and its audit
+// record; the caller adds the event, if any.
 func (s *Service) transition(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, action domain.InvoiceAction, system, reason string, now time.Time) error {
 	before := invoiceSnapshot(inv)
 	read := inv.Version()

@@ -31,6 +31,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
+	// As in production (pkg/dbx), a bounded pool: PostgreSQL's connection
+	// slots are shared by every test on the machine.
+	db.SetMaxOpenConns(16)
 	f := &fixture{db: db, clock: clock.NewFake(t0), store: postgres.New(db.DB)}
 	f.svc = app.New(app.Config{Store: f.store, Clock: f.clock, GatewaySecret: secret})
 	return f
