@@ -97,6 +97,11 @@ const (
 	reasonNotReconfirmedF = "not confirmed after addendum %d"
 )
 
+// maxBidsInOpenedEvent bounds tender.bids.opened under the outbox's event
+// size limit; beyond it the event carries the counts and readers fetch the
+// opening record.
+const maxBidsInOpenedEvent = 1000
+
 // OpenBids opens the bids, by the tender's committee after the deadline:
 // every bid is decrypted or its failure recorded; bids without a paid bid
 // security, or not confirmed after the latest addendum, are disqualified
@@ -147,9 +152,11 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 		if err := t.FinishOpening(by, valid); err != nil {
 			return nil, postgres.Effect{}, err
 		}
-		eff := postgres.Effect{Action: "tender.open_bids", Events: []postgres.Event{{Type: "tender.bids.opened", Data: map[string]any{
-			"tender_id": t.ID, "opened_at": now, "valid_bids": valid, "bids": record,
-		}}}}
+		data := map[string]any{"tender_id": t.ID, "opened_at": now, "valid_bids": valid, "bids_total": len(opened)}
+		if len(record) <= maxBidsInOpenedEvent {
+			data["bids"] = record
+		}
+		eff := postgres.Effect{Action: "tender.open_bids", Events: []postgres.Event{{Type: "tender.bids.opened", Data: data}}}
 		if t.State == domain.StateFailed {
 			eff.Reason = t.Reason
 			eff.Events = append(eff.Events, failedEvent(t, now))

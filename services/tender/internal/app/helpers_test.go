@@ -24,7 +24,7 @@ var t0 = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 const kbli = "46512"
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *pgtest.DB
 	store *postgres.Store
 	svc   *Service
@@ -32,7 +32,7 @@ type fixture struct {
 	pub   ed25519.PublicKey
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
 	raw := make([]byte, 32)

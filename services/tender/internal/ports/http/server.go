@@ -75,7 +75,7 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	v1.Post("/tenders/:tender_id/fail", officer)
 	v1.Post("/tenders/:tender_id/clarifications", vendor)
 	v1.Post("/tenders/:tender_id/clarifications/:question_id/answer", officer)
-	v1.Post("/tenders/:tender_id/bids", vendor, validate, idempotency.Middleware(opts.DB, idem))
+	v1.Post("/tenders/:tender_id/bids", vendor, idempotency.Middleware(opts.DB, idem))
 	v1.Get("/tenders/:tender_id/bids", vendor)
 	v1.Get("/tenders/:tender_id/bids/:bid_id", vendor)
 	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor)

@@ -35,7 +35,7 @@ import (
 var t0 = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	svc    *app.Service
 	db     *pgtest.DB
@@ -43,7 +43,7 @@ type harness struct {
 	issuer auth.Issuer
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
 	raw := make([]byte, 32)
@@ -63,6 +63,10 @@ func newHarness(t *testing.T) *harness {
 	}
 	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
 		issuer: auth.Issuer{Key: key, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}}
+}
+
+func (h *harness) officer() app.Caller {
+	return app.Caller{Principal: auth.Principal{Subject: "pokja-1", Roles: []string{auth.RoleProcurementOfficer}}}
 }
 
 func (h *harness) token(sub, role, org string) string {
