@@ -308,6 +308,7 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 	b := e.registerBusiness("owner", "medium", "55110")
 	bid := b["id"].(string)
 	id := e.createApplication("owner", bid, "55110", 150)
+	doc := e.must(e.upload("owner", id, "amdal", "amdal.pdf", []byte("%PDF-1.7\n%%EOF\n")), 201).body["id"].(string)
 	e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
 	reason := map[string]any{"reason": "r"}
 	cases := []struct {
@@ -335,6 +336,7 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		{"GET", "/v1/applications/" + id + "/license/certificate", nil, "finance", true},
 		{"GET", "/v1/applications/" + id + "/license/signed", nil, "finance", true},
 		{"GET", "/v1/applications/" + id + "/documents", nil, "finance", true},
+		{"GET", "/v1/applications/" + id + "/documents/" + doc + "/content", nil, "finance", true},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -373,7 +375,9 @@ func (e *env) upload(who, applicationID, requirement, filename string, data []by
 	_ = w.Close()
 	req, _ := http.NewRequest("POST", e.svc.URL+"/v1/applications/"+applicationID+"/documents", &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -403,6 +407,8 @@ func TestDocumentsAreUploadedCheckedAndDownloadedOverHTTP(t *testing.T) {
 	e.must(e.upload("owner", id, "pbg", "big.pdf", big), 413) // pbg takes at most 10 MiB
 	e.must(e.upload("other", id, "amdal", "amdal.pdf", pdf), 404)
 	e.must(e.upload("officer", id, "amdal", "amdal.pdf", pdf), 403)
+	e.must(e.upload("finance", id, "amdal", "amdal.pdf", pdf), 403)
+	e.must(e.upload("", id, "amdal", "amdal.pdf", pdf), 401)
 	list := e.must(e.do("GET", "/v1/applications/"+id+"/documents", "officer", nil), 200)
 	if items := list.body["items"].([]any); len(items) != 1 {
 		t.Fatalf("documents %s", list.raw)
