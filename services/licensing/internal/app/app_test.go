@@ -339,7 +339,7 @@ func TestDeemedApprovalWaitsWhileARevisionIsRequested(t *testing.T) {
 	}
 }
 
-func TestLicensesExpireByTheSchedulerOnce(t *testing.T) {
+func TestLicensesAreRemindedThenExpireByTheSchedulerOnce(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "large", "56303")
 	a := h.submitted(owner, b, "56303", 0) // SS-MANDIRI: no validity limit
@@ -352,14 +352,24 @@ func TestLicensesExpireByTheSchedulerOnce(t *testing.T) {
 	if _, err := h.db.ExecContext(h.ctx, `UPDATE license SET valid_until = $2 WHERE id = $1`, l.ID, wib("2026-04-01 00:00")); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Set(wib("2026-04-01 00:00"))
+	h.clock.Set(wib("2026-03-01 00:00")) // 31 days before: too early for a reminder
+	if n, err := h.svc.RemindExpiring(h.ctx); err != nil || n != 0 {
+		t.Fatalf("reminded %d, %v", n, err)
+	}
+	h.clock.Set(wib("2026-03-03 00:00"))
 	second := app.New(h.store, h.clock, nil, app.Options{})
+	r1, err1 := h.svc.RemindExpiring(h.ctx)
+	r2, err2 := second.RemindExpiring(h.ctx)
+	if err1 != nil || err2 != nil || r1+r2 != 1 {
+		t.Fatalf("reminded %d+%d, %v %v", r1, r2, err1, err2)
+	}
+	h.clock.Set(wib("2026-04-01 00:00"))
 	n1, err1 := h.svc.ExpireLicenses(h.ctx)
 	n2, err2 := second.ExpireLicenses(h.ctx)
 	if err1 != nil || err2 != nil || n1+n2 != 1 {
 		t.Fatalf("expired %d+%d, %v %v", n1, n2, err1, err2)
 	}
-	if got := h.eventTypes(l.ID); !slices.Equal(got, []string{"licensing.license.issued", "licensing.license.expired"}) {
+	if got := h.eventTypes(l.ID); !slices.Equal(got, []string{"licensing.license.issued", "licensing.license.expiring", "licensing.license.expired"}) {
 		t.Fatalf("events %v", got)
 	}
 }

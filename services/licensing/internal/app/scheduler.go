@@ -86,8 +86,56 @@ func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
 	}
 }
 
-// RunScheduler runs the deemed-approval and expiry jobs every interval
-// until ctx is done.
+// ReminderLead is how long before its expiry a license's holder is
+// reminded to renew it.
+const ReminderLead = 30 * 24 * time.Hour
+
+// RemindExpiring publishes licensing.license.expiring once for each active
+// license that ends within ReminderLead, FOR UPDATE SKIP LOCKED.
+func (s *Service) RemindExpiring(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+			now := s.clock.Now()
+			ls, err := tx.LockToRemind(ctx, now.Add(ReminderLead), schedulerBatch)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				if err := tx.MarkReminded(ctx, l.ID, now); err != nil {
+					return err
+				}
+				reason := "expires on " + l.ValidUntil.In(domain.Jakarta()).Format("2006-01-02") + "; apply for renewal"
+				if err := tx.Audit(ctx, audit.Entry{
+					Actor: "system:expiry-reminder", Action: "license.remind", EntityType: "license", EntityID: l.ID,
+					After: map[string]any{"reminded_at": rfc3339(now)}, At: now, Reason: reason,
+				}); err != nil {
+					return err
+				}
+				ev, err := events.New(Source, "licensing.license.expiring", l.ID, licenseMoved(l.License, reason, now), now)
+				if err != nil {
+					return err
+				}
+				if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
+					return err
+				}
+			}
+			n = len(ls)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < schedulerBatch {
+			return total, nil
+		}
+	}
+}
+
+// RunScheduler runs the deemed-approval, reminder and expiry jobs every
+// interval until ctx is done.
 func (s *Service) RunScheduler(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -96,6 +144,11 @@ func (s *Service) RunScheduler(ctx context.Context, every time.Duration) error {
 			s.log.WarnContext(ctx, "deemed approval run failed", "err", err)
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "applications deemed approved", "count", n)
+		}
+		if n, err := s.RemindExpiring(ctx); err != nil {
+			s.log.WarnContext(ctx, "expiry reminder run failed", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "holders reminded of expiring licenses", "count", n)
 		}
 		if n, err := s.ExpireLicenses(ctx); err != nil {
 			s.log.WarnContext(ctx, "license expiry run failed", "err", err)

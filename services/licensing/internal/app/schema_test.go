@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -74,9 +75,13 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	if n, err := h.svc.DeemApproveOverdue(h.ctx); err != nil || n != 1 {
 		t.Fatalf("deemed %d, %v", n, err)
 	}
-	if _, err := h.db.ExecContext(h.ctx, `UPDATE license SET valid_until = $1 WHERE status = 'active'`, h.clock.Now()); err != nil {
+	if _, err := h.db.ExecContext(h.ctx, `UPDATE license SET valid_until = $1 WHERE status = 'active'`, h.clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.svc.RemindExpiring(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(time.Hour)
 	if _, err := h.svc.ExpireLicenses(h.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -167,3 +167,26 @@ func (t *Tx) SetLicenseStatus(ctx context.Context, id string, status domain.Lice
 		id, string(status), reason, now)
 	return wrap(err, "set status of license %s", id)
 }
+
+// LockToRemind locks up to limit active licenses expiring by before whose
+// holder was not reminded yet, skipping rows another scheduler holds.
+func (t *Tx) LockToRemind(ctx context.Context, before time.Time, limit int) ([]LicenseRecord, error) {
+	var rows []licenseRow
+	err := t.tx.SelectContext(ctx, &rows, `SELECT `+licenseColumns+` FROM license
+		WHERE status = 'active' AND reminded_at IS NULL AND valid_until <= $1
+		ORDER BY valid_until, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
+	if err != nil {
+		return nil, wrap(err, "lock licenses to remind")
+	}
+	out := make([]LicenseRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// MarkReminded records that a license's holder was reminded.
+func (t *Tx) MarkReminded(ctx context.Context, id string, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE license SET reminded_at = $2 WHERE id = $1`, id, now)
+	return wrap(err, "mark license %s reminded", id)
+}
