@@ -62,6 +62,7 @@ type reply struct {
 	status int
 	body   map[string]any
 	raw    string
+	header http.Header
 }
 
 func (e *env) do(method, path, who string, body any, headers ...string) reply {
@@ -87,7 +88,7 @@ func (e *env) do(method, path, who string, body any, headers ...string) reply {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	r := reply{status: resp.StatusCode, raw: string(raw)}
+	r := reply{status: resp.StatusCode, raw: string(raw), header: resp.Header}
 	_ = json.Unmarshal(raw, &r.body)
 	return r
 }
@@ -173,7 +174,19 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 		e.must(e.upload("owner", id, req, req+".pdf", []byte("%PDF-1.7\n%%EOF\n")), 201)
 	}
 
-	sub := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil), 200)
+	// A stale If-Match is refused; the ETag of a fresh read is accepted.
+	stale := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil, "If-Match", `"99"`), 412)
+	if stale.body["current_state"] != "draft" {
+		t.Fatalf("stale If-Match: %s", stale.raw)
+	}
+	tag := e.must(e.do("GET", "/v1/applications/"+id, "owner", nil), 200).header.Get("ETag")
+	if tag == "" {
+		t.Fatal("no ETag on the application")
+	}
+	sub := e.must(e.do("POST", "/v1/applications/"+id+"/submit", "owner", nil, "If-Match", tag), 200)
+	if sub.header.Get("ETag") == tag {
+		t.Fatalf("the ETag did not change with the submission: %s", tag)
+	}
 	if sub.body["state"] != "submitted" || sub.body["whose_turn"] != "officer" || sub.body["turn_due_at"] == nil {
 		t.Fatalf("submitted: %s", sub.raw)
 	}

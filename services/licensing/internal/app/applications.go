@@ -194,6 +194,10 @@ func (s *Service) move(ctx context.Context, c Caller, id string, actor domain.Ac
 		if err != nil {
 			return err
 		}
+		if c.ExpectVersion != 0 && c.ExpectVersion != rec.Version {
+			return apperr.New(apperr.PreconditionFailed, "the application changed since you read it (version %d is now %d); reload it and try again",
+				c.ExpectVersion, rec.Version).With("current_version", rec.Version).With("current_state", string(rec.State))
+		}
 		now := s.clock.Now()
 		before := rec.Application
 		steps, err := change(&rec.Application, now, cal, tx)

@@ -26,6 +26,10 @@ type Caller struct {
 	Subject   string
 	Roles     []string
 	RequestID string
+	// ExpectVersion is the version of the record the caller last read
+	// (If-Match); 0 when it gave none. A change to a record of another
+	// version is refused as PreconditionFailed.
+	ExpectVersion int
 }
 
 // Service runs the licensing use cases.

@@ -5,6 +5,8 @@ package http
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -105,6 +107,33 @@ var _ oapi.StrictServerInterface = (*Server)(nil)
 func caller(ctx context.Context) app.Caller {
 	p, _ := auth.FromContext(ctx)
 	return app.Caller{Subject: p.Subject, Roles: p.Roles, RequestID: httpx.RequestIDFrom(ctx)}
+}
+
+// etag is the ETag of a record version.
+func etag(version int) *string {
+	s := `"` + strconv.Itoa(version) + `"`
+	return &s
+}
+
+// expecting returns the caller with the version its If-Match names: "5",
+// W/"5" or 5; "*" or none asks for no check; anything else names no
+// version and fails the precondition.
+func expecting(ctx context.Context, ifMatch *string) app.Caller {
+	c := caller(ctx)
+	if ifMatch == nil {
+		return c
+	}
+	v := strings.TrimSpace(*ifMatch)
+	if v == "*" || v == "" {
+		return c
+	}
+	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		n = -1 // matches no version
+	}
+	c.ExpectVersion = n
+	return c
 }
 
 func page(limit *int32, cursor *string) postgres.Page {
@@ -317,7 +346,7 @@ func (s *Server) GetApplication(ctx context.Context, r oapi.GetApplicationReques
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetApplication200JSONResponse(toApplication(rec)), nil
+	return oapi.GetApplication200JSONResponse{Body: toApplication(rec), Headers: oapi.GetApplication200ResponseHeaders{ETag: etag(rec.Version)}}, nil
 }
 
 func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueRequestObject) (oapi.GetReviewQueueResponseObject, error) {
@@ -333,11 +362,11 @@ func moved(rec postgres.ApplicationRecord, err error) (oapi.ApplicationMovedJSON
 	if err != nil {
 		return oapi.ApplicationMovedJSONResponse{}, err
 	}
-	return oapi.ApplicationMovedJSONResponse(toApplication(rec)), nil
+	return oapi.ApplicationMovedJSONResponse{Body: toApplication(rec), Headers: oapi.ApplicationMovedResponseHeaders{ETag: etag(rec.Version)}}, nil
 }
 
 func (s *Server) SubmitApplication(ctx context.Context, r oapi.SubmitApplicationRequestObject) (oapi.SubmitApplicationResponseObject, error) {
-	out, err := moved(s.svc.Submit(ctx, caller(ctx), r.ID.String()))
+	out, err := moved(s.svc.Submit(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +374,7 @@ func (s *Server) SubmitApplication(ctx context.Context, r oapi.SubmitApplication
 }
 
 func (s *Server) WithdrawApplication(ctx context.Context, r oapi.WithdrawApplicationRequestObject) (oapi.WithdrawApplicationResponseObject, error) {
-	out, err := moved(s.svc.Withdraw(ctx, caller(ctx), r.ID.String()))
+	out, err := moved(s.svc.Withdraw(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +382,7 @@ func (s *Server) WithdrawApplication(ctx context.Context, r oapi.WithdrawApplica
 }
 
 func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplicationRequestObject) (oapi.ResubmitApplicationResponseObject, error) {
-	out, err := moved(s.svc.Resubmit(ctx, caller(ctx), r.ID.String()))
+	out, err := moved(s.svc.Resubmit(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +390,7 @@ func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplica
 }
 
 func (s *Server) StartReview(ctx context.Context, r oapi.StartReviewRequestObject) (oapi.StartReviewResponseObject, error) {
-	out, err := moved(s.svc.StartReview(ctx, caller(ctx), r.ID.String()))
+	out, err := moved(s.svc.StartReview(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +398,7 @@ func (s *Server) StartReview(ctx context.Context, r oapi.StartReviewRequestObjec
 }
 
 func (s *Server) ApproveApplication(ctx context.Context, r oapi.ApproveApplicationRequestObject) (oapi.ApproveApplicationResponseObject, error) {
-	out, err := moved(s.svc.Approve(ctx, caller(ctx), r.ID.String()))
+	out, err := moved(s.svc.Approve(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +406,7 @@ func (s *Server) ApproveApplication(ctx context.Context, r oapi.ApproveApplicati
 }
 
 func (s *Server) RejectApplication(ctx context.Context, r oapi.RejectApplicationRequestObject) (oapi.RejectApplicationResponseObject, error) {
-	out, err := moved(s.svc.Reject(ctx, caller(ctx), r.ID.String(), r.Body.Reason))
+	out, err := moved(s.svc.Reject(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), r.Body.Reason))
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +418,7 @@ func (s *Server) RequestRevision(ctx context.Context, r oapi.RequestRevisionRequ
 	if r.Body.Note != nil {
 		note = *r.Body.Note
 	}
-	out, err := moved(s.svc.RequestRevision(ctx, caller(ctx), r.ID.String(), r.Body.Requirement, note))
+	out, err := moved(s.svc.RequestRevision(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), r.Body.Requirement, note))
 	if err != nil {
 		return nil, err
 	}

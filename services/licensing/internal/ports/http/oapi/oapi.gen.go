@@ -827,6 +827,9 @@ type ID = openapi_types.UUID
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // Limit defines model for Limit.
 type Limit = int32
 
@@ -892,12 +895,54 @@ type CreateApplicationParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// ApproveApplicationParams defines parameters for ApproveApplication.
+type ApproveApplicationParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // UploadDocumentMultipartBody defines parameters for UploadDocument.
 type UploadDocumentMultipartBody struct {
 	File openapi_types.File `json:"file"`
 
 	// Requirement Example: amdal
 	Requirement string `json:"requirement"`
+}
+
+// RejectApplicationParams defines parameters for RejectApplication.
+type RejectApplicationParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// RequestRevisionParams defines parameters for RequestRevision.
+type RequestRevisionParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ResubmitApplicationParams defines parameters for ResubmitApplication.
+type ResubmitApplicationParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// StartReviewParams defines parameters for StartReview.
+type StartReviewParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// SubmitApplicationParams defines parameters for SubmitApplication.
+type SubmitApplicationParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// WithdrawApplicationParams defines parameters for WithdrawApplication.
+type WithdrawApplicationParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListMyBusinessesParams defines parameters for ListMyBusinesses.
@@ -976,7 +1021,7 @@ type ServerInterface interface {
 	GetApplication(c *fiber.Ctx, id ID) error
 	// ApproveApplication Approve
 	// (POST /v1/applications/{id}/approve)
-	ApproveApplication(c *fiber.Ctx, id ID) error
+	ApproveApplication(c *fiber.Ctx, id ID, params ApproveApplicationParams) error
 	// ListDocuments Documents of an application
 	// (GET /v1/applications/{id}/documents)
 	ListDocuments(c *fiber.Ctx, id ID) error
@@ -997,22 +1042,22 @@ type ServerInterface interface {
 	GetSignedLicense(c *fiber.Ctx, id ID) error
 	// RejectApplication Reject with a reason
 	// (POST /v1/applications/{id}/reject)
-	RejectApplication(c *fiber.Ctx, id ID) error
+	RejectApplication(c *fiber.Ctx, id ID, params RejectApplicationParams) error
 	// RequestRevision Ask the applicant to revise one requirement
 	// (POST /v1/applications/{id}/request-revision)
-	RequestRevision(c *fiber.Ctx, id ID) error
+	RequestRevision(c *fiber.Ctx, id ID, params RequestRevisionParams) error
 	// ResubmitApplication Answer a revision request
 	// (POST /v1/applications/{id}/resubmit)
-	ResubmitApplication(c *fiber.Ctx, id ID) error
+	ResubmitApplication(c *fiber.Ctx, id ID, params ResubmitApplicationParams) error
 	// StartReview Completeness check; review begins
 	// (POST /v1/applications/{id}/start-review)
-	StartReview(c *fiber.Ctx, id ID) error
+	StartReview(c *fiber.Ctx, id ID, params StartReviewParams) error
 	// SubmitApplication Submit a draft
 	// (POST /v1/applications/{id}/submit)
-	SubmitApplication(c *fiber.Ctx, id ID) error
+	SubmitApplication(c *fiber.Ctx, id ID, params SubmitApplicationParams) error
 	// WithdrawApplication Withdraw before a decision
 	// (POST /v1/applications/{id}/withdraw)
-	WithdrawApplication(c *fiber.Ctx, id ID) error
+	WithdrawApplication(c *fiber.Ctx, id ID, params WithdrawApplicationParams) error
 	// ListMyBusinesses List my businesses
 	// (GET /v1/businesses)
 	ListMyBusinesses(c *fiber.Ctx, params ListMyBusinessesParams) error
@@ -1207,8 +1252,30 @@ func (siw *ServerInterfaceWrapper) ApproveApplication(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApproveApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.ApproveApplication(c, id)
+		return siw.Handler.ApproveApplication(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1418,8 +1485,30 @@ func (siw *ServerInterfaceWrapper) RejectApplication(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RejectApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.RejectApplication(c, id)
+		return siw.Handler.RejectApplication(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1447,8 +1536,30 @@ func (siw *ServerInterfaceWrapper) RequestRevision(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestRevisionParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.RequestRevision(c, id)
+		return siw.Handler.RequestRevision(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1476,8 +1587,30 @@ func (siw *ServerInterfaceWrapper) ResubmitApplication(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResubmitApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.ResubmitApplication(c, id)
+		return siw.Handler.ResubmitApplication(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1505,8 +1638,30 @@ func (siw *ServerInterfaceWrapper) StartReview(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartReviewParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.StartReview(c, id)
+		return siw.Handler.StartReview(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1534,8 +1689,30 @@ func (siw *ServerInterfaceWrapper) SubmitApplication(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SubmitApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.SubmitApplication(c, id)
+		return siw.Handler.SubmitApplication(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1563,8 +1740,30 @@ func (siw *ServerInterfaceWrapper) WithdrawApplication(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params WithdrawApplicationParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
 	handler := func(c *fiber.Ctx) error {
-		return siw.Handler.WithdrawApplication(c, id)
+		return siw.Handler.WithdrawApplication(c, id, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2009,7 +2208,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 }
 
-type ApplicationMovedJSONResponse Application
+type ApplicationMovedResponseHeaders struct {
+	ETag *string
+}
+type ApplicationMovedJSONResponse struct {
+	Body Application
+
+	Headers ApplicationMovedResponseHeaders
+}
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
@@ -2180,13 +2386,23 @@ type GetApplicationResponseObject interface {
 	VisitGetApplicationResponse(ctx *fiber.Ctx) error
 }
 
-type GetApplication200JSONResponse Application
+type GetApplication200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetApplication200JSONResponse struct {
+	Body    Application
+	Headers GetApplication200ResponseHeaders
+}
 
 func (response GetApplication200JSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type GetApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2223,7 +2439,8 @@ func (response GetApplication404ApplicationProblemPlusJSONResponse) VisitGetAppl
 }
 
 type ApproveApplicationRequestObject struct {
-	ID ID `json:"id"`
+	ID     ID `json:"id"`
+	Params ApproveApplicationParams
 }
 
 type ApproveApplicationResponseObject interface {
@@ -2233,10 +2450,13 @@ type ApproveApplicationResponseObject interface {
 type ApproveApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response ApproveApplication200JSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type ApproveApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2279,6 +2499,17 @@ type ApproveApplication409ApplicationProblemPlusJSONResponse struct {
 func (response ApproveApplication409ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ApproveApplication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication412ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
 
 	return ctx.JSON(&response)
 }
@@ -2650,8 +2881,9 @@ func (response GetSignedLicense404ApplicationProblemPlusJSONResponse) VisitGetSi
 }
 
 type RejectApplicationRequestObject struct {
-	ID   ID `json:"id"`
-	Body *RejectApplicationJSONRequestBody
+	ID     ID `json:"id"`
+	Params RejectApplicationParams
+	Body   *RejectApplicationJSONRequestBody
 }
 
 type RejectApplicationResponseObject interface {
@@ -2661,10 +2893,13 @@ type RejectApplicationResponseObject interface {
 type RejectApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response RejectApplication200JSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type RejectApplication400ApplicationProblemPlusJSONResponse struct {
@@ -2722,9 +2957,21 @@ func (response RejectApplication409ApplicationProblemPlusJSONResponse) VisitReje
 	return ctx.JSON(&response)
 }
 
+type RejectApplication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication412ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 type RequestRevisionRequestObject struct {
-	ID   ID `json:"id"`
-	Body *RequestRevisionJSONRequestBody
+	ID     ID `json:"id"`
+	Params RequestRevisionParams
+	Body   *RequestRevisionJSONRequestBody
 }
 
 type RequestRevisionResponseObject interface {
@@ -2734,10 +2981,13 @@ type RequestRevisionResponseObject interface {
 type RequestRevision200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response RequestRevision200JSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type RequestRevision400ApplicationProblemPlusJSONResponse struct {
@@ -2795,8 +3045,20 @@ func (response RequestRevision409ApplicationProblemPlusJSONResponse) VisitReques
 	return ctx.JSON(&response)
 }
 
+type RequestRevision412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision412ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 type ResubmitApplicationRequestObject struct {
-	ID ID `json:"id"`
+	ID     ID `json:"id"`
+	Params ResubmitApplicationParams
 }
 
 type ResubmitApplicationResponseObject interface {
@@ -2806,10 +3068,13 @@ type ResubmitApplicationResponseObject interface {
 type ResubmitApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response ResubmitApplication200JSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type ResubmitApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2856,8 +3121,20 @@ func (response ResubmitApplication409ApplicationProblemPlusJSONResponse) VisitRe
 	return ctx.JSON(&response)
 }
 
+type ResubmitApplication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication412ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 type StartReviewRequestObject struct {
-	ID ID `json:"id"`
+	ID     ID `json:"id"`
+	Params StartReviewParams
 }
 
 type StartReviewResponseObject interface {
@@ -2867,10 +3144,13 @@ type StartReviewResponseObject interface {
 type StartReview200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response StartReview200JSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type StartReview401ApplicationProblemPlusJSONResponse struct {
@@ -2917,6 +3197,17 @@ func (response StartReview409ApplicationProblemPlusJSONResponse) VisitStartRevie
 	return ctx.JSON(&response)
 }
 
+type StartReview412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview412ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 type StartReview422ApplicationProblemPlusJSONResponse struct {
 	UnprocessableApplicationProblemPlusJSONResponse
 }
@@ -2929,7 +3220,8 @@ func (response StartReview422ApplicationProblemPlusJSONResponse) VisitStartRevie
 }
 
 type SubmitApplicationRequestObject struct {
-	ID ID `json:"id"`
+	ID     ID `json:"id"`
+	Params SubmitApplicationParams
 }
 
 type SubmitApplicationResponseObject interface {
@@ -2939,10 +3231,13 @@ type SubmitApplicationResponseObject interface {
 type SubmitApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response SubmitApplication200JSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type SubmitApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2989,8 +3284,20 @@ func (response SubmitApplication409ApplicationProblemPlusJSONResponse) VisitSubm
 	return ctx.JSON(&response)
 }
 
+type SubmitApplication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication412ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
 type WithdrawApplicationRequestObject struct {
-	ID ID `json:"id"`
+	ID     ID `json:"id"`
+	Params WithdrawApplicationParams
 }
 
 type WithdrawApplicationResponseObject interface {
@@ -3000,10 +3307,13 @@ type WithdrawApplicationResponseObject interface {
 type WithdrawApplication200JSONResponse struct{ ApplicationMovedJSONResponse }
 
 func (response WithdrawApplication200JSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type WithdrawApplication401ApplicationProblemPlusJSONResponse struct {
@@ -3046,6 +3356,17 @@ type WithdrawApplication409ApplicationProblemPlusJSONResponse struct {
 func (response WithdrawApplication409ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawApplication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication412ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
 
 	return ctx.JSON(&response)
 }
@@ -3739,10 +4060,11 @@ func (sh *strictHandler) GetApplication(ctx *fiber.Ctx, id ID) error {
 }
 
 // ApproveApplication operation middleware
-func (sh *strictHandler) ApproveApplication(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) ApproveApplication(ctx *fiber.Ctx, id ID, params ApproveApplicationParams) error {
 	var request ApproveApplicationRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.ApproveApplication(ctx.UserContext(), request.(ApproveApplicationRequestObject))
@@ -3931,10 +4253,11 @@ func (sh *strictHandler) GetSignedLicense(ctx *fiber.Ctx, id ID) error {
 }
 
 // RejectApplication operation middleware
-func (sh *strictHandler) RejectApplication(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) RejectApplication(ctx *fiber.Ctx, id ID, params RejectApplicationParams) error {
 	var request RejectApplicationRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body RejectApplicationJSONRequestBody
 	var err error
@@ -3972,10 +4295,11 @@ func (sh *strictHandler) RejectApplication(ctx *fiber.Ctx, id ID) error {
 }
 
 // RequestRevision operation middleware
-func (sh *strictHandler) RequestRevision(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) RequestRevision(ctx *fiber.Ctx, id ID, params RequestRevisionParams) error {
 	var request RequestRevisionRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	var body RequestRevisionJSONRequestBody
 	var err error
@@ -4013,10 +4337,11 @@ func (sh *strictHandler) RequestRevision(ctx *fiber.Ctx, id ID) error {
 }
 
 // ResubmitApplication operation middleware
-func (sh *strictHandler) ResubmitApplication(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) ResubmitApplication(ctx *fiber.Ctx, id ID, params ResubmitApplicationParams) error {
 	var request ResubmitApplicationRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.ResubmitApplication(ctx.UserContext(), request.(ResubmitApplicationRequestObject))
@@ -4040,10 +4365,11 @@ func (sh *strictHandler) ResubmitApplication(ctx *fiber.Ctx, id ID) error {
 }
 
 // StartReview operation middleware
-func (sh *strictHandler) StartReview(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) StartReview(ctx *fiber.Ctx, id ID, params StartReviewParams) error {
 	var request StartReviewRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.StartReview(ctx.UserContext(), request.(StartReviewRequestObject))
@@ -4067,10 +4393,11 @@ func (sh *strictHandler) StartReview(ctx *fiber.Ctx, id ID) error {
 }
 
 // SubmitApplication operation middleware
-func (sh *strictHandler) SubmitApplication(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) SubmitApplication(ctx *fiber.Ctx, id ID, params SubmitApplicationParams) error {
 	var request SubmitApplicationRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.SubmitApplication(ctx.UserContext(), request.(SubmitApplicationRequestObject))
@@ -4094,10 +4421,11 @@ func (sh *strictHandler) SubmitApplication(ctx *fiber.Ctx, id ID) error {
 }
 
 // WithdrawApplication operation middleware
-func (sh *strictHandler) WithdrawApplication(ctx *fiber.Ctx, id ID) error {
+func (sh *strictHandler) WithdrawApplication(ctx *fiber.Ctx, id ID, params WithdrawApplicationParams) error {
 	var request WithdrawApplicationRequestObject
 
 	request.ID = id
+	request.Params = params
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.WithdrawApplication(ctx.UserContext(), request.(WithdrawApplicationRequestObject))
@@ -4457,186 +4785,189 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cts29+CrYLi/mdqzlCzJki/yHztO0rROnMS13eb7vjorQSQkIaIAlQCtqB7P7EPsE+6T7OAAIMGL",
-	"ZMp22mY3nWkrS7wA5xyc++XOC/h8wRlhUnj9O498wfNFRODzaSDpLTmnAWGCqC9ucZTAB7xYRDTAknI2",
-	"oKHX91rt4318MG41Op1Op3HYarUaR+o/reyftud7o0RQRoQo3NRut9vrb5ryKCTxgOE58frez1ySCL0j",
-	"EZYUnbEQTz3fyz9uf39/f/3jqBAJCQdYen2v0+ocNFr7jU7rurXfb7X6rdZ/PN+bjSLq9b1er91ueb4X",
-	"aQjYFZz9SRlKBJ5iNFWLca6QqwVc8Z+z942fP1z/eO75HqMjr+8dtTutVruz3+0dHHbVt8l8RGKv752f",
-	"vWzoZcDvnu/FVMy8vjelE7U1IbFMhNf3MGDD8xUWaDgYx3zu7KB9fN0+zHagr0mYpBFctN8uXXR/73uv",
-	"YjyWpxkyc0h+FLKCmGBZBG/r+LrV7vd6ZnHbUEwBFSLAkYLwnIQ0masv6J/E67c7Ld8TEVbLDvFKeP2W",
-	"74UJgWWwJIp8L04Yo2zi9cc4EsT3EkHCgSABZ6G6/F5DWj07VEDxfE8mMRvkH5Iswgd3d0tiAaBs+95y",
-	"yhVVJDFTCNRwZtK7V7Bf4BjPiSQxnLWXSSx4DOsnIojpQqPDu54SNGTkixwEcMUQ8TGSU4IWMbmlPBFo",
-	"gSfkBOGRIEyiMY/h1zGNhYSfmp5vD7XX98jqzeI/L88O3l2HxwoT6hV/JCReKZLU5K3fA7CekjmAdI6/",
-	"nBM2kVOv32t3fM+QuZCxgqjazNkrh3nUxy68f4HlNHs9DdURIH8kNCah15dxQtyljHk8B+gnCVxZsZSQ",
-	"zBdcEhas3pJVGaKnaEZWFooBjiIS/yBQMOVcUDZBO6Q5aSKMfv317NXuCcIoJjJeoSWVU7hD4DmBJ2AW",
-	"ohEPV2hCpHCAHhOx4EwUAN8btYL2uEsaR3i/2+iOe53GMWmNGwdBO+yM9nGX9MYWIFOCQxJnIHF21FBb",
-	"2gQfB1WdXs/35pTZv9tV0DqncyqryW7OhURUkrlAkiswJDHLbarXqqagCJ7priokY5xEUt+SopAyud/x",
-	"fLVmOk/mXr/dasGKzV/peimTZEJifW4sfLWIynjXO36rAKIEGpOEyYKc2vssNH9Ll/+Nc7h2L2NxZh3d",
-	"RuvwutXJxEDK9DSZrOd5IhnNqZREHan0c3mLzqMlieeAgjHRKsGcJwwwDP/4io/EimQVAb+69O6fKkcN",
-	"zc+1pvK7wnOoLsLzEKt7DdrtvYtwrElrMFpJRSyd1vFhu6fAaN5/ynBEBRXoHWETwjBFr/B8gWfonLLJ",
-	"LGETzNDO6btXp+e73v2nolyOk4gMXF4vIjzIMKNWkfsZJDKVq8GcMzkVXv9AwT8nY9Zhca3Uca5JX9Up",
-	"SB0+HtNAnR33PP5XTMZe3/tve5nyt6d/FXuuOgAHrswZnGOF8FgSLXNkjJmg6sumetsLHF6SPxIi5IZD",
-	"uYj5KCLz/15xOEMiMWgv6o2xfhIKORGIcYnmWAaaIZ9enCH19BgHEthTHPNYU8iYkii0/Klp2dKcCIEn",
-	"cMYSIdGIICw1s2u3WoBpyoTELFCX7N229/hC7IUEh42ISJDXmhiJkJpxHIzbQQcfk0Y3bI8a3fEhaRzj",
-	"7n5jP+iM2mGLHI+PjhxNrqtOh6QSjvkLHCILppTfTaVciP7e3oTEI8wmzQlv0tDCSuxRBsRUH6UX+s51",
-	"6LTApQLNcaTYMwkRj6uAnQH63vdecjaOaPBI/Gr+IAeWBeHFIgYW7udR7xIbFQhHMcHhCtnLQQ4HmKl1",
-	"jgjI6TDGS5BUBTw6TxJ7KXdW3GoNd96zT3syxo8zjKdQq4vuwN7wfPgOeBz+IBCAHsVknAiiVRhlZHDm",
-	"K+xjFCYaXjkKoQyNIzqZahJ4zeMRDUPCnnzGqUCMkNAsIwmp5DGKeUSqEKl+3rslMR2vnoya/Qw12W7q",
-	"4mac3vFcyNEaqYL0jPElQ6NEKWECQCFQyOFA4nBOJZIKaHxBYpwy3TMmScxw9KNigk/EyRWfEzlVOvFS",
-	"mRbLmLMJ4gzxJEaChqSJ3nPzO1YKNGYTEqLRSq/LIOUE/ZFwSQCrKRWFiI7RiifATnAgkUgWCx7Lr4vq",
-	"nst3LaDQFYlvSYw0wOpzYH33s2D9FI0xjZKYKOCCiQFLUueThuREIbwIZcD1ey5f84SFT0Tze45EEkxd",
-	"PvscvPPJ57KbIes9l0hvtS6CGJeDMdzxHBiyINKME7ijOoU5A1JyJAgBxFzEoGKDKvQa04iEz6IBqXen",
-	"x0xQFhA4Q0ocIirRjlEBUVcxD8aXqLfbRJck4lgLSWXG4gmm/wj0ghvBoNeFFzIAq4vohXPvYKzvfS5W",
-	"PDwbN94p1WeILGwpCM2InGiwywwxBrL3vnfN+TmOJ+QZ1V7wM1CBIvVcpW1jprksYeGCUyYRDgKykOIB",
-	"1D4Za46wNFor+pFJKlfomnOkt10XdZLzAWzo2RC2BZg0nt5htjL7EE9FF+dojtnK4kycZAdOKU0YzSlL",
-	"JPnKGOo4mqZaktohSre4DWrUZgZ2M8+CokulSoIVRsIT41fLzMfhpfqicaq+GCLjpQBE/cpwIqc8pn8+",
-	"mZOe8wkgQ2HlxGi8ARGKfc8IQ1MsEPmyoLESsV9X7WxneMrtry6KEriJMAka+rPJuRHBsUKIAgcIOs6U",
-	"8oZB9zeg8dGYxxNtIyo5qJ3OijWS+JYGxCBtEXMFWjyKyHNYBwUvKKhDiSChds1iFNLxmCiLMsc1m+hX",
-	"QRBGjCzBazsGy0b9Za762uex4+LZAYnhm1vg24Xnc2D7I4mihrH2lZWRGdHmTQrT2hvO0LAA/iGKiQN9",
-	"paOSWENcY9+o9CR8R0KKr2GPT5aHYxoRcAKg/5xdIBwHU3oLsjh1DSJwByKJZ0RddvHqdW1tZ4Obdi/k",
-	"QaI9j0+VoD2XHlIgIYASAjDVp4j09uezPjV+kFqBViOl4QDVUjR9b9Ebr/5cxMo4lVS76nPO9gcDOXk/",
-	"u3N5iCVpSDonVfeEJKDhlvfUXI5209+Vf4gJNlSbB6fWDT8T8Kggc5VfdT8jSxwN+LjWOmJyS5UqOmBc",
-	"kjULMlc4x6LyQhNq2EwwV3DRvY1D3OXCNwddrxykSeMUGx8bYS+LP9T2SF/B9ffFIEVdXKdBi02vu4aL",
-	"is75InpHK7ScEoZ2FJ6vzk9RmBCkXq5FDEPG8b7r+dWLY0kUadmogzOlxbpu/7obTMMAd+UwWxlPbqCg",
-	"uL/llCPwj+NAIka+yBOkVoy4sjuDiAvQVQhL5l7/dye27acRB19d/+nBjd674czfdfzX5RXm6FlyNYRo",
-	"SUcTW24recRlMMmxlBx4P6WL4iN1YBVsHKI7Y4tEi6xQG5o4unBYm0koeBq3s+xlgaUkELj5n7+3Gsef",
-	"7nr3//Uw1yhzHhNJ04zbdaHDjcIlynVLsgc+Dd62/IoXqavQmE6SmCCG59YDSNDbF+dn4MP6kwzmRMY0",
-	"8Pwy80ijva2KaG+eMiqI4gHEXWBthedRAyHt3Ifa4bD0dTiO8Ur97aRmqCdtSeuwgPxDHtjSlWWY9uTZ",
-	"bBU3gksV77+lRMctHGlAhL7AibXgJaaSsslggVcgKWyGFNyrVgAf07gKhGfIXB0c+5BPbqKD++4SSZ0q",
-	"C+rllAQzUCTKuHmM0J9iMa2UbzOyMsevrOjQ0KaA/Bh2er32MVgHYOgIOmEkRBRMg9JDF1zHOGuJwgK+",
-	"03vNogscyay3kgIU4KzuVoKa1ZHdDJxcoEe9DTGOIs4mJNbxPCIgrmA0vsq9ziirAN9HYw3qgMCOIAQt",
-	"ZhNtHe82HaGgXz8wLkugJ/giJBGR7heUCRLrb4IppmwwwYv0c0TZbDCKlUGafscTOeDjAY91noz+MuZL",
-	"511BSmWDEQ4HCqlYJjHJ/5QwiLIMZpBW4/wwpwKglP+Wx4spZkWSL+1zI9FUKN1q+cheo9SKWAdMRjHB",
-	"M0RFLuum22m3/TpamAXumhMA+Erdykqsx0xZfHSMMFs95pUFagfqSYO5a6n6kigbpnqNPJEBnxN1VLXb",
-	"hbJJFiBEMsY0Qjsp9TX1s4AIC3xFk5LJhCq+6me+1L67PCYEWipMLHE00/6gGkDPiEVseI9hMc7F+lXw",
-	"Re13TQkOB5b7Fd5EvqCrn08bnd4BwjpSoa5O096mJgxQotQICzkIchx6o3QsMPR73+OzClzGCdHqsnr7",
-	"csojS/WYhYjcknjlAMPg2lnfiPOIYBDA1vwtv+RHeMwiwgFxzpCmEThJwkeUmfcC6wDXQC0lwGW/FVqA",
-	"XdRAxgnT/rgNMJjzGHwscItGPMSqtMMax0p7U4K6GgD6xFbs/5IvITwvi4dbKo2kJk0lTBAcVa3/Ur8X",
-	"BXyuFQ3HdwswVXKG4NBHRqNIk1HhiXHNBQDu6VYqQIHv8JmXf4yfP/4ZCJ3t5k+uQ2ZVfOuF0UTLkhiH",
-	"YWx+eBaHxpbWQ0rMZcu3qLdCDlzFhZCuXsR9e78R0gmVyOrgiIaESTq2VoVJZ/fL9kt7v9qAYYvlouJF",
-	"BwheJCoNki38FVVWpdqa2bl5v58iLDMvjbXpYGsTCTzGNnSIxM2sNsmv69N1K/Bc11yc4y9n+p6efov5",
-	"q72eMtxM4hpLW4PPHuIxSrF6gkIuhY9CLJT+qZi/WOBAfYwivoRz6L63m39t73mJohYlbEL+c9iXKS/5",
-	"u4zLVwSH55DYWGGOcSaSOVlTlxAmMUQy7FXafJrgW4KSRT79XbsjKJs0jJnZoOyW04A0FriO+zd7EuS/",
-	"ttuNTu+61el32/025L/W9Q9HVEkGskk5UzfrNDRyC4lPWCBzo5bJWQK8X8fLRmwuVhmCSttC8LvVzKaY",
-	"hUZYZnvGi0W0QgZyTQO5poJcP+fb0cG4XJ5MtnfYzFpr4GXEk/BHdYlwbGO4J78WEy7pNA6CNmkcjvZx",
-	"43jcbTc6YS84Ii3cHh0e1vEu6YWkz20f1rRpFhFepWRRNEwJA88rpMTxGNmrEbXey+WURgQtCAspmzQf",
-	"7ZoViT4+Ocqswo9Xy92ZHjMHS9lLLAXlyLfgOnDhsvmQPwfPcljGw1wrj6MLLATCAg1tOZNVEtVdppbJ",
-	"+Jnhazghto7pKzFAE9ur0OYKZY51ola5KoS7ooNcRzuhNIHO8YTsLdgk/fx5QSbOCrOHjmlE1ipsNRf2",
-	"YDBoiju9gwqdAjfGn+4OutV6BXh3TYFFrdBQsog4Dp+i3lPjwHQxk9+eA7ACQnILTvecX9UmEjmnQj75",
-	"8FhyKx2dSvqtWs5rSqIwTfHNL8bUPFTwRmMQwwWIChPbH0LMfkxIU1fwDH00dOol1J8LLKdNGqqPujSt",
-	"WUwGyIuIfLlFWRe19Rcu86wqxXiIEvRWswdWgepngiPt8ik6hEgwE+sV97sq5SHnbcDBFIVEiRIFBuu6",
-	"8dGQz4ZK6V1OV4hKpHMScwC6U9SOR1jAUmdgk0ihP99X7MEmDxRxCm8Cj4LjQUELLAQRPhomDN9iCgxz",
-	"iCA/Y0mLZYnw9s1QNm+vAu6b5eyKVByIGVnlz0OBrUaTNQbybbUfX7O48vdyVfl9Iqo55ZeKb4s+S8jI",
-	"UQtRl+tXV+1848GF7Vfd9XYU0cskqpC/I8zC+izkkorZC6yTm4vSd22egiCB1AyjmoubGF1lNNEN8kFe",
-	"AxUzQ/xCSeqdmPO58MH/MwgUG9n1EZkvpAmScxbpoCCYVgiuqDTxTWrM3dMi20V8aIs+iwPrt6QgyQPA",
-	"N8jYhMDnkAMpMTxeDjitGZ6suGwbsM51ZXi8WuJ0Y6jrE1tL4fn60g0XWOVsnfOr/L3p1uBKrHLjhrLO",
-	"BRWjD5/lc3JLojyn33SLQfuVvji9bZBlIpVPj9MzonYuidtD4u5RllKlF866Cks6XD7A7xKY9d2Zk5zD",
-	"YwHvBuopLF0Sy8Ehv8ENx+s5LCZ7Uv8uJ0+eZFy7xHYVEYkAXUYr07d8pvN7dMZvPt6Z3lMiGfMam+1Z",
-	"dCaF1aeOjMcEHrklgZrK801wf8cZ2ezvzpeV1xXAjrVRgdLtz31aO15Kw+LxjLIJUr8iytCpoHjvDZ7h",
-	"WGKvlvupVHhefEVLy2i4zjhIIPhsXf1xwkTNVz1eRgNxuDK6QBSp396cboV7B27lbRYwu+FQKGp9DoHu",
-	"Ev+TZfpvEL9al0s7ISyhzCVoJ0D4kGR+vPx8WDyWVcvHSbR/hryyYHaEVg2pZH5L5c9WMkczrHLTGoa0",
-	"eY74GM3VNU30nqNxxLEUCLOVDngzgmPzcykFwjboKHsGeERQnCwonuaMw3bPdPKok/aQNvvIRMvZq8u8",
-	"3FBfPARys0rniVVQcjKhSnC6fP0SHXd7hzbC3kQfoDZhThQKBZpjaB6gIDXmMRJ8ngXjb5hu/zPMNScY",
-	"KhMHI1uHv9u8YSXoZilYFclSWf20bwpQFiQWnPkQAVuqSyRHIc/b5lv2vSiLVdMIo7ik1zzWzF4HDeze",
-	"fURwMDXuISwRJH3WzpBwXFIVAjGrv7jb0H8C/EzrfJe24mLTA2joIxwJbrMghv9qmNK3xlk4TDszIePF",
-	"ykG7ZiHHBgaXpUu1WrXEZWrslnf08/X1BdKPRpJ8KcRgKpuGFGP95b5Xv16eIYbnNodqRhkEeuw5yb2i",
-	"ZguSh46z0dBTg3u9L+kSjJfHhNMzsycfsm493P3KXap5TPXacr7zarU2g9044jweLCLM6kQI8lhahOMT",
-	"BOGAPrp4/xPiMXpz8eNPJ4rH99HFq9e++7WTbOkEFZRtxVaVkQSnH1Itd/0aVaBaeTOCL3tHYbMPgLbC",
-	"U/igqmKBuIVeBl1GbI5yCf5AYcCkI74E9qwbcTXUn0r39JG2J6HwjScSFbOd3VStbe2AfFOpWjUcWxbx",
-	"bHYC1q3vyfsLa3vxqv1yZW9codAj55wz+n8OiwXAFcijmux0Vvxj+I0tvCpxm4dibmW/qjo4NtbuFjFC",
-	"v71bKkg+H6a9PU/LFlAJButILp28B11lc8oG29Ee3FGfyLY8PMWdazJ5mBDSJziaa8SXEFZSB3+Q+8M0",
-	"f4P/5XTb/O8laF1ZSNlXzGkQc0XccxxF6fPViqEjQv7Z5tryUyGNeK0X2PSRXBd/sUv5MXx1dVopLaoD",
-	"L0WNPZpsCJQs8CriOFx/xLQdVpEaYwqYbOUt2tE2mG9/GShtzzHHfMToyEeKqWTXqPVkf+nLXC4+wNJH",
-	"mYFmP4N9Zq6JfZOPPEjiaNfRT50AXVpcUC4TxIIcdJM4SutM3EqEzZBN+4BaILpvqgK2pocnuA42GPLr",
-	"ylxNmNPUCmcW8/N6Ar6GVV8JQV25WrDtjGeuhjTOqkUfl1iUNuys1ktM+hKGyvsdW9qF0tKuXaUYCskX",
-	"C/W7qYberdRN8r1A17kd1bp1lwXKEMFxREkMDsG0kiDiwczbvjjEeO1yq8i2nwKyCkfXtoi3qnmaxBGf",
-	"IKUO6FZ1PA4gqQDK44SA5nYzssg6JUd0nIrgQgusQmLFFt7mp0ei/hFu6ceoo44nu44JnGuTevdIf/a2",
-	"zubN8aPcmkqq5bP5n7U2nsRUrq4U8E0iAPRfOU10zor+67Xd3puP1165e9ybj9e2oAiacYA8RztG3uza",
-	"etwFjyWOjDCjxHSsghbP4oa9+fj2Cu0M95pLEkUNKIrb+7ycieZnwdlwt4leRpjOdceVPhpSIYY+GuIE",
-	"soLIl8XQv2FDkYyGuiA+ESTe9dEQuhaqS3g8MT+lcQV7HcKBFOo8GscakCJwK9h9vh+GblxB2Zivyai1",
-	"ica2GU3fCWSQCRUyXqGd92cvdv2sRnq1SFmHf8Pc7iB+qn+I9Hqdtx4ozgBilojmDbthLzm7JUzXje3o",
-	"hJyftPMEnV6c7fbRm6sP7zWGhoLhGRkEWJChdrgJH/yW+/v7xzcMEpAlni+Ahf16/dKHbuS3h4iqC8G/",
-	"CzmUd9pb6iPrLL0f2n4sN8wQv+M3XrqeXmi0lsRqNzFJnaY3bLiuL8uwiV7iKBIowHG8QsNT07MIruyj",
-	"F7px0E3Sau0Hbz5ewwcyvGE7QI+p2Zyjxl2UsEihJs3aVeJM4JXIEpagTdMN0/0vc9dBF0zhFEwpcKlv",
-	"HLIAXFF2w4ZfGpoYm+icCgmUjGZkJQjkl1Kmn7kzTNPeTIaqImy3Ab+hUtvExeL4PCW804sztyGz12q2",
-	"my2ojFsQhhfU63v7zVZzX1fLaA6WO3eGzhpqdU3bEmdC1tRIvvn4Fl0RWVHOLLJ65pR2fYWAGQ2b6CIZ",
-	"RTRQci6F6FkIG5JGCXtLVpqPOQ3XO63Wdj3WdS7Y78bqMMaGyfXyzGKN/dD39meXx7e/tBb/Cg5H7zvz",
-	"857899HyP2181Q1fH0x+bn1+24neddmHg8Uvnsn/8j68vfBMzpdSjyFxq++123/8+/Tfb7+8jMe/XQ0O",
-	"r1cff/n5w+RwGtxe4AV9F8XLM4wvgp9/veTe/afa7XNMxtua7jmAsBxn9/q/f/I9kcznOFaL1UDXyOFj",
-	"y7YtchRZ4YkCl6lfM0r8J/XIvSmkMv7p9e/UX9ohIsxf0BPZ/lRsYbWJetL+lXzJUJ7zKdNKSD3VoIku",
-	"Fe8YWl46LNONOlXvVqf53lnukIvfq0GbXbKnhxHc+w9eaKZlQFf2J1GnUat+/39xFkB7v/4sgKODbsud",
-	"B+B2cfg+D+DvngdQwGTlPID2QfU8gN7aeQDPSfPtlqL59O11ab6T0Xz3uLvf9kr9rYBJvT27dPWtYpvG",
-	"6oZXXvKZDmY0Xn+OiqfocLuZQe3DzlHu0FS2WllzehTA3NNTc9ZQu1ON5e76WUOfCilm3sfV2erdq7PO",
-	"+fVp6/z6xz9/e3W6+vD5dKn+/UjPxNnn0y8frt9P38//vTy/Plu9+3wm3/95unz3stV99+p0eX59ulT/",
-	"T/+lb8JHjZeAxLrKhtgLPAGj3BVI0Fewqxl81QtSQbDnTJ6AW9oP35JrwQk37T98U9YuHkR+KuSVJETz",
-	"FSr0kbSiPff1J98ziqnb4sj7pJuGyKowLnT8ydX9jU2fzuJQI/s4Y7KYS8Dee/vi/Ay6/d9SSZVamA04",
-	"cnK9ofF8Pte7iU6RaT51wxTnFMjtNwVdBxhZCrQzzHpUKQPyWrdkVKp4qXykpF2Aip3XL14C33HbMW2r",
-	"XhQmQ2ntAejkBQ9Xf8HooKJ4t9L8MYdHR67u864NJdrvSzpRu/7WtF8NWkqtWYq9cK80O+7+OUfMwBr+",
-	"0Ude3XH88B0vnekd3U6nzrpyjV5znOVK4lgqI9g9/TsAq92tOUyFqbB3R8P7tfbChwoW496NdrITvKtn",
-	"iLAVWNTGNB4Y5cO4jqhU5vSJZj0gvpASXyacAPPVdP1IpZH6JE7w6hlsh69mMbhdTDPJf5ST/H+1VVFH",
-	"Ierud1o5haiit9x3Y+JvMiY2KZVH1Url4Xql8usME2v+pcy7+/Ad6YiVPBv+iRSZ8JbM1/dKPNHzPcMS",
-	"N7DmPdNzEWKUleqhGzqnwjpdsdR9WyHRn3E0JvBrmJCTzNF6wzJODQXBqRkzVBcvklFExdRM3JLFMXDq",
-	"qIsbZpsgGI2uzPqrVLtTvauvxNE3o7g0QfIfS4JbKxw5mjUwdgjVOHjyJFqmyw3UmHVFX6cy6J5saQ6H",
-	"rbMvOhc/LBmJC+rDZrWh2v/4ymnT/jdoBJk38bEDsgtyptw1ImsFoWVTA6RbYw7zsJsmCTT3wm632908",
-	"xCdzmVhxZ5tBeMfjTtAlrfBg1MaHwT7pjY/w8agVtMMO2R93W732Qedw/6h73MMHo8PgKDwmrXEbd0b7",
-	"QTfskYN8x4V++2i/Bb0kc20ginrQkZ5PXd8rn2vPsM6gsKTxrQiZlJbBEfI1pc06V8O7JJJ0oSyOMY/n",
-	"JnTpEIwJ6Drf/CAgpXEXRMRQ0ari91WDBQSj4zEJ0Tjmc11upigE7RQznH2EhQkAukMeoogvxa6PGLkl",
-	"MUx7YNmj1Pk4yXwZENBDVNyw8mqHqQ43PNEF6z5Kezj6iIMu9CeMOrlhUMHRgB2orenIo56eqIWindRG",
-	"BeSYNJHauW3DqRagGw+SsIlOdb8zp96uOOfS+HmgXCTN9NEPMWL5JCNqWAqdzxPo9aiFfapqox3nCTgM",
-	"xQ3TI1CMprdb8r/4iANH5ixaVQnsX+H4pp1MHs1s1zlf5pby9hTlNUIssc5YDHho0qMUBpy7risZpo/S",
-	"Ljv2IzTZUSfN4dv6Wd5ORofqyFWy1901PDPHq4odWaJ8zuuIMhyvajTpcUpuDWOun+6rRUVV3snzeoyq",
-	"2g18l3bbS7ttZd06OSckj0mYcoZ/vAvt66rAvtdt11hTOrIPbujV2XnFfKO8/NY8UvFxq/2ODS93D+nz",
-	"uOwyTXzvzn4cqO+dM7w2BUBzPCwc7TwLBhgx7Yrv51HXfyKptv7SLPIxYsS/8yjUTWHo7GuYhQMDr8jt",
-	"3IP2QHuSLS0CHkgiG0LGBENpasV71rH+zTrrt6OyLlmB6P8qx0iUFUFU+65LJKs0q0cQreMvsIUXf7mt",
-	"qas4dBeOh8I0p3BZ2n+ktpzJ7rjfUJ7xrVCm6xYrhE8iEiLJHTpNs7G+Eo3uOakMa+n1FF28ep3x4bQa",
-	"BksMpgZGv1zq8jFoWQ65+lxnVuoUMzeBTDfQfC62bSjjpbOLr38ClK73HCzVgf23SLtuFgwWikb+SsLV",
-	"6YoblQm70HxCuk5J5bd2XABmnNEARzonese0ZrhhAjQqHzGuDGNJoDn4rrLGhnc3ph7qxvPRjS2JuvHu",
-	"hydpW8oZDYdg/Rtbf0ZWvuu3lmi4OdF2aA7JDdvqlFRYyD8Rma/O+1scklkFYD77dvts23wpX67FjPez",
-	"MsrQOzDK0BkL8TTXdSuzeDqt69a+E8OE8jonh7qUvF8OXmbFf67Vt7+/v7/e6ntaaBCa3nhH7Q60eev2",
-	"Dg67WUOYqjZw+VCe28kmi7gdX7cPnYibW+PmdVr77aqL0iJEUwrR39trdw6brWar2e4ftY5aZjTxXnFJ",
-	"+QpF7+jtH52gfdt6E+//e9la/Pbmy6+d4HC0z49/mbfZaU+8Ohr/dDh9czA7787fd0a/tYN/tf785Xj5",
-	"41F8fbj69YB+6C1Ou+LV/vinzvRNe3bemr//pb4Fmz8X68zYXGb0t8iqKbObACan5NVfwav1zLb1AcK1",
-	"cbkSC7uEJz1LUO6RSVa25hTgCsHyrBFOkEqTRYSZAnO710LQh7RZnxbdriO1PGOPjij+/+qByZ0PTVJ2",
-	"Ync2E/fZIpKG1BrW3b05UH51fqoLWHVJrUDAgl1vPEwT1450sSGmXXF2YB22zcRffnKc5Gl9biIczPTA",
-	"P3VYvhDRrOPI3nx03BYa3w/P14/gi1mBNNM2IZDaW+1YfI4zpQ9A3bOky8NNPE73paPSFK1vjjRVHCP9",
-	"6u+ZIV+TrphYklyUMc56iz2Pe1pIHGumrHsurScjfQ0akQkFKgqIaW7vhn/L5fpQEoJvmHU7niDMEGUK",
-	"DBGRhVQl2K9A3U4HJNENG0JrADZxC0jEEO3YvnIOaEzbgLmJmbo5UxtTnCBz99KWVH2n4GcI7Dw1mfql",
-	"IQ6oDYfZCSd58ntWLvoQD30dE/KnKaZY08aC8SXaWde8Ile3rhMw4NTpJ16dnzbReXVHM8gdsMOcb5jN",
-	"FYTCaZ0+uMNjJExfKpPgt33OwNV3Tv61ObkGsU0deT72bYd/P2RV1pTqH83jvtPCV6QFC2Q0ImOuDjgK",
-	"SWCNkcfRRRJSaXxMWaV5VmNWv848u+eRVeYvspd+SzXm6eBP703URG/JiDN0RWM6Re2Oj0xXd3SRCD20",
-	"dl2pyNoykDrVZ797vYN2q62wbfyhH3GcsAl6h2eYoSscU3SJBV7v+YRBn1763dFxq91q5QpLoF9dqfCU",
-	"JVFU27rMjdjcWCOaEdO3VyE6cunYHkrny62rQ2Foug7zZWVau6bzjVJ6cfrOPtLt8N5ffLxAO3ZQ6w3T",
-	"k1p9mNQKSoAd1qozFk9shhEW2VzXXR8Z2vb1iJ8bpu4sFJnqfMh0lvD7sxcVJQqYhblCBLvcpt1DsRxB",
-	"M43+A9Wjl+buF5mD9dHOle2O8fbHzhywdrOz3232Dg6bR43jVrtZeci2PU9fp2x0e6h868xtW7ivi3NY",
-	"ojU5V1QKdS6+HU5mz5XDWIBpTIi0m9mStZX0is1FqafZe3O1qWgnzusS9StSm+iUQVXUDzALN/UXtLqV",
-	"+RAOS/kbQrzfj91Tjt03VXGInOhg/RNVM5JofA57tuX6hnIuEOtu62rrr0hZGLgVYIxeznuxvumYUojs",
-	"QLyn9xxzujrpuYq/Fxtae1dXv2XFvzpg77ZwVvbBpqSArJc19OR2Q/7qSBcrrk3Xde+CsBUJKcYM4Rmf",
-	"8xALikLM0BwOypyytCA77a/uQUzT6Tin0y1GlEkMrVKzQuAtSqZykwzXHBLAM/igNjc1S+lB2NJQGmsS",
-	"iA06LbUaQilTnc3EUbB+qJow17axQIFm8IcByRbE5wwJeE76M2XkitouTt//dPq+PNkK+HC70eo0Wu1c",
-	"wkdl7XtV6bvhuVc6N2yGJbqSmIU4RpLEOg9whgXtm6SXBWYTGE2xruhdpA8aRJjO1ImghJEaZfC9Trdz",
-	"dNSqWpJ6EjJPQgIzKrGgbul7voN6VvDeqyxvfyTZF0d+bc5uBRJ7gPjP3UtTgqtD88UWv5Uk/xpqBtQJ",
-	"810VS89RtYXYD4xnvWE7kOiEnCmt6uAEWMqInCBB9G3qLT8INHTYz3C3nz7xhkXklkR+LiFVN1iXboGl",
-	"/nNMsvVdnZ/6pvHnDSs7tdOTWZ1HlxsRUtKxshopy22hHgBmUGcFAWbUxPpKgMLQ8093vaqB50osFHv+",
-	"r3mjHWKx/pU1hiao91XlRmXoVm9Lm6oaBDr4Qztmuh+VECJjnJHd/JSvTmvNBsz0jXS9IYGRUNA3rdTu",
-	"e04ZnSdz+LHUffnJSu6aJEDbPdvwrZyEfhKX3cRmK9IH1zHSxWhSg2m2W92j3uFBxjUvSCyITD4nmKEX",
-	"mE0Shhn6iYRKo965ePFTVceQfIOQhxhmcQqOJs2HepCU+sY8Qq2xfWa20HC2yEhx0FDB2WEWGwSOtUtq",
-	"hQAKjze2t9bn18gQWFjI0Rks6H9sEh5p3uA6gVHTg36etZz9hvznj6wzfVSnpjo5zlskIdfIh17D5f6W",
-	"tGU7rSMb9vtMicxPCwu4I5k3RgXsOfn2YgIVzaAfShYucQcdtr1TuOPsfn3Y9qObiLlNfuPLKWYTkh/W",
-	"8sjyzUyfMiOorUKVL+nUe9moUNmBRtlzYgKTJyVJh1pXzDl6nhTlMyYWJNDtOCkLKZugdmdPnRP0f/7X",
-	"/0YzKgOlh01XYAF99RTlr1+8/52pPp6pusPWC8P7tyak5+PMz1saivBY2nov4BbN77m8TqYOEICPUg6F",
-	"eIw0i0LYgvBhEbAhBY0vxF5IcNiIiNQs2aZs6ArRTFjolI5GVt1XLSxeTkkwE8bhYMqJoFFKoVgnHSyT",
-	"VqNC9d2MrIQOC0urhztNg3UnYfIFRnNgYR55kgZfllMCU5ypvGFU2DljCCsY0jES3AfHc0RviZmb20Sn",
-	"SOL5grjtMOzzbtjQPKKPoJflMKu1tdJwvVMCJqytivV9j5Yh36v0vlfpfQtVes+oeBRHEd7iKCG577Ry",
-	"twGBRQtFrdCe9+pHmqa1qaTNc7KKEeuG4PqKQS2xQDiC/BPFqtWF7kQjKtLTcH+/JZBzAxvXCNVbEoc0",
-	"eGQ7nw2uB83KSjx88ySaChlypzG1Pk7/0TDwVLhZhksF0vem3J+FZV6+Lnaj17+2yDozLsoEVGFkGHKr",
-	"6ShWj9TO4u69+XDgV7qNn+wDKRyLPGdfG2y3XBmC8yUOu3W8aGseW9OJ0DqqwWdzF22rqtY5YU7XXAPt",
-	"kxIZ/u2ewouK5h6ggtnVj1YoJeLNJ1j7fht/JCTZ0IbEbe+eNhT0EWW2VILHyHT5Tvtb6VIZiPhcnZ/e",
-	"sDCBxiUE7Uho8m7ml+YvRxEWctdHBAfTio7woPW5LeG3ajAMUSS13F9gt9/nUn2fS/W9lfz3uVTf51J9",
-	"n0v1qLlUyjgAwfnthBegMkCfMfGDXvyj6hvzykl+YPHvnxRWBSiRmvflARjxAEcoJLck4gtTp77eUm4D",
-	"jZgVFh91pV6STZONsIQe1TuL2WRPPezLLugXunbYWGYndkS9Ug30ETUs1t7vlRMuXlRPD3ZudlIwy7fn",
-	"0oN8k1KXpsb5oNLceMtcAPjGc55uI8DrH52f2mkg4kxZxmZYmO75YMMpbuVXdZpJ5ufJ6MYqfcXRbOlz",
-	"DSGVn3imjeXcDGWdKRjRMXGekHo6y89Yo/1msb70ITmVt3p7kAGrWPYUBVNMmT7XmR3vAktdWvGYD6Bk",
-	"8hipPaf55+SWMInmOJhSRuKV8xy+EN79p/v/GwAA//8=",
+	"7L37ctu2tyj8Khh+e6b2fJQsyZIv8h9nnKRpnTiJa7vN/v3ibAkiIQkVBagEaEX1eOY8xHnC8yRnsACQ",
+	"4EUyZTtts3c609aSeAHWWlj3y50X8PmCM8Kk8Pp3HvmC54uIwN+ngaS35JwGhAmivrjFUQJ/4MUiogGW",
+	"lLMBDb2+12of7+ODcavR6XQ6jcNWq9U4Uv9pZf+0Pd8bJYIyIkThpna73V5/05RHIYkHDM+J1/d+5pJE",
+	"6B2JsKTojIV46vle/nH7+/v76x9HhUhIOMDS63udVueg0dpvdFrXrf1+q9Vvtf7t+d5sFFGv7/V67XbL",
+	"871IQ8Cu4OxPylAi8BSjqVqMc4VcLeCKf5+9b/z84frHc8/3GB15fe+o3Wm12p39bu/gsKu+TeYjEnt9",
+	"7/zsZUMvA373fC+mYub1vSmdqK0JiWUivL6HARuer7BAw8E45nNnB+3j6/ZhtgN9TcIkjeCi/Xbpovt7",
+	"33sV47E8zZCZQ/KjkBXEBMsieFvH1612v9czi9uGYgqoEAGOFITnJKTJXH1B/yRev91p+Z6IsFp2iFfC",
+	"67d8L0wILIMlUeR7ccIYZROvP8aRIL6XCBIOBAk4C9Xl9xrS6tmhAornezKJ2SD/kGQRPri7WxILAGXb",
+	"95ZTrqgiiZlCoIYzk969gv0Cx3hOJInhrL1MYsFjWD8RQUwXGh3e9ZSgISNf5CCAK4aIj5GcErSIyS3l",
+	"iUALPCEnCI8EYRKNeQy/jmksJPzU9Hx7qL2+R1ZvFv9+eXbw7jo8VphQr/gjIfFKkaQmb/0egPWUzAGk",
+	"c/zlnLCJnHr9Xrvje4bMhYwVRNVmzl45zKM+duH9Cyyn2etpqI4A+SOhMQm9vowT4i5lzOM5QD9J4MqK",
+	"pYRkvuCSsGD1lqzKED1FM7KyUAxwFJH4B4GCKeeCsgnaIc1JE2H0669nr3ZPEEYxkfEKLamcwh0Czwk8",
+	"AbMQjXi4QhMihQP0mIgFZ6IA+N6oFbTHXdI4wvvdRnfc6zSOSWvcOAjaYWe0j7ukN7YAmRIckjgDibOj",
+	"htrSJvg4qOr0er43p8x+bldCa/wOy2BaTXg/XuMJ2hneeDdJq7UfGMqGD+TGG+5aKDriAGHhABZFGCCC",
+	"Q0SlAqaQOCKIM4IwE0sSC9Rtd/KQuvF6N95aUIwber1r9nzQrdrkOZ1TWb3FORcSUUnmAkmucJ3ELLee",
+	"Xqv6mETwTHcZIRnjJJL6lpROKZP7Hc9Xi6TzZO71260WoMV8StdLmSQTEmvmYIlIy+EMvO/4rcK6ktpM",
+	"EiYLwnjvd6GZeLr8b5yNt3sZHzfr6DZah9etTibrUs6uz8J6xi6S0ZxKSRTfSP8ub9F5tCTxHFAwJlrv",
+	"mfOEAYbhH18xy1idS0Wary69+6cqC+Zgz7U69knhOVQX4XmI1b0G7fbeRTjWpDUYraQilk7r+LDdU2A0",
+	"7z9lOKKCCvSOsAlhmKJXeL7AM3RO2WSWsAlmaOf03avT813v/nNR+YiTiAxcgSYiPMgwo1aR+xnUDipX",
+	"gzlnciq8/oGCf06QrsPiWtHqXJO+qlMQrXw8poE6O+55/I+YjL2+9//tZRrunv5V7Lk6Dxy4MmfIMbWx",
+	"JFqwyhgzQdWXikto9gQUonhlNYtxHvSDQGYPPohqy86KHPAAOGC2lSJLUyt+gcNL8kdChNzADxYxH0Vk",
+	"/v9X8IWQSAzaoVpjrJ+EQk4EYlyiuVoW7Pj04gypp8c4kLDOOOaxJs4xJVFoWWPTcsQ5EQJP4HgnQqIR",
+	"QVhqPttutYDIKBMSs0Bdsnfb3uMLsRcSHDYiIkEf0ueACKl51sG4HXTwMWl0w/ao0R0fksYx7u439oPO",
+	"qB22yPH46MjRlLvqYEoqAZYvcIgsmFJWO5VyIfp7exMSjzCbNCe8SUMLK7FHGdBxfWq60HeuoyQLXCrQ",
+	"HEdKMpAQ8bgK2Bmg733vJWfjiAaPxK9mTXJguR9eLGKQHn4e9S6dU4FwpMT1CtnLQc8JMFPrHBHQg8IY",
+	"L4H8C3h0niT2UsGgGOUawbBnn/ZkjB9nGE+hVhfdgb3h+fAd8Dj8QSAAPYrJOBFEq0XKiFOHn8cIozDR",
+	"8MpRCGVoHNHJVJPAax6PaBgS9uQzTgVihIRmGUlIJY9RzCNShUj1894tiel49WTU7GeoyXZTFzfj9I7n",
+	"Qo5RTKlAM8aXDI0Spf8JAIVAIYcDicM5lUgqoPEFibHm90pdZpLEDEc/Kib4RJxc8TmRU2VzLJXptow5",
+	"myDOEE9iJGhImug9N79jZaBgNiEhGq30ugxSTtAfCZcEsJpSUYjoGK14AuwEBxKJZLHgsfy6qO65fNcC",
+	"Cl2R+JbESAOsPgfWdz8L1k/RGNMoiZXdoU04WJI6nzQkJwrhRSgDrt9z+ZonLHwimt9zJJJg6vLZ5+Cd",
+	"Tz6X3QxZ77lEeqt1EcS4HIzhjufAkAWRZpzAHdUpzBnokiNBCCDmIgbtHrSw15hGJHwWDUi9Oz1mgrKA",
+	"wBky1ivaMZob6irmwfgS9Xab6JJEHGshKeMVwhNM/xHoBTeNQa8LL2QAVhfRC+fewVjf+1yseGjV36HV",
+	"ihVkwUVwosEuM8QYyN773jXn5ziekGdUe8GPQwWK1HOVoo+Z5rKEhQtOmUQ4CMhCigdQ+2SsOcLSaK3o",
+	"RyapXKFrzpHedl3USc4HsKFnQ9gWYNJ4eofZyuxDPBVdnKM5ZiuLM3GSHTilNGE0pyyR5CtjqONommpJ",
+	"aoco3eI2qFGbGdjNPAuKLpUqCVYYCU+M3zKzXIeX6ovGqfpiiIyDBBD1K8OJnPKY/vlkTnrOJ4AMhZUT",
+	"o/EGRCj2PSMMTbFA5MuCxkrEfl21s53hKbe/uihK4CbCJGjozybnRgTHCiEKHCDoOFPKGwbd34AGfAMT",
+	"bSMqOaid+oo1kviWBsQgbRFzBVo8ishzWAcFLzOoQ4kgoXZ9YxTS8ZgoizLHNZvoV0EQRowswSs+BstG",
+	"fTJXfe3z2HHx7IDE8M0t8O3C8zmw/ZFEUcNY+8rKyIxo8yaFaR1tYGhYAP8QxcSBvtJRSawhrrFvVHoS",
+	"viMhxdewxyfLwzGNCDgB0L/PLhCOgym9BVmceiUReCKRxDOiLrt49bq2trPBQ7wX8iDRTs+nStCeSw8p",
+	"kBBACQGY6lNEevvzWZ8aP0itQKuR0nCAaimavrcYCFAfF7EyTiXVUYKcn//BQFnexe9cHmJJGpLOSdU9",
+	"IQlouOU9NZejIwR35R9igg3V5sGpdcPfCXhUkLnKr7qfkSWOBnxcax0xuaVKFR0wLsmaBZkrnGNReaGJ",
+	"cmwmmCu46N6GQO5ykaODrleOD6Uhko2PjbCXhT5qO8Ov4Pr7YnykLq7TeMmm113DRcW4QBG9oxVaTglD",
+	"OwrPV+enKEwIUi/XIoYh4/Pf9fzqxbEkirRs1HGh0mLdiEPdDaYRiLtyhK+MJzdGUdzfcsoR+MdxIBEj",
+	"X+QJUitGXNmdQcQF6CqEJXOv/8nJHfDTYIevrv/84Ebv3XDxJx1fd3mFOXqWXA0hWtLRxJbbSh5xGUxy",
+	"LCUH3s/povhIHVgFG4foztgi0SIr1IYmji4c1mYSNp7G7Sx7WWApCcSM/utTq3H8+a53/x8Pc40y5zFB",
+	"PM24XRc63Chcoly3JHvg07hxy694kboKjekkiQlieG49gAS9fXF+Bj6sP8lgTmRMA88vM4800NyqCDTn",
+	"KaOCKB5A3AXWVngeNRBNz/1ROxKXvg7HMV6pz07qi3rSlrQOC8g/5IEtXVmGaU+ezQZyg8dU8f5bSnTc",
+	"wpEGROgLnFgLXmIqKZsMFngFksJmoMG9agXwZxpXgfAMmauDYx/y2Q0Ouu8ukdSpsqBeTkkwA0WijJvH",
+	"CP0pFtNK+TYjK3P8yooODW1yyI9hp9drH4N1AIaOoBNGQkTBNCg9dMF1eLWWKCzgO73XLLrAkcx6KylA",
+	"Ac7qbiWoWR3ZzXDKBXrU2xDjKOJsQmIdzyMC4gpG46vc64yyCvB9NNagDgjsCELQYjbR1vFu0xEK+vUD",
+	"47IEeoIvQhIR6X5BmSCx/iaYYsoGE7xI/44omw1GsTJI0+94Igd8POCxTr7RX8Z86bwrSKlsMMLhQCEV",
+	"yyQm+Z8SBlGWwQzSlpwf5lTMTSKP8y2PF1PMiiRf2udGoqlQutXykb1GqRWxDpiMYoJniIpc+L3babf9",
+	"OlqYBe6aEwD4St3KSqzHTFl8dIwwWz3mlQVqB+pJg7lrqfqSKBumeo08kQGfE3VUtduFskkWIEQyxjRC",
+	"Oyn1NfWzgAgLfEWTksnCKr7qZ77Uvrs8JgRaKkwscTTT/qAaQM+IRWx4j2ExzsX6VfBF7XdNCQ4HlvsV",
+	"3kS+oKufTxud3gHCOlKhrk7TCqcmDFCi1AgLOQhyHHqjdCww9Hvf47MKXMYJ0eqyevtyyiNL9ZiFiNyS",
+	"eOUAw+DaWd+I84hgEMDW/C2/5Ed4zCLCAXHOkKYROEnCR5SZ9wLrANdALSXAZb8VWoBd1EDGCdP+uA0w",
+	"mPMYfCxwi0Y8xKq0wxrHSntTgroaAPrEVuz/ki8hPC+Lh1sqjaQmTSVMEBxVrf9SvxcFfK4VDcd3CzBV",
+	"cobg0EdGo0iTfeGJcc0FAO7pVipAge/wmZd/jJ8//hkIne3mT65DZlV864XRRMuSGIdhbH54FofGltZD",
+	"Ssxly7eot0L6XcWFUA5QxH17vxHSCZXI6uCIhoRJOrZWhSkX8Mv2S3u/2oBhi+Wi4kUHCF4kKg2SLfwV",
+	"VVal2prZuXm/nyIsMy+NtelgaxMJPMY2dIjEzVw3ebfr06Er8FzXXJzjL2f6np5+i/nUXk8ZbqZ2jaWt",
+	"wWcP8RilWD1BIZfCRyEWSv9UzF8scKD+jCK+hHPovrebf23veYmiFiVsQv5z2JcpL/m7jMtXBIfnkNhY",
+	"YY5xJpI5WVP3ESYxRDLsVdp8muBbgpJFPmVUuyMomzSMmdmg7JbTgDQWuI77N3sSpN62241O77rV6Xfb",
+	"/Tak3tb1D0dUSQaySTlTN+s0NHILiU9YIHOjlslZ7r1fx8tGbC5WGYJQfgC/W81sillohGW2Z7xYRCtk",
+	"INc0kGsqyPVzvh0djMvlyWR7h82stQZeRjwJf1SXCMc2hnvyazHhkk7jIGiTxuFoHzeOx912oxP2giPS",
+	"wu3R4WEd75JeSPrc9mFNm2YR4VVKFkXDlDDwvEJKHI+RvRqKO8B7uZzSiKAFYSFlk+ajXbMi0ccnR5lV",
+	"+PFquTvTY+ZgKXuJpaAc+RZcBy5cNh/y5+BZDst4mGvlcXSBhUBYoKEtF7NKorrL1IoZPzN8DSfE1ol9",
+	"JQZoYnsV2lyhjLRO1CpXAHFXdJDraCdURdA5npC9BZukf/++IBNnhdlDxzQiaxW2mgt7MBg0xZ3eQYVO",
+	"gRvjz3cH3Wq9Ary7prajVmgoWUQch09R76lxYLqYyW/PAVgBIbkFp3vOr2oTiZxTIZ98eCy5lY5OJf1W",
+	"Lec1JVGYpvjmF2NqHip4ozGI4QJEhYntDyFmPyakqYuHhj4aOvUS6uMCy2mThupPXVDSLCYD5EVEvtyi",
+	"rIva+guXeVaVYjxECXqr2QOrQPUzwZF2+RQdQiSYifWK+12V8pDzNuBgikKiRIkCg3Xd+GjIZ0Ol9C6n",
+	"K0Ql0jmJOQDdKWrHIyxgqTOwSaTQf99X7MEmDxRxCm8Cj4LjQUELLAQRPhomDN9iCgxziCA/Y0mLZZ/w",
+	"9s1QNm+vAu6b5eyKVByIGVnlz0OBrUaTNQbybbUfX7O48vdyVfl9Iqo55ZeqUqWCzxIyctRC1OX61VU7",
+	"33hwYftVd70dRfQyiSrk7wizsD4LuaRi9gLr5Oai9F2bpyBIIDXDqObiJkZXGU10g3yQ10DFzBC/UJJ6",
+	"J+Z8Lnzw/wwCxUZ2fUTmC2mC5JxFOigIphWCKypNfJMac/e0yHYRH9qiz+LA+i0pSPIA8A0yNiHwOeRA",
+	"SgyPlwNO64snKy7bBqxzXS8er5Y43S7q+sTWUni+tHXDBVY5W+f8Kn9vumG4EqvcGKOsc0Gx6sNn+Zzc",
+	"kijP6TfdYtB+pS9ObxtkmUjl0+P05KidS+L26Lh7lKVU6YWzrsKSDpcP8LsEZn135iTn8FjAu4F6CkuX",
+	"xHJwyG9ww/F6DovJntS/y8mTJxnXLrFdW0QiQJfRyvQtn+n8Hp3xm493pveUSMa8xmZ7Fp1JYfWpI+Mx",
+	"gUduSaCm6H0T3N9xRjb7u/MV7XUFsGNtVKB0+3Oflq2X0rB4PKNsgtSviDJ0Kijee4NnOJbYq+V+KtW8",
+	"F1/R0jIarjMOEgg+W1d/nDBR81WPl9FAHK6MLhBF6rc3p1vh3oFbeZsFzG44FIpan0Ogu8T/ZJn+G8Sv",
+	"1uXSTghLKHMJ2gkQPiSZHy8/HxaPZdXycRLtnyGvLJgdoVVDKpnfUvmzlczRDKvcFIghbZ4jPkZzdU0T",
+	"vedoHHEsBcJspQPejODY/FxKgbC9QcqeAR4RFCcLivN9Hto900SkTtpD2mckEy1nry7zckN98RDIzSqd",
+	"J1ZBycmEKsHp8vVLdNztHdoIexN9gNqEOVEoFGiOoXmAgtSYx0jweRaMv2G6vdIw15xgqEwcjGwd/m7z",
+	"hpWgm6VgVSRLZfXTvilAWZBYcOZDBGypLpEchTxvm2/Z96IsVk0jjOKSXvNYM3sdNLB79xHBwdS4h7BE",
+	"kPRZO0PCcUlVCMSs/uJuQ/8J8DOt813aiotND6Chj3AkuM2CGP5nw5S+Nc7CYdr5ChkvVg7aNQs5NjC4",
+	"LF2q1aolLlNjt7yjn6+vL5B+NJLkSyEGU9k0pBjrL/cV+/XyDDE8tzlUM8og0GPPSe4VNVuQPHScjYae",
+	"GtzrfUmXYLw8JpyemT35kHXr4e5i7lLNY6rXlvOdV6u1GezGEefxYBFhVidCkMfSIhyfIAgH9NHF+58Q",
+	"j9Gbix9/OlE8vo8uXr323a+dZEsnqKBsK7aqjCQ4rZhquevXqALVypsRfNk7Cpt9ALQVnsIHVRULxC30",
+	"MugyYnOUS/AHCgMmHfElsGfdA6yhPird00fanoTCN55IVMx2dlO1trUD8v2satVwbFnEs9kJWLe+J+8v",
+	"rO3Fq/bLlb1xhUKPnHPO6P85LBYAVyCParLTWfGP4Te28KrEbR6KuZX9qurg2Fi7W8QIrf5uqSD5fJj2",
+	"9jwtW0AlGKwjuXTyHnSVzSkbbEd7cEd9Itvy8BR3rsnkYUJIn+BorhFfQlhJHfxB7oPpOwf/y+m2+d9L",
+	"0LqykLKvmNMg5oq45ziK0uerFUNHhPyzzbXlp0Ia8VovsGlOuS7+YpfyY/jq6rRSWlQHXooaezTZEChZ",
+	"4FXEcbj+iGk7rCI1xhQw2cpbtKNtMN/+MlDanmOO+YjRkY8UU8muUevJPunLXC4+wNJHmYFm/wb7zFwT",
+	"+yYfeZDE0a6jnzoBurS4oFwmiAU56CZxlNaZuJUImyGbNhe1QHTfVAVsTQ9PcB1sMOTXlbmaMKepFc4s",
+	"5uf1BHwNq74SgrpytWDbGc9cDWmcVYs+LrEo7RVarZeY9CUMlfc7trQLpaVdu0oxFJIvFup3Uw29W6mb",
+	"5NuQrnM7qnXrLguUIYLjiJIYHIJpJUHEg5m3fXGI8drlVpFtPwVkFY6ubRFvVfM0iSM+QUod0K3qeBxA",
+	"UgGUxwnd2XJGFlkn6oiOSUWf4LL/ZBtv89MjUf8It/Rj1FHHk13HBM51aL17pD97W2fz5vhRbk0l1fLZ",
+	"/M9aG09iKldXCvgmEQD6r5wmOmdFf3ptt/fm47VX7h735uO1LSiCZhwgz9GOkTe7th53wWOJIyPMKDEd",
+	"q6C7tLhhbz6+vUI7w73mkkRRA4ri9n5fzkTzd8HZcLeJXkaYznXHlT4aUiGGPhriBLKCyJfF0L9hQ5GM",
+	"hrogPhEk3vXRELoWqkt4PDE/pXEFex3CgRTqPBrHGpAicCvYfb4fhm5cQdmYr8motYnGthlN3wlkkAkV",
+	"Ml6hnfdnL3b9rEZ6tUhZh3/D3O4gfqp/iPR6nbceKM4AYpaI5g27YS85uyVM143t6IScn7TzBJ1enO32",
+	"0ZurD+81hoaC4RkZBFiQoXa4CR/8lvv7+8c3DBKQJZ4vgIX9ev3Sh27vt4eIqgvBvws5lHfaW+oj6yy9",
+	"H9p+LDfMEL/jN166nl5otJbEajcxSZ2mN2y4ri/LsIle4igSKMBxvELDU9OzCK7soxe6cZDuxP7m47Xu",
+	"wj68YTtAj6nZnKPGXZSwSKEmzdpV4kzglcgSlqBN0w3T/S9z10EXTOEUTClwqW8csgBcUXbDhl8amhib",
+	"6JwKCZSMZmQlCOSXUqafuTNM095MhqoibHfAgaFS28TF4vg8JbzTizO3F7TXarabLaiMWxCGF9Tre/vN",
+	"VnNfV8toDpY7d4bOGmp1TdsSZ0LW1Ei++fgWXRFZUc4ssnrmlHZ9hYAZDZvoIhlFNFByLoXoWQgbkkYJ",
+	"e0tWmo85vd47rdZ27d11LtgnY3UYY8PkenlmscZ+6Hv7s8vj219ai/8MDkfvO/PznvzX0fLfbXzVDV8f",
+	"TH5u/f62E73rsg8Hi188k//lfXh74ZmcL6UeQ+JW32u3//jX6b/efnkZj3+7Ghxerz7+8vOHyeE0uL3A",
+	"C/ouipdnGF8EP/96yb37z7Xb55iMtzXdcwBhOc7u9T999j2RzOc4VovVQNfI4WPLti1yFFnhiQKXqV8z",
+	"Svxn9ci9KaQy/un179Qn7RAR5hP0RLY/FVtYbaKetH8lXzKU53zKtBJST41ookvFO4aWlw7LdKNO1bvV",
+	"ab53ljtE5FM1aLNL9vQchHv/wQvNNBJoCP8k6jRq1af/jmMI2vv1xxAcHXRb7igCt4vD91EEf/coggIm",
+	"K0cRtA+qRxH01o4ieE6ab7cUzadvr0vznYzmu8fd/bZX6m8FTOrt2aWrbxXbNFY3vPKS3+lgRuP156h4",
+	"ig63m8nUPuwc5Q5NZauVNadHAcw9PTVnObU71Vjurp/l9LmQYuZ9XJ2t3r0665xfn7bOr3/887dXp6sP",
+	"v58u1b8f6Zk4+/30y4fr99P3838tz6/PVu9+P5Pv/zxdvnvZ6r57dbo8vz5dqv+n/9I34aMmW0BiXWVD",
+	"7AWegFHuCiToK9jVDL7qBakg2HMmT8At7YdvybXghJv2H74paxcPIj8V8koSovkKFfpIWtGe+/qz7xnF",
+	"1G1x5H3WTUNkVRgXOv7k6v7Gpk9ncWiUfZwxWcwlYO+9fXF+Bt3+b6mkSi3MBkg5ud7QeD6f691Ep8g0",
+	"n7phinMK5Pabgq4DjCwF2hlmPaqUAXmtWzIqVbxUPlLSLkDFzusXL4HvuO2YtlUvCpO3tPYAdPKCh6u/",
+	"YGpRUbxbaf6Yw6MjV/d514YS7fclnahdf2varwYtpdYsxV64V5rNd/+c021gDf/oI6/uOH74jpfO9I5u",
+	"p1NnXblGrznOciVxLJUR7J7+HYDV7tYcpsJU2Luj4f1ae+FDBYtx70Y72Qne1TNE2AosamMaD4zyYVxH",
+	"VCpz+kSzHhBfSIkvE06A+XW6fqTSSH0SJ3j1DLbDV7MY3C6mmeQ/ykn+v9qqqKMQdfc7rZxCVNFb7rsx",
+	"8TcZE5uUyqNqpfJwvVL5deaYfc2RZYc1Rpb9ZXKj+/Ad6XSXvAT4iRT5/5Z83/dK7NjzPcONN0iFPdPu",
+	"EcKjlZqpG7Wnwvp7sdQtY6HGgHE0JvBrmJCTzMd7wzIhAbXIqQU1VBcvklFExdQM+ypN9FRcRtww23/B",
+	"KJNlqVOlVZ7qXT1VmDzssrKDTNfJnc3UUBqx+Y+l1seoRe0aalHFUJ38yTCYdI6D8WDlD0KZ+jfQfNb2",
+	"fZ1OpJvOpUkqtpFA0Xv6YclIXNCPNutF1Q7WV04f+r9B5cncpY+dsF4QpOW2GFmvCy18GyC+G3MYqN40",
+	"Wa65F3a73e7mKUWZT8jKc9vtwjsed4IuaYUHozY+DPZJb3yEj0etoB12yP642+q1DzqH+0fd4x4+GB0G",
+	"R+ExaY3buDPaD7phjxzkW0r020f7LWiWmetzUVT0jvSA8/phh1z/iXUWkyWNpvdtiLKUlsHT8zVl2jpf",
+	"yrskknShTKoxj+cmNusQjIlYO9/8ICBncxcE0VDRqpIqVZMTBKPjMQnROOZzXU+nKATtFFO4fTOR+obl",
+	"plhEEV+KXR8xcktiGGfBskep83GSOWsgYomouGHl1Q5TJXV4oivyfZQ2qfQRB93pT5jlcsOgRKUBO1Bb",
+	"06FVPR5Si147io4KSKJpIrVz22dULUB3ViRhE53qhm5OQWFxkKdxZEE9TJrKpB9ihP9JRtSwFDqfJ9DM",
+	"UqsUqS2Bdpwn4DAUN0zPeDGa4W7JweQjDhyZs2hVpRb8Csc3bdXyaGa7zrs0t5S3pyivEWKJdUpmwEOT",
+	"/6Uw4Nx1XckwfZS2EbJ/QhchddIcvq2f5e1kdKiOXCV73V3DM3O8qthyJson9Y4ow/GqRhcip6bYMOb6",
+	"+cxaVFQl1jyvS6yqn8J3abe9tNtW1q2Tc0LymIQpZ/jH+wi/vvZcY03pTEK4oVdn5xUDnPLyW/NIxcet",
+	"9js2vNw9pM/jk8w08b07++dAfe+c4bU5DprjYeFo51m0w4hpV3w/j7r+E0m19ZdmkY+0LCkUhmFoXWyY",
+	"hQMDr8jt3IP2QP+VLS0CHkgiG0LGBEPtbcV71rH+zTrrt6OyLlmB6P8q90uUVXlUO+dLJKs0q0cQreNq",
+	"sJUlf7mtqctUdJuRh+JQp3BZ2mCltpzJ7rjfUH/yrVCm63wrxIciEiLJHTpN082+Eo3uObkaa+n1FF28",
+	"ep3x4bTcB0sMpgZGv1zq+jjoyQ7FCFynjuocOjdDTncIfS62bSjjpbOLr38ClK73HCzVgf23SLtumg8W",
+	"ikb+SsLV+ZgblQm70HzGvc655bd2HgJmnNEARzrpe8f0nrhhAjQqHzGuDGNJoPv5rrLGhnc3JvZx4/no",
+	"xtZ83Xj3w5O07+aMhkOw/o2tPyMr3/WOSzTcnEk8NIfkhm11Sios5J+IzJcf/i0OyazEMZ9evH06cb5W",
+	"MddDx/tZGWXoHRhl6IyFeJprK5ZZPJ3WdWvfCdJC/aCTJF6qTihHZ7PqRtfq29/f319v9T0t9gldfbyj",
+	"dgf62HV7B4fdrONNVZ+7fKzSbdWThRSPr9uHTkjRLeLzOq39dtVFaZWlqfXo7+21O4fNVrPVbPePWkct",
+	"M3t5r7ikfAmmd/T2j07Qvm29iff/tWwtfnvz5ddOcDja58e/zNvstCdeHY1/Opy+OZidd+fvO6Pf2sF/",
+	"tv785Xj541F8fbj69YB+6C1Ou+LV/vinzvRNe3bemr//pb4Fmz8X68zYXOr3t8iqKbObACan5NVfwav1",
+	"ULr1Yci10b8SC7uEJ/3Vob9HJpzZ+ltAASQOZE2BglTwLCLMFEbavRaCnqzN+mTrdmCp5UR7dNzyf7Kz",
+	"5jlCnZpw7eDzbLTws8U9DZU2rFN9c9D/6vxU1wHrymSBgNG7Pn8Yyq7d9WJDfL7ihMI6bLeOf/L5dNLV",
+	"9emMcDDTIxbVkfxCRLOOZ33zAXWblnw/ov/obAQxKxyAtKcL5GFXO0mf4+TqY1b3xOpafhNb1E0EqTQd",
+	"BjZHzSoOq37191yab596mViSXFw2ztrNPY9DX0gcawGj23CtJ1Z9DRqRCQVaDYiZd+AGzMsdHKBKCN8w",
+	"66g9QZghyhRAIiILKWSwX4G6nQ5I1Rs2hG4RbOLWFIkh2rGtBh3QmE4ScxNldnPZNqaeQTL3pa2y+35O",
+	"vo1z8gxZ/C8NCUJTAhjacZIn8meVCA/Jg9cxIX+aKp41/VMYX6KddV1Tcg0TdGIMnG39xKvz0yY6r26l",
+	"Bzkddor4DbOZolCxr5NHd3iMhGmIZtI7t8/luPoulf57SCWNSJs49HyiyM62f8inUFMP+mge953ivnmK",
+	"s6hEIzLmilmhkATWFH0c9SUhlcaPmbVryAo16zdryO55ZKuGF9lLv6VGDen0XO9N1ERvyYgzdEVjOkXt",
+	"jo/MaAR0kQg9+XldvdXaWqo6JZyfvN5Bu9VW2DY+9484TtgEvcMzzNAVjim6xAKv967DtFwv/e7ouNVu",
+	"tXLVWdD0sVS9zZIoqu0wyM2p3VhonRHTt1dmPXLp2B5K58utS6zVUdMMfierddw17aOUmYDTd/aR7in5",
+	"/uLjBdqx045vmB537MO4Y1Bo7MRjnRV7YrPYsMiGI+/6yNC2r+dk3TB1Z6FSW+fcpgO535+9qCi2wSzM",
+	"ldTY5TbtHoqFNZpp9B8owb40d7/InPiP9pdtd4y3P3bmgLWbnf1us3dw2DxqHLfazcpDtu15+jq119tD",
+	"5VtnbtvCfV0szRKtyeujUqhz8e1wMnuuHMYCTGNCpN3MlqytpFdsruw+zd6bK/BGO3Fel6hf1t1Epwzq",
+	"+36AgdKph6XVrcy5cVjK35BG8P3YPeXYfSvBa6idRU4Euv6JqhmtNv6TPTu3YEPJIIh1t/+79b2kLAxc",
+	"JDCLMueJWd+5TylEdqrk0xv3Oa3R9HDST8Wu8N7V1W9ZBb1OCnH7oCv7YFPiSdYQHhrbu2kl6kgX2xaY",
+	"0QXeBWErElKMGcIzPuchFhSFmKE5HJQ5ZWlXg3RIgQfBcKdto07pGVEmMfQbzqrptyjLy40DXXNIAM/g",
+	"T9vcGTClB2GLnGmsSSA26LTUagilTHU220vB+qGK1Vzv0wIFmuk5BiRbEJ8zaeM56c/0YlDUdnH6/qfT",
+	"9+XxcMCH241Wp9Fq55KKKhtIVPWPMDz3SucfzrBEVxKzEMdIkljnms6woH2TWLXAbALzXdZ1jhDpgwYR",
+	"pjN1IihhpEYviV6n2zk6alUtST0JmSchgRmVWFC3f0R+DEHWNaJX2SPikWRfnJu3OYMaSOwB4j93L00J",
+	"rg7NF/tkV5L8a6hLUSfMd1UsPYzYthR4YMbxDduBZDrkjDpWByfAUkbkBAmib1Nv+UGgocN+hrv99Ik3",
+	"LCK3JPJzSc96SoF0i3j1xzHJ1nd1fuqb7rk3rOygT09mda5mbs5OScfK6vAst4WaExjknhWdmHkt66tN",
+	"FlhKAq1C/utTq3H8+a53/x9VNX13pcEZa95oJ8Gsf2WNySPqfVX5dxm61dvSzsQGgQ7+0I4ZkUklBBUZ",
+	"Z2Q3Pyqv01qzATPCJl1vSGCuGjQfLPXMn1NG58kcfiy1MH+ykrsm0dS2oDd8Kyehn8RlN7HZihTVdYx0",
+	"MZrUYJrtVveod3iQcc0LEgsik98TzNALzCYJwwz9REKlUe9cvPipqu1OvsvOQwyzOEpKk+ZDjXxKzZce",
+	"odbYZk1baDhbJBk5aKjg7DDQEELt2iW1QgCFxxvbW+vza2QILCzk6AwW9L82CY80N3WdwKjpQT/P+jZ/",
+	"Q/7zR9YyP6rdWZ08+i0S3Wvk3K/hcn9LarwdeZNNzH6mZPmnhQXcueYbowL2nHx7MYGKjuoPJaSXuIMO",
+	"Dt8p3HF2vz44/NFNw90mu/XlFLMJyU88emSgONOnzBx3q1Dly4b1XjYqVHYqWPacmMD4VknSyfAVw8Ke",
+	"J7f9jIkFCXRPW8pCyiao3dlT5wT93//9f9CMykDpYdMVWEBfPbf96zeI+M5UH89UDYXqLtvw5eDRhPR8",
+	"nPl5y48RHktbUwjc4n94u4tCPhAQgI9SDoV4jDSLQtiC8GERsCGdji/EXkhw2IiI1CzZpmzoKuRMWOiU",
+	"jkZWQVotLF5OSTATxuFgStagGU+hICydzpRWPEOF54yshA4LS6uHO523dTtu8gXm22BhHnmSBl+WUwKj",
+	"0Km8YVTYYX0IKxjSMRLcB8dzRG+JGT7dRKdI4vmCuC1X7PNu2NA8oo+gIewwq+e20nC9UwLGFK6KNaSP",
+	"liHfK0G/V4J+C5Wgz6h4FOd53uIoIbnvtHK3AYFFC0Wt0J736keazs+ppM1zsrQkcY5lkOvs0FcMaokF",
+	"whHknyhWrS50x4JRkZ6G+/stgZyberpGqN6SOKTBI1tGbXA9aFZW4uGbxzlVyJA7jan1cfqPhoGnws0y",
+	"XCqQvjfl/iws8/J1sRu9/rWF/JlxUSagCiPDkFtNR7F6pHYWd+/NHwd+pdv4yT6QwrHIc/a1wXbLlSE4",
+	"X+KwW8eLtuaxNZ0IraMafDZ30baqap0T5vR/NtA+KZHh3+4pvKhoIAMqmF39aIVSIt58grXvt/FHQpIN",
+	"rW7cGQlp00ofUWbLPniMTKv8tIeaLi6CiM/V+ekNCxNojkPQjoRJCWYIcP5yFGEhd31EcDCtGKsAWp87",
+	"V2GrVtkQRVLL/QV2+3242/fhbt/nMXwf7vZ9uNv34W6PGu6mjAMQnN9OeAEqA/QZEz/oxT+qVjOvnOSn",
+	"fn/6rLAqQInUvC8PwIgHOEIhuSURX5j+Aest5TbQiFlh8VFX6iXZSOYIS+iDvrOYTfbUw77sgn6hq62N",
+	"ZXYCVtuEMKUa6CNqWKy93ysnXLyoHsHt3OykYJZvz6UH+SalLk2N80GlufGWuQDwjec83UaA1z86P/rW",
+	"QMQZVY7NxD3dxsOGU9zKr+o0k8zPk9GNVfqK8w3T5xpCKj/xTBvLuUHkOlMwomPiPCH1dJafsUb7zWJ9",
+	"6UNyKm/19iADVrHsKQqmmDJ9rjM73gWWurTiMR9AyeQxUntO88/JLWESzXEwpYzEK+c5fCG8+8/3/y8A",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
