@@ -105,7 +105,10 @@ func TestBidOneSecondAfterDeadlineIsRefusedByServerClock(t *testing.T) {
 	}
 	// The store's own check refuses too (a request that passed the early
 	// check just before the deadline).
-	_, _, err := f.store.SubmitBid(ctx, postgresInput(tn.ID, "vendor-b"), Caller{}.who(), f.clock.Now, nil)
+	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
+		return domain.IssueReceipt(f.svc.receiptKey, "k", tenderID, bidID, sealed, at)
+	}
+	_, _, err := f.store.SubmitBid(ctx, postgresInput(tn.ID, "vendor-b"), Caller{}.who(), f.clock.Now, sign)
 	if !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("store took a late bid: %v", err)
 	}

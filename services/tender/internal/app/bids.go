@@ -43,15 +43,8 @@ func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace stri
 	if err := t.AcceptsBids(s.now()); err != nil {
 		return postgres.Bid{}, domain.Receipt{}, err
 	}
-	ok, err := s.store.Qualified(ctx, vendor, t.KBLI, s.now())
-	if err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
-	}
-	if !ok {
-		return postgres.Bid{}, domain.Receipt{}, apperr.New(apperr.Forbidden,
-			"your business holds no active license for KBLI %s, which this tender requires", t.KBLI).
-			With("missing_license", map[string]any{"kbli": t.KBLI})
-	}
+	// The vendor's qualification (an active license for the KBLI) is checked
+	// in the bid's statement, against the read model of licensing events.
 	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
 	if err != nil {
 		return postgres.Bid{}, domain.Receipt{}, err

@@ -419,3 +419,11 @@ func (t *Tender) Amend(by Actor, terms Terms, now time.Time) (extended bool, err
 	t.Version++
 	return extended, nil
 }
+
+// MissingLicense is the refusal of a bid from a vendor without an active
+// license for the tender's KBLI; the problem names the missing license.
+func MissingLicense(kbli string) error {
+	return apperr.New(apperr.Forbidden,
+		"your business holds no active license for KBLI %s, which this tender requires", kbli).
+		With("missing_license", map[string]any{"kbli": kbli})
+}

@@ -42,95 +42,116 @@ type Bid struct {
 	WithdrawnAt        *time.Time `db:"withdrawn_at"`
 }
 
-// bidWindow is what a bid transaction reads of its tender, under FOR KEY
-// SHARE: a lock that bids share with each other and that conflicts only
-// with the FOR UPDATE of a change to the tender (the scheduler's close
-// among them), so no bid waits for another, and the close waits for (or
-// skips past) every bid in flight.
+// bidWindow reads, under FOR KEY SHARE, what decides whether a bid may be
+// stored (used to say why one was not).
 func bidWindow(ctx context.Context, tx *sqlx.Tx, tenderID string) (*domain.Tender, error) {
 	var r struct {
 		State          string    `db:"state"`
 		BidPeriodStart time.Time `db:"bid_period_start"`
 		BidDeadline    time.Time `db:"bid_deadline"`
-		Amendment      int       `db:"amendment"`
-		Security       int64     `db:"bid_security_amount"`
+		KBLI           string    `db:"kbli"`
 	}
 	err := tx.GetContext(ctx, &r, `
-		SELECT state, bid_period_start, bid_deadline, amendment, bid_security_amount
-		FROM tender WHERE id = $1 FOR KEY SHARE`, tenderID)
+		SELECT state, bid_period_start, bid_deadline, kbli FROM tender WHERE id = $1 FOR KEY SHARE`, tenderID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "no such tender")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock tender %s for a bid: %w", tenderID, err)
 	}
-	return &domain.Tender{ID: tenderID, State: domain.State(r.State), Amendment: r.Amendment,
-		Terms: domain.Terms{BidPeriodStart: r.BidPeriodStart.UTC(), BidDeadline: r.BidDeadline.UTC(), BidSecurityAmount: r.Security}}, nil
+	return &domain.Tender{ID: tenderID, State: domain.State(r.State),
+		Terms: domain.Terms{BidPeriodStart: r.BidPeriodStart.UTC(), BidDeadline: r.BidDeadline.UTC(), KBLI: r.KBLI}}, nil
 }
 
+// bidGate is the common head of the bid statements: the tender, locked FOR
+// KEY SHARE, only if it takes bids at $2 (the server clock) from vendor $3
+// (an active, unexpired license for its KBLI). FOR KEY SHARE is shared by
+// every bid, so bids never wait for each other; it conflicts with the FOR
+// UPDATE of every change to the tender row, the scheduler's close among
+// them. A bid waiting behind the close re-reads the row, finds it in
+// opening, and is refused.
+const bidGate = `
+	WITH t AS (
+		SELECT id, amendment, bid_security_amount, bid_deadline FROM tender
+		WHERE id = $1 AND state = 'tendering' AND bid_period_start <= $2 AND bid_deadline >= $2
+		  AND EXISTS (SELECT 1 FROM vendor_license l
+		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = 'active'
+		                AND (l.valid_until IS NULL OR l.valid_until > $2))
+		FOR KEY SHARE
+	)`
+
 // SubmitBid stores a sealed bid (new or replacing the vendor's live one)
-// and its signed receipt, in one short transaction. The deadline is checked
-// against now() read after the tender's key-share lock is held: a bid that
-// passes the check is committed before the close can lock the tender, so it
-// is counted at the opening; one that comes after is refused.
+// and its signed receipt, in one short transaction whose first statement
+// checks the tender's state, the deadline against the server clock and the
+// vendor's qualification, locks the tender FOR KEY SHARE, and writes the
+// bid and its receipt. A bid so acknowledged is committed before the close
+// can lock the tender, and is counted at the opening; any other is refused.
 func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() time.Time, sign Signer) (Bid, domain.Receipt, error) {
 	if !isUUID(in.TenderID) || (in.ReplaceID != "" && !isUUID(in.ReplaceID)) {
 		return Bid{}, domain.Receipt{}, apperr.New(apperr.NotFound, "no such tender or bid")
 	}
-	var bid Bid
-	var receipt domain.Receipt
-	err := dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		t, err := bidWindow(ctx, tx, in.TenderID)
+	sum := sha256.Sum256(in.Sealed)
+	bid := Bid{ID: in.ReplaceID, TenderID: in.TenderID, Vendor: in.Vendor, State: "submitted", SealedSHA256: sum[:]}
+	action := "bid.replace"
+	if bid.ID == "" {
+		id, err := uuid.NewV7()
 		if err != nil {
-			return err
+			return Bid{}, domain.Receipt{}, err
 		}
-		at := now()
-		if err := t.AcceptsBids(at); err != nil {
-			return err
+		bid.ID, action = id.String(), "bid.submit"
+	}
+	at := now()
+	bid.SubmittedAt = at
+	receipt := sign(in.TenderID, bid.ID, in.Sealed, at)
+	sig, err := decodeSig(receipt.Signature)
+	if err != nil {
+		return Bid{}, domain.Receipt{}, err
+	}
+	write := bidGate + `,
+	b AS (
+		INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
+		SELECT $4, t.id, $3, $5, 'submitted', 1, $6, $7, $2, t.amendment FROM t
+		RETURNING id, version, confirmed_amendment
+	)`
+	if in.ReplaceID != "" {
+		write = bidGate + `,
+	b AS (
+		UPDATE bid SET sealed = $6, sealed_sha256 = $7, submitted_at = $2, confirmed_amendment = t.amendment,
+			version = bid.version + 1, submitted_by = $5
+		FROM t WHERE bid.id = $4 AND bid.tender_id = t.id AND bid.vendor = $3 AND bid.state = 'submitted'
+		RETURNING bid.id, bid.version, bid.confirmed_amendment
+	)`
+	}
+	write += `,
+	r AS (
+		INSERT INTO bid_receipt (bid_id, version, sealed_sha256, received_at, key_id, signature)
+		SELECT b.id, b.version, $7, $2, $8, $9 FROM b
+		RETURNING 1
+	)
+	SELECT b.version, b.confirmed_amendment, t.bid_security_amount, t.bid_deadline FROM b, t, r`
+	err = dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var row struct {
+			Version   int       `db:"version"`
+			Amendment int       `db:"confirmed_amendment"`
+			Security  int64     `db:"bid_security_amount"`
+			Deadline  time.Time `db:"bid_deadline"`
 		}
-		sum := sha256.Sum256(in.Sealed)
-		action := "bid.submit"
-		if in.ReplaceID == "" {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return err
-			}
-			bid = Bid{ID: id.String(), TenderID: in.TenderID, Vendor: in.Vendor, State: "submitted", Version: 1,
-				SealedSHA256: sum[:], SubmittedAt: at, ConfirmedAmendment: t.Amendment}
-			_, err = tx.ExecContext(ctx, `
-				INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
-				VALUES ($1, $2, $3, $4, 'submitted', 1, $5, $6, $7, $8)`,
-				bid.ID, in.TenderID, in.Vendor, who.Subject, in.Sealed, sum[:], at, t.Amendment)
-			if dbx.SQLState(err) == dbx.UniqueViolation {
-				return apperr.New(apperr.Conflict, "you already have a bid on this tender; replace or withdraw it")
-			}
-			if err != nil {
-				return fmt.Errorf("insert bid: %w", err)
-			}
-		} else {
-			action = "bid.replace"
-			err := tx.GetContext(ctx, &bid, `
-				UPDATE bid SET sealed = $4, sealed_sha256 = $5, submitted_at = $6, confirmed_amendment = $7,
-					version = version + 1, submitted_by = $8
-				WHERE id = $1 AND tender_id = $2 AND vendor = $3 AND state = 'submitted'
-				RETURNING id, tender_id, vendor, state, version, sealed_sha256, submitted_at, confirmed_amendment, withdrawn_at`,
-				in.ReplaceID, in.TenderID, in.Vendor, in.Sealed, sum[:], at, t.Amendment, who.Subject)
-			if errors.Is(err, sql.ErrNoRows) {
-				return apperr.New(apperr.NotFound, "no such live bid of yours on this tender")
-			}
-			if err != nil {
-				return fmt.Errorf("replace bid: %w", err)
-			}
+		err := tx.GetContext(ctx, &row, write, in.TenderID, at, in.Vendor, bid.ID, who.Subject, in.Sealed, sum[:], receipt.KeyID, sig)
+		switch {
+		case dbx.SQLState(err) == dbx.UniqueViolation:
+			return apperr.New(apperr.Conflict, "you already have a bid on this tender; replace or withdraw it")
+		case errors.Is(err, sql.ErrNoRows):
+			return whyNoBid(ctx, tx, in, at)
+		case err != nil:
+			return fmt.Errorf("store bid: %w", err)
 		}
-		receipt = sign(in.TenderID, bid.ID, in.Sealed, at)
-		if err := insertReceipt(ctx, tx, bid, receipt); err != nil {
-			return err
-		}
+		bid.Version, bid.ConfirmedAmendment = row.Version, row.Amendment
 		eff := Effect{Action: action, Events: []Event{{Type: "tender.bid.submitted", Data: map[string]any{
 			"bid_id": bid.ID, "tender_id": in.TenderID, "vendor": in.Vendor, "version": bid.Version,
 			"sealed_sha256": receipt.SealedSHA256, "submitted_at": at, "replaced": in.ReplaceID != "",
 		}}}}
-		if t.BidSecurityAmount > 0 {
+		if row.Security > 0 {
+			t := &domain.Tender{ID: in.TenderID, Terms: domain.Terms{BidSecurityAmount: row.Security, BidDeadline: row.Deadline.UTC()}}
 			ev, err := requestSecurity(ctx, tx, t, in.Vendor, at)
 			if err != nil {
 				return err
@@ -142,25 +163,33 @@ func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() 
 		after := map[string]any{"version": bid.Version, "sealed_sha256": receipt.SealedSHA256, "submitted_at": at}
 		return record(ctx, tx, who, "bid", bid.ID, tenderAggregate(in.TenderID), nil, after, eff, at)
 	})
-	return bid, receipt, err
+	if err != nil {
+		return Bid{}, domain.Receipt{}, err
+	}
+	return bid, receipt, nil
 }
 
-func insertReceipt(ctx context.Context, tx *sqlx.Tx, bid Bid, r domain.Receipt) error {
-	sum, err := hex.DecodeString(r.SealedSHA256)
+// whyNoBid says why the bid statement stored nothing.
+func whyNoBid(ctx context.Context, tx *sqlx.Tx, in BidInput, at time.Time) error {
+	t, err := bidWindow(ctx, tx, in.TenderID)
 	if err != nil {
 		return err
 	}
-	sig, err := decodeSig(r.Signature)
-	if err != nil {
+	if err := t.AcceptsBids(at); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO bid_receipt (bid_id, version, sealed_sha256, received_at, key_id, signature)
-		VALUES ($1, $2, $3, $4, $5, $6)`, bid.ID, bid.Version, sum, r.ReceivedAt, r.KeyID, sig)
+	var qualified bool
+	err = tx.GetContext(ctx, &qualified, `
+		SELECT EXISTS (SELECT 1 FROM vendor_license
+			WHERE business_id = $1 AND kbli = $2 AND status = 'active' AND (valid_until IS NULL OR valid_until > $3))`,
+		in.Vendor, t.KBLI, at)
 	if err != nil {
-		return fmt.Errorf("insert receipt: %w", err)
+		return fmt.Errorf("check qualification: %w", err)
 	}
-	return nil
+	if !qualified {
+		return domain.MissingLicense(t.KBLI)
+	}
+	return apperr.New(apperr.NotFound, "no such live bid of yours on this tender")
 }
 
 // requestSecurity records that the vendor owes the tender's bid security,
