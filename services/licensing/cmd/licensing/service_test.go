@@ -156,7 +156,14 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 	}
 	bid := b["id"].(string)
 	e.must(e.do("GET", "/v1/businesses/"+bid, "other", nil), 404)
-	if list := e.must(e.do("GET", "/v1/businesses", "owner", nil), 200); len(list.body["items"].([]any)) != 1 {
+	// A registration retried with its Idempotency-Key gets the same business and NIB.
+	input := map[string]any{"name": "CV Dua", "npwp": "012345678901000", "address": "Jl. B 2", "scale": "small", "kbli": []string{"62010"}}
+	r1 := e.must(e.do("POST", "/v1/businesses", "owner", input, "Idempotency-Key", "reg-1"), 201)
+	r2 := e.must(e.do("POST", "/v1/businesses", "owner", input, "Idempotency-Key", "reg-1"), 201)
+	if r1.body["nib"] != r2.body["nib"] || r1.body["id"] != r2.body["id"] {
+		t.Fatalf("a retried registration made a second business: %v %v", r1.body["nib"], r2.body["nib"])
+	}
+	if list := e.must(e.do("GET", "/v1/businesses", "owner", nil), 200); len(list.body["items"].([]any)) != 2 {
 		t.Fatalf("own businesses %s", list.raw)
 	}
 

@@ -92,6 +92,7 @@ func Mount(a *fiber.App, svc *app.Service, verifier *auth.Verifier, db *sqlx.DB)
 	}
 	a.Use("/v1", auth.Authenticate(verifier), validate)
 	a.Post("/v1/applications", auth.RequireRoles(auth.RoleBusiness), idempotency.Middleware(db, idempotency.Options{Required: true}))
+	a.Post("/v1/businesses", auth.RequireRoles(auth.RoleBusiness), idempotency.Middleware(db, idempotency.Options{}))
 	handler := oapi.NewStrictHandler(&Server{svc: svc}, []oapi.StrictMiddlewareFunc{requireRoles(operationRoles())})
 	oapi.RegisterHandlers(a, handler)
 	return nil
