@@ -73,6 +73,9 @@ func New(t testing.TB, migrations fs.FS) *DB {
 	if err != nil {
 		t.Fatalf("pgtest: open %s: %v", name, err)
 	}
+	// PostgreSQL's connection slots are shared by every test package running
+	// at once; a test needing more sets its own limit.
+	db.SetMaxOpenConns(16)
 	t.Cleanup(func() {
 		db.Close()
 		dropDatabase(adminDB, name)
