@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -339,4 +340,22 @@ func TestEveryLicenseStatusChangeIsAllowedOrRefused(t *testing.T) {
 			}
 		}
 	}
+}
+
+func FuzzParseNPWP(f *testing.F) {
+	for _, s := range []string{"01.234.567.8-901.000", "3171012345678901", "", "1-2.3 4", "٣١٧١"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseNPWP(s)
+		if err != nil {
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("ParseNPWP(%q): %v is not Invalid", s, err)
+			}
+			return
+		}
+		if len(n) != 16 || strings.Trim(string(n), "0123456789") != "" {
+			t.Fatalf("ParseNPWP(%q) = %q", s, n)
+		}
+	})
 }
