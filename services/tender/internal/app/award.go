@@ -223,3 +223,30 @@ func (s *Service) Result(ctx context.Context, tenderID string) (*domain.Tender, 
 	}
 	return t, r, nil
 }
+
+// Objections lists a tender's objections: all of them to its committee,
+// its own to a bidder.
+func (s *Service) Objections(ctx context.Context, c Caller, tenderID string) ([]postgres.Objection, error) {
+	t, err := s.store.Tender(ctx, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.Objections(ctx, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	if c.actorOn(t) == domain.ActorCommittee {
+		return all, nil
+	}
+	vendor, err := c.vendor()
+	if err != nil || t.State == domain.StateDraft {
+		return nil, apperr.New(apperr.NotFound, "no such tender")
+	}
+	own := []postgres.Objection{}
+	for _, o := range all {
+		if o.Vendor == vendor {
+			own = append(own, o)
+		}
+	}
+	return own, nil
+}

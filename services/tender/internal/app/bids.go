@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -125,6 +126,11 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 			} else {
 				price, offer := content.Price, content.TechnicalOffer
 				o.Price, o.TechnicalOffer = &price, &offer
+				if len(content.Documents) > 0 {
+					if o.Documents, err = json.Marshal(content.Documents); err != nil {
+						return nil, postgres.Effect{}, err
+					}
+				}
 			}
 			switch {
 			case o.Disqualified != "":
@@ -161,5 +167,21 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 // OpeningRecord returns the published opening record (after the opening,
 // to anyone).
 func (s *Service) OpeningRecord(ctx context.Context, tenderID string) (postgres.Opening, error) {
+	return s.store.OpeningRecord(ctx, tenderID)
+}
+
+// OpenedBids returns the opened bids in full (price, technical offer,
+// documents) to the tender's committee, after the opening.
+func (s *Service) OpenedBids(ctx context.Context, c Caller, tenderID string) (postgres.Opening, error) {
+	t, err := s.store.Tender(ctx, tenderID)
+	if err != nil {
+		return postgres.Opening{}, err
+	}
+	if c.actorOn(t) != domain.ActorCommittee {
+		if t.State == domain.StateDraft {
+			return postgres.Opening{}, apperr.New(apperr.NotFound, "no such tender")
+		}
+		return postgres.Opening{}, apperr.New(apperr.Forbidden, "only the tender's committee reads the opened bids in full")
+	}
 	return s.store.OpeningRecord(ctx, tenderID)
 }

@@ -28,7 +28,7 @@ type Reader struct {
 func (r Reader) OpenedBids() ([]domain.OpenedBid, error) {
 	var rows []OpenedBid
 	err := r.tx.SelectContext(r.ctx, &rows, `
-		SELECT bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified
+		SELECT bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents
 		FROM opened_bid WHERE tender_id = $1 ORDER BY submitted_at, bid_id`, r.tenderID)
 	if err != nil {
 		return nil, fmt.Errorf("load opened bids: %w", err)

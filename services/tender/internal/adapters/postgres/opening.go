@@ -35,6 +35,8 @@ type OpenedBid struct {
 	TechnicalOffer *string   `db:"technical_offer" json:"-"`
 	DecryptError   *string   `db:"decrypt_error" json:"decrypt_error,omitempty"`
 	Disqualified   string    `db:"disqualified" json:"disqualified,omitempty"`
+	// Documents is the JSON of the decrypted documents (committee only).
+	Documents []byte `db:"documents" json:"-"`
 }
 
 // Opening is the published record of an opening.
@@ -91,9 +93,9 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who Who, now time
 		}
 		for _, b := range opened {
 			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO opened_bid (tender_id, bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				tenderID, b.BidID, b.Vendor, b.SubmittedAt, b.Price, b.TechnicalOffer, b.DecryptError, b.Disqualified); err != nil {
+				INSERT INTO opened_bid (tender_id, bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				tenderID, b.BidID, b.Vendor, b.SubmittedAt, b.Price, b.TechnicalOffer, b.DecryptError, b.Disqualified, nullJSON(b.Documents)); err != nil {
 				return fmt.Errorf("insert opened bid: %w", err)
 			}
 		}
@@ -121,7 +123,7 @@ func (s *Store) OpeningRecord(ctx context.Context, tenderID string) (Opening, er
 	}
 	op.Bids = []OpenedBid{}
 	err = s.db.SelectContext(ctx, &op.Bids, `
-		SELECT bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified
+		SELECT bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents
 		FROM opened_bid WHERE tender_id = $1 ORDER BY submitted_at, bid_id`, tenderID)
 	if err != nil {
 		return Opening{}, fmt.Errorf("load opened bids: %w", err)
@@ -220,4 +222,12 @@ func (s *Store) AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who
 		return record(ctx, tx, who, "tender", t.ID, tenderAggregate(t.ID), before, snapshot(t), ch.Effect, now)
 	})
 	return advanced, err
+}
+
+// nullJSON stores empty JSON as SQL NULL.
+func nullJSON(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
 }

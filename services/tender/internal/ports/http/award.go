@@ -173,3 +173,44 @@ func (s *server) ListOCDSReleases(ctx context.Context, r oapi.ListOCDSReleasesRe
 	}
 	return oapi.ListOCDSReleases200JSONResponse(out), nil
 }
+
+func (s *server) ListObjections(ctx context.Context, r oapi.ListObjectionsRequestObject) (oapi.ListObjectionsResponseObject, error) {
+	list, err := s.svc.Objections(ctx, caller(ctx), r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	items := make([]map[string]any, 0, len(list))
+	for _, o := range list {
+		var evidence []string
+		if err := json.Unmarshal(o.Evidence, &evidence); err != nil {
+			return nil, err
+		}
+		items = append(items, map[string]any{"id": o.ID, "vendor": o.Vendor, "arguments": o.Arguments,
+			"evidence": append([]string{}, evidence...), "filed_at": o.FiledAt.UTC(), "answer": o.Answer,
+			"outcome": o.Outcome, "answered_at": o.AnsweredAt})
+	}
+	return via[oapi.ListObjections200JSONResponse](map[string]any{"items": items})
+}
+
+func (s *server) ListOpenedBids(ctx context.Context, r oapi.ListOpenedBidsRequestObject) (oapi.ListOpenedBidsResponseObject, error) {
+	op, err := s.svc.OpenedBids(ctx, caller(ctx), r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	items := make([]map[string]any, 0, len(op.Bids))
+	for _, b := range op.Bids {
+		item := map[string]any{"bid_id": b.BidID, "vendor": b.Vendor, "submitted_at": b.SubmittedAt.UTC(),
+			"price": nil, "disqualified": b.Disqualified, "technical_offer": b.TechnicalOffer}
+		if b.Price != nil {
+			item["price"] = idr(*b.Price)
+		}
+		if b.DecryptError != nil {
+			item["decrypt_error"] = *b.DecryptError
+		}
+		if len(b.Documents) > 0 {
+			item["documents"] = json.RawMessage(b.Documents)
+		}
+		items = append(items, item)
+	}
+	return via[oapi.ListOpenedBids200JSONResponse](map[string]any{"items": items})
+}

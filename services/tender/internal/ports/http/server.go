@@ -85,6 +85,8 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	v1.Post("/tenders/:tender_id/award/propose", officer)
 	v1.Post("/tenders/:tender_id/award/announce", officer)
 	v1.Post("/tenders/:tender_id/objections", vendor)
+	v1.Get("/tenders/:tender_id/objections", auth.RequireRoles(auth.RoleProcurementOfficer, auth.RoleBusiness))
+	v1.Get("/tenders/:tender_id/opened-bids", officer)
 	v1.Post("/tenders/:tender_id/objections/:objection_id/answer", officer)
 	v1.Post("/tenders/:tender_id/contract", officer)
 	v1.Use(validate)

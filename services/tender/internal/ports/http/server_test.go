@@ -263,7 +263,9 @@ func TestNobodyReadsAPriceBeforeTheOpening(t *testing.T) {
 	}
 	paths := []string{"/v1/tenders/" + id, "/v1/tenders/" + id + "/bids", "/v1/tenders/" + id + "/bids/" + bid,
 		"/v1/public/tenders", "/v1/public/tenders/" + id, "/v1/public/tenders/" + id + "/opening",
-		"/v1/public/tenders/" + id + "/clarifications"}
+		"/v1/public/tenders/" + id + "/clarifications", "/v1/tenders/" + id + "/opened-bids", "/v1/tenders/" + id + "/objections",
+		"/v1/public/tenders/" + id + "/result", "/v1/public/ocds/tenders/" + id + "/releases", "/v1/public/ocds/tenders/" + id + "/record",
+		"/v1/public/ocds/releases"}
 	docB64 := base64.StdEncoding.EncodeToString([]byte("dokumen Penawaran teknis rahasia"))
 	for who, tok := range callers {
 		for _, p := range paths {
@@ -311,6 +313,7 @@ func TestEveryEndpointRefusesTheWrongCaller(t *testing.T) {
 		{"POST", "/v1/tenders/" + id + "/clarifications", map[string]any{"question": "x"}, business},
 		{"POST", "/v1/tenders/" + id + "/bids", bidBody(1, "x"), business},
 		{"GET", "/v1/tenders/" + id + "/bids", nil, business},
+		{"GET", "/v1/tenders/" + id + "/opened-bids", nil, officer},
 		{"GET", "/v1/tenders/" + id + "/bids/" + bid, nil, business},
 		{"PUT", "/v1/tenders/" + id + "/bids/" + bid, bidBody(1, "x"), business},
 		{"POST", "/v1/tenders/" + id + "/bids/" + bid + "/withdraw", nil, business},
@@ -425,6 +428,13 @@ func TestAwardObjectionContractAndOCDSOverHTTP(t *testing.T) {
 	if op.status != 200 {
 		t.Fatalf("opening: %d %s", op.status, op.raw)
 	}
+	full := h.do("GET", "/v1/tenders/"+id+"/opened-bids", officer, nil)
+	if full.status != 200 || !strings.Contains(full.raw, `"technical_offer":"x"`) || !strings.Contains(full.raw, base64.StdEncoding.EncodeToString([]byte("dokumen x"))) {
+		t.Fatalf("committee's opened bids: %d %s", full.status, full.raw)
+	}
+	if r := h.do("GET", "/v1/tenders/"+id+"/opened-bids", h.token("pokja-9", auth.RoleProcurementOfficer, ""), nil); r.status != 403 {
+		t.Fatalf("opened bids to a non-member: %d", r.status)
+	}
 	var assessments []map[string]any
 	for _, b := range op.body["bids"].([]any) {
 		assessments = append(assessments, map[string]any{"bid_id": b.(map[string]any)["bid_id"], "administrative_pass": true, "technical_pass": true})
@@ -454,6 +464,12 @@ func TestAwardObjectionContractAndOCDSOverHTTP(t *testing.T) {
 	obj := h.do("POST", "/v1/tenders/"+id+"/objections", vendorA, map[string]any{"arguments": "Harga pemenang tidak wajar.", "evidence": []string{"sha256:ab"}})
 	if obj.status != 201 {
 		t.Fatalf("objection: %d %s", obj.status, obj.raw)
+	}
+	if r := h.do("GET", "/v1/tenders/"+id+"/objections", officer, nil); r.status != 200 || !strings.Contains(r.raw, "Harga pemenang tidak wajar.") {
+		t.Fatalf("committee's objections: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/tenders/"+id+"/objections", vendorB, nil); r.status != 200 || strings.Contains(r.raw, "tidak wajar") {
+		t.Fatalf("another bidder reads the objection: %d %s", r.status, r.raw)
 	}
 	if r := h.do("POST", "/v1/tenders/"+id+"/objections/"+obj.body["id"].(string)+"/answer", officer,
 		map[string]any{"answer": "Harga telah diklarifikasi.", "outcome": "rejected"}); r.status != 200 {

@@ -141,6 +141,30 @@ func (e ObjectionAnswerOutcome) Valid() bool {
 	}
 }
 
+// Defines values for ObjectionListItemsOutcome.
+const (
+	ObjectionListItemsOutcomeLessThanNil      ObjectionListItemsOutcome = "<nil>"
+	ObjectionListItemsOutcomeRejected         ObjectionListItemsOutcome = "rejected"
+	ObjectionListItemsOutcomeUpheldFail       ObjectionListItemsOutcome = "upheld_fail"
+	ObjectionListItemsOutcomeUpheldReevaluate ObjectionListItemsOutcome = "upheld_reevaluate"
+)
+
+// Valid indicates whether the value is a known member of the ObjectionListItemsOutcome enum.
+func (e ObjectionListItemsOutcome) Valid() bool {
+	switch e {
+	case ObjectionListItemsOutcomeLessThanNil:
+		return true
+	case ObjectionListItemsOutcomeRejected:
+		return true
+	case ObjectionListItemsOutcomeUpheldFail:
+		return true
+	case ObjectionListItemsOutcomeUpheldReevaluate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReceiptKeysKeysAlgorithm.
 const (
 	ReceiptKeysKeysAlgorithmEd25519 ReceiptKeysKeysAlgorithm = "Ed25519"
@@ -559,6 +583,40 @@ type ObjectionInput struct {
 	Evidence *[]string `json:"evidence,omitempty"`
 }
 
+// ObjectionList defines model for ObjectionList.
+type ObjectionList struct {
+	Items []struct {
+		Answer     *string                    `json:"answer"`
+		AnsweredAt *time.Time                 `json:"answered_at"`
+		Arguments  string                     `json:"arguments"`
+		Evidence   []string                   `json:"evidence"`
+		FiledAt    time.Time                  `json:"filed_at"`
+		ID         openapi_types.UUID         `json:"id"`
+		Outcome    *ObjectionListItemsOutcome `json:"outcome"`
+		Vendor     string                     `json:"vendor"`
+	} `json:"items"`
+}
+
+// ObjectionListItemsOutcome defines model for ObjectionList.Items.Outcome.
+type ObjectionListItemsOutcome string
+
+// OpenedBidList defines model for OpenedBidList.
+type OpenedBidList struct {
+	Items []struct {
+		BidID        openapi_types.UUID `json:"bid_id"`
+		DecryptError *string            `json:"decrypt_error,omitempty"`
+		Disqualified string             `json:"disqualified"`
+		Documents    *[]struct {
+			Content []byte `json:"content"`
+			Name    string `json:"name"`
+		} `json:"documents,omitempty"`
+		Price          *Money    `json:"price"`
+		SubmittedAt    time.Time `json:"submitted_at"`
+		TechnicalOffer *string   `json:"technical_offer,omitempty"`
+		Vendor         string    `json:"vendor"`
+	} `json:"items"`
+}
+
 // OpeningRecord defines model for OpeningRecord.
 type OpeningRecord struct {
 	Bids []struct {
@@ -962,12 +1020,18 @@ type ServerInterface interface {
 	// FailTender Declare a tender failed
 	// (POST /v1/tenders/{tender_id}/fail)
 	FailTender(c *fiber.Ctx, tenderID TenderID) error
+	// ListObjections List objections
+	// (GET /v1/tenders/{tender_id}/objections)
+	ListObjections(c *fiber.Ctx, tenderID TenderID) error
 	// FileObjection File an objection (sanggah) against the proposed award
 	// (POST /v1/tenders/{tender_id}/objections)
 	FileObjection(c *fiber.Ctx, tenderID TenderID) error
 	// AnswerObjection Answer an objection
 	// (POST /v1/tenders/{tender_id}/objections/{objection_id}/answer)
 	AnswerObjection(c *fiber.Ctx, tenderID TenderID, objectionID openapi_types.UUID) error
+	// ListOpenedBids The opened bids in full, for the committee's evaluation
+	// (GET /v1/tenders/{tender_id}/opened-bids)
+	ListOpenedBids(c *fiber.Ctx, tenderID TenderID) error
 	// OpenBids Open the bids
 	// (POST /v1/tenders/{tender_id}/opening)
 	OpenBids(c *fiber.Ctx, tenderID TenderID) error
@@ -1847,6 +1911,35 @@ func (siw *ServerInterfaceWrapper) FailTender(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListObjections operation middleware
+func (siw *ServerInterfaceWrapper) ListObjections(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListObjections(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // FileObjection operation middleware
 func (siw *ServerInterfaceWrapper) FileObjection(c *fiber.Ctx) error {
 
@@ -1900,6 +1993,35 @@ func (siw *ServerInterfaceWrapper) AnswerObjection(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.AnswerObjection(c, tenderID, objectionID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListOpenedBids operation middleware
+func (siw *ServerInterfaceWrapper) ListOpenedBids(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOpenedBids(c, tenderID)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2016,11 +2138,15 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 		router.Use(fiber.Handler(m))
 	}
 
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id/opened-bids", wrapper.ListOpenedBids)
+
 	router.Put(options.BaseURL+"/v1/tenders/:tender_id/evaluation", wrapper.SubmitEvaluation)
 
 	router.Post(options.BaseURL+"/v1/tenders/:tender_id/award/propose", wrapper.ProposeAward)
 
 	router.Post(options.BaseURL+"/v1/tenders/:tender_id/award/announce", wrapper.AnnounceAward)
+
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id/objections", wrapper.ListObjections)
 
 	router.Post(options.BaseURL+"/v1/tenders/:tender_id/objections", wrapper.FileObjection)
 
@@ -3490,6 +3616,56 @@ func (response FailTender409ApplicationProblemPlusJSONResponse) VisitFailTenderR
 	return ctx.JSON(&response)
 }
 
+type ListObjectionsRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type ListObjectionsResponseObject interface {
+	VisitListObjectionsResponse(ctx *fiber.Ctx) error
+}
+
+type ListObjections200JSONResponse ObjectionList
+
+func (response ListObjections200JSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListObjections401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListObjections401ApplicationProblemPlusJSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListObjections403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListObjections403ApplicationProblemPlusJSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListObjections404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListObjections404ApplicationProblemPlusJSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
 type FileObjectionRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	Body     *FileObjectionJSONRequestBody
@@ -3633,6 +3809,56 @@ type AnswerObjection409ApplicationProblemPlusJSONResponse struct {
 func (response AnswerObjection409ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenedBidsRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type ListOpenedBidsResponseObject interface {
+	VisitListOpenedBidsResponse(ctx *fiber.Ctx) error
+}
+
+type ListOpenedBids200JSONResponse OpenedBidList
+
+func (response ListOpenedBids200JSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenedBids401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenedBids401ApplicationProblemPlusJSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenedBids403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenedBids403ApplicationProblemPlusJSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenedBids404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenedBids404ApplicationProblemPlusJSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
 
 	return ctx.JSON(&response)
 }
@@ -3862,12 +4088,18 @@ type StrictServerInterface interface {
 	// FailTender Declare a tender failed
 	// (POST /v1/tenders/{tender_id}/fail)
 	FailTender(ctx context.Context, request FailTenderRequestObject) (FailTenderResponseObject, error)
+	// ListObjections List objections
+	// (GET /v1/tenders/{tender_id}/objections)
+	ListObjections(ctx context.Context, request ListObjectionsRequestObject) (ListObjectionsResponseObject, error)
 	// FileObjection File an objection (sanggah) against the proposed award
 	// (POST /v1/tenders/{tender_id}/objections)
 	FileObjection(ctx context.Context, request FileObjectionRequestObject) (FileObjectionResponseObject, error)
 	// AnswerObjection Answer an objection
 	// (POST /v1/tenders/{tender_id}/objections/{objection_id}/answer)
 	AnswerObjection(ctx context.Context, request AnswerObjectionRequestObject) (AnswerObjectionResponseObject, error)
+	// ListOpenedBids The opened bids in full, for the committee's evaluation
+	// (GET /v1/tenders/{tender_id}/opened-bids)
+	ListOpenedBids(ctx context.Context, request ListOpenedBidsRequestObject) (ListOpenedBidsResponseObject, error)
 	// OpenBids Open the bids
 	// (POST /v1/tenders/{tender_id}/opening)
 	OpenBids(ctx context.Context, request OpenBidsRequestObject) (OpenBidsResponseObject, error)
@@ -4753,6 +4985,33 @@ func (sh *strictHandler) FailTender(ctx *fiber.Ctx, tenderID TenderID) error {
 	return nil
 }
 
+// ListObjections operation middleware
+func (sh *strictHandler) ListObjections(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request ListObjectionsRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListObjections(ctx.UserContext(), request.(ListObjectionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListObjections")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListObjectionsResponseObject); ok {
+		if err := validResponse.VisitListObjectionsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // FileObjection operation middleware
 func (sh *strictHandler) FileObjection(ctx *fiber.Ctx, tenderID TenderID) error {
 	var request FileObjectionRequestObject
@@ -4836,6 +5095,33 @@ func (sh *strictHandler) AnswerObjection(ctx *fiber.Ctx, tenderID TenderID, obje
 	return nil
 }
 
+// ListOpenedBids operation middleware
+func (sh *strictHandler) ListOpenedBids(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request ListOpenedBidsRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpenedBids(ctx.UserContext(), request.(ListOpenedBidsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpenedBids")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOpenedBidsResponseObject); ok {
+		if err := validResponse.VisitListOpenedBidsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // OpenBids operation middleware
 func (sh *strictHandler) OpenBids(ctx *fiber.Ctx, tenderID TenderID) error {
 	var request OpenBidsRequestObject
@@ -4896,190 +5182,197 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17c9rI0jD+Vab0e361dj2AAV8SO3XqLdtxdr25eR3nyTkb8sIgNTCLmNHOjEx4Uvnub81NGoEAYeOz",
-	"l8P+seUgaS7dPX3vnm9ByCYJo0ClCM6+BQnmeAISuP7XBYmuX6o/4CueJDEEZ0GzdXqITwbNerPZbNaf",
-	"qf89V/9r5v+1glpAaHAWJFiOglpA8UR92SdRl0RBLeDwe0o4RMGZ5CnUAhGOYILVNAPGJ1gGZ0Ga6jfl",
-	"LFFfCskJHQbfv9eCy5QLxtW7EYiQk0QSpqa6GwHqUfgqu6F+o4fYAMkRoITDPWGpQAkewguE+wKoRAPG",
-	"9dMB4ULqR42g5u0SZj8nv15en7y9i07dbn5Pgc/y7Zh5An/5E/z1DdChHAVnx6122fKvI5gkTAINZ69h",
-	"triNczTgIEZoDDO0B41hA2H08eP1y32UAEd9Er1AGHGQfIamRI70HgSegP5gCFJ4u8JUTIEX9/UsbMEJ",
-	"bvfrrUET6kf9Y6ifRke43sYn/VZ4GB3B8cDtdwQ4Ap5v2Ft7XS1+FSI9SLSPj2vBhFD371YpXAZvsQxH",
-	"5Xi9By4Io4gDjtBerxMcdoIeYhz1Dnv7CiBC4hgQo2BAcNRqF3etv1i6rUHdzL1k/YeliHxDJkSWL3fC",
-	"hEREwkQgyRSyUk4L6zlullNUrMf0lxHBAKexNJ9kh4NQedgOamqRZJJOgrNWs6lBbP+VrZdQCUPgesF3",
-	"QCPgm59mjMtPs9TjPfZAf1cfi4RRAYbh4OgWfk9BaNiGjEqg+k+cJDEJsQLzQcJZP4bJf/8mFMy97SiA",
-	"SUxiiwhuRkIRA4Eok2ii8KxPyPnNNVKjcxxKjRvOmWJ5n78FAwJx5JDTcDiZgBB4qNY+SYVEfUBYGky3",
-	"ms3g+xcFIyExDdUrB/etA5aIgwhwVI9BanZqwARCKpidBSeDVtjGp1A/ilr9+tHgGdRP8dFh/TBs91tR",
-	"E04Hz58rWpBYpiI4O1IolkRqrF3gCDkwZTAdSZmIs4ODIfA+psPGkDVI5GAlDgi9xzGJgu8+ev6LwyA4",
-	"C/6/g1wIHJin4uDGfGmQtEjlDrhEoAmOFZ4hUmeyBNg5oBUDZ3QQk/CB+A1TzoHKrgKL2jRLgCpKqhUx",
-	"b4gTKfjHhAIaYcX/hYDohWKiAoWYIspQzOhQ8VXQ3DTieKpP6hwqzWjioMphOVDDH1QRkgduykdTxmlO",
-	"GRl0q5JF6D7YHl2EjEc/CKRRhDgMUgFGLOFQvVdTVIJRlBqEFyiJUDSIyXBkSOUV430SRUAfzQuIQBQg",
-	"sstIIyIZR5zFUIJt/fjgHjgZzB6NmsMcNfluquJmkH2xLeSEOI6BK0iPKZtS1E+VpBIaFAJFTB9cHE2I",
-	"RFIBjSXANZw1Pq6pBE5xfKWY5SNx8oFNQI4IHaKp0semnNEhYhSxlCNBImigd8w+xwKFI0yHEKH+zKzL",
-	"IuUF+j1lEjRWMyqKEBmgGUs128GhRCJNEsbl06L62OfPDlDoA/B74MgArDqnNl9vBevnaIBJnHKlHhlt",
-	"US9JnU8SwQuF8Hkoa1y/Y/IVS2n0SDS/Y0ik4Ugx3X8bY330oT3KMfmOSWTgUBV7lMnuQH+xDfQ5+Bmu",
-	"qlmnOqIyO8s/aCVTAGis3aj3aETU168wiSHaihql5s7OoCA0BH3AtD5OJNpzCvqR4iyUTdHxfgPdQsxw",
-	"hDCNkDJX8BAT+pehAW29WRrwgYosVKtSQ+J92x2Yb7fFzHvOcullFhIRxhZ6YXAjc+xZ8CtDgLE3mA9h",
-	"iwp2n0UzNXesxlWGNaaGTwONEkaoRDgMIZFiG/h/NGo9mWyVaHRFJZEzdMcYMrCpil/JWFfvemtY3QCW",
-	"BplvMZ3ZfYjH4pQxNMF05hArXuRHV+lmGE0ITSX8GdDY9rRetW4FBpTBYRP8qR133Y63gsdbpdZqy1EZ",
-	"HMZdgwcSjM+pd6t+qJ+rH3pIaAZhsPmR4lSOGCf/+2jG/YYNNcYU6l5Y7TsEoaTFGKg2iOBrooz2p1aB",
-	"WzmeCvuriqJUfwRUamtha2K1D5grhChwaLnKqFIksbZDLGhqaMD40Ni1Suwar6FissDvSQgWaQlnCrS4",
-	"H8M2LJU5P5tWzVIBkfH4YRSRwQCUFVzgvw30UQDCiMJUOwMH2spS/7Jv/SkObdsnBg9ulgNvQBQ+0LdB",
-	"Ep8gjuvWjaHMohBThfI+IDuTIgfjkaWoN4ejHuLgoUgp1cANWrTzzc6vlnc+UUDXxzvhyr6SxLi+nLOi",
-	"C19l9oqFRp+xGLC2Aw3O1m3UePsC419zzrnP7uNayWRfMtCz/m9gHALn2oO8uFSc/e75SRXFrHf0+qux",
-	"w5TOrDjQ5QjCsZZ5i0sIOShu0MWy4GaMsIS6JBNY9DXWghEWIw+o+YMxzDQ9l3lzSeQiCVdR+/i4dapP",
-	"l2YUggwpKA24UTZbwgQx43wruG5PjoJSB60Pmexbu+iav99svUsB58i8hMYMo/FdwAWnjZrNc4xpHx4I",
-	"7SOwbK10r2NCS8D3yXJTY9zvCQCUjIdGuuxrrytNJ2q7ZvqutTA0k9E/RBCD9H8gVAA3v4QjTGh3iJPs",
-	"75jQcbfPFUPPfmOp7LJBl3FD9uZHzqbeXGFGZd0+jroKqVimHIqPUqo9Jt2xDnx4DyZETGz4wPuV8WSE",
-	"qTlWOagX9rmSaErcN2r5yL2DpiPgxvnR54DHiIhCmOGo3WrV1pNeDtwlJ0DjK7MCGQ2BU8UMyQBhOnvI",
-	"lHPUrqkn8+AupepbSBhfEnNhqQzZBNRRNWoLocPc2YckxyRGexn1NcxYmgjn+IohJcvC5qf6iU2NglzE",
-	"hEBThYkpjsdGn6oA9JxYxIp5LIvxXjZT6R8qzzUCHHUd95ubCb6iDz+d19vHJwgbx4J62/E8vc/SIx9j",
-	"IbthgUOvEkjzDP17LWDjElzyFBRdG1/VdMRiR/WYRgjugc88YFhce+vzBKXTFRYnudLDJDEOwTtDhkb0",
-	"SRI1pTubeTXr0LqTtIOt3WamZWTLwpzjmb+oruQpNfrsChhMGNfqh/7EIF67loxViLkyMoQ0ZLAIAHNi",
-	"S/Z/y6ba1S7nD7dU2lRFmkqpAByXrf/WzItCNpkQKSHybB8NUyVnAEc1NMVEqoPqovF6RF5xARr3ZCMV",
-	"YI7vsHFQHKZWPP45CL3tFk+uR2alfGuKeXTDWcIEjhfFMQeho7uraerqHseptiFuzftb0wLt/GUrvyiT",
-	"BueoTyKEjT5wDzRiHAnQ+sELRNXpRBglXFtGC4yV0QFR2nUXKw14Yi2khaD2IqLNStZEkjWugCSGm1Y6",
-	"q7fmg7JjanDdFSPcPj4pVRltAPJbpsOItG+oPagFWTDRA633qXtzI+U1j7dXAYZ1CFaEcLbeh58lswwv",
-	"J8AAKF/JPFDn4FArJZAllHmuPWBlRlTfwGcV2i9MENySS2Uimdtv3yY+mKdL1vmGiBLTJSPOSlRql1uk",
-	"0Hngy2UM6IJEHxSYhaOGOXuAhenEpX5ly1k4uM6dsah3uQFqqI8FnBwVeHd/JktJ2WSQFJOENrUd9Ri1",
-	"bHFle5/gr9dmS+1mmSQmIawD/ltGYWZOXziiJMRxlw0GC6ZvS/tINtuAmX9x5LKdXMZYCSnjSFqipIux",
-	"CewaNixGzKQyLDPcaRrHxmFlUnYWkGReXc2k1g8ixhuyuYr8TfugLDAqMKbsdW9JbotBca9r4b+NQ11E",
-	"6MOP96XNrLmmSVqyKJpO+mXEuoZSa4ExOx4uDezE/kCrlm80xhKgViOGfJuP38jGghbHaXU2YnSmikTr",
-	"S9MMoHYEN/E6CL8EHL3RCWiljF2kE1iSTBulXDtm3VvG5TXE94DSpJheaRZaj0kIVBA6tH9BHe6B+sGY",
-	"HGxF910+VLvZPqm3WvX28V2zfXbUOms1f/VFykrMRRATpc7DKotafWzygPTqtHfdfmgMqTxNs1ZFdwKX",
-	"DLMIQmUiI/3cmdMjTKN4PicXJ0k8Qxn0GhZ6DSJECtEZogz1U0EoCIE4DJXFx52r+d31BTpttZvNZqt9",
-	"eHR88qwMLnqjS907lzFLoyuNKc/Zqb8prtNGCdr1k7AF9Wf9Q1w/HRy16u3oOHwOTdzqP3vm42rZkTEL",
-	"ycZtPavopEpiPMtIZt7TCBRhavOVGEfubWOZpHGMpiMSA0qARgrGy2hqrUQTqTlbBapdhrtqWnN2Dj1M",
-	"5RM5CiuQ95w/2IfNai5wg03g/zHCy+MpJaaTl4O/iKcbLISyH3suSd9Z/uorm6GvsWWTlfQJctn5a3BT",
-	"KjSL6ymDTW5dLxGiWAgQYp2WjKMJoURIjiW5h26ChSiP39gqiGoWLRaMFmct6szNkq9ytfe4RO3N1c1l",
-	"S1w0dAxBlu1wYbzVenjLX3FubIeMwyrYbgCykBMJ3CqGHqxOjkqd7c77WjW1vrnWl52BK19JNtF64DRL",
-	"NMEVFHub+Y/mzDoifk9xrP1aleC6hPRKH1XVYTJIZCqLHbQMDPM0MQE5YkuWhulY/bliXxCzafd5s5sA",
-	"DxVDHSUlGsFHnSL+vPn/O5H3082HGhrEeDiEyIbPtZFWN+tWrEfLYO3/K3e5roBoZm/OSy4WA+JpQvCo",
-	"ouNTj9TVp6ZSbNGArKIrKD/P2QRzilRKIw6RHAkFN4yMI37v+fFxE/0DPT9uHDf3K25EMmm8opW8vdWo",
-	"Tm+1VkJ8i/a22WARnm5RtXIiqkK6HHSKbZGhLVoZ83yZQFfHHro8NUkhC59MCaVQAQT27OQnpVZkCN4S",
-	"F+ZdLSHvgJd6iAyrw4vEMgFOZNewv5oR9IzWNcCR+0pnJxGOpkCGIyl0oMegxPyCRDpBkqFWs1kIwxTX",
-	"MDbVdOtYvhlyE5bfWh++1CFhO/Lmjqic1RVh14vZFITsalj00N4I8yFGSvenER7t11BPo1TOuiETsof2",
-	"xvqfypzBFPUJnmH1ko+CHtoTynyYIEpiTAoxeH827THJx9blT/kopU5tJf0JHXaHHEclXMMfzhBCDEq3",
-	"y04j0udvnnFsKIvdWc6xvHwVms6K9GlP+qMXkbOYKgvZ1rzlXKCMHl8RiKOsiKN4jmz1W4mBZcOk+gVE",
-	"hE2G6ukkpwFAA09YSmVP02VWOaf+mWA5apBI/WlqLxvz2VNFO7NYeLeo37pKPN8CKyvKW2chmK3mA5aB",
-	"6ifAsUkEmE8TgHBsFX+T3Y3jm8IbJd6JQgwahyMUgbJHFRhcQL+Gemysa1unoxkiEpmc8QKAvimLFfex",
-	"0Esd65JMpcaqv8v0RZd9t8Bg1Ew6zuzF1U2ZnKihXkrxPSba4uohndA2JWKuTFrPvhrKdvYy4Bq32GKU",
-	"kSJDS0rBmKh3GugdQ4OYYS0eZiZmTwFz+3jRz62/X69t5U6IY+vCr5K5oWsQw5kf/bt+eVtM9VE/rM1/",
-	"M6v0RiyD0vvLlx9ucDi2NF9Ob8YiXoCj+ha1Gi3EQfFbQNo1omP9iRkS7RmzXp0cITGNMI8aLAFad1Wb",
-	"hA4bjA9rqNXttrrd431P9fVWqf8qDTJhPsyDTAvHYqDo+ylCBJv4cde5X/MteAv+sgoMG6VOtiuEj2qB",
-	"zXHyyY6Dmk7rdGkygjjqcgCjrkH+26CYVrU6GzOfZ+X+ljlLfFxvvEO4J4obQllOiU55DkGXOxkHpXkX",
-	"7bkYpE5eBKFo/OPtG7Ff0Bb91gxr3Cbt5pp4TL7JUhCZkuRlMQ2dRr0VX0cEIZ8lsrvEA/1pNMuTaiKd",
-	"uRGyNI6QTWs23RRc1oYgsQJhzITYL833mvcpzImzSSJneeKWmmzIFC6owhdkFkR5pqwzjXEcvx/oIvwK",
-	"0ZQv8x7BB6dWPNyjMZfC4JTnAqyq2IyK4T51mIpEXUd7a/0ApQlDZu/5Uguj1gxhl23Wy0ZeEFC3ry7R",
-	"6dHxM5fl1kDvder8BCZ94AJN8AzhJFGifsA4EmySJ8R1qOmQ0is0BegpmsPI1bXvNzp0QT3I06BLEpbz",
-	"euSa8wIBF4zWtMUwVa9IhiJW1IQ27DexyPpsA4r5Jb1iHGkw6+OT7b2GQCmQRhnHSk1MY1k5S9EzAEqI",
-	"MS8S+bai74PW6su91nmByKoBSFRDOBbMZSL2/lm35Vv166iHXFsQZG2GArQr1p2UZm0ZVThPWW42K8X5",
-	"bNlK2Y5+uru7QWZoJOHrXNistFnHvCNoMdPu4+01onji8pjHhOrYnDsnhSkqtv5YpwHop26ntVWa+y9e",
-	"+kXxaPmJGZ7MPdo4PyYbqGz+28w9PZ9Qieerq4JzOhxijimKiMScjBGLYYRubl43jHldDKdsssQV/uzb",
-	"PLusiNgPJqG7P8uK8YnSYWxtyT5i98A7tBNYVNb7JKrbLLP6favToZ202TwMM46s/wnZ70ZEzf1YSLyb",
-	"e6bHvtcM3T4JyjjmBmpJXkxTnqJ5vySGa3slKHlX03Lh8PDwFH28uzSRboops7WSL3RavAaVMpHhKw5l",
-	"PENYoCG5h2KvJZtR0K63mnfN9tnx6dnx84aJlf9ayiHmMz8TLCVwtcD/+7lZP8X1wZdvJ0ff/ytYkjZj",
-	"akcWdneh0+NcqOHkqN6fybykKPuwsWVLxpfcmfoyn4jpoyXDn7+bFRT+Gmbl3tiVwdJ4yDiRo4lvy1hY",
-	"lHoXV9BUkvZjEnbHZZ6EItAP2wbo5gs0hlm5NpoN2E3KtJYPJjB/o197DbNrOmDo5uqt0RaUeiRE3FiL",
-	"mQzMOTAKm1lYyHo9cnGGcu59lyWPz3tNvMTsRTFncpAcNGMslRTHUQQ0Sidor4n6MGAcEKaz/VJf5qJQ",
-	"VSTpShGrq77qqwQ4YZFS+bjc7EsBYcqJnFVO2uqnM+BdPHQ+n8WgM5YwZHzJQ1sFUcIT3tN45rSf7DV0",
-	"T2Ba0OTWxo4Ko34rM6ud+VW91MCEer7XAhs7rQSpUSK6hmrLcx+qSpB+TEo3MiG0ug3j5wV6evq7l3Ut",
-	"EprNo3bZ5Mx5OLoRnlWdKf8IaCQ2suNsBzNDyRvagAlnYcpBHdnuioj5Khap9deb11ceV0R7b9/UX1+9",
-	"rT87eY7+G/3Taia6bxrmmUNBshpiNLT8VIzmqtGWJX9nb2+001yxW3RyEJPEFyqbJY5NtX7uNl9fuRFx",
-	"PDDpwJSlNITc+WeCp3mPOe8g1QI8xTzqJrq4R3+TE4FhTu4dsEle2vgz/3BLVQAzTWHKpF5mcjyqvKPM",
-	"t5nn5y5UaeRCYI7z5YaBjwKP+9mDW0qWc7Ar8OEShj4nGRZOpccKlgu4beS6uQqqtXluT5OcZqbPwu5e",
-	"CKgoOQta7uFZs3nW1Hmzi5Iye7PZumu2im/6ktFFUNq2AYQf9tDBjQXBGLwkFAt0AzQiERljim44uydU",
-	"EPQznmJ0gbmp88mkZTBkTLuOPBn5OUjY+Ddcb+m0KfVXWwdWCiLM8bpi0DoXVm7xrax/RdnyfWllkGYE",
-	"T3B0ctxql9PxWV48l7WHAjrEEcYUxTiRLEECxizGI8ug54yov5y2k4vOividr+pZqS45HuwoYcr4WLic",
-	"2FhaBixHwLvWVi5PP1ihZX0UykyMRN4QOsMqYoMBCYELl2+aa2F7stAuUam50dKIQmvjiMKC0rYYK/mz",
-	"qHFZD+IBjgWUZb05fS0nlewEFY3nL9+Oyw1nX7HL5muVpUOsSMsp093yBsqrcisOm+tGLte05ksgitR/",
-	"3Fwl0/NvlzKQwmiHJTQxH58oF9eegFZUsKGYXiWXF0WW9qAYjvNBkZVLyMQc+HlqMinMv145bPz86S5Y",
-	"7Fr586c71/xAu3+uopcfzj0/mXWgJYxLHNeQq+I2Da90/23RoT9/ev0B7fUOGlOI47pu4HHw23QsGr8J",
-	"Rnv7DXQZYzIx3ZXOUI8I0auhHk51rgp8TXq1Du2JtN8z7CAVwPdrqKe7papXGB/aR1mBhnsP4VAKNGDc",
-	"BiD0IdPnRu++2OjI9CMidMDKFXTbzngP6h7O9p338Mw+FzUU+nVlomZV9Q5VZ6uGrCIral5ATtSQVlLV",
-	"Y3d6RM0Vd9solh2vQ3UzxxGYvALDIkxYr0M79JLRe6CmH8aeSSn50Xgx0fnN9f4Z+vnD+3cGmz1B8Ri6",
-	"IRbQM0EMkfv8OlTX6Eg8SXSbgo93lzXdBP/+GdL70Ekfuozgm5H0NeSk+/eea8HUofb4eskkUz/9Q7dy",
-	"TDkYo8YFojq0t6xpV6+BLnEcK0uD8xnqndteZvrNM3RhGooZt+rPn+6MO7XXoXuadmvI1IQUKXcfpTRW",
-	"dJMVrxBGkcAzkafc6ATJDjU9egvv6U69wmsEocClfvFISEetCO3Q3te6IdwGekOE1FSvzD0BusSCUDPm",
-	"Xi9L3LJFGuoQ+DcrWIp2+o/DsdFVFao9e+IsaDZajaYzdHGi9KvDRrNxaKTDSPOHg5FOs/rf4Ozb91pw",
-	"MAHJSSjsvzjgaOYezTeny35daLeePTFkesDCSBzYNBg96RBK/FyvM3iAeIF6MaFj0VCb76ERi20D6axY",
-	"5QeBPt6+aRgb0eDkWumICr7qiNy66WqFezWWxLfzVw7M7QLfa2tftNdhfP8y10e/3WyuaEVX0oIuM8tf",
-	"msbqxUK8zExwrxmbx9wEYAnAmOkOvp91ltqKkXT/OIWU+rA/bDZb9SpN6OqZnCWUSGJUHMNHsycsfNDQ",
-	"iqLx0GuP8cXvsqF55GWW52wi/e9pPHM7mfcrTTChNzmzvlw0ejxW/tYZF+qMeP3yAhxKcg8u0UAX8bt3",
-	"PwcQQyg5oyT0Svy/VDFMFLmknCyNHOKE2N6A8wdoo46BPCf/nB+0Gq3q/fr83Ley5tY2w81lt9mcNt2W",
-	"8cicgLLRs5Ny4F034asuwdnnLwrmkwnWKFtIo3PJc2yQe79yKUxBWaX2FpY93U1tSOi+oTChbVyjXX+p",
-	"BV/rvgn6vYRnOZB/y2I53w94llxkuViR//wIlv3ot3asYcca/oNZQyHbNbs0SY1IYojckbY842g9z8g6",
-	"41fkGIX52cD0mbUK/Ua8YVMlIrvx5/uXymxljXpkO6dlLE9ISJxfxe4Jax3VZ8svkDp3qKePnVGPEw4D",
-	"8tVoyHU/owG55IXeolaVcbWMdHZ8bcfXdiqPp/I8AftaUHj+eP7l8qFclkkpq/ofbSDq2/L024gNBvou",
-	"KCcCBJiWtH4e1u3V+cu3V/vlFp2f8fJY3mOW/rmQCpNlwOT5LsHh+Pb0/pdm8s/wWf9de/LmWP7r+fTX",
-	"Fv5wFL06Gf7U/O11O357RN+fJL8U00fOgreXbHrxy79evm7/z/R8dnX+Y//06vLT5Op/Byevfunzi19P",
-	"p89iMfpl9DubSt5/8/LV9Ij/8/zrr+nVPxazT86Cuvrv4urH63fo5uPFm+tL9PrqX/rHDn3MXB2qB7l6",
-	"93JxXIP6agfHR8/yu6k0KSjoN1YeADVK3uRZ57O7/oKP0ugtM1mquSs6M5lFd/bNP7/rwEZEPhcSiJq1",
-	"/7QQZZHcWu0mSimRThClVKZj9OHtOaIwBE4awb8rqKn5SEV1YC4AmodlWnk2zYLcn4+6HK+LnBbY1Pn5",
-	"1eX59JdXF8Pw+vIX9ublefP9y+k//hHMp4os06rcVYB+ysZafcATz4e6ksSP5tM0jiuzHS/XoITr3Kz2",
-	"DmzdU2GdsC6VRVcpbYNh+WbCUpFrcok+2IINgRiNvZogqzM4pArbN39Bx/fZ36Pl7I4j7TjSX5AjbcZ8",
-	"lqk7Zv5tmwa5+u9zmT/KFihzYxSjoBV0rcviB1tUiGy1b/AvXEMCEkx/w3SIJgpk6YggkYAgAzLGQh+/",
-	"Qs/VnLpO7prHOXXlPVULb8z7Gdadr8jckpfX6wTnCR7jEZoAhzESIDHHKCIJ8D6LYTTG9P9soo4v9kwt",
-	"oVJXR2S6vpjtixpicTQvIrdFvqUzmk5G80btC9NUV6CRvoT1j6drl4i6wu1v6Pl9lrH6OEI2nPZzXv5T",
-	"9fb/YrFwEPg1vlZoPH92vFxmFOt4c/F7etd8ftY6Pmu2vRoeV767dnF9tThlGW2ynXawUGmtfVbKJjxD",
-	"tncI8q4oI4za9ONFQKyqx7aT6M8stJQiuhIYp/mh3wQKbW31eUXHBVXoKB/UqzyqKrD9SuNWda9XoWi+",
-	"hFNcqDPIve5Quo+k2cKWWYS+T8asx7nvfZ6Q3WVh3/nj+UJ+jcRqtmDbBT6WKxRp+vPmx8kl86sPkcOC",
-	"PgYJJlmCTJ52vzlpl2uuXu/Az8u6BNokx00Znj2wHlMrdOmzvR1NH75WSZe9ZtYNz766IVP74ved+/xl",
-	"sZ9cAApnSE8izkwFF5sqe0w3Y1MrE0bgvkDmVXPKzrJ+DtMRE7Yjq7tulgMOtW2b3SvthpDO6jOTqO+J",
-	"uRnD9LCrBtfK7GPxipQlDkCD/xrKadgqfcYtbDuu1pBZp+Y2Dq5PwGVycwuZM+wzGl1bo6/omWIe6SRk",
-	"V6Dyb2I5nrMyYaLE4L/UTYhFrjsRaq/97+miml4D6WvL1GuKm5akXiMiOhTHU53xRu1Fc9awbaBbFsMZ",
-	"6vnGm/2uZ5LQipzOrMdzHWjt9oJFs431nl1xxZ++uGITE9nmwRczpu0xmZOGrZ2Haedh2nmYKnmYNJd/",
-	"mBNbfdJa/0nhymj90eH6j14x3tc2u5HAmcw18gFhs26UcxsrS53A08JUJ0ubm3oWpE/w5XtRRlb2j1tB",
-	"qbWNgrBTuoZpIVD4ueZaU+sbGTpUu9ONQ6KBzu1GiED3RJB+DMbnLtnc2HtHzSMkWcdcTCz2G+g8u1yy",
-	"TihSey0TqD+C3Dnid2xyxya36Ih/ENPb2OrIeN4t4Mhzbhb7TOyXMb/HWA4KM7KsfaO+bVXYQCCfWJer",
-	"kR+odz2ov8UyHPXyBE3Pxow6lMMgFdrSEBLHgCAiEu0dtdr7K40EW9fZoblNUcLlriKSs7nNtn490Ou2",
-	"BvjO3NiZG5uaGzs5upOjOzlaTY4qrg/RX8Dq2Fhkqw9O139wabua6g9a7fUf3HDdMk93DH9lglJF9UDJ",
-	"vqc2iA4ypmV8iY9QLkrdkOdq+HndgubuUsQ4ykjXKWPKeLKcs0PDmAlzxSFFz9poxFIulFWVpDp3i6W6",
-	"52v2ZMDZBFE2faGbInVoFqFzLdDcdQTZncamLh3tcaMIRU5t6dBVegtaqbbobe/0lp3e8lfQWxyddOGr",
-	"Xn2UNUrKC05y1aa1XLU53Kk2O9Xmz6TaVD5iml9DtEy5weZx0VmwU28ep97Y/GutDthOpU+g3kwxjw6c",
-	"uvEkKo7OSXEnBRmOp2Pxwsut/kGg4mlCe8eoP0O2CZLVOVBFjWNR37AbPFfb/Ys6hJ+WzRdxVp1H/xFM",
-	"tqRlaQ7202IF7Ep+7DhoSfvLTRjp6VZ9rTVEKJpfUeNvxCALXM6dTNffTncktXkjmEY6lcrkVM2xEI8X",
-	"eqS6FXZol/Ek3NCm+4BwuWIZ/zPkifbMCTM5TDVkr9vTsNBX7nWovvnPXF4q9ms2z88w06pJQh2q78OL",
-	"8VA3+nJpiWnpvbLqDy+pSE5Zh2aZReiT7nDPUJZXpzOmvKqZASax2ILNeGOwsh0Wnucd7lICdymB/7aU",
-	"wFKLcadD/B10iIWe2ptpENVNMTWP4YU4Xq1JINfzcCFZ8z/cRCtGmTEdO7bgkvQ1Ej3B9yTKhusaW5pw",
-	"c+76WAoAW45KpEBsqqs3dC2uuf1OnyJnHrlenr3yNhBvZxfmwrNtFYllTuJukZ9tImzmrq0JTgft8Aia",
-	"0Um/hZ+Fh3A8eI5P+82wFbXhcHDUPG6dtJ8dPj86PcYn/Wfh8+gUmoMWbvcPw6PoGE68M5k5t4MN63Ie",
-	"UjziznJrg0qzCxItqy+704kEigR+EBrlf2IToHCe1IZQ3oL6h5xozfV2C5Ea1wvfO0uOjh+d0bHUI2HV",
-	"6/wSbzYYWI7pLuUsXBnhkjs6NFPY5++esAEUOYKZ+VIyDtELRFmfRTMUYpcRIkcw8d52umED6VtVsDv5",
-	"IxZHhA61A0h3FkIxCYEK6FClsxeMh9cXb671jYNKN9k7ah76F7DpbkN0mH+e9WfdV3Oqce+NVpQAt7Of",
-	"IRvv0XdUqM3ffLxroFudzKK0WmNCWD0pjFk49uqLnC6TZbjkjKlEs9cNkeSFVqk2jAXlt3G/thdrPjgk",
-	"lKHdcTbzXfDz/1xc3ZLm1ze/ha/1hdW6jZZf/ppEA0NtGxUK5lqzJr0S13nrBP14gW7P39aQvgZOEHSI",
-	"JB6ltIYSoEPCyQRTdNhEI8xJI9iE7XhNqJ4itbxv7svZyYcy+WCvLTN37G1qmz2wv1Lh/ro1u3sKiOfX",
-	"ywW/Pz+8v/rt9hP8vMW/hjpwsjFevm9yZs7DEHSV6xJxre1CYfm+FRwv0BggMc4Zg/RdeKRVYU13jL3B",
-	"fKjtw6N2u8rOlQIOQuirbIoqiREwCHsFzJX1jzUK/ME3c4CXp86fG3FbUOYQyQv4j5pHFdT3H8Fo749W",
-	"3rfBkl0/sQcV2O8Y2FYZ2Je/p4SszJRXMeM9x4MpMwr//h+YyM4oOLd6ZhllLgdl22en6ulNo/Ut9i5I",
-	"tCor/jwWDI3YFGEn9ebzxYwx4AWvKzA5m2vv2Nx/gCL/tEp7c6e075T2ndK+Uml3aa2ajzlWTGG6U9cf",
-	"pq7PCT7jQ5oXer73y7sqc7sa+cGUyFHE8fQxgfyNJGWpt3Gt1Ptkl7nT7necbqfdV9Pu3dHWgYW/bXKU",
-	"4wz/Nv5pbnd+ksSnSz208KIZfj8BbFOTHpnnaSZ5fBedLKfnnA61xo4iIjEnY8RiGKGbm9cbKO63ZrBd",
-	"SeWu7mBXd7DFksr81vxd3cG85DCMsCzavqXCgcVGxduvjXSBcCzGAuE+SyXCC5fWOVGozDYlGfPQ890I",
-	"OtR42U1BpDoEL0xfOjE2P5osGjFiU1otVn0uxq4P72MEzIa9i6semGxpT9Iu7O/WEfpB/aCXcSM3dw1N",
-	"MdEtA11DJAOIHXfykv7FGOHijc8Z/DxWNcdjHqTQFoY4+OZmMdn+lqAf5R0gigASLEe5S9mbJJg/hT7N",
-	"Zbe6p6kJSM5dkb7GpfDgWii1620wsQJDWH7S1vKK6rmvZsIn0aR3zG0Fc3PbzU7p34ubzVUkaY1hGX9C",
-	"hFpVoiqn2ly3YlRyHMon0aoexTtMk/NLt75H8I7MuPlw87rebLYOXl5/eHn9+kAdFOuQm3dFtdve2alO",
-	"33ax1zRJ5ZPoRZUO8cAc4sdu+6F97dPq4cxN7yTYEA/L++Rrm86+tdOW/CCKbuQvPfC4NjFTzPO6+ycp",
-	"Uii6TLbdXO9lyl2Scj5RTfHerNffBNSJKVQ54mhCKBFSMaZ7beNFXiJ3goU4GGASKyDpBIs9v/Zx31XF",
-	"EK4T000dZYfuNeutZnNfp0CH5upYRtUQgMORGucFwm4x1moMGQeh5AE2KV4/iA5VKmADfTCPFJbi2H5l",
-	"0snxPXA8hAhh6XVIT2w9zxbKJE2uW95V/lEKnhAgRJ5LUQR8V0HaabWbxoksNhRNupSIccqVyhVhnqVH",
-	"mGt9XXqFmU/XNOrAiAbyg2o2MwRrN5YdX3sXid7r8+MNijhyWG8gY47KOk0qEs/uBNnxvpz3eYSYFbUV",
-	"ykssLTwFB1Ss5Ek0sZeg1EbwQiK1Re+WuY5nq0GSV5jsQiS7EMkuRPL3D5FY7rGLj8zLFct78+7S2bVn",
-	"W46TZIT4NDESWzGoochderHrIxPl2vV895QKybivSAzv3WeP0iL50OXjBj9hPsQoUQDUuh5BfTzFI91z",
-	"5KebD0himmA0Nu6UMVZaIUzxb1q+jNS3hkeRCHS7qs+BSYs5m0+KCaqrb9ken85DsHUIDBSxzjUtON7c",
-	"swhGF988LWlj2C5jUBld7phTzpzUyVNKYX5o9wRWWtZo3yTX2wLrYrskj3d5TOchQZP884NvuSB9yoiJ",
-	"P8vThEx6HNQUEPV0QZ7Ije8XqJcmI4ijLger/UAPCa8vrwkz43DcoZJ5jor8SyU9eqbTESLSXB1mLPs+",
-	"hGwCAg0IxbG+UdwUTts+eCMskOmdqMwauAc+89BOROZ5Nwz7UT139Ujb4eguWPJ6OZtCEmI8QhGJ8ThV",
-	"am2CI4xabfQShPaHaImTSgWe4Cxw6HkAb3nKqNCuS8+u09+TdfrzGibscgTkkjCcJwarSLjNFfT8Zurt",
-	"ZzAtNMSo5XdjKkqJ0hi4FgK6jbsuQol0A7/i1S+6RYjIuhSdFZt/JJzcYwm6CQkRKKVTjpMEolqHGoli",
-	"8qLsHc3IpqUoaZVysJ51iExHeO1psplWmEQdWuhqx7hubOfV+mU7jLEEIbNqP4Q5dKjfXC+/H8f3Yj3q",
-	"9pv3CdCtdDTa3Ra+uy38T3Jb+OIV3n/b8ob3rrdr35zhjLlblvxIzm5ddU/C2d+ye3slmL1+hKFedmlH",
-	"r4aGQDWjsu6XYs+oMcw6NMGEoz1jxuXs2/YO0f3eLBffxn0btpf4Vm7c2Dnjd874nTP+AUp/fqnPzh//",
-	"BPck7Dn47rtLoR7qzS9eff8t6APmwM9TOQrOPn8xNZn83jHPIqJjFuIYRXAPMUs0p6sFKY+Ds2AkZXJ2",
-	"cNBqP2s0G81G6+x587nRT+wi54cySSS1vKl33hU9T5PKXGger1Ca31yYIDOXKrkSGyWeOVEy7J0vd34Q",
-	"zqyNyQDCWRiDN45DwOIgLhNZp8sY5c62YTWtFW2fJG+suWzLxSE/ZJqnP6g3guZZ5ftxupdNHvJBYdWS",
-	"EvAqRSbCEtcQZShmQ0K97yy3LVsmv4esQ3gSYzlgfIL2kvHwQFHL131dQ2BsOEVyJIQXWou26gX4mHLf",
-	"L9kXTiMilak5QuEIE2qCRUS4gb2R9Kvl2+RYMq7vXxUu2gT3QCWa4HBEKPBZAWAi+P7l+/8LAAD//w==",
+	"7L17c9rI8jD8Vab0/t5au36AAV8SO3XqKdtxdr25eR3n7Dkb54FBamAWMaOdGZlwUvnuT81NGoEAYfDe",
+	"DvvHloOkuXT39L17vgYhGyeMApUiOPsaJJjjMUjg+l8XJLp+qf6AL3icxBCcBc3W6SE+6TfrzWazWX+m",
+	"/vdc/a+Z/9cKagGhwVmQYDkMagHFY/Vlj0QdEgW1gMNvKeEQBWeSp1ALRDiEMVbT9BkfYxmcBWmq35TT",
+	"RH0pJCd0EHz7VgsuUy4YV+9GIEJOEkmYmupuCKhL4YvshPqNLmJ9JIeAEg4PhKUCJXgALxDuCaAS9RnX",
+	"T/uEC6kfNYKat0uY/pj8cnl98vYuOnW7+S0FPs23Y+YJ/OWP8Zc3QAdyGJwdt9ply7+OYJwwCTScvobp",
+	"/DbOUZ+DGKIRTNEeNAYNhNHHj9cv91ECHPVI9AJhxEHyKZoQOdR7EHgM+oMBSOHtClMxAV7c17OwBSe4",
+	"3au3+k2oH/WOoX4aHeF6G5/0WuFhdATHfbffIeAIeL5hb+11tfhliPQg0T4+rgVjQt2/W6Vw6b/FMhyW",
+	"4/UBuCCMIg44Qnvd++DwPugixlH3sLuvACIkjgExCgYER612cdf6i4Xb6tfN3AvWf1iKyDdkTGT5csdM",
+	"SEQkjAWSTCEr5bSwnuNmOUXFekx/GRH0cRpL80l2OAiVh+2gphZJxuk4OGs1mxrE9l/ZegmVMACuF3wH",
+	"NAK+/mnGuPw0Sz3epgf6m/pYJIwKMAwHR7fwWwpCwzZkVALVf+IkiUmIFZgPEs56MYz/91ehYO5tRwFM",
+	"YhJbRHAzEooYCESZRGOFZ31Czm+ukRqd41Bq3HDOFMv79DXoE4gjh5yGw8kYhMADtfZxKiTqAcLSYLrV",
+	"bAbfPisYCYlpqF45eGgdsEQcRICjegxSs1MDJhBSwewsOOm3wjY+hfpR1OrVj/rPoH6Kjw7rh2G714qa",
+	"cNp//lzRgsQyFcHZkUKxJFJj7QJHyIEpg+lQykScHRwMgPcwHTQGrEEiBytxQOgDjkkUfPPR8z8c+sFZ",
+	"8P8d5ELgwDwVBzfmS4OkeSp3wCUCjXGs8AyROpMlwM4BrRg4o/2YhI/Eb5hyDlR2FFjUplkCVFFSrYh5",
+	"Q5xIwT8mFNAQK/4vBEQvFBMVKMQUUYZiRgeKr4LmphHHE31SZ1BpRhMHVQ7LgRr+oIqQPHBTbkwZpzll",
+	"ZNCtShah+2B7dBEyHn0nkEYR4tBPBRixhEP1Xk1RCUZRahBeoCRCUT8mg6EhlVeM90gUAd2YFxCBKEBk",
+	"l5FGRDKOOIuhBNv68cEDcNKfboyawxw1+W6q4qaffbEt5IQ4joErSI8om1DUS5WkEhoUAkVMH1wcjYlE",
+	"UgGNJcA1nDU+rqkETnF8pZjlhjj5wMYgh4QO0ETpYxPO6AAxiljKkSARNNA7Zp9jgcIhpgOIUG9q1mWR",
+	"8gL9ljIJGqsZFUWI9NGUpZrt4FAikSYJ4/JpUX3s82cHKPQB+ANwZABWnVObr7eC9XPUxyROuVKPjLao",
+	"l6TOJ4nghUL4LJQ1rt8x+YqlNNoQze8YEmk4VEz3d2OsGx/aoxyT75hEBg5VsUeZ7PT1F9tAn4Of4aqa",
+	"daojKrOz/J1WMgWAxtqNeo9GRH39CpMYoq2oUWru7AwKQkPQB0zr40SiPaegHynOQtkEHe830C3EDEcI",
+	"0wgpcwUPMKF/GRrQ1pulAR+oyEK1KjUk3redvvl2W8y86yyXbmYhEWFsoRcGNzLHngW/MgQYe4P5ALao",
+	"YPdYNFVzx2pcZVhjavg00ChhhEqEwxASKbaB/41R68lkq0SjKyqJnKI7xpCBTVX8SsY6etdbw+oasDTI",
+	"fIvp1O5DbIpTxtAY06lDrHiRH12lm2E0JjSV8GdAY9vTetW6FRhQBod18Kd23HE73goeb5Vaqy1HZXAY",
+	"dw3uSzA+p+6t+qF+rn7oIqEZhMHmR4pTOWSc/Gdjxv2GDTTGFOpeWO07BKGkxQioNojgS6KM9qdWgVs5",
+	"ngr7q4qiVH8EVGprYWtitQeYK4QocGi5yqhSJLG2QyxoaqjP+MDYtUrsGq+hYrLAH0gIFmkJZwq0uBfD",
+	"NiyVGT+bVs1SAZHx+GEUkX4flBVc4L8N9FEAwojCRDsD+9rKUv+yb/0pDm3bJwYPbpYDr0EUPtC3QRI/",
+	"QxzXrRtDmUUhpgrlPUB2JkUOxiNLUXcGR13EwUORUqqBG7Ro55udXy3vfKyAro93wpV9JYlxfTlnRQe+",
+	"yOwVC40eYzFgbQcanK3aqPH2Bca/5pxzn9zHtZLJPmegZ71fwTgEzrUHeX6pOPvd85Mqilnt6PVXY4cp",
+	"nVlxoMshhCMt8+aXEHJQ3KCDZcHNGGEJdUnGMO9rrAVDLIYeUPMHI5hqei7z5pLIRRKuovbxcetUny7N",
+	"KAQZUFAacKNstoQJYsb5WnDdnhwFpQ5aHzLZt3bRNX+/2XoXAs6ReQmNGUbju4ALThs1m+cY0z48ENpH",
+	"YNla6V5HhJaA72fLTY1xvycAUDIaGOmyr72uNB2r7ZrpO9bC0ExG/xBBDNL/gVAB3PwSDjGhnQFOsr9j",
+	"QkedHlcMPfuNpbLD+h3GDdmbHzmbeHOFGZV1ejjqKKRimXIoPkqp9ph0Rjrw4T0YEzG24QPvV8aTIabm",
+	"WOWgntvnUqIpcd+o5SP3DpoMgRvnR48DHiEiCmGGo3arVVtNejlwF5wAja/MCmQ0BE4VMyR9hOn0MVPO",
+	"ULumnsyDu5CqbyFhfEHMhaUyZGNQR9WoLYQOcmcfkhyTGO1l1NcwY2kinOErhpQsC5ud6gc2MQpyERMC",
+	"TRQmJjgeGX2qAtBzYhFL5rEsxnvZTKV/qDzXEHDUcdxvZib4gj78cF5vH58gbBwL6m3H8/Q+S498jIXs",
+	"hAUOvUwgzTL0b7WAjUpwyVNQdG18VZMhix3VYxoheAA+9YBhce2tzxOUTleYn+RKD5PEOATvDBka0SdJ",
+	"1JTubObVrEPrTtIOtnKbmZaRLQtzjqf+ojqSp9Tos0tgMGZcqx/6E4N47VoyViHmysgQ0pDBPADMiS3Z",
+	"/y2baFe7nD3cUmlTFWkqpQJwXLb+WzMvCtl4TKSEyLN9NEyVnAEc1dAEE6kOqovG6xF5xQVo3JO1VIAZ",
+	"vsNGQXGYWvH45yD0tls8uR6ZlfKtCebRDWcJEzieF8cchI7uLqepqwccp9qGuDXvb00LtPOXrfyiTBqc",
+	"ox6JEDb6wAPQiHEkQOsHLxBVpxNhlHBtGc0xVkb7RGnXHaw04LG1kOaC2vOINitZEUnWuAKSGG5a6aze",
+	"mg/KjqnBdUcMcfv4pFRltAHIr5kOI9KeofagFmTBRA+03qfuzbWU1zzeXgUY1iFYEcLZeh9/lswyvJwA",
+	"A6B8JbNAnYFDrZRAFlDmufaAlRlRPQOfZWi/MEFwSy6ViWRmvz2b+GCeLljnGyJKTJeMOCtRqV1ukUJn",
+	"gS8XMaALEn1QYBaOGmbsARamY5f6lS1n7uA6d8a83uUGqKEeFnByVODdvaksJWWTQVJMElrXdtRj1LLF",
+	"le19jL9cmy21m2WSmISwCvhvGYWpOX3hkJIQxx3W78+Zvi3tI1lvA2b++ZHLdnIZYyWkjCNpgZIuRiaw",
+	"a9iwGDKTyrDIcKdpHBuHlUnZmUOSeXU5k1o9iBityeYq8jftg7LAqMCYste9JbktBsW9roT/Ng51EaGP",
+	"P96XNrPmmiZpyaJoOu6VEesKSq0Fxux4vDSwE/sDLVu+0RhLgFqNGPJtbr6RtQUtjtPqbMToTBWJ1pem",
+	"GUDtCG7iVRB+CTh6oxPQShm7SMewIJk2Srl2zLq3jMtrgB8ApUkxvdIstB6TEKggdGD/gjo8APWDMTnY",
+	"iu67fKh2s31Sb7Xq7eO7ZvvsqHXWav7ii5SlmIsgJkqdh2UWtfrY5AHp1Wnvuv3QGFJ5mmatiu4ELhlm",
+	"HoTKREb6uTOnh5hG8WxOLk6SeIoy6DUs9BpEiBSiM0QZ6qWCUBACcRgoi487V/O76wt02mo3m81W+/Do",
+	"+ORZGVz0Rhe6dy5jlkZXGlOes1N/U1ynjRK06ydhC+rPeoe4fto/atXb0XH4HJq41Xv2zMfVoiNjFpKN",
+	"23pW0UmVxHiakcyspxEowtTmKzGO3NvGMknjGE2GJAaUAI0UjBfR1EqJJlJztgpUuwh31bTm7Bx6mMon",
+	"chRWIO8Zf7APm+Vc4AabwP8mwsvjKSWmk5eDP4+nGyyEsh+7LknfWf7qK5uhr7Flk5X0CXLZ+StwUyo0",
+	"i+spg01uXS8QolgIEGKVloyjMaFESI4leYBOgoUoj9/YKohqFi0WjBZnLerMzZKvcrX3uETtzdXNRUuc",
+	"N3QMQZbtcG685Xp4y19xbmyHjMMy2K4BspATCdwqhh6sTo5Kne3O+1o1tb650pedgStfSTbRauA0SzTB",
+	"JRR7m/mPZsw6In5Lcaz9WpXguoD0Sh9V1WEySGQqix20DAyzNDEGOWQLlobpSP25ZF8Qs0nnebOTAA8V",
+	"Qx0mJRrBR50i/rz5/zuR98PNhxrqx3gwgMiGz7WRVjfrVqxHy2Dt/yt3uS6BaGZvzkouFgPiaULwsKLj",
+	"U4/U0aemUmzRgKyiKyg/z9kEM4pUSiMOkRwKBTeMjCN+7/nxcRP9Az0/bhw39ytuRDJpvKKVvL3VqE5v",
+	"tVZCfPP2ttlgEZ5uUbVyIqpCuhx0im2Roc1bGbN8mUBHxx46PDVJIXOfTAilUAEE9uzkJ6VWZAjeEufm",
+	"XS4h74CXeogMq8PzxDIGTmTHsL+aEfSM1jXAkftKZycRjiZABkMpdKDHoMT8gkQ6RpKhVrNZCMMU1zAy",
+	"1XSrWL4Zch2W31odvtQhYTvy+o6onNUVYdeN2QSE7GhYdNHeEPMBRkr3pxEe7tdQV6NUTjshE7KL9kb6",
+	"n8qcwRT1CJ5i9ZKPgi7aE8p8GCNKYkwKMXh/Nu0xycfW5U/5KKVObSX9CR10BhxHJVzDH84QQgxKt8tO",
+	"I9Lnb5ZxrCmL3VnOsbx4FZrOivRpT/rGi8hZTJWFbGveci5QRo+vCMRRVsRRPEe2+q3EwLJhUv0CIsIm",
+	"Q3V1klMfoIHHLKWyq+kyq5xT/0ywHDZIpP40tZeN2eypop1ZLLyb129dJZ5vgZUV5a2yEMxW8wHLQPUD",
+	"4NgkAsymCUA4soq/ye7G8U3hjRLvRCEGjcMhikDZowoMLqBfQ1020rWtk+EUEYlMzngBQF+VxYp7WOil",
+	"jnRJplJj1d9l+qLLvptjMGomHWf24uqmTE7UUDel+AETbXF1kU5omxAxUyatZ18OZTt7GXCNW2w+ykiR",
+	"oSWlYIzVOw30jqF+zLAWD1MTs6eAuX087+fW36/WtnInxLF14VfJ3NA1iOHUj/5dv7wtpvqoH1bmv5lV",
+	"eiOWQen95csPNzgcWZovpzdjEc/BUX2LWo0W4qD4LSDtGtGx/sQMifaMWa9OjpCYRphHDZYArbuqTUIH",
+	"DcYHNdTqdFqdzvG+p/p6q9R/lQaZMB/kQaa5Y9FX9P0UIYJ1/Lir3K/5FrwFf14GhrVSJ9sVwke1wOY4",
+	"+WTHQU2ndbo0GUIcdTiAUdcg/61fTKtano2Zz7N0f4ucJT6u194hPBDFDaEsp0SnPIegy52Mg9K8i/Zc",
+	"DFInL4JQNP7x9o3YL2iLfmuGFW6TdnNFPCbf5FIQVQ0U/cEhuqWn08dIdWPmyc70ZkegpoDxuQJM1grT",
+	"ZBamzyQyuHnAqM0fsdWhx0cGBt8nQCFaIwXh0R63CEI+TWQni4PMvzHjjZp/Yb0shMr5BRtnECzMGcBx",
+	"/L6vu0VUCPvNUdwGOUBzWQhbdM/N5OM4S7CAvi2TKKGDRbFfXW7yNBQ6qxNO8+TDSGe4hSyNI2TLP0zX",
+	"GZfdJkisRE3MhNgvzYudpfYZtX+cyGme4KomGzAls6iSa5B5WsorCv5g8vujSaum2308dTifRB1Heyv9",
+	"paWJlWbv+VILo9YMYZdt1qvamFPkb19dotOj42cuG7iB3usSozGMe8AFGuMpwkmiTKI+40iwcZ44fE9N",
+	"J6luoXlKV9EcRq7/x37jns6ZUXm5SElhR963oea85cAFozXtWZmoVyRDEStajGv25ZlXSGyjntklvWIc",
+	"aTDr45PtvYZAGdrGaYGVOZ3GsnI2t+coKSHGvJju65L+ONr7UR7dywvplg1AohrCsWAuY7v7r7otc61f",
+	"R13k2ich61spQLtifV5pdqtxGeSlHc1mpXwIW95XtqMf7u5ukBkaSfgyk15Q2tRoVsecz0j+eHuNKB67",
+	"eo8RoTqHwZ2TwhQVWyStspT0U7fT2jIPx09emlrxaPkJbJ5tcrR2HmE2UNn8t1kYbzbxHM9WoQbndDDA",
+	"HFMUEYk5GSEWwxDd3LxuGDdkMey8zhKXxP1u8yzcImI/mMKX3jRrWkKUrWdr8PYRewB+T+8Di8p6j0R1",
+	"m41bf2jd39P7tNk8DDOOrP8J2e9GRM38WEhQnnmmx37QDN0+Cco45hpqSV50WJ7K/rAg18X2lFHyrqbl",
+	"wuHh4Sn6eHdpMoIopszWlL/Q5UMaVIhIBF9wKOMpwgINyAMUe9LZzKt2vdW8a7bPjk/Pjp83TE7RL6Uc",
+	"YjZDPsFSAlcL/L+fmvVTXO9//npy9O1/ggXphabGbm53FzqN2IVkT47qSsnPSi+zDxtb9vj4kjtTX2YT",
+	"1n20ZPjzd7OEwl/DtDxqtdQXEA8YJ3I49g1eC4vSKMwSmkrSXkzCzqjM41oE+mHbAN18gUYwLddGswE7",
+	"SZnW8sEkMN3o117D9Jr2Gbq5emu0BaUeCRE3VmImA3MOjMJm5haytomikVD21V1WZDPrXfYKWObFnMnV",
+	"dNCMsVRSHEcR0Cgdo70m6kGfcUCYTvdLYz7zQlWRpCvZrq76qq8S4IRFSuXjcr0vBYQpJ3JaObm1l06B",
+	"d/DA+cbnk3OwhAHjCx7aarESnvCexlOn/WSvoQcCk4Imt9ItVRi11NnlzK/qJVkmJP6tFtgck0qQGiai",
+	"Y6i2PEesqgTpxaR0I2NCq9swfv60p6e/e1nXIqHZPGqXuuKcm7MT4WnVmfKPgEZiLTvOdno0lLymDZhw",
+	"FqYc1JHtLMksWsYitf568/rK44po7+2b+uurt/VnJ8/R/6J/Wc1E95fEPHMoSFZDjIaWn4rhTNXuIidW",
+	"9vZaO80Vu3knBzHJzqGyWeLYdDXJw4urK9wijvvGi0lZSkPIgyQmySTvxekdpFqAJ5hHnUQXQepvciIw",
+	"zMm9AzYZVht/5h9uqQpgpnlWmdTLTI6NyuDKfLt5HcNcNVsuBGY4X24Y+CjwuJ89uKVkOQO7Ah8uYegz",
+	"kmHuVHqsYLGA20ZOsKs0XZkP/DRJvGb6LD3JC5UXJWdByz08azbPmrq+YF5SZm82W3fNVvFNXzK6SHPb",
+	"Nsrxw8M6CDwnGIOXhGKBboBGJCIjTNENZw+ECoJ+xBOMLjA39ZCZtAwGjGnXkScjPwUJG/2K6y2dXqr+",
+	"ausAdEGEOV5XTO7JhZVbfCvr81O2fF9aGaQZwRMcnRy32uV0fJYXGWdt9IAOcIQxRTFOJEuQgBGL8dAy",
+	"6Bkj6i+n7eSisyJ+Z6sfl6pLjgc7SpgwPhKudiCWlgHLIfCOtZXL07SWaFkfhTITI5E3zs+wili/T0Lg",
+	"wuXl51rYniy0lVVqbrQw8tpaO/I6p7TNx5T/LGpc1qu9j2MBZdnBTl/LSSU7QUXj+fPX43LD2Vfssvla",
+	"ZWljS9IXy3S3vNH8shy0w+aqkcs1rdlSsSL1HzeXyfT824UMpDDaYQlNzMYnysW1J6AVFawpppfJ5XmR",
+	"pT0ohuN8UGTlEtcxB36emowz869XDhs//nwXzHf3/fHnO9ckRrt/rqKXH849P5l1oCWMSxzXkOt2YRoD",
+	"6nsKxD398efXH9Be96AxgTiu60ZHB79ORqLxq2C0u99AlzEmY9OF7gx1iRDdGuriVOf0wZekW7unXZH2",
+	"uoYdpAL4fg11dVdp9QrjA/soK2Rz7yEcSoH6jNsAhD5k+tzo3Rcbwpm+bYT2WbmCbtu+70Hdw9m+8x6e",
+	"2eeihkK//lbUrKp+T9XZqiGryIqaF5ATNaSVVPXYnR5Rc00wbBTLjndPddPbIZj8K8MiTFjvnt7TS0Yf",
+	"gJq+QXsm9e5748VE5zfX+2foxw/v3xlsdgXFI+iEWEDXBDFE7vO7p7qWUeJxotu5fLy7rOnLQh6eIb0P",
+	"nRyny62+GklfQ066f+u6VnX31B5fL+lu4qfJ6Za3KQdj1LhA1D3tLmpu2G2gSxzHytLgfIq657bno37z",
+	"DF2YxovGrfrjz3fGndq9p3uadmvI1M4VKXcfpTRWdJMV+RFGkcBTkacm6kTye2p6mRfe0x3NhdcwR4FL",
+	"/eKRkI5aEXpPu1/qhnAb6A0RUlO9MvcE6FI0Qs2Ye90swdUWs6lD4N9AYyna6T8Ox0ZXVaj27ImzoNlo",
+	"NZrO0MWJ0q8OG83GoZEOQ80fDoY6HfU/wdnXb7XgYAySk1DYf3HA0dQ9mm3imf06dy1F9sSQ6QELI3Fg",
+	"0wX1pAMo8XO9zuAB4gXqxoSORENtvouGLLaN9rOivu8E+nj7pmFsRIOTa6UjKviqI3LrpqsV7h9aEN/O",
+	"Xzkwt7B8q6180V4b9O3zzH0j7WZzScvOkladmVn+0lxAUSxYzswE95qxecyNKZYAjJnu4PtJZ/MuGUn3",
+	"2VRIqQ96g2azVa/SrLOeyVlCiSRGxTF8NHvCwkcNrSgaD7w2Qp/9bkSaR15m9SAm0v+exlO3k1m/0hgT",
+	"epMz68t5o8dj5W+dcaHOiNdXNMChJA/gEg10sxP37qcAYgglZ5SEXiuUz1UME0UuKScLI4c4IbaH6uwB",
+	"WquzKs/JP+cHrUarel9TP0e47BIAmwnssoBt7q9uX3tkTkDZ6NlJOfCu5fFVl+Ds02cF8/EYa5TNpRu7",
+	"JGPWz71fuRSmoKxSe1vVnu46OSB031CY0Dau0a4/14Ivdd8E/VbCsxzIv2axnG8HPEsuslysyH++B8t+",
+	"9Fs71rBjDf/FrKFQFZBdLqdGJDFE7khbnnG0mmdkN4hU5BiF+Vnf9OO2Cv1avGFdJSK7Ge3b58psZYV6",
+	"ZDtMZixPSEicX8XuCWsd1WfLL5A6d6irj51RjxMOffLFaMh1P6MBueSF7rxWlXG1jHR2fG3H13Yqj6fy",
+	"PAH7mlN4/nj+5fKhXJZJKav6pzYQ9a2i+m3E+n19Z54TAQJM624/D+v26vzl26v9covOz3jZlPeYpX8q",
+	"pMJkGTB5vktwOLo9ffipmfwrfNZ71x6/OZb/fj75pYU/HEWvTgY/NH993Y7fHtH3J8lPxfSRs+DtJZtc",
+	"/PTvl6/b/5ycT6/Ov++dXl3+PL76T//k1U89fvHL6eRZLIY/DX9jE8l7b16+mhzxf51/+SW9+sd89slZ",
+	"UFf/XVx9f/0O3Xy8eHN9iV5f/Vv/eE83meue6kGu3r2cH9egvtrB8dGz+A4/TQoK+o2lB0CNkjfD1/ns",
+	"rg/rRhq9ZSYLNXdFZyaz6M6++ed3HdiIyKdCAlGz9t8WoiySW6vdRCkl0gmilMp0hD68PUcUBsBJI/i9",
+	"gpqaj1RUB2YCoHlYppVn08zJ/dmoy/GqyGmBTZ2fX12eT356dTEIry9/Ym9enjffv5z84x/BbKrIIq3K",
+	"XZnqp2ys1Ac88XyoK0n8aD5N47gy2/FyDUq4zs1y78DWPRXWCetSWXT12TYYlm8mLBS5Jpfogy3YEIjR",
+	"2KsJsjqDQ6qw94vM6fg++9tYzu440o4j/QU50nrMZ5G6Y+bftmmQq/8+l/mjbIEyN0YxClpB17osfrBF",
+	"hcgWvQf/xjUkIMH0V0wHaKxAlg4JEgkI0icjLPTxKxS+59R1ctc8zqkr7z1deGPWz7DqfEXmNtG8Xic4",
+	"T/AID9EYOIyQAIk5RhFJgPdYDMMRpv9nHXV8vrd0CZW6OiLTHctsX9QQi6NZEbkt8i2d0XR8mzVqX5jm",
+	"4wIN9WXVfzxdu0TUJW5/Q8/vs4zVzQjZcNpPeflPUPGO2mKxcBD4Nb5WaDx/drxYZhTreHPxe3rXfH7W",
+	"Oj5rtr0aHle+u3JxPbU4ZRmts512MFdprX1WyiY8Q7bHEvKuciSM2vTjeUAsq8e2k+jPLLSUIroUGKf5",
+	"oV8HCm1t9XlFxwVV6Cgf1Ks8qiqw/UrjVnWvV6FovoRTXKgzyL0uerrfrtnCllmEvnfLrMe5732ekN35",
+	"Y9/54/lCft3OcrZg26puyhWKNP1p/ePkkvnVh8hhQR+DBJMsQSZPu1+ftMs1V6/H6qdF3VRtkuO6DM8e",
+	"WI+pFbqZ2h64pl9pq6QbaTPrGmpfXZOpffb7c376PN93MwCFM6QnEWemgotNlD2mm1aqlQkjcF8g86o5",
+	"ZWdZP4fJkAnbudpdy80Bh9q2ze7fd0NIZ/WZSdT3xNwgZHp9VoNrZfYxf5XUAgegwX8N5TRslT7jFrad",
+	"qWvIrFNzGwfXJ+AyubmFzBn2GY2urdFXmU0wj3QSsitQ+Z1YjuesTJgoMfgvdbN2ketOhOo6eEBdXVTT",
+	"bSB9vaN6TXHTktRrRMQ9xfFEZ7xReyGnNWwb6JbFcIa6vvFmv+uaJLQipzPr8VwHWru9YNF0bb1nV1zx",
+	"py+uWMdEtnnwxYxpe0xmpGFr52HaeZh2HqZKHibN5R/nxFaftFZ/UrhaX390uPqjV4z3tM1uJHAmc418",
+	"QNisG+XcxspSJ/C0MNXJ0uZGsznpE3z+VpSRlf3jVlBqbaMg7JSuYVoIFH6uuRb++uaae6rd6cYh0UDn",
+	"diNEoAciSC8G43OXbGbsvaPmEZLs3lzgLvYb6Dy7hLdOKFJ7LROo34PcOeJ3bHLHJrfoiH8U01vb6sh4",
+	"3i3gyHNuFvtM7Jcxv00sB4UZWdbmVt9KLWwgkI+ty9XID9S97tffYhkOu3mCpmdjRveUQz8V2tIQEseA",
+	"ICIS7R212vtLjQRb13lPc5uihMtdRSRnc+tt/bqv120N8J25sTM31jU3dnJ0J0d3crSaHFVcH6K/gNWx",
+	"tshWH5yu/uDSdjXVH7Taqz+44bplnr5Z4ZUJShXVAyX7ntogOsiYlvElbqBclLohz9Xws7oFzd2liHGU",
+	"ka5TxpTxZDnnPQ1jJsxVsBQ9a6MhS7lQVlWS6twtluqer9mTPmdjRNnkhW6KdE+zCJ1rgeaubcnufjd1",
+	"6WiPG0UocmrLPV2mt6Claove9k5v2ektfwW9xdFJB77o1UdZo6S84CRXbVqLVZvDnWqzU23+TKpN5SOm",
+	"+TVEi5QbbB4XnQU79WYz9cbmX2t1wHYqfQL1ZoJ5dODUjSdRcXROijspyHA8HYsXXm71dwIVTxPaO0a9",
+	"KbJNkKzOgSpqHPP6ht3gudruX9Qh/LRsvoiz6jz6j2CyJS1Lc7CfFitgl/Jjx0FL2l+uw0hPt+prrSFC",
+	"0eyKGn8jBlngcu5kuv52uiOpzRvBNNKpVCanaoaFeLzQI9WtsEO7jCfhhjbdB4TLFcv4nyFPtGdOmMlh",
+	"qiF7LamGhb6a9J7qG1LNJc9iv2bz/AwzrZokdE/1vaExHuhGXy4tMS29f1v94SUVyQm7p1lmEfpZd7hn",
+	"KMur0xlTXtVMH5NYbMFmvDFY2Q4Lz/MOdymBu5TA3y0lsNRi3OkQfwcdYq6n9noaRHVTTM1jeCGOl2sS",
+	"yPU8nEvW/C830YpRZkxHji24JH2NRE/wPYmy4brGlibcnLs+lgLAlqMSKRCb6OoNXYtrbr/Tp8iZR66X",
+	"Z7e8DcTb6YW58GxbRWKZk7hT5GfrCJuZa2uC0347PIJmdNJr4WfhIRz3n+PTXjNsRW047B81j1sn7WeH",
+	"z49Oj/FJ71n4PDqFZr+F273D8Cg6hhPvTGbO7WDNupzHFI+4s9xao9LM3Qa64BgbEvhOaJT/iU2AwnlS",
+	"G0J5C+rvcqI119vNRWpcL3zvLDk63jijY6FHwqrXmeqC9PWd+vhnd5/6V0a45I57minss3dP2ACKHMLU",
+	"fCkZh+gFoqzHoikKscsIkUMYe2873bCB9K0q2J38IYsjQgfaAaQ7C6GYhEAF3FOlsxeMh9cXb671jYNK",
+	"N9k7ah76F7DpbkN0kH+e9WfdV3OqcR+MVpQAt7OfIRvv0XdUqM3ffLxroFudzKK0WmNCWD0pjFk48uqL",
+	"nC6TZbjkjKlEs9cNkeSFVqnWjAVFME6YVJrLa3ux5qNDQt6Vt5+874If/3lxdUuaX978Gr4O3E22gV/+",
+	"mkR9Q21rFQrO3Rw75zpvnaDvL9Dt+dsa0tfACYIOkcTDlNZQAnRAOBljig6baIg5aQTrsB2vCdVTpJb3",
+	"zH05O/lQJh/stWXmjr11bbNH9lcq3F+3YndPAfH8erngt+eHD1e/3v4MP27xr4EOnKyNl2/rnJnzMARd",
+	"5bpAXGu7UFi+bwXHCzQCSIxzxiB9Fx5pVVjTHWNvMB9o+/Co3a6yc6WAgxD6KpuiSmIEDMJeAXNl/WOF",
+	"An/w1Rzgxanz50bcFpQ5RPIC/qPmUQX1/Xsw2vvGyvs2WLLrJ/aoAvsdA9sqA/v895SQlZnyMma853gw",
+	"ZUbh3/8DE9kZBedWzyyjzOWgbPvsVD29abS6xd4FiZZlxZ/HgqEhmyDspN5svpgxBrzgdQUmZ3PtHZv7",
+	"L1Dkn1Zpb+6U9p3SvlPalyrtLq1V8zHHiilMdur649T1GcFnfEizQs/3fnlXZW5XIz+YEDmMOJ5sEshf",
+	"S1KWehtXSr2f7TJ32v2O0+20+2ravTvaOrDwt02Ocpzhd+Of5nbnJ0l8utRDCy+a4fcTwDY1acM8TzPJ",
+	"5l10spyeczrQGjuKiMScjBCLYYhubl6vobjfmsF2JZW7uoNd3cEWSyrzW/N3dQezksMwwrJo+5YKB+Yb",
+	"FW+/NtIFwrEYCYR7LJUIz11a50ShMtuUZMxDz3dDuKfGy24KItUheGH60omR+dFk0Yghm9BqsepzMXJ9",
+	"eDcRMGv2Lq56YLKlPUm7sL9bR+hH9YNexI3c3DU0wUS3DHQNkQwgdtzJS/oXI4SLNz5n8PNY1QyPeZRC",
+	"Wxji4KubxWT7W4LeyDtAFAEkWA5zl7I3STB7Cn2ay251T1MTkJy5In2FS+HRtVBq19tgYgWGsPikreQV",
+	"1XNfzYRPoknvmNsS5ua2m53Svxc3m6lI0hrDIv6ECLWqRFVOtb5uxajkOJRPolVtxDtMk/NLt74NeEdm",
+	"3Hy4eV1vNlsHL68/vLx+faAOinXIzbqi2m3v7FSnb7vYa5qk8kn0okqHuG8O8abbfmxf+7R6OHPdOwnW",
+	"xMPiPvnaprNv7bQlP4iiG/lLDzyuTcwE87zu/kmKFIouk20313uZcpeknE9UU7w36/U3BnViClWOOBoT",
+	"SoRUjOlB23iRl8idYCEO+pjECkg6wWLPr33cd1UxhOvEdFNHeU/3mvVWs7mvU6BDc3Uso2oIwOFQjfMC",
+	"YbcYazWGjINQ8gCbFK/vxD1VKmADfTCPFJbi2H5l0snxA3A8gAhh6XVIT2w9zxbKJE2uW95VfiMFTwgQ",
+	"Is+lKAK+oyDttNp140QWG4omXUrEKOVK5Yowz9IjzLW+Lr3CzKdrGnVgRAP5UTWbGYK1G8uOr72LRO/1",
+	"+fEaRRw5rNeQMUdlnSYViWd3gux4X877PELMitoK5SWWFp6CAypW8iSa2EtQaiN4IZHavHfLXMez1SDJ",
+	"K0x2IZJdiGQXIvn7h0gs99jFR2bliuW9eXfp7NqzLcdJMkJcUuobx3l3k+LlfpIVmfkLk2+rFqzrgm1J",
+	"sBEIYoFEyBtn79dWlgi/z9e7/bskzaVwBd+Z/YkPXMpu8APmA4wStQmtDhLUwxM81G1Jfrj5gCSmCUYj",
+	"43Fx/jh4IBHoDlafApMpc+byZBQG+wq5M0X+x+t74sDoriyVIRtnl9yt29yi+s1yDhfLaoRzyim9fPKv",
+	"US7MfKpzJ9D7cfUhrD1xzbAtzbWHz+bxu4ZNUW7GzrYpqpD1/orEkKF6I3Ntk1OERjDBv2pFbqi+XXGq",
+	"XPZZ8AhyfjpX3NYhsF3GsX7+39qwXckmdlpAznvUyVPWV35o9wRW5sxw31Sx2E4Gxb5kVVhUtehk/vnB",
+	"11xjfcrQpD/L08QmuxzUFBB1deWryL1cL1A3TYYQRx0O1syALhJeA2yTz4HD0T2VzPMI5l8qNa1rWooh",
+	"Is0dfcaF1gMlkwXqE4pjfXW/6VBgG04OsUCmSanSr+AB+NRDOxFZiMsw7I2aW+uRtsPRXVTy9WI2hSTE",
+	"eIgiEuNRquzHBEcYtdroJQjteGz4Kkvg0PMI3vKU4dddO6xdS80na6npdSbZJePIBfFuTww+VglfLuz0",
+	"hdf1pV2vbqp05WF9x7/1iEonr83fbb2hk1Tbwnr8LbfM2vw++t+7vnXNypBNimGf0ph2yFxqTGcU9Zdp",
+	"tzWzbEQo6qdxbO5jLBD5d8JTqfwjbluTVjnfW7uZeY416EamT5FFPNeUqpbfT62II0pj4Fo/1FepaDBG",
+	"uolu8fo1DWWRdQo8KzbgSjh5wBJ0IzAiUEonHCcJRLV7apiVyU0O+TSR5loXIoVWZFMONroNkbmVRUd7",
+	"bLYzJtE9LXSWZVw3l/Xq7bMdxliCkFnFPcIc7qnPQPI76vxI0kY30KlztRUWaQTDVjjkE/K3dbNj1o9N",
+	"WyLpAOd6It0Bu0eiMzQGIfAAkGI3QKXLTMtc1zOAMP3ZXMMbFLI0jjTp9CCnxBxaxpm5BBinuQ64fg9j",
+	"w6JmFMvmXfNo08wmEjmNdy1RQOhgeSaS5Un2aP5tSwzfu/7qPXOGHyMUlnB2Gy57Es7+lj3YazntFWAM",
+	"dbOLs7o1NACqGZX1zBb7No5gek8TTDjaMx6enH3b/l2656rl4tu488re57GVW692AfFdQHwXEH+EPyC/",
+	"WG8XE3+Cu4r2HHz33cWMj42oq+EzNqLvN8Ac+Hkqh8HZp8+mLwJ/cMyziOiYhThGETxAzBLN6WpByuPg",
+	"LBhKmZwdHLTazxrNRrPROnvefG70E7vI2aFMImctv1gjv5kkT1XObG2PVyjNbyaCmIf4q0QZGiVOe1Ey",
+	"7N2MiWc9XjHpQzgNY/DGcQiYH8RVA2nnilHubCt0097Y5iN4Y81UPMwP+SHTPP1BvRE0zyrfj9O9bAKv",
+	"DwqrlpSAVykyEZa4hihDMRsQ6n1nuW3ZMvkDZLd0JDGWfcbHaC8ZDQ4UtXzZ14a0seEUyZEQXmgt2qoX",
+	"4GPKfb9gXziNiFSm5hCFQ0yoiSMT4Qb2RtKvlm+TY8m4vgNduEA0PACVaIzDIaHApwWACWV7/78AAAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
