@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -87,15 +85,7 @@ func (r Reader) Scores() ([]domain.MemberScore, error) {
 
 // Award returns the proposed award, if any.
 func (r Reader) Award() (*AwardFact, error) {
-	var a AwardFact
-	err := r.tx.GetContext(r.ctx, &a, `SELECT bid_id, vendor, price FROM award WHERE tender_id = $1`, r.tenderID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load award: %w", err)
-	}
-	return &a, nil
+	return optional[AwardFact](r.ctx, r.tx, "award", `SELECT bid_id, vendor, price FROM award WHERE tender_id = $1`, r.tenderID)
 }
 
 // Objection is an objection (sanggah) against a proposed award.
@@ -274,16 +264,12 @@ func (s *Store) Objections(ctx context.Context, tenderID string) ([]Objection, e
 
 // Evaluation returns a tender's stored evaluation result.
 func (s *Store) Evaluation(ctx context.Context, tenderID string) (*domain.Result, error) {
-	var raw []byte
-	err := s.db.GetContext(ctx, &raw, `SELECT result FROM evaluation WHERE tender_id = $1`, tenderID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load evaluation: %w", err)
+	raw, err := optional[[]byte](ctx, s.db, "evaluation", `SELECT result FROM evaluation WHERE tender_id = $1`, tenderID)
+	if raw == nil || err != nil {
+		return nil, err
 	}
 	var r domain.Result
-	if err := json.Unmarshal(raw, &r); err != nil {
+	if err := json.Unmarshal(*raw, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -291,28 +277,14 @@ func (s *Store) Evaluation(ctx context.Context, tenderID string) (*domain.Result
 
 // ContractOf returns a tender's contract, if any.
 func (s *Store) ContractOf(ctx context.Context, tenderID string) (*Contract, error) {
-	var c Contract
-	err := s.db.GetContext(ctx, &c, `SELECT id, tender_id, number, vendor, value, signed_at FROM contract WHERE tender_id = $1`, tenderID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load contract: %w", err)
-	}
-	return &c, nil
+	return optional[Contract](ctx, s.db, "contract",
+		`SELECT id, tender_id, number, vendor, value, signed_at FROM contract WHERE tender_id = $1`, tenderID)
 }
 
 // AwardOf returns a tender's award with its dates, if any.
 func (s *Store) AwardOf(ctx context.Context, tenderID string) (*AwardRecord, error) {
-	var a AwardRecord
-	err := s.db.GetContext(ctx, &a, `SELECT bid_id, vendor, price, proposed_at, announced_at, finalised_at FROM award WHERE tender_id = $1`, tenderID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load award: %w", err)
-	}
-	return &a, nil
+	return optional[AwardRecord](ctx, s.db, "award",
+		`SELECT bid_id, vendor, price, proposed_at, announced_at, finalised_at FROM award WHERE tender_id = $1`, tenderID)
 }
 
 // AwardRecord is an award with its dates.

@@ -197,13 +197,8 @@ func (s *Store) AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who
 		if err != nil {
 			return fmt.Errorf("count objections: %w", err)
 		}
-		var a AwardFact
-		err = tx.GetContext(ctx, &a, `SELECT bid_id, vendor, price FROM award WHERE tender_id = $1`, id)
-		switch {
-		case err == nil:
-			f.Award = &a
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("load award: %w", err)
+		if f.Award, err = (Reader{ctx: ctx, tx: tx, tenderID: id}).Award(); err != nil {
+			return err
 		}
 		before := snapshot(t)
 		ch, err := fn(t, f)

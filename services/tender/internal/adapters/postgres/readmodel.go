@@ -80,16 +80,8 @@ type BidSecurity struct {
 
 // VendorSecurity returns the vendor's bid security on a tender, if any.
 func (s *Store) VendorSecurity(ctx context.Context, tenderID, vendor string) (*BidSecurity, error) {
-	var b BidSecurity
-	err := s.db.GetContext(ctx, &b, `SELECT id, tender_id, vendor, amount, state, held_at FROM bid_security WHERE tender_id = $1 AND vendor = $2`,
-		tenderID, vendor)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load bid security: %w", err)
-	}
-	return &b, nil
+	return optional[BidSecurity](ctx, s.db, "bid security",
+		`SELECT id, tender_id, vendor, amount, state, held_at FROM bid_security WHERE tender_id = $1 AND vendor = $2`, tenderID, vendor)
 }
 
 // Clarification is a question and its public answer. The asker is kept

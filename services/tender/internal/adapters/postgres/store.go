@@ -325,6 +325,19 @@ func publicTerms(t domain.Terms) map[string]any {
 	return m
 }
 
+// optional runs a query for at most one row: nil when there is none.
+func optional[T any](ctx context.Context, q sqlx.QueryerContext, what, query string, args ...any) (*T, error) {
+	var v T
+	err := sqlx.GetContext(ctx, q, &v, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", what, err)
+	}
+	return &v, nil
+}
+
 func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
