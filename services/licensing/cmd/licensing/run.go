@@ -24,10 +24,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Migrations: migrations.FS,
 		OpenAPI:    oapi.GetSpecJSON,
 		Stream:     &service.Stream{Name: "LICENSING", Subjects: []string{"licensing.>"}},
-		// The PAYMENT stream is payment's; ensuring it here (same
-		// configuration) lets licensing's consumer start before payment does.
 		// Uploads: the largest requirement (20 MiB) and the multipart framing.
 		BodyLimits: []httpx.RouteLimit{{Method: "POST", Pattern: "/v1/applications/:id/documents", Bytes: 21<<20 + 64<<10}},
+		// The PAYMENT stream is payment's; ensuring it here (same
+		// configuration) lets licensing's consumer start before payment does.
 		Provision: func(ctx context.Context, js jetstream.JetStream) error {
 			return events.EnsureStream(ctx, js, "PAYMENT", []string{"payment.>"})
 		},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gerbang/pkg/auth"
-	"gerbang/pkg/events"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/internal/adapters/blob"
 	"gerbang/services/licensing/internal/adapters/postgres"
@@ -55,10 +54,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		return fmt.Errorf("mount licensing API: %w", err)
 	}
 
-	// Events out: the outbox relay (safe to run beside another relay:
-	// rows are claimed FOR UPDATE SKIP LOCKED).
-	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
-	rt.Go("outbox-relay", relay.Run)
+	// Events out: the platform runs the outbox relay (pkg/service).
 	// Events in: payment.invoice.paid issues licenses whose fee was paid.
 	rt.Go("consume-payment-invoice-paid", func(ctx context.Context) error {
 		return licevents.ConsumeInvoicePaid(ctx, rt.JS, rt.DB, svc, rt.Log)
