@@ -405,7 +405,11 @@ func (s *Service) Submit(ctx context.Context, c Caller, id string) (postgres.App
 		if err != nil {
 			return nil, err
 		}
-		return a.Submit(domain.ActorApplicant, d, now, cal)
+		uploaded, err := tx.UploadedRequirements(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		return a.Submit(domain.ActorApplicant, d, uploaded, now, cal)
 	})
 }
 

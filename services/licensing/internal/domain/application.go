@@ -190,13 +190,25 @@ func (a *Application) move(action Action, actor Actor, now time.Time) (Step, err
 
 // Submit freezes the terms in force now and starts the SLA clock; an
 // activity of low or medium-low risk is approved at once by the rules, and
-// then issued or sent to payment.
-func (a *Application) Submit(actor Actor, d Determination, now time.Time, cal Calendar) ([]Step, error) {
+// then issued or sent to payment. With no officer to check completeness,
+// such an application must carry a document for every requirement
+// (uploaded lists the requirement codes that have one).
+func (a *Application) Submit(actor Actor, d Determination, uploaded []string, now time.Time, cal Calendar) ([]Step, error) {
+	if _, err := Next(a.State, ActionSubmit, actor); err != nil {
+		return nil, err
+	}
+	terms := TermsOf(d)
+	if !terms.Risk.NeedsReview() {
+		probe := Application{Terms: &terms}
+		if missing := probe.MissingRequirements(uploaded); len(missing) > 0 {
+			return nil, apperr.New(apperr.Unprocessable, "the application is incomplete: no document for %s; it is issued without review, so upload them first",
+				strings.Join(missing, ", ")).With("missing_requirements", missing)
+		}
+	}
 	s, err := a.move(ActionSubmit, actor, now)
 	if err != nil {
 		return nil, err
 	}
-	terms := TermsOf(d)
 	a.Terms = &terms
 	at := now.UTC()
 	a.SubmittedAt = &at

@@ -238,7 +238,7 @@ func TestSLAPausesWhileARevisionIsRequested(t *testing.T) {
 		Code: "IZIN-HOTEL", Version: 1, Risk: RiskHigh, Fee: 5_000_000, SLADays: 5,
 		Requirements: []Requirement{{Code: "floor_plan", Name: "Denah"}},
 	}}
-	if _, err := a.Submit(ActorApplicant, det, wib("2026-01-09 09:00"), cal); err != nil {
+	if _, err := a.Submit(ActorApplicant, det, nil, wib("2026-01-09 09:00"), cal); err != nil {
 		t.Fatal(err)
 	}
 	if !a.SLA.DueAt.Equal(wib("2026-01-19 09:00")) { // Jan 16 (Isra Mikraj) is skipped
@@ -268,12 +268,25 @@ func TestSLAPausesWhileARevisionIsRequested(t *testing.T) {
 	}
 }
 
+func TestSubmittingWithoutReviewNeedsEveryDocument(t *testing.T) {
+	cal := calendar2026(t)
+	det := Determination{Band: RiskBand{Risk: RiskMediumLow}, LicenseType: LicenseType{Risk: RiskMediumLow,
+		Requirements: []Requirement{{Code: "pernyataan_mandiri"}}}}
+	a := Application{State: StateDraft}
+	if _, err := a.Submit(ActorApplicant, det, nil, wib("2026-02-02 09:00"), cal); !apperr.Is(err, apperr.Unprocessable) || a.State != StateDraft {
+		t.Fatalf("medium-low without its declaration: %s %v", a.State, err)
+	}
+	if _, err := a.Submit(ActorApplicant, det, []string{"pernyataan_mandiri"}, wib("2026-02-02 09:00"), cal); err != nil || a.State != StateIssued {
+		t.Fatalf("medium-low with its declaration: %s %v", a.State, err)
+	}
+}
+
 func TestStartingTheReviewChecksCompleteness(t *testing.T) {
 	cal := calendar2026(t)
 	a := Application{State: StateDraft}
 	det := Determination{Band: RiskBand{Risk: RiskHigh}, LicenseType: LicenseType{Risk: RiskHigh, SLADays: 5,
 		Requirements: []Requirement{{Code: "pbg"}, {Code: "amdal"}}}}
-	if _, err := a.Submit(ActorApplicant, det, wib("2026-02-02 09:00"), cal); err != nil {
+	if _, err := a.Submit(ActorApplicant, det, nil, wib("2026-02-02 09:00"), cal); err != nil {
 		t.Fatal(err)
 	}
 	_, err := a.StartReview(ActorOfficer, []string{"pbg"}, wib("2026-02-02 10:00"))
@@ -301,7 +314,7 @@ func TestLowAndMediumLowRiskAreIssuedAtSubmission(t *testing.T) {
 	} {
 		a := Application{State: StateDraft}
 		det := Determination{Band: RiskBand{Risk: c.risk}, LicenseType: LicenseType{Risk: c.risk, Fee: c.fee, SLADays: 5}}
-		if _, err := a.Submit(ActorApplicant, det, wib("2026-02-02 09:00"), cal); err != nil || a.State != c.want {
+		if _, err := a.Submit(ActorApplicant, det, nil, wib("2026-02-02 09:00"), cal); err != nil || a.State != c.want {
 			t.Errorf("%s fee %d: state %s, %v; want %s", c.risk, c.fee, a.State, err, c.want)
 		}
 	}
