@@ -60,9 +60,14 @@ func (s *Service) update(ctx context.Context, c Caller, id string, version int, 
 // updateReading is update for actions that read more than the tender.
 func (s *Service) updateReading(ctx context.Context, c Caller, id string, version int, fn func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error)) (*domain.Tender, error) {
 	return s.store.UpdateTender(ctx, id, version, c.who(), s.now(), func(t *domain.Tender, r postgres.Reader) (postgres.Change, error) {
+		// Every update is a committee action: anyone else is refused before
+		// the state is even considered (a draft is not shown to them at all).
 		by := c.actorOn(t)
-		if t.State == domain.StateDraft && by != domain.ActorCommittee {
-			return postgres.Change{}, apperr.New(apperr.NotFound, "no such tender")
+		if by != domain.ActorCommittee {
+			if t.State == domain.StateDraft {
+				return postgres.Change{}, apperr.New(apperr.NotFound, "no such tender")
+			}
+			return postgres.Change{}, apperr.New(apperr.Forbidden, "only the tender's committee may do this")
 		}
 		return fn(t, by, r)
 	})

@@ -505,3 +505,39 @@ func TestAwardObjectionContractAndOCDSOverHTTP(t *testing.T) {
 	}
 	ocdstest.Validate(t, ocdstest.Compile(t, ocdstest.PackageURL), []byte(list.raw))
 }
+
+// TestCommitteeActionsRefuseOfficersNotOnTheCommittee: a procurement
+// officer who is not on the tender's committee gets 403 from every
+// committee action on a published tender, and nothing changes.
+func TestCommitteeActionsRefuseOfficersNotOnTheCommittee(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	outsider := h.token("pokja-9", auth.RoleProcurementOfficer, "")
+	q := "0193a6f0-0000-7000-8000-000000000002"
+	for _, e := range []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", "/v1/tenders/" + id, tenderBody()},
+		{"POST", "/v1/tenders/" + id + "/publish", nil},
+		{"POST", "/v1/tenders/" + id + "/amendments", tenderBody()},
+		{"POST", "/v1/tenders/" + id + "/cancel", map[string]any{"reason": "x"}},
+		{"POST", "/v1/tenders/" + id + "/fail", map[string]any{"reason": "x"}},
+		{"POST", "/v1/tenders/" + id + "/clarifications/" + q + "/answer", map[string]any{"answer": "x"}},
+		{"POST", "/v1/tenders/" + id + "/opening", nil},
+		{"GET", "/v1/tenders/" + id + "/opened-bids", nil},
+		{"PUT", "/v1/tenders/" + id + "/evaluation", map[string]any{}},
+		{"POST", "/v1/tenders/" + id + "/award/propose", nil},
+		{"POST", "/v1/tenders/" + id + "/award/announce", nil},
+		{"POST", "/v1/tenders/" + id + "/objections/" + q + "/answer", map[string]any{"answer": "x", "outcome": "rejected"}},
+		{"POST", "/v1/tenders/" + id + "/contract", map[string]any{"number": "x", "signed_at": "2026-11-01T00:00:00Z"}},
+	} {
+		if r := h.do(e.method, e.path, outsider, e.body); r.status != 403 {
+			t.Errorf("%s %s by an officer not on the committee: %d %s", e.method, e.path, r.status, r.raw)
+		}
+	}
+	r := h.do("GET", "/v1/public/tenders/"+id, "", nil)
+	if r.body["state"] != "tendering" || r.body["version"].(float64) != 3 {
+		t.Fatalf("the tender changed: %s", r.raw)
+	}
+}
