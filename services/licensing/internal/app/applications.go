@@ -230,9 +230,13 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, before domain.App
 		return err
 	}
 	rec.Version++
-	b, err := tx.Business(ctx, a.BusinessID, "")
-	if err != nil {
-		return err
+	holder := rec.Holder
+	if holder.NIB == "" {
+		b, err := tx.Business(ctx, a.BusinessID, "")
+		if err != nil {
+			return err
+		}
+		holder = b.Business
 	}
 	for _, st := range steps {
 		actor, reason := w.subject, w.reason
@@ -246,7 +250,7 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, before domain.App
 		}); err != nil {
 			return err
 		}
-		if err := s.publishStep(ctx, tx, b.Business, *a, st, w); err != nil {
+		if err := s.publishStep(ctx, tx, holder, *a, st, w); err != nil {
 			return err
 		}
 	}

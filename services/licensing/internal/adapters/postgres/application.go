@@ -35,16 +35,28 @@ type applicationRow struct {
 	Version             int            `db:"version"`
 	CreatedAt           time.Time      `db:"created_at"`
 	UpdatedAt           time.Time      `db:"updated_at"`
+	// The holder, read with a locked application (holderColumns).
+	HolderNIB  sql.NullString `db:"holder_nib"`
+	HolderName sql.NullString `db:"holder_name"`
 }
 
 const applicationColumns = `id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, sla_days,
 	sla_used_seconds, sla_running_since, sla_due_at, reason, revision_requirement, revision_note, payment_invoice_id,
 	submitted_at, decided_at, version, created_at, updated_at`
 
+// holderColumns reads the business's NIB and name with an application
+// locked FOR UPDATE, without locking the business row.
+const holderColumns = `,
+	(SELECT b.nib FROM business b WHERE b.id = application.business_id) AS holder_nib,
+	(SELECT b.name FROM business b WHERE b.id = application.business_id) AS holder_name`
+
 // ApplicationRecord is an application with what only the store knows.
 type ApplicationRecord struct {
 	domain.Application
 	PaymentInvoiceID string
+	// Holder is the business applying (ID, NIB, name, owner) when the
+	// record was read locked; zero otherwise.
+	Holder domain.Business
 }
 
 func timePtr(t sql.NullTime) *time.Time {
@@ -79,7 +91,11 @@ func (r applicationRow) domain() (ApplicationRecord, error) {
 		}
 		a.Terms = &terms
 	}
-	return ApplicationRecord{Application: a, PaymentInvoiceID: r.PaymentInvoiceID}, nil
+	rec := ApplicationRecord{Application: a, PaymentInvoiceID: r.PaymentInvoiceID}
+	if r.HolderNIB.Valid {
+		rec.Holder = domain.Business{ID: r.BusinessID, NIB: domain.NIB(r.HolderNIB.String), Name: r.HolderName.String, OwnerSubject: r.OwnerSubject}
+	}
+	return rec, nil
 }
 
 func termsJSON(t *domain.Terms) (any, error) {
@@ -124,20 +140,20 @@ func (t *Tx) InsertApplication(ctx context.Context, a domain.Application) (domai
 // LockApplication selects an application FOR UPDATE; owner "" reads any
 // (officers, the system), otherwise only the owner's (another's is NotFound).
 func (t *Tx) LockApplication(ctx context.Context, id, owner string) (ApplicationRecord, error) {
-	return getApplication(ctx, t.tx, id, owner, " FOR UPDATE")
+	return getApplication(ctx, t.tx, id, owner, holderColumns, " FOR UPDATE")
 }
 
 // Application reads an application outside a transaction.
 func (s *Store) Application(ctx context.Context, id, owner string) (ApplicationRecord, error) {
-	return getApplication(ctx, s.db, id, owner, "")
+	return getApplication(ctx, s.db, id, owner, "", "")
 }
 
-func getApplication(ctx context.Context, q queryer, id, owner, lock string) (ApplicationRecord, error) {
+func getApplication(ctx context.Context, q queryer, id, owner, extra, lock string) (ApplicationRecord, error) {
 	if uuid.Validate(id) != nil {
 		return ApplicationRecord{}, notFound("application", id)
 	}
 	var r applicationRow
-	err := q.GetContext(ctx, &r, `SELECT `+applicationColumns+` FROM application
+	err := q.GetContext(ctx, &r, `SELECT `+applicationColumns+extra+` FROM application
 		WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`+lock, id, owner)
 	if dbx.IsNoRows(err) {
 		return ApplicationRecord{}, notFound("application", id)
@@ -245,7 +261,7 @@ func (s *Store) ReviewQueue(ctx context.Context, p Page) ([]ApplicationRecord, s
 // skipping rows another scheduler holds.
 func (t *Tx) LockOverdue(ctx context.Context, now time.Time, limit int) ([]ApplicationRecord, error) {
 	var rows []applicationRow
-	err := t.tx.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
+	err := t.tx.SelectContext(ctx, &rows, `SELECT `+applicationColumns+holderColumns+` FROM application
 		WHERE state IN ('submitted', 'in_review') AND sla_due_at <= $1
 		ORDER BY sla_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
 	if err != nil {
