@@ -25,14 +25,14 @@ import (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *svctest.Service
 	db     *pgtest.DB
 	nats   *natstest.Server
 	tokens map[string]string // by name: owner, other, officer, auditor, finance
 }
 
-func start(t *testing.T, extra ...string) *env {
+func start(t testing.TB, extra ...string) *env {
 	t.Helper()
 	ns := natstest.Start(t)
 	db := pgtest.New(t, migrations.FS)
