@@ -32,12 +32,9 @@ func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace stri
 	if err := content.Validate(); err != nil {
 		return postgres.Bid{}, domain.Receipt{}, err
 	}
-	t, err := s.store.Tender(ctx, tenderID)
+	t, err := s.store.BidTerms(ctx, tenderID)
 	if err != nil {
 		return postgres.Bid{}, domain.Receipt{}, err
-	}
-	if t.State == domain.StateDraft {
-		return postgres.Bid{}, domain.Receipt{}, apperr.New(apperr.NotFound, "no such tender")
 	}
 	// Checked again inside the transaction; here it spares a late bid the
 	// sealing and the lock.

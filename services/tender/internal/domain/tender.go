@@ -399,6 +399,11 @@ func (t *Tender) Amend(by Actor, terms Terms, now time.Time) (extended bool, err
 		return false, apperr.New(apperr.Conflict, "the bid deadline has passed").With("current_state", string(t.State))
 	}
 	terms = terms.WithDefaults()
+	if terms.KBLI != t.KBLI {
+		// Who may bid was settled at publication; another KBLI is another tender.
+		return false, apperr.InvalidFields("an amendment cannot change the required KBLI; cancel the tender and publish a new one",
+			apperr.Field("kbli", "must stay %s", t.KBLI))
+	}
 	if t.State == StateTendering {
 		terms.BidPeriodStart = t.BidPeriodStart // the bid period has begun; it cannot start again
 	}

@@ -199,6 +199,11 @@ func TestAmendmentCloseToDeadlineExtendsIt(t *testing.T) {
 	if extended, err := tn.Amend(ActorCommittee, far, now); err != nil || extended || tn.Amendment != 2 {
 		t.Fatalf("far deadline: extended %v err %v amendment %d", extended, err, tn.Amendment)
 	}
+	otherKBLI := tn.Terms
+	otherKBLI.KBLI = "62019"
+	if _, err := tn.Amend(ActorCommittee, otherKBLI, now); !apperr.Is(err, apperr.Invalid) || tn.KBLI != "46512" {
+		t.Fatalf("amendment changed the KBLI: %v", err)
+	}
 	if _, err := tn.Amend(ActorOther, far, now); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("non-member amended: %v", err)
 	}

@@ -320,3 +320,27 @@ func (s *Store) Qualified(ctx context.Context, business, kbli string, now time.T
 	}
 	return ok, nil
 }
+
+// BidTerms reads what a bid needs of its tender before its transaction:
+// the state, the bid period and the public key to seal to. A draft is
+// NotFound.
+func (s *Store) BidTerms(ctx context.Context, tenderID string) (*domain.Tender, error) {
+	if !isUUID(tenderID) {
+		return nil, apperr.New(apperr.NotFound, "no such tender")
+	}
+	var r struct {
+		State          string    `db:"state"`
+		BidPeriodStart time.Time `db:"bid_period_start"`
+		BidDeadline    time.Time `db:"bid_deadline"`
+		PublicKey      []byte    `db:"public_key"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT state, bid_period_start, bid_deadline, public_key FROM tender WHERE id = $1`, tenderID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && r.State == string(domain.StateDraft)) {
+		return nil, apperr.New(apperr.NotFound, "no such tender")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load tender %s: %w", tenderID, err)
+	}
+	return &domain.Tender{ID: tenderID, State: domain.State(r.State), PublicKey: r.PublicKey,
+		Terms: domain.Terms{BidPeriodStart: r.BidPeriodStart.UTC(), BidDeadline: r.BidDeadline.UTC()}}, nil
+}
