@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -482,5 +483,41 @@ func TestARenewalIsANewApplicationLinkedToItsLicense(t *testing.T) {
 	evs := h.events(renewed.ID)
 	if len(evs) != 2 || evs[1].Type != "licensing.license.renewed" || evs[1].Data["previous_license_id"] != l.ID {
 		t.Fatalf("renewal events %+v", evs)
+	}
+}
+
+// chunks hands out one chunk per Read: each NIB draw reads one.
+type chunks [][]byte
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	*c = (*c)[1:]
+	return n, nil
+}
+
+func TestATakenNIBIsDrawnAgain(t *testing.T) {
+	h := newHarness(t)
+	same, fresh := []byte{0, 0, 0, 0, 7}, []byte{0, 0, 0, 0, 9}
+	draws := &chunks{same, same, fresh}
+	svc := app.New(h.store, h.clock, nil, app.Options{Random: draws})
+	first, err := svc.RegisterBusiness(h.ctx, owner, businessInput("62010"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.RegisterBusiness(h.ctx, other, businessInput("62010"))
+	if err != nil {
+		t.Fatalf("a collision of NIBs was not retried: %v", err)
+	}
+	if len(*draws) != 0 {
+		t.Fatalf("%d draws left: the second registration did not collide and draw again", len(*draws))
+	}
+	if first.NIB == second.NIB || !domain.ValidNIB(string(second.NIB)) {
+		t.Fatalf("NIBs %s and %s", first.NIB, second.NIB)
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE type = 'licensing.business.registered'`); n != 2 {
+		t.Fatalf("%d registrations published; the failed attempt must leave none", n)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.Busi
 		return postgres.BusinessRecord{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		if b.NIB, err = domain.NewNIB(nil); err != nil {
+		if b.NIB, err = domain.NewNIB(s.random); err != nil {
 			return postgres.BusinessRecord{}, err
 		}
 		var rec postgres.BusinessRecord

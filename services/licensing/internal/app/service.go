@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ type Service struct {
 	signing   auth.SigningKey
 	verifyURL string
 	blobs     Blobs
+	random    io.Reader
 
 	calMu       sync.Mutex
 	cal         domain.Calendar
@@ -57,6 +59,9 @@ type Options struct {
 	VerifyURL string
 	// Blobs keeps the bytes of documents.
 	Blobs Blobs
+	// Random draws NIBs (nil: crypto/rand); tests pass their own to make
+	// two draws collide.
+	Random io.Reader
 }
 
 // Blobs is a blob store (local files by default).
@@ -78,7 +83,7 @@ func New(store *postgres.Store, clk clock.Clock, log *slog.Logger, opts Options)
 	if opts.VerifyURL == "" {
 		opts.VerifyURL = DefaultVerifyURL
 	}
-	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
+	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, random: opts.Random, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
 }
 
 // calendarTTL is how long the holiday calendar is kept before it is read
