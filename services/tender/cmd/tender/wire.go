@@ -90,8 +90,8 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.Go("consumer-payment", func(ctx context.Context) error {
 		return events.Consume(ctx, rt.JS, rt.DB, events.ConsumerConfig{
 			Stream: "PAYMENT", Durable: tenderevents.PaymentConsumer, Log: rt.Log, DoubleAck: true,
-			FilterSubjects: []string{"payment.invoice.paid"},
-		}, tenderevents.ApplyInvoicePaid)
+			FilterSubjects: tenderevents.PaymentSubjects(),
+		}, tenderevents.ApplyPaymentEvent)
 	})
 	return nil
 }

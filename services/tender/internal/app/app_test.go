@@ -504,3 +504,28 @@ func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
 		t.Fatalf("reasons %v valid %d", reasons, op.ValidBids)
 	}
 }
+
+func TestUndecryptableBidIsRecordedAndShownAtTheOpening(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tn := f.tendering(terms())
+	broken := f.bid(tn.ID, "vendor-a", 900_000_000)
+	f.bid(tn.ID, "vendor-b", 950_000_000)
+	if _, err := f.db.Exec(`UPDATE bid SET sealed = overlay(sealed placing '\xff'::bytea from length(sealed) for 1) WHERE id = $1`, broken.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, op := f.closeAndOpen(tn)
+	if out.State != domain.StateEvaluation || len(op.Bids) != 2 || op.ValidBids != 1 {
+		t.Fatalf("state %s bids %d valid %d", out.State, len(op.Bids), op.ValidBids)
+	}
+	rec, err := f.svc.OpeningRecord(context.Background(), tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range rec.Bids {
+		if b.BidID == broken.ID && (b.DecryptError == nil || b.Disqualified != ReasonUndecryptable || b.Price != nil) {
+			t.Fatalf("the broken bid is not shown as undecryptable: %+v", b)
+		}
+	}
+}

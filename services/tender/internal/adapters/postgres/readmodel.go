@@ -68,6 +68,28 @@ func MarkSecurityHeld(ctx context.Context, tx *sqlx.Tx, securityID, invoiceID st
 		Before: map[string]any{"state": "requested"}, After: map[string]any{"state": "held", "invoice_id": invoiceID, "tender_id": tenderID, "vendor": vendor}})
 }
 
+// SettleSecurity records that payment released or forfeited a held bid
+// security (payment.bid_security.released / .forfeited). Unknown or
+// already settled securities are left as they are.
+func SettleSecurity(ctx context.Context, tx *sqlx.Tx, tenderID, vendor, state, eventID string) error {
+	if !isUUID(tenderID) {
+		return nil
+	}
+	var id string
+	err := tx.GetContext(ctx, &id, `
+		UPDATE bid_security SET state = $3 WHERE tender_id = $1 AND vendor = $2 AND state = 'held' RETURNING id`,
+		tenderID, vendor, state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("settle bid security of %s on %s: %w", vendor, tenderID, err)
+	}
+	return audit.Record(ctx, tx, audit.Entry{Actor: "system:payment-events", Action: "bid_security." + state,
+		EntityType: "bid_security", EntityID: id, RequestID: eventID,
+		Before: map[string]any{"state": "held"}, After: map[string]any{"state": state}})
+}
+
 // BidSecurity is a vendor's bid security on a tender.
 type BidSecurity struct {
 	ID       string     `db:"id" json:"id"`

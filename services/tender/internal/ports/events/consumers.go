@@ -16,8 +16,13 @@ import (
 // Durable consumer names.
 const (
 	LicensingConsumer = "tender-licensing-license-events"
-	PaymentConsumer   = "tender-payment-invoice-paid"
+	PaymentConsumer   = "tender-payment-events"
 )
+
+// PaymentSubjects are the payment events the tender service consumes.
+func PaymentSubjects() []string {
+	return []string{"payment.invoice.paid", "payment.bid_security.released", "payment.bid_security.forfeited"}
+}
 
 // LicenseEvent is the data of licensing.license.* events, as far as the
 // tender service reads it.
@@ -75,6 +80,28 @@ type InvoicePaid struct {
 	Purpose   string    `json:"purpose"`
 	Reference string    `json:"reference"`
 	PaidAt    time.Time `json:"paid_at"`
+}
+
+// ApplyPaymentEvent applies the payment events the tender service reads.
+func ApplyPaymentEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+	switch ev.Type {
+	case "payment.invoice.paid":
+		return ApplyInvoicePaid(ctx, tx, ev)
+	case "payment.bid_security.released", "payment.bid_security.forfeited":
+		var d struct {
+			TenderID string `json:"tender_id"`
+			Vendor   string `json:"vendor"`
+		}
+		if err := events.Decode(ev, &d); err != nil {
+			return err
+		}
+		state := "released"
+		if ev.Type == "payment.bid_security.forfeited" {
+			state = "forfeited"
+		}
+		return postgres.SettleSecurity(ctx, tx, d.TenderID, d.Vendor, state, ev.ID)
+	}
+	return nil
 }
 
 // ApplyInvoicePaid marks a bid security held. Invoices of other purposes,

@@ -86,7 +86,7 @@ func TestLicenseEventsKeepQualificationsAndApplyOnce(t *testing.T) {
 	<-done
 }
 
-func TestInvoicePaidHoldsTheBidSecurity(t *testing.T) {
+func TestInvoicePaidHoldsTheBidSecurityAndReleaseSettlesIt(t *testing.T) {
 	db := pgtest.New(t, migrations.FS)
 	ns := natstest.Start(t)
 	js, nc := ns.JetStream()
@@ -113,7 +113,7 @@ func TestInvoicePaidHoldsTheBidSecurity(t *testing.T) {
 	}
 	go func() {
 		_ = events.Consume(ctx, js, db.DB, events.ConsumerConfig{Stream: "PAYMENT", Durable: PaymentConsumer,
-			FilterSubjects: []string{"payment.invoice.paid"}}, ApplyInvoicePaid)
+			FilterSubjects: PaymentSubjects()}, ApplyPaymentEvent)
 	}()
 	// A license fee's invoice is not ours: skipped.
 	publish(t, js, "payment.invoice.paid", "inv-0", map[string]any{"invoice_id": uuid.NewString(), "purpose": "license_fee", "reference": sec, "paid_at": now})
@@ -121,5 +121,11 @@ func TestInvoicePaidHoldsTheBidSecurity(t *testing.T) {
 	eventually(t, "security held", func() bool {
 		s, _ := store.VendorSecurity(ctx, tn.ID, "biz-1")
 		return s != nil && s.State == "held"
+	})
+	publish(t, js, "payment.bid_security.released", "sec", map[string]any{"bid_security_id": uuid.NewString(), "invoice_id": "inv-1",
+		"tender_id": tn.ID, "vendor": "biz-1", "amount": map[string]any{"amount": 100, "currency": "IDR"}})
+	eventually(t, "security released", func() bool {
+		s, _ := store.VendorSecurity(ctx, tn.ID, "biz-1")
+		return s != nil && s.State == "released"
 	})
 }
