@@ -13,6 +13,27 @@ import (
 // schedulerBatch is how many rows one scheduler transaction takes.
 const schedulerBatch = 100
 
+// inBatches runs job in transactions, each taking up to schedulerBatch
+// rows, until one takes fewer; it returns how many rows were handled.
+func (s *Service) inBatches(ctx context.Context, job func(tx *postgres.Tx, now time.Time) (int, error)) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+			var err error
+			n, err = job(tx, s.clock.Now())
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < schedulerBatch {
+			return total, nil
+		}
+	}
+}
+
 // DeemApproveOverdue applies the fiktif-positif rule to applications whose
 // SLA has run out: each is deemed approved, with an audit record naming the
 // rule, and issued or sent to payment. Rows are taken FOR UPDATE SKIP
@@ -23,67 +44,41 @@ func (s *Service) DeemApproveOverdue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total := 0
-	for {
-		n := 0
-		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
-			now := s.clock.Now()
-			recs, err := tx.LockOverdue(ctx, now, schedulerBatch)
-			if err != nil {
-				return err
-			}
-			for i := range recs {
-				rec := &recs[i]
-				before := rec.Application
-				steps, err := rec.DeemApprove(now, cal)
-				if err != nil {
-					return err
-				}
-				if err := s.record(ctx, tx, before, rec, steps, who{subject: "system:fiktif-positif"}); err != nil {
-					return err
-				}
-			}
-			n = len(recs)
-			return nil
-		})
+	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
+		recs, err := tx.LockOverdue(ctx, now, schedulerBatch)
 		if err != nil {
-			return total, err
+			return 0, err
 		}
-		total += n
-		if n < schedulerBatch {
-			return total, nil
+		for i := range recs {
+			rec := &recs[i]
+			before := rec.Application
+			steps, err := rec.DeemApprove(now, cal)
+			if err != nil {
+				return 0, err
+			}
+			if err := s.record(ctx, tx, before, rec, steps, who{subject: "system:fiktif-positif"}); err != nil {
+				return 0, err
+			}
 		}
-	}
+		return len(recs), nil
+	})
 }
 
 // ExpireLicenses marks licenses whose validity ended as expired and
 // publishes licensing.license.expired, FOR UPDATE SKIP LOCKED.
 func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
-			now := s.clock.Now()
-			ls, err := tx.LockExpiring(ctx, now, schedulerBatch)
-			if err != nil {
-				return err
-			}
-			for _, l := range ls {
-				if err := s.changeLicense(ctx, tx, l, domain.LicenseExpire, who{subject: "system:license-expiry"}, "validity ended", now); err != nil {
-					return err
-				}
-			}
-			n = len(ls)
-			return nil
-		})
+	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
+		ls, err := tx.LockExpiring(ctx, now, schedulerBatch)
 		if err != nil {
-			return total, err
+			return 0, err
 		}
-		total += n
-		if n < schedulerBatch {
-			return total, nil
+		for _, l := range ls {
+			if err := s.changeLicense(ctx, tx, l, domain.LicenseExpire, who{subject: "system:license-expiry"}, "validity ended", now); err != nil {
+				return 0, err
+			}
 		}
-	}
+		return len(ls), nil
+	})
 }
 
 // ReminderLead is how long before its expiry a license's holder is
@@ -93,45 +88,32 @@ const ReminderLead = 30 * 24 * time.Hour
 // RemindExpiring publishes licensing.license.expiring once for each active
 // license that ends within ReminderLead, FOR UPDATE SKIP LOCKED.
 func (s *Service) RemindExpiring(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
-			now := s.clock.Now()
-			ls, err := tx.LockToRemind(ctx, now.Add(ReminderLead), schedulerBatch)
-			if err != nil {
-				return err
-			}
-			for _, l := range ls {
-				if err := tx.MarkReminded(ctx, l.ID, now); err != nil {
-					return err
-				}
-				reason := "expires on " + l.ValidUntil.In(domain.Jakarta()).Format("2006-01-02") + "; apply for renewal"
-				if err := tx.Audit(ctx, audit.Entry{
-					Actor: "system:expiry-reminder", Action: "license.remind", EntityType: "license", EntityID: l.ID,
-					After: map[string]any{"reminded_at": rfc3339(now)}, At: now, Reason: reason,
-				}); err != nil {
-					return err
-				}
-				ev, err := events.New(Source, "licensing.license.expiring", l.ID, licenseMoved(l.License, reason, now), now)
-				if err != nil {
-					return err
-				}
-				if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
-					return err
-				}
-			}
-			n = len(ls)
-			return nil
-		})
+	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
+		ls, err := tx.LockToRemind(ctx, now.Add(ReminderLead), schedulerBatch)
 		if err != nil {
-			return total, err
+			return 0, err
 		}
-		total += n
-		if n < schedulerBatch {
-			return total, nil
+		for _, l := range ls {
+			if err := tx.MarkReminded(ctx, l.ID, now); err != nil {
+				return 0, err
+			}
+			reason := "expires on " + l.ValidUntil.In(domain.Jakarta()).Format("2006-01-02") + "; apply for renewal"
+			if err := tx.Audit(ctx, audit.Entry{
+				Actor: "system:expiry-reminder", Action: "license.remind", EntityType: "license", EntityID: l.ID,
+				After: map[string]any{"reminded_at": rfc3339(now)}, At: now, Reason: reason,
+			}); err != nil {
+				return 0, err
+			}
+			ev, err := events.New(Source, "licensing.license.expiring", l.ID, licenseMoved(l.License, reason, now), now)
+			if err != nil {
+				return 0, err
+			}
+			if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
+				return 0, err
+			}
 		}
-	}
+		return len(ls), nil
+	})
 }
 
 // RunScheduler runs the deemed-approval, reminder and expiry jobs every

@@ -183,24 +183,10 @@ func (t *Tx) SaveApplication(ctx context.Context, a domain.Application, paymentI
 
 // Applications lists the owner's applications, oldest first.
 func (s *Store) Applications(ctx context.Context, owner string, p Page) ([]ApplicationRecord, string, error) {
-	keys, err := decodeCursor(p.Cursor, 1)
+	rows, next, err := ownedPage(ctx, s.db, `SELECT `+applicationColumns+` FROM application`, owner, p,
+		func(r applicationRow) string { return r.ID })
 	if err != nil {
 		return nil, "", err
-	}
-	after := "00000000-0000-0000-0000-000000000000"
-	if keys != nil {
-		after = keys[0]
-	}
-	var rows []applicationRow
-	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
-		WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1)
-	if err != nil {
-		return nil, "", wrap(err, "list applications")
-	}
-	next := ""
-	if len(rows) > p.limit() {
-		rows = rows[:p.limit()]
-		next = encodeCursor(rows[len(rows)-1].ID)
 	}
 	return applicationRecords(rows, next)
 }

@@ -88,25 +88,10 @@ func getBusiness(ctx context.Context, q queryer, id, owner string) (BusinessReco
 
 // Businesses lists the owner's businesses, oldest first.
 func (s *Store) Businesses(ctx context.Context, owner string, p Page) ([]BusinessRecord, string, error) {
-	keys, err := decodeCursor(p.Cursor, 1)
+	rows, next, err := ownedPage(ctx, s.db, `SELECT `+businessColumns+` FROM business`, owner, p,
+		func(r businessRow) string { return r.ID })
 	if err != nil {
 		return nil, "", err
-	}
-	after := "00000000-0000-0000-0000-000000000000"
-	if keys != nil {
-		after = keys[0]
-	}
-	var rows []businessRow
-	err = s.db.SelectContext(ctx, &rows, `
-		SELECT `+businessColumns+` FROM business WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`,
-		owner, after, p.limit()+1)
-	if err != nil {
-		return nil, "", wrap(err, "list businesses")
-	}
-	next := ""
-	if len(rows) > p.limit() {
-		rows = rows[:p.limit()]
-		next = encodeCursor(rows[len(rows)-1].ID)
 	}
 	out := make([]BusinessRecord, len(rows))
 	for i, r := range rows {

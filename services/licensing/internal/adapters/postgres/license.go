@@ -102,30 +102,12 @@ func (s *Store) LicenseByNumber(ctx context.Context, number string) (LicenseReco
 
 // Licenses lists the owner's licenses, oldest first.
 func (s *Store) Licenses(ctx context.Context, owner string, p Page) ([]LicenseRecord, string, error) {
-	keys, err := decodeCursor(p.Cursor, 1)
+	rows, next, err := ownedPage(ctx, s.db, `SELECT `+licenseColumns+` FROM license`, owner, p,
+		func(r licenseRow) string { return r.ID })
 	if err != nil {
 		return nil, "", err
 	}
-	after := "00000000-0000-0000-0000-000000000000"
-	if keys != nil {
-		after = keys[0]
-	}
-	var rows []licenseRow
-	err = s.db.SelectContext(ctx, &rows, `SELECT `+licenseColumns+` FROM license
-		WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1)
-	if err != nil {
-		return nil, "", wrap(err, "list licenses")
-	}
-	next := ""
-	if len(rows) > p.limit() {
-		rows = rows[:p.limit()]
-		next = encodeCursor(rows[len(rows)-1].ID)
-	}
-	out := make([]LicenseRecord, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, next, nil
+	return licenseRecords(rows), next, nil
 }
 
 // LockExpiring locks up to limit active or suspended licenses whose
@@ -138,11 +120,7 @@ func (t *Tx) LockExpiring(ctx context.Context, now time.Time, limit int) ([]Lice
 	if err != nil {
 		return nil, wrap(err, "lock expiring licenses")
 	}
-	out := make([]LicenseRecord, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return licenseRecords(rows), nil
 }
 
 // LockLicense selects a license FOR UPDATE by id.
@@ -178,15 +156,19 @@ func (t *Tx) LockToRemind(ctx context.Context, before time.Time, limit int) ([]L
 	if err != nil {
 		return nil, wrap(err, "lock licenses to remind")
 	}
-	out := make([]LicenseRecord, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	return licenseRecords(rows), nil
 }
 
 // MarkReminded records that a license's holder was reminded.
 func (t *Tx) MarkReminded(ctx context.Context, id string, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `UPDATE license SET reminded_at = $2 WHERE id = $1`, id, now)
 	return wrap(err, "mark license %s reminded", id)
+}
+
+func licenseRecords(rows []licenseRow) []LicenseRecord {
+	out := make([]LicenseRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/apperr"
@@ -106,4 +107,31 @@ func wrap(err error, format string, args ...any) error {
 
 func badCursor() error {
 	return apperr.InvalidFields("the cursor is not valid", apperr.Field("cursor", "pass the next_cursor of the previous page as it was given"))
+}
+
+// ownedPage reads a page of the owner's rows of a table, oldest first,
+// keyed by id. query selects the columns FROM the table with the
+// placeholders $1 (owner), $2 (the last id of the previous page), $3 (limit).
+func ownedPage[R any](ctx context.Context, q queryer, from string, owner string, p Page, idOf func(R) string) ([]R, string, error) {
+	keys, err := decodeCursor(p.Cursor, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	after := "00000000-0000-0000-0000-000000000000"
+	if keys != nil {
+		if uuid.Validate(keys[0]) != nil {
+			return nil, "", badCursor()
+		}
+		after = keys[0]
+	}
+	var rows []R
+	if err := q.SelectContext(ctx, &rows, from+` WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1); err != nil {
+		return nil, "", wrap(err, "list page")
+	}
+	next := ""
+	if len(rows) > p.limit() {
+		rows = rows[:p.limit()]
+		next = encodeCursor(idOf(rows[len(rows)-1]))
+	}
+	return rows, next, nil
 }
