@@ -156,6 +156,14 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 	}
 	bid := b["id"].(string)
 	e.must(e.do("GET", "/v1/businesses/"+bid, "other", nil), 404)
+	// The owner changes its business with the ETag it read; a stale one is refused.
+	got := e.must(e.do("GET", "/v1/businesses/"+bid, "owner", nil), 200)
+	changed := e.must(e.do("PATCH", "/v1/businesses/"+bid, "owner", map[string]any{"address": "Jl. Baru 5"}, "If-Match", got.header.Get("ETag")), 200)
+	if changed.body["address"] != "Jl. Baru 5" || changed.body["nib"] != b["nib"] || changed.header.Get("ETag") == got.header.Get("ETag") {
+		t.Fatalf("patched business %s", changed.raw)
+	}
+	e.must(e.do("PATCH", "/v1/businesses/"+bid, "owner", map[string]any{"address": "Jl. Lama"}, "If-Match", got.header.Get("ETag")), 412)
+	e.must(e.do("PATCH", "/v1/businesses/"+bid, "owner", map[string]any{"npwp": "0123"}), 400)
 	// A registration retried with its Idempotency-Key gets the same business and NIB.
 	input := map[string]any{"name": "CV Dua", "npwp": "012345678901000", "address": "Jl. B 2", "scale": "small", "kbli": []string{"62010"}}
 	r1 := e.must(e.do("POST", "/v1/businesses", "owner", input, "Idempotency-Key", "reg-1"), 201)
@@ -340,6 +348,7 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		{"POST", "/v1/businesses", map[string]any{"name": "X", "npwp": "012345678901000", "address": "A", "scale": "micro", "kbli": []string{"56101"}}, "officer", false},
 		{"GET", "/v1/businesses", nil, "officer", false},
 		{"GET", "/v1/businesses/" + bid, nil, "finance", true},
+		{"PATCH", "/v1/businesses/" + bid, map[string]any{"address": "Jl. C"}, "officer", true},
 		{"GET", "/v1/applications", nil, "officer", false},
 		{"GET", "/v1/applications/" + id, nil, "finance", true},
 		{"POST", "/v1/applications/" + id + "/submit", nil, "officer", true},

@@ -521,3 +521,32 @@ func TestATakenNIBIsDrawnAgain(t *testing.T) {
 		t.Fatalf("%d registrations published; the failed attempt must leave none", n)
 	}
 }
+
+func TestAnOwnerChangesItsBusinessButNotItsNIBOrNPWP(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "micro", "56101")
+	scale := "small"
+	got, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{Scale: &scale, KBLI: []string{"56101", "56303"}})
+	if err != nil || got.Scale != domain.ScaleSmall || len(got.KBLI) != 2 || got.NIB != b.NIB || got.NPWP != b.NPWP || got.Version != 2 {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	// The new activity can be applied for now.
+	if _, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "56303", 0, ""); err != nil {
+		t.Fatalf("application for the added activity: %v", err)
+	}
+	bad := "huge"
+	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{Scale: &bad}); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("bad scale: %v", err)
+	}
+	stale := owner
+	stale.ExpectVersion = 1
+	if _, err := h.svc.UpdateBusiness(h.ctx, stale, b.ID, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.PreconditionFailed) {
+		t.Fatalf("stale version: %v", err)
+	}
+	if _, err := h.svc.UpdateBusiness(h.ctx, other, b.ID, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another business: %v", err)
+	}
+	if got := h.eventTypes(b.ID); !slices.Equal(got, []string{"licensing.business.registered", "licensing.business.updated"}) {
+		t.Fatalf("events %v", got)
+	}
+}

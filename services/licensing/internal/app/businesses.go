@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
 	"gerbang/pkg/events"
 	"gerbang/services/licensing/internal/adapters/postgres"
@@ -78,4 +79,49 @@ func (s *Service) Business(ctx context.Context, c Caller, id string) (postgres.B
 // MyBusinesses lists the caller's businesses.
 func (s *Service) MyBusinesses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.BusinessRecord, string, error) {
 	return s.store.Businesses(ctx, c.Subject, p)
+}
+
+// UpdateBusiness changes the details of the caller's business (name,
+// address, scale, KBLI activities; never the NIB or the NPWP) and
+// publishes licensing.business.updated. Applications already submitted keep
+// the scale and activity they were submitted with.
+func (s *Service) UpdateBusiness(ctx context.Context, c Caller, id string, p domain.BusinessPatch) (postgres.BusinessRecord, error) {
+	if err := c.applicant(); err != nil {
+		return postgres.BusinessRecord{}, err
+	}
+	var out postgres.BusinessRecord
+	err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+		rec, err := tx.LockBusiness(ctx, id, c.Subject)
+		if err != nil {
+			return err
+		}
+		if c.ExpectVersion != 0 && c.ExpectVersion != rec.Version {
+			return apperr.New(apperr.PreconditionFailed, "the business changed since you read it (version %d is now %d); reload it and try again",
+				c.ExpectVersion, rec.Version).With("current_version", rec.Version)
+		}
+		next, err := rec.Patched(p)
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveBusiness(ctx, next); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		out = postgres.BusinessRecord{Business: next, CreatedAt: rec.CreatedAt, Version: rec.Version + 1}
+		ev, err := events.New(Source, "licensing.business.updated", next.ID, BusinessRegistered{
+			BusinessID: next.ID, NIB: string(next.NIB), Name: next.Name, NPWP: string(next.NPWP), Address: next.Address,
+			Scale: string(next.Scale), KBLI: next.KBLI, OwnerSubject: next.OwnerSubject, RegisteredAt: rfc3339(rec.CreatedAt),
+		}, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Publish(ctx, ev, "business/"+next.ID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Entry{
+			Actor: c.Subject, ActorRoles: c.Roles, Action: "business.update", EntityType: "business", EntityID: next.ID,
+			Before: rec.Business, After: next, RequestID: c.RequestID, At: now,
+		})
+	})
+	return out, err
 }

@@ -20,7 +20,12 @@ import (
 // written to the outbox against its schema in api/events.
 func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	h := newHarness(t)
-	b := h.business(owner, "medium", "55110", "62010", "49431")
+	b := h.business(owner, "medium", "55110", "62010")
+	kbli := []string{"55110", "62010", "49431"}
+	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{KBLI: kbli}); err != nil {
+		t.Fatal(err)
+	}
+	b.KBLI = kbli
 
 	low := h.submitted(owner, b, "62010", 0) // issued at once
 	lic, err := h.svc.LicenseOfApplication(h.ctx, owner, low.ID)

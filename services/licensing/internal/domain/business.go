@@ -200,3 +200,35 @@ func NewBusiness(owner string, in BusinessInput) (Business, error) {
 	}
 	return Business{OwnerSubject: owner, Name: name, NPWP: npwp, Address: addr, Scale: scale, KBLI: kbli}, nil
 }
+
+// BusinessPatch changes some of a business's details; nil leaves a detail
+// as it is. The NIB and the NPWP never change.
+type BusinessPatch struct {
+	Name    *string
+	Address *string
+	Scale   *string
+	KBLI    []string // nil: unchanged
+}
+
+// Patched returns b with the patch applied, checked as at registration.
+func (b Business) Patched(p BusinessPatch) (Business, error) {
+	in := BusinessInput{Name: b.Name, NPWP: string(b.NPWP), Address: b.Address, Scale: string(b.Scale), KBLI: b.KBLI}
+	if p.Name != nil {
+		in.Name = *p.Name
+	}
+	if p.Address != nil {
+		in.Address = *p.Address
+	}
+	if p.Scale != nil {
+		in.Scale = *p.Scale
+	}
+	if p.KBLI != nil {
+		in.KBLI = p.KBLI
+	}
+	out, err := NewBusiness(b.OwnerSubject, in)
+	if err != nil {
+		return Business{}, err
+	}
+	out.ID, out.NIB = b.ID, b.NIB
+	return out, nil
+}

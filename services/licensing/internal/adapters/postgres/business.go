@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,9 +22,10 @@ type businessRow struct {
 	Scale        string         `db:"scale"`
 	KBLI         pq.StringArray `db:"kbli"`
 	CreatedAt    time.Time      `db:"created_at"`
+	Version      int            `db:"version"`
 }
 
-const businessColumns = `id, nib, owner_subject, name, npwp, address, scale, kbli, created_at`
+const businessColumns = `id, nib, owner_subject, name, npwp, address, scale, kbli, created_at, version`
 
 func (r businessRow) domain() domain.Business {
 	return domain.Business{
@@ -32,10 +34,15 @@ func (r businessRow) domain() domain.Business {
 	}
 }
 
-// BusinessRecord is a business with its registration time.
+// BusinessRecord is a business with its registration time and version.
 type BusinessRecord struct {
 	domain.Business
 	CreatedAt time.Time
+	Version   int
+}
+
+func (r businessRow) record() BusinessRecord {
+	return BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt, Version: r.Version}
 }
 
 // InsertBusiness stores b with a fresh id and the given NIB. A taken NIB is
@@ -47,12 +54,12 @@ func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Tim
 	}
 	b.ID = id.String()
 	_, err = t.tx.ExecContext(ctx, `
-		INSERT INTO business (`+businessColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now)
 	if err != nil {
 		return BusinessRecord{}, wrap(err, "insert business")
 	}
-	return BusinessRecord{Business: b, CreatedAt: now}, nil
+	return BusinessRecord{Business: b, CreatedAt: now, Version: 1}, nil
 }
 
 // IsNIBTaken reports whether err is the NIB's unique constraint.
@@ -71,19 +78,32 @@ func (s *Store) Business(ctx context.Context, id, owner string) (BusinessRecord,
 	return getBusiness(ctx, s.db, id, owner)
 }
 
-func getBusiness(ctx context.Context, q queryer, id, owner string) (BusinessRecord, error) {
+// LockBusiness selects a business FOR UPDATE (the owner's only, unless
+// owner is "").
+func (t *Tx) LockBusiness(ctx context.Context, id, owner string) (BusinessRecord, error) {
+	return getBusiness(ctx, t.tx, id, owner, " FOR UPDATE")
+}
+
+// SaveBusiness writes a business's details and bumps its version.
+func (t *Tx) SaveBusiness(ctx context.Context, b domain.Business) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE business SET name = $2, address = $3, scale = $4, kbli = $5, version = version + 1 WHERE id = $1`,
+		b.ID, b.Name, b.Address, string(b.Scale), pq.StringArray(b.KBLI))
+	return wrap(err, "save business %s", b.ID)
+}
+
+func getBusiness(ctx context.Context, q queryer, id, owner string, lock ...string) (BusinessRecord, error) {
 	if uuid.Validate(id) != nil {
 		return BusinessRecord{}, notFound("business", id)
 	}
 	var r businessRow
-	err := q.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`, id, owner)
+	err := q.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`+strings.Join(lock, ""), id, owner)
 	if dbx.IsNoRows(err) {
 		return BusinessRecord{}, notFound("business", id)
 	}
 	if err != nil {
 		return BusinessRecord{}, wrap(err, "get business %s", id)
 	}
-	return BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt}, nil
+	return r.record(), nil
 }
 
 // Businesses lists the owner's businesses, oldest first.
@@ -95,7 +115,7 @@ func (s *Store) Businesses(ctx context.Context, owner string, p Page) ([]Busines
 	}
 	out := make([]BusinessRecord, len(rows))
 	for i, r := range rows {
-		out[i] = BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt}
+		out[i] = r.record()
 	}
 	return out, next, nil
 }

@@ -35,6 +35,7 @@ func operationRoles() map[string][]string {
 		"RegisterBusiness":      {business},
 		"ListMyBusinesses":      {business},
 		"GetBusiness":           {business, officer, auditor},
+		"UpdateBusiness":        {business},
 		"CreateApplication":     {business},
 		"ListMyApplications":    {business},
 		"GetApplication":        {business, officer, auditor},
@@ -175,7 +176,7 @@ func utcPtr(t *time.Time) *time.Time {
 func toBusiness(b postgres.BusinessRecord) oapi.Business {
 	return oapi.Business{
 		ID: mustUUID(b.ID), Nib: string(b.NIB), Name: b.Name, Npwp: string(b.NPWP), Address: b.Address,
-		Scale: oapi.Scale(b.Scale), Kbli: b.KBLI, CreatedAt: b.CreatedAt.UTC(),
+		Scale: oapi.Scale(b.Scale), Kbli: b.KBLI, CreatedAt: b.CreatedAt.UTC(), Version: int32(b.Version),
 	}
 }
 
@@ -206,7 +207,23 @@ func (s *Server) GetBusiness(ctx context.Context, r oapi.GetBusinessRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetBusiness200JSONResponse(toBusiness(b)), nil
+	return oapi.GetBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.GetBusiness200ResponseHeaders{ETag: etag(b.Version)}}, nil
+}
+
+func (s *Server) UpdateBusiness(ctx context.Context, r oapi.UpdateBusinessRequestObject) (oapi.UpdateBusinessResponseObject, error) {
+	p := domain.BusinessPatch{Name: r.Body.Name, Address: r.Body.Address}
+	if r.Body.Scale != nil {
+		sc := string(*r.Body.Scale)
+		p.Scale = &sc
+	}
+	if r.Body.Kbli != nil {
+		p.KBLI = *r.Body.Kbli
+	}
+	b, err := s.svc.UpdateBusiness(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), p)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.UpdateBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.UpdateBusiness200ResponseHeaders{ETag: etag(b.Version)}}, nil
 }
 
 // --- catalog

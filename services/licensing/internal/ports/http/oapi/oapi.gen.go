@@ -436,6 +436,9 @@ type Business struct {
 
 	// Scale Example: micro
 	Scale Scale `json:"scale"`
+
+	// Version bumped by every change; the ETag is "<version>"
+	Version int32 `json:"version"`
 }
 
 // BusinessInput defines model for BusinessInput.
@@ -455,6 +458,16 @@ type BusinessInput struct {
 type BusinessPage struct {
 	Items      []Business `json:"items"`
 	NextCursor *string    `json:"next_cursor"`
+}
+
+// BusinessPatch defines model for BusinessPatch.
+type BusinessPatch struct {
+	Address *string   `json:"address,omitempty"`
+	Kbli    *[]string `json:"kbli,omitempty"`
+	Name    *string   `json:"name,omitempty"`
+
+	// Scale Example: micro
+	Scale *Scale `json:"scale,omitempty"`
 }
 
 // DeadLetter defines model for DeadLetter.
@@ -960,6 +973,12 @@ type RegisterBusinessParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// UpdateBusinessParams defines parameters for UpdateBusiness.
+type UpdateBusinessParams struct {
+	// IfMatch The ETag (`"<version>"`) of the application as the caller last read it; a stale one answers 412.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // GetRequirementsParams defines parameters for GetRequirements.
 type GetRequirementsParams struct {
 	Kbli  string `form:"kbli" json:"kbli"`
@@ -1004,6 +1023,9 @@ type RequestRevisionJSONRequestBody = RevisionInput
 
 // RegisterBusinessJSONRequestBody defines body for RegisterBusiness for application/json ContentType.
 type RegisterBusinessJSONRequestBody = BusinessInput
+
+// UpdateBusinessJSONRequestBody defines body for UpdateBusiness for application/json ContentType.
+type UpdateBusinessJSONRequestBody = BusinessPatch
 
 // ChangeLicenseStatusJSONRequestBody defines body for ChangeLicenseStatus for application/json ContentType.
 type ChangeLicenseStatusJSONRequestBody = ReasonInput
@@ -1073,6 +1095,9 @@ type ServerInterface interface {
 	// GetBusiness Get a business
 	// (GET /v1/businesses/{id})
 	GetBusiness(c *fiber.Ctx, id ID) error
+	// UpdateBusiness Change a business's details
+	// (PATCH /v1/businesses/{id})
+	UpdateBusiness(c *fiber.Ctx, id ID, params UpdateBusinessParams) error
 	// ListKbliRules KBLI codes and their risk rules
 	// (GET /v1/catalog/kbli)
 	ListKbliRules(c *fiber.Ctx) error
@@ -1899,6 +1924,57 @@ func (siw *ServerInterfaceWrapper) GetBusiness(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// UpdateBusiness operation middleware
+func (siw *ServerInterfaceWrapper) UpdateBusiness(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateBusinessParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName If-Match, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter If-Match: %w", err).Error())
+		}
+
+		params.IfMatch = &IfMatch
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UpdateBusiness(c, id, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListKbliRules operation middleware
 func (siw *ServerInterfaceWrapper) ListKbliRules(c *fiber.Ctx) error {
 
@@ -2186,6 +2262,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/businesses", wrapper.RegisterBusiness)
 
 	router.Get(options.BaseURL+"/v1/businesses/:id", wrapper.GetBusiness)
+
+	router.Patch(options.BaseURL+"/v1/businesses/:id", wrapper.UpdateBusiness)
 
 	router.Get(options.BaseURL+"/v1/catalog/license-types", wrapper.ListLicenseTypes)
 
@@ -3522,13 +3600,23 @@ type GetBusinessResponseObject interface {
 	VisitGetBusinessResponse(ctx *fiber.Ctx) error
 }
 
-type GetBusiness200JSONResponse Business
+type GetBusiness200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetBusiness200JSONResponse struct {
+	Body    Business
+	Headers GetBusiness200ResponseHeaders
+}
 
 func (response GetBusiness200JSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
 
-	return ctx.JSON(&response)
+	return ctx.JSON(&response.Body)
 }
 
 type GetBusiness401ApplicationProblemPlusJSONResponse struct {
@@ -3560,6 +3648,90 @@ type GetBusiness404ApplicationProblemPlusJSONResponse struct {
 func (response GetBusiness404ApplicationProblemPlusJSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusinessRequestObject struct {
+	ID     ID `json:"id"`
+	Params UpdateBusinessParams
+	Body   *UpdateBusinessJSONRequestBody
+}
+
+type UpdateBusinessResponseObject interface {
+	VisitUpdateBusinessResponse(ctx *fiber.Ctx) error
+}
+
+type UpdateBusiness200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateBusiness200JSONResponse struct {
+	Body    Business
+	Headers UpdateBusiness200ResponseHeaders
+}
+
+func (response UpdateBusiness200JSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	if response.Headers.ETag != nil {
+		ctx.Response().Header.Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateBusiness400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness400ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness401ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness403ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness404ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness412ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(412)
 
 	return ctx.JSON(&response)
 }
@@ -3938,6 +4110,9 @@ type StrictServerInterface interface {
 	// GetBusiness Get a business
 	// (GET /v1/businesses/{id})
 	GetBusiness(ctx context.Context, request GetBusinessRequestObject) (GetBusinessResponseObject, error)
+	// UpdateBusiness Change a business's details
+	// (PATCH /v1/businesses/{id})
+	UpdateBusiness(ctx context.Context, request UpdateBusinessRequestObject) (UpdateBusinessResponseObject, error)
 	// ListKbliRules KBLI codes and their risk rules
 	// (GET /v1/catalog/kbli)
 	ListKbliRules(ctx context.Context, request ListKbliRulesRequestObject) (ListKbliRulesResponseObject, error)
@@ -4586,6 +4761,48 @@ func (sh *strictHandler) GetBusiness(ctx *fiber.Ctx, id ID) error {
 	return nil
 }
 
+// UpdateBusiness operation middleware
+func (sh *strictHandler) UpdateBusiness(ctx *fiber.Ctx, id ID, params UpdateBusinessParams) error {
+	var request UpdateBusinessRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body UpdateBusinessJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateBusiness(ctx.UserContext(), request.(UpdateBusinessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateBusiness")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateBusinessResponseObject); ok {
+		if err := validResponse.VisitUpdateBusinessResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListKbliRules operation middleware
 func (sh *strictHandler) ListKbliRules(ctx *fiber.Ctx) error {
 	var request ListKbliRulesRequestObject
@@ -4830,191 +5047,196 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37ctu21+CrYLjfTO1ZStbVF/mPHSdpWidO4tpu8/1+UT4JIiEJFQWoBGhF9XhmH2KfcJ9kBwcgCd5k",
-	"ynbaZr90pq0l8QKcc3DulzvH48sVZ4RJ4QzuHPIFL1cBgb/PPElvyQX1CBNEfXGLgwj+wKtVQD0sKWcj",
-	"6jsDp9U+6eLDaavR6XQ6jaNWq9U4Vv9ppf+0HdeZRIIyIkTupna73a6+ac4Dn4QjhpfEGTg/c0kC9I4E",
-	"WFJ0znw8d1wn+7hut9utfhwVIiL+CEtn4HRancNGq9votG5a3UGrNWi1/u24zmISUGfg9PvtdstxnUBD",
-	"IF7B+Z+UoUjgOUZztRjrCrlZwRX/Pn/f+PnDzY8XjuswOnEGznG702q1O91e//Cop76NlhMSOgPn4vxl",
-	"Qy8DfndcJ6Ri4QycOZ2prQmJZSScgYMBG46rsED90TTkS2sH7ZOb9lG6A31NxCQN4KJuu3DR/b3rvArx",
-	"VJ6lyMwg+VHI8kKCZR68rZObVnvQ75vF7UIxOVQIDwcKwkvi02ipvqB/EmfQ7rRcRwRYLdvHG+EMWq7j",
-	"RwSWwaIgcJ0wYoyymTOY4kAQ14kE8UeCeJz56vJ7DWn1bF8BxXEdGYVslH1ItPIf3N0tCQWAsu066zlX",
-	"VBGFTCFQw5lJ517BfoVDvCSShHDWXkah4CGsnwgvpCuNDudmTtCYkS9y5MEVY8SnSM4JWoXklvJIoBWe",
-	"kVOEJ4IwiaY8hF+nNBQSfmo6bnyonYFDNm9W/355fvjuxj9RmFCv+CMi4UaRpCZv/R6A9ZwsAaRL/OWC",
-	"sJmcO4N+u+M6hsyFDBVE1WbOX1nMoz524f0rLOfp66mvjgD5I6Ih8Z2BDCNiL2XKwyVAP4rgypKl+GS5",
-	"4pIwb/OWbIoQPUMLsomh6OEgIOEPAnlzzgVlM7RHmrMmwujXX89f7Z8ijEIiww1aUzmHOwReEngCZj6a",
-	"cH+DZkQKC+ghESvORA7w/UnLa097pHGMu71Gb9rvNE5Ia9o49Np+Z9LFPdKfxgCZE+yTMAWJtaOG2tI2",
-	"+Fio6vT7rrOkLP7cLoXW9B2W3ryc8H68wTO0Nx46w6jV6nqGsuEDGTrj/RiKljhAWFiARQEGiGAfUamA",
-	"KSQOCOKMIMzEmoQC9dqdLKSGTn/oVIJi2tDrrdjzYa9skxd0SWX5FpdcSEQlWQokucJ1FLLMevqt8mMS",
-	"wDPtZfhkiqNA6lsSOqVMdjuOqxZJl9HSGbRbLUCL+ZSslzJJZiTUzCEmIi2HU/C+47cK60pqM0mYzAnj",
-	"g9+FZuLJ8r9xNt7up3zcrKPXaB3dtDqprEs4uz4L1YxdRJMllZIovpH8Xdyi9WhJwiWgYEq03rPkEQMM",
-	"wz+uYpahOpeKNF9dOfdPVRbMwV5qdeyTwrOvLsJLH6t7Ddrje1f+VJPWaLKRilg6rZOjdl+B0bz/jOGA",
-	"CirQO8JmhGGKXuHlCi/QBWWzRcRmmKG9s3evzi72nfvPeeUjjAIysgWaCPAoxYxaReZnUDuo3IyWnMm5",
-	"cAaHCv4ZQVqFxUrRal2TvKqTE618OqWeOjv2efyPkEydgfM/DlIN90D/Kg5snQcOXJEzZJjaVBItWGWI",
-	"maDqS8UlNHsCClG8spzFWA/6QSCzBxdEdczO8hzwEDhgupU8S1MrfoH9K/JHRITcwg9WIZ8EZPk/S/iC",
-	"TyQG7VCtMdRPQj4nAjEu0VItC3Z8dnmO1NND7ElYZxjyUBPnlJLAj1ljM+aISyIEnsHxjoREE4Kw1Hy2",
-	"3WoBkVEmJGaeuuTgtn3AV+LAJ9hvBESCPqTPARFS86zDadvr4BPS6PntSaM3PSKNE9zrNrpeZ9L2W+Rk",
-	"enxsaco9dTAllQDLF9hHMZgSVjuXciUGBwczEk4wmzVnvEn9GFbigDKg4/rUdKnvrKKkGLhUoCUOlGQg",
-	"PuJhGbBTQN+7zkvOpgH1HolfzZrkKOZ+eLUKQXq4WdTbdE4FwoES1xsUXw56joeZWueEgB7kh3gN5J/D",
-	"o/UkcZAIBsUoKwTDQfy0J2P8JMV4ArW66PbiG54P3x4P/R8EAtCjkEwjQbRapIw4dfh5iDDyIw2vDIVQ",
-	"hqYBnc01Cbzm4YT6PmFPPuNUIEaIb5YR+VTyEIU8IGWIVD8f3JKQTjdPRk03RU26m7q4mSZ3PBdyjGJK",
-	"BVowvmZoEin9TwAoBPI5HEjsL6lEUgGNr0iINb9X6jKTJGQ4+FExwSfi5JoviZwrm2OtTLd1yNkMcYZ4",
-	"FCJBfdJE77n5HSsDBbMZ8dFko9dlkHKK/oi4JIDVhIp8RKdowyNgJ9iTSESrFQ/l10V13+a7MaDQNQlv",
-	"SYg0wOpzYH33s2D9DE0xDaJQ2R3ahIMlqfNJfXKqEJ6HMuD6PZevecT8J6L5PUci8uY2n30O3vnkc9lL",
-	"kfWeS6S3WhdBjMvRFO54DgzFINKME7ijOoUZA11yJAgBxFyGoN2DFvYa04D4z6IBqXcnx0xQ5hE4Q8Z6",
-	"RXtGc0M9xTwYX6P+fhNdkYBjLSRluEF4huk/Ar3gpjHoteGFDMDqInpl3Tua6nufixWPY/V3HGvFCrLg",
-	"IjjVYJcpYgxk713nhvMLHM7IM6q94MehAgXquUrRx0xzWcL8FadMIux5ZCXFA6h9MtYsYWm0VvQjk1Ru",
-	"0A3nSG+7Luok5yPY0LMhbAcwaTy9w2xj9iGeii7O0RKzTYwzcZoeOKU0YbSkLJLkK2OoY2maaklqhyjZ",
-	"4i6oUZsZxZt5FhRdKVUSrDDinxq/ZWq5jq/UF40z9cUYGQcJIOpXhiM55yH988mc9ILPABkKK6dG4/WI",
-	"UOx7QRiaY4HIlxUNlYj9umpnO8VTZn91URTBTYRJ0NCfTc5NCA4VQhQ4QNBxppQ3DLq/AQ34BmbaRlRy",
-	"UDv1FWsk4S31iEHaKuQKtHgSkOewDnJeZlCHIkF87frGyKfTKVEWZYZrNtGvgiCMGFmDV3wKlo36ZK76",
-	"2uexY+PZAonhmzvg24bnc2D7IwmChrH2lZWRGtHmTQrTOtrA0DgH/jEKiQV9paOSUENcY9+o9MR/R3yK",
-	"b2CPT5aHUxoQcAKgf59fIhx6c3oLsjjxSiLwRCKJF0RddvnqdW1tZ4uH+MDnXqSdnk+VoH2bHhIgIYAS",
-	"AjDVp4jk9uezPjV+kFqBViOl4QDlUjR5bz4QoD6uQmWcSqqjBBk//4OBsqyL37rcx5I0JF2Ssnt84lF/",
-	"x3tqLkdHCO6KP4QEG6rNglPrhr8T8Kggc5Vbdj8jaxyM+LTWOkJyS5UqOmJckooFmSusY1F6oYlybCeY",
-	"a7joPg6B3GUiR4c9pxgfSkIkWx8bYCcNfdR2hl/D9ff5+EhdXCfxkm2vu4GL8nGBPHonG7SeE4b2FJ6v",
-	"L86QHxGkXq5FDEPG57/vuOWLY1EQaNmo40KFxdoRh7obTCIQd8UIXxFPdowiv7/1nCPwj2NPIka+yFOk",
-	"Voy4sju9gAvQVQiLls7gk5U74CbBDldd//nBjd7b4eJPOr5u8wpz9GJyNYQYk44mtsxWsohLYZJhKRnw",
-	"fk4WxSfqwCrYWER3zlaRFlm+NjRxcGmxNpOw8TRuF7OXFZaSQMzovz61Gief7/r3//Ew1yhyHhPE04zb",
-	"dqHDjcImyqolxQc+iRu33JIXqavQlM6ikCCGl7EHkKC3Ly7OwYf1JxktiQyp57hF5pEEmlslgeYsZZQQ",
-	"xQOIu8TaCs+iBqLpmT9qR+KS1+EwxBv12Up9UU/akdZhAdmHPLCl65hhxicvzgayg8dU8f5bSnTcwpIG",
-	"ROgLrFgLXmMqKZuNVngDkiLOQIN71QrgzySuAuEZslQHJ37IZzs4aL+7QFJnyoJ6OSfeAhSJIm4eI/Tn",
-	"WMxL5duCbMzxKyo61I+TQ370O/1++wSsAzB0BJ0x4iMKpkHhoSuuw6u1RGEO38m9ZtE5jmTWW0oBCnCx",
-	"7laAWqwj2xlOmUCPehtiHAWczUio43lEQFzBaHyle11QVgK+j8Ya1AGBPUEIWi1m2jreb1pCQb9+ZFyW",
-	"QE/whU8CIu0vKBMk1N94c0zZaIZXyd8BZYvRJFQGafIdj+SIT0c81Mk3+suQr613eQmVjSbYHymkYhmF",
-	"JPtTxCDKMlpA2pL1w5KKpUnksb7l4WqOWZ7kC/vcSjQlSrdaPoqvUWpFqAMmk5DgBaIiE37vddptt44W",
-	"FgO34gQAvhK3shLrIVMWH50izDaPeWWO2oF6kmBuJVVfEWXDlK+RR9LjS6KOqna7UDZLA4RIhpgGaC+h",
-	"vqZ+FhBhjq9oUjJZWPlX/czX2neXxYRAa4WJNQ4W2h9UA+gpsYgt7zEsxrpYvwq+qP2uOcH+KOZ+uTeR",
-	"L+j657NGp3+IsI5UqKuTtMK5CQMUKDXAQo68DIfeKh1zDP3edfiiBJdhRLS6rN6+nvMgpnrMfERuSbix",
-	"gGFwba1vwnlAMAjg2PwtvuRHeMwqwB6xzpCmEThJwkWUmfcC6wDXQC0lwGa/JVpAvKiRDCOm/XFbYLDk",
-	"IfhY4BaNeIhVaYc1DpX2pgR1OQD0iS3Z/xVfQ3he5g+3VBpJTZqKmCA4KFv/lX4v8vhSKxqW7xZgquQM",
-	"wb6LjEaRJPvCE8OaCwDc051UgBzf4Qsn+xg3e/xTEFrbzZ5ci8zK+NYLo4kWJTH2/dD88CwOjR2th4SY",
-	"i5ZvXm+F9LuSC6EcII/7drfh0xmVKNbBEfUJk3QaWxWmXMAt2i/tbrkBw1brVcmLDhG8SJQaJDv4K8qs",
-	"SrU1s3PzfjdBWGpeGmvTwtY2EniMbWgRiZ25bvJuq9OhS/Bc11xc4i/n+p6+fov51K6mDDtTu8bSKvDZ",
-	"RzxECVZPkc+lcJGPhdI/FfMXK+ypP4OAr+Ec2u/tZV/bf16iqEUJ25D/HPZlwkv+LuPyFcH+BSQ2lphj",
-	"nIloSSrqPvwohEhGfJU2n2b4lqBolU0Z1e4IymYNY2Y2KLvl1CONFa7j/k2fBKm37Xaj079pdQa99qAN",
-	"qbd1/cMBVZKBbFPO1M06DY3cQuITFsjcqGVymnvv1vGykTgXqwhBKD+A32PNbI6Zb4Rlume8WgUbZCDX",
-	"NJBrKsgNMr4dHYzL5Mmke4fNVFoDLwMe+T+qS4RlG8M92bWYcEmncei1SeNo0sWNk2mv3ej4fe+YtHB7",
-	"cnRUx7ukF5I8t31U06ZZBXiTkEXeMCUMPK+QEsdDFF8NxR3gvVzPaUDQijCfslnz0a5ZEenjk6HMMvw4",
-	"tdydyTGzsJS+JKagDPnmXAc2XLYf8ufgWRbLeJhrZXF0iYVAWKBxXC4WK4nqLlMrZvzM8DWckLhO7Csx",
-	"QBPbK9HmcmWkdaJWmQKIu7yDXEc7oSqCLvGMHKzYLPn79xWZWStMHzqlAalU2Gou7MFg0Bx3+oclOgVu",
-	"TD/fHfbK9Qrw7prajlqhoWgVcOw/Rb2nxoFpYya7PQtgOYRkFpzsObuqbSRyQYV88uGJya1wdErpt2w5",
-	"rykJ/CTFN7sYU/NQwhuNQQwXICpMbH8MMfspIU1dPDR20diql1AfV1jOm9RXf+qCkmY+GSArIrLlFkVd",
-	"NK6/sJlnWSnGQ5Sgt5o+sAxUPxMcaJdP3iFEvIWoVtzvypSHjLcBe3PkEyVKFBhi142LxnwxVkrver5B",
-	"VCKdk5gB0J2idjzBApa6AJtECv33fcke4uSBPE7hTeBRsDwoaIWFIMJF44jhW0yBYY4R5Gesab7sE96+",
-	"Hcrm7WXAfbNeXJOSA7Egm+x5yLHVYFZhIN+W+/E1iyt+Lzel30einFN+KStVyvksISNHLURdrl9dtvOt",
-	"Bxe2X3bX20lAr6KgRP5OMPPrs5ArKhYvsE5uzkvfyjwFQTypGUY5FzcxutJooh3kg7wGKhaG+IWS1Hsh",
-	"50vhgv9n5Ck2su8islxJEyTnLNBBQTCtEFxRauKb1Ji7p0W28/jQFn0aB9ZvSUCSBYBrkLENgc8hBxJi",
-	"eLwcsFpfPFlx2TVgnel68Xi1xOp2UdcnVknh2dLWLRfEylmV86v4vemGYUusYmOMos4FxaoPn+ULckuC",
-	"LKffdotB+7W+OLltlGYiFU+P1ZOjdi6J3aPj7lGWUqkXLnYVFnS4bIDfJrDYd2dOcgaPObwbqCewtEks",
-	"A4fsBrccr+ewmOKT+nc5ebIkY9slcdcWEQnQZbQyfcsXOr9HZ/xm453JPQWSMa+Jsz3zziS//NSR6ZTA",
-	"I3ckUFP0vg3u7zgj2/3d2Yr2ugLYsjZKULr7uU/K1gtpWDxcUDZD6ldEGToTFB+8wQscSuzUcj8Vat7z",
-	"r2hpGQ3XGQcJBJ9jV38YMVHzVY+X0UActozOEUXitzenW+HegltxmznMbjkUilqfQ6DbxP9kmf4bxK+q",
-	"cmlnhEWU2QRtBQgfksyPl58Pi8eiavk4ifbPkFcxmC2hVUMqmd8S+bOTzNEMq9gUiCFtniM+RUt1TRO9",
-	"52gacCwFwmyjA96M4ND8XEiBiHuDFD0DPCAojFYUZ/s8tPumiUidtIekz0gqWs5fXWXlhvriIZCbVVpP",
-	"LIOSlQlVgNPV65fopNc/iiPsTfQBahOWRKFQoCWG5gEKUlMeIsGXaTB+yHR7pXGmOcFYmTgYxXX4+80h",
-	"K0A3TcEqSZZK66ddU4CyIqHgzIUI2FpdIjnyedY237HvRVGsmkYY+SW95qFm9jpoEO/dRQR7c+MewhJB",
-	"0mftDAnLJVUiENP6i7st/SfAz1Tlu4wrLrY9gPouwoHgcRbE+D8bpvStce6Pk85XyHixMtCuWcixhcGl",
-	"6VKtVi1xmRi7xR39fHNzifSjkSRfcjGY0qYh+Vh/sa/Yr1fniOFlnEO1oAwCPfE5ybyiZguSh46z0dAT",
-	"g7val3QFxstjwump2ZMNWbce7i5mL9U8pnxtGd95uVqbwm4acB6OVgFmdSIEWSyt/OkpgnDAAF2+/wnx",
-	"EL25/PGnU8XjB+jy1WvX/tpKtrSCCsq2YpvSSILViqmWu75CFShX3ozgS9+R2+wDoC3xFD6oqsRA3EEv",
-	"gy4jcY5yAf5AYcCkA74G9qx7gDXUR6V7ukjbk1D4xiOJ8tnOdqrWrnZAtp9VrRqOHYt4tjsB69b3ZP2F",
-	"tb145X65ojcuV+iRcc4Z/T+DxRzgcuRRTnY6K/4x/CYuvCpwm4dibkW/qjo4cazdLmKEVn+3VJBsPkx7",
-	"d56WLqAUDLEjuXDyHnSVLSkb7UZ7cEd9Itvx8OR3rsnkYUJInmBprgFfQ1hJHfxR5oPpOwf/y+i22d8L",
-	"0LqOIRW/Ykm9kCviXuIgSJ6vVgwdEbLPNtcWnwppxJVeYNOcsir+Ei/lR//V9VmptCgPvOQ19mC2JVCy",
-	"wpuAY7/6iGk7rCQ1xhQwxZW3aE/bYG78y0hpe5Y55iJGJy5STCW9Rq0n/aQvs7n4CEsXpQZa/DfYZ+aa",
-	"0DX5yKMoDPYt/dQK0CXFBcUyQSzIYS8Kg6TOxK5E2A7ZpLloDET7TWXA1vTwBNfBFkO+qszVhDlNrXBq",
-	"MT+vJ+BrWPWlENSVqznbznjmakjjtFr0cYlFSa/Qcr3EpC9hqLzfi0u7UFLata8UQyH5aqV+N9XQ+6W6",
-	"SbYNaZXbUa1bd1mgDBEcBpSE4BBMKgkC7i2c3YtDjNcus4p0+wkgy3B0ExfxljVPkzjgM6TUAd2qjoce",
-	"JBVAeZzQnS0XZJV2og7olJT0CS76T3bxNj89EvWPcEs/Rh21PNl1TOBMh9a7R/qzd3U2b48fZdZUUC2f",
-	"zf+stfEopHJzrYBvEgGg/8pZpHNW9KfX8fbefLxxit3j3ny8iQuKoBkHyHO0Z+TNflyPu+KhxIERZpSY",
-	"jlXQXVoM2ZuPb6/R3viguSZB0ICiuIPf1wvR/F1wNt5vopcBpkvdcWWAxlSIsYvGOIKsIPJlNXaHbCyi",
-	"yVgXxEeChPsuGkPXQnUJD2fmpySuEF+HsCeFOo/GsQakCNwKdp/th6EbV1A25RUZtXGicdyMZmAFMsiM",
-	"Chlu0N778xf7blojvVklrMMdMrs7iJvoHyK5Xuete4ozgJglojlkQ/aSs1vCdN3Ynk7I+Uk7T9DZ5fn+",
-	"AL25/vBeY2gsGF6QkYcFGWuHm3DBb9ntdk+GDBKQJV6ugIX9evPShW7vt0eIqgvBvws5lHfaW+qi2Fl6",
-	"P477sQyZIX7Lb7y2Pb3QaC0K1W5CkjhNh2xc1Zdl3EQvcRAI5OEw3KDxmelZBFcO0AvdOEh3Yn/z8UZ3",
-	"YR8P2R7QY2I2Z6hxH0UsUKhJsnaVOBN4I9KEJWjTNGS6/2XmOuiCKayCKQUu9Y1FFoAryoZs/KWhibGJ",
-	"LqiQQMloQTaCQH4pZfqZe+Mk7c1kqCrCtgccGCqNm7jEOL5ICO/s8tzuBe20mu1mCyrjVoThFXUGTrfZ",
-	"anZ1tYzmYJlzZ+isoVbXjFvizEhFjeSbj2/RNZEl5cwirWdOaNdVCFhQv4kuo0lAPSXnEoie+7AhaZSw",
-	"t2Sj+ZjV673Tau3W3l3ngn0yVocxNkyul2MWa+yHgdNdXJ3c/tJa/ad3NHnfWV705b+O1/9u4+ue//pw",
-	"9nPr97ed4F2PfThc/eKY/C/nw9tLx+R8KfUYErcGTrv9x7/O/vX2y8tw+tv16Ohm8/GXnz/Mjube7SVe",
-	"0XdBuD7H+NL7+dcr7tx/rt0+x2S8VXTPAYRlOLsz+PTZdUS0XOJQLVYDXSOHT2O2HSNHkRWeKXCZ+jWj",
-	"xH9WjzyYQyrjn87gTn3SDhFhPkFP5PinfAurbdST9K/ka4aynE+ZVkLqqRFNdKV4xzjmpeMi3ahT9W5z",
-	"lu2dZQ8R+VQO2vSSAz0H4d598EIzjQQawj+JOo1a9en/xzEE7W79MQTHh72WPYrA7uLwfRTB3z2KIIfJ",
-	"0lEE7cPyUQT9ylEEz0nz7Zai+eTtdWm+k9J876TXbTuF/lbApN6eX9n6Vr5NY3nDKyf6nY4WNKw+R/lT",
-	"dLTbTKb2Uec4c2hKW61UnB4FMPv01Jzl1O6UY7lXPcvpcy7FzPm4Od+8e3Xeubg5a13c/Pjnb6/ONh9+",
-	"P1urfz/Sc3H++9mXDzfv5++X/1pf3Jxv3v1+Lt//ebZ+97LVe/fqbH1xc7ZW/0/+pW/8R022gMS60obY",
-	"KzwDo9wWSNBXsKcZfNkLEkFwYE2egFvaD9+SacEJN3UfviltFw8iPxHyShKi5Qbl+kjGoj3z9WfXMYqp",
-	"3eLI+aybhsiyMC50/MnU/U1Nn8780Kj4ccZkMZeAvff2xcU5dPu/pZIqtTAdIGXlekPj+WyudxOdIdN8",
-	"asgU5xTI7jcFXQcYWQu0N057VCkD8ka3ZFSqeKF8pKBdgIqd1S9eAt+x2zHtql7kJm9p7QHo5AX3N3/B",
-	"1KK8eI+l+WMOj45c3WddG0q03xd0onb9rWm/GrSUqlhKfOFBYTbf/XNOt4E1/KOPvLrj5OE7XlrTO3qd",
-	"Tp11ZRq9ZjjLtcShVEawffr3AFb7O3OYElPh4I7695X2wocSFmPfjfbSE7yvZ4iwDVjUxjQeGeXDuI6o",
-	"VOb0qWY9IL6QEl8mnADz63T9SKmR+iRO8OoZbIevZjHYXUxTyX+ckfx/tVVRRyHqdTutjEJU0lvuuzHx",
-	"NxkT25TK43Kl8qhaqfw6c8y+5siyoxojy/4yudF7+I5kuktWAvxE8vx/R77vOgV27LiO4cZbpMKBafcI",
-	"4dFSzdSO2lMR+3ux1C1jocaAcTQl8KsfkdPUxztkqZCAWuTEghqri1fRJKBiboZ9FSZ6Ki4jhizuv2CU",
-	"yaLUKdMqz/SunipMHnZZxYNMq+TOdmoojNj8x1LrY9Sidg21qGSoTvZkGExax8F4sLIHoUj9W2g+bfte",
-	"pRPppnNJkkrcSCDvPf2wZiTM6Ufb9aJyB+srqw/936DypO7Sx05YzwnSYluMtNeFFr4NEN+NJQxUb5os",
-	"18wLe71eb/uUotQnFMvzuNuFczLteD3S8g8nbXzkdUl/eoxPJi2v7XdId9pr9duHnaPuce+kjw8nR96x",
-	"f0Ja0zbuTLpez++Tw2xLiUH7uNuCZpmZPhd5Re9YDzivH3bI9J+osphi0mg634YoS2gZPD1fU6ZV+VLe",
-	"RYGkK2VSTXm4NLFZi2BMxNr65gcBOZv7IIjGilaVVCmbnCAYnU6Jj6YhX+p6OkUhaC+fwu2aidRDlpli",
-	"EQR8LfZdxMgtCWGcBUsfpc7HaeqsgYglomLIiqsdJ0rq+FRX5LsoaVLpIg66058wy2XIoESlATtQW9Oh",
-	"VT0eUoveeBQdFZBE00Rq53GfUbUA3VmR+E10phu6WQWF+UGexpEF9TBJKpN+iBH+pylRw1LochlBM0ut",
-	"UiS2BNqznoB9XwyZnvFiNMP9goPJRRw4MmfBpkwt+BWOb9Kq5dHMtsq7tIwp70BRXsPHEuuUTI/7Jv9L",
-	"YcC666aUYbooaSMU/wldhNRJs/i2fpazl9KhOnKl7HW/gmdmeFW+5UyQTeqdUIbDTY0uRFZNsWHM9fOZ",
-	"tagoS6x5XpdYWT+F79Jud2m3q6yrknNC8pD4CWf4x/sIv772XGNNyUxCuKFfZ+clA5yy8lvzSMXHY+13",
-	"ani5fUifxyeZauIHd/GfI/W9dYYrcxw0x8PC0s7TaIcR07b4fh51/SeSaOsvzSIfaVlSKAzD0LrYMAsL",
-	"Bk6e29kH7YH+KztaBNyTRDaEDAmG2tuS91Sx/u0667ejsq5Zjuj/KvdLkFZ5lDvnCySrNKtHEK3laogr",
-	"S/5yW1OXqeg2Iw/Foc7gsqTBSm05k95xv6X+5FuhTNv5losPBcRHklt0mqSbfSUaPbByNSrp9Qxdvnqd",
-	"8uGk3AdLDKYGRr9c6fo46MkOxQhcp47qHDo7Q053CH0utm0o46W1i69/ApSu9xws1YL9t0i7dpoPFopG",
-	"/krC1fmYW5WJeKHZjHudc8tv43kImHFGPRzopO8903tiyARoVC5iXBnGkkD3831ljY3vhib2MXRcNIxr",
-	"vobO/fg06bu5oP4YrH9j6y/IxrW94xKNt2cSj80hGbKdTkmJhfwTkdnyw7/FIZmWOGbTi3dPJ87WKmZ6",
-	"6Dg/K6MMvQOjDJ0zH88zbcVSi6fTuml1rSAt1A9aSeKF6oRidDatbrStvm632622+p4W+4SuPs5xuwN9",
-	"7Hr9w6Ne2vGmrM9dNlZpt+pJQ4onN+0jK6RoF/E5nVa3XXZRUmVpaj0GBwftzlGz1Ww124Pj1nHLzF4+",
-	"yC8pW4LpHL/9o+O1b1tvwu6/1q3Vb2++/NrxjiZdfvLLss3O+uLV8fSno/mbw8VFb/m+M/mt7f1n689f",
-	"TtY/Hoc3R5tfD+mH/uqsJ151pz915m/ai4vW8v0v9S3Y7LmoMmMzqd/fIqumLN4EMDklr/4KXq2H0lWH",
-	"ISujfwUWdgVP+qtDf49MOIvrbwEFkDiQNgXyEsGzCjBTGGn3Wwh6sjbrk63dgaWWE+3Rccv/zs6a5wh1",
-	"asKNB5+no4WfLe5pqLQRO9W3B/2vL850HbCuTBYIGL3t84eh7NpdL7bE50tOKKwj7tbxTz6fVrq6Pp0B",
-	"9hZ6xKI6kl+IaNbxrG8/oHbTku9H9B+djSAWuQOQ9HSBPOxyJ+lznFx9zOqeWF3Lb2KLuokglabDwPao",
-	"Wclh1a/+nkvz7VMvE2uSicuGabu553HoC4lDLWB0G65qYtXXoAmZUaBVj5h5B3bAvNjBAaqE8JDFjtpT",
-	"hBmiTAEkIDKXQgb7FajX6YBUHbIxdItgM7umSIzRXtxq0AKN6SSxNFFmO5dta+oZJHNfxVV238/Jt3FO",
-	"niGL/6UhQWhKAEM7TrNE/qwS4SF58Dok5E9TxVPRP4XxNdqr6pqSaZigE2PgbOsnXl+cNdFFeSs9yOmI",
-	"p4gPWZwpChX7Onl0j4dImIZoJr1z/xTN8S1lM8S4gZqr3rRBy0jIIdPdCXJBySK/gLw8tPfggU9SVHfP",
-	"Ibn+Lg3/O59yjf44zen5BGc8if8hD0hNre2jedx3Ov3mtbYYlWhCplyxVuQTLzacH0d9kU+l8bqmzSXS",
-	"stL6rSXSex7ZWOJF+tJvqa1EMuvXeRM00Vsy4Qxd05DOUbvjIjPIAV1GQs+prqoOq6z8qlNw+snpH7Zb",
-	"bYVtEyH4iMOIzdA7vMAMXeOQoisscHUsAGb7Osl3xyetdquVqSWDFpWFWnMWBUFt90Zmqu7WsvCUmL69",
-	"ovCJTcfxobS+3LkgXB01zeD30srMfdPsShk1OHnnAOkOmO8vP16ivXg285Dp4cwuDGcG9Suez6xzeE/j",
-	"nDss0lHO+y4ytO3qqV5Dpu7M1ZXrDOFkfPj78xclpUGY+ZkCoHi5zXgP+TKgtJgc8ZVuKVpZVT54oKz8",
-	"yrzjRRqYyHGXXJ6NeeEpmIAy3Fi5ZHgJIVldusr9DZoRowZrdTNpQL8X1zHBLe/PX+wjyoQkGBqyY6RL",
-	"KhO8ZWvZjvwjrzNtkUZ7cowbPa9LGid+d9ro4Pak5Z2Q4+mRr/iEWm3SQjQODWZhlKmIs/sZ9/sPNRp+",
-	"iq90N6a4OxMz7Krd7HR7zf7hUfO4cdJqN0tZ1q7c6evU3e8OlW9dVOwK96o4anxGTE4nlUKdp29HLsT8",
-	"x2LTwD9mRMab2VFQFLS07VX9Z+l7M8X9aC/Mamb1S/qb6IyB4fwDDBNPvGutXmm+VTXr/StSSL4fu6cc",
-	"u28lcQHqppGVfVD/RNXMVDC+s4N4ZsWWclFQkuze/7HfLWFh4B6DOaQZL1x110alXsYTRZ/etNFqi6cH",
-	"037KTwRwrq9/S7sn6IQguwe+sra2JR2lwwBgqIGdUqSOdL5lhRlb4VwStiE+xZghvOBL7mNBkY8ZWsJB",
-	"WVKWdLRIBlQ4kAhhtezU6VwTyiSGXtNpJ4UdSjIzo2ArDgngGXyp27tCJvQg4gJ3GmoSCA06Y2o1hFKk",
-	"ujjTT8H6oWrlTN/bHAWayUkGJDsQnzVl5Tnpz/ThUNR2efb+p7P3xdGAwIfbjVan0WpnEspKm4eU9Q4x",
-	"PPda554usETXEjMfh0iSUOcZL7CgA5NUt8JsBrN9qrqGiORBowDThToRlDBSo49Iv9PrHB+3ypaknoTM",
-	"k5DAjEosqN07JDuCIu0Y0i/tD/JIss/PTNyePQ8k9gDxX9iXJgRXh+bzPdJLSf411CSpE+baKpYeRJ2Y",
-	"YdvnWw/ZHiRSImvMtTo4HpYyIKdIEH2bessPAo0t9jPeHyRPHLKA3JLAzSS86wkV0i7g1h+nJF3f9cWZ",
-	"azonD1kxOJOczPI83cyMpYKOlRqWMbcFyxGG+KeGo5nVU11ptMJSEmgT81+fWo2Tz3f9+/8oq+e8KwxN",
-	"qXhjPAWo+pU1ps6o95XlXqboVm9LulIbBFr4Q3tmPCqVEFBmnJH97JjETqtiA2Z8UbJen8BMPWg8WZiX",
-	"sKSMLqMl/FhoX/9kJbciyTgeP2D4VkZCP4nLbmOzJenJVYx0NZnVYJrtVu+4f3SYcs1LEgoio98jzNAL",
-	"zGYRwwz9RHylUe9dvviprOVStsPSQwwzP0ZMk+ZDTZwKjbceodbEjbp20HB2SDCz0FDC2WGYJaRZaAff",
-	"BgEUHm9s76zPV8gQWJjP0Tks6H9tEx5JXnKVwKgZj7hIe3Z/Q9GIR9axP6rVXZ0aih2KHGrUW1Rwub+l",
-	"LCIed5ROS3+mQomnBVnsmfZbYyzxOfn2Iiwl3fQfKkYocAcdar9TuOPsvjrU/tFOwd4ls/nlHLMZyU67",
-	"emTYPdWnzAz/WKHKlozrvWxVqOKJcOlzQgKje6VWxG75gpQMinueuoZzJlbE0/2MKfMpm6F250CdE/R/",
-	"//f/QQsqPaWHzTdgAX31uoav3xzkO1N9PFM1FKo7rMOXo0cT0vNx5uctPUd4KuN6UuAW/81bneSyq4AA",
-	"XJRwKMRDpFkUwjEIHxYBW1Ip+Uoc+AT7jYBIzZLjBBhdgZ4KC50g00irh8uFxcs58RbCOBxMuaKJ92aK",
-	"AZPJXEm1O1T3LshG6CC7jPVwq+u6bsVOvsBsIyzMI0+T4Mt6TmAMPpVDRkU8qBFhBUM6RYK74HgO6C0x",
-	"g8eb6AxJvFwRu91O/LwhG5tHDBA0Ax6ncfBYGlY7JWBE5SZfP/xoGfK9Cvh7FfC3UAX8jIpHfpbrLQ4i",
-	"kvlOK3dbEJi3UNQK4/Ne/kjT9TuRtFlOlpSjLrH0Ml09BopBrbFAOIBsHsWq1YX2SDgqktNwf78jkDMT",
-	"byuE6i0Jfeo9sl3YFteDZmUFHr59lFeJDLnTmKqO0380DDwRbjHDpQLpexPuz/wiL6+K3ej1VzZxSI2L",
-	"IgGVGBmG3Go6itUjtbO4d2/+OHRL3cZP9oHkjkWWs1cG22OuDMH5AofdOV60M4+t6URoHdfgs5mLdlVV",
-	"65wwq/e3gfZpgQz/dk/hZUnzIFDB4tVPNigh4u0nWPt+G39EJNrS5siej5E0LHURZXHJDw+RGZOQ9M/T",
-	"hWUQ8bm+OBsyP4LGSATtSZiSYQZAZy9HARZy30UEe/OSkRqg9dkzNXZqkw5RJLXcX2C33wf7fR/s930W",
-	"x/fBft8H+30f7PeowX7KOADB+e2EF6DOQp8x8YNe/KPqdLPKSXbi+6fPCqsClMiy4oOAezhAPrklAV+Z",
-	"3hHVlnIbaMSsMP+oa/WSdBx3gCX0wN9bLWYH6mFf9q3KWWOZnYLVNiNMqQb6iBoWG9/vFBMuXpSPX7du",
-	"tlIwi7dn0oNck1KXpMa5oNIMnXUmADx0rKfHEeDqR2fHHhuIWGPqsZm2qFu4xOEUu46uPM0k9fOkdBMr",
-	"ffnZlslzDSEVn3iujeXMEHqdKRjQKbGekHg6i8+o0H7TWF/ykIzKW749yIBVLHuOvDmmTJ/r1I63gaUu",
-	"LXnMB1AyeYjUnpP8c3JLmERL7M0pI+HGeg5fCef+8/3/CwAA//8=",
+	"7L37ctu29ij8Khh+e6b2fJSsq69/nHGSpnXiJK7tNnvvKj8LIiEJFQWoBGhF9XjmPMR5wvMkZ7AAkOBF",
+	"MmU7bbN3OtPWkngB1lpY98udF/D5gjPCpPCO7zzyGc8XEYG/TwNJb8k5DQgTRH1xi6ME/sCLRUQDLCln",
+	"NzT0jr1W+6iL98etRqfT6TQOWq1W41D9p5X90/Z8b5QIyogQhZva7XZ7/U1THoUkvmF4Trxj70cuSYTe",
+	"kQhLis5YiKee7+Uf1+12u+sfR4VISHiDpXfsdVqd/Uar2+i0rlvd41bruNX6t+d7s1FEvWOv32+3W57v",
+	"RRoCdgVnf1CGEoGnGE3VYpwr5GoBV/z77H3jxw/X3597vsfoyDv2DtudVqvd6fb6+wc99W0yH5HYO/bO",
+	"z1429DLgd8/3Yipm3rE3pRO1NSGxTIR37GHAhucrLNDwZhzzubOD9tF1+yDbgb4mYZJGcFG3Xbro/t73",
+	"XsV4LE8zZOaQ/ChkBTHBsgje1tF1q33c75vFbUMxBVSIAEcKwnMS0mSuvqB/EO+43Wn5noiwWnaIV8I7",
+	"bvlemBBYBkuiyPfihDHKJt7xGEeC+F4iSHgjSMBZqC6/15BWzw4VUDzfk0nMbvIPSRbhg7u7JbEAULZ9",
+	"bznliiqSmCkEajgz6d0r2C9wjOdEkhjO2sskFjyG9RMRxHSh0eFdTwkaMvJZ3gRwxRDxMZJTghYxuaU8",
+	"EWiBJ+QE4ZEgTKIxj+HXMY2FhJ+anm8PtXfskdWbxb9fnu2/uw6PFCbUK35PSLxSJKnJW78HYD0lcwDp",
+	"HH8+J2wip95xv93xPUPmQsYKomozZ68c5lEfu/D+BZbT7PU0VEeA/J7QmITesYwT4i5lzOM5QD9J4MqK",
+	"pYRkvuCSsGD1lqzKED1FM7KyUAxwFJH4O4GCKeeCsgnaIc1JE2H0889nr3ZPEEYxkfEKLamcwh0Czwk8",
+	"AbMQjXi4QhMihQP0mIgFZ6IA+P6oFbTHPdI4xN1eozfudxpHpDVu7AftsDPq4h7pjy1ApgSHJM5A4uyo",
+	"oba0CT4Oqjr9vu/NKbOf25XQGr/DMphWE97313iCdoYDb5C0Wt3AUDZ8IANvuGuh6IgDhIUDWBRhgAgO",
+	"EZUKmELiiCDOCMJMLEksUK/dyUNq4PUH3lpQjBt6vWv2vN+r2uQ5nVNZvcU5FxJRSeYCSa5wncQst55+",
+	"q/qYRPBMdxkhGeMkkvqWlE4pk92O56tF0nky947brRagxXxK10uZJBMSa+ZgiUjL4Qy87/itwrqS2kwS",
+	"JgvCeO83oZl4uvyvnI23+xkfN+voNVoH161OJutSzq7PwnrGLpLRnEpJFN9I/y5v0Xm0JPEcUDAmWu+Z",
+	"84QBhuEfXzHLWJ1LRZqvLr37pyoL5mDPtTr2q8JzqC7C8xCrew3a7b2LcKxJ62a0kopYOq2jg3ZfgdG8",
+	"/5ThiAoq0DvCJoRhil7h+QLP0Dllk1nCJpihndN3r07Pd737T0XlI04icuMKNBHhmwwzahW5n0HtoHJ1",
+	"M+dMToV3vK/gnxOk67C4VrQ616Sv6hREKx+PaaDOjnse/xGTsXfs/X97mYa7p38Ve67OAweuzBlyTG0s",
+	"iRasMsZMUPWl4hKaPQGFKF5ZzWKcB30nkNmDD6LasrMiB9wHDphtpcjS1Ipf4PCS/J4QITfwg0XMRxGZ",
+	"//8VfCEkEoN2qNYY6yehkBOBGJdorpYFOz69OEPq6TEOJKwzjnmsiXNMSRRa1ti0HHFOhMATON6JkGhE",
+	"EJaaz7ZbLSAyyoTELFCX7N229/hC7IUEh42ISNCH9DkgQmqetT9uBx18RBq9sD1q9MYHpHGEe91GN+iM",
+	"2mGLHI0PDx1NuacOpqQSYPkCh8iCKWW1UykX4nhvb0LiEWaT5oQ3aWhhJfYoAzquT00X+s51lGSBSwWa",
+	"40hJBhIiHlcBOwP0ve+95Gwc0eCR+NWsSd5Y7ocXixikh59HvUvnVCAcKXG9QvZy0HMCzNQ6RwT0oDDG",
+	"SyD/Ah6dJ4m9VDAoRrlGMOzZpz0Z40cZxlOo1UV3YG94PnwHPA6/EwhAj2IyTgTRapEy4tTh5zHCKEw0",
+	"vHIUQhkaR3Qy1STwmscjGoaEPfmMU4EYIaFZRhJSyWMU84hUIVL9vHdLYjpePRk13Qw12W7q4mac3vFc",
+	"yDGKKRVoxviSoVGi9D8BoBAo5HAgcTinEkkFNL4gMdb8XqnLTJKY4eh7xQSfiJMrPidyqmyOpTLdljFn",
+	"E8QZ4kmMBA1JE73n5nesDBTMJiREo5Vel0HKCfo94ZIAVlMqChEdoxVPgJ3gQCKRLBY8ll8W1X2X71pA",
+	"oSsS35IYaYDV58D67mfB+ikaYxolsbI7tAkHS1Lnk4bkRCG8CGXA9XsuX/OEhU9E83uORBJMXT77HLzz",
+	"yeeylyHrPZdIb7UughiXN2O44zkwZEGkGSdwR3UKcwa65EgQAoi5iEG7By3sNaYRCZ9FA1LvTo+ZoCwg",
+	"cIaM9Yp2jOaGeop5ML5E/d0muiQRx1pIyniF8ATTvwV6wU1j0OvCCxmA1UX0wrn3ZqzvfS5WPLTq79Bq",
+	"xQqy4CI40WCXGWIMZO9975rzcxxPyDOqveDHoQJF6rlK0cdMc1nCwgWnTCIcBGQhxQOofTLWHGFptFb0",
+	"PZNUrtA150hvuy7qJOc3sKFnQ9gWYNJ4eofZyuxDPBVdnKM5ZiuLM3GSHTilNGE0pyyR5AtjqONommpJ",
+	"aoco3eI2qFGbubGbeRYUXSpVEqwwEp4Yv2VmuQ4v1ReNU/XFEBkHCSDqZ4YTOeUx/ePJnPScTwAZCisn",
+	"RuMNiFDse0YYmmKByOcFjZWI/bJqZzvDU25/dVGUwE2ESdDQn03OjQiOFUIUOEDQcaaUNwy6vwEN+AYm",
+	"2kZUclA79RVrJPEtDYhB2iLmCrR4FJHnsA4KXmZQhxJBQu36xiik4zFRFmWOazbRz4IgjBhZgld8DJaN",
+	"+mSu+tLnsePi2QGJ4Ztb4NuF53Ng+yOJooax9pWVkRnR5k0K0zrawNCwAP4hiokDfaWjklhDXGPfqPQk",
+	"fEdCiq9hj0+Wh2MaEXACoH+fXSAcB1N6C7I49Uoi8EQiiWdEXXbx6nVtbWeDh3gv5EGinZ5PlaB9lx5S",
+	"ICGAEgIw1aeI9Pbnsz41fpBagVYjpeEA1VI0fW8xEKA+LmJlnEqqowQ5P/+DgbK8i9+5PMSSNCSdk6p7",
+	"QhLQcMt7ai5HRwjuyj/EBBuqzYNT64a/EfCoIHOVX3U/I0sc3fBxrXXE5JYqVfSGcUnWLMhc4RyLygtN",
+	"lGMzwVzBRfc2BHKXixzt97xyfCgNkWx8bIS9LPRR2xl+BdffF+MjdXGdxks2ve4aLirGBYroHa3QckoY",
+	"2lF4vjo/RWFCkHq5FjEMGZ//rudXL44lUaRlo44LlRbrRhzqbjCNQNyVI3xlPLkxiuL+llOOwD+OA4kY",
+	"+SxPkFox4sruDCIuQFchLJl7x786uQN+Guzw1fWfHtzovRsu/lXH111eYY6eJVdDiJZ0NLHltpJHXAaT",
+	"HEvJgfdTuig+UgdWwcYhujO2SLTICrWhiaMLh7WZhI2ncTvLXhZYSgIxo//5tdU4+nTXv//Hw1yjzHlM",
+	"EE8zbteFDjcKlyjXLcke+DRu3PIrXqSuQmM6SWKCGJ5bDyBBb1+cn4EP6w9yMycypoHnl5lHGmhuVQSa",
+	"85RRQRQPIO4Cays8jxqIpuf+qB2JS1+H4xiv1Gcn9UU9aUtahwXkH/LAlq4sw7Qnz2YDucFjqnj/LSU6",
+	"buFIAyL0BU6sBS8xlZRNbhZ4BZLCZqDBvWoF8GcaV4HwDJmrg2Mf8skNDrrvLpHUqbKgXk5JMANFooyb",
+	"xwj9KRbTSvk2Iytz/MqKDg1tcsj3Yaffbx+BdQCGjqATRkJEwTQoPXTBdXi1ligs4Du91yy6wJHMeisp",
+	"QAHO6m4lqFkd2c1wygV61NsQ4yjibEJiHc8jAuIKRuOr3OuMsgrwfTTWoA4I7AhC0GI20dbxbtMRCvr1",
+	"N8ZlCfQEX4QkItL9gjJBYv1NMMWU3UzwIv07omx2M4qVQZp+xxN5w8c3PNbJN/rLmC+ddwUpld2McHij",
+	"kIplEpP8TwmDKMvNDNKWnB/mVMxNIo/zLY8XU8yKJF/a50aiqVC61fKRvUapFbEOmIxigmeIilz4vddp",
+	"t/06WpgF7poTAPhK3cpKrMdMWXx0jDBbPeaVBWoH6kmDuWup+pIoG6Z6jTyRAZ8TdVS124WySRYgRDLG",
+	"NEI7KfU19bOACAt8RZOSycIqvupHvtS+uzwmBFoqTCxxNNP+oBpAz4hFbHiPYTHOxfpV8EXtd00JDm8s",
+	"9yu8iXxGVz+eNjr9fYR1pEJdnaYVTk0YoESpERbyJshx6I3SscDQ732PzypwGSdEq8vq7cspjyzVYxYi",
+	"ckvilQMMg2tnfSPOI4JBAFvzt/yS7+ExiwgHxDlDmkbgJAkfUWbeC6wDXAO1lACX/VZoAXZRNzJOmPbH",
+	"bYDBnMfgY4FbNOIhVqUd1jhW2psS1NUA0Ce2Yv+XfAnheVk83FJpJDVpKmGC4Khq/Zf6vSjgc61oOL5b",
+	"gKmSMwSHPjIaRZrsC0+May4AcE+3UgEKfIfPvPxj/Pzxz0DobDd/ch0yq+JbL4wmWpbEOAxj88OzODS2",
+	"tB5SYi5bvkW9FdLvKi6EcoAi7tvdRkgnVCKrgyMaEibp2FoVplzAL9sv7W61AcMWy0XFi/YRvEhUGiRb",
+	"+SscU7hguSfzhTZTLONRcltHAyCjmAq0JqXY8x82q6vsWQVUA3Ozcz8llcywNXZuTie0u9hEho+xTx1C",
+	"dbPnTe7v+pTsClqra7LO8eczfU9fv8V8aq+nTjdbvMbS1tBUH/EYpZR1gkIuhY9CLJQOrASQWOBA/RlF",
+	"fAm8wH1vL//a/hMJs0AetWhiE/Kfw8ZN+dlfZeBmmzG5/hspeU6Z+237v4K2t6SxEohfERyeQ/5qhdXN",
+	"mUjmZE15T5jEELCyV2kreYJvCUoW+cxg7XWibNIw3oQGZbecBqSxwHW8/NmTIMO63W50+tetznGvfdyG",
+	"DOu6YYCIKgWAbNLB1c0625DcQn4bFsjcqFWvrMTCr+NMJTblrgxBqDKB360CPsUsNDpRtme8WEQrZCDX",
+	"NJBrKsgd51x4OuaaS4fK9g6bWWv0vYx4En6vLhGOCwTuya/FRMU6jf2gTRoHoy5uHI177UYn7AeHpIXb",
+	"o4ODOk5EvZD0ue2DmqbrIsKrlCyK/gfCwMEOmY88RvZqqOEBJ/VySiOCFoSFlE2aj/bAi0QfnxxlVuHH",
+	"q+XVTo+Zg6XsJZaCcuRb0AZcuHzaeMifQyw4LONhwZDH0QUWAmGBhrYq0NoC6i5TEmjCCfA1nBBbDvhl",
+	"ZMwrE8KtUNoL1cJ1gpO5Ope7YhxEB7Wh+IXO8YTsLdgk/fu3BZk4K8weOqYRWauX11zYgzG/Ke709ytE",
+	"G26MP93t96rFGzjxTQlPrQhgsog4Dp9ixVHjp3Yxk9+eA7ACQnILTvecX9UmEjmnQj758FhyKx2dSvqt",
+	"Ws5rSqIwzeTOL8aUtlTwRuP3gAsQFSaFYwipGWNCmrpGbOijoVMWoz4usJw2aaj+1HVDzWLOR15E5Ktq",
+	"yiqRLbNxmWdVxc1DlKC3mj2wClQ/Ehxpz17R70eCmVivUd5VKQ85pxIOpigkSpQoMFgPnY+GfDZUdsVy",
+	"ukJUIp16mgPQnaJ2PMICljoDA1AK/XeVhmZzRIo4hTeB48hxlKEFFoIIHw0Thm8xBYY5RJCGs6TF6l54",
+	"+2Yom7dXAffNcnZFKg7EjKzy56HAVqPJGj/IbXW4RrO48vdyVfl9Iqo55eeqirSCaxoSr9RC1OX61VU7",
+	"33hwYftVd70dRfQyiSrk7wizsD4LuaRi9gLrHPai9F2bjiJIIDXDqObiJhRbGTR2Y7mQvkLFzBC/UJJ6",
+	"J+Z8Lnxw890Eio3s+ojMF9LkQnAW6dgvGCsIrqj05JgMqLunJTAU8aHdJ1m4X78lBUkeAL5BxiYEPocc",
+	"SInh8XLA6XDyZMVl27yEXHOTx6slTlOTuq7PtRSer2DecIFVztb5OMvfm6YnrsQq9z8p61xQk/zwWT4n",
+	"tyTKc/pNtxi0X+mL09tusoSz8ulxWq/UThlyW7HcPcpSqnR5Wo9wSYfL53G4BGYdpeYk5/BYwLuBegpL",
+	"l8RycMhvcMPxeg6LyZ7Uv8qPlicZ1y6xzXlEIkCX0cr0LZ/pNC6d2J0Pa6f3lEjGvMYm9RadSWH1qSPj",
+	"MYFHbkmgprfBJri/44xsDmvkGxfUFcCOtVGB0u3PfdqdoJRtx+MZZROkfkWUoVNB8d4bPMOxxF4t91Op",
+	"tUHxFS0to+E64yCBHAMb0YkTJmq+6vEyGojDldEFokiDJOZ0K9w7cCtvs4DZDYdCUetzCHSX+J8s03+B",
+	"MOW6lOkJYQllLkE7ceCHJPPj5efD4rGsWj5Oov095JUFsyO0akgl81sqf7aSOZphlXs/MaTNc8THaK6u",
+	"aaL3HI0jjqVAmK10XgMjODY/lzJdbAuYsmeARwTFyYLifDuPdt/0iqmT3ZK2k8lEy9mry7zcUF88BHKz",
+	"SueJVVByEt5KcLp8/RId9foHNpGiiT5ACcqcKBQKNMfQI0JBasxjJPg8y7kYMN1Fa5jrQTFUJg5Gtt3C",
+	"bnPAStDNMu0qcuKyMnnf1BktSCw48yHIuFSXSI5CnrfNt2xvUharpt9JcUmveayZvQ4a2L37iOBgatxD",
+	"WCLI7a2dCOO4pCoEYlZmc7ehzQj4mdb5Lm1hzaYH0NBHOBLcJrsM/9kwFY6Ns3CYNjhDxouVg3bNep0N",
+	"DC7Limu1aonL1Ngt7+jH6+sLpB+NJPlciMFU9oYppnSU28f9fHmGGJ7bVLkZZRDoseck94qanWYeOs5G",
+	"Q08N7vW+pEswXh6TsZCZPfnIaevhJnLuUs1jqteW851Xq7UZ7MYR5/HNIsKsToQgj6VFOD5BEA44Rhfv",
+	"f0A8Rm8uvv/hRPH4Y3Tx6rXvfu3k1DpBBWVbsVVlJMHpuFXLXb9GFahW3ozgy95R2OwDoK3wFD6oqlgg",
+	"bqGXQTMZm4pegj9QGDDpiC+BPetWbw31UemePtL2JNQ38kSiYlK7m5G3rR2Qb1tWq1Rny1qtzU7AumVc",
+	"eX9hbS9etV+u7I0r1PPknHNG/89hsQC4AnlUk50ufngMv7H1dSVu81DMrexXVQfHxtrdWlXo6HhLBcmn",
+	"HLW352nZAirBYB3JpZP3oKtsTtnNdrQHd9Qnsi0PT3HnmkweJoT0CY7mGvElhJXUwb/JfTDtBeF/Od02",
+	"/3sJWlcWUvYVcxrEXBH3HEdR+ny1Ymh8kX+2ubb8VMgWX+sFNj1I18Vf7FK+D19dnVZKi+rAS1FjjyYb",
+	"AiULvIo4DtcfMW2HVaTGmDo1W2CNdrQN5ttfbpS255hjPmJ05CPFVLJr1HqyT/oyl4vfYOmjzECzf4N9",
+	"Zq6JfZN2fpPE0a6jnzoBurSGpJxTigXZ7yVxlJYTuQUnmyGb9pC1QHTfVAVsTQ9PcB1sMOTXVTObMKcp",
+	"Cc8s5uf1BHwJq74SgrpAuWDbGc9cDWmcFQU/LrEobQlbrZeY9CUMDRZ2bAUfSiv4dpViKCRfLNTvpuh9",
+	"t1I3yXebXed2VOvWzTQoQwTHESUxOATTgpGIBzNv+xog47XLrSLbfgrIKhxd21rtqh55Ekd8gpQ6oDsS",
+	"8jiApAKoghS6gemMLLKG4xEdk4p20GX/yTbe5qdHov4WbunHqKOOJ7uOCZxrxHv3SH/2ts7mzfGj3JpK",
+	"quWz+Z+1Np7EVK6uFPBNIgC02TlNdM6K/vTabu/Nx2uv3CTwzcdrWzcGPVdAnqMdI292bdn1gscSR0aY",
+	"UWIak0ETcTFgbz6+vUI7w73mkkRRA2of935bzkTzN8HZcLeJXkaYznVjnWM0pEIMfTTECWQFkc+LoT9g",
+	"Q5GMhrrvQSJIvOujITSnVJfweGJ+SuMK9jqEAynUeTSONSBF4Faw+3zbE92fhLIxX5NRaxONbc+hYyeQ",
+	"QSZUyHiFdt6fvdj1s1L41SJlHf6AuU1g/FT/EOn1ujQgUJwBxCwRzQEbsJec3RKmywN3dELOD9p5gk4v",
+	"znaP0ZurD+81hoaC4Rm5CbAgQ+1wEz74Lbvd7tGAQQKyxPMFsLCfr1/60NT/9gBRdSH4dyGH8k57S31k",
+	"naX3Q9t2Z8AM8Tt+46Xr6YV+ekmsdhOT1Gk6YMN17XeGTfQSR5FAAY7jFRqemtZUcOUxeqH7Q+nqmDcf",
+	"r3VlzHDAdoAeU7M5R427KGGRQk2atavEmcArkSUsQf3NgOk2p7nroNmpcOriFLjUNw5ZAK4oG7Dh54Ym",
+	"xiY6p0ICJaMZWQkC+aWU6WfuDNO0N5OhqgjbnWNhqNT26rE4Pk8J7/TizG357bWa7WYLCiAXhOEF9Y69",
+	"brPV7OqiKM3BcufO0FlDra5pOx9NyJpS2Dcf36IrIiuq1kVWtp7Srq8QMKNhE10ko4gGSs6lED0LYUPS",
+	"KGFvyUrzMaelf6fV2q6Lv84F+9VYHcbYMLlenlmssR+Ove7s8uj2p9bin8HB6H1nft6X/zpc/ruNr3rh",
+	"6/3Jj63f3naidz32YX/xk2fyv7wPby88k/Ol1GNI3Dr22u3f/3X6r7efX8bjX65uDq5XH3/68cPkYBrc",
+	"XuAFfRfFyzOML4Iff77k3v2n2l2STMbbmiZJgLAcZ/eOf/3keyKZz3GsFquBrpHDx5ZtW+QossITBS5T",
+	"pmiU+E/qkXtTSGX8wzu+U5+0Q0SYT9D62v5U7FS2iXrSNqV8yVCe8ynTSkg9HKSJLhXvGFpeOizTjTpV",
+	"71an+RZp7qyYX6tBm12yp8dd3PsPXmiGzkDf/ydRp1Grfv1PnDbR7tafNnG432u5EyfcZh3fJk781RMn",
+	"CpisnDjR3q+eONFfO3HiOWm+3VI0n769Ls13MprvHfW6ba/UxgyY1NuzS1ffKnbjrO5r5iW/0ZsZjdef",
+	"o+IpOthu9Fb7oHOYOzSVHXXWnB4FMPf01BzZ1e5UY7m3fmTXp0KKmfdxdbZ69+qsc3592jq//v6PX16d",
+	"rj78drpU/36kZ+Lst9PPH67fT9/P/7U8vz5bvfvtTL7/43T57mWr9+7V6fL8+nSp/p/+S9+EjxpgAol1",
+	"lX3PF3gCRrkrkKB9ZE8z+KoXpIJgzxkwAre0H74l12kVbuo+fFM2FQBEfirklSRE8xUqtAu1oj339Sff",
+	"M4qp28nK+6R7w8iqMC40dsrV/Y1NO9bibDD7OGOymEvA3nv74vwMhjrcUkmVWpjNCXNyvWG+QD7Xu4lO",
+	"kekxNmCKcwrkthWD5hKMLAXaGWatyJQBea07bypVvFQ+UtIuQMXO6xcvge+4Xbe2VS8KA9a09gB08oKH",
+	"qz9hOFVRvFtp/pjDoyNX93nXhhLt9yWdqF1/a9qvBp3D1izFXrhXGsF4/5xDjGANf+sjr+44eviOl86Q",
+	"ll6nU2dduX6+Oc5yJXEslRHsnv4dgNXu1hymwlTYu6Ph/Vp74UMFi3HvRjvZCd7Vo2LYCixqYxrfGOXD",
+	"uI6oVOb0iWY9IL6QEl8mnABjCnX9SKWR+iRO8OoZbIcvZjG4zWozyX+Yk/x/tlVRRyHqdTutnEJU0ULw",
+	"mzHxFxkTm5TKw2ql8mC9UvllxtV9ycl0BzUm0/1pcqP38B3pEJ+8BPiBFPn/lnzf90rs2PM9w403SIU9",
+	"09UTwqOVmqkbtafC+nux1J2BocaAcTQm8GuYkJPMxztgmZCAWuTUghqqixfJKKJiama6lQa3Ki4jBsz2",
+	"XzDKZFnqVGmVp3pXTxUmD7us7LzadXJnMzWUJqn+ban1MWpRu4ZaVDE7KX8yDCad42A8WPmDUKb+DTSf",
+	"dfdfpxPp3oJpkoptJFD0nn5YMhIX9KPNelG1g/WVM27gL1B5MnfpYwfpFwRpuS1G1utCC98GiO/GHObm",
+	"N02Wa+6FvV6vt3kYVeYTsvLcdrvwjsadoEda4f6ojQ+CLumPD/HRqBW0ww7pjnutfnu/c9A97B318f7o",
+	"IDgMj0hr3MadUTfohX2yn28pcdw+7LagJ2quz0VR0TvUc+zrhx1y/SfWWUyWNJre1yHKUloGT8+XlGnr",
+	"fCnvkkjShTKpxjyem9isQzAmYu18852AnM1dEERDRatKqlQNyBCMjsckROOYz3U9naIQtFNM4fbN4PEB",
+	"yw0riSK+FLs+YuSWxDC1hGWPUufjJHPWQMQSUTFg5dUOUyV1eKIr8n2U9iL1EQfd6Q8Y2TNgUKLSgB2o",
+	"renQqp4CqkWvnThIBSTRNJHauW0nqxagG2iSsIlOdc88p6CwOK/VOLKgHiZNZdIPMcL/JCNqWAqdzxPo",
+	"WapVitSWQDvOE3AYigHTo3yMZrhbcjD5iANH5ixaVakFP8PxTVu1PJrZrvMuzS3l7SnKa4RYYp2SGfDQ",
+	"5H8pDDh3XVcyTB+lbYTsn9BFSJ00h2/rZ3k7GR2qI1fJXnfX8Mwcryq2nInySb0jynC8qtGFyKkpNoy5",
+	"fj6zFhVViTXP6xKr6qfwTdptL+22lXXr5JyQPCZhyhn+9j7CL68911hTOnoSbujX2XnFnK68/NY8UvFx",
+	"q/2ODS93D+nz+CQzTXzvzv55o753zvDaHAfN8bBwtPMs2mHEtCu+n0dd/4Gk2vpLs8hHWpYUCsMwdKg2",
+	"zMKBgVfkdu5Be6D/ypYWAQ8kkQ0hY4Kh9rbiPetY/2ad9etRWZesQPR/lvslyqo8qp3zJZJVmtUjiNZx",
+	"NdjKkj/d1tRlKrrNyENxqFO4LG2wUlvOZHfcb6g/+Voo03W+FeJDEQmR5A6dpulmX4hG95xcjbX0eoou",
+	"Xr3O+HBa7oMlBlMDo58udX0ctN6HYgSuU0d1Dp2bIac7hD4X2zaU8dLZxZc/AUrXew6W6sD+a6RdN80H",
+	"C0Ujfybh6nzMjcqEXWg+417n3PJbO/YCM85ogCOd9L1jek8MmACNykeMK8NYEmgwv6usseHdwMQ+Bp6P",
+	"Brbma+DdD0/SvpszGg7B+je2/oysfNc7LtFwcybx0BySAdvqlFRYyD8QmS8//EscklmJYz69ePt04nyt",
+	"Yq6HjvejMsrQOzDK0BkL8TTXViyzeDqt61bXCdJC/aCTJF6qTihHZ7PqRtfq63a73fVW39Nin9DVxzts",
+	"d6CPXa+/f9DLOt5U9bnLxyrdVj1ZSPHoun3ghBTdIj6v0+q2qy5KqyxNrcfx3l67c9BsNVvN9vFh67Bl",
+	"RmzvFZeUL8H0Dt/+3gnat603cfdfy9bilzeff+4EB6MuP/pp3manffHqcPzDwfTN/uy8N3/fGf3SDv7Z",
+	"+uOno+X3h/H1wernffqhvzjtiVfd8Q+d6Zv27Lw1f/9TfQs2fy7WmbG51O+vkVVTZjcBTE7Jqz+DV+vZ",
+	"g+vDkGujfyUWdglP+rNDf49MOLP1t4ACSBzImgIFqeBZRJgpjLT7LQQ9WZv1ydbtwFLLifbouOV/s7Pm",
+	"OUKdmnDtfPtsgvSzxT0NlTasU31z0P/q/FTXAevKZIGA0bs+f5i9r931YkN8vuKEwjpst46/8/l00tX1",
+	"6YxwMNOTNNWR/ExEs45nffMBdZuWfDuif+tsBDErHIC0pwvkYVc7SZ/j5OpjVvfE6lp+E1vUTQSpNB0G",
+	"NkfNKg6rfvW3XJqvn3qZWJJcXDbO2s09j0NfSBxrAaPbcK0nVn0NGpEJBVoNiJl34AbMyx0coEoID5h1",
+	"1J4gzBBlCiARkYUUMtivQL1OB6TqgA2hWwSbuDVFYoh2bKtBBzSmk8TcRJndXLaNqWeQzH1pq+y+nZOv",
+	"45w8Qxb/S0OC0JQAhnac5In8WSXCQ/LgdUzIH6aKZ03/FMaXaGdd15RcwwSdGANnWz/x6vy0ic6rW+lB",
+	"TocdFj9gNlMUKvZ18ugOj5EwDdFMeufuCZriW8omiHEDNV+9aYXmiZADprsTFIKSZX4BeXlo58EDn6ao",
+	"bp9DcvVNGv43n3KNfpvm9HyCU5FrGOPlQx6QmlrbR/O4b3T61WttFpVoRMZcsVYUksAazo+jviSk0nhd",
+	"s+YSWVlp/dYS2T2PbCzxInvp19RWIh05672JmugtGXGGrmhMp6jd8ZEZ5IAuEqHHka+rDltb+VWn4PRX",
+	"r7/fbrUVtk2E4COOEzZB7/AMM3SFY4ouscDrYwEwPtlLvzs8arVbrVwtmWlRmRUllerOWRJFtV0duSHG",
+	"G0vEM8L6+grERy5N2wPqfLl1cbg6dprZ72RVmrum8ZUycHD6zmOku2G+v/h4gXbsKOwB07OwfZiFDaqY",
+	"HYet83lPbP4dFtnk7F0fGTr39YSvAVN3FmrMdbZwOjH+/dmLijIhzMJcMZBdbtPuoVgSlBWWI77Q7UXX",
+	"VpgfP1Bifmne8SILUhQ4TSHnxrzwBMxBGa+cvDI8h/CsLmPl4QpNiFGJteqZNqPfsTVNcMv7sxe7iDIh",
+	"CYbm7Bjp8soUb/m6toPwIOiMW6TRHh3iRi/oksZR2B03Org9agVH5HB8ECqeoVabthO1YcI8jHLVcW5v",
+	"437/oabDT/Gbbscgt2dohnW1m51ur9nfP2geNo5a7WYV+9qaO32ZGvztofKfJDa2xcG6+Ko9LybXk0qh",
+	"ztbXIyMsL3JYNvCSCZF2M1sKjZL2trna/zR7b67oH+3EeY2tfql/E50yMKi/gyHjqdet1avMw1rPhv+M",
+	"1JJvR/C5jmDtsm57Q92a7vZ/UE03cjIj6p/qGpVvYHOXwP0elL+81oYqlDa0A1OBeKrpKEagVDdQ1OCD",
+	"UiB1mVowxWxCdn07DFkpiVjavqtw0k6qtTvTl6Co2rndBBGOoMvhgGV1XzNCFmZ+0pSs0JLEblWYYvxN",
+	"NLTUM0y1swFzKE2RoylyU/qx3gOSXKleUk+rXazQTq/dyRz8W9SRqX09iZH9SfHrPMPxvf5+t9VVZGcZ",
+	"hZ5U8AgLDpZWO1j9dTJoB15filHbSREpo+48O6NGeCxtBiscgy/GuTu1OPd/ThLCs/j3XmrWhF1o67lz",
+	"4nGqoAn37NkxSxs6HIBYcMfV2FBRql1DRAdGZ+cCR+sbDZ9TIe0Q7Kf3GXY6uepZ6r8Wh9h4V1e/ZA1/",
+	"dA6rO7ZFcdpNebLZ/BqYw+NmwSrOW+yyZCYteReErUhIMWYIz/ich1hQFGKG5sAa5pSlTZjSmUoe5O45",
+	"XaZ1BvKIMolhPILrZ6vNBnLTy9ewAsAzhP82NzJO6UHYniw01iQQG3RaejSEUqY6m5yuYP1Qg41cq/YC",
+	"BZphfwYkWxCfMxjsOenPtI5S1HZx+v6H0/flabYggdqNVqfRaudyoCv7XVW1uzJS5kqXS8ywRFcSsxDH",
+	"SJJYl8bMsKDHJg98gdkExtGta3Ql0gfdRJjO1ImgBAa5PNT6qt/pdQ4PW1VLUk9C5klIYEYlFtRtd5Wf",
+	"mpQ1uepXtrR6JNkXx/xuLvgCEnuA+M/dS1OCq0PzxbEelST/Gspo1QnzXes/09GLbTqh7UO+TeeA7UDu",
+	"v84C9mHkpTo4AZYyIidIEH2best3Ag0d9jPcPU6fOGARuSWRn6vR0kOVpNtzRH8ck2x9V+envmn2P2Dl",
+	"fIL0ZFaXluTGApa05kyTsNwWHJy/JwTqpAwhmvFy64tjF1hKAp3N/ufXVuPo013//h9VLQjuSnO+1rzR",
+	"Dq5b/8oag9LU+6rKBTJ0q7elgxQMAh38oR0z0ZtKyIFinJHd/GTfTmvNBszEvXS9IYExsNAruTTiZ04Z",
+	"nSdz+LE0ceXJ/pc1dTF2Yo7hWzkJ/SQuu4nNVlTUrGOki9GkBtNst3qH/YP9jGtekFgQmfyWYIZeYDZJ",
+	"GGboBxIqG2Ln4sUPVV0C800BH2KYxcmXmjQf6jtY6hX5CLXG9pbcQsPZIifaQUMFZ/9onAPWpbFCAIXH",
+	"+4G3dvOskSGwsJCjM1jQ/9okPNJSmnUCo2YI/TwbM/EVBdAf2XrlUd1Z65T9bVGXV6NEcA2X+0sq+eyE",
+	"Plt5/2y1fU/LBTBk+3AqgD0nX18iQMUAmIfq50rcQWeH3SnccXa/Pjvso1s1tE0xjnY/5Ac0PtKhmelT",
+	"IhFKZbUKVb7Lid7LRoXKDjHNnhMTmDYvtSJ2y2ekYrbp85TinTGxIIFuwU9ZSNkEtTt76pyg//u//w+a",
+	"URkoPWy6Agvoi5fiffl+Vt+Y6uOZqqFQPRQEvrx5NCE9H2d+3m4pFQ7k/+pqskJCMBCAj1IOhXiMNItC",
+	"2ILwYRGwIfufL8ReSHDYiIjULNnmbOqmKZmw0DmdjazhRbWweDklwUwYh4OpsDdpSbn69XSYZNqgBRpS",
+	"zMhK6FwwafVwZ1CInh5CPsM4PizMI0/SvIDllMgpiRGVA0aFnS2MsIIhHSPBfXA8R/SWIH2imugUSTxf",
+	"ELdDnH3egA3NI44R9K/PAoKpNFzvlICpyqtiy4tHy5BvjSu+Na74GhpXPKPiURw/foujhOS+08rdBgQW",
+	"LRS1Qnveqx9pBlWkkjbPydIOCnMsg1wjqmPFoJZYIBxB0qli1epCd4opFelpuL/fEsi5Ie1rhOotiUMa",
+	"PLLD5QbXg2ZlJR6+efpkhQy505han0L20TDwVLhZhksF0vem3J+FZV6+Lnaj17+271BmXJQJqMLIMORW",
+	"01GsHqmdxb1788e+X+k2frIPpHAs8px9bXqB5comLaHAYbeOF23NY2s6EVqHNfhs7qJtVdU6J8wZV2Gg",
+	"fVIiw7/cU3hR0e8OVDC7+tEKpUS8+QRr32/j94QkGzrzuUlXaTaVjyizVao8RmayT9ryVddCQ8Tn6vx0",
+	"wMIEevkRtCNhsJPuKFC4HEVYyF0fQYpZeQoUaH3uGKitJntAFEkt9yfY7bdZtN9m0X4bH/VtFu23WbTf",
+	"ZtE+ahatMg5AcH494QUoB9RnTHynF/+o1hJ55eTOGxEck/g0kVOlqyisClAiq2rkIh7gCIXklkR8Ydod",
+	"rbeU20AjZoXFR12pl6SJD4sISxjbsrOYTfbUwz7vOs0ejGV2AlbbhDClGugjalisvd8rJ1zYfFmbub5C",
+	"O+/PXuw6NztJluXbc+lBvkmpS1PjfFBpBt4yFwAeeM7TbQR4/aPzk/oNRNJMIXC2wSW665gNp7il39Vp",
+	"JpmfJ6Mbq/QVxzGnzzWEVH7imTaWrcHoZApGdEycJ6SezvIz1mi/WawvfUhO5a3eHhRGKJY9RcEUU6bP",
+	"dWbHu8BSl1Y85gMomTxGas9paRS5JUyiOQ6mlJF45TyHL4R3/+n+/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
