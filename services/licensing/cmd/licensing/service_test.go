@@ -346,10 +346,10 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		otherOwner   bool // another business gets 404
 	}{
 		{"POST", "/v1/businesses", map[string]any{"name": "X", "npwp": "012345678901000", "address": "A", "scale": "micro", "kbli": []string{"56101"}}, "officer", false},
-		{"GET", "/v1/businesses", nil, "officer", false},
+		{"GET", "/v1/businesses", nil, "finance", false},
 		{"GET", "/v1/businesses/" + bid, nil, "finance", true},
 		{"PATCH", "/v1/businesses/" + bid, map[string]any{"address": "Jl. C"}, "officer", true},
-		{"GET", "/v1/applications", nil, "officer", false},
+		{"GET", "/v1/applications", nil, "finance", false},
 		{"GET", "/v1/applications/" + id, nil, "finance", true},
 		{"POST", "/v1/applications/" + id + "/submit", nil, "officer", true},
 		{"POST", "/v1/applications/" + id + "/withdraw", nil, "officer", true},
@@ -360,7 +360,7 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 		{"POST", "/v1/applications/" + id + "/request-revision", map[string]any{"requirement": "amdal"}, "owner", false},
 		{"GET", "/v1/applications/" + id + "/license", nil, "finance", true},
 		{"GET", "/v1/review-queue", nil, "owner", false},
-		{"GET", "/v1/licenses", nil, "officer", false},
+		{"GET", "/v1/licenses", nil, "finance", false},
 		{"POST", "/v1/licenses/" + id + "/suspend", reason, "owner", false},
 		{"GET", "/v1/applications/" + id + "/license/certificate", nil, "finance", true},
 		{"GET", "/v1/applications/" + id + "/license/signed", nil, "finance", true},
@@ -384,6 +384,13 @@ func TestEveryEndpointAdmitsOnlyItsRolesAndOwners(t *testing.T) {
 	}
 	// Another business cannot start an application on the owner's business.
 	e.must(e.do("POST", "/v1/applications", "other", map[string]any{"business_id": bid, "kbli": "55110"}, "Idempotency-Key", "x"), 400)
+	// Lists: a business sees its own only, an auditor all.
+	if r := e.must(e.do("GET", "/v1/applications", "other", nil), 200); len(r.body["items"].([]any)) != 0 {
+		t.Fatalf("another business lists %s", r.raw)
+	}
+	if r := e.must(e.do("GET", "/v1/applications", "auditor", nil), 200); len(r.body["items"].([]any)) != 1 {
+		t.Fatalf("the auditor lists %s", r.raw)
+	}
 	// The state is untouched by all of the above.
 	if r := e.do("GET", "/v1/applications/"+id, "owner", nil); r.body["state"] != "submitted" {
 		t.Fatalf("state changed: %s", r.raw)

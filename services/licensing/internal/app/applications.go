@@ -151,9 +151,10 @@ func (s *Service) Application(ctx context.Context, c Caller, id string) (postgre
 	return s.store.Application(ctx, id, c.owner())
 }
 
-// MyApplications lists the caller's applications.
+// MyApplications lists the applications the caller may see: a business its
+// own, officers and auditors all.
 func (s *Service) MyApplications(ctx context.Context, c Caller, p postgres.Page) ([]postgres.ApplicationRecord, string, error) {
-	return s.store.Applications(ctx, c.Subject, p)
+	return s.store.Applications(ctx, c.owner(), p)
 }
 
 // ReviewQueue lists what officers have to decide, by SLA due date.

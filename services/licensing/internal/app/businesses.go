@@ -76,9 +76,10 @@ func (s *Service) Business(ctx context.Context, c Caller, id string) (postgres.B
 	return s.store.Business(ctx, id, c.owner())
 }
 
-// MyBusinesses lists the caller's businesses.
+// MyBusinesses lists the businesses the caller may see: a business its
+// own, officers and auditors all.
 func (s *Service) MyBusinesses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.BusinessRecord, string, error) {
-	return s.store.Businesses(ctx, c.Subject, p)
+	return s.store.Businesses(ctx, c.owner(), p)
 }
 
 // UpdateBusiness changes the details of the caller's business (name,

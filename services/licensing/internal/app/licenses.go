@@ -47,9 +47,10 @@ func (s *Service) LicenseOfApplication(ctx context.Context, c Caller, applicatio
 	return s.store.LicenseOfApplication(ctx, applicationID)
 }
 
-// MyLicenses lists the caller's licenses.
+// MyLicenses lists the licenses the caller may see: a business its own,
+// officers and auditors all.
 func (s *Service) MyLicenses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.LicenseRecord, string, error) {
-	return s.store.Licenses(ctx, c.Subject, p)
+	return s.store.Licenses(ctx, c.owner(), p)
 }
 
 // VerifyLicense answers the public: is there a license with this number,

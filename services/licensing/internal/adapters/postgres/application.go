@@ -181,7 +181,7 @@ func (t *Tx) SaveApplication(ctx context.Context, a domain.Application, paymentI
 	return wrap(err, "save application %s", a.ID)
 }
 
-// Applications lists the owner's applications, oldest first.
+// Applications lists the owner's applications (all for owner ""), oldest first.
 func (s *Store) Applications(ctx context.Context, owner string, p Page) ([]ApplicationRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+applicationColumns+` FROM application`, owner, p,
 		func(r applicationRow) string { return r.ID })

@@ -106,7 +106,7 @@ func getBusiness(ctx context.Context, q queryer, id, owner string, lock ...strin
 	return r.record(), nil
 }
 
-// Businesses lists the owner's businesses, oldest first.
+// Businesses lists the owner's businesses (all for owner ""), oldest first.
 func (s *Store) Businesses(ctx context.Context, owner string, p Page) ([]BusinessRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+businessColumns+` FROM business`, owner, p,
 		func(r businessRow) string { return r.ID })

@@ -100,7 +100,7 @@ func (s *Store) LicenseByNumber(ctx context.Context, number string) (LicenseReco
 	return r.domain(), nil
 }
 
-// Licenses lists the owner's licenses, oldest first.
+// Licenses lists the owner's licenses (all for owner ""), oldest first.
 func (s *Store) Licenses(ctx context.Context, owner string, p Page) ([]LicenseRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+licenseColumns+` FROM license`, owner, p,
 		func(r licenseRow) string { return r.ID })

@@ -109,9 +109,10 @@ func badCursor() error {
 	return apperr.InvalidFields("the cursor is not valid", apperr.Field("cursor", "pass the next_cursor of the previous page as it was given"))
 }
 
-// ownedPage reads a page of the owner's rows of a table, oldest first,
-// keyed by id. query selects the columns FROM the table with the
-// placeholders $1 (owner), $2 (the last id of the previous page), $3 (limit).
+// ownedPage reads a page of the owner's rows of a table (every row for
+// owner ""), oldest first, keyed by id. from selects the columns FROM the
+// table; the page adds $1 (owner), $2 (the last id of the previous page)
+// and $3 (limit).
 func ownedPage[R any](ctx context.Context, q queryer, from string, owner string, p Page, idOf func(R) string) ([]R, string, error) {
 	keys, err := decodeCursor(p.Cursor, 1)
 	if err != nil {
@@ -125,7 +126,7 @@ func ownedPage[R any](ctx context.Context, q queryer, from string, owner string,
 		after = keys[0]
 	}
 	var rows []R
-	if err := q.SelectContext(ctx, &rows, from+` WHERE owner_subject = $1 AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1); err != nil {
+	if err := q.SelectContext(ctx, &rows, from+` WHERE ($1 = '' OR owner_subject = $1) AND id > $2::uuid ORDER BY id LIMIT $3`, owner, after, p.limit()+1); err != nil {
 		return nil, "", wrap(err, "list page")
 	}
 	next := ""

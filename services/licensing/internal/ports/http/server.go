@@ -33,11 +33,11 @@ func operationRoles() map[string][]string {
 	)
 	return map[string][]string{
 		"RegisterBusiness":      {business},
-		"ListMyBusinesses":      {business},
+		"ListMyBusinesses":      {business, officer, auditor},
 		"GetBusiness":           {business, officer, auditor},
 		"UpdateBusiness":        {business},
 		"CreateApplication":     {business},
-		"ListMyApplications":    {business},
+		"ListMyApplications":    {business, officer, auditor},
 		"GetApplication":        {business, officer, auditor},
 		"SubmitApplication":     {business},
 		"WithdrawApplication":   {business},
@@ -48,7 +48,7 @@ func operationRoles() map[string][]string {
 		"RequestRevision":       {officer},
 		"GetApplicationLicense": {business, officer, auditor},
 		"GetReviewQueue":        {officer},
-		"ListMyLicenses":        {business},
+		"ListMyLicenses":        {business, officer, auditor},
 		"ChangeLicenseStatus":   {officer},
 		"GetLicenseCertificate": {business, officer, auditor},
 		"UploadDocument":        {business},
