@@ -153,14 +153,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		wg.Go(func() { r.Run(runCtx) })
 	}
 
-	var commitStart sync.Map // event id -> time the writer sent COMMIT
+	var commits sync.Map // event id -> *commitTimes
 	lat := &latencies{}
 	wg.Go(func() {
 		events.Consume(runCtx, js, db, events.ConsumerConfig{Stream: streamName, Durable: "bench", Concurrency: cfg.lanes},
 			func(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 				now := time.Now()
-				if t0, ok := commitStart.Load(ev.ID); ok {
-					lat.add(now.Sub(t0.(time.Time)))
+				if c, ok := commits.Load(ev.ID); ok {
+					lat.add(now.Sub(c.(*commitTimes).start))
 				}
 				_, err := tx.ExecContext(ctx, `INSERT INTO bench_effect (event_id) VALUES ($1)`, ev.ID)
 				return err
@@ -179,7 +179,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
 			for range slots {
 				agg := fmt.Sprintf("order-%d", rng.IntN(cfg.aggregates))
-				if err := placeOrder(ctx, db, subject, agg, &commitStart); err != nil {
+				if err := placeOrder(ctx, db, subject, agg, &commits); err != nil {
 					failed.Add(1)
 					log.Warn("writer", "err", err)
 					continue
@@ -217,6 +217,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		batches += s.Batches
 	}
 	p := lat.sorted()
+	var took []time.Duration
+	commits.Range(func(_, v any) bool {
+		took = append(took, time.Duration(v.(*commitTimes).took.Load()))
+		return true
+	})
+	slices.Sort(took)
 	fmt.Fprintf(stdout, "outboxbench: target %d events/s for %s, %d writers, %d relay(s), consumer concurrency %d, %d aggregates, GOMAXPROCS %d, load before %s\n",
 		cfg.rate, cfg.duration, cfg.writers, cfg.relays, cfg.lanes, cfg.aggregates, runtime.GOMAXPROCS(0), loadBefore)
 	fmt.Fprintf(stdout, "baseline    one writer alone: BEGIN; INSERT; COMMIT p50 %s\n", txP50.Round(10*time.Microsecond))
@@ -226,6 +232,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		len(p), consumed.Round(time.Millisecond), float64(len(p))/consumed.Seconds())
 	if batches > 0 {
 		fmt.Fprintf(stdout, "relay       %d published in %d batches (%.1f per batch)\n", published, batches, float64(published)/float64(batches))
+	}
+	if len(took) > 0 {
+		fmt.Fprintf(stdout, "writer COMMIT itself             p50 %s  p90 %s  p99 %s\n", pct(took, 0.50), pct(took, 0.90), pct(took, 0.99))
 	}
 	if len(p) > 0 {
 		fmt.Fprintf(stdout, "commit-to-consumer latency  p50 %s  p90 %s  p99 %s  max %s\n",
@@ -238,7 +247,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // placeOrder is the writer's transaction: a state change and its event.
-func placeOrder(ctx context.Context, db *sqlx.DB, subject, agg string, commitStart *sync.Map) error {
+// commitTimes is when a writer sent COMMIT and when it returned.
+type commitTimes struct {
+	start time.Time
+	took  atomic.Int64 // nanoseconds
+}
+
+func placeOrder(ctx context.Context, db *sqlx.DB, subject, agg string, commits *sync.Map) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -254,8 +269,11 @@ func placeOrder(ctx context.Context, db *sqlx.DB, subject, agg string, commitSta
 	if err := events.Enqueue(ctx, tx, ev, agg); err != nil {
 		return err
 	}
-	commitStart.Store(ev.ID, time.Now())
-	return tx.Commit()
+	c := &commitTimes{start: time.Now()}
+	commits.Store(ev.ID, c)
+	err = tx.Commit()
+	c.took.Store(int64(time.Since(c.start)))
+	return err
 }
 
 type latencies struct {
