@@ -550,3 +550,43 @@ func TestAnOwnerChangesItsBusinessButNotItsNIBOrNPWP(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+func TestConcurrentDecisionsOnOneApplicationApplyOnce(t *testing.T) {
+	h := newHarness(t)
+	b := h.business(owner, "medium", "55110")
+	a := h.submitted(owner, b, "55110", 150)
+	if _, err := h.svc.StartReview(h.ctx, officer, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Two officers decide at once, one approving and one rejecting: the row
+	// lock lets one through and the other finds the decision made.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); _, errs[0] = h.svc.Approve(h.ctx, officer, a.ID) }()
+	go func() { defer wg.Done(); _, errs[1] = h.svc.Reject(h.ctx, officer, a.ID, "incomplete AMDAL") }()
+	wg.Wait()
+	ok, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case apperr.Is(err, apperr.Conflict):
+			conflicts++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if ok != 1 || conflicts != 1 {
+		t.Fatalf("%d decisions applied, %d refused; want 1 and 1", ok, conflicts)
+	}
+	decided := 0
+	for _, e := range h.eventTypes(a.ID) {
+		if e == "licensing.application.approved" || e == "licensing.application.rejected" {
+			decided++
+		}
+	}
+	if decided != 1 {
+		t.Fatalf("%d decision events", decided)
+	}
+}
