@@ -60,11 +60,11 @@ type Page struct {
 	Cursor string
 }
 
-// limit returns a limit between 1 and 100 (default 20).
+// limit returns a limit between 1 and 100 (default 50, as the contract says).
 func (p Page) limit() int {
 	switch {
 	case p.Limit <= 0:
-		return 20
+		return 50
 	case p.Limit > 100:
 		return 100
 	}
