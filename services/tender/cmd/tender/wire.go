@@ -15,7 +15,6 @@ import (
 	"gerbang/pkg/auth"
 	"gerbang/pkg/events"
 	"gerbang/pkg/httpx"
-	"gerbang/pkg/idempotency"
 	"gerbang/pkg/service"
 	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
@@ -74,8 +73,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		publisher.BaseURL = strings.TrimRight(v, "/")
 	}
 	if err := tenderhttp.Routes(rt.App, svc, store, tenderhttp.Options{
-		DB: rt.DB, Verifier: rt.Auth, Idem: idempotency.Options{Clock: rt.Clock, Log: rt.Log},
-		OCDS: publisher, Clock: rt.Clock,
+		Verifier: rt.Auth, OCDS: publisher, Clock: rt.Clock,
 	}); err != nil {
 		return err
 	}

@@ -15,43 +15,62 @@ import (
 // it; the vendor gets a signed receipt. Only a vendor holding an active
 // license for the tender's KBLI may bid.
 func (s *Service) SubmitBid(ctx context.Context, c Caller, tenderID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
-	return s.storeBid(ctx, c, tenderID, "", content)
+	b, r, _, err := s.storeBid(ctx, c, tenderID, "", content, nil)
+	return b, r, err
+}
+
+// SubmitBidOnce is SubmitBid under an Idempotency-Key: the first answer is
+// stored in the bid's transaction and a retry gets it back (req.Render
+// makes the answer's body).
+func (s *Service) SubmitBidOnce(ctx context.Context, c Caller, tenderID string, content domain.BidContent, req *postgres.BidRequest) (*postgres.Answer, error) {
+	_, _, answer, err := s.storeBid(ctx, c, tenderID, "", content, req)
+	return answer, err
 }
 
 // ReplaceBid replaces the vendor's live bid before the deadline (also how
 // a bid is confirmed again after an addendum).
 func (s *Service) ReplaceBid(ctx context.Context, c Caller, tenderID, bidID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
-	return s.storeBid(ctx, c, tenderID, bidID, content)
+	b, r, _, err := s.storeBid(ctx, c, tenderID, bidID, content, nil)
+	return b, r, err
 }
 
-func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
+func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace string, content domain.BidContent, req *postgres.BidRequest) (postgres.Bid, domain.Receipt, *postgres.Answer, error) {
+	fail := func(err error) (postgres.Bid, domain.Receipt, *postgres.Answer, error) {
+		return postgres.Bid{}, domain.Receipt{}, nil, err
+	}
 	vendor, err := c.vendor()
 	if err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
+		return fail(err)
 	}
 	if err := content.Validate(); err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
+		return fail(err)
 	}
 	t, err := s.store.BidTerms(ctx, tenderID)
 	if err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
+		return fail(err)
 	}
 	// Checked again inside the transaction; here it spares a late bid the
-	// sealing and the lock.
+	// sealing and the lock. A late retry of an answered request still gets
+	// its answer.
 	if err := t.AcceptsBids(s.now()); err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
+		if req != nil {
+			if answer, aerr := s.store.StoredBidAnswer(ctx, vendor, req); aerr != nil || answer != nil {
+				return postgres.Bid{}, domain.Receipt{}, answer, aerr
+			}
+		}
+		return fail(err)
 	}
 	// The vendor's qualification (an active license for the KBLI) is checked
 	// in the bid's statement, against the read model of licensing events.
 	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
 	if err != nil {
-		return postgres.Bid{}, domain.Receipt{}, err
+		return fail(err)
 	}
 	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
 		return domain.IssueReceipt(s.receiptKey, s.receiptKID, tenderID, bidID, sealed, at)
 	}
-	return s.store.SubmitBid(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace},
-		c.who(), s.now, sign)
+	return s.store.SubmitBidOnce(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace},
+		c.who(), s.now, sign, req)
 }
 
 // WithdrawBid withdraws the vendor's bid before the deadline.

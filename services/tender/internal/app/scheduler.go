@@ -68,13 +68,24 @@ func scheduledMove(kind postgres.Due, t *domain.Tender, f postgres.Facts, now ti
 	}
 }
 
+// BidKeyRetention is how long the answer to a bid's Idempotency-Key is kept.
+const BidKeyRetention = 24 * time.Hour
+
 // RunScheduler advances due tenders every interval until ctx ends.
 func (s *Service) RunScheduler(ctx context.Context, every time.Duration, log *slog.Logger) error {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var purged time.Time
 	for {
 		if _, err := s.AdvanceDueTenders(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("scheduler pass failed", "err", err)
+		}
+		if now := s.now(); now.Sub(purged) > time.Minute {
+			// Idempotency keys of bids are kept 24 hours.
+			if _, err := s.store.PurgeBidRequests(ctx, now.Add(-BidKeyRetention)); err != nil && ctx.Err() == nil {
+				log.Warn("purging bid idempotency keys failed", "err", err)
+			}
+			purged = now
 		}
 		select {
 		case <-ctx.Done():

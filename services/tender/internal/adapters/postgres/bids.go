@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -87,8 +88,79 @@ const bidGate = `
 // bid and its receipt. A bid so acknowledged is committed before the close
 // can lock the tender, and is counted at the opening; any other is refused.
 func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() time.Time, sign Signer) (Bid, domain.Receipt, error) {
+	bid, receipt, _, err := s.SubmitBidOnce(ctx, in, who, now, sign, nil)
+	return bid, receipt, err
+}
+
+// BidRequest makes a bid submission idempotent inside the bid's own
+// transaction: the first answer per (vendor, Key) is stored with the
+// request's Hash, and a retry gets it back.
+type BidRequest struct {
+	Key    string
+	Hash   []byte
+	Render func(Bid, domain.Receipt) ([]byte, error) // the 201 body to store and answer
+}
+
+// Answer is a stored answer to a bid submission.
+type Answer struct {
+	Status int
+	Body   []byte
+}
+
+// errReplay rolls back a transaction that found a stored answer.
+var errReplay = errors.New("replay the stored answer")
+
+// claimBidRequest takes the key in tx, or returns the answer stored for it.
+// A concurrent request with the same key waits here until the first
+// commits (and gets its answer) or rolls back (and takes the key).
+func claimBidRequest(ctx context.Context, tx *sqlx.Tx, vendor string, req *BidRequest, at time.Time) (*Answer, error) {
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO bid_request (vendor, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, 0, '', $4)
+		ON CONFLICT (vendor, key) DO NOTHING`, vendor, req.Key, req.Hash, at)
+	if err != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil, nil
+	}
+	return storedAnswer(ctx, tx, vendor, req)
+}
+
+func storedAnswer(ctx context.Context, q sqlx.QueryerContext, vendor string, req *BidRequest) (*Answer, error) {
+	prev, err := optional[struct {
+		Hash   []byte `db:"request_hash"`
+		Status int    `db:"status"`
+		Body   []byte `db:"body"`
+	}](ctx, q, "idempotency key", `SELECT request_hash, status, body FROM bid_request WHERE vendor = $1 AND key = $2`, vendor, req.Key)
+	if err != nil || prev == nil {
+		return nil, err
+	}
+	if !bytes.Equal(prev.Hash, req.Hash) {
+		return nil, apperr.New(apperr.Unprocessable, "This Idempotency-Key was already used with a different request. Use a new key for a new request.")
+	}
+	return &Answer{Status: prev.Status, Body: prev.Body}, nil
+}
+
+// StoredBidAnswer returns the answer stored for a bid request, if any (for
+// a retry that arrives after the deadline).
+func (s *Store) StoredBidAnswer(ctx context.Context, vendor string, req *BidRequest) (*Answer, error) {
+	return storedAnswer(ctx, s.db, vendor, req)
+}
+
+// PurgeBidRequests forgets idempotency keys of bids older than before.
+func (s *Store) PurgeBidRequests(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM bid_request WHERE created_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge bid requests: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SubmitBidOnce is SubmitBid with an idempotency key (req may be nil): a
+// retry gets the stored answer instead of a second bid.
+func (s *Store) SubmitBidOnce(ctx context.Context, in BidInput, who Who, now func() time.Time, sign Signer, req *BidRequest) (Bid, domain.Receipt, *Answer, error) {
 	if !isUUID(in.TenderID) || (in.ReplaceID != "" && !isUUID(in.ReplaceID)) {
-		return Bid{}, domain.Receipt{}, apperr.New(apperr.NotFound, "no such tender or bid")
+		return Bid{}, domain.Receipt{}, nil, apperr.New(apperr.NotFound, "no such tender or bid")
 	}
 	sum := sha256.Sum256(in.Sealed)
 	bid := Bid{ID: in.ReplaceID, TenderID: in.TenderID, Vendor: in.Vendor, State: "submitted", SealedSHA256: sum[:]}
@@ -96,7 +168,7 @@ func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() 
 	if bid.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return Bid{}, domain.Receipt{}, err
+			return Bid{}, domain.Receipt{}, nil, err
 		}
 		bid.ID, action = id.String(), "bid.submit"
 	}
@@ -105,8 +177,9 @@ func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() 
 	receipt := sign(in.TenderID, bid.ID, in.Sealed, at)
 	sig, err := decodeSig(receipt.Signature)
 	if err != nil {
-		return Bid{}, domain.Receipt{}, err
+		return Bid{}, domain.Receipt{}, nil, err
 	}
+	var answer *Answer
 	write := bidGate + `,
 	b AS (
 		INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
@@ -130,6 +203,14 @@ func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() 
 	)
 	SELECT b.version, b.confirmed_amendment, t.bid_security_amount, t.bid_deadline FROM b, t, r`
 	err = dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if req != nil {
+			if answer, err = claimBidRequest(ctx, tx, in.Vendor, req, at); err != nil {
+				return err
+			}
+			if answer != nil {
+				return errReplay
+			}
+		}
 		var row struct {
 			Version   int       `db:"version"`
 			Amendment int       `db:"confirmed_amendment"`
@@ -160,13 +241,27 @@ func (s *Store) SubmitBid(ctx context.Context, in BidInput, who Who, now func() 
 				eff.Events = append(eff.Events, *ev)
 			}
 		}
+		if req != nil {
+			body, err := req.Render(bid, receipt)
+			if err != nil {
+				return err
+			}
+			answer = &Answer{Status: 201, Body: body}
+			if _, err := tx.ExecContext(ctx, `UPDATE bid_request SET status = $3, body = $4 WHERE vendor = $1 AND key = $2`,
+				in.Vendor, req.Key, answer.Status, body); err != nil {
+				return fmt.Errorf("store the answer of the bid: %w", err)
+			}
+		}
 		after := map[string]any{"version": bid.Version, "sealed_sha256": receipt.SealedSHA256, "submitted_at": at}
 		return record(ctx, tx, who, "bid", bid.ID, tenderAggregate(in.TenderID), nil, after, eff, at)
 	})
-	if err != nil {
-		return Bid{}, domain.Receipt{}, err
+	if errors.Is(err, errReplay) {
+		return Bid{}, domain.Receipt{}, answer, nil
 	}
-	return bid, receipt, nil
+	if err != nil {
+		return Bid{}, domain.Receipt{}, nil, err
+	}
+	return bid, receipt, answer, nil
 }
 
 // whyNoBid says why the bid statement stored nothing.

@@ -5,6 +5,7 @@ package http
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
@@ -33,9 +33,7 @@ import (
 
 // Options configure the routes.
 type Options struct {
-	DB       *sqlx.DB       // for idempotency keys
 	Verifier *auth.Verifier // bearer tokens
-	Idem     idempotency.Options
 	OCDS     ocds.Publisher // the open-data publisher
 	Clock    clock.Clock
 }
@@ -62,8 +60,6 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	officer := auth.RequireRoles(auth.RoleProcurementOfficer)
 	vendor := auth.RequireRoles(auth.RoleBusiness)
 	signedIn := auth.RequireRoles(auth.AllRoles()...)
-	idem := opts.Idem
-	idem.Required = true
 	v1 := r.Group("/v1", auth.Authenticate(opts.Verifier))
 
 	v1.Post("/tenders", officer)
@@ -75,7 +71,9 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	v1.Post("/tenders/:tender_id/fail", officer)
 	v1.Post("/tenders/:tender_id/clarifications", vendor)
 	v1.Post("/tenders/:tender_id/clarifications/:question_id/answer", officer)
-	v1.Post("/tenders/:tender_id/bids", vendor, idempotency.Middleware(opts.DB, idem))
+	// The Idempotency-Key of a bid is kept in the bid's own transaction
+	// (SubmitBid below), so that a bid costs one commit.
+	v1.Post("/tenders/:tender_id/bids", vendor)
 	v1.Get("/tenders/:tender_id/bids", vendor)
 	v1.Get("/tenders/:tender_id/bids/:bid_id", vendor)
 	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor)
@@ -376,11 +374,34 @@ func (s *server) SubmitBid(ctx context.Context, r oapi.SubmitBidRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	b, receipt, err := s.svc.SubmitBid(ctx, caller(ctx), r.TenderID.String(), content)
+	key := r.Params.IdempotencyKey
+	if len(key) > idempotency.MaxKeyLength || strings.TrimSpace(key) == "" {
+		return nil, apperr.InvalidFields("the Idempotency-Key is empty or too long", apperr.Field("header.Idempotency-Key", "must be 1 to %d characters", idempotency.MaxKeyLength))
+	}
+	body, err := json.Marshal(r.Body)
 	if err != nil {
 		return nil, err
 	}
-	return oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)}, nil
+	hash := sha256.Sum256(append([]byte(r.TenderID.String()+"\n"), body...))
+	answer, err := s.svc.SubmitBidOnce(ctx, caller(ctx), r.TenderID.String(), content, &postgres.BidRequest{
+		Key: strings.Clone(key), Hash: hash[:],
+		Render: func(b postgres.Bid, receipt domain.Receipt) ([]byte, error) {
+			return json.Marshal(oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)})
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return storedAnswer(*answer), nil
+}
+
+// storedAnswer is a bid's answer as stored under its Idempotency-Key: the
+// first request and every retry get the same bytes.
+type storedAnswer postgres.Answer
+
+func (a storedAnswer) VisitSubmitBidResponse(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(a.Status).Send(a.Body)
 }
 
 func (s *server) ReplaceBid(ctx context.Context, r oapi.ReplaceBidRequestObject) (oapi.ReplaceBidResponseObject, error) {

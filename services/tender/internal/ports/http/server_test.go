@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +23,6 @@ import (
 	"gerbang/pkg/clock"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/httpx"
-	"gerbang/pkg/idempotency"
 	"gerbang/pkg/pgtest"
 	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
@@ -58,7 +58,7 @@ func newHarness(t testing.TB) *harness {
 	a := httpx.New(httpx.Options{Name: "tender", Log: log, BodyLimits: BodyLimits()})
 	verifier := &auth.Verifier{Keys: auth.StaticKeys{key.Public()}, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
 	pub := ocds.Publisher{Name: "Gerbang", Prefix: "ocds-gbg001", BaseURL: "https://gerbang.go.id/api/tender", License: "https://creativecommons.org/licenses/by/4.0/"}
-	if err := Routes(a, svc, store, Options{DB: db.DB, Verifier: verifier, Idem: idempotency.Options{Log: log}, OCDS: pub, Clock: clk}); err != nil {
+	if err := Routes(a, svc, store, Options{Verifier: verifier, OCDS: pub, Clock: clk}); err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
@@ -539,5 +539,41 @@ func TestCommitteeActionsRefuseOfficersNotOnTheCommittee(t *testing.T) {
 	r := h.do("GET", "/v1/public/tenders/"+id, "", nil)
 	if r.body["state"] != "tendering" || r.body["version"].(float64) != 3 {
 		t.Fatalf("the tender changed: %s", r.raw)
+	}
+}
+
+// TestBidIdempotencyKeyAnswersRetriesOnce: concurrent requests with one key
+// make one bid and get the same answer; a retry after the deadline still
+// gets it; the same key with another body is 422.
+func TestBidIdempotencyKeyAnswersRetriesOnce(t *testing.T) {
+	h := newHarness(t)
+	id, deadline := h.tenderingTender()
+	h.license("vendor-a")
+	tok := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	answers := make([]resp, 8)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(900_000_000, "A"), "Idempotency-Key", "same-key")
+		}()
+	}
+	wg.Wait()
+	for _, a := range answers {
+		if a.status != 201 || a.raw != answers[0].raw {
+			t.Fatalf("answers differ: %d %s / %s", a.status, a.raw, answers[0].raw)
+		}
+	}
+	var bids int
+	if err := h.db.Get(&bids, `SELECT count(*) FROM bid WHERE tender_id = $1`, id); err != nil || bids != 1 {
+		t.Fatalf("%d bids (%v), want 1", bids, err)
+	}
+	h.clock.Set(deadline.Add(time.Hour))
+	if late := h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(900_000_000, "A"), "Idempotency-Key", "same-key"); late.status != 201 || late.raw != answers[0].raw {
+		t.Fatalf("late retry: %d %s", late.status, late.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(1, "other"), "Idempotency-Key", "same-key"); r.status != 422 {
+		t.Fatalf("same key, other body: %d %s", r.status, r.raw)
 	}
 }
