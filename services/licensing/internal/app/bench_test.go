@@ -5,12 +5,13 @@ import (
 	"os"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/events"
 	"gerbang/pkg/natstest"

@@ -1,0 +1,199 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gerbang/pkg/audit"
+	"gerbang/pkg/events"
+	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/services/licensing/internal/domain"
+)
+
+// ApplicationMoved is the data of every licensing.application.* event.
+type ApplicationMoved struct {
+	ApplicationID string  `json:"application_id"`
+	BusinessID    string  `json:"business_id"`
+	NIB           string  `json:"nib"`
+	OwnerSubject  string  `json:"owner_subject"`
+	KBLI          string  `json:"kbli"`
+	LicenseType   string  `json:"license_type,omitempty"`
+	Risk          string  `json:"risk,omitempty"`
+	FromState     string  `json:"from_state"`
+	State         string  `json:"state"`
+	Actor         string  `json:"actor"` // applicant, officer or system
+	Reason        string  `json:"reason,omitempty"`
+	Requirement   string  `json:"requirement,omitempty"`
+	Note          string  `json:"note,omitempty"`
+	SLADueAt      *string `json:"sla_due_at,omitempty"`
+	RenewalOf     string  `json:"renewal_of,omitempty"`
+	At            string  `json:"at"`
+}
+
+// Money is an amount of whole rupiah.
+type Money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// FeeRequested is the data of licensing.fee.requested: the payment service
+// makes an invoice of it, and echoes purpose and reference in
+// payment.invoice.paid.
+type FeeRequested struct {
+	ApplicationID string `json:"application_id"`
+	PayerOrg      string `json:"payer_org"` // the business (its id) that pays
+	PayerNIB      string `json:"payer_nib"`
+	PayerName     string `json:"payer_name"`
+	PayerSubject  string `json:"payer_subject"` // the user acting for it
+	Amount        Money  `json:"amount"`
+	Purpose       string `json:"purpose"`   // "license_fee"
+	Reference     string `json:"reference"` // the application id
+	Description   string `json:"description"`
+}
+
+// LicenseMoved is the data of every licensing.license.* event.
+type LicenseMoved struct {
+	LicenseID       string  `json:"license_id"`
+	Number          string  `json:"number"`
+	ApplicationID   string  `json:"application_id"`
+	BusinessID      string  `json:"business_id"`
+	NIB             string  `json:"nib"`
+	OwnerSubject    string  `json:"owner_subject"`
+	HolderName      string  `json:"holder_name"`
+	KBLI            string  `json:"kbli"`
+	LicenseType     string  `json:"license_type"`
+	LicenseName     string  `json:"license_name"`
+	Risk            string  `json:"risk"`
+	Status          string  `json:"status"`
+	ValidFrom       string  `json:"valid_from"`
+	ValidUntil      *string `json:"valid_until,omitempty"`
+	Reason          string  `json:"reason,omitempty"`
+	PreviousLicense string  `json:"previous_license_id,omitempty"`
+	At              string  `json:"at"`
+}
+
+// FeePurpose is the purpose of a license fee invoice.
+const FeePurpose = "license_fee"
+
+// eventTypeOf names the event a step publishes; "" for none.
+func eventTypeOf(a domain.Action) string {
+	switch a {
+	case domain.ActionSubmit:
+		return "licensing.application.submitted"
+	case domain.ActionStartReview:
+		return "licensing.application.review_started"
+	case domain.ActionRequestRevision:
+		return "licensing.application.revision_requested"
+	case domain.ActionResubmit:
+		return "licensing.application.resubmitted"
+	case domain.ActionApprove, domain.ActionAutoApprove:
+		return "licensing.application.approved"
+	case domain.ActionReject:
+		return "licensing.application.rejected"
+	case domain.ActionWithdraw:
+		return "licensing.application.withdrawn"
+	case domain.ActionDeemApprove:
+		return "licensing.application.deemed_approved"
+	case domain.ActionRequestFee:
+		return "licensing.fee.requested"
+	case domain.ActionIssue:
+		return "licensing.license.issued"
+	}
+	return ""
+}
+
+func (s *Service) publishStep(ctx context.Context, tx *postgres.Tx, b domain.Business, a domain.Application, st domain.Step, w who) error {
+	typ := eventTypeOf(st.Action)
+	if typ == "" {
+		return nil
+	}
+	var data any
+	aggregate := "application/" + a.ID
+	switch st.Action {
+	case domain.ActionRequestFee:
+		data = FeeRequested{
+			ApplicationID: a.ID, PayerOrg: b.ID, PayerNIB: string(b.NIB), PayerName: b.Name, PayerSubject: b.OwnerSubject,
+			Amount: Money{Amount: a.Terms.Fee, Currency: "IDR"}, Purpose: FeePurpose, Reference: a.ID,
+			Description: fmt.Sprintf("Retribusi %s (KBLI %s) untuk %s", a.Terms.LicenseName, a.KBLI, b.Name),
+		}
+	case domain.ActionIssue:
+		return s.issue(ctx, tx, b, a, st.At)
+	default:
+		d := ApplicationMoved{
+			ApplicationID: a.ID, BusinessID: a.BusinessID, NIB: string(b.NIB), OwnerSubject: a.OwnerSubject, KBLI: a.KBLI,
+			FromState: string(st.From), State: string(st.To), Actor: string(st.Actor), RenewalOf: a.RenewalOf, At: rfc3339(st.At),
+		}
+		if a.Terms != nil {
+			d.LicenseType, d.Risk = a.Terms.LicenseType, string(a.Terms.Risk)
+		}
+		switch st.Action {
+		case domain.ActionReject:
+			d.Reason = a.Reason
+		case domain.ActionRequestRevision:
+			d.Requirement, d.Note = a.RevisionRequirement, a.RevisionNote
+		case domain.ActionSubmit, domain.ActionResubmit:
+			if a.SLA.DueAt != nil {
+				due := rfc3339(*a.SLA.DueAt)
+				d.SLADueAt = &due
+			}
+		}
+		data = d
+	}
+	ev, err := events.New(Source, typ, a.ID, data, st.At)
+	if err != nil {
+		return err
+	}
+	return tx.Publish(ctx, ev, aggregate)
+}
+
+// issue creates the license of an application and publishes
+// licensing.license.issued (and .renewed for a renewal).
+func (s *Service) issue(ctx context.Context, tx *postgres.Tx, b domain.Business, a domain.Application, now time.Time) error {
+	serial, err := tx.NextLicenseSerial(ctx)
+	if err != nil {
+		return err
+	}
+	l, err := tx.InsertLicense(ctx, domain.NewLicense(a, b, domain.LicenseNumber(now, serial), now))
+	if err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, audit.Entry{
+		Actor: "system:issuance", Action: "license.issue", EntityType: "license", EntityID: l.ID,
+		After: l, At: now, Reason: "application " + a.ID + " approved and its fee, if any, paid",
+	}); err != nil {
+		return err
+	}
+	types := []string{"licensing.license.issued"}
+	if a.RenewalOf != "" {
+		types = append(types, "licensing.license.renewed")
+	}
+	for _, typ := range types {
+		data := licenseMoved(l, "", now)
+		if typ == "licensing.license.renewed" {
+			data.PreviousLicense = a.RenewalOf
+		}
+		ev, err := events.New(Source, typ, l.ID, data, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func licenseMoved(l domain.License, reason string, now time.Time) LicenseMoved {
+	d := LicenseMoved{
+		LicenseID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, BusinessID: l.BusinessID, NIB: string(l.NIB),
+		OwnerSubject: l.OwnerSubject, HolderName: l.HolderName, KBLI: l.KBLI, LicenseType: l.LicenseType,
+		LicenseName: l.LicenseName, Risk: string(l.Risk), Status: string(l.Status), ValidFrom: rfc3339(l.ValidFrom),
+		Reason: reason, At: rfc3339(now),
+	}
+	if l.ValidUntil != nil {
+		u := rfc3339(*l.ValidUntil)
+		d.ValidUntil = &u
+	}
+	return d
+}
