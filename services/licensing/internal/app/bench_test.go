@@ -3,9 +3,8 @@ package app_test
 import (
 	"context"
 	"os"
-	"strings"
-
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
