@@ -165,6 +165,7 @@ func TestVendorSeesOnlyItsOwnBids(t *testing.T) {
 	f.license("vendor-a", "active")
 	f.license("vendor-b", "active")
 	tn := f.tendering(terms())
+	f.clock.Advance(123456789 * time.Nanosecond) // a time finer than PostgreSQL keeps
 	a := f.bid(tn.ID, "vendor-a", 900_000_000)
 	ctx := context.Background()
 	if _, _, err := f.svc.Bid(ctx, vendor("vendor-b"), tn.ID, a.ID); !apperr.Is(err, apperr.NotFound) {

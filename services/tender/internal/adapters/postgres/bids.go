@@ -172,7 +172,7 @@ func (s *Store) SubmitBidOnce(ctx context.Context, in BidInput, who Who, now fun
 		}
 		bid.ID, action = id.String(), "bid.submit"
 	}
-	at := now()
+	at := now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it: a receipt read back verifies
 	bid.SubmittedAt = at
 	receipt := sign(in.TenderID, bid.ID, in.Sealed, at)
 	sig, err := decodeSig(receipt.Signature)
@@ -323,7 +323,7 @@ func (s *Store) WithdrawBid(ctx context.Context, tenderID, bidID, vendor string,
 		if err != nil {
 			return err
 		}
-		at := now()
+		at := now().UTC().Truncate(time.Microsecond)
 		if err := t.AcceptsBids(at); err != nil {
 			return err
 		}
