@@ -35,6 +35,8 @@ import (
 //   - TENDER_RECEIPT_KEY_FILE: the Ed25519 key (PEM) signing bid receipts;
 //     default DATA_DIR/keys/receipt.key, generated on first start.
 //   - TENDER_SCHEDULER_INTERVAL: how often time-driven moves are made (1s).
+//   - TENDER_BIDS_PER_MINUTE: bid submissions and replacements per vendor
+//     and minute, per instance (60).
 //   - OCDS_PREFIX: the registered ocid prefix ("ocds-" and 6 characters;
 //     default ocds-gbg001); OCDS_BASE_URL: the public URL of this API in
 //     the packages (default http://HTTP_ADDR).
@@ -58,6 +60,10 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		}
 	}
 
+	bidsPerMinute, err := service.Int(getenv, "TENDER_BIDS_PER_MINUTE", tenderhttp.DefaultBidsPerMinute)
+	if err != nil {
+		return err
+	}
 	store := postgres.New(rt.DB)
 	svc := app.New(store, kek, receiptKey.Private, receiptKey.ID, rt.Clock)
 
@@ -73,7 +79,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		publisher.BaseURL = strings.TrimRight(v, "/")
 	}
 	if err := tenderhttp.Routes(rt.App, svc, store, tenderhttp.Options{
-		Verifier: rt.Auth, OCDS: publisher, Clock: rt.Clock,
+		Verifier: rt.Auth, OCDS: publisher, Clock: rt.Clock, BidsPerMinute: bidsPerMinute,
 	}); err != nil {
 		return err
 	}

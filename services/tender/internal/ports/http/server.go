@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
@@ -36,6 +37,32 @@ type Options struct {
 	Verifier *auth.Verifier // bearer tokens
 	OCDS     ocds.Publisher // the open-data publisher
 	Clock    clock.Clock
+	// BidsPerMinute bounds bid submissions and replacements per vendor and
+	// minute, counted in this process (default DefaultBidsPerMinute).
+	BidsPerMinute int
+}
+
+// DefaultBidsPerMinute is the default bid rate limit per vendor.
+const DefaultBidsPerMinute = 60
+
+// bidLimit refuses a vendor's bids beyond perMinute in a minute (429 with
+// Retry-After): a bid rush is many vendors, not one vendor many times.
+func bidLimit(perMinute int) fiber.Handler {
+	if perMinute <= 0 {
+		perMinute = DefaultBidsPerMinute
+	}
+	return limiter.New(limiter.Config{
+		Max:        perMinute,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			p, _ := auth.PrincipalFrom(c)
+			return "bids:" + p.Org
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return apperr.New(apperr.TooManyRequests, "Too many bids from your business in a minute; try again in %s seconds.",
+				c.GetRespHeader(fiber.HeaderRetryAfter))
+		},
+	})
 }
 
 // BidBodyLimit is the largest bid body accepted (documents travel inside the seal).
@@ -73,10 +100,11 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	v1.Post("/tenders/:tender_id/clarifications/:question_id/answer", officer)
 	// The Idempotency-Key of a bid is kept in the bid's own transaction
 	// (SubmitBid below), so that a bid costs one commit.
-	v1.Post("/tenders/:tender_id/bids", vendor)
+	bidRate := bidLimit(opts.BidsPerMinute)
+	v1.Post("/tenders/:tender_id/bids", vendor, bidRate)
 	v1.Get("/tenders/:tender_id/bids", vendor)
 	v1.Get("/tenders/:tender_id/bids/:bid_id", vendor)
-	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor)
+	v1.Put("/tenders/:tender_id/bids/:bid_id", vendor, bidRate)
 	v1.Post("/tenders/:tender_id/bids/:bid_id/withdraw", vendor)
 	v1.Post("/tenders/:tender_id/opening", officer)
 	v1.Put("/tenders/:tender_id/evaluation", officer)

@@ -43,7 +43,9 @@ type harness struct {
 	issuer auth.Issuer
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, Options{}) }
+
+func newHarnessWith(t testing.TB, opts Options) *harness {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
 	raw := make([]byte, 32)
@@ -58,7 +60,8 @@ func newHarness(t testing.TB) *harness {
 	a := httpx.New(httpx.Options{Name: "tender", Log: log, BodyLimits: BodyLimits()})
 	verifier := &auth.Verifier{Keys: auth.StaticKeys{key.Public()}, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
 	pub := ocds.Publisher{Name: "Gerbang", Prefix: "ocds-gbg001", BaseURL: "https://gerbang.go.id/api/tender", License: "https://creativecommons.org/licenses/by/4.0/"}
-	if err := Routes(a, svc, store, Options{Verifier: verifier, OCDS: pub, Clock: clk}); err != nil {
+	opts.Verifier, opts.OCDS, opts.Clock = verifier, pub, clk
+	if err := Routes(a, svc, store, opts); err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
@@ -575,5 +578,22 @@ func TestBidIdempotencyKeyAnswersRetriesOnce(t *testing.T) {
 	}
 	if r := h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(1, "other"), "Idempotency-Key", "same-key"); r.status != 422 {
 		t.Fatalf("same key, other body: %d %s", r.status, r.raw)
+	}
+}
+
+func TestBidsBeyondTheRateLimitAreRefusedWith429(t *testing.T) {
+	h := newHarnessWith(t, Options{BidsPerMinute: 2})
+	id, _ := h.tenderingTender()
+	h.license("vendor-a")
+	tok := h.token("user-a", auth.RoleBusiness, "vendor-a")
+	other := h.token("user-b", auth.RoleBusiness, "vendor-b")
+	for i, want := range []int{201, 409, 429} {
+		if r := h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(900_000_000, "A"), "Idempotency-Key", fmt.Sprint("k", i)); r.status != want {
+			t.Fatalf("bid %d: %d %s, want %d", i, r.status, r.raw, want)
+		}
+	}
+	// Another vendor has its own count (and no license: 403, not 429).
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids", other, bidBody(900_000_000, "B"), "Idempotency-Key", "kb"); r.status != 403 {
+		t.Fatalf("other vendor: %d %s", r.status, r.raw)
 	}
 }

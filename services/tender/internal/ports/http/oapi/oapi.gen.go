@@ -3002,6 +3002,17 @@ func (response SubmitBid422ApplicationProblemPlusJSONResponse) VisitSubmitBidRes
 	return ctx.JSON(&response)
 }
 
+type SubmitBid429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid429ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response)
+}
+
 type GetMyBidRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	BidID    BidID    `json:"bid_id"`
@@ -3123,6 +3134,17 @@ type ReplaceBid413ApplicationProblemPlusJSONResponse struct {
 func (response ReplaceBid413ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReplaceBid429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid429ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
 
 	return ctx.JSON(&response)
 }
@@ -5333,46 +5355,46 @@ var swaggerSpec = []string{
 	"G0J5C+rvcqI119vNRWpcL3zvLDk63jijY6FHwqrXmeqC9PWd+vhnd5/6V0a45I57minss3dP2ACKHMLU",
 	"fCkZh+gFoqzHoikKscsIkUMYe2873bCB9K0q2J38IYsjQgfaAaQ7C6GYhEAF3FOlsxeMh9cXb671jYNK",
 	"N9k7ah76F7DpbkN0kH+e9WfdV3OqcR+MVpQAt7OfIRvv0XdUqM3ffLxroFudzKK0WmNCWD0pjFk48uqL",
-	"nC6TZbjkjKlEs9cNkeSFVqnWjAVFME6YVJrLa3ux5qNDQt6Vt5+874If/3lxdUuaX978Gr4O3E22gV/+",
-	"mkR9Q21rFQrO3Rw75zpvnaDvL9Dt+dsa0tfACYIOkcTDlNZQAnRAOBljig6baIg5aQTrsB2vCdVTpJb3",
-	"zH05O/lQJh/stWXmjr11bbNH9lcq3F+3YndPAfH8erngt+eHD1e/3v4MP27xr4EOnKyNl2/rnJnzMARd",
-	"5bpAXGu7UFi+bwXHCzQCSIxzxiB9Fx5pVVjTHWNvMB9o+/Co3a6yc6WAgxD6KpuiSmIEDMJeAXNl/WOF",
-	"An/w1Rzgxanz50bcFpQ5RPIC/qPmUQX1/Xsw2vvGyvs2WLLrJ/aoAvsdA9sqA/v895SQlZnyMma853gw",
-	"ZUbh3/8DE9kZBedWzyyjzOWgbPvsVD29abS6xd4FiZZlxZ/HgqEhmyDspN5svpgxBrzgdQUmZ3PtHZv7",
-	"L1Dkn1Zpb+6U9p3SvlPalyrtLq1V8zHHiilMdur649T1GcFnfEizQs/3fnlXZW5XIz+YEDmMOJ5sEshf",
-	"S1KWehtXSr2f7TJ32v2O0+20+2ravTvaOrDwt02Ocpzhd+Of5nbnJ0l8utRDCy+a4fcTwDY1acM8TzPJ",
-	"5l10spyeczrQGjuKiMScjBCLYYhubl6vobjfmsF2JZW7uoNd3cEWSyrzW/N3dQezksMwwrJo+5YKB+Yb",
-	"FW+/NtIFwrEYCYR7LJUIz11a50ShMtuUZMxDz3dDuKfGy24KItUheGH60omR+dFk0Yghm9BqsepzMXJ9",
-	"eDcRMGv2Lq56YLKlPUm7sL9bR+hH9YNexI3c3DU0wUS3DHQNkQwgdtzJS/oXI4SLNz5n8PNY1QyPeZRC",
-	"Wxji4KubxWT7W4LeyDtAFAEkWA5zl7I3STB7Cn2ay251T1MTkJy5In2FS+HRtVBq19tgYgWGsPikreQV",
-	"1XNfzYRPoknvmNsS5ua2m53Svxc3m6lI0hrDIv6ECLWqRFVOtb5uxajkOJRPolVtxDtMk/NLt74NeEdm",
-	"3Hy4eV1vNlsHL68/vLx+faAOinXIzbqi2m3v7FSnb7vYa5qk8kn0okqHuG8O8abbfmxf+7R6OHPdOwnW",
-	"xMPiPvnaprNv7bQlP4iiG/lLDzyuTcwE87zu/kmKFIouk20313uZcpeknE9UU7w36/U3BnViClWOOBoT",
-	"SoRUjOlB23iRl8idYCEO+pjECkg6wWLPr33cd1UxhOvEdFNHeU/3mvVWs7mvU6BDc3Uso2oIwOFQjfMC",
-	"YbcYazWGjINQ8gCbFK/vxD1VKmADfTCPFJbi2H5l0snxA3A8gAhh6XVIT2w9zxbKJE2uW95VfiMFTwgQ",
-	"Is+lKAK+oyDttNp140QWG4omXUrEKOVK5Yowz9IjzLW+Lr3CzKdrGnVgRAP5UTWbGYK1G8uOr72LRO/1",
-	"+fEaRRw5rNeQMUdlnSYViWd3gux4X877PELMitoK5SWWFp6CAypW8iSa2EtQaiN4IZHavHfLXMez1SDJ",
-	"K0x2IZJdiGQXIvn7h0gs99jFR2bliuW9eXfp7NqzLcdJMkJcUuobx3l3k+LlfpIVmfkLk2+rFqzrgm1J",
-	"sBEIYoFEyBtn79dWlgi/z9e7/bskzaVwBd+Z/YkPXMpu8APmA4wStQmtDhLUwxM81G1Jfrj5gCSmCUYj",
-	"43Fx/jh4IBHoDlafApMpc+byZBQG+wq5M0X+x+t74sDoriyVIRtnl9yt29yi+s1yDhfLaoRzyim9fPKv",
-	"US7MfKpzJ9D7cfUhrD1xzbAtzbWHz+bxu4ZNUW7GzrYpqpD1/orEkKF6I3Ntk1OERjDBv2pFbqi+XXGq",
-	"XPZZ8AhyfjpX3NYhsF3GsX7+39qwXckmdlpAznvUyVPWV35o9wRW5sxw31Sx2E4Gxb5kVVhUtehk/vnB",
-	"11xjfcrQpD/L08QmuxzUFBB1deWryL1cL1A3TYYQRx0O1syALhJeA2yTz4HD0T2VzPMI5l8qNa1rWooh",
-	"Is0dfcaF1gMlkwXqE4pjfXW/6VBgG04OsUCmSanSr+AB+NRDOxFZiMsw7I2aW+uRtsPRXVTy9WI2hSTE",
-	"eIgiEuNRquzHBEcYtdroJQjteGz4Kkvg0PMI3vKU4dddO6xdS80na6npdSbZJePIBfFuTww+VglfLuz0",
-	"hdf1pV2vbqp05WF9x7/1iEonr83fbb2hk1Tbwnr8LbfM2vw++t+7vnXNypBNimGf0ph2yFxqTGcU9Zdp",
-	"tzWzbEQo6qdxbO5jLBD5d8JTqfwjbluTVjnfW7uZeY416EamT5FFPNeUqpbfT62II0pj4Fo/1FepaDBG",
-	"uolu8fo1DWWRdQo8KzbgSjh5wBJ0IzAiUEonHCcJRLV7apiVyU0O+TSR5loXIoVWZFMONroNkbmVRUd7",
-	"bLYzJtE9LXSWZVw3l/Xq7bMdxliCkFnFPcIc7qnPQPI76vxI0kY30KlztRUWaQTDVjjkE/K3dbNj1o9N",
-	"WyLpAOd6It0Bu0eiMzQGIfAAkGI3QKXLTMtc1zOAMP3ZXMMbFLI0jjTp9CCnxBxaxpm5BBinuQ64fg9j",
-	"w6JmFMvmXfNo08wmEjmNdy1RQOhgeSaS5Un2aP5tSwzfu/7qPXOGHyMUlnB2Gy57Es7+lj3YazntFWAM",
-	"dbOLs7o1NACqGZX1zBb7No5gek8TTDjaMx6enH3b/l2656rl4tu488re57GVW692AfFdQHwXEH+EPyC/",
-	"WG8XE3+Cu4r2HHz33cWMj42oq+EzNqLvN8Ac+Hkqh8HZp8+mLwJ/cMyziOiYhThGETxAzBLN6WpByuPg",
-	"LBhKmZwdHLTazxrNRrPROnvefG70E7vI2aFMImctv1gjv5kkT1XObG2PVyjNbyaCmIf4q0QZGiVOe1Ey",
-	"7N2MiWc9XjHpQzgNY/DGcQiYH8RVA2nnilHubCt0097Y5iN4Y81UPMwP+SHTPP1BvRE0zyrfj9O9bAKv",
-	"DwqrlpSAVykyEZa4hihDMRsQ6n1nuW3ZMvkDZLd0JDGWfcbHaC8ZDQ4UtXzZ14a0seEUyZEQXmgt2qoX",
-	"4GPKfb9gXziNiFSm5hCFQ0yoiSMT4Qb2RtKvlm+TY8m4vgNduEA0PACVaIzDIaHApwWACWV7/78AAAD/",
-	"/w==",
+	"nC7TQOf29v+TJsq7Imk2q4wIPYOBdT61RsKY0FQC2jtqn+Z5Mjl7K7EPdFsleaEVszUjShGMEyaV/vPa",
+	"Xs/56MCSd3HuJ++74Md/XlzdkuaXN7+GrwN3H27gF9EmUd/Q7FrlhnP3z8454Fsn6PsLdHv+tob0ZXKC",
+	"oEMk8TClNZQAHRBOxpiiwyYaYk4awTrMy2tl9RQJ6j1z685OypRJGXv5mbmpb10L75Fdmgq34K3Y3VNA",
+	"PL+kLvjt+eHD1a+3P8OPW/xroMMva+Pl2zpn5jwMQdfKLhD62roUVnpY8fMCjQAS4+IxSN8FWVoV1nTH",
+	"2BvMB9rKPGq3q+xcqfEghL4QR391Wmmat5hOLZjFjEJkBBPCXvl0Ze1nhflw8NUc/MWJ++dG2BdUSUTy",
+	"9gFHzaMKxsP3YGyHjU2HbbBy183sUeX9O8a3Vcb3+e8pWSsz82VMfM/xbsqMubH/B6bRMwrOqZ/ZZZnD",
+	"g0iR9Qj8HQyz1Q3+Lki0LCf/PBYMDdkEYSctZ7PVjCnihc4rMDmb6e/Y3H+BAfC0yn5zp+zvlP2dsr9U",
+	"2XdJtZqPOVZMYbJT8x+v5m+ssFtBMCcsfZ+dd8HndjX5gwmRw4jjySbpB2tJ2FIf6Upp+bNd5s4q2HHI",
+	"nVVQzSpwR1uHQ/62KV2OM/xu/NPcSf0k6VqXemjhxWD8LgjYJlRtmJ1qJtm890+WiXROB1rTRxGRmJMR",
+	"YjEM0c3N6zUU/lsz2K4QdFctsauW2GIhaH7X/65aYlZyGEZYliOwpXKH+fbK26/ozKLYYiQQ7rFUIjx3",
+	"1Z4ThcrcU5IxD5jfDeGeGu+8KeNUh+CF6aYnRuZHk/sjhmxCq8XGz8XIdQ/eRMCs2XG56oHJlvYkTc7+",
+	"bn2sH9XFehE3cnPX0AQT3ejQtXEygNhxJ69UQYwQLt5TncHPY1UzPOZRCm1hiIOvbhZTo2AJeiPvAFEE",
+	"kGA5zF3R3iTB7Cn0aS67iz5NTSBz5mL3FS6FR1dwqV1vg4kVGMLik7aSV1TP2DUTPokmvWNuS5ib2252",
+	"Sv9e3GymjkprDIv4EyLUqhJVOdX6uhWjkuNQPolWtRHvMK3ZL936NuAdmXHz4eZ1vdlsHby8/vDy+vWB",
+	"OijWITfrimq3vbNTnb7tYq9pkson0YsqHeK+OcSbbvux3fjT6mHQdW9SWBMPi7v7a5vOvrXTlvwgir5+",
+	"QHrgcc1tJpjn3QKepLSi6DLZdkvAlyl3qdX5RDXFe7MOhWNQJ6ZQm4mjMaFESMWYHrSNF3np5wkW4qCP",
+	"SayApBMz9vyKzX1Xy0O4Tqc31Z/3dK9ZbzWb+zp7OjQX3jKqhgAcDtU4LxB2i7FWY8g4CCUPsEkN+07c",
+	"U6UCNtAH80hhKY7tVyYJHj8AxwOIEJZeX/fEViFtobjT5MjlvfA3UvCEACHyHIwi4DsK0k6rXTdOZLGh",
+	"aNKlUoxSrlSuCPMsrcJcRuzSMsx8uhJTB0Y0kB9VaZohWLux7Pjau0j0Xp8fr1F6ksN6DRlzVNYfU5F4",
+	"dpPJjvflvM8jxKwUr1AUY2nhKTigYiVPoom9BKU2ghcSqc17t8wlQlsNkrzCZBci2YVIdiGSv3+IxHKP",
+	"XXxkVq5Y3pv3xM4ua9tynCQjxCUFynGc92QpXkkoWZGZvzB5umrBuprZFjIbgSAWSIS83fd+bWVh8/t8",
+	"vdu/AdNcZVfwndmf+MCl+gY/YD7AKFGb0OogQT08wUPdTOWHmw9IYppgNDIeF+ePgwcSge679SkwmTJn",
+	"Lk9GYbCvkDvTmuB4fU8cGN2VpTJk4+xqvnVbclS/D8/hYlllc045pVdm/jWKnJlPde4Eej+uPoS1J650",
+	"tgXF9vDZ/H/XZirKzdjZ5koVsuVfkRgyVG9krm1yitAIJvhXrcgN1bcrTpXLPgseQc5P54rbOgS2yzjW",
+	"z/9bG7Yr2cROC8h5jzp5yvrKD+2ewMqcGe6b6hfbf6HYTa0Ki6oWncw/P/iaa6xPGZr0Z3ma2GSXg5oC",
+	"oq6utBW5l+sF6qbJEOKow8GaGdBFwmvbbfI5cDi6p5J5HsH8S6WmdU0jNESkuVnQuNB6oGSyQH1CcYwm",
+	"Q6Cmr4JtkznEApnWqkq/ggfgUw/tRGQhLsOwN2rJrUfaDkd3UcnXi9kUkhDjIYpIjEepsh8THGHUaqOX",
+	"ILTjseGrLIFDzyN4y1OGX3dNvHaNQJ+sEajXT2WXjCMXxLs9MfhYJXy5sNPXdNeX9uq6qdJLiPUd/9Yj",
+	"Kp28Nn8j94ZOUm0L6/G33Ohr81v0f++62DUrQzYpon1KY9ohc6kxnVHUX6ZJ2MyyEaGon8axuUWyQOTf",
+	"CU+l8o+4baha5Xxv7T7pOdag268+RRbxXCutWn6rtiKOKI2Ba/1QXwCjwRjp1r/FS+M0lEXW3/Cs2DYs",
+	"4eQBS9Dty4hAKZ1wnCQQ1e6pYVYmNznk00Say2iIFFqRTTnY6DZE5i4ZHe2x2c6YRPe00A+Xcd0S16vT",
+	"z3YYYwlCZpX6CHO4pz4DyW/W8yNJG92bp87VVlikEQxb4ZBPyN/WzY5ZPzZtiaQDnOuJdN/uHonO0BiE",
+	"wANAit0AlS4zLXNdzwDCdJVzjXJQyNI40qTTg5wSc2gZZ+YSYJzmOuD6nZcNi5pRLJt3zaNNM5tI5DTe",
+	"tUQBoYPlmUiWJ9mj+bctMXzvusL3zBl+jFBYwtltuOxJOPtb9mAvE7UXlzHUza776tbQAKhmVNYzW+w2",
+	"OYLpPU0w4WjPeHhy9m37helOsZaLb+OmLnsLyVbu6toFxHcB8V1A/BH+gPw6wF1M/AluWNpz8N1310k+",
+	"NqKuhs/YiL6VAXPg56kcBmefPpu+CPzBMc8iomMW4hhF8AAxSzSnqwUpj4OzYChlcnZw0Go/azQbzUbr",
+	"7HnzudFP7CJnhzKJnLX8OpD8PpU8VTmztT1eoTS/mQhiHuKvEmVolDjtRcmwdzMmnvV4xaQP4TSMwRvH",
+	"IWB+EFcNpJ0rRrmzDdxNU2abj+CNNVPxMD/kh0zz9Af1RtA8q3w/TveyCbw+KKxaUgJepchEWOIaogzF",
+	"bECo953ltmXL5A+Q3S2SxFj2GR+jvWQ0OFDU8mVfG9LGhlMkR0J4obVoq16Ajyn3/YJ94TQiUpmaQxQO",
+	"MaEmjkyEG9gbSb9avk2OJeP65nbhAtHwAFSiMQ6HhAKfFgAmlO39/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
