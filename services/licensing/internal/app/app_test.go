@@ -590,3 +590,22 @@ func TestConcurrentDecisionsOnOneApplicationApplyOnce(t *testing.T) {
 		t.Fatalf("%d decision events", decided)
 	}
 }
+
+func TestABusinessTakesTheIdOfTheOrganisationItsOwnerActsFor(t *testing.T) {
+	h := newHarness(t)
+	withOrg := owner
+	withOrg.Org = "01930000-0000-7000-8000-00000000b001"
+	b := h.business(withOrg, "micro", "56101")
+	if b.ID != withOrg.Org {
+		t.Fatalf("business id %s, want the caller's org %s (payment and tender know the business by it)", b.ID, withOrg.Org)
+	}
+	in := domain.BusinessInput{Name: "Usaha Kedua", NPWP: "01.234.567.8-901.000", Address: "Jl. Merdeka 1", Scale: "small", KBLI: []string{"56101"}}
+	if _, err := h.svc.RegisterBusiness(h.ctx, withOrg, in); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a second business for one organisation: %v; want Conflict", err)
+	}
+	badOrg := owner
+	badOrg.Org = "not-a-uuid"
+	if _, err := h.svc.RegisterBusiness(h.ctx, badOrg, in); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("an organisation that is no business id: %v; want Forbidden", err)
+	}
+}

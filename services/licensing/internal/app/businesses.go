@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
@@ -36,6 +37,12 @@ func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.Busi
 	b, err := domain.NewBusiness(c.Subject, in)
 	if err != nil {
 		return postgres.BusinessRecord{}, err
+	}
+	if c.Org != "" {
+		if _, err := uuid.Parse(c.Org); err != nil {
+			return postgres.BusinessRecord{}, apperr.New(apperr.Forbidden, "Your account's organisation %q is not a business id; ask the portal administrator to fix your account.", c.Org)
+		}
+		b.ID = c.Org
 	}
 	for attempt := 1; ; attempt++ {
 		if b.NIB, err = domain.NewNIB(s.random); err != nil {

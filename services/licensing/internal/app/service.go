@@ -24,8 +24,12 @@ const Source = "/licensing"
 // Caller is who makes a request: the token's subject and roles, and the
 // request id for the audit trail.
 type Caller struct {
-	Subject   string
-	Roles     []string
+	Subject string
+	Roles   []string
+	// Org is the business the caller acts for (the token's org claim): a
+	// business registered by a caller with an org takes it as its id, so
+	// that payment (payer) and tender (vendor) know it by the same id.
+	Org       string
 	RequestID string
 	// ExpectVersion is the version of the record the caller last read
 	// (If-Match); 0 when it gave none. A change to a record of another

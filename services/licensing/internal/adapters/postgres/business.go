@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"gerbang/pkg/apperr"
 	"gerbang/pkg/dbx"
 	"gerbang/services/licensing/internal/domain"
 )
@@ -45,17 +46,23 @@ func (r businessRow) record() BusinessRecord {
 	return BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt, Version: r.Version}
 }
 
-// InsertBusiness stores b with a fresh id and the given NIB. A taken NIB is
+// InsertBusiness stores b with its id (a fresh one when it has none) and the
+// given NIB. A taken NIB is
 // reported by IsNIBTaken so the caller can draw again.
 func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Time) (BusinessRecord, error) {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return BusinessRecord{}, err
+	if b.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return BusinessRecord{}, err
+		}
+		b.ID = id.String()
 	}
-	b.ID = id.String()
-	_, err = t.tx.ExecContext(ctx, `
+	_, err := t.tx.ExecContext(ctx, `
 		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now)
+	if dbx.SQLState(err) == dbx.UniqueViolation && dbx.Constraint(err) == "business_pkey" {
+		return BusinessRecord{}, apperr.New(apperr.Conflict, "Your organisation already has a business registered (id %s): a user acts for one business, so change that one instead (PATCH /v1/businesses/%s).", b.ID, b.ID)
+	}
 	if err != nil {
 		return BusinessRecord{}, wrap(err, "insert business")
 	}

@@ -108,7 +108,7 @@ var _ oapi.StrictServerInterface = (*Server)(nil)
 
 func caller(ctx context.Context) app.Caller {
 	p, _ := auth.FromContext(ctx)
-	return app.Caller{Subject: p.Subject, Roles: p.Roles, RequestID: httpx.RequestIDFrom(ctx)}
+	return app.Caller{Subject: p.Subject, Roles: p.Roles, Org: p.Org, RequestID: httpx.RequestIDFrom(ctx)}
 }
 
 // etag is the ETag of a record version.
