@@ -530,3 +530,18 @@ func TestUndecryptableBidIsRecordedAndShownAtTheOpening(t *testing.T) {
 		}
 	}
 }
+
+func TestTenderEndingWithoutAwardReleasesSecuritiesThroughPayment(t *testing.T) {
+	f := newFixture(t)
+	tm := terms()
+	tm.BidSecurityAmount = 20_000_000
+	tn := f.tendering(tm)
+	if _, err := f.svc.CancelTender(context.Background(), officer("pokja-1"), tn.ID, "anggaran ditarik"); err != nil {
+		t.Fatal(err)
+	}
+	var vendor, outcome string
+	err := f.db.QueryRow(`SELECT payload->'data'->>'vendor', payload->'data'->>'outcome' FROM outbox WHERE type = 'tender.award.finalised'`).Scan(&vendor, &outcome)
+	if err != nil || vendor != "" || outcome != "cancelled" {
+		t.Fatalf("award.finalised vendor %q outcome %q: %v", vendor, outcome, err)
+	}
+}

@@ -74,7 +74,7 @@ func (s *Service) ProposeAward(ctx context.Context, c Caller, tenderID string) (
 			if err := t.Fail(by, "every bid was disqualified at the evaluation"); err != nil {
 				return postgres.Change{}, err
 			}
-			ch.Effect = postgres.Effect{Action: "tender.evaluate", Reason: t.Reason, Events: []postgres.Event{failedEvent(t, now)}}
+			ch.Effect = postgres.Effect{Action: "tender.evaluate", Reason: t.Reason, Events: endedEvents(t, now)}
 			return ch, nil
 		}
 		if err := t.ProposeAward(by); err != nil {
@@ -167,7 +167,7 @@ func (s *Service) AnswerObjection(ctx context.Context, c Caller, tenderID, objec
 				return postgres.Change{}, err
 			}
 			ch.Reason = t.Reason
-			ch.Events = append(ch.Events, failedEvent(t, now))
+			ch.Events = append(ch.Events, endedEvents(t, now)...)
 		}
 		return ch, nil
 	})

@@ -174,7 +174,7 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 		eff := postgres.Effect{Action: "tender.open_bids", Events: []postgres.Event{{Type: "tender.bids.opened", Data: data}}}
 		if t.State == domain.StateFailed {
 			eff.Reason = t.Reason
-			eff.Events = append(eff.Events, failedEvent(t, now))
+			eff.Events = append(eff.Events, endedEvents(t, now)...)
 		}
 		return opened, eff, nil
 	})

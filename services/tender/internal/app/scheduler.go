@@ -48,7 +48,7 @@ func scheduledMove(kind postgres.Due, t *domain.Tender, f postgres.Facts, now ti
 		}
 		if t.State == domain.StateFailed {
 			return postgres.Change{Effect: postgres.Effect{Action: "tender.close_bidding", Reason: t.Reason,
-				Events: []postgres.Event{failedEvent(t, now)}}}, nil
+				Events: endedEvents(t, now)}}, nil
 		}
 		return postgres.Change{Effect: postgres.Effect{Action: "tender.close_bidding", Events: []postgres.Event{
 			{Type: "tender.tender.bidding_closed", Data: map[string]any{"tender_id": t.ID, "bids": f.LiveBids, "closed_at": now}},
@@ -57,7 +57,7 @@ func scheduledMove(kind postgres.Due, t *domain.Tender, f postgres.Facts, now ti
 		if err := t.FinaliseAward(now, f.UnansweredObjections); err != nil {
 			return postgres.Change{}, err
 		}
-		data := map[string]any{"tender_id": t.ID, "finalised_at": now}
+		data := map[string]any{"tender_id": t.ID, "outcome": "awarded", "finalised_at": now}
 		if f.Award != nil {
 			data["bid_id"], data["vendor"] = f.Award.BidID, f.Award.Vendor
 			data["value"] = map[string]any{"amount": f.Award.Price, "currency": "IDR"}

@@ -35,7 +35,9 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 	}
 	cur, _ := f.store.Tender(ctx, tn.ID)
 	f.closeAndOpen(cur) // vendor-b unpaid and unconfirmed: the tender fails at the opening
-	other := f.tendering(termsFrom(f.clock.Now()))
+	withSecurity := termsFrom(f.clock.Now())
+	withSecurity.BidSecurityAmount = 5_000_000
+	other := f.tendering(withSecurity)
 	if _, err := f.svc.CancelTender(ctx, officer("pokja-1"), other.ID, "anggaran ditarik"); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"time"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
@@ -147,9 +148,7 @@ func (s *Service) CancelTender(ctx context.Context, c Caller, id, reason string)
 		if err := t.Cancel(by, reason); err != nil {
 			return postgres.Change{}, err
 		}
-		return postgres.Change{Effect: postgres.Effect{Action: "tender.cancel", Reason: t.Reason, Events: []postgres.Event{
-			{Type: "tender.tender.cancelled", Data: map[string]any{"tender_id": t.ID, "reason": t.Reason, "cancelled_at": now}},
-		}}}, nil
+		return postgres.Change{Effect: postgres.Effect{Action: "tender.cancel", Reason: t.Reason, Events: endedEvents(t, now)}}, nil
 	})
 }
 
@@ -160,12 +159,24 @@ func (s *Service) FailTender(ctx context.Context, c Caller, id, reason string) (
 		if err := t.Fail(by, reason); err != nil {
 			return postgres.Change{}, err
 		}
-		return postgres.Change{Effect: postgres.Effect{Action: "tender.fail", Reason: t.Reason, Events: []postgres.Event{
-			failedEvent(t, now),
-		}}}, nil
+		return postgres.Change{Effect: postgres.Effect{Action: "tender.fail", Reason: t.Reason, Events: endedEvents(t, now)}}, nil
 	})
 }
 
-func failedEvent(t *domain.Tender, now any) postgres.Event {
-	return postgres.Event{Type: "tender.tender.failed", Data: map[string]any{"tender_id": t.ID, "reason": t.Reason, "failed_at": now}}
+// endedEvents announce a tender that ended without an award (cancelled or
+// failed): its own event and, when it asked for bid securities,
+// tender.award.finalised without a winner, on which payment releases every
+// security of the tender.
+func endedEvents(t *domain.Tender, now time.Time) []postgres.Event {
+	var evs []postgres.Event
+	if t.State == domain.StateCancelled {
+		evs = append(evs, postgres.Event{Type: "tender.tender.cancelled", Data: map[string]any{"tender_id": t.ID, "reason": t.Reason, "cancelled_at": now}})
+	} else {
+		evs = append(evs, postgres.Event{Type: "tender.tender.failed", Data: map[string]any{"tender_id": t.ID, "reason": t.Reason, "failed_at": now}})
+	}
+	if t.BidSecurityAmount > 0 {
+		evs = append(evs, postgres.Event{Type: "tender.award.finalised", Data: map[string]any{
+			"tender_id": t.ID, "vendor": "", "outcome": string(t.State), "finalised_at": now}})
+	}
+	return evs
 }
