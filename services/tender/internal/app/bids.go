@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -25,6 +27,18 @@ func (s *Service) SubmitBid(ctx context.Context, c Caller, tenderID string, cont
 func (s *Service) SubmitBidOnce(ctx context.Context, c Caller, tenderID string, content domain.BidContent, req *postgres.BidRequest) (*postgres.Answer, error) {
 	_, _, answer, err := s.storeBid(ctx, c, tenderID, "", content, req)
 	return answer, err
+}
+
+// BidRequestHash fingerprints a bid request for its Idempotency-Key. It is
+// keyed (HMAC-SHA256 under a key derived from the receipt signing key): a
+// plain hash of the request would let someone holding a database dump try
+// prices against it before the opening.
+func (s *Service) BidRequestHash(tenderID string, body []byte) []byte {
+	key := sha256.Sum256(append([]byte("gerbang/tender/bid-request/v1\x00"), s.receiptKey.Seed()...))
+	m := hmac.New(sha256.New, key[:])
+	m.Write([]byte(tenderID + "\n"))
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 // ReplaceBid replaces the vendor's live bid before the deadline (also how

@@ -5,7 +5,6 @@ package http
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -410,9 +409,8 @@ func (s *server) SubmitBid(ctx context.Context, r oapi.SubmitBidRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	hash := sha256.Sum256(append([]byte(r.TenderID.String()+"\n"), body...))
 	answer, err := s.svc.SubmitBidOnce(ctx, caller(ctx), r.TenderID.String(), content, &postgres.BidRequest{
-		Key: strings.Clone(key), Hash: hash[:],
+		Key: strings.Clone(key), Hash: s.svc.BidRequestHash(r.TenderID.String(), body),
 		Render: func(b postgres.Bid, receipt domain.Receipt) ([]byte, error) {
 			return json.Marshal(oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)})
 		},

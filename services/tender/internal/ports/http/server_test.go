@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"gerbang/services/tender/internal/domain"
 	"gerbang/services/tender/internal/ocds"
 	"gerbang/services/tender/internal/ocds/ocdstest"
+	"gerbang/services/tender/internal/ports/http/oapi"
 	"gerbang/services/tender/migrations"
 )
 
@@ -571,6 +573,20 @@ func TestBidIdempotencyKeyAnswersRetriesOnce(t *testing.T) {
 	var bids int
 	if err := h.db.Get(&bids, `SELECT count(*) FROM bid WHERE tender_id = $1`, id); err != nil || bids != 1 {
 		t.Fatalf("%d bids (%v), want 1", bids, err)
+	}
+	// The stored fingerprint is keyed: not the plain hash of the request,
+	// which someone holding a dump could try prices against.
+	var sub oapi.BidSubmission
+	raw, _ := json.Marshal(bidBody(900_000_000, "A"))
+	_ = json.Unmarshal(raw, &sub)
+	canonical, _ := json.Marshal(sub)
+	plain := sha256.Sum256(append([]byte(id+"\n"), canonical...))
+	var stored []byte
+	if err := h.db.Get(&stored, `SELECT request_hash FROM bid_request WHERE key = 'same-key'`); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(stored, plain[:]) || !bytes.Equal(stored, h.svc.BidRequestHash(id, canonical)) {
+		t.Fatalf("stored fingerprint %x is not the keyed one", stored)
 	}
 	h.clock.Set(deadline.Add(time.Hour))
 	if late := h.do("POST", "/v1/tenders/"+id+"/bids", tok, bidBody(900_000_000, "A"), "Idempotency-Key", "same-key"); late.status != 201 || late.raw != answers[0].raw {
