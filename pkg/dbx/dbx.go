@@ -24,9 +24,18 @@ func DefaultURL(database string) string {
 	return "postgres://gerbang:gerbang@127.0.0.1:5432/" + database + "?sslmode=disable"
 }
 
+// DefaultMaxConns is the pool size of Open.
+const DefaultMaxConns = 32
+
 // Open connects to the database named in dsn, creating it first when it does
-// not exist. Two processes creating the same database at once both succeed.
+// not exist, with a pool of DefaultMaxConns. Two processes creating the same
+// database at once both succeed.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	return OpenPool(ctx, dsn, DefaultMaxConns)
+}
+
+// OpenPool is Open with a pool of maxConns connections.
+func OpenPool(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
 	if err := EnsureDatabase(ctx, dsn); err != nil {
 		return nil, err
 	}
@@ -34,8 +43,8 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

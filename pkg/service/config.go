@@ -19,6 +19,7 @@ type Config struct {
 	Name            string        // service name: licensing, tender, payment, portal
 	HTTPAddr        string        // HTTP_ADDR, default 127.0.0.1:<port of DESIGN.md>
 	DatabaseURL     string        // DATABASE_URL, default postgres://gerbang:gerbang@127.0.0.1:5432/<name>
+	DatabaseConns   int           // DATABASE_MAX_CONNS, default 32: the connection pool
 	NATSURL         string        // NATS_URL, default nats://127.0.0.1:4222
 	JWKSURL         string        // JWKS_URL, default the portal's http://127.0.0.1:8080/.well-known/jwks.json
 	Issuer          string        // JWT_ISSUER, default http://127.0.0.1:8080
@@ -59,6 +60,12 @@ func LoadConfig(name string, port int, getenv func(string) string) (Config, erro
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	var err error
+	if c.DatabaseConns, err = Int(getenv, "DATABASE_MAX_CONNS", dbx.DefaultMaxConns); err != nil {
+		return c, err
+	}
+	if c.DatabaseConns < 1 {
+		return c, fmt.Errorf("DATABASE_MAX_CONNS: %d is not a pool size", c.DatabaseConns)
+	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
 	}

@@ -89,7 +89,7 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 	defer cancel()
 
 	if !spec.NoDatabase {
-		db, err := retry(startCtx, log, "PostgreSQL", func() (*sqlx.DB, error) { return dbx.Open(startCtx, cfg.DatabaseURL) })
+		db, err := retry(startCtx, log, "PostgreSQL", func() (*sqlx.DB, error) { return dbx.OpenPool(startCtx, cfg.DatabaseURL, cfg.DatabaseConns) })
 		if err != nil {
 			return nil, fmt.Errorf("database: %w", err)
 		}
