@@ -454,7 +454,7 @@ func (c *consumer) deadLetter(ctx context.Context, log *slog.Logger, msg jetstre
 		return
 	}
 	log.Error("event dead-lettered", "err", cause)
-	if err := msg.TermWithReason("dead-lettered"); err != nil {
+	if err := msg.Term(); err != nil {
 		log.Warn("term failed; a redelivery will be judged again", "err", err)
 	}
 }
