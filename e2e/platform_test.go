@@ -230,7 +230,11 @@ func (p *platform) eventually(what string, cond func() bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: not within 30s", what)
+			var logs strings.Builder
+			for _, s := range services {
+				fmt.Fprintf(&logs, "--- %s\n%s", s, p.logs(s))
+			}
+			p.t.Fatalf("%s: not within 30s\n%s", what, logs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -412,7 +412,9 @@ func TestInvoicesFromEventsAreMadeOnceAndBidSecuritiesSettledOnce(t *testing.T) 
 	tender := uuid.NewString()
 	for _, vendor := range []string{"WIN", "LOSE"} {
 		req := map[string]any{"bid_security_id": vendor + "-sec", "tender_id": tender, "vendor": vendor, "reference": vendor + "-sec",
-			"amount": map[string]any{"amount": 10000, "currency": "IDR"}}
+			"amount": map[string]any{"amount": 10000, "currency": "IDR"},
+			// A deadline closer than an invoice's shortest validity still gets its invoice.
+			"pay_before": time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)}
 		h.publish(t, "tender.bid_security.requested", req)
 		h.publish(t, "tender.bid_security.requested", req)
 	}

@@ -96,7 +96,9 @@ func (h Handlers) expiry(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	now := h.Clock()
-	if lo := now.Add(domain.MinValidity); t.Before(lo) {
+	// A minute over the shortest validity, so that the invoice, built a
+	// moment later, is still valid for at least that long.
+	if lo := now.Add(domain.MinValidity + time.Minute); t.Before(lo) {
 		return lo
 	}
 	if hi := now.Add(domain.MaxValidity); t.After(hi) {
