@@ -46,7 +46,7 @@ func TestATenderFromAnnouncementToOpeningAcrossTheServices(t *testing.T) {
 		"description": "Aplikasi web perizinan untuk 30 kecamatan.", "category": "consulting",
 		"hps": map[string]any{"amount": 500000000, "currency": "IDR"}, "hps_public": true, "kbli": "62010",
 		"procurement_method": "tender", "evaluation": map[string]any{"method": "lowest_price"},
-		"bid_security": map[string]any{"amount": 10000000, "currency": "IDR"},
+		"bid_security":     map[string]any{"amount": 10000000, "currency": "IDR"},
 		"bid_period_start": now.Add(2 * time.Second).Format(time.RFC3339),
 		"bid_deadline":     now.Add(25 * time.Second).Format(time.RFC3339),
 		"committee":        []string{"01930000-0000-7000-8000-00000000a004"},
