@@ -46,9 +46,8 @@ for s in "${ORDER[@]}"; do
   ready "${PORTS[$s]}" || { echo "[run] $s did not become ready: see its log above" >&2; exit 1; }
 done
 
-if [ -x deploy/local/demo.sh ]; then
-  deploy/local/demo.sh || echo "[run] demo data could not be loaded completely (see above)" >&2
-fi
+echo "[run] loading the demo data"
+bin/demo -portal http://127.0.0.1:8080 || echo "[run] the demo data could not be loaded completely (see above)" >&2
 
 cat <<MSG
 
