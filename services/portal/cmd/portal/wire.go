@@ -17,6 +17,7 @@ import (
 	"gerbang/pkg/oapi"
 	"gerbang/pkg/service"
 	"gerbang/services/portal/internal/adapters/postgres"
+	"gerbang/services/portal/internal/adapters/services"
 	"gerbang/services/portal/internal/app"
 	porthttp "gerbang/services/portal/internal/ports/http"
 	portalapi "gerbang/services/portal/internal/ports/http/oapi"
@@ -48,6 +49,16 @@ type settings struct {
 	proxyTimeout   time.Duration
 	secureCookies  bool
 	backends       []porthttp.Backend
+}
+
+// backendURL is the base URL of the service name.
+func (s settings) backendURL(name string) string {
+	for _, b := range s.backends {
+		if b.Name == name {
+			return b.URL
+		}
+	}
+	panic("portal: no backend " + name) // proxied lists every name asked for
 }
 
 func loadSettings(cfg service.Config, getenv func(string) string) (settings, error) {
@@ -136,6 +147,8 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
 		Login: login, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
+		Licenses: services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout),
+		Log:      rt.Log,
 	})
 	if err != nil {
 		return err
@@ -159,6 +172,8 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/", web.Home)
 	rt.App.Post("/login", append([]fiber.Handler{web.HTMLErrors, web.CheckCSRF}, append(limits, web.Login)...)...)
 	rt.App.Post("/logout", web.HTMLErrors, web.CheckCSRF, web.Logout)
+	rt.App.Get("/verify", web.VerifyForm)
+	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
 	// The services, as the caller (its Authorization header goes along).
 	for _, b := range s.backends {
 		h := proxy.Handler(b)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -35,16 +36,19 @@ const (
 	csrfField     = "csrf_token"
 )
 
-// Web serves the server-rendered pages: the home page with the login form.
+// Web serves the server-rendered pages: the home page with the login form,
+// and the public license verification page.
 type Web struct {
-	login    *app.Login
-	accounts app.Accounts
-	verifier *auth.Verifier
-	clock    clock.Clock
-	cookies  cookieSigner
-	secure   bool
-	services []Backend
-	page     *template.Template
+	login     *app.Login
+	accounts  app.Accounts
+	verifier  *auth.Verifier
+	clock     clock.Clock
+	cookies   cookieSigner
+	secure    bool
+	services  []Backend
+	licenses  app.LicenseRegistry
+	log       *slog.Logger
+	templates *template.Template
 }
 
 // WebOptions configure the pages.
@@ -59,6 +63,8 @@ type WebOptions struct {
 	// Secure whenever the request came over HTTPS.
 	SecureCookies bool
 	Services      []Backend // linked from the home page
+	Licenses      app.LicenseRegistry
+	Log           *slog.Logger
 }
 
 // NewWeb parses the templates.
@@ -66,8 +72,11 @@ func NewWeb(o WebOptions) (*Web, error) {
 	if len(o.CookieSecret) < 32 {
 		return nil, errors.New("web: cookie secret shorter than 32 bytes")
 	}
-	page, err := template.New("home.html").Funcs(template.FuncMap{
-		"wib":   func(t time.Time) string { return t.In(WIB).Format("02-01-2006 15:04") + " WIB" },
+	if o.Licenses == nil || o.Log == nil {
+		return nil, errors.New("web: licenses and log are required")
+	}
+	templates, err := template.New("pages").Funcs(template.FuncMap{
+		"wib":   wib,
 		"join":  strings.Join,
 		"lower": strings.ToLower,
 	}).ParseFS(templateFS, "templates/*.html")
@@ -77,7 +86,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	return &Web{
 		login: o.Login, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
-		services: o.Services, page: page,
+		services: o.Services, licenses: o.Licenses, log: o.Log, templates: templates,
 	}, nil
 }
 
@@ -89,8 +98,14 @@ type signedIn struct {
 	ExpiresAt   time.Time
 }
 
+// layout is what every page shows around its content (templates/layout.html).
+type layout struct {
+	Title string
+	Now   time.Time
+}
+
 type pageData struct {
-	Now      time.Time
+	layout
 	CSRF     string
 	User     *signedIn
 	Error    string // shown above the form
@@ -160,12 +175,19 @@ func (w *Web) render(c *fiber.Ctx, status int, d pageData) error {
 		return err
 	}
 	d.CSRF = csrf
-	d.Now = w.clock.Now()
+	d.layout = w.layoutOf("Gerbang — Perizinan dan Pengadaan untuk Dunia Usaha")
 	d.Services = w.services
 	d.User = w.session(c)
+	return w.send(c, status, "home.html", d)
+}
+
+func (w *Web) layoutOf(title string) layout { return layout{Title: title, Now: w.clock.Now()} }
+
+// send renders the page template name with the headers every page has.
+func (w *Web) send(c *fiber.Ctx, status int, name string, data any) error {
 	var b strings.Builder
-	if err := w.page.Execute(&b, d); err != nil {
-		return fmt.Errorf("render home page: %w", err)
+	if err := w.templates.ExecuteTemplate(&b, name, data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// Licenses the fake licensing service knows, as its public API answers them.
+var fakeLicenses = map[string]string{
+	"LIC-2026-000123": `{"genuine":true,"number":"LIC-2026-000123","holder_name":"Warung Makan Sari Rasa","nib":"8120012345674","kbli":"56101","license_name":"Sertifikat Standar terverifikasi: usaha pangan","status":"active","valid_from":"2026-03-08T17:00:00Z","valid_until":"2031-03-08T17:00:00Z"}`,
+	"LIC-2026-000124": `{"genuine":true,"number":"LIC-2026-000124","holder_name":"CV Maju Jaya","nib":"8120012345675","kbli":"46512","license_name":"Izin Usaha Perdagangan","status":"revoked","valid_from":"2026-01-04T17:00:00Z","valid_until":null}`,
+	"LIC-2026-000125": `{"genuine":true,"number":"LIC-2026-000125","holder_name":"PT Karya Nusantara","nib":"8120012345676","kbli":"41011","license_name":"Izin Usaha Konstruksi","status":"suspended","valid_from":"2026-01-04T17:00:00Z","valid_until":"2031-01-04T17:00:00Z"}`,
+	"LIC-2026-000126": `{"genuine":true,"number":"LIC-2026-000126","holder_name":"UD Sumber Rejeki","nib":"8120012345677","kbli":"47111","license_name":"Izin Usaha Toko","status":"expired","valid_from":"2021-01-04T17:00:00Z","valid_until":"2026-01-04T17:00:00Z"}`,
+	// Still active in licensing, but its validity ended before its
+	// scheduler ran.
+	"LIC-2020-000127": `{"genuine":true,"number":"LIC-2020-000127","holder_name":"Toko Lama","nib":"8120012345678","kbli":"47111","license_name":"Izin Usaha Toko","status":"active","valid_from":"2020-01-04T17:00:00Z","valid_until":"2025-01-04T17:00:00Z"}`,
+}
+
+const slowLicense = "LIC-2026-999999" // licensing never answers for it
+
+// fakeLicensing stands in for licensing's public verification API.
+func fakeLicensing(t *testing.T, calls *atomic.Int64) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/public/licenses/{number}", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		number := r.PathValue("number")
+		if number == slowLicense {
+			<-r.Context().Done() // until the portal gives up
+			return
+		}
+		body, ok := fakeLicenses[number]
+		if !ok {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"type":"https://gerbang.go.id/problems/not_found","title":"Not Found","status":404}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// wantPage checks an HTML page's status and that it says each of want, in
+// that order (Bahasa Indonesia before English), and needs no JavaScript.
+func wantPage(t *testing.T, a answer, status int, want ...string) string {
+	t.Helper()
+	page := string(a.body)
+	if a.status != status || !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d %q, want %d HTML:\n%s", a.status, a.header.Get("Content-Type"), status, page)
+	}
+	at := 0
+	for _, w := range want {
+		i := strings.Index(page[at:], w)
+		if i < 0 {
+			if strings.Contains(page, w) {
+				t.Errorf("page says %q, but not after %q", w, want)
+			} else {
+				t.Errorf("page lacks %q", w)
+			}
+			continue
+		}
+		at += i + len(w)
+	}
+	if strings.Contains(page, "<script") {
+		t.Error("the page needs JavaScript")
+	}
+	if csp := a.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	return page
+}
+
+func TestPublicPages(t *testing.T) {
+	var licensingCalls atomic.Int64
+	licensing := fakeLicensing(t, &licensingCalls)
+	svc, _ := startPortal(t, map[string]string{"LICENSING_URL": licensing.URL, "PROXY_TIMEOUT": "500ms"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	t.Run("TestHomePageLinksThePublicPages", func(t *testing.T) {
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/", nil, nil), http.StatusOK, `href="/verify"`)
+	})
+
+	t.Run("TestGenuineLicenseShowsItsStatusAndValidityInWIB", func(t *testing.T) {
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/LIC-2026-000123", nil, nil), http.StatusOK,
+			"Izin asli", "Genuine license",
+			"Aktif / Active", "Izin ini sah dan berlaku.", "This license is valid and in force.",
+			"Warung Makan Sari Rasa", "8120012345674", "Sertifikat Standar terverifikasi: usaha pangan", "56101",
+			"09-03-2026 00:00 WIB", "09-03-2031 00:00 WIB")
+		if strings.Contains(page, "tidak ditemukan") {
+			t.Error("a genuine license is said not to be found")
+		}
+	})
+
+	t.Run("TestLiveStatusIsShownInBothLanguages", func(t *testing.T) {
+		cases := []struct{ number, status, meaning string }{
+			{"LIC-2026-000124", "Dicabut / Revoked", "Izin ini telah dicabut"},
+			{"LIC-2026-000125", "Dibekukan / Suspended", "Izin ini sedang dibekukan"},
+			{"LIC-2026-000126", "Kedaluwarsa / Expired", "Masa berlaku izin ini telah habis"},
+			{"LIC-2020-000127", "Kedaluwarsa / Expired", "Masa berlaku izin ini telah habis"},
+		}
+		for _, c := range cases {
+			page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/"+c.number, nil, nil), http.StatusOK, "Izin asli", c.status, c.meaning, c.number)
+			if strings.Contains(page, "Aktif / Active") {
+				t.Errorf("%s is shown active", c.number)
+			}
+		}
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/LIC-2026-000124", nil, nil), http.StatusOK, "Selama usaha berjalan", "While the business operates")
+	})
+
+	t.Run("TestNumberIsReadAsPrintedWhateverTheCase", func(t *testing.T) {
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/lic-2026-000123", nil, nil), http.StatusOK, "Izin asli", "LIC-2026-000123")
+	})
+
+	t.Run("TestUnknownNumberIsNotFound", func(t *testing.T) {
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/LIC-2026-000999", nil, nil), http.StatusNotFound,
+			"Izin tidak ditemukan / License not found", "LIC-2026-000999")
+		if strings.Contains(page, "Izin asli") {
+			t.Error("an unknown number is called genuine")
+		}
+	})
+
+	t.Run("TestWhatCannotBeALicenseNumberIsNotFoundWithoutAskingLicensing", func(t *testing.T) {
+		before := licensingCalls.Load()
+		for _, n := range []string{"bukan-nomor", "LIC-2026-12", "%3Cscript%3E"} {
+			page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/"+n, nil, nil), http.StatusNotFound, "Izin tidak ditemukan / License not found")
+			if strings.Contains(page, "<script>") {
+				t.Errorf("%s is echoed unescaped", n)
+			}
+		}
+		if n := licensingCalls.Load() - before; n != 0 {
+			t.Errorf("licensing was asked %d times", n)
+		}
+	})
+
+	t.Run("TestVerifyFormLeadsToTheNumbersPage", func(t *testing.T) {
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify", nil, nil), http.StatusOK, `action="/verify"`, "Nomor izin", "License number", `name="number"`)
+		a := do(t, noRedirect, http.MethodGet, svc.URL+"/verify?number=+lic-2026-000123+", nil, nil)
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/verify/LIC-2026-000123" {
+			t.Fatalf("form sent: %d to %q", a.status, a.header.Get("Location"))
+		}
+	})
+
+	t.Run("TestSlowLicensingGets504Page", func(t *testing.T) {
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/"+slowLicense, nil, nil), http.StatusGatewayTimeout,
+			"Layanan perizinan sedang tidak tersedia / The licensing service is unavailable", "Coba lagi", "Try again")
+		if strings.Contains(page, "tidak ditemukan") || strings.Contains(page, "Izin asli") {
+			t.Error("a slow licensing service is taken for an answer")
+		}
+	})
+
+	// Last: licensing goes away.
+	t.Run("TestLicensingDownGets502PageNeverNotFound", func(t *testing.T) {
+		licensing.Close()
+		cases := []struct{ path, says string }{
+			{"/verify/LIC-2026-000123", "Layanan perizinan sedang tidak tersedia / The licensing service is unavailable"},
+		}
+		for _, c := range cases {
+			page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+c.path, nil, nil), http.StatusBadGateway, c.says, "Coba lagi", "Try again")
+			if strings.Contains(page, "tidak ditemukan") {
+				t.Errorf("%s: a service down is taken for not found", c.path)
+			}
+		}
+	})
+}

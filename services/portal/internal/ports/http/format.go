@@ -1,0 +1,61 @@
+package http
+
+import (
+	"time"
+
+	"gerbang/services/portal/internal/domain"
+)
+
+// How the pages write times, money and the services' codes for people.
+
+// wib writes a time (time.Time or *time.Time) in WIB; a nil time is empty.
+func wib(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		t = *x
+	default:
+		return ""
+	}
+	return t.In(WIB).Format("02-01-2006 15:04") + " WIB"
+}
+
+// label is a code of a service said in Bahasa Indonesia and English, with
+// the tone of its badge (good, caution, bad, neutral).
+type label struct {
+	ID, EN string
+	Tone   string
+}
+
+// licenseLabel is a license status with what it means for whoever relies on
+// the license, and the class of the box that says so.
+type licenseLabel struct {
+	label
+	Meaning, MeaningEN string
+	Box                string
+}
+
+var licenseLabels = map[domain.LicenseStatus]licenseLabel{
+	domain.LicenseActive: {label{"Aktif", "Active", "good"},
+		"Izin ini sah dan berlaku.", "This license is valid and in force.", "ok"},
+	domain.LicenseSuspended: {label{"Dibekukan", "Suspended", "caution"},
+		"Izin ini sedang dibekukan: tidak berlaku sampai dipulihkan oleh petugas perizinan.",
+		"This license is suspended: it is not in force until a licensing officer reinstates it.", "warn"},
+	domain.LicenseRevoked: {label{"Dicabut", "Revoked", "bad"},
+		"Izin ini telah dicabut dan tidak berlaku lagi.", "This license has been revoked and is no longer valid.", "error"},
+	domain.LicenseExpired: {label{"Kedaluwarsa", "Expired", "bad"},
+		"Masa berlaku izin ini telah habis.", "This license has expired.", "error"},
+}
+
+func licenseLabelOf(s domain.LicenseStatus) licenseLabel {
+	if l, ok := licenseLabels[s]; ok {
+		return l
+	}
+	return licenseLabel{label{string(s), string(s), "neutral"},
+		"Status tidak dikenal; hubungi petugas perizinan.", "Unknown status; ask a licensing officer.", "warn"}
+}
