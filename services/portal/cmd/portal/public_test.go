@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,6 +47,75 @@ func fakeLicensing(t *testing.T, calls *atomic.Int64) *httptest.Server {
 	return srv
 }
 
+const (
+	openTender   = "0193a6f0-0000-7000-8000-0000000000aa"
+	openedTender = "0193a6f0-0000-7000-8000-0000000000bb"
+	nextCursor   = "eyJpZCI6MTd9"
+)
+
+var fakeTenders = map[string]string{
+	openTender:   `{"id":"` + openTender + `","number":"TND-2026-0042","state":"tendering","version":3,"amendment":1,"buyer_agency":"Dinas Pendidikan Provinsi Jawa Barat","title":"Pengadaan laptop sekolah","description":"120 unit laptop untuk SMA negeri.","category":"goods","hps":{"amount":1000000000,"currency":"IDR"},"hps_public":true,"kbli":"46512","procurement_method":"tender","evaluation":{"method":"lowest_price"},"bid_security":{"amount":20000000,"currency":"IDR"},"bid_period_start":"2026-12-01T01:00:00Z","bid_deadline":"2026-12-10T03:00:00Z","objection_days":5,"min_bids":1,"published_at":"2026-11-25T02:00:00Z"}`,
+	openedTender: `{"id":"` + openedTender + `","number":"TND-2026-0043","state":"evaluation","version":5,"amendment":0,"buyer_agency":"Dinas PUPR Kota Bandung","title":"Rehabilitasi jembatan","description":"","category":"works","hps":{"amount":5000000000,"currency":"IDR"},"hps_public":false,"kbli":"42101","procurement_method":"tender","evaluation":{"method":"quality_cost"},"bid_security":{"amount":0,"currency":"IDR"},"bid_period_start":"2026-11-01T01:00:00Z","bid_deadline":"2026-11-20T03:00:00Z","objection_days":5,"min_bids":1,"published_at":"2026-10-30T02:00:00Z"}`,
+}
+
+const fakeOpening = `{"tender_id":"` + openedTender + `","opened_at":"2026-11-20T04:00:00Z","valid_bids":1,"bids":[` +
+	`{"bid_id":"0193a6f0-0000-7000-8000-000000000001","vendor":"0193a6f0-0000-7000-8000-00000000b001","submitted_at":"2026-11-19T08:15:02.123456Z","price":{"amount":875000000,"currency":"IDR"},"disqualified":""},` +
+	`{"bid_id":"0193a6f0-0000-7000-8000-000000000002","vendor":"0193a6f0-0000-7000-8000-00000000b002","submitted_at":"2026-11-19T09:00:00Z","price":null,"decrypt_error":"open bid: message authentication failed","disqualified":"the sealed bid could not be decrypted"}]}`
+
+// fakeTender stands in for tender's public API.
+func fakeTender(t *testing.T, calls *atomic.Int64) *httptest.Server {
+	mux := http.NewServeMux()
+	notFound := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"type":"https://gerbang.go.id/problems/not_found","title":"Not Found","status":404}`))
+	}
+	mux.HandleFunc("GET /v1/public/tenders", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var items []json.RawMessage
+		next := `"` + nextCursor + `"`
+		switch r.URL.Query().Get("cursor") {
+		case "":
+			items = []json.RawMessage{json.RawMessage(fakeTenders[openTender])}
+		case nextCursor:
+			items, next = []json.RawMessage{json.RawMessage(fakeTenders[openedTender])}, "null"
+		default:
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"type":"https://gerbang.go.id/problems/invalid","title":"Bad Request","status":400}`))
+			return
+		}
+		if r.URL.Query().Get("limit") == "" {
+			t.Errorf("the portal asked for tenders without a limit")
+		}
+		list, _ := json.Marshal(items)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":` + string(list) + `,"next_cursor":` + next + `}`))
+	})
+	mux.HandleFunc("GET /v1/public/tenders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		body, ok := fakeTenders[r.PathValue("id")]
+		if !ok {
+			notFound(w)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	})
+	mux.HandleFunc("GET /v1/public/tenders/{id}/opening", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.PathValue("id") != openedTender {
+			notFound(w)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(fakeOpening))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // wantPage checks an HTML page's status and that it says each of want, in
 // that order (Bahasa Indonesia before English), and needs no JavaScript.
 func wantPage(t *testing.T, a answer, status int, want ...string) string {
@@ -77,13 +147,14 @@ func wantPage(t *testing.T, a answer, status int, want ...string) string {
 }
 
 func TestPublicPages(t *testing.T) {
-	var licensingCalls atomic.Int64
+	var licensingCalls, tenderCalls atomic.Int64
 	licensing := fakeLicensing(t, &licensingCalls)
-	svc, _ := startPortal(t, map[string]string{"LICENSING_URL": licensing.URL, "PROXY_TIMEOUT": "500ms"})
+	tender := fakeTender(t, &tenderCalls)
+	svc, _ := startPortal(t, map[string]string{"LICENSING_URL": licensing.URL, "TENDER_URL": tender.URL, "PROXY_TIMEOUT": "500ms"})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	t.Run("TestHomePageLinksThePublicPages", func(t *testing.T) {
-		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/", nil, nil), http.StatusOK, `href="/verify"`)
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/", nil, nil), http.StatusOK, `href="/verify"`, `href="/tenders"`)
 	})
 
 	t.Run("TestGenuineLicenseShowsItsStatusAndValidityInWIB", func(t *testing.T) {
@@ -146,6 +217,49 @@ func TestPublicPages(t *testing.T) {
 		}
 	})
 
+	t.Run("TestTenderListShowsRupiahAndWIB", func(t *testing.T) {
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders", nil, nil), http.StatusOK,
+			"Pengumuman tender", "Tender announcements",
+			`href="/tenders/`+openTender+`"`, "Pengadaan laptop sekolah", "TND-2026-0042", "Masa penawaran / Open for bids",
+			"Rp 1.000.000.000", "10-12-2026 10:00 WIB", "cursor="+nextCursor)
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders?cursor="+nextCursor, nil, nil), http.StatusOK, "Rehabilitasi jembatan", "Evaluasi / Evaluation")
+		if strings.Contains(page, "Rp 5.000.000.000") || strings.Contains(page, "Halaman berikutnya") {
+			t.Error("the last page shows an unpublished HPS or a next page")
+		}
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders?cursor=rusak", nil, nil), http.StatusBadRequest, "Permintaan tidak valid / Invalid request")
+	})
+
+	t.Run("TestTenderDetailShowsTermsAndOCDSLinks", func(t *testing.T) {
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders/"+openTender, nil, nil), http.StatusOK,
+			"Pengadaan laptop sekolah", "Masa penawaran / Open for bids", "Adendum 1", "TND-2026-0042", "Dinas Pendidikan Provinsi Jawa Barat",
+			"Barang", "Harga terendah", "Rp 1.000.000.000", "Rp 20.000.000", "01-12-2026 08:00 WIB", "10-12-2026 10:00 WIB",
+			"120 unit laptop untuk SMA negeri.",
+			`href="/api/tender/v1/public/ocds/tenders/`+openTender+`/releases"`, `href="/api/tender/v1/public/ocds/tenders/`+openTender+`/record"`)
+		if strings.Contains(page, "Pembukaan penawaran") {
+			t.Error("a tender still open for bids shows an opening")
+		}
+	})
+
+	t.Run("TestTenderDetailShowsTheOpeningRecord", func(t *testing.T) {
+		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders/"+openedTender, nil, nil), http.StatusOK,
+			"Rehabilitasi jembatan", "Kualitas dan biaya", "Tidak diumumkan", "Not published",
+			"Pembukaan penawaran", "Bid opening", "20-11-2026 11:00 WIB", "2 penawaran", "1 sah",
+			"0193a6f0-0000-7000-8000-00000000b001", "Rp 875.000.000", "19-11-2026 15:15 WIB", "Lanjut evaluasi",
+			"0193a6f0-0000-7000-8000-00000000b002", "tidak terbaca", "Gugur / Disqualified", "the sealed bid could not be decrypted")
+		if strings.Contains(page, "Rp 5.000.000.000") {
+			t.Error("an unpublished HPS is shown")
+		}
+	})
+
+	t.Run("TestUnknownTenderIsNotFound", func(t *testing.T) {
+		before := tenderCalls.Load()
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders/not-a-uuid", nil, nil), http.StatusNotFound, "Tender tidak ditemukan / Tender not found")
+		if n := tenderCalls.Load() - before; n != 0 {
+			t.Errorf("tender was asked %d times about an id that is no UUID", n)
+		}
+		wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders/0193a6f0-0000-7000-8000-0000000000cc", nil, nil), http.StatusNotFound, "Tender tidak ditemukan / Tender not found")
+	})
+
 	t.Run("TestSlowLicensingGets504Page", func(t *testing.T) {
 		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/verify/"+slowLicense, nil, nil), http.StatusGatewayTimeout,
 			"Layanan perizinan sedang tidak tersedia / The licensing service is unavailable", "Coba lagi", "Try again")
@@ -154,11 +268,14 @@ func TestPublicPages(t *testing.T) {
 		}
 	})
 
-	// Last: licensing goes away.
-	t.Run("TestLicensingDownGets502PageNeverNotFound", func(t *testing.T) {
+	// Last: the services go away.
+	t.Run("TestServicesDownGet502PagesNeverNotFound", func(t *testing.T) {
 		licensing.Close()
+		tender.Close()
 		cases := []struct{ path, says string }{
 			{"/verify/LIC-2026-000123", "Layanan perizinan sedang tidak tersedia / The licensing service is unavailable"},
+			{"/tenders", "Layanan tender sedang tidak tersedia / The tender service is unavailable"},
+			{"/tenders/" + openTender, "Layanan tender sedang tidak tersedia / The tender service is unavailable"},
 		}
 		for _, c := range cases {
 			page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+c.path, nil, nil), http.StatusBadGateway, c.says, "Coba lagi", "Try again")

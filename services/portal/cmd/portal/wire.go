@@ -148,6 +148,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		Login: login, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
 		Licenses: services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout),
+		Tenders:  services.NewTender(s.backendURL("tender"), s.proxyTimeout),
 		Log:      rt.Log,
 	})
 	if err != nil {
@@ -174,6 +175,8 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Post("/logout", web.HTMLErrors, web.CheckCSRF, web.Logout)
 	rt.App.Get("/verify", web.VerifyForm)
 	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
+	rt.App.Get("/tenders", web.Tenders)
+	rt.App.Get("/tenders/:id", web.Tender)
 	// The services, as the caller (its Authorization header goes along).
 	for _, b := range s.backends {
 		h := proxy.Handler(b)

@@ -7,7 +7,8 @@ import (
 )
 
 // What the public pages show, as the services answer it: licensing's
-// license verification. The portal owns none of it; these are its read views.
+// license verification and tender's announcements and opening records. The
+// portal owns none of it; these are its read views.
 
 // LicenseStatus is a license's live status in licensing.
 type LicenseStatus string
@@ -51,4 +52,57 @@ func (v LicenseVerification) StatusAt(now time.Time) LicenseStatus {
 		return LicenseExpired
 	}
 	return v.Status
+}
+
+// Money is an amount of whole rupiah.
+type Money struct {
+	Amount   int64
+	Currency string // IDR
+}
+
+// Tender is a published tender as the public sees it.
+type Tender struct {
+	ID                string
+	Number            string
+	State             string // draft, announced, tendering, opening, evaluation, award_proposed, objection_period, awarded, contracted, cancelled, failed
+	Amendment         int
+	BuyerAgency       string
+	Title             string
+	Description       string
+	Category          string // goods, works, consulting, other_services
+	HPS               *Money // the owner's estimate; nil unless the tender publishes it
+	KBLI              string
+	ProcurementMethod string
+	EvaluationMethod  string // lowest_price, quality_cost, merit_points
+	BidSecurity       *Money // nil or zero: none asked
+	BidPeriodStart    time.Time
+	BidDeadline       time.Time
+	ObjectionDays     int
+	PublishedAt       *time.Time
+	ObjectionEndsAt   *time.Time
+	Reason            string // why it was cancelled or failed
+}
+
+// TenderPage is one page of published tenders, newest first.
+type TenderPage struct {
+	Items      []Tender
+	NextCursor string // empty on the last page
+}
+
+// Opening is the public record of a tender's bid opening.
+type Opening struct {
+	TenderID  string
+	OpenedAt  time.Time
+	ValidBids int
+	Bids      []OpenedBid
+}
+
+// OpenedBid is one bid as opened.
+type OpenedBid struct {
+	BidID        string
+	Vendor       string
+	SubmittedAt  time.Time
+	Price        *Money // nil when the sealed bid could not be read
+	DecryptError string
+	Disqualified string // empty when the bid goes on to evaluation
 }

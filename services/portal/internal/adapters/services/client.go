@@ -1,6 +1,6 @@
 // Package services reads the other services' public REST APIs for the
-// portal's public pages: licensing's license verification
-// (api/licensing.yaml).
+// portal's public pages: licensing's license verification and tender's
+// announcements and opening records (api/licensing.yaml, api/tender.yaml).
 package services
 
 import (
@@ -17,7 +17,8 @@ import (
 	"gerbang/pkg/httpx"
 )
 
-// maxBody bounds what the portal reads of an answer.
+// maxBody bounds what the portal reads of an answer: a page of 100 tenders
+// with long descriptions is well under it.
 const maxBody = 8 << 20
 
 // client GETs JSON from one service.
@@ -41,7 +42,7 @@ func newClient(name, nameID, baseURL string, timeout time.Duration) client {
 }
 
 // get fetches path (already escaped) into out. A 404 is an apperr NotFound
-// with notFound as its message, no answer, an answer over 5xx or one that
+// with notFound as its message, a 400 an apperr Invalid; no answer, an answer over 5xx or one that
 // is not the JSON expected is an apperr Unavailable.
 func (c client) get(ctx context.Context, path string, query url.Values, notFound string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -70,6 +71,8 @@ func (c client) get(ctx context.Context, path string, query url.Values, notFound
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return &apperr.Error{Code: apperr.NotFound, Message: notFound}
+	case resp.StatusCode == http.StatusBadRequest: // a query the portal passed on (a cursor)
+		return &apperr.Error{Code: apperr.Invalid, Message: "Permintaan tidak valid / Invalid request", Err: fmt.Errorf("GET %s: %.200s", path, body)}
 	case resp.StatusCode != http.StatusOK:
 		return c.unavailable(fmt.Errorf("GET %s: status %d: %.200s", path, resp.StatusCode, body))
 	}

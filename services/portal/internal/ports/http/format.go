@@ -1,6 +1,7 @@
 package http
 
 import (
+	"strconv"
 	"time"
 
 	"gerbang/services/portal/internal/domain"
@@ -23,6 +24,26 @@ func wib(v any) string {
 		return ""
 	}
 	return t.In(WIB).Format("02-01-2006 15:04") + " WIB"
+}
+
+// rupiah writes an amount as Indonesians do: Rp 1.000.000.000.
+func rupiah(m *domain.Money) string {
+	if m == nil {
+		return ""
+	}
+	digits := strconv.FormatInt(m.Amount, 10)
+	sign := ""
+	if digits[0] == '-' {
+		sign, digits = "-", digits[1:]
+	}
+	out := make([]byte, 0, len(digits)+len(digits)/3)
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			out = append(out, '.')
+		}
+		out = append(out, digits[i])
+	}
+	return sign + "Rp " + string(out)
 }
 
 // label is a code of a service said in Bahasa Indonesia and English, with
@@ -58,4 +79,42 @@ func licenseLabelOf(s domain.LicenseStatus) licenseLabel {
 	}
 	return licenseLabel{label{string(s), string(s), "neutral"},
 		"Status tidak dikenal; hubungi petugas perizinan.", "Unknown status; ask a licensing officer.", "warn"}
+}
+
+var tenderStates = map[string]label{
+	"draft":            {"Draf", "Draft", "neutral"},
+	"announced":        {"Diumumkan", "Announced", "neutral"},
+	"tendering":        {"Masa penawaran", "Open for bids", "good"},
+	"opening":          {"Pembukaan penawaran", "Opening bids", "caution"},
+	"evaluation":       {"Evaluasi", "Evaluation", "caution"},
+	"award_proposed":   {"Usulan pemenang", "Award proposed", "caution"},
+	"objection_period": {"Masa sanggah", "Objection period", "caution"},
+	"awarded":          {"Pemenang ditetapkan", "Awarded", "neutral"},
+	"contracted":       {"Berkontrak", "Contracted", "neutral"},
+	"cancelled":        {"Dibatalkan", "Cancelled", "bad"},
+	"failed":           {"Gagal", "Failed", "bad"},
+}
+
+var categories = map[string]label{
+	"goods":          {"Barang", "Goods", ""},
+	"works":          {"Pekerjaan konstruksi", "Works", ""},
+	"consulting":     {"Jasa konsultansi", "Consulting services", ""},
+	"other_services": {"Jasa lainnya", "Other services", ""},
+}
+
+var evaluationMethods = map[string]label{
+	"lowest_price": {"Harga terendah", "Lowest price", ""},
+	"quality_cost": {"Kualitas dan biaya", "Quality and cost", ""},
+	"merit_points": {"Sistem nilai", "Merit points", ""},
+}
+
+// labelIn returns code's label in labels, or code itself for one added to
+// a service after this page was written.
+func labelIn(labels map[string]label) func(string) label {
+	return func(code string) label {
+		if l, ok := labels[code]; ok {
+			return l
+		}
+		return label{code, code, "neutral"}
+	}
 }

@@ -7,6 +7,29 @@ import (
 	"gerbang/services/portal/internal/domain"
 )
 
+func TestRupiahIsWrittenWithDotsBetweenThousands(t *testing.T) {
+	cases := []struct {
+		amount int64
+		want   string
+	}{
+		{0, "Rp 0"},
+		{999, "Rp 999"},
+		{1000, "Rp 1.000"},
+		{20000000, "Rp 20.000.000"},
+		{1000000000, "Rp 1.000.000.000"},
+		{123456789012, "Rp 123.456.789.012"},
+		{-1500000, "-Rp 1.500.000"},
+	}
+	for _, c := range cases {
+		if got := rupiah(&domain.Money{Amount: c.amount, Currency: "IDR"}); got != c.want {
+			t.Errorf("rupiah(%d) = %q, want %q", c.amount, got, c.want)
+		}
+	}
+	if got := rupiah(nil); got != "" {
+		t.Errorf("rupiah(nil) = %q", got)
+	}
+}
+
 func TestTimesAreWrittenInWIB(t *testing.T) {
 	at := time.Date(2026, 12, 10, 3, 0, 0, 0, time.UTC)
 	var none *time.Time

@@ -15,8 +15,12 @@ import (
 )
 
 // The public pages (no login): license verification, which the QR code on
-// every certificate opens. They read the services' public APIs; when a service is down they say so with a 502 (504
+// every certificate opens, and tender announcements. They read the
+// services' public APIs; when a service is down they say so with a 502 (504
 // when it is too slow), never a 500 and never "not found".
+
+// tendersPerPage is how many tenders the list shows at once.
+const tendersPerPage = 20
 
 // failure is what a public page shows instead of its content.
 type failure struct {
@@ -76,8 +80,52 @@ func (w *Web) Verify(c *fiber.Ctx) error {
 	return w.send(c, fiber.StatusOK, "verify.html", p)
 }
 
-// failureOf says what a public page answers for err: 404 as the service
-// said it, 502 for a service down or failing, 504 for one too
+type tendersPage struct {
+	layout
+	Tenders []domain.Tender
+	Next    string // cursor of the next page
+	Paged   bool   // not the first page
+	Failure *failure
+}
+
+// Tenders is GET /tenders: published tenders, newest first, a page at a
+// time (?cursor= from the previous page).
+func (w *Web) Tenders(c *fiber.Ctx) error {
+	cursor := strings.Clone(c.Query("cursor"))
+	p := tendersPage{layout: w.layoutOf("Tender — Gerbang"), Paged: cursor != ""}
+	page, err := w.tenders.PublicTenders(c.UserContext(), tendersPerPage, cursor)
+	if err != nil {
+		if p.Failure, err = w.failureOf(c, err); err != nil {
+			return err
+		}
+		return w.send(c, p.Failure.Status, "tenders.html", p)
+	}
+	p.Tenders, p.Next = page.Items, page.NextCursor
+	return w.send(c, fiber.StatusOK, "tenders.html", p)
+}
+
+type tenderPage struct {
+	layout
+	Detail  *app.TenderDetail
+	Failure *failure
+}
+
+// Tender is GET /tenders/:id: the announcement, the opening record once the
+// bids are opened, and links to its OCDS data.
+func (w *Web) Tender(c *fiber.Ctx) error {
+	d, err := app.GetTenderDetail(c.UserContext(), w.tenders, strings.Clone(c.Params("id")))
+	if err != nil {
+		p := tenderPage{layout: w.layoutOf("Tender — Gerbang")}
+		if p.Failure, err = w.failureOf(c, err); err != nil {
+			return err
+		}
+		return w.send(c, p.Failure.Status, "tender.html", p)
+	}
+	return w.send(c, fiber.StatusOK, "tender.html", tenderPage{layout: w.layoutOf(d.Tender.Title + " — Gerbang"), Detail: &d})
+}
+
+// failureOf says what a public page answers for err: 404 and 400 as the
+// service said them, 502 for a service down or failing, 504 for one too
 // slow. Any other error is returned, for the platform to answer.
 func (w *Web) failureOf(c *fiber.Ctx, err error) (*failure, error) {
 	var ae *apperr.Error
@@ -87,6 +135,8 @@ func (w *Web) failureOf(c *fiber.Ctx, err error) (*failure, error) {
 	switch ae.Code {
 	case apperr.NotFound:
 		return &failure{fiber.StatusNotFound, ae.Message}, nil
+	case apperr.Invalid:
+		return &failure{fiber.StatusBadRequest, ae.Message}, nil
 	case apperr.Unavailable:
 		w.log.WarnContext(c.UserContext(), "public page: service unavailable", "path", c.Path(), "request_id", httpx.RequestID(c), "error", err.Error())
 		if errors.Is(err, context.DeadlineExceeded) {

@@ -37,7 +37,7 @@ const (
 )
 
 // Web serves the server-rendered pages: the home page with the login form,
-// and the public license verification page.
+// and the public license verification and tender pages.
 type Web struct {
 	login     *app.Login
 	accounts  app.Accounts
@@ -47,6 +47,7 @@ type Web struct {
 	secure    bool
 	services  []Backend
 	licenses  app.LicenseRegistry
+	tenders   app.TenderBoard
 	log       *slog.Logger
 	templates *template.Template
 }
@@ -64,6 +65,7 @@ type WebOptions struct {
 	SecureCookies bool
 	Services      []Backend // linked from the home page
 	Licenses      app.LicenseRegistry
+	Tenders       app.TenderBoard
 	Log           *slog.Logger
 }
 
@@ -72,13 +74,17 @@ func NewWeb(o WebOptions) (*Web, error) {
 	if len(o.CookieSecret) < 32 {
 		return nil, errors.New("web: cookie secret shorter than 32 bytes")
 	}
-	if o.Licenses == nil || o.Log == nil {
-		return nil, errors.New("web: licenses and log are required")
+	if o.Licenses == nil || o.Tenders == nil || o.Log == nil {
+		return nil, errors.New("web: licenses, tenders and log are required")
 	}
 	templates, err := template.New("pages").Funcs(template.FuncMap{
-		"wib":   wib,
-		"join":  strings.Join,
-		"lower": strings.ToLower,
+		"wib":         wib,
+		"rupiah":      rupiah,
+		"join":        strings.Join,
+		"lower":       strings.ToLower,
+		"tenderState": labelIn(tenderStates),
+		"category":    labelIn(categories),
+		"evaluation":  labelIn(evaluationMethods),
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
@@ -86,7 +92,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	return &Web{
 		login: o.Login, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
-		services: o.Services, licenses: o.Licenses, log: o.Log, templates: templates,
+		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, log: o.Log, templates: templates,
 	}, nil
 }
 

@@ -1,0 +1,133 @@
+package services
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/internal/domain"
+)
+
+// Tender reads tender's public announcements and opening records.
+type Tender struct{ c client }
+
+var _ app.TenderBoard = (*Tender)(nil)
+
+// NewTender returns a reader of the tender service at baseURL whose calls
+// last at most timeout.
+func NewTender(baseURL string, timeout time.Duration) *Tender {
+	return &Tender{c: newClient("tender", "tender", baseURL, timeout)}
+}
+
+type money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+func (m *money) domain() *domain.Money {
+	if m == nil {
+		return nil
+	}
+	return &domain.Money{Amount: m.Amount, Currency: m.Currency}
+}
+
+type tenderJSON struct {
+	ID                string `json:"id"`
+	Number            string `json:"number"`
+	State             string `json:"state"`
+	Amendment         int    `json:"amendment"`
+	BuyerAgency       string `json:"buyer_agency"`
+	Title             string `json:"title"`
+	Description       string `json:"description"`
+	Category          string `json:"category"`
+	HPS               *money `json:"hps"`
+	HPSPublic         bool   `json:"hps_public"`
+	KBLI              string `json:"kbli"`
+	ProcurementMethod string `json:"procurement_method"`
+	Evaluation        struct {
+		Method string `json:"method"`
+	} `json:"evaluation"`
+	BidSecurity     *money     `json:"bid_security"`
+	BidPeriodStart  time.Time  `json:"bid_period_start"`
+	BidDeadline     time.Time  `json:"bid_deadline"`
+	ObjectionDays   int        `json:"objection_days"`
+	PublishedAt     *time.Time `json:"published_at"`
+	ObjectionEndsAt *time.Time `json:"objection_ends_at"`
+	Reason          string     `json:"reason"`
+}
+
+func (t tenderJSON) domain() domain.Tender {
+	hps := t.HPS.domain()
+	if !t.HPSPublic {
+		hps = nil // the public view never shows an HPS the tender keeps private
+	}
+	return domain.Tender{
+		ID: t.ID, Number: t.Number, State: t.State, Amendment: t.Amendment, BuyerAgency: t.BuyerAgency,
+		Title: t.Title, Description: t.Description, Category: t.Category, HPS: hps, KBLI: t.KBLI,
+		ProcurementMethod: t.ProcurementMethod, EvaluationMethod: t.Evaluation.Method, BidSecurity: t.BidSecurity.domain(),
+		BidPeriodStart: t.BidPeriodStart, BidDeadline: t.BidDeadline, ObjectionDays: t.ObjectionDays,
+		PublishedAt: t.PublishedAt, ObjectionEndsAt: t.ObjectionEndsAt, Reason: t.Reason,
+	}
+}
+
+// PublicTenders is GET /v1/public/tenders.
+func (t *Tender) PublicTenders(ctx context.Context, limit int, cursor string) (domain.TenderPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var page struct {
+		Items      []tenderJSON `json:"items"`
+		NextCursor *string      `json:"next_cursor"`
+	}
+	if err := t.c.get(ctx, "/v1/public/tenders", q, app.TenderNotFound, &page); err != nil {
+		return domain.TenderPage{}, err
+	}
+	out := domain.TenderPage{Items: make([]domain.Tender, len(page.Items))}
+	for i, it := range page.Items {
+		out.Items[i] = it.domain()
+	}
+	if page.NextCursor != nil {
+		out.NextCursor = *page.NextCursor
+	}
+	return out, nil
+}
+
+// PublicTender is GET /v1/public/tenders/{id}.
+func (t *Tender) PublicTender(ctx context.Context, id string) (domain.Tender, error) {
+	var v tenderJSON
+	if err := t.c.get(ctx, "/v1/public/tenders/"+url.PathEscape(id), nil, app.TenderNotFound, &v); err != nil {
+		return domain.Tender{}, err
+	}
+	return v.domain(), nil
+}
+
+// PublicOpening is GET /v1/public/tenders/{id}/opening.
+func (t *Tender) PublicOpening(ctx context.Context, id string) (domain.Opening, error) {
+	var v struct {
+		TenderID  string    `json:"tender_id"`
+		OpenedAt  time.Time `json:"opened_at"`
+		ValidBids int       `json:"valid_bids"`
+		Bids      []struct {
+			BidID        string    `json:"bid_id"`
+			Vendor       string    `json:"vendor"`
+			SubmittedAt  time.Time `json:"submitted_at"`
+			Price        *money    `json:"price"`
+			DecryptError string    `json:"decrypt_error"`
+			Disqualified string    `json:"disqualified"`
+		} `json:"bids"`
+	}
+	if err := t.c.get(ctx, "/v1/public/tenders/"+url.PathEscape(id)+"/opening", nil, "Belum ada pembukaan penawaran / No opening yet", &v); err != nil {
+		return domain.Opening{}, err
+	}
+	out := domain.Opening{TenderID: v.TenderID, OpenedAt: v.OpenedAt, ValidBids: v.ValidBids, Bids: make([]domain.OpenedBid, len(v.Bids))}
+	for i, b := range v.Bids {
+		out.Bids[i] = domain.OpenedBid{
+			BidID: b.BidID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt, Price: b.Price.domain(),
+			DecryptError: b.DecryptError, Disqualified: b.Disqualified,
+		}
+	}
+	return out, nil
+}
