@@ -1,16 +1,13 @@
 package app_test
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"gerbang/pkg/events"
+	"gerbang/pkg/eventschema"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
@@ -91,43 +88,10 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	compiler := jsonschema.NewCompiler()
-	compiler.AssertFormat()
-	dir := filepath.Join("..", "..", "..", "..", "api", "events")
-	var payloads []string
-	if err := h.db.SelectContext(h.ctx, &payloads, `SELECT payload::text FROM outbox ORDER BY seq`); err != nil {
+	seen := eventschema.CheckOutbox(t, h.db)
+	dir, err := eventschema.Dir()
+	if err != nil {
 		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	for _, p := range payloads {
-		ev, err := events.Parse([]byte(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen[ev.Type]++
-		path := filepath.Join(dir, ev.Type+".json")
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Errorf("%s has no schema: %v", ev.Type, err)
-			continue
-		}
-		schemaDoc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = compiler.AddResource(path, schemaDoc)
-		schema, err := compiler.Compile(path)
-		if err != nil {
-			t.Fatalf("schema %s: %v", path, err)
-		}
-		data, err := jsonschema.UnmarshalJSON(strings.NewReader(string(ev.Data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := schema.Validate(data); err != nil {
-			pretty, _ := json.Marshal(data)
-			t.Errorf("%s data does not match its schema: %v\n%s", ev.Type, err, pretty)
-		}
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"errors"
 
 	"gerbang/pkg/apperr"
@@ -9,8 +8,6 @@ import (
 )
 
 func asApp(err error, target **apperr.Error) bool { return errors.As(err, target) }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 var appErrSecurityUnknown = app.ErrSecurityUnknown
 

@@ -2,14 +2,10 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
+	"gerbang/pkg/eventschema"
 	"gerbang/services/payment/internal/adapters/postgres"
 )
 
@@ -44,64 +40,11 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var rows []struct {
-		Type    string `db:"type"`
-		Payload []byte `db:"payload"`
-	}
-	if err := f.db.Select(&rows, `SELECT type, payload FROM outbox ORDER BY seq`); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	schemas := map[string]*jsonschema.Schema{}
-	for _, r := range rows {
-		sch, ok := schemas[r.Type]
-		if !ok {
-			sch = compileSchema(t, r.Type)
-			schemas[r.Type] = sch
-		}
-		var ev struct {
-			Data json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(r.Payload, &ev); err != nil {
-			t.Fatal(err)
-		}
-		data, err := jsonschema.UnmarshalJSON(bytesReader(ev.Data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sch.Validate(data); err != nil {
-			t.Fatalf("%s data %s does not match its schema: %v", r.Type, ev.Data, err)
-		}
-		seen[r.Type]++
-	}
+	seen := eventschema.CheckOutbox(t, f.db)
 	for _, typ := range []string{"payment.invoice.issued", "payment.invoice.paid", "payment.invoice.expired",
 		"payment.invoice.cancelled", "payment.bid_security.released", "payment.bid_security.forfeited", "payment.refund.completed"} {
 		if seen[typ] == 0 {
 			t.Errorf("no %s produced", typ)
 		}
 	}
-}
-
-func compileSchema(t *testing.T, typ string) *jsonschema.Schema {
-	t.Helper()
-	file := filepath.Join("..", "..", "..", "..", "api", "events", typ+".json")
-	raw, err := os.Open(file)
-	if err != nil {
-		t.Fatalf("no schema for %s: %v", typ, err)
-	}
-	defer raw.Close()
-	doc, err := jsonschema.UnmarshalJSON(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(typ+".json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(typ + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sch
 }
