@@ -40,7 +40,7 @@ vet:
 
 ## bench: the platform's figures: outbox commit-to-consumer latency and throughput at 1,000 events/s
 bench: prepare
-	@cd pkg && go run ./events/cmd/outboxbench -rate 1000 -duration 10s
+	@cd pkg && go run ./events/cmd/outboxbench -rate 1000 -duration 10s -concurrency 4
 
 clean:
 	rm -rf bin var
