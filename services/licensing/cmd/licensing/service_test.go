@@ -305,6 +305,35 @@ func TestLowRiskIsIssuedAtSubmissionOverHTTP(t *testing.T) {
 	e.must(e.do("GET", "/v1/applications/"+id+"/license", "owner", nil), 200)
 }
 
+// The process can die after an application commits and before the answer
+// to its Idempotency-Key is stored: the key is left in progress, and the
+// retry after its lease runs the create again. It finds the application the
+// key made instead of making a second one.
+func TestARetryAfterACrashThatLostTheAnswerMakesNoSecondApplication(t *testing.T) {
+	e := start(t)
+	bid := e.registerBusiness("owner", "micro", "62010")["id"].(string)
+	body := map[string]any{"business_id": bid, "kbli": "62010"}
+	first := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
+	// What the crash leaves: the key in progress, its lease run out, no answer.
+	res, err := e.db.Exec(`UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, content_type = NULL,
+		headers = NULL, body = NULL, completed_at = NULL, leased_at = now() - interval '1 hour' WHERE key = 'crash-1'`)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("leave the key as a crash would: %v, %d rows", err, n)
+	}
+	again := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
+	if again.body["id"] != first.body["id"] || again.body["state"] != "draft" {
+		t.Fatalf("the retry answered %s, want the draft %v", again.raw, first.body["id"])
+	}
+	if list := e.must(e.do("GET", "/v1/applications", "owner", nil), 200); len(list.body["items"].([]any)) != 1 {
+		t.Fatalf("applications after the retry: %s, want the one", list.raw)
+	}
+	// Another key still makes another application.
+	other := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-2"), 201)
+	if other.body["id"] == first.body["id"] {
+		t.Fatal("a new key got the first key's application")
+	}
+}
+
 func TestWhatDoINeedIsPublic(t *testing.T) {
 	e := start(t)
 	r := e.must(e.do("GET", "/v1/catalog/requirements?kbli=55110&scale=medium&size=150", "", nil), 200)

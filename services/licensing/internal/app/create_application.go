@@ -12,6 +12,15 @@ import (
 // CreateApplication starts a draft for one of the caller's businesses; a
 // renewal names the license it renews.
 func (s *Service) CreateApplication(ctx context.Context, c Caller, businessID, kbli string, size int64, renewalOf string) (domain.Application, error) {
+	return s.CreateApplicationOnce(ctx, c, "", businessID, kbli, size, renewalOf)
+}
+
+// CreateApplicationOnce is CreateApplication under the caller's
+// Idempotency-Key, which the application keeps: called again with the key,
+// it returns the application the first call made (the HTTP layer's stored
+// answer may have been lost with a crashed process), or refuses a different
+// request (422).
+func (s *Service) CreateApplicationOnce(ctx context.Context, c Caller, key, businessID, kbli string, size int64, renewalOf string) (domain.Application, error) {
 	if err := c.applicant(); err != nil {
 		return domain.Application{}, err
 	}
@@ -39,8 +48,16 @@ func (s *Service) CreateApplication(ctx context.Context, c Caller, businessID, k
 		if err != nil {
 			return err
 		}
-		if out, err = tx.InsertApplication(ctx, a); err != nil {
+		var created bool
+		if out, created, err = tx.InsertApplicationOnce(ctx, a, key); err != nil {
 			return err
+		}
+		if !created {
+			if out.BusinessID != a.BusinessID || out.KBLI != a.KBLI || out.Size != a.Size || out.RenewalOf != a.RenewalOf {
+				return apperr.New(apperr.Unprocessable,
+					"This Idempotency-Key was already used with a different request. Use a new key for a new request.")
+			}
+			return nil
 		}
 		return tx.Audit(ctx, audit.Entry{
 			Actor: c.Subject, ActorRoles: c.Roles, Action: "application.create", EntityType: "application", EntityID: out.ID,

@@ -118,23 +118,43 @@ func nullUUID(s string) any {
 
 // InsertApplication stores a new draft with a fresh id.
 func (t *Tx) InsertApplication(ctx context.Context, a domain.Application) (domain.Application, error) {
+	a, _, err := t.InsertApplicationOnce(ctx, a, "")
+	return a, err
+}
+
+// InsertApplicationOnce stores a new draft with a fresh id under the
+// Idempotency-Key its owner sent ("" for none). If the owner created one
+// under that key before, it stores nothing and returns that one, with
+// created false.
+func (t *Tx) InsertApplicationOnce(ctx context.Context, a domain.Application, key string) (_ domain.Application, created bool, err error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return a, err
+		return a, false, err
 	}
 	a.ID, a.Version = id.String(), 1
 	terms, err := termsJSON(a.Terms)
 	if err != nil {
-		return a, err
+		return a, false, err
 	}
-	_, err = t.tx.ExecContext(ctx, `
-		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10)`,
-		a.ID, a.BusinessID, a.OwnerSubject, a.KBLI, string(a.Scale), a.Size, nullUUID(a.RenewalOf), string(a.State), terms, a.CreatedAt)
+	res, err := t.tx.ExecContext(ctx, `
+		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, created_at, updated_at, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10, $11)
+		ON CONFLICT (owner_subject, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+		a.ID, a.BusinessID, a.OwnerSubject, a.KBLI, string(a.Scale), a.Size, nullUUID(a.RenewalOf), string(a.State), terms, a.CreatedAt,
+		sql.NullString{String: key, Valid: key != ""})
 	if err != nil {
-		return a, wrap(err, "insert application")
+		return a, false, wrap(err, "insert application")
 	}
-	return a, nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return a, n == 1, wrap(err, "insert application")
+	}
+	var r applicationRow
+	if err := t.tx.GetContext(ctx, &r, `SELECT `+applicationColumns+` FROM application WHERE owner_subject = $1 AND idempotency_key = $2`,
+		a.OwnerSubject, key); err != nil {
+		return a, false, wrap(err, "application of key %q", key)
+	}
+	rec, err := r.domain()
+	return rec.Application, false, err
 }
 
 // LockApplication selects an application FOR UPDATE; owner "" reads any

@@ -344,7 +344,9 @@ func (s *Server) CreateApplication(ctx context.Context, r oapi.CreateApplication
 	if r.Body.RenewalOf != nil {
 		renewal = r.Body.RenewalOf.String()
 	}
-	a, err := s.svc.CreateApplication(ctx, caller(ctx), r.Body.BusinessID.String(), r.Body.Kbli, size, renewal)
+	// The application keeps the key: the middleware's stored answer can be
+	// lost with a crashed process, and its retry must not make a second one.
+	a, err := s.svc.CreateApplicationOnce(ctx, caller(ctx), r.Params.IdempotencyKey, r.Body.BusinessID.String(), r.Body.Kbli, size, renewal)
 	if err != nil {
 		return nil, err
 	}
