@@ -24,6 +24,7 @@ type Service struct {
 	receiptKey ed25519.PrivateKey
 	receiptKID string
 	clock      clock.Clock
+	bidTerms   bidTermsCache
 }
 
 // New builds the use cases.

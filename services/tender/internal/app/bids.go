@@ -59,13 +59,19 @@ func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace stri
 	if err := content.Validate(); err != nil {
 		return fail(err)
 	}
-	t, err := s.store.BidTerms(ctx, tenderID)
+	t, err := s.bidTerms.get(ctx, tenderID, s.store.BidTerms)
 	if err != nil {
 		return fail(err)
 	}
 	// Checked again inside the transaction; here it spares a late bid the
-	// sealing and the lock. A late retry of an answered request still gets
+	// sealing and the lock. A refusal is decided on terms read afresh, not
+	// on the cached ones. A late retry of an answered request still gets
 	// its answer.
+	if t.AcceptsBids(s.now()) != nil {
+		if t, err = s.store.BidTerms(ctx, tenderID); err != nil {
+			return fail(err)
+		}
+	}
 	if err := t.AcceptsBids(s.now()); err != nil {
 		if req != nil {
 			if answer, aerr := s.store.StoredBidAnswer(ctx, vendor, req); aerr != nil || answer != nil {
@@ -83,7 +89,7 @@ func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace stri
 	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
 		return domain.IssueReceipt(s.receiptKey, s.receiptKID, tenderID, bidID, sealed, at)
 	}
-	return s.store.SubmitBidOnce(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace},
+	return s.store.SubmitBidOnce(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace, Terms: t},
 		c.who(), s.now, sign, req)
 }
 

@@ -25,6 +25,11 @@ type BidInput struct {
 	Vendor    string // the business (JWT org)
 	Sealed    []byte
 	ReplaceID string
+	// Terms are the tender's bid terms as the caller read them (BidTerms):
+	// a new bid whose tender still has them (amendment, bid security,
+	// deadline) is stored in one statement; otherwise, or when Terms is
+	// nil, in the general transaction.
+	Terms *domain.Tender
 }
 
 // Signer signs the receipt of a stored sealed bid.
@@ -178,6 +183,18 @@ func (s *Store) SubmitBidOnce(ctx context.Context, in BidInput, who Who, now fun
 	sig, err := decodeSig(receipt.Signature)
 	if err != nil {
 		return Bid{}, domain.Receipt{}, nil, err
+	}
+	if in.ReplaceID == "" && in.Terms != nil {
+		stored, answer, err := s.submitNewBid(ctx, in, who, bid, receipt, sig, req)
+		switch {
+		case err != nil:
+			return Bid{}, domain.Receipt{}, nil, err
+		case stored:
+			bid.Version, bid.ConfirmedAmendment = 1, in.Terms.Amendment
+			return bid, receipt, answer, nil
+		}
+		// Not stored: a retry, a duplicate, changed terms or a refusal,
+		// which the transaction below sorts out.
 	}
 	var answer *Answer
 	write := bidGate + `,
@@ -417,25 +434,29 @@ func (s *Store) Qualified(ctx context.Context, business, kbli string, now time.T
 }
 
 // BidTerms reads what a bid needs of its tender before its transaction:
-// the state, the bid period and the public key to seal to. A draft is
-// NotFound.
+// the state, the bid period, the public key to seal to, and the amendment
+// and bid security a new bid's answer and events are rendered with. A
+// draft is NotFound.
 func (s *Store) BidTerms(ctx context.Context, tenderID string) (*domain.Tender, error) {
 	if !isUUID(tenderID) {
 		return nil, apperr.New(apperr.NotFound, "no such tender")
 	}
 	var r struct {
 		State          string    `db:"state"`
+		Amendment      int       `db:"amendment"`
+		BidSecurity    int64     `db:"bid_security_amount"`
 		BidPeriodStart time.Time `db:"bid_period_start"`
 		BidDeadline    time.Time `db:"bid_deadline"`
 		PublicKey      []byte    `db:"public_key"`
 	}
-	err := s.db.GetContext(ctx, &r, `SELECT state, bid_period_start, bid_deadline, public_key FROM tender WHERE id = $1`, tenderID)
+	err := s.db.GetContext(ctx, &r, `
+		SELECT state, amendment, bid_security_amount, bid_period_start, bid_deadline, public_key FROM tender WHERE id = $1`, tenderID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && r.State == string(domain.StateDraft)) {
 		return nil, apperr.New(apperr.NotFound, "no such tender")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load tender %s: %w", tenderID, err)
 	}
-	return &domain.Tender{ID: tenderID, State: domain.State(r.State), PublicKey: r.PublicKey,
-		Terms: domain.Terms{BidPeriodStart: r.BidPeriodStart.UTC(), BidDeadline: r.BidDeadline.UTC()}}, nil
+	return &domain.Tender{ID: tenderID, State: domain.State(r.State), Amendment: r.Amendment, PublicKey: r.PublicKey,
+		Terms: domain.Terms{BidSecurityAmount: r.BidSecurity, BidPeriodStart: r.BidPeriodStart.UTC(), BidDeadline: r.BidDeadline.UTC()}}, nil
 }

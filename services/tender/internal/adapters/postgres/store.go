@@ -25,7 +25,10 @@ import (
 const Source = "/tender"
 
 // Store is the tender service's database.
-type Store struct{ db *sqlx.DB }
+type Store struct {
+	db     *sqlx.DB
+	newBid preparedStmt // newBidStatement
+}
 
 // New returns a store over db.
 func New(db *sqlx.DB) *Store { return &Store{db: db} }

@@ -1,0 +1,179 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"gerbang/pkg/dbx"
+	"gerbang/pkg/events"
+	"gerbang/services/tender/internal/domain"
+)
+
+// newBidStatement stores a new bid in one statement, which is its own
+// transaction: one round trip, no BEGIN or COMMIT, prepared once per
+// connection. It does what the general transaction of SubmitBidOnce does
+// for a new bid, by bidGate's rules: the tender only if it takes bids at
+// $2 from a licensed vendor $3, locked FOR KEY SHARE until the statement
+// commits; the bid and its receipt; the stored answer under the
+// Idempotency-Key ($13, none when NULL); the bid security request when
+// due; the outbox events; the audit record. What was rendered before the
+// statement (the answer, the events) used the tender's amendment, bid
+// security and deadline as the caller read them ($10-$12): a tender that
+// no longer has them stores nothing, and the general transaction stores
+// the bid instead.
+//
+// The outbox rows and the audit record are written as events.Enqueue and
+// audit.Record write them (same columns, same notification rule); the
+// statement only folds them into one round trip.
+const newBidStatement = `
+	WITH t AS (
+		SELECT id FROM tender
+		WHERE id = $1 AND state = 'tendering' AND bid_period_start <= $2 AND bid_deadline >= $2
+		  AND amendment = $10 AND bid_security_amount = $11 AND bid_deadline = $12
+		  AND EXISTS (SELECT 1 FROM vendor_license l
+		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = 'active'
+		                AND (l.valid_until IS NULL OR l.valid_until > $2))
+		FOR KEY SHARE
+	),
+	b AS (
+		INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
+		SELECT $4, t.id, $3, $5, 'submitted', 1, $6, $7, $2, $10 FROM t
+		RETURNING id
+	),
+	r AS (
+		INSERT INTO bid_receipt (bid_id, version, sealed_sha256, received_at, key_id, signature)
+		SELECT b.id, 1, $7, $2, $8, $9 FROM b
+	),
+	q AS (
+		INSERT INTO bid_request (vendor, key, request_hash, status, body, created_at)
+		SELECT $3, $13, $14, 201, $15, $2 FROM b WHERE $13::text IS NOT NULL
+	),
+	s AS (
+		INSERT INTO bid_security (id, tender_id, vendor, amount, state, requested_at)
+		SELECT $19, $1, $3, $11, 'requested', $2 FROM b WHERE $11 > 0
+		ON CONFLICT (tender_id, vendor) DO NOTHING
+		RETURNING id
+	),
+	o AS (
+		INSERT INTO outbox (id, aggregate, type, payload)
+		SELECT $16::uuid, $17::text, 'tender.bid.submitted', $18::json FROM b
+		UNION ALL
+		SELECT $20::uuid, $17::text, 'tender.bid_security.requested', $21::json FROM s
+	),
+	a AS (
+		INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, after, request_id)
+		SELECT $2, $5, $22, 'bid.submit', 'bid', b.id::text, $23::jsonb, $24 FROM b
+	)
+	SELECT (SELECT count(pg_notify('` + events.NotifyChannel + `', ''))
+	        WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE sent_at > statement_timestamp() - interval '750 milliseconds'))
+	FROM b`
+
+// preparedStmt is a statement prepared on first use (database/sql then
+// prepares it once on each connection of the pool).
+type preparedStmt struct {
+	mu   sync.Mutex
+	stmt *sqlx.Stmt
+}
+
+func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB, query string) (*sqlx.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmt == nil {
+		stmt, err := db.PreparexContext(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare the bid statement: %w", err)
+		}
+		p.stmt = stmt
+	}
+	return p.stmt, nil
+}
+
+// outboxRow is an event as events.Enqueue stores it.
+func outboxRow(typ, subject string, data any, at time.Time) (id string, payload []byte, err error) {
+	ev, err := events.New(Source, typ, subject, data, at)
+	if err != nil {
+		return "", nil, err
+	}
+	if payload, err = json.Marshal(ev); err != nil {
+		return "", nil, fmt.Errorf("marshal event %s: %w", ev.ID, err)
+	}
+	if len(payload) > events.MaxEventBytes {
+		return "", nil, fmt.Errorf("enqueue event %s %s: %d bytes, over the %d allowed", typ, ev.ID, len(payload), events.MaxEventBytes)
+	}
+	return ev.ID, payload, nil
+}
+
+// submitNewBid stores a new bid with newBidStatement. stored is false when
+// the statement stored nothing (the tender refuses the bid or changed
+// since in.Terms was read) or met a unique key (a live bid of the vendor,
+// an Idempotency-Key already used): the caller then runs the general
+// transaction, which says why or replays the stored answer.
+func (s *Store) submitNewBid(ctx context.Context, in BidInput, who Who, bid Bid, receipt domain.Receipt, sig []byte, req *BidRequest) (stored bool, answer *Answer, err error) {
+	t := in.Terms
+	bid.Version, bid.ConfirmedAmendment = 1, t.Amendment
+	at := bid.SubmittedAt
+	var key, hash, body any // SQL NULL without an Idempotency-Key
+	if req != nil {
+		b, err := req.Render(bid, receipt)
+		if err != nil {
+			return false, nil, err
+		}
+		answer = &Answer{Status: 201, Body: b}
+		key, hash, body = req.Key, req.Hash, b
+	}
+	submittedID, submitted, err := outboxRow("tender.bid.submitted", bid.ID, map[string]any{
+		"bid_id": bid.ID, "tender_id": in.TenderID, "vendor": in.Vendor, "version": 1,
+		"sealed_sha256": receipt.SealedSHA256, "submitted_at": at, "replaced": false,
+	}, at)
+	if err != nil {
+		return false, nil, err
+	}
+	securityID, err := uuid.NewV7()
+	if err != nil {
+		return false, nil, err
+	}
+	requestedID, requested := uuid.Nil.String(), []byte("{}")
+	if t.BidSecurityAmount > 0 {
+		requestedID, requested, err = outboxRow("tender.bid_security.requested", bid.ID, map[string]any{
+			"bid_security_id": securityID.String(), "tender_id": in.TenderID, "vendor": in.Vendor,
+			"amount":    map[string]any{"amount": t.BidSecurityAmount, "currency": "IDR"},
+			"reference": securityID.String(), "requested_at": at, "pay_before": t.BidDeadline,
+		}, at)
+		if err != nil {
+			return false, nil, err
+		}
+	}
+	after, err := json.Marshal(map[string]any{"version": 1, "sealed_sha256": receipt.SealedSHA256, "submitted_at": at})
+	if err != nil {
+		return false, nil, err
+	}
+	roles := who.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	stmt, err := s.newBid.get(ctx, s.db, newBidStatement)
+	if err != nil {
+		return false, nil, err
+	}
+	var notified int
+	err = stmt.QueryRowContext(ctx, in.TenderID, at, in.Vendor, bid.ID, who.Subject, in.Sealed, bid.SealedSHA256,
+		receipt.KeyID, sig, t.Amendment, t.BidSecurityAmount, t.BidDeadline, key, hash, body,
+		submittedID, tenderAggregate(in.TenderID), string(submitted), securityID.String(), requestedID, string(requested),
+		pq.StringArray(roles), string(after), who.RequestID).Scan(&notified)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), dbx.SQLState(err) == dbx.UniqueViolation, dbx.SQLState(err) == dbx.DeadlockDetected:
+		return false, nil, nil
+	case err != nil:
+		return false, nil, fmt.Errorf("store bid: %w", err)
+	}
+	return true, answer, nil
+}
