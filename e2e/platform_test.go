@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,6 +156,17 @@ func (p *platform) signal(service string, sig syscall.Signal) error {
 		return err
 	case <-time.After(60 * time.Second):
 		return fmt.Errorf("%s did not exit within 60s of %v", service, sig)
+	}
+}
+
+// kill sends SIGKILL to a service and waits for it to die; p.start starts
+// it again with the same environment and database.
+func (p *platform) kill(service string) {
+	p.t.Helper()
+	err := p.signal(service, syscall.SIGKILL)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		p.t.Fatalf("%s on SIGKILL: %v, want killed by the signal", service, err)
 	}
 }
 
