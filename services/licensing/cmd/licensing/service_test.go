@@ -52,6 +52,7 @@ func start(t testing.TB, extra ...string) *env {
 		"officer": {Subject: "user-officer", Roles: []string{auth.RoleLicensingOfficer}},
 		"auditor": {Subject: "user-auditor", Roles: []string{auth.RoleAuditor}},
 		"finance": {Subject: "user-finance", Roles: []string{auth.RoleFinance}},
+		"member":  {Subject: "user-member", Roles: []string{auth.RoleBusiness}, Org: "01930000-0000-7000-8000-0000000000b9"},
 	} {
 		e.tokens[name] = tk.Mint(t, p)
 	}
@@ -314,12 +315,7 @@ func TestARetryAfterACrashThatLostTheAnswerMakesNoSecondApplication(t *testing.T
 	bid := e.registerBusiness("owner", "micro", "62010")["id"].(string)
 	body := map[string]any{"business_id": bid, "kbli": "62010"}
 	first := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
-	// What the crash leaves: the key in progress, its lease run out, no answer.
-	res, err := e.db.Exec(`UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, content_type = NULL,
-		headers = NULL, body = NULL, completed_at = NULL, leased_at = now() - interval '1 hour' WHERE key = 'crash-1'`)
-	if n, _ := res.RowsAffected(); err != nil || n != 1 {
-		t.Fatalf("leave the key as a crash would: %v, %d rows", err, n)
-	}
+	e.crashBeforeTheAnswer("crash-1")
 	again := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
 	if again.body["id"] != first.body["id"] || again.body["state"] != "draft" {
 		t.Fatalf("the retry answered %s, want the draft %v", again.raw, first.body["id"])
@@ -331,6 +327,42 @@ func TestARetryAfterACrashThatLostTheAnswerMakesNoSecondApplication(t *testing.T
 	other := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-2"), 201)
 	if other.body["id"] == first.body["id"] {
 		t.Fatal("a new key got the first key's application")
+	}
+}
+
+// crashBeforeTheAnswer leaves an answered Idempotency-Key as a process that
+// died between the effect's commit and storing the answer leaves it: in
+// progress, its lease run out, no answer.
+func (e *env) crashBeforeTheAnswer(key string) {
+	e.t.Helper()
+	res, err := e.db.Exec(`UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, content_type = NULL,
+		headers = NULL, body = NULL, completed_at = NULL, leased_at = now() - interval '1 hour' WHERE key = $1`, key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		e.t.Fatalf("key %s: %d rows, want 1", key, n)
+	}
+}
+
+// The same crash on a registration: the retry finds the business the key
+// registered, with its NIB, instead of registering a second one (a user
+// without an organisation may hold several) or answering 409 (a user
+// acting for an organisation, whose business takes the organisation's id).
+func TestARetryAfterACrashThatLostTheAnswerRegistersNoSecondBusiness(t *testing.T) {
+	e := start(t)
+	for _, who := range []string{"owner", "member"} {
+		input := map[string]any{"name": "CV Tiga", "npwp": "012345678901000", "address": "Jl. C 3", "scale": "small", "kbli": []string{"62010"}}
+		key := "reg-crash-" + who
+		first := e.must(e.do("POST", "/v1/businesses", who, input, "Idempotency-Key", key), 201)
+		e.crashBeforeTheAnswer(key)
+		again := e.must(e.do("POST", "/v1/businesses", who, input, "Idempotency-Key", key), 201)
+		if again.body["id"] != first.body["id"] || again.body["nib"] != first.body["nib"] {
+			t.Fatalf("%s: the retry answered %s, want business %v with NIB %v", who, again.raw, first.body["id"], first.body["nib"])
+		}
+		if list := e.must(e.do("GET", "/v1/businesses", who, nil), 200); len(list.body["items"].([]any)) != 1 {
+			t.Fatalf("%s: businesses after the retry: %s, want the one", who, list.raw)
+		}
 	}
 }
 

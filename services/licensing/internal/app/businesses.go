@@ -31,6 +31,15 @@ const nibAttempts = 5
 // RegisterBusiness registers the caller's business and gives it an NIB at
 // once; licensing.business.registered is published.
 func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.BusinessInput) (postgres.BusinessRecord, error) {
+	return s.RegisterBusinessOnce(ctx, c, "", in)
+}
+
+// RegisterBusinessOnce is RegisterBusiness under the caller's
+// Idempotency-Key ("" for none), which the business keeps: called again with
+// the key, it returns the business the first call registered (the HTTP
+// layer's stored answer may have been lost with a crashed process) and
+// changes nothing.
+func (s *Service) RegisterBusinessOnce(ctx context.Context, c Caller, key string, in domain.BusinessInput) (postgres.BusinessRecord, error) {
 	if err := c.applicant(); err != nil {
 		return postgres.BusinessRecord{}, err
 	}
@@ -51,7 +60,8 @@ func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.Busi
 		var rec postgres.BusinessRecord
 		err = s.store.InTx(ctx, func(tx *postgres.Tx) error {
 			now := s.clock.Now()
-			if rec, err = tx.InsertBusiness(ctx, b, now); err != nil {
+			var created bool
+			if rec, created, err = tx.InsertBusinessOnce(ctx, b, now, key); err != nil || !created {
 				return err
 			}
 			ev, err := events.New(Source, "licensing.business.registered", rec.ID, BusinessRegistered{

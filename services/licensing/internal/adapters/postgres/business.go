@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -50,23 +51,42 @@ func (r businessRow) record() BusinessRecord {
 // given NIB. A taken NIB is
 // reported by IsNIBTaken so the caller can draw again.
 func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Time) (BusinessRecord, error) {
+	rec, _, err := t.InsertBusinessOnce(ctx, b, now, "")
+	return rec, err
+}
+
+// InsertBusinessOnce is InsertBusiness under the Idempotency-Key its owner
+// sent ("" for none). If the owner registered one under that key before, it
+// stores nothing and returns that one, with created false.
+func (t *Tx) InsertBusinessOnce(ctx context.Context, b domain.Business, now time.Time, key string) (_ BusinessRecord, created bool, err error) {
 	if b.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return BusinessRecord{}, err
+			return BusinessRecord{}, false, err
 		}
 		b.ID = id.String()
 	}
-	_, err := t.tx.ExecContext(ctx, `
-		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now)
+	res, err := t.tx.ExecContext(ctx, `
+		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (owner_subject, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now,
+		sql.NullString{String: key, Valid: key != ""})
 	if dbx.SQLState(err) == dbx.UniqueViolation && dbx.Constraint(err) == "business_pkey" {
-		return BusinessRecord{}, apperr.New(apperr.Conflict, "Your organisation already has a business registered (id %s): a user acts for one business, so change that one instead (PATCH /v1/businesses/%s).", b.ID, b.ID)
+		return BusinessRecord{}, false, apperr.New(apperr.Conflict, "Your organisation already has a business registered (id %s): a user acts for one business, so change that one instead (PATCH /v1/businesses/%s).", b.ID, b.ID)
 	}
 	if err != nil {
-		return BusinessRecord{}, wrap(err, "insert business")
+		return BusinessRecord{}, false, wrap(err, "insert business")
 	}
-	return BusinessRecord{Business: b, CreatedAt: now, Version: 1}, nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return BusinessRecord{Business: b, CreatedAt: now, Version: 1}, n == 1, wrap(err, "insert business")
+	}
+	var r businessRow
+	if err := t.tx.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE owner_subject = $1 AND idempotency_key = $2`,
+		b.OwnerSubject, key); err != nil {
+		return BusinessRecord{}, false, wrap(err, "business of key %q", key)
+	}
+	return r.record(), false, nil
 }
 
 // IsNIBTaken reports whether err is the NIB's unique constraint.

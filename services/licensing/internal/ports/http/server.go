@@ -181,7 +181,11 @@ func toBusiness(b postgres.BusinessRecord) oapi.Business {
 }
 
 func (s *Server) RegisterBusiness(ctx context.Context, r oapi.RegisterBusinessRequestObject) (oapi.RegisterBusinessResponseObject, error) {
-	b, err := s.svc.RegisterBusiness(ctx, caller(ctx), domain.BusinessInput{
+	key := ""
+	if r.Params.IdempotencyKey != nil {
+		key = *r.Params.IdempotencyKey
+	}
+	b, err := s.svc.RegisterBusinessOnce(ctx, caller(ctx), key, domain.BusinessInput{
 		Name: r.Body.Name, NPWP: r.Body.Npwp, Address: r.Body.Address, Scale: string(r.Body.Scale), KBLI: r.Body.Kbli,
 	})
 	if err != nil {
