@@ -201,6 +201,9 @@ func licensesByApplication(t *testing.T, p *platform, ts []tenant) map[string]in
 // (the process is dead or restarting) or a 5xx.
 func isTransient(code int) bool { return code == 0 || code >= 500 }
 
+// retryFor bounds the retries of one request across a restart.
+const retryFor = 2 * time.Minute
+
 // createOp is one low-risk application a client creates and submits under
 // one Idempotency-Key.
 type createOp struct {
@@ -219,7 +222,7 @@ type createOp struct {
 // 409 (the key is still leased to a request the kill cut short) or when
 // stop is closed.
 func (op *createOp) create(p *platform, stop <-chan struct{}) {
-	for {
+	for start := time.Now(); ; {
 		code, body := p.do("POST", "licensing", "/v1/applications", op.tn.token,
 			map[string]any{"business_id": op.tn.biz, "kbli": "62010"}, "Idempotency-Key", op.key)
 		switch {
@@ -236,6 +239,9 @@ func (op *createOp) create(p *platform, stop <-chan struct{}) {
 			return
 		case code == http.StatusConflict:
 			op.doubtful = true
+			return
+		case isTransient(code) && time.Since(start) > retryFor:
+			op.failure = fmt.Sprintf("create %s: no answer within %v", op.key, retryFor)
 			return
 		case isTransient(code):
 			select {
@@ -254,7 +260,7 @@ func (op *createOp) create(p *platform, stop <-chan struct{}) {
 // submit submits the created draft until answered. A 409 after a lost
 // answer means the first submit was applied; the state is checked later.
 func (op *createOp) submit(p *platform) {
-	for {
+	for start := time.Now(); time.Since(start) < retryFor; {
 		code, body := p.do("POST", "licensing", "/v1/applications/"+op.id+"/submit", op.tn.token, nil)
 		switch {
 		case code == http.StatusOK:
@@ -269,6 +275,7 @@ func (op *createOp) submit(p *platform) {
 			return
 		}
 	}
+	op.failure = fmt.Sprintf("submit %s (%s): no answer within %v", op.key, op.id, retryFor)
 }
 
 // Businesses create and submit low-risk applications (issued at submission)
@@ -525,7 +532,7 @@ type gatewayCallback struct {
 // deliver sends the callback until payment answers it (a gateway redelivers
 // what was not acknowledged), signing it with the sandbox's secret.
 func (cb *gatewayCallback) deliver(p *platform) {
-	for {
+	for start := time.Now(); time.Since(start) < retryFor; {
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		m := hmac.New(sha256.New, []byte("gerbang-dev-gateway-secret"))
 		m.Write([]byte(ts + "." + string(cb.body)))
@@ -550,6 +557,7 @@ func (cb *gatewayCallback) deliver(p *platform) {
 			return
 		}
 	}
+	cb.failure = fmt.Sprintf("callback %s: no answer within %v", cb.ref, retryFor)
 }
 
 // The gateway confirms the fees of eight applications from four
