@@ -438,6 +438,62 @@ func TestAmendmentAsksBiddersToConfirmAgain(t *testing.T) {
 	}
 }
 
+// A new bid is stored in one statement rendered with the tender's terms
+// as read (and reused for a second) before it; a bid right after an
+// addendum, rendered with the terms before it, must still be stored
+// under the addendum, with the bid security due by the new deadline.
+func TestABidRightAfterAnAddendumIsStoredUnderIt(t *testing.T) {
+	f := newFixture(t)
+	f.license("vendor-a", "active")
+	f.license("vendor-b", "active")
+	tm := terms()
+	tm.BidSecurityAmount = 20_000_000
+	tn := f.tendering(tm)
+	ctx := context.Background()
+	f.clock.Set(tn.BidDeadline.Add(-time.Hour))
+	f.bid(tn.ID, "vendor-a", 900_000_000) // reads the terms before the addendum
+	amended := tn.Terms
+	amended.Description = "Addendum 1: jumlah unit menjadi 120"
+	got, _, err := f.svc.AmendTender(ctx, officer("pokja-1"), tn.ID, 0, amended)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := f.bid(tn.ID, "vendor-b", 950_000_000)
+	if b.ConfirmedAmendment != 1 || b.Version != 1 {
+		t.Fatalf("bid after the addendum: amendment %d version %d, want 1 and 1", b.ConfirmedAmendment, b.Version)
+	}
+	var payBefore time.Time
+	err = f.db.GetContext(ctx, &payBefore, `
+		SELECT (payload->'data'->>'pay_before')::timestamptz FROM outbox
+		WHERE type = 'tender.bid_security.requested' AND payload->'data'->>'vendor' = 'vendor-b'`)
+	if err != nil || !payBefore.Equal(got.BidDeadline) {
+		t.Fatalf("security of vendor-b due %s (%v), want the new deadline %s", payBefore, err, got.BidDeadline)
+	}
+	if n := f.count(`SELECT count(*) FROM outbox WHERE type = 'tender.bid.submitted'`); n != 2 {
+		t.Fatalf("%d bid events, want 2", n)
+	}
+	if n := f.count(`SELECT count(*) FROM audit_record WHERE action = 'bid.submit'`); n != 2 {
+		t.Fatalf("%d audit records of bids, want 2", n)
+	}
+	confirmed := map[string]int{}
+	rows, err := f.db.QueryContext(ctx, `SELECT vendor, confirmed_amendment FROM bid WHERE tender_id = $1`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var a int
+		if err := rows.Scan(&v, &a); err != nil {
+			t.Fatal(err)
+		}
+		confirmed[v] = a
+	}
+	if confirmed["vendor-a"] != 0 || confirmed["vendor-b"] != 1 {
+		t.Fatalf("stored amendments %v, want vendor-a 0 and vendor-b 1", confirmed)
+	}
+}
+
 func TestClarificationAnswersArePublicWithoutTheAsker(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
