@@ -297,3 +297,25 @@ func TestOperatorsSeeDeadLettersPageByPage(t *testing.T) {
 		t.Fatalf("limit 500: %d, want 400", code)
 	}
 }
+
+func TestShutdownEndsWhenAClientNeverFinishesItsRequest(t *testing.T) {
+	db := pgtest.New(t, nil)
+	ns := natstest.Start(t)
+	s := svctest.Start(t, run, map[string]string{"DATABASE_URL": db.URL, "NATS_URL": ns.URL, "SHUTDOWN_TIMEOUT": "1s"})
+	conn, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("POST /things HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server take the connection
+	start := time.Now()
+	if err := s.Stop(); err != nil {
+		t.Fatalf("run returned %v; the drain's timeout is not a failure", err)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Fatalf("shutdown took %v with a 1s drain timeout", took)
+	}
+}
