@@ -63,7 +63,7 @@ func TestServiceStartsAndPublishesTenderEvents(t *testing.T) {
 	}
 }
 
-func call(t *testing.T, method, url, token string, body any, want int) map[string]any {
+func call(t testing.TB, method, url, token string, body any, want int) map[string]any {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
