@@ -30,11 +30,16 @@ const quietBeforeNotify = 750 * time.Millisecond
 // transactions wrote them.
 //
 // The relay is woken by a NOTIFY at commit, but only when no row was sent in
-// the last 750 ms: while events flow the relays poll every few milliseconds
-// anyway, and PostgreSQL serialises the commits of notifying transactions
-// (through the WAL flush), which would cap every service's write rate at
-// one commit per disk flush. A transaction that commits more than 250 ms
-// after its Enqueue may so wait for the relay's PollInterval (1 s).
+// the last 750 ms and none waits unsent: while events flow the relays poll
+// every few milliseconds anyway, and PostgreSQL serialises the commits of
+// notifying transactions (through the WAL flush), which would cap every
+// service's write rate at one commit per disk flush; a relay slower than
+// 750 ms a cycle under load would otherwise be woken by every commit. Both
+// are read from the newest end of an index (outbox_sent, outbox_pending),
+// whose oldest end holds every sent row until vacuum. A transaction that
+// commits more than 250 ms after its Enqueue, or whose snapshot saw a row
+// the relay sent just before it went to sleep, may wait for the relay's
+// PollInterval (1 s).
 func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string) error {
 	if aggregate == "" {
 		return errors.New("enqueue event: empty aggregate")
@@ -57,9 +62,8 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 			RETURNING 1
 		)
 		SELECT pg_notify('`+NotifyChannel+`', '') FROM row
-		WHERE NOT EXISTS (
-			SELECT 1 FROM outbox
-			WHERE sent_at > statement_timestamp() - make_interval(secs => $5::float8))`,
+		WHERE coalesce((SELECT max(sent_at) FROM outbox), '-infinity') <= statement_timestamp() - make_interval(secs => $5::float8)
+		  AND NOT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL ORDER BY seq DESC LIMIT 1)`,
 		ev.ID, aggregate, ev.Type, string(payload), quietBeforeNotify.Seconds())
 	if err != nil {
 		return fmt.Errorf("enqueue event %s %s: %w", ev.Type, ev.ID, err)
