@@ -1,15 +1,11 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gerbang/pkg/eventschema"
 
 	"gerbang/services/tender/internal/domain"
 )
@@ -75,36 +71,7 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var rows []struct {
-		Type    string `db:"type"`
-		Payload []byte `db:"payload"`
-	}
-	if err := f.db.Select(&rows, `SELECT type, payload FROM outbox ORDER BY seq`); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	schemas := map[string]*jsonschema.Schema{}
-	for _, r := range rows {
-		sch, ok := schemas[r.Type]
-		if !ok {
-			sch = compileSchema(t, r.Type)
-			schemas[r.Type] = sch
-		}
-		var ev struct {
-			Data json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(r.Payload, &ev); err != nil {
-			t.Fatal(err)
-		}
-		data, err := jsonschema.UnmarshalJSON(bytes.NewReader(ev.Data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sch.Validate(data); err != nil {
-			t.Errorf("%s data %s does not match its schema: %v", r.Type, ev.Data, err)
-		}
-		seen[r.Type]++
-	}
+	seen := eventschema.CheckOutbox(t, f.db)
 	for _, typ := range []string{"tender.tender.published", "tender.tender.tendering_started", "tender.bid.submitted",
 		"tender.bid.withdrawn", "tender.bid_security.requested", "tender.tender.amended", "tender.tender.bidding_closed",
 		"tender.bids.opened", "tender.tender.failed", "tender.tender.cancelled", "tender.award.proposed",
@@ -113,28 +80,4 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 			t.Errorf("no %s produced", typ)
 		}
 	}
-}
-
-func compileSchema(t *testing.T, typ string) *jsonschema.Schema {
-	t.Helper()
-	file := filepath.Join("..", "..", "..", "..", "api", "events", typ+".json")
-	raw, err := os.Open(file)
-	if err != nil {
-		t.Fatalf("no schema for %s: %v", typ, err)
-	}
-	defer raw.Close()
-	doc, err := jsonschema.UnmarshalJSON(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(typ+".json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(typ + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sch
 }
