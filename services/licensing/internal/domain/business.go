@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/checkdigit"
 )
 
 // NPWP is a normalised Indonesian tax number: 16 digits. A 15-digit NPWP
@@ -65,38 +66,12 @@ func NewNIB(random io.Reader) (NIB, error) {
 		return "", fmt.Errorf("draw NIB: %w", err)
 	}
 	body := n.Add(n, lo).String() // 12 digits, first non-zero
-	return NIB(body + string(rune('0'+luhnCheckDigit(body)))), nil
+	return NIB(body + string(rune('0'+checkdigit.Luhn(body)))), nil
 }
 
 // ValidNIB reports whether s is 13 digits with a correct check digit.
 func ValidNIB(s string) bool {
-	if len(s) != NIBLength {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return int(s[NIBLength-1]-'0') == luhnCheckDigit(s[:NIBLength-1])
-}
-
-// luhnCheckDigit returns the digit that makes body+digit pass the Luhn check.
-func luhnCheckDigit(body string) int {
-	sum := 0
-	double := true
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
+	return len(s) == NIBLength && checkdigit.ValidLuhn(s)
 }
 
 // Scale is a business's size class (UU 20/2008, PP 7/2021).

@@ -6,6 +6,7 @@ import (
 	"math/big"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/checkdigit"
 )
 
 // BillingCode is the 15-digit number a payer quotes to the bank, after the
@@ -44,7 +45,7 @@ func NewBillingCode(purpose Purpose) (BillingCode, error) {
 		return "", fmt.Errorf("draw billing code: %w", err)
 	}
 	body := fmt.Sprintf("%c%013d", prefix, n.Int64())
-	return BillingCode(body + string(rune('0'+luhnCheckDigit(body)))), nil
+	return BillingCode(body + string(rune('0'+checkdigit.Luhn(body)))), nil
 }
 
 // ParseBillingCode checks a code typed or sent by someone: 15 digits, first
@@ -64,29 +65,8 @@ func ParseBillingCode(s, field string) (BillingCode, error) {
 	if s[0] < '7' {
 		return "", bad("must begin with 7, 8 or 9")
 	}
-	if int(s[14]-'0') != luhnCheckDigit(s[:14]) {
+	if int(s[14]-'0') != checkdigit.Luhn(s[:14]) {
 		return "", bad("has a wrong check digit (a digit mistyped?)")
 	}
 	return BillingCode(s), nil
-}
-
-// luhnCheckDigit returns the digit that makes digits+check pass the Luhn
-// test: from the rightmost digit of digits leftwards, every other digit
-// (starting with the rightmost) is doubled, 9 subtracted when over 9, all
-// summed; the check digit brings the sum to a multiple of 10.
-func luhnCheckDigit(digits string) int {
-	sum := 0
-	double := true
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/checkdigit"
 )
 
 func TestNewBillingCodesAre15DigitsWithStateRevenuePrefixAndValidCheckDigit(t *testing.T) {
@@ -33,7 +34,7 @@ func TestNewBillingCodesAre15DigitsWithStateRevenuePrefixAndValidCheckDigit(t *t
 
 func TestLuhnCheckDigitOfAKnownNumber(t *testing.T) {
 	// 7992739871 is the textbook Luhn example: its check digit is 3.
-	if d := luhnCheckDigit("7992739871"); d != 3 {
+	if d := checkdigit.Luhn("7992739871"); d != 3 {
 		t.Fatalf("check digit of 7992739871 = %d, want 3", d)
 	}
 }

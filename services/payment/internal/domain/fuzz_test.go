@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/checkdigit"
 )
 
 // Parsers of outside input never panic and either accept well-formed input
@@ -71,7 +72,7 @@ func FuzzParseBillingCode(f *testing.F) {
 			}
 			return
 		}
-		if len(code) != 15 || code[0] < '7' || int(code[14]-'0') != luhnCheckDigit(string(code[:14])) {
+		if len(code) != 15 || code[0] < '7' || int(code[14]-'0') != checkdigit.Luhn(string(code[:14])) {
 			t.Fatalf("accepted %q", s)
 		}
 	})
