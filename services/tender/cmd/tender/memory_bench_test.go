@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -111,7 +108,7 @@ func BenchmarkServiceMemoryUnderBidRush(b *testing.B) {
 			b.Fatal("the tender did not open for bids")
 		}
 	}
-	before := vmHWM(b, cmd.Process.Pid)
+	before := peakRSS(b, cmd.Process.Pid)
 
 	body := []byte(`{"price":{"amount":850000000,"currency":"IDR"},"technical_offer":"120 unit laptop 16 GB RAM, garansi 3 tahun",` +
 		`"documents":[{"name":"teknis.txt","content":"ZG9rdW1lbg=="}]}`)
@@ -146,7 +143,7 @@ func BenchmarkServiceMemoryUnderBidRush(b *testing.B) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	peak := vmHWM(b, cmd.Process.Pid)
+	peak := peakRSS(b, cmd.Process.Pid)
 	var stored int
 	if err := db.Get(&stored, `SELECT count(*) FROM bid WHERE tender_id = $1`, id); err != nil {
 		b.Fatal(err)
@@ -162,23 +159,10 @@ func BenchmarkServiceMemoryUnderBidRush(b *testing.B) {
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
-// vmHWM reads the peak resident memory of process pid, in bytes.
-func vmHWM(b *testing.B, pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+func peakRSS(b *testing.B, pid int) int64 {
+	n, err := svctest.PeakRSS(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	b.Fatal("no VmHWM")
-	return 0
+	return n
 }

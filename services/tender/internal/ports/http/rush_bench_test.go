@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,6 +28,7 @@ import (
 	"gerbang/pkg/events"
 	"gerbang/pkg/natstest"
 	"gerbang/pkg/pgtest"
+	"gerbang/pkg/svctest"
 	"gerbang/services/tender/internal/adapters/postgres"
 )
 
@@ -90,7 +89,10 @@ func BenchmarkBidRush(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	hwm := peakRSS(b)
+	hwm, err := svctest.PeakRSS(0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	r.verify(runs)
 
 	b.Logf("pgbench (key-share lock + 3 inserts, 32 clients, 10 s): %.0f tps", tps)
@@ -400,25 +402,4 @@ func pgbenchEqualTransaction(b *testing.B) float64 {
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return tps
-}
-
-// peakRSS reads VmHWM of this process, in bytes.
-func peakRSS(b *testing.B) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	b.Fatal("no VmHWM in /proc/self/status")
-	return 0
 }
