@@ -47,6 +47,7 @@ type settings struct {
 	hashCost       int
 	limits         porthttp.LoginLimits
 	proxyTimeout   time.Duration
+	sessionTTL     time.Duration
 	secureCookies  bool
 	backends       []porthttp.Backend
 }
@@ -90,6 +91,12 @@ func loadSettings(cfg service.Config, getenv func(string) string) (settings, err
 			return s, fmt.Errorf("PROXY_TIMEOUT: %q is not a positive duration", v)
 		}
 	}
+	s.sessionTTL = app.TokenTTL
+	if v := strings.TrimSpace(getenv("SESSION_TTL")); v != "" {
+		if s.sessionTTL, err = time.ParseDuration(v); err != nil || s.sessionTTL < time.Minute {
+			return s, fmt.Errorf("SESSION_TTL: %q is not a duration of a minute or more", v)
+		}
+	}
 	for _, p := range proxied {
 		url := strings.TrimSpace(getenv(p.env))
 		if url == "" {
@@ -128,7 +135,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		Passwords: passwords,
 		Issuer:    auth.Issuer{Key: key, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience},
 		Clock:     rt.Clock,
-		TTL:       app.TokenTTL,
+		TTL:       s.sessionTTL,
 	}
 	if s.demoAccounts {
 		if err := seedDemo(ctx, rt, accounts, passwords); err != nil {
@@ -171,8 +178,13 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	})
 	// Pages.
 	rt.App.Get("/", web.Home)
+	rt.App.Get("/static/:name", web.Static)
+	rt.App.Get("/language/:lang", web.SwitchLanguage)
+	rt.App.Get("/developers", web.Developers)
 	rt.App.Post("/login", append([]fiber.Handler{web.HTMLErrors, web.CheckCSRF}, append(limits, web.Login)...)...)
 	rt.App.Post("/logout", web.HTMLErrors, web.CheckCSRF, web.Logout)
+	rt.App.Get("/session", web.Session)
+	rt.App.Post("/session/extend", web.HTMLErrors, web.CheckCSRF, web.ExtendSession)
 	rt.App.Get("/verify", web.VerifyForm)
 	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
 	rt.App.Get("/tenders", web.Tenders)

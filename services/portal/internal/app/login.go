@@ -67,6 +67,15 @@ func (l *Login) Login(ctx context.Context, email, password string) (Token, error
 	if !l.Passwords.Matches(acc.PasswordHash, password) || acc.Disabled {
 		return Token{}, wrong
 	}
+	tok, err := l.mint(acc)
+	if err != nil {
+		return Token{}, fmt.Errorf("login %s: %w", normalized, err)
+	}
+	return tok, nil
+}
+
+// mint issues a token for acc, valid for the TTL from now.
+func (l *Login) mint(acc domain.Account) (Token, error) {
 	ttl := l.TTL
 	if ttl <= 0 {
 		ttl = TokenTTL
@@ -74,7 +83,7 @@ func (l *Login) Login(ctx context.Context, email, password string) (Token, error
 	now := l.Clock.Now()
 	value, err := l.Issuer.Mint(acc.Principal(), ttl, now)
 	if err != nil {
-		return Token{}, fmt.Errorf("login %s: %w", normalized, err)
+		return Token{}, err
 	}
 	return Token{Value: value, ExpiresAt: now.Add(ttl), TTL: ttl, Account: acc}, nil
 }

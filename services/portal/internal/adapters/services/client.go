@@ -15,6 +15,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/httpx"
+	"gerbang/services/portal/internal/app"
 )
 
 // maxBody bounds what the portal reads of an answer: a page of 100 tenders
@@ -83,7 +84,7 @@ func (c client) get(ctx context.Context, path string, query url.Values, notFound
 }
 
 func (c client) unavailable(err error) error {
-	return &apperr.Error{Code: apperr.Unavailable, Message: c.unavailableMessage(), Err: err}
+	return &apperr.Error{Code: apperr.Unavailable, Message: c.unavailableMessage(), Err: &app.Outage{Service: c.name, Err: err}}
 }
 
 // unavailableMessage says the service cannot answer now: it is down,

@@ -46,75 +46,37 @@ func rupiah(m *domain.Money) string {
 	return sign + "Rp " + string(out)
 }
 
-// label is a code of a service said in Bahasa Indonesia and English, with
-// the tone of its badge (good, caution, bad, neutral).
-type label struct {
-	ID, EN string
-	Tone   string
+// clockWIB writes only the time of day of t in WIB ("15:04 WIB"): when a
+// session ends, on the day it is.
+func clockWIB(t time.Time) string { return t.In(WIB).Format("15:04") + " WIB" }
+
+// The services' codes are said by the catalogue (<prefix>.<code>: a tender
+// state is tender.state.<state>); tones give each its badge's colour: good,
+// caution, bad, neutral.
+var tones = map[string]map[string]string{
+	"license.status": {
+		string(domain.LicenseActive):    "good",
+		string(domain.LicenseSuspended): "caution",
+		string(domain.LicenseRevoked):   "bad",
+		string(domain.LicenseExpired):   "bad",
+	},
+	"tender.state": {
+		"draft": "neutral", "announced": "neutral", "tendering": "good", "opening": "caution",
+		"evaluation": "caution", "award_proposed": "caution", "objection_period": "caution",
+		"awarded": "neutral", "contracted": "neutral", "cancelled": "bad", "failed": "bad",
+	},
+	"tender.category":   {"goods": "", "works": "", "consulting": "", "other_services": ""},
+	"tender.evaluation": {"lowest_price": "", "quality_cost": "", "merit_points": ""},
 }
 
-// licenseLabel is a license status with what it means for whoever relies on
-// the license, and the class of the box that says so.
-type licenseLabel struct {
-	label
-	Meaning, MeaningEN string
-	Box                string
-}
-
-var licenseLabels = map[domain.LicenseStatus]licenseLabel{
-	domain.LicenseActive: {label{"Aktif", "Active", "good"},
-		"Izin ini sah dan berlaku.", "This license is valid and in force.", "ok"},
-	domain.LicenseSuspended: {label{"Dibekukan", "Suspended", "caution"},
-		"Izin ini sedang dibekukan: tidak berlaku sampai dipulihkan oleh petugas perizinan.",
-		"This license is suspended: it is not in force until a licensing officer reinstates it.", "warn"},
-	domain.LicenseRevoked: {label{"Dicabut", "Revoked", "bad"},
-		"Izin ini telah dicabut dan tidak berlaku lagi.", "This license has been revoked and is no longer valid.", "error"},
-	domain.LicenseExpired: {label{"Kedaluwarsa", "Expired", "bad"},
-		"Masa berlaku izin ini telah habis.", "This license has expired.", "error"},
-}
-
-func licenseLabelOf(s domain.LicenseStatus) licenseLabel {
-	if l, ok := licenseLabels[s]; ok {
-		return l
+// toneOf is {{tone "tender.state" .State}}: the badge colour of a code,
+// neutral for one added to a service after this page was written.
+func toneOf(prefix, code string) string {
+	if t, ok := tones[prefix][code]; ok && t != "" {
+		return t
 	}
-	return licenseLabel{label{string(s), string(s), "neutral"},
-		"Status tidak dikenal; hubungi petugas perizinan.", "Unknown status; ask a licensing officer.", "warn"}
+	return "neutral"
 }
 
-var tenderStates = map[string]label{
-	"draft":            {"Draf", "Draft", "neutral"},
-	"announced":        {"Diumumkan", "Announced", "neutral"},
-	"tendering":        {"Masa penawaran", "Open for bids", "good"},
-	"opening":          {"Pembukaan penawaran", "Opening bids", "caution"},
-	"evaluation":       {"Evaluasi", "Evaluation", "caution"},
-	"award_proposed":   {"Usulan pemenang", "Award proposed", "caution"},
-	"objection_period": {"Masa sanggah", "Objection period", "caution"},
-	"awarded":          {"Pemenang ditetapkan", "Awarded", "neutral"},
-	"contracted":       {"Berkontrak", "Contracted", "neutral"},
-	"cancelled":        {"Dibatalkan", "Cancelled", "bad"},
-	"failed":           {"Gagal", "Failed", "bad"},
-}
-
-var categories = map[string]label{
-	"goods":          {"Barang", "Goods", ""},
-	"works":          {"Pekerjaan konstruksi", "Works", ""},
-	"consulting":     {"Jasa konsultansi", "Consulting services", ""},
-	"other_services": {"Jasa lainnya", "Other services", ""},
-}
-
-var evaluationMethods = map[string]label{
-	"lowest_price": {"Harga terendah", "Lowest price", ""},
-	"quality_cost": {"Kualitas dan biaya", "Quality and cost", ""},
-	"merit_points": {"Sistem nilai", "Merit points", ""},
-}
-
-// labelIn returns code's label in labels, or code itself for one added to
-// a service after this page was written.
-func labelIn(labels map[string]label) func(string) label {
-	return func(code string) label {
-		if l, ok := labels[code]; ok {
-			return l
-		}
-		return label{code, code, "neutral"}
-	}
-}
+// boxes are the classes of the box that says what a license's status means.
+var boxes = map[string]string{"good": "ok", "caution": "warn", "bad": "error", "neutral": "warn"}

@@ -48,12 +48,3 @@ func TestTimesAreWrittenInWIB(t *testing.T) {
 		}
 	}
 }
-
-func TestEveryLicenseStatusHasBothLanguages(t *testing.T) {
-	for _, s := range []domain.LicenseStatus{domain.LicenseActive, domain.LicenseSuspended, domain.LicenseRevoked, domain.LicenseExpired} {
-		l := licenseLabelOf(s)
-		if l.ID == "" || l.EN == "" || l.ID == l.EN || l.Meaning == "" || l.MeaningEN == "" || l.Tone == "neutral" {
-			t.Errorf("%s: %+v", s, l)
-		}
-	}
-}

@@ -1,15 +1,12 @@
 package http
 
 import (
-	"context"
-	"errors"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"gerbang/pkg/apperr"
-	"gerbang/pkg/httpx"
 	"gerbang/services/portal/internal/app"
 	"gerbang/services/portal/internal/domain"
 )
@@ -22,14 +19,7 @@ import (
 // tendersPerPage is how many tenders the list shows at once.
 const tendersPerPage = 20
 
-// failure is what a public page shows instead of its content.
-type failure struct {
-	Status  int
-	Message string
-}
-
 type verifyPage struct {
-	layout
 	Number   string // as typed, normalised
 	NotFound bool
 	Failure  *failure
@@ -37,14 +27,18 @@ type verifyPage struct {
 }
 
 type licenseView struct {
-	V     domain.LicenseVerification
-	Label licenseLabel // of the status shown (domain.LicenseVerification.StatusAt)
+	V      domain.LicenseVerification
+	Status string // the status shown (domain.LicenseVerification.StatusAt)
 }
 
 // Genuine is whether licensing vouches for the license.
 func (l licenseView) Genuine() bool { return l.V.Genuine }
 
-const verifyTitle = "Verifikasi izin / License verification — Gerbang"
+// Tone is the colour of the status's badge.
+func (l licenseView) Tone() string { return toneOf("license.status", l.Status) }
+
+// Box is the class of the box that says what the status means.
+func (l licenseView) Box() string { return boxes[l.Tone()] }
 
 // VerifyForm is GET /verify: the form, or with ?number= (the form sent) a
 // redirect to the number's own page, the one QR codes open.
@@ -53,7 +47,7 @@ func (w *Web) VerifyForm(c *fiber.Ctx) error {
 		norm, _ := domain.NormalizeLicenseNumber(n)
 		return c.Redirect("/verify/"+url.PathEscape(norm), fiber.StatusSeeOther)
 	}
-	return w.send(c, fiber.StatusOK, "verify.html", verifyPage{layout: w.layoutOf(verifyTitle)})
+	return w.page(c, fiber.StatusOK, "verify.html", verifyPage{}, "verify.title")
 }
 
 // Verify is GET /verify/:number: whether the license is genuine and its live
@@ -64,24 +58,24 @@ func (w *Web) Verify(c *fiber.Ctx) error {
 		raw = c.Params("number")
 	}
 	number, _ := domain.NormalizeLicenseNumber(raw)
-	p := verifyPage{layout: w.layoutOf(number + " — " + verifyTitle), Number: strings.Clone(number)}
+	number = strings.Clone(number)
+	p := verifyPage{Number: number}
 	v, err := app.VerifyLicense(c.UserContext(), w.licenses, number)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		p.NotFound = true
-		return w.send(c, fiber.StatusNotFound, "verify.html", p)
+		return w.page(c, fiber.StatusNotFound, "verify.html", p, "verify.title_number", number)
 	case err != nil:
-		if p.Failure, err = w.failureOf(c, err); err != nil {
+		if p.Failure, err = w.failureOf(c, err, "verify.not_found"); err != nil {
 			return err
 		}
-		return w.send(c, p.Failure.Status, "verify.html", p)
+		return w.page(c, p.Failure.Status, "verify.html", p, "verify.title_number", number)
 	}
-	p.License = &licenseView{V: v, Label: licenseLabelOf(v.StatusAt(w.clock.Now()))}
-	return w.send(c, fiber.StatusOK, "verify.html", p)
+	p.License = &licenseView{V: v, Status: string(v.StatusAt(w.clock.Now()))}
+	return w.page(c, fiber.StatusOK, "verify.html", p, "verify.title_number", number)
 }
 
 type tendersPage struct {
-	layout
 	Tenders []domain.Tender
 	Next    string // cursor of the next page
 	Paged   bool   // not the first page
@@ -92,20 +86,19 @@ type tendersPage struct {
 // time (?cursor= from the previous page).
 func (w *Web) Tenders(c *fiber.Ctx) error {
 	cursor := strings.Clone(c.Query("cursor"))
-	p := tendersPage{layout: w.layoutOf("Tender — Gerbang"), Paged: cursor != ""}
+	p := tendersPage{Paged: cursor != ""}
 	page, err := w.tenders.PublicTenders(c.UserContext(), tendersPerPage, cursor)
 	if err != nil {
-		if p.Failure, err = w.failureOf(c, err); err != nil {
+		if p.Failure, err = w.failureOf(c, err, "tenders.not_found"); err != nil {
 			return err
 		}
-		return w.send(c, p.Failure.Status, "tenders.html", p)
+		return w.page(c, p.Failure.Status, "tenders.html", p, "tenders.title")
 	}
 	p.Tenders, p.Next = page.Items, page.NextCursor
-	return w.send(c, fiber.StatusOK, "tenders.html", p)
+	return w.page(c, fiber.StatusOK, "tenders.html", p, "tenders.title")
 }
 
 type tenderPage struct {
-	layout
 	Detail  *app.TenderDetail
 	Failure *failure
 }
@@ -115,34 +108,11 @@ type tenderPage struct {
 func (w *Web) Tender(c *fiber.Ctx) error {
 	d, err := app.GetTenderDetail(c.UserContext(), w.tenders, strings.Clone(c.Params("id")))
 	if err != nil {
-		p := tenderPage{layout: w.layoutOf("Tender — Gerbang")}
-		if p.Failure, err = w.failureOf(c, err); err != nil {
+		var p tenderPage
+		if p.Failure, err = w.failureOf(c, err, "tender.not_found"); err != nil {
 			return err
 		}
-		return w.send(c, p.Failure.Status, "tender.html", p)
+		return w.page(c, p.Failure.Status, "tender.html", p, "tenders.title")
 	}
-	return w.send(c, fiber.StatusOK, "tender.html", tenderPage{layout: w.layoutOf(d.Tender.Title + " — Gerbang"), Detail: &d})
-}
-
-// failureOf says what a public page answers for err: 404 and 400 as the
-// service said them, 502 for a service down or failing, 504 for one too
-// slow. Any other error is returned, for the platform to answer.
-func (w *Web) failureOf(c *fiber.Ctx, err error) (*failure, error) {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) {
-		return nil, err
-	}
-	switch ae.Code {
-	case apperr.NotFound:
-		return &failure{fiber.StatusNotFound, ae.Message}, nil
-	case apperr.Invalid:
-		return &failure{fiber.StatusBadRequest, ae.Message}, nil
-	case apperr.Unavailable:
-		w.log.WarnContext(c.UserContext(), "public page: service unavailable", "path", c.Path(), "request_id", httpx.RequestID(c), "error", err.Error())
-		if errors.Is(err, context.DeadlineExceeded) {
-			return &failure{fiber.StatusGatewayTimeout, ae.Message}, nil
-		}
-		return &failure{fiber.StatusBadGateway, ae.Message}, nil
-	}
-	return nil, err
+	return w.page(c, fiber.StatusOK, "tender.html", tenderPage{Detail: &d}, "tender.title", d.Tender.Title)
 }

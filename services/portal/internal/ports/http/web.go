@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,6 @@ import (
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
 	"gerbang/pkg/clock"
-	"gerbang/pkg/httpx"
 	"gerbang/services/portal/internal/app"
 )
 
@@ -36,8 +36,8 @@ const (
 	csrfField     = "csrf_token"
 )
 
-// Web serves the server-rendered pages: the home page with the login form,
-// and the public license verification and tender pages.
+// Web serves the server-rendered pages, each in the one layout (page.go),
+// with its texts from the message catalogue (messages.go).
 type Web struct {
 	login     *app.Login
 	accounts  app.Accounts
@@ -49,7 +49,8 @@ type Web struct {
 	licenses  app.LicenseRegistry
 	tenders   app.TenderBoard
 	log       *slog.Logger
-	templates *template.Template
+	catalogue catalogue
+	templates map[lang]*template.Template
 }
 
 // WebOptions configure the pages.
@@ -63,13 +64,13 @@ type WebOptions struct {
 	// SecureCookies marks cookies Secure (HTTPS only); cookies are also
 	// Secure whenever the request came over HTTPS.
 	SecureCookies bool
-	Services      []Backend // linked from the home page
+	Services      []Backend // listed on the developers' page
 	Licenses      app.LicenseRegistry
 	Tenders       app.TenderBoard
 	Log           *slog.Logger
 }
 
-// NewWeb parses the templates.
+// NewWeb loads the catalogue and parses the templates, once per language.
 func NewWeb(o WebOptions) (*Web, error) {
 	if len(o.CookieSecret) < 32 {
 		return nil, errors.New("web: cookie secret shorter than 32 bytes")
@@ -77,51 +78,94 @@ func NewWeb(o WebOptions) (*Web, error) {
 	if o.Licenses == nil || o.Tenders == nil || o.Log == nil {
 		return nil, errors.New("web: licenses, tenders and log are required")
 	}
-	templates, err := template.New("pages").Funcs(template.FuncMap{
-		"wib":         wib,
-		"rupiah":      rupiah,
-		"join":        strings.Join,
-		"lower":       strings.ToLower,
-		"tenderState": labelIn(tenderStates),
-		"category":    labelIn(categories),
-		"evaluation":  labelIn(evaluationMethods),
-	}).ParseFS(templateFS, "templates/*.html")
+	cat, err := loadCatalogue(messageFS)
 	if err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
+		return nil, err
+	}
+	templates, err := parseTemplates(cat)
+	if err != nil {
+		return nil, err
 	}
 	return &Web{
 		login: o.Login, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
-		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, log: o.Log, templates: templates,
+		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, log: o.Log,
+		catalogue: cat, templates: templates,
 	}, nil
 }
 
+// parseTemplates parses every template once and makes a copy per language
+// whose t speaks it: {{t "key" args...}}, and {{code "prefix" .State}} for a
+// service's code (prefix.code, or the code itself for one the catalogue
+// does not know yet).
+func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
+	funcs := func(l lang) template.FuncMap {
+		return template.FuncMap{
+			"t": func(key string, args ...any) string { return cat.text(l, key, args...) },
+			"code": func(prefix, code string) string {
+				if k := prefix + "." + code; cat.has(k) {
+					return cat.text(l, k)
+				}
+				return code
+			},
+			"tl":  func(key string, args []any) string { return cat.text(l, key, args...) },
+			"has": cat.has,
+		}
+	}
+	base, err := template.New("pages").Funcs(funcs(languages[0])).Funcs(template.FuncMap{
+		"wib":      wib,
+		"clock":    clockWIB,
+		"rupiah":   rupiah,
+		"join":     strings.Join,
+		"field":    fieldOf,
+		"tone":     toneOf,
+		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
+	}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	out := map[lang]*template.Template{}
+	for _, l := range languages {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		out[l] = t.Funcs(funcs(l))
+	}
+	return out, nil
+}
+
+// signedIn is the person the session cookie names.
 type signedIn struct {
+	ID          uuid.UUID
 	Email       string
 	DisplayName string
 	Roles       []string
 	Org         string
 	ExpiresAt   time.Time
+	token       string // the access token the portal calls the services with, as this person
 }
 
-// layout is what every page shows around its content (templates/layout.html).
-type layout struct {
-	Title string
-	Now   time.Time
+// Has is whether the person holds role.
+func (u *signedIn) Has(role string) bool { return slices.Contains(u.Roles, role) }
+
+// homePage is the signed-out home page: the login form and the public pages.
+type homePage struct {
+	Error string // catalogue key of what went wrong with the last attempt
+	Email string // kept in the form after a failed attempt
 }
 
-type pageData struct {
-	layout
-	CSRF     string
-	User     *signedIn
-	Error    string // shown above the form
-	Email    string // kept in the form after a failed attempt
-	Services []Backend
-}
-
-// Home renders the home page.
+// Home is GET /: a signed-in person's dashboard, or the login form.
 func (w *Web) Home(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, pageData{})
+	if u := w.session(c); u != nil {
+		return w.Dashboard(c, u)
+	}
+	return w.page(c, fiber.StatusOK, "home.html", homePage{}, "home.title")
+}
+
+// Developers is GET /developers: the API contracts and public endpoints.
+func (w *Web) Developers(c *fiber.Ctx) error {
+	return w.page(c, fiber.StatusOK, "developers.html", w.services, "developers.title")
 }
 
 // Login checks the form's email and password; on success it sets the session
@@ -130,15 +174,12 @@ func (w *Web) Login(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	tok, err := w.login.Login(c.UserContext(), email, c.FormValue("password"))
 	if apperr.Is(err, apperr.Unauthenticated) {
-		return w.render(c, fiber.StatusUnauthorized, pageData{Error: app.WrongCredentials, Email: strings.Clone(email)})
+		return w.page(c, fiber.StatusUnauthorized, "home.html", homePage{Error: "login.wrong", Email: strings.Clone(email)}, "home.title")
 	}
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: w.cookies.sign(sessionCookie, tok.Value), Path: "/",
-		Expires: tok.ExpiresAt, HTTPOnly: true, Secure: w.secureFor(c), SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	w.setSession(c, tok)
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
@@ -148,6 +189,9 @@ func (w *Web) Logout(c *fiber.Ctx) error {
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
+// errCSRF refuses a form without the token of the page it came from.
+var errCSRF = apperr.New(apperr.Forbidden, "the form's CSRF token does not match its cookie")
+
 // CheckCSRF refuses a form whose csrf_token field does not equal the value
 // of the signed CSRF cookie (a signed double-submit cookie): another site can
 // make a browser post a form here, but cannot read or forge that value.
@@ -155,52 +199,9 @@ func (w *Web) CheckCSRF(c *fiber.Ctx) error {
 	want, ok := w.cookies.open(csrfCookie, c.Cookies(csrfCookie))
 	got := c.FormValue(csrfField)
 	if !ok || got == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		return apperr.New(apperr.Forbidden, "Formulir ini kedaluwarsa atau tidak berasal dari Gerbang; muat ulang halaman lalu coba lagi. / This form has expired or did not come from Gerbang; reload the page and try again.")
+		return errCSRF
 	}
 	return c.Next()
-}
-
-// HTMLErrors renders the failures of the routes after it (a refused CSRF
-// token, a rate limit) as the home page with the message, for people using
-// a browser, keeping the status (and Retry-After).
-func (w *Web) HTMLErrors(c *fiber.Ctx) error {
-	err := c.Next()
-	if err == nil {
-		return nil
-	}
-	p := httpx.ProblemFor(err)
-	if p.Status >= 500 {
-		return err // logged and answered by the platform
-	}
-	return w.render(c, p.Status, pageData{Error: p.Detail})
-}
-
-func (w *Web) render(c *fiber.Ctx, status int, d pageData) error {
-	csrf, err := w.csrfToken(c)
-	if err != nil {
-		return err
-	}
-	d.CSRF = csrf
-	d.layout = w.layoutOf("Gerbang — Perizinan dan Pengadaan untuk Dunia Usaha")
-	d.Services = w.services
-	d.User = w.session(c)
-	return w.send(c, status, "home.html", d)
-}
-
-func (w *Web) layoutOf(title string) layout { return layout{Title: title, Now: w.clock.Now()} }
-
-// send renders the page template name with the headers every page has.
-func (w *Web) send(c *fiber.Ctx, status int, name string, data any) error {
-	var b strings.Builder
-	if err := w.templates.ExecuteTemplate(&b, name, data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).SendString(b.String())
 }
 
 // csrfToken returns the token of the request's CSRF cookie, setting a new
@@ -248,7 +249,15 @@ func (w *Web) session(c *fiber.Ctx) *signedIn {
 		w.clearSession(c)
 		return nil
 	}
-	return &signedIn{Email: acc.Email, DisplayName: acc.DisplayName, Roles: p.Roles, Org: p.Org, ExpiresAt: expiry(token)}
+	return &signedIn{ID: id, Email: acc.Email, DisplayName: acc.DisplayName, Roles: p.Roles, Org: p.Org, ExpiresAt: expiry(token), token: token}
+}
+
+// setSession keeps tok in the session cookie.
+func (w *Web) setSession(c *fiber.Ctx, tok app.Token) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: w.cookies.sign(sessionCookie, tok.Value), Path: "/",
+		Expires: tok.ExpiresAt, HTTPOnly: true, Secure: w.secureFor(c), SameSite: fiber.CookieSameSiteLaxMode,
+	})
 }
 
 func (w *Web) clearSession(c *fiber.Ctx) {

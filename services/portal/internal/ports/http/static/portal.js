@@ -1,0 +1,29 @@
+// Gerbang portal: progressive enhancement only; every page works without it.
+//
+// The session warning (WCAG 2.2.1): the server renders it hidden until the
+// session's last minutes, and shown within them. This shows it when that
+// time comes on a page left open, and says when the session has ended.
+(function () {
+  "use strict";
+  var body = document.body;
+  var ends = Number(body.dataset.sessionEnds || 0) * 1000;
+  var warn = Number(body.dataset.sessionWarn || 0) * 1000;
+  if (!ends) {
+    return;
+  }
+  var warning = document.getElementById("session-warning");
+  var ended = document.getElementById("session-ended");
+  function tick() {
+    var left = ends - Date.now();
+    if (left <= 0) {
+      if (warning) { warning.hidden = true; }
+      if (ended) { ended.hidden = false; }
+      return;
+    }
+    if (left <= warn && warning && warning.hidden) {
+      warning.hidden = false;
+    }
+    setTimeout(tick, Math.min(30000, Math.max(1000, left <= warn ? left : left - warn)));
+  }
+  tick();
+})();
