@@ -22,6 +22,7 @@ import (
 	"gerbang/pkg/pgtest"
 	"gerbang/pkg/svctest"
 	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/domain"
 )
 
 // BenchmarkServiceMemoryUnderBidRush builds the tender binary, runs it as
@@ -90,8 +91,8 @@ func BenchmarkServiceMemoryUnderBidRush(b *testing.B) {
 	err = dbx.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
 		for i := range bids {
 			vendors[i] = fmt.Sprintf("mem-%06d", i)
-			if err := postgres.ApplyLicense(context.Background(), tx, postgres.LicenseFact{LicenseID: "lic-" + vendors[i],
-				BusinessID: vendors[i], KBLI: "46512", Status: "active", EventTime: now}, "seed"); err != nil {
+			if err := postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{LicenseID: "lic-" + vendors[i],
+				BusinessID: vendors[i], KBLI: "46512", Status: domain.LicenseActive, EventTime: now}, "seed"); err != nil {
 				return err
 			}
 		}

@@ -78,24 +78,25 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if v := getenv("OCDS_BASE_URL"); v != "" {
 		publisher.BaseURL = strings.TrimRight(v, "/")
 	}
-	if err := tenderhttp.Routes(rt.App, svc, store, tenderhttp.Options{
+	if err := tenderhttp.Routes(rt.App, svc, tenderhttp.Options{
 		Verifier: rt.Auth, OCDS: publisher, Clock: rt.Clock, BidsPerMinute: bidsPerMinute,
 	}); err != nil {
 		return err
 	}
 
+	consumers := tenderevents.Consumers{Service: svc, Recorder: postgres.InTx}
 	rt.Go("scheduler", func(ctx context.Context) error { return svc.RunScheduler(ctx, every, rt.Log) })
 	rt.Go("consumer-licensing", func(ctx context.Context) error {
 		return events.Consume(ctx, rt.JS, rt.DB, events.ConsumerConfig{
 			Stream: "LICENSING", Durable: tenderevents.LicensingConsumer, Log: rt.Log,
-			FilterSubjects: []string{"licensing.license.>"},
-		}, tenderevents.ApplyLicenseEvent)
+			FilterSubjects: []string{tenderevents.SubjectLicenses},
+		}, consumers.ApplyLicenseEvent)
 	})
 	rt.Go("consumer-payment", func(ctx context.Context) error {
 		return events.Consume(ctx, rt.JS, rt.DB, events.ConsumerConfig{
 			Stream: "PAYMENT", Durable: tenderevents.PaymentConsumer, Log: rt.Log, DoubleAck: true,
 			FilterSubjects: tenderevents.PaymentSubjects(),
-		}, tenderevents.ApplyPaymentEvent)
+		}, consumers.ApplyPaymentEvent)
 	})
 	return nil
 }

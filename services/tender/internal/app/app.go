@@ -1,9 +1,12 @@
 // Package app holds the tender service's use cases: each takes the caller,
 // checks who may act, runs the domain rules and has the store write the
-// result with its events and audit record.
+// result with its events and audit record. It declares what it needs of
+// the database (Store, Recorder) and imports no adapter and no port; it
+// takes and returns domain types, and the read models of its queries.
 package app
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 	"time"
@@ -13,13 +16,12 @@ import (
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
 	"gerbang/pkg/clock"
-	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/domain"
 )
 
 // Service is the tender service's use cases.
 type Service struct {
-	store      *postgres.Store
+	store      Store
 	kek        domain.KEK
 	receiptKey ed25519.PrivateKey
 	receiptKID string
@@ -28,7 +30,7 @@ type Service struct {
 }
 
 // New builds the use cases.
-func New(store *postgres.Store, kek domain.KEK, receiptKey ed25519.PrivateKey, receiptKeyID string, clk clock.Clock) *Service {
+func New(store Store, kek domain.KEK, receiptKey ed25519.PrivateKey, receiptKeyID string, clk clock.Clock) *Service {
 	return &Service{store: store, kek: kek, receiptKey: receiptKey, receiptKID: receiptKeyID, clock: clk}
 }
 
@@ -43,8 +45,8 @@ type Caller struct {
 	RequestID string
 }
 
-func (c Caller) who() postgres.Who {
-	return postgres.Who{Subject: c.Subject, Roles: c.Roles, Org: c.Org, RequestID: c.RequestID}
+func (c Caller) who() Who {
+	return Who{Subject: c.Subject, Roles: c.Roles, Org: c.Org, RequestID: c.RequestID}
 }
 
 func (c Caller) actorOn(t *domain.Tender) domain.Actor {
@@ -73,4 +75,28 @@ func newID() (string, error) {
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
 
 // schedulerWho is the scheduler as an actor of the audit trail.
-var schedulerWho = postgres.Who{Subject: "system:scheduler"}
+var schedulerWho = Who{Subject: "system:scheduler"}
+
+// ApplyLicense keeps the qualification read model from a licensing event:
+// who holds which license, in what status, until when. A suspension or
+// revocation takes effect for new bids as soon as it is applied.
+func (s *Service) ApplyLicense(ctx context.Context, r Recorder, l domain.VendorLicense, eventID string) error {
+	return r.ApplyLicense(ctx, l, eventID)
+}
+
+// HoldSecurity records that payment holds a bid security (its invoice was
+// paid). A reference that names none of this service's securities is
+// skipped.
+func (s *Service) HoldSecurity(ctx context.Context, r Recorder, securityID, invoiceID string, paidAt time.Time, eventID string) error {
+	_, err := r.MarkSecurityHeld(ctx, securityID, invoiceID, paidAt, eventID)
+	return err
+}
+
+// SettleSecurity records that payment released or forfeited a held bid
+// security after the award.
+func (s *Service) SettleSecurity(ctx context.Context, r Recorder, tenderID, vendor string, to domain.SecurityState, eventID string) error {
+	if to != domain.SecurityReleased && to != domain.SecurityForfeited {
+		return apperr.New(apperr.Invalid, "a bid security is settled as released or forfeited, not %s", to)
+	}
+	return r.SettleSecurity(ctx, tenderID, vendor, to, eventID)
+}

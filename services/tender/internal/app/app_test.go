@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -100,17 +101,20 @@ func TestBidOneSecondAfterDeadlineIsRefusedByServerClock(t *testing.T) {
 		t.Fatalf("withdraw after the deadline: %v", err)
 	}
 	f.license("vendor-b", "active")
-	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-b"), tn.ID, domain.BidContent{Price: 1, TechnicalOffer: "x"}); !apperr.Is(err, apperr.Conflict) {
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-b"), tn.ID, domain.BidContent{Price: 1, TechnicalOffer: "x"}, nil); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("new bid after the deadline: %v", err)
 	}
 	// The store's own check refuses too (a request that passed the early
-	// check just before the deadline).
-	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
-		return domain.IssueReceipt(f.svc.receiptKey, "k", tenderID, bidID, sealed, at)
-	}
-	_, _, err := f.store.SubmitBid(ctx, postgresInput(tn.ID, "vendor-b"), Caller{}.who(), f.clock.Now, sign)
-	if !apperr.Is(err, apperr.Conflict) {
-		t.Fatalf("store took a late bid: %v", err)
+	// check just before the deadline): the one statement stores nothing.
+	late := f.clock.Now().Truncate(time.Microsecond)
+	lateBid := domain.Bid{ID: "0195f3a0-0000-7000-8000-000000000001", TenderID: tn.ID, Vendor: "vendor-b", State: domain.BidSubmitted,
+		Version: 1, SealedSHA256: make([]byte, 32), SubmittedAt: late}
+	receipt := domain.IssueReceipt(f.priv, "k", tn.ID, lateBid.ID, []byte("x"), late)
+	cur, _ := f.svc.PublicTender(ctx, tn.ID)
+	stored, err := f.store.InsertNewBid(ctx, app.NewBidWrite{Bid: lateBid, Sealed: []byte("x"), Receipt: receipt, Terms: cur,
+		Submitted: app.BidSubmitted{BidID: lateBid.ID, TenderID: tn.ID, Vendor: "vendor-b", Version: 1, SubmittedAt: late}, After: map[string]any{}})
+	if err != nil || stored {
+		t.Fatalf("store took a late bid: %v %v", stored, err)
 	}
 	_, op := f.closeAndOpen(tn)
 	if len(op.Bids) != 1 || *op.Bids[0].Price != 850_000_000 {
@@ -139,7 +143,7 @@ func TestUnlicensedOrSuspendedVendorIsRefusedNamingTheLicense(t *testing.T) {
 	tn := f.tendering(terms())
 	ctx := context.Background()
 	content := domain.BidContent{Price: 1_000, TechnicalOffer: "x"}
-	_, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content)
+	_, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content, nil)
 	var e *apperr.Error
 	if !apperr.Is(err, apperr.Forbidden) || !strings.Contains(err.Error(), kbli) {
 		t.Fatalf("unlicensed vendor: %v", err)
@@ -149,13 +153,13 @@ func TestUnlicensedOrSuspendedVendorIsRefusedNamingTheLicense(t *testing.T) {
 		t.Fatalf("problem does not name the missing license: %+v", e.Extra)
 	}
 	f.license("vendor-x", "active")
-	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content); err != nil {
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content, nil); err != nil {
 		t.Fatalf("licensed vendor refused: %v", err)
 	}
 	f.clock.Advance(time.Minute)
 	f.license("vendor-x", "suspended")
 	f.license("vendor-y", "active")
-	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content); !apperr.Is(err, apperr.Forbidden) {
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-x"), tn.ID, content, nil); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("suspended vendor: %v", err)
 	}
 }
@@ -196,7 +200,7 @@ func TestDatabaseDumpBeforeOpeningHoldsNoPriceOrTechnicalText(t *testing.T) {
 	const price, offer = int64(987_654_321), "Spesifikasi rahasia: prosesor 8 inti, RAM 32 GB"
 	ctx := context.Background()
 	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-a"), tn.ID, domain.BidContent{Price: price, TechnicalOffer: offer,
-		Documents: []domain.BidDocument{{Name: "teknis.txt", Content: []byte("Metodologi pelaksanaan rahasia")}}}); err != nil {
+		Documents: []domain.BidDocument{{Name: "teknis.txt", Content: []byte("Metodologi pelaksanaan rahasia")}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	dump := pgDump(t, f.db.URL)
@@ -255,7 +259,7 @@ func TestBidsInFlightAtTheDeadlineAreRefusedOrCounted(t *testing.T) {
 			defer wg.Done()
 			<-start
 			org := fmt.Sprintf("v%02d", i)
-			_, _, err := f.svc.SubmitBid(ctx, vendor(org), tn.ID, domain.BidContent{Price: int64(500_000_000 + i), TechnicalOffer: "x"})
+			_, _, err := f.svc.SubmitBid(ctx, vendor(org), tn.ID, domain.BidContent{Price: int64(500_000_000 + i), TechnicalOffer: "x"}, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -543,7 +547,7 @@ func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := dbxTx(f, func(tx *sqlx.Tx) error {
-		ok, err := postgres.MarkSecurityHeld(context.Background(), tx, secID, "inv-1", f.clock.Now(), "ev-1")
+		ok, err := postgres.InTx(tx).MarkSecurityHeld(context.Background(), secID, "inv-1", f.clock.Now(), "ev-1")
 		if !ok {
 			t.Error("security not marked held")
 		}
@@ -557,7 +561,7 @@ func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
 	for _, o := range op.Bids {
 		reasons[o.Vendor] = o.Disqualified
 	}
-	if reasons["vendor-a"] != "" || reasons["vendor-b"] != ReasonSecurityUnpaid || op.ValidBids != 1 {
+	if reasons["vendor-a"] != "" || reasons["vendor-b"] != app.ReasonSecurityUnpaid || op.ValidBids != 1 {
 		t.Fatalf("reasons %v valid %d", reasons, op.ValidBids)
 	}
 }
@@ -581,7 +585,7 @@ func TestUndecryptableBidIsRecordedAndShownAtTheOpening(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range rec.Bids {
-		if b.BidID == broken.ID && (b.DecryptError == nil || b.Disqualified != ReasonUndecryptable || b.Price != nil) {
+		if b.BidID == broken.ID && (b.DecryptError == nil || b.Disqualified != app.ReasonUndecryptable || b.Price != nil) {
 			t.Fatalf("the broken bid is not shown as undecryptable: %+v", b)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -31,10 +30,11 @@ func (s *Service) SubmitEvaluation(ctx context.Context, c Caller, tenderID strin
 		own = append(own, domain.MemberScore{Member: c.Subject, BidID: sc.BidID, Criterion: sc.Criterion, Points: sc.Points})
 	}
 	return s.store.SaveAssessment(ctx, tenderID, c.who(), now, func(t *domain.Tender) error {
-		if c.actorOn(t) != domain.ActorCommittee {
-			if t.State == domain.StateDraft {
-				return apperr.New(apperr.NotFound, "no such tender")
-			}
+		by := c.actorOn(t)
+		if err := t.VisibleTo(by); err != nil {
+			return err
+		}
+		if by != domain.ActorCommittee {
 			return apperr.New(apperr.Forbidden, "only the tender's committee evaluates its bids")
 		}
 		if t.State != domain.StateEvaluation {
@@ -50,39 +50,39 @@ func (s *Service) SubmitEvaluation(ctx context.Context, c Caller, tenderID strin
 func (s *Service) ProposeAward(ctx context.Context, c Caller, tenderID string) (*domain.Tender, *domain.Result, error) {
 	now := s.now()
 	var result domain.Result
-	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
-		if err := domain.CheckTransition(t.State, domain.StateAwardProposed, by); err != nil {
-			return postgres.Change{}, err
+	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r Reader) (Change, error) {
+		if err := t.Can(domain.ActionProposeAward, by); err != nil {
+			return Change{}, err
 		}
 		opened, err := r.OpenedBids()
 		if err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		assessments, err := r.Assessments()
 		if err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		scores, err := r.Scores()
 		if err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		if result, err = domain.Evaluate(t.Evaluation, t.HPS, opened, assessments, scores); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
-		ch := postgres.Change{Evaluation: &result}
+		ch := Change{Evaluation: &result}
 		if result.Winner == "" {
 			if err := t.Fail(by, "every bid was disqualified at the evaluation"); err != nil {
-				return postgres.Change{}, err
+				return Change{}, err
 			}
-			ch.Effect = postgres.Effect{Action: "tender.evaluate", Reason: t.Reason, Events: endedEvents(t, now)}
+			ch.Effect = Effect{Action: "tender.evaluate", Reason: t.Reason, Events: endedEvents(t, now)}
 			return ch, nil
 		}
 		if err := t.ProposeAward(by); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		w := result.Ranking[0]
-		ch.Award = &postgres.AwardFact{BidID: w.BidID, Vendor: w.Vendor, Price: w.Price}
-		ch.Effect = postgres.Effect{Action: "tender.propose_award"}
+		ch.Award = &AwardFact{BidID: w.BidID, Vendor: w.Vendor, Price: w.Price}
+		ch.Effect = Effect{Action: "tender.propose_award"}
 		return ch, nil
 	})
 	if err != nil {
@@ -94,38 +94,45 @@ func (s *Service) ProposeAward(ctx context.Context, c Caller, tenderID string) (
 // AnnounceAward publishes the proposed award and opens the objection period.
 func (s *Service) AnnounceAward(ctx context.Context, c Caller, tenderID string) (*domain.Tender, error) {
 	now := s.now()
-	return s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
+	return s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r Reader) (Change, error) {
 		if err := t.AnnounceAward(by, now); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		a, err := r.Award()
 		if err != nil || a == nil {
-			return postgres.Change{}, apperr.New(apperr.Conflict, "no award was proposed").With("current_state", string(t.State))
+			return Change{}, apperr.New(apperr.Conflict, "no award was proposed").With("current_state", string(t.State))
 		}
-		return postgres.Change{AwardAnnounced: true, Effect: postgres.Effect{Action: "tender.announce_award", Events: []postgres.Event{
-			{Type: "tender.award.proposed", Data: map[string]any{"tender_id": t.ID, "bid_id": a.BidID, "vendor": a.Vendor,
-				"value": map[string]any{"amount": a.Price, "currency": "IDR"}, "announced_at": now, "objection_ends_at": t.ObjectionEndsAt}},
+		return Change{AwardAnnounced: true, Effect: Effect{Action: "tender.announce_award", Events: []Event{
+			AwardProposed{TenderID: t.ID, BidID: a.BidID, Vendor: a.Vendor, Value: idr(a.Price), AnnouncedAt: now, ObjectionEndsAt: t.ObjectionEndsAt},
 		}}}, nil
 	})
 }
 
 // FileObjection records a bidder's objection (sanggah) during the objection
 // period.
-func (s *Service) FileObjection(ctx context.Context, c Caller, tenderID, arguments string, evidence []string) (postgres.Objection, error) {
+func (s *Service) FileObjection(ctx context.Context, c Caller, tenderID, arguments string, evidence []string) (Objection, error) {
 	vendor, err := c.vendor()
 	if err != nil {
-		return postgres.Objection{}, err
+		return Objection{}, err
 	}
 	args, err := checkText("arguments", arguments, 20000)
 	if err != nil {
-		return postgres.Objection{}, err
+		return Objection{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return Objection{}, err
 	}
 	now := s.now()
-	return s.store.FileObjection(ctx, tenderID, vendor, args, evidence, c.who(), now, func(t *domain.Tender) error {
-		if t.State == domain.StateDraft {
-			return apperr.New(apperr.NotFound, "no such tender")
+	o := Objection{ID: id, TenderID: tenderID, Vendor: vendor, FiledBy: c.Subject, Arguments: args,
+		Evidence: append([]string{}, evidence...), FiledAt: now}
+	return s.store.FileObjection(ctx, o, c.who(), func(t *domain.Tender) error {
+		if err := t.VisibleTo(domain.ActorOther); err != nil {
+			return err
 		}
 		return t.AcceptsObjections(now)
+	}, func(o Objection) Event {
+		return ObjectionFiled{ObjectionID: o.ID, TenderID: o.TenderID, Vendor: o.Vendor, FiledAt: o.FiledAt}
 	})
 }
 
@@ -147,24 +154,24 @@ func (s *Service) AnswerObjection(ctx context.Context, c Caller, tenderID, objec
 		return nil, apperr.InvalidFields("unknown outcome", apperr.Field("outcome", "must be rejected, upheld_reevaluate or upheld_fail"))
 	}
 	now := s.now()
-	return s.update(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor) (postgres.Change, error) {
+	return s.update(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor) (Change, error) {
 		if by != domain.ActorCommittee {
-			return postgres.Change{}, apperr.New(apperr.Forbidden, "only the tender's committee answers objections")
+			return Change{}, apperr.New(apperr.Forbidden, "only the tender's committee answers objections")
 		}
 		if t.State != domain.StateObjectionPeriod {
-			return postgres.Change{}, apperr.New(apperr.Conflict, "objections are answered during the objection period").With("current_state", string(t.State))
+			return Change{}, apperr.New(apperr.Conflict, "objections are answered during the objection period").With("current_state", string(t.State))
 		}
-		ch := postgres.Change{ObjectionAnswer: &postgres.ObjectionAnswer{ID: objectionID, Answer: a, Outcome: outcome},
-			Effect: postgres.Effect{Action: "objection.answer", Events: []postgres.Event{{Type: "tender.objection.answered",
-				Data: map[string]any{"objection_id": objectionID, "tender_id": t.ID, "outcome": outcome, "answered_at": now}}}}}
+		ch := Change{ObjectionAnswer: &ObjectionAnswer{ID: objectionID, Answer: a, Outcome: outcome},
+			Effect: Effect{Action: "objection.answer", Events: []Event{
+				ObjectionAnswered{ObjectionID: objectionID, TenderID: t.ID, Outcome: outcome, AnsweredAt: now}}}}
 		switch outcome {
 		case OutcomeUpheldReevaluate:
 			if err := t.ReturnToEvaluation(by); err != nil {
-				return postgres.Change{}, err
+				return Change{}, err
 			}
 		case OutcomeUpheldFail:
 			if err := t.Fail(by, "objection upheld: "+a); err != nil {
-				return postgres.Change{}, err
+				return Change{}, err
 			}
 			ch.Reason = t.Reason
 			ch.Events = append(ch.Events, endedEvents(t, now)...)
@@ -174,7 +181,7 @@ func (s *Service) AnswerObjection(ctx context.Context, c Caller, tenderID, objec
 }
 
 // RecordContract records the contract of an awarded tender.
-func (s *Service) RecordContract(ctx context.Context, c Caller, tenderID, number string, signedAt time.Time) (*domain.Tender, *postgres.Contract, error) {
+func (s *Service) RecordContract(ctx context.Context, c Caller, tenderID, number string, signedAt time.Time) (*domain.Tender, *Contract, error) {
 	n, err := checkText("number", number, 100)
 	if err != nil {
 		return nil, nil, err
@@ -183,20 +190,19 @@ func (s *Service) RecordContract(ctx context.Context, c Caller, tenderID, number
 	if signedAt.IsZero() || signedAt.After(now) {
 		return nil, nil, apperr.InvalidFields("the contract must have been signed", apperr.Field("signed_at", "is empty or in the future"))
 	}
-	var contract *postgres.Contract
-	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r postgres.Reader) (postgres.Change, error) {
+	var contract *Contract
+	t, err := s.updateReading(ctx, c, tenderID, 0, func(t *domain.Tender, by domain.Actor, r Reader) (Change, error) {
 		if err := t.RecordContract(by); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		a, err := r.Award()
 		if err != nil || a == nil {
-			return postgres.Change{}, apperr.New(apperr.Conflict, "the tender has no award").With("current_state", string(t.State))
+			return Change{}, apperr.New(apperr.Conflict, "the tender has no award").With("current_state", string(t.State))
 		}
-		contract = &postgres.Contract{ID: uuid.Must(uuid.NewV7()).String(), TenderID: t.ID, Number: n, Vendor: a.Vendor,
+		contract = &Contract{ID: uuid.Must(uuid.NewV7()).String(), TenderID: t.ID, Number: n, Vendor: a.Vendor,
 			Value: a.Price, SignedAt: signedAt.UTC()}
-		return postgres.Change{Contract: contract, Effect: postgres.Effect{Action: "tender.record_contract", Events: []postgres.Event{
-			{Type: "tender.contract.signed", Data: map[string]any{"contract_id": contract.ID, "tender_id": t.ID, "number": n,
-				"vendor": a.Vendor, "value": map[string]any{"amount": a.Price, "currency": "IDR"}, "signed_at": contract.SignedAt}},
+		return Change{Contract: contract, Effect: Effect{Action: "tender.record_contract", Events: []Event{
+			ContractSigned{ContractID: contract.ID, TenderID: t.ID, Number: n, Vendor: a.Vendor, Value: idr(a.Price), SignedAt: contract.SignedAt},
 		}}}, nil
 	})
 	return t, contract, err
@@ -226,7 +232,7 @@ func (s *Service) Result(ctx context.Context, tenderID string) (*domain.Tender, 
 
 // Objections lists a tender's objections: all of them to its committee,
 // its own to a bidder.
-func (s *Service) Objections(ctx context.Context, c Caller, tenderID string) ([]postgres.Objection, error) {
+func (s *Service) Objections(ctx context.Context, c Caller, tenderID string) ([]Objection, error) {
 	t, err := s.store.Tender(ctx, tenderID)
 	if err != nil {
 		return nil, err
@@ -239,10 +245,10 @@ func (s *Service) Objections(ctx context.Context, c Caller, tenderID string) ([]
 		return all, nil
 	}
 	vendor, err := c.vendor()
-	if err != nil || t.State == domain.StateDraft {
-		return nil, apperr.New(apperr.NotFound, "no such tender")
+	if err != nil || t.VisibleTo(domain.ActorOther) != nil {
+		return nil, domain.NoSuchTender()
 	}
-	own := []postgres.Objection{}
+	own := []Objection{}
 	for _, o := range all {
 		if o.Vendor == vendor {
 			own = append(own, o)

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -78,10 +79,10 @@ func TestAwardFromEvaluationThroughObjectionsToContract(t *testing.T) {
 	if n, _ := f.svc.AdvanceDueTenders(ctx); n != 0 {
 		t.Fatal("award finalised with an unanswered objection")
 	}
-	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-9"), tn.ID, obj.ID, "tidak", OutcomeRejected); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-9"), tn.ID, obj.ID, "tidak", app.OutcomeRejected); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("outsider answered: %v", err)
 	}
-	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-1"), tn.ID, obj.ID, "Akta tidak ditemukan pada dokumen penawaran.", OutcomeRejected); err != nil {
+	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-1"), tn.ID, obj.ID, "Akta tidak ditemukan pada dokumen penawaran.", app.OutcomeRejected); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := f.svc.AdvanceDueTenders(ctx); n != 1 || err != nil {
@@ -105,8 +106,8 @@ func TestUpheldObjectionReturnsToEvaluationOrFails(t *testing.T) {
 		outcome string
 		want    domain.State
 	}{
-		{OutcomeUpheldReevaluate, domain.StateEvaluation},
-		{OutcomeUpheldFail, domain.StateFailed},
+		{app.OutcomeUpheldReevaluate, domain.StateEvaluation},
+		{app.OutcomeUpheldFail, domain.StateFailed},
 	} {
 		t.Run(c.outcome, func(t *testing.T) {
 			f := newFixture(t)
@@ -171,9 +172,9 @@ func TestQualityCostScoresOfEachMemberAreAggregated(t *testing.T) {
 	}
 	points := map[string][2]int{"vendor-a": {90, 100}, "vendor-b": {70, 70}, "vendor-c": {50, 60}}
 	for i, member := range []string{"pokja-1", "pokja-2"} {
-		var scores []Score
+		var scores []app.Score
 		for v, p := range points {
-			scores = append(scores, Score{BidID: ids[v], Criterion: domain.CriterionTechnical, Points: p[i]})
+			scores = append(scores, app.Score{BidID: ids[v], Criterion: domain.CriterionTechnical, Points: p[i]})
 		}
 		if err := f.svc.SubmitEvaluation(ctx, officer(member), tn.ID, assess, scores); err != nil {
 			t.Fatal(err)

@@ -4,29 +4,231 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/domain"
 )
 
 // SubmitBid seals a vendor's bid with the tender's public key and stores
 // it; the vendor gets a signed receipt. Only a vendor holding an active
-// license for the tender's KBLI may bid.
-func (s *Service) SubmitBid(ctx context.Context, c Caller, tenderID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
-	b, r, _, err := s.storeBid(ctx, c, tenderID, "", content, nil)
-	return b, r, err
+// license for the tender's KBLI may bid (domain.MayBid). Under an
+// Idempotency-Key (key not nil) the first answer is stored in the bid's
+// own transaction, and a retry gets it back.
+func (s *Service) SubmitBid(ctx context.Context, c Caller, tenderID string, content domain.BidContent, key *BidKey) (domain.Bid, domain.Receipt, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	if err := content.Validate(); err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	t, err := s.bidTerms.get(ctx, tenderID, s.store.BidTerms)
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	// Checked again in the bid's statement or transaction; here it spares
+	// a late bid the sealing. A refusal is decided on terms read afresh,
+	// not on the cached ones. A late retry of an answered request still
+	// gets its answer.
+	if t.AcceptsBids(s.now()) != nil {
+		if t, err = s.store.BidTerms(ctx, tenderID); err != nil {
+			return domain.Bid{}, domain.Receipt{}, err
+		}
+	}
+	if err := t.AcceptsBids(s.now()); err != nil {
+		if key != nil {
+			if answer, aerr := s.store.StoredBidAnswer(ctx, vendor, *key); aerr != nil || answer != nil {
+				if aerr != nil {
+					return domain.Bid{}, domain.Receipt{}, aerr
+				}
+				return decodeBidAnswer(answer)
+			}
+		}
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	at := s.bidTime()
+	id, err := newID()
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	sum := sha256.Sum256(sealed)
+	if bid, err := domain.NewBid(t, id, vendor, sum[:], at); err == nil {
+		// The fast path: one statement, rendered on the terms as read.
+		receipt := s.receipt(bid, sealed)
+		answer, err := encodeBidAnswer(bid, receipt)
+		if err != nil {
+			return domain.Bid{}, domain.Receipt{}, err
+		}
+		security, err := s.securityRequest(t, vendor, at)
+		if err != nil {
+			return domain.Bid{}, domain.Receipt{}, err
+		}
+		stored, err := s.store.InsertNewBid(ctx, NewBidWrite{Bid: bid, Sealed: sealed, Receipt: receipt, Terms: t,
+			Who: c.who(), Key: key, Answer: answer, Submitted: submittedEvent(bid, receipt, false),
+			Security: security, After: bidAudit(bid, receipt)})
+		if err != nil {
+			return domain.Bid{}, domain.Receipt{}, err
+		}
+		if stored {
+			return bid, receipt, nil
+		}
+		// Not stored: a retry, a duplicate, changed terms or a refusal,
+		// which the general transaction sorts out.
+	}
+	return s.writeSealed(ctx, c, BidWrite{TenderID: t.ID, Vendor: vendor, Who: c.who(), At: at, Key: key}, id, sealed)
 }
 
-// SubmitBidOnce is SubmitBid under an Idempotency-Key: the first answer is
-// stored in the bid's transaction and a retry gets it back (req.Render
-// makes the answer's body).
-func (s *Service) SubmitBidOnce(ctx context.Context, c Caller, tenderID string, content domain.BidContent, req *postgres.BidRequest) (*postgres.Answer, error) {
-	_, _, answer, err := s.storeBid(ctx, c, tenderID, "", content, req)
-	return answer, err
+// ReplaceBid replaces the vendor's live bid before the deadline (also how
+// a bid is confirmed again after an addendum).
+func (s *Service) ReplaceBid(ctx context.Context, c Caller, tenderID, bidID string, content domain.BidContent) (domain.Bid, domain.Receipt, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	if err := content.Validate(); err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	t, err := s.store.BidTerms(ctx, tenderID)
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	if err := t.AcceptsBids(s.now()); err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	return s.writeSealed(ctx, c, BidWrite{TenderID: t.ID, BidID: bidID, Vendor: vendor, Who: c.who(), At: s.bidTime()}, bidID, sealed)
+}
+
+// writeSealed stores sealed content as a new bid (in.BidID empty; id is
+// its id) or as the replacement of in.BidID, in the general transaction.
+func (s *Service) writeSealed(ctx context.Context, c Caller, in BidWrite, id string, sealed []byte) (domain.Bid, domain.Receipt, error) {
+	sum := sha256.Sum256(sealed)
+	var out domain.Bid
+	var receipt domain.Receipt
+	answer, err := s.store.WriteBid(ctx, in, func(t *domain.Tender, current *domain.Bid, licenses []domain.VendorLicense) (BidChange, error) {
+		if err := t.VisibleTo(domain.ActorOther); err != nil {
+			return BidChange{}, err
+		}
+		if err := domain.MayBid(t, licenses, in.At); err != nil {
+			return BidChange{}, err
+		}
+		var b domain.Bid
+		action := "bid.submit"
+		if in.BidID == "" {
+			var err error
+			if b, err = domain.NewBid(t, id, in.Vendor, sum[:], in.At); err != nil {
+				return BidChange{}, err
+			}
+		} else {
+			if current == nil {
+				return BidChange{}, domain.NoSuchBid()
+			}
+			b, action = *current, "bid.replace"
+			if err := b.Replace(t, domain.BidActorOwner, sum[:], in.At); err != nil {
+				return BidChange{}, err
+			}
+		}
+		r := s.receipt(b, sealed)
+		ch := BidChange{Bid: b, Sealed: sealed, Receipt: &r, Effect: Effect{Action: action,
+			Events: []Event{submittedEvent(b, r, in.BidID != "")}}, After: bidAudit(b, r)}
+		var err error
+		if ch.Security, err = s.securityRequest(t, in.Vendor, in.At); err != nil {
+			return BidChange{}, err
+		}
+		if in.Key != nil {
+			if ch.Answer, err = encodeBidAnswer(b, r); err != nil {
+				return BidChange{}, err
+			}
+		}
+		out, receipt = b, r
+		return ch, nil
+	})
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, err
+	}
+	if answer != nil && out.ID == "" {
+		return decodeBidAnswer(answer) // a retry: the first answer
+	}
+	return out, receipt, nil
+}
+
+// bidTime is the server time of a bid, as PostgreSQL keeps it (so that a
+// receipt read back verifies).
+func (s *Service) bidTime() time.Time { return s.now().Truncate(time.Microsecond) }
+
+func (s *Service) receipt(b domain.Bid, sealed []byte) domain.Receipt {
+	return domain.IssueReceipt(s.receiptKey, s.receiptKID, b.TenderID, b.ID, sealed, b.SubmittedAt)
+}
+
+// securityRequest is the request of t's bid security for vendor, when t
+// asks for one (the store writes it only if the vendor has none yet).
+func (s *Service) securityRequest(t *domain.Tender, vendor string, at time.Time) (*BidSecurityRequested, error) {
+	if t.BidSecurityAmount <= 0 {
+		return nil, nil
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	return &BidSecurityRequested{BidSecurityID: id, TenderID: t.ID, Vendor: vendor, Amount: idr(t.BidSecurityAmount),
+		Reference: id, RequestedAt: at, PayBefore: t.BidDeadline}, nil
+}
+
+func submittedEvent(b domain.Bid, r domain.Receipt, replaced bool) BidSubmitted {
+	return BidSubmitted{BidID: b.ID, TenderID: b.TenderID, Vendor: b.Vendor, Version: b.Version,
+		SealedSHA256: r.SealedSHA256, SubmittedAt: b.SubmittedAt, Replaced: replaced}
+}
+
+func bidAudit(b domain.Bid, r domain.Receipt) map[string]any {
+	return map[string]any{"version": b.Version, "sealed_sha256": r.SealedSHA256, "submitted_at": b.SubmittedAt}
+}
+
+// bidAnswer is the answer to a bid stored under its Idempotency-Key: the
+// bid and its receipt, from which the HTTP port renders the same response
+// to the first request and to every retry.
+type bidAnswer struct {
+	ID                 string         `json:"id"`
+	TenderID           string         `json:"tender_id"`
+	Vendor             string         `json:"vendor"`
+	State              string         `json:"state"`
+	Version            int            `json:"version"`
+	SealedSHA256       string         `json:"sealed_sha256"`
+	SubmittedAt        time.Time      `json:"submitted_at"`
+	ConfirmedAmendment int            `json:"confirmed_amendment"`
+	Receipt            domain.Receipt `json:"receipt"`
+}
+
+func encodeBidAnswer(b domain.Bid, r domain.Receipt) ([]byte, error) {
+	raw, err := json.Marshal(bidAnswer{ID: b.ID, TenderID: b.TenderID, Vendor: b.Vendor, State: string(b.State), Version: b.Version,
+		SealedSHA256: hex.EncodeToString(b.SealedSHA256), SubmittedAt: b.SubmittedAt, ConfirmedAmendment: b.ConfirmedAmendment, Receipt: r})
+	if err != nil {
+		return nil, fmt.Errorf("encode the answer of bid %s: %w", b.ID, err)
+	}
+	return raw, nil
+}
+
+func decodeBidAnswer(raw []byte) (domain.Bid, domain.Receipt, error) {
+	var a bidAnswer
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return domain.Bid{}, domain.Receipt{}, fmt.Errorf("decode a stored bid answer: %w", err)
+	}
+	sum, err := hex.DecodeString(a.SealedSHA256)
+	if err != nil {
+		return domain.Bid{}, domain.Receipt{}, fmt.Errorf("decode a stored bid answer: %w", err)
+	}
+	return domain.Bid{ID: a.ID, TenderID: a.TenderID, Vendor: a.Vendor, State: domain.BidState(a.State), Version: a.Version,
+		SealedSHA256: sum, SubmittedAt: a.SubmittedAt.UTC(), ConfirmedAmendment: a.ConfirmedAmendment}, a.Receipt, nil
 }
 
 // BidRequestHash fingerprints a bid request for its Idempotency-Key. It is
@@ -41,78 +243,48 @@ func (s *Service) BidRequestHash(tenderID string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// ReplaceBid replaces the vendor's live bid before the deadline (also how
-// a bid is confirmed again after an addendum).
-func (s *Service) ReplaceBid(ctx context.Context, c Caller, tenderID, bidID string, content domain.BidContent) (postgres.Bid, domain.Receipt, error) {
-	b, r, _, err := s.storeBid(ctx, c, tenderID, bidID, content, nil)
-	return b, r, err
-}
-
-func (s *Service) storeBid(ctx context.Context, c Caller, tenderID, replace string, content domain.BidContent, req *postgres.BidRequest) (postgres.Bid, domain.Receipt, *postgres.Answer, error) {
-	fail := func(err error) (postgres.Bid, domain.Receipt, *postgres.Answer, error) {
-		return postgres.Bid{}, domain.Receipt{}, nil, err
-	}
-	vendor, err := c.vendor()
-	if err != nil {
-		return fail(err)
-	}
-	if err := content.Validate(); err != nil {
-		return fail(err)
-	}
-	t, err := s.bidTerms.get(ctx, tenderID, s.store.BidTerms)
-	if err != nil {
-		return fail(err)
-	}
-	// Checked again inside the transaction; here it spares a late bid the
-	// sealing and the lock. A refusal is decided on terms read afresh, not
-	// on the cached ones. A late retry of an answered request still gets
-	// its answer.
-	if t.AcceptsBids(s.now()) != nil {
-		if t, err = s.store.BidTerms(ctx, tenderID); err != nil {
-			return fail(err)
-		}
-	}
-	if err := t.AcceptsBids(s.now()); err != nil {
-		if req != nil {
-			if answer, aerr := s.store.StoredBidAnswer(ctx, vendor, req); aerr != nil || answer != nil {
-				return postgres.Bid{}, domain.Receipt{}, answer, aerr
-			}
-		}
-		return fail(err)
-	}
-	// The vendor's qualification (an active license for the KBLI) is checked
-	// in the bid's statement, against the read model of licensing events.
-	sealed, err := domain.SealBid(t.PublicKey, t.ID, vendor, content)
-	if err != nil {
-		return fail(err)
-	}
-	sign := func(tenderID, bidID string, sealed []byte, at time.Time) domain.Receipt {
-		return domain.IssueReceipt(s.receiptKey, s.receiptKID, tenderID, bidID, sealed, at)
-	}
-	return s.store.SubmitBidOnce(ctx, postgres.BidInput{TenderID: t.ID, Vendor: vendor, Sealed: sealed, ReplaceID: replace, Terms: t},
-		c.who(), s.now, sign, req)
-}
-
 // WithdrawBid withdraws the vendor's bid before the deadline.
-func (s *Service) WithdrawBid(ctx context.Context, c Caller, tenderID, bidID string) (postgres.Bid, error) {
+func (s *Service) WithdrawBid(ctx context.Context, c Caller, tenderID, bidID string) (domain.Bid, error) {
 	vendor, err := c.vendor()
 	if err != nil {
-		return postgres.Bid{}, err
+		return domain.Bid{}, err
 	}
-	return s.store.WithdrawBid(ctx, tenderID, bidID, vendor, c.who(), s.now)
+	var out domain.Bid
+	_, err = s.store.WriteBid(ctx, BidWrite{TenderID: tenderID, BidID: bidID, Vendor: vendor, Who: c.who(), At: s.bidTime()},
+		func(t *domain.Tender, current *domain.Bid, _ []domain.VendorLicense) (BidChange, error) {
+			if err := t.VisibleTo(domain.ActorOther); err != nil {
+				return BidChange{}, err
+			}
+			if err := t.AcceptsBids(s.bidTime()); err != nil {
+				return BidChange{}, err
+			}
+			if current == nil {
+				return BidChange{}, domain.NoSuchBid()
+			}
+			b := *current
+			before := b.State
+			if err := b.Withdraw(t, domain.BidActorOwner, s.bidTime()); err != nil {
+				return BidChange{}, err
+			}
+			out = b
+			return BidChange{Bid: b, Effect: Effect{Action: "bid.withdraw", Events: []Event{
+				BidWithdrawn{BidID: b.ID, TenderID: b.TenderID, Vendor: b.Vendor, WithdrawnAt: *b.WithdrawnAt},
+			}}, Before: map[string]any{"state": before}, After: map[string]any{"state": b.State}}, nil
+		})
+	return out, err
 }
 
 // Bid returns one of the vendor's own bids; any other id is NotFound.
-func (s *Service) Bid(ctx context.Context, c Caller, tenderID, bidID string) (postgres.Bid, []domain.Receipt, error) {
+func (s *Service) Bid(ctx context.Context, c Caller, tenderID, bidID string) (domain.Bid, []domain.Receipt, error) {
 	vendor, err := c.vendor()
 	if err != nil {
-		return postgres.Bid{}, nil, apperr.New(apperr.NotFound, "no such bid")
+		return domain.Bid{}, nil, apperr.New(apperr.NotFound, "no such bid")
 	}
 	return s.store.VendorBid(ctx, tenderID, bidID, vendor)
 }
 
 // Bids lists the vendor's own bids on a tender.
-func (s *Service) Bids(ctx context.Context, c Caller, tenderID string) ([]postgres.Bid, error) {
+func (s *Service) Bids(ctx context.Context, c Caller, tenderID string) ([]domain.Bid, error) {
 	vendor, err := c.vendor()
 	if err != nil {
 		return nil, err
@@ -122,9 +294,8 @@ func (s *Service) Bids(ctx context.Context, c Caller, tenderID string) ([]postgr
 
 // Reasons a bid is out at the opening.
 const (
-	ReasonUndecryptable   = "the sealed bid could not be decrypted"
-	ReasonSecurityUnpaid  = "bid security not paid by the opening"
-	reasonNotReconfirmedF = "not confirmed after addendum %d"
+	ReasonUndecryptable  = domain.ReasonUndecryptable
+	ReasonSecurityUnpaid = domain.ReasonSecurityUnpaid
 )
 
 // maxBidsInOpenedEvent bounds tender.bids.opened under the outbox's event
@@ -136,62 +307,53 @@ const maxBidsInOpenedEvent = 1000
 // every bid is decrypted or its failure recorded; bids without a paid bid
 // security, or not confirmed after the latest addendum, are disqualified
 // with the reason; too few valid bids fail the tender.
-func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*domain.Tender, postgres.Opening, error) {
+func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*domain.Tender, Opening, error) {
 	now := s.now()
-	return s.store.OpenBids(ctx, tenderID, c.who(), now, func(t *domain.Tender, bids []postgres.SealedBid) ([]postgres.OpenedBid, postgres.Effect, error) {
+	return s.store.OpenBids(ctx, tenderID, c.who(), now, func(t *domain.Tender, bids []SealedBid) ([]OpenedBid, Effect, error) {
 		by := c.actorOn(t)
-		if t.State == domain.StateDraft && by != domain.ActorCommittee {
-			return nil, postgres.Effect{}, apperr.New(apperr.NotFound, "no such tender")
+		if err := t.VisibleTo(by); err != nil {
+			return nil, Effect{}, err
 		}
 		if err := t.StartOpening(by, now); err != nil {
-			return nil, postgres.Effect{}, err
+			return nil, Effect{}, err
 		}
 		opener, err := s.kek.UnwrapForOpening(t, now)
 		if err != nil {
-			return nil, postgres.Effect{}, err
+			return nil, Effect{}, err
 		}
-		opened := make([]postgres.OpenedBid, 0, len(bids))
-		record := make([]map[string]any, 0, len(bids))
+		opened := make([]OpenedBid, 0, len(bids))
+		record := make([]OpenedInfo, 0, len(bids))
 		valid := 0
 		for _, b := range bids {
-			o := postgres.OpenedBid{BidID: b.ID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt.UTC()}
+			o := OpenedBid{BidID: b.ID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt.UTC()}
 			content, err := opener.Open(b.Vendor, b.Sealed)
 			if err != nil {
 				msg := err.Error()
-				o.DecryptError, o.Disqualified = &msg, ReasonUndecryptable
+				o.DecryptError, o.Disqualified = &msg, domain.ReasonUndecryptable
 			} else {
 				price, offer := content.Price, content.TechnicalOffer
-				o.Price, o.TechnicalOffer = &price, &offer
-				if len(content.Documents) > 0 {
-					if o.Documents, err = json.Marshal(content.Documents); err != nil {
-						return nil, postgres.Effect{}, err
-					}
-				}
+				o.Price, o.TechnicalOffer, o.Documents = &price, &offer, content.Documents
+				o.Disqualified = t.OpeningDisqualification(b.SecurityHeld, b.ConfirmedAmendment)
 			}
-			switch {
-			case o.Disqualified != "":
-			case t.BidSecurityAmount > 0 && !b.SecurityHeld:
-				o.Disqualified = ReasonSecurityUnpaid
-			case b.ConfirmedAmendment < t.Amendment:
-				o.Disqualified = fmt.Sprintf(reasonNotReconfirmedF, t.Amendment)
-			default:
+			if o.Disqualified == "" {
 				valid++
 			}
 			opened = append(opened, o)
-			entry := map[string]any{"bid_id": o.BidID, "vendor": o.Vendor, "price": nil, "disqualified": o.Disqualified}
+			entry := OpenedInfo{BidID: o.BidID, Vendor: o.Vendor, Disqualified: o.Disqualified}
 			if o.Price != nil {
-				entry["price"] = map[string]any{"amount": *o.Price, "currency": "IDR"}
+				m := idr(*o.Price)
+				entry.Price = &m
 			}
 			record = append(record, entry)
 		}
 		if err := t.FinishOpening(by, valid); err != nil {
-			return nil, postgres.Effect{}, err
+			return nil, Effect{}, err
 		}
-		data := map[string]any{"tender_id": t.ID, "opened_at": now, "valid_bids": valid, "bids_total": len(opened)}
+		ev := BidsOpened{TenderID: t.ID, OpenedAt: now, ValidBids: valid, BidsTotal: len(opened)}
 		if len(record) <= maxBidsInOpenedEvent {
-			data["bids"] = record
+			ev.Bids = record
 		}
-		eff := postgres.Effect{Action: "tender.open_bids", Events: []postgres.Event{{Type: "tender.bids.opened", Data: data}}}
+		eff := Effect{Action: "tender.open_bids", Events: []Event{ev}}
 		if t.State == domain.StateFailed {
 			eff.Reason = t.Reason
 			eff.Events = append(eff.Events, endedEvents(t, now)...)
@@ -202,22 +364,23 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 
 // OpeningRecord returns the published opening record (after the opening,
 // to anyone).
-func (s *Service) OpeningRecord(ctx context.Context, tenderID string) (postgres.Opening, error) {
+func (s *Service) OpeningRecord(ctx context.Context, tenderID string) (Opening, error) {
 	return s.store.OpeningRecord(ctx, tenderID)
 }
 
 // OpenedBids returns the opened bids in full (price, technical offer,
 // documents) to the tender's committee, after the opening.
-func (s *Service) OpenedBids(ctx context.Context, c Caller, tenderID string) (postgres.Opening, error) {
+func (s *Service) OpenedBids(ctx context.Context, c Caller, tenderID string) (Opening, error) {
 	t, err := s.store.Tender(ctx, tenderID)
 	if err != nil {
-		return postgres.Opening{}, err
+		return Opening{}, err
 	}
-	if c.actorOn(t) != domain.ActorCommittee {
-		if t.State == domain.StateDraft {
-			return postgres.Opening{}, apperr.New(apperr.NotFound, "no such tender")
-		}
-		return postgres.Opening{}, apperr.New(apperr.Forbidden, "only the tender's committee reads the opened bids in full")
+	by := c.actorOn(t)
+	if err := t.VisibleTo(by); err != nil {
+		return Opening{}, err
+	}
+	if by != domain.ActorCommittee {
+		return Opening{}, apperr.New(apperr.Forbidden, "only the tender's committee reads the opened bids in full")
 	}
 	return s.store.OpeningRecord(ctx, tenderID)
 }

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/pgtest"
 	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 	"gerbang/services/tender/migrations"
 )
@@ -27,9 +28,10 @@ type fixture struct {
 	t     testing.TB
 	db    *pgtest.DB
 	store *postgres.Store
-	svc   *Service
+	svc   *app.Service
 	clock *clock.Fake
 	pub   ed25519.PublicKey
+	priv  ed25519.PrivateKey
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -44,15 +46,15 @@ func newFixture(t testing.TB) *fixture {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	clk := clock.NewFake(t0)
 	store := postgres.New(db.DB)
-	return &fixture{t: t, db: db, store: store, svc: New(store, kek, priv, "receipt-key-1", clk), clock: clk, pub: pub}
+	return &fixture{t: t, db: db, store: store, svc: app.New(store, kek, priv, "receipt-key-1", clk), clock: clk, pub: pub, priv: priv}
 }
 
-func officer(sub string) Caller {
-	return Caller{Principal: auth.Principal{Subject: sub, Roles: []string{auth.RoleProcurementOfficer}}}
+func officer(sub string) app.Caller {
+	return app.Caller{Principal: auth.Principal{Subject: sub, Roles: []string{auth.RoleProcurementOfficer}}}
 }
 
-func vendor(org string) Caller {
-	return Caller{Principal: auth.Principal{Subject: "user-of-" + org, Roles: []string{auth.RoleBusiness}, Org: org}}
+func vendor(org string) app.Caller {
+	return app.Caller{Principal: auth.Principal{Subject: "user-of-" + org, Roles: []string{auth.RoleBusiness}, Org: org}}
 }
 
 func terms() domain.Terms {
@@ -70,8 +72,8 @@ func terms() domain.Terms {
 func (f *fixture) license(vendor, status string) {
 	f.t.Helper()
 	err := dbx.WithTx(context.Background(), f.db.DB, func(tx *sqlx.Tx) error {
-		return postgres.ApplyLicense(context.Background(), tx, postgres.LicenseFact{
-			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: kbli, Status: status, EventTime: f.clock.Now()}, "ev")
+		return f.svc.ApplyLicense(context.Background(), postgres.InTx(tx), domain.VendorLicense{
+			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: kbli, Status: domain.LicenseStatus(status), EventTime: f.clock.Now()}, "ev")
 	})
 	if err != nil {
 		f.t.Fatal(err)
@@ -100,10 +102,10 @@ func (f *fixture) tendering(tm domain.Terms) *domain.Tender {
 	return tn
 }
 
-func (f *fixture) bid(tenderID, org string, price int64) postgres.Bid {
+func (f *fixture) bid(tenderID, org string, price int64) domain.Bid {
 	f.t.Helper()
 	b, _, err := f.svc.SubmitBid(context.Background(), vendor(org), tenderID,
-		domain.BidContent{Price: price, TechnicalOffer: fmt.Sprintf("penawaran teknis %s", org)})
+		domain.BidContent{Price: price, TechnicalOffer: fmt.Sprintf("penawaran teknis %s", org)}, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -111,7 +113,7 @@ func (f *fixture) bid(tenderID, org string, price int64) postgres.Bid {
 }
 
 // closeAndOpen passes the deadline, lets the scheduler close, and opens.
-func (f *fixture) closeAndOpen(tn *domain.Tender) (*domain.Tender, postgres.Opening) {
+func (f *fixture) closeAndOpen(tn *domain.Tender) (*domain.Tender, app.Opening) {
 	f.t.Helper()
 	ctx := context.Background()
 	f.clock.Set(tn.BidDeadline.Add(time.Second))
@@ -132,10 +134,6 @@ func (f *fixture) count(query string, args ...any) int {
 		f.t.Fatal(err)
 	}
 	return n
-}
-
-func postgresInput(tenderID, vendor string) postgres.BidInput {
-	return postgres.BidInput{TenderID: tenderID, Vendor: vendor, Sealed: []byte("x")}
 }
 
 func dbxTx(f *fixture, fn func(tx *sqlx.Tx) error) error {

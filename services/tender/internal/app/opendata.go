@@ -3,51 +3,59 @@ package app
 import (
 	"context"
 
-	"gerbang/pkg/apperr"
 	"gerbang/services/tender/internal/domain"
-	"gerbang/services/tender/internal/ocds"
 )
 
-// OCDSProcess gathers what the open-data feed publishes of one tender:
-// nothing of a draft, the award only once announced.
-func (s *Service) OCDSProcess(ctx context.Context, tenderID string) (ocds.Process, error) {
+// OpenProcess is what the open-data feed publishes of one tender: nothing
+// of a draft, the award only once announced.
+type OpenProcess struct {
+	Tender *domain.Tender
+	OpenData
+}
+
+// OpenProcess gathers the open data of one published tender.
+func (s *Service) OpenProcess(ctx context.Context, tenderID string) (OpenProcess, error) {
 	t, err := s.store.Tender(ctx, tenderID)
 	if err != nil {
-		return ocds.Process{}, err
+		return OpenProcess{}, err
 	}
-	if t.State == domain.StateDraft || t.PublishedAt == nil {
-		return ocds.Process{}, apperr.New(apperr.NotFound, "no such tender")
+	if err := t.VisibleTo(domain.ActorOther); err != nil || t.PublishedAt == nil {
+		return OpenProcess{}, domain.NoSuchTender()
 	}
-	pr := ocds.Process{Tender: t}
-	addenda, err := s.store.Addenda(ctx, t.ID)
+	ps, err := s.openProcesses(ctx, []*domain.Tender{t})
 	if err != nil {
-		return ocds.Process{}, err
+		return OpenProcess{}, err
 	}
-	for _, a := range addenda {
-		pr.Addenda = append(pr.Addenda, ocds.Addendum{Number: a.Number, At: a.PublishedAt.UTC(), DeadlineExtended: a.DeadlineExtended})
+	return ps[0], nil
+}
+
+// OpenProcesses gathers the open data of a page of published tenders,
+// newest first, in a fixed number of queries whatever the page's size.
+func (s *Service) OpenProcesses(ctx context.Context, limit int, after *TenderCursor) ([]OpenProcess, *TenderCursor, error) {
+	page, next, err := s.PublishedTenders(ctx, limit, after)
+	if err != nil {
+		return nil, nil, err
 	}
-	if op, err := s.store.OpeningRecord(ctx, t.ID); err == nil {
-		o := &ocds.Opening{At: op.OpenedAt.UTC()}
-		for _, b := range op.Bids {
-			o.Tenderers = append(o.Tenderers, b.Vendor)
+	ps, err := s.openProcesses(ctx, page)
+	return ps, next, err
+}
+
+func (s *Service) openProcesses(ctx context.Context, tenders []*domain.Tender) ([]OpenProcess, error) {
+	ids := make([]string, len(tenders))
+	for i, t := range tenders {
+		ids[i] = t.ID
+	}
+	data, err := s.store.OpenData(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OpenProcess, len(tenders))
+	for i, t := range tenders {
+		d := data[t.ID]
+		if d.Award != nil && d.Award.AnnouncedAt == nil {
+			d.Award = nil // a proposed award is published once announced
 		}
-		pr.Opening = o
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return ocds.Process{}, err
+		out[i] = OpenProcess{Tender: t, OpenData: d}
 	}
-	a, err := s.store.AwardOf(ctx, t.ID)
-	if err != nil {
-		return ocds.Process{}, err
-	}
-	if a != nil && a.AnnouncedAt != nil {
-		pr.Award = &ocds.Award{BidID: a.BidID, Vendor: a.Vendor, Value: a.Price, AnnouncedAt: a.AnnouncedAt, FinalisedAt: a.FinalisedAt}
-	}
-	c, err := s.store.ContractOf(ctx, t.ID)
-	if err != nil {
-		return ocds.Process{}, err
-	}
-	if c != nil {
-		pr.Contract = &ocds.Contract{ID: c.ID, Number: c.Number, Vendor: c.Vendor, Value: c.Value, SignedAt: c.SignedAt.UTC()}
-	}
-	return pr, nil
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -60,7 +60,7 @@ func BenchmarkSubmitBidUseCase(b *testing.B) {
 					return
 				}
 				t0 := time.Now()
-				if _, _, err := f.svc.SubmitBid(context.Background(), vendor(fmt.Sprintf("uc-%06d", i)), tn.ID, content); err != nil {
+				if _, _, err := f.svc.SubmitBid(context.Background(), vendor(fmt.Sprintf("uc-%06d", i)), tn.ID, content, nil); err != nil {
 					failed.Add(1)
 				}
 				lat[i] = time.Since(t0)

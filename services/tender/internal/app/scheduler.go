@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -15,10 +14,10 @@ import (
 // FOR UPDATE SKIP LOCKED). It returns how many tenders moved.
 func (s *Service) AdvanceDueTenders(ctx context.Context) (int, error) {
 	moved := 0
-	for _, kind := range []postgres.Due{postgres.DueBidPeriodStart, postgres.DueBidDeadline, postgres.DueObjectionEnd} {
+	for _, kind := range []Due{DueBidPeriodStart, DueBidDeadline, DueObjectionEnd} {
 		for {
 			now := s.now()
-			ok, err := s.store.AdvanceDue(ctx, kind, now, schedulerWho, func(t *domain.Tender, f postgres.Facts) (postgres.Change, error) {
+			ok, err := s.store.AdvanceDue(ctx, kind, now, schedulerWho, func(t *domain.Tender, f Facts) (Change, error) {
 				return scheduledMove(kind, t, f, now)
 			})
 			if err != nil {
@@ -33,38 +32,36 @@ func (s *Service) AdvanceDueTenders(ctx context.Context) (int, error) {
 	return moved, nil
 }
 
-func scheduledMove(kind postgres.Due, t *domain.Tender, f postgres.Facts, now time.Time) (postgres.Change, error) {
+func scheduledMove(kind Due, t *domain.Tender, f Facts, now time.Time) (Change, error) {
 	switch kind {
-	case postgres.DueBidPeriodStart:
+	case DueBidPeriodStart:
 		if err := t.StartTendering(now); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
-		return postgres.Change{Effect: postgres.Effect{Action: "tender.start_tendering", Events: []postgres.Event{
-			{Type: "tender.tender.tendering_started", Data: map[string]any{"tender_id": t.ID, "bid_deadline": t.BidDeadline, "started_at": now}},
+		return Change{Effect: Effect{Action: "tender.start_tendering", Events: []Event{
+			TenderingStarted{TenderID: t.ID, BidDeadline: t.BidDeadline, StartedAt: now},
 		}}}, nil
-	case postgres.DueBidDeadline:
+	case DueBidDeadline:
 		if err := t.CloseBidding(now, f.LiveBids); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
 		if t.State == domain.StateFailed {
-			return postgres.Change{Effect: postgres.Effect{Action: "tender.close_bidding", Reason: t.Reason,
+			return Change{Effect: Effect{Action: "tender.close_bidding", Reason: t.Reason,
 				Events: endedEvents(t, now)}}, nil
 		}
-		return postgres.Change{Effect: postgres.Effect{Action: "tender.close_bidding", Events: []postgres.Event{
-			{Type: "tender.tender.bidding_closed", Data: map[string]any{"tender_id": t.ID, "bids": f.LiveBids, "closed_at": now}},
+		return Change{Effect: Effect{Action: "tender.close_bidding", Events: []Event{
+			BiddingClosed{TenderID: t.ID, Bids: f.LiveBids, ClosedAt: now},
 		}}}, nil
 	default:
 		if err := t.FinaliseAward(now, f.UnansweredObjections); err != nil {
-			return postgres.Change{}, err
+			return Change{}, err
 		}
-		data := map[string]any{"tender_id": t.ID, "outcome": "awarded", "finalised_at": now}
+		ev := AwardFinalised{TenderID: t.ID, Outcome: string(domain.StateAwarded), FinalisedAt: now}
 		if f.Award != nil {
-			data["bid_id"], data["vendor"] = f.Award.BidID, f.Award.Vendor
-			data["value"] = map[string]any{"amount": f.Award.Price, "currency": "IDR"}
+			v := idr(f.Award.Price)
+			ev.BidID, ev.Vendor, ev.Value = f.Award.BidID, f.Award.Vendor, &v
 		}
-		return postgres.Change{Effect: postgres.Effect{Action: "tender.finalise_award", Events: []postgres.Event{
-			{Type: "tender.award.finalised", Data: data},
-		}}}, nil
+		return Change{Effect: Effect{Action: "tender.finalise_award", Events: []Event{ev}}}, nil
 	}
 }
 

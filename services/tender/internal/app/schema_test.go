@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"gerbang/pkg/eventschema"
 
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -55,7 +56,7 @@ func TestPublishedEventsMatchTheirSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-1"), awarded.ID, obj.ID, "ditolak", OutcomeRejected); err != nil {
+	if _, err := f.svc.AnswerObjection(ctx, officer("pokja-1"), awarded.ID, obj.ID, "ditolak", app.OutcomeRejected); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(6 * 24 * time.Hour)

@@ -1,9 +1,13 @@
-// Package domain holds the tender service's rules: the tender state machine,
-// who may move it, the sealing of bids, receipts, and the evaluation methods.
-// It imports nothing of the infrastructure.
+// Package domain holds the tender service's rules: the tender and bid state
+// machines, who may move them, when a tender takes bids and from whom, what
+// the public sees of a tender, the sealing of bids, receipts, and the
+// evaluation methods. It imports nothing of the infrastructure.
 package domain
 
 import (
+	"slices"
+	"strings"
+
 	"gerbang/pkg/apperr"
 )
 
@@ -37,14 +41,7 @@ func (s State) Terminal() bool {
 }
 
 // Valid reports whether s is one of the states.
-func (s State) Valid() bool {
-	for _, v := range AllStates() {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (s State) Valid() bool { return slices.Contains(AllStates(), s) }
 
 // Actor is who attempts a move: a member of the tender's committee (a
 // procurement officer named on it), the scheduler (moves made by the clock),
@@ -60,75 +57,87 @@ const (
 // AllActors lists every actor.
 func AllActors() []Actor { return []Actor{ActorCommittee, ActorScheduler, ActorOther} }
 
-type edge struct{ from, to State }
+// Action is a move of the tender machine.
+type Action string
 
-// transitions is the tender machine: each allowed move and the one actor
-// allowed to make it. Deadlines are moved by the clock only, so the
-// time-driven moves belong to the scheduler and to nobody else.
-func transitions() map[edge]Actor {
-	m := map[edge]Actor{
-		{StateDraft, StateAnnounced}:               ActorCommittee, // publish
-		{StateAnnounced, StateTendering}:           ActorScheduler, // bid period starts
-		{StateTendering, StateOpening}:             ActorScheduler, // bid deadline passes
-		{StateOpening, StateEvaluation}:            ActorCommittee, // bids opened
-		{StateEvaluation, StateAwardProposed}:      ActorCommittee, // ranking and proposed winner
-		{StateAwardProposed, StateObjectionPeriod}: ActorCommittee, // award announced, sanggah opens
-		{StateObjectionPeriod, StateEvaluation}:    ActorCommittee, // an upheld objection
-		{StateObjectionPeriod, StateAwarded}:       ActorScheduler, // objection period ends, every objection answered
-		{StateAwarded, StateContracted}:            ActorCommittee, // contract record
-		{StateTendering, StateFailed}:              ActorScheduler, // deadline passes with too few bids
-	}
-	// Cancelled (with a reason) from any active state, by the committee.
-	for _, s := range []State{StateDraft, StateAnnounced, StateTendering, StateOpening, StateEvaluation,
-		StateAwardProposed, StateObjectionPeriod, StateAwarded} {
-		m[edge{s, StateCancelled}] = ActorCommittee
-	}
-	// Failed (with a reason) from any published active state, by the
-	// committee: too few bids at the opening, all disqualified, an upheld
-	// objection. The scheduler fails a tender at the deadline (above).
-	for _, s := range []State{StateAnnounced, StateOpening, StateEvaluation,
-		StateAwardProposed, StateObjectionPeriod, StateAwarded} {
-		m[edge{s, StateFailed}] = ActorCommittee
-	}
-	return m
-}
+const (
+	ActionPublish        Action = "publish"         // committee: draft -> announced
+	ActionStartTendering Action = "start_tendering" // scheduler, bid period begins: announced -> tendering
+	ActionCloseBidding   Action = "close_bidding"   // scheduler, deadline passed: tendering -> opening
+	ActionFinishOpening  Action = "finish_opening"  // committee, bids opened: opening -> evaluation
+	ActionProposeAward   Action = "propose_award"   // committee: evaluation -> award_proposed
+	ActionAnnounceAward  Action = "announce_award"  // committee, sanggah opens: award_proposed -> objection_period
+	ActionReevaluate     Action = "reevaluate"      // committee, an upheld objection: objection_period -> evaluation
+	ActionFinaliseAward  Action = "finalise_award"  // scheduler, objection period over: objection_period -> awarded
+	ActionRecordContract Action = "record_contract" // committee: awarded -> contracted
+	ActionCancel         Action = "cancel"          // committee, with a reason: any active state -> cancelled
+	ActionFail           Action = "fail"            // with a reason: the scheduler at the deadline, the committee after publication
+)
 
-// Transition is one allowed move of the machine.
+// activeStates are the states a tender may be cancelled from.
+var activeStates = []State{StateDraft, StateAnnounced, StateTendering, StateOpening, StateEvaluation,
+	StateAwardProposed, StateObjectionPeriod, StateAwarded}
+
+// Transition is one row of the machine: action, from any of From, by
+// Actor, to To. An action has several rows when its actor depends on the
+// state it starts from (fail).
 type Transition struct {
-	From, To State
-	By       Actor
+	Action Action
+	From   []State
+	To     State
+	Actor  Actor
 }
 
-// Transitions lists every allowed move (for documentation and tests).
+// Transitions returns the tender machine, every row with the one actor
+// allowed to take it. Deadlines are moved by the clock only, so the
+// time-driven moves belong to the scheduler and to nobody else.
 func Transitions() []Transition {
-	var out []Transition
-	for _, from := range AllStates() {
-		for _, to := range AllStates() {
-			if by, ok := transitions()[edge{from, to}]; ok {
-				out = append(out, Transition{From: from, To: to, By: by})
-			}
-		}
+	return []Transition{
+		{ActionPublish, []State{StateDraft}, StateAnnounced, ActorCommittee},
+		{ActionStartTendering, []State{StateAnnounced}, StateTendering, ActorScheduler},
+		{ActionCloseBidding, []State{StateTendering}, StateOpening, ActorScheduler},
+		{ActionFinishOpening, []State{StateOpening}, StateEvaluation, ActorCommittee},
+		{ActionProposeAward, []State{StateEvaluation}, StateAwardProposed, ActorCommittee},
+		{ActionAnnounceAward, []State{StateAwardProposed}, StateObjectionPeriod, ActorCommittee},
+		{ActionReevaluate, []State{StateObjectionPeriod}, StateEvaluation, ActorCommittee},
+		{ActionFinaliseAward, []State{StateObjectionPeriod}, StateAwarded, ActorScheduler},
+		{ActionRecordContract, []State{StateAwarded}, StateContracted, ActorCommittee},
+		{ActionCancel, activeStates, StateCancelled, ActorCommittee},
+		// The deadline passes with no bid.
+		{ActionFail, []State{StateTendering}, StateFailed, ActorScheduler},
+		// Too few bids at the opening, all disqualified, an upheld objection.
+		{ActionFail, []State{StateAnnounced, StateOpening, StateEvaluation, StateAwardProposed,
+			StateObjectionPeriod, StateAwarded}, StateFailed, ActorCommittee},
 	}
-	return out
 }
 
-// CheckTransition says whether actor may move a tender from one state to
-// another. A move the machine does not have is a Conflict carrying
-// current_state; a move that exists but belongs to another actor is
+// Next returns the state that action by actor leads to from current. An
+// action the machine does not start from current is a Conflict carrying
+// current_state; one that starts there but belongs to another actor is
 // Forbidden (the scheduler's moves are refused to every person).
-func CheckTransition(from, to State, by Actor) error {
-	allowed, ok := transitions()[edge{from, to}]
-	if !ok {
-		return apperr.New(apperr.Conflict, "a tender in state %s cannot move to %s", from, to).
-			With("current_state", string(from))
-	}
-	if allowed != by {
-		if allowed == ActorScheduler {
-			return apperr.New(apperr.Forbidden, "the move from %s to %s is made by the clock, not by a request", from, to).
-				With("current_state", string(from))
+func Next(current State, action Action, by Actor) (State, error) {
+	known := false
+	for _, t := range Transitions() {
+		if t.Action != action {
+			continue
 		}
-		return apperr.New(apperr.Forbidden, "only the tender's committee may move it from %s to %s", from, to).
-			With("current_state", string(from))
+		known = true
+		if !slices.Contains(t.From, current) {
+			continue
+		}
+		if t.Actor == by {
+			return t.To, nil
+		}
+		if t.Actor == ActorScheduler {
+			return "", apperr.New(apperr.Forbidden, "the move from %s to %s is made by the clock, not by a request", current, t.To).
+				With("current_state", string(current))
+		}
+		return "", apperr.New(apperr.Forbidden, "only the tender's committee may move it from %s to %s", current, t.To).
+			With("current_state", string(current))
 	}
-	return nil
+	if !known {
+		return "", apperr.New(apperr.Invalid, "unknown action %q", action)
+	}
+	return "", apperr.New(apperr.Conflict, "a tender in state %s cannot %s", current, strings.ReplaceAll(string(action), "_", " ")).
+		With("current_state", string(current))
 }

@@ -180,6 +180,24 @@ func (t *Tender) ActorFor(subject string, isProcurementOfficer bool) Actor {
 	return ActorOther
 }
 
+// NoSuchTender is how a tender that the caller may not see is answered:
+// as if it did not exist.
+func NoSuchTender() error { return apperr.New(apperr.NotFound, "no such tender") }
+
+// VisibleTo is the one rule of who sees a tender: a draft only its
+// committee; to anyone else it does not exist (NoSuchTender).
+func (t *Tender) VisibleTo(by Actor) error {
+	if t.State == StateDraft && by != ActorCommittee {
+		return NoSuchTender()
+	}
+	return nil
+}
+
+// HPSShownTo is the one rule of who reads the owner estimate: the
+// committee always, anyone else (the public, vendors, events, open data)
+// only when the committee made it public.
+func (t Terms) HPSShownTo(by Actor) bool { return t.HPSPublic || by == ActorCommittee }
+
 // Edit replaces the terms of a draft.
 func (t *Tender) Edit(terms Terms, by Actor) error {
 	if by != ActorCommittee {
@@ -201,7 +219,7 @@ func (t *Tender) Edit(terms Terms, by Actor) error {
 // Publish announces the draft: the bid period must still be ahead, and the
 // tender gets the key bids will be sealed to.
 func (t *Tender) Publish(by Actor, now time.Time, publicKey, wrappedKey []byte) error {
-	if err := t.move(StateAnnounced, by); err != nil {
+	if err := t.move(ActionPublish, by); err != nil {
 		return err
 	}
 	if !t.BidPeriodStart.After(now) {
@@ -214,9 +232,17 @@ func (t *Tender) Publish(by Actor, now time.Time, publicKey, wrappedKey []byte) 
 	return nil
 }
 
+// Can says whether by may take action on the tender now (the machine
+// only; the action's own conditions are checked by its method).
+func (t *Tender) Can(action Action, by Actor) error {
+	_, err := Next(t.State, action, by)
+	return err
+}
+
 // move checks and applies a move of the machine.
-func (t *Tender) move(to State, by Actor) error {
-	if err := CheckTransition(t.State, to, by); err != nil {
+func (t *Tender) move(action Action, by Actor) error {
+	to, err := Next(t.State, action, by)
+	if err != nil {
 		return err
 	}
 	t.State = to
@@ -230,7 +256,7 @@ func (t *Tender) StartTendering(now time.Time) error {
 		return apperr.New(apperr.Conflict, "the bid period starts at %s", t.BidPeriodStart.Format(time.RFC3339)).
 			With("current_state", string(t.State))
 	}
-	return t.move(StateTendering, ActorScheduler)
+	return t.move(ActionStartTendering, ActorScheduler)
 }
 
 // CloseBidding ends the bid period, by the scheduler once the deadline has
@@ -241,31 +267,13 @@ func (t *Tender) CloseBidding(now time.Time, bids int) error {
 			With("current_state", string(t.State))
 	}
 	if bids == 0 {
-		if err := t.move(StateFailed, ActorScheduler); err != nil {
+		if err := t.move(ActionFail, ActorScheduler); err != nil {
 			return err
 		}
 		t.Reason = "no bid was submitted before the deadline"
 		return nil
 	}
-	return t.move(StateOpening, ActorScheduler)
-}
-
-// AcceptsBids says whether a bid (new, replaced or withdrawn) may be taken
-// at now by the server clock. The deadline instant itself is still on time.
-func (t *Tender) AcceptsBids(now time.Time) error {
-	if t.State != StateTendering {
-		return apperr.New(apperr.Conflict, "this tender does not take bids in state %s", t.State).
-			With("current_state", string(t.State))
-	}
-	if now.Before(t.BidPeriodStart) {
-		return apperr.New(apperr.Conflict, "the bid period starts at %s", t.BidPeriodStart.Format(time.RFC3339)).
-			With("current_state", string(t.State))
-	}
-	if now.After(t.BidDeadline) {
-		return apperr.New(apperr.Conflict, "the bid deadline %s has passed", t.BidDeadline.Format(time.RFC3339)).
-			With("current_state", string(t.State)).With("bid_deadline", t.BidDeadline.Format(time.RFC3339))
-	}
-	return nil
+	return t.move(ActionCloseBidding, ActorScheduler)
 }
 
 // AcceptsQuestions says whether clarification questions are taken: during
@@ -305,21 +313,21 @@ func (t *Tender) FinishOpening(by Actor, validBids int) error {
 		return apperr.New(apperr.Conflict, "the opening has not started").With("current_state", string(t.State))
 	}
 	if validBids < t.MinBids {
-		if err := t.move(StateFailed, by); err != nil {
+		if err := t.move(ActionFail, by); err != nil {
 			return err
 		}
 		t.Reason = "too few valid bids at the opening"
 		return nil
 	}
-	return t.move(StateEvaluation, by)
+	return t.move(ActionFinishOpening, by)
 }
 
 // ProposeAward records the ranking's winner as proposed.
-func (t *Tender) ProposeAward(by Actor) error { return t.move(StateAwardProposed, by) }
+func (t *Tender) ProposeAward(by Actor) error { return t.move(ActionProposeAward, by) }
 
 // AnnounceAward announces the proposed award and opens the objection period.
 func (t *Tender) AnnounceAward(by Actor, now time.Time) error {
-	if err := t.move(StateObjectionPeriod, by); err != nil {
+	if err := t.move(ActionAnnounceAward, by); err != nil {
 		return err
 	}
 	ends := now.Add(time.Duration(t.ObjectionDays) * 24 * time.Hour)
@@ -346,13 +354,13 @@ func (t *Tender) FinaliseAward(now time.Time, unanswered int) error {
 		return apperr.New(apperr.Conflict, "%d objections are not answered yet", unanswered).
 			With("current_state", string(t.State))
 	}
-	return t.move(StateAwarded, ActorScheduler)
+	return t.move(ActionFinaliseAward, ActorScheduler)
 }
 
 // ReturnToEvaluation follows an upheld objection that asks for a new
 // evaluation.
 func (t *Tender) ReturnToEvaluation(by Actor) error {
-	if err := t.move(StateEvaluation, by); err != nil {
+	if err := t.move(ActionReevaluate, by); err != nil {
 		return err
 	}
 	t.ObjectionEndsAt = nil
@@ -360,15 +368,15 @@ func (t *Tender) ReturnToEvaluation(by Actor) error {
 }
 
 // RecordContract closes an awarded tender with its contract.
-func (t *Tender) RecordContract(by Actor) error { return t.move(StateContracted, by) }
+func (t *Tender) RecordContract(by Actor) error { return t.move(ActionRecordContract, by) }
 
 // Cancel ends an active tender with a reason.
-func (t *Tender) Cancel(by Actor, reason string) error { return t.end(StateCancelled, by, reason) }
+func (t *Tender) Cancel(by Actor, reason string) error { return t.end(ActionCancel, by, reason) }
 
 // Fail ends an active tender as failed with a reason.
-func (t *Tender) Fail(by Actor, reason string) error { return t.end(StateFailed, by, reason) }
+func (t *Tender) Fail(by Actor, reason string) error { return t.end(ActionFail, by, reason) }
 
-func (t *Tender) end(to State, by Actor, reason string) error {
+func (t *Tender) end(action Action, by Actor, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return apperr.InvalidFields("a reason is required", apperr.Field("reason", "is required"))
@@ -376,7 +384,7 @@ func (t *Tender) end(to State, by Actor, reason string) error {
 	if utf8.RuneCountInString(reason) > 2000 {
 		return apperr.InvalidFields("the reason is too long", apperr.Field("reason", "is longer than 2000 characters"))
 	}
-	if err := t.move(to, by); err != nil {
+	if err := t.move(action, by); err != nil {
 		return err
 	}
 	t.Reason = reason
@@ -423,12 +431,4 @@ func (t *Tender) Amend(by Actor, terms Terms, now time.Time) (extended bool, err
 	t.Amendment++
 	t.Version++
 	return extended, nil
-}
-
-// MissingLicense is the refusal of a bid from a vendor without an active
-// license for the tender's KBLI; the problem names the missing license.
-func MissingLicense(kbli string) error {
-	return apperr.New(apperr.Forbidden,
-		"your business holds no active license for KBLI %s, which this tender requires", kbli).
-		With("missing_license", map[string]any{"kbli": kbli})
 }

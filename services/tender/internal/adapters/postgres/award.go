@@ -6,27 +6,27 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/dbx"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
-// Reader reads, inside an UpdateTender transaction, what a use case needs
-// beside the tender row.
-type Reader struct {
+// reader reads, inside an UpdateTender transaction, what a use case needs
+// beside the tender row (app.Reader).
+type reader struct {
 	ctx      context.Context
 	tx       *sqlx.Tx
 	tenderID string
 }
 
 // OpenedBids returns the opening's outcome per bid, for the evaluation.
-func (r Reader) OpenedBids() ([]domain.OpenedBid, error) {
-	var rows []OpenedBid
-	err := r.tx.SelectContext(r.ctx, &rows, `
-		SELECT bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents
+func (r reader) OpenedBids() ([]domain.OpenedBid, error) {
+	var rows []openedBidRow
+	err := r.tx.SelectContext(r.ctx, &rows, `SELECT `+openedBidColumns+`
 		FROM opened_bid WHERE tender_id = $1 ORDER BY submitted_at, bid_id`, r.tenderID)
 	if err != nil {
 		return nil, fmt.Errorf("load opened bids: %w", err)
@@ -43,7 +43,7 @@ func (r Reader) OpenedBids() ([]domain.OpenedBid, error) {
 }
 
 // Assessments returns the recorded pass/fail of each bid.
-func (r Reader) Assessments() ([]domain.Assessment, error) {
+func (r reader) Assessments() ([]domain.Assessment, error) {
 	var rows []struct {
 		BidID   string `db:"bid_id"`
 		Admin   bool   `db:"administrative_pass"`
@@ -65,7 +65,7 @@ func (r Reader) Assessments() ([]domain.Assessment, error) {
 }
 
 // Scores returns every member's points.
-func (r Reader) Scores() ([]domain.MemberScore, error) {
+func (r reader) Scores() ([]domain.MemberScore, error) {
 	var rows []struct {
 		Member    string `db:"member"`
 		BidID     string `db:"bid_id"`
@@ -84,41 +84,54 @@ func (r Reader) Scores() ([]domain.MemberScore, error) {
 }
 
 // Award returns the proposed award, if any.
-func (r Reader) Award() (*AwardFact, error) {
-	return optional[AwardFact](r.ctx, r.tx, "award", `SELECT bid_id, vendor, price FROM award WHERE tender_id = $1`, r.tenderID)
+func (r reader) Award() (*app.AwardFact, error) {
+	a, err := optional[awardRow](r.ctx, r.tx, "award",
+		`SELECT bid_id, vendor, price, proposed_at, announced_at, finalised_at FROM award WHERE tender_id = $1`, r.tenderID)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	f := a.record().AwardFact
+	return &f, nil
 }
 
-// Objection is an objection (sanggah) against a proposed award.
-type Objection struct {
-	ID         string     `db:"id" json:"id"`
-	TenderID   string     `db:"tender_id" json:"tender_id"`
-	Vendor     string     `db:"vendor" json:"vendor"`
-	Arguments  string     `db:"arguments" json:"arguments"`
-	Evidence   []byte     `db:"evidence" json:"-"`
-	FiledAt    time.Time  `db:"filed_at" json:"filed_at"`
-	Answer     *string    `db:"answer" json:"answer"`
-	Outcome    *string    `db:"outcome" json:"outcome"`
-	AnsweredAt *time.Time `db:"answered_at" json:"answered_at"`
+type awardRow struct {
+	TenderID    string     `db:"tender_id"`
+	BidID       string     `db:"bid_id"`
+	Vendor      string     `db:"vendor"`
+	Price       int64      `db:"price"`
+	ProposedAt  time.Time  `db:"proposed_at"`
+	AnnouncedAt *time.Time `db:"announced_at"`
+	FinalisedAt *time.Time `db:"finalised_at"`
 }
 
-// ObjectionAnswer is the committee's answer to one objection.
-type ObjectionAnswer struct {
-	ID      string
-	Answer  string
-	Outcome string // rejected, upheld_reevaluate, upheld_fail
+func (a awardRow) record() app.AwardRecord {
+	return app.AwardRecord{AwardFact: app.AwardFact{BidID: a.BidID, Vendor: a.Vendor, Price: a.Price},
+		ProposedAt: a.ProposedAt.UTC(), AnnouncedAt: a.AnnouncedAt, FinalisedAt: a.FinalisedAt}
 }
 
-// Contract is the contract record of an awarded tender.
-type Contract struct {
-	ID       string    `db:"id" json:"id"`
-	TenderID string    `db:"tender_id" json:"tender_id"`
-	Number   string    `db:"number" json:"number"`
-	Vendor   string    `db:"vendor" json:"vendor"`
-	Value    int64     `db:"value" json:"value"`
-	SignedAt time.Time `db:"signed_at" json:"signed_at"`
+type objectionRow struct {
+	ID         string     `db:"id"`
+	TenderID   string     `db:"tender_id"`
+	Vendor     string     `db:"vendor"`
+	FiledBy    string     `db:"filed_by"`
+	Arguments  string     `db:"arguments"`
+	Evidence   []byte     `db:"evidence"`
+	FiledAt    time.Time  `db:"filed_at"`
+	Answer     *string    `db:"answer"`
+	Outcome    *string    `db:"outcome"`
+	AnsweredAt *time.Time `db:"answered_at"`
 }
 
-func writeAwardChanges(ctx context.Context, tx *sqlx.Tx, tenderID string, ch Change, who Who, now time.Time) error {
+type contractRow struct {
+	ID       string    `db:"id"`
+	TenderID string    `db:"tender_id"`
+	Number   string    `db:"number"`
+	Vendor   string    `db:"vendor"`
+	Value    int64     `db:"value"`
+	SignedAt time.Time `db:"signed_at"`
+}
+
+func writeAwardChanges(ctx context.Context, tx *sqlx.Tx, tenderID string, ch app.Change, who app.Who, now time.Time) error {
 	if ch.Evaluation != nil {
 		res, err := json.Marshal(ch.Evaluation)
 		if err != nil {
@@ -168,13 +181,32 @@ func writeAwardChanges(ctx context.Context, tx *sqlx.Tx, tenderID string, ch Cha
 
 // SaveAssessment stores the committee's evaluation inputs: assessments
 // (pass/fail with reasons, replacing earlier ones) and the caller's own
-// scores, while the tender is in evaluation. check runs under the tender's
-// key-share lock.
-func (s *Store) SaveAssessment(ctx context.Context, tenderID string, who Who, now time.Time, check func(t *domain.Tender) error,
+// scores, while the tender is in evaluation, each kind in one statement.
+// check runs under the tender's key-share lock.
+func (s *Store) SaveAssessment(ctx context.Context, tenderID string, who app.Who, now time.Time, check func(t *domain.Tender) error,
 	assessments []domain.Assessment, scores []domain.MemberScore) error {
 	if !isUUID(tenderID) {
-		return apperr.New(apperr.NotFound, "no such tender")
+		return domain.NoSuchTender()
 	}
+	type assessmentRow struct {
+		BidID   string   `json:"bid_id"`
+		Admin   bool     `json:"administrative_pass"`
+		Tech    bool     `json:"technical_pass"`
+		Reasons []string `json:"reasons"`
+	}
+	type scoreRow struct {
+		BidID     string `json:"bid_id"`
+		Criterion string `json:"criterion"`
+		Points    int    `json:"points"`
+	}
+	// The last of a bid's assessments (and of a bid's scores for one
+	// criterion) in one request wins, as it did row by row.
+	as := lastOf(assessments, func(a domain.Assessment) string { return a.BidID }, func(a domain.Assessment) assessmentRow {
+		return assessmentRow{BidID: a.BidID, Admin: a.AdministrativePass, Tech: a.TechnicalPass, Reasons: append([]string{}, a.Reasons...)}
+	})
+	ss := lastOf(scores, func(sc domain.MemberScore) string { return sc.BidID + "\x00" + sc.Criterion }, func(sc domain.MemberScore) scoreRow {
+		return scoreRow{BidID: sc.BidID, Criterion: sc.Criterion, Points: sc.Points}
+	})
 	return dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		t, err := getTender(ctx, tx, tenderID, "FOR KEY SHARE OF t")
 		if err != nil {
@@ -183,47 +215,58 @@ func (s *Store) SaveAssessment(ctx context.Context, tenderID string, who Who, no
 		if err := check(t); err != nil {
 			return err
 		}
-		for _, a := range assessments {
-			reasons, _ := json.Marshal(append([]string{}, a.Reasons...))
-			_, err := tx.ExecContext(ctx, `
+		if len(as) > 0 {
+			raw, err := json.Marshal(as)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `
 				INSERT INTO assessment (tender_id, bid_id, administrative_pass, technical_pass, reasons, assessed_by)
-				SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM opened_bid WHERE tender_id = $1 AND bid_id = $2)
+				SELECT $1, x.bid_id, x.administrative_pass, x.technical_pass, x.reasons, $3
+				FROM json_to_recordset($2::json) AS x(bid_id uuid, administrative_pass boolean, technical_pass boolean, reasons jsonb)
+				WHERE EXISTS (SELECT 1 FROM opened_bid o WHERE o.tender_id = $1 AND o.bid_id = x.bid_id)
 				ON CONFLICT (tender_id, bid_id) DO UPDATE SET administrative_pass = EXCLUDED.administrative_pass,
 					technical_pass = EXCLUDED.technical_pass, reasons = EXCLUDED.reasons, assessed_by = EXCLUDED.assessed_by`,
-				tenderID, a.BidID, a.AdministrativePass, a.TechnicalPass, reasons, who.Subject)
+				tenderID, string(raw), who.Subject)
 			if err != nil {
-				return dbx.MapConstraint(fmt.Errorf("store assessment: %w", err), "an assessment names an unknown bid")
+				return dbx.MapConstraint(fmt.Errorf("store assessments: %w", err), "an assessment names an unknown bid")
 			}
 		}
-		for _, sc := range scores {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO member_score (tender_id, bid_id, member, criterion, points)
-				SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM opened_bid WHERE tender_id = $1 AND bid_id = $2)
-				ON CONFLICT (tender_id, bid_id, member, criterion) DO UPDATE SET points = EXCLUDED.points`,
-				tenderID, sc.BidID, who.Subject, sc.Criterion, sc.Points)
+		if len(ss) > 0 {
+			raw, err := json.Marshal(ss)
 			if err != nil {
-				return dbx.MapConstraint(fmt.Errorf("store score: %w", err), "a score is out of range or names an unknown bid")
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `
+				INSERT INTO member_score (tender_id, bid_id, member, criterion, points)
+				SELECT $1, x.bid_id, $3, x.criterion, x.points
+				FROM json_to_recordset($2::json) AS x(bid_id uuid, criterion text, points integer)
+				WHERE EXISTS (SELECT 1 FROM opened_bid o WHERE o.tender_id = $1 AND o.bid_id = x.bid_id)
+				ON CONFLICT (tender_id, bid_id, member, criterion) DO UPDATE SET points = EXCLUDED.points`,
+				tenderID, string(raw), who.Subject)
+			if err != nil {
+				return dbx.MapConstraint(fmt.Errorf("store scores: %w", err), "a score is out of range or names an unknown bid")
 			}
 		}
 		return record(ctx, tx, who, "tender", tenderID, tenderAggregate(tenderID), nil,
-			map[string]any{"assessments": assessments, "scores": scores}, Effect{Action: "evaluation.score"}, now)
+			map[string]any{"assessments": assessments, "scores": scores}, app.Effect{Action: "evaluation.score"}, now)
 	})
 }
 
-// FileObjection stores a bidder's objection during the objection period.
-func (s *Store) FileObjection(ctx context.Context, tenderID, vendor, arguments string, evidence []string, who Who, now time.Time,
-	check func(t *domain.Tender) error) (Objection, error) {
-	if !isUUID(tenderID) {
-		return Objection{}, apperr.New(apperr.NotFound, "no such tender")
+// FileObjection stores a bidder's objection during the objection period;
+// check runs on the tender under its key-share lock, and event gives the
+// event the filing publishes.
+func (s *Store) FileObjection(ctx context.Context, o app.Objection, who app.Who, check func(t *domain.Tender) error,
+	event func(app.Objection) app.Event) (app.Objection, error) {
+	if !isUUID(o.TenderID) {
+		return app.Objection{}, domain.NoSuchTender()
 	}
-	id, err := uuid.NewV7()
+	ev, err := json.Marshal(append([]string{}, o.Evidence...))
 	if err != nil {
-		return Objection{}, err
+		return app.Objection{}, err
 	}
-	ev, _ := json.Marshal(append([]string{}, evidence...))
-	o := Objection{ID: id.String(), TenderID: tenderID, Vendor: vendor, Arguments: arguments, Evidence: ev, FiledAt: now}
 	err = dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		t, err := getTender(ctx, tx, tenderID, "FOR KEY SHARE OF t")
+		t, err := getTender(ctx, tx, o.TenderID, "FOR KEY SHARE OF t")
 		if err != nil {
 			return err
 		}
@@ -231,7 +274,7 @@ func (s *Store) FileObjection(ctx context.Context, tenderID, vendor, arguments s
 			return err
 		}
 		var bidder bool
-		if err := tx.GetContext(ctx, &bidder, `SELECT EXISTS (SELECT 1 FROM opened_bid WHERE tender_id = $1 AND vendor = $2)`, tenderID, vendor); err != nil {
+		if err := tx.GetContext(ctx, &bidder, `SELECT EXISTS (SELECT 1 FROM opened_bid WHERE tender_id = $1 AND vendor = $2)`, o.TenderID, o.Vendor); err != nil {
 			return fmt.Errorf("check bidder: %w", err)
 		}
 		if !bidder {
@@ -239,25 +282,32 @@ func (s *Store) FileObjection(ctx context.Context, tenderID, vendor, arguments s
 		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO objection (id, tender_id, vendor, filed_by, arguments, evidence, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			o.ID, tenderID, vendor, who.Subject, arguments, ev, now); err != nil {
+			o.ID, o.TenderID, o.Vendor, o.FiledBy, o.Arguments, ev, o.FiledAt); err != nil {
 			return fmt.Errorf("store objection: %w", err)
 		}
-		return record(ctx, tx, who, "objection", o.ID, tenderAggregate(tenderID), nil,
-			map[string]any{"arguments": arguments, "evidence": evidence}, Effect{Action: "objection.file", Events: []Event{{
-				Type: "tender.objection.filed", Data: map[string]any{"objection_id": o.ID, "tender_id": tenderID, "vendor": vendor, "filed_at": now},
-			}}}, now)
+		return record(ctx, tx, who, "objection", o.ID, tenderAggregate(o.TenderID), nil,
+			map[string]any{"arguments": o.Arguments, "evidence": o.Evidence}, app.Effect{Action: "objection.file", Events: []app.Event{event(o)}}, o.FiledAt)
 	})
 	return o, err
 }
 
 // Objections lists a tender's objections.
-func (s *Store) Objections(ctx context.Context, tenderID string) ([]Objection, error) {
-	out := []Objection{}
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT id, tender_id, vendor, arguments, evidence, filed_at, answer, outcome, answered_at
+func (s *Store) Objections(ctx context.Context, tenderID string) ([]app.Objection, error) {
+	var rows []objectionRow
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT id, tender_id, vendor, filed_by, arguments, evidence, filed_at, answer, outcome, answered_at
 		FROM objection WHERE tender_id = $1 ORDER BY filed_at, id`, tenderID)
 	if err != nil {
 		return nil, fmt.Errorf("list objections: %w", err)
+	}
+	out := make([]app.Objection, len(rows))
+	for i, r := range rows {
+		o := app.Objection{ID: r.ID, TenderID: r.TenderID, Vendor: r.Vendor, FiledBy: r.FiledBy, Arguments: r.Arguments,
+			FiledAt: r.FiledAt.UTC(), Answer: r.Answer, Outcome: r.Outcome, AnsweredAt: r.AnsweredAt, Evidence: []string{}}
+		if err := json.Unmarshal(r.Evidence, &o.Evidence); err != nil {
+			return nil, fmt.Errorf("decode the evidence of objection %s: %w", r.ID, err)
+		}
+		out[i] = o
 	}
 	return out, nil
 }
@@ -275,39 +325,74 @@ func (s *Store) Evaluation(ctx context.Context, tenderID string) (*domain.Result
 	return &r, nil
 }
 
-// ContractOf returns a tender's contract, if any.
-func (s *Store) ContractOf(ctx context.Context, tenderID string) (*Contract, error) {
-	return optional[Contract](ctx, s.db, "contract",
-		`SELECT id, tender_id, number, vendor, value, signed_at FROM contract WHERE tender_id = $1`, tenderID)
-}
-
-// AwardOf returns a tender's award with its dates, if any.
-func (s *Store) AwardOf(ctx context.Context, tenderID string) (*AwardRecord, error) {
-	return optional[AwardRecord](ctx, s.db, "award",
-		`SELECT bid_id, vendor, price, proposed_at, announced_at, finalised_at FROM award WHERE tender_id = $1`, tenderID)
-}
-
-// AwardRecord is an award with its dates.
-type AwardRecord struct {
-	AwardFact
-	ProposedAt  time.Time  `db:"proposed_at"`
-	AnnouncedAt *time.Time `db:"announced_at"`
-	FinalisedAt *time.Time `db:"finalised_at"`
-}
-
-// AddendumInfo is a published addendum, as the open data shows it.
-type AddendumInfo struct {
-	Number           int       `db:"number"`
-	PublishedAt      time.Time `db:"published_at"`
-	DeadlineExtended bool      `db:"deadline_extended"`
-}
-
-// Addenda lists a tender's addenda in order.
-func (s *Store) Addenda(ctx context.Context, tenderID string) ([]AddendumInfo, error) {
-	out := []AddendumInfo{}
-	err := s.db.SelectContext(ctx, &out, `SELECT number, published_at, deadline_extended FROM addendum WHERE tender_id = $1 ORDER BY number`, tenderID)
-	if err != nil {
+// OpenData reads the open data of tenders besides the tender rows: their
+// addenda, openings (two queries), awards and contracts, five queries for
+// any number of tenders.
+func (s *Store) OpenData(ctx context.Context, tenderIDs []string) (map[string]app.OpenData, error) {
+	out := make(map[string]app.OpenData, len(tenderIDs))
+	if len(tenderIDs) == 0 {
+		return out, nil
+	}
+	ids := pq.StringArray(tenderIDs)
+	var addenda []struct {
+		TenderID         string    `db:"tender_id"`
+		Number           int       `db:"number"`
+		PublishedAt      time.Time `db:"published_at"`
+		DeadlineExtended bool      `db:"deadline_extended"`
+	}
+	if err := s.db.SelectContext(ctx, &addenda, `SELECT tender_id, number, published_at, deadline_extended FROM addendum
+		WHERE tender_id = ANY($1::uuid[]) ORDER BY tender_id, number`, ids); err != nil {
 		return nil, fmt.Errorf("list addenda: %w", err)
 	}
+	ops, err := openings(ctx, s.db, tenderIDs)
+	if err != nil {
+		return nil, err
+	}
+	var awards []awardRow
+	if err := s.db.SelectContext(ctx, &awards, `SELECT tender_id, bid_id, vendor, price, proposed_at, announced_at, finalised_at
+		FROM award WHERE tender_id = ANY($1::uuid[])`, ids); err != nil {
+		return nil, fmt.Errorf("list awards: %w", err)
+	}
+	var contracts []contractRow
+	if err := s.db.SelectContext(ctx, &contracts, `SELECT id, tender_id, number, vendor, value, signed_at
+		FROM contract WHERE tender_id = ANY($1::uuid[])`, ids); err != nil {
+		return nil, fmt.Errorf("list contracts: %w", err)
+	}
+	for _, id := range tenderIDs {
+		out[id] = app.OpenData{Opening: ops[id]}
+	}
+	for _, a := range addenda {
+		d := out[a.TenderID]
+		d.Addenda = append(d.Addenda, app.AddendumInfo{Number: a.Number, PublishedAt: a.PublishedAt.UTC(), DeadlineExtended: a.DeadlineExtended})
+		out[a.TenderID] = d
+	}
+	for _, a := range awards {
+		d := out[a.TenderID]
+		r := a.record()
+		d.Award = &r
+		out[a.TenderID] = d
+	}
+	for _, c := range contracts {
+		d := out[c.TenderID]
+		d.Contract = &app.Contract{ID: c.ID, TenderID: c.TenderID, Number: c.Number, Vendor: c.Vendor, Value: c.Value, SignedAt: c.SignedAt.UTC()}
+		out[c.TenderID] = d
+	}
 	return out, nil
+}
+
+// lastOf maps items to rows, keeping the last item of each key, in the
+// order the keys first appear.
+func lastOf[T, R any](items []T, key func(T) string, row func(T) R) []R {
+	at := map[string]int{}
+	var out []R
+	for _, it := range items {
+		k := key(it)
+		if i, ok := at[k]; ok {
+			out[i] = row(it)
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, row(it))
+	}
+	return out
 }

@@ -15,14 +15,15 @@ import (
 
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
 // newBidStatement stores a new bid in one statement, which is its own
 // transaction: one round trip, no BEGIN or COMMIT, prepared once per
-// connection. It does what the general transaction of SubmitBidOnce does
-// for a new bid, by bidGate's rules: the tender only if it takes bids at
-// $2 from a licensed vendor $3, locked FOR KEY SHARE until the statement
+// connection. It does what the general transaction (WriteBid) does for a
+// new bid: the tender only if it takes bids at $2 (state $25) from a vendor
+// $3 holding a license in status $26, locked FOR KEY SHARE until the statement
 // commits; the bid and its receipt; the stored answer under the
 // Idempotency-Key ($13, none when NULL); the bid security request when
 // due; the outbox events; the audit record. What was rendered before the
@@ -48,16 +49,16 @@ import (
 const newBidStatement = `
 	WITH t AS (
 		SELECT id FROM tender
-		WHERE id = $1 AND state = 'tendering' AND bid_period_start <= $2 AND bid_deadline >= $2
+		WHERE id = $1 AND state = $25 AND bid_period_start <= $2 AND bid_deadline >= $2
 		  AND amendment = $10 AND bid_security_amount = $11 AND bid_deadline = $12
 		  AND EXISTS (SELECT 1 FROM vendor_license l
-		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = 'active'
+		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = $26
 		                AND (l.valid_until IS NULL OR l.valid_until > $2))
 		FOR KEY SHARE
 	),
 	b AS (
 		INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
-		SELECT $4, t.id, $3, $5, 'submitted', 1, $6, $7, $2, $10 FROM t
+		SELECT $4, t.id, $3, $5, $27::text, 1, $6, $7, $2, $10 FROM t
 		RETURNING id
 	),
 	r AS (
@@ -70,15 +71,15 @@ const newBidStatement = `
 	),
 	s AS (
 		INSERT INTO bid_security (id, tender_id, vendor, amount, state, requested_at)
-		SELECT $19, $1, $3, $11, 'requested', $2 FROM b WHERE $11 > 0
+		SELECT $19, $1, $3, $11, $28::text, $2 FROM b WHERE $11 > 0
 		ON CONFLICT (tender_id, vendor) DO NOTHING
 		RETURNING id
 	),
 	o AS (
 		INSERT INTO outbox (id, aggregate, type, payload)
-		SELECT $16::uuid, $17::text, 'tender.bid.submitted', $18::json FROM b
+		SELECT $16::uuid, $17::text, $29::text, $18::json FROM b
 		UNION ALL
-		SELECT $20::uuid, $17::text, 'tender.bid_security.requested', $21::json FROM s
+		SELECT $20::uuid, $17::text, $30::text, $21::json FROM s
 	),
 	a AS (
 		INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, after, request_id)
@@ -110,8 +111,9 @@ func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB, query string) (*sql
 }
 
 // outboxRow is an event as events.Enqueue stores it.
-func outboxRow(typ, subject string, data any, at time.Time) (id string, payload []byte, err error) {
-	ev, err := events.New(Source, typ, subject, data, at)
+func outboxRow(e app.Event, subject string, at time.Time) (id string, payload []byte, err error) {
+	typ := e.Subject()
+	ev, err := events.New(Source, typ, subject, e, at)
 	if err != nil {
 		return "", nil, err
 	}
@@ -124,68 +126,59 @@ func outboxRow(typ, subject string, data any, at time.Time) (id string, payload 
 	return ev.ID, payload, nil
 }
 
-// submitNewBid stores a new bid with newBidStatement. stored is false when
-// the statement stored nothing (the tender refuses the bid or changed
-// since in.Terms was read) or met a unique key (a live bid of the vendor,
-// an Idempotency-Key already used): the caller then runs the general
-// transaction, which says why or replays the stored answer.
-func (s *Store) submitNewBid(ctx context.Context, in BidInput, who Who, bid Bid, receipt domain.Receipt, sig []byte, req *BidRequest) (stored bool, answer *Answer, err error) {
-	t := in.Terms
-	bid.Version, bid.ConfirmedAmendment = 1, t.Amendment
-	at := bid.SubmittedAt
+// InsertNewBid stores a new bid with newBidStatement. The tender's state
+// and the qualifying license status are the domain's (domain.BiddingState,
+// domain.QualifyingLicenseStatus); the window and the license's validity
+// are compared as domain.MayBid compares them (TestBidStatementAgreesWithTheDomain).
+// It reports false when the statement stored nothing (the tender refuses
+// the bid or changed since in.Terms was read) or met a unique key (a live
+// bid of the vendor, an Idempotency-Key already used): the caller then runs
+// the general transaction, which says why or replays the stored answer.
+func (s *Store) InsertNewBid(ctx context.Context, in app.NewBidWrite) (bool, error) {
+	t, bid, at := in.Terms, in.Bid, in.Bid.SubmittedAt
 	var key, hash, body any // SQL NULL without an Idempotency-Key
-	if req != nil {
-		b, err := req.Render(bid, receipt)
-		if err != nil {
-			return false, nil, err
-		}
-		answer = &Answer{Status: 201, Body: b}
-		key, hash, body = req.Key, req.Hash, b
+	if in.Key != nil {
+		key, hash, body = in.Key.Key, in.Key.Hash, in.Answer
 	}
-	submittedID, submitted, err := outboxRow("tender.bid.submitted", bid.ID, map[string]any{
-		"bid_id": bid.ID, "tender_id": in.TenderID, "vendor": in.Vendor, "version": 1,
-		"sealed_sha256": receipt.SealedSHA256, "submitted_at": at, "replaced": false,
-	}, at)
+	submittedID, submitted, err := outboxRow(in.Submitted, bid.ID, at)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
-	securityID, err := uuid.NewV7()
-	if err != nil {
-		return false, nil, err
-	}
-	requestedID, requested := uuid.Nil.String(), []byte("{}")
-	if t.BidSecurityAmount > 0 {
-		requestedID, requested, err = outboxRow("tender.bid_security.requested", bid.ID, map[string]any{
-			"bid_security_id": securityID.String(), "tender_id": in.TenderID, "vendor": in.Vendor,
-			"amount":    map[string]any{"amount": t.BidSecurityAmount, "currency": "IDR"},
-			"reference": securityID.String(), "requested_at": at, "pay_before": t.BidDeadline,
-		}, at)
-		if err != nil {
-			return false, nil, err
+	securityID, requestedID, requested := uuid.Nil.String(), uuid.Nil.String(), []byte("{}")
+	if in.Security != nil {
+		securityID = in.Security.BidSecurityID
+		if requestedID, requested, err = outboxRow(*in.Security, bid.ID, at); err != nil {
+			return false, err
 		}
 	}
-	after, err := json.Marshal(map[string]any{"version": 1, "sealed_sha256": receipt.SealedSHA256, "submitted_at": at})
+	after, err := json.Marshal(in.After)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
-	roles := who.Roles
+	sig, err := decodeSig(in.Receipt.Signature)
+	if err != nil {
+		return false, err
+	}
+	roles := in.Who.Roles
 	if roles == nil {
 		roles = []string{}
 	}
 	stmt, err := s.newBid.get(ctx, s.db, newBidStatement)
 	if err != nil {
-		return false, nil, err
+		return false, err
 	}
 	var notified int
-	err = stmt.QueryRowContext(ctx, in.TenderID, at, in.Vendor, bid.ID, who.Subject, in.Sealed, bid.SealedSHA256,
-		receipt.KeyID, sig, t.Amendment, t.BidSecurityAmount, t.BidDeadline, key, hash, body,
-		submittedID, tenderAggregate(in.TenderID), string(submitted), securityID.String(), requestedID, string(requested),
-		pq.StringArray(roles), string(after), who.RequestID).Scan(&notified)
+	err = stmt.QueryRowContext(ctx, t.ID, at, bid.Vendor, bid.ID, in.Who.Subject, in.Sealed, bid.SealedSHA256,
+		in.Receipt.KeyID, sig, t.Amendment, t.BidSecurityAmount, t.BidDeadline, key, hash, body,
+		submittedID, tenderAggregate(t.ID), string(submitted), securityID, requestedID, string(requested),
+		pq.StringArray(roles), string(after), in.Who.RequestID,
+		domain.BiddingState, domain.QualifyingLicenseStatus, bid.State, domain.SecurityRequested,
+		in.Submitted.Subject(), app.SubjectBidSecurityRequested).Scan(&notified)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), dbx.SQLState(err) == dbx.UniqueViolation, dbx.SQLState(err) == dbx.DeadlockDetected:
-		return false, nil, nil
+		return false, nil
 	case err != nil:
-		return false, nil, fmt.Errorf("store bid: %w", err)
+		return false, fmt.Errorf("store bid: %w", err)
 	}
-	return true, answer, nil
+	return true, nil
 }

@@ -1,6 +1,7 @@
-// Package postgres keeps the tender service's state in PostgreSQL. Every
-// method that changes state runs one transaction that writes the state, its
-// outbox events (pkg/events) and an audit record (pkg/audit).
+// Package postgres keeps the tender service's state in PostgreSQL: it
+// implements app.Store and app.Recorder. Every method that changes state
+// runs one transaction that writes the state, its outbox events
+// (pkg/events) and an audit record (pkg/audit).
 package postgres
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -18,6 +20,7 @@ import (
 	"gerbang/pkg/audit"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 )
 
@@ -33,35 +36,15 @@ type Store struct {
 // New returns a store over db.
 func New(db *sqlx.DB) *Store { return &Store{db: db} }
 
+var _ app.Store = (*Store)(nil)
+
 // DB returns the pool (for consumers that bring their own transaction).
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// Who is the actor of a change, for the audit trail.
-type Who struct {
-	Subject   string // JWT sub, or "system:<job>"
-	Roles     []string
-	Org       string
-	RequestID string
-}
-
-// Event is an event a change publishes (through the outbox).
-type Event struct {
-	Type string // e.g. tender.tender.published
-	Data any
-}
-
-// Effect is what a change writes besides its state: the audit action, a
-// reason, and its events.
-type Effect struct {
-	Action string
-	Reason string
-	Events []Event
-}
-
 // record writes the change's audit record and events in tx.
-func record(ctx context.Context, tx *sqlx.Tx, who Who, entityType, entityID, aggregate string, before, after any, eff Effect, now time.Time) error {
+func record(ctx context.Context, tx *sqlx.Tx, who app.Who, entityType, entityID, aggregate string, before, after any, eff app.Effect, now time.Time) error {
 	for _, e := range eff.Events {
-		ev, err := events.New(Source, e.Type, entityID, e.Data, now)
+		ev, err := events.New(Source, e.Subject(), entityID, e, now)
 		if err != nil {
 			return err
 		}
@@ -155,7 +138,7 @@ func getTender(ctx context.Context, q sqlx.QueryerContext, id, lock string) (*do
 	var r tenderRow
 	err := sqlx.GetContext(ctx, q, &r, `SELECT `+tenderColumns+` FROM tender t WHERE t.id = $1 `+lock, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.New(apperr.NotFound, "no such tender")
+		return nil, domain.NoSuchTender()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load tender %s: %w", id, err)
@@ -166,7 +149,7 @@ func getTender(ctx context.Context, q sqlx.QueryerContext, id, lock string) (*do
 // Tender returns one tender.
 func (s *Store) Tender(ctx context.Context, id string) (*domain.Tender, error) {
 	if !isUUID(id) {
-		return nil, apperr.New(apperr.NotFound, "no such tender")
+		return nil, domain.NoSuchTender()
 	}
 	return getTender(ctx, s.db, id, "")
 }
@@ -182,7 +165,7 @@ func (s *Store) NextTenderNumber(ctx context.Context, now time.Time) (string, er
 }
 
 // CreateTender stores a new draft.
-func (s *Store) CreateTender(ctx context.Context, t *domain.Tender, who Who, now time.Time) error {
+func (s *Store) CreateTender(ctx context.Context, t *domain.Tender, who app.Who, now time.Time) error {
 	return dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		ev, err := json.Marshal(t.Evaluation)
 		if err != nil {
@@ -203,7 +186,7 @@ func (s *Store) CreateTender(ctx context.Context, t *domain.Tender, who Who, now
 			return err
 		}
 		return record(ctx, tx, who, "tender", t.ID, tenderAggregate(t.ID), nil, snapshot(t),
-			Effect{Action: "tender.create"}, now)
+			app.Effect{Action: "tender.create"}, now)
 	})
 }
 
@@ -220,33 +203,13 @@ func writeCommittee(ctx context.Context, tx *sqlx.Tx, t *domain.Tender) error {
 	return nil
 }
 
-// Change is what a tender update did, for the store to write beside the
-// tender row.
-type Change struct {
-	Effect
-	Addendum         *Addendum // an amendment's terms
-	CommitteeChanged bool
-	Evaluation       *domain.Result   // the evaluation's result, stored (replacing an earlier one)
-	Award            *AwardFact       // the proposed winner, stored (replacing an earlier proposal)
-	AwardAnnounced   bool             // the proposed award was announced
-	ObjectionAnswer  *ObjectionAnswer // the committee's answer to one objection
-	Contract         *Contract        // the contract record
-}
-
-// Addendum is one published amendment.
-type Addendum struct {
-	Number           int
-	Terms            domain.Terms
-	DeadlineExtended bool
-}
-
 // UpdateTender loads the tender FOR UPDATE, runs fn, and writes the tender,
 // what fn reports, its events and the audit record, in one transaction.
 // expectVersion > 0 refuses a stale version with PreconditionFailed.
-func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, who Who, now time.Time,
-	fn func(t *domain.Tender, r Reader) (Change, error)) (*domain.Tender, error) {
+func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, who app.Who, now time.Time,
+	fn func(t *domain.Tender, r app.Reader) (app.Change, error)) (*domain.Tender, error) {
 	if !isUUID(id) {
-		return nil, apperr.New(apperr.NotFound, "no such tender")
+		return nil, domain.NoSuchTender()
 	}
 	var out *domain.Tender
 	err := dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -258,7 +221,7 @@ func (s *Store) UpdateTender(ctx context.Context, id string, expectVersion int, 
 			return apperr.New(apperr.PreconditionFailed, "the tender changed since you read it (version %d is now %d); reload and try again", expectVersion, t.Version)
 		}
 		before := snapshot(t)
-		ch, err := fn(t, Reader{ctx: ctx, tx: tx, tenderID: t.ID})
+		ch, err := fn(t, reader{ctx: ctx, tx: tx, tenderID: t.ID})
 		if err != nil {
 			return err
 		}
@@ -322,7 +285,7 @@ func publicTerms(t domain.Terms) map[string]any {
 		"bid_security_amount": t.BidSecurityAmount, "bid_period_start": t.BidPeriodStart,
 		"bid_deadline": t.BidDeadline, "objection_days": t.ObjectionDays,
 	}
-	if t.HPSPublic {
+	if t.HPSShownTo(domain.ActorOther) {
 		m["hps"] = t.HPS
 	}
 	return m
@@ -357,4 +320,12 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("new id: %w", err)
+	}
+	return id.String(), nil
 }

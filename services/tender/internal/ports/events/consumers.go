@@ -1,5 +1,6 @@
-// Package events maps the events the tender service consumes to its read
-// models and records, idempotently (the inbox of pkg/events).
+// Package events maps the events the tender service consumes to use cases
+// (app), idempotently: each runs in the consumer's transaction, which also
+// writes the inbox row (pkg/events).
 package events
 
 import (
@@ -10,7 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/events"
-	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
+	"gerbang/services/tender/internal/domain"
 )
 
 // Durable consumer names.
@@ -19,9 +21,24 @@ const (
 	PaymentConsumer   = "tender-payment-events"
 )
 
+// The subjects the tender service consumes.
+const (
+	SubjectLicenses          = "licensing.license.>"
+	SubjectInvoicePaid       = "payment.invoice.paid"
+	SubjectSecurityReleased  = "payment.bid_security.released"
+	SubjectSecurityForfeited = "payment.bid_security.forfeited"
+)
+
 // PaymentSubjects are the payment events the tender service consumes.
 func PaymentSubjects() []string {
-	return []string{"payment.invoice.paid", "payment.bid_security.released", "payment.bid_security.forfeited"}
+	return []string{SubjectInvoicePaid, SubjectSecurityReleased, SubjectSecurityForfeited}
+}
+
+// Consumers maps consumed events to the use cases. Recorder binds the
+// consumer's transaction to what the use cases write (postgres.InTx).
+type Consumers struct {
+	Service  *app.Service
+	Recorder func(*sqlx.Tx) app.Recorder
 }
 
 // LicenseEvent is the data of licensing.license.* events, as far as the
@@ -37,16 +54,16 @@ type LicenseEvent struct {
 
 // statusOf maps the event type to the license's status when the data does
 // not say it.
-func statusOf(typ string) string {
+func statusOf(typ string) domain.LicenseStatus {
 	switch typ[strings.LastIndex(typ, ".")+1:] {
 	case "issued", "renewed", "reinstated":
-		return "active"
+		return domain.LicenseActive
 	case "suspended":
-		return "suspended"
+		return domain.LicenseSuspended
 	case "revoked":
-		return "revoked"
+		return domain.LicenseRevoked
 	case "expired":
-		return "expired"
+		return domain.LicenseExpired
 	}
 	return ""
 }
@@ -54,19 +71,19 @@ func statusOf(typ string) string {
 // ApplyLicenseEvent keeps the qualification read model: who holds an active
 // license for which KBLI. A suspension or revocation takes effect for new
 // bids as soon as it is applied.
-func ApplyLicenseEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+func (c Consumers) ApplyLicenseEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 	var d LicenseEvent
 	if err := events.Decode(ev, &d); err != nil {
 		return err
 	}
-	status := d.Status
+	status := domain.LicenseStatus(d.Status)
 	if status == "" {
 		status = statusOf(ev.Type)
 	}
 	if d.LicenseID == "" || d.BusinessID == "" || d.KBLI == "" || status == "" {
 		return events.Permanent(errMissing("license_id, business_id, kbli and a known status", ev))
 	}
-	return postgres.ApplyLicense(ctx, tx, postgres.LicenseFact{
+	return c.Service.ApplyLicense(ctx, c.Recorder(tx), domain.VendorLicense{
 		LicenseID: d.LicenseID, Number: d.Number, BusinessID: d.BusinessID, KBLI: d.KBLI, Status: status,
 		ValidUntil: d.ValidUntil, EventTime: ev.Time,
 	}, ev.ID)
@@ -83,11 +100,11 @@ type InvoicePaid struct {
 }
 
 // ApplyPaymentEvent applies the payment events the tender service reads.
-func ApplyPaymentEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+func (c Consumers) ApplyPaymentEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 	switch ev.Type {
-	case "payment.invoice.paid":
-		return ApplyInvoicePaid(ctx, tx, ev)
-	case "payment.bid_security.released", "payment.bid_security.forfeited":
+	case SubjectInvoicePaid:
+		return c.ApplyInvoicePaid(ctx, tx, ev)
+	case SubjectSecurityReleased, SubjectSecurityForfeited:
 		var d struct {
 			TenderID string `json:"tender_id"`
 			Vendor   string `json:"vendor"`
@@ -95,18 +112,18 @@ func ApplyPaymentEvent(ctx context.Context, tx *sqlx.Tx, ev events.Event) error 
 		if err := events.Decode(ev, &d); err != nil {
 			return err
 		}
-		state := "released"
-		if ev.Type == "payment.bid_security.forfeited" {
-			state = "forfeited"
+		to := domain.SecurityReleased
+		if ev.Type == SubjectSecurityForfeited {
+			to = domain.SecurityForfeited
 		}
-		return postgres.SettleSecurity(ctx, tx, d.TenderID, d.Vendor, state, ev.ID)
+		return c.Service.SettleSecurity(ctx, c.Recorder(tx), d.TenderID, d.Vendor, to, ev.ID)
 	}
 	return nil
 }
 
 // ApplyInvoicePaid marks a bid security held. Invoices of other purposes,
 // or for references that are not this service's, are skipped.
-func ApplyInvoicePaid(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
+func (c Consumers) ApplyInvoicePaid(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 	var d InvoicePaid
 	if err := events.Decode(ev, &d); err != nil {
 		return err
@@ -118,8 +135,7 @@ func ApplyInvoicePaid(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 	if at.IsZero() {
 		at = ev.Time
 	}
-	_, err := postgres.MarkSecurityHeld(ctx, tx, d.Reference, d.InvoiceID, at, ev.ID)
-	return err
+	return c.Service.HoldSecurity(ctx, c.Recorder(tx), d.Reference, d.InvoiceID, at, ev.ID)
 }
 
 type missingError struct{ what, typ, id string }

@@ -10,10 +10,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"gerbang/pkg/clock"
 	"gerbang/pkg/events"
 	"gerbang/pkg/natstest"
 	"gerbang/pkg/pgtest"
 	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 	"gerbang/services/tender/migrations"
 )
@@ -59,25 +61,24 @@ func TestLicenseEventsKeepQualificationsAndApplyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
+	c := consumers(db)
 	go func() {
 		done <- events.Consume(ctx, js, db.DB, events.ConsumerConfig{Stream: "LICENSING", Durable: LicensingConsumer,
-			FilterSubjects: []string{"licensing.license.>"}}, ApplyLicenseEvent)
+			FilterSubjects: []string{SubjectLicenses}}, c.ApplyLicenseEvent)
 	}()
-	store := postgres.New(db.DB)
+	qualified := func() bool {
+		var ok bool
+		_ = db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM vendor_license WHERE business_id = 'biz-1' AND kbli = '46512' AND status = 'active')`)
+		return ok
+	}
 	lic := uuid.NewString()
 	data := map[string]any{"license_id": lic, "number": "LIC-2026-000123", "business_id": "biz-1", "kbli": "46512", "status": "active", "nib": "9120001234567"}
 	issued := publish(t, js, "licensing.license.issued", lic, data)
-	eventually(t, "license active", func() bool {
-		ok, _ := store.Qualified(ctx, "biz-1", "46512", time.Now())
-		return ok
-	})
+	eventually(t, "license active", qualified)
 	republish(t, js, issued) // a duplicate: the inbox skips it
 	data["status"] = "suspended"
 	publish(t, js, "licensing.license.suspended", lic, data)
-	eventually(t, "license suspended", func() bool {
-		ok, _ := store.Qualified(ctx, "biz-1", "46512", time.Now())
-		return !ok
-	})
+	eventually(t, "license suspended", func() bool { return !qualified() })
 	var records int
 	if err := db.GetContext(ctx, &records, `SELECT count(*) FROM audit_record WHERE entity_type = 'vendor_license'`); err != nil || records != 2 {
 		t.Fatalf("%d audit records (%v), want one per applied event", records, err)
@@ -104,7 +105,7 @@ func TestInvoicePaidHoldsTheBidSecurityAndReleaseSettlesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.CreateTender(ctx, tn, postgres.Who{Subject: "p"}, now); err != nil {
+	if err := store.CreateTender(ctx, tn, app.Who{Subject: "p"}, now); err != nil {
 		t.Fatal(err)
 	}
 	sec := uuid.NewString()
@@ -113,19 +114,26 @@ func TestInvoicePaidHoldsTheBidSecurityAndReleaseSettlesIt(t *testing.T) {
 	}
 	go func() {
 		_ = events.Consume(ctx, js, db.DB, events.ConsumerConfig{Stream: "PAYMENT", Durable: PaymentConsumer,
-			FilterSubjects: PaymentSubjects()}, ApplyPaymentEvent)
+			FilterSubjects: PaymentSubjects()}, consumers(db).ApplyPaymentEvent)
 	}()
 	// A license fee's invoice is not ours: skipped.
 	publish(t, js, "payment.invoice.paid", "inv-0", map[string]any{"invoice_id": uuid.NewString(), "purpose": "license_fee", "reference": sec, "paid_at": now})
 	publish(t, js, "payment.invoice.paid", "inv-1", map[string]any{"invoice_id": "inv-1", "purpose": "bid_security", "reference": sec, "paid_at": now})
-	eventually(t, "security held", func() bool {
-		s, _ := store.VendorSecurity(ctx, tn.ID, "biz-1")
-		return s != nil && s.State == "held"
-	})
+	securityIs := func(state domain.SecurityState) func() bool {
+		return func() bool {
+			var got string
+			_ = db.GetContext(ctx, &got, `SELECT state FROM bid_security WHERE tender_id = $1 AND vendor = 'biz-1'`, tn.ID)
+			return got == string(state)
+		}
+	}
+	eventually(t, "security held", securityIs(domain.SecurityHeld))
 	publish(t, js, "payment.bid_security.released", "sec", map[string]any{"bid_security_id": uuid.NewString(), "invoice_id": "inv-1",
 		"tender_id": tn.ID, "vendor": "biz-1", "amount": map[string]any{"amount": 100, "currency": "IDR"}})
-	eventually(t, "security released", func() bool {
-		s, _ := store.VendorSecurity(ctx, tn.ID, "biz-1")
-		return s != nil && s.State == "released"
-	})
+	eventually(t, "security released", securityIs(domain.SecurityReleased))
+}
+
+// consumers are the consumers over db, with use cases that need nothing
+// but the recorder.
+func consumers(db *pgtest.DB) Consumers {
+	return Consumers{Service: app.New(postgres.New(db.DB), domain.KEK{}, nil, "", clock.System{}), Recorder: postgres.InTx}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -15,16 +16,70 @@ import (
 	"gerbang/services/tender/internal/ports/http/oapi"
 )
 
-// via converts between two JSON-shaped values (domain results and packages
-// to their generated API types).
-func via[T any](v any) (T, error) {
-	var out T
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return out, err
+// resultView is the evaluation result on the wire.
+func resultView(r *domain.Result) oapi.EvaluationResult {
+	out := oapi.EvaluationResult{Method: string(r.Method), Reserves: append([]string{}, r.Reserves...), TieBreakRule: r.TieBreakRule}
+	out.Ranking = make([]struct {
+		Below80PercentHps bool   `json:"below_80_percent_hps"`
+		BidID             string `json:"bid_id"`
+		Price             int64  `json:"price"`
+		PriceScore        int64  `json:"price_score"`
+		Rank              int32  `json:"rank"`
+		TechnicalScore    int64  `json:"technical_score"`
+		Total             int64  `json:"total"`
+		Vendor            string `json:"vendor"`
+	}, len(r.Ranking))
+	for i, k := range r.Ranking {
+		o := &out.Ranking[i]
+		o.Below80PercentHps, o.BidID, o.Price, o.PriceScore = k.BelowEightyPercentHPS, k.BidID, k.Price, int64(k.PriceScore)
+		o.Rank, o.TechnicalScore, o.Total, o.Vendor = int32(k.Rank), int64(k.TechnicalScore), int64(k.Total), k.Vendor
 	}
-	err = json.Unmarshal(raw, &out)
-	return out, err
+	out.Disqualified = make([]struct {
+		BidID  string `json:"bid_id"`
+		Reason string `json:"reason"`
+		Vendor string `json:"vendor"`
+	}, len(r.Disqualified))
+	for i, d := range r.Disqualified {
+		out.Disqualified[i].BidID, out.Disqualified[i].Reason, out.Disqualified[i].Vendor = d.BidID, d.Reason, d.Vendor
+	}
+	if r.Winner != "" {
+		w := r.Winner
+		out.Winner = &w
+	}
+	return out
+}
+
+// ocdsPackage is an OCDS package on the wire: the contract leaves its shape
+// to the OCDS schema (package ocds), so it travels as a JSON object.
+func ocdsPackage(pkg any) (oapi.OCDSPackage, error) {
+	raw, err := json.Marshal(pkg)
+	if err != nil {
+		return nil, err
+	}
+	var out oapi.OCDSPackage
+	return out, json.Unmarshal(raw, &out)
+}
+
+// ocdsProcess maps a tender's open data to what package ocds publishes.
+func ocdsProcess(p app.OpenProcess) ocds.Process {
+	pr := ocds.Process{Tender: p.Tender}
+	for _, a := range p.Addenda {
+		pr.Addenda = append(pr.Addenda, ocds.Addendum{Number: a.Number, At: a.PublishedAt, DeadlineExtended: a.DeadlineExtended})
+	}
+	if op := p.Opening; op != nil {
+		o := &ocds.Opening{At: op.OpenedAt}
+		for _, b := range op.Bids {
+			o.Tenderers = append(o.Tenderers, b.Vendor)
+		}
+		pr.Opening = o
+	}
+	if a := p.Award; a != nil {
+		pr.Award = &ocds.Award{BidID: a.BidID, Vendor: a.Vendor, Value: a.Price, AnnouncedAt: a.AnnouncedAt, FinalisedAt: a.FinalisedAt}
+	}
+	if c := p.Contract; c != nil {
+		pr.Contract = &ocds.Contract{ID: c.ID, Number: c.Number, Vendor: c.Vendor, Value: c.Value, SignedAt: c.SignedAt}
+	}
+	return pr
 }
 
 func (s *server) SubmitEvaluation(ctx context.Context, r oapi.SubmitEvaluationRequestObject) (oapi.SubmitEvaluationResponseObject, error) {
@@ -55,11 +110,7 @@ func (s *server) ProposeAward(ctx context.Context, r oapi.ProposeAwardRequestObj
 	if err != nil {
 		return nil, err
 	}
-	out, err := via[oapi.EvaluationResult](res)
-	if err != nil {
-		return nil, err
-	}
-	return oapi.ProposeAward200JSONResponse{Tender: tenderView(t, true), Result: out}, nil
+	return oapi.ProposeAward200JSONResponse{Tender: tenderView(t, true), Result: resultView(res)}, nil
 }
 
 func (s *server) AnnounceAward(ctx context.Context, r oapi.AnnounceAwardRequestObject) (oapi.AnnounceAwardResponseObject, error) {
@@ -105,53 +156,51 @@ func (s *server) GetPublicResult(ctx context.Context, r oapi.GetPublicResultRequ
 	if err != nil {
 		return nil, err
 	}
-	out, err := via[oapi.GetPublicResult200JSONResponse](res)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return oapi.GetPublicResult200JSONResponse(resultView(res)), nil
 }
 
 func (s *server) GetOCDSReleases(ctx context.Context, r oapi.GetOCDSReleasesRequestObject) (oapi.GetOCDSReleasesResponseObject, error) {
-	pr, err := s.svc.OCDSProcess(ctx, r.TenderID.String())
+	pr, err := s.svc.OpenProcess(ctx, r.TenderID.String())
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := s.ocds.ReleasePackage(pr, s.now())
+	pkg, err := s.ocds.ReleasePackage(ocdsProcess(pr), s.now())
 	if err != nil {
 		return nil, err
 	}
-	return via[oapi.GetOCDSReleases200JSONResponse](pkg)
+	out, err := ocdsPackage(pkg)
+	return oapi.GetOCDSReleases200JSONResponse(out), err
 }
 
 func (s *server) GetOCDSRecord(ctx context.Context, r oapi.GetOCDSRecordRequestObject) (oapi.GetOCDSRecordResponseObject, error) {
-	pr, err := s.svc.OCDSProcess(ctx, r.TenderID.String())
+	pr, err := s.svc.OpenProcess(ctx, r.TenderID.String())
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := s.ocds.RecordPackage(pr, s.now())
+	pkg, err := s.ocds.RecordPackage(ocdsProcess(pr), s.now())
 	if err != nil {
 		return nil, err
 	}
-	return via[oapi.GetOCDSRecord200JSONResponse](pkg)
+	out, err := ocdsPackage(pkg)
+	return oapi.GetOCDSRecord200JSONResponse(out), err
 }
 
 // ListOCDSReleases pages over published tenders, newest first, and returns
-// the releases of the page as one package with links.next.
+// the releases of the page as one package with links.next; the page is
+// read in a fixed number of queries (app.Service.OpenProcesses).
 func (s *server) ListOCDSReleases(ctx context.Context, r oapi.ListOCDSReleasesRequestObject) (oapi.ListOCDSReleasesResponseObject, error) {
-	page, err := s.ListPublicTenders(ctx, oapi.ListPublicTendersRequestObject{Params: oapi.ListPublicTendersParams{Limit: r.Params.Limit, Cursor: r.Params.Cursor}})
+	limit, after, err := page(r.Params.Limit, r.Params.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	tenders := page.(oapi.ListPublicTenders200JSONResponse)
+	processes, next, err := s.svc.OpenProcesses(ctx, limit, after)
+	if err != nil {
+		return nil, err
+	}
 	pkg := ocds.ReleasePackage{URI: s.ocds.BaseURL + "/v1/public/ocds/releases", Version: ocds.Version,
 		Publisher: ocds.PubInfo{Name: s.ocds.Name}, License: s.ocds.License, PublishedDate: s.now().UTC().Format("2006-01-02T15:04:05Z")}
-	for _, t := range tenders.Items {
-		pr, err := s.svc.OCDSProcess(ctx, t.ID.String())
-		if err != nil {
-			return nil, err
-		}
-		rs, err := s.ocds.Releases(pr)
+	for _, pr := range processes {
+		rs, err := s.ocds.Releases(ocdsProcess(pr))
 		if err != nil {
 			return nil, err
 		}
@@ -160,12 +209,12 @@ func (s *server) ListOCDSReleases(ctx context.Context, r oapi.ListOCDSReleasesRe
 	if len(pkg.Releases) == 0 {
 		return nil, apperr.New(apperr.NotFound, "no tender is published on this page")
 	}
-	out, err := via[map[string]any](pkg)
+	out, err := ocdsPackage(pkg)
 	if err != nil {
 		return nil, err
 	}
-	if tenders.NextCursor != nil {
-		q := url.Values{"cursor": {*tenders.NextCursor}}
+	if c := nextCursor(next); c != nil {
+		q := url.Values{"cursor": {*c}}
 		if r.Params.Limit != nil {
 			q.Set("limit", strconv.Itoa(int(*r.Params.Limit)))
 		}
@@ -179,17 +228,27 @@ func (s *server) ListObjections(ctx context.Context, r oapi.ListObjectionsReques
 	if err != nil {
 		return nil, err
 	}
-	items := make([]map[string]any, 0, len(list))
-	for _, o := range list {
-		var evidence []string
-		if err := json.Unmarshal(o.Evidence, &evidence); err != nil {
-			return nil, err
+	var out oapi.ListObjections200JSONResponse
+	out.Items = make([]struct {
+		Answer     *string                         `json:"answer"`
+		AnsweredAt *time.Time                      `json:"answered_at"`
+		Arguments  string                          `json:"arguments"`
+		Evidence   []string                        `json:"evidence"`
+		FiledAt    time.Time                       `json:"filed_at"`
+		ID         uuid.UUID                       `json:"id"`
+		Outcome    *oapi.ObjectionListItemsOutcome `json:"outcome"`
+		Vendor     string                          `json:"vendor"`
+	}, len(list))
+	for i, o := range list {
+		it := &out.Items[i]
+		it.Answer, it.AnsweredAt, it.Arguments, it.Evidence = o.Answer, o.AnsweredAt, o.Arguments, append([]string{}, o.Evidence...)
+		it.FiledAt, it.ID, it.Vendor = o.FiledAt.UTC(), uuid.MustParse(o.ID), o.Vendor
+		if o.Outcome != nil {
+			v := oapi.ObjectionListItemsOutcome(*o.Outcome)
+			it.Outcome = &v
 		}
-		items = append(items, map[string]any{"id": o.ID, "vendor": o.Vendor, "arguments": o.Arguments,
-			"evidence": append([]string{}, evidence...), "filed_at": o.FiledAt.UTC(), "answer": o.Answer,
-			"outcome": o.Outcome, "answered_at": o.AnsweredAt})
 	}
-	return via[oapi.ListObjections200JSONResponse](map[string]any{"items": items})
+	return out, nil
 }
 
 func (s *server) ListOpenedBids(ctx context.Context, r oapi.ListOpenedBidsRequestObject) (oapi.ListOpenedBidsResponseObject, error) {
@@ -197,20 +256,38 @@ func (s *server) ListOpenedBids(ctx context.Context, r oapi.ListOpenedBidsReques
 	if err != nil {
 		return nil, err
 	}
-	items := make([]map[string]any, 0, len(op.Bids))
-	for _, b := range op.Bids {
-		item := map[string]any{"bid_id": b.BidID, "vendor": b.Vendor, "submitted_at": b.SubmittedAt.UTC(),
-			"price": nil, "disqualified": b.Disqualified, "technical_offer": b.TechnicalOffer}
+	var out oapi.ListOpenedBids200JSONResponse
+	out.Items = make([]struct {
+		BidID        uuid.UUID `json:"bid_id"`
+		DecryptError *string   `json:"decrypt_error,omitempty"`
+		Disqualified string    `json:"disqualified"`
+		Documents    *[]struct {
+			Content []byte `json:"content"`
+			Name    string `json:"name"`
+		} `json:"documents,omitempty"`
+		Price          *oapi.Money `json:"price"`
+		SubmittedAt    time.Time   `json:"submitted_at"`
+		TechnicalOffer *string     `json:"technical_offer,omitempty"`
+		Vendor         string      `json:"vendor"`
+	}, len(op.Bids))
+	for i, b := range op.Bids {
+		it := &out.Items[i]
+		it.BidID, it.DecryptError, it.Disqualified, it.SubmittedAt = uuid.MustParse(b.BidID), b.DecryptError, b.Disqualified, b.SubmittedAt.UTC()
+		it.TechnicalOffer, it.Vendor = b.TechnicalOffer, b.Vendor
 		if b.Price != nil {
-			item["price"] = idr(*b.Price)
-		}
-		if b.DecryptError != nil {
-			item["decrypt_error"] = *b.DecryptError
+			m := idr(*b.Price)
+			it.Price = &m
 		}
 		if len(b.Documents) > 0 {
-			item["documents"] = json.RawMessage(b.Documents)
+			docs := make([]struct {
+				Content []byte `json:"content"`
+				Name    string `json:"name"`
+			}, len(b.Documents))
+			for j, d := range b.Documents {
+				docs[j].Content, docs[j].Name = d.Content, d.Name
+			}
+			it.Documents = &docs
 		}
-		items = append(items, item)
 	}
-	return via[oapi.ListOpenedBids200JSONResponse](map[string]any{"items": items})
+	return out, nil
 }

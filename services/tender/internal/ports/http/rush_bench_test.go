@@ -30,6 +30,7 @@ import (
 	"gerbang/pkg/pgtest"
 	"gerbang/pkg/svctest"
 	"gerbang/services/tender/internal/adapters/postgres"
+	"gerbang/services/tender/internal/domain"
 )
 
 // BenchmarkBidRush measures the bid rush the way the design's targets are
@@ -179,8 +180,8 @@ func newRush(b *testing.B, n int) *rush {
 	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
 		for i := range n {
 			r.vendors[i] = fmt.Sprintf("rush-%06d", i)
-			if err := postgres.ApplyLicense(context.Background(), tx, postgres.LicenseFact{LicenseID: "lic-" + r.vendors[i],
-				BusinessID: r.vendors[i], KBLI: "46512", Status: "active", EventTime: t0}, "seed"); err != nil {
+			if err := postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{LicenseID: "lic-" + r.vendors[i],
+				BusinessID: r.vendors[i], KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "seed"); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,6 @@ import (
 	"gerbang/pkg/httpx"
 	"gerbang/pkg/idempotency"
 	pkgoapi "gerbang/pkg/oapi"
-	"gerbang/services/tender/internal/adapters/postgres"
 	"gerbang/services/tender/internal/app"
 	"gerbang/services/tender/internal/domain"
 	"gerbang/services/tender/internal/ocds"
@@ -69,7 +68,7 @@ const BidBodyLimit = 8 << 20
 
 // Routes lists every route of the tender API, with the roles each admits.
 // Committee membership and object ownership are checked by the use cases.
-func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Options) error {
+func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	spec, err := oapi.GetSwagger()
 	if err != nil {
 		return err
@@ -82,7 +81,7 @@ func Routes(r fiber.Router, svc *app.Service, store *postgres.Store, opts Option
 	if clk == nil {
 		clk = clock.System{}
 	}
-	s := &server{svc: svc, store: store, ocds: opts.OCDS, now: clk.Now}
+	s := &server{svc: svc, ocds: opts.OCDS, now: clk.Now}
 	officer := auth.RequireRoles(auth.RoleProcurementOfficer)
 	vendor := auth.RequireRoles(auth.RoleBusiness)
 	signedIn := auth.RequireRoles(auth.AllRoles()...)
@@ -128,10 +127,9 @@ func BodyLimits() []httpx.RouteLimit {
 }
 
 type server struct {
-	svc   *app.Service
-	store *postgres.Store
-	ocds  ocds.Publisher
-	now   func() time.Time
+	svc  *app.Service
+	ocds ocds.Publisher
+	now  func() time.Time
 }
 
 var _ oapi.StrictServerInterface = (*server)(nil)
@@ -200,8 +198,12 @@ func terms(b *oapi.TenderTerms) domain.Terms {
 func idr(amount int64) oapi.Money { return oapi.Money{Amount: amount, Currency: oapi.MoneyCurrencyIDR} }
 
 // tenderView renders a tender: the committee view shows the committee and
-// a hidden HPS; the public view neither.
+// a hidden HPS (domain.Terms.HPSShownTo); the public view neither.
 func tenderView(t *domain.Tender, committeeView bool) oapi.Tender {
+	reader := domain.ActorOther
+	if committeeView {
+		reader = domain.ActorCommittee
+	}
 	out := oapi.Tender{
 		ID: uuid.MustParse(t.ID), Number: t.Number, State: oapi.TenderState(t.State), Version: int32(t.Version),
 		Amendment: int32(t.Amendment), BuyerAgency: t.BuyerAgency, Title: t.Title, Description: t.Description,
@@ -213,7 +215,7 @@ func tenderView(t *domain.Tender, committeeView bool) oapi.Tender {
 	}
 	public := t.HPSPublic
 	out.HpsPublic = &public
-	if t.HPSPublic || committeeView {
+	if t.HPSShownTo(reader) {
 		h := idr(t.HPS)
 		out.Hps = &h
 	}
@@ -247,7 +249,7 @@ func tenderView(t *domain.Tender, committeeView bool) oapi.Tender {
 	return out
 }
 
-func bidView(b postgres.Bid, receipts []domain.Receipt) oapi.Bid {
+func bidView(b domain.Bid, receipts []domain.Receipt) oapi.Bid {
 	out := oapi.Bid{ID: uuid.MustParse(b.ID), TenderID: uuid.MustParse(b.TenderID), State: oapi.BidState(b.State),
 		Version: int32(b.Version), SealedSha256: hex.EncodeToString(b.SealedSHA256), SubmittedAt: b.SubmittedAt.UTC(),
 		ConfirmedAmendment: int32(b.ConfirmedAmendment), WithdrawnAt: b.WithdrawnAt}
@@ -279,12 +281,12 @@ func bidContent(b *oapi.BidSubmission) (domain.BidContent, error) {
 	return c, nil
 }
 
-func clarificationView(c postgres.Clarification) oapi.Clarification {
+func clarificationView(c app.Clarification) oapi.Clarification {
 	return oapi.Clarification{ID: uuid.MustParse(c.ID), Question: c.Question, AskedAt: c.AskedAt.UTC(),
 		Answer: c.Answer, AnsweredAt: c.AnsweredAt}
 }
 
-func openingView(op postgres.Opening) oapi.OpeningRecord {
+func openingView(op app.Opening) oapi.OpeningRecord {
 	out := oapi.OpeningRecord{TenderID: uuid.MustParse(op.TenderID), OpenedAt: op.OpenedAt.UTC(), ValidBids: int32(op.ValidBids)}
 	out.Bids = make([]struct {
 		BidID        uuid.UUID   `json:"bid_id"`
@@ -321,7 +323,7 @@ func (s *server) GetTender(ctx context.Context, r oapi.GetTenderRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetTender200JSONResponse(tenderView(t, t.IsCommitteeMember(c.Subject) && c.HasRole(auth.RoleProcurementOfficer))), nil
+	return oapi.GetTender200JSONResponse(tenderView(t, c.CommitteeView(t))), nil
 }
 
 func (s *server) EditTender(ctx context.Context, r oapi.EditTenderRequestObject) (oapi.EditTenderResponseObject, error) {
@@ -409,25 +411,12 @@ func (s *server) SubmitBid(ctx context.Context, r oapi.SubmitBidRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	answer, err := s.svc.SubmitBidOnce(ctx, caller(ctx), r.TenderID.String(), content, &postgres.BidRequest{
-		Key: strings.Clone(key), Hash: s.svc.BidRequestHash(r.TenderID.String(), body),
-		Render: func(b postgres.Bid, receipt domain.Receipt) ([]byte, error) {
-			return json.Marshal(oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)})
-		},
-	})
+	b, receipt, err := s.svc.SubmitBid(ctx, caller(ctx), r.TenderID.String(), content,
+		&app.BidKey{Key: strings.Clone(key), Hash: s.svc.BidRequestHash(r.TenderID.String(), body)})
 	if err != nil {
 		return nil, err
 	}
-	return storedAnswer(*answer), nil
-}
-
-// storedAnswer is a bid's answer as stored under its Idempotency-Key: the
-// first request and every retry get the same bytes.
-type storedAnswer postgres.Answer
-
-func (a storedAnswer) VisitSubmitBidResponse(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(a.Status).Send(a.Body)
+	return oapi.SubmitBid201JSONResponse{Bid: bidView(b, nil), Receipt: receiptView(receipt)}, nil
 }
 
 func (s *server) ReplaceBid(ctx context.Context, r oapi.ReplaceBidRequestObject) (oapi.ReplaceBidResponseObject, error) {
@@ -480,62 +469,58 @@ func (s *server) OpenBids(ctx context.Context, r oapi.OpenBidsRequestObject) (oa
 
 // --- public ---
 
-func (s *server) publicTender(ctx context.Context, id string) (*domain.Tender, error) {
-	t, err := s.store.Tender(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if t.State == domain.StateDraft {
-		return nil, apperr.New(apperr.NotFound, "no such tender")
-	}
-	return t, nil
-}
-
 func (s *server) GetPublicTender(ctx context.Context, r oapi.GetPublicTenderRequestObject) (oapi.GetPublicTenderResponseObject, error) {
-	t, err := s.publicTender(ctx, r.TenderID.String())
+	t, err := s.svc.PublicTender(ctx, r.TenderID.String())
 	if err != nil {
 		return nil, err
 	}
 	return oapi.GetPublicTender200JSONResponse(tenderView(t, false)), nil
 }
 
+// cursor is the wire form of app.TenderCursor.
 type cursor struct {
 	At time.Time `json:"at"`
 	ID string    `json:"id"`
 }
 
+// page reads the limit (default 50) and the opaque cursor of a list.
+func page(limit *int32, after *string) (int, *app.TenderCursor, error) {
+	n := 50
+	if limit != nil {
+		n = int(*limit)
+	}
+	if after == nil || *after == "" {
+		return n, nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(*after)
+	var c cursor
+	if err != nil || json.Unmarshal(raw, &c) != nil || uuid.Validate(c.ID) != nil {
+		return 0, nil, apperr.InvalidFields("the cursor is not one this API gave", apperr.Field("query.cursor", "is not valid"))
+	}
+	return n, &app.TenderCursor{PublishedAt: c.At, ID: c.ID}, nil
+}
+
+func nextCursor(next *app.TenderCursor) *string {
+	if next == nil {
+		return nil
+	}
+	raw, _ := json.Marshal(cursor{At: next.PublishedAt, ID: next.ID})
+	c := base64.RawURLEncoding.EncodeToString(raw)
+	return &c
+}
+
 func (s *server) ListPublicTenders(ctx context.Context, r oapi.ListPublicTendersRequestObject) (oapi.ListPublicTendersResponseObject, error) {
-	limit := 50
-	if r.Params.Limit != nil {
-		limit = int(*r.Params.Limit)
-	}
-	var after *cursor
-	if r.Params.Cursor != nil && *r.Params.Cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(*r.Params.Cursor)
-		var c cursor
-		if err != nil || json.Unmarshal(raw, &c) != nil || uuid.Validate(c.ID) != nil {
-			return nil, apperr.InvalidFields("the cursor is not one this API gave", apperr.Field("query.cursor", "is not valid"))
-		}
-		after = &c
-	}
-	var at *time.Time
-	id := ""
-	if after != nil {
-		at, id = &after.At, after.ID
-	}
-	list, err := s.store.PublishedTenders(ctx, limit+1, at, id)
+	limit, after, err := page(r.Params.Limit, r.Params.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	out := oapi.ListPublicTenders200JSONResponse{Items: []oapi.Tender{}}
+	list, next, err := s.svc.PublishedTenders(ctx, limit, after)
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.ListPublicTenders200JSONResponse{Items: make([]oapi.Tender, len(list)), NextCursor: nextCursor(next)}
 	for i, t := range list {
-		if i == limit {
-			raw, _ := json.Marshal(cursor{At: *list[i-1].PublishedAt, ID: list[i-1].ID})
-			next := base64.RawURLEncoding.EncodeToString(raw)
-			out.NextCursor = &next
-			break
-		}
-		out.Items = append(out.Items, tenderView(t, false))
+		out.Items[i] = tenderView(t, false)
 	}
 	return out, nil
 }

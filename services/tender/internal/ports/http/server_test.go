@@ -63,7 +63,7 @@ func newHarnessWith(t testing.TB, opts Options) *harness {
 	verifier := &auth.Verifier{Keys: auth.StaticKeys{key.Public()}, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
 	pub := ocds.Publisher{Name: "Gerbang", Prefix: "ocds-gbg001", BaseURL: "https://gerbang.go.id/api/tender", License: "https://creativecommons.org/licenses/by/4.0/"}
 	opts.Verifier, opts.OCDS, opts.Clock = verifier, pub, clk
-	if err := Routes(a, svc, store, opts); err != nil {
+	if err := Routes(a, svc, opts); err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, app: a, svc: svc, db: db, clock: clk,
@@ -120,8 +120,8 @@ func (h *harness) do(method, path, token string, body any, headers ...string) re
 func (h *harness) license(vendor string) {
 	h.t.Helper()
 	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
-		return postgres.ApplyLicense(context.Background(), tx, postgres.LicenseFact{
-			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: "46512", Status: "active", EventTime: t0}, "ev")
+		return postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{
+			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev")
 	})
 	if err != nil {
 		h.t.Fatal(err)
