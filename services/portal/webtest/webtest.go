@@ -37,7 +37,7 @@ const ChromiumPath = "/usr/bin/chromium"
 // Timeout bounds everything one browser does in a test, so that a page
 // that never comes ends the test with what it showed instead of hanging
 // `make test`.
-const Timeout = 2 * time.Minute
+const Timeout = 5 * time.Minute
 
 //go:embed axe-4.14.1.min.js
 var axeSource string
