@@ -95,7 +95,7 @@ func EnsureChromium(t testing.TB) string {
 // Browser is one headless chromium for a test, stopped when the test ends.
 type Browser struct {
 	ctx context.Context
-	out *syncBuffer
+	out string // the file chromium writes its output to
 }
 
 // Start runs a headless chromium (no sandbox: tests run as root; no
@@ -106,7 +106,11 @@ func Start(t testing.TB) *Browser {
 	path := EnsureChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	t.Cleanup(cancel)
-	out := &syncBuffer{}
+	out, err := os.CreateTemp(t.TempDir(), "chromium-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], // headless, no-first-run, ...
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -121,9 +125,9 @@ func Start(t testing.TB) *Browser {
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(cancelBrowser)
 	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v\n%s", err, out.String())
+		t.Fatalf("start chromium: %v\n%s", err, readFile(out.Name()))
 	}
-	return &Browser{ctx: browser, out: out}
+	return &Browser{ctx: browser, out: out.Name()}
 }
 
 // Tab is a browser tab at one viewport, with cookies of its own: each tab
@@ -158,7 +162,7 @@ func (tab *Tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 
 func (tab *Tab) fail(what string, err error) {
 	tab.t.Helper()
-	tab.t.Fatalf("%s (%s): %v\non the page:\n%s\nbrowser: %s", what, tab.Viewport.Name, err, tab.bodyText(), tab.browser.out.String())
+	tab.t.Fatalf("%s (%s): %v\non the page:\n%s\nbrowser: %s", what, tab.Viewport.Name, err, tab.bodyText(), readFile(tab.browser.out))
 }
 
 // run is the value of action in the tab.
@@ -345,19 +349,11 @@ func (tab *Tab) Accessible() {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// readFile is the file's content, or why it cannot be read.
+func readFile(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
