@@ -16,6 +16,7 @@ import (
 	"gerbang/pkg/httpx"
 	"gerbang/pkg/oapi"
 	"gerbang/pkg/service"
+	"gerbang/services/portal/internal/adapters/mail"
 	"gerbang/services/portal/internal/adapters/postgres"
 	"gerbang/services/portal/internal/adapters/services"
 	"gerbang/services/portal/internal/app"
@@ -46,6 +47,12 @@ type settings struct {
 	signingKeyFile string
 	hashCost       int
 	limits         porthttp.LoginLimits
+	signUpLimits   porthttp.LoginLimits
+	resetLimits    porthttp.LoginLimits
+	mail           mail.Config
+	publicURL      string
+	verifyTTL      time.Duration
+	resetTTL       time.Duration
 	proxyTimeout   time.Duration
 	sessionTTL     time.Duration
 	secureCookies  bool
@@ -85,11 +92,11 @@ func loadSettings(cfg service.Config, getenv func(string) string) (settings, err
 		return s, err
 	}
 	s.limits.Window = time.Minute
-	s.proxyTimeout = 30 * time.Second
-	if v := strings.TrimSpace(getenv("PROXY_TIMEOUT")); v != "" {
-		if s.proxyTimeout, err = time.ParseDuration(v); err != nil || s.proxyTimeout <= 0 {
-			return s, fmt.Errorf("PROXY_TIMEOUT: %q is not a positive duration", v)
-		}
+	if s.proxyTimeout, err = durationVar(getenv, "PROXY_TIMEOUT", 30*time.Second); err != nil {
+		return s, err
+	}
+	if err := loadAccountSettings(&s, cfg, getenv); err != nil {
+		return s, err
 	}
 	s.sessionTTL = app.TokenTTL
 	if v := strings.TrimSpace(getenv("SESSION_TTL")); v != "" {
@@ -137,6 +144,14 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		Clock:     rt.Clock,
 		TTL:       s.sessionTTL,
 	}
+	mailer, err := mail.New(s.mail)
+	if err != nil {
+		return err
+	}
+	self := &app.SelfService{
+		Store: accounts, Passwords: passwords, Mailer: mailer, Clock: rt.Clock, BaseURL: s.publicURL,
+		VerifyTTL: s.verifyTTL, ResetTTL: s.resetTTL, Log: rt.Log,
+	}
 	if s.demoAccounts {
 		if err := seedDemo(ctx, rt, accounts, passwords); err != nil {
 			return err
@@ -152,7 +167,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		return err
 	}
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
-		Login: login, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
+		Login: login, Self: self, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
 		Licenses: services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout),
 		Tenders:  services.NewTender(s.backendURL("tender"), s.proxyTimeout),
@@ -181,8 +196,28 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/static/:name", web.Static)
 	rt.App.Get("/language/:lang", web.SwitchLanguage)
 	rt.App.Get("/developers", web.Developers)
-	rt.App.Post("/login", append([]fiber.Handler{web.HTMLErrors, web.CheckCSRF}, append(limits, web.Login)...)...)
 	rt.App.Post("/logout", web.HTMLErrors, web.CheckCSRF, web.Logout)
+	// Accounts (internal/ports/http/accounts.go): each form behind its CSRF
+	// check and its rate limits, its failures shown on the form itself.
+	form := func(page string, limits []fiber.Handler, h fiber.Handler) []fiber.Handler {
+		return append(append([]fiber.Handler{web.AccountErrors(page), web.CheckCSRF}, limits...), h)
+	}
+	rt.App.Get(app.LoginPath, web.LoginForm)
+	rt.App.Post(app.LoginPath, form(porthttp.LoginPage, limits, web.Login)...)
+	rt.App.Get(app.SignUpPath, web.SignUpForm)
+	rt.App.Post(app.SignUpPath, form(porthttp.SignUpPage, s.signUpLimits.Handlers(), web.SignUp)...)
+	rt.App.Get(app.SignUpPath+"/check-email", web.SignUpSent)
+	rt.App.Get(app.VerifyEmailPath, web.VerifyEmailForm)
+	rt.App.Post(app.VerifyEmailPath, form(porthttp.VerifyEmailPage, nil, web.VerifyEmail)...)
+	rt.App.Get(app.ForgotPath, web.ForgotForm)
+	rt.App.Post(app.ForgotPath, form(porthttp.ForgotPage, s.resetLimits.Handlers(), web.Forgot)...)
+	rt.App.Get(app.ForgotPath+"/check-email", web.ForgotSent)
+	rt.App.Get(app.ResetPasswordPath, web.ResetForm)
+	// The reset form names no email: only its address is counted.
+	resetByAddress := porthttp.LoginLimits{PerIP: s.resetLimits.PerIP, Window: s.resetLimits.Window, Refusal: porthttp.ResetRefusal}
+	rt.App.Post(app.ResetPasswordPath, form(porthttp.ResetPage, resetByAddress.Handlers(), web.Reset)...)
+	rt.App.Get(app.PasswordPath, web.PasswordForm)
+	rt.App.Post(app.PasswordPath, form(porthttp.PasswordPage, nil, web.ChangePassword)...)
 	rt.App.Get("/session", web.Session)
 	rt.App.Post("/session/extend", web.HTMLErrors, web.CheckCSRF, web.ExtendSession)
 	rt.App.Get("/verify", web.VerifyForm)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,6 +20,13 @@ const TokenTTL = 8 * time.Hour
 // WrongCredentials is the one answer to a wrong email, a wrong password and a
 // disabled account alike.
 const WrongCredentials = "Email atau kata sandi salah / Wrong email or password"
+
+// EmailNotVerified answers a login with the right password to an account
+// whose email is not verified yet (only someone who knows the password sees it).
+const EmailNotVerified = "Email belum diverifikasi: buka tautan yang kami kirim ke email Anda. / The email address is not verified yet: open the link we sent to it."
+
+// ErrEmailNotVerified is wrapped by the error of such a login.
+var ErrEmailNotVerified = errors.New("email not verified")
 
 // Accounts finds accounts (adapters/postgres.Accounts).
 type Accounts interface {
@@ -48,7 +56,9 @@ type Token struct {
 
 // Login returns an access token for the account with email when password is
 // its password. A wrong email, a wrong password and a disabled account get
-// the same apperr Unauthenticated, after the same bcrypt work.
+// the same apperr Unauthenticated, after the same bcrypt work. The right
+// password to an account whose email is not verified gets an apperr
+// Unauthenticated wrapping ErrEmailNotVerified, with the account in the Token.
 func (l *Login) Login(ctx context.Context, email, password string) (Token, error) {
 	wrong := apperr.New(apperr.Unauthenticated, WrongCredentials)
 	normalized, err := domain.NormalizeEmail(email)
@@ -66,6 +76,9 @@ func (l *Login) Login(ctx context.Context, email, password string) (Token, error
 	}
 	if !l.Passwords.Matches(acc.PasswordHash, password) || acc.Disabled {
 		return Token{}, wrong
+	}
+	if !acc.EmailVerified() {
+		return Token{Account: acc}, &apperr.Error{Code: apperr.Unauthenticated, Message: EmailNotVerified, Err: ErrEmailNotVerified}
 	}
 	tok, err := l.mint(acc)
 	if err != nil {

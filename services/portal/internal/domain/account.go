@@ -22,9 +22,17 @@ type Account struct {
 	PasswordHash string // bcrypt
 	Roles        []string
 	Org          *uuid.UUID // the business the user acts for; nil for officers
-	Disabled     bool
-	CreatedAt    time.Time
+	Phone        string     // E.164 (+62...); "" for accounts made before sign-up asked for it
+	// EmailVerifiedAt is when the person showed the mailbox is theirs (by a
+	// link sent to it); nil until then. Accounts made by operators (the demo
+	// ones) are verified when made.
+	EmailVerifiedAt *time.Time
+	Disabled        bool
+	CreatedAt       time.Time
 }
+
+// EmailVerified reports whether the account's email has been verified.
+func (a Account) EmailVerified() bool { return a.EmailVerifiedAt != nil }
 
 // Principal returns who the account is in an access token.
 func (a Account) Principal() auth.Principal {

@@ -31,18 +31,26 @@ type accountRow struct {
 	PasswordHash string         `db:"password_hash"`
 	Roles        pq.StringArray `db:"roles"`
 	Org          *uuid.UUID     `db:"org"`
+	Phone        *string        `db:"phone"`
+	VerifiedAt   *time.Time     `db:"email_verified_at"`
 	DisabledAt   *time.Time     `db:"disabled_at"`
 	CreatedAt    time.Time      `db:"created_at"`
 }
 
 func (r accountRow) account() domain.Account {
-	return domain.Account{
+	a := domain.Account{
 		ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash,
-		Roles: []string(r.Roles), Org: r.Org, Disabled: r.DisabledAt != nil, CreatedAt: r.CreatedAt,
+		Roles: []string(r.Roles), Org: r.Org, EmailVerifiedAt: r.VerifiedAt, Disabled: r.DisabledAt != nil, CreatedAt: r.CreatedAt,
 	}
+	if r.Phone != nil {
+		a.Phone = *r.Phone
+	}
+	return a
 }
 
-const selectAccount = `SELECT id, email, display_name, password_hash, roles, org, disabled_at, created_at FROM users`
+const accountColumns = `id, email, display_name, password_hash, roles, org, phone, email_verified_at, disabled_at, created_at`
+
+const selectAccount = `SELECT ` + accountColumns + ` FROM users`
 
 // ByEmail returns the account with the normalised email.
 func (s *Accounts) ByEmail(ctx context.Context, email string) (domain.Account, error) {
@@ -83,8 +91,18 @@ type auditView struct {
 	ID          string   `json:"id"`
 	Email       string   `json:"email"`
 	DisplayName string   `json:"display_name"`
+	Phone       string   `json:"phone,omitempty"`
 	Roles       []string `json:"roles"`
 	Org         *string  `json:"org"`
+}
+
+func auditViewOf(a domain.Account) auditView {
+	view := auditView{ID: a.ID.String(), Email: a.Email, DisplayName: a.DisplayName, Phone: a.Phone, Roles: a.Roles}
+	if a.Org != nil {
+		org := a.Org.String()
+		view.Org = &org
+	}
+	return view
 }
 
 // CreateIfAbsent stores a unless its email is taken, with its audit record in
@@ -92,30 +110,36 @@ type auditView struct {
 func (s *Accounts) CreateIfAbsent(ctx context.Context, a domain.Account, actor string) (bool, error) {
 	created := false
 	err := dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO users (id, email, display_name, password_hash, roles, org, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT DO NOTHING`,
-			a.ID, a.Email, a.DisplayName, a.PasswordHash, pq.StringArray(a.Roles), a.Org, a.CreatedAt)
-		if err != nil {
-			return dbx.MapConstraint(err, "An account with this id already exists.")
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		created = true
-		view := auditView{ID: a.ID.String(), Email: a.Email, DisplayName: a.DisplayName, Roles: a.Roles}
-		if a.Org != nil {
-			org := a.Org.String()
-			view.Org = &org
-		}
-		return audit.Record(ctx, tx, audit.Entry{
-			Actor: actor, Action: "account.create", EntityType: "account", EntityID: a.ID.String(),
-			After: view, At: a.CreatedAt,
-		})
+		var err error
+		created, err = insertAccount(ctx, tx, a, actor, "account.create")
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("create account %s: %w", a.Email, err)
 	}
 	return created, nil
+}
+
+// insertAccount stores a unless its email is taken, with its audit record,
+// and reports whether it stored it.
+func insertAccount(ctx context.Context, tx *sqlx.Tx, a domain.Account, actor, action string) (bool, error) {
+	var phone *string
+	if a.Phone != "" {
+		phone = &a.Phone
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO users (id, email, display_name, password_hash, roles, org, phone, email_verified_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT DO NOTHING`,
+		a.ID, a.Email, a.DisplayName, a.PasswordHash, pq.StringArray(a.Roles), a.Org, phone, a.EmailVerifiedAt, a.CreatedAt)
+	if err != nil {
+		return false, dbx.MapConstraint(err, "An account with this id already exists.")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, audit.Record(ctx, tx, audit.Entry{
+		Actor: actor, Action: action, EntityType: "account", EntityID: a.ID.String(),
+		After: auditViewOf(a), At: a.CreatedAt,
+	})
 }

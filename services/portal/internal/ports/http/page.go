@@ -62,6 +62,8 @@ var navigation = []navItem{
 	{key: "nav.finder", href: "/licenses/finder", public: true, roles: []string{auth.RoleBusiness}},
 	{key: "nav.tenders", href: "/tenders", public: true, roles: everyone},
 	{key: "nav.verify", href: "/verify", public: true, roles: everyone},
+	{key: "nav.signup", href: "/signup", public: true},
+	{key: "nav.password", href: "/account/password", roles: everyone},
 }
 
 // navFor is the navigation of user (nil: signed out) on the page at path.

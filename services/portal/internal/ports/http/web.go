@@ -40,6 +40,7 @@ const (
 // with its texts from the message catalogue (messages.go).
 type Web struct {
 	login     *app.Login
+	self      *app.SelfService
 	accounts  app.Accounts
 	verifier  *auth.Verifier
 	clock     clock.Clock
@@ -56,6 +57,7 @@ type Web struct {
 // WebOptions configure the pages.
 type WebOptions struct {
 	Login    *app.Login
+	Self     *app.SelfService // sign-up, verification, reset and change of password (accounts.go)
 	Accounts app.Accounts
 	Verifier *auth.Verifier // verifies the token held in the session cookie
 	Clock    clock.Clock
@@ -87,7 +89,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 		return nil, err
 	}
 	return &Web{
-		login: o.Login, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
+		login: o.Login, self: o.Self, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
 		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, log: o.Log,
 		catalogue: cat, templates: templates,
@@ -168,21 +170,6 @@ func (w *Web) Developers(c *fiber.Ctx) error {
 	return w.page(c, fiber.StatusOK, "developers.html", w.services, "developers.title")
 }
 
-// Login checks the form's email and password; on success it sets the session
-// cookie and sends the browser back to the home page.
-func (w *Web) Login(c *fiber.Ctx) error {
-	email := c.FormValue("email")
-	tok, err := w.login.Login(c.UserContext(), email, c.FormValue("password"))
-	if apperr.Is(err, apperr.Unauthenticated) {
-		return w.page(c, fiber.StatusUnauthorized, "home.html", homePage{Error: "login.wrong", Email: strings.Clone(email)}, "home.title")
-	}
-	if err != nil {
-		return err
-	}
-	w.setSession(c, tok)
-	return c.Redirect("/", fiber.StatusSeeOther)
-}
-
 // Logout ends the session.
 func (w *Web) Logout(c *fiber.Ctx) error {
 	w.clearSession(c)
@@ -229,8 +216,9 @@ func (w *Web) session(c *fiber.Ctx) *signedIn {
 	if raw == "" {
 		return nil
 	}
-	token, ok := w.cookies.open(sessionCookie, raw)
-	if !ok {
+	value, ok := w.cookies.open(sessionCookie, raw)
+	stamp, token, well := openSession(value)
+	if !ok || !well {
 		w.clearSession(c)
 		return nil
 	}
@@ -245,19 +233,17 @@ func (w *Web) session(c *fiber.Ctx) *signedIn {
 		return nil
 	}
 	acc, err := w.accounts.ByID(c.UserContext(), id)
-	if err != nil || acc.Disabled {
+	if err != nil || acc.Disabled || !w.stampMatches(stamp, acc.PasswordHash) {
 		w.clearSession(c)
 		return nil
 	}
-	return &signedIn{ID: id, Email: acc.Email, DisplayName: acc.DisplayName, Roles: p.Roles, Org: p.Org, ExpiresAt: expiry(token), token: token}
+	return &signedIn{ID: id, Email: acc.Email, DisplayName: acc.DisplayName, Roles: p.Roles, Org: p.Org, ExpiresAt: expiry(token), token: strings.Clone(token)}
 }
 
-// setSession keeps tok in the session cookie.
+// setSession keeps tok in the session cookie, bound to the password of its
+// account (accounts.go: a new password ends the session).
 func (w *Web) setSession(c *fiber.Ctx, tok app.Token) {
-	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: w.cookies.sign(sessionCookie, tok.Value), Path: "/",
-		Expires: tok.ExpiresAt, HTTPOnly: true, Secure: w.secureFor(c), SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	w.startSession(c, tok.Value, tok.ExpiresAt, tok.Account.PasswordHash)
 }
 
 func (w *Web) clearSession(c *fiber.Ctx) {
