@@ -19,8 +19,10 @@ test: prepare check-generated vet
 		(cd $$m && go test -race -count=1 -timeout 15m ./...); \
 	done
 
+# `make run` also builds the mail catcher (Mailpit); `make test` needs none.
+run: PREPARE_FLAGS := --mail-catcher
 prepare:
-	@deploy/local/prepare.sh
+	@deploy/local/prepare.sh $(PREPARE_FLAGS)
 
 build:
 	@mkdir -p bin

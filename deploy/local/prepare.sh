@@ -3,8 +3,16 @@
 # usable by Gerbang on this machine: installs Debian's packages when they are
 # missing, starts them when stopped, and creates the `gerbang` database role
 # (password `gerbang`, allowed to create databases). Asks no questions; safe
-# to run again and again.
+# to run again and again. With --mail-catcher (what `make run` passes) it also
+# builds Mailpit, the local mail catcher, into bin/mailpit.
 set -euo pipefail
+MAIL_CATCHER=""
+for arg in "$@"; do
+  case "$arg" in
+    --mail-catcher) MAIL_CATCHER=1 ;;
+    *) printf '[prepare] unknown option %s\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '\033[1;34m[prepare]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[prepare]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -85,3 +93,15 @@ case "$info" in
   *) die "a NATS server listens on 127.0.0.1:4222 without JetStream: restart it with -js (e.g. nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server)";;
 esac
 log "NATS ready at 127.0.0.1:4222 (JetStream on)"
+
+# --- Mailpit, the mail catcher of `make run` ----------------------------------
+MAILPIT_VERSION=v1.33.1
+if [ -n "$MAIL_CATCHER" ]; then
+  cd "$(dirname "$0")/../.."
+  if ! go version -m bin/mailpit 2>/dev/null | grep -q "mod[[:space:]]*github.com/axllent/mailpit[[:space:]]*$MAILPIT_VERSION"; then
+    log "building Mailpit $MAILPIT_VERSION into bin/mailpit (once; a few minutes)"
+    mkdir -p bin
+    GOBIN="$PWD/bin" GOFLAGS=-buildvcs=false go install "github.com/axllent/mailpit@$MAILPIT_VERSION" || die "go install github.com/axllent/mailpit@$MAILPIT_VERSION failed"
+  fi
+  log "Mailpit ready (bin/mailpit $MAILPIT_VERSION)"
+fi

@@ -20,15 +20,21 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-for s in "${ORDER[@]}"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/${PORTS[$s]}") 2>/dev/null; then
-    echo "[run] port ${PORTS[$s]} is already taken: is Gerbang (or something else) running already?" >&2
+# Mailpit catches the portal's mail: SMTP on MAIL_SMTP_PORT, its web UI on MAIL_UI_PORT.
+MAIL_SMTP_PORT=1025 MAIL_UI_PORT=8025
+for port in "${PORTS[@]}" "$MAIL_SMTP_PORT" "$MAIL_UI_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "[run] port $port is already taken: is Gerbang (or something else) running already?" >&2
     exit 1
   fi
 done
 
-mkdir -p var
+mkdir -p var/mailpit
+bin/mailpit --smtp "127.0.0.1:$MAIL_SMTP_PORT" --listen "127.0.0.1:$MAIL_UI_PORT" --database var/mailpit/mailpit.db \
+  --disable-version-check > >(sed -u "s/^/$(printf '\033[34m[%-9s]\033[0m ' mailpit)/") 2>&1 &
+pids+=($!)
 export SANDBOX_GATEWAY="${SANDBOX_GATEWAY:-true}" DEMO_ACCOUNTS="${DEMO_ACCOUNTS:-true}"
+export SMTP_ADDR="${SMTP_ADDR:-127.0.0.1:$MAIL_SMTP_PORT}"
 i=0
 for s in "${ORDER[@]}"; do
   color=${COLORS[$i]}; i=$((i+1))
@@ -38,6 +44,8 @@ for s in "${ORDER[@]}"; do
 done
 
 ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz" 2>/dev/null; }
+for _ in $(seq 1 60); do ready "$MAIL_UI_PORT" && break; sleep 0.5; done
+ready "$MAIL_UI_PORT" || { echo "[run] Mailpit did not become ready: see its log above" >&2; exit 1; }
 for s in "${ORDER[@]}"; do
   for _ in $(seq 1 120); do
     ready "${PORTS[$s]}" && break
@@ -57,11 +65,13 @@ cat <<MSG
     Licensing API     http://127.0.0.1:8081/   (contract: api/licensing.yaml)
     Tender API        http://127.0.0.1:8082/   (contract: api/tender.yaml)
     Payment API       http://127.0.0.1:8083/   (contract: api/payment.yaml)
+    Mail (Mailpit)    http://127.0.0.1:$MAIL_UI_PORT/   every mail the portal sends (sign-up links, password resets), SMTP at 127.0.0.1:$MAIL_SMTP_PORT
 
   Health: /healthz, /readyz and /metrics on each.
   A token for any role:  go run ./pkg/cmd/devtoken -role auditor
 $( [ -f var/portal/demo-logins.txt ] && sed 's/^/  /' var/portal/demo-logins.txt )
 
-  Press Ctrl-C to stop all four.
+  Sign up at http://127.0.0.1:8080/signup and open the verification link from the mail in Mailpit.
+  Press Ctrl-C to stop them all.
 MSG
 wait
