@@ -27,3 +27,24 @@
   }
   tick();
 })();
+
+// The error summary of a refused form: focused when the page opens, so a
+// screen reader says what is wrong first; each of its links puts the focus
+// in the field it names (without this a link only scrolls to it).
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary");
+  if (!summary) {
+    return;
+  }
+  summary.focus();
+  summary.addEventListener("click", function (e) {
+    var a = e.target.closest("a[href^='#']");
+    var field = a && document.getElementById(a.getAttribute("href").slice(1));
+    if (field) {
+      e.preventDefault();
+      field.scrollIntoView();
+      field.focus();
+    }
+  });
+})();
