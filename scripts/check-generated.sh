@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 OUT=$tmp scripts/generate.sh "$@" >/dev/null
 
 stale=0
-for fresh in $(cd "$tmp" && find services -name oapi.gen.go | sort); do
+for fresh in $(cd "$tmp" && find services -name '*.gen.go' | sort); do
 	if [ ! -f "$fresh" ]; then
 		echo "check-generated: $fresh is missing; run make generate" >&2
 		stale=1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates each service's server interfaces and types from its OpenAPI
 # document: api/<svc>.yaml -> services/<svc>/internal/ports/http/oapi/oapi.gen.go,
-# with the options in the cfg.yaml next to the generated file.
+# with the options in the cfg.yaml next to the generated file; and the
+# portal's clients (services/portal/internal/adapters/services/<svc>api/).
 #
 #   scripts/generate.sh                 # all services
 #   scripts/generate.sh payment tender  # some
@@ -29,4 +30,16 @@ for svc in "${SERVICES[@]}"; do
 	# and the output path is explicit.
 	(cd "$ROOT" && GOWORK=off $OAPI_CODEGEN -config "$dir/cfg.yaml" -o "$OUT/$dir/oapi.gen.go" "$spec")
 	echo "generated $dir/oapi.gen.go from api/$svc.yaml"
+done
+
+# The portal's clients of the services it calls as the user:
+# api/<svc>.yaml -> services/portal/internal/adapters/services/<svc>api/<svc>.gen.go.
+for cfg in services/portal/internal/adapters/services/*api/cfg.yaml; do
+	[ -f "$cfg" ] || continue
+	dir=$(dirname "$cfg")
+	svc=$(basename "$dir")
+	svc=${svc%api}
+	mkdir -p "$OUT/$dir"
+	(cd "$ROOT" && GOWORK=off $OAPI_CODEGEN -config "$cfg" -o "$OUT/$dir/$svc.gen.go" "api/$svc.yaml")
+	echo "generated $dir/$svc.gen.go from api/$svc.yaml"
 done

@@ -220,6 +220,15 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Post(app.PasswordPath, form(porthttp.PasswordPage, nil, web.ChangePassword)...)
 	rt.App.Get("/session", web.Session)
 	rt.App.Post("/session/extend", web.HTMLErrors, web.CheckCSRF, web.ExtendSession)
+	// The business's journey.
+	rt.App.Get("/businesses", web.HTMLErrors, web.Businesses)
+	rt.App.Get("/businesses/new", web.HTMLErrors, web.NewBusiness)
+	rt.App.Post("/businesses", web.HTMLErrors, web.CheckCSRF, web.RegisterBusiness)
+	rt.App.Get("/businesses/:id", web.HTMLErrors, web.Business)
+	rt.App.Get("/businesses/:id/edit", web.HTMLErrors, web.EditBusiness)
+	rt.App.Post("/businesses/:id/edit", web.HTMLErrors, web.CheckCSRF, web.UpdateBusiness)
+	rt.App.Get("/licenses/finder", web.HTMLErrors, web.Finder)
+	// Public pages.
 	rt.App.Get("/verify", web.VerifyForm)
 	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
 	rt.App.Get("/tenders", web.Tenders)

@@ -87,6 +87,8 @@ func (w *Web) HTMLErrors(c *fiber.Ctx) error {
 		key = "error.too_many"
 	case p.Status == fiber.StatusUnauthorized:
 		key = "error.signed_out"
+	case p.Status == fiber.StatusForbidden:
+		key = "error.forbidden"
 	}
 	return w.page(c, p.Status, "error.html", errorPage{failure{Status: p.Status, Key: key}}, "error.title")
 }

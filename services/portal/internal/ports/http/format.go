@@ -51,8 +51,9 @@ func rupiah(m *domain.Money) string {
 func clockWIB(t time.Time) string { return t.In(WIB).Format("15:04") + " WIB" }
 
 // The services' codes are said by the catalogue (<prefix>.<code>: a tender
-// state is tender.state.<state>); tones give each its badge's colour: good,
-// caution, bad, neutral.
+// state is tender.state.<state>). tones lists every code the pages know,
+// with its badge's colour where it has a badge: good, caution, bad, neutral
+// (TestEveryKeyInUseIsInTheCatalogue finds each in the catalogue).
 var tones = map[string]map[string]string{
 	"license.status": {
 		string(domain.LicenseActive):    "good",
@@ -67,6 +68,16 @@ var tones = map[string]map[string]string{
 	},
 	"tender.category":   {"goods": "", "works": "", "consulting": "", "other_services": ""},
 	"tender.evaluation": {"lowest_price": "", "quality_cost": "", "merit_points": ""},
+	"application.state": {
+		"draft": "neutral", "submitted": "neutral", "in_review": "caution", "revision_requested": "caution",
+		"approved": "good", "awaiting_payment": "caution", "issued": "good", "rejected": "bad", "withdrawn": "neutral",
+		"deemed_approved": "good",
+	},
+	"risk":                {"low": "good", "medium_low": "neutral", "medium_high": "caution", "high": "bad"},
+	"scale":               {"micro": "", "small": "", "medium": "", "large": ""},
+	"scale_hint":          {"micro": "", "small": "", "medium": "", "large": ""},
+	"finder.metric":       {"rooms": "", "head_count": ""},
+	"finder.content_type": {"pdf": "", "image": "", "any": ""},
 }
 
 // toneOf is {{tone "tender.state" .State}}: the badge colour of a code,

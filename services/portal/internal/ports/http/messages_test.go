@@ -101,12 +101,12 @@ func literalText(src string) []string {
 
 func TestLiteralTextIsFoundInATemplate(t *testing.T) {
 	for src, want := range map[string]int{
-		`<p>{{t "a.b"}}</p>`:                                          0,
-		`<p>Masuk</p>`:                                                1,
-		`<a href="/x" title="Buka">{{t "a.b"}}</a>`:                   1,
-		`<input placeholder="{{t "a.b"}}" name="email">`:              0,
-		`{{/* a comment says why */}}<p>{{.X}} · ✓</p>`:               0,
-		`<li>{{t "a.b"}}: <code>GET /api/x</code> or else</li>`:       1,
+		`<p>{{t "a.b"}}</p>`: 0,
+		`<p>Masuk</p>`:       1,
+		`<a href="/x" title="Buka">{{t "a.b"}}</a>`:                  1,
+		`<input placeholder="{{t "a.b"}}" name="email">`:             0,
+		`{{/* a comment says why */}}<p>{{.X}} · ✓</p>`:              0,
+		`<li>{{t "a.b"}}: <code>GET /api/x</code> or else</li>`:      1,
 		`<button type="submit">{{t "a.b"}}</button> Log in &nbsp;`:   1,
 		"{{- /* long\ncomment */ -}}\n<p>{{if .A}}{{.B}}{{end}}</p>": 0,
 	} {

@@ -47,7 +47,7 @@ type Web struct {
 	cookies   cookieSigner
 	secure    bool
 	services  []Backend
-	licenses  app.LicenseRegistry
+	licenses  app.Licensing
 	tenders   app.TenderBoard
 	log       *slog.Logger
 	catalogue catalogue
@@ -67,7 +67,7 @@ type WebOptions struct {
 	// Secure whenever the request came over HTTPS.
 	SecureCookies bool
 	Services      []Backend // listed on the developers' page
-	Licenses      app.LicenseRegistry
+	Licenses      app.Licensing
 	Tenders       app.TenderBoard
 	Log           *slog.Logger
 }
@@ -121,6 +121,7 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"join":     strings.Join,
 		"field":    fieldOf,
 		"tone":     toneOf,
+		"mb":       megabytes,
 		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
