@@ -269,28 +269,30 @@ func applicationsOf(items []licensingapi.Application) []domain.Application {
 	return out
 }
 
-// MyApplications is GET /v1/applications (the first hundred).
-func (l *Licensing) MyApplications(ctx context.Context, token string) ([]domain.Application, error) {
+// applications is the first page of a list of applications.
+func (l *Licensing) applications(ctx context.Context, token string, list func(context.Context, *int32, licensingapi.RequestEditorFn) (*http.Response, error)) ([]domain.Application, error) {
 	var page licensingapi.ApplicationPage
 	limit := int32(pageSize)
 	if err := l.call(ctx, token, http.StatusOK, &page, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-		return l.api.ListMyApplications(ctx, &licensingapi.ListMyApplicationsParams{Limit: &limit}, e)
+		return list(ctx, &limit, e)
 	}); err != nil {
 		return nil, err
 	}
 	return applicationsOf(page.Items), nil
 }
 
+// MyApplications is GET /v1/applications (the first hundred).
+func (l *Licensing) MyApplications(ctx context.Context, token string) ([]domain.Application, error) {
+	return l.applications(ctx, token, func(ctx context.Context, limit *int32, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		return l.api.ListMyApplications(ctx, &licensingapi.ListMyApplicationsParams{Limit: limit}, e)
+	})
+}
+
 // ReviewQueue is GET /v1/review-queue (the first hundred, soonest due first).
 func (l *Licensing) ReviewQueue(ctx context.Context, token string) ([]domain.Application, error) {
-	var page licensingapi.ApplicationPage
-	limit := int32(pageSize)
-	if err := l.call(ctx, token, http.StatusOK, &page, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-		return l.api.GetReviewQueue(ctx, &licensingapi.GetReviewQueueParams{Limit: &limit}, e)
-	}); err != nil {
-		return nil, err
-	}
-	return applicationsOf(page.Items), nil
+	return l.applications(ctx, token, func(ctx context.Context, limit *int32, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		return l.api.GetReviewQueue(ctx, &licensingapi.GetReviewQueueParams{Limit: limit}, e)
+	})
 }
 
 // MyLicenses is GET /v1/licenses (the first hundred).

@@ -30,7 +30,6 @@ type businessesPage struct {
 type businessFormPage struct {
 	Form     form
 	Business *domain.Business // nil when registering
-	Scales   []string
 }
 
 // businessNotices say what just happened to the business (?done=).
@@ -85,7 +84,7 @@ func (w *Web) NewBusiness(c *fiber.Ctx) error {
 	if k := c.Query("kbli"); kbliCode.MatchString(k) {
 		f.Values.Set("kbli", k) // from the finder
 	}
-	return w.page(c, fiber.StatusOK, "business_form.html", businessFormPage{Form: f, Scales: domain.Scales}, "business.new_title")
+	return w.page(c, fiber.StatusOK, "business_form.html", businessFormPage{Form: f}, "business.new_title")
 }
 
 // RegisterBusiness is POST /businesses: on success, the business's page
@@ -108,7 +107,7 @@ func (w *Web) RegisterBusiness(c *fiber.Ctx) error {
 		if !w.refuse(c, &f, "business", businessFields, err) {
 			return err
 		}
-		return w.page(c, formStatus(f), "business_form.html", businessFormPage{Form: f, Scales: domain.Scales}, "business.new_title")
+		return w.page(c, formStatus(f), "business_form.html", businessFormPage{Form: f}, "business.new_title")
 	}
 	return c.Redirect("/businesses/"+url.PathEscape(b.ID)+"?done=registered", fiber.StatusSeeOther)
 }
@@ -142,7 +141,7 @@ func (w *Web) EditBusiness(c *fiber.Ctx) error {
 		"name": {b.Name}, "address": {b.Address}, "scale": {b.Scale}, "kbli": {strings.Join(b.KBLI, ", ")},
 		"version": {strconv.Itoa(b.Version)},
 	}}
-	return w.page(c, fiber.StatusOK, "business_form.html", businessFormPage{Form: f, Business: &b, Scales: domain.Scales}, "business.edit_title", b.Name)
+	return w.page(c, fiber.StatusOK, "business_form.html", businessFormPage{Form: f, Business: &b}, "business.edit_title", b.Name)
 }
 
 // UpdateBusiness is POST /businesses/:id/edit: the change, checked by
@@ -165,7 +164,7 @@ func (w *Web) UpdateBusiness(c *fiber.Ctx) error {
 		if !w.refuse(c, &f, "business", businessFields, err) {
 			return err
 		}
-		return w.page(c, formStatus(f), "business_form.html", businessFormPage{Form: f, Business: &b, Scales: domain.Scales}, "business.edit_title", b.Name)
+		return w.page(c, formStatus(f), "business_form.html", businessFormPage{Form: f, Business: &b}, "business.edit_title", b.Name)
 	}
 	return c.Redirect("/businesses/"+url.PathEscape(updated.ID)+"?done=updated", fiber.StatusSeeOther)
 }

@@ -25,7 +25,6 @@ type finderPage struct {
 	Matches []domain.KBLIRule // of the search
 	Rule    *domain.KBLIRule  // the activity chosen
 	Form    form
-	Scales  []string
 	Answer  *domain.Requirements
 	Failure *failure
 }
@@ -49,7 +48,7 @@ func matchKBLI(rules []domain.KBLIRule, q string) []domain.KBLIRule {
 
 // Finder is GET /licenses/finder?q=&kbli=&scale=&size=.
 func (w *Web) Finder(c *fiber.Ctx) error {
-	p := finderPage{Query: strings.TrimSpace(c.Query("q")), Scales: domain.Scales, Form: form{Values: map[string][]string{}}}
+	p := finderPage{Query: strings.TrimSpace(c.Query("q")), Form: form{Values: map[string][]string{}}}
 	for _, k := range []string{"scale", "size"} {
 		if v := c.Query(k); v != "" {
 			p.Form.Values.Set(k, strings.Clone(v))

@@ -20,6 +20,7 @@ import (
 	"gerbang/pkg/auth"
 	"gerbang/pkg/clock"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/internal/domain"
 )
 
 //go:embed templates/*.html
@@ -122,6 +123,7 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"field":    fieldOf,
 		"tone":     toneOf,
 		"mb":       megabytes,
+		"scales":   func() []string { return domain.Scales },
 		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
