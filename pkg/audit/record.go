@@ -37,16 +37,32 @@ func Record(ctx context.Context, tx sqlx.ExtContext, e Entry) error {
 	if _, ok := tx.(*sqlx.DB); ok {
 		return errors.New("audit: record in the transaction of the change, not on the pool")
 	}
+	args, err := e.row()
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, before, after, request_id, reason)
+		VALUES (COALESCE($1::timestamptz, now()), $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10)`, args...)
+	if err != nil {
+		return fmt.Errorf("audit: record %s of %s %s: %w", e.Action, e.EntityType, e.EntityID, err)
+	}
+	return nil
+}
+
+// row is the values of e's audit_record row, in the order of its columns
+// (Record and FoldRecord).
+func (e Entry) row() ([]any, error) {
 	if e.Actor == "" || e.Action == "" || e.EntityType == "" {
-		return fmt.Errorf("audit: entry needs an actor, an action and an entity type (got %q, %q, %q)", e.Actor, e.Action, e.EntityType)
+		return nil, fmt.Errorf("audit: entry needs an actor, an action and an entity type (got %q, %q, %q)", e.Actor, e.Action, e.EntityType)
 	}
 	before, err := encodeState(e.Before)
 	if err != nil {
-		return fmt.Errorf("audit: encode state before %s: %w", e.Action, err)
+		return nil, fmt.Errorf("audit: encode state before %s: %w", e.Action, err)
 	}
 	after, err := encodeState(e.After)
 	if err != nil {
-		return fmt.Errorf("audit: encode state after %s: %w", e.Action, err)
+		return nil, fmt.Errorf("audit: encode state after %s: %w", e.Action, err)
 	}
 	var at any
 	if !e.At.IsZero() {
@@ -56,14 +72,26 @@ func Record(ctx context.Context, tx sqlx.ExtContext, e Entry) error {
 	if roles == nil {
 		roles = []string{}
 	}
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, before, after, request_id, reason)
-		VALUES (COALESCE($1::timestamptz, now()), $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10)`,
-		at, e.Actor, pq.StringArray(roles), e.Action, e.EntityType, e.EntityID, before, after, e.RequestID, e.Reason)
-	if err != nil {
-		return fmt.Errorf("audit: record %s of %s %s: %w", e.Action, e.EntityType, e.EntityID, err)
+	return []any{at, e.Actor, pq.StringArray(roles), e.Action, e.EntityType, e.EntityID, before, after, e.RequestID, e.Reason}, nil
+}
+
+// FoldRecord returns the body of a CTE that writes e's audit record as
+// Record does, once for each row of from (a relation of the caller's own
+// statement: a fast path that folds a whole change into one statement),
+// and its arguments, numbered from $first. The SQL depends only on first
+// and from, so a statement prepared once serves every call.
+func FoldRecord(first int, from string, e Entry) (query string, args []any, err error) {
+	if args, err = e.row(); err != nil {
+		return "", nil, err
 	}
-	return nil
+	n := make([]any, 0, 11)
+	for i := range 10 {
+		n = append(n, first+i)
+	}
+	n = append(n, from)
+	return fmt.Sprintf(`INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, before, after, request_id, reason)
+		SELECT COALESCE($%d::timestamptz, now()), $%d::text, $%d::text[], $%d::text, $%d::text, $%d::text, $%d::jsonb, $%d::jsonb, $%d::text, $%d::text FROM %s`, n...),
+		args, nil
 }
 
 // encodeState returns the JSON of v, or nil (SQL NULL) for no state.

@@ -44,15 +44,9 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 	if aggregate == "" {
 		return errors.New("enqueue event: empty aggregate")
 	}
-	if err := ev.validate(); err != nil {
-		return fmt.Errorf("enqueue event: %w", err)
-	}
-	payload, err := json.Marshal(ev)
+	payload, err := outboxPayload(ev)
 	if err != nil {
-		return fmt.Errorf("marshal event %s: %w", ev.ID, err)
-	}
-	if len(payload) > MaxEventBytes {
-		return fmt.Errorf("enqueue event %s %s: %d bytes, over the %d allowed", ev.Type, ev.ID, len(payload), MaxEventBytes)
+		return err
 	}
 	// One round trip: the insert and, when the relays may be asleep, the
 	// notification (delivered at commit; those of one transaction fold).
@@ -69,4 +63,19 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 		return fmt.Errorf("enqueue event %s %s: %w", ev.Type, ev.ID, err)
 	}
 	return nil
+}
+
+// outboxPayload is ev as its outbox row keeps it (Enqueue and FoldEnqueue).
+func outboxPayload(ev Event) ([]byte, error) {
+	if err := ev.validate(); err != nil {
+		return nil, fmt.Errorf("enqueue event: %w", err)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("marshal event %s: %w", ev.ID, err)
+	}
+	if len(payload) > MaxEventBytes {
+		return nil, fmt.Errorf("enqueue event %s %s: %d bytes, over the %d allowed", ev.Type, ev.ID, len(payload), MaxEventBytes)
+	}
+	return payload, nil
 }

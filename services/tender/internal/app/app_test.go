@@ -111,7 +111,7 @@ func TestBidOneSecondAfterDeadlineIsRefusedByServerClock(t *testing.T) {
 		Version: 1, SealedSHA256: make([]byte, 32), SubmittedAt: late}
 	receipt := domain.IssueReceipt(f.priv, "k", tn.ID, lateBid.ID, []byte("x"), late)
 	cur, _ := f.svc.PublicTender(ctx, tn.ID)
-	stored, err := f.store.InsertNewBid(ctx, app.NewBidWrite{Bid: lateBid, Sealed: []byte("x"), Receipt: receipt, Terms: cur,
+	stored, err := f.store.InsertNewBid(ctx, app.NewBidWrite{Bid: lateBid, Sealed: []byte("x"), Receipt: receipt, Terms: cur, Who: app.Who{Subject: "user-of-vendor-b"},
 		Submitted: app.BidSubmitted{BidID: lateBid.ID, TenderID: tn.ID, Vendor: "vendor-b", Version: 1, SubmittedAt: late}, After: map[string]any{}})
 	if err != nil || stored {
 		t.Fatalf("store took a late bid: %v %v", stored, err)

@@ -3,16 +3,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
+	"gerbang/pkg/audit"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
 	"gerbang/services/tender/internal/app"
@@ -22,43 +20,39 @@ import (
 // newBidStatement stores a new bid in one statement, which is its own
 // transaction: one round trip, no BEGIN or COMMIT, prepared once per
 // connection. It does what the general transaction (WriteBid) does for a
-// new bid: the tender only if it takes bids at $2 (state $25) from a vendor
-// $3 holding a license in status $26, locked FOR KEY SHARE until the statement
-// commits; the bid and its receipt; the stored answer under the
+// new bid: the tender only if it takes bids at $2 (in state $17) from a
+// vendor $3 holding a license in status $18, locked FOR KEY SHARE until the
+// statement commits; the bid and its receipt; the stored answer under the
 // Idempotency-Key ($13, none when NULL); the bid security request when
-// due; the outbox events; the audit record. What was rendered before the
-// statement (the answer, the events) used the tender's amendment, bid
-// security and deadline as the caller read them ($10-$12): a tender that
-// no longer has them stores nothing, and the general transaction stores
-// the bid instead.
+// due; the outbox events and the audit record, written by the SQL of
+// pkg/events and pkg/audit (FoldEnqueue, FoldRecord: the rows Enqueue and
+// Record write). What was rendered before the statement (the answer, the
+// events) used the tender's amendment, bid security and deadline as the
+// caller read them ($10-$12): a tender that no longer has them stores
+// nothing, and the general transaction stores the bid instead.
 //
-// The outbox rows and the audit record are written as events.Enqueue and
-// audit.Record write them (same columns); the statement only folds them
-// into one round trip. The relay is notified by Enqueue's rule (no row
-// sent in the last 750 ms) and, besides, only when no event waits unsent
-// (the relays are then asleep). Without the second condition, a relay
-// whose cycle takes more than 750 ms under load makes every bid notify,
-// and PostgreSQL serialises notifying commits on one lock. Both are read
-// from the newest end of an index (max(sent_at) on outbox_sent, the
-// highest unsent seq on outbox_pending): the oldest end of outbox_pending
-// holds the entries of every sent row until vacuum, and a plan that
-// scans them made each bid slower than the last (BenchmarkBidRush: four
-// runs of 4000 bids fell from 1091 to 438 bids/s; now they hold about
-// 1500). A bid whose snapshot saw an event that the relay then sent just
-// before going to sleep waits for the relay's poll (PollInterval, 1 s).
-const newBidStatement = `
+// The relay is notified by Enqueue's rule (events.WakeRelay: only when no
+// row was sent in the last 750 ms and none waits unsent). Both are read
+// from the newest end of an index: the oldest end of outbox_pending holds
+// the entries of every sent row until vacuum, and a plan that scans them
+// made each bid slower than the last (BenchmarkBidRush: four runs of 4000
+// bids fell from 1091 to 438 bids/s; now they hold about 1500). A bid whose
+// snapshot saw an event that the relay then sent just before going to
+// sleep waits for the relay's poll (PollInterval, 1 s).
+func newBidStatement(outbox, audit, wake string) string {
+	return `
 	WITH t AS (
 		SELECT id FROM tender
-		WHERE id = $1 AND state = $25 AND bid_period_start <= $2 AND bid_deadline >= $2
+		WHERE id = $1 AND state = $17 AND bid_period_start <= $2 AND bid_deadline >= $2
 		  AND amendment = $10 AND bid_security_amount = $11 AND bid_deadline = $12
 		  AND EXISTS (SELECT 1 FROM vendor_license l
-		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = $26
+		              WHERE l.business_id = $3 AND l.kbli = tender.kbli AND l.status = $18
 		                AND (l.valid_until IS NULL OR l.valid_until > $2))
 		FOR KEY SHARE
 	),
 	b AS (
 		INSERT INTO bid (id, tender_id, vendor, submitted_by, state, version, sealed, sealed_sha256, submitted_at, confirmed_amendment)
-		SELECT $4, t.id, $3, $5, $27::text, 1, $6, $7, $2, $10 FROM t
+		SELECT $4, t.id, $3, $5, $19::text, 1, $6, $7, $2, $10 FROM t
 		RETURNING id
 	),
 	r AS (
@@ -71,24 +65,21 @@ const newBidStatement = `
 	),
 	s AS (
 		INSERT INTO bid_security (id, tender_id, vendor, amount, state, requested_at)
-		SELECT $19, $1, $3, $11, $28::text, $2 FROM b WHERE $11 > 0
+		SELECT $16, $1, $3, $11, $20::text, $2 FROM b WHERE $11 > 0
 		ON CONFLICT (tender_id, vendor) DO NOTHING
 		RETURNING id
 	),
-	o AS (
-		INSERT INTO outbox (id, aggregate, type, payload)
-		SELECT $16::uuid, $17::text, $29::text, $18::json FROM b
-		UNION ALL
-		SELECT $20::uuid, $17::text, $30::text, $21::json FROM s
-	),
-	a AS (
-		INSERT INTO audit_record (at, actor, actor_roles, action, entity_type, entity_id, after, request_id)
-		SELECT $2, $5, $22, 'bid.submit', 'bid', b.id::text, $23::jsonb, $24 FROM b
-	)
-	SELECT (SELECT count(pg_notify('` + events.NotifyChannel + `', ''))
-	        WHERE coalesce((SELECT max(sent_at) FROM outbox), '-infinity') <= statement_timestamp() - interval '750 milliseconds'
-	          AND NOT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL ORDER BY seq DESC LIMIT 1))
-	FROM b`
+	o AS (` + outbox + `),
+	a AS (` + audit + `)
+	SELECT ` + wake + ` FROM b`
+}
+
+// The first argument of the folded parts of newBidStatement.
+const (
+	newBidOutboxArg = 21
+	newBidAuditArg  = newBidOutboxArg + 2*4
+	newBidWakeArg   = newBidAuditArg + 10
+)
 
 // preparedStmt is a statement prepared on first use (database/sql then
 // prepares it once on each connection of the pool).
@@ -110,22 +101,6 @@ func (p *preparedStmt) get(ctx context.Context, db *sqlx.DB, query string) (*sql
 	return p.stmt, nil
 }
 
-// outboxRow is an event as events.Enqueue stores it.
-func outboxRow(e app.Event, subject string, at time.Time) (id string, payload []byte, err error) {
-	typ := e.Subject()
-	ev, err := events.New(Source, typ, subject, e, at)
-	if err != nil {
-		return "", nil, err
-	}
-	if payload, err = json.Marshal(ev); err != nil {
-		return "", nil, fmt.Errorf("marshal event %s: %w", ev.ID, err)
-	}
-	if len(payload) > events.MaxEventBytes {
-		return "", nil, fmt.Errorf("enqueue event %s %s: %d bytes, over the %d allowed", typ, ev.ID, len(payload), events.MaxEventBytes)
-	}
-	return ev.ID, payload, nil
-}
-
 // InsertNewBid stores a new bid with newBidStatement. The tender's state
 // and the qualifying license status are the domain's (domain.BiddingState,
 // domain.QualifyingLicenseStatus); the window and the license's validity
@@ -140,40 +115,43 @@ func (s *Store) InsertNewBid(ctx context.Context, in app.NewBidWrite) (bool, err
 	if in.Key != nil {
 		key, hash, body = in.Key.Key, in.Key.Hash, in.Answer
 	}
-	submittedID, submitted, err := outboxRow(in.Submitted, bid.ID, at)
+	submitted, err := events.New(Source, in.Submitted.Subject(), bid.ID, in.Submitted, at)
 	if err != nil {
 		return false, err
 	}
-	securityID, requestedID, requested := uuid.Nil.String(), uuid.Nil.String(), []byte("{}")
+	evs := []events.Folded{{Event: submitted, Aggregate: tenderAggregate(t.ID), From: "b"}, {From: "s"}}
+	securityID := uuid.Nil.String()
 	if in.Security != nil {
 		securityID = in.Security.BidSecurityID
-		if requestedID, requested, err = outboxRow(*in.Security, bid.ID, at); err != nil {
+		if evs[1].Event, err = events.New(Source, in.Security.Subject(), bid.ID, *in.Security, at); err != nil {
 			return false, err
 		}
+		evs[1].Aggregate = tenderAggregate(t.ID)
 	}
-	after, err := json.Marshal(in.After)
+	outbox, outboxArgs, err := events.FoldEnqueue(newBidOutboxArg, evs...)
 	if err != nil {
 		return false, err
 	}
+	auditSQL, auditArgs, err := audit.FoldRecord(newBidAuditArg, "b", audit.Entry{Actor: in.Who.Subject, ActorRoles: in.Who.Roles,
+		Action: "bid.submit", EntityType: "bid", EntityID: bid.ID, After: in.After, RequestID: in.Who.RequestID, At: at})
+	if err != nil {
+		return false, err
+	}
+	wake, wakeArg := events.WakeRelay(newBidWakeArg)
 	sig, err := decodeSig(in.Receipt.Signature)
 	if err != nil {
 		return false, err
 	}
-	roles := in.Who.Roles
-	if roles == nil {
-		roles = []string{}
-	}
-	stmt, err := s.newBid.get(ctx, s.db, newBidStatement)
+	stmt, err := s.newBid.get(ctx, s.db, newBidStatement(outbox, auditSQL, wake))
 	if err != nil {
 		return false, err
 	}
+	args := []any{t.ID, at, bid.Vendor, bid.ID, in.Who.Subject, in.Sealed, bid.SealedSHA256,
+		in.Receipt.KeyID, sig, t.Amendment, t.BidSecurityAmount, t.BidDeadline, key, hash, body, securityID,
+		domain.BiddingState, domain.QualifyingLicenseStatus, bid.State, domain.SecurityRequested}
+	args = append(append(append(args, outboxArgs...), auditArgs...), wakeArg)
 	var notified int
-	err = stmt.QueryRowContext(ctx, t.ID, at, bid.Vendor, bid.ID, in.Who.Subject, in.Sealed, bid.SealedSHA256,
-		in.Receipt.KeyID, sig, t.Amendment, t.BidSecurityAmount, t.BidDeadline, key, hash, body,
-		submittedID, tenderAggregate(t.ID), string(submitted), securityID, requestedID, string(requested),
-		pq.StringArray(roles), string(after), in.Who.RequestID,
-		domain.BiddingState, domain.QualifyingLicenseStatus, bid.State, domain.SecurityRequested,
-		in.Submitted.Subject(), app.SubjectBidSecurityRequested).Scan(&notified)
+	err = stmt.QueryRowContext(ctx, args...).Scan(&notified)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), dbx.SQLState(err) == dbx.UniqueViolation, dbx.SQLState(err) == dbx.DeadlockDetected:
 		return false, nil

@@ -93,7 +93,7 @@ func TestBidStatementAgreesWithTheDomain(t *testing.T) {
 			sum := sha256.Sum256([]byte("sealed"))
 			bid := domain.Bid{ID: uuid.NewString(), TenderID: tn.ID, Vendor: vendor, State: domain.BidSubmitted, Version: 1,
 				SealedSHA256: sum[:], SubmittedAt: c.at}
-			stored, err := s.InsertNewBid(ctx, app.NewBidWrite{Bid: bid, Sealed: []byte("sealed"), Terms: tn,
+			stored, err := s.InsertNewBid(ctx, app.NewBidWrite{Bid: bid, Sealed: []byte("sealed"), Terms: tn, Who: app.Who{Subject: "user-of-" + vendor},
 				Receipt:   domain.Receipt{TenderID: tn.ID, BidID: bid.ID, KeyID: "k", Signature: ""},
 				Submitted: app.BidSubmitted{BidID: bid.ID, TenderID: tn.ID, Vendor: vendor, Version: 1, SubmittedAt: c.at},
 				After:     map[string]any{"version": 1}})

@@ -30,15 +30,15 @@ type sealedBidRow struct {
 // openedBidRow is an opened bid as stored, and as json_to_recordset reads
 // a batch of them.
 type openedBidRow struct {
-	TenderID       string          `db:"tender_id" json:"-"`
-	BidID          string          `db:"bid_id" json:"bid_id"`
-	Vendor         string          `db:"vendor" json:"vendor"`
-	SubmittedAt    time.Time       `db:"submitted_at" json:"submitted_at"`
-	Price          *int64          `db:"price" json:"price"`
-	TechnicalOffer *string         `db:"technical_offer" json:"technical_offer"`
-	DecryptError   *string         `db:"decrypt_error" json:"decrypt_error"`
-	Disqualified   string          `db:"disqualified" json:"disqualified"`
-	Documents      rawJSON         `db:"documents" json:"documents"`
+	TenderID       string    `db:"tender_id" json:"-"`
+	BidID          string    `db:"bid_id" json:"bid_id"`
+	Vendor         string    `db:"vendor" json:"vendor"`
+	SubmittedAt    time.Time `db:"submitted_at" json:"submitted_at"`
+	Price          *int64    `db:"price" json:"price"`
+	TechnicalOffer *string   `db:"technical_offer" json:"technical_offer"`
+	DecryptError   *string   `db:"decrypt_error" json:"decrypt_error"`
+	Disqualified   string    `db:"disqualified" json:"disqualified"`
+	Documents      rawJSON   `db:"documents" json:"documents"`
 }
 
 // rawJSON is a nullable json(b) column, kept as its bytes.
