@@ -605,3 +605,43 @@ func TestTenderEndingWithoutAwardReleasesSecuritiesThroughPayment(t *testing.T) 
 		t.Fatalf("award.finalised vendor %q outcome %q: %v", vendor, outcome, err)
 	}
 }
+
+// TestFirstBidOfAVendorWhoseOnlyLicenseIsSuspendedIsRefused: the vendor
+// never bid while active; its one license is suspended before its first bid.
+func TestFirstBidOfAVendorWhoseOnlyLicenseIsSuspendedIsRefused(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tendering(terms())
+	f.license("vendor-s", "active")
+	f.clock.Advance(time.Minute)
+	f.license("vendor-s", "suspended")
+	_, _, err := f.svc.SubmitBid(context.Background(), vendor("vendor-s"), tn.ID, domain.BidContent{Price: 1_000, TechnicalOffer: "x"}, nil)
+	if !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("first bid with a suspended license: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM bid WHERE vendor = 'vendor-s'`); n != 0 {
+		t.Fatalf("%d bids stored", n)
+	}
+}
+
+// TestBidAndReplacementAfterTheLicenseExpiredAreRefused: a license past its
+// valid_until qualifies no bid, new or replacing one made before.
+func TestBidAndReplacementAfterTheLicenseExpiredAreRefused(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tendering(terms())
+	ctx := context.Background()
+	until := f.clock.Now().Add(time.Hour)
+	f.licenseUntil("vendor-e", until)
+	f.licenseUntil("vendor-n", until)
+	b := f.bid(tn.ID, "vendor-e", 900_000_000)
+	f.clock.Set(until.Add(time.Second))
+	content := domain.BidContent{Price: 800_000_000, TechnicalOffer: "x"}
+	if _, _, err := f.svc.ReplaceBid(ctx, vendor("vendor-e"), tn.ID, b.ID, content); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("replacement after the license expired: %v", err)
+	}
+	if _, _, err := f.svc.SubmitBid(ctx, vendor("vendor-n"), tn.ID, content, nil); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("new bid after the license expired: %v", err)
+	}
+	if v := f.count(`SELECT version FROM bid WHERE id = $1`, b.ID); v != 1 {
+		t.Fatalf("the bid is at version %d, want 1", v)
+	}
+}

@@ -147,3 +147,16 @@ func termsFrom(now time.Time) domain.Terms {
 	tm.BidPeriodStart, tm.BidDeadline = tm.BidPeriodStart.Add(shift), tm.BidDeadline.Add(shift)
 	return tm
 }
+
+// licenseUntil gives vendor an active license for kbli valid until until.
+func (f *fixture) licenseUntil(vendor string, until time.Time) {
+	f.t.Helper()
+	err := dbx.WithTx(context.Background(), f.db.DB, func(tx *sqlx.Tx) error {
+		return f.svc.ApplyLicense(context.Background(), postgres.InTx(tx), domain.VendorLicense{
+			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: kbli, Status: domain.LicenseActive, ValidUntil: &until,
+			EventTime: f.clock.Now()}, "ev")
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
