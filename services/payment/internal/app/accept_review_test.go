@@ -32,7 +32,7 @@ func TestFinanceAcceptsALatePaymentOfTheRightAmount(t *testing.T) {
 			t.Fatalf("after acceptance: %s", f.state(t, i.ID()))
 		}
 	}
-	if f.events(t, app.EventInvoicePaid) != 2 {
+	if f.events(t, app.SubjectInvoicePaid) != 2 {
 		t.Fatal("want a paid event per accepted invoice")
 	}
 	secs, _ := f.store.BidSecurities(ctx, "TND-1")
@@ -59,7 +59,7 @@ func TestAPaymentOfTheWrongAmountCannotBeAccepted(t *testing.T) {
 	if !asApp(err, &ae) || ae.Code != apperr.Conflict || ae.Extra["current_state"] != "manual_review" {
 		t.Fatalf("got %v", err)
 	}
-	if f.state(t, inv.ID()) != domain.InvoiceManualReview || f.events(t, app.EventInvoicePaid) != 0 {
+	if f.state(t, inv.ID()) != domain.InvoiceManualReview || f.events(t, app.SubjectInvoicePaid) != 0 {
 		t.Fatal("a refused acceptance changed something")
 	}
 }

@@ -1,6 +1,9 @@
 // Package app holds the payment service's use cases: each takes a command
-// or query, runs the domain rules, and writes the state change, its outbox
-// event and its audit record in one transaction.
+// or query, runs the domain rules, and has the store write the state
+// change, its outbox event and its audit record in one transaction. It
+// declares what it needs of the database (Store, Tx) and imports no
+// adapter and no port; it takes and returns domain types, and the read
+// models of its queries (Report).
 package app
 
 import (
@@ -16,27 +19,12 @@ import (
 	"gerbang/pkg/clock"
 	"gerbang/pkg/events"
 	"gerbang/pkg/httpx"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
-)
-
-// Source is the CloudEvents source of the service's events.
-const Source = "/payment"
-
-// Event types the service produces (each with a schema in api/events/).
-const (
-	EventInvoiceIssued    = "payment.invoice.issued"
-	EventInvoicePaid      = "payment.invoice.paid"
-	EventInvoiceExpired   = "payment.invoice.expired"
-	EventInvoiceCancelled = "payment.invoice.cancelled"
-	EventSecurityReleased = "payment.bid_security.released"
-	EventSecurityForfeit  = "payment.bid_security.forfeited"
-	EventRefundCompleted  = "payment.refund.completed"
 )
 
 // Service runs the use cases.
 type Service struct {
-	store  *postgres.Store
+	store  Store
 	clock  clock.Clock
 	secret []byte // the gateway's callback secret
 	log    *slog.Logger
@@ -44,7 +32,7 @@ type Service struct {
 
 // Config are the Service's dependencies.
 type Config struct {
-	Store         *postgres.Store
+	Store         Store
 	Clock         clock.Clock
 	GatewaySecret []byte
 	Log           *slog.Logger
@@ -61,9 +49,6 @@ func New(c Config) *Service {
 	return &Service{store: c.Store, clock: c.Clock, secret: c.GatewaySecret, log: c.Log}
 }
 
-// Store returns the service's store.
-func (s *Service) Store() *postgres.Store { return s.store }
-
 // actor is who an audit record names: the caller, or the system job.
 func actor(ctx context.Context, system string) (string, []string) {
 	if p, ok := auth.FromContext(ctx); ok {
@@ -72,52 +57,22 @@ func actor(ctx context.Context, system string) (string, []string) {
 	return "system:" + system, nil
 }
 
-func (s *Service) audit(ctx context.Context, t *postgres.Tx, system, action, entityType, entityID string, before, after any, reason string) error {
+func (s *Service) audit(ctx context.Context, t Tx, system, action, entityType, entityID string, before, after any, reason string) error {
 	who, roles := actor(ctx, system)
 	return t.Audit(ctx, audit.Entry{Actor: who, ActorRoles: roles, Action: action, EntityType: entityType,
 		EntityID: entityID, Before: before, After: after, RequestID: httpx.RequestIDFrom(ctx), Reason: reason})
 }
 
-func (s *Service) publish(ctx context.Context, t *postgres.Tx, typ string, invoiceID uuid.UUID, data any, now time.Time) error {
-	ev, err := events.New(Source, typ, "invoice/"+invoiceID.String(), data, now)
+// publish writes ev to the outbox, in the order of its invoice's events.
+func (s *Service) publish(ctx context.Context, t Tx, ev Event, invoiceID uuid.UUID, now time.Time) error {
+	e, err := events.New(Source, ev.Subject(), "invoice/"+invoiceID.String(), ev, now)
 	if err != nil {
 		return err
 	}
-	if err := t.Enqueue(ctx, ev, "invoice:"+invoiceID.String()); err != nil {
-		return fmt.Errorf("enqueue %s: %w", typ, err)
+	if err := t.Enqueue(ctx, e, "invoice:"+invoiceID.String()); err != nil {
+		return fmt.Errorf("enqueue %s: %w", ev.Subject(), err)
 	}
 	return nil
-}
-
-// InvoiceEvent is the data of payment.invoice.* events.
-type InvoiceEvent struct {
-	InvoiceID   string       `json:"invoice_id"`
-	BillingCode string       `json:"billing_code"`
-	Purpose     string       `json:"purpose"`
-	Reference   string       `json:"reference"`
-	Payer       string       `json:"payer"`
-	Amount      domain.Money `json:"amount"`
-	State       string       `json:"state"`
-	ExpiresAt   time.Time    `json:"expires_at"`
-	TenderID    string       `json:"tender_id,omitempty"`
-	PaymentID   string       `json:"payment_id,omitempty"`
-	PaidAt      *time.Time   `json:"paid_at,omitempty"`
-	Proof       string       `json:"proof,omitempty"`
-}
-
-func invoiceEvent(inv *domain.Invoice) InvoiceEvent {
-	return InvoiceEvent{InvoiceID: inv.ID().String(), BillingCode: string(inv.BillingCode()), Purpose: string(inv.Purpose()),
-		Reference: inv.Reference(), Payer: inv.Payer(), Amount: inv.Amount(), State: string(inv.State()), ExpiresAt: inv.ExpiresAt()}
-}
-
-// SecurityEvent is the data of payment.bid_security.* events.
-type SecurityEvent struct {
-	BidSecurityID string       `json:"bid_security_id"`
-	InvoiceID     string       `json:"invoice_id"`
-	TenderID      string       `json:"tender_id"`
-	Vendor        string       `json:"vendor"`
-	Amount        domain.Money `json:"amount"`
-	Reason        string       `json:"reason,omitempty"`
 }
 
 // invoiceSnapshot is an invoice's audit state.
@@ -127,12 +82,12 @@ func invoiceSnapshot(inv *domain.Invoice) map[string]any {
 		"payer": r.Payer, "purpose": r.Purpose, "reference": r.Reference, "expires_at": r.ExpiresAt}
 }
 
-// transition moves a locked invoice by action and writes it and its audit
-// record; the caller adds the event, if any.
-func (s *Service) transition(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, action domain.InvoiceAction, system, reason string, now time.Time) error {
+// transition moves a locked invoice by action taken by by and writes it
+// and its audit record; the caller adds the event, if any.
+func (s *Service) transition(ctx context.Context, t Tx, inv *domain.Invoice, action domain.InvoiceAction, by domain.Actor, system, reason string, now time.Time) error {
 	before := invoiceSnapshot(inv)
 	read := inv.Version()
-	if err := inv.Apply(action, now); err != nil {
+	if err := inv.Apply(action, by, now); err != nil {
 		return err
 	}
 	if err := t.UpdateInvoice(ctx, inv, read); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -13,7 +12,7 @@ import (
 // award is already final and the vendor lost, the release is decided at once
 // (applied when the money arrives): events of one tender may come in any
 // order.
-func (s *Service) openBidSecurity(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, tenderID string, now time.Time) error {
+func (s *Service) openBidSecurity(ctx context.Context, t Tx, inv *domain.Invoice, tenderID string, now time.Time) error {
 	sec, err := domain.NewBidSecurity(inv, tenderID, inv.Payer(), now)
 	if err != nil {
 		return err
@@ -30,7 +29,7 @@ func (s *Service) openBidSecurity(ctx context.Context, t *postgres.Tx, inv *doma
 
 // holdBidSecurity puts a paid security in escrow and applies a decision taken
 // while it was unpaid. inv is the security's invoice, locked by the caller.
-func (s *Service) holdBidSecurity(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, now time.Time) error {
+func (s *Service) holdBidSecurity(ctx context.Context, t Tx, inv *domain.Invoice, now time.Time) error {
 	sec, err := t.LockBidSecurityOfInvoice(ctx, inv.ID())
 	if err != nil || sec == nil {
 		return err
@@ -52,11 +51,11 @@ func (s *Service) holdBidSecurity(ctx context.Context, t *postgres.Tx, inv *doma
 // settleBidSecurity books and announces a release or forfeit just applied to
 // sec. A release owes the amount back to the vendor (the invoice goes to
 // refund_pending); a forfeit turns it into state revenue.
-func (s *Service) settleBidSecurity(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, sec *domain.BidSecurity, d domain.SecurityDecision, now time.Time) error {
-	typ := EventSecurityForfeit
+func (s *Service) settleBidSecurity(ctx context.Context, t Tx, inv *domain.Invoice, sec *domain.BidSecurity, d domain.SecurityDecision, now time.Time) error {
+	var ev Event = BidSecurityForfeited{bidSecurityOf(sec)}
 	if d == domain.DecisionRelease {
-		typ = EventSecurityReleased
-		if err := s.transition(ctx, t, inv, domain.ActRequestRefund, "bid-securities", "bid security released after the award", now); err != nil {
+		ev = BidSecurityReleased{bidSecurityOf(sec)}
+		if err := s.transition(ctx, t, inv, domain.ActReleaseSecurity, domain.ActorSystem, "bid-securities", "bid security released after the award", now); err != nil {
 			return err
 		}
 		if err := s.openRefundByRule(ctx, t, inv, sec.Amount, "bid security released after the award", now); err != nil {
@@ -70,12 +69,11 @@ func (s *Service) settleBidSecurity(ctx context.Context, t *postgres.Tx, inv *do
 	if err := t.AppendTransaction(ctx, lt); err != nil {
 		return err
 	}
-	return s.publish(ctx, t, typ, inv.ID(), SecurityEvent{BidSecurityID: sec.ID.String(), InvoiceID: inv.ID().String(),
-		TenderID: sec.TenderID, Vendor: sec.Vendor, Amount: sec.Amount, Reason: sec.Reason}, now)
+	return s.publish(ctx, t, ev, inv.ID(), now)
 }
 
 // decideBidSecurity applies the tender's decision to one locked security.
-func (s *Service) decideBidSecurity(ctx context.Context, t *postgres.Tx, sec *domain.BidSecurity, d domain.SecurityDecision, reason string, now time.Time) error {
+func (s *Service) decideBidSecurity(ctx context.Context, t Tx, sec *domain.BidSecurity, d domain.SecurityDecision, reason string, now time.Time) error {
 	before := *sec
 	applied := sec.Decide(d, reason, now)
 	if before == *sec {
@@ -101,7 +99,7 @@ func (s *Service) decideBidSecurity(ctx context.Context, t *postgres.Tx, sec *do
 // AwardFinalised releases the securities of every bidder but the winner
 // (all of them when winner is "": the tender was cancelled or failed).
 // The first award of a tender counts; a repeated one changes nothing.
-func (s *Service) AwardFinalised(ctx context.Context, t *postgres.Tx, tenderID, winner string) error {
+func (s *Service) AwardFinalised(ctx context.Context, t Tx, tenderID, winner string) error {
 	now := s.clock.Now()
 	recorded, err := t.RecordAward(ctx, tenderID, winner, now)
 	if err != nil || !recorded {
@@ -128,7 +126,7 @@ var ErrSecurityUnknown = fmt.Errorf("bid security not known yet")
 
 // ForfeitBidSecurity forfeits a vendor's security on the tender's request.
 // A security already released stays released.
-func (s *Service) ForfeitBidSecurity(ctx context.Context, t *postgres.Tx, tenderID, vendor, reason string) error {
+func (s *Service) ForfeitBidSecurity(ctx context.Context, t Tx, tenderID, vendor, reason string) error {
 	secs, err := t.LockBidSecurities(ctx, tenderID, vendor)
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
@@ -57,9 +56,9 @@ func TestBidSecuritiesAreReleasedOrForfeitedExactlyOnceWhateverTheOrderOfEvents(
 					payments++
 					f.pay(t, loser, fmt.Sprintf("%s-L%d", tender, payments))
 				case "award":
-					err = f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, tender, "WINNER") })
+					err = f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.AwardFinalised(ctx, tx, tender, "WINNER") })
 				case "forfeit":
-					err = f.store.InTx(ctx, func(tx *postgres.Tx) error {
+					err = f.store.InTx(ctx, func(tx app.Tx) error {
 						return f.svc.ForfeitBidSecurity(ctx, tx, tender, "LOSER", "withdrew after the opening")
 					})
 				}
@@ -80,8 +79,8 @@ func TestBidSecuritiesAreReleasedOrForfeitedExactlyOnceWhateverTheOrderOfEvents(
 					t.Fatalf("%s's security is %s, want %s", s.Vendor, s.State, want)
 				}
 			}
-			released := f.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND aggregate = $2`, app.EventSecurityReleased, "invoice:"+loser.ID().String())
-			forfeited := f.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND aggregate = $2`, app.EventSecurityForfeit, "invoice:"+loser.ID().String())
+			released := f.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND aggregate = $2`, app.SubjectBidSecurityReleased, "invoice:"+loser.ID().String())
+			forfeited := f.count(t, `SELECT count(*) FROM outbox WHERE type = $1 AND aggregate = $2`, app.SubjectBidSecurityForfeit, "invoice:"+loser.ID().String())
 			moves := f.count(t, `SELECT count(*) FROM ledger_transaction WHERE invoice_id = $1 AND kind IN ('security_released', 'security_forfeited')`, loser.ID())
 			settled := tc.want == domain.SecurityReleased || tc.want == domain.SecurityForfeited
 			if settled && (released+forfeited != 1 || moves != 1) || !settled && released+forfeited+moves != 0 {
@@ -106,7 +105,7 @@ func TestBidSecuritiesAreReleasedOrForfeitedExactlyOnceWhateverTheOrderOfEvents(
 func TestForfeitOfAnUnknownSecurityIsRetriedLater(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	err := f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.ForfeitBidSecurity(ctx, tx, "TND-X", "V", "r") })
+	err := f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.ForfeitBidSecurity(ctx, tx, "TND-X", "V", "r") })
 	if !errors.Is(err, app.ErrSecurityUnknown) {
 		t.Fatalf("got %v", err)
 	}
@@ -134,7 +133,7 @@ func TestPaymentsRacingTheAwardSettleEverySecurityOnceWithoutDeadlock(t *testing
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		errs <- f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-RACE", "V-00") })
+		errs <- f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-RACE", "V-00") })
 	}()
 	wg.Wait()
 	close(errs)

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -36,7 +35,7 @@ func (s *Service) ReceiveCallback(ctx context.Context, timestamp, signature stri
 		return CallbackResult{}, err
 	}
 	var res CallbackResult
-	err = s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err = s.store.InTx(ctx, func(t Tx) error {
 		var err error
 		res, err = s.applyPayment(ctx, t, p, now)
 		return err
@@ -51,7 +50,7 @@ func (s *Service) ReceiveCallback(ctx context.Context, timestamp, signature stri
 // errDuplicate rolls back a callback whose gateway reference is known.
 var errDuplicate = errors.New("duplicate gateway reference")
 
-func (s *Service) applyPayment(ctx context.Context, t *postgres.Tx, p domain.CallbackPayload, now time.Time) (CallbackResult, error) {
+func (s *Service) applyPayment(ctx context.Context, t Tx, p domain.CallbackPayload, now time.Time) (CallbackResult, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return CallbackResult{}, err
@@ -116,9 +115,8 @@ func (s *Service) applyPayment(ctx context.Context, t *postgres.Tx, p domain.Cal
 		s.log.Warn("payment held for manual review", "payment", pay.ID, "billing_code", pay.BillingCode, "reason", pay.ReviewReason)
 		return res, nil
 	}
-	data := invoiceEvent(inv)
-	data.PaymentID, data.PaidAt, data.Proof = pay.ID.String(), &pay.PaidAt, pay.Proof
-	if err := s.publish(ctx, t, EventInvoicePaid, inv.ID(), data, now); err != nil {
+	ev := InvoicePaid{EventInvoice: invoiceOf(inv), PaymentID: pay.ID.String(), PaidAt: &pay.PaidAt, Proof: pay.Proof}
+	if err := s.publish(ctx, t, ev, inv.ID(), now); err != nil {
 		return CallbackResult{}, err
 	}
 	if inv.Purpose() == domain.PurposeBidSecurity {

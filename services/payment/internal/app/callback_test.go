@@ -19,7 +19,7 @@ func TestRightPaymentInTimePaysTheInvoiceOnce(t *testing.T) {
 	if res.Outcome != domain.OutcomePaid || f.state(t, inv.ID()) != domain.InvoicePaid {
 		t.Fatalf("outcome %s, state %s", res.Outcome, f.state(t, inv.ID()))
 	}
-	if f.events(t, app.EventInvoicePaid) != 1 {
+	if f.events(t, app.SubjectInvoicePaid) != 1 {
 		t.Fatal("want one paid event")
 	}
 	b := f.assertLedgerBalanced(t)
@@ -75,7 +75,7 @@ func TestForgedStaleAndReplayedCallbacksChangeNothing(t *testing.T) {
 	if after := f.snapshot(t); after != paid {
 		t.Fatalf("replay changed %v to %v", paid, after)
 	}
-	if f.events(t, app.EventInvoicePaid) != 1 {
+	if f.events(t, app.SubjectInvoicePaid) != 1 {
 		t.Fatal("want one paid event")
 	}
 }
@@ -118,7 +118,7 @@ func TestLateWrongAmountDuplicateAndUnknownPaymentsGoToManualReview(t *testing.T
 	if n := f.count(t, `SELECT count(*) FROM payment WHERE outcome = 'manual_review'`); n != 5 {
 		t.Fatalf("%d payments in review, want 5", n)
 	}
-	if f.events(t, app.EventInvoicePaid) != 1 {
+	if f.events(t, app.SubjectInvoicePaid) != 1 {
 		t.Fatal("only the first payment of twice is a paid event")
 	}
 	b := f.assertLedgerBalanced(t)
@@ -163,7 +163,7 @@ func TestHundredConcurrentIdenticalCallbacksMakeOnePaymentOneTransactionOneEvent
 	if n := f.count(t, `SELECT count(*) FROM ledger_transaction WHERE kind = 'payment_received'`); n != 1 {
 		t.Fatalf("%d payment transactions", n)
 	}
-	if n := f.events(t, app.EventInvoicePaid); n != 1 {
+	if n := f.events(t, app.SubjectInvoicePaid); n != 1 {
 		t.Fatalf("%d paid events", n)
 	}
 	f.assertLedgerBalanced(t)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -25,7 +24,7 @@ type CreateInvoice struct {
 // same purpose and reference (created false): the same request twice makes
 // one invoice.
 func (s *Service) CreateInvoice(ctx context.Context, cmd CreateInvoice) (inv *domain.Invoice, created bool, err error) {
-	err = s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err = s.store.InTx(ctx, func(t Tx) error {
 		inv, created, err = s.CreateInvoiceIn(ctx, t, cmd)
 		return err
 	})
@@ -34,7 +33,7 @@ func (s *Service) CreateInvoice(ctx context.Context, cmd CreateInvoice) (inv *do
 
 // CreateInvoiceIn is CreateInvoice inside a transaction opened by the caller
 // (an event consumer's).
-func (s *Service) CreateInvoiceIn(ctx context.Context, t *postgres.Tx, cmd CreateInvoice) (*domain.Invoice, bool, error) {
+func (s *Service) CreateInvoiceIn(ctx context.Context, t Tx, cmd CreateInvoice) (*domain.Invoice, bool, error) {
 	now := s.clock.Now()
 	if cmd.Purpose == domain.PurposeBidSecurity && strings.TrimSpace(cmd.TenderID) == "" {
 		return nil, false, apperr.InvalidFields("A bid security needs its tender.", apperr.Field("tender_id", "is required"))
@@ -55,14 +54,14 @@ func (s *Service) CreateInvoiceIn(ctx context.Context, t *postgres.Tx, cmd Creat
 	if err := t.AppendTransaction(ctx, issued); err != nil {
 		return nil, false, err
 	}
-	data := invoiceEvent(inv)
+	ev := InvoiceIssued{EventInvoice: invoiceOf(inv)}
 	if inv.Purpose() == domain.PurposeBidSecurity {
 		if err := s.openBidSecurity(ctx, t, inv, cmd.TenderID, now); err != nil {
 			return nil, false, err
 		}
-		data.TenderID = cmd.TenderID
+		ev.TenderID = cmd.TenderID
 	}
-	if err := s.publish(ctx, t, EventInvoiceIssued, inv.ID(), data, now); err != nil {
+	if err := s.publish(ctx, t, ev, inv.ID(), now); err != nil {
 		return nil, false, err
 	}
 	if err := s.audit(ctx, t, "invoicing", "invoice.issue", "invoice", inv.ID().String(), nil, invoiceSnapshot(inv), ""); err != nil {

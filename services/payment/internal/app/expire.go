@@ -8,7 +8,6 @@ import (
 
 	"gerbang/pkg/apperr"
 
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -20,13 +19,13 @@ import (
 func (s *Service) ExpireDueInvoices(ctx context.Context, limit int) (int, error) {
 	now := s.clock.Now()
 	n := 0
-	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(t Tx) error {
 		due, err := t.DueInvoices(ctx, now, limit)
 		if err != nil {
 			return err
 		}
 		for _, inv := range due {
-			if err := s.closeUnpaid(ctx, t, inv, domain.ActExpire, EventInvoiceExpired, "expiry", ""); err != nil {
+			if err := s.closeUnpaid(ctx, t, inv, domain.ActExpire, domain.ActorSystem, "expiry", ""); err != nil {
 				return err
 			}
 		}
@@ -36,22 +35,26 @@ func (s *Service) ExpireDueInvoices(ctx context.Context, limit int) (int, error)
 	return n, err
 }
 
-// closeUnpaid expires or cancels a locked pending invoice and reverses its
-// issue in the ledger.
-func (s *Service) closeUnpaid(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, action domain.InvoiceAction, typ, system, reason string) error {
+// closeUnpaid expires or cancels a locked pending invoice, reverses its
+// issue in the ledger and announces it.
+func (s *Service) closeUnpaid(ctx context.Context, t Tx, inv *domain.Invoice, action domain.InvoiceAction, by domain.Actor, system, reason string) error {
 	now := s.clock.Now()
-	if err := s.transition(ctx, t, inv, action, system, reason, now); err != nil {
+	if err := s.transition(ctx, t, inv, action, by, system, reason, now); err != nil {
 		return err
 	}
 	if err := s.reverseIssue(ctx, t, inv, now); err != nil {
 		return err
 	}
-	return s.publish(ctx, t, typ, inv.ID(), invoiceEvent(inv), now)
+	var ev Event = InvoiceExpired{invoiceOf(inv)}
+	if action == domain.ActCancel {
+		ev = InvoiceCancelled{invoiceOf(inv)}
+	}
+	return s.publish(ctx, t, ev, inv.ID(), now)
 }
 
 // reverseIssue reverses the invoice's issue transaction unless it was
 // reversed already.
-func (s *Service) reverseIssue(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, now time.Time) error {
+func (s *Service) reverseIssue(ctx context.Context, t Tx, inv *domain.Invoice, now time.Time) error {
 	issued, err := t.TransactionOf(ctx, inv.ID(), domain.TxInvoiceIssued)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil
@@ -69,12 +72,12 @@ func (s *Service) reverseIssue(ctx context.Context, t *postgres.Tx, inv *domain.
 // CancelInvoice withdraws a pending invoice (finance).
 func (s *Service) CancelInvoice(ctx context.Context, id uuid.UUID, reason string) (*domain.Invoice, error) {
 	var inv *domain.Invoice
-	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(t Tx) error {
 		var err error
 		if inv, err = t.LockInvoice(ctx, id); err != nil {
 			return err
 		}
-		return s.closeUnpaid(ctx, t, inv, domain.ActCancel, EventInvoiceCancelled, "finance", reason)
+		return s.closeUnpaid(ctx, t, inv, domain.ActCancel, domain.ActorFinance, "finance", reason)
 	})
 	return inv, err
 }

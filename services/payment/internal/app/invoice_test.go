@@ -49,7 +49,7 @@ func TestSameRequestTwiceMakesOneInvoice(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM invoice`); n != 1 {
 		t.Fatalf("%d invoice rows", n)
 	}
-	if n := f.events(t, app.EventInvoiceIssued); n != 1 {
+	if n := f.events(t, app.SubjectInvoiceIssued); n != 1 {
 		t.Fatalf("%d issued events", n)
 	}
 	if n := f.count(t, `SELECT count(*) FROM ledger_transaction WHERE kind = 'invoice_issued'`); n != 1 {
@@ -193,7 +193,7 @@ func TestExpirySchedulerOnTwoInstancesExpiresEachDueInvoiceOnce(t *testing.T) {
 	if got := f.count(t, `SELECT count(*) FROM invoice WHERE state = 'expired'`); got != n {
 		t.Fatalf("%d expired", got)
 	}
-	if got := f.events(t, app.EventInvoiceExpired); got != n {
+	if got := f.events(t, app.SubjectInvoiceExpired); got != n {
 		t.Fatalf("%d expired events", got)
 	}
 	if got := f.count(t, `SELECT count(*) FROM ledger_transaction WHERE kind = 'reversal'`); got != n {
@@ -219,7 +219,7 @@ func TestCancelOnlyAPendingInvoice(t *testing.T) {
 	if !apperr.Is(err, apperr.Conflict) || !asApp(err, &ae) || ae.Extra["current_state"] != "cancelled" {
 		t.Fatalf("second cancel: %v", err)
 	}
-	if f.events(t, app.EventInvoiceCancelled) != 1 {
+	if f.events(t, app.SubjectInvoiceCancelled) != 1 {
 		t.Fatal("want one cancelled event")
 	}
 	f.assertLedgerBalanced(t)

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"pgregory.net/rapid"
 
-	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -73,12 +73,12 @@ func TestLedgerInPostgresStaysBalancedOverRandomOperations(t *testing.T) {
 				}
 			case "award":
 				winner := rapid.SampledFrom(payers).Draw(rt, "winner")
-				if err := f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, tender, winner) }); err != nil {
+				if err := f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.AwardFinalised(ctx, tx, tender, winner) }); err != nil {
 					rt.Fatal(err)
 				}
 			case "forfeit":
 				vendor := rapid.SampledFrom(payers).Draw(rt, "vendor")
-				err := f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.ForfeitBidSecurity(ctx, tx, tender, vendor, "rule") })
+				err := f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.ForfeitBidSecurity(ctx, tx, tender, vendor, "rule") })
 				if err != nil && !isUnknownSecurity(err) {
 					rt.Fatal(err)
 				}

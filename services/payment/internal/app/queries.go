@@ -9,7 +9,6 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -50,7 +49,7 @@ type InvoicePage struct {
 // ListInvoices returns the invoices the caller may see, newest first: a
 // business its own, finance and auditors all.
 func (s *Service) ListInvoices(ctx context.Context, p auth.Principal, q ListInvoices) (InvoicePage, error) {
-	f := postgres.InvoiceFilter{State: q.State, Limit: q.Limit}
+	f := InvoiceFilter{State: q.State, Limit: q.Limit}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 50
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
@@ -50,8 +49,8 @@ func TestRefundNeedsTwoFinanceOfficersThenIsPaidOut(t *testing.T) {
 	if n, _ := f.svc.PayOutRefunds(ctx, 10); n != 0 {
 		t.Fatal("paid out twice")
 	}
-	if f.state(t, inv.ID()) != domain.InvoiceRefunded || f.events(t, app.EventRefundCompleted) != 1 {
-		t.Fatalf("after payout: %s, %d events", f.state(t, inv.ID()), f.events(t, app.EventRefundCompleted))
+	if f.state(t, inv.ID()) != domain.InvoiceRefunded || f.events(t, app.SubjectRefundCompleted) != 1 {
+		t.Fatalf("after payout: %s, %d events", f.state(t, inv.ID()), f.events(t, app.SubjectRefundCompleted))
 	}
 	b := f.assertLedgerBalanced(t)
 	if b.Of(domain.AccountPNBPRevenue, "IDR") != 0 || b.Of(domain.AccountGatewayClearing, "IDR") != 0 || b.Of(domain.AccountRefundsPayable("ORG-1"), "IDR") != 0 {
@@ -117,14 +116,14 @@ func TestReleasedBidSecurityIsPaidBackByRule(t *testing.T) {
 	if _, err := f.svc.RequestRefund(ctx, finance, inv.ID(), "please"); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("refund request of a bid security: %v", err)
 	}
-	if err := f.store.InTx(ctx, func(tx *postgres.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-1", "WIN") }); err != nil {
+	if err := f.store.InTx(ctx, func(tx app.Tx) error { return f.svc.AwardFinalised(ctx, tx, "TND-1", "WIN") }); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute)
 	if n, err := f.svc.PayOutRefunds(ctx, 10); n != 1 || err != nil {
 		t.Fatalf("payout %d %v", n, err)
 	}
-	if f.state(t, inv.ID()) != domain.InvoiceRefunded || f.events(t, app.EventRefundCompleted) != 1 {
+	if f.state(t, inv.ID()) != domain.InvoiceRefunded || f.events(t, app.SubjectRefundCompleted) != 1 {
 		t.Fatalf("state %s", f.state(t, inv.ID()))
 	}
 	b := f.assertLedgerBalanced(t)

@@ -8,49 +8,29 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/domain"
 )
-
-// RefundEvent is the data of payment.refund.completed.
-type RefundEvent struct {
-	RefundID    string       `json:"refund_id"`
-	InvoiceID   string       `json:"invoice_id"`
-	BillingCode string       `json:"billing_code"`
-	Purpose     string       `json:"purpose"`
-	Reference   string       `json:"reference"`
-	Payer       string       `json:"payer"`
-	Amount      domain.Money `json:"amount"`
-	Reason      string       `json:"reason"`
-	CompletedAt time.Time    `json:"completed_at"`
-}
 
 // RequestRefund asks to give a paid invoice's money back (a fee paid by
 // mistake, or a payment under review). A second finance officer decides.
 // Bid securities are refunded by the award, not by request.
 func (s *Service) RequestRefund(ctx context.Context, p auth.Principal, invoiceID uuid.UUID, reason string) (*domain.Refund, error) {
 	var r *domain.Refund
-	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(t Tx) error {
 		now := s.clock.Now()
 		inv, err := t.LockInvoice(ctx, invoiceID)
 		if err != nil {
 			return err
 		}
-		if inv.Purpose() == domain.PurposeBidSecurity && inv.State() != domain.InvoiceManualReview {
-			return apperr.New(apperr.Conflict, "A bid security is released by the tender's award, not refunded on request.").
-				With("current_state", string(inv.State()))
+		from, suspended, err := inv.RefundSource()
+		if err != nil {
+			return err
 		}
-		amount, from := inv.Amount(), domain.AccountPNBPRevenue
-		switch inv.State() {
-		case domain.InvoicePaid, domain.InvoiceReconciled:
-		case domain.InvoiceManualReview:
-			from = domain.AccountSuspense
+		amount := inv.Amount()
+		if suspended {
 			if amount.Amount, err = t.SuspendedAmount(ctx, inv.ID()); err != nil {
 				return err
 			}
-		default:
-			return apperr.New(apperr.Conflict, "Only a paid invoice, or one whose payment is under review, can be refunded; this one is %s.", inv.State()).
-				With("current_state", string(inv.State()))
 		}
 		if r, err = domain.NewRefund(inv, amount, from, p.Subject, reason, now); err != nil {
 			return err
@@ -68,7 +48,7 @@ func (s *Service) RequestRefund(ctx context.Context, p auth.Principal, invoiceID
 // invoice in refund_pending and books the money as owed to the payer.
 func (s *Service) DecideRefund(ctx context.Context, p auth.Principal, id uuid.UUID, approve bool, note string) (*domain.Refund, error) {
 	var r *domain.Refund
-	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(t Tx) error {
 		now := s.clock.Now()
 		var err error
 		if r, err = t.LockRefund(ctx, id); err != nil {
@@ -91,11 +71,8 @@ func (s *Service) DecideRefund(ctx context.Context, p auth.Principal, id uuid.UU
 		if err != nil {
 			return err
 		}
-		action := domain.ActRequestRefund
-		if inv.State() == domain.InvoiceManualReview {
-			action = domain.ActRefundReviewed
-		}
-		if err := s.transition(ctx, t, inv, action, "refunds", r.Reason, now); err != nil {
+		action := inv.RefundApproval()
+		if err := s.transition(ctx, t, inv, action, domain.ActorFinance, "refunds", r.Reason, now); err != nil {
 			return err
 		}
 		if action == domain.ActRefundReviewed {
@@ -122,12 +99,14 @@ func (s *Service) DecideRefund(ctx context.Context, p auth.Principal, id uuid.UU
 
 // openRefundByRule starts the payout of a released bid security: approved
 // by the rule, the ledger already owing it to the vendor.
-func (s *Service) openRefundByRule(ctx context.Context, t *postgres.Tx, inv *domain.Invoice, amount domain.Money, reason string, now time.Time) error {
+func (s *Service) openRefundByRule(ctx context.Context, t Tx, inv *domain.Invoice, amount domain.Money, reason string, now time.Time) error {
 	r, err := domain.NewRefund(inv, amount, "", "system:bid-securities", reason, now)
 	if err != nil {
 		return err
 	}
-	r.State, r.DecidedBy, r.DecidedAt = domain.RefundApproved, domain.RuleActor, now.UTC()
+	if err := r.ApproveByRule(now); err != nil {
+		return err
+	}
 	if err := t.InsertRefund(ctx, r); err != nil {
 		return err
 	}
@@ -140,9 +119,9 @@ func (s *Service) openRefundByRule(ctx context.Context, t *postgres.Tx, inv *dom
 // instance holds are skipped. It returns how many it paid.
 func (s *Service) PayOutRefunds(ctx context.Context, limit int) (int, error) {
 	n := 0
-	err := s.store.InTx(ctx, func(t *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(t Tx) error {
 		now := s.clock.Now()
-		refunds, err := t.ApprovedRefunds(ctx, limit)
+		refunds, err := t.PayableRefunds(ctx, limit)
 		if err != nil {
 			return err
 		}
@@ -155,7 +134,7 @@ func (s *Service) PayOutRefunds(ctx context.Context, limit int) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := s.transition(ctx, t, inv, domain.ActCompleteRefund, "refund-payout", r.Reason, now); err != nil {
+			if err := s.transition(ctx, t, inv, domain.ActCompleteRefund, domain.ActorSystem, "refund-payout", r.Reason, now); err != nil {
 				return err
 			}
 			lt, err := domain.RefundPaidTransaction(inv.ID(), r.Payer, r.Amount, now)
@@ -171,9 +150,9 @@ func (s *Service) PayOutRefunds(ctx context.Context, limit int) (int, error) {
 			if err := s.audit(ctx, t, "refund-payout", "refund.complete", "refund", r.ID.String(), before, r, ""); err != nil {
 				return err
 			}
-			if err := s.publish(ctx, t, EventRefundCompleted, inv.ID(), RefundEvent{RefundID: r.ID.String(), InvoiceID: inv.ID().String(),
+			if err := s.publish(ctx, t, RefundCompleted{RefundID: r.ID.String(), InvoiceID: inv.ID().String(),
 				BillingCode: string(inv.BillingCode()), Purpose: string(inv.Purpose()), Reference: inv.Reference(), Payer: r.Payer,
-				Amount: r.Amount, Reason: r.Reason, CompletedAt: now}, now); err != nil {
+				Amount: money(r.Amount), Reason: r.Reason, CompletedAt: now}, inv.ID(), now); err != nil {
 				return err
 			}
 		}

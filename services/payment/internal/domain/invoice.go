@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -49,69 +50,64 @@ func InvoiceStates() []InvoiceState {
 		InvoiceCancelled, InvoiceRefundPending, InvoiceRefunded, InvoiceManualReview}
 }
 
-// InvoiceAction is a step that moves an invoice.
+// InvoiceAction is a move of the invoice machine.
 type InvoiceAction string
 
 const (
-	ActPay            InvoiceAction = "pay"             // the right amount arrived in time
-	ActReconcile      InvoiceAction = "reconcile"       // a bank statement line matched the payment
-	ActExpire         InvoiceAction = "expire"          // unpaid past its expiry
-	ActCancel         InvoiceAction = "cancel"          // withdrawn before payment
-	ActRequestRefund  InvoiceAction = "request_refund"  // money to go back to the payer
-	ActCompleteRefund InvoiceAction = "complete_refund" // the refund was paid out
-	ActHoldForReview  InvoiceAction = "hold_for_review" // a payment came late or for the wrong amount
-	ActAcceptReviewed InvoiceAction = "accept_reviewed" // finance accepts a reviewed payment as payment
-	ActRefundReviewed InvoiceAction = "refund_reviewed" // finance sends a reviewed payment back
+	ActPay             InvoiceAction = "pay"              // gateway, the right amount in time: pending -> paid
+	ActHoldForReview   InvoiceAction = "hold_for_review"  // gateway, late or the wrong amount: pending | expired | cancelled -> manual_review
+	ActReconcile       InvoiceAction = "reconcile"        // finance, a statement line matched the payment: paid -> reconciled
+	ActExpire          InvoiceAction = "expire"           // system, unpaid past its expiry: pending -> expired
+	ActCancel          InvoiceAction = "cancel"           // finance, withdrawn before payment: pending -> cancelled
+	ActRequestRefund   InvoiceAction = "request_refund"   // finance, a second officer approved a refund: paid | reconciled -> refund_pending
+	ActReleaseSecurity InvoiceAction = "release_security" // system, the award released a bid security: paid | reconciled -> refund_pending
+	ActCompleteRefund  InvoiceAction = "complete_refund"  // system, the refund was paid out: refund_pending -> refunded
+	ActAcceptReviewed  InvoiceAction = "accept_reviewed"  // finance accepts a reviewed payment: manual_review -> paid
+	ActRefundReviewed  InvoiceAction = "refund_reviewed"  // finance sends a reviewed payment back: manual_review -> refund_pending
 )
 
 // InvoiceActions lists every action, in a fixed order.
 func InvoiceActions() []InvoiceAction {
-	return []InvoiceAction{ActPay, ActReconcile, ActExpire, ActCancel, ActRequestRefund,
-		ActCompleteRefund, ActHoldForReview, ActAcceptReviewed, ActRefundReviewed}
+	return []InvoiceAction{ActPay, ActHoldForReview, ActReconcile, ActExpire, ActCancel, ActRequestRefund,
+		ActReleaseSecurity, ActCompleteRefund, ActAcceptReviewed, ActRefundReviewed}
 }
 
-// invoiceTransitions is the whole state machine: from state, by action, to
-// state. What is not here is refused.
+// InvoiceTransitions returns the invoice machine, every row with the one
+// actor allowed to take it.
 //
 // Beyond DESIGN.md's arrows: a reconciled invoice may still be refunded (a
 // bid security is often reconciled before the award releases it), and a
-// payment under review is either accepted (→ paid) or sent back
-// (→ refund_pending): never dropped.
-var invoiceTransitions = map[InvoiceState]map[InvoiceAction]InvoiceState{
-	InvoicePending: {
-		ActPay:           InvoicePaid,
-		ActExpire:        InvoiceExpired,
-		ActCancel:        InvoiceCancelled,
-		ActHoldForReview: InvoiceManualReview,
-	},
-	InvoicePaid: {
-		ActReconcile:     InvoiceReconciled,
-		ActRequestRefund: InvoiceRefundPending,
-	},
-	InvoiceReconciled: {
-		ActRequestRefund: InvoiceRefundPending,
-	},
-	InvoiceExpired:   {ActHoldForReview: InvoiceManualReview},
-	InvoiceCancelled: {ActHoldForReview: InvoiceManualReview},
-	InvoiceRefundPending: {
-		ActCompleteRefund: InvoiceRefunded,
-	},
-	InvoiceManualReview: {
-		ActAcceptReviewed: InvoicePaid,
-		ActRefundReviewed: InvoiceRefundPending,
-	},
-	InvoiceRefunded: {},
+// payment under review is either accepted (-> paid) or sent back
+// (-> refund_pending): never dropped.
+func InvoiceTransitions() []Transition[InvoiceState, InvoiceAction] {
+	return []Transition[InvoiceState, InvoiceAction]{
+		{ActPay, []InvoiceState{InvoicePending}, InvoicePaid, ActorGateway},
+		{ActHoldForReview, []InvoiceState{InvoicePending, InvoiceExpired, InvoiceCancelled}, InvoiceManualReview, ActorGateway},
+		{ActReconcile, []InvoiceState{InvoicePaid}, InvoiceReconciled, ActorFinance},
+		{ActExpire, []InvoiceState{InvoicePending}, InvoiceExpired, ActorSystem},
+		{ActCancel, []InvoiceState{InvoicePending}, InvoiceCancelled, ActorFinance},
+		{ActRequestRefund, []InvoiceState{InvoicePaid, InvoiceReconciled}, InvoiceRefundPending, ActorFinance},
+		{ActReleaseSecurity, []InvoiceState{InvoicePaid, InvoiceReconciled}, InvoiceRefundPending, ActorSystem},
+		{ActCompleteRefund, []InvoiceState{InvoiceRefundPending}, InvoiceRefunded, ActorSystem},
+		{ActAcceptReviewed, []InvoiceState{InvoiceManualReview}, InvoicePaid, ActorFinance},
+		{ActRefundReviewed, []InvoiceState{InvoiceManualReview}, InvoiceRefundPending, ActorFinance},
+	}
 }
 
-// NextInvoiceState returns the state action leads to from from, or an
-// apperr Conflict (with current_state) when the machine refuses it.
-func NextInvoiceState(from InvoiceState, action InvoiceAction) (InvoiceState, error) {
-	if to, ok := invoiceTransitions[from][action]; ok {
-		return to, nil
-	}
-	return "", apperr.New(apperr.Conflict, "An invoice in state %s cannot %s.", from, strings.ReplaceAll(string(action), "_", " ")).
-		With("current_state", string(from))
+// NextInvoiceState returns the state action by actor leads to from from:
+// a Conflict (with current_state) when the machine does not start action
+// there, Forbidden when the action is another actor's.
+func NextInvoiceState(from InvoiceState, action InvoiceAction, by Actor) (InvoiceState, error) {
+	return next("an invoice", InvoiceTransitions(), from, action, by)
 }
+
+// ExpirableStates are the states an invoice expires from once past its
+// expiry: those expire starts from. The scheduler passes them to the
+// database.
+func ExpirableStates() []InvoiceState { return fromStates(InvoiceTransitions(), ActExpire) }
+
+// Terminal reports whether no move leaves s.
+func (s InvoiceState) Terminal() bool { return terminal(InvoiceTransitions(), s) }
 
 // Invoice asks a payer for an amount, payable by its billing code until it
 // expires.
@@ -239,10 +235,10 @@ func (inv *Invoice) State() InvoiceState      { return inv.state }
 func (inv *Invoice) ExpiresAt() time.Time     { return inv.expiresAt }
 func (inv *Invoice) Version() int             { return inv.version }
 
-// Apply moves the invoice by action, or refuses with a Conflict naming the
-// current state.
-func (inv *Invoice) Apply(action InvoiceAction, now time.Time) error {
-	to, err := NextInvoiceState(inv.state, action)
+// Apply moves the invoice by action taken by actor, or refuses as
+// NextInvoiceState does.
+func (inv *Invoice) Apply(action InvoiceAction, by Actor, now time.Time) error {
+	to, err := NextInvoiceState(inv.state, action, by)
 	if err != nil {
 		return err
 	}
@@ -289,23 +285,92 @@ const (
 // dropped: the invoice goes to manual_review when it was pending, expired or
 // cancelled, and stays as it is when it was already settled.
 func (inv *Invoice) ReceivePayment(amount Money, paidAt, now time.Time) (PaymentOutcome, ReviewReason, error) {
-	reason := ReviewNone
+	var reason ReviewReason
 	switch {
-	case inv.state != InvoicePending && inv.state != InvoiceExpired && inv.state != InvoiceCancelled:
+	case !slices.Contains(fromStates(InvoiceTransitions(), ActHoldForReview), inv.state):
 		return OutcomeManualReview, ReviewAlreadyPaid, nil
-	case inv.state != InvoicePending || inv.Expired(paidAt):
+	case !slices.Contains(fromStates(InvoiceTransitions(), ActPay), inv.state) || inv.Expired(paidAt):
 		reason = ReviewLate
 	case amount != inv.amount:
 		reason = ReviewWrongAmount
-	}
-	if reason != ReviewNone {
-		if err := inv.Apply(ActHoldForReview, now); err != nil {
+	default:
+		if err := inv.Apply(ActPay, ActorGateway, now); err != nil {
 			return "", "", err
 		}
-		return OutcomeManualReview, reason, nil
+		return OutcomePaid, ReviewNone, nil
 	}
-	if err := inv.Apply(ActPay, now); err != nil {
+	if err := inv.Apply(ActHoldForReview, ActorGateway, now); err != nil {
 		return "", "", err
 	}
-	return OutcomePaid, ReviewNone, nil
+	return OutcomeManualReview, reason, nil
+}
+
+// RefundSource says where the money of a refund requested for the invoice
+// comes back from: state revenue for a paid (or reconciled) fee, suspense
+// for a payment under review (its amount is what is suspended, not the
+// invoice's). A bid security is released by the tender's award, not
+// refunded on request, unless its payment is under review; any other state
+// has nothing to refund (Conflict).
+func (inv *Invoice) RefundSource() (from Account, suspended bool, err error) {
+	if inv.purpose == PurposeBidSecurity && inv.state != InvoiceManualReview {
+		return "", false, apperr.New(apperr.Conflict, "A bid security is released by the tender's award, not refunded on request.").
+			With("current_state", string(inv.state))
+	}
+	switch {
+	case slices.Contains(fromStates(InvoiceTransitions(), ActRequestRefund), inv.state):
+		return AccountPNBPRevenue, false, nil
+	case slices.Contains(fromStates(InvoiceTransitions(), ActRefundReviewed), inv.state):
+		return AccountSuspense, true, nil
+	}
+	return "", false, apperr.New(apperr.Conflict, "Only a paid invoice, or one whose payment is under review, can be refunded; this one is %s.", inv.state).
+		With("current_state", string(inv.state))
+}
+
+// RefundApproval is the invoice move an approved refund makes: a payment
+// under review is sent back, a paid invoice's money is owed back.
+func (inv *Invoice) RefundApproval() InvoiceAction {
+	if inv.state == InvoiceManualReview {
+		return ActRefundReviewed
+	}
+	return ActRequestRefund
+}
+
+// CheckAcceptReview says whether finance may accept the payment under
+// review of suspended rupiah as the invoice's payment: only an invoice
+// under review, and only a payment of its amount (another is refunded).
+func (inv *Invoice) CheckAcceptReview(suspended int64) error {
+	if _, err := NextInvoiceState(inv.state, ActAcceptReviewed, ActorFinance); err != nil {
+		return apperr.New(apperr.Conflict, "Only an invoice whose payment is under review can have it accepted; this one is %s.", inv.state).
+			With("current_state", string(inv.state))
+	}
+	if suspended != inv.amount.Amount {
+		return apperr.New(apperr.Conflict, "The payment under review (%d) is not the invoice's amount (%d); refund it instead.", suspended, inv.amount.Amount).
+			With("current_state", string(inv.state))
+	}
+	return nil
+}
+
+// AcceptedPaymentCredit is the account a payment accepted after review
+// pays: the receivable while the issue is booked, or, when expiry reversed
+// the issue, the revenue (a fee) or the vendor's escrow (a bid security)
+// directly.
+func (inv *Invoice) AcceptedPaymentCredit(issueBooked bool) Account {
+	switch {
+	case issueBooked:
+		return AccountReceivable(inv.payer)
+	case inv.purpose == PurposeBidSecurity:
+		return AccountEscrow(inv.payer)
+	}
+	return AccountPNBPRevenue
+}
+
+// ReconcilesBy reports whether a statement line matching a payment with
+// outcome moves the invoice to reconciled: a payment that paid it, while
+// it is paid (a refund under way or a review stays as it is).
+func (inv *Invoice) ReconcilesBy(outcome PaymentOutcome) bool {
+	if outcome != OutcomePaid {
+		return false
+	}
+	_, err := NextInvoiceState(inv.state, ActReconcile, ActorFinance)
+	return err == nil
 }

@@ -110,7 +110,7 @@ func TestLedgerStaysBalancedOverRandomPaymentsRefundsReleasesAndForfeits(t *test
 				}
 			case "expire":
 				m := pick("invoice")
-				if m == nil || m.inv.Apply(ActExpire, now) != nil {
+				if m == nil || m.inv.Apply(ActExpire, ActorSystem, now) != nil {
 					continue
 				}
 				tx, err := Reverse(m.issued, now)
@@ -131,7 +131,7 @@ func TestLedgerStaysBalancedOverRandomPaymentsRefundsReleasesAndForfeits(t *test
 				}
 			case "refund":
 				m := pick("invoice")
-				if m == nil || m.security != nil || m.inv.Apply(ActRequestRefund, now) != nil {
+				if m == nil || m.security != nil || m.inv.Apply(ActRequestRefund, ActorFinance, now) != nil {
 					continue
 				}
 				tx, err := RefundApprovedTransaction(m.inv.ID(), m.inv.Payer(), AccountPNBPRevenue, m.inv.Amount(), now)
@@ -139,7 +139,7 @@ func TestLedgerStaysBalancedOverRandomPaymentsRefundsReleasesAndForfeits(t *test
 				expectedRevenue -= m.inv.Amount().Amount
 			case "complete_refund":
 				m := pick("invoice")
-				if m == nil || m.inv.Apply(ActCompleteRefund, now) != nil {
+				if m == nil || m.inv.Apply(ActCompleteRefund, ActorSystem, now) != nil {
 					continue
 				}
 				tx, err := RefundPaidTransaction(m.inv.ID(), m.inv.Payer(), m.inv.Amount(), now)
@@ -152,7 +152,7 @@ func TestLedgerStaysBalancedOverRandomPaymentsRefundsReleasesAndForfeits(t *test
 
 func settle(m *modelInvoice, d SecurityDecision, now time.Time) (Transaction, error) {
 	if d == DecisionRelease {
-		if err := m.inv.Apply(ActRequestRefund, now); err != nil {
+		if err := m.inv.Apply(ActReleaseSecurity, ActorSystem, now); err != nil {
 			return Transaction{}, err
 		}
 	}

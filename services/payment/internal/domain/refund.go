@@ -57,23 +57,68 @@ func NewRefund(inv *Invoice, amount Money, from Account, requester, reason strin
 		State: RefundRequested, RequestedBy: requester, CreatedAt: now.UTC(), Version: 1}, nil
 }
 
-func (r *Refund) refuse(action string) error {
-	return apperr.New(apperr.Conflict, "A refund in state %s cannot be %s.", r.State, action).With("current_state", string(r.State))
+// RefundAction is a move of the refund machine.
+type RefundAction string
+
+const (
+	RefundApprove       RefundAction = "approve"         // finance, a second officer: requested -> approved
+	RefundReject        RefundAction = "reject"          // finance, a second officer: requested -> rejected
+	RefundApproveByRule RefundAction = "approve_by_rule" // system, a bid security released: requested -> approved
+	RefundComplete      RefundAction = "complete"        // system, paid out through the gateway: approved -> completed
+)
+
+// RefundStates lists every state, in a fixed order.
+func RefundStates() []RefundState {
+	return []RefundState{RefundRequested, RefundApproved, RefundRejected, RefundCompleted}
 }
+
+// RefundActions lists every action, in a fixed order.
+func RefundActions() []RefundAction {
+	return []RefundAction{RefundApprove, RefundReject, RefundApproveByRule, RefundComplete}
+}
+
+// RefundTransitions returns the refund machine, every row with the one
+// actor allowed to take it. Four eyes, beyond the table: the officer who
+// requested a refund cannot decide it.
+func RefundTransitions() []Transition[RefundState, RefundAction] {
+	return []Transition[RefundState, RefundAction]{
+		{RefundApprove, []RefundState{RefundRequested}, RefundApproved, ActorFinance},
+		{RefundReject, []RefundState{RefundRequested}, RefundRejected, ActorFinance},
+		{RefundApproveByRule, []RefundState{RefundRequested}, RefundApproved, ActorSystem},
+		{RefundComplete, []RefundState{RefundApproved}, RefundCompleted, ActorSystem},
+	}
+}
+
+// NextRefundState returns the state action by actor leads to from from,
+// refused as the invoice machine's moves are.
+func NextRefundState(from RefundState, action RefundAction, by Actor) (RefundState, error) {
+	return next("a refund", RefundTransitions(), from, action, by)
+}
+
+// PayableRefundStates are the states a refund is paid out from: those
+// complete starts from. The payout passes them to the database.
+func PayableRefundStates() []RefundState { return fromStates(RefundTransitions(), RefundComplete) }
 
 // Approve is the second officer's yes.
 func (r *Refund) Approve(by string, now time.Time) error {
-	return r.decide(by, RefundApproved, "", now)
+	return r.decide(RefundApprove, ActorFinance, by, "", now)
 }
 
 // Reject is the second officer's no.
 func (r *Refund) Reject(by, note string, now time.Time) error {
-	return r.decide(by, RefundRejected, note, now)
+	return r.decide(RefundReject, ActorFinance, by, note, now)
 }
 
-func (r *Refund) decide(by string, to RefundState, note string, now time.Time) error {
-	if r.State != RefundRequested {
-		return r.refuse(string(to))
+// ApproveByRule approves a refund that a rule decides (a bid security
+// released after the award): no person's second pair of eyes is needed.
+func (r *Refund) ApproveByRule(now time.Time) error {
+	return r.decide(RefundApproveByRule, ActorSystem, RuleActor, "", now)
+}
+
+func (r *Refund) decide(action RefundAction, actor Actor, by, note string, now time.Time) error {
+	to, err := NextRefundState(r.State, action, actor)
+	if err != nil {
+		return err
 	}
 	if by == r.RequestedBy {
 		return apperr.New(apperr.Forbidden, "Four eyes: a refund must be decided by another finance officer than the one who requested it.")
@@ -85,10 +130,11 @@ func (r *Refund) decide(by string, to RefundState, note string, now time.Time) e
 
 // Complete marks an approved refund paid out.
 func (r *Refund) Complete(now time.Time) error {
-	if r.State != RefundApproved {
-		return r.refuse("completed")
+	to, err := NextRefundState(r.State, RefundComplete, ActorSystem)
+	if err != nil {
+		return err
 	}
-	r.State, r.CompletedAt = RefundCompleted, now.UTC()
+	r.State, r.CompletedAt = to, now.UTC()
 	r.Version++
 	return nil
 }

@@ -26,6 +26,7 @@ func TestRefundNeedsASecondOfficerAndMovesOnlyForward(t *testing.T) {
 		return step{"reject by " + by, func(r *Refund) error { return r.Reject(by, "no", t0) }}
 	}
 	complete := step{"complete", func(r *Refund) error { return r.Complete(t0) }}
+	byRule := step{"approve by rule", func(r *Refund) error { return r.ApproveByRule(t0) }}
 	cases := []struct {
 		steps []step
 		want  RefundState
@@ -42,6 +43,10 @@ func TestRefundNeedsASecondOfficerAndMovesOnlyForward(t *testing.T) {
 		{[]step{approve("fin-2"), approve("fin-3")}, RefundApproved, apperr.Conflict},
 		{[]step{approve("fin-2"), complete, complete}, RefundCompleted, apperr.Conflict},
 		{[]step{reject("fin-2"), complete}, RefundRejected, apperr.Conflict},
+		{[]step{byRule}, RefundApproved, ""},
+		{[]step{byRule, complete}, RefundCompleted, ""},
+		{[]step{byRule, byRule}, RefundApproved, apperr.Conflict},
+		{[]step{reject("fin-2"), byRule}, RefundRejected, apperr.Conflict},
 	}
 	for _, tc := range cases {
 		name := ""

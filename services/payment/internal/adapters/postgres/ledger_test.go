@@ -9,6 +9,7 @@ import (
 
 	"gerbang/pkg/pgtest"
 	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 	"gerbang/services/payment/migrations"
 )
@@ -48,7 +49,7 @@ func TestLedgerIsAppendOnlyAndCorrectedByReversal(t *testing.T) {
 		t.Fatal(err)
 	}
 	issued, _ := domain.IssuedTransaction(inv, t0)
-	err = store.InTx(ctx, func(tx *postgres.Tx) error {
+	err = store.InTx(ctx, func(tx app.Tx) error {
 		if _, _, err := tx.InsertInvoice(ctx, inv); err != nil {
 			return err
 		}
@@ -69,11 +70,11 @@ func TestLedgerIsAppendOnlyAndCorrectedByReversal(t *testing.T) {
 		}
 	}
 	rev, _ := domain.Reverse(issued, t0)
-	if err := store.InTx(ctx, func(tx *postgres.Tx) error { return tx.AppendTransaction(ctx, rev) }); err != nil {
+	if err := store.InTx(ctx, func(tx app.Tx) error { return tx.AppendTransaction(ctx, rev) }); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := domain.Reverse(issued, t0)
-	if err := store.InTx(ctx, func(tx *postgres.Tx) error { return tx.AppendTransaction(ctx, again) }); err == nil {
+	if err := store.InTx(ctx, func(tx app.Tx) error { return tx.AppendTransaction(ctx, again) }); err == nil {
 		t.Fatal("a transaction was reversed twice")
 	}
 	b, err := store.Balances(ctx)
@@ -91,7 +92,7 @@ func TestInsertInvoiceDrawsAnotherCodeOnCollision(t *testing.T) {
 	r.ID, _ = uuid.NewV7()
 	r.Reference = "B"
 	clash := domain.UnmarshalInvoiceFromDatabase(r) // same billing code, another request
-	err := store.InTx(ctx, func(tx *postgres.Tx) error {
+	err := store.InTx(ctx, func(tx app.Tx) error {
 		if _, _, err := tx.InsertInvoice(ctx, first); err != nil {
 			return err
 		}

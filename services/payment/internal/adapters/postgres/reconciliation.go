@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/dbx"
+	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -23,50 +25,63 @@ func (t *Tx) InsertReconciliation(ctx context.Context, id uuid.UUID, by, sha str
 	return nil
 }
 
-// MatchedPayment is a payment a statement line matched.
-type MatchedPayment struct {
-	PaymentID uuid.UUID     `db:"id"`
-	InvoiceID uuid.NullUUID `db:"invoice_id"`
-	Outcome   string        `db:"outcome"`
-}
-
 // MatchPayment finds and locks the oldest payment of this billing code and
-// amount that no statement line has matched yet.
-func (t *Tx) MatchPayment(ctx context.Context, code string, amount int64) (*MatchedPayment, error) {
-	var m MatchedPayment
+// amount that no statement line has matched yet, nor any of except.
+func (t *Tx) MatchPayment(ctx context.Context, code string, amount int64, except []uuid.UUID) (*app.MatchedPayment, error) {
+	var m struct {
+		PaymentID uuid.UUID     `db:"id"`
+		InvoiceID uuid.NullUUID `db:"invoice_id"`
+		Outcome   string        `db:"outcome"`
+	}
 	err := t.tx.GetContext(ctx, &m, `
 		SELECT p.id, p.invoice_id, p.outcome FROM payment p
-		WHERE p.billing_code = $1 AND p.amount = $2
+		WHERE p.billing_code = $1 AND p.amount = $2 AND p.id <> ALL($3::uuid[])
 		  AND NOT EXISTS (SELECT 1 FROM reconciliation_line l WHERE l.payment_id = p.id)
 		ORDER BY p.paid_at, p.id LIMIT 1
-		FOR UPDATE OF p`, code, amount)
+		FOR UPDATE OF p`, code, amount, uuids(except))
 	if dbx.IsNoRows(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("match payment of %s: %w", code, err)
 	}
-	return &m, nil
+	return &app.MatchedPayment{PaymentID: m.PaymentID, InvoiceID: m.InvoiceID.UUID, Outcome: domain.PaymentOutcome(m.Outcome)}, nil
 }
 
-// InsertStatementLine stores a line, matched to paymentID or not (uuid.Nil).
-func (t *Tx) InsertStatementLine(ctx context.Context, recID uuid.UUID, l domain.StatementLine, paymentID uuid.UUID) error {
-	var pid any
-	if paymentID != uuid.Nil {
-		pid = paymentID
+func uuids(ids []uuid.UUID) pq.StringArray {
+	out := make(pq.StringArray, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
+}
+
+// InsertStatementLines stores a statement's lines, each matched to its
+// payment or not (uuid.Nil), in one statement whatever their number.
+func (t *Tx) InsertStatementLines(ctx context.Context, recID uuid.UUID, lines []app.StatementMatch) error {
+	n := len(lines)
+	lineNos, dates := make(pq.Int64Array, n), make(pq.StringArray, n)
+	codes, amounts := make(pq.StringArray, n), make(pq.Int64Array, n)
+	refs, payments := make(pq.StringArray, n), make([]uuid.NullUUID, n)
+	for i, m := range lines {
+		l := m.Line
+		lineNos[i], dates[i], codes[i], amounts[i], refs[i] = int64(l.LineNo), l.ValueDate.Format(time.DateOnly), l.BillingCode, l.Amount, l.BankReference
+		payments[i] = uuid.NullUUID{UUID: m.PaymentID, Valid: m.PaymentID != uuid.Nil}
 	}
 	_, err := t.tx.ExecContext(ctx, `
 		INSERT INTO reconciliation_line (reconciliation_id, line_no, value_date, billing_code, amount, bank_reference, payment_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, recID, l.LineNo, l.ValueDate, l.BillingCode, l.Amount, l.BankReference, pid)
+		SELECT $1, l.line_no, l.value_date, l.billing_code, l.amount, l.bank_reference, l.payment_id
+		FROM unnest($2::int[], $3::date[], $4::text[], $5::bigint[], $6::text[], $7::uuid[])
+			AS l(line_no, value_date, billing_code, amount, bank_reference, payment_id)`,
+		recID, lineNos, dates, codes, amounts, refs, pq.Array(payments))
 	if err != nil {
-		return dbx.MapConstraint(fmt.Errorf("insert statement line %d: %w", l.LineNo, err),
+		return dbx.MapConstraint(fmt.Errorf("insert %d statement lines: %w", n, err),
 			"Another statement matched the same payment at the same moment; upload this one again.")
 	}
 	return nil
 }
 
-// ReportLine is a statement line in a reconciliation report.
-type ReportLine struct {
+type reportLineRow struct {
 	LineNo        int           `db:"line_no"`
 	ValueDate     time.Time     `db:"value_date"`
 	BillingCode   string        `db:"billing_code"`
@@ -76,8 +91,7 @@ type ReportLine struct {
 	InvoiceID     uuid.NullUUID `db:"invoice_id"`
 }
 
-// ReportPayment is a payment no statement line has matched.
-type ReportPayment struct {
+type reportPaymentRow struct {
 	PaymentID        uuid.UUID     `db:"id"`
 	GatewayReference string        `db:"gateway_reference"`
 	BillingCode      string        `db:"billing_code"`
@@ -87,20 +101,10 @@ type ReportPayment struct {
 	Outcome          string        `db:"outcome"`
 }
 
-// Report is a reconciliation's outcome.
-type Report struct {
-	ID                uuid.UUID
-	UploadedBy        string
-	CreatedAt         time.Time
-	Matched           []ReportLine
-	UnmatchedLines    []ReportLine
-	UnmatchedPayments []ReportPayment
-}
-
 // ReconciliationReport reads a reconciliation: its lines matched and not,
 // and the payments received by then that no statement has matched.
-func (s *Store) ReconciliationReport(ctx context.Context, id uuid.UUID) (Report, error) {
-	var r Report
+func (s *Store) ReconciliationReport(ctx context.Context, id uuid.UUID) (app.Report, error) {
+	var r app.Report
 	var head struct {
 		UploadedBy string    `db:"uploaded_by"`
 		CreatedAt  time.Time `db:"created_at"`
@@ -113,29 +117,36 @@ func (s *Store) ReconciliationReport(ctx context.Context, id uuid.UUID) (Report,
 		return r, fmt.Errorf("load reconciliation %s: %w", id, err)
 	}
 	r.ID, r.UploadedBy, r.CreatedAt = id, head.UploadedBy, head.CreatedAt.UTC()
-	var lines []ReportLine
+	var lines []reportLineRow
 	if err := s.db.SelectContext(ctx, &lines, `
 		SELECT l.line_no, l.value_date, l.billing_code, l.amount, l.bank_reference, l.payment_id, p.invoice_id
 		FROM reconciliation_line l LEFT JOIN payment p ON p.id = l.payment_id
 		WHERE l.reconciliation_id = $1 ORDER BY l.line_no`, id); err != nil {
 		return r, fmt.Errorf("load lines of reconciliation %s: %w", id, err)
 	}
-	r.Matched, r.UnmatchedLines = []ReportLine{}, []ReportLine{}
+	r.Matched, r.UnmatchedLines = []app.ReportLine{}, []app.ReportLine{}
 	for _, l := range lines {
+		line := app.ReportLine{LineNo: l.LineNo, ValueDate: l.ValueDate, BillingCode: l.BillingCode, Amount: l.Amount,
+			BankReference: l.BankReference, PaymentID: l.PaymentID.UUID, InvoiceID: l.InvoiceID.UUID}
 		if l.PaymentID.Valid {
-			r.Matched = append(r.Matched, l)
+			r.Matched = append(r.Matched, line)
 		} else {
-			r.UnmatchedLines = append(r.UnmatchedLines, l)
+			r.UnmatchedLines = append(r.UnmatchedLines, line)
 		}
 	}
-	r.UnmatchedPayments = []ReportPayment{}
-	if err := s.db.SelectContext(ctx, &r.UnmatchedPayments, `
+	var payments []reportPaymentRow
+	if err := s.db.SelectContext(ctx, &payments, `
 		SELECT p.id, p.gateway_reference, p.billing_code, p.amount, p.paid_at, p.invoice_id, p.outcome
 		FROM payment p
 		WHERE p.received_at <= $1
 		  AND NOT EXISTS (SELECT 1 FROM reconciliation_line l WHERE l.payment_id = p.id)
 		ORDER BY p.paid_at, p.id LIMIT 1000`, head.CreatedAt); err != nil {
 		return r, fmt.Errorf("load unmatched payments: %w", err)
+	}
+	r.UnmatchedPayments = make([]app.ReportPayment, len(payments))
+	for i, p := range payments {
+		r.UnmatchedPayments[i] = app.ReportPayment{PaymentID: p.PaymentID, GatewayReference: p.GatewayReference,
+			BillingCode: p.BillingCode, Amount: p.Amount, PaidAt: p.PaidAt, InvoiceID: p.InvoiceID.UUID, Outcome: p.Outcome}
 	}
 	return r, nil
 }

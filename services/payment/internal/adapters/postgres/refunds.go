@@ -86,13 +86,13 @@ func (t *Tx) LockRefund(ctx context.Context, id uuid.UUID) (*domain.Refund, erro
 	return r.refund(), nil
 }
 
-// ApprovedRefunds locks up to limit approved refunds awaiting payout,
-// skipping those another instance holds.
-func (t *Tx) ApprovedRefunds(ctx context.Context, limit int) ([]*domain.Refund, error) {
+// PayableRefunds locks up to limit refunds awaiting payout (in a state
+// domain.PayableRefundStates), skipping those another instance holds.
+func (t *Tx) PayableRefunds(ctx context.Context, limit int) ([]*domain.Refund, error) {
 	var rows []refundRow
 	if err := t.tx.SelectContext(ctx, &rows, `
-		SELECT `+refundColumns+` FROM refund WHERE state = 'approved'
-		ORDER BY decided_at LIMIT $1 FOR UPDATE SKIP LOCKED`, limit); err != nil {
+		SELECT `+refundColumns+` FROM refund WHERE state = ANY($2)
+		ORDER BY decided_at LIMIT $1 FOR UPDATE SKIP LOCKED`, limit, names(domain.PayableRefundStates())); err != nil {
 		return nil, fmt.Errorf("select approved refunds: %w", err)
 	}
 	out := make([]*domain.Refund, len(rows))
@@ -106,7 +106,8 @@ func (t *Tx) ApprovedRefunds(ctx context.Context, limit int) ([]*domain.Refund, 
 func (t *Tx) SuspendedAmount(ctx context.Context, invoiceID uuid.UUID) (int64, error) {
 	var n int64
 	err := t.tx.GetContext(ctx, &n, `
-		SELECT coalesce(sum(amount), 0)::bigint FROM payment WHERE invoice_id = $1 AND outcome = 'manual_review'`, invoiceID)
+		SELECT coalesce(sum(amount), 0)::bigint FROM payment WHERE invoice_id = $1 AND outcome = $2`,
+		invoiceID, domain.OutcomeManualReview)
 	if err != nil {
 		return 0, fmt.Errorf("sum suspended payments of %s: %w", invoiceID, err)
 	}

@@ -1,7 +1,9 @@
 // Package postgres keeps the payment service's records in PostgreSQL:
-// invoices, payments, the ledger and bid securities, and writes each state
-// change together with its outbox event and audit record in one
-// transaction.
+// invoices, payments, the ledger, bid securities, refunds and
+// reconciliations, and writes each state change together with its outbox
+// event and audit record in one transaction. It implements app.Store and
+// app.Tx; the states its queries select by are the domain's, passed as
+// parameters.
 package postgres
 
 import (
@@ -19,6 +21,7 @@ import (
 	"gerbang/pkg/audit"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
+	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
 
@@ -31,8 +34,26 @@ func New(db *sqlx.DB) *Store { return &Store{db: db} }
 // DB returns the pool (for consumers that open their own transactions).
 func (s *Store) DB() *sqlx.DB { return s.db }
 
+var (
+	_ app.Store = (*Store)(nil)
+	_ app.Tx    = (*Tx)(nil)
+)
+
 // InTx runs fn in one short transaction.
-func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+func (s *Store) InTx(ctx context.Context, fn func(app.Tx) error) error {
+	return s.inTx(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// names passes the domain's states (or outcomes) to a query as a text[].
+func names[S ~string](ss []S) pq.StringArray {
+	out := make(pq.StringArray, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) error {
 	return dbx.WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return fn(&Tx{tx: tx}) })
 }
 
@@ -167,16 +188,17 @@ func (t *Tx) UpdateInvoice(ctx context.Context, inv *domain.Invoice, readVersion
 	return nil
 }
 
-// DueInvoices locks up to limit pending invoices past their expiry, skipping
-// rows another instance holds: two schedulers share the work, never a row.
+// DueInvoices locks up to limit invoices past their expiry in a state they
+// expire from (domain.ExpirableStates), skipping rows another instance
+// holds: two schedulers share the work, never a row.
 func (t *Tx) DueInvoices(ctx context.Context, now time.Time, limit int) ([]*domain.Invoice, error) {
 	var rows []invoiceRow
 	err := t.tx.SelectContext(ctx, &rows, `
 		SELECT `+invoiceColumns+` FROM invoice
-		WHERE state = 'pending' AND expires_at <= $1
+		WHERE state = ANY($3) AND expires_at <= $1
 		ORDER BY expires_at
 		LIMIT $2
-		FOR UPDATE SKIP LOCKED`, now, limit)
+		FOR UPDATE SKIP LOCKED`, now, limit, names(domain.ExpirableStates()))
 	if err != nil {
 		return nil, fmt.Errorf("select due invoices: %w", err)
 	}
@@ -186,7 +208,7 @@ func (t *Tx) DueInvoices(ctx context.Context, now time.Time, limit int) ([]*doma
 // GetInvoice reads one invoice.
 func (s *Store) GetInvoice(ctx context.Context, id uuid.UUID) (*domain.Invoice, error) {
 	var inv *domain.Invoice
-	err := s.InTx(ctx, func(t *Tx) (err error) {
+	err := s.inTx(ctx, func(t *Tx) (err error) {
 		inv, err = t.getInvoice(ctx, id.String(), `id = $1`, id)
 		return err
 	})
@@ -206,16 +228,8 @@ func (s *Store) GetInvoiceByCode(ctx context.Context, code domain.BillingCode) (
 	return r.invoice(), nil
 }
 
-// InvoiceFilter selects a page of invoices, newest first.
-type InvoiceFilter struct {
-	Payer  string    // only this payer's; "" for all
-	State  string    // only in this state; "" for all
-	Before uuid.UUID // keyset cursor: ids below this one; uuid.Nil for the first page
-	Limit  int
-}
-
 // ListInvoices returns a page of invoices, newest first (UUIDv7 order).
-func (s *Store) ListInvoices(ctx context.Context, f InvoiceFilter) ([]*domain.Invoice, error) {
+func (s *Store) ListInvoices(ctx context.Context, f app.InvoiceFilter) ([]*domain.Invoice, error) {
 	var rows []invoiceRow
 	before := any(nil)
 	if f.Before != uuid.Nil {
@@ -491,7 +505,7 @@ func (t *Tx) LockBidSecurities(ctx context.Context, tenderID, vendor string) ([]
 // BidSecurities reads the securities of a tender.
 func (s *Store) BidSecurities(ctx context.Context, tenderID string) ([]*domain.BidSecurity, error) {
 	var out []*domain.BidSecurity
-	err := s.InTx(ctx, func(t *Tx) (err error) {
+	err := s.inTx(ctx, func(t *Tx) (err error) {
 		out, err = t.LockBidSecurities(ctx, tenderID, "")
 		return err
 	})

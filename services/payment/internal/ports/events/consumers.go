@@ -1,8 +1,8 @@
-// Package events maps the events of other services to the payment
-// service's use cases, idempotently: each handler runs in the consumer's
-// transaction together with its inbox row (pkg/events), and the use cases
-// themselves are idempotent on the requesting record, so a redelivered or
-// duplicated event changes nothing.
+// Package events maps the events the payment service consumes to use cases
+// (app), idempotently: each runs in the consumer's transaction, which also
+// writes the inbox row (pkg/events), and the use cases themselves are
+// idempotent on the requesting record, so a redelivered or duplicated
+// event changes nothing.
 package events
 
 import (
@@ -17,20 +17,25 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/events"
-	"gerbang/services/payment/internal/adapters/postgres"
 	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 )
 
-// Subjects consumed.
+// The subjects the payment service consumes.
 const (
-	FeeRequested         = "licensing.fee.requested"
-	SecurityRequested    = "tender.bid_security.requested"
-	AwardFinalised       = "tender.award.finalised"
-	SecurityForfeitAsked = "tender.bid_security.forfeit_requested"
-	TenderCancelled      = "tender.tender.cancelled"
-	TenderFailed         = "tender.tender.failed"
+	SubjectFeeRequested            = "licensing.fee.requested"
+	SubjectBidSecurityRequested    = "tender.bid_security.requested"
+	SubjectAwardFinalised          = "tender.award.finalised"
+	SubjectBidSecurityForfeitAsked = "tender.bid_security.forfeit_requested"
+	SubjectTenderCancelled         = "tender.tender.cancelled"
+	SubjectTenderFailed            = "tender.tender.failed"
 )
+
+// TenderSubjects are the tender events the payment service consumes.
+func TenderSubjects() []string {
+	return []string{SubjectBidSecurityRequested, SubjectAwardFinalised, SubjectBidSecurityForfeitAsked,
+		SubjectTenderCancelled, SubjectTenderFailed}
+}
 
 // Durable consumer names.
 const (
@@ -38,16 +43,21 @@ const (
 	DurableTender    = "payment-tender"
 )
 
-// Handlers maps events to use cases.
+// Handlers maps consumed events to the use cases. Tx binds the consumer's
+// transaction to what the use cases write (postgres.Wrap).
 type Handlers struct {
 	Svc   *app.Service
+	Tx    func(*sqlx.Tx) app.Tx
 	Clock func() time.Time
 }
 
+// money is an amount as events carry it; mapped to domain.Money here.
 type money struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 }
+
+func (m money) domain() domain.Money { return domain.Money{Amount: m.Amount, Currency: m.Currency} }
 
 // feeRequested is what payment reads of licensing.fee.requested.
 type feeRequested struct {
@@ -109,7 +119,7 @@ func (h Handlers) expiry(t *time.Time) time.Time {
 
 // Licensing handles the LICENSING stream.
 func (h Handlers) Licensing(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
-	if ev.Type != FeeRequested {
+	if ev.Type != SubjectFeeRequested {
 		return nil
 	}
 	var d feeRequested
@@ -120,16 +130,16 @@ func (h Handlers) Licensing(ctx context.Context, tx *sqlx.Tx, ev events.Event) e
 	if ref == "" {
 		ref = d.ApplicationID
 	}
-	_, _, err := h.Svc.CreateInvoiceIn(ctx, postgres.Wrap(tx), app.CreateInvoice{Purpose: domain.PurposeLicenseFee,
-		Reference: ref, Payer: d.PayerOrg, Amount: domain.Money(d.Amount), Description: d.Description})
+	_, _, err := h.Svc.CreateInvoiceIn(ctx, h.Tx(tx), app.CreateInvoice{Purpose: domain.PurposeLicenseFee,
+		Reference: ref, Payer: d.PayerOrg, Amount: d.Amount.domain(), Description: d.Description})
 	return permanentIfInvalid(ev, err)
 }
 
 // Tender handles the TENDER stream, in its order.
 func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
-	t := postgres.Wrap(tx)
+	t := h.Tx(tx)
 	switch ev.Type {
-	case SecurityRequested:
+	case SubjectBidSecurityRequested:
 		var d securityRequested
 		if err := events.Decode(ev, &d); err != nil {
 			return err
@@ -139,10 +149,10 @@ func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) erro
 			ref = d.BidSecurityID
 		}
 		_, _, err := h.Svc.CreateInvoiceIn(ctx, t, app.CreateInvoice{Purpose: domain.PurposeBidSecurity, Reference: ref,
-			Payer: d.Vendor, TenderID: d.TenderID, Amount: domain.Money(d.Amount), ExpiresAt: h.expiry(d.PayBefore),
+			Payer: d.Vendor, TenderID: d.TenderID, Amount: d.Amount.domain(), ExpiresAt: h.expiry(d.PayBefore),
 			Description: "Jaminan penawaran tender " + d.TenderID})
 		return permanentIfInvalid(ev, err)
-	case AwardFinalised:
+	case SubjectAwardFinalised:
 		var d awardFinalised
 		if err := events.Decode(ev, &d); err != nil {
 			return err
@@ -151,7 +161,7 @@ func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) erro
 			return events.Permanent(fmt.Errorf("%s %s names no tender", ev.Type, ev.ID))
 		}
 		return h.Svc.AwardFinalised(ctx, t, d.TenderID, d.Vendor)
-	case TenderCancelled, TenderFailed:
+	case SubjectTenderCancelled, SubjectTenderFailed:
 		// No award will come: every security is released, as to losers.
 		var d awardFinalised
 		if err := events.Decode(ev, &d); err != nil {
@@ -161,7 +171,7 @@ func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) erro
 			return events.Permanent(fmt.Errorf("%s %s names no tender", ev.Type, ev.ID))
 		}
 		return h.Svc.AwardFinalised(ctx, t, d.TenderID, "")
-	case SecurityForfeitAsked:
+	case SubjectBidSecurityForfeitAsked:
 		var d forfeitRequested
 		if err := events.Decode(ev, &d); err != nil {
 			return err
@@ -178,11 +188,11 @@ func Run(ctx context.Context, js jetstream.JetStream, db *sqlx.DB, log *slog.Log
 	errc := make(chan error, 2)
 	go func() {
 		errc <- events.Consume(ctx, js, db, events.ConsumerConfig{Stream: "LICENSING", Durable: DurableLicensing,
-			FilterSubjects: []string{FeeRequested}, DoubleAck: true, Log: log}, h.Licensing)
+			FilterSubjects: []string{SubjectFeeRequested}, DoubleAck: true, Log: log}, h.Licensing)
 	}()
 	go func() {
 		errc <- events.Consume(ctx, js, db, events.ConsumerConfig{Stream: "TENDER", Durable: DurableTender,
-			FilterSubjects: []string{SecurityRequested, AwardFinalised, SecurityForfeitAsked, TenderCancelled, TenderFailed}, DoubleAck: true, Log: log}, h.Tender)
+			FilterSubjects: TenderSubjects(), DoubleAck: true, Log: log}, h.Tender)
 	}()
 	return errors.Join(<-errc, <-errc)
 }

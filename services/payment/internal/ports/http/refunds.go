@@ -8,7 +8,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/payment/internal/adapters/postgres"
+	"gerbang/services/payment/internal/app"
 	"gerbang/services/payment/internal/domain"
 	"gerbang/services/payment/internal/ports/http/oapi"
 )
@@ -111,14 +111,15 @@ func (s *server) GetReconciliation(ctx context.Context, req oapi.GetReconciliati
 	return oapi.GetReconciliation200JSONResponse(reportDTO(rep)), nil
 }
 
-func optUUID(n uuid.NullUUID) *uuid.UUID {
-	if !n.Valid {
+// optUUID maps uuid.Nil (none) to an absent member.
+func optUUID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
 		return nil
 	}
-	return &n.UUID
+	return &id
 }
 
-func linesDTO(ls []postgres.ReportLine) []oapi.StatementLine {
+func linesDTO(ls []app.ReportLine) []oapi.StatementLine {
 	out := make([]oapi.StatementLine, len(ls))
 	for i, l := range ls {
 		out[i] = oapi.StatementLine{LineNo: int32(l.LineNo), ValueDate: openapi_types.Date{Time: l.ValueDate},
@@ -128,7 +129,7 @@ func linesDTO(ls []postgres.ReportLine) []oapi.StatementLine {
 	return out
 }
 
-func reportDTO(r postgres.Report) oapi.ReconciliationReport {
+func reportDTO(r app.Report) oapi.ReconciliationReport {
 	out := oapi.ReconciliationReport{ID: r.ID, UploadedBy: r.UploadedBy, CreatedAt: r.CreatedAt,
 		Matched: linesDTO(r.Matched), UnmatchedLines: linesDTO(r.UnmatchedLines),
 		UnmatchedPayments: make([]oapi.UnmatchedPayment, len(r.UnmatchedPayments))}
