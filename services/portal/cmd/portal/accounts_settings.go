@@ -43,6 +43,9 @@ func loadAccountSettings(s *settings, cfg service.Config, getenv func(string) st
 	if s.resetTTL, err = durationVar(getenv, "RESET_LINK_TTL", app.ResetLinkTTL); err != nil {
 		return err
 	}
+	if s.answerFloor, err = durationVar(getenv, "ACCOUNT_ANSWER_FLOOR", app.DefaultAnswerFloor); err != nil {
+		return err
+	}
 	s.publicURL = strings.TrimRight(get("PUBLIC_URL", defaultPublicURL(cfg.HTTPAddr)), "/")
 	if u, err := url.Parse(s.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("PUBLIC_URL: %q is not an http(s) URL", s.publicURL)

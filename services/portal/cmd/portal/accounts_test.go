@@ -17,10 +17,10 @@ import (
 
 // startPortalWithMail runs the real portal with its mail going to a real
 // SMTP server in the test's process.
-func startPortalWithMail(t *testing.T, env map[string]string) (*svctest.Service, *smtptest.Server) {
+func startPortalWithMail(t testing.TB, env map[string]string) (*svctest.Service, *smtptest.Server) {
 	t.Helper()
 	mail := smtptest.Start(t)
-	vars := map[string]string{"SMTP_ADDR": mail.Addr, "MAIL_FROM": "Gerbang <no-reply@gerbang.localhost>"}
+	vars := map[string]string{"SMTP_ADDR": mail.Addr, "MAIL_FROM": "Gerbang <no-reply@gerbang.localhost>", "ACCOUNT_ANSWER_FLOOR": "1ms"}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -31,13 +31,13 @@ func startPortalWithMail(t *testing.T, env map[string]string) (*svctest.Service,
 // person is someone using the portal in a browser without JavaScript: a
 // cookie jar, redirects seen rather than followed.
 type person struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	client *http.Client
 	csrf   string
 }
 
-func newPerson(t *testing.T, base string) *person {
+func newPerson(t testing.TB, base string) *person {
 	jar, _ := cookiejar.New(nil)
 	return &person{t: t, base: base, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -168,6 +168,8 @@ func TestAccountJourneyOverSMTP(t *testing.T) {
 	}
 	wantText(t, a, "Email Anda belum diverifikasi", newcomerEmail)
 	second := mail.Wait(t, newcomerEmail, 2, 30*time.Second)
+	// The API says the same, and mints no token.
+	wantProblem(t, login(t, svc.URL, newcomerEmail, firstPassword), http.StatusUnauthorized, app.EmailNotVerified)
 	secondLink := second.Link(app.VerifyEmailPath)
 	if secondLink == "" || secondLink == firstLink {
 		t.Fatalf("second link %q, first %q", secondLink, firstLink)
@@ -511,4 +513,29 @@ func TestSignUpAndResetAreRateLimited(t *testing.T) {
 	}
 	// The login limit is the login's own (LOGIN_LIMIT_*): untouched here.
 	wantRedirect(t, p.logIn("usaha@demo.gerbang.id", app.DemoPassword), "/")
+}
+
+// TestAMailServerThatIsDownIsSaidOnTheForm: with no SMTP server, the
+// sign-up and the reset request come back as the form, 503, what was typed
+// kept, saying the mail could not be sent; the portal stays up.
+func TestAMailServerThatIsDownIsSaidOnTheForm(t *testing.T) {
+	svc, _ := startPortal(t, map[string]string{"SMTP_ADDR": svctest.FreeAddr(t), "SMTP_TIMEOUT": "5s", "ACCOUNT_ANSWER_FLOOR": "1ms"})
+	p := newPerson(t, svc.URL)
+	p.open("/signup")
+	a := p.submit("/signup", signUpForm("tanpa.surat@contoh.co.id", firstPassword))
+	if a.status != http.StatusServiceUnavailable || !strings.Contains(string(a.body), `value="tanpa.surat@contoh.co.id"`) {
+		t.Fatalf("sign-up with the mail server down: %d\n%s", a.status, pageText(a))
+	}
+	wantText(t, a, "Ada yang perlu diperbaiki", "Email tidak dapat dikirim saat ini")
+	p.open(app.ForgotPath)
+	a = p.submit(app.ForgotPath, map[string]string{"email": "usaha@demo.gerbang.id"})
+	if a.status != http.StatusServiceUnavailable {
+		t.Fatalf("reset with the mail server down: %d", a.status)
+	}
+	wantText(t, a, "Email tidak dapat dikirim saat ini")
+	// Signing up again once mail works sends a new link: the account made
+	// meanwhile is not verified, and logs in only once it is.
+	if a := login(t, svc.URL, "tanpa.surat@contoh.co.id", firstPassword); a.status != http.StatusUnauthorized {
+		t.Errorf("the unverified account logs in: %d", a.status)
+	}
 }

@@ -26,7 +26,7 @@ import (
 
 // startPortal runs the real portal against a fresh database and an embedded
 // NATS, with the demo accounts (hashed at bcrypt's least cost, for speed).
-func startPortal(t *testing.T, env map[string]string) (*svctest.Service, string) {
+func startPortal(t testing.TB, env map[string]string) (*svctest.Service, string) {
 	t.Helper()
 	db := pgtest.New(t, migrations.FS)
 	ns := natstest.Start(t)
@@ -60,7 +60,7 @@ func (a answer) json(t *testing.T) map[string]any {
 	return m
 }
 
-func do(t *testing.T, client *http.Client, method, url string, header map[string]string, body []byte) answer {
+func do(t testing.TB, client *http.Client, method, url string, header map[string]string, body []byte) answer {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {

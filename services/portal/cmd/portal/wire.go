@@ -53,6 +53,7 @@ type settings struct {
 	publicURL      string
 	verifyTTL      time.Duration
 	resetTTL       time.Duration
+	answerFloor    time.Duration
 	proxyTimeout   time.Duration
 	sessionTTL     time.Duration
 	secureCookies  bool
@@ -150,7 +151,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	}
 	self := &app.SelfService{
 		Store: accounts, Passwords: passwords, Mailer: mailer, Clock: rt.Clock, BaseURL: s.publicURL,
-		VerifyTTL: s.verifyTTL, ResetTTL: s.resetTTL, Log: rt.Log,
+		VerifyTTL: s.verifyTTL, ResetTTL: s.resetTTL, AnswerFloor: s.answerFloor, Log: rt.Log,
 	}
 	if s.demoAccounts {
 		if err := seedDemo(ctx, rt, accounts, passwords); err != nil {

@@ -84,6 +84,34 @@ type SelfService struct {
 	VerifyTTL time.Duration // default VerifyLinkTTL
 	ResetTTL  time.Duration // default ResetLinkTTL
 	Log       *slog.Logger  // notices that could not be sent
+	// AnswerFloor is the least time a sign-up or a reset request takes once
+	// its input is valid: a new and a taken email (a known and an unknown
+	// one) then answer after the same time, the floor, whenever the work
+	// itself takes less. Default DefaultAnswerFloor.
+	AnswerFloor time.Duration
+}
+
+// DefaultAnswerFloor is above what a sign-up (a bcrypt hash at cost 10, a
+// transaction, a mail) and a reset request take on a machine that is not
+// overloaded.
+const DefaultAnswerFloor = 500 * time.Millisecond
+
+// evenly waits until the floor has passed since start (or ctx ends).
+func (s *SelfService) evenly(ctx context.Context, start time.Time) {
+	floor := s.AnswerFloor
+	if floor <= 0 {
+		floor = DefaultAnswerFloor
+	}
+	wait := floor - time.Since(start)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // ErrLinkGone is the answer to a mailed link that does not work (any more).
@@ -95,10 +123,12 @@ var ErrLinkGone = errors.New("link used, replaced or expired")
 // note that they have an account (verified); the answer is the same, so no
 // one learns which emails have accounts.
 func (s *SelfService) SignUp(ctx context.Context, form domain.SignUp) error {
+	start := time.Now()
 	applicant, err := form.Check()
 	if err != nil {
-		return err
+		return err // says nothing of the email's account
 	}
+	defer s.evenly(ctx, start)
 	// Hashed whatever follows, so every path costs the same bcrypt work.
 	hash, err := s.Passwords.Hash(applicant.Password)
 	if err != nil {
@@ -174,8 +204,9 @@ func (s *SelfService) OpenVerification(ctx context.Context, secret string) (doma
 
 // RequestReset mails a password reset link to the account with email. When
 // there is none (or it is disabled), the address gets a note saying so
-// instead: the page is the same, and a mail is sent either way, so neither
-// the answer nor its time tells whether the email has an account.
+// instead: the page is the same, a mail is sent either way, and the answer
+// comes after AnswerFloor, so neither the answer nor its time tells whether
+// the email has an account.
 func (s *SelfService) RequestReset(ctx context.Context, email string) error {
 	normalized, err := domain.NormalizeEmail(email)
 	switch {
@@ -184,6 +215,7 @@ func (s *SelfService) RequestReset(ctx context.Context, email string) error {
 	case err != nil:
 		return apperr.InvalidFields("The email address is not valid.", apperr.Field("email", domain.RuleEmail))
 	}
+	defer s.evenly(ctx, time.Now())
 	acc, err := s.Store.ByEmail(ctx, normalized)
 	switch {
 	case apperr.Is(err, apperr.NotFound) || err == nil && acc.Disabled:
