@@ -48,7 +48,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		return err
 	}
 
-	h := portevents.Handlers{Svc: svc, Tx: func(tx *sqlx.Tx) app.Tx { return postgres.Wrap(tx) }, Clock: rt.Clock.Now}
+	h := portevents.Handlers{Svc: svc, Tx: func(tx *sqlx.Tx) app.Tx { return postgres.Wrap(tx) }}
 	rt.Go("event-consumers", func(ctx context.Context) error { return portevents.Run(ctx, rt.JS, rt.DB, rt.Log, h) })
 	rt.Go("invoice-expiry", func(ctx context.Context) error {
 		return every(ctx, time.Duration(expiryEvery)*time.Millisecond, rt.Log, "invoice expiry", func(ctx context.Context) (int, error) {

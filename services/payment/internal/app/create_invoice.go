@@ -17,7 +17,11 @@ type CreateInvoice struct {
 	Amount      domain.Money
 	Description string
 	ExpiresAt   time.Time // zero: the default validity
-	TenderID    string    // for a bid security: the tender (the payer is the vendor)
+	// PayBefore is a deadline another service asked for (a bid security's),
+	// kept inside the validity an invoice allows (domain.ExpiryWithin);
+	// it takes the place of ExpiresAt.
+	PayBefore *time.Time
+	TenderID  string // for a bid security: the tender (the payer is the vendor)
 }
 
 // CreateInvoice creates the invoice, or returns the one already made for the
@@ -38,8 +42,12 @@ func (s *Service) CreateInvoiceIn(ctx context.Context, t Tx, cmd CreateInvoice) 
 	if cmd.Purpose == domain.PurposeBidSecurity && strings.TrimSpace(cmd.TenderID) == "" {
 		return nil, false, apperr.InvalidFields("A bid security needs its tender.", apperr.Field("tender_id", "is required"))
 	}
+	expires := cmd.ExpiresAt
+	if cmd.PayBefore != nil {
+		expires = domain.ExpiryWithin(*cmd.PayBefore, now)
+	}
 	inv, err := domain.NewInvoice(domain.NewInvoiceInput{Purpose: cmd.Purpose, Reference: cmd.Reference, Payer: cmd.Payer,
-		Amount: cmd.Amount, Description: cmd.Description, ExpiresAt: cmd.ExpiresAt}, now)
+		Amount: cmd.Amount, Description: cmd.Description, ExpiresAt: expires}, now)
 	if err != nil {
 		return nil, false, err
 	}

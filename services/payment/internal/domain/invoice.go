@@ -145,6 +145,20 @@ const (
 	DefaultValidity      = 7 * 24 * time.Hour
 )
 
+// ExpiryWithin keeps a deadline another service asked for inside the
+// validity an invoice allows at now: at least a minute over the shortest
+// validity (so that the invoice, built a moment later, is still valid for
+// at least that long), at most the longest.
+func ExpiryWithin(requested, now time.Time) time.Time {
+	if lo := now.Add(MinValidity + time.Minute); requested.Before(lo) {
+		return lo
+	}
+	if hi := now.Add(MaxValidity); requested.After(hi) {
+		return hi
+	}
+	return requested
+}
+
 // NewInvoice validates in and builds a pending invoice with a fresh billing
 // code. Input field names in errors are those of the API body.
 func NewInvoice(in NewInvoiceInput, now time.Time) (*Invoice, error) {

@@ -86,3 +86,30 @@ func TestPaymentOutcomeByTimingAmountAndState(t *testing.T) {
 		})
 	}
 }
+
+// TestARequestedDeadlineIsKeptInsideTheValidity: another service's
+// deadline for an invoice is taken as it is within the validity, moved to
+// a minute over the shortest before it and to the longest after it, and
+// always makes a valid invoice.
+func TestARequestedDeadlineIsKeptInsideTheValidity(t *testing.T) {
+	lo, hi := t0.Add(MinValidity+time.Minute), t0.Add(MaxValidity)
+	for _, tc := range []struct {
+		name           string
+		requested, got time.Time
+	}{
+		{"in the past", t0.Add(-time.Hour), lo},
+		{"now", t0, lo},
+		{"just under the shortest", t0.Add(MinValidity), lo},
+		{"within", t0.Add(72 * time.Hour), t0.Add(72 * time.Hour)},
+		{"at the longest", hi, hi},
+		{"beyond the longest", t0.Add(MaxValidity + time.Second), hi},
+	} {
+		got := ExpiryWithin(tc.requested, t0)
+		if !got.Equal(tc.got) {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.got)
+		}
+		if _, err := NewInvoice(NewInvoiceInput{Purpose: PurposeBidSecurity, Reference: "r", Payer: "p", Amount: IDR(1), ExpiresAt: got}, t0); err != nil {
+			t.Errorf("%s: the invoice is refused: %v", tc.name, err)
+		}
+	}
+}

@@ -46,9 +46,8 @@ const (
 // Handlers maps consumed events to the use cases. Tx binds the consumer's
 // transaction to what the use cases write (postgres.Wrap).
 type Handlers struct {
-	Svc   *app.Service
-	Tx    func(*sqlx.Tx) app.Tx
-	Clock func() time.Time
+	Svc *app.Service
+	Tx  func(*sqlx.Tx) app.Tx
 }
 
 // money is an amount as events carry it; mapped to domain.Money here.
@@ -100,23 +99,6 @@ func permanentIfInvalid(ev events.Event, err error) error {
 	return err
 }
 
-// expiry keeps a requested deadline inside the validity an invoice allows.
-func (h Handlers) expiry(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	now := h.Clock()
-	// A minute over the shortest validity, so that the invoice, built a
-	// moment later, is still valid for at least that long.
-	if lo := now.Add(domain.MinValidity + time.Minute); t.Before(lo) {
-		return lo
-	}
-	if hi := now.Add(domain.MaxValidity); t.After(hi) {
-		return hi
-	}
-	return *t
-}
-
 // Licensing handles the LICENSING stream.
 func (h Handlers) Licensing(ctx context.Context, tx *sqlx.Tx, ev events.Event) error {
 	if ev.Type != SubjectFeeRequested {
@@ -149,7 +131,7 @@ func (h Handlers) Tender(ctx context.Context, tx *sqlx.Tx, ev events.Event) erro
 			ref = d.BidSecurityID
 		}
 		_, _, err := h.Svc.CreateInvoiceIn(ctx, t, app.CreateInvoice{Purpose: domain.PurposeBidSecurity, Reference: ref,
-			Payer: d.Vendor, TenderID: d.TenderID, Amount: d.Amount.domain(), ExpiresAt: h.expiry(d.PayBefore),
+			Payer: d.Vendor, TenderID: d.TenderID, Amount: d.Amount.domain(), PayBefore: d.PayBefore,
 			Description: "Jaminan penawaran tender " + d.TenderID})
 		return permanentIfInvalid(ev, err)
 	case SubjectAwardFinalised:
