@@ -38,7 +38,7 @@ func bodyLimits() []httpx.RouteLimit {
 	for i, p := range proxied {
 		names[i] = p.name
 	}
-	return porthttp.ProxyBodyLimits(names...)
+	return append(porthttp.ProxyBodyLimits(names...), porthttp.UploadBodyLimit)
 }
 
 // settings are the portal's own variables, beyond service.Config.
@@ -167,11 +167,14 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return err
 	}
+	licensing := services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout)
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
 		Login: login, Self: self, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
-		Licenses: services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout),
+		Licenses: licensing,
 		Tenders:  services.NewTender(s.backendURL("tender"), s.proxyTimeout),
+		Desk:     licensing,
+		Fees:     services.NewPayment(s.backendURL("payment"), s.proxyTimeout),
 		Log:      rt.Log,
 	})
 	if err != nil {
@@ -234,6 +237,25 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
 	rt.App.Get("/tenders", web.Tenders)
 	rt.App.Get("/tenders/:id", web.Tender)
+	// The business's applications and the licensing officer's review.
+	rt.App.Get("/applications", web.HTMLErrors, web.Applications)
+	rt.App.Get("/applications/new", web.HTMLErrors, web.NewApplication)
+	rt.App.Post("/applications", web.HTMLErrors, web.CheckCSRF, web.CreateApplication)
+	rt.App.Get("/applications/:id", web.HTMLErrors, web.Application)
+	rt.App.Get("/applications/:id/check", web.HTMLErrors, web.CheckAnswers)
+	rt.App.Post("/applications/:id/submit", web.HTMLErrors, web.CheckCSRF, web.Submit)
+	rt.App.Post("/applications/:id/resubmit", web.HTMLErrors, web.CheckCSRF, web.Resubmit)
+	rt.App.Get("/applications/:id/documents/:requirement", web.HTMLErrors, web.DocumentForm)
+	rt.App.Post("/applications/:id/documents/:requirement", web.HTMLErrors, web.CheckCSRF, web.UploadDocument)
+	rt.App.Get("/applications/:id/documents/:doc/file", web.HTMLErrors, web.DocumentFile)
+	rt.App.Get("/applications/:id/fee", web.HTMLErrors, web.Fee)
+	rt.App.Get("/applications/:id/fee/status", web.HTMLErrors, web.FeeStatus)
+	rt.App.Post("/applications/:id/fee/pay", web.HTMLErrors, web.CheckCSRF, web.PayFee)
+	rt.App.Get("/review", web.HTMLErrors, web.Queue)
+	rt.App.Get("/review/:id", web.HTMLErrors, web.Review)
+	rt.App.Get("/review/:id/documents/:doc/file", web.HTMLErrors, web.DocumentFile)
+	rt.App.Post("/review/:id/license/:action", web.HTMLErrors, web.CheckCSRF, web.ChangeLicense)
+	rt.App.Post("/review/:id/:action", web.HTMLErrors, web.CheckCSRF, web.Decide)
 	// The services, as the caller (its Authorization header goes along).
 	for _, b := range s.backends {
 		h := proxy.Handler(b)

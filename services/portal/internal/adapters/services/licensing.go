@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
-	"gerbang/pkg/httpx"
 	"gerbang/services/portal/internal/adapters/services/licensingapi"
 	"gerbang/services/portal/internal/app"
 	"gerbang/services/portal/internal/domain"
@@ -48,16 +47,7 @@ func NewLicensing(baseURL string, timeout time.Duration) *Licensing {
 func (l *Licensing) call(ctx context.Context, token string, want int, out any, do func(context.Context, licensingapi.RequestEditorFn) (*http.Response, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, l.c.timeout)
 	defer cancel()
-	resp, err := do(ctx, func(ctx context.Context, req *http.Request) error {
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Accept", "application/json")
-		if id := httpx.RequestIDFrom(ctx); id != "" {
-			req.Header.Set("X-Request-Id", id)
-		}
-		return nil
-	})
+	resp, err := do(ctx, licensingapi.RequestEditorFn(asPerson(token)))
 	if err != nil {
 		return l.c.unavailable(err)
 	}

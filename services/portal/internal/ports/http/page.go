@@ -60,6 +60,8 @@ var navigation = []navItem{
 	{key: "nav.dashboard", href: "/", roles: everyone},
 	{key: "nav.businesses", href: "/businesses", roles: []string{auth.RoleBusiness}},
 	{key: "nav.finder", href: "/licenses/finder", public: true, roles: []string{auth.RoleBusiness}},
+	{key: "nav.applications", href: "/applications", roles: []string{auth.RoleBusiness}},
+	{key: "nav.review", href: "/review", roles: []string{auth.RoleLicensingOfficer}},
 	{key: "nav.tenders", href: "/tenders", public: true, roles: everyone},
 	{key: "nav.verify", href: "/verify", public: true, roles: everyone},
 	{key: "nav.signup", href: "/signup", public: true},

@@ -50,6 +50,8 @@ type Web struct {
 	services  []Backend
 	licenses  app.Licensing
 	tenders   app.TenderBoard
+	desk      app.LicensingDesk // applications and their review, as the person
+	fees      app.Fees
 	log       *slog.Logger
 	catalogue catalogue
 	templates map[lang]*template.Template
@@ -70,6 +72,8 @@ type WebOptions struct {
 	Services      []Backend // listed on the developers' page
 	Licenses      app.Licensing
 	Tenders       app.TenderBoard
+	Desk          app.LicensingDesk
+	Fees          app.Fees
 	Log           *slog.Logger
 }
 
@@ -92,7 +96,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	return &Web{
 		login: o.Login, self: o.Self, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
-		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, log: o.Log,
+		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, log: o.Log,
 		catalogue: cat, templates: templates,
 	}, nil
 }
@@ -125,6 +129,8 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"mb":       megabytes,
 		"scales":   func() []string { return domain.Scales },
 		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
+		"filesize": fileSize,
+		"days":     fmtDays,
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)

@@ -1,0 +1,179 @@
+package domain
+
+import "time"
+
+// What the business's application pages and the officers' review pages
+// show, as licensing and payment answer it (api/licensing.yaml,
+// api/payment.yaml). The portal owns none of it; these are its read views.
+
+// ApplicationState is where an application stands in licensing.
+type ApplicationState string
+
+const (
+	AppDraft             ApplicationState = "draft"
+	AppSubmitted         ApplicationState = "submitted"
+	AppInReview          ApplicationState = "in_review"
+	AppRevisionRequested ApplicationState = "revision_requested"
+	AppApproved          ApplicationState = "approved"
+	AppAwaitingPayment   ApplicationState = "awaiting_payment"
+	AppIssued            ApplicationState = "issued"
+	AppRejected          ApplicationState = "rejected"
+	AppWithdrawn         ApplicationState = "withdrawn"
+	AppDeemedApproved    ApplicationState = "deemed_approved"
+)
+
+// ApplicationStates are every state, in the order an application goes
+// through them (the queue's state filter lists them so).
+var ApplicationStates = []ApplicationState{
+	AppDraft, AppSubmitted, AppInReview, AppRevisionRequested, AppApproved,
+	AppAwaitingPayment, AppIssued, AppRejected, AppWithdrawn, AppDeemedApproved,
+}
+
+// QueueStates are the states the officers' queue holds.
+var QueueStates = []ApplicationState{AppSubmitted, AppInReview, AppRevisionRequested}
+
+// Accepts are the file kinds the requirement takes, for the file input's
+// accept attribute.
+func (r RequiredDocument) Accepts() string {
+	switch r.ContentType {
+	case "pdf":
+		return "application/pdf,.pdf"
+	case "image":
+		return "image/png,image/jpeg,.png,.jpg,.jpeg"
+	}
+	return "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
+}
+
+// SLA is the review's clock in working days.
+type SLA struct {
+	Days        int
+	UsedSeconds int64
+	Running     bool       // false while paused (revision) or stopped (decided)
+	DueAt       *time.Time // nil while not running
+}
+
+// ApplicationDetail is a license application as licensing answers it,
+// every field the status and review pages show.
+type ApplicationDetail struct {
+	ID, BusinessID, KBLI, Scale string
+	Size                        int64
+	State                       ApplicationState
+	Terms                       *LicenseType // frozen at submission; nil for a draft
+	SLA                         SLA
+	WhoseTurn                   string // applicant, officer, "" once closed
+	TurnDueAt                   *time.Time
+	Reason                      string // why it was rejected
+	RevisionRequirement         string
+	RevisionNote                string
+	SubmittedAt, DecidedAt      *time.Time
+	Version                     int
+	CreatedAt, UpdatedAt        time.Time
+}
+
+// Open is whether the application still waits for someone.
+func (a ApplicationDetail) Open() bool { return a.WhoseTurn != "" }
+
+// Overdue is whether the officers' deadline has passed at now.
+func (a ApplicationDetail) Overdue(now time.Time) bool {
+	return a.SLA.Running && a.SLA.DueAt != nil && now.After(*a.SLA.DueAt)
+}
+
+// Paused is whether the SLA clock stands still for a revision.
+func (a ApplicationDetail) Paused() bool { return a.State == AppRevisionRequested }
+
+// ApplicationPage is a page of applications and the cursor of the next.
+type ApplicationPage struct {
+	Items      []ApplicationDetail
+	NextCursor string
+}
+
+// Document is a file uploaded for a requirement.
+type Document struct {
+	ID, Requirement, Filename, ContentType string
+	Size                                   int64
+	SHA256                                 string
+	UploadedAt                             time.Time
+}
+
+// Inline is whether a browser shows the document itself: a PDF or an image.
+func (d Document) Inline() bool { return d.Image() || d.ContentType == "application/pdf" }
+
+// Image is whether the document is a PNG or JPEG.
+func (d Document) Image() bool { return d.ContentType == "image/png" || d.ContentType == "image/jpeg" }
+
+// LatestDocuments are the newest document of each requirement (a revision
+// adds a new version; the last one counts).
+func LatestDocuments(docs []Document) map[string]Document {
+	out := map[string]Document{}
+	for _, d := range docs {
+		if prev, ok := out[d.Requirement]; !ok || !d.UploadedAt.Before(prev.UploadedAt) {
+			out[d.Requirement] = d
+		}
+	}
+	return out
+}
+
+// Missing are the codes of the requirements that have no document yet.
+func Missing(reqs []RequiredDocument, docs map[string]Document) []string {
+	var out []string
+	for _, r := range reqs {
+		if _, ok := docs[r.Code]; !ok {
+			out = append(out, r.Code)
+		}
+	}
+	return out
+}
+
+// Invoice is a fee to pay, as payment answers it.
+type Invoice struct {
+	ID, BillingCode, Reference, Description, State string
+	Amount                                         Money
+	ExpiresAt, UpdatedAt                           time.Time
+}
+
+// Invoice states in payment.
+const (
+	InvoicePending = "pending"
+	InvoicePaid    = "paid"
+)
+
+// IssuedLicense is a license as licensing answers it to its holder and
+// officers.
+type IssuedLicense struct {
+	ID, Number, ApplicationID, Status, StatusReason string
+	HolderName, NIB, KBLI, LicenseName              string
+	IssuedAt, ValidFrom                             time.Time
+	ValidUntil                                      *time.Time
+}
+
+// wib is the zone deadlines are counted in (Asia/Jakarta, UTC+7 without
+// daylight saving).
+var wib = time.FixedZone("WIB", 7*60*60)
+
+// EndOfDay is the last instant of t's day in WIB.
+func EndOfDay(t time.Time) time.Time {
+	y, m, d := t.In(wib).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, wib).Add(-time.Nanosecond)
+}
+
+// AddWorkingDays is the end of the day n working days (Monday to Friday, in
+// WIB) after t's. Licensing keeps the holiday calendar and the portal does
+// not read it, so a filter "due within n working days" counts weekends
+// only: around a holiday it reaches a day further than licensing would.
+func AddWorkingDays(t time.Time, n int) time.Time {
+	d := t.In(wib)
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return EndOfDay(d)
+}
+
+// DaysLeft is how many working days the clock had left when it paused (or
+// when its current run began), in tenths.
+func (s SLA) DaysLeft() float64 {
+	left := float64(s.Days) - float64(s.UsedSeconds)/(24*60*60)
+	return max(float64(int(left*10))/10, 0)
+}
