@@ -233,13 +233,20 @@ func (w *Web) openFor(c *fiber.Ctx, u *signedIn, id string) (applicationView, er
 	return v, nil
 }
 
-// Application is GET /applications/:id: a draft's task list, else its status.
-func (w *Web) Application(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
+// opened is the person signed in holding role and the application of
+// the path's :id, as that person may see it.
+func (w *Web) opened(c *fiber.Ctx, role string) (*signedIn, applicationView, error) {
+	u, err := w.signedInAs(c, role)
 	if err != nil {
-		return err
+		return nil, applicationView{}, err
 	}
 	v, err := w.openFor(c, u, param(c, "id"))
+	return u, v, err
+}
+
+// Application is GET /applications/:id: a draft's task list, else its status.
+func (w *Web) Application(c *fiber.Ctx) error {
+	_, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
 		return err
 	}
@@ -262,42 +269,34 @@ type uploadPage struct {
 // DocumentForm is GET /applications/:id/documents/:requirement: the upload
 // of one document (a new version replaces the one shown).
 func (w *Web) DocumentForm(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	p, err := w.uploadPageOf(c, u)
+	_, p, err := w.uploadPageOf(c)
 	if err != nil {
 		return err
 	}
 	return w.page(c, fiber.StatusOK, "apply_upload.html", p, "apply.upload.title", p.Req.Name)
 }
 
-func (w *Web) uploadPageOf(c *fiber.Ctx, u *signedIn) (uploadPage, error) {
-	v, err := w.openFor(c, u, param(c, "id"))
+func (w *Web) uploadPageOf(c *fiber.Ctx) (*signedIn, uploadPage, error) {
+	u, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
-		return uploadPage{}, err
+		return nil, uploadPage{}, err
 	}
 	req, ok := v.Requirement(param(c, "requirement"))
 	if !ok {
-		return uploadPage{}, apperr.New(apperr.NotFound, "the application has no such requirement")
+		return nil, uploadPage{}, apperr.New(apperr.NotFound, "the application has no such requirement")
 	}
 	p := uploadPage{applicationView: v, Req: req}
 	if d, ok := v.Documents[req.Code]; ok {
 		p.Doc = &d
 	}
-	return p, nil
+	return u, p, nil
 }
 
 // UploadDocument is POST /applications/:id/documents/:requirement, a
 // multipart form (with htmx, sent by XHR so the page shows its progress).
 // Licensing sniffs the file: a wrong type or size is said beside the field.
 func (w *Web) UploadDocument(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	p, err := w.uploadPageOf(c, u)
+	u, p, err := w.uploadPageOf(c)
 	if err != nil {
 		return err
 	}
@@ -362,11 +361,7 @@ func fileSize(n int64) string {
 // CheckAnswers is GET /applications/:id/check: everything on one page, a
 // Change link per row, and the button that submits.
 func (w *Web) CheckAnswers(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	v, err := w.openFor(c, u, param(c, "id"))
+	_, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
 		return err
 	}
@@ -388,11 +383,7 @@ func (w *Web) Resubmit(c *fiber.Ctx) error {
 }
 
 func (w *Web) applicantMove(c *fiber.Ctx, action, again string) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	v, err := w.openFor(c, u, param(c, "id"))
+	u, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
 		return err
 	}
@@ -481,11 +472,7 @@ type feePage struct {
 // It waits for the payment by itself (htmx asks /fee/status); a reload
 // does the same. Once the license is issued it moves on to the status.
 func (w *Web) Fee(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	p, err := w.feePageOf(c, u)
+	_, p, err := w.feePageOf(c)
 	if err != nil {
 		return err
 	}
@@ -495,25 +482,25 @@ func (w *Web) Fee(c *fiber.Ctx) error {
 	return w.page(c, fiber.StatusOK, "apply_fee.html", p, "apply.fee.title", p.LicenseName)
 }
 
-func (w *Web) feePageOf(c *fiber.Ctx, u *signedIn) (feePage, error) {
-	v, err := w.openFor(c, u, param(c, "id"))
+func (w *Web) feePageOf(c *fiber.Ctx) (*signedIn, feePage, error) {
+	u, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
-		return feePage{}, err
+		return nil, feePage{}, err
 	}
 	p := feePage{applicationView: v}
 	if v.App.State != domain.AppAwaitingPayment {
-		return p, nil
+		return u, p, nil
 	}
 	inv, err := app.FeeInvoice(c.UserContext(), w.fees, u.token, v.App.ID)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		p.Waiting = true
 	case err != nil:
-		return feePage{}, err
+		return nil, feePage{}, err
 	default:
 		p.Invoice = &inv
 	}
-	return p, nil
+	return u, p, nil
 }
 
 // FeeStatus is GET /applications/:id/fee/status, what the fee page's htmx
@@ -551,11 +538,7 @@ func (w *Web) FeeStatus(c *fiber.Ctx) error {
 // invoice the way a bank would. Pressed again (back, reload), it pays
 // nothing twice: an invoice no longer pending is only shown.
 func (w *Web) PayFee(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleBusiness)
-	if err != nil {
-		return err
-	}
-	p, err := w.feePageOf(c, u)
+	u, p, err := w.feePageOf(c)
 	if err != nil {
 		return err
 	}

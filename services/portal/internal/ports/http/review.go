@@ -82,11 +82,7 @@ func (w *Web) Queue(c *fiber.Ctx) error {
 // document with its hash (PDF and images open in the browser), the
 // checklist of requirements, and the actions the state allows.
 func (w *Web) Review(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleLicensingOfficer)
-	if err != nil {
-		return err
-	}
-	v, err := w.openFor(c, u, param(c, "id"))
+	_, v, err := w.opened(c, auth.RoleLicensingOfficer)
 	if err != nil {
 		return err
 	}
@@ -109,17 +105,13 @@ var reviewActions = map[string]struct {
 // from the version the officer read. A refused one shows the review page
 // again with the error summary and what was typed.
 func (w *Web) Decide(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleLicensingOfficer)
+	u, v, err := w.opened(c, auth.RoleLicensingOfficer)
 	if err != nil {
 		return err
 	}
 	act, ok := reviewActions[c.Params("action")]
 	if !ok {
 		return apperr.New(apperr.NotFound, "no such action")
-	}
-	v, err := w.openFor(c, u, param(c, "id"))
-	if err != nil {
-		return err
 	}
 	tr := w.tr(c)
 	v.Form = formOf(c)
@@ -185,17 +177,13 @@ func revisionOf(f form, reqs []domain.RequiredDocument) (requirement, note strin
 // ChangeLicense is POST /review/:id/license/:action (suspend, reinstate,
 // revoke), with a reason.
 func (w *Web) ChangeLicense(c *fiber.Ctx) error {
-	u, err := w.signedInAs(c, auth.RoleLicensingOfficer)
+	u, v, err := w.opened(c, auth.RoleLicensingOfficer)
 	if err != nil {
 		return err
 	}
 	action := param(c, "action")
 	if !slices.Contains(app.LicenseActions, action) {
 		return apperr.New(apperr.NotFound, "no such action")
-	}
-	v, err := w.openFor(c, u, param(c, "id"))
-	if err != nil {
-		return err
 	}
 	if v.License == nil {
 		return apperr.New(apperr.NotFound, "the application has no license")
