@@ -90,6 +90,15 @@ func (p *person) logIn(email, password string) answer {
 	return p.submit("/login", map[string]string{"email": email, "password": password})
 }
 
+func mustURL(t testing.TB, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func wantRedirect(t *testing.T, a answer, location string) {
 	t.Helper()
 	if a.status != http.StatusSeeOther || a.header.Get("Location") != location {
@@ -325,10 +334,10 @@ func checkRefused(t *testing.T, p *person, c formCase) answer {
 		t.Fatalf("status %d, want %d\n%s", a.status, c.status, pageText(a))
 	}
 	page := string(a.body)
-	if !strings.Contains(page, `class="error-summary"`) || !strings.Contains(pageText(a), "Ada yang perlu diperbaiki") {
+	if read := pageText(a); !strings.Contains(page, `class="error-summary"`) || !strings.Contains(read, "Ada yang perlu diperbaiki") && !strings.Contains(read, "There is a problem") {
 		t.Fatalf("no error summary:\n%s", pageText(a))
 	}
-	if !strings.Contains(page, "<title>Galat: ") {
+	if !strings.Contains(page, "<title>Galat: ") && !strings.Contains(page, "<title>Error: ") {
 		t.Errorf("the title does not say there is an error: %s", regexp.MustCompile(`<title>[^<]*`).FindString(page))
 	}
 	for field, msg := range c.errors {
@@ -459,6 +468,18 @@ func TestEveryAccountFormRefusesBadInputAndChangesNothing(t *testing.T) {
 		}
 		if a := login(t, svc.URL, "auditor@demo.gerbang.id", app.DemoPassword); a.status != http.StatusOK {
 			t.Errorf("the password changed: %d", a.status)
+		}
+	})
+
+	t.Run("InEnglish", func(t *testing.T) {
+		q := newPerson(t, svc.URL)
+		q.client.Jar.SetCookies(mustURL(t, svc.URL), []*http.Cookie{{Name: "gerbang_lang", Value: "en"}})
+		wantText(t, q.open("/signup"), "Create an account", "Full name", "Phone number")
+		a := checkRefused(t, q, formCase{"empty", "/signup", map[string]string{"email": "x@"}, 400, map[string]string{
+			"display_name": "Enter your full name", "email": "Enter an email address in the correct format",
+		}, map[string]string{"email": "x@"}})
+		if strings.Contains(pageText(a), "Masukkan") {
+			t.Error("the English page speaks Indonesian")
 		}
 	})
 

@@ -144,7 +144,7 @@ func (w *Web) AccountErrors(name string) fiber.Handler {
 	}
 }
 
-// form shows the empty form page name.
+// emptyForm shows the empty form of the page name.
 func (w *Web) emptyForm(name string) fiber.Handler {
 	return func(c *fiber.Ctx) error { return w.show(c, fiber.StatusOK, name, newForm(name)) }
 }
@@ -354,7 +354,9 @@ func (w *Web) ChangePassword(c *fiber.Ctx) error {
 // makes every session cookie made before it fail, with no session table.
 const stampPurpose = "gerbang_session_stamp"
 
-func (w *Web) stamp(passwordHash string) string { return w.cookies.mac(stampPurpose, passwordHash)[:22] }
+func (w *Web) stamp(passwordHash string) string {
+	return w.cookies.mac(stampPurpose, passwordHash)[:22]
+}
 
 func (w *Web) startSession(c *fiber.Ctx, token string, expires time.Time, passwordHash string) {
 	c.Cookie(&fiber.Cookie{
