@@ -448,16 +448,19 @@ func (w *Web) DocumentFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	disposition := "inline"
 	switch ct {
 	case "application/pdf", "image/png", "image/jpeg":
-	default:
-		ct = "application/octet-stream"
+	default: // licensing sniffs every upload to one of those; anything else is only saved
+		ct, disposition = "application/octet-stream", "attachment"
 	}
 	c.Set(fiber.HeaderContentType, ct)
-	c.Set(fiber.HeaderContentDisposition, "inline")
+	c.Set(fiber.HeaderContentDisposition, disposition)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; plugin-types application/pdf; sandbox")
+	// Nothing in the file may load or run anything; a sandbox would also
+	// stop the browser's own PDF viewer, so none is set.
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
 	return c.Send(body)
 }
 
