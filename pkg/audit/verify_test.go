@@ -61,6 +61,16 @@ func TestVerifyFindsEveryKindOfTampering(t *testing.T) {
 			want:   []where{{RecordChanged, 3, 3}},
 		},
 		{
+			name:   "a changed state before breaks the record's hash",
+			tamper: statements(`UPDATE audit_record SET before = '{"status": "approved", "version": 2}' WHERE id = 2`),
+			want:   []where{{RecordChanged, 2, 2}},
+		},
+		{
+			name:   "a state before removed breaks the record's hash",
+			tamper: statements(`UPDATE audit_record SET before = NULL WHERE id = 7`),
+			want:   []where{{RecordChanged, 7, 7}},
+		},
+		{
 			name:   "a record moved in time breaks its own hash",
 			tamper: statements(`UPDATE audit_record SET at = at - interval '1 day' WHERE id = 6`),
 			want:   []where{{RecordChanged, 6, 6}},

@@ -8,9 +8,10 @@ package auth
 
 import (
 	"context"
-	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"gerbang/pkg/caller"
 )
 
 // Defaults shared by the portal (which issues tokens), the services (which
@@ -22,23 +23,22 @@ const (
 	JWKSPath = "/.well-known/jwks.json"
 )
 
-// Roles a user can hold. A business account is also the vendor in tenders.
+// Roles a user can hold (defined in pkg/caller, which a domain may import
+// without pulling in fiber or jwt).
 const (
-	RoleBusiness           = "business"
-	RoleLicensingOfficer   = "licensing_officer"
-	RoleProcurementOfficer = "procurement_officer"
-	RoleFinance            = "finance"
-	RoleAuditor            = "auditor"
-	RoleAdmin              = "admin"
+	RoleBusiness           = caller.RoleBusiness
+	RoleLicensingOfficer   = caller.RoleLicensingOfficer
+	RoleProcurementOfficer = caller.RoleProcurementOfficer
+	RoleFinance            = caller.RoleFinance
+	RoleAuditor            = caller.RoleAuditor
+	RoleAdmin              = caller.RoleAdmin
 )
 
 // AllRoles returns every role, in a fixed order.
-func AllRoles() []string {
-	return []string{RoleBusiness, RoleLicensingOfficer, RoleProcurementOfficer, RoleFinance, RoleAuditor, RoleAdmin}
-}
+func AllRoles() []string { return caller.AllRoles() }
 
 // IsRole reports whether name is one of the platform's roles.
-func IsRole(name string) bool { return slices.Contains(AllRoles(), name) }
+func IsRole(name string) bool { return caller.IsRole(name) }
 
 // Claims are the claims of an access token.
 type Claims struct {
@@ -47,37 +47,17 @@ type Claims struct {
 	Org   string   `json:"org,omitempty"` // the business the user acts for, if any
 }
 
-// Principal is the authenticated caller.
-type Principal struct {
-	Subject string   // the user's id (the token's sub)
-	Roles   []string // the roles the user holds
-	Org     string   // the business the user acts for; "" for officers
-}
-
-// HasRole reports whether the principal holds role.
-func (p Principal) HasRole(role string) bool { return slices.Contains(p.Roles, role) }
-
-// HasAnyRole reports whether the principal holds at least one of roles.
-func (p Principal) HasAnyRole(roles ...string) bool {
-	for _, r := range roles {
-		if p.HasRole(r) {
-			return true
-		}
-	}
-	return false
-}
-
-type principalKey struct{}
+// Principal is the authenticated caller: pkg/caller's one Caller type.
+type Principal = caller.Caller
 
 // WithPrincipal returns a context carrying p, for use cases to read with
-// FromContext.
+// FromContext (or caller.From).
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return caller.With(ctx, p)
 }
 
 // FromContext returns the principal that Authenticate put in the request's
 // user context; false for an anonymous caller.
 func FromContext(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
+	return caller.Identity(ctx)
 }

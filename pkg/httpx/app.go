@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/caller"
 )
 
 // Options configure an app.
@@ -107,16 +108,10 @@ func RequestID(c *fiber.Ctx) string {
 	return ""
 }
 
-type ctxKey int
-
-const requestIDCtxKey ctxKey = 0
-
 // RequestIDFrom returns the request id carried by a context (set for every
-// request's UserContext), for logs and audit records.
-func RequestIDFrom(ctx context.Context) string {
-	v, _ := ctx.Value(requestIDCtxKey).(string)
-	return v
-}
+// request's UserContext), for logs and audit records; caller.From(ctx)
+// gives it with the caller.
+func RequestIDFrom(ctx context.Context) string { return caller.RequestID(ctx) }
 
 func recoverPanics(log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) (err error) {
@@ -176,7 +171,7 @@ func timeout(d time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), d)
 		defer cancel()
-		ctx = context.WithValue(ctx, requestIDCtxKey, RequestID(c))
+		ctx = caller.WithRequestID(ctx, RequestID(c))
 		c.SetUserContext(ctx)
 		return c.Next()
 	}

@@ -56,7 +56,13 @@ type Options struct {
 	Log            *slog.Logger // default: slog.Default()
 }
 
-// Middleware applies the Idempotency-Key rules to the routes it guards.
+// Middleware applies the Idempotency-Key rules in transactions of its own
+// (three commits per request: claim, effect, answer), and stores the HTTP
+// response. New code uses Keyed with Claim/Store/Once instead, which keep
+// the key and the answer in the effect's own transaction (see tx.go);
+// Middleware stays until the routes still on it move.
+//
+// It applies the Idempotency-Key rules to the routes it guards.
 // Place it after authentication and role checks (the key belongs to the
 // caller), on create routes. When the handler returns an error, the middleware
 // renders it with the app's error handler so that the answer can be stored,
@@ -82,8 +88,7 @@ func Middleware(db *sqlx.DB, opts Options) fiber.Handler {
 		key := c.Get(Header)
 		if key == "" {
 			if opts.Required {
-				return apperr.InvalidFields("This request needs an Idempotency-Key header (e.g. a fresh UUID), so that a retry cannot create it twice.",
-					apperr.Field(Header, "is required"))
+				return missingKey()
 			}
 			return c.Next()
 		}
@@ -209,8 +214,7 @@ func (s store) claim(ctx context.Context, k slot, hash []byte) (lease string, re
 			return "", nil, unavailable(err)
 		}
 		if !bytes.Equal(r.RequestHash, hash) {
-			return "", nil, apperr.New(apperr.Unprocessable,
-				"This Idempotency-Key was already used with a different request. Use a new key for a new request.")
+			return "", nil, usedForAnother()
 		}
 		if r.State == "done" {
 			resp, err := r.response()

@@ -35,6 +35,10 @@ type Options struct {
 	// which streams and checks them; validating them here would buffer and
 	// decode every part. Parameters are still validated.
 	SkipMultipartBody bool
+	// EnforceRoles refuses, before validating, a caller without one of the
+	// roles the operation's x-roles lists (see Roles): anonymous 401,
+	// others 403. Mount the validator after auth.Authenticate.
+	EnforceRoles bool
 }
 
 // Validator returns a fiber middleware that validates each request whose
@@ -61,7 +65,23 @@ func Validator(spec *openapi3.T, opts Options) (fiber.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("oapi validator: build case-folded router: %w", err)
 	}
+	roles := map[*openapi3.Operation][]string{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if !opts.EnforceRoles {
+				break
+			}
+			r, ok, err := operationRoles(op)
+			if err != nil {
+				return nil, fmt.Errorf("oapi validator: %w", err)
+			}
+			if ok {
+				roles[op] = r
+			}
+		}
+	}
 	v := &validator{
+		roles:  roles,
 		router: router,
 		folded: folded,
 		opts:   opts,
@@ -75,6 +95,7 @@ func Validator(spec *openapi3.T, opts Options) (fiber.Handler, error) {
 }
 
 type validator struct {
+	roles  map[*openapi3.Operation][]string // x-roles by operation
 	router routers.Router
 	// folded holds the spec's paths in lower case: fiber routes paths
 	// case-insensitively, and a request must not skip validation by
@@ -105,6 +126,11 @@ func (v *validator) handle(c *fiber.Ctx) error {
 			return apperr.New(apperr.NotFound, "No such resource. Paths are case-sensitive; check the address.")
 		}
 		return c.Next()
+	}
+	if need, ok := v.roles[route.Operation]; ok {
+		if err := requireRoles(c, need); err != nil {
+			return err
+		}
 	}
 
 	options := &openapi3filter.Options{

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
-	"gerbang/pkg/auth"
+	"gerbang/pkg/caller"
 )
 
 // Account is a user who can log in.
@@ -35,8 +35,8 @@ type Account struct {
 func (a Account) EmailVerified() bool { return a.EmailVerifiedAt != nil }
 
 // Principal returns who the account is in an access token.
-func (a Account) Principal() auth.Principal {
-	p := auth.Principal{Subject: a.ID.String(), Roles: slices.Clone(a.Roles)}
+func (a Account) Principal() caller.Caller {
+	p := caller.Caller{Subject: a.ID.String(), Roles: slices.Clone(a.Roles)}
 	if a.Org != nil {
 		p.Org = a.Org.String()
 	}
@@ -76,8 +76,8 @@ func NewAccount(id uuid.UUID, email, displayName, passwordHash string, roles []s
 		fields = append(fields, apperr.Field("roles", "must name at least one role"))
 	}
 	for _, r := range roles {
-		if !auth.IsRole(r) {
-			fields = append(fields, apperr.Field("roles", "%q is not a role; roles are %s", r, strings.Join(auth.AllRoles(), ", ")))
+		if !caller.IsRole(r) {
+			fields = append(fields, apperr.Field("roles", "%q is not a role; roles are %s", r, strings.Join(caller.AllRoles(), ", ")))
 		}
 	}
 	if org != nil && *org == uuid.Nil {
