@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -127,9 +128,22 @@ func Claim(ctx context.Context, tx sqlx.ExtContext, k Key, answer any) (found bo
 	if !bytes.Equal(r.RequestHash, k.Hash) {
 		return false, usedForAnother()
 	}
-	if r.State != "done" || r.ContentType == nil || *r.ContentType != answerContentType {
-		// Kept by Middleware for this route before it moved here.
-		return false, inProgress(0)
+	// Rows of Middleware, from before a route moved here: one in progress
+	// whose lease ran out is taken over (its holder died), as Middleware
+	// would; a live one is in progress; a stored HTTP response cannot be
+	// replayed as an answer.
+	if r.State != "done" {
+		if time.Since(r.LeasedAt) < DefaultLease {
+			return false, inProgress(0)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND lease_token = $3`,
+			k.Owner, k.Value, r.LeaseToken); err != nil {
+			return false, unavailable(err)
+		}
+		return false, nil
+	}
+	if r.ContentType == nil || *r.ContentType != answerContentType {
+		return false, apperr.New(apperr.Unprocessable, "This Idempotency-Key was used before the service was upgraded. Use a new key.")
 	}
 	if err := json.Unmarshal(r.Body, answer); err != nil {
 		return false, fmt.Errorf("idempotency: stored answer of key %q: %w", k.Value, err)

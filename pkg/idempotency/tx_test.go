@@ -302,3 +302,23 @@ func TestKeyedPutsTheKeyInTheContextAndMarksReplays(t *testing.T) {
 		t.Fatalf("duplicate in progress: %d %s, Retry-After %q", r.Code, body, r.Header().Get(fiber.HeaderRetryAfter))
 	}
 }
+
+func TestAKeyLeftInProgressByTheMiddlewareIsTakenOverAfterItsLease(t *testing.T) {
+	db := newThings(t)
+	ctx := context.Background()
+	k := idempotency.NewKey("sub:u1", "key-1", []byte("req"))
+	if _, err := db.Exec(`INSERT INTO idempotency_keys (owner, key, request_hash, lease_token, leased_at, created_at)
+		VALUES ($1, $2, $3, gen_random_uuid(), now() - interval '1 hour', now())`, k.Owner, k.Value, k.Hash); err != nil {
+		t.Fatal(err)
+	}
+	var effects int
+	if _, err := createThing(ctx, db.DB, k, "a", &effects); err != nil || effects != 1 {
+		t.Fatalf("take over: %v, %d effects", err, effects)
+	}
+	if _, err := db.Exec(`UPDATE idempotency_keys SET state = 'in_progress', leased_at = now() WHERE key = $1`, k.Value); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := createThing(ctx, db.DB, k, "a", &effects); !apperr.Is(err, apperr.Conflict) || effects != 1 {
+		t.Fatalf("live lease: %v, %d effects", err, effects)
+	}
+}
