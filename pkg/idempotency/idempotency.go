@@ -85,15 +85,9 @@ func Middleware(db *sqlx.DB, opts Options) fiber.Handler {
 	}
 	s := store{db: db, opts: opts}
 	return func(c *fiber.Ctx) error {
-		key := c.Get(Header)
-		if key == "" {
-			if opts.Required {
-				return missingKey()
-			}
-			return c.Next()
-		}
-		if err := checkKey(key); err != nil {
-			return err
+		key, err := headerKey(c, opts.Required)
+		if err != nil || key == "" {
+			return next(c, err)
 		}
 		k := slot{owner: owner(c, opts.AnonymousScope), key: strings.Clone(key)}
 		lease, replay, err := s.claim(c.UserContext(), k, requestHash(c))

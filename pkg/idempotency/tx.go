@@ -219,19 +219,13 @@ func Keyed(opts Options) fiber.Handler {
 		opts.AnonymousScope = func(c *fiber.Ctx) string { return c.IP() }
 	}
 	return func(c *fiber.Ctx) error {
-		value := c.Get(Header)
-		if value == "" {
-			if opts.Required {
-				return missingKey()
-			}
-			return c.Next()
-		}
-		if err := checkKey(value); err != nil {
-			return err
+		value, err := headerKey(c, opts.Required)
+		if err != nil || value == "" {
+			return next(c, err)
 		}
 		k := Key{Owner: owner(c, opts.AnonymousScope), Value: strings.Clone(value), Hash: requestHash(c), replayed: new(atomic.Bool)}
 		c.SetUserContext(WithKey(c.UserContext(), k))
-		err := c.Next()
+		err = c.Next()
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Code == apperr.Conflict && ae.Extra["retry_after_seconds"] != nil {
 			c.Set(fiber.HeaderRetryAfter, fmt.Sprint(ae.Extra["retry_after_seconds"]))
@@ -243,7 +237,24 @@ func Keyed(opts Options) fiber.Handler {
 	}
 }
 
-func missingKey() error {
-	return apperr.InvalidFields("This request needs an Idempotency-Key header (e.g. a fresh UUID), so that a retry cannot create it twice.",
-		apperr.Field(Header, "is required"))
+// headerKey returns the request's Idempotency-Key ("" when it sent none
+// and none is required), or the 400 of a missing or malformed one.
+func headerKey(c *fiber.Ctx, required bool) (string, error) {
+	value := c.Get(Header)
+	if value == "" {
+		if required {
+			return "", apperr.InvalidFields("This request needs an Idempotency-Key header (e.g. a fresh UUID), so that a retry cannot create it twice.",
+				apperr.Field(Header, "is required"))
+		}
+		return "", nil
+	}
+	return value, checkKey(value)
+}
+
+// next goes on with the request, unless err refuses it.
+func next(c *fiber.Ctx, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.Next()
 }
