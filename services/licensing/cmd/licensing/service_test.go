@@ -306,22 +306,27 @@ func TestLowRiskIsIssuedAtSubmissionOverHTTP(t *testing.T) {
 	e.must(e.do("GET", "/v1/applications/"+id+"/license", "owner", nil), 200)
 }
 
-// The process can die after an application commits and before the answer
-// to its Idempotency-Key is stored: the key is left in progress, and the
-// retry after its lease runs the create again. It finds the application the
-// key made instead of making a second one.
-func TestARetryAfterACrashThatLostTheAnswerMakesNoSecondApplication(t *testing.T) {
+// The Idempotency-Key, the application and the stored answer commit in
+// one transaction. A process that dies before that commit leaves nothing
+// (here the commit itself fails once, as a crash would end it): the retry
+// makes the application, once. A retry after the commit (its answer lost on
+// the way to the client) gets the stored answer and makes nothing.
+func TestARetryAfterACrashMakesOneApplication(t *testing.T) {
 	e := start(t)
 	bid := e.registerBusiness("owner", "micro", "62010")["id"].(string)
 	body := map[string]any{"business_id": bid, "kbli": "62010"}
+	e.crashAtTheCommitOf("crash-1")
+	e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 500)
+	if list := e.must(e.do("GET", "/v1/applications", "owner", nil), 200); len(list.body["items"].([]any)) != 0 {
+		t.Fatalf("applications after the crash: %s, want none", list.raw)
+	}
 	first := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
-	e.crashBeforeTheAnswer("crash-1")
 	again := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-1"), 201)
-	if again.body["id"] != first.body["id"] || again.body["state"] != "draft" {
-		t.Fatalf("the retry answered %s, want the draft %v", again.raw, first.body["id"])
+	if again.body["id"] != first.body["id"] || again.body["state"] != "draft" || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the retry answered %s, want the draft %v replayed", again.raw, first.body["id"])
 	}
 	if list := e.must(e.do("GET", "/v1/applications", "owner", nil), 200); len(list.body["items"].([]any)) != 1 {
-		t.Fatalf("applications after the retry: %s, want the one", list.raw)
+		t.Fatalf("applications after the retries: %s, want the one", list.raw)
 	}
 	// Another key still makes another application.
 	other := e.must(e.do("POST", "/v1/applications", "owner", body, "Idempotency-Key", "crash-2"), 201)
@@ -330,32 +335,40 @@ func TestARetryAfterACrashThatLostTheAnswerMakesNoSecondApplication(t *testing.T
 	}
 }
 
-// crashBeforeTheAnswer leaves an answered Idempotency-Key as a process that
-// died between the effect's commit and storing the answer leaves it: in
-// progress, its lease run out, no answer.
-func (e *env) crashBeforeTheAnswer(key string) {
+// crashAtTheCommitOf makes the first commit that stores key fail, as a
+// process killed before its commit ends the transaction: everything it
+// wrote is rolled back. (A sequence is not rolled back with it, so only the
+// first commit fails.)
+func (e *env) crashAtTheCommitOf(key string) {
 	e.t.Helper()
-	res, err := e.db.Exec(`UPDATE idempotency_keys SET state = 'in_progress', status_code = NULL, content_type = NULL,
-		headers = NULL, body = NULL, completed_at = NULL, leased_at = now() - interval '1 hour' WHERE key = $1`, key)
+	_, err := e.db.Exec(`
+		CREATE SEQUENCE IF NOT EXISTS crash_once;
+		CREATE OR REPLACE FUNCTION crash_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF nextval('crash_once') = 1 THEN RAISE EXCEPTION 'the process died before the commit'; END IF;
+			RETURN NULL;
+		END $$;
+		CREATE CONSTRAINT TRIGGER crash_at_commit AFTER INSERT ON idempotency_keys DEFERRABLE INITIALLY DEFERRED
+			FOR EACH ROW WHEN (NEW.key = '` + key + `') EXECUTE FUNCTION crash_at_commit();`)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		e.t.Fatalf("key %s: %d rows, want 1", key, n)
-	}
+	e.t.Cleanup(func() { e.db.Exec(`DROP TRIGGER crash_at_commit ON idempotency_keys; DROP SEQUENCE crash_once`) })
 }
 
-// The same crash on a registration: the retry finds the business the key
-// registered, with its NIB, instead of registering a second one (a user
-// without an organisation may hold several) or answering 409 (a user
-// acting for an organisation, whose business takes the organisation's id).
-func TestARetryAfterACrashThatLostTheAnswerRegistersNoSecondBusiness(t *testing.T) {
+// The same on a registration: the retry registers the business once, and a
+// retry after the commit gets it with its NIB, for a user without an
+// organisation (who may hold several) and for one acting for an
+// organisation (whose business takes the organisation's id, so a second
+// registration would answer 409).
+func TestARetryAfterACrashRegistersOneBusiness(t *testing.T) {
 	e := start(t)
 	for _, who := range []string{"owner", "member"} {
 		input := map[string]any{"name": "CV Tiga", "npwp": "012345678901000", "address": "Jl. C 3", "scale": "small", "kbli": []string{"62010"}}
 		key := "reg-crash-" + who
+		e.crashAtTheCommitOf(key)
+		e.must(e.do("POST", "/v1/businesses", who, input, "Idempotency-Key", key), 500)
 		first := e.must(e.do("POST", "/v1/businesses", who, input, "Idempotency-Key", key), 201)
-		e.crashBeforeTheAnswer(key)
 		again := e.must(e.do("POST", "/v1/businesses", who, input, "Idempotency-Key", key), 201)
 		if again.body["id"] != first.body["id"] || again.body["nib"] != first.body["nib"] {
 			t.Fatalf("%s: the retry answered %s, want business %v with NIB %v", who, again.raw, first.body["id"], first.body["nib"])
@@ -363,6 +376,7 @@ func TestARetryAfterACrashThatLostTheAnswerRegistersNoSecondBusiness(t *testing.
 		if list := e.must(e.do("GET", "/v1/businesses", who, nil), 200); len(list.body["items"].([]any)) != 1 {
 			t.Fatalf("%s: businesses after the retry: %s, want the one", who, list.raw)
 		}
+		e.db.Exec(`DROP TRIGGER crash_at_commit ON idempotency_keys; DROP SEQUENCE crash_once`)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"gerbang/pkg/auth"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/internal/adapters/blob"
+	"gerbang/services/licensing/internal/adapters/certificate"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
 	licevents "gerbang/services/licensing/internal/ports/events"
@@ -47,10 +48,12 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		blobs = files
 	}
 	store := postgres.New(rt.DB)
-	svc := app.New(store, rt.Clock, rt.Log, app.Options{SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs})
+	svc := app.New(store, rt.Clock, rt.Log, app.Options{
+		SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs, RenderCertificate: certificate.Render,
+	})
 
 	// Routes: the API of api/licensing.yaml (see internal/ports/http).
-	if err := lichttp.Mount(rt.App, svc, rt.Auth, rt.DB); err != nil {
+	if err := lichttp.Mount(rt.App, svc, rt.Auth); err != nil {
 		return fmt.Errorf("mount licensing API: %w", err)
 	}
 

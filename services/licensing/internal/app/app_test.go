@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/idempotency"
+	"gerbang/pkg/keyset"
 	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
 )
@@ -27,13 +29,13 @@ func TestRegisteringABusinessGivesANIBAtOnceAndPublishesIt(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1 AND action = 'business.register'`, b.ID); n != 1 {
 		t.Fatalf("%d audit records", n)
 	}
-	if _, err := h.svc.RegisterBusiness(h.ctx, officer, domain.BusinessInput{}); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := h.svc.RegisterBusiness(h.ctx, officer, idempotency.Key{}, domain.BusinessInput{}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("officer registering: %v; want Forbidden", err)
 	}
 	if _, err := h.svc.Business(h.ctx, other, b.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("another owner reading: %v; want NotFound", err)
 	}
-	list, _, err := h.svc.MyBusinesses(h.ctx, other, postgres.Page{})
+	list, _, err := h.svc.MyBusinesses(h.ctx, other, keyset.Page{})
 	if err != nil || len(list) != 0 {
 		t.Fatalf("another owner's list: %v %v", list, err)
 	}
@@ -123,10 +125,10 @@ func TestAnApplicationKeepsTheRulesInForceWhenItWasSubmitted(t *testing.T) {
 	if d, err := h.svc.Requirements(h.ctx, "56101", domain.ScaleLarge, 0, &next); err != nil || d.LicenseType.Version != 2 || d.LicenseType.Fee != 750000 {
 		t.Fatalf("rules of 2027: %+v %v", d.LicenseType, err)
 	}
-	if _, err := h.svc.StartReview(h.ctx, officer, a.ID); err != nil {
+	if _, err := h.svc.StartReview(h.ctx, officer, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.svc.Approve(h.ctx, officer, a.ID)
+	got, err := h.svc.Approve(h.ctx, officer, a.ID, 0)
 	if err != nil || got.State != domain.StateAwaitingPayment {
 		t.Fatalf("approve: %v %v", got.State, err)
 	}
@@ -174,26 +176,26 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 	if want := wib("2026-04-07 09:00"); !a.SLA.DueAt.Equal(want) {
 		t.Fatalf("due %v; want %v", a.SLA.DueAt.In(domain.Jakarta()), want)
 	}
-	queue, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{})
+	queue, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{})
 	if err != nil || len(queue) != 1 || queue[0].ID != a.ID {
 		t.Fatalf("queue %v %v", queue, err)
 	}
-	if _, _, err := h.svc.ReviewQueue(h.ctx, owner, postgres.Page{}); !apperr.Is(err, apperr.Forbidden) {
+	if _, _, err := h.svc.ReviewQueue(h.ctx, owner, keyset.Page{}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("business reading the queue: %v", err)
 	}
 	// Officers cannot act as applicants, applicants cannot decide.
-	if _, err := h.svc.Withdraw(h.ctx, officer, a.ID); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := h.svc.Withdraw(h.ctx, officer, a.ID, 0); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("officer withdrawing: %v", err)
 	}
-	if _, err := h.svc.Approve(h.ctx, owner, a.ID); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := h.svc.Approve(h.ctx, owner, a.ID, 0); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("owner approving: %v", err)
 	}
 	// Another business does not see it.
-	if _, err := h.svc.Withdraw(h.ctx, other, a.ID); !apperr.Is(err, apperr.NotFound) {
+	if _, err := h.svc.Withdraw(h.ctx, other, a.ID, 0); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("another business withdrawing: %v", err)
 	}
 	// A refused transition names the current state.
-	_, err = h.svc.Resubmit(h.ctx, owner, a.ID)
+	_, err = h.svc.Resubmit(h.ctx, owner, a.ID, 0)
 	var e *apperr.Error
 	if !errorsAs(err, &e) || e.Code != apperr.Conflict || e.Extra["current_state"] != "submitted" {
 		t.Fatalf("resubmit while submitted: %v", err)
@@ -203,20 +205,20 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 		t.Fatalf("%d documents; want pbg, denah_bangunan and amdal", n)
 	}
 	h.clock.Set(wib("2026-03-10 09:00"))
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "no_such_document", ""); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "no_such_document", ""); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("revision of an unknown requirement: %v", err)
 	}
-	rev, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "amdal", "the AMDAL lacks its annexes")
+	rev, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "amdal", "the AMDAL lacks its annexes")
 	if err != nil || rev.State != domain.StateRevisionRequested || rev.SLA.DueAt != nil || rev.SLA.Used != 24*time.Hour {
 		t.Fatalf("revision: %+v %v", rev.SLA, err)
 	}
 	h.clock.Set(wib("2026-03-16 09:00"))
-	res, err := h.svc.Resubmit(h.ctx, owner, a.ID)
+	res, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0)
 	// 14 working days left from Mon 16 March 09:00, skipping 18-24 March and Good Friday.
 	if err != nil || res.State != domain.StateInReview || !res.SLA.DueAt.Equal(wib("2026-04-13 09:00")) {
 		t.Fatalf("resubmit: %s %v %v", res.State, res.SLA.DueAt, err)
 	}
-	if _, err := h.svc.Reject(h.ctx, officer, a.ID, "  "); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.Reject(h.ctx, officer, a.ID, 0, "  "); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("reject without reason: %v", err)
 	}
 	mustState(t, h.svc.Approve, h, officer, a.ID, domain.StateAwaitingPayment)
@@ -228,14 +230,14 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM audit_record WHERE entity_id = $1`, a.ID); n != 10 {
 		t.Fatalf("%d audit records; want 10 (create, 3 uploads, submit, start_review, request_revision, resubmit, approve, request_fee)", n)
 	}
-	if _, err := h.svc.Withdraw(h.ctx, owner, a.ID); !apperr.Is(err, apperr.Conflict) {
+	if _, err := h.svc.Withdraw(h.ctx, owner, a.ID, 0); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("withdraw after decision: %v", err)
 	}
 }
 
-func mustState(t *testing.T, f func(ctx contextT, c app.Caller, id string) (postgres.ApplicationRecord, error), h *harness, c app.Caller, id string, want domain.State) {
+func mustState(t *testing.T, f func(ctx contextT, c caller.Caller, id string, version int) (app.ApplicationRecord, error), h *harness, c caller.Caller, id string, want domain.State) {
 	t.Helper()
-	got, err := f(h.ctx, c, id)
+	got, err := f(h.ctx, c, id, 0)
 	if err != nil || got.State != want {
 		t.Fatalf("state %s, %v; want %s", got.State, err, want)
 	}
@@ -244,29 +246,29 @@ func mustState(t *testing.T, f func(ctx contextT, c app.Caller, id string) (post
 func TestAnIncompleteApplicationCannotBeTakenUpForReview(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "49431")
-	a, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "49431", 0, "") // SSV-ANGKUTAN: uji_kir, stnk
+	a, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "49431", 0, "") // SSV-ANGKUTAN: uji_kir, stnk
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "stnk", "stnk.pdf", pdfOf(1000)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Submit(h.ctx, owner, a.ID); err != nil {
+	if _, err := h.svc.Submit(h.ctx, owner, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.svc.StartReview(h.ctx, officer, a.ID)
+	_, err = h.svc.StartReview(h.ctx, officer, a.ID, 0)
 	var e *apperr.Error
 	if !errorsAs(err, &e) || e.Code != apperr.Unprocessable || !slices.Equal(e.Extra["missing_requirements"].([]string), []string{"uji_kir"}) {
 		t.Fatalf("incomplete application taken up: %v", err)
 	}
 	// The officer asks for the missing document; the applicant adds it and resubmits; the review can begin.
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "uji_kir", "missing"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "uji_kir", "missing"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "uji_kir", "kir.pdf", pdfOf(1000)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.svc.Resubmit(h.ctx, owner, a.ID); err != nil || got.State != domain.StateInReview {
+	if got, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0); err != nil || got.State != domain.StateInReview {
 		t.Fatalf("resubmit: %v", err)
 	}
 }
@@ -331,7 +333,7 @@ func TestDeemedApprovalWaitsWhileARevisionIsRequested(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "49431")
 	a := h.submitted(owner, b, "49431", 0)
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "uji_kir", "expired"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "uji_kir", "expired"); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(wib("2026-06-01 09:00"))
@@ -428,14 +430,14 @@ func TestReviewQueueIsSortedBySLADueDateAcrossPages(t *testing.T) {
 	hotel := h.submitted(owner, b, "55110", 150) // 15 days
 	build := h.submitted(owner, b, "41011", 0)   // 10 days
 	truck := h.submitted(owner, b, "49431", 0)   // 7 days
-	if _, err := h.svc.RequestRevision(h.ctx, officer, paused.ID, "kurikulum", "incomplete"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, paused.ID, 0, "kurikulum", "incomplete"); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{truck.ID, build.ID, hotel.ID, paused.ID}
 	var got []string
 	cursor := ""
 	for range 10 {
-		page, next, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Limit: 1, Cursor: cursor})
+		page, next, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Limit: 1, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -450,7 +452,7 @@ func TestReviewQueueIsSortedBySLADueDateAcrossPages(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("queue order %v; want %v", got, want)
 	}
-	if _, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Cursor: "garbage"}); !apperr.Is(err, apperr.Invalid) {
+	if _, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Cursor: "garbage"}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
@@ -463,17 +465,17 @@ func TestARenewalIsANewApplicationLinkedToItsLicense(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "68111", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "68111", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("renewal for another activity: %v", err)
 	}
-	if _, err := h.svc.CreateApplication(h.ctx, other, b.ID, "62010", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.CreateApplication(h.ctx, other, idempotency.Key{}, b.ID, "62010", 0, l.ID); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("renewal by another business: %v", err)
 	}
-	a, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "62010", 0, l.ID)
+	a, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "62010", 0, l.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Submit(h.ctx, owner, a.ID); err != nil {
+	if _, err := h.svc.Submit(h.ctx, owner, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	renewed, err := h.svc.LicenseOfApplication(h.ctx, owner, a.ID)
@@ -503,11 +505,11 @@ func TestATakenNIBIsDrawnAgain(t *testing.T) {
 	same, fresh := []byte{0, 0, 0, 0, 7}, []byte{0, 0, 0, 0, 9}
 	draws := &chunks{same, same, fresh}
 	svc := app.New(h.store, h.clock, nil, app.Options{Random: draws})
-	first, err := svc.RegisterBusiness(h.ctx, owner, businessInput("62010"))
+	first, err := svc.RegisterBusiness(h.ctx, owner, idempotency.Key{}, businessInput("62010"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := svc.RegisterBusiness(h.ctx, other, businessInput("62010"))
+	second, err := svc.RegisterBusiness(h.ctx, other, idempotency.Key{}, businessInput("62010"))
 	if err != nil {
 		t.Fatalf("a collision of NIBs was not retried: %v", err)
 	}
@@ -526,24 +528,22 @@ func TestAnOwnerChangesItsBusinessButNotItsNIBOrNPWP(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "micro", "56101")
 	scale := "small"
-	got, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{Scale: &scale, KBLI: []string{"56101", "56303"}})
+	got, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, 0, domain.BusinessPatch{Scale: &scale, KBLI: []string{"56101", "56303"}})
 	if err != nil || got.Scale != domain.ScaleSmall || len(got.KBLI) != 2 || got.NIB != b.NIB || got.NPWP != b.NPWP || got.Version != 2 {
 		t.Fatalf("update: %+v %v", got, err)
 	}
 	// The new activity can be applied for now.
-	if _, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "56303", 0, ""); err != nil {
+	if _, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "56303", 0, ""); err != nil {
 		t.Fatalf("application for the added activity: %v", err)
 	}
 	bad := "huge"
-	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{Scale: &bad}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, 0, domain.BusinessPatch{Scale: &bad}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("bad scale: %v", err)
 	}
-	stale := owner
-	stale.ExpectVersion = 1
-	if _, err := h.svc.UpdateBusiness(h.ctx, stale, b.ID, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.PreconditionFailed) {
+	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, 1, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.PreconditionFailed) {
 		t.Fatalf("stale version: %v", err)
 	}
-	if _, err := h.svc.UpdateBusiness(h.ctx, other, b.ID, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.NotFound) {
+	if _, err := h.svc.UpdateBusiness(h.ctx, other, b.ID, 0, domain.BusinessPatch{Scale: &scale}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("another business: %v", err)
 	}
 	if got := h.eventTypes(b.ID); !slices.Equal(got, []string{"licensing.business.registered", "licensing.business.updated"}) {
@@ -555,7 +555,7 @@ func TestConcurrentDecisionsOnOneApplicationApplyOnce(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "55110")
 	a := h.submitted(owner, b, "55110", 150)
-	if _, err := h.svc.StartReview(h.ctx, officer, a.ID); err != nil {
+	if _, err := h.svc.StartReview(h.ctx, officer, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	// Two officers decide at once, one approving and one rejecting: the row
@@ -563,8 +563,8 @@ func TestConcurrentDecisionsOnOneApplicationApplyOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Add(2)
-	go func() { defer wg.Done(); _, errs[0] = h.svc.Approve(h.ctx, officer, a.ID) }()
-	go func() { defer wg.Done(); _, errs[1] = h.svc.Reject(h.ctx, officer, a.ID, "incomplete AMDAL") }()
+	go func() { defer wg.Done(); _, errs[0] = h.svc.Approve(h.ctx, officer, a.ID, 0) }()
+	go func() { defer wg.Done(); _, errs[1] = h.svc.Reject(h.ctx, officer, a.ID, 0, "incomplete AMDAL") }()
 	wg.Wait()
 	ok, conflicts := 0, 0
 	for _, err := range errs {
@@ -600,12 +600,12 @@ func TestABusinessTakesTheIdOfTheOrganisationItsOwnerActsFor(t *testing.T) {
 		t.Fatalf("business id %s, want the caller's org %s (payment and tender know the business by it)", b.ID, withOrg.Org)
 	}
 	in := domain.BusinessInput{Name: "Usaha Kedua", NPWP: "01.234.567.8-901.000", Address: "Jl. Merdeka 1", Scale: "small", KBLI: []string{"56101"}}
-	if _, err := h.svc.RegisterBusiness(h.ctx, withOrg, in); !apperr.Is(err, apperr.Conflict) {
+	if _, err := h.svc.RegisterBusiness(h.ctx, withOrg, idempotency.Key{}, in); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("a second business for one organisation: %v; want Conflict", err)
 	}
 	badOrg := owner
 	badOrg.Org = "not-a-uuid"
-	if _, err := h.svc.RegisterBusiness(h.ctx, badOrg, in); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := h.svc.RegisterBusiness(h.ctx, badOrg, idempotency.Key{}, in); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("an organisation that is no business id: %v; want Forbidden", err)
 	}
 }

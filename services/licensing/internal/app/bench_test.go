@@ -13,9 +13,12 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/events"
+	"gerbang/pkg/idempotency"
+	"gerbang/pkg/keyset"
 	"gerbang/pkg/natstest"
 	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
+	"gerbang/services/licensing/internal/domain"
 )
 
 // BenchmarkSubmitApplication measures submissions (each one transaction:
@@ -54,13 +57,13 @@ func BenchmarkSubmitApplication(b *testing.B) {
 		h.store = postgres.New(db)
 		h.svc = app.New(h.store, h.clock, nil, app.Options{})
 	}
-	bus, err := h.svc.RegisterBusiness(h.ctx, owner, businessInput("55110"))
+	bus, err := h.svc.RegisterBusiness(h.ctx, owner, idempotency.Key{}, businessInput("55110"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ids := make([]string, b.N)
 	for i := range ids {
-		a, err := h.svc.CreateApplication(h.ctx, owner, bus.ID, "55110", 150, "")
+		a, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, bus.ID, "55110", 150, "")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -73,7 +76,7 @@ func BenchmarkSubmitApplication(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := ids[next.Add(1)-1]
-			if _, err := h.svc.Submit(h.ctx, owner, id); err != nil {
+			if _, err := h.svc.Submit(h.ctx, owner, id, 0); err != nil {
 				b.Error(err)
 				return
 			}
@@ -87,7 +90,7 @@ func BenchmarkSubmitApplication(b *testing.B) {
 // in the queue, reporting p50 and p99 latencies.
 func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
 	h := newHarness(b)
-	bus, err := h.svc.RegisterBusiness(h.ctx, owner, businessInput("55110"))
+	bus, err := h.svc.RegisterBusiness(h.ctx, owner, idempotency.Key{}, businessInput("55110"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,12 +111,12 @@ func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
 	// Cursors deep in the queue, taken by walking it with big pages.
 	cursors := []string{""}
 	for c := ""; len(cursors) < 40; {
-		_, next, err := h.store.ReviewQueue(h.ctx, postgres.Page{Limit: 100, Cursor: c})
+		_, next, err := h.store.ReviewQueue(h.ctx, domain.ReviewQueueStates(), keyset.Page{Limit: 100, Cursor: c})
 		if err != nil || next == "" {
 			break
 		}
 		for range 10 { // skip ahead
-			_, n2, err := h.store.ReviewQueue(h.ctx, postgres.Page{Limit: 100, Cursor: next})
+			_, n2, err := h.store.ReviewQueue(h.ctx, domain.ReviewQueueStates(), keyset.Page{Limit: 100, Cursor: next})
 			if err != nil || n2 == "" {
 				break
 			}
@@ -127,7 +130,7 @@ func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
-		page, _, err := h.svc.ReviewQueue(h.ctx, officer, postgres.Page{Limit: 50, Cursor: cursors[i%len(cursors)]})
+		page, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Limit: 50, Cursor: cursors[i%len(cursors)]})
 		d := time.Since(t0)
 		if err != nil || len(page) == 0 {
 			b.Fatalf("queue page: %d items, %v", len(page), err)

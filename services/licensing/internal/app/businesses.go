@@ -2,13 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
-	"gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/idempotency"
+	"gerbang/pkg/journal"
+	"gerbang/pkg/keyset"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -29,93 +34,91 @@ type BusinessRegistered struct {
 const nibAttempts = 5
 
 // RegisterBusiness registers the caller's business and gives it an NIB at
-// once; licensing.business.registered is published.
-func (s *Service) RegisterBusiness(ctx context.Context, c Caller, in domain.BusinessInput) (postgres.BusinessRecord, error) {
-	return s.RegisterBusinessOnce(ctx, c, "", in)
-}
-
-// RegisterBusinessOnce is RegisterBusiness under the caller's
-// Idempotency-Key ("" for none), which the business keeps: called again with
-// the key, it returns the business the first call registered (the HTTP
-// layer's stored answer may have been lost with a crashed process) and
-// changes nothing.
-func (s *Service) RegisterBusinessOnce(ctx context.Context, c Caller, key string, in domain.BusinessInput) (postgres.BusinessRecord, error) {
-	if err := c.applicant(); err != nil {
-		return postgres.BusinessRecord{}, err
+// once; licensing.business.registered is published. Under an
+// Idempotency-Key (the zero key for none), a retry of the same request
+// returns the business the first one registered and changes nothing.
+func (s *Service) RegisterBusiness(ctx context.Context, c caller.Caller, key idempotency.Key, in domain.BusinessInput) (BusinessRecord, error) {
+	if err := mustBeApplicant(c); err != nil {
+		return BusinessRecord{}, err
 	}
 	b, err := domain.NewBusiness(c.Subject, in)
 	if err != nil {
-		return postgres.BusinessRecord{}, err
+		return BusinessRecord{}, err
 	}
 	if c.Org != "" {
 		if _, err := uuid.Parse(c.Org); err != nil {
-			return postgres.BusinessRecord{}, apperr.New(apperr.Forbidden, "Your account's organisation %q is not a business id; ask the portal administrator to fix your account.", c.Org)
+			return BusinessRecord{}, apperr.New(apperr.Forbidden, "Your account's organisation %q is not a business id; ask the portal administrator to fix your account.", c.Org)
 		}
 		b.ID = c.Org
 	}
 	for attempt := 1; ; attempt++ {
 		if b.NIB, err = domain.NewNIB(s.random); err != nil {
-			return postgres.BusinessRecord{}, err
+			return BusinessRecord{}, err
 		}
-		var rec postgres.BusinessRecord
-		err = s.store.InTx(ctx, func(tx *postgres.Tx) error {
+		var rec BusinessRecord
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			if found, err := tx.Claim(ctx, key, &rec); err != nil || found {
+				return err
+			}
 			now := s.clock.Now()
-			var created bool
-			if rec, created, err = tx.InsertBusinessOnce(ctx, b, now, key); err != nil || !created {
+			if rec, err = tx.InsertBusiness(ctx, b, now); err != nil {
 				return err
 			}
-			ev, err := events.New(Source, "licensing.business.registered", rec.ID, BusinessRegistered{
-				BusinessID: rec.ID, NIB: string(rec.NIB), Name: rec.Name, NPWP: string(rec.NPWP), Address: rec.Address,
-				Scale: string(rec.Scale), KBLI: rec.KBLI, OwnerSubject: rec.OwnerSubject, RegisteredAt: rfc3339(now),
-			}, now)
-			if err != nil {
+			if err := tx.Publish(ctx, journal.Event{Type: SubjectBusinessRegistered, Subject: rec.ID, Aggregate: "business/" + rec.ID,
+				Data: businessEvent(rec.Business, rec.CreatedAt), At: now}); err != nil {
 				return err
 			}
-			if err := tx.Publish(ctx, ev, "business/"+rec.ID); err != nil {
-				return err
-			}
-			return tx.Audit(ctx, audit.Entry{
+			if err := tx.Audit(ctx, audit.Entry{
 				Actor: c.Subject, ActorRoles: c.Roles, Action: "business.register", EntityType: "business", EntityID: rec.ID,
 				After: rec.Business, RequestID: c.RequestID, At: now,
-			})
+			}); err != nil {
+				return err
+			}
+			return tx.Store(ctx, key, rec)
 		})
 		if err == nil {
 			return rec, nil
 		}
-		if !postgres.IsNIBTaken(err) || attempt == nibAttempts {
-			return postgres.BusinessRecord{}, fmt.Errorf("register business: %w", err)
+		if !errors.Is(err, ErrNIBTaken) || attempt == nibAttempts {
+			return BusinessRecord{}, fmt.Errorf("register business: %w", err)
 		}
 	}
 }
 
+func businessEvent(b domain.Business, registeredAt time.Time) BusinessRegistered {
+	return BusinessRegistered{
+		BusinessID: b.ID, NIB: string(b.NIB), Name: b.Name, NPWP: string(b.NPWP), Address: b.Address,
+		Scale: string(b.Scale), KBLI: b.KBLI, OwnerSubject: b.OwnerSubject, RegisteredAt: rfc3339(registeredAt),
+	}
+}
+
 // Business returns a business the caller may see (another's is NotFound).
-func (s *Service) Business(ctx context.Context, c Caller, id string) (postgres.BusinessRecord, error) {
-	return s.store.Business(ctx, id, c.owner())
+func (s *Service) Business(ctx context.Context, c caller.Caller, id string) (BusinessRecord, error) {
+	return s.store.Business(ctx, id, ownerOf(c))
 }
 
 // MyBusinesses lists the businesses the caller may see: a business its
 // own, officers and auditors all.
-func (s *Service) MyBusinesses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.BusinessRecord, string, error) {
-	return s.store.Businesses(ctx, c.owner(), p)
+func (s *Service) MyBusinesses(ctx context.Context, c caller.Caller, p keyset.Page) ([]BusinessRecord, string, error) {
+	return s.store.Businesses(ctx, ownerOf(c), p)
 }
 
 // UpdateBusiness changes the details of the caller's business (name,
 // address, scale, KBLI activities; never the NIB or the NPWP) and
 // publishes licensing.business.updated. Applications already submitted keep
 // the scale and activity they were submitted with.
-func (s *Service) UpdateBusiness(ctx context.Context, c Caller, id string, p domain.BusinessPatch) (postgres.BusinessRecord, error) {
-	if err := c.applicant(); err != nil {
-		return postgres.BusinessRecord{}, err
+func (s *Service) UpdateBusiness(ctx context.Context, c caller.Caller, id string, version int, p domain.BusinessPatch) (BusinessRecord, error) {
+	if err := mustBeApplicant(c); err != nil {
+		return BusinessRecord{}, err
 	}
-	var out postgres.BusinessRecord
-	err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	var out BusinessRecord
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		rec, err := tx.LockBusiness(ctx, id, c.Subject)
 		if err != nil {
 			return err
 		}
-		if c.ExpectVersion != 0 && c.ExpectVersion != rec.Version {
-			return apperr.New(apperr.PreconditionFailed, "the business changed since you read it (version %d is now %d); reload it and try again",
-				c.ExpectVersion, rec.Version).With("current_version", rec.Version)
+		if err := checkVersion("business", version, rec.Version); err != nil {
+			return err
 		}
 		next, err := rec.Patched(p)
 		if err != nil {
@@ -125,15 +128,9 @@ func (s *Service) UpdateBusiness(ctx context.Context, c Caller, id string, p dom
 			return err
 		}
 		now := s.clock.Now()
-		out = postgres.BusinessRecord{Business: next, CreatedAt: rec.CreatedAt, Version: rec.Version + 1}
-		ev, err := events.New(Source, "licensing.business.updated", next.ID, BusinessRegistered{
-			BusinessID: next.ID, NIB: string(next.NIB), Name: next.Name, NPWP: string(next.NPWP), Address: next.Address,
-			Scale: string(next.Scale), KBLI: next.KBLI, OwnerSubject: next.OwnerSubject, RegisteredAt: rfc3339(rec.CreatedAt),
-		}, now)
-		if err != nil {
-			return err
-		}
-		if err := tx.Publish(ctx, ev, "business/"+next.ID); err != nil {
+		out = BusinessRecord{Business: next, CreatedAt: rec.CreatedAt, Version: rec.Version + 1}
+		if err := tx.Publish(ctx, journal.Event{Type: SubjectBusinessUpdated, Subject: next.ID, Aggregate: "business/" + next.ID,
+			Data: businessEvent(next, rec.CreatedAt), At: now}); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, audit.Entry{

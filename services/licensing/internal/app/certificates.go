@@ -6,8 +6,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
-	"gerbang/services/licensing/internal/adapters/certificate"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -18,17 +17,20 @@ const Issuer = "Gerbang licensing service"
 func (s *Service) VerifyURLOf(number string) string { return s.verifyURL + "/" + number }
 
 // Certificate renders the PDF certificate of an application's license.
-func (s *Service) Certificate(ctx context.Context, c Caller, applicationID string) (postgres.LicenseRecord, []byte, error) {
+func (s *Service) Certificate(ctx context.Context, c caller.Caller, applicationID string) (LicenseRecord, []byte, error) {
 	l, err := s.LicenseOfApplication(ctx, c, applicationID)
 	if err != nil {
 		return l, nil, err
 	}
-	pdf, err := certificate.Render(l.License, s.VerifyURLOf(l.Number), s.clock.Now())
+	if s.renderCertificate == nil {
+		return l, nil, apperr.New(apperr.Unavailable, "certificates are not configured")
+	}
+	pdf, err := s.renderCertificate(l.License, s.VerifyURLOf(l.Number), s.clock.Now())
 	return l, pdf, err
 }
 
 // SignedLicense returns the signed JSON form of an application's license.
-func (s *Service) SignedLicense(ctx context.Context, c Caller, applicationID string) (domain.SignedLicense, error) {
+func (s *Service) SignedLicense(ctx context.Context, c caller.Caller, applicationID string) (domain.SignedLicense, error) {
 	l, err := s.LicenseOfApplication(ctx, c, applicationID)
 	if err != nil {
 		return domain.SignedLicense{}, err
@@ -51,7 +53,7 @@ func (s *Service) LicenseKeys() []auth.PublicKey {
 type Verification struct {
 	Genuine bool
 	Reason  string
-	License *postgres.LicenseRecord // its live record, when genuine
+	License *LicenseRecord // its live record, when genuine
 }
 
 // VerifySigned checks a signed license: its signature by one of the

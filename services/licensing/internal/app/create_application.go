@@ -5,27 +5,24 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/idempotency"
 	"gerbang/services/licensing/internal/domain"
 )
 
 // CreateApplication starts a draft for one of the caller's businesses; a
-// renewal names the license it renews.
-func (s *Service) CreateApplication(ctx context.Context, c Caller, businessID, kbli string, size int64, renewalOf string) (domain.Application, error) {
-	return s.CreateApplicationOnce(ctx, c, "", businessID, kbli, size, renewalOf)
-}
-
-// CreateApplicationOnce is CreateApplication under the caller's
-// Idempotency-Key, which the application keeps: called again with the key,
-// it returns the application the first call made (the HTTP layer's stored
-// answer may have been lost with a crashed process), or refuses a different
-// request (422).
-func (s *Service) CreateApplicationOnce(ctx context.Context, c Caller, key, businessID, kbli string, size int64, renewalOf string) (domain.Application, error) {
-	if err := c.applicant(); err != nil {
+// renewal names the license it renews. Under an Idempotency-Key (the zero
+// key for none), a retry of the same request returns the application the
+// first one made and changes nothing.
+func (s *Service) CreateApplication(ctx context.Context, c caller.Caller, key idempotency.Key, businessID, kbli string, size int64, renewalOf string) (domain.Application, error) {
+	if err := mustBeApplicant(c); err != nil {
 		return domain.Application{}, err
 	}
 	var out domain.Application
-	err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if found, err := tx.Claim(ctx, key, &out); err != nil || found {
+			return err
+		}
 		b, err := tx.Business(ctx, businessID, c.Subject)
 		if err != nil {
 			if apperr.Is(err, apperr.NotFound) {
@@ -48,22 +45,17 @@ func (s *Service) CreateApplicationOnce(ctx context.Context, c Caller, key, busi
 		if err != nil {
 			return err
 		}
-		var created bool
-		if out, created, err = tx.InsertApplicationOnce(ctx, a, key); err != nil {
+		if out, err = tx.InsertApplication(ctx, a); err != nil {
 			return err
 		}
-		if !created {
-			if out.BusinessID != a.BusinessID || out.KBLI != a.KBLI || out.Size != a.Size || out.RenewalOf != a.RenewalOf {
-				return apperr.New(apperr.Unprocessable,
-					"This Idempotency-Key was already used with a different request. Use a new key for a new request.")
-			}
-			return nil
-		}
-		return tx.Audit(ctx, audit.Entry{
+		if err := tx.Audit(ctx, audit.Entry{
 			Actor: c.Subject, ActorRoles: c.Roles, Action: "application.create", EntityType: "application", EntityID: out.ID,
 			After:     map[string]any{"state": out.State, "business_id": out.BusinessID, "kbli": out.KBLI, "size": out.Size, "renewal_of": out.RenewalOf},
 			RequestID: c.RequestID, At: now,
-		})
+		}); err != nil {
+			return err
+		}
+		return tx.Store(ctx, key, out)
 	})
 	return out, err
 }

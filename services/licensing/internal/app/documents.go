@@ -3,10 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"gerbang/pkg/caller"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -27,8 +27,8 @@ func (s *Service) requirementsOf(ctx context.Context, a domain.Application) ([]d
 // application, while it is a draft or a revision is requested. The bytes
 // are checked (sniffed type, size, whole file) before anything is kept; a
 // failure after the blob is written removes it again.
-func (s *Service) UploadDocument(ctx context.Context, c Caller, applicationID, requirement, filename string, data []byte) (domain.Document, error) {
-	if err := c.applicant(); err != nil {
+func (s *Service) UploadDocument(ctx context.Context, c caller.Caller, applicationID, requirement, filename string, data []byte) (domain.Document, error) {
+	if err := mustBeApplicant(c); err != nil {
 		return domain.Document{}, err
 	}
 	if s.blobs == nil {
@@ -59,7 +59,7 @@ func (s *Service) UploadDocument(ctx context.Context, c Caller, applicationID, r
 		return domain.Document{}, err
 	}
 	var doc domain.Document
-	err = s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		locked, err := tx.LockApplication(ctx, rec.ID, c.Subject)
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (s *Service) UploadDocument(ctx context.Context, c Caller, applicationID, r
 // dropUnusedBlob removes a blob no document refers to.
 func (s *Service) dropUnusedBlob(ctx context.Context, key string) {
 	inUse := false
-	err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		inUse, err = tx.BlobInUse(ctx, key)
 		return err
@@ -104,16 +104,16 @@ func (s *Service) dropUnusedBlob(ctx context.Context, key string) {
 }
 
 // Documents lists the documents of an application the caller may see.
-func (s *Service) Documents(ctx context.Context, c Caller, applicationID string) ([]domain.Document, error) {
-	if _, err := s.store.Application(ctx, applicationID, c.owner()); err != nil {
+func (s *Service) Documents(ctx context.Context, c caller.Caller, applicationID string) ([]domain.Document, error) {
+	if _, err := s.store.Application(ctx, applicationID, ownerOf(c)); err != nil {
 		return nil, err
 	}
 	return s.store.Documents(ctx, applicationID)
 }
 
 // DocumentContent returns a document and its bytes.
-func (s *Service) DocumentContent(ctx context.Context, c Caller, applicationID, documentID string) (domain.Document, []byte, error) {
-	if _, err := s.store.Application(ctx, applicationID, c.owner()); err != nil {
+func (s *Service) DocumentContent(ctx context.Context, c caller.Caller, applicationID, documentID string) (domain.Document, []byte, error) {
+	if _, err := s.store.Application(ctx, applicationID, ownerOf(c)); err != nil {
 		return domain.Document{}, nil, err
 	}
 	d, err := s.store.Document(ctx, applicationID, documentID)

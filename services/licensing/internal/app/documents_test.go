@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/idempotency"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -31,7 +32,7 @@ func (h *harness) blobFiles() int {
 func TestDocumentUploadsAreCheckedAndBadOnesLeaveNothingBehind(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "55110")
-	a, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "55110", 150, "") // IZIN-HOTEL: pbg (pdf, 10 MiB), denah_bangunan (any), amdal (pdf, 20 MiB)
+	a, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "55110", 150, "") // IZIN-HOTEL: pbg (pdf, 10 MiB), denah_bangunan (any), amdal (pdf, 20 MiB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestDocumentUploadsAreCheckedAndBadOnesLeaveNothingBehind(t *testing.T) {
 	}
 
 	// Immutable after submission; a revision adds a new version.
-	if _, err := h.svc.Submit(h.ctx, owner, a.ID); err != nil {
+	if _, err := h.svc.Submit(h.ctx, owner, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "pbg", "f", good); !apperr.Is(err, apperr.Conflict) {
@@ -89,7 +90,7 @@ func TestDocumentUploadsAreCheckedAndBadOnesLeaveNothingBehind(t *testing.T) {
 	if _, err := h.db.ExecContext(h.ctx, `UPDATE document SET sha256 = 'x' WHERE id = $1`, doc.ID); err == nil {
 		t.Fatal("a stored document was changed")
 	}
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, "amdal", "annexes"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "amdal", "annexes"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "amdal", "amdal-v2.pdf", pdfOf(5000)); err != nil {

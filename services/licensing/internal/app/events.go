@@ -6,9 +6,33 @@ import (
 	"time"
 
 	"gerbang/pkg/audit"
-	"gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/journal"
 	"gerbang/services/licensing/internal/domain"
+)
+
+// Subjects of the events licensing publishes: each is also the NATS subject
+// and the CloudEvents type, and has its schema in api/events/<subject>.json
+// (checked by TestEveryEventMatchesItsSchema).
+const (
+	SubjectBusinessRegistered           = "licensing.business.registered"
+	SubjectBusinessUpdated              = "licensing.business.updated"
+	SubjectApplicationSubmitted         = "licensing.application.submitted"
+	SubjectApplicationReviewStarted     = "licensing.application.review_started"
+	SubjectApplicationRevisionRequested = "licensing.application.revision_requested"
+	SubjectApplicationResubmitted       = "licensing.application.resubmitted"
+	SubjectApplicationApproved          = "licensing.application.approved"
+	SubjectApplicationRejected          = "licensing.application.rejected"
+	SubjectApplicationWithdrawn         = "licensing.application.withdrawn"
+	SubjectApplicationDeemedApproved    = "licensing.application.deemed_approved"
+	SubjectFeeRequested                 = "licensing.fee.requested"
+	SubjectLicenseIssued                = "licensing.license.issued"
+	SubjectLicenseRenewed               = "licensing.license.renewed"
+	SubjectLicenseSuspended             = "licensing.license.suspended"
+	SubjectLicenseReinstated            = "licensing.license.reinstated"
+	SubjectLicenseRevoked               = "licensing.license.revoked"
+	SubjectLicenseExpired               = "licensing.license.expired"
+	SubjectLicenseExpiring              = "licensing.license.expiring"
+	SubjectInvoicePaid                  = "payment.invoice.paid" // consumed
 )
 
 // ApplicationMoved is the data of every licensing.application.* event.
@@ -78,32 +102,22 @@ const FeePurpose = "license_fee"
 
 // eventTypeOf names the event a step publishes; "" for none.
 func eventTypeOf(a domain.Action) string {
-	switch a {
-	case domain.ActionSubmit:
-		return "licensing.application.submitted"
-	case domain.ActionStartReview:
-		return "licensing.application.review_started"
-	case domain.ActionRequestRevision:
-		return "licensing.application.revision_requested"
-	case domain.ActionResubmit:
-		return "licensing.application.resubmitted"
-	case domain.ActionApprove, domain.ActionAutoApprove:
-		return "licensing.application.approved"
-	case domain.ActionReject:
-		return "licensing.application.rejected"
-	case domain.ActionWithdraw:
-		return "licensing.application.withdrawn"
-	case domain.ActionDeemApprove:
-		return "licensing.application.deemed_approved"
-	case domain.ActionRequestFee:
-		return "licensing.fee.requested"
-	case domain.ActionIssue:
-		return "licensing.license.issued"
-	}
-	return ""
+	return map[domain.Action]string{
+		domain.ActionSubmit:          SubjectApplicationSubmitted,
+		domain.ActionStartReview:     SubjectApplicationReviewStarted,
+		domain.ActionRequestRevision: SubjectApplicationRevisionRequested,
+		domain.ActionResubmit:        SubjectApplicationResubmitted,
+		domain.ActionApprove:         SubjectApplicationApproved,
+		domain.ActionAutoApprove:     SubjectApplicationApproved,
+		domain.ActionReject:          SubjectApplicationRejected,
+		domain.ActionWithdraw:        SubjectApplicationWithdrawn,
+		domain.ActionDeemApprove:     SubjectApplicationDeemedApproved,
+		domain.ActionRequestFee:      SubjectFeeRequested,
+		domain.ActionIssue:           SubjectLicenseIssued,
+	}[a]
 }
 
-func (s *Service) publishStep(ctx context.Context, tx *postgres.Tx, b domain.Business, a domain.Application, st domain.Step, w who) error {
+func (s *Service) publishStep(ctx context.Context, tx Tx, b domain.Business, a domain.Application, st domain.Step, w who) error {
 	typ := eventTypeOf(st.Action)
 	if typ == "" {
 		return nil
@@ -140,16 +154,12 @@ func (s *Service) publishStep(ctx context.Context, tx *postgres.Tx, b domain.Bus
 		}
 		data = d
 	}
-	ev, err := events.New(Source, typ, a.ID, data, st.At)
-	if err != nil {
-		return err
-	}
-	return tx.Publish(ctx, ev, aggregate)
+	return tx.Publish(ctx, journal.Event{Type: typ, Subject: a.ID, Aggregate: aggregate, Data: data, At: st.At})
 }
 
 // issue creates the license of an application and publishes
 // licensing.license.issued (and .renewed for a renewal).
-func (s *Service) issue(ctx context.Context, tx *postgres.Tx, b domain.Business, a domain.Application, now time.Time) error {
+func (s *Service) issue(ctx context.Context, tx Tx, b domain.Business, a domain.Application, now time.Time) error {
 	serial, err := tx.NextLicenseSerial(ctx)
 	if err != nil {
 		return err
@@ -164,20 +174,16 @@ func (s *Service) issue(ctx context.Context, tx *postgres.Tx, b domain.Business,
 	}); err != nil {
 		return err
 	}
-	types := []string{"licensing.license.issued"}
+	types := []string{SubjectLicenseIssued}
 	if a.RenewalOf != "" {
-		types = append(types, "licensing.license.renewed")
+		types = append(types, SubjectLicenseRenewed)
 	}
 	for _, typ := range types {
 		data := licenseMoved(l, "", now)
-		if typ == "licensing.license.renewed" {
+		if typ == SubjectLicenseRenewed {
 			data.PreviousLicense = a.RenewalOf
 		}
-		ev, err := events.New(Source, typ, l.ID, data, now)
-		if err != nil {
-			return err
-		}
-		if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
+		if err := tx.Publish(ctx, journal.Event{Type: typ, Subject: l.ID, Aggregate: "license/" + l.ID, Data: data, At: now}); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"gerbang/pkg/caller"
 	"gerbang/pkg/clock"
+	"gerbang/pkg/idempotency"
 	"gerbang/pkg/pgtest"
 	"gerbang/services/licensing/internal/adapters/blob"
 	"gerbang/services/licensing/internal/adapters/postgres"
@@ -53,14 +55,14 @@ func newHarness(t testing.TB) *harness {
 }
 
 var (
-	owner   = app.Caller{Subject: "user-owner", Roles: []string{"business"}}
-	other   = app.Caller{Subject: "user-other", Roles: []string{"business"}}
-	officer = app.Caller{Subject: "user-officer", Roles: []string{"licensing_officer"}}
+	owner   = caller.Caller{Subject: "user-owner", Roles: []string{"business"}}
+	other   = caller.Caller{Subject: "user-other", Roles: []string{"business"}}
+	officer = caller.Caller{Subject: "user-officer", Roles: []string{"licensing_officer"}}
 )
 
-func (h *harness) business(c app.Caller, scale string, kbli ...string) postgres.BusinessRecord {
+func (h *harness) business(c caller.Caller, scale string, kbli ...string) app.BusinessRecord {
 	h.t.Helper()
-	b, err := h.svc.RegisterBusiness(h.ctx, c, domain.BusinessInput{
+	b, err := h.svc.RegisterBusiness(h.ctx, c, idempotency.Key{}, domain.BusinessInput{
 		Name: "PT Contoh " + c.Subject, NPWP: "01.234.567.8-901.000", Address: "Jl. Thamrin 1, Jakarta", Scale: scale, KBLI: kbli,
 	})
 	if err != nil {
@@ -71,9 +73,9 @@ func (h *harness) business(c app.Caller, scale string, kbli ...string) postgres.
 
 // submitted creates an application with a document for every requirement
 // and submits it.
-func (h *harness) submitted(c app.Caller, b postgres.BusinessRecord, kbli string, size int64) postgres.ApplicationRecord {
+func (h *harness) submitted(c caller.Caller, b app.BusinessRecord, kbli string, size int64) app.ApplicationRecord {
 	h.t.Helper()
-	a, err := h.svc.CreateApplication(h.ctx, c, b.ID, kbli, size, "")
+	a, err := h.svc.CreateApplication(h.ctx, c, idempotency.Key{}, b.ID, kbli, size, "")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func (h *harness) submitted(c app.Caller, b postgres.BusinessRecord, kbli string
 			h.t.Fatal(err)
 		}
 	}
-	rec, err := h.svc.Submit(h.ctx, c, a.ID)
+	rec, err := h.svc.Submit(h.ctx, c, a.ID, 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}

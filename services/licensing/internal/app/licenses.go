@@ -2,28 +2,29 @@ package app
 
 import (
 	"context"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/keyset"
 	"strings"
 
 	"gerbang/pkg/apperr"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
 // ChangeLicense suspends, reinstates or revokes a license (officers, with
 // a reason).
-func (s *Service) ChangeLicense(ctx context.Context, c Caller, id string, action domain.LicenseAction, reason string) (postgres.LicenseRecord, error) {
-	if err := c.officer(); err != nil {
-		return postgres.LicenseRecord{}, err
+func (s *Service) ChangeLicense(ctx context.Context, c caller.Caller, id string, action domain.LicenseAction, reason string) (LicenseRecord, error) {
+	if err := mustBeOfficer(c); err != nil {
+		return LicenseRecord{}, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return postgres.LicenseRecord{}, apperr.InvalidFields("give the reason", apperr.Field("reason", "required"))
+		return LicenseRecord{}, apperr.InvalidFields("give the reason", apperr.Field("reason", "required"))
 	}
 	if action == domain.LicenseExpire {
-		return postgres.LicenseRecord{}, apperr.New(apperr.Forbidden, "licenses expire by the clock, not by request")
+		return LicenseRecord{}, apperr.New(apperr.Forbidden, "licenses expire by the clock, not by request")
 	}
-	var out postgres.LicenseRecord
-	err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	var out LicenseRecord
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		l, err := tx.LockLicense(ctx, id)
 		if err != nil {
 			return err
@@ -40,21 +41,21 @@ func (s *Service) ChangeLicense(ctx context.Context, c Caller, id string, action
 
 // LicenseOfApplication returns the license of an application the caller
 // may see.
-func (s *Service) LicenseOfApplication(ctx context.Context, c Caller, applicationID string) (postgres.LicenseRecord, error) {
-	if _, err := s.store.Application(ctx, applicationID, c.owner()); err != nil {
-		return postgres.LicenseRecord{}, err
+func (s *Service) LicenseOfApplication(ctx context.Context, c caller.Caller, applicationID string) (LicenseRecord, error) {
+	if _, err := s.store.Application(ctx, applicationID, ownerOf(c)); err != nil {
+		return LicenseRecord{}, err
 	}
 	return s.store.LicenseOfApplication(ctx, applicationID)
 }
 
 // MyLicenses lists the licenses the caller may see: a business its own,
 // officers and auditors all.
-func (s *Service) MyLicenses(ctx context.Context, c Caller, p postgres.Page) ([]postgres.LicenseRecord, string, error) {
-	return s.store.Licenses(ctx, c.owner(), p)
+func (s *Service) MyLicenses(ctx context.Context, c caller.Caller, p keyset.Page) ([]LicenseRecord, string, error) {
+	return s.store.Licenses(ctx, ownerOf(c), p)
 }
 
 // VerifyLicense answers the public: is there a license with this number,
 // and what is its live status.
-func (s *Service) VerifyLicense(ctx context.Context, number string) (postgres.LicenseRecord, error) {
+func (s *Service) VerifyLicense(ctx context.Context, number string) (LicenseRecord, error) {
 	return s.store.LicenseByNumber(ctx, strings.TrimSpace(number))
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -27,7 +27,8 @@ type InvoicePaid struct {
 // the license). An invoice of another purpose is not licensing's and is
 // skipped; a paid invoice for an application already issued changes
 // nothing, so redelivered or duplicated events issue exactly once.
-func (s *Service) IssueOnPayment(ctx context.Context, tx *postgres.Tx, ev events.Event) error {
+func (s *Service) IssueOnPayment(ctx context.Context, consumerTx *sqlx.Tx, ev events.Event) error {
+	tx := s.store.Join(consumerTx)
 	var paid InvoicePaid
 	if err := events.Decode(ev, &paid); err != nil {
 		return err

@@ -3,8 +3,10 @@ package app_test
 import (
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -12,10 +14,10 @@ func TestPaymentEventsIssueOnceAndOddOnesAreRefusedOrIgnored(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "49431")
 	a := h.submitted(owner, b, "49431", 0) // SSV-ANGKUTAN, fee 750000
-	if _, err := h.svc.StartReview(h.ctx, officer, a.ID); err != nil {
+	if _, err := h.svc.StartReview(h.ctx, officer, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Approve(h.ctx, officer, a.ID); err != nil {
+	if _, err := h.svc.Approve(h.ctx, officer, a.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	paid := func(data map[string]any) error {
@@ -23,7 +25,7 @@ func TestPaymentEventsIssueOnceAndOddOnesAreRefusedOrIgnored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return h.store.InTx(h.ctx, func(tx *postgres.Tx) error { return h.svc.IssueOnPayment(h.ctx, tx, ev) })
+		return dbx.WithTx(h.ctx, h.db.DB, func(tx *sqlx.Tx) error { return h.svc.IssueOnPayment(h.ctx, tx, ev) })
 	}
 	money := func(n int64) map[string]any { return map[string]any{"amount": n, "currency": "IDR"} }
 	cases := []struct {

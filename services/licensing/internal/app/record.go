@@ -5,45 +5,43 @@ import (
 	"fmt"
 	"time"
 
-	"gerbang/pkg/apperr"
 	"gerbang/pkg/audit"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
 	"gerbang/services/licensing/internal/domain"
 )
 
 // transition is a change an actor makes to a locked application.
-type transition func(a *domain.Application, now time.Time, cal domain.Calendar, tx *postgres.Tx) ([]domain.Step, error)
+type transition func(a *domain.Application, now time.Time, cal domain.Calendar, tx Tx) ([]domain.Step, error)
 
 // move locks the application (the caller's own, for an applicant), applies
 // change and records it.
-func (s *Service) move(ctx context.Context, c Caller, id string, actor domain.Actor, reason string, change transition) (postgres.ApplicationRecord, error) {
+func (s *Service) move(ctx context.Context, c caller.Caller, id string, version int, actor domain.Actor, reason string, change transition) (ApplicationRecord, error) {
 	switch actor {
 	case domain.ActorApplicant:
-		if err := c.applicant(); err != nil {
-			return postgres.ApplicationRecord{}, err
+		if err := mustBeApplicant(c); err != nil {
+			return ApplicationRecord{}, err
 		}
 	case domain.ActorOfficer:
-		if err := c.officer(); err != nil {
-			return postgres.ApplicationRecord{}, err
+		if err := mustBeOfficer(c); err != nil {
+			return ApplicationRecord{}, err
 		}
 	}
 	cal, err := s.Calendar(ctx)
 	if err != nil {
-		return postgres.ApplicationRecord{}, err
+		return ApplicationRecord{}, err
 	}
 	owner := ""
 	if actor == domain.ActorApplicant {
 		owner = c.Subject
 	}
-	var out postgres.ApplicationRecord
-	err = s.store.InTx(ctx, func(tx *postgres.Tx) error {
+	var out ApplicationRecord
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		rec, err := tx.LockApplication(ctx, id, owner)
 		if err != nil {
 			return err
 		}
-		if c.ExpectVersion != 0 && c.ExpectVersion != rec.Version {
-			return apperr.New(apperr.PreconditionFailed, "the application changed since you read it (version %d is now %d); reload it and try again",
-				c.ExpectVersion, rec.Version).With("current_version", rec.Version).With("current_state", string(rec.State))
+		if err := checkVersion("application", version, rec.Version); err != nil {
+			return err.With("current_state", string(rec.State))
 		}
 		now := s.clock.Now()
 		before := rec.Application
@@ -71,7 +69,7 @@ type who struct {
 
 // record saves the application, and for each step publishes its event,
 // writes its audit record, and issues the license of an issue step.
-func (s *Service) record(ctx context.Context, tx *postgres.Tx, before domain.Application, rec *postgres.ApplicationRecord, steps []domain.Step, w who) error {
+func (s *Service) record(ctx context.Context, tx Tx, before domain.Application, rec *ApplicationRecord, steps []domain.Step, w who) error {
 	a := &rec.Application
 	if err := tx.SaveApplication(ctx, *a, rec.PaymentInvoiceID); err != nil {
 		return err

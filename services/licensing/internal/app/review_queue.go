@@ -3,13 +3,15 @@ package app
 import (
 	"context"
 
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/keyset"
+	"gerbang/services/licensing/internal/domain"
 )
 
 // ReviewQueue lists what officers have to decide, by SLA due date.
-func (s *Service) ReviewQueue(ctx context.Context, c Caller, p postgres.Page) ([]postgres.ApplicationRecord, string, error) {
-	if err := c.officer(); err != nil {
+func (s *Service) ReviewQueue(ctx context.Context, c caller.Caller, p keyset.Page) ([]ApplicationRecord, string, error) {
+	if err := mustBeOfficer(c); err != nil {
 		return nil, "", err
 	}
-	return s.store.ReviewQueue(ctx, p)
+	return s.store.ReviewQueue(ctx, domain.ReviewQueueStates(), p)
 }

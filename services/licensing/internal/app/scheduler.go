@@ -5,8 +5,7 @@ import (
 	"time"
 
 	"gerbang/pkg/audit"
-	"gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/journal"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -15,11 +14,11 @@ const schedulerBatch = 100
 
 // inBatches runs job in transactions, each taking up to schedulerBatch
 // rows, until one takes fewer; it returns how many rows were handled.
-func (s *Service) inBatches(ctx context.Context, job func(tx *postgres.Tx, now time.Time) (int, error)) (int, error) {
+func (s *Service) inBatches(ctx context.Context, job func(tx Tx, now time.Time) (int, error)) (int, error) {
 	total := 0
 	for {
 		n := 0
-		err := s.store.InTx(ctx, func(tx *postgres.Tx) error {
+		err := s.store.InTx(ctx, func(tx Tx) error {
 			var err error
 			n, err = job(tx, s.clock.Now())
 			return err
@@ -44,8 +43,8 @@ func (s *Service) DeemApproveOverdue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
-		recs, err := tx.LockOverdue(ctx, now, schedulerBatch)
+	return s.inBatches(ctx, func(tx Tx, now time.Time) (int, error) {
+		recs, err := tx.LockOverdue(ctx, domain.DeemableStates(), now, schedulerBatch)
 		if err != nil {
 			return 0, err
 		}
@@ -67,8 +66,8 @@ func (s *Service) DeemApproveOverdue(ctx context.Context) (int, error) {
 // ExpireLicenses marks licenses whose validity ended as expired and
 // publishes licensing.license.expired, FOR UPDATE SKIP LOCKED.
 func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
-	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
-		ls, err := tx.LockExpiring(ctx, now, schedulerBatch)
+	return s.inBatches(ctx, func(tx Tx, now time.Time) (int, error) {
+		ls, err := tx.LockExpiring(ctx, domain.ExpirableStatuses(), now, schedulerBatch)
 		if err != nil {
 			return 0, err
 		}
@@ -88,8 +87,8 @@ const ReminderLead = 30 * 24 * time.Hour
 // RemindExpiring publishes licensing.license.expiring once for each active
 // license that ends within ReminderLead, FOR UPDATE SKIP LOCKED.
 func (s *Service) RemindExpiring(ctx context.Context) (int, error) {
-	return s.inBatches(ctx, func(tx *postgres.Tx, now time.Time) (int, error) {
-		ls, err := tx.LockToRemind(ctx, now.Add(ReminderLead), schedulerBatch)
+	return s.inBatches(ctx, func(tx Tx, now time.Time) (int, error) {
+		ls, err := tx.LockToRemind(ctx, domain.RemindableStatuses(), now.Add(ReminderLead), schedulerBatch)
 		if err != nil {
 			return 0, err
 		}
@@ -104,11 +103,8 @@ func (s *Service) RemindExpiring(ctx context.Context) (int, error) {
 			}); err != nil {
 				return 0, err
 			}
-			ev, err := events.New(Source, "licensing.license.expiring", l.ID, licenseMoved(l.License, reason, now), now)
-			if err != nil {
-				return 0, err
-			}
-			if err := tx.Publish(ctx, ev, "license/"+l.ID); err != nil {
+			if err := tx.Publish(ctx, journal.Event{Type: SubjectLicenseExpiring, Subject: l.ID, Aggregate: "license/" + l.ID,
+				Data: licenseMoved(l.License, reason, now), At: now}); err != nil {
 				return 0, err
 			}
 		}
@@ -147,14 +143,14 @@ func (s *Service) RunScheduler(ctx context.Context, every time.Duration) error {
 
 // licenseEventOf names the event of a license status change.
 func licenseEventOf(a domain.LicenseAction) string {
-	return "licensing.license." + map[domain.LicenseAction]string{
-		domain.LicenseSuspend: "suspended", domain.LicenseReinstate: "reinstated",
-		domain.LicenseRevoke: "revoked", domain.LicenseExpire: "expired",
+	return map[domain.LicenseAction]string{
+		domain.LicenseSuspend: SubjectLicenseSuspended, domain.LicenseReinstate: SubjectLicenseReinstated,
+		domain.LicenseRevoke: SubjectLicenseRevoked, domain.LicenseExpire: SubjectLicenseExpired,
 	}[a]
 }
 
 // changeLicense moves a locked license, with its event and audit record.
-func (s *Service) changeLicense(ctx context.Context, tx *postgres.Tx, l postgres.LicenseRecord, action domain.LicenseAction, w who, reason string, now time.Time) error {
+func (s *Service) changeLicense(ctx context.Context, tx Tx, l LicenseRecord, action domain.LicenseAction, w who, reason string, now time.Time) error {
 	to, err := domain.NextLicenseStatus(l.Status, action)
 	if err != nil {
 		return err
@@ -170,9 +166,6 @@ func (s *Service) changeLicense(ctx context.Context, tx *postgres.Tx, l postgres
 	}); err != nil {
 		return err
 	}
-	ev, err := events.New(Source, licenseEventOf(action), l.ID, licenseMoved(l.License, reason, now), now)
-	if err != nil {
-		return err
-	}
-	return tx.Publish(ctx, ev, "license/"+l.ID)
+	return tx.Publish(ctx, journal.Event{Type: licenseEventOf(action), Subject: l.ID, Aggregate: "license/" + l.ID,
+		Data: licenseMoved(l.License, reason, now), At: now})
 }

@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
 	"gerbang/pkg/eventschema"
-	"gerbang/services/licensing/internal/adapters/postgres"
+	"gerbang/pkg/idempotency"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -19,7 +22,7 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "55110", "62010")
 	kbli := []string{"55110", "62010", "49431"}
-	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, domain.BusinessPatch{KBLI: kbli}); err != nil {
+	if _, err := h.svc.UpdateBusiness(h.ctx, owner, b.ID, 0, domain.BusinessPatch{KBLI: kbli}); err != nil {
 		t.Fatal(err)
 	}
 	b.KBLI = kbli
@@ -34,23 +37,23 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	renewal, err := h.svc.CreateApplication(h.ctx, owner, b.ID, "62010", 0, lic.ID)
+	renewal, err := h.svc.CreateApplication(h.ctx, owner, idempotency.Key{}, b.ID, "62010", 0, lic.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Submit(h.ctx, owner, renewal.ID); err != nil {
+	if _, err := h.svc.Submit(h.ctx, owner, renewal.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 
 	hotel := h.submitted(owner, b, "55110", 150)
 	steps := []func() error{
-		func() error { _, err := h.svc.StartReview(h.ctx, officer, hotel.ID); return err },
+		func() error { _, err := h.svc.StartReview(h.ctx, officer, hotel.ID, 0); return err },
 		func() error {
-			_, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, "amdal", "annexes")
+			_, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, 0, "amdal", "annexes")
 			return err
 		},
-		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID); return err },
-		func() error { _, err := h.svc.Approve(h.ctx, officer, hotel.ID); return err },
+		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID, 0); return err },
+		func() error { _, err := h.svc.Approve(h.ctx, officer, hotel.ID, 0); return err },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -60,16 +63,16 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	paid, _ := events.New("/payment", "payment.invoice.paid", "inv-9", map[string]any{
 		"invoice_id": "inv-9", "purpose": "license_fee", "reference": hotel.ID, "amount": map[string]any{"amount": 5000000, "currency": "IDR"},
 	}, h.clock.Now())
-	if err := h.store.InTx(h.ctx, func(tx *postgres.Tx) error { return h.svc.IssueOnPayment(h.ctx, tx, paid) }); err != nil {
+	if err := dbx.WithTx(h.ctx, h.db.DB, func(tx *sqlx.Tx) error { return h.svc.IssueOnPayment(h.ctx, tx, paid) }); err != nil {
 		t.Fatal(err)
 	}
 
 	rejected := h.submitted(owner, b, "49431", 0)
-	if _, err := h.svc.Reject(h.ctx, officer, rejected.ID, "forged KIR"); err != nil {
+	if _, err := h.svc.Reject(h.ctx, officer, rejected.ID, 0, "forged KIR"); err != nil {
 		t.Fatal(err)
 	}
 	withdrawn := h.submitted(owner, b, "49431", 0)
-	if _, err := h.svc.Withdraw(h.ctx, owner, withdrawn.ID); err != nil {
+	if _, err := h.svc.Withdraw(h.ctx, owner, withdrawn.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.submitted(owner, b, "49431", 0)

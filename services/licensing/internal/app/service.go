@@ -13,40 +13,25 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
+	"gerbang/pkg/caller"
 	"gerbang/pkg/clock"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
 // Source is the CloudEvents source of the licensing service's events.
 const Source = "/licensing"
 
-// Caller is who makes a request: the token's subject and roles, and the
-// request id for the audit trail.
-type Caller struct {
-	Subject string
-	Roles   []string
-	// Org is the business the caller acts for (the token's org claim): a
-	// business registered by a caller with an org takes it as its id, so
-	// that payment (payer) and tender (vendor) know it by the same id.
-	Org       string
-	RequestID string
-	// ExpectVersion is the version of the record the caller last read
-	// (If-Match); 0 when it gave none. A change to a record of another
-	// version is refused as PreconditionFailed.
-	ExpectVersion int
-}
-
 // Service runs the licensing use cases.
 type Service struct {
-	store *postgres.Store
+	store Store
 	clock clock.Clock
 	log   *slog.Logger
 
-	signing   auth.SigningKey
-	verifyURL string
-	blobs     Blobs
-	random    io.Reader
+	signing           auth.SigningKey
+	verifyURL         string
+	blobs             Blobs
+	renderCertificate func(domain.License, string, time.Time) ([]byte, error)
+	random            io.Reader
 
 	calMu       sync.Mutex
 	cal         domain.Calendar
@@ -63,6 +48,9 @@ type Options struct {
 	VerifyURL string
 	// Blobs keeps the bytes of documents.
 	Blobs Blobs
+	// RenderCertificate renders a license's PDF certificate with a QR code
+	// to verifyURL (adapters/certificate.Render).
+	RenderCertificate func(l domain.License, verifyURL string, at time.Time) ([]byte, error)
 	// Random draws NIBs (nil: crypto/rand); tests pass their own to make
 	// two draws collide.
 	Random io.Reader
@@ -80,14 +68,14 @@ type Blobs interface {
 const DefaultVerifyURL = "http://127.0.0.1:8080/verify"
 
 // New returns the use cases over store, telling time by clk.
-func New(store *postgres.Store, clk clock.Clock, log *slog.Logger, opts Options) *Service {
+func New(store Store, clk clock.Clock, log *slog.Logger, opts Options) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opts.VerifyURL == "" {
 		opts.VerifyURL = DefaultVerifyURL
 	}
-	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, random: opts.Random, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
+	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, renderCertificate: opts.RenderCertificate, random: opts.Random, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
 }
 
 // calendarTTL is how long the holiday calendar is kept before it is read
@@ -113,38 +101,37 @@ func (s *Service) Calendar(ctx context.Context) (domain.Calendar, error) {
 	return cal, nil
 }
 
-// owner returns the subject whose records a caller may see: officers and
+// ownerOf returns the subject whose records a caller may see: officers and
 // auditors see every record (""), a business only its own.
-func (c Caller) owner() string {
-	if c.isOfficer() || c.hasRole("auditor") {
+func ownerOf(c caller.Caller) string {
+	if c.HasAnyRole(caller.RoleLicensingOfficer, caller.RoleAuditor) {
 		return ""
 	}
 	return c.Subject
 }
 
-func (c Caller) hasRole(role string) bool {
-	for _, r := range c.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
-
-func (c Caller) isOfficer() bool { return c.hasRole("licensing_officer") }
-
-// applicant checks that the caller acts as a business.
-func (c Caller) applicant() error {
-	if !c.hasRole("business") {
+// mustBeApplicant checks that the caller acts as a business.
+func mustBeApplicant(c caller.Caller) error {
+	if !c.HasRole(caller.RoleBusiness) {
 		return apperr.New(apperr.Forbidden, "only a business applicant may do this")
 	}
 	return nil
 }
 
-// officer checks that the caller is a licensing officer.
-func (c Caller) officer() error {
-	if !c.isOfficer() {
+// mustBeOfficer checks that the caller is a licensing officer.
+func mustBeOfficer(c caller.Caller) error {
+	if !c.HasRole(caller.RoleLicensingOfficer) {
 		return apperr.New(apperr.Forbidden, "only a licensing officer may do this")
 	}
 	return nil
+}
+
+// checkVersion refuses a change to a record whose version is not the one
+// the caller read (If-Match); expect 0 asks for no check.
+func checkVersion(what string, expect, current int) *apperr.Error {
+	if expect == 0 || expect == current {
+		return nil
+	}
+	return apperr.New(apperr.PreconditionFailed, "the %s changed since you read it (version %d is now %d); reload it and try again",
+		what, expect, current).With("current_version", current)
 }

@@ -2,16 +2,16 @@ package app
 
 import (
 	"context"
+	"gerbang/pkg/caller"
 	"time"
 
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/domain"
 )
 
 // Submit freezes the rules in force now; low and medium-low risk are
 // issued (or sent to payment) at once, the others start their SLA.
-func (s *Service) Submit(ctx context.Context, c Caller, id string) (postgres.ApplicationRecord, error) {
-	return s.move(ctx, c, id, domain.ActorApplicant, "", func(a *domain.Application, now time.Time, cal domain.Calendar, tx *postgres.Tx) ([]domain.Step, error) {
+func (s *Service) Submit(ctx context.Context, c caller.Caller, id string, version int) (ApplicationRecord, error) {
+	return s.move(ctx, c, id, version, domain.ActorApplicant, "", func(a *domain.Application, now time.Time, cal domain.Calendar, tx Tx) ([]domain.Step, error) {
 		if a.State != domain.StateDraft {
 			_, err := domain.Next(a.State, domain.ActionSubmit, domain.ActorApplicant)
 			return nil, err

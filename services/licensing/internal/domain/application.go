@@ -102,6 +102,38 @@ func Next(current State, action Action, actor Actor) (State, error) {
 	return "", apperr.New(apperr.Invalid, "unknown action %q", action)
 }
 
+// FromStates returns the states action starts from, read from the machine.
+func FromStates(action Action) []State {
+	var out []State
+	for _, t := range Transitions() {
+		if t.Action == action {
+			out = append(out, t.From...)
+		}
+	}
+	return out
+}
+
+// DeemableStates are the states in which an application is deemed
+// approved once its SLA has run out (the fiktif-positif rule): those
+// deem_approve starts from. The scheduler passes them to the database.
+func DeemableStates() []State { return FromStates(ActionDeemApprove) }
+
+// ReviewQueueStates are the states in which an application waits on its
+// review: those an officer's decision (approve, reject, request_revision,
+// start_review) or the applicant's resubmission starts from. The review
+// queue lists applications in these states.
+func ReviewQueueStates() []State {
+	var out []State
+	for _, a := range []Action{ActionStartReview, ActionApprove, ActionReject, ActionRequestRevision, ActionResubmit} {
+		for _, s := range FromStates(a) {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
 // Step is one transition an application went through.
 type Step struct {
 	Action Action
@@ -114,15 +146,15 @@ type Step struct {
 // Terms are the catalog rules an application was submitted under: the
 // rules in force at submission, kept for the life of the application.
 type Terms struct {
-	LicenseType    string        `json:"license_type"`
-	LicenseName    string        `json:"license_name"`
-	TypeVersion    int           `json:"type_version"`
-	RuleVersion    int           `json:"rule_version"`
-	Risk           RiskLevel     `json:"risk"`
-	Fee            int64         `json:"fee"`
-	SLADays        int           `json:"sla_days"`
-	ValidityMonths int           `json:"validity_months"`
-	Requirements   []Requirement `json:"requirements"`
+	LicenseType    string
+	LicenseName    string
+	TypeVersion    int
+	RuleVersion    int
+	Risk           RiskLevel
+	Fee            int64
+	SLADays        int
+	ValidityMonths int
+	Requirements   []Requirement
 }
 
 // TermsOf returns the terms of a determination.

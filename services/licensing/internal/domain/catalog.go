@@ -39,10 +39,10 @@ func (r RiskLevel) NeedsReview() bool { return r == RiskMediumHigh || r == RiskH
 
 // Requirement is a document an application must carry.
 type Requirement struct {
-	Code        string `json:"code"`         // e.g. "floor_plan"
-	Name        string `json:"name"`         // for people
-	MaxBytes    int64  `json:"max_bytes"`    // size limit of the upload
-	ContentType string `json:"content_type"` // "pdf", "image" (PNG or JPEG) or "any" (PDF, PNG or JPEG)
+	Code        string // e.g. "floor_plan"
+	Name        string // for people
+	MaxBytes    int64  // size limit of the upload
+	ContentType string // "pdf", "image" (PNG or JPEG) or "any" (PDF, PNG or JPEG)
 }
 
 // LicenseType is one version of a license type of the catalog. Versions of
@@ -63,10 +63,10 @@ type LicenseType struct {
 // RiskBand is one row of a KBLI's risk rule: a business at least MinScale,
 // or with a size figure at least MinSize, falls in this band or a higher one.
 type RiskBand struct {
-	MinScale    Scale     `json:"min_scale,omitempty"`
-	MinSize     int64     `json:"min_size,omitempty"`
-	Risk        RiskLevel `json:"risk"`
-	LicenseType string    `json:"license_type"`
+	MinScale    Scale
+	MinSize     int64
+	Risk        RiskLevel
+	LicenseType string
 }
 
 // KBLIRule is one version of the risk rule of a KBLI code.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,28 +74,74 @@ const (
 	LicenseExpire    LicenseAction = "expire"    // system, validity ended: active | suspended -> expired
 )
 
-// NextLicenseStatus returns the status an action leads to; a status the
-// action does not start from is a Conflict carrying current_state.
-func NextLicenseStatus(current LicenseStatus, action LicenseAction) (LicenseStatus, error) {
-	var from []LicenseStatus
-	var to LicenseStatus
-	switch action {
-	case LicenseSuspend:
-		from, to = []LicenseStatus{LicenseActive}, LicenseSuspended
-	case LicenseReinstate:
-		from, to = []LicenseStatus{LicenseSuspended}, LicenseActive
-	case LicenseRevoke:
-		from, to = []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseRevoked
-	case LicenseExpire:
-		from, to = []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseExpired
-	default:
-		return "", apperr.New(apperr.Invalid, "unknown license action %q", action)
+// LicenseTransition is one edge of the license machine: from any of From,
+// by Actor, to To.
+type LicenseTransition struct {
+	Action LicenseAction
+	From   []LicenseStatus
+	To     LicenseStatus
+	Actor  Actor
+}
+
+// LicenseTransitions returns the license machine, every edge with the one
+// actor allowed to take it (the form of the application machine).
+func LicenseTransitions() []LicenseTransition {
+	return []LicenseTransition{
+		{LicenseSuspend, []LicenseStatus{LicenseActive}, LicenseSuspended, ActorOfficer},
+		{LicenseReinstate, []LicenseStatus{LicenseSuspended}, LicenseActive, ActorOfficer},
+		{LicenseRevoke, []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseRevoked, ActorOfficer},
+		{LicenseExpire, []LicenseStatus{LicenseActive, LicenseSuspended}, LicenseExpired, ActorSystem},
 	}
-	for _, f := range from {
-		if f == current {
-			return to, nil
+}
+
+// LicenseStatuses lists every status.
+func LicenseStatuses() []LicenseStatus {
+	return []LicenseStatus{LicenseActive, LicenseSuspended, LicenseRevoked, LicenseExpired}
+}
+
+// ExpirableStatuses are the statuses a license expires from when its
+// validity ends (those expire starts from); the scheduler passes them to the
+// database.
+func ExpirableStatuses() []LicenseStatus {
+	for _, t := range LicenseTransitions() {
+		if t.Action == LicenseExpire {
+			return t.From
 		}
 	}
-	return "", apperr.New(apperr.Conflict, "a license that is %s cannot be %sd", current, strings.TrimSuffix(string(action), "e")).
-		With("current_state", string(current))
+	return nil
+}
+
+// InForce reports whether a license of this status may be used: only an
+// active one.
+func (s LicenseStatus) InForce() bool { return s == LicenseActive }
+
+// RemindableStatuses are the statuses whose holder is reminded to renew
+// before the validity ends: a license in force. A suspended one is not (its
+// holder has the suspension to settle first).
+func RemindableStatuses() []LicenseStatus {
+	var out []LicenseStatus
+	for _, s := range LicenseStatuses() {
+		if s.InForce() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NextLicenseStatus returns the status an action leads to; a status the
+// action does not start from is a Conflict carrying current_state. The
+// actor is not checked here: who may act is the use case's (officers by
+// role, the scheduler for expiry).
+func NextLicenseStatus(current LicenseStatus, action LicenseAction) (LicenseStatus, error) {
+	for _, t := range LicenseTransitions() {
+		if t.Action != action {
+			continue
+		}
+		if !slices.Contains(t.From, current) {
+			return "", apperr.New(apperr.Conflict, "a license that is %s cannot be %sd", current, strings.TrimSuffix(string(action), "e")).
+				With("current_state", string(current))
+		}
+		return t.To, nil
+	}
+	return "", apperr.New(apperr.Invalid, "unknown license action %q", action)
 }

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"gerbang/pkg/dbx"
+	"gerbang/pkg/keyset"
+	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -50,15 +53,6 @@ const holderColumns = `,
 	(SELECT b.nib FROM business b WHERE b.id = application.business_id) AS holder_nib,
 	(SELECT b.name FROM business b WHERE b.id = application.business_id) AS holder_name`
 
-// ApplicationRecord is an application with what only the store knows.
-type ApplicationRecord struct {
-	domain.Application
-	PaymentInvoiceID string
-	// Holder is the business applying (ID, NIB, name, owner) when the
-	// record was read locked; zero otherwise.
-	Holder domain.Business
-}
-
 func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
@@ -74,7 +68,7 @@ func nullTime(t *time.Time) sql.NullTime {
 	return sql.NullTime{Time: *t, Valid: true}
 }
 
-func (r applicationRow) domain() (ApplicationRecord, error) {
+func (r applicationRow) domain() (app.ApplicationRecord, error) {
 	a := domain.Application{
 		ID: r.ID, BusinessID: r.BusinessID, OwnerSubject: r.OwnerSubject, KBLI: r.KBLI, Scale: domain.Scale(r.Scale),
 		Size: r.Size, RenewalOf: r.RenewalOf.String, State: domain.State(r.State),
@@ -85,13 +79,14 @@ func (r applicationRow) domain() (ApplicationRecord, error) {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if len(r.Terms) > 0 {
-		var terms domain.Terms
-		if err := json.Unmarshal(r.Terms, &terms); err != nil {
-			return ApplicationRecord{}, wrap(err, "terms of application %s", r.ID)
+		var doc termsDoc
+		if err := json.Unmarshal(r.Terms, &doc); err != nil {
+			return app.ApplicationRecord{}, wrap(err, "terms of application %s", r.ID)
 		}
+		terms := doc.domain()
 		a.Terms = &terms
 	}
-	rec := ApplicationRecord{Application: a, PaymentInvoiceID: r.PaymentInvoiceID}
+	rec := app.ApplicationRecord{Application: a, PaymentInvoiceID: r.PaymentInvoiceID}
 	if r.HolderNIB.Valid {
 		rec.Holder = domain.Business{ID: r.BusinessID, NIB: domain.NIB(r.HolderNIB.String), Name: r.HolderName.String, OwnerSubject: r.OwnerSubject}
 	}
@@ -102,7 +97,7 @@ func termsJSON(t *domain.Terms) (any, error) {
 	if t == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(t)
+	b, err := json.Marshal(termsDocOf(*t))
 	if err != nil {
 		return nil, err
 	}
@@ -118,68 +113,45 @@ func nullUUID(s string) any {
 
 // InsertApplication stores a new draft with a fresh id.
 func (t *Tx) InsertApplication(ctx context.Context, a domain.Application) (domain.Application, error) {
-	a, _, err := t.InsertApplicationOnce(ctx, a, "")
-	return a, err
-}
-
-// InsertApplicationOnce stores a new draft with a fresh id under the
-// Idempotency-Key its owner sent ("" for none). If the owner created one
-// under that key before, it stores nothing and returns that one, with
-// created false.
-func (t *Tx) InsertApplicationOnce(ctx context.Context, a domain.Application, key string) (_ domain.Application, created bool, err error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return a, false, err
+		return a, err
 	}
 	a.ID, a.Version = id.String(), 1
 	terms, err := termsJSON(a.Terms)
 	if err != nil {
-		return a, false, err
+		return a, err
 	}
-	res, err := t.tx.ExecContext(ctx, `
-		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, created_at, updated_at, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10, $11)
-		ON CONFLICT (owner_subject, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-		a.ID, a.BusinessID, a.OwnerSubject, a.KBLI, string(a.Scale), a.Size, nullUUID(a.RenewalOf), string(a.State), terms, a.CreatedAt,
-		sql.NullString{String: key, Valid: key != ""})
-	if err != nil {
-		return a, false, wrap(err, "insert application")
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return a, n == 1, wrap(err, "insert application")
-	}
-	var r applicationRow
-	if err := t.tx.GetContext(ctx, &r, `SELECT `+applicationColumns+` FROM application WHERE owner_subject = $1 AND idempotency_key = $2`,
-		a.OwnerSubject, key); err != nil {
-		return a, false, wrap(err, "application of key %q", key)
-	}
-	rec, err := r.domain()
-	return rec.Application, false, err
+	_, err = t.tx.ExecContext(ctx, `
+		INSERT INTO application (id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $10)`,
+		a.ID, a.BusinessID, a.OwnerSubject, a.KBLI, string(a.Scale), a.Size, nullUUID(a.RenewalOf), string(a.State), terms, a.CreatedAt)
+	return a, wrap(err, "insert application")
 }
 
 // LockApplication selects an application FOR UPDATE; owner "" reads any
 // (officers, the system), otherwise only the owner's (another's is NotFound).
-func (t *Tx) LockApplication(ctx context.Context, id, owner string) (ApplicationRecord, error) {
+func (t *Tx) LockApplication(ctx context.Context, id, owner string) (app.ApplicationRecord, error) {
 	return getApplication(ctx, t.tx, id, owner, holderColumns, " FOR UPDATE")
 }
 
 // Application reads an application outside a transaction.
-func (s *Store) Application(ctx context.Context, id, owner string) (ApplicationRecord, error) {
+func (s *Store) Application(ctx context.Context, id, owner string) (app.ApplicationRecord, error) {
 	return getApplication(ctx, s.db, id, owner, "", "")
 }
 
-func getApplication(ctx context.Context, q queryer, id, owner, extra, lock string) (ApplicationRecord, error) {
+func getApplication(ctx context.Context, q queryer, id, owner, extra, lock string) (app.ApplicationRecord, error) {
 	if uuid.Validate(id) != nil {
-		return ApplicationRecord{}, notFound("application", id)
+		return app.ApplicationRecord{}, notFound("application", id)
 	}
 	var r applicationRow
 	err := q.GetContext(ctx, &r, `SELECT `+applicationColumns+extra+` FROM application
 		WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`+lock, id, owner)
 	if dbx.IsNoRows(err) {
-		return ApplicationRecord{}, notFound("application", id)
+		return app.ApplicationRecord{}, notFound("application", id)
 	}
 	if err != nil {
-		return ApplicationRecord{}, wrap(err, "get application %s", id)
+		return app.ApplicationRecord{}, wrap(err, "get application %s", id)
 	}
 	return r.domain()
 }
@@ -202,7 +174,7 @@ func (t *Tx) SaveApplication(ctx context.Context, a domain.Application, paymentI
 }
 
 // Applications lists the owner's applications (all for owner ""), oldest first.
-func (s *Store) Applications(ctx context.Context, owner string, p Page) ([]ApplicationRecord, string, error) {
+func (s *Store) Applications(ctx context.Context, owner string, p keyset.Page) ([]app.ApplicationRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+applicationColumns+` FROM application`, owner, p,
 		func(r applicationRow) string { return r.ID })
 	if err != nil {
@@ -211,8 +183,8 @@ func (s *Store) Applications(ctx context.Context, owner string, p Page) ([]Appli
 	return applicationRecords(rows, next)
 }
 
-func applicationRecords(rows []applicationRow, next string) ([]ApplicationRecord, string, error) {
-	out := make([]ApplicationRecord, len(rows))
+func applicationRecords(rows []applicationRow, next string) ([]app.ApplicationRecord, string, error) {
+	out := make([]app.ApplicationRecord, len(rows))
 	for i, r := range rows {
 		a, err := r.domain()
 		if err != nil {
@@ -228,51 +200,59 @@ func applicationRecords(rows []applicationRow, next string) ([]ApplicationRecord
 // the one indexed by application_queue.
 const queueDue = `COALESCE(sla_due_at, 'infinity'::timestamptz)`
 
-// ReviewQueue lists the applications awaiting an officer or a revision, by
-// SLA due date (those paused for a revision last).
-func (s *Store) ReviewQueue(ctx context.Context, p Page) ([]ApplicationRecord, string, error) {
-	keys, err := decodeCursor(p.Cursor, 2)
+// ReviewQueue lists the applications in states (the domain's review
+// queue), by SLA due date (those paused for a revision last).
+func (s *Store) ReviewQueue(ctx context.Context, states []domain.State, p keyset.Page) ([]app.ApplicationRecord, string, error) {
+	keys, err := p.After(2)
 	if err != nil {
 		return nil, "", err
 	}
 	afterDue, afterID := "-infinity", "00000000-0000-0000-0000-000000000000"
 	if keys != nil {
 		if _, err := time.Parse(time.RFC3339Nano, keys[0]); (err != nil && keys[0] != "infinity") || uuid.Validate(keys[1]) != nil {
-			return nil, "", badCursor()
+			return nil, "", keyset.BadCursor()
 		}
 		afterDue, afterID = keys[0], keys[1]
 	}
 	var rows []applicationRow
 	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
-		WHERE state IN ('submitted', 'in_review', 'revision_requested')
+		WHERE state = ANY($4)
 		  AND (`+queueDue+`, id) > ($1::timestamptz, $2::uuid)
-		ORDER BY `+queueDue+`, id LIMIT $3`, afterDue, afterID, p.limit()+1)
+		ORDER BY `+queueDue+`, id LIMIT $3`, afterDue, afterID, p.Size()+1, stateArray(states))
 	if err != nil {
 		return nil, "", wrap(err, "list review queue")
 	}
-	next := ""
-	if len(rows) > p.limit() {
-		rows = rows[:p.limit()]
-		last := rows[len(rows)-1]
+	rows, next := keyset.Trim(rows, p, func(r applicationRow) []string {
 		due := "infinity"
-		if last.SLADueAt.Valid {
-			due = last.SLADueAt.Time.UTC().Format(time.RFC3339Nano)
+		if r.SLADueAt.Valid {
+			due = r.SLADueAt.Time.UTC().Format(time.RFC3339Nano)
 		}
-		next = encodeCursor(due, last.ID)
-	}
+		return []string{due, r.ID}
+	})
 	return applicationRecords(rows, next)
 }
 
-// LockOverdue locks up to limit applications whose SLA ran out by now,
-// skipping rows another scheduler holds.
-func (t *Tx) LockOverdue(ctx context.Context, now time.Time, limit int) ([]ApplicationRecord, error) {
+// LockOverdue locks up to limit applications in states (the domain's
+// deemable states) whose SLA ran out by now, skipping rows another
+// scheduler holds.
+func (t *Tx) LockOverdue(ctx context.Context, states []domain.State, now time.Time, limit int) ([]app.ApplicationRecord, error) {
 	var rows []applicationRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+applicationColumns+holderColumns+` FROM application
-		WHERE state IN ('submitted', 'in_review') AND sla_due_at <= $1
-		ORDER BY sla_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+		WHERE state = ANY($3) AND sla_due_at <= $1
+		ORDER BY sla_due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, stateArray(states))
 	if err != nil {
 		return nil, wrap(err, "lock overdue applications")
 	}
 	out, _, err := applicationRecords(rows, "")
 	return out, err
+}
+
+// stateArray passes states (of applications or licenses) to SQL as one
+// text[] parameter: the states are the domain's, never literals in the SQL.
+func stateArray[S ~string](states []S) pq.StringArray {
+	out := make(pq.StringArray, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return out
 }

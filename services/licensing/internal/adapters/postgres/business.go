@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,6 +11,8 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/dbx"
+	"gerbang/pkg/keyset"
+	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -36,78 +38,53 @@ func (r businessRow) domain() domain.Business {
 	}
 }
 
-// BusinessRecord is a business with its registration time and version.
-type BusinessRecord struct {
-	domain.Business
-	CreatedAt time.Time
-	Version   int
+func (r businessRow) record() app.BusinessRecord {
+	return app.BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt, Version: r.Version}
 }
 
-func (r businessRow) record() BusinessRecord {
-	return BusinessRecord{Business: r.domain(), CreatedAt: r.CreatedAt, Version: r.Version}
-}
-
-// InsertBusiness stores b with its id (a fresh one when it has none) and the
-// given NIB. A taken NIB is
-// reported by IsNIBTaken so the caller can draw again.
-func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Time) (BusinessRecord, error) {
-	rec, _, err := t.InsertBusinessOnce(ctx, b, now, "")
-	return rec, err
-}
-
-// InsertBusinessOnce is InsertBusiness under the Idempotency-Key its owner
-// sent ("" for none). If the owner registered one under that key before, it
-// stores nothing and returns that one, with created false.
-func (t *Tx) InsertBusinessOnce(ctx context.Context, b domain.Business, now time.Time, key string) (_ BusinessRecord, created bool, err error) {
+// InsertBusiness stores b with its id (a fresh one when it has none) and
+// the given NIB. A taken NIB is app.ErrNIBTaken, so the caller can draw
+// again; the id of a business already registered is a Conflict.
+func (t *Tx) InsertBusiness(ctx context.Context, b domain.Business, now time.Time) (app.BusinessRecord, error) {
 	if b.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
-			return BusinessRecord{}, false, err
+			return app.BusinessRecord{}, err
 		}
 		b.ID = id.String()
 	}
-	res, err := t.tx.ExecContext(ctx, `
-		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (owner_subject, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now,
-		sql.NullString{String: key, Valid: key != ""})
-	if dbx.SQLState(err) == dbx.UniqueViolation && dbx.Constraint(err) == "business_pkey" {
-		return BusinessRecord{}, false, apperr.New(apperr.Conflict, "Your organisation already has a business registered (id %s): a user acts for one business, so change that one instead (PATCH /v1/businesses/%s).", b.ID, b.ID)
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO business (id, nib, owner_subject, name, npwp, address, scale, kbli, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		b.ID, string(b.NIB), b.OwnerSubject, b.Name, string(b.NPWP), b.Address, string(b.Scale), pq.StringArray(b.KBLI), now)
+	if dbx.SQLState(err) == dbx.UniqueViolation {
+		switch dbx.Constraint(err) {
+		case "business_pkey":
+			return app.BusinessRecord{}, apperr.New(apperr.Conflict, "Your organisation already has a business registered (id %s): a user acts for one business, so change that one instead (PATCH /v1/businesses/%s).", b.ID, b.ID)
+		case "business_nib_key":
+			return app.BusinessRecord{}, fmt.Errorf("insert business: %w", app.ErrNIBTaken)
+		}
 	}
 	if err != nil {
-		return BusinessRecord{}, false, wrap(err, "insert business")
+		return app.BusinessRecord{}, wrap(err, "insert business")
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return BusinessRecord{Business: b, CreatedAt: now, Version: 1}, n == 1, wrap(err, "insert business")
-	}
-	var r businessRow
-	if err := t.tx.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE owner_subject = $1 AND idempotency_key = $2`,
-		b.OwnerSubject, key); err != nil {
-		return BusinessRecord{}, false, wrap(err, "business of key %q", key)
-	}
-	return r.record(), false, nil
-}
-
-// IsNIBTaken reports whether err is the NIB's unique constraint.
-func IsNIBTaken(err error) bool {
-	return dbx.SQLState(err) == dbx.UniqueViolation && dbx.Constraint(err) == "business_nib_key"
+	return app.BusinessRecord{Business: b, CreatedAt: now, Version: 1}, nil
 }
 
 // Business returns a business; owner "" reads any business (officers),
 // otherwise only one the owner holds (another's is NotFound).
-func (t *Tx) Business(ctx context.Context, id, owner string) (BusinessRecord, error) {
+func (t *Tx) Business(ctx context.Context, id, owner string) (app.BusinessRecord, error) {
 	return getBusiness(ctx, t.tx, id, owner)
 }
 
 // Business reads a business outside a transaction.
-func (s *Store) Business(ctx context.Context, id, owner string) (BusinessRecord, error) {
+func (s *Store) Business(ctx context.Context, id, owner string) (app.BusinessRecord, error) {
 	return getBusiness(ctx, s.db, id, owner)
 }
 
 // LockBusiness selects a business FOR UPDATE (the owner's only, unless
 // owner is "").
-func (t *Tx) LockBusiness(ctx context.Context, id, owner string) (BusinessRecord, error) {
+func (t *Tx) LockBusiness(ctx context.Context, id, owner string) (app.BusinessRecord, error) {
 	return getBusiness(ctx, t.tx, id, owner, " FOR UPDATE")
 }
 
@@ -118,29 +95,29 @@ func (t *Tx) SaveBusiness(ctx context.Context, b domain.Business) error {
 	return wrap(err, "save business %s", b.ID)
 }
 
-func getBusiness(ctx context.Context, q queryer, id, owner string, lock ...string) (BusinessRecord, error) {
+func getBusiness(ctx context.Context, q queryer, id, owner string, lock ...string) (app.BusinessRecord, error) {
 	if uuid.Validate(id) != nil {
-		return BusinessRecord{}, notFound("business", id)
+		return app.BusinessRecord{}, notFound("business", id)
 	}
 	var r businessRow
 	err := q.GetContext(ctx, &r, `SELECT `+businessColumns+` FROM business WHERE id = $1 AND ($2 = '' OR owner_subject = $2)`+strings.Join(lock, ""), id, owner)
 	if dbx.IsNoRows(err) {
-		return BusinessRecord{}, notFound("business", id)
+		return app.BusinessRecord{}, notFound("business", id)
 	}
 	if err != nil {
-		return BusinessRecord{}, wrap(err, "get business %s", id)
+		return app.BusinessRecord{}, wrap(err, "get business %s", id)
 	}
 	return r.record(), nil
 }
 
 // Businesses lists the owner's businesses (all for owner ""), oldest first.
-func (s *Store) Businesses(ctx context.Context, owner string, p Page) ([]BusinessRecord, string, error) {
+func (s *Store) Businesses(ctx context.Context, owner string, p keyset.Page) ([]app.BusinessRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+businessColumns+` FROM business`, owner, p,
 		func(r businessRow) string { return r.ID })
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]BusinessRecord, len(rows))
+	out := make([]app.BusinessRecord, len(rows))
 	for i, r := range rows {
 		out[i] = r.record()
 	}

@@ -35,9 +35,11 @@ func (r licenseTypeRow) domain() (domain.LicenseType, error) {
 		Code: r.Code, Version: r.Version, EffectiveFrom: r.EffectiveFrom, Name: r.Name, Risk: domain.RiskLevel(r.Risk),
 		Fee: r.Fee, SLADays: r.SLADays, ValidityMonths: r.ValidityMonths,
 	}
-	if err := json.Unmarshal(r.Requirements, &lt.Requirements); err != nil {
+	var docs []requirementDoc
+	if err := json.Unmarshal(r.Requirements, &docs); err != nil {
 		return lt, fmt.Errorf("requirements of %s v%d: %w", r.Code, r.Version, err)
 	}
+	lt.Requirements = requirementsOf(docs)
 	return lt, nil
 }
 
@@ -75,9 +77,11 @@ type kbliRuleRow struct {
 
 func (r kbliRuleRow) domain() (domain.KBLIRule, error) {
 	k := domain.KBLIRule{KBLI: r.KBLI, Version: r.Version, EffectiveFrom: r.EffectiveFrom, Title: r.Title, Sector: r.Sector, SizeMetric: r.SizeMetric}
-	if err := json.Unmarshal(r.Bands, &k.Bands); err != nil {
+	var docs []bandDoc
+	if err := json.Unmarshal(r.Bands, &docs); err != nil {
 		return k, fmt.Errorf("bands of KBLI %s v%d: %w", r.KBLI, r.Version, err)
 	}
+	k.Bands = bandsOf(docs)
 	return k, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/dbx"
+	"gerbang/pkg/keyset"
+	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
 )
 
@@ -33,14 +35,8 @@ type licenseRow struct {
 const licenseColumns = `id, number, application_id, business_id, owner_subject, holder_name, nib, kbli, license_type,
 	license_name, risk, issued_at, valid_from, valid_until, status, status_reason`
 
-// LicenseRecord is a license with its last status reason.
-type LicenseRecord struct {
-	domain.License
-	StatusReason string
-}
-
-func (r licenseRow) domain() LicenseRecord {
-	return LicenseRecord{License: domain.License{
+func (r licenseRow) domain() app.LicenseRecord {
+	return app.LicenseRecord{License: domain.License{
 		ID: r.ID, Number: r.Number, ApplicationID: r.ApplicationID, BusinessID: r.BusinessID, OwnerSubject: r.OwnerSubject,
 		HolderName: r.HolderName, NIB: domain.NIB(r.NIB), KBLI: r.KBLI, LicenseType: r.LicenseType, LicenseName: r.LicenseName,
 		Risk: domain.RiskLevel(r.Risk), IssuedAt: r.IssuedAt.UTC(), ValidFrom: r.ValidFrom.UTC(), ValidUntil: timePtr(r.ValidUntil),
@@ -75,33 +71,33 @@ func (t *Tx) InsertLicense(ctx context.Context, l domain.License) (domain.Licens
 }
 
 // LicenseOfApplication returns the license an application led to.
-func (s *Store) LicenseOfApplication(ctx context.Context, applicationID string) (LicenseRecord, error) {
+func (s *Store) LicenseOfApplication(ctx context.Context, applicationID string) (app.LicenseRecord, error) {
 	var r licenseRow
 	err := s.db.GetContext(ctx, &r, `SELECT `+licenseColumns+` FROM license WHERE application_id = $1`, applicationID)
 	if dbx.IsNoRows(err) {
-		return LicenseRecord{}, notFound("license of application", applicationID)
+		return app.LicenseRecord{}, notFound("license of application", applicationID)
 	}
 	if err != nil {
-		return LicenseRecord{}, wrap(err, "get license of application %s", applicationID)
+		return app.LicenseRecord{}, wrap(err, "get license of application %s", applicationID)
 	}
 	return r.domain(), nil
 }
 
 // LicenseByNumber returns a license by its public number.
-func (s *Store) LicenseByNumber(ctx context.Context, number string) (LicenseRecord, error) {
+func (s *Store) LicenseByNumber(ctx context.Context, number string) (app.LicenseRecord, error) {
 	var r licenseRow
 	err := s.db.GetContext(ctx, &r, `SELECT `+licenseColumns+` FROM license WHERE number = $1`, number)
 	if dbx.IsNoRows(err) {
-		return LicenseRecord{}, notFound("license", number)
+		return app.LicenseRecord{}, notFound("license", number)
 	}
 	if err != nil {
-		return LicenseRecord{}, wrap(err, "get license %s", number)
+		return app.LicenseRecord{}, wrap(err, "get license %s", number)
 	}
 	return r.domain(), nil
 }
 
 // Licenses lists the owner's licenses (all for owner ""), oldest first.
-func (s *Store) Licenses(ctx context.Context, owner string, p Page) ([]LicenseRecord, string, error) {
+func (s *Store) Licenses(ctx context.Context, owner string, p keyset.Page) ([]app.LicenseRecord, string, error) {
 	rows, next, err := ownedPage(ctx, s.db, `SELECT `+licenseColumns+` FROM license`, owner, p,
 		func(r licenseRow) string { return r.ID })
 	if err != nil {
@@ -110,13 +106,14 @@ func (s *Store) Licenses(ctx context.Context, owner string, p Page) ([]LicenseRe
 	return licenseRecords(rows), next, nil
 }
 
-// LockExpiring locks up to limit active or suspended licenses whose
-// validity ended by now, skipping rows another scheduler holds.
-func (t *Tx) LockExpiring(ctx context.Context, now time.Time, limit int) ([]LicenseRecord, error) {
+// LockExpiring locks up to limit licenses in statuses (the domain's
+// expirable ones) whose validity ended by now, skipping rows another
+// scheduler holds.
+func (t *Tx) LockExpiring(ctx context.Context, statuses []domain.LicenseStatus, now time.Time, limit int) ([]app.LicenseRecord, error) {
 	var rows []licenseRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+licenseColumns+` FROM license
-		WHERE status IN ('active', 'suspended') AND valid_until <= $1
-		ORDER BY valid_until, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+		WHERE status = ANY($3) AND valid_until <= $1
+		ORDER BY valid_until, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit, stateArray(statuses))
 	if err != nil {
 		return nil, wrap(err, "lock expiring licenses")
 	}
@@ -124,17 +121,17 @@ func (t *Tx) LockExpiring(ctx context.Context, now time.Time, limit int) ([]Lice
 }
 
 // LockLicense selects a license FOR UPDATE by id.
-func (t *Tx) LockLicense(ctx context.Context, id string) (LicenseRecord, error) {
+func (t *Tx) LockLicense(ctx context.Context, id string) (app.LicenseRecord, error) {
 	if uuid.Validate(id) != nil {
-		return LicenseRecord{}, notFound("license", id)
+		return app.LicenseRecord{}, notFound("license", id)
 	}
 	var r licenseRow
 	err := t.tx.GetContext(ctx, &r, `SELECT `+licenseColumns+` FROM license WHERE id = $1 FOR UPDATE`, id)
 	if dbx.IsNoRows(err) {
-		return LicenseRecord{}, notFound("license", id)
+		return app.LicenseRecord{}, notFound("license", id)
 	}
 	if err != nil {
-		return LicenseRecord{}, wrap(err, "lock license %s", id)
+		return app.LicenseRecord{}, wrap(err, "lock license %s", id)
 	}
 	return r.domain(), nil
 }
@@ -146,13 +143,14 @@ func (t *Tx) SetLicenseStatus(ctx context.Context, id string, status domain.Lice
 	return wrap(err, "set status of license %s", id)
 }
 
-// LockToRemind locks up to limit active licenses expiring by before whose
-// holder was not reminded yet, skipping rows another scheduler holds.
-func (t *Tx) LockToRemind(ctx context.Context, before time.Time, limit int) ([]LicenseRecord, error) {
+// LockToRemind locks up to limit licenses in statuses (the domain's
+// remindable ones) expiring by before whose holder was not reminded yet,
+// skipping rows another scheduler holds.
+func (t *Tx) LockToRemind(ctx context.Context, statuses []domain.LicenseStatus, before time.Time, limit int) ([]app.LicenseRecord, error) {
 	var rows []licenseRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+licenseColumns+` FROM license
-		WHERE status = 'active' AND reminded_at IS NULL AND valid_until <= $1
-		ORDER BY valid_until, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit)
+		WHERE status = ANY($3) AND reminded_at IS NULL AND valid_until <= $1
+		ORDER BY valid_until, id LIMIT $2 FOR UPDATE SKIP LOCKED`, before, limit, stateArray(statuses))
 	if err != nil {
 		return nil, wrap(err, "lock licenses to remind")
 	}
@@ -165,8 +163,8 @@ func (t *Tx) MarkReminded(ctx context.Context, id string, now time.Time) error {
 	return wrap(err, "mark license %s reminded", id)
 }
 
-func licenseRecords(rows []licenseRow) []LicenseRecord {
-	out := make([]LicenseRecord, len(rows))
+func licenseRecords(rows []licenseRow) []app.LicenseRecord {
+	out := make([]app.LicenseRecord, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}

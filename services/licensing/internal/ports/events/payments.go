@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	pkgevents "gerbang/pkg/events"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
 )
 
@@ -24,10 +23,10 @@ func ConsumeInvoicePaid(ctx context.Context, js jetstream.JetStream, db *sqlx.DB
 	return pkgevents.Consume(ctx, js, db, pkgevents.ConsumerConfig{
 		Stream:         "PAYMENT",
 		Durable:        PaymentInvoicePaidConsumer,
-		FilterSubjects: []string{"payment.invoice.paid"},
+		FilterSubjects: []string{app.SubjectInvoicePaid},
 		DoubleAck:      true,
 		Log:            log,
 	}, func(ctx context.Context, tx *sqlx.Tx, ev pkgevents.Event) error {
-		return svc.IssueOnPayment(ctx, postgres.WrapTx(tx), ev)
+		return svc.IssueOnPayment(ctx, tx, ev)
 	})
 }

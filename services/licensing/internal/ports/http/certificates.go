@@ -8,12 +8,13 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
+	"gerbang/pkg/caller"
 	"gerbang/services/licensing/internal/domain"
 	"gerbang/services/licensing/internal/ports/http/oapi"
 )
 
 func (s *Server) GetLicenseCertificate(ctx context.Context, r oapi.GetLicenseCertificateRequestObject) (oapi.GetLicenseCertificateResponseObject, error) {
-	_, pdf, err := s.svc.Certificate(ctx, caller(ctx), r.ID.String())
+	_, pdf, err := s.svc.Certificate(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}
@@ -21,7 +22,7 @@ func (s *Server) GetLicenseCertificate(ctx context.Context, r oapi.GetLicenseCer
 }
 
 func (s *Server) GetSignedLicense(ctx context.Context, r oapi.GetSignedLicenseRequestObject) (oapi.GetSignedLicenseResponseObject, error) {
-	signed, err := s.svc.SignedLicense(ctx, caller(ctx), r.ID.String())
+	signed, err := s.svc.SignedLicense(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/caller"
 	"gerbang/services/licensing/internal/domain"
 	"gerbang/services/licensing/internal/ports/http/oapi"
 )
@@ -76,7 +77,7 @@ func (s *Server) UploadDocument(ctx context.Context, r oapi.UploadDocumentReques
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.svc.UploadDocument(ctx, caller(ctx), r.ID.String(), requirement, filename, data)
+	d, err := s.svc.UploadDocument(ctx, caller.From(ctx), r.ID.String(), requirement, filename, data)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Server) UploadDocument(ctx context.Context, r oapi.UploadDocumentReques
 }
 
 func (s *Server) ListDocuments(ctx context.Context, r oapi.ListDocumentsRequestObject) (oapi.ListDocumentsResponseObject, error) {
-	ds, err := s.svc.Documents(ctx, caller(ctx), r.ID.String())
+	ds, err := s.svc.Documents(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (d documentContent) VisitGetDocumentContentResponse(c *fiber.Ctx) error {
 }
 
 func (s *Server) GetDocumentContent(ctx context.Context, r oapi.GetDocumentContentRequestObject) (oapi.GetDocumentContentResponseObject, error) {
-	d, data, err := s.svc.DocumentContent(ctx, caller(ctx), r.ID.String(), r.DocumentID.String())
+	d, data, err := s.svc.DocumentContent(ctx, caller.From(ctx), r.ID.String(), r.DocumentID.String())
 	if err != nil {
 		return nil, err
 	}

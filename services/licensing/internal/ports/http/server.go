@@ -5,96 +5,38 @@ package http
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
-	"gerbang/pkg/apperr"
 	"gerbang/pkg/auth"
-	"gerbang/pkg/httpx"
+	"gerbang/pkg/caller"
+	"gerbang/pkg/etag"
 	"gerbang/pkg/idempotency"
+	"gerbang/pkg/keyset"
 	pkgoapi "gerbang/pkg/oapi"
-	"gerbang/services/licensing/internal/adapters/postgres"
 	"gerbang/services/licensing/internal/app"
 	"gerbang/services/licensing/internal/domain"
 	"gerbang/services/licensing/internal/ports/http/oapi"
 )
 
-// operationRoles lists, for each operation, the roles admitted; an
-// operation not listed is public. It mirrors x-roles in api/licensing.yaml.
-func operationRoles() map[string][]string {
-	const (
-		business = auth.RoleBusiness
-		officer  = auth.RoleLicensingOfficer
-		auditor  = auth.RoleAuditor
-	)
-	return map[string][]string{
-		"RegisterBusiness":      {business},
-		"ListMyBusinesses":      {business, officer, auditor},
-		"GetBusiness":           {business, officer, auditor},
-		"UpdateBusiness":        {business},
-		"CreateApplication":     {business},
-		"ListMyApplications":    {business, officer, auditor},
-		"GetApplication":        {business, officer, auditor},
-		"SubmitApplication":     {business},
-		"WithdrawApplication":   {business},
-		"ResubmitApplication":   {business},
-		"StartReview":           {officer},
-		"ApproveApplication":    {officer},
-		"RejectApplication":     {officer},
-		"RequestRevision":       {officer},
-		"GetApplicationLicense": {business, officer, auditor},
-		"GetReviewQueue":        {officer},
-		"ListMyLicenses":        {business, officer, auditor},
-		"ChangeLicenseStatus":   {officer},
-		"GetLicenseCertificate": {business, officer, auditor},
-		"UploadDocument":        {business},
-		"ListDocuments":         {business, officer, auditor},
-		"GetDocumentContent":    {business, officer, auditor},
-		"GetSignedLicense":      {business, officer, auditor},
-	}
-}
-
-// requireRoles refuses, before the handler runs, callers without a role the
-// operation admits: anonymous 401, others 403.
-func requireRoles(roles map[string][]string) oapi.StrictMiddlewareFunc {
-	return func(next oapi.StrictHandlerFunc, operationID string) oapi.StrictHandlerFunc {
-		need, ok := roles[operationID]
-		if !ok {
-			return next
-		}
-		return func(c *fiber.Ctx, args any) (any, error) {
-			p, signedIn := auth.PrincipalFrom(c)
-			if !signedIn {
-				c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
-				return nil, apperr.New(apperr.Unauthenticated, "sign in to do this")
-			}
-			if !p.HasAnyRole(need...) {
-				return nil, apperr.New(apperr.Forbidden, "this needs one of the roles %v", need).With("required_roles", need)
-			}
-			return next(c, args)
-		}
-	}
-}
-
-// Mount adds the licensing API to a: bearer authentication, validation
-// against the contract, Idempotency-Key on creates, and the operations.
-func Mount(a *fiber.App, svc *app.Service, verifier *auth.Verifier, db *sqlx.DB) error {
+// Mount adds the licensing API to a: bearer authentication, the roles of
+// each operation (x-roles in the contract) and validation against it, the
+// Idempotency-Key on creates (kept by the use case in its transaction), and
+// the operations.
+func Mount(a *fiber.App, svc *app.Service, verifier *auth.Verifier) error {
 	spec, err := oapi.GetSwagger()
 	if err != nil {
 		return err
 	}
-	validate, err := pkgoapi.Validator(spec, pkgoapi.Options{SkipMultipartBody: true})
+	validate, err := pkgoapi.Validator(spec, pkgoapi.Options{SkipMultipartBody: true, EnforceRoles: true})
 	if err != nil {
 		return err
 	}
 	a.Use("/v1", auth.Authenticate(verifier), validate)
-	a.Post("/v1/applications", auth.RequireRoles(auth.RoleBusiness), idempotency.Middleware(db, idempotency.Options{Required: true}))
-	a.Post("/v1/businesses", auth.RequireRoles(auth.RoleBusiness), idempotency.Middleware(db, idempotency.Options{}))
-	handler := oapi.NewStrictHandler(&Server{svc: svc}, []oapi.StrictMiddlewareFunc{requireRoles(operationRoles())})
+	a.Post("/v1/applications", idempotency.Keyed(idempotency.Options{Required: true}))
+	a.Post("/v1/businesses", idempotency.Keyed(idempotency.Options{}))
+	handler := oapi.NewStrictHandler(&Server{svc: svc}, nil)
 	oapi.RegisterHandlers(a, handler)
 	return nil
 }
@@ -106,48 +48,9 @@ type Server struct {
 
 var _ oapi.StrictServerInterface = (*Server)(nil)
 
-func caller(ctx context.Context) app.Caller {
-	p, _ := auth.FromContext(ctx)
-	return app.Caller{Subject: p.Subject, Roles: p.Roles, Org: p.Org, RequestID: httpx.RequestIDFrom(ctx)}
-}
-
-// etag is the ETag of a record version.
-func etag(version int) *string {
-	s := `"` + strconv.Itoa(version) + `"`
-	return &s
-}
-
-// expecting returns the caller with the version its If-Match names: "5",
-// W/"5" or 5; "*" or none asks for no check; anything else names no
-// version and fails the precondition.
-func expecting(ctx context.Context, ifMatch *string) app.Caller {
-	c := caller(ctx)
-	if ifMatch == nil {
-		return c
-	}
-	v := strings.TrimSpace(*ifMatch)
-	if v == "*" || v == "" {
-		return c
-	}
-	v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		n = -1 // matches no version
-	}
-	c.ExpectVersion = n
-	return c
-}
-
-func page(limit *int32, cursor *string) postgres.Page {
-	p := postgres.Page{}
-	if limit != nil {
-		p.Limit = int(*limit)
-	}
-	if cursor != nil {
-		p.Cursor = *cursor
-	}
-	return p
-}
+// expected reads the version an If-Match names (0: no check); a header
+// that names no version is a 400.
+func expected(ifMatch *string) (int, error) { return etag.IfMatch(ifMatch) }
 
 func nextCursor(s string) *string {
 	if s == "" {
@@ -173,7 +76,7 @@ func utcPtr(t *time.Time) *time.Time {
 
 // --- businesses
 
-func toBusiness(b postgres.BusinessRecord) oapi.Business {
+func toBusiness(b app.BusinessRecord) oapi.Business {
 	return oapi.Business{
 		ID: mustUUID(b.ID), Nib: string(b.NIB), Name: b.Name, Npwp: string(b.NPWP), Address: b.Address,
 		Scale: oapi.Scale(b.Scale), Kbli: b.KBLI, CreatedAt: b.CreatedAt.UTC(), Version: int32(b.Version),
@@ -181,11 +84,7 @@ func toBusiness(b postgres.BusinessRecord) oapi.Business {
 }
 
 func (s *Server) RegisterBusiness(ctx context.Context, r oapi.RegisterBusinessRequestObject) (oapi.RegisterBusinessResponseObject, error) {
-	key := ""
-	if r.Params.IdempotencyKey != nil {
-		key = *r.Params.IdempotencyKey
-	}
-	b, err := s.svc.RegisterBusinessOnce(ctx, caller(ctx), key, domain.BusinessInput{
+	b, err := s.svc.RegisterBusiness(ctx, caller.From(ctx), idempotency.KeyFrom(ctx), domain.BusinessInput{
 		Name: r.Body.Name, NPWP: r.Body.Npwp, Address: r.Body.Address, Scale: string(r.Body.Scale), KBLI: r.Body.Kbli,
 	})
 	if err != nil {
@@ -195,7 +94,7 @@ func (s *Server) RegisterBusiness(ctx context.Context, r oapi.RegisterBusinessRe
 }
 
 func (s *Server) ListMyBusinesses(ctx context.Context, r oapi.ListMyBusinessesRequestObject) (oapi.ListMyBusinessesResponseObject, error) {
-	bs, next, err := s.svc.MyBusinesses(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	bs, next, err := s.svc.MyBusinesses(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +106,11 @@ func (s *Server) ListMyBusinesses(ctx context.Context, r oapi.ListMyBusinessesRe
 }
 
 func (s *Server) GetBusiness(ctx context.Context, r oapi.GetBusinessRequestObject) (oapi.GetBusinessResponseObject, error) {
-	b, err := s.svc.Business(ctx, caller(ctx), r.ID.String())
+	b, err := s.svc.Business(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.GetBusiness200ResponseHeaders{ETag: etag(b.Version)}}, nil
+	return oapi.GetBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.GetBusiness200ResponseHeaders{ETag: etag.Ptr(b.Version)}}, nil
 }
 
 func (s *Server) UpdateBusiness(ctx context.Context, r oapi.UpdateBusinessRequestObject) (oapi.UpdateBusinessResponseObject, error) {
@@ -223,11 +122,15 @@ func (s *Server) UpdateBusiness(ctx context.Context, r oapi.UpdateBusinessReques
 	if r.Body.Kbli != nil {
 		p.KBLI = *r.Body.Kbli
 	}
-	b, err := s.svc.UpdateBusiness(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), p)
+	version, err := expected(r.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}
-	return oapi.UpdateBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.UpdateBusiness200ResponseHeaders{ETag: etag(b.Version)}}, nil
+	b, err := s.svc.UpdateBusiness(ctx, caller.From(ctx), r.ID.String(), version, p)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.UpdateBusiness200JSONResponse{Body: toBusiness(b), Headers: oapi.UpdateBusiness200ResponseHeaders{ETag: etag.Ptr(b.Version)}}, nil
 }
 
 // --- catalog
@@ -304,7 +207,7 @@ func (s *Server) GetRequirements(ctx context.Context, r oapi.GetRequirementsRequ
 
 // --- applications
 
-func toApplication(rec postgres.ApplicationRecord) oapi.Application {
+func toApplication(rec app.ApplicationRecord) oapi.Application {
 	a := rec.Application
 	out := oapi.Application{
 		ID: mustUUID(a.ID), BusinessID: mustUUID(a.BusinessID), Kbli: a.KBLI, Scale: oapi.Scale(a.Scale), Size: a.Size,
@@ -331,7 +234,7 @@ func toApplication(rec postgres.ApplicationRecord) oapi.Application {
 	return out
 }
 
-func toApplicationPage(recs []postgres.ApplicationRecord, next string) oapi.ApplicationPage {
+func toApplicationPage(recs []app.ApplicationRecord, next string) oapi.ApplicationPage {
 	out := oapi.ApplicationPage{Items: make([]oapi.Application, len(recs)), NextCursor: nextCursor(next)}
 	for i, r := range recs {
 		out.Items[i] = toApplication(r)
@@ -348,17 +251,15 @@ func (s *Server) CreateApplication(ctx context.Context, r oapi.CreateApplication
 	if r.Body.RenewalOf != nil {
 		renewal = r.Body.RenewalOf.String()
 	}
-	// The application keeps the key: the middleware's stored answer can be
-	// lost with a crashed process, and its retry must not make a second one.
-	a, err := s.svc.CreateApplicationOnce(ctx, caller(ctx), r.Params.IdempotencyKey, r.Body.BusinessID.String(), r.Body.Kbli, size, renewal)
+	a, err := s.svc.CreateApplication(ctx, caller.From(ctx), idempotency.KeyFrom(ctx), r.Body.BusinessID.String(), r.Body.Kbli, size, renewal)
 	if err != nil {
 		return nil, err
 	}
-	return oapi.CreateApplication201JSONResponse(toApplication(postgres.ApplicationRecord{Application: a})), nil
+	return oapi.CreateApplication201JSONResponse(toApplication(app.ApplicationRecord{Application: a})), nil
 }
 
 func (s *Server) ListMyApplications(ctx context.Context, r oapi.ListMyApplicationsRequestObject) (oapi.ListMyApplicationsResponseObject, error) {
-	recs, next, err := s.svc.MyApplications(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	recs, next, err := s.svc.MyApplications(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -366,15 +267,15 @@ func (s *Server) ListMyApplications(ctx context.Context, r oapi.ListMyApplicatio
 }
 
 func (s *Server) GetApplication(ctx context.Context, r oapi.GetApplicationRequestObject) (oapi.GetApplicationResponseObject, error) {
-	rec, err := s.svc.Application(ctx, caller(ctx), r.ID.String())
+	rec, err := s.svc.Application(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetApplication200JSONResponse{Body: toApplication(rec), Headers: oapi.GetApplication200ResponseHeaders{ETag: etag(rec.Version)}}, nil
+	return oapi.GetApplication200JSONResponse{Body: toApplication(rec), Headers: oapi.GetApplication200ResponseHeaders{ETag: etag.Ptr(rec.Version)}}, nil
 }
 
 func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueRequestObject) (oapi.GetReviewQueueResponseObject, error) {
-	recs, next, err := s.svc.ReviewQueue(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	recs, next, err := s.svc.ReviewQueue(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -382,15 +283,19 @@ func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueReques
 }
 
 // moved runs a transition use case and returns the application after it.
-func moved(rec postgres.ApplicationRecord, err error) (oapi.ApplicationMovedJSONResponse, error) {
+func moved(rec app.ApplicationRecord, err error) (oapi.ApplicationMovedJSONResponse, error) {
 	if err != nil {
 		return oapi.ApplicationMovedJSONResponse{}, err
 	}
-	return oapi.ApplicationMovedJSONResponse{Body: toApplication(rec), Headers: oapi.ApplicationMovedResponseHeaders{ETag: etag(rec.Version)}}, nil
+	return oapi.ApplicationMovedJSONResponse{Body: toApplication(rec), Headers: oapi.ApplicationMovedResponseHeaders{ETag: etag.Ptr(rec.Version)}}, nil
 }
 
 func (s *Server) SubmitApplication(ctx context.Context, r oapi.SubmitApplicationRequestObject) (oapi.SubmitApplicationResponseObject, error) {
-	out, err := moved(s.svc.Submit(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.Submit(ctx, caller.From(ctx), r.ID.String(), version))
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +303,11 @@ func (s *Server) SubmitApplication(ctx context.Context, r oapi.SubmitApplication
 }
 
 func (s *Server) WithdrawApplication(ctx context.Context, r oapi.WithdrawApplicationRequestObject) (oapi.WithdrawApplicationResponseObject, error) {
-	out, err := moved(s.svc.Withdraw(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.Withdraw(ctx, caller.From(ctx), r.ID.String(), version))
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +315,11 @@ func (s *Server) WithdrawApplication(ctx context.Context, r oapi.WithdrawApplica
 }
 
 func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplicationRequestObject) (oapi.ResubmitApplicationResponseObject, error) {
-	out, err := moved(s.svc.Resubmit(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.Resubmit(ctx, caller.From(ctx), r.ID.String(), version))
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +327,11 @@ func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplica
 }
 
 func (s *Server) StartReview(ctx context.Context, r oapi.StartReviewRequestObject) (oapi.StartReviewResponseObject, error) {
-	out, err := moved(s.svc.StartReview(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.StartReview(ctx, caller.From(ctx), r.ID.String(), version))
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +339,11 @@ func (s *Server) StartReview(ctx context.Context, r oapi.StartReviewRequestObjec
 }
 
 func (s *Server) ApproveApplication(ctx context.Context, r oapi.ApproveApplicationRequestObject) (oapi.ApproveApplicationResponseObject, error) {
-	out, err := moved(s.svc.Approve(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String()))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.Approve(ctx, caller.From(ctx), r.ID.String(), version))
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +351,11 @@ func (s *Server) ApproveApplication(ctx context.Context, r oapi.ApproveApplicati
 }
 
 func (s *Server) RejectApplication(ctx context.Context, r oapi.RejectApplicationRequestObject) (oapi.RejectApplicationResponseObject, error) {
-	out, err := moved(s.svc.Reject(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), r.Body.Reason))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.Reject(ctx, caller.From(ctx), r.ID.String(), version, r.Body.Reason))
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +367,11 @@ func (s *Server) RequestRevision(ctx context.Context, r oapi.RequestRevisionRequ
 	if r.Body.Note != nil {
 		note = *r.Body.Note
 	}
-	out, err := moved(s.svc.RequestRevision(ctx, expecting(ctx, r.Params.IfMatch), r.ID.String(), r.Body.Requirement, note))
+	version, err := expected(r.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := moved(s.svc.RequestRevision(ctx, caller.From(ctx), r.ID.String(), version, r.Body.Requirement, note))
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +380,7 @@ func (s *Server) RequestRevision(ctx context.Context, r oapi.RequestRevisionRequ
 
 // --- licenses
 
-func toLicense(l postgres.LicenseRecord) oapi.License {
+func toLicense(l app.LicenseRecord) oapi.License {
 	return oapi.License{
 		ID: mustUUID(l.ID), Number: l.Number, ApplicationID: mustUUID(l.ApplicationID), BusinessID: mustUUID(l.BusinessID),
 		HolderName: l.HolderName, Nib: string(l.NIB), Kbli: l.KBLI, LicenseType: l.LicenseType, LicenseName: l.LicenseName,
@@ -461,7 +390,7 @@ func toLicense(l postgres.LicenseRecord) oapi.License {
 }
 
 func (s *Server) GetApplicationLicense(ctx context.Context, r oapi.GetApplicationLicenseRequestObject) (oapi.GetApplicationLicenseResponseObject, error) {
-	l, err := s.svc.LicenseOfApplication(ctx, caller(ctx), r.ID.String())
+	l, err := s.svc.LicenseOfApplication(ctx, caller.From(ctx), r.ID.String())
 	if err != nil {
 		return nil, err
 	}
@@ -469,7 +398,7 @@ func (s *Server) GetApplicationLicense(ctx context.Context, r oapi.GetApplicatio
 }
 
 func (s *Server) ListMyLicenses(ctx context.Context, r oapi.ListMyLicensesRequestObject) (oapi.ListMyLicensesResponseObject, error) {
-	ls, next, err := s.svc.MyLicenses(ctx, caller(ctx), page(r.Params.Limit, r.Params.Cursor))
+	ls, next, err := s.svc.MyLicenses(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -481,7 +410,7 @@ func (s *Server) ListMyLicenses(ctx context.Context, r oapi.ListMyLicensesReques
 }
 
 func (s *Server) ChangeLicenseStatus(ctx context.Context, r oapi.ChangeLicenseStatusRequestObject) (oapi.ChangeLicenseStatusResponseObject, error) {
-	l, err := s.svc.ChangeLicense(ctx, caller(ctx), r.ID.String(), domain.LicenseAction(r.Action), r.Body.Reason)
+	l, err := s.svc.ChangeLicense(ctx, caller.From(ctx), r.ID.String(), domain.LicenseAction(r.Action), r.Body.Reason)
 	if err != nil {
 		return nil, err
 	}
