@@ -4,6 +4,11 @@
 // instead of creating a second record. The same key with another request is
 // refused (422); a duplicate arriving while the first still runs is refused
 // (409) without waiting on a lock.
+//
+// New routes use Keyed with Claim, Store or Once (tx.go): the key and the
+// answer are kept in the use case's own transaction, one commit per
+// request. Middleware, which keeps them in transactions of its own, stays
+// for the routes not moved yet.
 package idempotency
 
 import (
