@@ -2,11 +2,17 @@ module gerbang/e2e
 
 go 1.26.8
 
-require gerbang/pkg v0.0.0
+require (
+	gerbang/pkg v0.0.0
+	gerbang/services/portal v0.0.0
+)
 
 require (
 	github.com/andybalholm/brotli v1.3.0 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/chromedp/chromedp v0.23.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/gofiber/fiber/v2 v2.52.15 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
@@ -38,3 +44,5 @@ require (
 )
 
 replace gerbang/pkg => ../pkg
+
+replace gerbang/services/portal => ../services/portal

@@ -15,12 +15,49 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gerbang/services/portal/webtest"
 )
 
 // The business's license and the officer's review, in the portal's pages,
 // over HTTP against the four services: what each person sees is asserted
 // (texts and states), and every form refuses bad input with its error
 // summary and field messages, keeping what was typed and changing nothing.
+// At each step the same person, signed in in headless chromium on a phone
+// and on a desktop, sees the page too, checked by axe-core (WCAG 2.2 A and
+// AA, no serious or critical violation) and for sideways scrolling.
+
+// screens are one person's browser tabs, a phone's and a desktop's.
+type screens []*webtest.Tab
+
+func signIn(t *testing.T, b *webtest.Browser, base, email string) screens {
+	t.Helper()
+	var out screens
+	for _, v := range webtest.Viewports {
+		tab := b.Tab(t, v)
+		tab.Go(base + "/login")
+		tab.Fill("#email", email)
+		tab.Fill("#password", "demo12345")
+		tab.Submit(`main form[action="/login"]`)
+		tab.See("Keluar")
+		out = append(out, tab)
+	}
+	return out
+}
+
+// look opens path on every screen, reads texts there and checks the page.
+func (s screens) look(t *testing.T, base, path string, texts ...string) {
+	t.Helper()
+	for _, tab := range s {
+		tab.Go(base + path)
+		tab.See(texts...)
+		tab.Accessible()
+		if w := webtest.Eval[int](tab, `document.documentElement.scrollWidth`); int64(w) > tab.Viewport.Width {
+			wide := webtest.Eval[string](tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > innerWidth + 1).map(e => e.tagName + "." + e.className).slice(-4).join(" ")`)
+			t.Errorf("%s %s: the page is %d CSS pixels wide on a %d pixel screen (%s)", tab.Viewport.Name, path, w, tab.Viewport.Width, wide)
+		}
+	}
+}
 
 // person is one browser: its own cookies, following redirects as a
 // browser does.
@@ -156,13 +193,19 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 var applicationLink = regexp.MustCompile(`/applications/([0-9a-f-]{36})`)
 
 func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(t *testing.T) {
-	p := startPlatform(t, nil)
+	// A loaded machine under -race forwards an 11 MiB upload slowly.
+	p := startPlatform(t, map[string]string{"PROXY_TIMEOUT": "2m"})
 	owner := p.login("usaha@demo.gerbang.id")
 	mustStatus(t, "register the business", http.StatusCreated)(p.do("POST", "licensing", "/v1/businesses", owner, map[string]any{
 		"name": "Hotel Melati Indah", "npwp": "01.234.567.8-901.000", "address": "Jl. Malioboro 5, Yogyakarta", "scale": "medium", "kbli": []string{"55110"},
 	}))
 	biz := newPerson(t, p, "usaha@demo.gerbang.id")
 	officer := newPerson(t, p, "petugas.izin@demo.gerbang.id")
+	br := webtest.Start(t)
+	base := p.url("portal")
+	bizScreens := signIn(t, br, base, "usaha@demo.gerbang.id")
+	officerScreens := signIn(t, br, base, "petugas.izin@demo.gerbang.id")
+	bizScreens.look(t, base, "/applications/new", "Kode KBLI kegiatan usaha")
 
 	// Which business, which activity: bad input is refused on the form.
 	biz.get("/applications/new").sees(t, "new application", "Hotel Melati Indah", "Kode KBLI kegiatan usaha")
@@ -185,6 +228,8 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	id := m[1]
 	app := "/applications/" + id
 	biz.get("/applications").sees(t, "the draft is kept", "Draf permohonan, KBLI 55110", "Giliran Anda")
+	bizScreens.look(t, base, app, "Dokumen persyaratan", "Belum diunggah")
+	bizScreens.look(t, base, app+"/documents/pbg", "Persetujuan Bangunan Gedung (PBG)", "Unggah dokumen")
 
 	// Submitting before the documents are there is refused, naming each.
 	biz.post(app+"/check", app+"/submit", url.Values{"version": {"1"}}).
@@ -213,6 +258,7 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	}
 	check := biz.get(app + "/check")
 	check.sees(t, "check answers", "Periksa jawaban Anda", "Hotel Melati Indah", sha(docs["amdal"]), "Kirim permohonan")
+	bizScreens.look(t, base, app+"/check", "Periksa jawaban Anda")
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(check.html)[1]
 	status := biz.post(app+"/check", app+"/submit", url.Values{"version": {version}})
 	status.sees(t, "submitted", "Diajukan", "Giliran petugas perizinan", "paling lambat", "Batas waktu layanan: 15 hari kerja", "permohonan dikirim")
@@ -229,12 +275,15 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	officer.get("/review?kbli=55110&due=20").sees(t, "filter by KBLI", "Izin usaha hotel")
 	officer.get("/review?state=in_review").sees(t, "filter by state", "Tidak ada permohonan yang cocok.")
 	officer.get("/review?overdue=1").sees(t, "overdue", "Tidak ada permohonan yang cocok.")
+	officerScreens.look(t, base, "/review", "Jatuh tempo hari ini", "Izin usaha hotel")
+	officerScreens.look(t, base, "/review?kbli=55x", "Masukkan kode KBLI lima angka")
 
 	review := "/review/" + id
 	officer.get(review).sees(t, "review page", "Hotel Melati Indah", "Jl. Malioboro 5", sha(docs["pbg"]), "Daftar periksa persyaratan", "Mulai pemeriksaan")
 	rv := regexp.MustCompile(`name="version" value="(\d+)"`)
 	ver := func() string { return rv.FindStringSubmatch(officer.get(review).html)[1] }
 	officer.post(review, review+"/start", url.Values{"version": {ver()}}).sees(t, "started", "Sedang diperiksa", "Setujui", "Tolak permohonan")
+	officerScreens.look(t, base, review, "Sedang diperiksa", "Minta perbaikan")
 	if pg := officer.get(review + "/documents/" + regexp.MustCompile(`/review/[0-9a-f-]+/documents/([0-9a-f-]+)/file`).FindStringSubmatch(officer.get(review).html)[1] + "/file"); pg.code != http.StatusOK || pg.hdr.Get("Content-Type") != "application/pdf" || pg.hdr.Get("Content-Disposition") != "inline" {
 		t.Fatalf("document inline: %d %v", pg.code, pg.hdr)
 	}
@@ -243,10 +292,12 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	officer.get(review).sees(t, "refusals changed nothing", "Sedang diperiksa")
 	officer.post(review, review+"/revision", url.Values{"version": {ver()}, "note-amdal": {"Lampiran AMDAL untuk 120 kamar belum ada."}}).
 		sees(t, "revision requested", "Perlu perbaikan", "Lampiran AMDAL untuk 120 kamar belum ada.")
+	officerScreens.look(t, base, review, "Perlu perbaikan", "Daftar periksa persyaratan")
 
 	// The business answers the revision.
 	st := biz.get(app)
 	st.sees(t, "revision on the status page", "Perlu perbaikan", "Giliran Anda", "Batas waktu dijeda selama perbaikan", "Catatan petugas", "Lampiran AMDAL untuk 120 kamar belum ada.", "Ganti dokumen ini", "perbaikan diminta")
+	bizScreens.look(t, base, app, "Batas waktu dijeda selama perbaikan", "Catatan petugas")
 	amdal2 := pdf("AMDAL v2 dengan lampiran")
 	biz.upload(app+"/documents/amdal", app+"/documents/amdal", "amdal-v2.pdf", amdal2, false).sees(t, "replaced", "amdal-v2.pdf")
 	biz.get(app).sees(t, "new version shown", sha(amdal2))
@@ -263,6 +314,7 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 		return strings.Contains(fee.text, "Kode billing")
 	})
 	fee.sees(t, "fee page", "Rp 5.000.000", "Bayar sebelum", "Cara membayar", "Bayar sekarang Rp 5.000.000 (sandbox)")
+	bizScreens.look(t, base, app+"/fee", "Kode billing", "Rp 5.000.000")
 	if poll := biz.get(app + "/fee/status?state=pending"); poll.code != http.StatusNoContent || poll.hdr.Get("HX-Redirect") != "" {
 		t.Fatalf("fee poll while pending: %d %q", poll.code, poll.hdr.Get("HX-Redirect"))
 	}
@@ -270,6 +322,7 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	p.eventually("the license issued", func() bool { return strings.Contains(biz.get(app).text, "Izin Anda terbit dengan nomor") })
 	issued := biz.get(app)
 	issued.sees(t, "issued", "Izin Anda terbit dengan nomor LIC-", "izin LIC-")
+	bizScreens.look(t, base, app, "Izin Anda terbit dengan nomor LIC-")
 	if poll := biz.get(app + "/fee/status?state=pending"); poll.hdr.Get("HX-Redirect") != app {
 		t.Fatalf("fee poll after the license: HX-Redirect %q, want %s", poll.hdr.Get("HX-Redirect"), app)
 	}
@@ -277,6 +330,7 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 
 	// The officer suspends the license, with a reason.
 	officer.get(review).sees(t, "license on the review page", "Bekukan izin", "Aktif")
+	officerScreens.look(t, base, review, "Bekukan izin", "Cabut izin")
 	officer.post(review, review+"/license/suspend", url.Values{"license_reason": {""}}).refused(t, "suspend without reason", http.StatusBadRequest, "Tuliskan alasannya")
 	officer.post(review, review+"/license/suspend", url.Values{"license_reason": {"Temuan inspeksi 12/2026."}}).sees(t, "suspended", "Dibekukan", "Temuan inspeksi 12/2026.", "Pulihkan izin")
 }
