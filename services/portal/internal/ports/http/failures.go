@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -146,9 +145,15 @@ func (f form) Error(name string) string {
 // Failed is whether the page shows the form again with errors.
 func (f form) Failed() bool { return len(f.Errors) > 0 || f.Failure != nil }
 
-// fieldIndex strips the index a service puts on an item of a list field
-// (kbli[2] is the field kbli).
-var fieldIndex = regexp.MustCompile(`\[\d+\]$`)
+// formField is the form field a service's problem names: the domain says
+// kbli[2], the contract check body.kbli.2; both are the field kbli.
+func formField(field string) string {
+	field = strings.TrimPrefix(field, "body.")
+	if i := strings.IndexAny(field, ".["); i >= 0 {
+		field = field[:i]
+	}
+	return field
+}
 
 // refuse puts err, a service's answer to the form, into the form and says
 // whether it did. A problem listing fields puts each message under the
@@ -170,7 +175,7 @@ func (w *Web) refuse(c *fiber.Ctx, f *form, prefix string, fields []string, err 
 	}
 	seen := map[string]bool{}
 	for _, fe := range ae.Fields {
-		name := fieldIndex.ReplaceAllString(fe.Field, "")
+		name := formField(fe.Field)
 		if !slices.Contains(fields, name) {
 			f.Errors = append(f.Errors, fieldError{Message: fe.Message})
 			continue

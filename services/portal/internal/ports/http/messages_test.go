@@ -207,3 +207,11 @@ func TestEveryKeyInUseIsInTheCatalogue(t *testing.T) {
 func isPrefix(cat catalogue, s string) bool {
 	return slices.ContainsFunc(cat.keys(), func(k string) bool { return strings.HasPrefix(k, s+".") })
 }
+
+func TestAServicesFieldIsTheFormsField(t *testing.T) {
+	for in, want := range map[string]string{"npwp": "npwp", "kbli[1]": "kbli", "body.kbli.1": "kbli", "body.npwp": "npwp", "body": "body"} {
+		if got := formField(in); got != want {
+			t.Errorf("formField(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
