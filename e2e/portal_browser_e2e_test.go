@@ -30,7 +30,9 @@ func TestBrowserBusinessRegistersSeesItsNIBAndFindsItsLicense(t *testing.T) {
 		{webtest.Phone, "usaha@demo.gerbang.id", "Hotel Melati Indah", "01.234.567.8-901.000", "01930000-0000-7000-8000-00000000b001"},
 		{webtest.Desktop, "vendor2@demo.gerbang.id", "Hotel Karya Nusantara", "02.345.678.9-012.000", "01930000-0000-7000-8000-00000000b002"},
 	} {
+		token := p.login(c.email) // for looking at licensing behind the pages
 		t.Run(c.v.Name, func(t *testing.T) {
+			t.Parallel() // two people, each in a tab of their own
 			tab := browser.Tab(t, c.v)
 			check := func() {
 				t.Helper()
@@ -63,7 +65,6 @@ func TestBrowserBusinessRegistersSeesItsNIBAndFindsItsLicense(t *testing.T) {
 					t.Errorf("the summary's link for %s leads to %q", field, to)
 				}
 			}
-			token := p.login(c.email)
 			if code, body := p.get("licensing", "/v1/businesses", token); code != http.StatusOK || string(body) != `{"items":[],"next_cursor":null}` {
 				t.Fatalf("a refused form registered something: %d %s", code, body)
 			}
