@@ -45,6 +45,7 @@ type Report struct {
 	HeadHash          string          `json:"head_hash,omitempty"`
 	Records           int64           `json:"records"`  // rows in the record table
 	Unsealed          int64           `json:"unsealed"` // records after the chain's head, waiting for the sealer
+	Waiting           string          `json:"waiting,omitempty"` // why Unsealed is not zero
 	Checkpoints       int64           `json:"checkpoints"`
 	LastCheckpoint    *CheckpointInfo `json:"last_checkpoint,omitempty"` // the last one that verified
 	Problems          []Problem       `json:"problems"`
@@ -83,7 +84,7 @@ func Verify(ctx context.Context, db *sqlx.DB, keys map[string]ed25519.PublicKey)
 		return Report{}, fmt.Errorf("audit: begin verification: %w", err)
 	}
 	v.report.VerifiedAt = v.report.VerifiedAt.UTC()
-	for _, step := range []func(context.Context) error{v.walkChain, v.orphanCheckpoints, v.unchainedRecords} {
+	for _, step := range []func(context.Context) error{v.walkChain, v.orphanCheckpoints, v.unchainedRecords, v.whyWaiting} {
 		if err := step(ctx); err != nil {
 			return Report{}, err
 		}
@@ -265,5 +266,50 @@ func (v *verifier) unchainedRecords(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit: count records: %w", err)
 	}
+	return nil
+}
+
+// whyWaiting says why records are still unsealed: an open transaction
+// anywhere in the cluster holds the sealer's horizon below them, or they
+// were committed after the sealer's last round.
+func (v *verifier) whyWaiting(ctx context.Context) error {
+	if v.report.Unsealed == 0 {
+		return nil
+	}
+	var held int64
+	err := v.tx.QueryRowContext(ctx, `
+		SELECT count(*) FROM audit_record r
+		WHERE (r.xid, r.id) > ($1::text::xid8, $2) AND r.xid >= pg_snapshot_xmin(pg_current_snapshot())`,
+		v.head.RecordXid, v.head.RecordID).Scan(&held)
+	if err != nil {
+		return fmt.Errorf("audit: count held records: %w", err)
+	}
+	if held == 0 {
+		v.report.Waiting = fmt.Sprintf("%d records were committed after the sealer's last round; the sealer links them within a second.", v.report.Unsealed)
+		return nil
+	}
+	// The oldest transaction that holds the horizon (visible in full to a
+	// role allowed to see other sessions; otherwise only that one is open).
+	var db, state string
+	var since sql.NullTime
+	err = v.tx.QueryRowContext(ctx, `
+		SELECT coalesce(datname, ''), coalesce(state, ''), xact_start FROM pg_stat_activity
+		WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+		ORDER BY xact_start NULLS LAST LIMIT 1`).Scan(&db, &state, &since)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("audit: find the open transaction: %w", err)
+	}
+	var prepared string
+	if err := v.tx.QueryRowContext(ctx, `SELECT gid FROM pg_prepared_xacts ORDER BY prepared LIMIT 1`).Scan(&prepared); err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("audit: find prepared transactions: %w", err)
+	}
+	why := "a transaction still open in the database cluster"
+	switch {
+	case prepared != "":
+		why = fmt.Sprintf("the prepared transaction %q", prepared)
+	case since.Valid:
+		why = fmt.Sprintf("a transaction open since %s in database %q (%s)", since.Time.UTC().Format(time.RFC3339), db, state)
+	}
+	v.report.Waiting = fmt.Sprintf("%d of %d unsealed records wait for %s to end: the sealer links only records older than every open transaction, so that none can later sort before them.", held, v.report.Unsealed, why)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,34 @@ func TestReportIsJSONForAuditors(t *testing.T) {
 	if p["kind"] != "record_changed" || p["position"] != 3.0 || p["record_id"] != 3.0 || p["detail"] == "" {
 		t.Errorf("problem %v", p)
 	}
+}
+
+// Unsealed records are never left unexplained: the report says whether an
+// open transaction holds them back (and which) or the sealer has not had
+// its round yet.
+func TestVerifySaysWhyRecordsWaitForTheSealer(t *testing.T) {
+	db := pgtest.New(t, nil)
+	_, keys := testKey(t, "k1")
+	writeRecords(t, db.DB, 2)
+	r := verify(t, db.DB, keys)
+	if r.Unsealed != 2 || r.Waiting == "" {
+		t.Fatalf("report %+v: want 2 unsealed and the reason", r)
+	}
+
+	// An open writing transaction holds the horizon: the records written
+	// after it began wait for it, and the report says so.
+	open, err := db.DB.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Rollback()
+	if _, err := open.Exec(`SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	writeRecords(t, db.DB, 1)
+	r = verify(t, db.DB, keys)
+	if r.Unsealed != 3 || !strings.Contains(r.Waiting, "wait for") || !strings.Contains(r.Waiting, "open since") {
+		t.Fatalf("report %+v: want the open transaction named as the reason", r)
+	}
+	requireClean(t, r)
 }

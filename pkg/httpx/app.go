@@ -75,13 +75,20 @@ func (o *Options) defaults() {
 	}
 }
 
+// ReadLimit is the body size every service reads before it answers, whatever
+// its routes accept: a body larger than a route's limit is read and refused
+// with a 413 problem. Refusing it unread would close the connection under
+// the sender, who (the portal's proxy above all, which forwards bodies up to
+// 25 MiB) then sees a reset instead of the answer.
+const ReadLimit = 32 << 20
+
 // New returns a fiber app with the platform middleware installed, in order:
 // request id, access log and metrics, panic recovery, body limit, timeout.
 func New(opts Options) *fiber.App {
 	opts.defaults()
 	app := fiber.New(fiber.Config{
 		AppName:               opts.Name,
-		BodyLimit:             opts.MaxBodyLimit + 1<<16, // the per-route check answers first, with a problem
+		BodyLimit:             max(opts.MaxBodyLimit+1<<16, ReadLimit), // the per-route check answers, with a problem
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
 		IdleTimeout:           opts.IdleTimeout,

@@ -3,13 +3,16 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gerbang/pkg/apperr"
@@ -144,6 +147,41 @@ func TestRoutePatterns(t *testing.T) {
 	for _, tc := range cases {
 		if got := matchPattern(tc.pattern, tc.path); got != tc.want {
 			t.Errorf("matchPattern(%q, %q) = %v, want %v", tc.pattern, tc.path, got, tc.want)
+		}
+	}
+}
+
+// A body the generated handlers could not bind answers in terms of fields,
+// never of Go types.
+func TestDecodeFailuresSpeakOfFieldsNotGoTypes(t *testing.T) {
+	tests := []struct {
+		message, field, want string
+	}{
+		{"json: cannot unmarshal number 9223372036854775808 into Go struct field Money.amount.amount of type int64", "body.amount.amount", "must be a whole number in range"},
+		{"json: cannot unmarshal string into Go struct field NewTender.hps.amount of type int64", "body.hps.amount", "must be a whole number"},
+		{"json: cannot unmarshal array into Go value of type oapi.NewInvoice", "body", "must be an object"},
+		{"json: cannot unmarshal bool into Go struct field X.tags of type []string", "body.tags", "must be an array"},
+		{"unexpected end of JSON input", "body", "cannot be read as this request's fields"},
+	}
+	for _, tt := range tests {
+		p := ProblemFor(fiber.NewError(http.StatusBadRequest, "json: "+strings.TrimPrefix(tt.message, "json: ")))
+		if p.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != tt.field || p.Errors[0].Message != tt.want {
+			t.Errorf("%q: problem %+v, want %s %q", tt.message, p, tt.field, tt.want)
+		}
+		if strings.Contains(p.Detail, "Go ") || strings.Contains(p.Detail, "int64") || strings.Contains(p.Errors[0].Message, "Go ") {
+			t.Errorf("%q: the problem still speaks of Go: %+v", tt.message, p)
+		}
+	}
+	if p := ProblemFor(fiber.NewError(http.StatusBadRequest, "Send a cursor this endpoint gave out.")); p.Detail != "Send a cursor this endpoint gave out." || p.Errors != nil {
+		t.Errorf("a plain 400 detail changed: %+v", p)
+	}
+}
+
+func TestDatabaseRefusalsOfRequestDataAreBadRequests(t *testing.T) {
+	for code, want := range map[pq.ErrorCode]int{"22021": 400, "22P05": 400, "22003": 400, "42P01": 500} {
+		err := fmt.Errorf("insert business: %w", &pq.Error{Code: code})
+		if got := ProblemFor(err).Status; got != want {
+			t.Errorf("SQLSTATE %s: status %d, want %d", code, got, want)
 		}
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
 
 	"gerbang/pkg/apperr"
 )
@@ -93,12 +96,20 @@ func ProblemFor(err error) Problem {
 		if fe.Code == http.StatusRequestEntityTooLarge {
 			detail = "The request body is larger than this endpoint accepts."
 		}
+		var fields []apperr.FieldError
+		if fe.Code == http.StatusBadRequest {
+			detail, fields = decodeFailure(detail)
+		}
 		return Problem{
 			Type:   ProblemTypeBase + codeOfStatus(fe.Code),
 			Title:  http.StatusText(fe.Code),
 			Status: fe.Code,
 			Detail: detail,
+			Errors: fields,
 		}
+	}
+	if p, ok := dataException(err); ok {
+		return p
 	}
 	return Problem{
 		Type:   ProblemTypeBase + "internal",
@@ -106,6 +117,74 @@ func ProblemFor(err error) Problem {
 		Status: http.StatusInternalServerError,
 		Detail: "Something went wrong on our side. Nothing was changed by this request; quote the request id if you contact support.",
 	}
+}
+
+// dataException is the last line of defence for values the edge should have
+// refused: PostgreSQL's refusal of a text or a number is the request's
+// fault (400), not the service's (500). The validator (pkg/oapi) normally
+// answers first, naming the field.
+func dataException(err error) (Problem, bool) {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return Problem{}, false
+	}
+	var detail string
+	switch pqErr.Code {
+	case "22021", "22P05": // character_not_in_repertoire (NUL, invalid UTF-8), untranslatable_character
+		detail = "A text in the request holds a character that cannot be stored (a NUL or invalid UTF-8); send text without control characters."
+	case "22003": // numeric_value_out_of_range
+		detail = "A number in the request is out of the range this service stores."
+	default:
+		return Problem{}, false
+	}
+	return Problem{
+		Type:   ProblemTypeBase + string(apperr.Invalid),
+		Title:  http.StatusText(http.StatusBadRequest),
+		Status: http.StatusBadRequest,
+		Detail: detail,
+	}, true
+}
+
+// goField reads the field and kind out of encoding/json's type errors:
+// "json: cannot unmarshal number 92233720368547758080 into Go struct field
+// Money.amount.amount of type int64" (the path after the struct's name).
+var goField = regexp.MustCompile(`^json: cannot unmarshal (\w+)(?: [^ ]*)? into Go (?:struct field [A-Za-z0-9_]+\.([^ ]+)|value) of type (\S+)$`)
+
+// decodeFailure rewords a body that could not be bound to its Go type
+// (fiber's and the generated handlers' 400s carry encoding/json's text) in
+// terms of fields and rules; other details pass unchanged.
+func decodeFailure(detail string) (string, []apperr.FieldError) {
+	if !strings.HasPrefix(detail, "json: ") && !strings.Contains(detail, "Go struct field") && !strings.Contains(detail, "Go value") {
+		return detail, nil
+	}
+	const generic = "The request body does not match the API contract."
+	m := goField.FindStringSubmatch(detail)
+	if m == nil {
+		return generic, []apperr.FieldError{apperr.Field("body", "cannot be read as this request's fields")}
+	}
+	field := "body"
+	if m[2] != "" {
+		field += "." + m[2]
+	}
+	want := "a value of another type"
+	switch {
+	case strings.HasPrefix(m[3], "int"), strings.HasPrefix(m[3], "uint"):
+		want = "a whole number in range"
+		if m[1] != "number" {
+			want = "a whole number"
+		}
+	case strings.HasPrefix(m[3], "float"):
+		want = "a number"
+	case m[3] == "string":
+		want = "a string"
+	case m[3] == "bool":
+		want = "true or false"
+	case strings.HasPrefix(m[3], "[]"):
+		want = "an array"
+	case strings.HasPrefix(m[3], "map[") || !strings.ContainsAny(m[3], "[]"):
+		want = "an object"
+	}
+	return generic, []apperr.FieldError{apperr.Field(field, "must be %s", want)}
 }
 
 // WriteProblem answers with the problem as application/problem+json.

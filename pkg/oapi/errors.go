@@ -28,10 +28,15 @@ func toAppError(err error) error {
 	if len(f.fields) == 0 {
 		f.fields = []apperr.FieldError{apperr.Field("request", "%s", err.Error())}
 	}
-	slices.SortFunc(f.fields, func(a, b apperr.FieldError) int {
+	return toAppErrorFields(f.fields)
+}
+
+// toAppErrorFields is the one Invalid error of a request, its fields sorted.
+func toAppErrorFields(fields []apperr.FieldError) error {
+	slices.SortFunc(fields, func(a, b apperr.FieldError) int {
 		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message))
 	})
-	return apperr.InvalidFields(ContractMismatch, slices.Compact(f.fields)...)
+	return apperr.InvalidFields(ContractMismatch, slices.Compact(fields)...)
 }
 
 type findings struct {
@@ -141,6 +146,10 @@ func schemaMessage(e *openapi3.SchemaError) string {
 		return fmt.Sprintf("must have at least %d items", sch.MinItems)
 	case e.SchemaField == "maxItems" && sch.MaxItems != nil:
 		return fmt.Sprintf("must have at most %d items", *sch.MaxItems)
+	case e.SchemaField == "maximum" && sch.Max != nil:
+		return "must be at most " + strconv.FormatFloat(*sch.Max, 'f', -1, 64)
+	case e.SchemaField == "minimum" && sch.Min != nil:
+		return "must be at least " + strconv.FormatFloat(*sch.Min, 'f', -1, 64)
 	case e.SchemaField == "pattern":
 		return fmt.Sprintf("must match the pattern %s", sch.Pattern)
 	}
@@ -166,8 +175,10 @@ func formatMessage(format string) string {
 		return "must be a date such as 2026-11-25"
 	case "email":
 		return "must be an email address"
-	case "int32", "int64":
-		return "is out of range for a " + format
+	case "int32":
+		return "must be a whole number between -2147483648 and 2147483647"
+	case "int64":
+		return "must be a whole number between -9223372036854775808 and 9223372036854775807"
 	}
 	return "must be in the format " + format
 }

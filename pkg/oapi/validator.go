@@ -4,9 +4,11 @@
 package oapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -142,6 +144,12 @@ func (v *validator) handle(c *fiber.Ctx) error {
 	if v.opts.SkipMultipartBody && isMultipart(req.Header.Get(fiber.HeaderContentType)) {
 		options.ExcludeRequestBody = true
 	}
+	if isJSON(req.Header.Get(fiber.HeaderContentType)) {
+		if marked := markInvalidUTF8(c.Body()); len(marked) != len(c.Body()) {
+			req.Body = io.NopCloser(bytes.NewReader(marked))
+			req.ContentLength = int64(len(marked))
+		}
+	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    req,
 		PathParams: pathParams,
@@ -151,10 +159,15 @@ func (v *validator) handle(c *fiber.Ctx) error {
 	if err := openapi3filter.ValidateRequest(c.UserContext(), input); err != nil {
 		return toAppError(err)
 	}
+	var body any
 	if b, ok := req.Body.(interface{ ValidatedValue() any }); ok {
-		if value := b.ValidatedValue(); value != nil {
-			c.Locals(ValidatedBodyLocalsKey, value)
-		}
+		body = b.ValidatedValue()
+	}
+	if err := textFindings(route.Operation, pathParams, req.URL.Query(), req.Header.Get, body, bodySchema(route.Operation, req.Header.Get(fiber.HeaderContentType))); err != nil {
+		return err
+	}
+	if body != nil {
+		c.Locals(ValidatedBodyLocalsKey, body)
 	}
 	return c.Next()
 }
@@ -176,6 +189,26 @@ func foldedPaths(doc *openapi3.T) *openapi3.T {
 		folded.Paths.Set(strings.ToLower(path), item)
 	}
 	return &folded
+}
+
+// bodySchema is the schema of op's request body in the content type sent.
+func bodySchema(op *openapi3.Operation, contentType string) *openapi3.Schema {
+	if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil
+	}
+	if media := op.RequestBody.Value.Content.Get(mediaType); media != nil && media.Schema != nil {
+		return media.Schema.Value
+	}
+	return nil
+}
+
+func isJSON(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"))
 }
 
 func isMultipart(contentType string) bool {

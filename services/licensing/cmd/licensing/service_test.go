@@ -548,3 +548,41 @@ func TestDocumentsGoToTheBlobStoreNamedByBlobURL(t *testing.T) {
 		t.Fatalf("the blob is not in the configured store: %v", err)
 	}
 }
+
+// A NUL or invalid UTF-8 in a business's name is refused with a 400 that
+// names the field (PostgreSQL would refuse the NUL with a 500; the invalid
+// bytes were stored); an address may hold line breaks, a name may not.
+func TestTextFieldsRefuseControlCharactersAndInvalidUTF8(t *testing.T) {
+	e := start(t)
+	body := func(name, address string) []byte {
+		return []byte(`{"name":"` + name + `","npwp":"01.234.567.8-901.000","address":"` + address + `","scale":"micro","kbli":["56101"]}`)
+	}
+	for _, tt := range []struct {
+		name          string
+		body          []byte
+		status        int
+		field, saying string
+	}{
+		{"NUL in the name", body(`PT Maju\u0000Jaya`, "Jl. Thamrin 1"), 400, "body.name", "U+0000"},
+		{"invalid UTF-8 in the name", body("PT Maju \xff Jaya", "Jl. Thamrin 1"), 400, "body.name", "UTF-8"},
+		{"a line break in the name", body(`PT Maju\nJaya`, "Jl. Thamrin 1"), 400, "body.name", "one line"},
+		{"line breaks in the address", body("PT Maju Jaya", `Jl. Thamrin 1\nJakarta Pusat`), 201, "", ""},
+	} {
+		req, _ := http.NewRequest("POST", e.svc.URL+"/v1/businesses", bytes.NewReader(tt.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.tokens["owner"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Fatalf("%s: status %d, want %d: %s", tt.name, resp.StatusCode, tt.status, raw)
+		}
+		if tt.field != "" && (resp.Header.Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(string(raw), `"field":"`+tt.field+`"`) || !strings.Contains(string(raw), tt.saying)) {
+			t.Errorf("%s: %s, want a problem naming %s (%s)", tt.name, raw, tt.field, tt.saying)
+		}
+	}
+}

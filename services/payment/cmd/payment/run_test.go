@@ -613,3 +613,47 @@ func TestRefundsNeedFourEyesAndReconciliationIsFinanceOnly(t *testing.T) {
 		t.Fatalf("matched invoice: %s", r.raw)
 	}
 }
+
+// Amounts have bounds (domain.MaxInvoiceAmount, the contract's Rp 10^15),
+// every refusal names the field in words, and no amount stored makes the
+// balances fail for everyone.
+func TestHugeAmountsAreRefusedAndTheBalancesNeverFail(t *testing.T) {
+	h := start(t, false)
+	for _, tt := range []struct {
+		amount string
+		status int
+	}{
+		{"9223372036854775807", http.StatusBadRequest},
+		{"9223372036854775808", http.StatusBadRequest},
+		{"1e30", http.StatusBadRequest},
+		{fmt.Sprint(domain.MaxInvoiceAmount + 1), http.StatusBadRequest},
+		{fmt.Sprint(domain.MaxInvoiceAmount), http.StatusCreated},
+	} {
+		body := []byte(`{"purpose":"license_fee","reference":"LIC-HUGE-` + tt.amount + `","payer":"ORG-HUGE","amount":{"amount":` + tt.amount + `,"currency":"IDR"}}`)
+		r := h.do(t, &financeUser, "POST", "/v1/invoices", body, key())
+		if r.status != tt.status {
+			t.Fatalf("invoice of %s: status %d, want %d: %s", tt.amount, r.status, tt.status, r.raw)
+		}
+		if tt.status == http.StatusBadRequest && (!strings.Contains(r.raw, `"body.amount.amount"`) && !strings.Contains(r.raw, `"amount.amount"`) ||
+			strings.Contains(r.raw, "Go struct") || strings.Contains(r.raw, "int64")) {
+			t.Errorf("invoice of %s: the problem does not name the field in words: %s", tt.amount, r.raw)
+		}
+	}
+	// Postings beyond int64 in sum, as no request can make them: the
+	// balances still answer, and say they do not balance.
+	if _, err := h.db.Exec(`INSERT INTO ledger_transaction (id, kind, created_at) VALUES ('0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77', 'adjustment', now());
+		INSERT INTO ledger_posting (transaction_id, account, currency, amount) VALUES
+		('0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77', 'receivable:ORG-X', 'IDR', 9223372036854775807),
+		('0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77', 'receivable:ORG-X', 'IDR', 9223372036854775807),
+		('0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77', 'receivable:ORG-Y', 'IDR', -9223372036854775807),
+		('0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77', 'receivable:ORG-Y', 'IDR', -9223372036854775807)`); err != nil {
+		t.Fatal(err)
+	}
+	r := h.do(t, &auditorUser, "GET", "/v1/ledger/balances", nil, nil)
+	if r.status >= 500 || r.status == http.StatusOK {
+		t.Fatalf("balances beyond int64: status %d: %s", r.status, r.raw)
+	}
+	if !strings.Contains(r.raw, "receivable:ORG-X") {
+		t.Errorf("the answer does not say which balance: %s", r.raw)
+	}
+}

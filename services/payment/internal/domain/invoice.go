@@ -172,8 +172,8 @@ func NewInvoice(in NewInvoiceInput, now time.Time) (*Invoice, error) {
 	if p := strings.TrimSpace(in.Payer); p == "" || len(p) > 100 {
 		fields = append(fields, apperr.Field("payer", "must name the paying business (1 to 100 characters)"))
 	}
-	if in.Amount.Amount <= 0 {
-		fields = append(fields, apperr.Field("amount.amount", "must be a positive whole number of rupiah"))
+	if in.Amount.Amount <= 0 || in.Amount.Amount > MaxInvoiceAmount {
+		fields = append(fields, amountField("amount.amount", in.Amount.Amount))
 	}
 	if in.Amount.Currency != CurrencyIDR {
 		fields = append(fields, apperr.Field("amount.currency", "must be %s", CurrencyIDR))

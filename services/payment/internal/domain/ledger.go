@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"gerbang/pkg/apperr"
 )
 
 // Account names a ledger account. Accounts of a party carry its id after a
@@ -175,6 +177,34 @@ func (b Balances) Add(t Transaction) {
 			}
 		}
 	}
+}
+
+// ErrBalanceOutOfRange: an account's balance does not fit the API's int64.
+// The bounds on every amount (MaxInvoiceAmount) keep it out of reach, by a
+// factor of about 90,000 invoices at the largest amount.
+func ErrBalanceOutOfRange(account, currency string) error {
+	return apperr.New(apperr.Unprocessable, "The balance of %s in %s is beyond what the API can express; ask an operator to check the ledger.", account, currency)
+}
+
+// Totals sums the balances per currency; ok is false when a sum does not
+// fit an int64.
+func (b Balances) Totals() (totals map[string]int64, ok bool) {
+	totals = map[string]int64{}
+	for _, byCurrency := range b {
+		for cur, amount := range byCurrency {
+			sum, overflow := addInt64(totals[cur], amount)
+			if overflow {
+				return nil, false
+			}
+			totals[cur] = sum
+		}
+	}
+	return totals, true
+}
+
+func addInt64(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (b > 0 && s < a) || (b < 0 && s > a)
 }
 
 // Of returns the balance of an account in a currency.

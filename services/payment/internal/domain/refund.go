@@ -49,6 +49,9 @@ func NewRefund(inv *Invoice, amount Money, from Account, requester, reason strin
 	if reason == "" || utf8.RuneCountInString(reason) > MaxDescriptionLength {
 		return nil, apperr.InvalidFields("Say why the money goes back.", apperr.Field("reason", "must be 1 to %d characters", MaxDescriptionLength))
 	}
+	if amount.Amount > MaxInvoiceAmount {
+		return nil, apperr.New(apperr.Unprocessable, "A refund is of a positive amount up to %d rupiah; this one would be %d.", MaxInvoiceAmount, amount.Amount)
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return nil, err

@@ -114,8 +114,8 @@ type BidDocument struct {
 // Validate checks a bid before it is sealed.
 func (b BidContent) Validate() error {
 	var f []apperr.FieldError
-	if b.Price <= 0 {
-		f = append(f, apperr.Field("price.amount", "must be a positive amount of rupiah"))
+	if b.Price <= 0 || b.Price > MaxBidPrice {
+		f = append(f, apperr.Field("price.amount", "must be a positive amount of rupiah, at most %d", MaxBidPrice))
 	}
 	if len(b.TechnicalOffer) == 0 {
 		f = append(f, apperr.Field("technical_offer", "is required"))

@@ -69,14 +69,14 @@ func (t Terms) Validate() error {
 	default:
 		f = append(f, apperr.Field("category", "must be goods, works, consulting or other_services"))
 	}
-	if t.HPS <= 0 {
-		f = append(f, apperr.Field("hps", "must be a positive amount of rupiah"))
+	if t.HPS <= 0 || t.HPS > MaxHPS {
+		f = append(f, apperr.Field("hps", "must be a positive amount of rupiah, at most %d", MaxHPS))
 	}
 	if !IsKBLI(t.KBLI) {
 		f = append(f, apperr.Field("kbli", "must be a 5-digit KBLI code"))
 	}
-	if t.BidSecurityAmount < 0 {
-		f = append(f, apperr.Field("bid_security_amount", "cannot be negative"))
+	if t.BidSecurityAmount < 0 || t.BidSecurityAmount > MaxBidSecurity {
+		f = append(f, apperr.Field("bid_security_amount", "must be between 0 and %d rupiah", MaxBidSecurity))
 	}
 	if t.BidPeriodStart.IsZero() {
 		f = append(f, apperr.Field("bid_period_start", "is required"))

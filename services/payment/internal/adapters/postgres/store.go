@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -350,19 +351,25 @@ func (s *Store) Balances(ctx context.Context) (domain.Balances, error) {
 	var rows []struct {
 		Account  string `db:"account"`
 		Currency string `db:"currency"`
-		Balance  int64  `db:"balance"`
+		Balance  string `db:"balance"`
 	}
+	// Summed in numeric and read as text: a sum outside int64 is reported,
+	// never an error of the query (a cast to bigint would fail it for all).
 	if err := s.db.SelectContext(ctx, &rows, `
-		SELECT account, currency, sum(amount)::bigint AS balance FROM ledger_posting
+		SELECT account, currency, sum(amount)::text AS balance FROM ledger_posting
 		GROUP BY account, currency HAVING sum(amount) <> 0`); err != nil {
 		return nil, fmt.Errorf("derive balances: %w", err)
 	}
 	b := domain.Balances{}
 	for _, r := range rows {
+		amount, err := strconv.ParseInt(r.Balance, 10, 64)
+		if err != nil {
+			return nil, domain.ErrBalanceOutOfRange(r.Account, r.Currency)
+		}
 		if b[domain.Account(r.Account)] == nil {
 			b[domain.Account(r.Account)] = map[string]int64{}
 		}
-		b[domain.Account(r.Account)][r.Currency] = r.Balance
+		b[domain.Account(r.Account)][r.Currency] = amount
 	}
 	return b, nil
 }

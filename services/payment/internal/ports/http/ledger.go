@@ -59,13 +59,13 @@ func (s *server) GetLedgerBalances(ctx context.Context, _ oapi.GetLedgerBalances
 		return nil, err
 	}
 	out := oapi.GetLedgerBalances200JSONResponse{Balanced: true, Accounts: []oapi.AccountBalance{}}
-	totals := map[string]int64{}
 	for _, a := range b.Accounts() {
 		for cur, amount := range b[a] {
 			out.Accounts = append(out.Accounts, oapi.AccountBalance{Account: string(a), Balance: oapi.SignedAmount{Amount: amount, Currency: cur}})
-			totals[cur] += amount
 		}
 	}
+	totals, ok := b.Totals()
+	out.Balanced = ok
 	for _, t := range totals {
 		out.Balanced = out.Balanced && t == 0
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,11 +28,28 @@ func (b Backend) Prefix() string { return "/api/" + b.Name }
 // uploads). Each service enforces its own, smaller, per-route limits.
 const UploadLimit = 25 << 20
 
-// forwardedHeaders are the request headers passed to the services. Others
-// (cookies above all: the session cookie is the portal's alone) stay here.
-var forwardedHeaders = []string{
-	fiber.HeaderAuthorization, "Idempotency-Key", fiber.HeaderIfMatch, fiber.HeaderIfNoneMatch,
-	fiber.HeaderContentType, fiber.HeaderContentEncoding, fiber.HeaderAccept, fiber.HeaderAcceptLanguage,
+// messageHeaders are the request headers of every contract's requests: the
+// bearer token (bearerAuth), the body's own type and encoding, and content
+// negotiation. Others (cookies above all: the session cookie is the
+// portal's alone) stay here.
+var messageHeaders = []string{
+	fiber.HeaderAuthorization, fiber.HeaderContentType, fiber.HeaderContentEncoding,
+	fiber.HeaderAccept, fiber.HeaderAcceptLanguage,
+}
+
+// contractHeaders are the header parameters each service's contract
+// (api/<service>.yaml) names; the proxy forwards those and messageHeaders,
+// nothing else. TestProxyForwardsExactlyTheHeadersEachContractNames keeps
+// this table and the contracts in step.
+var contractHeaders = map[string][]string{
+	"licensing": {"Idempotency-Key", fiber.HeaderIfMatch},
+	"tender":    {"Idempotency-Key", fiber.HeaderIfMatch},
+	"payment":   {"Idempotency-Key", "X-Gateway-Signature", "X-Gateway-Timestamp"},
+}
+
+// forwardedHeaders are the request headers passed to backend name.
+func forwardedHeaders(name string) []string {
+	return append(slices.Clip(messageHeaders), contractHeaders[name]...)
 }
 
 // hopByHop are response headers that describe one connection, not the
@@ -72,6 +90,7 @@ func NewProxy(timeout time.Duration, log *slog.Logger) *Proxy {
 func (p *Proxy) Handler(b Backend) fiber.Handler {
 	base := strings.TrimRight(b.URL, "/")
 	prefix := b.Prefix()
+	forwarded := forwardedHeaders(b.Name)
 	return func(c *fiber.Ctx) error {
 		// The normalised path (no dot segments): the route matched it, so
 		// the service gets exactly what the portal routed.
@@ -90,7 +109,7 @@ func (p *Proxy) Handler(b Backend) fiber.Handler {
 		defer fasthttp.ReleaseResponse(resp)
 		req.SetRequestURI(target)
 		req.Header.SetMethod(c.Method())
-		for _, h := range forwardedHeaders {
+		for _, h := range forwarded {
 			if v := c.Request().Header.Peek(h); len(v) > 0 {
 				req.Header.SetBytesV(h, v)
 			}
@@ -105,8 +124,13 @@ func (p *Proxy) Handler(b Backend) fiber.Handler {
 			return p.unavailable(c, b, err)
 		}
 		c.Status(resp.StatusCode())
+		// Headers the service's Connection header names are hop-by-hop too.
+		named := map[string]bool{}
+		for _, h := range strings.Split(string(resp.Header.Peek(fiber.HeaderConnection)), ",") {
+			named[strings.ToLower(strings.TrimSpace(h))] = true
+		}
 		resp.Header.VisitAll(func(k, v []byte) {
-			if !hopByHop[strings.ToLower(string(k))] {
+			if name := strings.ToLower(string(k)); !hopByHop[name] && !named[name] {
 				c.Response().Header.SetBytesKV(k, v)
 			}
 		})
