@@ -43,8 +43,8 @@ type Report struct {
 	VerifiedAt        time.Time       `json:"verified_at"`
 	ChainLength       int64           `json:"chain_length"` // positions walked
 	HeadHash          string          `json:"head_hash,omitempty"`
-	Records           int64           `json:"records"`  // rows in the record table
-	Unsealed          int64           `json:"unsealed"` // records after the chain's head, waiting for the sealer
+	Records           int64           `json:"records"`           // rows in the record table
+	Unsealed          int64           `json:"unsealed"`          // records after the chain's head, waiting for the sealer
 	Waiting           string          `json:"waiting,omitempty"` // why Unsealed is not zero
 	Checkpoints       int64           `json:"checkpoints"`
 	LastCheckpoint    *CheckpointInfo `json:"last_checkpoint,omitempty"` // the last one that verified
