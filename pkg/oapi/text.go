@@ -6,10 +6,11 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"gerbang/pkg/plaintext"
 )
 
 // MultilineExtension marks a string schema whose text may hold line breaks
@@ -18,28 +19,8 @@ import (
 const MultilineExtension = "x-multiline"
 
 // TextProblem says what is wrong with s as the text of a field, or "" when
-// nothing is: text must be valid UTF-8 and hold no control characters
-// (C0, DEL, C1), except tab, line feed and carriage return where multiline.
-// PostgreSQL refuses a NUL in text and every log line or page showing a
-// control character misleads its reader, so none gets past the edge.
-func TextProblem(s string, multiline bool) string {
-	if !utf8.ValidString(s) || strings.ContainsRune(s, notUTF8) {
-		return "is not valid UTF-8 text"
-	}
-	for _, r := range s {
-		if !unicode.IsControl(r) {
-			continue
-		}
-		if multiline && (r == '\t' || r == '\n' || r == '\r') {
-			continue
-		}
-		if multiline {
-			return fmt.Sprintf("must not contain the control character U+%04X (only tabs and line breaks are allowed)", r)
-		}
-		return fmt.Sprintf("must not contain the control character U+%04X (it takes one line of text)", r)
-	}
-	return ""
-}
+// nothing is (plaintext.Problem).
+func TextProblem(s string, multiline bool) string { return plaintext.Problem(s, multiline) }
 
 // checkValues refuses what the schema check lets through but no handler
 // can take: text with control characters or invalid UTF-8, and integers
@@ -48,6 +29,9 @@ func TextProblem(s string, multiline bool) string {
 func checkValues(where string, value any, sch *openapi3.Schema, f *findings) {
 	switch v := value.(type) {
 	case string:
+		if sch != nil && (sch.Format == "binary" || sch.Format == "byte") {
+			return // a file's content or base64, not text
+		}
 		if msg := TextProblem(v, isMultiline(sch)); msg != "" {
 			f.add(where, msg)
 		}
@@ -140,13 +124,8 @@ func integerProblem(n json.Number, sch *openapi3.Schema) string {
 	return ""
 }
 
-// notUTF8 stands, in a JSON body, for each byte that is not UTF-8: the
-// decoder would silently turn such a byte into U+FFFD, and the field holding
-// it could no longer be told. U+10FFFF is a noncharacter, never text.
-const notUTF8 = '\U0010FFFF'
-
 // markInvalidUTF8 returns body with every byte that is not UTF-8 replaced
-// by the JSON escape of notUTF8 (outside a string the body stays invalid
+// by the JSON escape of plaintext.NotUTF8 (outside a string the body stays invalid
 // JSON, as it was).
 func markInvalidUTF8(body []byte) []byte {
 	if utf8.Valid(body) {

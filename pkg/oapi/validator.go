@@ -163,7 +163,13 @@ func (v *validator) handle(c *fiber.Ctx) error {
 	if b, ok := req.Body.(interface{ ValidatedValue() any }); ok {
 		body = b.ValidatedValue()
 	}
-	if err := textFindings(route.Operation, pathParams, req.URL.Query(), req.Header.Get, body, bodySchema(route.Operation, req.Header.Get(fiber.HeaderContentType))); err != nil {
+	// The fields of JSON and form bodies are text; a CSV or a file sent
+	// whole is a document, its parser's to check.
+	fields := body
+	if ct := req.Header.Get(fiber.HeaderContentType); !isJSON(ct) && !isForm(ct) {
+		fields = nil
+	}
+	if err := textFindings(route.Operation, pathParams, req.URL.Query(), req.Header.Get, fields, bodySchema(route.Operation, req.Header.Get(fiber.HeaderContentType))); err != nil {
 		return err
 	}
 	if body != nil {
@@ -209,6 +215,11 @@ func bodySchema(op *openapi3.Operation, contentType string) *openapi3.Schema {
 func isJSON(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"))
+}
+
+func isForm(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mediaType == "application/x-www-form-urlencoded" || mediaType == "multipart/form-data")
 }
 
 func isMultipart(contentType string) bool {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gerbang/pkg/apperr"
 )
@@ -118,20 +120,23 @@ func RequirementOf(reqs []Requirement, code string) (Requirement, error) {
 		apperr.Field("requirement", "%q is not a requirement of this application (requirements: %s)", code, strings.Join(codes, ", ")))
 }
 
-// CleanFilename keeps the last path element of an uploaded name, without
-// control characters, at most 200 bytes.
+// CleanFilename keeps the last path element of an uploaded name, as valid
+// UTF-8 without control characters, at most 200 bytes (cut between
+// characters).
 func CleanFilename(name string) string {
+	name = strings.ToValidUTF8(name, "")
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) {
 			return -1
 		}
 		return r
 	}, name)
-	if len(name) > 200 {
-		name = name[:200]
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
 	}
 	if name == "" {
 		name = "document"

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/plaintext"
 )
 
 // Payment is money the gateway confirmed, recorded once per gateway
@@ -40,11 +41,12 @@ func ParseCallbackPayload(body []byte) (CallbackPayload, error) {
 	// its payments refused.
 	var p CallbackPayload
 	if err := json.Unmarshal(body, &p); err != nil {
-		return p, apperr.InvalidFields("The callback body is not the expected JSON.", apperr.Field("body", "%s", err.Error()))
+		return p, apperr.InvalidFields("The callback body is not the expected JSON.",
+			apperr.Field("body", "must be a JSON object of gateway_reference, billing_code, amount {amount, currency}, paid_at (RFC 3339) and proof"))
 	}
 	var fields []apperr.FieldError
-	if r := p.GatewayReference; r == "" || len(r) > 100 {
-		fields = append(fields, apperr.Field("body.gateway_reference", "must be 1 to 100 characters"))
+	if r := p.GatewayReference; r == "" || len(r) > 100 || plaintext.Problem(r, false) != "" {
+		fields = append(fields, apperr.Field("body.gateway_reference", "must be 1 to 100 characters of one line of text"))
 	}
 	if len(p.BillingCode) != BillingCodeLength {
 		fields = append(fields, apperr.Field("body.billing_code", "must be %d digits", BillingCodeLength))
@@ -55,8 +57,8 @@ func ParseCallbackPayload(body []byte) (CallbackPayload, error) {
 	if p.PaidAt.IsZero() {
 		fields = append(fields, apperr.Field("body.paid_at", "is required (RFC 3339)"))
 	}
-	if pr := p.Proof; pr == "" || len(pr) > 100 {
-		fields = append(fields, apperr.Field("body.proof", "must be 1 to 100 characters"))
+	if pr := p.Proof; pr == "" || len(pr) > 100 || plaintext.Problem(pr, false) != "" {
+		fields = append(fields, apperr.Field("body.proof", "must be 1 to 100 characters of one line of text"))
 	}
 	if len(fields) > 0 {
 		return p, apperr.InvalidFields("The callback body is not valid.", fields...)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/plaintext"
 )
 
 // StatementHeader is the first line of a bank statement CSV.
@@ -117,13 +118,15 @@ func parseStatementLine(lineNo int, rec []string) (StatementLine, []apperr.Field
 	}
 	line.BillingCode = string(code)
 	n, err := strconv.ParseInt(strings.TrimSpace(rec[2]), 10, 64)
-	if err != nil || n <= 0 {
-		problems = append(problems, apperr.Field(at("amount"), "must be a positive whole number of rupiah"))
+	if err != nil || n <= 0 || n > MaxInvoiceAmount {
+		problems = append(problems, amountField(at("amount"), n))
 	}
 	line.Amount = n
 	line.BankReference = strings.TrimSpace(rec[3])
 	if l := len(line.BankReference); l == 0 || l > 100 {
 		problems = append(problems, apperr.Field(at("bank_reference"), "must be 1 to 100 characters"))
+	} else if msg := plaintext.Problem(line.BankReference, false); msg != "" {
+		problems = append(problems, apperr.Field(at("bank_reference"), "%s", msg))
 	}
 	return line, problems
 }
