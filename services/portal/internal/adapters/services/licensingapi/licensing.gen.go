@@ -431,6 +431,9 @@ type AuditReport struct {
 	// Unsealed Records committed after the chain's head, waiting for the sealer.
 	Unsealed   int64     `json:"unsealed"`
 	VerifiedAt time.Time `json:"verified_at"`
+
+	// Waiting Why records are still unsealed (an open transaction holding the sealer back, or the sealer's next round); absent when none are.
+	Waiting *string `json:"waiting,omitempty"`
 }
 
 // Business defines model for Business.
@@ -663,7 +666,7 @@ type LicenseVerification struct {
 
 // Money An amount of money. No floats anywhere near money.
 type Money struct {
-	// Amount Whole rupiah.
+	// Amount Whole rupiah, at most Rp 10^15 (the platform's ceiling; each purpose has a lower bound of its own, see the README).
 	//
 	// Example: 1500000
 	Amount int64 `json:"amount"`
