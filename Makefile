@@ -6,7 +6,7 @@ export GOFLAGS := -buildvcs=false
 SERVICES := licensing tender payment portal
 MODULES  := pkg $(addprefix services/,$(SERVICES)) e2e
 
-.PHONY: run test prepare build generate check-generated vet unit bench clean
+.PHONY: run test prepare build generate check-generated vet unit bench fuzz clean
 
 ## run: prepare PostgreSQL and NATS, build, start the four services with demo data
 run: prepare build
@@ -39,6 +39,10 @@ check-generated:
 
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && go vet ./...); done
+
+## fuzz: the contract fuzzer with a long budget (CONTRACTFUZZ_REQUESTS, default 30000), then every go test -fuzz target for FUZZTIME (default 30s)
+fuzz: prepare
+	@scripts/fuzz.sh
 
 ## bench: the platform's figures: outbox commit-to-consumer latency and throughput at 1,000 events/s
 bench: prepare

@@ -33,6 +33,7 @@ type platform struct {
 	bin   string
 	nats  *natstest.Server
 	procs map[string]*process
+	data  string // each service's DATA_DIR is data/<service>
 }
 
 type process struct {
@@ -83,6 +84,7 @@ func startPlatform(t *testing.T, extra map[string]string) *platform {
 	t.Helper()
 	p := &platform{t: t, bin: buildServices(t), nats: natstest.Start(t), procs: map[string]*process{}}
 	data := t.TempDir()
+	p.data = data
 	addrs := map[string]string{}
 	for _, s := range services {
 		addrs[s] = svctest.FreeAddr(t)

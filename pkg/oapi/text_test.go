@@ -80,3 +80,18 @@ func TestTextProblemAllowsWhitespaceOnlyWhereMultiline(t *testing.T) {
 		}
 	}
 }
+
+func TestDeeplyNestedBodiesAreRefusedAtOnce(t *testing.T) {
+	ta := newTestApp(t, oapi.Options{})
+	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
+	_, err := ta.do(t, newPayment(deep))
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Field != "body" || !strings.Contains(ae.Fields[0].Message, "deeper") {
+		t.Fatalf("error %v, want the body refused for its depth", err)
+	}
+	// Brackets inside strings do not count.
+	resp, err := ta.do(t, newPayment(`{"amount":{"amount":1,"currency":"IDR"},"purpose":"license_fee","note":"`+strings.Repeat("[{", 60)+`\"]"}`))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("brackets in a string: %d %v", resp.StatusCode, err)
+	}
+}

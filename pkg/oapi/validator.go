@@ -145,6 +145,9 @@ func (v *validator) handle(c *fiber.Ctx) error {
 		options.ExcludeRequestBody = true
 	}
 	if isJSON(req.Header.Get(fiber.HeaderContentType)) {
+		if jsonDepth(c.Body(), MaxJSONDepth) > MaxJSONDepth {
+			return apperr.InvalidFields(ContractMismatch, apperr.Field("body", "nests arrays and objects deeper than %d levels", MaxJSONDepth))
+		}
 		if marked := markInvalidUTF8(c.Body()); len(marked) != len(c.Body()) {
 			req.Body = io.NopCloser(bytes.NewReader(marked))
 			req.ContentLength = int64(len(marked))

@@ -2479,6 +2479,28 @@ func (response CreateApplication409ApplicationProblemPlusJSONResponse) VisitCrea
 	return ctx.JSON(&response)
 }
 
+type CreateApplication413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication413ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateApplication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApplication415ApplicationProblemPlusJSONResponse) VisitCreateApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type CreateApplication422ApplicationProblemPlusJSONResponse struct {
 	UnprocessableApplicationProblemPlusJSONResponse
 }
@@ -2515,6 +2537,17 @@ func (response GetApplication200JSONResponse) VisitGetApplicationResponse(ctx *f
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type GetApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication400ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type GetApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2569,6 +2602,17 @@ func (response ApproveApplication200JSONResponse) VisitApproveApplicationRespons
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type ApproveApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveApplication400ApplicationProblemPlusJSONResponse) VisitApproveApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type ApproveApplication401ApplicationProblemPlusJSONResponse struct {
@@ -2639,6 +2683,17 @@ type ListDocuments200JSONResponse DocumentList
 func (response ListDocuments200JSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListDocuments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDocuments400ApplicationProblemPlusJSONResponse) VisitListDocumentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2799,6 +2854,17 @@ func (response GetDocumentContent200ApplicationOctetStreamResponse) VisitGetDocu
 	return err
 }
 
+type GetDocumentContent400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetDocumentContent400ApplicationProblemPlusJSONResponse) VisitGetDocumentContentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetDocumentContent401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -2845,6 +2911,17 @@ type GetApplicationLicense200JSONResponse License
 func (response GetApplicationLicense200JSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationLicense400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationLicense400ApplicationProblemPlusJSONResponse) VisitGetApplicationLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2909,6 +2986,17 @@ func (response GetLicenseCertificate200ApplicationPdfResponse) VisitGetLicenseCe
 	return err
 }
 
+type GetLicenseCertificate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLicenseCertificate400ApplicationProblemPlusJSONResponse) VisitGetLicenseCertificateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetLicenseCertificate401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -2955,6 +3043,17 @@ type GetSignedLicense200JSONResponse SignedLicense
 func (response GetSignedLicense200JSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSignedLicense400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSignedLicense400ApplicationProblemPlusJSONResponse) VisitGetSignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -3080,6 +3179,28 @@ func (response RejectApplication412ApplicationProblemPlusJSONResponse) VisitReje
 	return ctx.JSON(&response)
 }
 
+type RejectApplication413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication413ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RejectApplication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RejectApplication415ApplicationProblemPlusJSONResponse) VisitRejectApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type RequestRevisionRequestObject struct {
 	ID     ID `json:"id"`
 	Params RequestRevisionParams
@@ -3168,6 +3289,28 @@ func (response RequestRevision412ApplicationProblemPlusJSONResponse) VisitReques
 	return ctx.JSON(&response)
 }
 
+type RequestRevision413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision413ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRevision415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRevision415ApplicationProblemPlusJSONResponse) VisitRequestRevisionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type ResubmitApplicationRequestObject struct {
 	ID     ID `json:"id"`
 	Params ResubmitApplicationParams
@@ -3187,6 +3330,17 @@ func (response ResubmitApplication200JSONResponse) VisitResubmitApplicationRespo
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type ResubmitApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication400ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type ResubmitApplication401ApplicationProblemPlusJSONResponse struct {
@@ -3263,6 +3417,17 @@ func (response StartReview200JSONResponse) VisitStartReviewResponse(ctx *fiber.C
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type StartReview400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartReview400ApplicationProblemPlusJSONResponse) VisitStartReviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type StartReview401ApplicationProblemPlusJSONResponse struct {
@@ -3352,6 +3517,17 @@ func (response SubmitApplication200JSONResponse) VisitSubmitApplicationResponse(
 	return ctx.JSON(&response.Body)
 }
 
+type SubmitApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitApplication400ApplicationProblemPlusJSONResponse) VisitSubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type SubmitApplication401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -3437,6 +3613,17 @@ func (response WithdrawApplication200JSONResponse) VisitWithdrawApplicationRespo
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type WithdrawApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawApplication400ApplicationProblemPlusJSONResponse) VisitWithdrawApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type WithdrawApplication401ApplicationProblemPlusJSONResponse struct {
@@ -3606,6 +3793,28 @@ func (response RegisterBusiness409ApplicationProblemPlusJSONResponse) VisitRegis
 	return ctx.JSON(&response)
 }
 
+type RegisterBusiness413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterBusiness413ApplicationProblemPlusJSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RegisterBusiness415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RegisterBusiness415ApplicationProblemPlusJSONResponse) VisitRegisterBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type GetBusinessRequestObject struct {
 	ID ID `json:"id"`
 }
@@ -3631,6 +3840,17 @@ func (response GetBusiness200JSONResponse) VisitGetBusinessResponse(ctx *fiber.C
 	ctx.Status(200)
 
 	return ctx.JSON(&response.Body)
+}
+
+type GetBusiness400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiness400ApplicationProblemPlusJSONResponse) VisitGetBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
 }
 
 type GetBusiness401ApplicationProblemPlusJSONResponse struct {
@@ -3746,6 +3966,28 @@ type UpdateBusiness412ApplicationProblemPlusJSONResponse struct {
 func (response UpdateBusiness412ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness413ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateBusiness415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateBusiness415ApplicationProblemPlusJSONResponse) VisitUpdateBusinessResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -3945,6 +4187,28 @@ func (response ChangeLicenseStatus409ApplicationProblemPlusJSONResponse) VisitCh
 	return ctx.JSON(&response)
 }
 
+type ChangeLicenseStatus413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus413ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ChangeLicenseStatus415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeLicenseStatus415ApplicationProblemPlusJSONResponse) VisitChangeLicenseStatusResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type VerifySignedLicenseRequestObject struct {
 	Body *VerifySignedLicenseJSONRequestBody
 }
@@ -3969,6 +4233,28 @@ type VerifySignedLicense400ApplicationProblemPlusJSONResponse struct {
 func (response VerifySignedLicense400ApplicationProblemPlusJSONResponse) VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type VerifySignedLicense413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response VerifySignedLicense413ApplicationProblemPlusJSONResponse) VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type VerifySignedLicense415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response VerifySignedLicense415ApplicationProblemPlusJSONResponse) VisitVerifySignedLicenseResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -5061,201 +5347,201 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37ctu21ij+Khj+vpna86NkXX3944xza504iWu7O9/eVT4JIiEJFQWwBGhF9XjmPMR5wvMkZ7AAkCBF",
-	"yZKttM3eyczetSRegLUW1v1y7wV8FnNGmBTe6b1HvuBZHBH4+zyQ9I5c0oAwQdQXdzhK4Q8cxxENsKSc",
-	"9WnonXqN5kkbH44atVar1aodNRqN2rH6v0b+r+n53jAVlBEhSjc1m83m6psmPApJ0md4RrxT7ycuSYTe",
-	"kwhLii5YiCee7xUf126326sfR4VISdjH0jv1Wo3WYa3RrrUat432aaNx2mj8y/O96TCi3qnX7TabDc/3",
-	"Ig0Bu4KLPyhDqcATjCZqMc4VchHDFf+6+FD76ePt60vP9xgdeqfecbPVaDRb7U738Kijvk1nQ5J4p97l",
-	"xcuaXgb87vleQsXUO/UmdKy2JiSWqfBOPQzY8HyFBRr2RwmfOTtontw2j/Id6GtSJmkEF7WbSxc9PPje",
-	"qwSP5HmOzAKSn4SsICFYlsHbOLltNE+7XbO4bSimhAoR4EhBeEZCms7UF/QP4p02Ww3fExFWyw7xQnin",
-	"Dd8LUwLLYGkU+V6SMkbZ2Dsd4UgQ30sFCfuCBJyF6vIHDWn17FABxfM9mSasX3xIGoeP7u6OJAJA2fS9",
-	"+YQrqkgTphCo4cyk96BgH+MEz4gkCZy1l2kieALrJyJIaKzR4d1OCBow8kX2A7higPgIyQlBcULuKE8F",
-	"ivGYnCE8FIRJNOIJ/DqiiZDwU93z7aH2Tj2yeBv/6+XF4fvb8ERhQr3i95QkC0WSmrz1ewDWEzIDkM7w",
-	"l0vCxnLinXabLd8zZC5koiCqNnPxymEem2MX3h9jOclfT0N1BMjvKU1I6J3KJCXuUkY8mQH00xSurFhK",
-	"SGYxl4QFi3dksQzRczQlCwvFAEcRSX4QKJhwLigboz1SH9cRRr/8cvFq/wxhlBCZLNCcygncIfCMwBMw",
-	"C9GQhws0JlI4QE+IiDkTJcB3h42gOeqQ2jFud2qdUbdVOyGNUe0waIatYRt3SHdkATIhOCRJDhJnRzW1",
-	"pXXwcVDV6nZ9b0aZ/dyshNboPZbBpJrwXt/iMdob9Lxe2mi0A0PZ8IH0vMG+haIjDhAWDmBRhAEiOERU",
-	"KmAKiSOCOCMIMzEniUCdZqsIqZ7X7XkrQTGq6fWu2PNhp2qTl3RGZfUWZ1xIRCWZCSS5wnWasMJ6uo3q",
-	"YxLBM91lhGSE00jqWzI6pUy2W56vFkln6cw7bTYagBbzKVsvZZKMSaKZgyUiLYdz8L7ndwrrSmozSZgs",
-	"CeOD34Rm4tnyv3E23uzmfNyso1NrHN02Wrmsyzi7PgurGbtIhzMqJVF8I/t7eYvOoyVJZoCCEdF6z4yn",
-	"DDAM/3zFLBN1LhVpvrr2Hp6rLJiDPdPq2K8Kz6G6CM9CrO41aLf3xuFIk1Z/uJCKWFqNk6NmV4HRvP+c",
-	"4YgKKtB7wsaEYYpe4VmMp+iSsvE0ZWPM0N75+1fnl/vew+ey8pGkEem7Ak1EuJ9jRq2i8DOoHVQu+jPO",
-	"5ER4p4cK/gVBugqLK0Wrc032qlZJtPLRiAbq7Ljn8b8SMvJOvf/vINdwD/Sv4sDVeeDALXOGAlMbSaIF",
-	"q0wwE1R9qbiEZk9AIYpXVrMY50E/CGT24IOotuyszAEPgQPmWymzNLXiFzi8Jr+nRMg1/CBO+DAis/+/",
-	"gi+ERGLQDtUaE/0kFHIiEOMSzdSyYMfnVxdIPT3BgYR1JglPNHGOKIlCyxrrliPOiBB4DMc7FRINCcJS",
-	"89lmowFERpmQmAXqkoO75gGPxUFIcFiLiAR9SJ8DIqTmWYejZtDCJ6TWCZvDWmd0RGonuNOutYPWsBk2",
-	"yMno+NjRlDvqYEoqAZYvcIgsmDJWO5EyFqcHB2OSDDEb18e8TkMLK3FAGdDx5tR0pe9cRUkWuFSgGY6U",
-	"ZCAh4kkVsHNAP/jeS85GEQ2eiF/NmmTfcj8cxwlID7+IepfOqUA4UuJ6gezloOcEmKl1DgnoQWGC50D+",
-	"JTw6TxIHmWBQjHKFYDiwT3s2xk9yjGdQ2xTdgb1hd/gOeBL+IBCAHiVklAqi1SJlxKnDzxOEUZhqeBUo",
-	"hDI0iuh4okngDU+GNAwJe/YZpwIxQkKzjDSkkico4RGpQqT6+eCOJHS0eDZq2jlq8t1siptRdseukGMU",
-	"UyrQlPE5Q8NU6X8CQCFQyOFA4nBGJZIKaDwmCdb8XqnLTJKE4ei1YoLPxMkNnxE5UTbHXJlu84SzMeIM",
-	"8TRBgoakjj5w8ztWBgpmYxKi4UKvyyDlDP2eckkAqxkVhYiO0IKnwE5wIJFI45gn8uuiuuvyXQsodEOS",
-	"O5IgDbDNObC+eydYP0cjTKM0UXaHNuFgSep80pCcKYSXoQy4/sDlG56y8Jlo/sCRSIOJy2d3wTuffS47",
-	"ObI+cIn0VjdFEOOyP4I7doEhCyLNOIE7qlNYMNAlR4IQQMxVAto9aGFvMI1IuBMNSL07O2aCsoDAGTLW",
-	"K9ozmhvqKObB+Bx19+vomkQcayEpkwXCY0z/FugFN41BrwsvZAC2KaJj597+SN+7K1Y8sOrvwGrFCrLg",
-	"IjjTYJc5YgxkH3zvlvNLnIzJDtVe8ONQgSL1XKXoY6a5LGFhzCmTCAcBiaV4BLXPxpojLI3Wil4zSeUC",
-	"3XKO9LY3RZ3kvA8b2hnCtgCTxtN7zBZmH+K56OIczTBbWJyJs/zAKaUJoxllqSRfGUMtR9NUS1I7RNkW",
-	"t0GN2kzfbmYnKLpWqiRYYSQ8M37L3HIdXKsvaufqiwEyDhJA1C8Mp3LCE/rHsznpJR8DMhRWzozGGxCh",
-	"2PeUMDTBApEvMU2UiP26amczx1Nhf5uiKIWbCJOgoe9Mzg0JThRCFDhA0HGmlDcMur8BDfgGxtpGVHJQ",
-	"O/UVayTJHQ2IQVqccAVaPIzILqyDkpcZ1KFUkFC7vjEK6WhElEVZ4Jp19IsgCCNG5uAVH4Floz6Zq772",
-	"eWy5eHZAYvjmFvh24bkLbH8iUVQz1r6yMnIj2rxJYVpHGxgalMA/QAlxoK90VJJoiGvsG5WehO9JSPEt",
-	"7PHZ8nBEIwJOAPSviyuEk2BC70AWZ15JBJ5IJPGUqMuuXr3ZWNtZ4yE+CHmQaqfncyVo16WHDEgIoIQA",
-	"TJtTRHb77qxPjR+kVqDVSGk4QLUUzd5bDgSoj3GijFNJdZSg4Od/NFBWdPE7l4dYkpqkM1J1T0gCGm55",
-	"z4bL0RGC++UfEoIN1RbBqXXD3wh4VJC5yq+6n5E5jvp8tNE6EnJHlSraZ1ySFQsyVzjHovJCE+VYTzA3",
-	"cNGDDYHcFyJHhx1vOT6UhUjWPjbCXh762NgZfgPXP5TjI5viOouXrHvdLVxUjguU0TtcoPmEMLSn8Hxz",
-	"eY7ClCD1ci1iGDI+/33Pr14cS6NIy0YdF1parBtx2HSDWQTifjnCt4wnN0ZR3t98whH4x3EgESNf5BlS",
-	"K0Zc2Z1BxAXoKoSlM+/0Vyd3wM+CHb66/vOjG31ww8W/6vi6yyvM0bPkagjRko4mtsJWiojLYVJgKQXw",
-	"fs4WxYfqwCrYOER3weJUi6xQG5o4unJYm0nYeB63s+wlxlISiBn9z6+N2snn++7Dfz3ONZY5jwniacbt",
-	"utDhRuES5aol2QOfxY0bfsWL1FVoRMdpQhDDM+sBJOjdi8sL8GH9QfozIhMaeP4y88gCzY2KQHORMiqI",
-	"4hHEXWFthRdRA9H0wh8bR+Ky1+EkwQv12Ul9UU/aktZhAcWHPLKlG8sw7cmz2UBu8Jgq3n9HiY5bONKA",
-	"CH2BE2vBc0wlZeN+jBcgKWwGGtyrVgB/ZnEVCM+QmTo49iGf3eCg++4lkjpXFtTLCQmmoEgs4+YpQn+C",
-	"xaRSvk3Jwhy/ZUWHhjY55HXY6nabJ2AdgKEj6JiREFEwDZYeGnMdXt1IFJbwnd1rFl3iSGa9lRSgAGd1",
-	"tyWoWR3ZzXAqBHrU2xDjKOJsTBIdzyMC4gpG46vc65SyCvB9MtagDgjsCUJQPB1r63i/7ggF/fq+cVkC",
-	"PcEXIYmIdL+gTJBEfxNMMGX9MY6zvyPKpv1hogzS7Dueyj4f9Xmik2/0lwmfO+8KMirrD3HYV0jFMk1I",
-	"8aeUQZSlP4W0JeeHGRUzk8jjfMuTeIJZmeSX9rmWaCqUbrV8ZK9RakWiAybDhOApoqIQfu+0mk1/Ey3M",
-	"AnfFCQB8ZW5lJdYTpiw+OkKYLZ7yyhK1A/VkwdyVVH1NlA1TvUaeyoDPiDqq2u1C2TgPECKZYBqhvYz6",
-	"6vpZQIQlvqJJyWRhlV/1E59r310REwLNFSbmOJpqf9AGQM+JRax5j2ExzsX6VfDFxu+aEBz2LfcrvYl8",
-	"QTc/ndda3UOEdaRCXZ2lFU5MGGCJUiMsZD8ocOi10rHE0B98j08rcJmkRKvL6u3zCY8s1WMWInJHkoUD",
-	"DINrZ31DziOCQQBb83f5Ja/hMXGEA+KcIU0jcJKEjygz7wXWAa6BjZQAl/1WaAF2UX2ZpEz749bAYMYT",
-	"8LHALRrxEKvSDmucKO1NCepqAOgTW7H/az6H8LwsH26pNJINaSplguCoav3X+r0o4DOtaDi+W4CpkjME",
-	"hz4yGkWW7AtPTDZcAOCebqkCmDdWyaqFgYIAwApJowjZTaI9ZafFiiwTzIROfkATHoWWz+iloyEOpuAN",
-	"zb/7QYBVhBKFuf0swRkQzCCBNCF17zENkE+94pb9IqvK0e2gpshlnCNRxWNfGK15WWvAYZiYH3bifNnS",
-	"0skO3rKVXtaxIVWw4kIoXSijvNmuhXRMJbL2AqIhYZKOrAVkShv8ZVur2a42tlg8jytedIjgRaLSeNrK",
-	"t+KY7SUvQzqLtUllmaTSMXTkArKfqUAr0p89/3EXQJXtrYBqYG527mekkhvhxiYv6K92F+vI8Cm2tEOo",
-	"bqa/yVNemT7ue19qszSSNKLMGGRV5LepxT3DXy70PV39YvOpuZpg3WT3x1a7msy6ivFkxHaGQi6Fj0Is",
-	"lAqv5KeIcaD+jCI+B/bgvrdTfG33mbRaopiNyGQdPezCRM9Y3F9ln+ebMaUKa4l7Rpn7bfM/ldy3JLsl",
-	"qL8iOLyEjNwKPwJnIp2RFQVLYZpACM5epe3+Mb4jKI2Luc7aj0bZuGb8IzXK7jgNSC3Gm8Qt8idBzniz",
-	"WWt1bxut007ztAk545sGNiKq1ASyzqpQN+v8SXIHuggWyNyolcm8aMTfxD1MbBLhMgShbgZ+tybFBLPQ",
-	"aHn5nnEcRwtkIFc3kKsryJ0WnJI6ilxI8Mr3DptZaca+jHgavlaXCMepA/cU12LifK3aYdAktaNhG9dO",
-	"Rp1mrRV2g2PSwM3h0dEmblG9kOy5zaMNjfE4wouMLMpaKmFIq6IJhrxXczVUJYHbfT6hEUExYUo1rT85",
-	"piBSfXwKlFmFH28jP312zBws5S+xFFQg35LO4MLl89pDvgtJ4bCMx2VFEUdXWAiEBRrYOkdr3YAVoIsc",
-	"TYAEvoYTYgscv47YeWWC0hWqfan+eZNwa6Fy574c2dFheijnoTM8JgcxiBz9928xGTsrzB86ohFZqb1v",
-	"uLBHo5gT3OoeVog2XBt9vj/sVIs3CEuYoqSNYpppHHG8XWy56sSUMFPcngOwEkIKC872XFzVOhK5pEI+",
-	"+/BYcls6OpX0W7WcN5REYZabXlyMKdap4I3GkwMXICpMUsoAkk1GhNR11dvARwOn0Ed9jLGc1Gmo/tSV",
-	"UPVyFktRRBTrhJZVIls45DLPqhqixyhBbzV/YBWofiI40r7KsieTBFOxWsm8r1IeCm4yHExQSJQoUWCw",
-	"PkcfDfh0oEyN+WSBqEQ6mbYAoHtF7XiIBSx1CmaiFPrvKg3NZr2UcQpvAk+J4/pDMRaCCB8NUobvMAWG",
-	"OUCQWDSn5XplePt6KJu3VwH37Xx6QyoOxJQsiuehxFaj8QpvyV11AEqzuOXv5aLy+1RUc8ovVTV2JWc7",
-	"pJKphajL9aurdr724ML2q+56N4zodRpVyN8hZuHmLOSaiukLrLPyy9J3ZYKNIIHUDKOai5vgcmUY3I1O",
-	"Q0IOFVND/EJJ6r2E85nwwXHZDxQb2fcRmcXSZHdwFuloNhgrCK6o9PeYnK7756VklPGhnSx5AoN+SwaS",
-	"IgB8g4x1CNyFHMiI4elywOnZ8mzFZdtMi0K7lqerJU6blk0dpCspvFiTveYCq5yt8oQuf2/auLgSa7mj",
-	"y7LOBVXWj5/lS3JHoiKnX3eLQfuNvji7rZ+n0C2fHqeZzMZJUG5zmfsnWUqVjlHrN17S4YqZKS6BWXeq",
-	"OckFPJbwbqCewdIlsQIcihtcc7x2YTHZk/pXudaKJOPaJbbdkEgF6DJamb7jU52YplPVi4H67J4lkjGv",
-	"sWnKZWdSWH3qyGhE4JFbEqjp1rAO7u85I+uDH8VWDJsKYMfaqEDp9uc+67ewlD/IkyllY6R+RZShc0Hx",
-	"wVs8xYnE3kbup6VmDeVXNLSMhuuMgwSyJmzcJ0mZ2PBVT5fRQByujC4RRRZKMadb4d6B2/I2S5hdcygU",
-	"te5CoLvE/2yZ/g8IZq5KAh8TloJ7+r4isv2YZH66/HxcPC6rlk+TaH8PeWXB7AitDaSS+S2TP1vJHM2w",
-	"lrtZMaTNc8RHaKauqaMPHI0ijqVAmC10pgYjODE/L+Xu2KY2y54BHhGUpDHFEz+zv69j1Gz8T7OrE7Pj",
-	"CEsFzx8ECgiNKBufIaIM4DhNYi4IVHxhFPE5VK+kDDzIVArE58xHgmiWcv36/NX71/sFE7TZNT12lnNa",
-	"nVZKhX+VCUNZh55ctl28ui4KLvXFYzg3YHKeWIUmJ4dwCVHXb16ik073yOam1NFHqOqZEUVDAs0wtN1Q",
-	"qBrxBAk+y9NYekw3JhsU2noMlI2Fke1gsV/vsSX05smLFWmGeecB35RuxSQRnPkQ+JyrSyRHIS86B7bs",
-	"GLMs100LmfKS3vBESxsdtbB79zVJaf8UlgjSpTfOLXJ8YhUSOa9cul/TuQUcXaucp7ZWad0DaOgjHAlu",
-	"84cG/10zRaO1i3CQ9YxDxo1WgPaGJVBrOGyeaNhobCSvM2t7eUc/3d5eIf1oJMmXUhCost1OOfNkuSPf",
-	"L9cXiOGZzQqaUs0n7DkpvGLD5j2PHWdjImQW/2pn1jVYT09JrMjtrmLo9gmR5tLqzZOrl1vw51er2jk4",
-	"RxHnST+OMNskalFEXByOzhCEKE7R1YcfEU/Q26vXP54puXOKrl698d2vncxlJ9Ch7D22qIxuOH3NNgoh",
-	"rFBPqhVKI4zzd5Q2+whoK7yXj6pPFohb6IrQsscm/C/BH4gO+HbE58CxdUO9mvqo9GEfaRsXqkh5KlG5",
-	"dMDNe9zWNik2h9uoIGrLirj1jslNi+WKPsyNPYvVvsJlD2GpaqrgMDQ2SQGLJcCVyKOa7HSJyVNYkK1i",
-	"XGJAmyS3lEKDy+5fdZZsSoBbJAytNO+oIMVkqeajWStLbC5fQCVkrL976TA+6tGbUdbfjhzhjs3pbsvz",
-	"VN65ppzHaSN7gqPfRnwO0S/FC/qFD6avI/ynoAEXf1+C1o2FlH3FjAYJV/Q+w1GUPV+tGDqOFJ9trl1+",
-	"KqTpr3RWm+avq8JEdimvw1c355UCpDo+VNbro/GaeE6MFxHH4epTp83FigweUyBoK9vRnjYVfftLX+mE",
-	"jtXoI0aHPlJ8Jr9GrSf/pC9zGXsfSx/ldqT9G8xIc03im3z/fppE+44W68QRs+Kd5QRZLMhhJ02irI7L",
-	"rfRZD9msea8FovumKmBreniGh2ONv2FVGbmJxppa/Nyw363D4ms4HyohqCvDSxagcSBuIKDzauyn5T9l",
-	"vXirVRWTZYWhs8WeLZ1EWenkvtIVheRxrH433Qb2K9WVYpvfVd5RtW7dxYQyRHASUZKA3zKr1Il4MPW2",
-	"L74yzsXCKvLtZ4CswtGtLZKvak4occTHSGkIuhUkTwLIfYDyU6E7x05JnHd6j+iIVPThXnbzbOMUf37A",
-	"7G/hPX+Khuo43DcxlAsdkO+f6Hbf1ie+PsxVWNOStrkzN7lW0NOEysWNAr7JV4D+RuepTq3Rn97Y7b39",
-	"dOstd2d8++nWFuxBsxuQ52jPyJt9W+8e80TiyAgzSkxHOOjeLnrs7ad3N2hvcFCfkyiqQdHpwW/zqaj/",
-	"Jjgb7NfRywjTme5odIoGVIiBjwY4heQl8iUe+D02EOlwoP2aqSDJvo8G0BVUXcKTsfkpC3/Y6xAOpFDn",
-	"0bjfgBSBW8Hui/1mdGMYykZ8ReKvzYe2zZ5OnXgLGVMhkwXa+3DxYt/PexAs4ox1+D3mdt/xM/1DZNfr",
-	"ooZAcQYQs0TUe6zHXnJ2R5iuy9zTeUM/ahcLOr+62D9Fb28+ftAYGgiGp6QfYEEG2i0nfPButtvtkx6D",
-	"PGmJZzGwsF9uX/owTeHuCFF1IbihIdXzXvtUfWRdqg8D2++oxwzxO+7tueOQrkMjwzQhuu7MulZ7bLCq",
-	"79Ggjl7iKBIowEmyQINz0xMMrjxFL3RjLl3q8/bTrS7zGfTYHtBjZkkXqHEfpSxSqMmSi5U4E3gh8rwq",
-	"KCbqMd1ftnAddJkVTkGiApf6xiELwBVlPTb4UtPEWEeXVEigZDQlC0EgDZYy/cy9QZadZxJpFWG7A0QM",
-	"ldomSRbHlxnhnV9duL3WvUa9WW9A5WlMGI6pd+q16416W1d4aQ5WOHeGzmpqdXXbcmpMVtQgv/30Dt0Q",
-	"WdEuQOT9AjLa9RUCpjSso6t0GNFAybkMohchbEgaJewdWWg+5sxSaDUa241P0ClrvxqrwxgbJiXNM4s1",
-	"9sOp155en9z93Ij/OzgafmjNLrvyn8fzfzXxTSd8czj+qfHbu1b0vsM+HsY/eyZNzfv47sozqWlKPYb8",
-	"slOv2fz9n+f/fPflZTL6x03/6Hbx6eefPo6PJsHdFY7p+yiZX2B8Ffz0yzX3Hj5v3J7KJOat6E4FCCtw",
-	"du/018++J9LZDCdqsRroGjl8ZNm2RY4iKzxW4DI1l0aJ/+x7X2ox3Jq7Mw8mkIH5h3d6rz5pn4kwn6AH",
-	"uf2p3DJuFTWd56xyb2D/HOzD4RI26HSGBhmP7ZtWOgM4ZQPTFXsANyAcRXX0MQqJkHqyyzKpqYP4fnFe",
-	"bGfnzvX5tRob+SUHejTJg//ohWZAEMxoeBZBG03s13/HySDN9uaTQY4POw13OojbWOX7dJC/ejpICZOV",
-	"00Gah9XTQborp4PskuabDUXz2ds3pflWTvOdk0676S21nANW/O7i2lXRyp1Tq3vQeelvtD+lyepzVD5F",
-	"R9uNSWsetY4Lh6ay+9GK06MA5p6eDcerNVvVWO6sHq/2uZQ8531aXCzev7poXd6eNy5vX//xj1fni4+/",
-	"nc/V/z7RC3Hx2/mXj7cfJh9m/5xf3l4s3v92IT/8cT5//7LRef/qfH55ez5X/83+R9+GTxo2AymDlT3q",
-	"YzwGO96VdNDqs6MZfNULMkFw4AyDgVuaj99S6IoLN7Ufvymf4ABaQqYXKEmIZgtUau1qtYHC16ANgC7r",
-	"dh3LWJ8jlz3fMzLZ+6y7/FRKfWjRVah3HJnGuuUpb/ZlxgYyl4AB+e7F5QWM57ijkio9M5/45uS4w6SI",
-	"Yo57HZ0j0y2uxxRfFchtEAdtQhiZK50kbyqnLNJb3UNV6fZLZTPoWpk6uRKjdfai9vESuJLbP21b5aM0",
-	"Kk/rFkBFL3i4+BPGjJWFv5X1TzlaOjr2UPSVZIGsgsbU3Hxr2lEHPeBWLMVeeLA0TPNhl+OoYA1/a4ag",
-	"7jh5/I6XzridTqu1yboKnZkLfOdG4kQqq9o9/XsAq/0t+c/nhwpb4+Cehg8rDY6PFSzGvbtghuihP2wB",
-	"JnrZAPFz62P/TLMeEG5ICTcTn4CBk7puptLqfRYneLUDy+Kr2RNu2+FcLzgu6AV/ts2xibrUabcaBXWp",
-	"ohnkd1PjLzI11qmcx9Uq59FqlfPrDB78mjMGjzaYMfinyY3O43dk45iKEuBHUub/O9Y7V0mFA9OfFeKt",
-	"lZqpmwZAhXUgY6l7PJtOZmhE4NcwJWe507jHciEBNdiZfTVQF4MvTUzMdL6lEbyKy4ges30njDK5LHWq",
-	"tMpzvavnCpPHHVp28vAqubOeGpZm4v5tqfUpalFzA7WoYgpW8WQYTDrHwfi3igdhmfrX0Hw+p2GVTqS7",
-	"RGZZL7aBgo+460pFH+eMJCX9aL1eVO1+feUMjvgLVJ7cmVqurN1UFykJ0uV2IHmPDy18ayC+azMSYUnr",
-	"JpO28MJOp9NZP1Ys9xhZeW67fHgno1bQIY3wcNjER0GbdEfH+GTYCJphi7RHnUa3edg6ah93Trr4cHgU",
-	"HIcnpDFq4tawHXTCLjksttI4bR63G9DdttDfo6zoHYOk3SKOUei7scpisqRR974NUZbRMviBvqZMW+VL",
-	"eZ9GksbKpBrxZGaCvQ7BmBC4880PApJA93UERdGqkipVo04Eo6MRCdEo4TNdR6goBO2V08R9M0K+xwpj",
-	"Z6KIz8W+jxi5IwnMn2H5o9T5OMudNRACRVT02PJqB5mSOjjTnQh8lHWV9REH3ekPGL7UY1AZU4MdqK3p",
-	"WK2e56pFr50dSQVk5dSR2rltDKwWoNuLkrCOznX7QKeQsjx51ziyoAwny43SDzHC/ywnalgKnc1S6D6r",
-	"VYrMlkB7zhNwGIoe00OZjGa4v+Rg8hEHjsxZtKhSC36B45u1qHkys13lXZpZyjtQlFcLscQ6xzPgoUko",
-	"Uxhw7rqtZJg+yton2T+he5I6aQ7f1s/y9nI6VEeukr3ur+CZBV5VbrUTFbOEh5SpI/549yWnltow5s0T",
-	"pLWoqMrU2a1LrKqPxHdpt72021bWrZJzQvKEhBln+Nv7CL++9rzBmrIhonBDd5OdV0xcK8pvzSMVH7fa",
-	"78jwcveQ7sYnmWviB/f2z7763jnDK1NuNMfDwtHO82iHEdOu+N6Nuv4jybT1l2aRT7QsKRSfYejfbZiF",
-	"AwOvzO3cg/ZI35ktLQIeSCJrQiYEQ8lvxXtWsf71Ouu3o7LOWYno/yz3S5SXjVQ755dIVmlWTyBax9Vg",
-	"S1X+dFtT173o9iqPxaHO4bKssczGcia/42FNQcu3Qpmu860UH4pIiCR36DTLX/tKNHrgZHKsyV67evUm",
-	"58NZ/RCWGEwNjH6+1gV3MJgAqhu4zkXVSXluyp3ujLortm0o46Wzi69/ApSutwuW6sD+W6RdNwkIC0Uj",
-	"fybh6gTPtcqEXWgxhV8n8fI7O8AEM85ogCOdRb5nWl70mACNykeMK8NYEui1v6+sscF9z8Q+ep6PeraI",
-	"rOc9DM6yfqNTGg7A+je2/pQsfNc7LtFgfWrywBySHtvqlFRYyD8SWaxn/EscknnNZDFfefv85GLxY6F3",
-	"kPeTMsrQezDK0AUL8aTQTi23eFqN20bbCdJCQaKTdb5U7rAcnc3LJV2rr91ut1dbfc+LfUI3I++42YL+",
-	"fZ3u4VEn7/RT1d+vGKt0WxTlIcWT2+aRE1J0qwK9VqPdrLooK9s0xSOnBwfN1lG9UW/Um6fHjeOGGZZ+",
-	"UF5SsabTO373eyto3jXeJu1/zhvxP95++aUVHA3b/OTnWZOdd8Wr49GPR5O3h9PLzuxDa/iPZvDfjT9+",
-	"Ppm/Pk5ujxa/HNKP3fi8I161Rz+2Jm+b08vG7MPPm1uwxXOxyowt5JJ/i6yaMrsJYHJKXv0ZvFpPkVwd",
-	"hlwZ/VtiYdfwpD879PfEhDNb0AsogMSBvBdRkAmeOMJMYaTZbSDoRVvfnGzdxi8bOdGeHLf8T3bW7CLU",
-	"qQnX1I45s8B3Fvc0VFqzTvX1Qf+by3NdWKxLnQUCRu/6/JlECdHuerEmPl9xQmEdtiPI3/l8Osns+nRG",
-	"OJjqMhx1JL8QUd/Es77+gLqNUb4f0b91NoKYlg5A1iQG8rCrnaS7OLn6mG16YnVzABNb1M0TqTQtC9ZH",
-	"zSoOq37191yab596mZiTQlw2ybvc7cahLyROtIDRrb5WE6u+Bg3JmAKtBsTMeXAD5sstIXQvzh6zjtoz",
-	"hBmiTAEkIrKUQgb7FajTaoFU7bEBtJ9gY7fiSAzQnu1w6IDGtKaYmSizm8u2NvUMkrmvbQ3e93PybZyT",
-	"HWTxvzQkCKW7MKzkrEjkO5UIj8mDNwkhf5gqnhUNWRifo71VbVgKHRh0Ygycbf3Em8vzOrqsbtcHOR12",
-	"7H+P2UxRaAGgk0f3eIKE6bBm0jv3z9AE31E2RowbqPnqTQs0S4XsMd3uoBSUXOYXkJeH9h498FmK6vY5",
-	"JDffpeF/8inX6LdpTrsTnIpcwwTPH/OAbKi1fTKP+06n37zWZlGJhmTEFWtFIQms4fw06ktDKo3XNe9O",
-	"kZeV/t16U7zIV/YtdabIRvR6b6M6ekeGnKEbmtAJarZ8ZKZcoKtU6Inuq0rIVpaHbVKV+qvXPWw2mook",
-	"TBjhE05SNkbv8RQzdIMTiq6xwKsDBjBu2su+Oz5pNBuNQsGZaYyZVy4tla6zNIo29ocUhj6vrTLPKfbb",
-	"qzEfujRtT7Hz5Y5zopXFpeXFXl7ouW+acSkbCWcrOkW6Q+eHq09XaM8OFu8xPVnch8nicJztcHGdEnxm",
-	"U/iwyOeQ7/vInAJfD0frMXVnqUxdJxxnI/k/XLyoqDTCLCzUE9nl1u0eylVFeW064rFuebqySP20WKXe",
-	"YzBst1ASK/mUMJSXxvNkjBkVJvFZZv3T0B60Wdv3dSw3b7QGi4FeUDT0keD6b6P/mkEUeKGwAuVQhIUQ",
-	"0FXf3xEW8mQfTZXKTqVt3yXwjCAaniGMdLVm/jar0atLeqyw1swqbpxU6bfXBpwvcpIrsdxShpKB7RkY",
-	"zzJZOFl4an1TstBFvzxcoDExBoRW1LOJAXu2Agxu+XDxYh9RJiTB0EF/aXvFKsCj8ChojRqk1hwe41on",
-	"aJPaSdge1Vq4OWwEJ+R4dBQq5qlWm3VztUHVIjkUagndbtPd7mM9n5/jZd5OUmzP2Q0Pb9Zb7U69e3hU",
-	"P66dNJr1Kj6+NZv+Oh0LtofKv5P83BYHq6LR9ryYzFiloH24ePHv1X+hFELTzMsRZ8B8xkTa3W8lbjOV",
-	"Ob90fTMFR0Mu9FRAe0nRfNu8k0IdnTPwV/wAs+tz9t2pTHNbzbf/jMyd72d2V2d246p5e8OmJfPNf6OS",
-	"eeQoxjtVosGlsQTuD6AYFzVaVKHQoj2Y9cQz1UgxAqXWghILH5RyrasAgwlmY7Lv2xnbSoHG0vbJhZN2",
-	"Vq35mrYPZbXXbeWIcARdKHssL6ubEhKbqVgTskBzkrhFd0pS1NHAUs8gU+d6zKE0RY6mhlDZDnoPSHKl",
-	"q0k9BDleoL1Os5XHT7Yo01P7ehYj+5PSA4oMx/e6h+1GW5GdZRR6ssQTbF9Y2sa5AN8mg3bg9bUYtZ3s",
-	"kTHq1s4ZNcIjaROE4Rh8Nc7d2ohz//vkeOzEffpSsybsQltPExRPUwVNNO3ATspa00ACxII7XshG4jJ1",
-	"HAJmMJG9EJdb3Rj6kgppZ6s/vy+000ZXj+j/tTx0yLu5+UfeT0mnCLtjdhSnXZeGnM8bgrlJbpKx4rzl",
-	"JlZmWJZ3RdiChBRjhvCUz3iIBUUhZmgGrGFGWdbjKhuL5UFqpNMVXCd4DymTGMZZuB7KjdlAYSj+ClYA",
-	"eIbo6vrG0xk9CNvyhiaaBBKDTkuPhlBWNJ12qNDWAijYP9bPpNBqv0SRZqSjAdEWxOjMetslPZpOXYr6",
-	"rs4//Hj+YXloMkikZq3RqjWahZTzyvZiVd3FjNS50dUpUyzRjcQsxAmSJNGVSFMs6KlJu48xG8OEwVV9",
-	"xUT2oH6E6VSdEEpgEM9jnca6rU7r+LhRtST1JGSehARmVGJB3e5ixalXeU+xbmUHsSceg/I06fX1dUBi",
-	"jxyGS/fSjOCecgbKY1oqj8AbqGJWJ9B3vQO5Dl/ukgpdN4pdUntsD0ovdBK2D4NO1UEKsJQROcsmAau3",
-	"/CDQwGFPg/3T7Ik9FpE7EvmFEjk9JEu6LV/0xxHJ13dzee4b72+PLadzZCe1urKnMPlxSavONQ3LjcFj",
-	"+ntKoEzNEKaZILi6NjnGUhJoLPc/vzZqJ5/vuw//VdUB4n5pbtuKN9rZhKtfucHgO/W+qmqNHN3qbdlg",
-	"DINAB39ozwySpxJS0BhnpDTqudVYsQEzVDFbb0hg+C80sl6eC02ZngtdMQj6+f6ZFWVJdgKS4WMFCf4s",
-	"rruO7VYUNK1irPFwvAETbTY6x92jw5yLXpFEEJn+lmKGXmA2Thlm6EcSKhtj7+rFj1VNGos9GR9joOXh",
-	"ppo0H2v7uNSq8wlqj23tuYUGtEVKuoOGCk7/yTgPrMtjgQAKT3csb+0GWiFTYGEhRxewoP+1jTDJKpv+",
-	"ZskPl/lYkm8o9eGJnXWe1Hx3k6rOLcouN6gAXcFF/5JCTTvR0TZW2Fnp5vOyOAzZPp7EYc/dt5fCUTEw",
-	"aEflkfYxOjXwXmGWs4fVqYGf3JKxbSqxtHOkOO7zie7WXJsTqVAKs1Xnii1u9F7WqnN2JG7+nIRQprtP",
-	"w9AQPiUVk3J3U4d5wURMAj1/gbKQsjFqtg7UKUL/93//HzSlMlBa4GQB9thXr8P8+s3MvrPcp7NcQ6F6",
-	"Xgx82X8yIe2Ob++2VU6Fe/s/upSwlA0OBOCjjEMhniDNohC2IHxcQKwp/eCxOAgJDmsRkZol24RdrcXm",
-	"wkIn9NbybifVwuLlhARTYdwdpr2CybIqNC/IRpNm3XmgG8mULITO4pPWCnCmxOj8OPIFdGIszCPPsqyF",
-	"+YTICUkQlT1GhZ1UrRRkH9EREtwHTTqidwTpE1VH50jiWUzc9oD2eT02MI84RTC8IA9XZtJwtUsEZnQv",
-	"yv1OnixDvnct+d615FvoWrJDxaM8zP4ORykpfKeVuzUILNsvaoX2vFc/0kwpySRtkZNl7TNmWAaFLmSn",
-	"ikHNsUA4gnRhxarVhe5MXCqy0/DwsCWQCyP/VwjVO5KENHhie9M1jg/NypZ4+HazTCtkyr3G3OqEt0+G",
-	"oWfCzjJgKpC+N5MGLFzm7asiS3o/K5tQ5cbGMkFVGB2G/DZ0W6tHatd158H8cehXOrGf7TEpHZMip1+Z",
-	"DGG5tEmiKHHcraNZW/PcDV0OjeMN+G7hom1V101OnDO7xED7bIkM/3K/5VVF80NQyezqhwuUEfF2J1p7",
-	"pmu/pyRd07bRTRnLcsF8RJktYeYJMmOfsn7AulAe4lE3l+c9FqbQ6JGgPQlTv3S7idLlKMJC7vsIEuSW",
-	"R4SBVujOCNtq7AvEuNRyf4bdfh9j/H2M8ffZYt/HGH8fY/x9jPGTxhgr4wEE57cTnIBCT33GxA968U/q",
-	"O1JUVu69IcEJSc5TOVG6i8KqAKWyqiQw4gGOUEjuSMRj0wtrtSXdBBoxKyw/6ka9JEvLiCMsYabPXjwd",
-	"H6iHfdl3OoEYy+0MrLoxYUo10EfUsFh7v7ecDmKzfW3e/QLtfbh4se/c7KSILt9eSGbyTUJgltjng0rT",
-	"8+aF8HTPc55u49OrH+2W+NskIKe8VD0aLtEt6Wy4xe0LUJ0Ek/uBcrqxSl95knf2XENIy0+80Ma0NSCd",
-	"PMeIjojzhMwTuvyMFdpwHinMHlJQgau3B8E1xbInKJhgyvS5zu18F1jq0orHfAQlkydI7Tkr7CJ3hEk0",
-	"w8GEMpIsnOfwWHgPnx/+XwAAAP//",
+	"7L35cuM29ij8Kih+v6rY9VGyVq9/3HJvibvd3Y7tpGcm6rEgEpIQUQBDgFYrLlfdh7hPeJ/kFg4AEqQo",
+	"WbLVnc1dNRNZ4gKcc3D25c4L+DTmjDApvOM7j3zB0zgi8Pk0kPSWnNOAMEHUF7c4SuEDjuOIBlhSzm5o",
+	"6B17jeZRG+8PG7VWq9WqHTQajdqh+r9G/q/p+d4gFZQRIUo3NZvN5vKbxjwKSXLD8JR4x94PXJIIvScR",
+	"lhSdsRCPPd8rPq7dbreXP44KkZLwBkvv2Gs1Wvu1RrvWalw32seNxnGj8R/P9yaDiHrHXrfbbDY834s0",
+	"BOwKzn6nDKUCjzEaq8U4V8h5DFf85+xD7YeP16/PPd9jdOAde4fNVqPRbLU73f2Djvo2nQ5I4h1752cv",
+	"a3oZ8LvnewkVE+/YG9OR2pqQWKbCO/YwYMPzFRZoeDNM+NTZQfPounmQ70BfkzJJI7io3Vy46P7e914l",
+	"eChPc2QWkPwoZAUJwbIM3sbRdaN53O2axW1CMSVUiABHCsJTEtJ0qr6gvxPvuNlq+J6IsFp2iOfCO274",
+	"XpgSWAZLo8j3kpQxykbe8RBHgvheKkh4I0jAWaguv9eQVs8OFVA835Npwm6KD0nj8MHd3ZJEACibvjcb",
+	"c0UVacIUAjWcmfTuFexjnOApkSSBs/YyTQRPYP1EBAmNNTq86zFBfUa+yJsArugjPkRyTFCckFvKU4Fi",
+	"PCInCA8EYRINeQK/DmkiJPxU93x7qL1jj8zfxv95ebb//jo8UphQr/gtJclckaQmb/0egPWYTAGkU/zl",
+	"nLCRHHvH3WbL9wyZC5koiKrNnL1ymMf62IX3x1iO89fTUB0B8ltKExJ6xzJJibuUIU+mAP00hSsrlhKS",
+	"acwlYcH8HZkvQvQUTcjcQjHAUUSS7wQKxpwLykZoh9RHdYTRTz+dvdo9QRglRCZzNKNyDHcIPCXwBMxC",
+	"NODhHI2IFA7QEyJizkQJ8N1BI2gOO6R2iNudWmfYbdWOSGNY2w+aYWvQxh3SHVqAjAkOSZKDxNlRTW1p",
+	"FXwcVLW6Xd+bUmb/blZCa/gey2BcTXivr/EI7fR7Xi9tNNqBoWz4g/S8/q6FoiMOEBYOYFGEASI4RFQq",
+	"YAqJI4I4IwgzMSOJQJ1mqwipntfteUtBMazp9S7Z836napPndEpl9RanXEhEJZkKJLnCdZqwwnq6jepj",
+	"EsEz3WWEZIjTSOpbMjqlTLZbnq8WSafp1DtuNhqAFvNXtl7KJBmRRDMHS0RaDufgfc9vFdaV1GaSMFkS",
+	"xnu/Cs3Es+X/xdl4s5vzcbOOTq1xcN1o5bIu4+z6LCxn7CIdTKmURPGN7PPiFp1HS5JMAQVDovWeKU8Z",
+	"YBj++YpZJupcKtJ8dendP1VZMAd7qtWxXxSeQ3URnoZY3WvQbu+Nw6EmrZvBXCpiaTWODppdBUbz/lOG",
+	"IyqoQO8JGxGGKXqFpzGeoHPKRpOUjTBDO6fvX52e73r3n8vKR5JG5MYVaCLCNzlm1CoKP4PaQeX8ZsqZ",
+	"HAvveF/BvyBIl2FxqWh1rsle1SqJVj4c0kCdHfc8/k9Cht6x9//t5Rrunv5V7Lk6Dxy4Rc5QYGpDSbRg",
+	"lQlmgqovFZfQ7AkoRPHKahbjPOg7gcwefBDVlp2VOeA+cMB8K2WWplb8AoeX5LeUCLmCH8QJH0Rk+v9X",
+	"8IWQSAzaoVpjop+EQk4EYlyiqVoW7Pj04gyppyc4kLDOJOGJJs4hJVFoWWPdcsQpEQKP4HinQqIBQVhq",
+	"PttsNIDIKBMSs0Bdsnfb3OOx2AsJDmsRkaAP6XNAhNQ8a3/YDFr4iNQ6YXNQ6wwPSO0Id9q1dtAaNMMG",
+	"ORoeHjqackcdTEklwPIFDpEFU8Zqx1LG4nhvb0SSAWaj+ojXaWhhJfYoAzpen5ou9J3LKMkClwo0xZGS",
+	"DCREPKkCdg7oe997ydkwosEj8atZk7yx3A/HcQLSwy+i3qVzKhCOlLieI3s56DkBZmqdAwJ6UJjgGZB/",
+	"CY/Ok8ReJhgUo1wiGPbs056M8aMc4xnU1kV3YG/YHr4DnoTfCQSgRwkZpoJotUgZcerw8wRhFKYaXgUK",
+	"oQwNIzoaaxJ4w5MBDUPCnnzGqUCMkNAsIw2p5AlKeESqEKl+3rslCR3On4yado6afDfr4maY3bEt5BjF",
+	"lAo0YXzG0CBV+p8AUAgUcjiQOJxSiaQCGo9JgjW/V+oykyRhOHqtmOATcXLFp0SOlc0xU6bbLOFshDhD",
+	"PE2QoCGpow/c/I6VgYLZiIRoMNfrMkg5Qb+lXBLAakZFIaJDNOcpsBMcSCTSOOaJ/Lqo7rp81wIKXZHk",
+	"liRIA2x9Dqzv3grWT9EQ0yhNlN2hTThYkjqfNCQnCuFlKAOuP3D5hqcsfCKaP3Ak0mDs8tlt8M4nn8tO",
+	"jqwPXCK91XURxLi8GcId28CQBZFmnMAd1SksGOiSI0EIIOYiAe0etLA3mEYk3IoGpN6dHTNBWUDgDBnr",
+	"Fe0YzQ11FPNgfIa6u3V0SSKOtZCUyRzhEaZ/CvSCm8ag14UXMgBbF9Gxc+/NUN+7LVbct+pv32rFCrLg",
+	"IjjRYJc5Ygxk733vmvNznIzIFtVe8ONQgSL1XKXoY6a5LGFhzCmTCAcBiaV4ALVPxpojLI3Wil4zSeUc",
+	"XXOO9LbXRZ3k/AY2tDWEbQAmjaf3mM3NPsRT0cU5mmI2tzgTJ/mBU0oTRlPKUkm+MoZajqaplqR2iLIt",
+	"boIatZkbu5mtoOhSqZJghZHwxPgtc8u1f6m+qJ2qL/rIOEgAUT8xnMoxT+jvT+ak53wEyFBYOTEab0CE",
+	"Yt8TwtAYC0S+xDRRIvbrqp3NHE+F/a2LohRuIkyChr41OTcgOFEIUeAAQceZUt4w6P4GNOAbGGkbUclB",
+	"7dRXrJEktzQgBmlxwhVo8SAi27AOSl5mUIdSQULt+sYopMMhURZlgWvW0U+CIIwYmYFXfAiWjfrLXPW1",
+	"z2PLxbMDEsM3N8C3C89tYPsTiaKasfaVlZEb0eZNCtM62sBQvwT+PkqIA32lo5JEQ1xj36j0JHxPQoqv",
+	"YY9PlodDGhFwAqD/nF0gnARjeguyOPNKIvBEIoknRF128erN2trOCg/xXsiDVDs9nypBuy49ZEBCACUE",
+	"YFqfIrLbt2d9avwgtQKtRkrDAaqlaPbeciBA/RknyjiVVEcJCn7+BwNlRRe/c3mIJalJOiVV94QkoOGG",
+	"96y5HB0huFv8ISHYUG0RnFo3/JWARwWZq/yq+xmZ4eiGD9daR0JuqVJFbxiXZMmCzBXOsai80EQ5VhPM",
+	"FVx0b0Mgd4XI0X7HW4wPZSGSlY+NsJeHPtZ2hl/B9ffl+Mi6uM7iJatedw0XleMCZfQO5mg2JgztKDxf",
+	"nZ+iMCVIvVyLGIaMz3/X86sXx9Io0rJRx4UWFutGHNbdYBaBuFuM8C3iyY1RlPc3G3ME/nEcSMTIF3mC",
+	"1IoRV3ZnEHEBugph6dQ7/sXJHfCzYIevrv/84Ebv3XDxLzq+7vIKc/QsuRpCtKSjia2wlSLicpgUWEoB",
+	"vJ+zRfGBOrAKNg7RnbE41SIr1IYmji4c1mYSNp7G7Sx7ibGUBGJG//2lUTv6fNe9/5+HucYi5zFBPM24",
+	"XRc63Chcoly2JHvgs7hxw694kboKDekoTQhieGo9gAS9e3F+Bj6s38nNlMiEBp6/yDyyQHOjItBcpIwK",
+	"ongAcRdYW+FF1EA0vfBh7Uhc9jqcJHiu/nZSX9STNqR1WEDxIQ9s6coyTHvybDaQGzymivffUqLjFo40",
+	"IEJf4MRa8AxTSdnoJsZzkBQ2Aw3uVSuAj1lcBcIzZKoOjn3IZzc46L57gaROlQX1ckyCCSgSi7h5jNAf",
+	"YzGulG8TMjfHb1HRoaFNDnkdtrrd5hFYB2DoCDpiJEQUTIOFh8Zch1fXEoUlfGf3mkWXOJJZbyUFKMBZ",
+	"3W0BalZHdjOcCoEe9TbEOIo4G5FEx/OIgLiC0fgq9zqhrAJ8n4w1qAMCO4IQFE9G2jrerTtCQb/+xrgs",
+	"gZ7gi5BERLpfUCZIor8JxpiymxGOs88RZZObQaIM0uw7nsobPrzhiU6+0V8mfOa8K8io7GaAwxuFVCzT",
+	"hBR/ShlEWW4mkLbk/DClYmoSeZxveRKPMSuT/MI+VxJNhdKtlo/sNUqtSHTAZJAQPEFUFMLvnVaz6a+j",
+	"hVngLjkBgK/MrazEesKUxUeHCLP5Y15ZonagniyYu5SqL4myYarXyFMZ8ClRR1W7XSgb5QFCJBNMI7ST",
+	"UV9dPwuIsMRXNCmZLKzyq37gM+27K2JCoJnCxAxHE+0PWgPoObGIFe8xLMa5WL8Kvlj7XWOCwxvL/Upv",
+	"Il/Q1Q+ntVZ3H2EdqVBXZ2mFYxMGWKDUCAt5ExQ49ErpWGLo977HJxW4TFKi1WX19tmYR5bqMQsRuSXJ",
+	"3AGGwbWzvgHnEcEggK35u/iS1/CYOMIBcc6QphE4ScJHlJn3AusA18BaSoDLfiu0ALuoG5mkTPvjVsBg",
+	"yhPwscAtGvEQq9IOa5wo7U0J6moA6BNbsf9LPoPwvCwfbqk0kjVpKmWC4Khq/Zf6vSjgU61oOL5bgKmS",
+	"MwSHPjIaRZbsC09M1lwA4J5uqAKYN1bJqrmBggDACkmjCNlNoh1lp8WKLBPMhE5+QGMehZbP6KWjAQ4m",
+	"4A3Nv/tOgFWEEoW53SzBGRDMIIE0IXXvIQ2QT7zilv0iq8rR7aCmyGWcI1HFY18YrXlRa8BhmJgftuJ8",
+	"2dDSyQ7eopVe1rEhVbDiQihdKKO82a6FdEQlsvYCoiFhkg6tBWRKG/xFW6vZrja2WDyLK160j+BFotJ4",
+	"2si34pjtJS9DOo21SWWZpNIxdOQCsp+pQEvSnz3/YRdAle2tgGpgbnbuZ6SSG+HGJi/or3YXq8jwMba0",
+	"Q6hupr/JU16aPu57X2rTNJI0oswYZFXkt67FPcVfzvQ9Xf1i81dzOcG6ye4PrXY5mXUV48mI7QSFXAof",
+	"hVgoFV7JTxHjQH2MIj4D9uC+t1N8bfeJtFqimLXIZBU9bMNEz1jcH2Wf55sxpQoriXtKmftt859K7huS",
+	"3QLUXxEcnkNGboUfgTORTsmSgqUwTSAEZ6/Sdv8I3xKUxsVcZ+1Ho2xUM/6RGmW3nAakFuN14hb5kyBn",
+	"vNmstbrXjdZxp3nchJzxdQMbEVVqAlllVaibdf4kuQVdBAtkbtTKZF404q/jHiY2iXARglA3A79bk2KM",
+	"WWi0vHzPOI6jOTKQqxvI1RXkjgtOSR1FLiR45XuHzSw1Y19GPA1fq0uE49SBe4prMXG+Vm0/aJLawaCN",
+	"a0fDTrPWCrvBIWng5uDgYB23qF5I9tzmwZrGeBzheUYWZS2VMKRV0QRD3qu5GqqSwO0+G9OIoJgwpZrW",
+	"Hx1TEKk+PgXKrMKPt5afPjtmDpbyl1gKKpBvSWdw4fJ55SHfhqRwWMbDsqKIowssBMIC9W2do7VuwArQ",
+	"RY4mQAJfwwmxBY5fR+y8MkHpCtW+VP+8Tri1ULlzV47s6DA9lPPQKR6RvRhEjv78a0xGzgrzhw5pRJZq",
+	"72su7MEo5hi3uvsVog3Xhp/v9jvV4g3CEqYoaa2YZhpHHG8WW646MSXMFLfnAKyEkMKCsz0XV7WKRM6p",
+	"kE8+PJbcFo5OJf1WLecNJVGY5aYXF2OKdSp4o/HkwAWICpOU0odkkyEhdV311vdR3yn0UX/GWI7rNFQf",
+	"dSVUvZzFUhQRxTqhRZXIFg65zLOqhughStBbzR9YBaofCI60r7LsySTBRCxXMu+qlIeCmwwHYxQSJUoU",
+	"GKzP0Ud9PukrU2M2niMqkU6mLQDoTlE7HmABS52AmSiF/lylodmslzJO4U3gKXFcfyjGQhDho37K8C2m",
+	"wDD7CBKLZrRcrwxvXw1l8/Yq4L6dTa5IxYGYkHnxPJTYajRa4i25rQ5AaRa3+L2cV36fimpO+aWqxq7k",
+	"bIdUMrUQdbl+ddXOVx5c2H7VXe8GEb1Mowr5O8AsXJ+FXFIxeYF1Vn5Z+i5NsBEkkJphVHNxE1yuDIO7",
+	"0WlIyKFiYohfKEm9k3A+FT44Lm8CxUZ2fUSmsTTZHZxFOpoNxgqCKyr9PSan6+5pKRllfGgnS57AoN+S",
+	"gaQIAN8gYxUCtyEHMmJ4vBxwerY8WXHZNNOi0K7l8WqJ06ZlXQfpUgov1mSvuMAqZ8s8oYvfmzYursRa",
+	"7OiyqHNBlfXDZ/mc3JKoyOlX3WLQfqUvzm67yVPoFk+P00xm7SQot7nM3aMspUrHqPUbL+hwxcwUl8Cs",
+	"O9Wc5AIeS3g3UM9g6ZJYAQ7FDa44XtuwmOxJ/aNca0WSce0S225IpAJ0Ga1M3/KJTkzTqerFQH12zwLJ",
+	"mNfYNOWyMymsPnVkOCTwyA0J1HRrWAX395yR1cGPYiuGdQWwY21UoHTzc5/1W1jIH+TJhLIRUr8iytCp",
+	"oHjvLZ7gRGJvLffTQrOG8isaWkbDdcZBAlkTNu6TpEys+arHy2ggDldGl4giC6WY061w78BtcZslzK44",
+	"FIpatyHQXeJ/skz/GYKZy5LAR4Sl4J6+q4hsPySZHy8/HxaPi6rl4yTan0NeWTA7QmsNqWR+y+TPRjJH",
+	"M6zFblYMafMc8SGaqmvq6ANHw4hjKRBmc52pwQhOzM8LuTu2qc2iZ4BHBCVpTPHYz+zvyxg1G/9tdnVi",
+	"dhxhqeD5nUABoRFloxNElAEcp0nMBYGKL4wiPoPqlZSBB5lKgfiM+UgQzVIuX5++ev96t2CCNrumx85i",
+	"TqvTSqnwrzJhKOvQk8u2s1eXRcGlvngI5wZMzhOr0OTkEC4g6vLNS3TU6R7Y3JQ6+ghVPVOiaEigKYa2",
+	"GwpVQ54gwad5GkuP6cZk/UJbj76ysTCyHSx26z22gN48ebEizTDvPOCb0q2YJIIzHwKfM3WJ5CjkRefA",
+	"hh1jFuW6aSFTXtIbnmhpo6MWdu++Jintn8ISQbr02rlFjk+sQiLnlUt3Kzq3gKNrmfPU1iqtegANfYQj",
+	"wW3+UP9fNVM0WjsL+1nPOGTcaAVor1kCtYLD5omGjcZa8jqzthd39MP19QXSj0aSfCkFgSrb7ZQzTxY7",
+	"8v10eYYYntqsoAnVfMKek8Ir1mze89BxNiZCZvEvd2ZdgvX0mMSK3O4qhm4fEWkurd48uXq5BX9+taqd",
+	"g3MYcZ7cxBFm60QtioiLw+EJghDFMbr48D3iCXp78fr7EyV3jtHFqze++7WTuewEOpS9x+aV0Q2nr9la",
+	"IYQl6km1QmmEcf6O0mYfAG2F9/JB9ckCcQNdEVr22IT/BfgD0QHfjvgMOLZuqFdTfyp92EfaxoUqUp5K",
+	"VC4dcPMeN7VNis3h1iqI2rAibrVjct1iuaIPc23PYrWvcNFDWKqaKjgMjU1SwGIJcCXyqCY7XWLyGBZk",
+	"qxgXGNA6yS2l0OCi+1edJZsS4BYJQyvNWypIMVmq+WDWygKbyxdQCRnr7144jA969KaU3WxGjnDH+nS3",
+	"4Xkq71xTzsO0kT3B0W8jPoPol+IFN4U/TF9H+E9BAy7+vgCtKwsp+4opDRKu6H2Koyh7vloxdBwpPttc",
+	"u/hUSNNf6qw2zV+XhYnsUl6Hr65OKwVIdXyorNdHoxXxnBjPI47D5adOm4sVGTymQNBWtqMdbSr69pcb",
+	"pRM6VqOPGB34SPGZ/Bq1nvwvfZnL2G+w9FFuR9rPYEaaaxLf5PvfpEm062ixThwxK95ZTJDFgux30iTK",
+	"6rjcSp/VkM2a91ogum+qAramhyd4OFb4G5aVkZtorKnFzw377TosvobzoRKCujK8ZAEaB+IaAjqvxn5c",
+	"/lPWi7daVTFZVhg6W+zY0kmUlU7uKl1RSB7H6nfTbWC3Ul0ptvld5h1V69ZdTChDBCcRJQn4LbNKnYgH",
+	"E2/z4ivjXCysIt9+BsgqHF3bIvmq5oQSR3yElIagW0HyJIDcByg/Fbpz7ITEeaf3iA5JRR/uRTfPJk7x",
+	"pwfM/hTe88doqI7DfR1DudAB+e6RbvdNfeKrw1yFNS1om1tzk2sFPU2onF8p4Jt8BehvdJrq1Br91xu7",
+	"vbefrr3F7oxvP13bgj1odgPyHO0YebNr691jnkgcGWFGiekIB93bRY+9/fTuCu309+ozEkU1KDrd+3U2",
+	"EfVfBWf93Tp6GWE61R2NjlGfCtH3UR+nkLxEvsR9v8f6Ih30tV8zFSTZ9VEfuoKqS3gyMj9l4Q97HcKB",
+	"FOo8GvcbkCJwK9h9sd+MbgxD2ZAvSfy1+dC22dOxE28hIypkMkc7H85e7Pp5D4J5nLEOv8fc7jt+pn+I",
+	"7Hpd1BAozgBiloh6j/XYS85uCdN1mTs6b+h77WJBpxdnu8fo7dXHDxpDfcHwhNwEWJC+dssJH7yb7Xb7",
+	"qMcgT1riaQws7Kfrlz5MU7g9QFRdCG5oSPW80z5VH1mX6n3f9jvqMUP8jnt75jik69DIME2IrjuzrtUe",
+	"6y/re9Svo5c4igQKcJLMUf/U9ASDK4/RC92YS5f6vP10rct8+j22A/SYWdIFatxFKYsUarLkYiXOBJ6L",
+	"PK8Kiol6TPeXLVwHXWaFU5CowKW+ccgCcEVZj/W/1DQx1tE5FRIoGU3IXBBIg6VMP3Onn2XnmURaRdju",
+	"ABFDpbZJksXxeUZ4pxdnbq91r1Fv1htQeRoThmPqHXvteqPe1hVemoMVzp2hs5paXd22nBqRJTXIbz+9",
+	"Q1dEVrQLEHm/gIx2fYWACQ3r6CIdRDRQci6D6FkIG5JGCXtH5pqPObMUWo3GZuMTdMraL8bqMMaGSUnz",
+	"zGKN/XDstSeXR7c/NuJ/BQeDD63peVf++3D2nya+6oRv9kc/NH5914red9jH/fhHz6SpeR/fXXgmNU2p",
+	"x5Bfduw1m7/9+/Tf7768TIY/X90cXM8//fjDx9HBOLi9wDF9HyWzM4wvgh9+uuTe/ee121OZxLwl3akA",
+	"YQXO7h3/8tn3RDqd4kQtVgNdI4cPLdu2yFFkhUcKXKbm0ijxn33vSy2GW3N35t4YMjB/947v1F/aZyLM",
+	"X9CD3P5Ubhm3jJpOc1a507cf+7twuIQNOp2gfsZjb0wrnT6csr7pit2HGxCOojr6GIVESD3ZZZHU1EF8",
+	"Pz8ttrNz5/r8Uo2N/JI9PZrk3n/wQjMgCGY0PImgjSb2y99xMkizvf5kkMP9TsOdDuI2VnmeDvJHTwcp",
+	"YbJyOkhzv3o6SHfpdJBt0nyzoWg+e/u6NN/Kab5z1Gk3vYWWc8CK351duipauXNqdQ86L/2V3kxosvwc",
+	"lU/RwWZj0poHrcPCoansfrTk9CiAuadnzfFqzVY1ljvLx6t9LiXPeZ/mZ/P3r85a59enjfPr17///Op0",
+	"/vHX05n63yd6Js5+Pf3y8frD+MP037Pz67P5+1/P5IffT2fvXzY671+dzs6vT2fqv9n/6NvwUcNmIGWw",
+	"skd9jEdgx7uSDlp9djSDr3pBJgj2nGEwcEvz4VsKXXHhpvbDN+UTHEBLyPQCJQnRdI5KrV2tNlD4GrQB",
+	"0GXdrmMZ63Pksud7RiZ7n3WXn0qpDy26CvWOQ9NYtzzlzb7M2EDmEjAg3704P4PxHLdUUqVn5hPfnBx3",
+	"mBRRzHGvo1NkusX1mOKrArkN4qBNCCMzpZPkTeWURXqte6gq3X6hbAZdKlMnV2K0zl7UPl4CV3L7p22q",
+	"fJRG5WndAqjoBQ/n32DMWFn4W1n/mKOlo2P3RV9JFsgqaEzN9bemHXXQA27JUuyFewvDNO+3OY4K1vCn",
+	"ZgjqjqOH73jpjNvpNNd4RdbvH27orrORiubI6uZWa52bC32gC1zuSuJEKhve5TU7gJndDbnd5/sKy2bv",
+	"job3S82bjxUMzb27YPToEUNsDg6Bsrnj57bO7olmdCBKkRKlJhoC4y11lU6ljf0kvvNqC3bMV7Ne3CbH",
+	"uRZyWNBCvrWFs45y1mm3GgXlrKL15LNh8wcZNqsU3MNqBfdguYL7dcYcfs2JhgdrTDT8Mwu2zsN3ZPOi",
+	"ikLje1IWGVtWjJcJkj3TQBYCwpWqs5unQIX1cGOpm1CbVmtoSODXMCUnuVe7x3K5AkXimQHYVxeDs0+M",
+	"zfjAhRnBijGJHrONMYy2uyioqtTeU72rp8qfhz1udjTyMlG1mhoWhvb+nQj8UareGspXxWSv4mEyyHdO",
+	"kPHZFc/O4oFZcUzy2RPLNC/d+TLL5LFNIXzEXfcw+jhjJClpYau1r2qX8itnGMYfoFjlDuJytfC6Gk9J",
+	"XC+2OMn7lmgRXwMloTYlEZa0brKDCy/sdDqd1aPSci+Y1Rps5xLvaNgKOqQR7g+a+CBok+7wEB8NGkEz",
+	"bJH2sNPoNvdbB+3DzlEX7w8OgsPwiDSGTdwatINO2CX7xfYgx83DdgM69hZ6lpTVyUOQ5xvEZgq9RJZZ",
+	"gZY06t7fVmBm5A/usK8pOZe5lN6nkaSxsvWGPJmamLdDYyYTwPnmOwG5sLs6kKTIW8muqokvgtHhkIRo",
+	"mPCpLqdURIV2ytnyvpmk32OF6TtRxGdi10eM3JIExvCw/FHqSJ3kPiuIBCMqemxxtf1Me+6f6IYMPsqa",
+	"6/qIg1L3O8yg6jEoEKrBDtTWdMhaj7XVAt6O0KQCkpPqSO3c9kdWC9BdVklYR6e6i6JTT1oeQGz8eVCN",
+	"lKWI6YcYFeMkPwewFDqdptCEVysumZGDdpwn4DAUPaZnUxmVdXfBz+YjDkycs2hepXz8BCc+69TzaP68",
+	"zMk2tZS3pyivFmKJdaprwEOTV6cw4Nx1XcljfZR1kbIfoYmUOmkOq9fP8nZyOlRHrpIj7y5hswX2Vu44",
+	"FBWTpQeUqSP+cBMqp6Tc8PL188S1dKlKWNquZ7CqncazgNxcQG4qHpeJRiF5QsKMM9SfFe5v51styG/N",
+	"IxUftwrz0PBy95Bux1maK+97d/bjjfreOcNLM480x8PCUejzoI8R06743o6G/z3JFPyXZpGPtF8p1OBh",
+	"aGNumIUDA6/M7dyD9kD7nQ2NCB5IImtCJgRD5XPFe5ax/tVq7t9ay52x0jn5Vn6hKC+4qQ40LFC5UsYe",
+	"QeeOD8QW+Xxzi1ZXDOnGNA9F8E7hsqwlz9qiKb/jfkUp0N+YmF1HYik8FpEQSe6QdpYs+JXIes9Jm1mR",
+	"Knjx6k3O7bNiLSwxGDQY/XipqxthCgSUknCd+KszIN38Rt2GdlvCwRDTS2cXX//QKI1yG4zbgf0/hNzd",
+	"JC0sFFl9S1rXCbgrtRy70GKJhU6y5rd2wAxmnNEARzrLf8e0JOkxAaqejxhXFrskMAthV5mJ/bueiRb1",
+	"PB/1bJFfz7vvn2T9YCc07INbwjghJmTuu8EBifqrU8f75lz12EYHq8J0/57IYr3pH+JczWtai/nkm+eP",
+	"F4tTC72dvB+UtYjeg7WIzliIx4V2d7kp1mpcN9pOWBsKRp2qgIVylMV4dl7O6pqj7Xa7vdwcfVq0GLpN",
+	"eYfNFvRX7HT3Dzp5J6aq/ovF6K7bQioPwh5dNw+cIKxbtem1Gu1m1UVZWa0p7jne22u2DuqNeqPePD5s",
+	"HDbMMPu98pKKNbfe4bvfWkHztvE2af971oh/fvvlp1ZwMGjzox+nTXbaFa8Oh98fjN/uT8470w+twc/N",
+	"4F+N3388mr0+TK4P5j/t04/d+LQjXrWH37fGb5uT88b0w4/rm9bFc7HMvi7k+v9DuDtldt/AF5VU/Bbs",
+	"XQ8GXR64XRovXeB6l/Ckbx0sfWQOoa3RBhRAdkbeXirIZFUcYaYw0uw2ELQXrq9P6W4vn7Ucgs+R3m8X",
+	"6f0DfVb6mJjiQ2eY/NaCzOZM1Gw4YnVSxtX5qa5M17XyAoEkcqMlTKKE6ECHWJE/UcEPYB22pcyfmRs4",
+	"1RCaF0Q4mOg6LsUAvhBRXycmsZoduJ11nhnCM0PIEk3EpHTcsp5GUDZQ7czeBp/Qh3pd/qB7WZgYsO71",
+	"SaXpsLE6ulnBGvSrnzOr/pGZVUzMSCHknuR9HLcTqxESJ1oC6mZ2y+lbX4MGZESBvANiJpm4uRCLTU90",
+	"t9kesw71E4QZokwBJCKylIMI+xWo02qB2O+xPjRYYSO3pk700Y7t4emAxjRfmZoEAjcZcmXuIhQQXNoq",
+	"0+ej9XeWXE8tNnlpqBbq2WGCz0nxXGxV7jwkdd4khPxuStuWdClifIZ2lvUmKrQl0WlSwA70E6/OT+vo",
+	"vLqHJWT4mFTmsMdsdjL0xdAJyzs8QcK0HTQpxbsnaIxvKRshxg3UfPWmOZqmQvaY7gFSClEvshhI7EQ7",
+	"D/KILC1684yiq2eZ+8wYNqtCA4qxeXLbE8+KwsMEzx5yO62pTn4yj3sm7X+iOmmxjwZkyBUDRyEJrMvh",
+	"cQSbhlQah3reGCav6P6ztYV5ka/sr9QUJpuO7b2N6ugdGXCGrmhCx6jZ8pEZMIMuUgFjk5bWUy6tlVyn",
+	"IPwXr7vfbDQVSZgI0SecpGyE3uMJZugKJxRdYoGXx4Jg0ruXfXd41Gg2GoXqS9OTNi/jW+gawdIoWtuT",
+	"VJi3vrLBQ06xf732DgOXpu0pdr7cch6+MgW1iNnJq553TR88ZbzhbEXHSDfH/XDx6QLt2Jn+PaaH+vsw",
+	"1B+Os53rr9PQT2zaKBaouY/01bs+MqfA13MJe0zdWeoQoZPcm+0a3IQ+nL2oqKHDLCxUytnl1u0eyvVy",
+	"eVsIxGPdbXhpf4jjYoOIHoM514X6cMknhKG8KwVPRphRYZLtZda6EO1Ah8NdX4fp8x6HsBhow0ZDHwmu",
+	"Pxst28yAwXOFFSj0IyyEWL36/pawkCe7aKIMAypt5zyBpwTR8ARhpEuX87dZu0Fd0mOFtWbmeuOoSou+",
+	"NOB8kZNcieWWUtwMbE/AqpfJ3Mn8VOubkLmugOfhHI2IMVO0OZAN69ixtY1wy4ezF7uIMiEJhuEVC9sr",
+	"lsQehAdBa9ggtebgENc6QZvUjsL2sNbCzUEjOCKHw4NQMU+12qyRso2XF8mhUFjrNnrvdh9qt/4U//xm",
+	"kmJzzm54eLPeanfq3f2D+mHtqNGsV/Hxjdn012kWsjlU/k7yc1McLEs0sOfFZGMrBe3D2Yvn1idbC3Vq",
+	"VukIT2B1IyItrDcS7pmCnl+6uo+Jo48X2pmgnaRoX67fxKSOThn4YL4TiIaOsOhUplgulxLfIgXsmUNs",
+	"i0Os3bDC3rBut4rmP7tbBXI0961q+eCmWcDQB9Dciyo3qtC40Q7MgeOZ7qZ4h9K7QcuGP5T2r0tjgzFm",
+	"I7Lr2/n7SsPH0vbQhsN5Uq2amyYtZb3cbfOKcAQdanssrzWdEBKbiXljMkczkriVqEqU1VHfElw/0zd7",
+	"zCFORcGmsFYZN3oPSHKlTEo9ID2eo51Os5VHnjaoXVX7ehLv+0aZH0Ue5Xvd/XajrcjO8hY9deYRxjks",
+	"be00j78mT3fg9bV4u536k/H21tZ5O8JDaZPT4Rh8NWbf+icx+79mNs5LzQixi1s911Q8Tlc1Icw9O7Nv",
+	"RdsXEELuoDMb/sysE4hSDjALi8HQ5S3qz6mQ7wYRvUwj8vQO9U5DbwyN4H4pjz/zrq5+znut6WR4d+CX",
+	"4uurEu7zyWcwwc1Np1d8vtzgzozt8y4ImyuEYobwhE95iAVFIWZoCoxoSlnW/y4b0OdBRq8zn0CXMgwo",
+	"kxgG67gO27WZjgX2qtYqgGcIaa9ugZ/Rg7C9rWiiSSAx6LT0aAhlSft7hwpt1YuC/UNdiApDP0oUaYbL",
+	"GhBtQIzO1Mlt0qPp4qeo7+L0w/enHxbHt4P8a9YarVqjWSiuqGw9WNV50Mi4K12HNcESXUnMQpwgSRJd",
+	"pjfBgh6bApMYsxHMOl3Wc1BkD7qJMJ2oE0IJjAR7qAtht9VpHR42qpaknoTMk5DAjEosqNt5sDh/L+83",
+	"2K3sLvjIY1Cea7+6XhVI7IHDcO5emhHcY85AeWBU5RF4A40E1An0XfdFbjGU+zVD45tiv+Ye24EiI107",
+	"4MPIZXWQAixlRE6ymeTqLd8J1HfYU3/3OHtij0XklkR+oX5Uj+uTbqMm/eeQ5Ou7Oj/1jTO8xxZzaLKT",
+	"Wl3DVphBu6DD53qN5cbgQP4tJVDDaQjTzDJd3h4gxlISaDr5318ataPPd937/6lqwnK3MEFyyRvtlNTl",
+	"r1xjBKd6X1VdUo5u9bZsRI9BoIM/tNPQXQ2phFRBxhkpDZ1vNZZswIx3zdYbEhhDDi31FyfUU6Yn1FeM",
+	"pH+6A2lJAZ6dxWb4WEGCP4nrrmK7FaV7yxhrPBitwUSbjc5h92A/56IXJBFEpr+mmKEXmI1Shhn6noTK",
+	"otm5ePF9VQPXYr/WhxhoecyyJs2HWsIutPF9hNpj2/5uoAFtUNvgoKGC038yrgrrYJkjgMLj/ewbO52W",
+	"yBRYWMjRGSzof20iTLKCvD9ZLsh5PiDpL5QJ8sjmVo9qzL1O/fIGBcZr1Dov4aJ/SEmynS1rG5VsrUj5",
+	"aUkthmwfzmmx5+6vl9FSMbpsS1W99jE6ufJOYZaz++XJlZ/c2sNNSvq0c6Q4ePiRzt1cmxOpUAqzVeeK",
+	"Xab0Xlaqc3Y4d/6chFCmO9PD+CI+IRUzu7dTPnzGREwCPQmGspCyEWq29tQpQv/3f/8fNKEyUFrgeA72",
+	"2FcvH/76/QSfWe7jWa6hUD25Cr68eTQhbY9vb7f1VIUz/bk74h/jyr7S5OajjB8iniDNEBG2CHtYHK2o",
+	"7uGx2AsJDmsRkVoA2GxprTPnoklnU9fyLkLVounlmAQTYZwrpm2JSXErNAXJRjJnjbKgy8+EzIVOoZTW",
+	"5nCmY+nkRPIFNHAszCNPsiSO2ZjIMUkQlT1GhZ3Qr9RxH9EhEtwHvT2itwTp81tHp0jiaUzcfqD2eT3W",
+	"N484RjBGJQ/FZrJ3uQPmZwBYuY/QoyXWczeg525Af4VuQFtUc4xtDidQfbzFUUoK32lVcgUCy9aSWqE9",
+	"79WPNPOSMrle5GRZj5kplkGhIeCxYlAzLBCOIFdbsWp1oTsLnIrsNNzfbwjkn90pyUtE+C1JQho8vhXq",
+	"NxZ0S5w6mnEuSIzNJkZXSLA7TSfLsw0/GfGRiVbL7qlA+t5M9rBwUZIsi5rp/SxtJZcbUovkW2FQGWJf",
+	"0yWvHqnd8p1782Hfr3TQP9kbVDqURbmyNK3EygSTjlLi7xtH6jbm8Gu6UxqHa3D5wkWbquXrnG9nAJOB",
+	"9skCGf7hPtmLiq6noADa1Q/mKCPizU609rrXfktJuqJfq5t8l2XV+YgyWxPPE2TG3WXtxnWzBoi1XZ2f",
+	"9liYQodXgnYkTDvUXVJKl6MIC7nrI0g1XByNCDqoOxtxo9lVEL9Ty/0Rdvs8LP55WPzzTMXnYfHPw+Kf",
+	"h8U/ali8MlVAcP51Ai9Q06vPmPhOL/5RjWyKysqdNyA4IclpKsdKd1FYFaBUVlV/RjzAEQrJLYl4bFq4",
+	"Lbfbm0AjZoXlR12pl2QpJ3GEJYwM24knoz31sC+7TmsZYyeegA05IkypBvqIGhZr7/cWU11s3rStYJij",
+	"nQ9nL3adm53018XbC4lavkl2zJIWfVBpet6sEHrvec7Tbex9+aPdbg42wcmpJFaPhkt030YbSnJbQFQn",
+	"+ORep5xurNI3LLzVea4hpMUnnmnT3RqQTg5nRIfEeULmd118xhJtOI+CZg8pqMDV24PAoWLZYxSMMWX6",
+	"XOdeBRdY6tKKx3wEJZMnSO05q6ojt4RJNMXBmDKSzJ3n8Fh495/v/18AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -890,6 +890,10 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem. Other members may appear for some problems
+// (e.g. `current_state` on a conflict).
+type UnsupportedMediaType = Problem
+
 // ReceiveGatewayCallbackParams defines parameters for ReceiveGatewayCallback.
 type ReceiveGatewayCallbackParams struct {
 	// XGatewayTimestamp Unix seconds when the gateway signed the callback.
@@ -1669,6 +1673,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
 type ReceiveGatewayCallbackRequestObject struct {
 	Params ReceiveGatewayCallbackParams
 	Body   *ReceiveGatewayCallbackJSONRequestBody
@@ -1716,6 +1722,17 @@ type ReceiveGatewayCallback413ApplicationProblemPlusJSONResponse struct {
 func (response ReceiveGatewayCallback413ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReceiveGatewayCallback415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGatewayCallback415ApplicationProblemPlusJSONResponse) VisitReceiveGatewayCallbackResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -1870,6 +1887,17 @@ type CreateInvoice413ApplicationProblemPlusJSONResponse struct {
 func (response CreateInvoice413ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateInvoice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInvoice415ApplicationProblemPlusJSONResponse) VisitCreateInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -2041,6 +2069,28 @@ func (response AcceptReviewedPayment409ApplicationProblemPlusJSONResponse) Visit
 	return ctx.JSON(&response)
 }
 
+type AcceptReviewedPayment413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment413ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AcceptReviewedPayment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptReviewedPayment415ApplicationProblemPlusJSONResponse) VisitAcceptReviewedPaymentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AcceptReviewedPayment500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2121,6 +2171,28 @@ type CancelInvoice409ApplicationProblemPlusJSONResponse struct {
 func (response CancelInvoice409ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice413ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CancelInvoice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CancelInvoice415ApplicationProblemPlusJSONResponse) VisitCancelInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -2350,6 +2422,28 @@ type RequestRefund409ApplicationProblemPlusJSONResponse struct {
 func (response RequestRefund409ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund413ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RequestRefund415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund415ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -2878,6 +2972,28 @@ func (response RejectRefund409ApplicationProblemPlusJSONResponse) VisitRejectRef
 	return ctx.JSON(&response)
 }
 
+type RejectRefund413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund413ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RejectRefund415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RejectRefund415ApplicationProblemPlusJSONResponse) VisitRejectRefundResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type RejectRefund500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2946,6 +3062,28 @@ type SandboxPay404ApplicationProblemPlusJSONResponse struct {
 func (response SandboxPay404ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay413ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SandboxPay415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SandboxPay415ApplicationProblemPlusJSONResponse) VisitSandboxPayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -3593,159 +3731,161 @@ func (sh *strictHandler) SandboxPay(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17c9u4tfhXwfB3Z2JPKVmSLTuWp384r11vk2zGdn7bbZQrQeSRhDUFsARpWc34u9/BAUCCEiVRtrNJ",
-	"2+zM7XUoEgTO+80vXiBmseDAU+n1vnhwR2dxBPj3B+Ah45MLfitYAOqKzGYzmiy8nndOIhYAl0DGAITO",
-	"KUsZn5CYLmbAU8/3bmmU4TN0JjKeun+1uy31n+8FWZIAD9R6F68uvXvfG7EoYnwyCEQIXs87aXcOj7rH",
-	"J89PW+3O4XPP94IEaArhgKZez+u0OseNdrvR6V63DnutVq/V+ofneyHIIGFxygRXK/+LcZJJOqWE8TCT",
-	"acJ88rcXby9Iu3XSbXm+B3cxS0C6a3YarU5pTRZ6Pa/VPj2kx+NWQ22/caL+57n6n1bxX9vzvZguIKlx",
-	"+8jcniWxkOq4BqSDMYDnewmMQYEHaixF9VIypam6PdaY83wvi8Ot8LqFRCKs2vf3vncJgeABixhVALyE",
-	"WCRpGffXc0EixkGSGU2DKYQ+ERwIF6n+wxABmTEpFVGMEzEj6RQIbm+ZPqoxenzdaldDv7sF+mZPXu9T",
-	"BcWNKL8ZuIB98f6ioZ7aSnhMc8FgF0JQQBpw4fU6SBTq5KXnO+ueD/TzCKNBqHFaIM+7/+x7GTcHHSAq",
-	"SsftdDectrN62tPSaY/cnR/W3YU5X9VGcCvlNz4vvfHY870JTWFOF6vbbXWO2+0OYr3TUuwqsjQQM/U7",
-	"jeOIQYgsxypo/LigoF3B39HHiyNBQwgHI0X3Y8YbbU/zyD8zkCmElzDOeLgsGhO8WkhFpH3FViER4zEL",
-	"IHmwgFzLLZ1qbjlad8axJrGHkPWO8i0BKlESnyt0BShWyJyl0zChc05GMBYJkARuGczPUJ0kkGYJh5CM",
-	"FiSEgCnpRNqdA3XeJq5owO/ipZB++c/evUJWTBM6gxQSVGovs0SKRP1VVhPXUyBDDnfpIMA7hkSMEXGx",
-	"2pnIJInpBM4IHUkl28YiwV/HLJEp/tRETYLa0+t5sPgl/sfLi+N31+Epgtnref/MIFl4vscpUq9+j9p3",
-	"MIUZVVua0bu3wCfp1Ot12x3fSxexulPpLD5ByrsIYRaLVBHF32CxeoxzMk5ATskNLMgeNCdNQsnHjxev",
-	"9kkMCeEwJwY6Z4QqOCcLRIUmUToDfHACqXROR7mcQ1I+3zFtj0+CDjQOR0dh4wi648ZzejpqtIJ22IHD",
-	"8RHtjuy5p0BDJHlzcOcMDXUIjVCWKKGdJhmsgUin2/W9GeP23+1K+Gh6vnjlGDP1KRu3G9N0WmyWhRv3",
-	"NxbJDHkxy/DO1R29ZTOWVtPbTMiUsBRmkqTCUH0JzN1WNelEuKa7jxDGNItS/Ui+KcbTww7qxDs2y2Ze",
-	"r62kyoxx8698v4ynMIHECDclvdZAcLs8eWoI3quHZSy41FbpCxoa8YvWg+ApGOlZiJeDOBGjCGZ/+QMl",
-	"j3MOBamUsshgwDADCQVIZcBoiwZp//zDBVGrJzRIESlJIhKt3sYMotBipWmRMQMp6UTtfZbJlIyA0FSj",
-	"uN1qoTphXKZUq7aD2/aBiOVBCDRsRJCieMolmxbHx+N20KGn0DgK26PG0fgEGqf06LBxGHRG7bAFp+Pn",
-	"z43Yy6TXO1K4TVmK6HpBQ2LBlMN0mqax7B0cTCAZUT5pTkSThRZW8oDxWxqxUKmZAj3/k8DY63n/76Dw",
-	"Ew70r/Lgg35SI2mVvC1wmTIUI4VnCIlIqoBdAPre914KPo5Y8ED8ap2ZDnJbmCJZldButJ7aGY0SoOGC",
-	"qNsI5SEJKFd7G4H6K4AogrDpreDOrCAP6kiWA73So/F7WuA3h1Fd5Ab2gafDbiCS8JnUVj3aPBK02qCB",
-	"us9XuKYkzDTaSvTAOBlHbDLVCH8jkhELQ+CP5mgmCQcIzTaykKUiIYmIoAKF+PPBLSRsvHg0ag4L1BSn",
-	"qYubcf7EUyEnoFEEiYL0DRfKyMqUopEICklCgexHwxlLSaqAJmJIEM6IjwueQsJp9FqJvEfi5ErMIJ0q",
-	"K3iu7KZ5IviECE5ElhDJQmiS98L8TiUJppRPtOGH+8qNlX9mIgXEak5FIWFjshAZCg8apERmsXJWvy6q",
-	"u66UtYAiV5DcQkI0wOrLW/30k2D9nIwpi7IEFHC1w6G2pPiThXCmEL4MZcT1e5G+EcaHeQSa3wsis2Bq",
-	"JetjJeaj+fGoQNJ7kRJ9xLqI4SIdjPGJp8CMBY0WmCgVFfelOZs+Q/NPAiBCPiToKTL19BvKIgifxM5R",
-	"787ZSzIeAPKOUn6EpWTPBIHIkRIaXMxJd79JLkH5v6gWladAJ5Txb41a9IsMal1YEQOsukiOnWcHY/3s",
-	"U4nf4cW48U4ZN0Ni4cpQUUZwpkGeFkgxUL33vWsh3tJkAk9o2I5EuFDvjtS6ymWlXEtW4GEsGE8JDQKI",
-	"U7kBrY/GmKMcjU1KXvOUpQtyLQTRR66LtlSIAR7myZC1A4g0jt5RvjDnkI9FlRBkRvnC4kueFYymjCRK",
-	"ZoxnKXxF7HQcq1JtR52O5MfbBS3qIAN7kCdBz6UyG9G/gvDMhCvoOAUdexleqguNc3VhaAJsGkkfOc3S",
-	"qUjYvx4tPd+KCSJCYeTMWLcBSCWyb4CTKZVE5w/Cr21itgs8lc5XF0UZPgQ8RWv8yXTbCGiiEKLAgcpN",
-	"cGWoUbTzDWh8MhbJRHt/Svfp6JkSiZDcormASIsToUBLRxE8hSewFGdC0yeTEOqIFyUhG2OsOS1Jyyb5",
-	"KIFQjJXdwAL3St3I2dfkxY6LYwccRl7ugGsXlk+B6d8gihrGh1feROEmmzcpLOuAIyfDJdAPSQIO5JUt",
-	"ComGNoaczPvV9s6DQGQ8fUEjDd8vXpwo7yRlOvxD9e/qz6VIke+Nioc2nfKKTTiE5zrYruNLNjj1KV+/",
-	"WO1zDnQx+gO0B32uGPvlFIIb1BCr23Tj9E6MK6QpNFI2g9VAl+9NqZxWnusGFkhPVTFEFtpA9euw0+22",
-	"T5Fokf8knpMwpNiVRWMhmV7nSylgeHzkVYYFXSDlz5pNl/IS+X7XAs6S2QrULP+6gcdSrEG9jXBBIsGV",
-	"rtbJJ4murZEWlWe9YbwCfL8ZIaV90j0JQOKbiRba+xjy49lMHVe/fmCsZ2RyvBBCBKl7gXEJib4STCnj",
-	"gwmN878jxm8Go0TJyfyayNKBGA9EogPk+mIi5s67gpzKBiMaDhRSaZolUP4p4+joD24wnu78MGMSoVS+",
-	"KpJ4SjkgjgpQr5xzI9FURB3U9om9h8ynkGiffZQAvSFMloLbR512299OegVw13AA4iv3cAQPIOFKGLEx",
-	"oXzxkFcuUTtSTx5BXEvVRap8dY8mZ6lYVVsDNi2oN58mlEVkL6e+pl4LiXBJrmhSMimQ5Vf9LObanCxj",
-	"QpK5wsScRjfaTKkB9IJY5Ib3GBHj3KxfhRdqv2sKNBxY6bf0JrgjVz+fNzrdY0K106zutjIPz1nJ8hGV",
-	"6SAoSehNOmFZoN/7nripwGWSgaJrHWKZT0VkqV75yHALycIBhsG1s7+REBFQjPNZXb36kte4TBzRABwe",
-	"0jSCnCR9ZZLq96LoQJMkNYttPWau5fNt0SShC3dTgzTJuDYTN8BgJhJU//iIRjyGTbQPRRNlu8tUk8Eq",
-	"ADTHVpz/UswxQpwuM3eqrJmaNJVxCTSq2v+lfi8JxGzG0hRCx6VAmCo9AzT0ic3f22QvrpjU3ADinu1o",
-	"Apg3VumqhYGCRMDKlEURsYcke5QTESuyTCiXOv5OpiIKi/IDtXUyosENGunFtWeScLhLSaIwt58nuBHB",
-	"XNnyNIFmZWbTlZHixisf2S+LqgLdDmrKUsZhiSoZ+5JGkdr+JQTA4gqTyy1l2JpWLFeE1Lhd1ycMbDHD",
-	"l9w4QOthYEo3lNxJFWZNWmlgsk9WPWP5y+eK5a0LUKxbFLfMKM9oNNA7UIrIZlQqVlpCi1m2Gp48gMgp",
-	"7qOhDobR6IMD1zGNJCxroQIKbsWCyS2vzc/73l1jlkUpixgHnQhe3q9ZuGq/r4CGbzFRWmFtCy6zGawp",
-	"6wizBH0oe5e2jif0FkgWl8saDFE0dCUe45PGGKBRFJRUYK5s6RdLuYVInd5Ru9fG4px6ciCEiClugk3K",
-	"Vz2sM11wiyxLJTEPaplb1BFU1ASsSiyw6Z5VECptSvB3q3mnlIfRclWIotkFyYHXHAM0c+D1dKkoMgqx",
-	"KXJtotxWAgFPtdbsexmJLHytbpGOE4TPlDeVV3sdB21onIwOaeN0fNRudMJu8BxatD06OXERs04C6I3k",
-	"67ZPahqvcUQXOX0sS3VQloNJv4mE2LsJS88Iz6KIzKcsAmIKOpvrCEjdqsMmurxiVb5kmpFKJLoGUVuF",
-	"PcIn5zkHUcV7LDWVSHnJTXRBs5njP9BJRSggt3hqmT6O/KgwfJzKr1U0faBSEirJ0JaGWYMAFaeuC0Nk",
-	"mdQbcoutCduCmmXQ4lHK+6mCzRsGUZjnZ8twMeUpFcRmTEm8gTBpAjZDDMQoEtDMOfTJ0CltUf+MaTpt",
-	"slD9qau5mssRnjLPlStjVqgxL5VxqbGqamYbuPRRiwWrQPWTriy19sMqYN7BbASJJJSYIlRCw1CSESwE",
-	"2rIg0QgibMJFgsZWXuKM9Qa3kJjyh9BSxqzCdSvqPDeR6TvBYbFaCl/StO1uBUwrCmirxKa57ZkkYs4d",
-	"wWlOdEZKh9NGG4REudVYQpgv39R1Zfmetmn/e6dKt645HCdCjKvPgT+pzdvd7r2//vC+EbEbIDxTCN3f",
-	"eYdLxLUK0SWs+F5u9tmj2T1XEeLPQCPttS/79BDcyPUm2Jcq+6DkMNJgSkJQSkLxo/W+fTIUN0Nl7c+n",
-	"C8JSorOcJU79ohBARxT7D9CI51R5/Orv+4ozFHZqeQv4JvQZHCeYxFRKkD4ZZpzeUoZycEgw+jtncqlk",
-	"Ft/+YHPWMWSflO3Kx2x3ScgmLJW+qY098clzBeFTsmfroG6BZ7Dvay1Aydtsyg048FEUDFTpIbXg/346",
-	"aZx+/tRqnH7+0j66/5/tFmZdA9LZ9pcahni5Dabua+r7WuuM85hiLGyUScZBSrKHmT2RTLAAm6WYsknk",
-	"M51gkvvVsWzbQlO4T+VemhELBxKCLNFJFKTASj9si/Q0NpLasYlJ7Nk+KCdFRVh4RoapYsdkwMKDW+Ch",
-	"NRsoGbGQ2L1UH8eULm6mWEPwV3jvfbnTpy768s6fL9v9gyobcEkaWjS4YLTId2SlC1Z72BL5LdmJzsmK",
-	"LW+QAU9hLVpxst1U/Dr2XQm7DlkXnV0mspCYdi002026VQHQ1q5qZGQ8HBSP6gsVsYVSNqC4f4Vu3kI4",
-	"gcTk6OTaJF19cC9l/SqgbrJxG+ORNIqIuU8Smc1IKsi/IBFouNhemqpg5BKS8nf5xUmqkKTBcF2E3Cog",
-	"8fTCdMc4l819WQrKH5cyM71TOhCWQADstnRJZhKNCveaLobBS1aKDRKIgMrytbFIxsBSlwJpHCfitkST",
-	"logVW9OoUiTHAgVufWL6oB+ooiL9IuMmbW3dWJF3JhOk7Ty7rSrK0ObEancOt/EPMSYzdU+TvBdkHAma",
-	"SkL5Qof7OdDE/LzBi1j27kQEJMliRqd+7kNdxqTd+t92V6vVOKKpOvUzSQJQyn9yRkDZjkZwYzULJZGY",
-	"Y3Y+w3411MFizn0iQbuPl6/PX717vV+y3vKWtZWQiNt7UvqvMuuUN7wVBHvx6rIsmNSFbejKlU2+YhWa",
-	"3sP8YQHQHY3KJWtsOWi6u3VWxv0LSOegI0lTkSWYizptkZAupG6+5WJ+Rk70BS0pMcjfrB2PzA24XT2+",
-	"bYZZTUvMbQPb1Y2rZZVUUccH08z+1C5FPdf9T1IPeTft9szD5+/Dpa+gFK24dtrHV83nVOmOnaIJCCQ3",
-	"quCesUDaBqp9y2T6WCPYMsCKIq00ais3Y1TxTmVc61TcKxixNM8Y+CRIIGQp4TCh6kLdwgZHxWzRIXkp",
-	"WD1t4pQ1raj9yzcvyelR98Smy5vkV6yBm5nY44wulAepFL/yEqWYFZn1PtedvMNSa9uQCE4osX1d+80+",
-	"XzEWinqqisqnoh/HN55pDIkU3Ef9MVe3pIKEohyl2bFrcjWpY9ool7f0RiQE2w+1B23P7msDRUesaUqw",
-	"y7V2uYMTJa8wBosizg2uPsHQd7UEKSo9Ny3AQp/QSApb0jD8e8OUVzcuwiGxza3EBNbLbdb1Ckg3pZPz",
-	"2qdWq1YW0NSfVp3o5+vrD0QvTVK4W8qzVbacFlvSF1b71T9eXhBOZ7ZQQZnYqAMMn5ReUbOBdZs8xl/t",
-	"Sf1NUcV1w1AeX+xZUz3n00xqiuwrO2LlrTIeK4h+ZW7I0y9cjAJZTaTpX4hVZ7rRD4getKET81wUg2Jw",
-	"zgy6JWbx2qz/0W5nrRJbGu/xpY4Sd59YilJZTK2CuBI21dRmp4k8yt5Uv2Fh6k4E+bAoc8DCBz4zWlQL",
-	"mfKgFCxWGiZZBD03hptHHIbNde+QTPABF+mfaUznblKFsrB2Zh1nrzzgpLKgVIOH7Ok2FJN23yfzqSBU",
-	"YvJHAU4uZAozBbqGAR0DaQPRBoabQ9BFDXRRHVCK46j36pCjJbuaBrED24ogsQFYER8uwaRErutZ6Ski",
-	"wYYpv1UgWL/emXjxnZdpXVEejsSd4zs/KKyyVLKJYS1ljsZ0obuwDPU8kzaiti6ukcehNkw92Zptd+HV",
-	"3Yba0lobYORUMtIo+nWMs0U2keJyCeS9v0zadSIJW7Pcq1v+rDbtds1siGwaKzfC2LhPwu1O2zoaeFpn",
-	"rpYLV7ZyNijiGntbnr5W1bC0LTK0o/7Jx7ZV1vApU8pgZ8wi0DFh7XVg/6v6vb2/zDxr3IQdy2fdIXJL",
-	"lsJWc92eqrTK+uDJEtyr0OykbJ4iTrKaB3p4xGTFbn0kET5R7PE7DyruQozL4eHiWf+BJT/rw3H3RULs",
-	"ShGLxqBumT3PdDGQ/tcbu+lffrv2Vod7/PLbtW22wR7K1+Grq3OyZ3r+9q0fpfxTGvnEVuLrvmWcMib7",
-	"/Jff/nZF9oYHzTlEUQMjmAd/zG9k8w8p+HC/SV5GlM10k2yPDJmUQ58MaYZ1f3AXD/0+H8psNNSiI5OQ",
-	"7PtkiENl1C1YtYE/5eUc9j5Cg1Qqu9PEqZB1MAeLpy83tur+U8bHYm3NCDqHpnu4Z40B6RODLKKQJX17",
-	"p/TVRvo8FNkoggbwNFnkGsqpx2DqGZ2alBgFS0r+f7PP+/yl4LfAdVvVni52+kmHI8j5h4v9Hvnl6tf3",
-	"GklDyekNDAIqYahDWNLHSODh4eFpn2P9dkpnMXa7fLx+6eOovtsTwtSNmADEstMvmub8PId9P7SdtH1u",
-	"mN1JLM6dVGATx2JkCei2ERuG7PPhupbqYZMoO0OSgCbJggzPTac53tkjL3S7dz9rtQ6DX367xj9g2Od7",
-	"SJI+0XnlMkHuk4xHihzyWmcmOJF0IYtisDONIj2hqHQfzimSTj+RApe64lAGYovxPh/eNTQ9NokS7UjM",
-	"5AYWErAkl3G95t4wr201Rb2Ktt35j4ZQbTu2xbERywrX7uhcr9VsN1so+2LgNGZezztstpqHutprinx/",
-	"MMUKwH95vS/3vncwgzRhgTT/wvyC/Wl5dkB+1Qiog8CYgrr4QsgKk0xh0UGE2bctcd1TahIndE0miTLG",
-	"hOJlbOle6JKrHuGiz8vt/ZTk/adEyRWgYZM4ZaVEAg9lnw//3jBlt41rS+VDsveRszs7qGEfUebceGVX",
-	"VsQ0vG3/dUj+QqZwR35+d/6ycfXzead77AyrnNIEkHETSIm4haTPhzlHkb+Qvtfse+QvJKFz7DRX8u3c",
-	"2T7GmsoRbD2xzGFM3eGG3WxjdgtmGId0JhrruU9BJIIb3wzKlOSo1e5znCWHnbTSDl9qkjwARhNYLa7t",
-	"8+GKAhr20FOP0dslFu35qzqtFhnmDUFDBdM+X3nteY5+O5ghoin4eR277oC2UmasoSAhTSNkNj0sT+jU",
-	"BOXEZL9KwhZnjUGsZztoFd/nWsf7pkY6TEQcQ6j5Kmfvi1D35AG7heVS7fLw1k/LFO6SU9GVmZOiVpd2",
-	"zpJasBxNbp+cdrsn3WOsM6+cVFpBxbWnlbYqDI+Vqlmk8rGIIjEvWHWZ5sWYbKbs8rFu2389Gp/SVtAd",
-	"PYdO2B4f0uPRSfA8PIXWuE07o8PgKOzC8fik9bx92qGHo6OgGx7Dyfh561T/vh0eV04bei14tFsVAPmc",
-	"h3VeiHCxYeZHxayPp50rX2f8dLtzuHbU9GGvnY+a1hlu7/31h/et8/aLzsvDV0evu2+OWyft+qM4llnh",
-	"vmy35oFCZzJqp9XaDYQPHP688xxzm43KnYDaUFiJeKwfd4hicU6dnoU9keAFKz/3cczMkYZS1VtzaB44",
-	"Q2bxkfb2R0ozedRD7cPtD+UTv+59r1tnY+XRjK5/4fU+ffadMeTWUAkEHzPlWyizJ1dcht6VgUMn0okD",
-	"KSfmrhFno4gFRfCvNOSm98WbQIXB8R7mIFNdGK90Tu4ESABJBI8WbuRO2s6T/DaW9rl1E7QbgVbHM6k9",
-	"i/0zMmacKl2pdKuZ7omrExpFzT6/VIZfjwztisq6M48YR0Y9MaxSQMpWvCim+CypnSqcFLcc6BHPSrxv",
-	"udEMH19VBL8q4OSAYWYAGYa+m2vGh9u4eD1GKleLa8H7KNGh4yKffnzf45t838NUIa3/uEd75eMeHYX0",
-	"UsrCe/fqdfdd53XnH3+cp+9enc/fvWwdqv//9noyf/fKXCv+766+3HYr8SuHlcZ0gtNQLM3/uaK5VUM0",
-	"v3GH8j5UNufSWMkX4owJs1I3v4RiFz1XTCEYCeb5nhFgnu8Z+eV9NkXRFUU0Rj6iD45etDXedcZPtyiN",
-	"AdD/zYkRe8SG6IkPz/q8HBDRrY96mbBQILq75ZnUHddyX7uBks6gz205sY6gGCon6VxtZEZvUBnka/bc",
-	"z2Not4Yw2efKs8m9PXsMO61bBxma5BpXq5o41uzzD0qJySlIMjRWS9OOp9XPD5tEqYxeoSWqVMNLFEm2",
-	"TnhX3bD0wYY/z+T9GlLyW0m+2nLHKeh+aoNZR1pMT8yabdhbD5Y+nXW/q+CsFJplbkYLoZrT4E6HyQy3",
-	"nBFmmnnNZ1Uy7k6A7mgR+m8CBXd8vzLujST4vtXHUet0+xMvnQn9OzsPR51OnYMsTYV8tFq7UNB39YwZ",
-	"relGhrZrO6viPi+7GgdfWHi/1t9wPAxF58bFMO0qhTW9Z+ZNPpNOgO5o/6zPK90JHM+s/AnyCHfiJ0gf",
-	"rDDyL9g8zkr/njj1u2fPo+1P5IPyn4JvLpHIciJ9tEFYxTcHulOvETuJ5I1Woxlz7UyAwGgxTRIs1YyU",
-	"7bhXzEpDg2Hhm7hwn1Nux/2qS3kDqj3jPqFyqXLHvKbnXu7zEQRipo02nDiS4peSOCxIBPQWOztlrFuu",
-	"ebhq2uFTfY7KUdt/oRsAF+N8/qzJmBWTbG1rI9k7ap0qAWE+5KbUp0121DAYz3GZS4x9F3n8x8qBB9qM",
-	"+dfXPlAWot0d0oXG5QgCmkl0wyjR6aAsVX7Znv4gEXnx/oKcnOBn13TsrJ5MKJes/cfZYY5c8/FLCYri",
-	"/tMk3M4Wy6NFouYaR/hMIdLzdPLBd48yI+xHmNaKwd/MJwmlTnHhB6HMCmdoVaCpqQ1p7CIOy7VuOve2",
-	"Io9yQTgkSzKJL3T227jlhXFy2ue6fqDc8FPPWy2N9fvWQudCFwOU84xWlzV3yQO4p/oauZBV37r7JwYx",
-	"XzC6oCSCCY2YZMn3FLTUHbplp/3qbw29pRMnKOmOnFgbmTyq+Oxw56mk8orN8UMqP1Yqa8bD3kDUpPUt",
-	"1i3SWMvMtb4d+l7V7tam3I1Tgym/mee1lB/ZIARqMTClD/5Sr579UTHyIx+p8clpxTVNxnQUQa+mmNge",
-	"h3TXj/koHpgBWc7DjbVPf8bK83qyYbmmd7Pl9ky6o5L1QG0zSvuHq1rOXGjjxoWWdqIqRIFh6mpBsNVf",
-	"dfsGK4WCGYyeO6dFrY9JcjumRm6h5zkEO16gz9fPFyhan1lKQhaSvaGpWRgS5eMOS8XLw2JxbfHsN8kV",
-	"nQG5ZZKNWMTSxZLT2+tz6ia8daiqiFD1MDTlVye6nzLJbQvRvhch+Y2KeXapYnmIAK7/rfq6BURL4y4q",
-	"1uj8w9tBbLrjItaIzKKIWkRhUeHxQ1CWBWVe21mSjoUAYgmxcz2+QrDPVK2vd29/5ZCLFds9SuUNfnty",
-	"wm7BibNhQMj1f7GUSl0tZGfGQ7Cu+T5+V+AsD6zhJF/TJEpY2iQvShnlPtfVr7qD11Y90jlNQl2BbOfT",
-	"EcHzKQoYkmsSdYqI3UIem4shya39TengOr6zoVLT8fkIyej/qWnh3Ns+d0ZQzk00g5MRjAXCW6HqDLP/",
-	"eSZwtCC2V5q0Oxjp+7qBvl1TjUXb8bZQ36W90zbs7niM9d+5RjrTlYXmFf/1fuU3Sjfar4dSi5UVSeUI",
-	"VysRt7il2mY9GDnDLDcYn8aZsXlOLngDJ0yax30Sgs6W5IUy1tfq8z3shZUrzbAy74bd17N3dOkjNnLN",
-	"pyyYEiZxjmWf50XuIyFupH1rkaqsn55cGuH56PBZPvGz5FFaSyyIgJrmcucjfVttvY3uY8VC6z1JJWCL",
-	"EaJGNtUTD0uQWvcVWfN789+pKs0eypbi2kC2RebDPTsRy4MQaNjQqSRZdDCVW+o2GCwf7UwYILZXKVWq",
-	"LksWzoAYKsnLq/9fOGK6ZaHPh0WvsO86DL7pcil3CQ/JnrpTkt9///33xrt3jVevfMVtRSPdfpO8VUYZ",
-	"lsOZFl0zkEBbfaNFuR8GswH6ZWfL5tR8KmTRkmW/YpgnPouZvop7z8mMRubLm9ijrb81IJ1PkOl27qNW",
-	"y4zLGlFzK6czCPtcf+FBXfn0/nOz2Ryq3SrBo29C39dtDdd+sP1kPJN9zmaxSFIIizI//VJd1OekLmoZ",
-	"Whq1ebO9t8n4SeEuPQjkbfljETtht88LL8lfchd9KzIqHMSiU5VWDRj4KuaOnTC1xdapGEu1i8FT+fga",
-	"80f9agXEUj/sf33VVbv7yA8VO0KuJNMs1TdLH1Lvup8HllmseZK8g5BRcm2mmtX8QHD++JN/SF25cMX+",
-	"n8buMwLRFipIR3QU9p5Lm9vMviU1tLnSbJdsxE+Qlvlr1ZFc+TZVd0sYCfs/Yorf0TPtH2Zu9rrOu20z",
-	"EB5fWva9iqofcanKWrMl0W2AtSv7VFh6TuCpRlfYrnm9S7P6w1uy3M8bFyPM6nVUPdHwsycLlC938PAs",
-	"inYMc6xryTGA/q/ow0lyoqoXK1hP9ZvVxptN9cXKKSiNSbFzR4qR+1trmHN+2pYMqtZSDwpz6seepjz5",
-	"e4nu/dAZ63SGIZHNfFIvX+GyzIGRohuKkkWWEFiA1NXBNmMxn4oiDOuwDZlAqnjisEnOcWka9XmcpaXs",
-	"q3Jxh+Wv4eDEDBNNwyyErgmmiv/Qwe9zMz0FkjM7SEVkqRnaoB5KRDaZlrLRaklb6CedkkBDbLmuqJeV",
-	"0OeBH+w6BZtUCv9D+fYbVN2aLF0eUd8rz9/d3z2gXuJzbSLVYHPFctikari3NOVT+XsLvAU72TTbOFxT",
-	"kclTr30alnlsVk7R7RiwcDjM9Jir0sfidGZJNwt8X1X234N61hb2D35/In7XjPGU7C71MNuDmC42FR9E",
-	"i2JCk5nbR5KMSzMp7+r8/asXv/598NP59evfzn//qyLgIdkTXA91m9EbvH14Zkb8FnPjfGMJf0AJUXQi",
-	"mgi3iQ73OQblMWSuNLQOI81FFoWmAV0fA6dGSUKdkTIms9DnxYwznDmmtDyOO1NCyTUDMDquJzAaFjdD",
-	"aJRNIjg0ydB8aBk/+xGy8RiSImHoVCgKkiZqs7pu3poRFTVgZG/ZZdj3N1sVxZxm7xFCbkspVm0psDQ1",
-	"+msU+FcVhRmqa2yrAAsfXgH2585LWposvUaqWlqPKQvPzJde3ClKIfvhEVVUd7nSxYDMQnLLOKVNntLn",
-	"+6UpTuX5sJ8+KytEzxmsmoEXiYBGJIRbiERsIuJZEpkMQO/goN05abaarWa797z1/BBtGrPH5aWu1EuK",
-	"gZHmY4FkL76ZHKjF7vbRQtMzT40MP8No/wS4ki368xwmmmafr5h2hJa8cg/JlMopCaaUcZ1hYtIu7KyE",
-	"t1YNTUKBJhKibKc8h43zSMiMBlPGIVk464hYVqxipz5pQV+aH+s8m1fqrS5QNWhLrkzaKio7lmjGeYml",
-	"mdV3mOicT8zXM/Rmx9Z4dtawWrsa6pUDcBVSqwqOnVVN+n910RelbMxKftDZVim6fP/5/v8CAAD//w==",
+	"7L19c9s4kjj8VVB8rip2LSVLsh3Hcu0fztuOZ5NMyvY8szNRToLIloQxBXAJ0rI25e/+KzQAEqQoibKd",
+	"mcxepur2HIoAge5Gv3fjixeIeSw48FR6/S8e3NF5HAH+/RF4yPj0gt8KFoB6IrP5nCZLr++dk4gFwCWQ",
+	"CQChC8pSxqckpss58NTzvVsaZTiGzkXGU/ev7nFH/ed7QZYkwAM138XrS+/e98YsihifDgMRgtf3Trq9",
+	"w6Pj5ycvTjvd3uELz/eCBGgK4ZCmXt/rdXrPW91uq3d83Tnsdzr9Tuc3z/dCkEHC4pQJrmb+D+Mkk3RG",
+	"CeNhJtOE+eSfL99dkG7n5Ljj+R7cxSwB6c7Za3V6pTlZ6PW9Tvf0kD6fdFpq+a0T9T8v1P90iv+6nu/F",
+	"dAlJg9fH5vUsiYVU2zUgHU4APN9LYAIKPNBgKqqnkilN1euxxpzne1kcboXXLSQSYdW9v/e9SwgED1jE",
+	"qALgJcQiScu4v14IEjEOksxpGswg9IngQLhI9R+GCMicSamIYpKIOUlnQHB5Vfqox+jz6063HvrHW6Bv",
+	"1uT1P9VQ3Jjym6EL2JcfLlpq1FbCY/oUDHchBAWkIRdev4dEoXZeGt9bNz7Q4xFGw1DjtECed//Z9zJu",
+	"NjpEVJS22zvesNve6m5PS7s9cld+2HQVZn91C8GllL/4ovTF557vTWkKC7pcXW6n97zb7SHWex11XEWW",
+	"BmKufqdxHDEI8cixGhp/XlDQruDv6e3FkaAhhMOxovsJ462up8/IvzOQKYSXMMl4WGWNCT4tuCLSvjpW",
+	"IRGTCQsgeTCDXHtaevWn5WjdHieaxB5C1jvytwSoRE58rtAVIFshC5bOwoQuOBnDRCRAErhlsDhDcZJA",
+	"miUcQjJekhACprgT6fYO1H7bOKMBv4uXgvvlP3v3ClkxTegcUkhQqL3KEikS9VdZTFzPgIw43KXDAN8Y",
+	"ETFBxMVqZSKTJKZTOCN0LBVvm4gEf52wRKb4UxslCUpPr+/B8sf4t1cXz99fh6cIZq/v/TuDZOn5HqdI",
+	"vfo7at3BDOZULWlO794Bn6Yzr3/c7fleuozVm0pm8SlS3kUI81ikiij+CcvVbZyTSQJyRm5gSfagPW0T",
+	"Sn7++eL1PokhIRwWxEDnjFAF52SJqNAkSueAA6eQSmd3lMsFJOX9PafdyUnQg9bh+ChsHcHxpPWCno5b",
+	"naAb9uBwckSPx3bfM6AhkrzZuLOHltqERihLFNNOkwzWQKR3fOx7c8btv7u18NH0fPHaUWaaUzYuN6bp",
+	"rFgsCzeubyKSOZ7FLMM3V1f0js1ZWk9vcyFTwlKYS5IKQ/UlMB936kknwjnddYQwoVmU6iH5ohhPD3so",
+	"E+/YPJt7/a7iKnPGzb/y9TKewhQSw9wU91oDwe385KkheK8Gy1hwqbXSlzQ07Be1B8FTMNyzYC8HcSLG",
+	"Ecz/9jtyHmcfClIpZZHBgDkMJBQglQKjNRqk/fOPF0TNntAgRaQkiUi0eJswiEKLlbZFxhykpFO19nkm",
+	"UzIGQlON4m6ng+KEcZlSLdoObrsHIpYHIdCwFUGK7CnnbJodP590gx49hdZR2B23jiYn0DqlR4etw6A3",
+	"7oYdOJ28eGHYXia9/pHCbcpSRNdLGhILphymszSNZf/gYArJmPJpeyraLLSwkgeM39KIhUrMFOj5nwQm",
+	"Xt/7/w4KO+FA/yoPPuqRGkmr5G2By5SiGCk8Q0hEUgfsAtD3vvdK8EnEggfiV8vMdJjrwhTJqoR2I/XU",
+	"ymiUAA2XRL1GKA9JQLla2xjUXwFEEYRtbwV3ZgZ50ISzHOiZHo3f0wK/OYyaIjewA54Ou4FIwmdSa/Wo",
+	"80jQYoMG6j1f4ZqSMNNoK9ED42QSselMI/ytSMYsDIE/+kQzSThAaJaRhSwVCUlEBDUoxJ8PbiFhk+Wj",
+	"UXNYoKbYTVPcTPIRT4WcgEYRJArSN1woJStTgkYiKCQJBR4/Gs5ZSlIFNBFDgnBGfFzwFBJOozeK5T0S",
+	"J1diDulMacELpTctEsGnRHAisoRIFkKbfBDmdypJMKN8qhU/XFeurPw7EykgVnMqCgmbkKXIkHnQICUy",
+	"i5Wx+nVRfexyWQsocgXJLSREA6w5v9WjnwTr52RCWZQloICrDQ61JHU+WQhnCuFVKCOuP4j0rTA2zCPQ",
+	"/EEQmQUzy1kfyzEffR6PCiR9ECnRW2yKGC7S4QRHPAVmLGg0w0SuqE5fmh/TZ6j+SQBEyMcELUWmRr+l",
+	"LILwSfQc9e38eEnGA8Czo4QfYSnZM04gcqSYBhcLcrzfJpeg7F8Ui8pSoFPK+J+NWrSLDGpdWBEDrKZI",
+	"jp2xw4ke+1Tsd3Qxab1Xys2IWLgyFJQRnGmQpwVSDFTvfe9aiHc0mcITKrZjES7VtyM1rzJZKdecFXgY",
+	"C8ZTQoMA4lRuQOujMeYIR6OTkjc8ZemSXAtB9Jaboi0VYoibeTJk7QAijaP3lC/NPuRjUSUEmVO+tPiS",
+	"Z8VBU0oSJXPGsxS+InZ6jlaplqN2R/Lt7YIWtZGh3ciToOdSqY1oX0F4ZtwVdJKC9r2MLtWD1rl6MDIO",
+	"No2knznN0plI2H8ezT3fiSkiQmHkzGi3AUjFsm+AkxmVRMcPwq+tYnYLPJX21xRFGQ4CnqI2/mSybQw0",
+	"UQhR4EDhJrhS1Cjq+QY0PpmIZKqtPyX7tPdMsURIblFdQKTFiVCgpeMInsISqPiZUPXJJITa40VJyCbo",
+	"a05L3LJNfpZAKPrKbmCJa6Wu5+xrnsWei2MHHIZf7oBrF5ZPgelfIIpaxoZX1kRhJpsvKSxrhyMnowro",
+	"RyQBB/JKF4VEQ1tj3qjuEL6HkNFr3OOjZeCERdrEJ79dfCQ0CWbsFuUvuqIwREXnIY1ISm9Avfbx9du6",
+	"Q1x82tFwer1eb525H4og08GQx0rOY5ceciARhBJBMDWniHz401mZGj9ErUCrjak5/fXSM/8uis3zIBAZ",
+	"T1/SSAP7ixcnyg5NmXb0Uf27+rPiE/S9cTFo0/qv2JRDeK7DKtqTaN2Qn/L5i9k+58AU499B+0rOFQt/",
+	"NYPgBnezukw3IuN4M0OaQitlc1h1afrejMpZ7b5uYImUUuctZqENSbwJe8fH3VNkT8hpJe6TMORNK5PG",
+	"QjI9z5eSa/j5kVfrAHaBlI81iy5FoPL1rgWcJaAVqNmD6rqYS14l9TXCBYkEV1qZDjNKdGIYsqvd6w3j",
+	"NeD7xYgj7X3YkwAkvplq8byPzl2ezdV29eeHxk7C44sPQoggdR8wLiHRT4IZZXw4pXH+d8T4zXCcKImY",
+	"PxNZOhSToUh0KEQ/TMTC+VaQU9lwTMOhQipNswTKP2UcXTrDG4ycOD/MmUQolZ+KJJ5RDoijAtQr+9xI",
+	"NDUnXy2f2HfIYgaJ9s6ME6A3hMlSGOOo1+3620mvAO6aE4D4ym1ZwQNIuBI7bEIoXz7kkxVqR+rJfcVr",
+	"qbpIilhdo4lOq6Oq9T4bANaLTxPKIrKXU19bz4VEWOErmpRMsKv6qR/EQhsOZUxIslCYWNDoRiukDYBe",
+	"EIvc8B3DYpyX9afwQeNvzYCGQ8v9Kl+CO3L1w3mrd/ycUO0eUW9bnof7rD3yEZXpMChx6E0yocrQ731P",
+	"3NTgMslA0bV2pi1mIrJUT3lI4BaSpQMMg2tnfWMhIqDo0bUyePUjb3CaOKIBOGdI0wieJOkr40N/F1kH",
+	"6iepmWzrNnP5nS+LJglduosapknGtUGwAQZzkaCih0M04tFBpq1lmigrTaaaDFYBoE9szf4vxQJjAWn1",
+	"cKdKb21IUxmXQKO69V/q75JAzOcsVYpTYTwiTJWcARr6xGZq2LA+zpg0XADinu2oApgv1smqpYGCRMDK",
+	"lEURsZske5QTESuyTCiXOtJCZiIKi0QTtXQypsENmmPFs2eScLhLSaIwt5+nMiCCudLbaALt2hi2yyPF",
+	"jVfesl9mVQW6HdSUuYxzJOp47CsaRWr5lxAAi2tULjdpZWsAuZz70+B1nYkytGkrX3LlALWHoUnSUXwn",
+	"VZg1AcShiTNa8YyJTp9rprfKfTFvkcY0pzyj0VCvQAkiGzurmamCFjNtPTx5AJGTxklD7fak0UcHrhMa",
+	"SahKoQIKbm6KySJYm4nhe3eteRalLGIcdMi/ul4zcd16XwMN32FIvEbbFlxmc1iTwBNmCVrL9i2tHU/p",
+	"LZAsLiewGKJo6ZxLxqetCUCrSB2qwVxZ0y+mclPOev2jbr+LaVjN+EAIEVOnCTYJXzVYxzThFo8slcQM",
+	"1Dy3yBipyf5Y5VhgA3urIFTSlODvVvLOKA+jav6PotklyYHXngC0c+D1dVIwHhRikyG0inJbCwTc1Vq1",
+	"71UksvCNekU6RhCOKS8qz+t7HnShdTI+pK3TyVG31QuPgxfQod3xyYmLmHUcQC8kn7d70lB5jSO6zOmj",
+	"ytVBaQ4m0CoSYt8mLD0jPIsispixCIhJ3W2vIyD1qnaQ6USaVf6S6YNUItE1iNrK7BE++ZlzEFV8x1JT",
+	"iZQrZqILms0n/iOd1rgCco2nkerj8I8axcfJ8VtF00cqJaGSjGwSoFUIUHDqDEBElgmy4mmx2X9bUFMF",
+	"LW6lvJ462LxlEIV5JL4MF5OIVENsRpXEFwiTxjU3QpebIgF9OEc+GTlJTOqfMU1nbRaqP3XeXrvqyyuf",
+	"uXIO1Ao15klRLjXW5UdtA5feajFhHaj+oXOIrf6wCpj3MB9DIgklJt2Y0DCUZAxLgbosSFSCCJtykaCy",
+	"lSezY2bJLSQm0SW0lDGvMd2KjN5NZPpecFiuFj2UJC06AKswrUmVrmOb5rVnkogFdxin2dEZKW1OK20Q",
+	"EmVWY7JoPn1bZxDma9om/e+dfOym6nCcCDGp3wf+pBZvV7v34frjh1bEboDwTCF0f+cVVohrFaIVrPhe",
+	"rvbZrdk11xHiD0AjbbVXbXoIbuR6FexLnX5QMhhpMCMhKCGhzqO1vn0yEjcjpe0vZkvCUqLj2aWT+kUh",
+	"gI4pVpqgEs+psvjV3/c1eyj01PIS8EtoMzhGMImplCB9Mso4vaUM+eCIoJ9/wWQlORq//mB11lFkn/TY",
+	"lbfZPSYhm7JU+iYL+sQnLxSET8mezXi7BZ7Bvq+lACXvshk34MChyBiokkNqwv/9dNI6/fyp0zr9/KV7",
+	"dP8/2zXMpgqks+wvDRTxcsFT0880t7XWKecxRV/YOJOMg5RkD2O4Ipliqj1LMTiXyGc6lCj3633Ztliq",
+	"MJ/KVVNjFg4lBFmiw2VIgbV22BbuaXQktWLjk9izFW9OQIiw8IyMUnUckyELD26Bh1ZtoGTMQmLXUr8d",
+	"k6S6mWINwV/hu/flmq6m6MtrvL5stw/qdMAKN7RocMFoke/wShesdrMl8qvoic7OiiVv4AFPoS1adrJd",
+	"Vfw6+l0Juw5ZFzV8xrOQmMI8VNtNYF0B0GYpa2RkPBwWQ/WDGt9CKRpQvL9CN+8gnEJiYnRybZCuObgr",
+	"Ub8aqJto3EZ/JI0iYt6TRGZzkgryH0gEKi62aqrOGVlBUv4tv9hJHZI0GK4Ll1sNJJ6eme7o57KxL0tB",
+	"+XApM1Mlpx1hCQTAbkuPZCZRqXCf6cAtPrJcbJhABFSWn01EMgGWuhRI4zgRtyWatESsjjWNallyLJDh",
+	"Niemj3pAHRXpDxkzaWuRzgq/M5EgrefZZdVRhlYnVuuwuPV/iAmZq3fa5IMgk0jQVBLKl9rdz4Em5ucN",
+	"VkTVuhMRkCSLGZ35uQ11GZNu53+7x1qsxhFN1a6fSRKAEv7TMwJKdzSMG/OWKInEAvMwMqxMRBksFtwn",
+	"ErT5ePnm/PX7N/sl7S0vTlxxibhVRqX/aqNOeWljQbAXry/LjEk92IauXNjkM9ah6QMsHuYA3VGprGhj",
+	"Vafp7tpZGfcvIV2A9iTNRJZgLOq0Q0K6lLrMmovFGTnRDzSnRCd/u7E/MlfgdrX4tilmDTUxt+BvVzOu",
+	"kVZSRx0fTduCpzYpmpnuf5B4yOumt0cePn8bJn0NpWjBtdM6vmo8p0527ORNQCC5XgV3jwXSNlDtOybT",
+	"xyrB9gCsCNJapbZ2MUYU75TGtU7EvYYxS/OIgU+CBEKWEg5Tqh40TWxwRMwWGZKngjWTJk5a04rYv3z7",
+	"ipweHZ/YcHmb/ITZjnPje5zTpbIgleBXVqIU8yKyPuC6ZntUKmIcEcEJJbaCb7894CvKQpFPVZP5VFRe",
+	"+cYyjSGRgvsoPxbqlVSQUJS9NDvWx64GdUzBbHVJb0VCsNBUW9B2775WULTHmqYE65kbpzs4XvIaZbDI",
+	"6Nxg6hN0fddzkCKHc9MELPQJjaSwKQ2jf7VMIn3rIhwRW8ZMjGO9XFDfLDV0Uzg5z33qdBpFAU1mad2O",
+	"fri+/kj01CSFu0qcrba4uFhSatJ3qwVqP19eEE7nNlFBqdgoA8w5KX2iYanyNn6cmhRZ3Km/yau4ru3N",
+	"45M9G4rnvG9NQ5Z9ZZvpvFPKYw3Rr3SIefqJi6Yvq4E0/Qux4kyXdALRLVV0YJ6LoiUQdhRCs8RM3vjo",
+	"/2yXs1aIVRq5fGkixN0RFS+VxdQqiGthU09ttm/Mo/RN9Rsmpu5EkA/zMgcsfOCY8bKeyZRb4mCy0ijJ",
+	"Iui7Ptzc4zBqr/uGZIIPuUj/SGU6N5NqhIXVM5sYe+VWNrUJpRo8ZE8XHJmw+z5ZzAShEoM/CnByKVOY",
+	"K9C1DOgYSOuINjDc7IIucqCL7ICSH0d9V7scLdk1VIgd2NY4iQ3ACv9wCSYlcl1/lJ7CE2wO5Z/lCNaf",
+	"d3qbfONpWleUh2Nx59jOD3KrVFI20a2l1NGYLnW9naGeZ9J61Nb5NXI/1Ib+Nluj7S68jrehtjTXBhg5",
+	"mYw0in6aYBeZTaRYTYG896uk3cSTsDXKvbrkz2rRbtXMBs+m0XIj9I37JNxutK2jgac15hqZcGUtZ4Mg",
+	"brC2ap+9uoKlbZ6hHeVP3qCvNodPqVIGO1gEt2ez6XVPEPy9u189PGvMhB3TZ912gRVNYau6bndVmmW9",
+	"86QC9zo0OyGbp/CTrMaBHu4xWdFbH0mET+R7/MadirsQY9U9XIz1H5jys94dd18ExK4UsWgM6uLo80wn",
+	"A+l/vbWL/vGXa2+1jcuPv1zbYhusln0Tvr46J3um5m/f2lHKPqWRT2wmvq5Qx35ycsB//OWfV2RvdNBe",
+	"QBS10IN58PviRrZ/l4KP9tvkVUTZXJdD98mISTnyyYhmmPcHd/HIH/CRzMYjzToyCcm+T0bYPki9glkb",
+	"+FOezmHfIzRIpdI7jZ8Kjw7GYHH35YJVXVnK+ESszRlB49DUifetMiB9YpBFFLKkb9+UvlrIgIciG0fQ",
+	"Ap4my1xCOfkYTI3RoUmJXrCkZP+3B3zAXwl+C1yXVe3pZKd/aHcEOf94sd8nP1799EEjaSQ5vYFhQCWM",
+	"tAtL+ugJPDw8PB1wzN9O6TzGapefr1/52JTx9oQw9SIGADHt9IumOT+PYd+PbM30gJvD7gQWF04osI0N",
+	"ULIEdNmIdUMO+Ghd7fSoTZSeIUlAk2RJRuempwC+2ScvdWH/IOt0DoMff7nGP2A04HtIkj7RceUyQe6T",
+	"jEeKHPJcZyY4kXQpi2SwM40i3Yuq9B52pJJOPZECl3riUAZii/EBH921ND22iWLtSMzkBpYSMCWXcT3n",
+	"3ijPbTVJvYq23U6fhlBtobXFsWHLCtduk2Sv0+62O8j7YuA0Zl7fO2x32oc622uG5/5ghhmA//H6X+59",
+	"72AOacICaf6F8QX7U7VLRP7UMKiDwKiCOvlCyBqVTGHRQYRZt01x3VNiEnuxTaeJUsaEOstYvL/UKVd9",
+	"wsWAlxs5UJLXnxLFV4CGbeKklRIJPJQDPvpXy6Tdtq4tlY/I3s+c3dmWHPuIMufFKzuzIqbRbffvI/I3",
+	"MoM78sP781etqx/Oe8fPnbakM5oAHtwEUiJuIRnwUX6iyN/IwGsPPPI3ktAF9hRQ/O3cWT76msoebN2b",
+	"zjmYusINq9km7BZM2xXp9K7WHb6CSAQ3vmmJKslRpzvg2DUQK2mlbbPVJrkDjCawmlw74KMVATTqo6Ue",
+	"o7VLLNrzT/U6HTLKC4JGCqYDvvLZ8xz9tgVHRFPw8zx2XQFtucxEQ0FCmkZ42HRbRKFDE5QTE/0qMVvs",
+	"Kgex7uKhRfyAaxnvmxzpMBFxDKE+V/nxvgh1TR6wW6imapfb9H6qUrhLTkVVZk6KWlzajlpqwrI3uXty",
+	"enx8cvwc88xre9LWUHHjvrSdGsVjJWsWqXwiokgsiqNapXkxIZspu7yt2+7fjyantBMcj19AL+xODunz",
+	"8UnwIjyFzqRLe+PD4Cg8hueTk86L7mmPHo6PguPwOZxMXnRO9e/b4XHllKE3gke3UwOQz7lb56UIlxua",
+	"e9Q09XjaGwSaNBrv9g7XNhU/7HfzpuI6wu19uP74oXPefdl7dfj66M3x2+edk27zJhvVo3Bf1ltzR6HT",
+	"A7fX6ewGwge2+d65Y72NRuVGQGMorHg81je2RLa4oE7Nwp5I8IHln/vYVuZIQ6nuqzk0D5x2wjiku31I",
+	"qfuSGtQ93D4o7+2GA46bfKWmKc697x032VW5g6drnHj9T599p1u91XICwSdMGSZKZ8qlnjksSjuiU+k4",
+	"kZQFdNeKs3HEgsJzWOqF1P/iTaFGW/kAC5CpzqpXAiu3ICSAJIJHS9ftJ23ZSv4aSwfc2hjaBkGV5ZnU",
+	"Zsn+GZkwTpWgVYLZNIHF2QmNovaAXyqtsU9GdkalGpohxgpSI0Z10kspmhdFs6eKzKrDSfHKge4ErmTD",
+	"lhdNj/pVKfKTAk4OGGb61KHfvL2my7x1qjc7heVUc821H8V3tFPl0/drYP6Ua2BMCtP6O2C6K3fA9BTS",
+	"S/EO7/3rN8fve296v/1+nr5/fb54/6pzqP7/u+vp4v1r86z4v7vmTN9N46/taRvTKbZSsTT/x/L1TgO+",
+	"/tbt3fxQ3pxzY8VfiNNNznLd/BGyXTR7Mf5gOJjne4aBeb5n+Jf32WRU12TgGP6IBjya4Fbz1+FCXd80",
+	"AUDjOSdGLDAboRk/OhvwsjdF103qacJCgOjSmGdSl2vLfW1DSjqHAbe5yNr9YqicpAu1kDm2ZBM8n7Pv",
+	"3qKibSLC5IArsyg3Fe02bFN37aFok2vd4K2mMV17wD8qISZnIMnIqDxt28VYjx+1iRIZ/UJK1ImGV8iS",
+	"bJLxrrKhcq/HH6cvfw0u+WdxvsZ8x8kGf2ptW7tpTEHNmmXYVw8qN6zd78o4a5lm+TSjhlB/0uBO+9jM",
+	"aTkjzFQCm9t3Mu42Cu9pFvoXgYJ7y4OyDAwn+LbFx1HndPuIV85FDn+s5XHU6zUZXOk8+miZeKFQ5wop",
+	"077V9UltF5VWPn6u2ikHX1h4v9ZYccwTdUiMfWIKZQpVfM/0NH0mHdfg0f7ZgNfaItgCXBkj5BG2yD8g",
+	"fbC0yW9JepyK/y0d82/+bB9tH5FfxvAU5+YSiSwn0kdrk3Xn5kDXCLZiJ4S9UeU0zWCd3hPop6ZJgkmi",
+	"kVI894oubahtLH3jkR5wym1LafUoL321e9wnVFZyhsxn+u7jAR9DIOZa48NeJynexsVhSSKgt1hTKmNd",
+	"7M3DVb0QRw04SlatPIau611M8h7HJlZXdEu2RZVk76hzqhiEuSxQyV4bZmmgbZ7jNJfodS8yCB7LBx6o",
+	"cOY3/H2kLESlPaRLjcsxBDSTaMNRogNRWaqMuj196RV5+eGCnJzg1X7aa9eMJ5ST5f7rlDiHr/l4G4ei",
+	"uP82DveNqzuPZsD6jDqsbgaR7huUN/h7lNJirxVby3R/MZdsSh3KwyvOzAxnqMOgVqx1fqyWDss5fTrG",
+	"uML9crY7IhUOyJc6ym88CIUqdDrgOk+iXNjUzLAutS/8s1nchU56KMdTreRs7xLvcHf1NWI+q26A4z/Q",
+	"3/qS0SUlEUxpxCRLviX/qq5ELvsXrv7Z0ks6cfynbmuNtU7Uo5qLtHtPJQNWNJzvMuCvJQP0MceKS9QS",
+	"mmvjW3i/5tBr7Va0K+tNyU1BLSezVf5pVmUlcLSB5TRiF5Q++KZr3VGlppFK3qjkk1PgbEq36TiCfkOm",
+	"tN1B684f83E8NG3HnMGttaM/Yz5/M05UzZTerJU+k24Dat2m3DQo/26Gl0M6WpVyoaUNxBpWYA51PSPY",
+	"aou71Zi1TMG0m88N7yKDykT/HcUmtz7y4Ipt2jDg67s2FAXlLCUhC8neyGSCjIiy30ellPBRMbnWr/bb",
+	"5IrOgdwyycYsYumyYtD3B5y6mQDaDVd43/rodvPrMwCeMvpv0/u+FSb5J6VI7ZIb9BAGnJcXOFUFj0vL",
+	"qjQRqZmj95u3A9t0m3CsYZlFarqIwiL15TujLDPKPGO2xB0LBsQSYrulfAVHpqkFWG9M/8QhZyu2JpfK",
+	"G7y7dcpuwfEhorPLtbYxQU09LXhnxkOwjoB9vK3hLHcaYn9kU3pLWNomL0uh9gHXOcW6LtrmktIFTUKd",
+	"1227/hHB894U6G5sE7WLiN1C7neMIclti01x8iaWuqFSU0f7CM7o/6Hx8ty2P3caey6M74STMUwEwluh",
+	"6gzTIvIQ6XhJbAU66fbQi/l1nZi7xmCLYu5tbsxL+6Ytg95xG+vviUc60/ma5hPfrdj/C4Fbe9cvtTSw",
+	"whcdVm757xYjWGvIB2OnIekGVdeYTjZizAVvYZdQM9wnIei4U56vZC27Ad/Dema5UtAs84rmfd0/SWeg",
+	"YjHeYsaCGWESe5EOeF6oMBbiRtqvFkHf5oHeShvWR7sG866tJfvV6n1BBNQ0CHAuWtyqWW40VmsmWm+3",
+	"KnZetIE1nLAZM6pAat2dz+b39l8pOdBuymZEWye9RebD7UgRy4MQaNjSQTlZVKGVyyI3qEc/274+QGy9",
+	"WaoEa5YsnSY/VJJXV/9/YfbpspMBHxX13r5rnvimUqlc6T0ie+pNSX799ddfW+/ft16/9tVpK4oh99vk",
+	"nVIBMSvRlFmbphJaxxwvyzVNGOnQHzurKm+LmZBFWZ29iTIPIRd9mdXpPSdzGpl7crHOXt8XIZ1r5HRJ",
+	"/lGnY1qejal5ldM5hAOub+lQTz59+Nxut0dqtYrx6JfQ0nbL+7XVbUrAMCmSzbUUKLIt9Ud1bqUTlmmk",
+	"1mnU5g0TvE2qVgp36UEgb8sXfuyE3QEvbDK/Ypz6lmXUmKNFtTGtaxLxVZQr2yVsi2ZV01psF/Wqdvga",
+	"ZUv9ahlEpab5e/Lb8SNvlXaYXImnWapv/4Uub1ZMxl7aXKz/afQ+wxBtyod0WEeh77m0uU3tq4ihzTl7",
+	"u8Q+/gFp+Xytmq0r94sdb3FaYRlOTPEuRFOFY3qfr6ue3NbH4vFJet8qq/ruBavN2quwbgOsXY9Pjabn",
+	"uLkaFOftGkW8NLM/vDLOvaK6aEPXrLDtiRrYPZlbvlpIxbMo2tGpsq4yygD6/0Q5VJITVTNfwXqq3yw2",
+	"3m7K1FZGQanVje0dU1ybsDUbPD9P20JP9VLqQU5VPexpEr2/FV/id5mxTmYYEtl8TppFR9wjc2C46Ib0",
+	"bpElBJYgdZ61jY8sZqJw+jrHhkwhVWfisE3OcWoaDXicpaVYrzJxR+UbjbDrifGmYcxDZ1dTdf7QwB9w",
+	"0wEHkjPbDEdkqWm8oQYlIpvOSrFvNaVNYpROuqMhtlxWNIuB6P3A9+M6AxvCCv9Lz+3OFuvjM4pNTDD3",
+	"qO+Veyjv7+5QL51zrSI1OObqyGGtsDm9pU6tyt5b4itYUKiPjXNqauKG6rNPc2QeGwNUdDsBTIoOM92q",
+	"rHThn45j6bKLb6te4VsQz1rD/n7e/5K5qvoYPiVzkbr98UFMl5sSK6Jl0dPLdHokScal6a14df7h9cuf",
+	"/jX8x/n1m1/Of/27Oi4jsie4bgM4pzf4+ujMNIUuOg36Ru/+iPyoqCA1/nTjix5wDAGgg17pA9pptRBZ",
+	"FJquA3ob2GdMEuo0ITJxjAEvuuJhlzqlU2CDPMUCXaUDffG6Z6dhKKZtkdKABIc2GZmrufGimJBNJpAU",
+	"4Ukn+1KQNFGL1RUIVmmpyW8je1UDZd/frMMUnb29R7DULWlmjXlOpc/41yiVqEt4M1TX2pbdFj48u+2P",
+	"7bBV6UW+hodbWo8pC8/M3UBu363wv7AO7a/Fpj+izVL0OklLPGpLx65NVuDn+0qjsHL/4k+flYal+2DW",
+	"9WiMREAjEsItRCI23v4siUx0o39w0O2dtDvtTrvbf9F5cYj6mlljdaor9ZGioam5zJLsxTfTAzXZ3T5q",
+	"n7onr5EYZxjJmAJXnExfH2M8hXZ8TUMttFKU6UtmVM5IMKOM6+gZk3ZiZyZ8ta4vF7JPkRClF+bxeWx5",
+	"Q+Y0mDEOydKZR8SyZhbbWEyLlVJ/Y2dsnvO4OkFdLze50sytyFqp0IzzEUszq98wnkefmNtd9GIn1jBw",
+	"5rA6Qj3Uaxs0K6TWpW47s5rUhtVJX5YiTSuxT2dZJc/5/ef7/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -285,6 +285,10 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem. Other members may appear for some problems
+// (e.g. `current_state` on a conflict).
+type UnsupportedMediaType = Problem
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenRequest
 
@@ -392,6 +396,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
 type GetJWKSRequestObject struct {
 }
 
@@ -452,6 +458,28 @@ type CreateToken401ApplicationProblemPlusJSONResponse Problem
 func (response CreateToken401ApplicationProblemPlusJSONResponse) VisitCreateTokenResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type CreateToken413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateToken413ApplicationProblemPlusJSONResponse) VisitCreateTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateToken415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateToken415ApplicationProblemPlusJSONResponse) VisitCreateTokenResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -575,71 +603,74 @@ func (sh *strictHandler) CreateToken(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5FptUxs5kP4rXXNXtVA3DDYvAZwvxxJITICwQBaSdQ7LM21b8Yw0K2lsnBT//aoljT2DHUIKUvfhUrWs",
-	"7dFIrX7U3U9363sQyyyXAoXRQet7kDPFMjSo7LeDQmmp6FOCOlY8N1yKoBVcDRG6Au/MbWxHdEH2wQwR",
-	"coVjLgsNORvga2A9jcJAXyr7tM+VNvZRFIQB3rEsTzFoBTg9zj8ftF+dXiV7QRhwWuLfAtU0CAPBMhri",
-	"1gnCQMdDzBiJlLG7ExQDMwxa282NMDDTnEZqo7gYBPf3YXDCM26WS59JbYAbzDQYCQpNoURNqO3GckFS",
-	"O2dVjgT7rEiNe6UvVcZM0Aq4MJsbQUhS8qzIglaz0QiDjAv/bSYvFwYHqIJ7klihzqXQaLX/J0su8N8C",
-	"td1DLIVBYT+yPE95zGg767mSvRSz//qqaW/f5xsgwQzjqd+wcjNBIlGDkAYyZuKhhWX/vA00u2KxsTpQ",
-	"ShL+/3wP+hzTJGgFPZlMI8xoujDIUGs2INmzQhvoITAB9iGwJFGodXD/hbSnDRMxjVtnOV9nhRmuGzlC",
-	"EdBGrTi3nGZ/1W/GG2wP17aSZm9tq7+Da3tsa3NtM97oNZMG7vV3d0nlhplCB60t0qThxp6dP1kCpZZm",
-	"Oh0ak+vW+voAVY+JQTSQEU9KVel1LsYs5UlwX4XxPxX2g1bwH+tzg1h3T/X6uXvTYbR4mErdcg0ZS+kI",
-	"YAJSLdP1XM/3YXAgRT/l8XPh3RfA4lgWwsCEG1qH6xKPVCFLpoB3XBsdBYuoFJps/bmA7M0BmW3qqWjE",
-	"5QsvB0csVfKHBpKPvvYLjdqqn8U0LiRwGCSF03MNQC6gn/LB0CF0JFWPJwmKZ1sg1yAQEy9GknEBSqa4",
-	"DJIXNJTNOS7zrTwVmP7sjZdCJmZpiorUPBJyIqBXkBPWVhMaEmmNhZRj3CGWOSqrZAtGWxhUgqWH5J+e",
-	"CcilzNAMuRjAhCLUREkxAClAFgo0TzCCM+mfMw3xkIkBJtCbOrk8KK/h30IatJDOjlACvA9TWVhTZ7EB",
-	"XeS5VOa3Ir1ddYmlnuAS1RgVOH093Tm6t18E9H3oM54WCkm3pCZtRSLb5Am+JrwfKtlCfSbNkSxE8kyU",
-	"zyToIh4CObkfOr/1RnNvk73qN9YajUZjbYf+7NKfxvxf89mWuDXH50wacLt7KiZCmtu+feMlQCm14vyk",
-	"dYZkd2ZmoH9YUqQRLRbnNE4knN4+YjzF5EXoCK09MyzNRYzWaiheATewMkaluRSwRe5CyAlsr0Zwgalk",
-	"CTCRgFFTYAPGxf8tsJZ5emCrmgKvqqdCnFfeve27d1/K7Xbb/bVToiBdKLXKbXRM8bVTuJlD4nV6HwZX",
-	"Up4wNcAXZJ/EI2ntlOalpIAJT1dEkksuDDEZzH8jVWlWQqLnjXAoDDdTuJIS3IafCpqR8tZu5cWg+gUF",
-	"OYROmZj6fejnAiUlZExMIZUDLoAZg1lu9Ou5qRE7YpBxURj8bQhtVMgkiUQ7hNkWfwUa2sytKt98CYgu",
-	"iC3aFBATMh2rmb5Bl992L+iHtX36oQvaGrQD6qOgUC8V//Zs73kiBxYGwuO1J7UxanLZIxQwZBrwLueK",
-	"Iulv5ZbNOUy17T0VocK+hMJYDv5ioa2HTBEetEcb26QghsYsu/eaCaEv1cAlaRT6XIGCfCKqMY/RY5Yr",
-	"SZplvRRfgv+3E8xyaVDE07X3OLWkp9CYuKyNQcL7fVRER6vuMoKPGoGBwAmMcGpldd/8qN9niBtVhCvK",
-	"8A7zF5CuavIlcL7GNF3ziTYlETEThGMPwa9EGGM0iIAJ6D5QfBcUVvROHBSV07UtG/n1Sbwjjmkyyzdy",
-	"RQmJ4a4842sjD6tL10NU6MtdmCbAtZeka1foI0Yso2S9G0LXFpci61Doa87MMOIJfRwiS1BFD0WvF84q",
-	"rwcLBbBKoaZyKOc1G+OKYM1GI1hWPKOjQ7YStP7xW51P+GX2gux9RZe6v0OWmuGimuIhxiP7iSWO3rD0",
-	"vDZiQe66Qg9ZPIQEcxQJqQHshIRvV466ZMGT4ZQYoyNNNQV9DxJmWI9pK+rIVvEoTNLn+yV7KI/+Q0zt",
-	"SpMhCsAxKi8C5Exr1CF0C8HGjKd0urtgT9OE6wc1Trv641r2qy9T7vH1+0Wp9gUcJhvb2809yIteymPr",
-	"H1Yujg5gt7G5Ax/en6+SEHU8WDqwB0IUGS16mLy53K+sOUchVuP6QLvU0qEjniwvs5JAPAltkk9y7bza",
-	"3AUzLLJerrgwdRWdfeud6JvhbvHmIE7WXp2eTW6Otq5vd4S8vjn6vN9/N7r7rC/eHuzd6GWnfWSmVXk/",
-	"vD9fKmuhsTpM88HSYXfLNzRXdAh0rl5tFSq1jkQWBnI64mJQ31az+e+n/U/v7w5U/+/L252r6fVf7z4M",
-	"dobx+Jzl/DRVkzZj5/G7jxfyp0dkZL0uIUMSOsWHFlK3sR+cnUs0i4Y5wqn9v62C/8wX0wGcWwxTik0X",
-	"haMJl0lwKgVOl55f5wlB9iGjMRGcSeinkhkNTEwn1pUKZMo/XjzM9v1lTlimCKrIORuGM1d3kUOz8T/N",
-	"bVixvYqUGQohf2iIkadcDF4Dkq/JC5VLjZZKMUjlxEaHQiQkJ51kOREhpcfWy18c7r85PVytYd7ctsll",
-	"vR3wautBO6D2b7EfEAZxoRS5vOp5bb+5IB3Pjxf98LNj49VUmXEZTGW8XQYUGe/e1vYO+KAewQcbNTPM",
-	"eqg0ZGwKLM8JKiIoWmZYDtUdseICoFvd3Nq6bBckJRNl9Xc16ogFeEv+tAgvM5XCXehJUY5KSxHa8sCE",
-	"hhgJiaxb4y/2Qhb8QtkceSjSkVRguwqWFM72Hroj5agAoyBVpI6xPcXqKvRjwfiqpO/7I00JyymW7aTK",
-	"DR+bgPw3S7WkrMNmOTdrPhtbayfEpVzLCjxjqWn7iZRzQbZ5IJ7NtdVY1l5bNBrPWJft6N3V1Tm4qcHg",
-	"3YPws7STNBfJ/bBgGvDxog2CZVwMrHZG3PmJ0k5qSzyxL/Uzc7ZPy52Gj/GGK8qCKk3E5RSsz1KND23P",
-	"dftq1FFzw/87Hq9l7Gux9pVNWRTTBoIKLrMe4bw5u7G9tUSdRJ4mUiX1FWKpFMYGhlJphB4zhuiWNiy3",
-	"O50tM3u7tlKzsbFle6yzH36myVLc2XyPKNEd88U46tLvW5dULzkgx9dXrpwqEmAauvs+VbaOogV/uny1",
-	"UzQam3F1LvsLdpd7IZvH6lu+ZMVLV3eAQhie2jPpKgP+ndqJ3NjdfapZ0Ry3pRGU0cgJv4RAPQxAVR3V",
-	"JqvtZVH75AswLhQ300tyik7lLscnRc6/HZV7OL6+CsKlKGg+EGXaZ3kvrHhWu+paOwi5VIalIYxR8T5H",
-	"Xw61dwV0RxCVgpXuejSh/NP2sNa/TkY6oty/uxrBQcp45rL6FnS51pTKscJmdHiXd8OO6Oqi13UMhLL0",
-	"1RC6tv1FQ6Qa+Ee9QnNhqzp+HLDYaIpzPlDaEEGacruv5+IuZeaiL3/AYu0uW+XEtnesw7LuJ5L5qdE+",
-	"4/GFkVIvFNOXajSsMGRNAe8RZV0NsSMm2IOP7dmiipbTljvcTcmPdm09w1mHF8IZxnoURV1gRBAlRTlF",
-	"NLIjbBlnFsE7oiMOpBijoN1rWHG7eev8L0X71RYcX344c1voasFGeBszjV0Xs3Voqc/m5uZeRxieoTYs",
-	"y22b+OPVQQgfP7bfjHeA00DLUa2Jf3eEK4SSb913y2JDR3ijqnDfSYWtRrZxUCjUdm8l7+qI7o9qTt0I",
-	"DliaaoiZUtPH/cvx9ZV3Kx2x4gHjWhdlb7M8GqtQiJSOHxPzJixoNtXz/NYWHzvC9W5r42wH18mfcm0w",
-	"IXXRL5WTaBHnoiO6d2vu/EdwwrWxxmNPD9qrQly4OVe6syqJv3NEtlS9g+QNo6xYlRif2w0R1EEY+PZH",
-	"0AoaUTNqkGOTOQqW86AVbEaNaNMGAzO0bmb50aUnA/zBvaLj6/dwicZl4TvbzZ3V8mpUmapbw5gl6asE",
-	"vsaOIEtixuJe9kl5TIq15f7XwJw9/qGhO+JJ17MtYh6onXMaUf50bq0vhJjFQ2S9FCPbBbZT9ZFYLre0",
-	"2Nrx1Nu4U9wMv3Zi1WfI2wUP7iRtNBqPlEKXlEBdlvmPrzv4coMvLsxqCr6C8IsVAJvw2zzfZ/U2mbep",
-	"+y8l3fdfnlyS9Ln0D5o3HnxbPd52ilo22Uyh6/UbDdVgF7T++RIGusgypmiX5xWvaovZHsBq7d9WRdhA",
-	"24BLsfFLGNytOX8ctIwqkFZ42AYgPiP1kuN8eOe6s7pyvUskUFIln3P5cnutB7HCKNy6M/0gOlgfRVzZ",
-	"hsFZ7LMz2/C3Gro0yk6/2xFDWShtY4WXwbr3LGcKEyBHvcaFRkHUdIzpNIJqi4Yywo6IU06por+bBiub",
-	"jVlva9bNIvfnL/Ktum2i8guuNBsdUY5bDcFGS9qCiyV+qtcgx74NZBd3nRmhJ+6+y9bGXke4GFNtEkWw",
-	"7++e2LVCYP7rTMskC4OE29p50hHlTa8BuiU0y8p1wkoryv48kWq0zLYPFDKDV/Uu0J8ymf6aafsM4ZG0",
-	"YE7yH2f2T7a/Wj5zX2eZ9oA/113VyXyA0+Nh723MP/Djo8+HF1d/XbZ1OzP2tmp7tP3q0+ju2/XbwVby",
-	"8eLNp42/zNmo+SFpDt+eHSX9s43t8d/N4dvr0VF2+dZsXYuzy4vG6fb1u1N+cnDcwJt9mvf9382/eP+v",
-	"CKfHebx5Sj+JzzfH/NP1tji5+XMci4th76Ct2+Ks+Ym3X7W/7t99uDobnmWfJidX+5PTN/vm7Nv+5PSg",
-	"sXX6Zr/8bf4fiSyOx723f39rf8177ey4GW+kxeebs2/ttLkXxRup6GVHjeTmOK3T8TI9qHL/kvL/KmQ+",
-	"e/qB56y6D+s+t57iPisXZO0rzWd26Q6dkzOsgBEzDDQTCQfNUjaEdbie2ylIBZUU9P9Zk3Xui/297pmz",
-	"4rosyPknpbfieubCHLwbez+H9+HthpePqmUvXSTWnzJRO4hPC6dD2/f6FrS+07cMjeKx9t/s5Vv7qC5E",
-	"PYP958s9SWVvxjmuVNd3KmOWQoJjTGWeoS3kFir14LfW15sbO1EjakTN1m5jt2EvX3vBF2sDalzh+r4C",
-	"Div5aLBOk92t2rhby/nsLT0YoKAQ4hps/i58+X5wHz5c6KSWSi7QFs8751NZBd9/uf/fAAAA//8=",
+	"5FttUxu5k/8qXXNXtVA3+AkI4Lw5lkBiAoQFspCsc1ieaduKZ6RZSWPjpPjuVy1p7BnsEFKQuhe3Vf/9",
+	"Y3tGavWvH37drf0eRDLNpEBhdND+HmRMsRQNKvvpIFdaKvorRh0pnhkuRdAOrkYIPYF35jayT/RADsCM",
+	"EDKFEy5zDRkb4mtgfY3CwEAq++uAK23sT7UgDPCOpVmCQTvA2XH2+aDz6vQq3gvCgNMW/+aoZkEYCJbS",
+	"I26fIAx0NMKUkUgpuztBMTSjoL3dbIWBmWX0pDaKi2Fwfx8GJzzlZrX0qdQGuMFUg5Gg0ORKVITabqwW",
+	"JLFrluWIccDyxLhXBlKlzATtgAuz2QpCkpKneRq0m41GGKRc+E9zebkwOEQV3JPECnUmhUar/T9ZfIH/",
+	"5qjtGSIpDAr7J8uyhEeMjlPPlOwnmP7XV01n+744AAlmGE/8gZVbCWKJGoQ0kDITjSws++cdoNUVi4zV",
+	"gVKS8P/nezDgmMRBO+jLeFbDlJYLgxS1ZkOSPc21gT4CE2B/BBbHCrUO7r+Q9rRhIqLn6izjdZabUd3I",
+	"MYqADmrFueW0+qtBM2qxPdzYipv9ja3BDm7ssa3Njc2o1W/GDdwb7O6Syg0zuQ7aW6RJw421nT9ZDIWW",
+	"5jodGZPpdr0+RNVnYlgbyhqPC1XpOhcTlvA4uC/D+J8KB0E7+I/6wiHq7lddP3dvOoyWjanQLdeQsoRM",
+	"AGOQapWuF3q+D4MDKQYJj54L774AFkUyFwam3NA+XBd4JApZPAO849roWrCMSq7J158LyN4CkPmhnopG",
+	"VLzwcnBEUsV/aCD56OMg16it+llEz4UEDoM4d3quAMgFDBI+HDmEjqTq8zhG8WwP5BoEYuzFiFMuQMkE",
+	"V0Hygo6yucBlcZSnAjOYv/FSyEQsSVCRmsdCTgX0cwrC2mpCQyyts5ByjDNimaGySrZgdIRBJVhySPHp",
+	"mYBcyhTNiIshTClDTZUUQ5ACZK5A8xhrcCb970xDNGJiiDH0Z04uD8pr+DeXBi2kcxOKgQ9gJnPr6iwy",
+	"oPMsk8r8VqS3yyGx0BNcopqgAqevpwdH9/aLgL4PA8aTXCHpltSkrUjkmzzG14T3QyVbqM+kOZK5iJ+J",
+	"8pkEnUcjoCD3w+BXbzT3NtmrQWOj0Wg0NnboX7v0r8bin+azPXFrgc+ZNOBO91RMhDS3A/vGS4BSaMXF",
+	"SRsMye/M3EH/sKRII1oszuk5EXN6+4jxBOMXoSO099yxNBcRWq+hfAXcwNoEleZSwBaFCyGnsL1egwtM",
+	"JIuBiRiMmgEbMi7+b4G1zNMDW9YUeFU9FeKs9O7twL37UmG31xlsnBIF6UGhVW6zY4KvncLNAhKv0/sw",
+	"uJLyhKkhviD7JB5Jeye0LhUFTHi6IuJMcmGIyWD2G6lKs5QSPW+EQ2G4mcGVlOAO/FTQjJS39igvBtUv",
+	"KMghdMrEzJ9DPxcoKSFlYgaJHHIBzBhMM6NfL1yN2BGDlIvc4G9DqFUikyQSnRDmR/wVaOgwt6p48yUg",
+	"uiC2aEtAjMl1rGYGBl1927ugLzb26YseaOvQDqiPglK9VPzbs6PniRxaGAiP157URqgpZI9RwIhpwLuM",
+	"K8qkv5VbNhcwVY73VIRy+xIKYzn4i6W2PjJFeNAZbW6Tghgas+zeayaEgVRDV6RR6nMNCoqJqCY8Qo9Z",
+	"piRplvUTfAn+34kxzaRBEc023uPMkp5cY+yqNgYxHwxQER0th8safNQIDAROYYwzK6v75J/6fY7YKiNc",
+	"UoYPmL+AdFmTL4HzNSbJhi+0qYiImCAc+wh+J8IYa8MaMAG9B4rvgcKS3omDonK6drh7xo7xKcacXdkz",
+	"PjsFDniCZIIMPnfOgaloxCc2/f6bc4Upwc7SmCVg2BjpsfM3Rw+hnTTrpa1LBKfVarV+QHDqsYzy1Pb3",
+	"nps6t8v2MFcSWC2BVdPTLWL++ssVlw4fIAkcZzTe91enz/m+Nm8ecUzieWWZKSo9DXeNON8Fe9hHvB6h",
+	"Qt/YxCQGrr3N9awtDRBrLJW5ML0QeraNWLOpgz5mzIxqPKY/R8hiVLWHRlptkZZeD5ZanaWWXMn+Ft05",
+	"49qdzUYjWNUm9SYYB+1//FEXC36ZvyD7X9E1ad4hS8xoWU3RCKOx/YvFjsiy5LzyxJLcVYUesmgEMWYo",
+	"YlID2AXJk3ty3KNYPR3NqDZw9LiioO9BzAzrM21FHdt+LREi+vt+xRkKo36Iqd1pOkIBOEHlRYCMaY06",
+	"hF4u2ITxhOJYD2zcmHL9oJttd39cy373Vco9vn6/LNW+gMO4tb3d3IMs7yc8splg7eLoAHYbmzvw4f35",
+	"OglRxYMlQ2sQIk9p08P4zeV+ac8FCpGaVB+0W618dMzj1Q11EojHoW3nkFw7rzZ3wYzytJ8pLkxVRWff",
+	"+if6ZrSbvzmI4o1Xp2fTm6Ot69sdIa9vjj7vD96N7z7ri7cHezd6lbWPzaws74f35ytlzTWWH9N8uPKx",
+	"u9UHWig6BLKrV1u5SmzKkLmBjExcDKvHajb//bT/6f3dgRr8fXm7czW7/uvdh+HOKJqcs4yfJmraYew8",
+	"evfxQv7URMY2vxIyJKFTfGghdQf7ge1coll2zDHO7P/becfPoiwZ4MJjmFJstiwcLbhKglMpcLbSfl0k",
+	"BDmAlJ6pwZmEQSKZ0cDEbGpDqUCm/M/LxmzfXxWEZYKg8oyzUTgPdRcZNBv/09yGNTuVSpghsvCHhgh5",
+	"wsXwNSDFmixXmdRoSTODRE4tD8hFTHKSJcupCEGji/IXh/tvTg/XK5g3t22WrQ5+Xm09GPxU/lme/IRB",
+	"lCtFIa9sr503F6TjhXnRFz8zG6+m0oqrYCoy6SqgyHn3trZ3wCfrGnyw/CjFtI9KQ8pmwLKMoCIqqmWK",
+	"xaO6K9ZcAnS7m1vbge+BpLKx6POv17piCd6CKi3Dy0ypRRt6+puh0lKEthE0pUeMhFhWvfEXp15LcaEY",
+	"gz0U6UgqsPMjS8LmZw+dSTkqwChJ5Ynj5k/xuhL9WHK+Mgf8/sj4yXKKVScps77HFqD4zRItqb609ezN",
+	"hq+7NzoxsWY3nATPWCrafiKZXJJtkYjna201Vg1Sl53Gc9FVJ3p3dXUObmkwePcg/aycGS5EMp7wP2xl",
+	"f7zogGApF0OrnTF3caLwk8oWT5xA/sydjSfV9qThY7zhiurd0rh4NQUbsETjQ99zc90KddTc8P+OJhsp",
+	"+5pvfGUzVovoAEEJl/k0eDGGb21vrVAnkaepVHF1h0gqhZGBkVQaoc+MIbqlDcvsSefbzN+u7NRstLbs",
+	"NH3+xc80WYg7X+8RJTozX86jrtFy69onKwzk+PrKNc5FDExDb983RWygaMOfrjPRzRuNzai8lv0Ge6uj",
+	"kO1Y6Fu+YsdL12GCXBieWJt0PSD/TsUiW7u7T3UrWuO2cIIiGznhVxCohwmorKPKYpWzLGufYgFGueJm",
+	"dklB0ancdXNIkYtPR8UZjq+vgnAlCpoPRVHgW94La57VrrshHgJVnywJYYKKDzj6xre9FaK7gqgUrPXq",
+	"tSkmyYadVta/Tse6RmV+b70GBwnjqevftKHHtaZSjuW2osO7rBd2RU/n/Z5jILlGtR5Czw466RGphv6n",
+	"fq65sP07/xywyGjKcz5R2hRBmnKnr9bYrhjmYiB/wGLtKdvFwvaWgA6LDq+IF1ajfcXjW2CFXiinr9Ro",
+	"WGLImhLeI8q6GmFXTLEPHzvzTRVtpy13uJtRHO3ZzpXzDi+Ec4x6rVbrASOCKCnLKaKRXWHr+nkG74qu",
+	"OJBigsK2RmDNneati7+U7dfbcHz54cwdoacFG+NtxDT2XM7WoaU+m5ube11heIrasDSzFwI+Xh2E8PFj",
+	"581kBzg9aDmqdfHvjnCFUPCt+17RVuoK71Ql7jstsdWaHRHlCrU9W8G7uqL3o/ZSrwYHLEk0REyp2ePx",
+	"5fj6yoeVrljzgHGt82KKXZjGOuQiIfNjYjFuB81melHf2jZzV7gpfeU5O6t38idcG4xJXfRNyRIt4lx0",
+	"Re9uw9l/DU64NtZ5rPWgvRTGhVtzrTfvkvjbZeRL5dtm3jGKXlSB8bk9EEEdhIEfdAXtoFFr1hoU2GSG",
+	"gmU8aAebtUZt0yYDM7JhZrXp0i9D/MENsuPr93CJxlXhO9vNnfXiElxRqlvHmBfp6wS+xq4gT2LG4l5M",
+	"xHlEirWdqdfAnD/+oaE35nHPsy1iHqhdcBpT/XRuvS+EiEUjZP0Ea3beb5caILFcbmmx9eOZ93GnuDl+",
+	"ndiqz1C0Cx7cPms1Go90PVd0O12V+Y/vO/h2g28uzHsKvoPwix0AW/DbOt9X9baYt6X7LxXd91+e3Gz0",
+	"tfQPeo0efNsv3naKWrXYXKH16t2VcrIL2v98CQOdpylTdMrzUlS1YwsPYHnKY7sibKhtwqXc+CUM7jZc",
+	"PA7aRuVIOzwc+BCfkXqFOR/euTm8Ll3kEzEUVMnXXH6wUpk2rTFKt86mH2QHG6OIK9s0OM99dmWb/tZD",
+	"V0bZ5Xe7YiRzpW2u8DLY8J5mTGEMFKg3uNAoiJpOMJnVoDyMo4qwK6KE2z66u4UIa5uN+RRzPrek8Oev",
+	"bK67Y6LyG641G11RPLcegs2WdASXS/xSr0FO/MDPbu5mcEJP3c2mrdZeV7gcUx4H1mDf3zKye4XA/Me5",
+	"lkkWBjG3U5K4K4o7fUN0W2iWFvuEpaGj/Xoq1XiVbx8oZAavqvO+P2U8+zXX9hXCI2XBguQ/zuyf7H+V",
+	"eua+yjKtgT83XFXJfICz41H/bcQ/8OOjz4cXV39ddnQnNfZecme8/erT+O7b9dvhVvzx4s2n1l/mbNz8",
+	"EDdHb8+O4sFZa3vyd3P09np8lF6+NVvX4uzyonG6ff3ulJ8cHDfwZp/Wff938y8++KuGs+Ms2jylr8Tn",
+	"m2P+6XpbnNz8OYnExah/0NEdcdb8xDuvOl/37z5cnY3O0k/Tk6v96embfXP2bX96etDYOn2zX3y3+B+J",
+	"LI4n/bd/f+t8zfqd9LgZtZL8883Zt07S3KtFrUT006NGfHOcVOl4UR6UuX9B+X8VMl89/SBylsOHDZ9b",
+	"TwmfpavQ9pXmMwdyhy7IGZbDmBkGmomYg2YJG0Edrhd+ClJBqQT9fzZOX8Rif4N/Hqy4Lhpy/pciWnE9",
+	"D2EO3ubmz+Gd3zSyL2z//IWVM1p6ubX3pN0qt2ZePocXdzREbKM3ExWzf1ryHtkp27eg/Z0+pWgUj7T/",
+	"ZC9125+qQlTr5X++3JNU9salY2ZVdBMZsQRinGAisxRt2zhXiTe1dr3ebO3UGrVGrdnebew27KV+L/hy",
+	"J0JNSpWF77fDWjYe1mmxu3Wb5SsVpr39CUMUlLDcOM//NxbF+8F9+HCjk0rhukSSPMtdLGUVfP/l/n8D",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

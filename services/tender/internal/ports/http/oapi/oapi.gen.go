@@ -862,6 +862,10 @@ type Unauthorized = Problem
 // (e.g. `current_state` on a conflict).
 type Unprocessable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem. Other members may appear for some problems
+// (e.g. `current_state` on a conflict).
+type UnsupportedMediaType = Problem
+
 // ListOCDSReleasesParams defines parameters for ListOCDSReleases.
 type ListOCDSReleasesParams struct {
 	// Limit The most items to return.
@@ -2227,6 +2231,8 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
 type ListOCDSReleasesRequestObject struct {
 	Params ListOCDSReleasesParams
 }
@@ -2255,6 +2261,15 @@ func (response ListOCDSReleases400ApplicationProblemPlusJSONResponse) VisitListO
 	return ctx.JSON(&response)
 }
 
+type ListOCDSReleases404ApplicationProblemPlusJSONResponse Problem
+
+func (response ListOCDSReleases404ApplicationProblemPlusJSONResponse) VisitListOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
 type GetOCDSRecordRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 }
@@ -2268,6 +2283,17 @@ type GetOCDSRecord200JSONResponse OCDSPackage
 func (response GetOCDSRecord200JSONResponse) VisitGetOCDSRecordResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSRecord400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOCDSRecord400ApplicationProblemPlusJSONResponse) VisitGetOCDSRecordResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2296,6 +2322,17 @@ type GetOCDSReleases200JSONResponse OCDSPackage
 func (response GetOCDSReleases200JSONResponse) VisitGetOCDSReleasesResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOCDSReleases400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOCDSReleases400ApplicationProblemPlusJSONResponse) VisitGetOCDSReleasesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2372,6 +2409,17 @@ func (response GetPublicTender200JSONResponse) VisitGetPublicTenderResponse(ctx 
 	return ctx.JSON(&response)
 }
 
+type GetPublicTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicTender400ApplicationProblemPlusJSONResponse) VisitGetPublicTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetPublicTender404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -2396,6 +2444,17 @@ type ListPublicClarifications200JSONResponse ClarificationList
 func (response ListPublicClarifications200JSONResponse) VisitListPublicClarificationsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPublicClarifications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPublicClarifications400ApplicationProblemPlusJSONResponse) VisitListPublicClarificationsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2428,6 +2487,17 @@ func (response GetPublicOpening200JSONResponse) VisitGetPublicOpeningResponse(ct
 	return ctx.JSON(&response)
 }
 
+type GetPublicOpening400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicOpening400ApplicationProblemPlusJSONResponse) VisitGetPublicOpeningResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetPublicOpening404ApplicationProblemPlusJSONResponse struct {
 	NotFoundApplicationProblemPlusJSONResponse
 }
@@ -2452,6 +2522,17 @@ type GetPublicResult200JSONResponse EvaluationResult
 func (response GetPublicResult200JSONResponse) VisitGetPublicResultResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPublicResult400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicResult400ApplicationProblemPlusJSONResponse) VisitGetPublicResultResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2517,6 +2598,28 @@ func (response CreateTender403ApplicationProblemPlusJSONResponse) VisitCreateTen
 	return ctx.JSON(&response)
 }
 
+type CreateTender413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTender413ApplicationProblemPlusJSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTender415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTender415ApplicationProblemPlusJSONResponse) VisitCreateTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type GetTenderRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 }
@@ -2534,6 +2637,17 @@ func (response GetTender200JSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) 
 	return ctx.JSON(&response)
 }
 
+type GetTender400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTender400ApplicationProblemPlusJSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetTender401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -2541,6 +2655,17 @@ type GetTender401ApplicationProblemPlusJSONResponse struct {
 func (response GetTender401ApplicationProblemPlusJSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetTender403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTender403ApplicationProblemPlusJSONResponse) VisitGetTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
 
 	return ctx.JSON(&response)
 }
@@ -2641,6 +2766,28 @@ func (response EditTender412ApplicationProblemPlusJSONResponse) VisitEditTenderR
 	return ctx.JSON(&response)
 }
 
+type EditTender413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender413ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type EditTender415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response EditTender415ApplicationProblemPlusJSONResponse) VisitEditTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AmendTenderRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	Params   AmendTenderParams
@@ -2726,6 +2873,28 @@ func (response AmendTender412ApplicationProblemPlusJSONResponse) VisitAmendTende
 	return ctx.JSON(&response)
 }
 
+type AmendTender413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender413ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AmendTender415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AmendTender415ApplicationProblemPlusJSONResponse) VisitAmendTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AnnounceAwardRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 }
@@ -2739,6 +2908,17 @@ type AnnounceAward200JSONResponse Tender
 func (response AnnounceAward200JSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AnnounceAward400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnnounceAward400ApplicationProblemPlusJSONResponse) VisitAnnounceAwardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -2876,6 +3056,17 @@ func (response ListMyBids200JSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx
 	return ctx.JSON(&response)
 }
 
+type ListMyBids400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyBids400ApplicationProblemPlusJSONResponse) VisitListMyBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type ListMyBids401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -2994,6 +3185,17 @@ func (response SubmitBid413ApplicationProblemPlusJSONResponse) VisitSubmitBidRes
 	return ctx.JSON(&response)
 }
 
+type SubmitBid415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitBid415ApplicationProblemPlusJSONResponse) VisitSubmitBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type SubmitBid422ApplicationProblemPlusJSONResponse struct {
 	UnprocessableApplicationProblemPlusJSONResponse
 }
@@ -3034,6 +3236,17 @@ func (response GetMyBid200JSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) er
 	return ctx.JSON(&response)
 }
 
+type GetMyBid400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBid400ApplicationProblemPlusJSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
 type GetMyBid401ApplicationProblemPlusJSONResponse struct {
 	UnauthorizedApplicationProblemPlusJSONResponse
 }
@@ -3041,6 +3254,17 @@ type GetMyBid401ApplicationProblemPlusJSONResponse struct {
 func (response GetMyBid401ApplicationProblemPlusJSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBid403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBid403ApplicationProblemPlusJSONResponse) VisitGetMyBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
 
 	return ctx.JSON(&response)
 }
@@ -3141,6 +3365,17 @@ func (response ReplaceBid413ApplicationProblemPlusJSONResponse) VisitReplaceBidR
 	return ctx.JSON(&response)
 }
 
+type ReplaceBid415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceBid415ApplicationProblemPlusJSONResponse) VisitReplaceBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type ReplaceBid429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -3166,6 +3401,17 @@ type WithdrawBid200JSONResponse Bid
 func (response WithdrawBid200JSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type WithdrawBid400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawBid400ApplicationProblemPlusJSONResponse) VisitWithdrawBidResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -3287,6 +3533,28 @@ func (response CancelTender409ApplicationProblemPlusJSONResponse) VisitCancelTen
 	return ctx.JSON(&response)
 }
 
+type CancelTender413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender413ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CancelTender415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CancelTender415ApplicationProblemPlusJSONResponse) VisitCancelTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AskQuestionRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	Body     *AskQuestionJSONRequestBody
@@ -3360,6 +3628,28 @@ func (response AskQuestion409ApplicationProblemPlusJSONResponse) VisitAskQuestio
 	return ctx.JSON(&response)
 }
 
+type AskQuestion413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion413ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AskQuestion415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AskQuestion415ApplicationProblemPlusJSONResponse) VisitAskQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AnswerQuestionRequestObject struct {
 	TenderID   TenderID           `json:"tender_id"`
 	QuestionID openapi_types.UUID `json:"question_id"`
@@ -3419,6 +3709,28 @@ type AnswerQuestion404ApplicationProblemPlusJSONResponse struct {
 func (response AnswerQuestion404ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion413ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerQuestion415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerQuestion415ApplicationProblemPlusJSONResponse) VisitAnswerQuestionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -3496,6 +3808,28 @@ func (response RecordContract409ApplicationProblemPlusJSONResponse) VisitRecordC
 	return ctx.JSON(&response)
 }
 
+type RecordContract413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract413ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RecordContract415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordContract415ApplicationProblemPlusJSONResponse) VisitRecordContractResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type SubmitEvaluationRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 	Body     *SubmitEvaluationJSONRequestBody
@@ -3564,6 +3898,28 @@ type SubmitEvaluation409ApplicationProblemPlusJSONResponse struct {
 func (response SubmitEvaluation409ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation413ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SubmitEvaluation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitEvaluation415ApplicationProblemPlusJSONResponse) VisitSubmitEvaluationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -3641,6 +3997,28 @@ func (response FailTender409ApplicationProblemPlusJSONResponse) VisitFailTenderR
 	return ctx.JSON(&response)
 }
 
+type FailTender413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender413ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type FailTender415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response FailTender415ApplicationProblemPlusJSONResponse) VisitFailTenderResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type ListObjectionsRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 }
@@ -3654,6 +4032,17 @@ type ListObjections200JSONResponse ObjectionList
 func (response ListObjections200JSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListObjections400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListObjections400ApplicationProblemPlusJSONResponse) VisitListObjectionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -3764,6 +4153,28 @@ func (response FileObjection409ApplicationProblemPlusJSONResponse) VisitFileObje
 	return ctx.JSON(&response)
 }
 
+type FileObjection413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection413ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type FileObjection415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response FileObjection415ApplicationProblemPlusJSONResponse) VisitFileObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type AnswerObjectionRequestObject struct {
 	TenderID    TenderID           `json:"tender_id"`
 	ObjectionID openapi_types.UUID `json:"objection_id"`
@@ -3838,6 +4249,28 @@ func (response AnswerObjection409ApplicationProblemPlusJSONResponse) VisitAnswer
 	return ctx.JSON(&response)
 }
 
+type AnswerObjection413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection413ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AnswerObjection415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AnswerObjection415ApplicationProblemPlusJSONResponse) VisitAnswerObjectionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
+
+	return ctx.JSON(&response)
+}
+
 type ListOpenedBidsRequestObject struct {
 	TenderID TenderID `json:"tender_id"`
 }
@@ -3851,6 +4284,17 @@ type ListOpenedBids200JSONResponse OpenedBidList
 func (response ListOpenedBids200JSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenedBids400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenedBids400ApplicationProblemPlusJSONResponse) VisitListOpenedBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -3901,6 +4345,17 @@ type OpenBids200JSONResponse OpeningRecord
 func (response OpenBids200JSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
 	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type OpenBids400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response OpenBids400ApplicationProblemPlusJSONResponse) VisitOpenBidsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
 
 	return ctx.JSON(&response)
 }
@@ -5207,200 +5662,203 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9rI0ui/MsX9bq1dn8CAH4ntOnXLcZxdb15ex/n2nI3zwSA1MIuY0c6MTDip/O+35iWNQIAweF+H",
-	"/JAyIM2ju6ff3fO1FrJxwihQKWpnX2sJ5ngMErj+9IJE1y/VH/AFj5MYame1Zuv0EJ/0m/Vms9msP1P/",
-	"PVf/NfN/rVpQI7R2VkuwHNaCGsVj9WaPRB0S1YIah99SwiGqnUmeQlAT4RDGWE3TZ3yMZe2slqb6STlN",
-	"1JtCckIHtW/fgtplygXj6tkIRMhJIglTU90NAXUpfJGdUD/RRayP5BBQwuGBsFSgBA/gHOGeACpRn3H9",
-	"a59wIfVPjVrg7RKmPya/XF6fvL2LTt1ufkuBT/PtmHlq/vLH+MsboAM5rJ0dt9ply7+OYJwwCTScvobp",
-	"/DYuUJ+DGKIRTNEeNAYNhNHHj9cv91ECHPVIdI4w4iD5FE2IHOo9CDwG/cIApPB2hamYAC/u61nYghPc",
-	"7tVb/SbUj3rHUD+NjnC9jU96rfAwOoLjvtvvEHAEPN+wt/a6WvwyRHqQaB8fB7Uxoe5zqxQu/bdYhsNy",
-	"vD4AF4RRxAFHaK97Xzu8r3UR46h72N1XABESx4AYBQOCo1a7uGv9xsJt9etm7gXrPyxF5BsyJrJ8uWMm",
-	"JCISxgJJppCVclpYz3GznKJiPaa/jAj6OI2leSU7HITKw3YtUIsk43RcO2s1mxrE9lO2XkIlDIDrBd8B",
-	"jYCvf5oxLj/NUo+36YH+pl4WCaMCDMPB0S38loLQsA0ZlUD1nzhJYhJiBeaDhLNeDOP//lUomHvbUQCT",
-	"mMQWEdyMhCIGAlEm0VjhWZ+Qi5trpEbnOJQaN5wzxfI+fa31CcSRQ07D4WQMQuCBWvs4FRL1AGFpMN1q",
-	"NmvfPisYCYlpqB45eGgdsEQcRICjegxSs1MDJhBSweysdtJvhW18CvWjqNWrH/WfQf0UHx3WD8N2rxU1",
-	"4bT//LmiBYllKmpnRwrFkkiNtRc4Qg5MGUyHUibi7OBgALyH6aAxYA0SOViJA0IfcEyi2jcfPf/FoV87",
-	"q/2fg1wIHJhfxcGNedMgaZ7KHXCJQGMcKzxDpM5kCbBzQCsGzmg/JuEj8RumnAOVHQUWtWmWAFWUFBQx",
-	"b4gTKfjHhAIaYsX/hYDoXDFRgUJMEWUoZnSg+CpobhpxPNEndQaVZjRxUOWwHKjhD6oIyQM35caUcZpT",
-	"RgbdqmQRuhe2Rxch49F3AmkUIQ79VIARSzhUzwWKSjCKUoPwAiURivoxGQwNqbxivEeiCOjGvIAIRAEi",
-	"u4w0IpJxxFkMJdjWPx88ACf96caoOcxRk++mKm762RvbQk6I4xi4gvSIsglFvVRJKqFBIVDE9MHF0ZhI",
-	"JBXQWAJcw1nj45pK4BTHV4pZboiTD2wMckjoAE2UPjbhjA4Qo4ilHAkSQQO9Y/Z3LFA4xHQAEepNzbos",
-	"Us7RbymToLGaUVGESB9NWarZDg4lEmmSMC6fFtXHPn92gEIfgD8ARwZg1Tm1eXsrWL9AfUzilCv1yGiL",
-	"eknqfJIIzhXCZ6Gscf2OyVcspdGGaH7HkEjDoWK6vxtj3fjQHuWYfMckMnCoij3KZKev39gG+hz8DFfV",
-	"rFMdUZmd5e+0kikANNZu1HM0IurtV5jEEG1FjVJzZ2dQEBqCPmBaHycS7TkF/UhxFsom6Hi/gW4hZjhC",
-	"mEZImSt4gAn9y9CAtt4sDfhARRaqVakh8d7t9M2722LmXWe5dDMLiQhjC50b3Mgcexb8yhBg7A3mA9ii",
-	"gt1j0VTNHatxlWGNqeHTQKOEESoRDkNIpNgG/jdGrSeTrRKNrqgkcoruGEMGNlXxKxnr6F1vDatrwNIg",
-	"8y2mU7sPsSlOGUNjTKcOseI8P7pKN8NoTGgq4c+Axran9ap1KzCgDA7r4E/tuON2vBU83iq1VluOyuAw",
-	"7hrcl2B8Tt1b9UX9Qn3RRUIzCIPNjxSncsg4+ffGjPsNG2iMKdSdW+07BKGkxQioNojgS6KM9qdWgVs5",
-	"ngr7q4qiVL8EVGprYWtitQeYK4QocGi5yqhSJLG2QyxoAtRnfGDsWiV2jddQMVngDyQEi7SEMwVa3Ith",
-	"G5bKjJ9Nq2apgMh4/DCKSL8Pygou8N8G+igAYURhop2BfW1lqU/2qT/FoW37xODBzXLgNYjCB/o2SOJn",
-	"iOO6dWMosyjEVKG8B8jOpMjBeGQp6s7gqIs4eChSSjVwgxbtfLPzq+VdjBXQ9fFOuLKvJDGuL+es6MAX",
-	"mT1iodFjLAas7UCDs1UbNd6+mvGvOefcJ/dyUDLZ5wz0rPcrGIfAhfYgzy8VZ997flJFMcsdvUHtS32c",
-	"xpKomY2vcHaBduTSxSimdDmEcKTF4PyqQg6KQXSwLHgeIyyhLskY5t2PQW2IxdCDc/7DCKaaxMscvCRy",
-	"wYWrqH183DrVB07zDkEGFJRS3CibLWGCmHG+Fry5J0e1Up+tD5nsXbvowN9vtt6FgHOUX0J2hvf4XuGC",
-	"H0fN5vnKtFsPhHYbWE5XutcRoSXg+9kyWGPv7wkAlIwGRuDsa0csTcdqu2b6jjU6NN/RX0QQg/S/IFQA",
-	"N9+EQ0xoZ4CT7O+Y0FGnxxWPz75jqeywfodxcxLMl5xNvLnCjMo6PRx1FFKxTDkUf0qpdqJ0RjoW4v0w",
-	"JmJsIwret4wnQ0zNSctBPbfPpURT4tFRy0fuGTQZAjf+kB4HPEJEFCIPR+1WK1hNejlwF5wAja/MMGQ0",
-	"BE4VfyR9hOn0MVPOULumnsypu5CqbyFhfEEYhqUyZGNQR9VoMoQOcv8fkhyTGO1l1NcwY2kinOErhpQs",
-	"V5ud6gc2MTpzERMCTRQmJjgeGRWrAtBzYhFL5rEsxnvYTKW/qDzXEHDUcdxvZib4gj78cFFvH58gbHwN",
-	"6mnH8/Q+S498jIXshAUOvUxGzTL0b0GNjUpwyVNQdG3cV5Mhix3VYxoheAA+9YBhce2tz5OdTn2Yn+RK",
-	"D5PEOATvDBka0SdJBEqdNvNq1qHVKWkHW7nNTPHIloU5x1N/UR3JU2pU3CUwGDOuNRL9ikG89jYZQxFz",
-	"ZXcIachgHgDmxJbs/5ZNtPddzh5uqRSsijSVUgE4Llv/rZkXhWw8JlJC5JlDGqZKzgCOAjTBRKqD6gL0",
-	"ekRecQEa92RNFcDOWCarphYKQgNWSBLHyG0S7WGKWKLIkmMqTGwDDVkcOT5jlo56OBxpAyP/7juBKHyR",
-	"iCvM7WdJCRrBVNkhmEOjNP3B55FsVCtuOSiyqhzdHmqKXMY7EqU8doJ5dMNZwgSO51UHDkIHp5fT/9UD",
-	"jlNtAt2a57emxNr5y1b+okxyXaAeiRA2ussD0IhxJEDrMueIKk6CMEq4NuzmhACjfaKMgw5WCvzYGnhz",
-	"Mfl5ojQrWREI17gCkhjOX4mv3JoXyliKwXVHDHH7+KRUvbXx06+ZviXSnjmZtaCWxUI90HqvuifXOmV5",
-	"ukAVYFh/ZkUIZ+tdY0UzNGWW4aU0GADlK5kF6gwcglICWUCZF9qBV2YD9gx8lqH9hYnhW3KpTCQz++3Z",
-	"vA3z64J1viGixMzKiLMSldrlFil0FvhyEQN6QaIPCszCUcOM7cLCdOwy17LlzB1c542Z1xHdAAHqYQEn",
-	"RwU505vKUlI2CTDFHKdVpu/slvUYQba4sr2P8Zdrs6V2s0xrICGsAv5bRmFqTl84pCTEcYf1+3OWe0u7",
-	"eDa23c2S5icr29xljJXcMq6xBTaGGJlQteHMYshMcsYiVwRN49i44EwS0ur1B/bt5axs+bhqEDFakxlW",
-	"5ILa0WbhszY29JDZCN4q3a5rxe2vxNI2uEER7Y/nC5c2o+iaJmnJomg67pVR+YozGtSMbfV4MWIn9gda",
-	"tnyjFpcAtRp95NvcfCNrS2gcp9X5j1G2Sla6SgxnALUjuIlXQfgl4OiNTrwrlQgiHcOCJOIo5doh7Z4y",
-	"fr0BfgCUJsW0UrPQekxCoILQgf0L6vAA1A9C5WAr+ijzodrN9km91aq3j++a7bOj1lmr+Ysvi5ZiLoKY",
-	"KDsAlrkN1Msm/0mvTkcV7IvGWszTU4MqShe4JKB5EMZYSKR/dz6DIaZRPJuLjJMknqIMeg0LvQYRIoXo",
-	"DFGGeqkgFIRAHAbKrOXOxf7u+gU6bbWbzWarfXh0fPKsDC56owt9WJcxS6MrjSnPo6vfKa7TRkfa9ZOw",
-	"BfVnvUNcP+0ftert6Dh8Dk3c6j175uNq0ZExC8nGbT2r6IlLYjzNSGbWRAWKjB3Ksc5ps08bkyaNYzQZ",
-	"khhQAlTZpY1FNLVSyInUnK0C1S7CXTV1OzuHHqbyiRyFFch7xuntw2Y5F7jBJuFhE+Hl8ZQSm8urPZjH",
-	"0w0WQhmeXVec4Nwb2g1gKhM0tmySlj5BriphBW5KhWZxPWWwyc3yBUIUCwFCrFKvcTQmlAjJsSQP0Emw",
-	"EOVxK1v9Uc0UxoLR4qxFZbtZ8lauLx+X6Mu5UrpoifMWkiHIsh3OjbdcgW/5K86t9JBxWAbbNUAWciKB",
-	"W13Rg9XJUWlEwbmYq5YUNFc67DNw5SvJJloNnGaJJriEYm8zx9OMPUjEbymOtUOsElwXkF41hbu6WpMB",
-	"J9Ni7DxlkJklkzHIIVuwWkxH1nW5aKsQs0nnebOTAA8Vjx0mJUrCR50t/7z5f50U/OHmQ4D6MR4MILKZ",
-	"BNq6q5t1K26kxbL2JZa7mpcAObNdZ4UZiwHxNCF4WNHhq0fq6INUKaZqQFbRrZQf8WyCGd0qpRGHSA6F",
-	"ghtGJgCx9/z4uIn+gZ4fN46b+xU3Ipk0HtZKXu5qVKe3GpQQ37yhbjZYhKdbVFBORFVIl4PONi7yuHnD",
-	"Y5ZVE+jomEuHpyY/Zt5nTyiFCiCwZyc/KUGRR3hLnJt3udC8A17qbTLcD88Tyxg4kR3DEQMj+xmta4Aj",
-	"95ZO1CIcTYAMhlLoAJdBifkGiXSMJEOtZrMQfiquYWQKC1dJATPkOlKgtTpsq0PhduT1nVo5qyvCrhuz",
-	"CQjZ0bDoor0h5gOMlDlAIzzcD1BXo1ROOyETsov2RvqjsnAwRT2Cp1g95KOgi/aEsijGiJIYk0LugT+b",
-	"dqLkY+tKsHyUUge5UggIHXQGHEclXMMfzhBCDErdy04j0udvlnGsKZ7dWc6xvHgVms6K9GlP+saLyFlM",
-	"lYVsa95yLlBGj68IxFFWz1I8R7YQsMTmsuFh/QAiwuaFdXW+Vx+ggccspbKr6TIrIlQfEyyHDRKpP00Z",
-	"amM2kaxoehZrEOdVXleU6BtlZfWJq4wGs9V8wDJQ/QA4NgkQs+kREI6sLWAS3XF8U3iixGFRiL3jcIgi",
-	"UCaqAoNLZAhQl410me9kOEVEIpM+XwDQV2XE4h4WeqkjXZ2qNFv1d5kK6RIR5xiMmkmHX718AlMxKALU",
-	"TSl+wEQbYV2kc/smRMxUjOvZl0PZzl4GXOMpm49YUmRoSSkYY/VMA71jqB8zrMXD1OQqUMDc/jzvINfv",
-	"L9e2goxYbhPUav5v6xjt6dr5GEt1DL8TKASl+g7OEShsJSlPmDB1lRgpfslRT6chsL6OrrIJDZAAc05u",
-	"ry5evr3aL8CrdWyDDnMKj3/MC/9KU2Z0PWg49UOZ1y9vizlW6otVuLFg8kYsQ9P7y5cfbnA4soeunOCN",
-	"lT6HSPUuajVaiINi+IC0u0YnWSRmSLRnXA0KG0JiGmEeNVgCtO4qaAkdNBgfBKjV6bQ6neN9T/f2Vqn/",
-	"Ko2YYT7II2ZVTJy+OnNPEdxYx928ykuc78pb8OdlkFkrs7X9uPBYULMpaD5xclAr0KpnmgwhjjocwGiV",
-	"kH/XL2a9LaJZF8dx8yzd8iI3j08R29g0PBDFx6EsC0jnrYega9aMt9U8i/ZcJFanm4JQh+Pj7RuxX9Bz",
-	"/f4aK3xA7eaK4FK+76VQqxr1+vNFJdc96T7eqhtrT8YfNjs7gYLP5wpgWisylVnQPsPJ4OYBI5g/m6uj",
-	"rY+Mhb5PgEK0RrrGo52MEYR8mshOFvqZf2LGATf/wHoZG5VzMTbOtliYX4Hj+H1fNwapEOmco7gN8qXm",
-	"Mjae1iM5k87kjN8CRrdMtYQOFkXAdbHR0xDtfJJnlpgZ6QTBkKVxhGzxj+k55JIDBYmVjIqZEPulKdCz",
-	"B2DG0hkncprnMqvJBkwJO6oEImTOpfLikT+YIv9o0gp0s5enTmogUcfR3koXcWleqtl7vtTCqIEh7LLN",
-	"egU6c6bD7atLdHp0/MwlfjfQe11gNoZxD7hAYzxFOEmUFdhnHAk2znPE76npI9YttM7pKprDyHV/2W/c",
-	"0znLMa8MKqnhybt2BC5AAFwwGmhn0kQ9IhmKWNFIXrMr03xE37Zpml3SK8aRBrM+PtneA2OtGj8Nlkg3",
-	"06qcuO/5hkqIMS+l/LqkO5J2+JTHOPMyymUDkChAOBbMJed3/1m3Rc7166iLXPMsZN1JBWhXrM4sTQ42",
-	"XpK8iqfZrJQVYos7y3b0w93dDTJDIwlfZpIsSltazaqd8wndH2+vEcVjl3I/IsYF4c5JYYqKDbJWWV36",
-	"V7fTYJlT5ycvf694tPzMPs+oOdpGGmY2dtmSbrP45mwqP54tS65d0MEAc0xRRCTmZIRYDEN0c/O6Ybw0",
-	"xXj8hqteEhC9zVOdi+j/YCqhetOssQ1RpqQtytxH7AH4Pb2vWYTXeySq25Tn+kPr/p7ep83mYZjxbf0R",
-	"su+NIJv5spAFPvObHvtBs337S62Mr66hvORVqOX1Ag8L8oJs3yElFQMtPQ4PD0/Rx7tLkz1FMWW278C5",
-	"rifToEJEIviCQxlPERZoQB6g2LfQZqm1663mXbN9dnx6dvy8YfKvfinlI7NlCAmWErha4P9+atZPcb3/",
-	"+evJ0bf/qi1IxTRFl3O7e6FztV2s+uSorqyDrBY3e7GxZbeTL98zJWe2KsBHS4Y/fzdLKPw1TMvDeUtd",
-	"DfGAcSKHY99StrAoDU8toakk7cUk7IzKXNFFoB+2DdDNG2gE03KdNRuwk5TpNh9MsteNfuw1TK9pn6Gb",
-	"q7dGp1BKlBDx6kqoDMw5MAqbmVvI2oaMRkLZW3dZJdOs292rEpoXhiav1UEzxlLJehxFQKN0jPaaqAd9",
-	"xgFhOt0vDYbNi15Fkq6sv7qCrN5KgBMWKcWQy/XeFBCmnMhp5UTgXjoF3sED57OfT2TCEgaML/jRlg+W",
-	"8IT3NJ46HSl7DD0QmBT0vZX+rMKoVR1nzm6rXgpn0ge+BTWbj1MJeMNEdAwhl6fYVRUqvZiUwmJMaHXj",
-	"x08/9xT8dy/rWko0m0ftUreec6x2IjytOlP+EtBIrGUA2gahhrjXNB4TzsKUgzrFnSVZWMu4plZ8b15f",
-	"eYwS7b19U3999bb+7OQ5+m/0T6us6LakuszUeCIkCxCjoWWxYjhT2b3IIZY9vdZOc/Vv3jtCTK54qIyd",
-	"ODbNcPJQbJUDMldsGHHcN05SylIaQh7PMYPkXV29sxXU8ATzqJPoelT9Tk4XhoW5Z8CmF2tD0nxwq1cw",
-	"NG3YymRjZr5sVJFY5jrOK0PmCgtzUTHDH3Mjw8eKxyPtWS6l1BnYFbh1CdufkR9zB9XjDovF4DayrF3R",
-	"78oM66dJizbTZ9ldXqZBUb4WdOHDs2bzrKkrNublafZks3XXbBWf9OWnC9S3s3B3HtzWIew58Vl7SSgW",
-	"6AZoRCIywhTdcPZAqCDoRzzB6AXmpjQ1k6m1AWPaDeVJ0k+1hI1+xfWWTthVf7V1+Lwg1Rz7K+ZG5fLL",
-	"Lb7lRevnl+8LMIM0I4tqRyfHrXY5HZ/l9d5ZQ0agAxxhTFGME8kSJGDEYjy0PHvG1PrL6US5NK2I39lC",
-	"1KVKlePBjhImjI+Eq8aIpWXAcgi8Yy3q8iy3JbrYR6GMyUjkVzBkWEWs3ychcOEqHXJdbU8WGhQrZTha",
-	"GP5trR3+nVPt5mPdf2JlL7sIoI9jAWX51k6ry6knO1RFq/vz1+Nyi9tX/7L5WmWJeEsSQss0vPwWg2VZ",
-	"fYfNVSOX62Oz9XjFA3HcXCbm83cX8pTCaIclZDcb/iiX4J7MVlSwpuReJqrnpZh2vRgm9EGRlSsFwBz4",
-	"RWpy+MynVw4bP/58V5tvHf3jz3eu3ZD2G11FLz9ceA4263lLGJc4DpDrRWK6TupLMMQ9/fHn1x/QXveg",
-	"MYE4ruuWWQe/Tkai8atgtLvfQJcxJmPT4vAMdYkQ3QB1caqzJOFL0g3uaVekva7hEKkAvh+grm5Zrh5h",
-	"fGB/yqoF3XMIh1KgPuM2vqEPmT43evfFboOmKSChfVauxts7Bfag7uFs37kdz+zvIkChX+QsAqvQ31N1",
-	"tgJkdVsRePE+ESCtt6qf3ekRgWtRYoNkdrx7qjsqD8EklBkWYaKG9/SeXjL6ANR0oNozyYzfG/cnuri5",
-	"3j9DP354/85gsysoHkEnxAK6JkYicmfhPdUFoxKPE90Y6OPdZaBvonl4hvQ+dLqhrmn7aoR/gJzA/9Z1",
-	"fRDvqT2+XhrjxC/z0P2UUw7G9HFxrnvaXdQ5s9tAlziOlT3C+RR1L2xDUf3kGXphunoaf+yPP98ZP2z3",
-	"nu5p2g2QKVAsUu4+Smms6CarpCSMIoGnIk/21Kn599Q0yi88p9vlC6/1kgKX+sYjIR0UI/Sedr/UDeE2",
-	"0BsipKZ6ZRQK0PV+hJox97pZyrCtGFSHwL/eyFK0U4kcjo36qlDtmRhntWaj1Wg6cxgnSuU6bDQbh0Y6",
-	"DDV/OBjqBN9/186+fgtqB2OQnITCfuKAo6n7abZDbPbt3J0n2S+GTA9YGIkDm/+oJx1AiYPsdQYPEOeo",
-	"GxM6Eg21+a7urySKlZPfCfTx9k3DmI0GJ9dKbVTwVUfk1k0XFC63WhA+zx85MFf8fAtWPmjvpPr2eeYy",
-	"m3azuaQfbEkf2Mx4f2luNylWhWeWg3vMmEHmOh5LAMaYd/D9pPOjl4ykm7gqpNQHvUGz2apX6QRbz+Qs",
-	"oUQSo+IYPpr9wsJHDa0oGg+8Jk+f/V5RmkdeZhU2JpHgPY2nbiez3qcxJvQmZ9aX83aQx8rfOntDnRGv",
-	"aW0Nh5I8gMtj0K1o3LOfahBDKDmjJPQa1XyuYqsockk5WRiYxAmxDXpnD9BabXt5Tv45P2g1WtWb5vpJ",
-	"z2U3TNjUZpfWbJOZdW/kI3MCykbPTsqBd+eTr7rUzj59VjAfj7FG2Vz+tMuaZv3cR5ZLYQrKULVXoe3p",
-	"/qUDQvcNhQlt9hrt+rNS9H2r9FsJz3Ig/5oFgb4d8Cx3yXKxIv/5Hiz70U/tWMOONfwHs4ZCmUN2c6Ea",
-	"kcQQuSNtecbRap6RXU9TkWMU5md90+zdKvRr8YZ1lYjs2r1vnyuzlRXqke1VmrE8ISFxrha7J6x1VJ8t",
-	"nyN17lBXHzujHicc+uSL0ZDrfioEclkP3XmtKuNqGens+NqOr+1UHk/leQL2Nafw/PH8yyVSufSUUlb1",
-	"P9pA1FfW6qcR6/f1hYxOBAgwTeD9BC6vXHDeovNTZTblPWbpnwo5NFnqTJ4oUzsc3Z4+/NRM/hk+671r",
-	"j98cy389n/zSwh+Oolcngx+av75ux2+P6PuT5Kdi3slZ7e0lm7z46V8vX7f/Z3Ixvbr4vnd6dfnz+Orf",
-	"/ZNXP/X4i19OJ89iMfxp+BubSN578/LV5Ij/8+LLL+nVP+bTVs5qdfXvxdX31+/QzccXb64v0eurf+kv",
-	"7+kmc91TPcjVu5fz4xrUVzs4PnoWXxCpSUFBv7H0AKhR8msVdLq865K7kUZvmclCzV3RmUlJurNP/vld",
-	"BzZI8qmQedQM/tOilkVya7WbKKVEOkGUUpmO0Ie3F4jCADhp1H6vOKfmIxXVgZmYaB6WaeU5N3Nyfzbq",
-	"crwqmFpgUxcXV5cXk59evRiE15c/sTcvL5rvX07+8Y/abELJIq3K3cfrZ3Gs1Ac88XyoC1X8AD9N47gy",
-	"2/HSD0q4zs1y78DWPRXWCeuyW3S92zYYlm8mLBS5JuPog60HEYjR2Cs5sjqDQ6qwN9XM6fg++9tYzu44",
-	"0o4j/QU50nrMZ5G6Y+bftmmQq/8+l/mjbIEyN0YxClpB17osvrBFhcgW49f+hQMkIMH0V0wHaKxAlg4J",
-	"EgkI0icjLPTxK1Tf59R1ctc8zqkr7/ldeGLWz7DqfEXmqtq8HKh2keARHqIxcBghARJzjCKSAO+xGIYj",
-	"TP/fOur4fAPvEip1ZUqm35jZvggQi6NZEbkt8i2d0fTQmzVqz00feIGG+ib0P56uXW7qEre/oef3WRLr",
-	"ZoRsOO2nvG6oVvEC5GItcq3mlxBbofH82fFimVEsE87F7+ld8/lZ6/is2faKf1x18MrF9dTilGW0znba",
-	"tblCbu2zUjbhGbJdq5B3Tyhh1CYpzwNiWbm3nUS/ZqGlFNGlwDjND/06UGhrq8+raS6oQkf5oF7JUlWB",
-	"7Rcyt6p7vQo1+SWc4oU6g9zrS6ibGpstbJlF6BvczHqc+97nCdntUfaZP54v5JchLWcLtnftplyhSNOf",
-	"1j9OLuVfvYgcFvQxSDDJEmTyTPz1Sbtcc/W61n5a1J/WJjmuy/DsgfWYWqE/rG00bDrAtkr6uzazPqz2",
-	"0TWZ2me/4+mnz/OdTGugcIb0JOLMlH7p3mmmDahamTAC9xyZR80pO8vaRUyGTNj24O7Odw441LatdaEC",
-	"d0NIZ/XZBm0kQsTc72S6p1aDa2X2MX/R1wIHoMF/gHIatkqfcQvb9t8BMuvU3MbB9Qm4TG5uIXOGfUaj",
-	"K3D0pXgTzCOdl+xqVn4nluM5KxMmSgz+S90RX+S6E6G6zB5QV9fZdBtIXxSqHlPctCQbGxFxT3E80Rlv",
-	"1F7tag3bBrplMZyhrm+82fe6JgmtyOnMejzXgdZuX7Bourbes6u3+NPXW6xjIts8+GLGtD0mM9KwtfMw",
-	"7TxMOw9TJQ+T5vKPc2KrV1qrX/lIsU2zhsi8dLj6pVeM97TNbiRwJnONfEDYrBvl3MbKUifwtDDVydLm",
-	"crk56VP7/K0oIyv7x62g1NpGQdgpXcP0Hih8HbhLEfT1QPdUu9ONQ6KBLuxGiEAPRJBeDMbnLtnM2HtH",
-	"zSMk2T3VSeViv4Eusuuc64Qitdcygfo9yJ0jfscmd2xyi474RzG9ta2OjOfdAo4852axQcV+GfPbxHJQ",
-	"mJFl7Xf1/ebCBgL52LpcjfxA3et+/S2W4bCbJ2h6NmZ0Tzn0U6EtDSFxDAgiItHeUau9v9RIsKWe9zS3",
-	"KUq43FVEcja33tav+3rd1gDfmRs7c2Ndc2MnR3dydCdHq8lRxfUh+gtYHWuLbPXC6eoXLm3TVP1Cq736",
-	"hRuue+3pqyJemaBUUT1Qsu+pDaKDjGkZX+IGykWpG/JCDT+rW9DcXYoYRxnpOmVMGU+Wc97TMGbC3LdL",
-	"0bM2GrKUC2VVJanO3WKpbimb/dLnbIwom5zr1kn3NIvQud5p7iKc7GZ+U5eO9rhRhCKnttzTZXoLWqq2",
-	"6G3v9Jad3vJX0FscnXTgi159lPVOygtOctWmtVi1OdypNjvV5s+k2lQ+YppfQ7RIucHm56KzYKfebKbe",
-	"2PxrrQ7YFqdPoN5MMI8OnLrxJCqOzklxJwUZjqdj8cLLrf5OoOJpQnvHqDdFtgmS1TlQRY1jXt+wG7xQ",
-	"2/2LOoSfls0XcVadR/8RTLaksWkO9tNiBexSfuw4aElHzHUY6elWfa0BIhTNrqjxN2KQBS7nTqZreaeb",
-	"lNq8EUwjnUplcqpmWIjHCz1S3Qo7tMt4Em5o031AuFyxjP8Z8kR75oSZHKYA2YteNSz0Za/3VN85a67N",
-	"FvuBzfMzzLRqktA91TexxnigG325tMS09EZz9YeXVCQn7J5mmUXoZ90an6Esr05nTHlVM31MYrEFm/HG",
-	"YGU7LDzPO9ylBO5SAn+3lMBSi3GnQ/wddIi5NtvraRDVTTE1j+GFOF6uSSDX83AuWfM/3EQrRpkxHTm2",
-	"4JL0NRI9wfckyobrGluacHPh+lgKAFuOam+IRqYjprtcT58iZx65Xp7d8jYQb6cvzH1q2yoSy5zEnSI/",
-	"W0fYzNx3Uzvtt8MjaEYnvRZ+Fh7Ccf85Pu01w1bUhsP+UfO4ddJ+dvj86PQYn/Sehc+jU2j2W7jdOwyP",
-	"omM48c5k5tyurVmX85jiEXeWW2tUmrn7RxccY0MC3wmN8j+xCVA4T2pDKO9K/V1OtOb2vLlIjWuP750l",
-	"R8cbZ3Qs9EhY9TpTXZC+MFQf/+y2Vf9iCZfccU8zhX32hgobQJFDmJo3JeMQnSPKeiyaohC7jBA5hLH3",
-	"tNMNG0hfx4LdyR+yOCJ0oB1AurMQikkIVMA9VTp7wXh4/eLNtb7QUOkme0fNQ/9+N91tiA7y17P+rPtq",
-	"TjXug9GKEuB29jNk4z36Jgu1+ZuPdw10q5NZlFZrTAirJ4UxC0defZHTZRrowl6Rf9JEeVckzWaVEaFn",
-	"MLDOp9ZIGBOaSkB7R+3TPE8mZ28l9oFuqyRfaMVszYhSBOOESaX/vLa3fz46sORd1fvJe6/24/+8uLol",
-	"zS9vfg1f19wNvDW/iDaJ+oZm1yo3nLvxds4B3zpB379AtxdvA6QvphMEHSKJhykNUAJ0QDgZY4oOm2iI",
-	"OWnU1mFeXiurp0hQ75m7eXZSpkzK2FvTzBV/61p4j+zSVLg+b8XungLi+e12td+eHz5c/Xr7M/y4xb8G",
-	"OvyyNl6+rXNmLsIQdK3sAqGvrUthpYcVP+doBJAYF49B+i7I0qqwpjvG3mA+0FbmUbtdZedKjQch9B05",
-	"+q3TStO8xXRqwSxmFCIjmBD2yqcraz8rzIeDr+bgL07cvzDCvqBKIpK3DzhqHlUwHr4HYztsbDpsg5W7",
-	"bmaPKu/fMb6tMr7Pf0/JWpmZL2Pie453U2bMjf0/MI2eUXBO/cwuyxweRIqsR+DvYJitbvD3gkTLcvIv",
-	"YsHQkE0QdtJyNlvNmCJe6LwCk7OZ/o7N/QcYAE+r7Dd3yv5O2d8p+0uVfZdUq/mYY8UUJjs1//Fq/sYK",
-	"uxUEc8LS99l5d35uV5M/mBA5jDiebJJ+sJaELfWRrpSWP9tl7qyCHYfcWQXVrAJ3tHU45G+b0uU4w+/G",
-	"P8011U+SrnWphxZeDMbvgoBtQtWG2almks17/2SZSBd0oDV9FBGJORkhFsMQ3dy8XkPhvzWD7QpBd9US",
-	"u2qJLRaCZnfq76ol5iSHYYRlOQJbKneYb6+8/YrOLIotRgLhHkslwnNX7TlRqMw9JRnzgPndEO6p8c6b",
-	"Mk51CM5NNz0xMl+a3B8xZBNaLTZ+IUaue/AmAmbNjstVD0y2tCdpcvZ362P9qC7Wi7iRmztAE0x0o0PX",
-	"xskAYsedvFIFMUK4eE91Bj+PVc3wmEcptIUhDr66WUyNgiXojbwDRBFAguUwd0V7k9RmT6FPc9ld9Glq",
-	"ApkzF7uvcCk8uoJL7XobTKzAEBaftJW8onrGrpnwSTTpHXNbwtzcdrNT+vfiZjN1VFpjWMSfEKFWlajK",
-	"qdbXrRiVHIfySbSqjXiHac1+6da3Ae/IjJsPN6/rzWbr4OX1h5fXrw/UQbEOuVlXVLvtnZ3q9G0Xe02T",
-	"VD6JXlTpEPfNId5024/txp9WD4Oue5PCmnhY3N1f23T2qZ225AdR9PUD0gOPa24zwTzvFvAkpRVFl8m2",
-	"WwK+TLlLrc4nChTvzToUjkGdmEJtJo7GhBIhFWN60DZe5KWfJ1iIgz4msQKSTszY8ys2910tD+E6nd5U",
-	"f97TvWa91Wzu6+zp0Fx4y6gaAnA4VOOcI+wWY63GkHEQSh5gkxr2nbinSgVsoA/mJ4WlOLZvmSR4/AAc",
-	"DyBCWHp93RNbhbSF4k6TI5f3wt9IwRMChMhzMIqA7yhIO6123TiRxYaiSZdKMUq5UrkizLO0CnMZsUvL",
-	"MPPpSkwdGNFAflSlaYZg7cay42vvItF7fX68RulJDus1ZMxRWX9MReLZTSY73pfzPo8Qs1K8QlGMpYWn",
-	"4ICKlTyJJvYSlNoIXkgkmPdumUuEthokeYXJLkSyC5HsQiR//xCJ5R67+MisXLG8N++JnV3WtuU4SUaI",
-	"SwqU4zjvyVK8klCyIjM/N3m6asG6mtkWMhuBIBZIhLzd936wsrD5fb7e7d+Aaa6yK/jO7Fd84FJ9az9g",
-	"PsAoUZvQ6iBBPTzBQ91M5YebD0himmA0Mh4X54+DBxKB7rv1qWYyZc5cnozCYF8hd6Y1wfH6njgwuitL",
-	"ZcjG2dV867bkqH4fnsPFssrmnHJKr8z8axQ5M5/q3An0vlx9CIMnrnS2BcX28Nn8f9dmKsrN2NnmShWy",
-	"5V+RGDJUb2SubXKK0Agm+FetyA3VuytOlcs+qz2CnJ/OFbd1CGyXcayf/7c2bFeyiZ0WkPMedfKU9ZUf",
-	"2j2BlTkz3DfVL7b/QrGbWhUWVS06mb9+8DXXWJ8yNOnP8jSxyS4HNQVEXV1pK3Iv1znqpskQ4qjDwZoZ",
-	"0EXCa9tt8jlwOLqnknkewfxNpaZ1TSM0RKS5WdC40HqgZLJAfUJxjCZDoKavgm2TOcQCmdaqSr+CB+BT",
-	"D+1EZCEuw7A3asmtR9oOR3dRydeL2RSSEOMhikiMR6myHxMcYdRqo5cgtOOx4assNYeeR/CWpwy/7pp4",
-	"7RqBPlkjUK+fyi4ZRy6Id3ti8LFK+HJhp6/pri/t1XVTpZcQ6zv+rUdUOnkwfyP3hk5SbQvr8bfc6Gvz",
-	"W/R/77rYNStDNimifUpj2iFzqTGdUdRfpknYzLIRoaifxrG5RbJA5N8JT6Xyj7htqFrlfG/tPuk51qDb",
-	"rz5FFvFcK60gv1VbEUeUxsC1fqgvgNFgjHTr3+KlcRrKIutveFZsG5Zw8oAl6PZlRKCUTjhOEoiCe2qY",
-	"lclNDvk0keYyGiKFVmRTDja6DZG5S0ZHe2y2MybRPS30w2Vct8T16vSzHcZYgpBZpT7CHO6pz0Dym/X8",
-	"SNJG9+apc7UVFmkEw1Y45BPyt3WzY9aPTVsi6QDneiLdt7tHojM0BiHwAJBiN0Cly0zLXNczgDBd5Vyj",
-	"HBSyNI406fQgp8QcWsaZuQQYp7kOuH7nZcOiZhTL5l3zaNPMJhI5jXctUUDoYHkmkuVJ9mj+bUsM37uu",
-	"8D1zhh8jFJZwdhsuexLO/pY92MtE7cVlDHWz6766ARoA1YzKemaL3SZHML2nCSYc7RkPT86+bb8w3SnW",
-	"cvFt3NRlbyHZyl1du4D4LiC+C4g/wh+QXwe4i4k/wQ1Lew6+++46ycdG1NXwGRvRtzJgDvwilcPa2afP",
-	"pi8Cf3DMs4jomIU4RhE8QMwSzemCWsrj2lltKGVydnDQaj9rNBvNRuvsefO50U/sImeHMomcQX4dSH6f",
-	"Sp6qnNnaHq9Qmt9MBDEP8VeJMjRKnPaiZNi7GRPPerxi0odwGsbgjeMQMD+IqwbSzhWj3NkG7qYps81H",
-	"8MaaqXiYH/JDpnn6g3ojaJ5Vvh+ne9kEXh8UVi0pAa9SZCIscYAoQzEbEOq9Z7lt2TL5A2R3iyQxln3G",
-	"x2gvGQ0OFLV82deGtLHhFMmREM61Fm3VC/Ax5d5fsC+cRkQqU3OIwiEm1MSRiXADeyPpR8u3ybFkXN/c",
-	"LlwgGh6ASjTG4ZBQ4NMCwISyvf9/AAAA//8=",
+	"7L37cxrHsjj+r0zxvbci1V0QoIctqU59S5blRLGdKLJ8c04sXxh2G5iwzGxmZoU5Lv/vn5rX7iwssAgU",
+	"Ozn4B5eA3Xl09/S7ez7XQjZOGAUqRe3scy3BHI9BAtefXpDo+qX6Az7hcRJD7azWbJ0e4pN+s95sNpv1",
+	"Z+q/5+q/Zv6vVQtqhNbOagmWw1pQo3is3uyRqEOiWlDj8EdKOES1M8lTCGoiHMIYq2n6jI+xrJ3V0lQ/",
+	"KaeJelNITuig9uVLULtMuWBcPRuBCDlJJGFqqrshoC6FT7IT6ie6iPWRHAJKODwQlgqU4AGcI9wTQCXq",
+	"M65/7RMupP6pUQu8XcL0x+S3y+uTt3fRqdvNHynwab4dM0/NX/4Yf3oDdCCHtbPjVrts+dcRjBMmgYbT",
+	"1zCd38YF6nMQQzSCKdqDxqCBMHr//vrlPkqAox6JzhFGHCSfogmRQ70HgcegXxiAFN6uMBUT4MV9PQtb",
+	"cILbvXqr34T6Ue8Y6qfREa638UmvFR5GR3Dcd/sdAo6A5xv21l5Xi1+GSA8S7ePjoDYm1H1ulcKl/xbL",
+	"cFiO1wfggjCKOOAI7XXva4f3tS5iHHUPu/sKIELiGBCjYEBw1GoXd63fWLitft3MvWD9h6WIfEPGRJYv",
+	"d8yERETCWCDJFLJSTgvrOW6WU1Ssx/SXEUEfp7E0r2SHg1B52K4FapFknI5rZ61mU4PYfsrWS6iEAXC9",
+	"4DugEfD1TzPG5adZ6vE2PdBf1MsiYVSAYTg4uoU/UhAatiGjEqj+EydJTEKswHyQcNaLYfw/vwsFc287",
+	"CmASk9gigpuRUMRAIMokGis86xNycXON1Ogch1LjhnOmWN6Hz7U+gThyyGk4nIxBCDxQax+nQqIeICwN",
+	"plvNZu3LRwUjITEN1SMHD60DloiDCHBUj0FqdmrABEIqmJ3VTvqtsI1PoX4UtXr1o/4zqJ/io8P6Ydju",
+	"taImnPafP1e0ILFMRe3sSKFYEqmx9gJHyIEpg+lQykScHRwMgPcwHTQGrEEiBytxQOgDjklU++Kj5784",
+	"9Gtntf/vIBcCB+ZXcXBj3jRImqdyB1wi0BjHCs8QqTNZAuwc0IqBM9qPSfhI/IYp50BlR4FFbZolQBUl",
+	"BUXMG+JECv4xoYCGWPF/ISA6V0xUoBBTRBmKGR0ovgqam0YcT/RJnUGlGU0cVDksB2r4gypC8sBNuTFl",
+	"nOaUkUG3KlmE7oXt0UXIePSdQBpFiEM/FWDEEg7Vc4GiEoyi1CC8QEmEon5MBkNDKq8Y75EoAroxLyAC",
+	"UYDILiONiGQccRZDCbb1zwcPwEl/ujFqDnPU5Lupipt+9sa2kBPiOAauID2ibEJRL1WSSmhQCBQxfXBx",
+	"NCYSSQU0lgDXcNb4uKYSOMXxlWKWG+LkHRuDHBI6QBOlj004owPEKGIpR4JE0EA/Mfs7FigcYjqACPWm",
+	"Zl0WKefoj5RJ0FjNqChCpI+mLNVsB4cSiTRJGJdPi+pjnz87QKF3wB+AIwOw6pzavL0VrF+gPiZxypV6",
+	"ZLRFvSR1PkkE5wrhs1DWuP6JyVcspdGGaP6JIZGGQ8V0/zTGuvGhPcox+ROTyMChKvYok52+fmMb6HPw",
+	"M1xVs051RGV2lr/TSqYA0Fi7Uc/RiKi3X2ESQ7QVNUrNnZ1BQWgI+oBpfZxItOcU9CPFWSiboOP9BrqF",
+	"mOEIYRohZa7gASb0L0MD2nqzNOADFVmoVqWGxHu30zfvbouZd53l0s0sJCKMLXRucCNz7FnwK0OAsTeY",
+	"D2CLCnaPRVM1d6zGVYY1poZPA40SRqhEOAwhkWIb+N8YtZ5Mtko0uqKSyCm6YwwZ2FTFr2Sso3e9Nayu",
+	"AUuDzLeYTu0+xKY4ZQyNMZ06xIrz/Ogq3QyjMaGphG8BjW1P61XrVmBAGRzWwZ/accfteCt4vFVqrbYc",
+	"lcFh3DW4L8H4nLq36ov6hfqii4RmEAab7ylO5ZBx8u+NGfcbNtAYU6g7t9p3CEJJixFQbRDBp0QZ7U+t",
+	"ArdyPBX2VxVFqX4JqNTWwtbEag8wVwhR4NBylVGlSGJth1jQBKjP+MDYtUrsGq+hYrLAH0gIFmkJZwq0",
+	"uBfDNiyVGT+bVs1SAZHx+GEUkX4flBVc4L8N9F4AwojCRDsD+9rKUp/sU9/EoW37xODBzXLgNYjCB/o2",
+	"SOJXiOO6dWMosyjEVKG8B8jOpMjBeGQp6s7gqIs4eChSSjVwgxZDItYGgegtRATf6T1uLH77JAZFrRj9",
+	"dn2DMA+H5EGLfu2NGysKweMIx0jiEajHbl6+Kjvt+dQeKbTb7fYiz0XEwnSsIwabyuJjnx4yICENJaTB",
+	"VJ0iste3Zy4b/CC1AqPaSssmyuVxNq8WxBdjdbw0I0+4sqQlMU5O55bqwCeZPWJ32WMsBqwtfnM6V23B",
+	"+HVrxpPq3LAf3MtByWQfM5Cy3u9gXD8XOlYwv1Scfe95xBVBLHfpB7VP9XEaS6JmNl7h2QXakUsXo8TP",
+	"5RDCkQbw/KpCDkoUdLAs+JgjLKEuyRjmHc1BbYjF0INz/sMIppp4y1z5JHJhpKuofXzcOtWsVUsJQQYU",
+	"lPnTKJstYYKYcT4X/PYnR7VS77wPmexdu+jA32+23oWAczRdQnaGd/j+/4LHTs3meUW1AxeEdhDZk1C6",
+	"1xGhJeD71YpS49nZEwAoGQ2MarGvXe40Havtmuk71rzUHEV/EUEM0v+CUAHcfBMOMaGdAU6yv2NCR50e",
+	"V9I8+46lssP6HcbNSTBfcjbx5gozKuv0cNRRSMUy5VD8KaXaXdYZ6aiX98OYiLGNHXnfMp4MMTUnLQf1",
+	"3D6XEk0JM1LLR+4ZNBkCN56vHgc8QkQUYkxH7VYrWE16OXAXnACNr8wFwGgInCpJSPoI0+ljppyhdk09",
+	"mft+IVXfguLt5WtkqQzZGNRRNToroYPc04skxyRGexn1NcxYmghn+IohJcvVZqf6gU2MdVTEhEAThYkJ",
+	"jkdGma4A9JxYxJJ5LIvxHjZT6S8qzzUEHHUc95uZCT6hdz9c1NvHJwgbr5J62vE8vc/SIx9jITthgUMv",
+	"k1GzDP1LUGOjElzyFBRdG0flZMhiR/WYRggegE89YFhce+vzZKdTC+YnudLDJDEOwTtDhkb0SRKBMpzM",
+	"vJp1aJVJ2sFWbjNTKbJlYc7x1F9UR/KUGmNmCQzGjGvdU79iEK/9isYlgLmyMIU0ZDAPAHNiS/Z/yyY6",
+	"ziJnD7dUqnRFmkqpAByXrf/WzItCNh4TqXS53PDVMFVyBnAUoAkmUh1Ul4qhR+QVF6BxT9ZUAeyMZbJq",
+	"aqEgNGCFJHGM3CbRHqaIJYosOabCRLHQkMWR4zNm6aiHw5E2JfPvvhOIwieJuMLcfpZ+ohFMlSqJOTRK",
+	"E118HslGteKWgyKrytHtoabIZbwjUcpjJ5hHN5wlTOB4XnXgIHQawnL6v3rAcartiFvz/NaUWDt/2cpf",
+	"lEmuC9QjEcJGd3kAGjGOBGhd5hxRxUkQRgnXJvycEGC0T5QZ2MFKgR9bA20u+2KeKM1KVqQ8aFwBSQzn",
+	"r8RXbs0LZSzF4Lojhrh9fFKq3tpI+edM3xJpz5zMWlDLot4eaL1X3ZNrnbI8MaQKMKznuiKEs/WusaIZ",
+	"mjLL8JJXDIDylcwCdQYOQSmBLKDMC20altmAPQOfZWh/YbI1LLlUJpKZ/fZsho75dcE63xBRYmZlxFmJ",
+	"Su1yixQ6C3y5iAG9INE7BWbhqGHGdsk8Dv5y5g6u86bM64hugAD1sICTo4Kc6U1lKSmbVKdiNtsq03d2",
+	"y3qMIFtc2d7H+NO12VK7WaY1kBBWAf8tozA1py8cUhLiuMP6/TnLvaUdOBvb7mZJ85OVbe4yxkpuGf/S",
+	"AhtDjExSguHMYshMGs4iVwRN49g4W0262er1B/bt5axs+bhqEDFakxlW5ILahWbhszY29JDZCN4q3a5r",
+	"xe2vxNI2uEER7Y/nC5c2d+yaJmnJomg67pVR+YozGtSMbfV4MWIn9gdatnyjFpcAtRp95NvcfCNrS2gc",
+	"p9X5j1G2Sla6SgxnALUjuIlXQfgl4OiNTrEslQgiHcOCdPEo5Tr04J4yfr0BfgCUJsUEYrPQekxCoILQ",
+	"gf0L6vBg3eBzYCv6KPOh2s32Sb3VqreP75rts6PWWav5my+LlmIugpgoOwCWuQ3UyybTTa9Ox4/si8Za",
+	"zBORgypKF7h0r3kQxlhIpH93PoMhplE8m3WOkySeogx6DQu9BhEihegMUYZ6qSAUhEAcBsqs5S6Y8tP1",
+	"C3TaajebzVb78Oj45FkZXPRGF/qwLmOWRlcaU55HV79TXKcNfrTrJ2EL6s96h7h+2j9q1dvRcfgcmrjV",
+	"e/bMx9WiI2MWko3belbRE5fEeJqRzKyJChQZO5Rjnb1onzYmTRrHaDIkMaAEqLJLG4toaqWQE6k5WwWq",
+	"XYS7aup2dg49TOUTOQorkPeM09uHzXIucINNassmwsvjKSU2l1dlMo+nGyyEMjy7rgzFuTe0G8DUoGhs",
+	"2XQ8fYJc/ckK3JQKzeJ6ymCTm+ULhCgWAoRYpV7jaEwoEZJjSR6gk2AhyuNWts6nmimMBaPFWYvKdrPk",
+	"rVxfPi7Rl3OldNES5y0kQ5BlO5wbb7kC3/JXnFvpIeOwDLZrgCzkRAK3uqIHq5Oj0oiCczFXLR5prnTY",
+	"Z+DKV5JNtBo4zRJNcAnF3maOpxl7kIg/Uhxrh1gluC4gvWoKd3W1JgNOpsXYecogM0smY5BDtmC1mI6s",
+	"63LRViFmk87zZicBHioeO0xKlIT3ui7iefO/nRT84eZdgPoxHgwgsjkj2rqrm3UrbqTFsvYllrualwA5",
+	"s11nhRmLAfE0IXhY0eGrR+rog1QppmpAVtGtlB/xbIIZ3SqlEYdIDoWCG0YmALH3/Pi4if6Bnh83jpv7",
+	"FTcimTQe1kpe7mpUp7calBDfvKFuNliEp1tUUE5EVUiXg84rL/K4ecNjllUT6OiYS4enJr9l3mdPKIUK",
+	"ILBnJz8pQZFHeEucm3e50LwDXuptMtwPzxPLGDiRHcMRAyP7Ga1rgCP3lk7JIxxNgAyGUugAl0GJ+QaJ",
+	"dIwkQ61msxB+Kq5hZEpIV0kBM+Q6UqC1OmyrQ+F25PWdWjmrK8KuG7MJCNnRsOiivSHmA4yUOUAjPNwP",
+	"UFejVE47IROyi/ZG+qOycDBFPYKnWD3ko6CL9oSyKMaIkhiTQu6BP5t2ouRj65q/fJRSB7lSCAgddAYc",
+	"RyVcwx/OEEIMSt3LTiPS52+Wcawpnt1ZzrG8eBWazor0aU/6xovIWUyVhWxr3nIuUEaPrwjEUVa5VDxH",
+	"tuSzxOay4WH9ACLCZgB2dWZfH6CBxyylsqvpMisXVR8TLIcNEqk/TcFxYzZlsGh6FqtN51VeV37qG2Vl",
+	"lairjAaz1XzAMlD9ADg2CRCz6REQjqwtYEoacHxTeKLEYVGIveNwiCJQJqoCg0tkCFCXjXRB92Q4RUQi",
+	"UyhRANBnZcTiHhZ6qSNdh6w0W/V3mQrpUgznGIyaSYdfvXwCUxsqAtRNKX7ARBthXaSzOCdEzPQG0LMv",
+	"h7KdvQy4xlM2H7GkyNCSUjDG6pkG+omhfsywFg9Tk6tAAXP787yDXL+/XNsKMmK5TVCr+X+tY7SnuyTE",
+	"WKpj+J1AISjVd3COQGErSXnChKmgxUjxS456Og2B9XV0lU1ogASYc3J7dfHy7dV+AV6tYxt0mFN4/GNe",
+	"+FeaMqMrf8OpH8q8fnlbzLFSX6zCjQWTN2IZmn6+fPnuBocje+jKCd5Y6XOIVO+iVqOFOCiGD0i7a3SS",
+	"RWKGRHvG1aCwISSmEeZRgyVA665WmtBBg/FBgFqdTqvTOd73dG9vlfqv0ogZ5oM8YlbFxOmrM/cUwY11",
+	"3M2rvMT5rrwFf1wGmbUyW9uPC48FNZuC5hMnB7UCrXqmyRDiqMMBjFYJ+Xf9YtbbIpp1cRw3z9ItL3Lz",
+	"+BSxjU3DA1F8HMqygHSFQgi6OtF4W82zaM9FYnW6KQh1ON7fvhH7BT3X76SywgfUbq4ILuX7Xgq1qlGv",
+	"by8que5J9/FW3Vh7Mv6w2dkJFHw+VgDTWpGpzIL2GU4GNw8YwfzZXB1tfWQs9OcEKERrpGs82skYQcin",
+	"iexkoZ/5J2YccPMPrJexUTkXY+Nsi4X5FTiOf+7rFjAVIp1zFLdBvtRcxsbTeiRn0pmc8VvA6JapltDB",
+	"ogi4Lit7GqKdT/LMEjMjnSAYsjSOkC3zMt2lXHKgILGSUTETYr80BXr2AMxYOuNETvNcZjXZgClhR5VA",
+	"hMy5VF488pUp8muTVqDb+jx1UgOJOo72VrqIS/NSzd7zpRZGDQxhl23WK9CZMx1uX12i06PjZy7xu4F+",
+	"1qWEYxj3gAs0xlOEk0RZgX3GkWDjPEf8npqOcd1Ck6SuojmMXJ+f/cY9nbMc88qgkhqevD9L4AIEwAWj",
+	"gXYmTdQjkqGIFY3kNftvzUf0bUOu2SW9YhxpMOvjk+09MNaq8dNgiXTbtMqJ+55vqIQY83LJz0v6YGmH",
+	"T3mMMy+QXDYAiQKEY8Fccn73n3Vbzl6/jrrItUlD1p1UgHbFusvS5GDjJcmreJrNSlkhtmyzbEc/3N3d",
+	"IDM0kvBpJsmitHnZrNo5n9D9/vYaUTx2KfcjYlwQ7pwUpqjYCm2V1SVt/aneabDMqfOLl79XPFp+Zp9n",
+	"1BxtIw0zG7tsSbdZfHM2lR/PlhXXLuhggDmmKCISczJCLIYhurl53TBemmI8fsNVLwmI3uapzkX0vzOV",
+	"UL1p1sKIKFPSFmXuI/YA/J7e1yzC6z0S1W3Kc/2hdX9P79Nm8zDM+Lb+CNn3RpDNfFnIAp/5TY/9oNm+",
+	"/aVWxlfXUF7yKtTyeoGHBXlBtsOUkoqBlh6Hh4en6P3dpcmeopgy22HiXNeTaVAhIhF8wqGMpwgLNCAP",
+	"UOxQabPU2vVW867ZPjs+PTt+3jD5V7+V8pHZMoQESwlcLfD/PjTrp7je//j55OjLf9UWpGKaosu53b3Q",
+	"udouVn1yVFfWQVaLm73Y2LLbyZfvmZIzWxXgoyXDn7+bJRT+Gqbl4bylroZ4wDiRw7FvKVtYlIanltBU",
+	"kvZiEnZGZa7oItAP2wbo5g00gmm5zpoN2EnKdJt3JtnrRj/2GqbXtM/QzdVbo1MoJUqIeHUlVAbmHBiF",
+	"zcwtZG1DRiOh7K27rJJp1u3uVQnNC0OT1+qgGWOpZD2OIqBROkZ7TdSDPuOAMJ3ulwbD5kWvIklX1l9d",
+	"QVZvJcAJi5RiyOV6bwoIU07ktHIicC+dAu/ggfPZzycyYQkDxhf8aMsHS3jCzzSeOh0peww9EJgU9L2V",
+	"/qzCqFUdZ85uq14KZ9IHvgQ1m49TCXjDRHQMIZen2FUVKr2YlMJiTGh148dPP/cU/J9e1rWUaDaP2qVu",
+	"PedY7UR4WnWm/CWgkVjLALStYA1xr2k8JpyFqWmZ0lmShbWMa2rF9+b1lcco0d7bN/XXV2/rz06eo/9B",
+	"/7TKim5Aq8tMjSdCsgAxGloWK4Yzld2LHGLZ02vtNFf/5r0jxOSKh8rYiWPT9igPxVY5IHPFhhHHfeMk",
+	"pSylIeTxHDNI3r/XO1tBDU8wjzqJrkfV7+R0YViYewZserE2JM0Ht3oFQ9Nwr0w2ZubLRhWJZa7jvDJk",
+	"rrAwFxUz/DE3MnyseDzSnuVSSp2BXYFbl7D9Gfkxd1A97rBYDG4jy9oV/a7MsH6atGgzfZbd5WUaFOVr",
+	"QRc+PGs2z5q6YmNenmZPNlt3zVbxSV9+ukB9Owt358FtHcKeE5+1l4RigW6ARiQiI0zRDWcPhAqCfsQT",
+	"jF5gbkpTM5laGzCm3VCeJP1QS9jod1xv6YRd9Vdbh88LUs2xv2JuVC6/3OJbXrR+fvm+ADNIM7KodnRy",
+	"3GqX0/FZXu+dtd4EOsARxhTFOJEsQQJGLMZDy7NnTK2/nE6US9OK+J0tRF2qVDke7ChhwvhIuGqMWFoG",
+	"LIfAO9aiLs9yW6KLvRfKmIxEftlGhlXE+n0SAheu0iHX1fZkoRW1UoajheHf1trh3znVbj7W/Q0re9mV",
+	"D30cCyjLt3ZaXU492aEqWt0fPx+XW9y++pfN1ypLxFuSEFqm4eX3VSzL6jtsrhq5XB+brccrHojj5jIx",
+	"n7+7kKcURjssIbvZ8Ee5BPdktqKCNSX3MlE9L8W068UwoXeKrFwpAObAL1KTw2c+vXLY+PHXu9p8k/Af",
+	"f71z7Ya03+gqevnuwnOwWc9bwrjEcYBcLxLTX1RfdyLu6Y+/vn6H9roHjQnEcV23zDr4fTISjd8Fo939",
+	"BrqMMRmbZpZnqEuE6Aaoi1OdJQmfkm5wT7si7XUNh0gF8P0AdXVzevUI4wP7U1Yt6J5DOJQC9Rm38Q19",
+	"yPS50bsvdhE07f4I7bNyNd7eHrEHdQ9n+87teGZ/FwEK/SJnEViF/p6qsxUgq9uKwIv3iQBpvVX97E6P",
+	"CFyLEhsks+PdU907ewgmocywCBM1vKf39JLRB6CmA9WeSWb83rg/0cXN9f4Z+vHdzz8ZbHYFxSPohFhA",
+	"18RIRO4svKe6YFTicaIbA72/uwz0nUMPz5Deh0431DVtn43wD5AT+F+6ruPlPbXH10tjnPhlHrpzdsrB",
+	"mD4uznVPu4s6X3Yb6BLHsbJHOJ+i7oVtHaufPEMvTP9W44/98dc744ft3tM9TbsBMgWKRcrdRymNFd1k",
+	"lZSEUSTwVOTJnjo1/56aKxEKz+mLEYTXekmBS33jkZAOihF6T7uf6oZwG+gNEVJTvTIKBeh6P0LNmHvd",
+	"LGXYVgyqQ+BfZGUp2qlEDsdGfVWo9kyMs1qz0Wo0nTmME6VyHTaajUMjHYaaPxwMdYLvv2tnn78EtYMx",
+	"SE5CYT9xwNHU/TTbCzj7du52m+wXQ6YHLIzEgc1/1JMOoMRB9jqDB4hz1I0JHYmG2nxX91cSxcrJ7wR6",
+	"f/umYcxGg5NrpTYq+KojcuumCwrXmC0In+ePHJjLnL4EKx+0t499+ThzbVG72VzSz7Wkj2tmvL8099gU",
+	"q8Izy8E9Zswgc/GSJQBjzDv4ftD50UtG0u1ZFVLqg96g2WzVq/T8rWdyllAiiVFxDB/NfmHho4ZWFI0H",
+	"XpOnj36vKM0jL7MKG5NI8DONp24ns96nMSb0JmfWl/N2kMfK3zp7Q50Rrx1tDYeSPIDLY9CtaNyzH2oQ",
+	"Qyg5oyT0GtV8rGKrKHJJOVkYmMQJsa2YZw/QWg2aeU7+OT9oNVrV2+H6Sc9ld4nY1GaX1myTmXWL4yNz",
+	"AspGz07KgXe7l37laMMmyJQ5WU1E7j0zBgcxN/59wxd7rFp6o6Df1c4+fFSEOR5jTddzSeYutZz1vfEy",
+	"VYWCsubtzYB7usnrgNB9cwyF9g0YE+SjsoZ80/1LCWN3dPk5i5R9OeBZgpdl9UUm/T1YHq2f2vHPHf/8",
+	"D+afhVqQ7CJPNSKJIXJHekPGuvyV7IKnikymsGTWN33QraG0FjtZVznLLq788rEyJ1qhdtoesBmXFBIS",
+	"58Kye8Ja9/fF3TlSRxV19Uk1ZkfCoU8+Gcuj7qeYIJdN0p3XVjNGmFHbjhXuWOFOldyCKrldjjenVn19",
+	"ludy2lymUCl3+19tq+t7ovXTiPX7+hZUJ2gEmH78fi6dV7k5b1z7WUubsiuz9A+FdKYsiynPWaodjm5P",
+	"H35pJv8Mn/V+ao/fHMt/PZ/81sLvjqJXJ4Mfmr+/bsdvj+jPJ8kvxRSgs9rbSzZ58cu/Xr5u/+/kYnp1",
+	"8X3v9Ory1/HVv/snr37p8Re/nU6exWL4y/APNpG89+blq8kR/+fFp9/Sq3/MZxCd1erq34ur769/Qjfv",
+	"X7y5vkSvr/6lv7ynm8x1T/UgVz+9nB/XoL7aWfPRs/hWVk0KCvrL7Qo1Sn7Dha5ccA2LN7IbLP9ZaB8o",
+	"OjPZYXf2yW/fi2PjVR8KSWDN4D8tgFwkt1a7iVJKpJNdKZXpCL17e4EoDICTRu3PCjlrPlJRg5gJT+cR",
+	"slae/jSnKswGwI5XxbULbOri4uryYvLLqxeD8PryF/bm5UXz55eTf/yjNpvbs0gRc5dg+wk1K1UIT6If",
+	"6pohP9eCpnFcme14mSAlXOdmuQ/icZJ+Cd+y/nCXaKRLD7fBsHzLYqHINclf72xpjkCMxl71l9UZHFKF",
+	"vTRozizw2d/GcnbHkXYc6S/IkdZjPovUHTP/N2BN5BaDz5i+lvlQ5iwpxrArqGeXxRe2qEPZVgq1f+EA",
+	"CUgw/R3TARorkKVDgkQCgvTJCAt9Ygu9E3KCPLlrHucEmXdsLzwx681YdSQjc6V0XsxVu0jwCA/RGDiM",
+	"kACJOUYRSYD3WAzDEab//zoa/Hz79RLCdkVmpluc2b4IEIujDaXqNim+dJGmaeKs6XxuGv8LNCRRBN/A",
+	"UXDJyEtCGOYI/JxlLW9G+4aff8gLxWoV7zYvFp/Xan7NuBVNz58dL5ZMxbrwXMif3jWfn7WOz5ptr9rL",
+	"lYOvXFxPLU7ZX+tsp12bq9zXzjRleZ4h26YMeVcAE0ZtVvo8IJbV99tJ9GsWWkrdXQqM05xPrAOFtrYt",
+	"vSL2gsJ1lA/q1ahVVQv8yvVWdXdcoQlDCXN5oc4g9xpR6i7WZgtfn6voW/7MFlwowmcj2Q1j9pmvz0ry",
+	"C7OWcxLb33hTRlI8Bh/WP4GuLES9iBwW9MlJMMmSqPJqjfVPQ7lK7XU2/rCoh7FNhF2XR9oz7vHBQg9h",
+	"24zadAlulfQAbma9eu2ja/LBj35X3A8f57vd1kDhDOlJxJkpD9T99UyrWLUyYcT6OTKPmoN5lrUUmQyZ",
+	"sC3krQqNOOBQG93WtwvcDSGdOWqb+JEIEXMHmOmwWw2ulTnO/GVwCzyTBv8BymnYqpbGX21bxAfIrFMz",
+	"KAfXb4Mx5aYjMsfe5026sEvftTjBPNLp7q4U6k/iUp7jNWGixHlxqS9aELmGRqju3gCoq8u3ug2k759V",
+	"jykGXJLkj4i4pzie6ERKam8MtkZ6A92yGM5Q1zdE7Xtdk9tYZI5mPZ4bROPtBYuma2tXuzKeb76MZx1z",
+	"35ZXFBPx7TGZEaCtnbds5y3becsqecs0l3+8LG2tfuU9xTZ7HyLz0uHql14x3tOeAf1Gq8Ibd4y9wXwA",
+	"5oXjKusSaZIwLiF6CxHBOiNFy/tMwhtphLCBEsp5m5XcTrxq0a0z/s0NiXOyrvbxS1EiV44sWLGs1aGC",
+	"aFXKkGmgUfg6cDd76Duu7qkORBgnSwNd2I0QgR6IIL0YTLRCspmx946aR0iye6orI8R+A11kd5LXCUVq",
+	"r2Xi+3uQuxDGjinvmPLXDWH8OVx5fUMqY6y3gCPPK1xs5bJfxmE3MYYU+mVZo+okxqG9LlEq9dL4qo1I",
+	"RN3rfv0tluGwm2fpepZ2dE859FOhjSchcQwIIiLR3lGrvb/U7rFF0fc0N5NKWOlVRHJeut7Wr/t63dYN",
+	"sbOgdhbUuhbUTljvhPVOWFcT1orrQ/TXMKTWE9nqhdPVL1za9sLG8mqvfuGG666U+lKVVyaa9zWtPCVp",
+	"n9rGO8hYpHHGbqDKlPpxL9Tws5oMzf3NiHGUHRSnXyp70PLpexrGTJh7sCl61kZDlnJh6hNNcWKqWz1n",
+	"v/Q5GyPKJue6pdk9zQKprqehu6AqZLRP+Nj1i0B73KhdkVOS7ukyLQktVZL0tnda0k5L+itoSY5OOvBJ",
+	"rz7KeprlBUu5ItVarEgd7hSpnSL1LSlSlY+Y5tcQLVKlsPn5b+n/+A9Rpmzqv1Y+bKPjJ1CmJphHB065",
+	"eRKFSmcduXOJDH/V2RbCS+v/TqDi2UV7x6g3RbYVmtVwUEX9Zl67sRu8UNv9i3rUn1aoFHFWXSJ8DZZe",
+	"0t44B/tpsV57Kfd3/LqkL+46bPt0q87qABGKZlf0H87BC4zRHWbXK1N3N7aZQZhGOr/OJNrNcB2PfXrU",
+	"vRUOapfxJAzU5oCBcAmEGcs0FI32zKE0iW0BsjdEa1joW6Lvqb6s2ty3L/YDm/xp+G/VzLF7qq9wjvFA",
+	"dwh06a2pjjs8b/636/zww807Ezn1Ms3khN3TLN0M/arv1GAoS7bUaXRejVcfk1hswai9MVjZDtfPk1F3",
+	"eaK7PNE/LU+01KTdqR1/B7Vjrj//ekpHdVtRzWN4IY6XKx/INUudS8fdaSBe0B3TkWMLrthDI9ETfE+i",
+	"bLh206VJTheuAa4AsMXT9mp5ZFrpuls59SlyFpVrAtwtb1rydvrCXMS4rfrEzIvdKfKzdYTNzEVZtdN+",
+	"OzyCZnTSa+Fn4SEc95/j014zbEVtOOwfNY9bJ+1nh8+PTo/xSe9Z+Dw6hWa/hdu9w/AoOoYT70xm3vfa",
+	"mvVdjylCcme5tUaRo7u4eMExNiTwndAo/xvnvSgYoLwD/nc5nZubOueiT+4qDu/4OdLfOCdmod/DauSZ",
+	"toP05cSaY2Q3O/uX2Lj0mHua6fizt+HYoJAcwtS8KRmH6BxR1mPRFIXY5dTIIYy9p5062UD66ifsmMWQ",
+	"xRGhA+1m0t22UExCoALuqVLzC/bG6xdvrvXlqUqd2TtqHvp3SeoOXHSQv571gt5Xc6pxH4wilQC3s58h",
+	"G8PSt+aozd+8v2ugW50OpBRhY3VY1SqMWTjy6tSc+tNAFxKNmZDopInyTmGaMyu7Q89gYJ1PrZEwJjSV",
+	"gPaO2qd5plHOEUtMCt1qTL7QutyaUbIIxgmTSmV6bW8afnSwzLsW/IP3Xu3H/31xdUuan978Hr6uudu+",
+	"a37JdxL1Dc2uVek6d7v2XFChdYK+f4FuL94GSF+CKQg6RBIPUxqgBOiAcDLGFB020RBz0qitw++89m5P",
+	"UbXQM/eA7QRTmWCyNzSa60TXNQof2YascFXnit09BcTzmzRrfzw/fLj6/fZX+HGLfw10SGltvHxZ58xc",
+	"hCHoMu0FeoI2SIWVHlb8nKMRQGK8Qgbpu8DRnxj9CWpH7XaVl5XZAELoy7z0W6eV1vgW06nFkZjRpoxU",
+	"Q9gr+6+sOq0wVw4+G66xuDjjwmgKBdUVkbztxVHzqIKx8j0YW2VjU2UbcsD1+ntUW4od19wq1/z49xTL",
+	"lSXBMgmw5xg/ZcZW2f+7l0owCi5SkVmOmReHSJG16fwTTMfVPTZfkGhZ3cVFLBgasgnCTp7P5ggaY8lL",
+	"IajASW01h+Ol/wEmytOaI82dObIzR3bmyFJzxKUyaz7mWDGFyc4Q+UqGyMYmhZUic5LWd0l61ydv19Y4",
+	"mBA5jDiebJKQsZZ4LnUBrxS1v9pl7uyWHXvd2S3V7BZ3tHW0ZxeVzjmuYyZ/GssNMQ0hfpKct0s9tPCi",
+	"Un77Dmyz0jbMCjaTbN4iK0vnuqADbVmgiEjMyQixGIbo5ub1GgbGrRlsV1y8q4nZ1cRssbjYMKt4VxPz",
+	"NSyKYi8ojYmyHI0tFbXMN2PffpVwlkUgRgLhHkslwnM3hjrBq4xZJYfzhIW7IdxTE+DIri4Nz02LSzEy",
+	"X5p0LTFkE1otN+FCjFzj8E3E2Zr92asez2xpT9J58O/W9f5RPe8X8T43d4AmmOjuo67bmQHEjhd+LV54",
+	"IUYIowLDyrDlMcYZjvYoZb0wxMFnN4spYrHHZyNnCVHklmA5zN363iS12TPvU3if8bE+aGlKvLukhdQK",
+	"w5dVHpZHVwWqXW+DZRbYz+JzvZIzVU/pNhM+iZWwY6VLWKnbbnZK/3a886uxQqMNLeKGiFCrJlXli+vr",
+	"jYxKjkP5JBrjRpzK3Dhx6da3AafKzMR3N6/rzWbr4OX1u5fXrw/UsbTe0Fk/YLvtndTqp8ku9pomqXwS",
+	"na8Sy+gblrHpth97yUhaPYC97gUxa+Jh8aUl2jq2T+00wa/F/gx+LCMwyHCtpyaY5708nqSuqOjq2nZ7",
+	"0Jcpd0UC+USB4vRZt9IxqPNZKEzG0ZhQIqRigw/aWo68QooEC3HQxyRWQNIJPHt+ufK+K2QjXBeGmNLn",
+	"e7rXrLeazX1dBxCa68wZVUMADodqnHOE3WKs/R0yDkJJH2zyFL8T91Sptw30zvyksBTH9i1TzoEfgOMB",
+	"RAhL79qKxJbgbaGy2SRs5reDbKS8CgFC5Lk6RcB3FKSdxr5uSNBiQ9GkS7kZpVypkxHmWfqNuWrepe+Y",
+	"+XQZso6BaSA/qsw6Q7B2P9rxtVeY6L0+P16j7iqH9RoS7aisV64icYh2nPYrc1qP7LOq10IxmaW8p+C3",
+	"inE9iZb5EpRKDF7gLJj3Spp737YaSnuFyS6Qtguk7QJpf/9AmuUeuyja15ViltPnvf+z2zy3HE3LyH5J",
+	"54E4zpstFe+slawoOs5NrrpasG5TYDsUGPEjFsif/FqD/WBlx4Kf8/Vu/1Zlc9dpwedpv+IDl+5e+wHz",
+	"AUaJ2oRWdQnq4Qke6i5JP9y8QxLTBKOR8V05Pyo8kAh0D74PNZPwdebSvRQG+wq5Mz1Hjtf3oILRy1kq",
+	"QzbO7m5dt9dO9QtTHS6WtSzIKWdb1zD/NboXMJ9Q3aH1vlx9boMnbmFgOwXY82rLZlyXuii36mcbrVUo",
+	"MnlFYsioYyPrdZODh0Ywwb9rTXOo3l1xEF3eZe0RJ+Dp/KBbh8B2ec36ma9rw3YlZ9mpKV9LTVHnXBmj",
+	"OYvYE1hZd8N9U6Jm27gU+zhWYYjVwt756wefcwX+KWPe/ixPE/TuclBTQNTVBfsidzGeo26aDCGOOhys",
+	"1QVdJLwbDUxaEg5H91Qyzx2bv6n0yK5pwYiINLfWGv9lD5TSIFCfUByjyRCoac9ie/oOsUCm67RSAOEB",
+	"+NRDOxFZ7NSIh41uK9AjbUd+uHD368VMEUmI8RBFJMajVJnTCY4warXRSxDa69vwdaqaQ88jONlTxvV3",
+	"7QN3XYufrGux15Zpl1Mmv4lECk/oPtbAWC5aE6AQ1Zf2JLyp0gCN9Z200CMqeyPw6ClrXLaRh1q7BvT4",
+	"W25ouG5MrNg9WDGtP7tUfs16r03q6p/St+CQudS3kFHU37kZ4sxOEaGon8axudS4cC6+E57O53MF22u6",
+	"CkvYwNGwgpvoztRPka0/1zIwQMx1kFf0FKUxcK3A6su7NBgj3RW9eL2ohrLIWr+eFdsjJpw8YAm6TSMR",
+	"KKUTjpMEouCeGv5magBCPk2kuUiMSKE17ZSDzX2AyNwDpqNztqoAk+ieFlqFM667hXvdPrIdxliCkFm/",
+	"D4Q53FOf5+R3sPqRv41uWFVHcStc1ciSrTDVJ2SJ62ZqrZ+5YImkA5zrifSVBj0SnaExCIEHgBS7ASpd",
+	"lmTm/J8BhOme6Xp6oZClcaRJpwc5JebQMu7gJcA4zZXU9ZvSGxY1o/k275pHm2bZkcip5GtJD0IHy7Pi",
+	"LE+yR3NXa5xLnJ/dHRs9c+wfI0eWCAMbEX0SYfCWPdibqu09lQx1s9sduwEaANW8zfq2i414RzC9pwkm",
+	"HO0Zr1XO8W0rRd132zL+bVzMaK+B2srVjLuch13Owy7n4RE+jvz2113aw2YX6pVecbfn4Lvvbg9+bBqD",
+	"Gj5jI/qOG8yBX6RyWDv78NH0VOEPjnkWER2zEMcoggeIWaI5XVBLeVw7qw2lTM4ODlrtZ41mo9lonT1v",
+	"PjcqjV3k7FAmMzjIL1fKb6fKM+0zi97jFUpZnInB5nkVVSInjZJAhCgZ9m7GKrRevJj0IZyGMXjjOATM",
+	"D+JK57QLx+iD9joM06/eJoF4Y80U7MwP+S5TVv1BvRE0zyrfj1PXbEa4DwqrlpSAVykyEZY4QJShmA0I",
+	"9d6z3LZsmfwBspuakhjLPuNjtJeMBgeKWj7ta9vbmH2K5EgI51rxtuoF+Jhy7y/YF04jIpV1OkThEBNq",
+	"IvFEuIG9kfSj5dvkWDKOHghMhAvlwwNQicY4HBIKfFoAmFDm+v8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
