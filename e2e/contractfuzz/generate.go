@@ -74,7 +74,9 @@ func Operations(service string, doc *openapi3.T) []Operation {
 // IDs are values the generator uses for uuid path parameters besides
 // random ones: ids the services answered with, so that requests reach
 // existing records.
-type IDs interface{ Pick(r *rand.Rand, service string) (string, bool) }
+type IDs interface {
+	Pick(r *rand.Rand, service string) (string, bool)
+}
 
 // Generator builds cases for operations.
 type Generator struct {
