@@ -54,7 +54,12 @@ type ConsumerConfig struct {
 	// with the same CloudEvents subject (the aggregate they are about)
 	// still are, and events about different things may overtake each other.
 	Concurrency int
-	Log         *slog.Logger
+	// Replicas is how many NATS servers hold the consumer's state; zero
+	// takes the stream's own count (1 on a single server, 3 in a cluster,
+	// from the configuration the stream was ensured with), so a consumer
+	// survives the loss of a node exactly when its stream does.
+	Replicas int
+	Log      *slog.Logger
 	// filterOnClient makes the consumer filter as it must on a server older
 	// than 2.10 (for tests, which run a newer one).
 	filterOnClient bool
@@ -136,6 +141,16 @@ func (c *consumer) run(ctx context.Context) (progressed bool, err error) {
 		AckWait:        c.cfg.AckWait,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		MaxDeliver:     -1, // bounded by settle, which dead-letters instead of dropping
+		Replicas:       c.cfg.Replicas,
+	}
+	if cfg.Replicas <= 0 {
+		// Set explicitly rather than left to the server, so that a consumer
+		// made before its stream was scaled up is scaled with it.
+		stream, err := c.js.Stream(ctx, c.cfg.Stream)
+		if err != nil {
+			return false, fmt.Errorf("stream %s of consumer %s: %w", c.cfg.Stream, c.cfg.Durable, err)
+		}
+		cfg.Replicas = stream.CachedInfo().Config.Replicas
 	}
 	if len(serverFilters) == 1 {
 		// Servers before 2.10 know only the single filter field.

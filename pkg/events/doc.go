@@ -38,6 +38,11 @@
 // DeadLetters and replays one with ReplayDeadLetter, which still goes
 // through the inbox.
 //
+// Streams take their replica count and retention from the service's
+// configuration (EnsureStream with WithReplicas, WithLimits); a consumer
+// takes its stream's replica count. RunPruner deletes inbox and dead-letter
+// rows past their retention (prune.go says why each number is what it is).
+//
 // The tables (outbox, inbox, dead_letter) come with the platform
 // migrations of pkg/dbx.
 package events

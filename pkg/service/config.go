@@ -10,6 +10,7 @@ import (
 
 	"gerbang/pkg/auth"
 	"gerbang/pkg/dbx"
+	"gerbang/pkg/events"
 )
 
 // Config is what every service reads from its environment. Each variable has
@@ -29,6 +30,13 @@ type Config struct {
 	LogLevel        slog.Level    // LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests may drain
 	StartupTimeout  time.Duration // STARTUP_TIMEOUT, default 60s: how long to wait for PostgreSQL and NATS
+	// Streams and the consumers' tables; the defaults' reasons are in
+	// pkg/events (stream.go, prune.go).
+	NATSReplicas        int           // NATS_REPLICAS, default 1: servers holding each stream and consumer (3 in a cluster)
+	StreamMaxAge        time.Duration // NATS_STREAM_MAX_AGE, default 336h
+	StreamMaxBytes      int64         // NATS_STREAM_MAX_BYTES, default 4 GiB
+	InboxRetention      time.Duration // INBOX_RETENTION, default 720h; at least NATS_STREAM_MAX_AGE
+	DeadLetterRetention time.Duration // DEAD_LETTER_RETENTION, default 2160h
 }
 
 // Defaults of the issuer and audience shared by the portal and the services.
@@ -72,7 +80,52 @@ func LoadConfig(name string, port int, getenv func(string) string) (Config, erro
 	if c.StartupTimeout, err = time.ParseDuration(get("STARTUP_TIMEOUT", "60s")); err != nil {
 		return c, fmt.Errorf("STARTUP_TIMEOUT: %w", err)
 	}
+	if c.NATSReplicas, err = Int(getenv, "NATS_REPLICAS", 1); err != nil {
+		return c, err
+	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		return c, fmt.Errorf("NATS_REPLICAS: %d is not a JetStream replica count (1 to 5)", c.NATSReplicas)
+	}
+	maxBytes, err := Int(getenv, "NATS_STREAM_MAX_BYTES", events.DefaultStreamMaxBytes)
+	if err != nil {
+		return c, err
+	}
+	c.StreamMaxBytes = int64(maxBytes)
+	for _, d := range []struct {
+		to  *time.Duration
+		key string
+		def time.Duration
+	}{
+		{&c.StreamMaxAge, "NATS_STREAM_MAX_AGE", events.DefaultStreamMaxAge},
+		{&c.InboxRetention, "INBOX_RETENTION", events.DefaultInboxRetention},
+		{&c.DeadLetterRetention, "DEAD_LETTER_RETENTION", events.DefaultDeadLetterRetention},
+	} {
+		if *d.to, err = Duration(getenv, d.key, d.def); err != nil {
+			return c, err
+		}
+	}
+	if c.StreamMaxBytes < 1 || c.StreamMaxAge <= 0 || c.DeadLetterRetention <= 0 {
+		return c, fmt.Errorf("NATS_STREAM_MAX_BYTES, NATS_STREAM_MAX_AGE and DEAD_LETTER_RETENTION must be positive")
+	}
+	if c.InboxRetention < c.StreamMaxAge {
+		// A redelivery of an event still in the stream would find no inbox
+		// row and be applied again.
+		return c, fmt.Errorf("INBOX_RETENTION (%s) must be at least NATS_STREAM_MAX_AGE (%s)", c.InboxRetention, c.StreamMaxAge)
+	}
 	return c, nil
+}
+
+// Duration reads a duration variable (Go syntax: 90s, 336h) with a default.
+func Duration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a duration such as 90s or 336h", key, v)
+	}
+	return d, nil
 }
 
 // Int reads an integer variable with a default.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 	"path/filepath"
@@ -52,6 +53,13 @@ func (rt *Runtime) startAudit(keyFile string) error {
 func (rt *Runtime) startRelay() {
 	relay := events.NewRelay(rt.DB, rt.JS, rt.Log, events.RelayOptions{DatabaseURL: rt.Config.DatabaseURL})
 	rt.Go("outbox-relay", relay.Run)
+}
+
+// startPruner deletes the inbox and dead-letter rows past their retention.
+func (rt *Runtime) startPruner() {
+	rt.Go("inbox-pruner", func(ctx context.Context) error {
+		return events.RunPruner(ctx, rt.DB, rt.Log, events.PruneOptions{Inbox: rt.Config.InboxRetention, DeadLetters: rt.Config.DeadLetterRetention})
+	})
 }
 
 // deadLetter is one dead letter as api/<service>.yaml documents it.

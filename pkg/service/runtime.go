@@ -37,6 +37,10 @@ type Spec struct {
 	Migrations fs.FS // the service's goose SQL files; nil when it has none
 	// Stream is the JetStream stream the service produces to, if any.
 	Stream *Stream
+	// Consumes are other services' streams this one reads, ensured with the
+	// same configuration as its own so that its consumers can start before
+	// their producer does.
+	Consumes []Stream
 	// Provision creates further JetStream resources (idempotent).
 	Provision  func(ctx context.Context, js jetstream.JetStream) error
 	BodyLimits []httpx.RouteLimit
@@ -122,8 +126,13 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 	}
 	rt.JS = js
 	provision := func(ctx context.Context) error {
+		streams := spec.Consumes
 		if spec.Stream != nil {
-			if err := events.EnsureStream(ctx, js, spec.Stream.Name, spec.Stream.Subjects); err != nil {
+			streams = append([]Stream{*spec.Stream}, streams...)
+		}
+		for _, s := range streams {
+			if err := events.EnsureStream(ctx, js, s.Name, s.Subjects,
+				events.WithReplicas(cfg.NATSReplicas), events.WithLimits(cfg.StreamMaxAge, cfg.StreamMaxBytes)); err != nil {
 				return err
 			}
 		}
@@ -168,6 +177,7 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 			return nil, err
 		}
 		rt.startRelay()
+		rt.startPruner()
 		rt.serveDeadLetters()
 	}
 	return rt, nil

@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 
-	"github.com/nats-io/nats.go/jetstream"
-
-	"gerbang/pkg/events"
 	"gerbang/pkg/httpx"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/internal/ports/http/oapi"
@@ -28,9 +25,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		BodyLimits: []httpx.RouteLimit{{Method: "POST", Pattern: "/v1/applications/:id/documents", Bytes: 21<<20 + 64<<10}},
 		// The PAYMENT stream is payment's; ensuring it here (same
 		// configuration) lets licensing's consumer start before payment does.
-		Provision: func(ctx context.Context, js jetstream.JetStream) error {
-			return events.EnsureStream(ctx, js, "PAYMENT", []string{"payment.>"})
-		},
+		Consumes: []service.Stream{{Name: "PAYMENT", Subjects: []string{"payment.>"}}},
 	}, stdout)
 	if err != nil {
 		return err
