@@ -34,6 +34,9 @@ type platform struct {
 	nats  *natstest.Server
 	procs map[string]*process
 	data  string // each service's DATA_DIR is data/<service>
+	// observe, when set, sees every answer do receives (from several
+	// goroutines at once).
+	observe func(req *http.Request, resp *http.Response)
 }
 
 type process struct {
@@ -82,6 +85,13 @@ func buildServices(t *testing.T) string {
 // and one shared NATS, and waits until all are ready.
 func startPlatform(t *testing.T, extra map[string]string) *platform {
 	t.Helper()
+	return startPlatformOn(t, func(string) string { return pgtest.EmptyURL(t) }, extra)
+}
+
+// startPlatformOn is startPlatform with each service's database URL given
+// by databaseURL (for a test that runs its own PostgreSQL).
+func startPlatformOn(t *testing.T, databaseURL func(service string) string, extra map[string]string) *platform {
+	t.Helper()
 	p := &platform{t: t, bin: buildServices(t), nats: natstest.Start(t), procs: map[string]*process{}}
 	data := t.TempDir()
 	p.data = data
@@ -92,7 +102,7 @@ func startPlatform(t *testing.T, extra map[string]string) *platform {
 	for _, s := range services {
 		env := []string{
 			"HTTP_ADDR=" + addrs[s],
-			"DATABASE_URL=" + pgtest.EmptyURL(t),
+			"DATABASE_URL=" + databaseURL(s),
 			"NATS_URL=" + p.nats.URL,
 			"JWKS_URL=http://" + addrs["portal"] + "/.well-known/jwks.json",
 			"DATA_DIR=" + filepath.Join(data, s),
@@ -214,6 +224,9 @@ func (p *platform) do(method, service, path, token string, body any, headers ...
 		return 0, []byte(err.Error())
 	}
 	defer resp.Body.Close()
+	if p.observe != nil {
+		p.observe(req, resp)
+	}
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }

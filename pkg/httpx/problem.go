@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/dbx"
 )
 
 // ProblemContentType is the media type of RFC 9457 problem details.
@@ -72,6 +73,11 @@ func codeOfStatus(status int) string {
 	return "http_" + http.StatusText(status)
 }
 
+// RetryAfterUnavailable is the Retry-After of a 503 that set none of its
+// own, in seconds: about how long PostgreSQL takes to restart, or a
+// NATS client to reconnect.
+const RetryAfterUnavailable = "2"
+
 // ProblemFor turns any error into a problem. Unknown errors become a 500
 // whose detail reveals nothing but the request id.
 func ProblemFor(err error) Problem {
@@ -110,6 +116,16 @@ func ProblemFor(err error) Problem {
 	}
 	if p, ok := dataException(err); ok {
 		return p
+	}
+	if dbx.IsUnavailable(err) {
+		// PostgreSQL restarting or away: nothing was changed, and the same
+		// request will succeed once it is back.
+		return Problem{
+			Type:   ProblemTypeBase + string(apperr.Unavailable),
+			Title:  http.StatusText(http.StatusServiceUnavailable),
+			Status: http.StatusServiceUnavailable,
+			Detail: "The service cannot reach its database just now. Nothing was changed by this request; send it again in a few seconds.",
+		}
 	}
 	return Problem{
 		Type:   ProblemTypeBase + "internal",
@@ -225,6 +241,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		p := ProblemFor(err)
 		p.Instance = string(c.Request().URI().Path())
 		p.RequestID = RequestID(c)
+		if p.Status == http.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+			c.Set(fiber.HeaderRetryAfter, RetryAfterUnavailable)
+		}
 		if p.Status >= 500 {
 			log.ErrorContext(c.UserContext(), "request failed", "request_id", p.RequestID, "method", c.Method(), "path", p.Instance, "status", p.Status, "error", err.Error())
 		}

@@ -118,6 +118,17 @@ func TestReadyzFollowsPostgreSQLWithoutRestart(t *testing.T) {
 	s := svctest.Start(t, run, map[string]string{"DATABASE_URL": u.String(), "NATS_URL": ns.URL})
 	proxy.stop()
 	eventually(t, "readyz 503 while PostgreSQL is unreachable", func() bool { return status(t, s.URL+"/readyz") == 503 })
+	// A request that needs the database is told to come back, not that the
+	// service failed.
+	resp, err := http.Post(s.URL+"/things", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("a write while PostgreSQL is unreachable: %d, Retry-After %q, %s; want a 503 problem with Retry-After",
+			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"))
+	}
 	proxy.start(t)
 	eventually(t, "readyz 200 when PostgreSQL is back", func() bool { return status(t, s.URL+"/readyz") == 200 })
 }
