@@ -20,6 +20,7 @@ import (
 	"github.com/lib/pq"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/tracing"
 )
 
 // DefaultURL is the embedded default: the local PostgreSQL with the role
@@ -96,6 +97,8 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 // WithTx runs fn in a transaction, committing when fn returns nil and rolling
 // back otherwise (and on panic).
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err error) {
+	ctx, span := tracing.StartInternal(ctx, "transaction")
+	defer func() { tracing.End(span, err) }()
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

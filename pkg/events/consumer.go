@@ -14,6 +14,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"gerbang/pkg/tracing"
 )
 
 // Handler applies one event. Its writes go through tx, the transaction that
@@ -354,7 +356,10 @@ func (c *consumer) applyRun(ctx context.Context, ds []delivery) (failed int, err
 			continue // applied before, or a second copy in this batch
 		}
 		delete(fresh, d.ev.ID)
-		if err := runHandler(ctx, c.handler, tx, d.ev); err != nil {
+		hctx, span := tracing.StartConsumer(ctx, d.ev.TraceParent, d.ev.TraceState, d.ev.Type, c.cfg.Durable)
+		err := runHandler(hctx, c.handler, tx, d.ev)
+		tracing.End(span, err)
+		if err != nil {
 			return i, &handlerError{err: err}
 		}
 	}

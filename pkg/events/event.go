@@ -28,6 +28,11 @@ type Event struct {
 	Time            time.Time       `json:"time"`
 	DataContentType string          `json:"datacontenttype"`
 	Data            json.RawMessage `json:"data"`
+	// The CloudEvents distributed-tracing extension: the W3C trace context
+	// of the transaction that committed the event, so that its consumers'
+	// spans join the producer's trace.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
 }
 
 // New builds an event with a fresh UUIDv7 id. source names the producer

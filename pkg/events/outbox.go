@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"gerbang/pkg/tracing"
 )
 
 // NotifyChannel is the PostgreSQL channel Enqueue notifies on commit and the
@@ -44,7 +46,7 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 	if aggregate == "" {
 		return errors.New("enqueue event: empty aggregate")
 	}
-	payload, err := outboxPayload(ev)
+	payload, err := outboxPayload(WithTrace(ctx, ev))
 	if err != nil {
 		return err
 	}
@@ -63,6 +65,25 @@ func Enqueue(ctx context.Context, tx sqlx.ExtContext, ev Event, aggregate string
 		return fmt.Errorf("enqueue event %s %s: %w", ev.Type, ev.ID, err)
 	}
 	return nil
+}
+
+// WithTrace returns ev carrying the trace context of ctx (the CloudEvents
+// distributed-tracing extension: traceparent, tracestate), unless it
+// carries one already. Enqueue does it; a caller of FoldEnqueue, which has
+// no context, may do it first.
+func WithTrace(ctx context.Context, ev Event) Event {
+	if ev.TraceParent != "" {
+		return ev
+	}
+	tracing.Inject(ctx, func(k, v string) {
+		switch k {
+		case "traceparent":
+			ev.TraceParent = v
+		case "tracestate":
+			ev.TraceState = v
+		}
+	})
+	return ev
 }
 
 // outboxPayload is ev as its outbox row keeps it (Enqueue and FoldEnqueue).

@@ -19,6 +19,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/caller"
+	"gerbang/pkg/tracing"
 )
 
 // Options configure an app.
@@ -98,6 +99,7 @@ func New(opts Options) *fiber.App {
 		ReadBufferSize:        16 << 10,
 	})
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID, ContextKey: requestIDKey}))
+	app.Use(traceRequests)
 	app.Use(accessLog(opts.Log, newHTTPMetrics(opts.Name, opts.Registry)))
 	app.Use(recoverPanics(opts.Log))
 	app.Use(bodyLimit(opts.DefaultBodyLimit, opts.BodyLimits))
@@ -119,6 +121,20 @@ func RequestID(c *fiber.Ctx) string {
 // request's UserContext), for logs and audit records; caller.From(ctx)
 // gives it with the caller.
 func RequestIDFrom(ctx context.Context) string { return caller.RequestID(ctx) }
+
+// traceRequests makes each request a server span, child of the traceparent
+// it came with, carried by its UserContext (and so into its logs).
+func traceRequests(c *fiber.Ctx) error {
+	ctx, span := tracing.StartServer(c.UserContext(), func(k string) string { return string(c.Request().Header.Peek(k)) }, c.Method())
+	c.SetUserContext(ctx)
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = ProblemFor(err).Status
+	}
+	tracing.EndServer(span, c.Method(), c.Route().Path, status)
+	return err
+}
 
 func recoverPanics(log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) (err error) {

@@ -37,6 +37,9 @@ type Config struct {
 	StreamMaxBytes      int64         // NATS_STREAM_MAX_BYTES, default 4 GiB
 	InboxRetention      time.Duration // INBOX_RETENTION, default 720h; at least NATS_STREAM_MAX_AGE
 	DeadLetterRetention time.Duration // DEAD_LETTER_RETENTION, default 2160h
+	// Getenv is the environment the configuration was read from (for the
+	// OTEL_* variables of tracing).
+	Getenv func(string) string
 }
 
 // Defaults of the issuer and audience shared by the portal and the services.
@@ -54,6 +57,7 @@ func LoadConfig(name string, port int, getenv func(string) string) (Config, erro
 		return def
 	}
 	c := Config{
+		Getenv:      getenv,
 		Name:        name,
 		HTTPAddr:    get("HTTP_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
 		DatabaseURL: get("DATABASE_URL", dbx.DefaultURL(name)),

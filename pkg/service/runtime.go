@@ -30,6 +30,7 @@ import (
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/events"
 	"gerbang/pkg/httpx"
+	"gerbang/pkg/tracing"
 )
 
 // Spec is what a service tells the platform about itself.
@@ -72,8 +73,9 @@ type Runtime struct {
 	// Config.JWKSURL (the portal's, by default).
 	Auth *auth.Verifier
 
-	draining atomic.Bool
-	workers  []worker
+	draining    atomic.Bool
+	workers     []worker
+	stopTracing func(context.Context) error
 }
 
 type worker struct {
@@ -85,8 +87,13 @@ type worker struct {
 // StartupTimeout), creates and migrates the database, provisions streams and
 // builds the HTTP app with the platform routes.
 func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runtime, error) {
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("service", cfg.Name)
+	log := slog.New(tracing.LogHandler(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))).With("service", cfg.Name)
 	rt := &Runtime{Config: cfg, Log: log, Registry: prometheus.NewRegistry(), Clock: clock.System{}}
+	stopTracing, err := tracing.Setup(ctx, cfg.Name, cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	rt.stopTracing = stopTracing
 	rt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
@@ -263,6 +270,13 @@ func (rt *Runtime) readyz(c *fiber.Ctx) error {
 }
 
 func (rt *Runtime) close() {
+	if rt.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := rt.stopTracing(ctx); err != nil {
+			rt.Log.Warn("flushing traces", "error", err.Error())
+		}
+		cancel()
+	}
 	if rt.NC != nil {
 		rt.NC.Close()
 	}

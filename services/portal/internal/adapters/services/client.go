@@ -15,6 +15,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/pkg/httpx"
+	"gerbang/pkg/tracing"
 	"gerbang/services/portal/internal/app"
 )
 
@@ -34,11 +35,11 @@ type client struct {
 func newClient(name, nameID, baseURL string, timeout time.Duration) client {
 	return client{
 		name: name, nameID: nameID, base: strings.TrimRight(baseURL, "/"), timeout: timeout,
-		http: &http.Client{Transport: &http.Transport{
+		http: &http.Client{Transport: tracing.Transport(&http.Transport{
 			Proxy:               nil, // the services are reached directly, never through HTTP_PROXY
 			MaxIdleConnsPerHost: 32,
 			IdleConnTimeout:     30 * time.Second,
-		}},
+		})},
 	}
 }
 

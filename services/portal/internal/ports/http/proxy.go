@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"gerbang/pkg/httpx"
+	"gerbang/pkg/tracing"
 )
 
 // Backend is a service the portal forwards /api/<Name>/... to.
@@ -119,6 +120,9 @@ func (p *Proxy) Handler(b Backend) fiber.Handler {
 		req.Header.Set(fiber.HeaderXForwardedProto, c.Protocol())
 		req.Header.Set(fiber.HeaderXForwardedHost, c.Hostname())
 		req.SetBodyRaw(c.Request().Body()) // as received, still encoded if it was
+		ctx, span := tracing.StartClient(c.UserContext(), c.Method()+" "+b.Name)
+		defer span.End()
+		tracing.Inject(ctx, req.Header.Set)
 
 		if err := p.client.DoTimeout(req, resp, p.timeout); err != nil {
 			return p.unavailable(c, b, err)
