@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,6 +111,8 @@ func (pg *ownPostgres) log() string {
 	return string(b)
 }
 
+var uuidInPath = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 // unavailableAnswers checks, as they come, the answers of requests that need
 // the database while it restarts: a 5xx must be a 503 problem with
 // Retry-After, never a 500.
@@ -136,5 +139,5 @@ func (u *unavailableAnswers) observe(req *http.Request, resp *http.Response) {
 		u.failures = append(u.failures, fmt.Sprintf("%s: %d, Retry-After %q, %s", what, resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type")))
 		return
 	}
-	u.refusals[req.Method+" "+req.URL.Path[:min(len(req.URL.Path), 20)]]++
+	u.refusals[req.Method+" "+uuidInPath.ReplaceAllString(req.URL.Path, ":id")]++
 }
