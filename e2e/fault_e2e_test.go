@@ -292,34 +292,9 @@ func TestKillNineMidTrafficLosesNothingAcknowledged(t *testing.T) {
 	ts := registerTenants(t, p)
 	fees := feeCases(t, p, ts, officer, "kill9", 6)
 
-	var (
-		mu   sync.Mutex
-		ops  []*createOp
-		wg   sync.WaitGroup
-		stop = make(chan struct{})
-	)
-	var acked, paid atomic.Int64
-	for w := range 4 {
-		tn := ts[w%len(ts)]
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				op := &createOp{tn: tn, key: fmt.Sprintf("kill9-%d-%d", w, i)}
-				op.create(p, stop)
-				if op.created {
-					acked.Add(1)
-					op.submit(p)
-				}
-				mu.Lock()
-				ops = append(ops, op)
-				mu.Unlock()
-			}
-		})
-	}
+	cr := startCreators(p, ts, 4, "kill9")
+	var wg sync.WaitGroup
+	var paid atomic.Int64
 	// The payer pays the fees one by one, across the kill; payment stays up,
 	// so each payment is acknowledged, and licensing consumes the events
 	// before it dies or after it is back.
@@ -337,21 +312,39 @@ func TestKillNineMidTrafficLosesNothingAcknowledged(t *testing.T) {
 		}
 	})
 
-	p.eventually("traffic flows before the kill", func() bool { return acked.Load() >= 8 && paid.Load() >= 2 })
+	p.eventually("traffic flows before the kill", func() bool { return cr.acked.Load() >= 8 && paid.Load() >= 2 })
 	p.kill("licensing")
-	atKill := acked.Load()
+	atKill := cr.acked.Load()
 	p.start("licensing")
-	p.eventually("traffic flows again after the restart", func() bool { return acked.Load() >= atKill+8 && paid.Load() == int64(len(fees)) })
-	close(stop)
+	p.eventually("traffic flows again after the restart", func() bool { return cr.acked.Load() >= atKill+8 && paid.Load() == int64(len(fees)) })
+	ops := cr.stop()
 	wg.Wait()
 	close(payErrs)
 	for e := range payErrs {
 		t.Error(e)
 	}
 
-	// Creations whose fate was unknown are retried with their keys until
-	// answered: 409 while the killed request's lease runs, then a 201 (the
-	// stored answer, or the application made now), never a second one.
+	want := settleAndCheckApplications(t, p, ts, ops)
+	t.Logf("%d applications, %d acknowledged before the kill", len(ops), atKill)
+
+	// Fees: each paid once, each application issued once paid.
+	checkPaidOnceAndLicensedOnce(t, p, fees, finance)
+	checkOneLicenseEach(t, p, ts, want, fees)
+	auditor := p.login("auditor@demo.gerbang.id")
+	p.eventually("licensing's audit chain verifies after the kill", func() bool {
+		code, body := p.get("licensing", "/v1/audit/verify", auditor)
+		return code == http.StatusOK && decode(t, body)["ok"] == true
+	})
+}
+
+// settleAndCheckApplications retries the creations whose fate was unknown
+// with their keys until answered (409 while a killed request's lease runs,
+// then a 201: the stored answer, or the application made now, never a
+// second one), then checks that every key made exactly one application,
+// issued, and that the tenants have no other. It returns the applications
+// by business.
+func settleAndCheckApplications(t *testing.T, p *platform, ts []tenant, ops []*createOp) map[string]map[string]bool {
+	t.Helper()
 	var doubtful []*createOp
 	for _, op := range ops {
 		if op.failure != "" {
@@ -388,9 +381,8 @@ func TestKillNineMidTrafficLosesNothingAcknowledged(t *testing.T) {
 			t.Fatal(op.failure)
 		}
 	}
-	t.Logf("%d applications, %d acknowledged before the kill, %d retried after it", len(ops), atKill, len(doubtful))
+	t.Logf("%d creations retried after their answer was lost", len(doubtful))
 
-	// Every key made exactly one application, and every one is issued.
 	want := map[string]map[string]bool{}
 	for _, tn := range ts {
 		want[tn.biz] = map[string]bool{}
@@ -420,28 +412,87 @@ func TestKillNineMidTrafficLosesNothingAcknowledged(t *testing.T) {
 			t.Fatalf("%s has %d low-risk applications, want %d, one per key", tn.name, got, len(want[tn.biz]))
 		}
 	}
+	return want
+}
 
-	// Fees: each paid once, each application issued once paid.
-	checkPaidOnceAndLicensedOnce(t, p, fees, finance)
-	licenses := licensesByApplication(t, p, ts)
-	if len(licenses) != len(ops)+len(fees) {
-		t.Fatalf("%d applications hold licenses, want %d", len(licenses), len(ops)+len(fees))
-	}
+// checkOneLicenseEach checks that each application of want and each fee's
+// application holds exactly one license, and no other application any.
+func checkOneLicenseEach(t *testing.T, p *platform, ts []tenant, want map[string]map[string]bool, fees []feeCase) {
+	t.Helper()
 	for _, f := range fees {
 		want[f.tn.biz][f.app] = true
 	}
+	licenses := licensesByApplication(t, p, ts)
+	n := 0
 	for _, tn := range ts {
 		for app := range want[tn.biz] {
+			n++
 			if licenses[app] != 1 {
 				t.Fatalf("application %s has %d licenses, want exactly 1", app, licenses[app])
 			}
 		}
 	}
-	auditor := p.login("auditor@demo.gerbang.id")
-	p.eventually("licensing's audit chain verifies after the kill", func() bool {
-		code, body := p.get("licensing", "/v1/audit/verify", auditor)
-		return code == http.StatusOK && decode(t, body)["ok"] == true
-	})
+	if len(licenses) != n {
+		t.Fatalf("%d applications hold licenses, want %d", len(licenses), n)
+	}
+}
+
+// creators are clients that create and submit low-risk applications, each
+// under its own Idempotency-Key, until stopped.
+type creators struct {
+	acked atomic.Int64 // creations answered 201
+	done  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	ops   []*createOp
+	ackAt []time.Time // when each creation was acknowledged
+}
+
+// startCreators starts n clients, alternating the tenants, with keys
+// prefix-<client>-<i>.
+func startCreators(p *platform, ts []tenant, n int, prefix string) *creators {
+	c := &creators{done: make(chan struct{})}
+	for w := range n {
+		tn := ts[w%len(ts)]
+		c.wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-c.done:
+					return
+				default:
+				}
+				op := &createOp{tn: tn, key: fmt.Sprintf("%s-%d-%d", prefix, w, i)}
+				op.create(p, c.done)
+				c.mu.Lock()
+				if op.created {
+					c.ackAt = append(c.ackAt, time.Now())
+				}
+				c.mu.Unlock()
+				if op.created {
+					c.acked.Add(1)
+					op.submit(p)
+				}
+				c.mu.Lock()
+				c.ops = append(c.ops, op)
+				c.mu.Unlock()
+			}
+		})
+	}
+	return c
+}
+
+// stop ends the traffic and returns every creation tried.
+func (c *creators) stop() []*createOp {
+	close(c.done)
+	c.wg.Wait()
+	return c.ops
+}
+
+// acks returns the acknowledgement times so far, in order.
+func (c *creators) acks() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Time(nil), c.ackAt...)
 }
 
 // readyzNATS answers /readyz of a service: its status and its NATS check.

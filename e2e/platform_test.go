@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -31,21 +32,26 @@ var services = []string{"portal", "licensing", "tender", "payment"}
 type platform struct {
 	t     *testing.T
 	bin   string
-	nats  *natstest.Server
+	nats  *natstest.Server // nil when the test runs NATS itself
 	procs map[string]*process
 	data  string // each service's DATA_DIR is data/<service>
+	// instances names the processes of each service; turn picks the next
+	// of several.
+	instances map[string][]string
+	turn      atomic.Uint64
 	// observe, when set, sees every answer do receives (from several
 	// goroutines at once).
 	observe func(req *http.Request, resp *http.Response)
 }
 
 type process struct {
-	name string
-	url  string
-	env  []string
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	done chan error
+	name    string // the instance: the service, or <service>-<n> of several
+	service string // the command it runs
+	url     string
+	env     []string
+	cmd     *exec.Cmd
+	out     *lockedBuffer
+	done    chan error
 }
 
 // repoRoot is two levels above this file's package.
@@ -85,56 +91,101 @@ func buildServices(t *testing.T) string {
 // and one shared NATS, and waits until all are ready.
 func startPlatform(t *testing.T, extra map[string]string) *platform {
 	t.Helper()
-	return startPlatformOn(t, func(string) string { return pgtest.EmptyURL(t) }, extra)
+	return startPlatformWith(t, platformOptions{databaseURL: func(string) string { return pgtest.EmptyURL(t) }, extra: extra})
+}
+
+// platformOptions change how startPlatformWith runs the services.
+type platformOptions struct {
+	databaseURL func(service string) string // default: an empty database of the shared PostgreSQL per service
+	natsURL     string                      // default: an embedded NATS of the test's own
+	replicas    map[string]int              // instances per service, default 1
+	extra       map[string]string           // more environment for every instance
 }
 
 // startPlatformOn is startPlatform with each service's database URL given
 // by databaseURL (for a test that runs its own PostgreSQL).
 func startPlatformOn(t *testing.T, databaseURL func(service string) string, extra map[string]string) *platform {
 	t.Helper()
-	p := &platform{t: t, bin: buildServices(t), nats: natstest.Start(t), procs: map[string]*process{}}
+	return startPlatformWith(t, platformOptions{databaseURL: databaseURL, extra: extra})
+}
+
+// startPlatformWith starts the services as o says. A service with several
+// instances has them named <service>-1, <service>-2, ... (for start and
+// kill), sharing its database and data directory (its keys); requests to
+// the service go to its instances in turn, as behind a load balancer.
+func startPlatformWith(t *testing.T, o platformOptions) *platform {
+	t.Helper()
+	p := &platform{t: t, bin: buildServices(t), procs: map[string]*process{}, instances: map[string][]string{}}
+	natsURL := o.natsURL
+	if natsURL == "" {
+		p.nats = natstest.Start(t)
+		natsURL = p.nats.URL
+	}
 	data := t.TempDir()
 	p.data = data
 	addrs := map[string]string{}
 	for _, s := range services {
-		addrs[s] = svctest.FreeAddr(t)
+		n := max(o.replicas[s], 1)
+		for i := range n {
+			name := s
+			if n > 1 {
+				name = fmt.Sprintf("%s-%d", s, i+1)
+			}
+			p.instances[s] = append(p.instances[s], name)
+			addrs[name] = svctest.FreeAddr(t)
+		}
+	}
+	first := func(s string) string { return addrs[p.instances[s][0]] }
+	for _, s := range services {
+		dbURL := o.databaseURL(s)
+		for _, name := range p.instances[s] {
+			env := []string{
+				"HTTP_ADDR=" + addrs[name],
+				"DATABASE_URL=" + dbURL,
+				"NATS_URL=" + natsURL,
+				"JWKS_URL=http://" + first("portal") + "/.well-known/jwks.json",
+				"DATA_DIR=" + filepath.Join(data, s),
+				"LOG_LEVEL=warn",
+				"DEMO_ACCOUNTS=true",
+				"PASSWORD_HASH_COST=4",
+				"LOGIN_LIMIT_PER_IP=1000",
+				"SANDBOX_GATEWAY=true",
+				"LICENSING_URL=http://" + first("licensing"),
+				"TENDER_URL=http://" + first("tender"),
+				"PAYMENT_URL=http://" + first("payment"),
+			}
+			for k, v := range o.extra {
+				env = append(env, k+"="+v)
+			}
+			p.procs[name] = &process{name: name, service: s, url: "http://" + addrs[name], env: env}
+		}
 	}
 	for _, s := range services {
-		env := []string{
-			"HTTP_ADDR=" + addrs[s],
-			"DATABASE_URL=" + databaseURL(s),
-			"NATS_URL=" + p.nats.URL,
-			"JWKS_URL=http://" + addrs["portal"] + "/.well-known/jwks.json",
-			"DATA_DIR=" + filepath.Join(data, s),
-			"LOG_LEVEL=warn",
-			"DEMO_ACCOUNTS=true",
-			"PASSWORD_HASH_COST=4",
-			"LOGIN_LIMIT_PER_IP=1000",
-			"SANDBOX_GATEWAY=true",
-			"LICENSING_URL=http://" + addrs["licensing"],
-			"TENDER_URL=http://" + addrs["tender"],
-			"PAYMENT_URL=http://" + addrs["payment"],
+		for _, name := range p.instances[s] {
+			p.start(name) // one after the other: the first creates the keys the others share
 		}
-		for k, v := range extra {
-			env = append(env, k+"="+v)
-		}
-		p.procs[s] = &process{name: s, url: "http://" + addrs[s], env: env}
-	}
-	for _, s := range services {
-		p.start(s)
 	}
 	t.Cleanup(p.stopAll)
 	return p
 }
 
-func (p *platform) url(service string) string { return p.procs[service].url }
+// url is the address of an instance, or of the next instance of a service.
+func (p *platform) url(name string) string {
+	if inst := p.instances[name]; len(inst) > 1 {
+		return p.procs[inst[int(p.turn.Add(1))%len(inst)]].url
+	}
+	if inst := p.instances[name]; len(inst) == 1 {
+		return p.procs[inst[0]].url
+	}
+	return p.procs[name].url
+}
 
 // start starts (or starts again) one service and waits for /readyz.
 func (p *platform) start(service string) {
 	p.t.Helper()
 	pr := p.procs[service]
 	pr.out = &lockedBuffer{}
-	pr.cmd = exec.Command(filepath.Join(p.bin, service))
+	pr.cmd = exec.Command(filepath.Join(p.bin, pr.service))
 	pr.cmd.Env = append(os.Environ(), pr.env...)
 	pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
 	if err := pr.cmd.Start(); err != nil {
@@ -183,8 +234,7 @@ func (p *platform) kill(service string) {
 }
 
 func (p *platform) stopAll() {
-	for _, s := range services {
-		pr := p.procs[s]
+	for s, pr := range p.procs {
 		if pr.done == nil {
 			continue
 		}
@@ -268,7 +318,13 @@ func (p *platform) eventually(what string, cond func() bool) {
 }
 
 // logs returns a service's output so far, for failure messages.
-func (p *platform) logs(service string) string { return p.procs[service].out.String() }
+func (p *platform) logs(service string) string {
+	var b strings.Builder
+	for _, name := range p.instances[service] {
+		fmt.Fprintf(&b, "[%s]\n%s", name, p.procs[name].out.String())
+	}
+	return b.String()
+}
 
 type lockedBuffer struct {
 	mu sync.Mutex

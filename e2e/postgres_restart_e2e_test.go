@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -21,34 +20,11 @@ func TestPostgreSQLRestartAnswers503AndLosesNothingAcknowledged(t *testing.T) {
 	checks := &unavailableAnswers{refusals: map[string]int{}}
 	p.observe = checks.observe
 
-	var (
-		mu   sync.Mutex
-		ops  []*createOp
-		wg   sync.WaitGroup
-		stop = make(chan struct{})
-	)
-	var acked, reads atomic.Int64
-	for w := range 3 {
-		tn := ts[w%len(ts)]
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				op := &createOp{tn: tn, key: fmt.Sprintf("pgrestart-%d-%d", w, i)}
-				op.create(p, stop)
-				if op.created {
-					acked.Add(1)
-					op.submit(p)
-				}
-				mu.Lock()
-				ops = append(ops, op)
-				mu.Unlock()
-			}
-		})
-	}
+	cr := startCreators(p, ts, 3, "pgrestart")
+	acked := &cr.acked
+	var wg sync.WaitGroup
+	var reads atomic.Int64
+	stop := make(chan struct{})
 	// Readers of each service, the public and the signed-in.
 	wg.Go(func() {
 		for {
@@ -74,6 +50,7 @@ func TestPostgreSQLRestartAnswers503AndLosesNothingAcknowledged(t *testing.T) {
 	})
 	close(stop)
 	wg.Wait()
+	ops := cr.stop()
 
 	// Stopped for longer: every service says so, and so do its requests.
 	pg.must("stop", "-m", "fast")
