@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -199,5 +201,58 @@ func TestOneTraceJoinsPortalRequestLicensingTransactionEventAndPaymentConsumer(t
 	}
 	if !logged {
 		t.Errorf("the consumer's log line does not carry trace %s:\n%s", root, logs.String())
+	}
+}
+
+func TestSpansAreExportedByOTLPOnlyWhenConfigured(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, true},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_EXPORTER": "none"}, false},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}, false},
+	} {
+		if got := tracing.Enabled(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("%v: enabled = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+
+	// Configured: a span reaches an OTLP/HTTP receiver.
+	got := make(chan string, 4)
+	receiver := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Method + " " + r.URL.Path
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	})}
+	addr := svctest.FreeAddr(t)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go receiver.Serve(ln)
+	t.Cleanup(func() { receiver.Close() })
+	prev := otel.GetTracerProvider()
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+addr)
+	t.Setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
+	shutdown, err := tracing.Setup(t.Context(), "test", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tracing.StartInternal(t.Context(), "exported")
+	span.End()
+	if err := shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case req := <-got:
+		if req != "POST /v1/traces" {
+			t.Fatalf("the receiver got %s, want POST /v1/traces", req)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no span reached the OTLP receiver")
 	}
 }
