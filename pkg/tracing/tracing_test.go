@@ -142,15 +142,10 @@ func TestOneTraceJoinsPortalRequestLicensingTransactionEventAndPaymentConsumer(t
 	case <-time.After(30 * time.Second):
 		t.Fatal("payment's consumer never got the event")
 	}
-	cancel()
 
-	// The spans, by name, each with its parent.
-	spans := map[string]tracetest.SpanStub{}
-	for deadline := time.Now().Add(10 * time.Second); len(spans) < 5 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		for _, s := range exp.GetSpans() {
-			spans[s.Name] = s
-		}
-	}
+	// The spans, by name, each with its parent. The consumer's span ends
+	// only after its handler has returned, so wait until every span of the
+	// chain has been exported, not merely until there are enough spans.
 	chain := []struct{ name, parent string }{
 		{"POST /apply", ""}, // the portal request, where the trace begins
 		{"POST " + strings.TrimPrefix(licensingURL, "http://"), "POST /apply"}, // the portal's call to licensing
@@ -158,6 +153,21 @@ func TestOneTraceJoinsPortalRequestLicensingTransactionEventAndPaymentConsumer(t
 		{"transaction", "POST /v1/applications"},                     // licensing's transaction
 		{"consume licensing.fee.requested", "POST /v1/applications"}, // payment's consumer, from the event's traceparent
 	}
+	spans := map[string]tracetest.SpanStub{}
+	complete := func() bool {
+		for _, c := range chain {
+			if _, ok := spans[c.name]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(10 * time.Second); !complete() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, s := range exp.GetSpans() {
+			spans[s.Name] = s
+		}
+	}
+	cancel()
 	root := spans["POST /apply"].SpanContext.TraceID()
 	for _, c := range chain {
 		s, ok := spans[c.name]
