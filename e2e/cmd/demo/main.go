@@ -117,6 +117,11 @@ func (d *demo) license(tok, business, kbli, scale string, size int, key string) 
 	if err := d.call("POST", "/api/licensing/v1/applications", tok, body, &app, 201, "Idempotency-Key", key); err != nil {
 		return err
 	}
+	// A repeated key answers the first creation (a draft) again, so the
+	// application's state now is read, not taken from that answer.
+	if err := d.call("GET", "/api/licensing/v1/applications/"+app.ID, tok, nil, &app, 200); err != nil {
+		return err
+	}
 	if app.State != "draft" {
 		return nil // loaded before
 	}
