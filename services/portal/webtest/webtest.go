@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,6 +29,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -186,28 +190,134 @@ func (tab *Tab) bodyText() string {
 	return s
 }
 
-// Go opens url and waits for its body.
+// The actions below find elements with JavaScript in the page and act
+// through the browser's input domain (real key strokes and mouse clicks at
+// the element), never through chromedp's selectors: those read chromedp's
+// copy of the DOM tree while its event handler writes it, a data race the
+// race detector reports now and then (chromedp issues #739, #1593).
+
+// Go opens url and waits until the page has loaded.
 func (tab *Tab) Go(url string) {
 	tab.t.Helper()
-	tab.do("open "+url, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
+	tab.do("open "+url, chromedp.Navigate(url))
+	tab.waitFor("the page "+url, `document.readyState === "complete" && !!document.body`)
+}
+
+// waitFor evaluates the JavaScript expression cond until it is true, or
+// the test's time is up. Asked while a page goes, the browser answers with
+// an error: that is asked again too.
+func (tab *Tab) waitFor(what, cond string) {
+	tab.t.Helper()
+	var last error
+	for {
+		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && done {
+			return
+		}
+		if err != nil {
+			last = err
+		}
+		if tab.ctx.Err() != nil {
+			if last == nil {
+				last = tab.ctx.Err()
+			}
+			tab.fail("wait for "+what, last)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// element is a JavaScript expression for the first element matching the
+// CSS selector sel.
+func element(sel string) string {
+	return fmt.Sprintf("document.querySelector(%s)", quote(sel))
+}
+
+// quote is s as a JavaScript string literal.
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// waitVisible waits until sel is on the page with a size and not hidden,
+// as a person would need it to be to use it.
+func (tab *Tab) waitVisible(sel string) {
+	tab.t.Helper()
+	tab.waitFor(sel+" to be visible", `(() => { const e = `+element(sel)+`;
+	  if (!e) return false;
+	  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+	  return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none"; })()`)
+}
+
+// center scrolls sel into view and is the point at its middle, in CSS
+// pixels of the viewport.
+func (tab *Tab) center(sel string) (x, y float64) {
+	tab.t.Helper()
+	p := run(tab, "locate "+sel, chromedp.Evaluate[[]float64](`(() => { const e = `+element(sel)+`;
+	  e.scrollIntoView({block: "center", inline: "center"});
+	  const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	return p[0], p[1]
+}
+
+// click presses and releases the mouse at the middle of sel.
+func (tab *Tab) click(sel string) {
+	tab.t.Helper()
+	tab.waitVisible(sel)
+	x, y := tab.center(sel)
+	tab.do("click "+sel, chromedp.MouseClickXY(x, y))
 }
 
 // Fill types value into the input sel (a CSS selector), replacing what is there.
 func (tab *Tab) Fill(sel, value string) {
 	tab.t.Helper()
-	tab.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	tab.waitVisible(sel)
+	run(tab, "clear "+sel, chromedp.Evaluate[bool](`(() => { const e = `+element(sel)+`;
+	  e.focus(); e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`))
+	if value != "" {
+		tab.do("type into "+sel, chromedp.KeyEvent(value))
+	}
+	tab.waitFor(sel+" to hold what was typed", element(sel)+".value === "+quote(value))
 }
 
 // Choose picks the option with value in the select sel.
 func (tab *Tab) Choose(sel, value string) {
 	tab.t.Helper()
-	tab.do("choose "+value+" in "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+	tab.waitVisible(sel)
+	ok := run(tab, "choose "+value+" in "+sel, chromedp.Evaluate[bool](`(() => { const e = `+element(sel)+`;
+	  if (![...e.options].some(o => o.value === `+quote(value)+`)) return false;
+	  e.value = `+quote(value)+`;
+	  e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true}));
+	  return true; })()`))
+	if !ok {
+		tab.fail("choose "+value+" in "+sel, fmt.Errorf("the list has no option %q", value))
+	}
+}
+
+// Upload puts the file at path into the file input sel, as a person
+// choosing it in the file dialog would.
+func (tab *Tab) Upload(sel, path string) {
+	tab.t.Helper()
+	tab.waitFor(sel+" to be on the page", "!!"+element(sel))
+	tab.do("upload "+path+" into "+sel, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		obj, err := chromedp.Evaluate[*runtime.RemoteObject](element(sel))(ctx, t)
+		if err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, t, dom.SetFileInputFiles, dom.SetFileInputFilesParams{Files: []string{path}, ObjectID: obj.ObjectID}); err != nil {
+			return err
+		}
+		_, err = chromedp.Evaluate[bool](element(sel)+`.dispatchEvent(new Event("change", {bubbles: true}))`)(ctx, t)
+		return err
+	}))
 }
 
 // Click clicks sel and waits for the page it leads to (or the same page) to be ready.
 func (tab *Tab) Click(sel string) {
 	tab.t.Helper()
-	tab.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)), chromedp.WaitReady(chromedp.CSS("body")))
+	tab.click(sel)
+	tab.waitFor("the page after "+sel, `document.readyState === "complete" && !!document.body`)
 }
 
 // Submit presses the submit button of the form sel and waits for the answer.
@@ -221,29 +331,15 @@ func (tab *Tab) Submit(form string) {
 func (tab *Tab) ClickAndWait(sel string) {
 	tab.t.Helper()
 	before := run(tab, "read the page", chromedp.Evaluate[string](`String(performance.timeOrigin)`))
-	tab.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
-	// Asked while the old page goes, the browser answers with an error: ask
-	// again until the new page is there (or the test's time is up).
-	loaded := fmt.Sprintf(`document.readyState === "complete" && String(performance.timeOrigin) !== %q`, before)
-	for {
-		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
-		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](loaded))
-		cancel()
-		if err == nil && done {
-			return
-		}
-		if tab.ctx.Err() != nil {
-			tab.fail("wait for the page after "+sel, tab.ctx.Err())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tab.click(sel)
+	tab.waitFor("the page after "+sel, fmt.Sprintf(`document.readyState === "complete" && String(performance.timeOrigin) !== %q`, before))
 }
 
 // Text is what the element sel shows.
 func (tab *Tab) Text(sel string) string {
 	tab.t.Helper()
-	tab.do("find "+sel, chromedp.WaitReady(chromedp.CSS(sel)))
-	return run(tab, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+	tab.waitFor(sel+" to be on the page", "!!"+element(sel))
+	return run(tab, "read "+sel, chromedp.Evaluate[string](element(sel)+".innerText"))
 }
 
 // See fails the test unless the page shows every one of texts (in the
