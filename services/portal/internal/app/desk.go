@@ -24,8 +24,9 @@ type LicensingDesk interface {
 	Business(ctx context.Context, token, id string) (domain.Business, error)
 	Requirements(ctx context.Context, kbli, scale string, size int64) (domain.Requirements, error)
 	// CreateApplication takes an idempotency key: the same key again gets
-	// the same draft, not a second one.
-	CreateApplication(ctx context.Context, token, key, businessID, kbli string, size int64) (domain.ApplicationDetail, error)
+	// the same draft, not a second one. renewalOf names the license a
+	// renewal renews ("" for a first license).
+	CreateApplication(ctx context.Context, token, key, businessID, kbli string, size int64, renewalOf string) (domain.ApplicationDetail, error)
 	ApplicationPage(ctx context.Context, token string, limit int, cursor string) (domain.ApplicationPage, error)
 	Application(ctx context.Context, token, id string) (domain.ApplicationDetail, error)
 	Documents(ctx context.Context, token, id string) ([]domain.Document, error)
@@ -38,6 +39,9 @@ type LicensingDesk interface {
 	Move(ctx context.Context, token, id, action string, version int, body any) (domain.ApplicationDetail, error)
 	QueuePage(ctx context.Context, token string, limit int, cursor string) (domain.ApplicationPage, error)
 	ApplicationLicense(ctx context.Context, token, id string) (domain.IssuedLicense, error)
+	// LicenseFile is the certificate or the signed JSON of application
+	// id's license, with its content type, as licensing makes it.
+	LicenseFile(ctx context.Context, token, id string, form LicenseForm) (string, []byte, error)
 	// ChangeLicense is suspend, reinstate or revoke, with a reason.
 	ChangeLicense(ctx context.Context, token, id, action, reason string) (domain.IssuedLicense, error)
 }
@@ -61,6 +65,16 @@ const (
 	MoveApprove         = "approve"
 	MoveReject          = "reject"
 	MoveRequestRevision = "request-revision"
+)
+
+// LicenseForm is a form in which a license is handed to its holder.
+type LicenseForm string
+
+// The forms of a license: the certificate to print, the signed JSON for
+// machines (Ed25519, its key id in the header).
+const (
+	Certificate   LicenseForm = "certificate"
+	SignedLicense LicenseForm = "signed"
 )
 
 // LicenseActions are what an officer may do to a license.

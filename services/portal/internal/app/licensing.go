@@ -22,7 +22,7 @@ type Licensing interface {
 	KBLIRules(ctx context.Context) ([]domain.KBLIRule, error)
 	Requirements(ctx context.Context, kbli, scale string, size int64) (domain.Requirements, error)
 	MyApplications(ctx context.Context, token string) ([]domain.Application, error)
-	MyLicenses(ctx context.Context, token string) ([]domain.License, error)
+	MyLicenses(ctx context.Context, token string) ([]domain.IssuedLicense, error)
 	// ReviewQueue is the officer's queue, soonest due first.
 	ReviewQueue(ctx context.Context, token string) ([]domain.Application, error)
 }

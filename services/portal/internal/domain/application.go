@@ -65,6 +65,7 @@ type ApplicationDetail struct {
 	Reason                      string // why it was rejected
 	RevisionRequirement         string
 	RevisionNote                string
+	RenewalOf                   string // the license this application renews, if it does
 	SubmittedAt, DecidedAt      *time.Time
 	Version                     int
 	CreatedAt, UpdatedAt        time.Time
@@ -140,10 +141,34 @@ const (
 // IssuedLicense is a license as licensing answers it to its holder and
 // officers.
 type IssuedLicense struct {
-	ID, Number, ApplicationID, Status, StatusReason string
-	HolderName, NIB, KBLI, LicenseName              string
-	IssuedAt, ValidFrom                             time.Time
-	ValidUntil                                      *time.Time
+	ID, Number, ApplicationID, BusinessID, Status, StatusReason string
+	HolderName, NIB, KBLI, LicenseType, LicenseName, Risk       string
+	IssuedAt, ValidFrom                                         time.Time
+	ValidUntil                                                  *time.Time
+}
+
+// StatusAt is the status to show at now (LicenseVerification.StatusAt).
+func (l IssuedLicense) StatusAt(now time.Time) LicenseStatus {
+	return statusAt(LicenseStatus(l.Status), l.ValidUntil, now)
+}
+
+// RenewalLead is how long before its expiry a license can be renewed: a
+// renewal is a new application, reviewed within its SLA, so it opens well
+// before licensing's reminder (30 days) and the end of the license.
+const RenewalLead = 90 * 24 * time.Hour
+
+// Renewable is whether the holder may apply to renew the license at now:
+// it has an end, is near it (or past it: an expired license is renewed
+// the same way), and was neither suspended nor revoked.
+func (l IssuedLicense) Renewable(now time.Time) bool {
+	if l.ValidUntil == nil {
+		return false
+	}
+	switch l.StatusAt(now) {
+	case LicenseActive, LicenseExpired:
+		return l.ValidUntil.Sub(now) <= RenewalLead
+	}
+	return false
 }
 
 // wib is the zone deadlines are counted in (Asia/Jakarta, UTC+7 without

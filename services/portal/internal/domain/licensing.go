@@ -81,13 +81,3 @@ func (a Application) Open() bool {
 	}
 	return true
 }
-
-// License is a license held by a business.
-type License struct {
-	ID, Number  string
-	BusinessID  string
-	LicenseName string
-	HolderName  string
-	Status      string
-	ValidUntil  *time.Time
-}

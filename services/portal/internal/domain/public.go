@@ -48,10 +48,14 @@ type LicenseVerification struct {
 // schedule, so an active license whose validity has ended is shown expired
 // even before the scheduler has run.
 func (v LicenseVerification) StatusAt(now time.Time) LicenseStatus {
-	if v.Status == LicenseActive && v.ValidUntil != nil && !now.Before(*v.ValidUntil) {
+	return statusAt(v.Status, v.ValidUntil, now)
+}
+
+func statusAt(s LicenseStatus, until *time.Time, now time.Time) LicenseStatus {
+	if s == LicenseActive && until != nil && !now.Before(*until) {
 		return LicenseExpired
 	}
-	return v.Status
+	return s
 }
 
 // Money is an amount of whole rupiah.

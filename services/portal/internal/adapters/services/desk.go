@@ -48,6 +48,9 @@ func applicationOf(a licensingapi.Application) domain.ApplicationDetail {
 	if a.WhoseTurn != nil {
 		out.WhoseTurn = string(*a.WhoseTurn)
 	}
+	if a.RenewalOf != nil {
+		out.RenewalOf = a.RenewalOf.String()
+	}
 	for _, s := range []struct {
 		to   *string
 		from *string
@@ -79,8 +82,8 @@ func documentOf(d licensingapi.Document) domain.Document {
 
 func issuedLicenseOf(l licensingapi.License) domain.IssuedLicense {
 	out := domain.IssuedLicense{
-		ID: l.ID.String(), Number: l.Number, ApplicationID: l.ApplicationID.String(), Status: string(l.Status),
-		HolderName: l.HolderName, NIB: l.Nib, KBLI: l.Kbli, LicenseName: l.LicenseName,
+		ID: l.ID.String(), Number: l.Number, ApplicationID: l.ApplicationID.String(), BusinessID: l.BusinessID.String(), Status: string(l.Status),
+		HolderName: l.HolderName, NIB: l.Nib, KBLI: l.Kbli, LicenseType: l.LicenseType, LicenseName: l.LicenseName, Risk: string(l.Risk),
 		IssuedAt: l.IssuedAt, ValidFrom: l.ValidFrom, ValidUntil: l.ValidUntil,
 	}
 	if l.StatusReason != nil {
@@ -104,14 +107,22 @@ func ifMatch(version int) *string {
 	return &s
 }
 
-// CreateApplication is POST /v1/applications with an Idempotency-Key.
-func (l *Licensing) CreateApplication(ctx context.Context, token, key, businessID, kbli string, size int64) (domain.ApplicationDetail, error) {
+// CreateApplication is POST /v1/applications with an Idempotency-Key;
+// renewalOf names the license a renewal renews ("" for a first license).
+func (l *Licensing) CreateApplication(ctx context.Context, token, key, businessID, kbli string, size int64, renewalOf string) (domain.ApplicationDetail, error) {
 	bid, err := uuid.Parse(businessID)
 	if err != nil {
 		return domain.ApplicationDetail{}, notFound(businessID)
 	}
 	var a licensingapi.Application
 	body := licensingapi.ApplicationInput{BusinessID: bid, Kbli: kbli, Size: &size}
+	if renewalOf != "" {
+		lid, err := uuid.Parse(renewalOf)
+		if err != nil {
+			return domain.ApplicationDetail{}, notFound(renewalOf)
+		}
+		body.RenewalOf = &lid
+	}
 	if err := l.call(ctx, token, http.StatusCreated, &a, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
 		return l.api.CreateApplication(ctx, &licensingapi.CreateApplicationParams{IdempotencyKey: key}, body, e)
 	}); err != nil {
@@ -225,10 +236,18 @@ func (l *Licensing) DocumentContent(ctx context.Context, token, id, documentID s
 	if err != nil {
 		return "", nil, notFound(documentID)
 	}
+	return l.file(ctx, token, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		return l.api.GetDocumentContent(ctx, uid, did, e)
+	})
+}
+
+// file is a file licensing answers (a document, a certificate): its
+// content type and bytes; any other answer is an error as call says.
+func (l *Licensing) file(ctx context.Context, token string, get func(context.Context, licensingapi.RequestEditorFn) (*http.Response, error)) (string, []byte, error) {
 	var ct string
 	var content []byte
-	err = l.call(ctx, token, http.StatusOK, nil, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-		resp, err := l.api.GetDocumentContent(ctx, uid, did, e)
+	err := l.call(ctx, token, http.StatusOK, nil, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		resp, err := get(ctx, e)
 		if err != nil || resp.StatusCode != http.StatusOK {
 			return resp, err
 		}
@@ -241,6 +260,22 @@ func (l *Licensing) DocumentContent(ctx context.Context, token, id, documentID s
 		return resp, nil
 	})
 	return ct, content, err
+}
+
+// LicenseFile is the certificate (GET /v1/applications/{id}/license/certificate,
+// a PDF) or the signed JSON (.../license/signed) of an application's license.
+func (l *Licensing) LicenseFile(ctx context.Context, token, id string, form app.LicenseForm) (string, []byte, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return "", nil, notFound(id)
+	}
+	get := l.api.GetLicenseCertificate
+	if form == app.SignedLicense {
+		get = l.api.GetSignedLicense
+	}
+	return l.file(ctx, token, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		return get(ctx, uid, e)
+	})
 }
 
 // Move is POST /v1/applications/{id}/{action} with If-Match the version the

@@ -286,7 +286,7 @@ func (l *Licensing) ReviewQueue(ctx context.Context, token string) ([]domain.App
 }
 
 // MyLicenses is GET /v1/licenses (the first hundred).
-func (l *Licensing) MyLicenses(ctx context.Context, token string) ([]domain.License, error) {
+func (l *Licensing) MyLicenses(ctx context.Context, token string) ([]domain.IssuedLicense, error) {
 	var page licensingapi.LicensePage
 	limit := int32(pageSize)
 	if err := l.call(ctx, token, http.StatusOK, &page, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
@@ -294,12 +294,9 @@ func (l *Licensing) MyLicenses(ctx context.Context, token string) ([]domain.Lice
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]domain.License, len(page.Items))
+	out := make([]domain.IssuedLicense, len(page.Items))
 	for i, x := range page.Items {
-		out[i] = domain.License{
-			ID: x.ID.String(), Number: x.Number, BusinessID: x.BusinessID.String(), LicenseName: x.LicenseName,
-			HolderName: x.HolderName, Status: string(x.Status), ValidUntil: x.ValidUntil,
-		}
+		out[i] = issuedLicenseOf(x)
 	}
 	return out, nil
 }

@@ -123,7 +123,7 @@ func (w *Web) CreateApplication(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return again(fiber.StatusBadRequest)
 	}
-	a, err := w.desk.CreateApplication(c.UserContext(), u.token, key, id, kbli, size)
+	a, err := w.desk.CreateApplication(c.UserContext(), u.token, key, id, kbli, size, "")
 	if err != nil {
 		if w.refuse(c, &f, "apply", newApplicationFields, err) {
 			return again(statusOf(err))

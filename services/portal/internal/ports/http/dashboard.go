@@ -16,7 +16,7 @@ type dashboardPage struct {
 	User         *signedIn
 	Businesses   []domain.Business
 	Applications []applicationRow // open ones, soonest due first
-	Licenses     []domain.License
+	Licenses     []heldLicense
 	Queue        []applicationRow // a licensing officer's review queue
 	QueueDueSoon int              // of the queue, due within a day
 	Failure      *failure         // licensing could not say
@@ -62,8 +62,12 @@ func (w *Web) Dashboard(c *fiber.Ctx, u *signedIn) error {
 				}
 			}
 			sortByDue(p.Applications)
-			if p.Licenses, err = w.licenses.MyLicenses(ctx, u.token); err != nil {
+			ls, err := w.licenses.MyLicenses(ctx, u.token)
+			if err != nil {
 				return err
+			}
+			for _, l := range ls {
+				p.Licenses = append(p.Licenses, heldLicense{IssuedLicense: l, Now: now})
 			}
 		}
 		if u.Has(auth.RoleLicensingOfficer) {

@@ -61,6 +61,7 @@ var navigation = []navItem{
 	{key: "nav.businesses", href: "/businesses", roles: []string{auth.RoleBusiness}},
 	{key: "nav.finder", href: "/licenses/finder", public: true, roles: []string{auth.RoleBusiness}},
 	{key: "nav.applications", href: "/applications", roles: []string{auth.RoleBusiness}},
+	{key: "nav.licenses", href: "/licenses", roles: []string{auth.RoleBusiness}},
 	{key: "nav.review", href: "/review", roles: []string{auth.RoleLicensingOfficer}},
 	{key: "nav.tenders", href: "/tenders", public: true, roles: everyone},
 	{key: "nav.verify", href: "/verify", public: true, roles: everyone},
@@ -71,12 +72,20 @@ var navigation = []navItem{
 // navFor is the navigation of user (nil: signed out) on the page at path.
 func navFor(user *signedIn, path string) []navLink {
 	var out []navLink
+	current := -1 // the entry whose href is the longest that path is under (/licenses/finder, not /licenses)
 	for _, it := range navigation {
 		if user == nil && !it.public || user != nil && !slices.ContainsFunc(user.Roles, func(r string) bool { return slices.Contains(it.roles, r) }) {
 			continue
 		}
-		current := path == it.href || it.href != "/" && strings.HasPrefix(path, it.href+"/")
-		out = append(out, navLink{Key: it.key, Href: it.href, Current: current})
+		if path == it.href || it.href != "/" && strings.HasPrefix(path, it.href+"/") {
+			if current < 0 || len(it.href) > len(out[current].Href) {
+				current = len(out)
+			}
+		}
+		out = append(out, navLink{Key: it.key, Href: it.href})
+	}
+	if current >= 0 {
+		out[current].Current = true
 	}
 	return out
 }
