@@ -25,7 +25,11 @@ func (s *Service) Certificate(ctx context.Context, c caller.Caller, applicationI
 	if s.renderCertificate == nil {
 		return l, nil, apperr.New(apperr.Unavailable, "certificates are not configured")
 	}
-	pdf, err := s.renderCertificate(l.License, s.VerifyURLOf(l.Number), s.clock.Now())
+	kid := ""
+	if len(s.signing.Private) == ed25519.PrivateKeySize {
+		kid = s.signing.ID
+	}
+	pdf, err := s.renderCertificate(domain.Certificate{License: l.License, KeyID: kid, VerifyURL: s.VerifyURLOf(l.Number), PrintedAt: s.clock.Now()})
 	return l, pdf, err
 }
 

@@ -30,7 +30,7 @@ type Service struct {
 	signing           auth.SigningKey
 	verifyURL         string
 	blobs             Blobs
-	renderCertificate func(domain.License, string, time.Time) ([]byte, error)
+	renderCertificate func(domain.Certificate) ([]byte, error)
 	random            io.Reader
 
 	calMu       sync.Mutex
@@ -49,8 +49,8 @@ type Options struct {
 	// Blobs keeps the bytes of documents.
 	Blobs Blobs
 	// RenderCertificate renders a license's PDF certificate with a QR code
-	// to verifyURL (adapters/certificate.Render).
-	RenderCertificate func(l domain.License, verifyURL string, at time.Time) ([]byte, error)
+	// to its verification page (adapters/certificate.Render).
+	RenderCertificate func(domain.Certificate) ([]byte, error)
 	// Random draws NIBs (nil: crypto/rand); tests pass their own to make
 	// two draws collide.
 	Random io.Reader
