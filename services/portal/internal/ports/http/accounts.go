@@ -150,7 +150,16 @@ func (w *Web) emptyForm(name string) fiber.Handler {
 }
 
 // SignUpForm is the sign-up page.
-func (w *Web) SignUpForm(c *fiber.Ctx) error { return w.emptyForm(SignUpPage)(c) }
+func (w *Web) SignUpForm(c *fiber.Ctx) error {
+	if w.session(c) != nil {
+		return goHome(c)
+	}
+	return w.emptyForm(SignUpPage)(c)
+}
+
+// goHome sends a person already signed in from the login or sign-up form
+// to their dashboard: those forms are for someone who is not.
+func goHome(c *fiber.Ctx) error { return c.Redirect("/", fiber.StatusSeeOther) }
 
 // ForgotForm asks for the email to send a reset link to.
 func (w *Web) ForgotForm(c *fiber.Ctx) error { return w.emptyForm(ForgotPage)(c) }
@@ -252,6 +261,9 @@ func withNotice(c *fiber.Ctx, f accountForm) accountForm {
 
 // LoginForm is the login page.
 func (w *Web) LoginForm(c *fiber.Ctx) error {
+	if w.session(c) != nil {
+		return goHome(c)
+	}
 	return w.show(c, fiber.StatusOK, LoginPage, withNotice(c, newForm(LoginPage)))
 }
 

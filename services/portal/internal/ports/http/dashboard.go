@@ -22,6 +22,10 @@ type dashboardPage struct {
 	Failure      *failure         // licensing could not say
 }
 
+// ShowsServerTime: the dashboard says the server's time once, above the
+// deadlines it lists (the layout's footer leaves it out).
+func (dashboardPage) ShowsServerTime() bool { return true }
+
 // applicationRow is an application with the business it is for, by name.
 type applicationRow struct {
 	domain.Application

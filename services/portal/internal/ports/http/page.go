@@ -26,7 +26,13 @@ type layout struct {
 	User    *signedIn
 	Nav     []navLink
 	Session *sessionClock // nil when nobody is signed in
+	// ClockShown is whether the page itself shows the server's time (beside
+	// its deadlines): the footer then does not say it a second time.
+	ClockShown bool
 }
+
+// clockShower is a page's content that shows the server's time itself.
+type clockShower interface{ ShowsServerTime() bool }
 
 // view is what a page's template gets: the layout, and the page's own data
 // as .Page.
@@ -135,6 +141,9 @@ func (w *Web) page(c *fiber.Ctx, status int, name string, content any, titleKey 
 		return err
 	}
 	l.Title = w.catalogue.text(l.Lang, titleKey, titleArgs...) + " — Gerbang"
+	if s, ok := content.(clockShower); ok {
+		l.ClockShown = s.ShowsServerTime()
+	}
 	return w.send(c, status, l.Lang, name, view{layout: l, Page: content})
 }
 
