@@ -33,6 +33,7 @@ type heldLicenses struct {
 	creates  []map[string]any // the bodies of POST /v1/applications
 	keys     []string
 	renewals []string // ids of applications made, as licensing lists them
+	refuse   bool     // POST /v1/applications answers 400 for renewal_of
 }
 
 func licenseJSON(n int, status, reason string, until time.Time) map[string]any {
@@ -114,6 +115,13 @@ func (h *heldLicenses) server(t *testing.T) *httptest.Server {
 		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.refuse {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"type":"https://gerbang.go.id/problems/invalid","title":"Bad Request","status":400,"detail":"a renewal is for the same business and activity",` +
+				`"errors":[{"field":"renewal_of","message":"license LIC-2026-000001 is for business x, KBLI 55110"}]}`))
+			return
+		}
 		h.creates = append(h.creates, in)
 		h.keys = append(h.keys, r.Header.Get("Idempotency-Key"))
 		h.renewals = []string{renewApp}
@@ -194,8 +202,11 @@ func TestTheBusinessSeesItsLicensesDownloadsThemAndRenewsTheOneNearItsEnd(t *tes
 	wantPage(t, b.get(second), http.StatusOK, "Dibekukan", "Izin ini sedang dibekukan", "Alasan petugas:", "Temuan inspeksi 12/2026", "kegiatan usaha ini tidak boleh dijalankan",
 		"Izin yang dibekukan atau dicabut tidak dapat diperpanjang.")
 	wantPage(t, b.get("/applications/0193a6f0-2222-7000-8000-000000000003/license"), http.StatusOK, "Dicabut", "Izin ini telah dicabut", "Izin diperoleh dengan dokumen palsu.")
-	wantPage(t, b.post(second+"/renew", url.Values{"key": {"0193a6f0-0000-7000-8000-0000000000c1"}}), http.StatusConflict,
-		"Ada yang perlu diperbaiki", "Izin ini belum atau tidak dapat diperpanjang.", "Dibekukan")
+	refused := wantPage(t, b.post(second+"/renew", url.Values{"key": {"0193a6f0-0000-7000-8000-0000000000c1"}}), http.StatusConflict,
+		`class="error-summary"`, "Ada yang perlu diperbaiki", "Izin ini belum atau tidak dapat diperpanjang.", "Dibekukan")
+	if strings.Contains(refused, `action="`+second+`/renew"`) {
+		t.Error("a suspended license offers the renewal form")
+	}
 	wantPage(t, b.post("/applications/0193a6f0-2222-7000-8000-000000000004/license/renew", url.Values{}), http.StatusConflict,
 		"Izin ini belum atau tidak dapat diperpanjang.")
 	wantPage(t, b.get("/applications/0193a6f0-2222-7000-8000-000000000004/license"), http.StatusOK, "Perpanjangan dapat diajukan mulai 90 hari sebelum izin berakhir.")
@@ -206,8 +217,22 @@ func TestTheBusinessSeesItsLicensesDownloadsThemAndRenewsTheOneNearItsEnd(t *tes
 		t.Errorf("a renewal without this page's CSRF token: %d", a.status)
 	}
 
-	// The renewal: a new application naming the license, then its task list.
+	// Licensing refuses the renewal: said on the license page, the form
+	// kept with its key (sent again, it is the same request).
 	key := "0193a6f0-0000-7000-8000-0000000000c2"
+	held.mu.Lock()
+	held.refuse = true
+	held.mu.Unlock()
+	page := wantPage(t, b.post(first+"/renew", url.Values{"key": {key}}), http.StatusBadRequest,
+		`class="error-summary"`, "Perpanjangan harus untuk usaha dan kegiatan yang sama dengan izin ini.", "Ajukan perpanjangan")
+	if !strings.Contains(page, `name="key" value="`+key+`"`) {
+		t.Error("the refused renewal's form does not keep its key")
+	}
+	held.mu.Lock()
+	held.refuse = false
+	held.mu.Unlock()
+
+	// The renewal: a new application naming the license, then its task list.
 	if a := b.post(first+"/renew", url.Values{"key": {key}}); a.status != http.StatusSeeOther || a.header.Get("Location") != "/applications/"+renewApp {
 		t.Fatalf("renew: %d %q\n%s", a.status, a.header.Get("Location"), a.body)
 	}
