@@ -54,8 +54,8 @@ for s in "${ORDER[@]}"; do
   ready "${PORTS[$s]}" || { echo "[run] $s did not become ready: see its log above" >&2; exit 1; }
 done
 
-echo "[run] loading the demo data"
-bin/demo -portal http://127.0.0.1:8080 || echo "[run] the demo data could not be loaded completely (see above)" >&2
+echo "[run] loading the demo data (a minute: one demo tender waits for its bid deadline to pass)"
+bin/demo -portal http://127.0.0.1:8080 -statement var/demo/rekening-koran.csv || echo "[run] the demo data could not be loaded completely (see above)" >&2
 
 cat <<MSG
 
@@ -71,6 +71,7 @@ cat <<MSG
   A token for any role:  go run ./pkg/cmd/devtoken -role auditor
 $( [ -f var/portal/demo-logins.txt ] && sed 's/^/  /' var/portal/demo-logins.txt )
 
+  A bank statement for the finance officer (keuangan@) to reconcile: var/demo/rekening-koran.csv
   Sign up at http://127.0.0.1:8080/signup and open the verification link from the mail in Mailpit.
   Press Ctrl-C to stop them all.
 MSG
