@@ -24,6 +24,10 @@ type Store interface {
 	// whether a tender was advanced.
 	AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who, fn func(t *domain.Tender, f Facts) (Change, error)) (bool, error)
 	PublishedTenders(ctx context.Context, limit int, after *TenderCursor) ([]*domain.Tender, error)
+	// CommitteeTenders lists the tenders whose committee names member,
+	// newest first (created_at, id), in state when it is set, after the
+	// cursor when given, with what waits on each.
+	CommitteeTenders(ctx context.Context, member string, state domain.State, limit int, after *CommitteeCursor) ([]CommitteeTender, error)
 
 	// BidTerms reads what a bid needs of its tender before its
 	// transaction: state, bid period, public key, amendment and bid

@@ -87,6 +87,7 @@ func Routes(r fiber.Router, svc *app.Service, opts Options) error {
 	signedIn := auth.RequireRoles(auth.AllRoles()...)
 	v1 := r.Group("/v1", auth.Authenticate(opts.Verifier))
 
+	v1.Get("/committee/tenders", officer)
 	v1.Post("/tenders", officer)
 	v1.Get("/tenders/:tender_id", signedIn)
 	v1.Put("/tenders/:tender_id", officer)

@@ -270,7 +270,7 @@ func TestNobodyReadsAPriceBeforeTheOpening(t *testing.T) {
 		"/v1/public/tenders", "/v1/public/tenders/" + id, "/v1/public/tenders/" + id + "/opening",
 		"/v1/public/tenders/" + id + "/clarifications", "/v1/tenders/" + id + "/opened-bids", "/v1/tenders/" + id + "/objections",
 		"/v1/public/tenders/" + id + "/result", "/v1/public/ocds/tenders/" + id + "/releases", "/v1/public/ocds/tenders/" + id + "/record",
-		"/v1/public/ocds/releases"}
+		"/v1/public/ocds/releases", "/v1/committee/tenders"}
 	docB64 := base64.StdEncoding.EncodeToString([]byte("dokumen Penawaran teknis rahasia"))
 	for who, tok := range callers {
 		for _, p := range paths {
@@ -319,6 +319,7 @@ func TestEveryEndpointRefusesTheWrongCaller(t *testing.T) {
 		{"POST", "/v1/tenders/" + id + "/bids", bidBody(1, "x"), business},
 		{"GET", "/v1/tenders/" + id + "/bids", nil, business},
 		{"GET", "/v1/tenders/" + id + "/opened-bids", nil, officer},
+		{"GET", "/v1/committee/tenders", nil, officer},
 		{"GET", "/v1/tenders/" + id + "/bids/" + bid, nil, business},
 		{"PUT", "/v1/tenders/" + id + "/bids/" + bid, bidBody(1, "x"), business},
 		{"POST", "/v1/tenders/" + id + "/bids/" + bid + "/withdraw", nil, business},
@@ -469,6 +470,14 @@ func TestAwardObjectionContractAndOCDSOverHTTP(t *testing.T) {
 	obj := h.do("POST", "/v1/tenders/"+id+"/objections", vendorA, map[string]any{"arguments": "Harga pemenang tidak wajar.", "evidence": []string{"sha256:ab"}})
 	if obj.status != 201 {
 		t.Fatalf("objection: %d %s", obj.status, obj.raw)
+	}
+	if r := h.do("GET", "/v1/committee/tenders?state=objection_period", officer, nil); r.status != 200 ||
+		!strings.Contains(r.raw, `"waiting":{"evaluated_by_me":true,"unanswered_objections":1,"unanswered_questions":0}`) {
+		t.Fatalf("the committee's list does not say an objection waits and the evaluation is recorded: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/committee/tenders?state=objection_period", h.token("pokja-2", auth.RoleProcurementOfficer, ""), nil); r.status != 200 ||
+		!strings.Contains(r.raw, `"evaluated_by_me":false`) {
+		t.Fatalf("a member who has not evaluated: %d %s", r.status, r.raw)
 	}
 	if r := h.do("GET", "/v1/tenders/"+id+"/objections", officer, nil); r.status != 200 || !strings.Contains(r.raw, "Harga pemenang tidak wajar.") {
 		t.Fatalf("committee's objections: %d %s", r.status, r.raw)

@@ -246,6 +246,51 @@ func (e TenderTermsCategory) Valid() bool {
 	}
 }
 
+// Defines values for ListCommitteeTendersParamsState.
+const (
+	ListCommitteeTendersParamsStateAnnounced       ListCommitteeTendersParamsState = "announced"
+	ListCommitteeTendersParamsStateAwardProposed   ListCommitteeTendersParamsState = "award_proposed"
+	ListCommitteeTendersParamsStateAwarded         ListCommitteeTendersParamsState = "awarded"
+	ListCommitteeTendersParamsStateCancelled       ListCommitteeTendersParamsState = "cancelled"
+	ListCommitteeTendersParamsStateContracted      ListCommitteeTendersParamsState = "contracted"
+	ListCommitteeTendersParamsStateDraft           ListCommitteeTendersParamsState = "draft"
+	ListCommitteeTendersParamsStateEvaluation      ListCommitteeTendersParamsState = "evaluation"
+	ListCommitteeTendersParamsStateFailed          ListCommitteeTendersParamsState = "failed"
+	ListCommitteeTendersParamsStateObjectionPeriod ListCommitteeTendersParamsState = "objection_period"
+	ListCommitteeTendersParamsStateOpening         ListCommitteeTendersParamsState = "opening"
+	ListCommitteeTendersParamsStateTendering       ListCommitteeTendersParamsState = "tendering"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitteeTendersParamsState enum.
+func (e ListCommitteeTendersParamsState) Valid() bool {
+	switch e {
+	case ListCommitteeTendersParamsStateAnnounced:
+		return true
+	case ListCommitteeTendersParamsStateAwardProposed:
+		return true
+	case ListCommitteeTendersParamsStateAwarded:
+		return true
+	case ListCommitteeTendersParamsStateCancelled:
+		return true
+	case ListCommitteeTendersParamsStateContracted:
+		return true
+	case ListCommitteeTendersParamsStateDraft:
+		return true
+	case ListCommitteeTendersParamsStateEvaluation:
+		return true
+	case ListCommitteeTendersParamsStateFailed:
+		return true
+	case ListCommitteeTendersParamsStateObjectionPeriod:
+		return true
+	case ListCommitteeTendersParamsStateOpening:
+		return true
+	case ListCommitteeTendersParamsStateTendering:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListDeadLettersParamsState.
 const (
 	ListDeadLettersParamsStatePending  ListDeadLettersParamsState = "pending"
@@ -405,6 +450,34 @@ type Clarification struct {
 // ClarificationList defines model for ClarificationList.
 type ClarificationList struct {
 	Items []Clarification `json:"items"`
+}
+
+// CommitteeTender defines model for CommitteeTender.
+type CommitteeTender struct {
+	Tender Tender `json:"tender"`
+
+	// Waiting What waits for the committee on a tender.
+	Waiting CommitteeWaiting `json:"waiting"`
+}
+
+// CommitteeTenderPage defines model for CommitteeTenderPage.
+type CommitteeTenderPage struct {
+	Items []CommitteeTender `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// CommitteeWaiting What waits for the committee on a tender.
+type CommitteeWaiting struct {
+	// EvaluatedByMe Whether the caller has recorded an assessment or a score of their own.
+	EvaluatedByMe bool `json:"evaluated_by_me"`
+
+	// UnansweredObjections Objections without an answer.
+	UnansweredObjections int32 `json:"unanswered_objections"`
+
+	// UnansweredQuestions Clarification questions without an answer.
+	UnansweredQuestions int32 `json:"unanswered_questions"`
 }
 
 // ContractInput defines model for ContractInput.
@@ -868,6 +941,21 @@ type Unprocessable = Problem
 // (e.g. `current_state` on a conflict).
 type UnsupportedMediaType = Problem
 
+// ListCommitteeTendersParams defines parameters for ListCommitteeTenders.
+type ListCommitteeTendersParams struct {
+	// State Only tenders in this state.
+	State *ListCommitteeTendersParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitteeTendersParamsState defines parameters for ListCommitteeTenders.
+type ListCommitteeTendersParamsState string
+
 // ListDeadLettersParams defines parameters for ListDeadLetters.
 type ListDeadLettersParams struct {
 	// Limit The most items to return.
@@ -1048,6 +1136,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/audit/verify (the `VerifyAuditChain` operationId).
 	VerifyAuditChain(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCommitteeTenders The tenders the caller sits on the committee of
+	//
+	// Every tender whose committee names the caller (drafts too), newest
+	// first, optionally only those in one state, each with what waits for
+	// the committee: questions not yet answered, objections not yet
+	// answered, and whether the caller has recorded an evaluation of their
+	// own. Role: `procurement_officer`.
+	//
+	// Corresponds with GET /v1/committee/tenders (the `ListCommitteeTenders` operationId).
+	ListCommitteeTenders(ctx context.Context, params *ListCommitteeTendersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeadLetters List dead-lettered events
 	//
@@ -1480,6 +1579,27 @@ type ClientInterface interface {
 // Corresponds with GET /v1/audit/verify (the `VerifyAuditChain` operationId).
 func (c *Client) VerifyAuditChain(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyAuditChainRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCommitteeTenders The tenders the caller sits on the committee of
+//
+// Every tender whose committee names the caller (drafts too), newest
+// first, optionally only those in one state, each with what waits for
+// the committee: questions not yet answered, objections not yet
+// answered, and whether the caller has recorded an evaluation of their
+// own. Role: `procurement_officer`.
+//
+// Corresponds with GET /v1/committee/tenders (the `ListCommitteeTenders` operationId).
+func (c *Client) ListCommitteeTenders(ctx context.Context, params *ListCommitteeTendersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCommitteeTendersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2386,6 +2506,84 @@ func NewVerifyAuditChainRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListCommitteeTendersRequest constructs an http.Request for the ListCommitteeTenders method
+func NewListCommitteeTendersRequest(server string, params *ListCommitteeTendersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/committee/tenders")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3931,6 +4129,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/audit/verify (the `VerifyAuditChain` operationId).
 	VerifyAuditChainWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*VerifyAuditChainResponse, error)
 
+	// ListCommitteeTendersWithResponse The tenders the caller sits on the committee of
+	//
+	// Every tender whose committee names the caller (drafts too), newest
+	// first, optionally only those in one state, each with what waits for
+	// the committee: questions not yet answered, objections not yet
+	// answered, and whether the caller has recorded an evaluation of their
+	// own. Role: `procurement_officer`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/committee/tenders (the `ListCommitteeTenders` operationId).
+	ListCommitteeTendersWithResponse(ctx context.Context, params *ListCommitteeTendersParams, reqEditors ...RequestEditorFn) (*ListCommitteeTendersResponse, error)
+
 	// ListDeadLettersWithResponse List dead-lettered events
 	//
 	// Events that a consumer of this service gave up on after its bounded
@@ -4447,6 +4658,68 @@ func (r VerifyAuditChainResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyAuditChainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCommitteeTendersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CommitteeTenderPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCommitteeTendersResponse) GetJSON200() *CommitteeTenderPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCommitteeTendersResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCommitteeTendersResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCommitteeTendersResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCommitteeTendersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCommitteeTendersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCommitteeTendersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCommitteeTendersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6924,6 +7197,25 @@ func (c *ClientWithResponses) VerifyAuditChainWithResponse(ctx context.Context, 
 	return ParseVerifyAuditChainResponse(rsp)
 }
 
+// ListCommitteeTendersWithResponse The tenders the caller sits on the committee of
+//
+// Every tender whose committee names the caller (drafts too), newest
+// first, optionally only those in one state, each with what waits for
+// the committee: questions not yet answered, objections not yet
+// answered, and whether the caller has recorded an evaluation of their
+// own. Role: `procurement_officer`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/committee/tenders (the `ListCommitteeTenders` operationId).
+func (c *ClientWithResponses) ListCommitteeTendersWithResponse(ctx context.Context, params *ListCommitteeTendersParams, reqEditors ...RequestEditorFn) (*ListCommitteeTendersResponse, error) {
+	rsp, err := c.ListCommitteeTenders(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCommitteeTendersResponse(rsp)
+}
+
 // ListDeadLettersWithResponse List dead-lettered events
 //
 // Events that a consumer of this service gave up on after its bounded
@@ -7700,6 +7992,53 @@ func ParseVerifyAuditChainResponse(rsp *http.Response) (*VerifyAuditChainRespons
 			return nil, err
 		}
 		response.ApplicationProblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCommitteeTendersResponse parses an HTTP response from a ListCommitteeTendersWithResponse call
+func ParseListCommitteeTendersResponse(rsp *http.Response) (*ListCommitteeTendersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCommitteeTendersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CommitteeTenderPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
 
 	}
 

@@ -249,6 +249,51 @@ func (e TenderTermsCategory) Valid() bool {
 	}
 }
 
+// Defines values for ListCommitteeTendersParamsState.
+const (
+	ListCommitteeTendersParamsStateAnnounced       ListCommitteeTendersParamsState = "announced"
+	ListCommitteeTendersParamsStateAwardProposed   ListCommitteeTendersParamsState = "award_proposed"
+	ListCommitteeTendersParamsStateAwarded         ListCommitteeTendersParamsState = "awarded"
+	ListCommitteeTendersParamsStateCancelled       ListCommitteeTendersParamsState = "cancelled"
+	ListCommitteeTendersParamsStateContracted      ListCommitteeTendersParamsState = "contracted"
+	ListCommitteeTendersParamsStateDraft           ListCommitteeTendersParamsState = "draft"
+	ListCommitteeTendersParamsStateEvaluation      ListCommitteeTendersParamsState = "evaluation"
+	ListCommitteeTendersParamsStateFailed          ListCommitteeTendersParamsState = "failed"
+	ListCommitteeTendersParamsStateObjectionPeriod ListCommitteeTendersParamsState = "objection_period"
+	ListCommitteeTendersParamsStateOpening         ListCommitteeTendersParamsState = "opening"
+	ListCommitteeTendersParamsStateTendering       ListCommitteeTendersParamsState = "tendering"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitteeTendersParamsState enum.
+func (e ListCommitteeTendersParamsState) Valid() bool {
+	switch e {
+	case ListCommitteeTendersParamsStateAnnounced:
+		return true
+	case ListCommitteeTendersParamsStateAwardProposed:
+		return true
+	case ListCommitteeTendersParamsStateAwarded:
+		return true
+	case ListCommitteeTendersParamsStateCancelled:
+		return true
+	case ListCommitteeTendersParamsStateContracted:
+		return true
+	case ListCommitteeTendersParamsStateDraft:
+		return true
+	case ListCommitteeTendersParamsStateEvaluation:
+		return true
+	case ListCommitteeTendersParamsStateFailed:
+		return true
+	case ListCommitteeTendersParamsStateObjectionPeriod:
+		return true
+	case ListCommitteeTendersParamsStateOpening:
+		return true
+	case ListCommitteeTendersParamsStateTendering:
+		return true
+	default:
+		return false
+	}
+}
+
 // Amended defines model for Amended.
 type Amended struct {
 	DeadlineExtended bool   `json:"deadline_extended"`
@@ -390,6 +435,34 @@ type Clarification struct {
 // ClarificationList defines model for ClarificationList.
 type ClarificationList struct {
 	Items []Clarification `json:"items"`
+}
+
+// CommitteeTender defines model for CommitteeTender.
+type CommitteeTender struct {
+	Tender Tender `json:"tender"`
+
+	// Waiting What waits for the committee on a tender.
+	Waiting CommitteeWaiting `json:"waiting"`
+}
+
+// CommitteeTenderPage defines model for CommitteeTenderPage.
+type CommitteeTenderPage struct {
+	Items []CommitteeTender `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// CommitteeWaiting What waits for the committee on a tender.
+type CommitteeWaiting struct {
+	// EvaluatedByMe Whether the caller has recorded an assessment or a score of their own.
+	EvaluatedByMe bool `json:"evaluated_by_me"`
+
+	// UnansweredObjections Objections without an answer.
+	UnansweredObjections int32 `json:"unanswered_objections"`
+
+	// UnansweredQuestions Clarification questions without an answer.
+	UnansweredQuestions int32 `json:"unanswered_questions"`
 }
 
 // ContractInput defines model for ContractInput.
@@ -866,6 +939,21 @@ type Unprocessable = Problem
 // (e.g. `current_state` on a conflict).
 type UnsupportedMediaType = Problem
 
+// ListCommitteeTendersParams defines parameters for ListCommitteeTenders.
+type ListCommitteeTendersParams struct {
+	// State Only tenders in this state.
+	State *ListCommitteeTendersParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit The most items to return.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitteeTendersParamsState defines parameters for ListCommitteeTenders.
+type ListCommitteeTendersParamsState string
+
 // ListOCDSReleasesParams defines parameters for ListOCDSReleases.
 type ListOCDSReleasesParams struct {
 	// Limit The most items to return.
@@ -949,6 +1037,9 @@ type AnswerObjectionJSONRequestBody = ObjectionAnswer
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListCommitteeTenders The tenders the caller sits on the committee of
+	// (GET /v1/committee/tenders)
+	ListCommitteeTenders(c *fiber.Ctx, params ListCommitteeTendersParams) error
 	// ListOCDSReleases OCDS 1.1 release package of published tenders, newest first (no login)
 	// (GET /v1/public/ocds/releases)
 	ListOCDSReleases(c *fiber.Ctx, params ListOCDSReleasesParams) error
@@ -1055,6 +1146,57 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc fiber.Handler
 type HandlerMiddlewareFunc func(c *fiber.Ctx, next fiber.Handler) error
+
+// ListCommitteeTenders operation middleware
+func (siw *ServerInterfaceWrapper) ListCommitteeTenders(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCommitteeTendersParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListCommitteeTenders(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
 
 // ListOCDSReleases operation middleware
 func (siw *ServerInterfaceWrapper) ListOCDSReleases(c *fiber.Ctx) error {
@@ -2169,6 +2311,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/public/ocds/releases", wrapper.ListOCDSReleases)
 
+	router.Get(options.BaseURL+"/v1/committee/tenders", wrapper.ListCommitteeTenders)
+
 	router.Post(options.BaseURL+"/v1/tenders", wrapper.CreateTender)
 
 	router.Get(options.BaseURL+"/v1/tenders/:tender_id", wrapper.GetTender)
@@ -2232,6 +2376,56 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type ListCommitteeTendersRequestObject struct {
+	Params ListCommitteeTendersParams
+}
+
+type ListCommitteeTendersResponseObject interface {
+	VisitListCommitteeTendersResponse(ctx *fiber.Ctx) error
+}
+
+type ListCommitteeTenders200JSONResponse CommitteeTenderPage
+
+func (response ListCommitteeTenders200JSONResponse) VisitListCommitteeTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListCommitteeTenders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitteeTenders400ApplicationProblemPlusJSONResponse) VisitListCommitteeTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListCommitteeTenders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitteeTenders401ApplicationProblemPlusJSONResponse) VisitListCommitteeTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type ListCommitteeTenders403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitteeTenders403ApplicationProblemPlusJSONResponse) VisitListCommitteeTendersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
 
 type ListOCDSReleasesRequestObject struct {
 	Params ListOCDSReleasesParams
@@ -4490,6 +4684,9 @@ func (response PublishTender412ApplicationProblemPlusJSONResponse) VisitPublishT
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListCommitteeTenders The tenders the caller sits on the committee of
+	// (GET /v1/committee/tenders)
+	ListCommitteeTenders(ctx context.Context, request ListCommitteeTendersRequestObject) (ListCommitteeTendersResponseObject, error)
 	// ListOCDSReleases OCDS 1.1 release package of published tenders, newest first (no login)
 	// (GET /v1/public/ocds/releases)
 	ListOCDSReleases(ctx context.Context, request ListOCDSReleasesRequestObject) (ListOCDSReleasesResponseObject, error)
@@ -4605,6 +4802,33 @@ type strictHandler struct {
 // validation. It is defined here as well so generated code does not import the
 // middleware; keep it in sync with fibermiddleware.ValidatedBodyLocalsKey.
 const validatedBodyLocalsKey = "x-oapi-codegen-validated-body"
+
+// ListCommitteeTenders operation middleware
+func (sh *strictHandler) ListCommitteeTenders(ctx *fiber.Ctx, params ListCommitteeTendersParams) error {
+	var request ListCommitteeTendersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCommitteeTenders(ctx.UserContext(), request.(ListCommitteeTendersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCommitteeTenders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCommitteeTendersResponseObject); ok {
+		if err := validResponse.VisitListCommitteeTendersResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
 
 // ListOCDSReleases operation middleware
 func (sh *strictHandler) ListOCDSReleases(ctx *fiber.Ctx, params ListOCDSReleasesParams) error {
@@ -5662,203 +5886,209 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37cxrHsjj+r0zxvbci1V0QoIctqU59S5blRLGdKLJ8c04sXxh2G5iwzGxmZoU5Lv/vn5rX7iwssAgU",
-	"Ozn4B5eA3Xl09/S7ez7XQjZOGAUqRe3scy3BHI9BAtefXpDo+qX6Az7hcRJD7azWbJ0e4pN+s95sNpv1",
-	"Z+q/5+q/Zv6vVQtqhNbOagmWw1pQo3is3uyRqEOiWlDj8EdKOES1M8lTCGoiHMIYq2n6jI+xrJ3V0lQ/",
-	"KaeJelNITuig9uVLULtMuWBcPRuBCDlJJGFqqrshoC6FT7IT6ie6iPWRHAJKODwQlgqU4AGcI9wTQCXq",
-	"M65/7RMupP6pUQu8XcL0x+S3y+uTt3fRqdvNHynwab4dM0/NX/4Yf3oDdCCHtbPjVrts+dcRjBMmgYbT",
-	"1zCd38YF6nMQQzSCKdqDxqCBMHr//vrlPkqAox6JzhFGHCSfogmRQ70HgcegXxiAFN6uMBUT4MV9PQtb",
-	"cILbvXqr34T6Ue8Y6qfREa638UmvFR5GR3Dcd/sdAo6A5xv21l5Xi1+GSA8S7ePjoDYm1H1ulcKl/xbL",
-	"cFiO1wfggjCKOOAI7XXva4f3tS5iHHUPu/sKIELiGBCjYEBw1GoXd63fWLitft3MvWD9h6WIfEPGRJYv",
-	"d8yERETCWCDJFLJSTgvrOW6WU1Ssx/SXEUEfp7E0r2SHg1B52K4FapFknI5rZ61mU4PYfsrWS6iEAXC9",
-	"4DugEfD1TzPG5adZ6vE2PdBf1MsiYVSAYTg4uoU/UhAatiGjEqj+EydJTEKswHyQcNaLYfw/vwsFc287",
-	"CmASk9gigpuRUMRAIMokGis86xNycXON1Ogch1LjhnOmWN6Hz7U+gThyyGk4nIxBCDxQax+nQqIeICwN",
-	"plvNZu3LRwUjITEN1SMHD60DloiDCHBUj0FqdmrABEIqmJ3VTvqtsI1PoX4UtXr1o/4zqJ/io8P6Ydju",
-	"taImnPafP1e0ILFMRe3sSKFYEqmx9gJHyIEpg+lQykScHRwMgPcwHTQGrEEiBytxQOgDjklU++Kj5784",
-	"9Gtntf/vIBcCB+ZXcXBj3jRImqdyB1wi0BjHCs8QqTNZAuwc0IqBM9qPSfhI/IYp50BlR4FFbZolQBUl",
-	"BUXMG+JECv4xoYCGWPF/ISA6V0xUoBBTRBmKGR0ovgqam0YcT/RJnUGlGU0cVDksB2r4gypC8sBNuTFl",
-	"nOaUkUG3KlmE7oXt0UXIePSdQBpFiEM/FWDEEg7Vc4GiEoyi1CC8QEmEon5MBkNDKq8Y75EoAroxLyAC",
-	"UYDILiONiGQccRZDCbb1zwcPwEl/ujFqDnPU5Lupipt+9sa2kBPiOAauID2ibEJRL1WSSmhQCBQxfXBx",
-	"NCYSSQU0lgDXcNb4uKYSOMXxlWKWG+LkHRuDHBI6QBOlj004owPEKGIpR4JE0EA/Mfs7FigcYjqACPWm",
-	"Zl0WKefoj5RJ0FjNqChCpI+mLNVsB4cSiTRJGJdPi+pjnz87QKF3wB+AIwOw6pzavL0VrF+gPiZxypV6",
-	"ZLRFvSR1PkkE5wrhs1DWuP6JyVcspdGGaP6JIZGGQ8V0/zTGuvGhPcox+ROTyMChKvYok52+fmMb6HPw",
-	"M1xVs051RGV2lr/TSqYA0Fi7Uc/RiKi3X2ESQ7QVNUrNnZ1BQWgI+oBpfZxItOcU9CPFWSiboOP9BrqF",
-	"mOEIYRohZa7gASb0L0MD2nqzNOADFVmoVqWGxHu30zfvbouZd53l0s0sJCKMLXRucCNz7FnwK0OAsTeY",
-	"D2CLCnaPRVM1d6zGVYY1poZPA40SRqhEOAwhkWIb+N8YtZ5Mtko0uqKSyCm6YwwZ2FTFr2Sso3e9Nayu",
-	"AUuDzLeYTu0+xKY4ZQyNMZ06xIrz/Ogq3QyjMaGphG8BjW1P61XrVmBAGRzWwZ/accfteCt4vFVqrbYc",
-	"lcFh3DW4L8H4nLq36ov6hfqii4RmEAab7ylO5ZBx8u+NGfcbNtAYU6g7t9p3CEJJixFQbRDBp0QZ7U+t",
-	"ArdyPBX2VxVFqX4JqNTWwtbEag8wVwhR4NBylVGlSGJth1jQBKjP+MDYtUrsGq+hYrLAH0gIFmkJZwq0",
-	"uBfDNiyVGT+bVs1SAZHx+GEUkX4flBVc4L8N9F4AwojCRDsD+9rKUp/sU9/EoW37xODBzXLgNYjCB/o2",
-	"SOJXiOO6dWMosyjEVKG8B8jOpMjBeGQp6s7gqIs4eChSSjVwgxZDItYGgegtRATf6T1uLH77JAZFrRj9",
-	"dn2DMA+H5EGLfu2NGysKweMIx0jiEajHbl6+Kjvt+dQeKbTb7fYiz0XEwnSsIwabyuJjnx4yICENJaTB",
-	"VJ0iste3Zy4b/CC1AqPaSssmyuVxNq8WxBdjdbw0I0+4sqQlMU5O55bqwCeZPWJ32WMsBqwtfnM6V23B",
-	"+HVrxpPq3LAf3MtByWQfM5Cy3u9gXD8XOlYwv1Scfe95xBVBLHfpB7VP9XEaS6JmNl7h2QXakUsXo8TP",
-	"5RDCkQbw/KpCDkoUdLAs+JgjLKEuyRjmHc1BbYjF0INz/sMIppp4y1z5JHJhpKuofXzcOtWsVUsJQQYU",
-	"lPnTKJstYYKYcT4X/PYnR7VS77wPmexdu+jA32+23oWAczRdQnaGd/j+/4LHTs3meUW1AxeEdhDZk1C6",
-	"1xGhJeD71YpS49nZEwAoGQ2MarGvXe40Havtmuk71rzUHEV/EUEM0v+CUAHcfBMOMaGdAU6yv2NCR50e",
-	"V9I8+46lssP6HcbNSTBfcjbx5gozKuv0cNRRSMUy5VD8KaXaXdYZ6aiX98OYiLGNHXnfMp4MMTUnLQf1",
-	"3D6XEk0JM1LLR+4ZNBkCN56vHgc8QkQUYkxH7VYrWE16OXAXnACNr8wFwGgInCpJSPoI0+ljppyhdk09",
-	"mft+IVXfguLt5WtkqQzZGNRRNToroYPc04skxyRGexn1NcxYmghn+IohJcvVZqf6gU2MdVTEhEAThYkJ",
-	"jkdGma4A9JxYxJJ5LIvxHjZT6S8qzzUEHHUc95uZCT6hdz9c1NvHJwgbr5J62vE8vc/SIx9jITthgUMv",
-	"k1GzDP1LUGOjElzyFBRdG0flZMhiR/WYRggegE89YFhce+vzZKdTC+YnudLDJDEOwTtDhkb0SRKBMpzM",
-	"vJp1aJVJ2sFWbjNTKbJlYc7x1F9UR/KUGmNmCQzGjGvdU79iEK/9isYlgLmyMIU0ZDAPAHNiS/Z/yyY6",
-	"ziJnD7dUqnRFmkqpAByXrf/WzItCNh4TqXS53PDVMFVyBnAUoAkmUh1Ul4qhR+QVF6BxT9ZUAeyMZbJq",
-	"aqEgNGCFJHGM3CbRHqaIJYosOabCRLHQkMWR4zNm6aiHw5E2JfPvvhOIwieJuMLcfpZ+ohFMlSqJOTRK",
-	"E118HslGteKWgyKrytHtoabIZbwjUcpjJ5hHN5wlTOB4XnXgIHQawnL6v3rAcartiFvz/NaUWDt/2cpf",
-	"lEmuC9QjEcJGd3kAGjGOBGhd5hxRxUkQRgnXJvycEGC0T5QZ2MFKgR9bA20u+2KeKM1KVqQ8aFwBSQzn",
-	"r8RXbs0LZSzF4Lojhrh9fFKq3tpI+edM3xJpz5zMWlDLot4eaL1X3ZNrnbI8MaQKMKznuiKEs/WusaIZ",
-	"mjLL8JJXDIDylcwCdQYOQSmBLKDMC20altmAPQOfZWh/YbI1LLlUJpKZ/fZsho75dcE63xBRYmZlxFmJ",
-	"Su1yixQ6C3y5iAG9INE7BWbhqGHGdsk8Dv5y5g6u86bM64hugAD1sICTo4Kc6U1lKSmbVKdiNtsq03d2",
-	"y3qMIFtc2d7H+NO12VK7WaY1kBBWAf8tozA1py8cUhLiuMP6/TnLvaUdOBvb7mZJ85OVbe4yxkpuGf/S",
-	"AhtDjExSguHMYshMGs4iVwRN49g4W0262er1B/bt5axs+bhqEDFakxlW5ILahWbhszY29JDZCN4q3a5r",
-	"xe2vxNI2uEER7Y/nC5c2d+yaJmnJomg67pVR+YozGtSMbfV4MWIn9gdatnyjFpcAtRp95NvcfCNrS2gc",
-	"p9X5j1G2Sla6SgxnALUjuIlXQfgl4OiNTrEslQgiHcOCdPEo5Tr04J4yfr0BfgCUJsUEYrPQekxCoILQ",
-	"gf0L6vBg3eBzYCv6KPOh2s32Sb3VqreP75rts6PWWav5my+LlmIugpgoOwCWuQ3UyybTTa9Ox4/si8Za",
-	"zBORgypKF7h0r3kQxlhIpH93PoMhplE8m3WOkySeogx6DQu9BhEihegMUYZ6qSAUhEAcBsqs5S6Y8tP1",
-	"C3TaajebzVb78Oj45FkZXPRGF/qwLmOWRlcaU55HV79TXKcNfrTrJ2EL6s96h7h+2j9q1dvRcfgcmrjV",
-	"e/bMx9WiI2MWko3belbRE5fEeJqRzKyJChQZO5Rjnb1onzYmTRrHaDIkMaAEqLJLG4toaqWQE6k5WwWq",
-	"XYS7aup2dg49TOUTOQorkPeM09uHzXIucINNassmwsvjKSU2l1dlMo+nGyyEMjy7rgzFuTe0G8DUoGhs",
-	"2XQ8fYJc/ckK3JQKzeJ6ymCTm+ULhCgWAoRYpV7jaEwoEZJjSR6gk2AhyuNWts6nmimMBaPFWYvKdrPk",
-	"rVxfPi7Rl3OldNES5y0kQ5BlO5wbb7kC3/JXnFvpIeOwDLZrgCzkRAK3uqIHq5Oj0oiCczFXLR5prnTY",
-	"Z+DKV5JNtBo4zRJNcAnF3maOpxl7kIg/Uhxrh1gluC4gvWoKd3W1JgNOpsXYecogM0smY5BDtmC1mI6s",
-	"63LRViFmk87zZicBHioeO0xKlIT3ui7iefO/nRT84eZdgPoxHgwgsjkj2rqrm3UrbqTFsvYllrualwA5",
-	"s11nhRmLAfE0IXhY0eGrR+rog1QppmpAVtGtlB/xbIIZ3SqlEYdIDoWCG0YmALH3/Pi4if6Bnh83jpv7",
-	"FTcimTQe1kpe7mpUp7calBDfvKFuNliEp1tUUE5EVUiXg84rL/K4ecNjllUT6OiYS4enJr9l3mdPKIUK",
-	"ILBnJz8pQZFHeEucm3e50LwDXuptMtwPzxPLGDiRHcMRAyP7Ga1rgCP3lk7JIxxNgAyGUugAl0GJ+QaJ",
-	"dIwkQ61msxB+Kq5hZEpIV0kBM+Q6UqC1OmyrQ+F25PWdWjmrK8KuG7MJCNnRsOiivSHmA4yUOUAjPNwP",
-	"UFejVE47IROyi/ZG+qOycDBFPYKnWD3ko6CL9oSyKMaIkhiTQu6BP5t2ouRj65q/fJRSB7lSCAgddAYc",
-	"RyVcwx/OEEIMSt3LTiPS52+Wcawpnt1ZzrG8eBWazor0aU/6xovIWUyVhWxr3nIuUEaPrwjEUVa5VDxH",
-	"tuSzxOay4WH9ACLCZgB2dWZfH6CBxyylsqvpMisXVR8TLIcNEqk/TcFxYzZlsGh6FqtN51VeV37qG2Vl",
-	"lairjAaz1XzAMlD9ADg2CRCz6REQjqwtYEoacHxTeKLEYVGIveNwiCJQJqoCg0tkCFCXjXRB92Q4RUQi",
-	"UyhRANBnZcTiHhZ6qSNdh6w0W/V3mQrpUgznGIyaSYdfvXwCUxsqAtRNKX7ARBthXaSzOCdEzPQG0LMv",
-	"h7KdvQy4xlM2H7GkyNCSUjDG6pkG+omhfsywFg9Tk6tAAXP787yDXL+/XNsKMmK5TVCr+X+tY7SnuyTE",
-	"WKpj+J1AISjVd3COQGErSXnChKmgxUjxS456Og2B9XV0lU1ogASYc3J7dfHy7dV+AV6tYxt0mFN4/GNe",
-	"+FeaMqMrf8OpH8q8fnlbzLFSX6zCjQWTN2IZmn6+fPnuBocje+jKCd5Y6XOIVO+iVqOFOCiGD0i7a3SS",
-	"RWKGRHvG1aCwISSmEeZRgyVA665WmtBBg/FBgFqdTqvTOd73dG9vlfqv0ogZ5oM8YlbFxOmrM/cUwY11",
-	"3M2rvMT5rrwFf1wGmbUyW9uPC48FNZuC5hMnB7UCrXqmyRDiqMMBjFYJ+Xf9YtbbIpp1cRw3z9ItL3Lz",
-	"+BSxjU3DA1F8HMqygHSFQgi6OtF4W82zaM9FYnW6KQh1ON7fvhH7BT3X76SywgfUbq4ILuX7Xgq1qlGv",
-	"by8que5J9/FW3Vh7Mv6w2dkJFHw+VgDTWpGpzIL2GU4GNw8YwfzZXB1tfWQs9OcEKERrpGs82skYQcin",
-	"iexkoZ/5J2YccPMPrJexUTkXY+Nsi4X5FTiOf+7rFjAVIp1zFLdBvtRcxsbTeiRn0pmc8VvA6JapltDB",
-	"ogi4Lit7GqKdT/LMEjMjnSAYsjSOkC3zMt2lXHKgILGSUTETYr80BXr2AMxYOuNETvNcZjXZgClhR5VA",
-	"hMy5VF488pUp8muTVqDb+jx1UgOJOo72VrqIS/NSzd7zpRZGDQxhl23WK9CZMx1uX12i06PjZy7xu4F+",
-	"1qWEYxj3gAs0xlOEk0RZgX3GkWDjPEf8npqOcd1Ck6SuojmMXJ+f/cY9nbMc88qgkhqevD9L4AIEwAWj",
-	"gXYmTdQjkqGIFY3kNftvzUf0bUOu2SW9YhxpMOvjk+09MNaq8dNgiXTbtMqJ+55vqIQY83LJz0v6YGmH",
-	"T3mMMy+QXDYAiQKEY8Fccn73n3Vbzl6/jrrItUlD1p1UgHbFusvS5GDjJcmreJrNSlkhtmyzbEc/3N3d",
-	"IDM0kvBpJsmitHnZrNo5n9D9/vYaUTx2KfcjYlwQ7pwUpqjYCm2V1SVt/aneabDMqfOLl79XPFp+Zp9n",
-	"1BxtIw0zG7tsSbdZfHM2lR/PlhXXLuhggDmmKCISczJCLIYhurl53TBemmI8fsNVLwmI3uapzkX0vzOV",
-	"UL1p1sKIKFPSFmXuI/YA/J7e1yzC6z0S1W3Kc/2hdX9P79Nm8zDM+Lb+CNn3RpDNfFnIAp/5TY/9oNm+",
-	"/aVWxlfXUF7yKtTyeoGHBXlBtsOUkoqBlh6Hh4en6P3dpcmeopgy22HiXNeTaVAhIhF8wqGMpwgLNCAP",
-	"UOxQabPU2vVW867ZPjs+PTt+3jD5V7+V8pHZMoQESwlcLfD/PjTrp7je//j55OjLf9UWpGKaosu53b3Q",
-	"udouVn1yVFfWQVaLm73Y2LLbyZfvmZIzWxXgoyXDn7+bJRT+Gqbl4bylroZ4wDiRw7FvKVtYlIanltBU",
-	"kvZiEnZGZa7oItAP2wbo5g00gmm5zpoN2EnKdJt3JtnrRj/2GqbXtM/QzdVbo1MoJUqIeHUlVAbmHBiF",
-	"zcwtZG1DRiOh7K27rJJp1u3uVQnNC0OT1+qgGWOpZD2OIqBROkZ7TdSDPuOAMJ3ulwbD5kWvIklX1l9d",
-	"QVZvJcAJi5RiyOV6bwoIU07ktHIicC+dAu/ggfPZzycyYQkDxhf8aMsHS3jCzzSeOh0peww9EJgU9L2V",
-	"/qzCqFUdZ85uq14KZ9IHvgQ1m49TCXjDRHQMIZen2FUVKr2YlMJiTGh148dPP/cU/J9e1rWUaDaP2qVu",
-	"PedY7UR4WnWm/CWgkVjLALStYA1xr2k8JpyFqWmZ0lmShbWMa2rF9+b1lcco0d7bN/XXV2/rz06eo/9B",
-	"/7TKim5Aq8tMjSdCsgAxGloWK4Yzld2LHGLZ02vtNFf/5r0jxOSKh8rYiWPT9igPxVY5IHPFhhHHfeMk",
-	"pSylIeTxHDNI3r/XO1tBDU8wjzqJrkfV7+R0YViYewZserE2JM0Ht3oFQ9Nwr0w2ZubLRhWJZa7jvDJk",
-	"rrAwFxUz/DE3MnyseDzSnuVSSp2BXYFbl7D9Gfkxd1A97rBYDG4jy9oV/a7MsH6atGgzfZbd5WUaFOVr",
-	"QRc+PGs2z5q6YmNenmZPNlt3zVbxSV9+ukB9Owt358FtHcKeE5+1l4RigW6ARiQiI0zRDWcPhAqCfsQT",
-	"jF5gbkpTM5laGzCm3VCeJP1QS9jod1xv6YRd9Vdbh88LUs2xv2JuVC6/3OJbXrR+fvm+ADNIM7KodnRy",
-	"3GqX0/FZXu+dtd4EOsARxhTFOJEsQQJGLMZDy7NnTK2/nE6US9OK+J0tRF2qVDke7ChhwvhIuGqMWFoG",
-	"LIfAO9aiLs9yW6KLvRfKmIxEftlGhlXE+n0SAheu0iHX1fZkoRW1UoajheHf1trh3znVbj7W/Q0re9mV",
-	"D30cCyjLt3ZaXU492aEqWt0fPx+XW9y++pfN1ypLxFuSEFqm4eX3VSzL6jtsrhq5XB+brccrHojj5jIx",
-	"n7+7kKcURjssIbvZ8Ee5BPdktqKCNSX3MlE9L8W068UwoXeKrFwpAObAL1KTw2c+vXLY+PHXu9p8k/Af",
-	"f71z7Ya03+gqevnuwnOwWc9bwrjEcYBcLxLTX1RfdyLu6Y+/vn6H9roHjQnEcV23zDr4fTISjd8Fo939",
-	"BrqMMRmbZpZnqEuE6Aaoi1OdJQmfkm5wT7si7XUNh0gF8P0AdXVzevUI4wP7U1Yt6J5DOJQC9Rm38Q19",
-	"yPS50bsvdhE07f4I7bNyNd7eHrEHdQ9n+87teGZ/FwEK/SJnEViF/p6qsxUgq9uKwIv3iQBpvVX97E6P",
-	"CFyLEhsks+PdU907ewgmocywCBM1vKf39JLRB6CmA9WeSWb83rg/0cXN9f4Z+vHdzz8ZbHYFxSPohFhA",
-	"18RIRO4svKe6YFTicaIbA72/uwz0nUMPz5Deh0431DVtn43wD5AT+F+6ruPlPbXH10tjnPhlHrpzdsrB",
-	"mD4uznVPu4s6X3Yb6BLHsbJHOJ+i7oVtHaufPEMvTP9W44/98dc744ft3tM9TbsBMgWKRcrdRymNFd1k",
-	"lZSEUSTwVOTJnjo1/56aKxEKz+mLEYTXekmBS33jkZAOihF6T7uf6oZwG+gNEVJTvTIKBeh6P0LNmHvd",
-	"LGXYVgyqQ+BfZGUp2qlEDsdGfVWo9kyMs1qz0Wo0nTmME6VyHTaajUMjHYaaPxwMdYLvv2tnn78EtYMx",
-	"SE5CYT9xwNHU/TTbCzj7du52m+wXQ6YHLIzEgc1/1JMOoMRB9jqDB4hz1I0JHYmG2nxX91cSxcrJ7wR6",
-	"f/umYcxGg5NrpTYq+KojcuumCwrXmC0In+ePHJjLnL4EKx+0t499+ThzbVG72VzSz7Wkj2tmvL8099gU",
-	"q8Izy8E9Zswgc/GSJQBjzDv4ftD50UtG0u1ZFVLqg96g2WzVq/T8rWdyllAiiVFxDB/NfmHho4ZWFI0H",
-	"XpOnj36vKM0jL7MKG5NI8DONp24ns96nMSb0JmfWl/N2kMfK3zp7Q50Rrx1tDYeSPIDLY9CtaNyzH2oQ",
-	"Qyg5oyT0GtV8rGKrKHJJOVkYmMQJsa2YZw/QWg2aeU7+OT9oNVrV2+H6Sc9ld4nY1GaX1myTmXWL4yNz",
-	"AspGz07KgXe7l37laMMmyJQ5WU1E7j0zBgcxN/59wxd7rFp6o6Df1c4+fFSEOR5jTddzSeYutZz1vfEy",
-	"VYWCsubtzYB7usnrgNB9cwyF9g0YE+SjsoZ80/1LCWN3dPk5i5R9OeBZgpdl9UUm/T1YHq2f2vHPHf/8",
-	"D+afhVqQ7CJPNSKJIXJHekPGuvyV7IKnikymsGTWN33QraG0FjtZVznLLq788rEyJ1qhdtoesBmXFBIS",
-	"58Kye8Ja9/fF3TlSRxV19Uk1ZkfCoU8+Gcuj7qeYIJdN0p3XVjNGmFHbjhXuWOFOldyCKrldjjenVn19",
-	"ludy2lymUCl3+19tq+t7ovXTiPX7+hZUJ2gEmH78fi6dV7k5b1z7WUubsiuz9A+FdKYsiynPWaodjm5P",
-	"H35pJv8Mn/V+ao/fHMt/PZ/81sLvjqJXJ4Mfmr+/bsdvj+jPJ8kvxRSgs9rbSzZ58cu/Xr5u/+/kYnp1",
-	"8X3v9Ory1/HVv/snr37p8Re/nU6exWL4y/APNpG89+blq8kR/+fFp9/Sq3/MZxCd1erq34ur769/Qjfv",
-	"X7y5vkSvr/6lv7ynm8x1T/UgVz+9nB/XoL7aWfPRs/hWVk0KCvrL7Qo1Sn7Dha5ccA2LN7IbLP9ZaB8o",
-	"OjPZYXf2yW/fi2PjVR8KSWDN4D8tgFwkt1a7iVJKpJNdKZXpCL17e4EoDICTRu3PCjlrPlJRg5gJT+cR",
-	"slae/jSnKswGwI5XxbULbOri4uryYvLLqxeD8PryF/bm5UXz55eTf/yjNpvbs0gRc5dg+wk1K1UIT6If",
-	"6pohP9eCpnFcme14mSAlXOdmuQ/icZJ+Cd+y/nCXaKRLD7fBsHzLYqHINclf72xpjkCMxl71l9UZHFKF",
-	"vTRozizw2d/GcnbHkXYc6S/IkdZjPovUHTP/N2BN5BaDz5i+lvlQ5iwpxrArqGeXxRe2qEPZVgq1f+EA",
-	"CUgw/R3TARorkKVDgkQCgvTJCAt9Ygu9E3KCPLlrHucEmXdsLzwx681YdSQjc6V0XsxVu0jwCA/RGDiM",
-	"kACJOUYRSYD3WAzDEab//zoa/Hz79RLCdkVmpluc2b4IEIujDaXqNim+dJGmaeKs6XxuGv8LNCRRBN/A",
-	"UXDJyEtCGOYI/JxlLW9G+4aff8gLxWoV7zYvFp/Xan7NuBVNz58dL5ZMxbrwXMif3jWfn7WOz5ptr9rL",
-	"lYOvXFxPLU7ZX+tsp12bq9zXzjRleZ4h26YMeVcAE0ZtVvo8IJbV99tJ9GsWWkrdXQqM05xPrAOFtrYt",
-	"vSL2gsJ1lA/q1ahVVQv8yvVWdXdcoQlDCXN5oc4g9xpR6i7WZgtfn6voW/7MFlwowmcj2Q1j9pmvz0ry",
-	"C7OWcxLb33hTRlI8Bh/WP4GuLES9iBwW9MlJMMmSqPJqjfVPQ7lK7XU2/rCoh7FNhF2XR9oz7vHBQg9h",
-	"24zadAlulfQAbma9eu2ja/LBj35X3A8f57vd1kDhDOlJxJkpD9T99UyrWLUyYcT6OTKPmoN5lrUUmQyZ",
-	"sC3krQqNOOBQG93WtwvcDSGdOWqb+JEIEXMHmOmwWw2ulTnO/GVwCzyTBv8BymnYqpbGX21bxAfIrFMz",
-	"KAfXb4Mx5aYjMsfe5026sEvftTjBPNLp7q4U6k/iUp7jNWGixHlxqS9aELmGRqju3gCoq8u3ug2k759V",
-	"jykGXJLkj4i4pzie6ERKam8MtkZ6A92yGM5Q1zdE7Xtdk9tYZI5mPZ4bROPtBYuma2tXuzKeb76MZx1z",
-	"35ZXFBPx7TGZEaCtnbds5y3becsqecs0l3+8LG2tfuU9xTZ7HyLz0uHql14x3tOeAf1Gq8Ibd4y9wXwA",
-	"5oXjKusSaZIwLiF6CxHBOiNFy/tMwhtphLCBEsp5m5XcTrxq0a0z/s0NiXOyrvbxS1EiV44sWLGs1aGC",
-	"aFXKkGmgUfg6cDd76Duu7qkORBgnSwNd2I0QgR6IIL0YTLRCspmx946aR0iye6orI8R+A11kd5LXCUVq",
-	"r2Xi+3uQuxDGjinvmPLXDWH8OVx5fUMqY6y3gCPPK1xs5bJfxmE3MYYU+mVZo+okxqG9LlEq9dL4qo1I",
-	"RN3rfv0tluGwm2fpepZ2dE859FOhjSchcQwIIiLR3lGrvb/U7rFF0fc0N5NKWOlVRHJeut7Wr/t63dYN",
-	"sbOgdhbUuhbUTljvhPVOWFcT1orrQ/TXMKTWE9nqhdPVL1za9sLG8mqvfuGG666U+lKVVyaa9zWtPCVp",
-	"n9rGO8hYpHHGbqDKlPpxL9Tws5oMzf3NiHGUHRSnXyp70PLpexrGTJh7sCl61kZDlnJh6hNNcWKqWz1n",
-	"v/Q5GyPKJue6pdk9zQKprqehu6AqZLRP+Nj1i0B73KhdkVOS7ukyLQktVZL0tnda0k5L+itoSY5OOvBJ",
-	"rz7KeprlBUu5ItVarEgd7hSpnSL1LSlSlY+Y5tcQLVKlsPn5b+n/+A9Rpmzqv1Y+bKPjJ1CmJphHB065",
-	"eRKFSmcduXOJDH/V2RbCS+v/TqDi2UV7x6g3RbYVmtVwUEX9Zl67sRu8UNv9i3rUn1aoFHFWXSJ8DZZe",
-	"0t44B/tpsV57Kfd3/LqkL+46bPt0q87qABGKZlf0H87BC4zRHWbXK1N3N7aZQZhGOr/OJNrNcB2PfXrU",
-	"vRUOapfxJAzU5oCBcAmEGcs0FI32zKE0iW0BsjdEa1joW6Lvqb6s2ty3L/YDm/xp+G/VzLF7qq9wjvFA",
-	"dwh06a2pjjs8b/636/zww807Ezn1Ms3khN3TLN0M/arv1GAoS7bUaXRejVcfk1hswai9MVjZDtfPk1F3",
-	"eaK7PNE/LU+01KTdqR1/B7Vjrj//ekpHdVtRzWN4IY6XKx/INUudS8fdaSBe0B3TkWMLrthDI9ETfE+i",
-	"bLh206VJTheuAa4AsMXT9mp5ZFrpuls59SlyFpVrAtwtb1rydvrCXMS4rfrEzIvdKfKzdYTNzEVZtdN+",
-	"OzyCZnTSa+Fn4SEc95/j014zbEVtOOwfNY9bJ+1nh8+PTo/xSe9Z+Dw6hWa/hdu9w/AoOoYT70xm3vfa",
-	"mvVdjylCcme5tUaRo7u4eMExNiTwndAo/xvnvSgYoLwD/nc5nZubOueiT+4qDu/4OdLfOCdmod/DauSZ",
-	"toP05cSaY2Q3O/uX2Lj0mHua6fizt+HYoJAcwtS8KRmH6BxR1mPRFIXY5dTIIYy9p5062UD66ifsmMWQ",
-	"xRGhA+1m0t22UExCoALuqVLzC/bG6xdvrvXlqUqd2TtqHvp3SeoOXHSQv571gt5Xc6pxH4wilQC3s58h",
-	"G8PSt+aozd+8v2ugW50OpBRhY3VY1SqMWTjy6tSc+tNAFxKNmZDopInyTmGaMyu7Q89gYJ1PrZEwJjSV",
-	"gPaO2qd5plHOEUtMCt1qTL7QutyaUbIIxgmTSmV6bW8afnSwzLsW/IP3Xu3H/31xdUuan978Hr6uudu+",
-	"a37JdxL1Dc2uVek6d7v2XFChdYK+f4FuL94GSF+CKQg6RBIPUxqgBOiAcDLGFB020RBz0qitw++89m5P",
-	"UbXQM/eA7QRTmWCyNzSa60TXNQof2YascFXnit09BcTzmzRrfzw/fLj6/fZX+HGLfw10SGltvHxZ58xc",
-	"hCHoMu0FeoI2SIWVHlb8nKMRQGK8Qgbpu8DRnxj9CWpH7XaVl5XZAELoy7z0W6eV1vgW06nFkZjRpoxU",
-	"Q9gr+6+sOq0wVw4+G66xuDjjwmgKBdUVkbztxVHzqIKx8j0YW2VjU2UbcsD1+ntUW4od19wq1/z49xTL",
-	"lSXBMgmw5xg/ZcZW2f+7l0owCi5SkVmOmReHSJG16fwTTMfVPTZfkGhZ3cVFLBgasgnCTp7P5ggaY8lL",
-	"IajASW01h+Ol/wEmytOaI82dObIzR3bmyFJzxKUyaz7mWDGFyc4Q+UqGyMYmhZUic5LWd0l61ydv19Y4",
-	"mBA5jDiebJKQsZZ4LnUBrxS1v9pl7uyWHXvd2S3V7BZ3tHW0ZxeVzjmuYyZ/GssNMQ0hfpKct0s9tPCi",
-	"Un77Dmyz0jbMCjaTbN4iK0vnuqADbVmgiEjMyQixGIbo5ub1GgbGrRlsV1y8q4nZ1cRssbjYMKt4VxPz",
-	"NSyKYi8ojYmyHI0tFbXMN2PffpVwlkUgRgLhHkslwnM3hjrBq4xZJYfzhIW7IdxTE+DIri4Nz02LSzEy",
-	"X5p0LTFkE1otN+FCjFzj8E3E2Zr92asez2xpT9J58O/W9f5RPe8X8T43d4AmmOjuo67bmQHEjhd+LV54",
-	"IUYIowLDyrDlMcYZjvYoZb0wxMFnN4spYrHHZyNnCVHklmA5zN363iS12TPvU3if8bE+aGlKvLukhdQK",
-	"w5dVHpZHVwWqXW+DZRbYz+JzvZIzVU/pNhM+iZWwY6VLWKnbbnZK/3a886uxQqMNLeKGiFCrJlXli+vr",
-	"jYxKjkP5JBrjRpzK3Dhx6da3AafKzMR3N6/rzWbr4OX1u5fXrw/UsbTe0Fk/YLvtndTqp8ku9pomqXwS",
-	"na8Sy+gblrHpth97yUhaPYC97gUxa+Jh8aUl2jq2T+00wa/F/gx+LCMwyHCtpyaY5708nqSuqOjq2nZ7",
-	"0Jcpd0UC+USB4vRZt9IxqPNZKEzG0ZhQIqRigw/aWo68QooEC3HQxyRWQNIJPHt+ufK+K2QjXBeGmNLn",
-	"e7rXrLeazX1dBxCa68wZVUMADodqnHOE3WKs/R0yDkJJH2zyFL8T91Sptw30zvyksBTH9i1TzoEfgOMB",
-	"RAhL79qKxJbgbaGy2SRs5reDbKS8CgFC5Lk6RcB3FKSdxr5uSNBiQ9GkS7kZpVypkxHmWfqNuWrepe+Y",
-	"+XQZso6BaSA/qsw6Q7B2P9rxtVeY6L0+P16j7iqH9RoS7aisV64icYh2nPYrc1qP7LOq10IxmaW8p+C3",
-	"inE9iZb5EpRKDF7gLJj3Spp737YaSnuFyS6Qtguk7QJpf/9AmuUeuyja15ViltPnvf+z2zy3HE3LyH5J",
-	"54E4zpstFe+slawoOs5NrrpasG5TYDsUGPEjFsif/FqD/WBlx4Kf8/Vu/1Zlc9dpwedpv+IDl+5e+wHz",
-	"AUaJ2oRWdQnq4Qke6i5JP9y8QxLTBKOR8V05Pyo8kAh0D74PNZPwdebSvRQG+wq5Mz1Hjtf3oILRy1kq",
-	"QzbO7m5dt9dO9QtTHS6WtSzIKWdb1zD/NboXMJ9Q3aH1vlx9boMnbmFgOwXY82rLZlyXuii36mcbrVUo",
-	"MnlFYsioYyPrdZODh0Ywwb9rTXOo3l1xEF3eZe0RJ+Dp/KBbh8B2ec36ma9rw3YlZ9mpKV9LTVHnXBmj",
-	"OYvYE1hZd8N9U6Jm27gU+zhWYYjVwt756wefcwX+KWPe/ixPE/TuclBTQNTVBfsidzGeo26aDCGOOhys",
-	"1QVdJLwbDUxaEg5H91Qyzx2bv6n0yK5pwYiINLfWGv9lD5TSIFCfUByjyRCoac9ie/oOsUCm67RSAOEB",
-	"+NRDOxFZ7NSIh41uK9AjbUd+uHD368VMEUmI8RBFJMajVJnTCY4warXRSxDa69vwdaqaQ88jONlTxvV3",
-	"7QN3XYufrGux15Zpl1Mmv4lECk/oPtbAWC5aE6AQ1Zf2JLyp0gCN9Z200CMqeyPw6ClrXLaRh1q7BvT4",
-	"W25ouG5MrNg9WDGtP7tUfs16r03q6p/St+CQudS3kFHU37kZ4sxOEaGon8axudS4cC6+E57O53MF22u6",
-	"CkvYwNGwgpvoztRPka0/1zIwQMx1kFf0FKUxcK3A6su7NBgj3RW9eL2ohrLIWr+eFdsjJpw8YAm6TSMR",
-	"KKUTjpMEouCeGv5magBCPk2kuUiMSKE17ZSDzX2AyNwDpqNztqoAk+ieFlqFM667hXvdPrIdxliCkFm/",
-	"D4Q53FOf5+R3sPqRv41uWFVHcStc1ciSrTDVJ2SJ62ZqrZ+5YImkA5zrifSVBj0SnaExCIEHgBS7ASpd",
-	"lmTm/J8BhOme6Xp6oZClcaRJpwc5JebQMu7gJcA4zZXU9ZvSGxY1o/k275pHm2bZkcip5GtJD0IHy7Pi",
-	"LE+yR3NXa5xLnJ/dHRs9c+wfI0eWCAMbEX0SYfCWPdibqu09lQx1s9sduwEaANW8zfq2i414RzC9pwkm",
-	"HO0Zr1XO8W0rRd132zL+bVzMaK+B2srVjLuch13Owy7n4RE+jvz2113aw2YX6pVecbfn4Lvvbg9+bBqD",
-	"Gj5jI/qOG8yBX6RyWDv78NH0VOEPjnkWER2zEMcoggeIWaI5XVBLeVw7qw2lTM4ODlrtZ41mo9lonT1v",
-	"PjcqjV3k7FAmMzjIL1fKb6fKM+0zi97jFUpZnInB5nkVVSInjZJAhCgZ9m7GKrRevJj0IZyGMXjjOATM",
-	"D+JK57QLx+iD9joM06/eJoF4Y80U7MwP+S5TVv1BvRE0zyrfj1PXbEa4DwqrlpSAVykyEZY4QJShmA0I",
-	"9d6z3LZsmfwBspuakhjLPuNjtJeMBgeKWj7ta9vbmH2K5EgI51rxtuoF+Jhy7y/YF04jIpV1OkThEBNq",
-	"IvFEuIG9kfSj5dvkWDKOHghMhAvlwwNQicY4HBIKfFoAmFDm+v8LAAD//w==",
+	"7L37cxrHsjj+r0zxvbci1V0QoIctuU59S5btRLGdKLJ8c06MLwy7DUxYZjYzs8Icl//3T81rdxYWWASK",
+	"nRzyQ8pid+fR3dOv6cfnWsgmCaNApahdfK4lmOMJSOD6r+ckun6h/gGf8CSJoXZRa7bOj/HZoFlvNpvN",
+	"+hP1v6fqf838v1YtqBFau6glWI5qQY3iifqyT6IuiWpBjcMfKeEQ1S4kTyGoiXAEE6ymGTA+wbJ2UUtT",
+	"/aacJepLITmhw9qXL0HtKuWCcfVuBCLkJJGEqanuRoB6FD7Jbqjf6CE2QHIEKOFwT1gqUIKH8AzhvgAq",
+	"0YBx/XRAuJD6UaMWeLuE2Y/Jb1fXZ2/vonO3mz9S4LN8O2aemr/8Cf70BuhQjmoXp6122fKvI5gkTAIN",
+	"Z69htriNSzTgIEZoDDN0AI1hA2H0/v31i0OUAEd9Ej1DGHGQfIamRI70HgSegP5gCFJ4u8JUTIEX9/Uk",
+	"bMEZbvfrrUET6if9U6ifRye43sZn/VZ4HJ3A6cDtdwQ4Ap5v2Ft7XS1+FSI9SLRPT4PahFD3d6sULoO3",
+	"WIajcrzeAxeEUcQBR+ig16kdd2o9xDjqHfcOFUCExDEgRsGA4KTVLu5af7F0W4O6mXvJ+o9LEfmGTIgs",
+	"X+6ECYmIhIlAkilkpZwW1nPaLKeoWI/pLyOCAU5jaT7JDgeh8rhdC9QiySSd1C5azaYGsf0rWy+hEobA",
+	"9YLvgEbANz/NGJefZqnH2/ZAf1Efi4RRAYbh4OgW/khBaNiGjEqg+p84SWISYgXmo4SzfgyT//ldKJh7",
+	"21EAk5jEFhHcjIQiBgJRJtFE4VmfkMuba6RG5ziUGjecM8XyPnyuDQjEkUNOw+FkAkLgoVr7JBUS9QFh",
+	"aTDdajZrXz4qGAmJaaheObpvHbFEHEWAo3oMUrNTAyYQUsHsonY2aIVtfA71k6jVr58MnkD9HJ8c14/D",
+	"dr8VNeF88PSpogWJZSpqFycKxZJIjbXnOEIOTBlMR1Im4uLoaAi8j+mwMWQNEjlYiSNC73FMotoXHz3/",
+	"xWFQu6j9f0e5EDgyT8XRjfnSIGmRyh1wiUATHCs8Q6TOZAmwc0ArBs7oICbhA/EbppwDlV0FFrVplgBV",
+	"lBQUMW+IEyn4x4QCGmHF/4WA6JliogKFmCLKUMzoUPFV0Nw04niqT+ocKs1o4qjKYTlSwx9VEZJHbsqt",
+	"KeM8p4wMulXJInQf7I4uQsaj7wTSKEIcBqkAI5ZwqN4LFJVgFKUG4QVKIhQNYjIcGVJ5xXifRBHQrXkB",
+	"EYgCRHYZaUQk44izGEqwrR8f3QMng9nWqDnOUZPvpipuBtkXu0JOiOMYuIL0mLIpRf1USSqhQSFQxPTB",
+	"xdGESCQV0FgCXMNZ4+OaSuAUxy8Vs9wSJ+/YBOSI0CGaKn1syhkdIkYRSzkSJIIG+onZ51igcITpECLU",
+	"n5l1WaQ8Q3+kTILGakZFESIDNGOpZjs4lEikScK4fFxUn/r82QEKvQN+DxwZgFXn1ObrnWD9Eg0wiVOu",
+	"1COjLeolqfNJInimED4PZY3rn5h8xVIabYnmnxgSaThSTPdPY6xbH9qTHJM/MYkMHKpijzLZHegvdoE+",
+	"Bz/DVTXrVEdUZmf5O61kCgCNtRv1Ho2I+voVJjFEO1Gj1NzZGRSEhqAPmNbHiUQHTkE/UZyFsik6PWyg",
+	"W4gZjhCmEVLmCh5iQv8yNKCtN0sDPlCRhWpVaki8b7sD8+2umHnPWS69zEIiwthCzwxuZI49C35lCDD2",
+	"BvMh7FDB7rNopuaO1bjKsMbU8GmgUcIIlQiHISRS7AL/W6PWk8lWiUYvqSRyhu4YQwY2VfErGevqXe8M",
+	"qxvA0iDzLaYzuw+xLU4ZQxNMZw6x4ll+dJVuhtGE0FTCt4DGtqf1qnUrMKAMDpvgT+2463a8EzzeKrVW",
+	"W47K4DDuGjyQYHxOvVv1Q/1S/dBDQjMIg833FKdyxDj599aM+w0baowp1D2z2ncIQkmLMVBtEMGnRBnt",
+	"j60Ct3I8FfZXFUWp/gio1NbCzsRqHzBXCFHg0HKVUaVIYm2HWNAEaMD40Ni1Suwar6FissDvSQgWaQln",
+	"CrS4H8MuLJU5P5tWzVIBkfH4YRSRwQCUFVzgvw30XgDCiMJUOwMH2spSf9m3volD2/aJwYOb5cAbEIUP",
+	"9F2QxK8Qx3XrxlBmUYipQnkfkJ1JkYPxyFLUm8NRD3HwUKSUauAGLYZErA0C0VuICL7Te9xa/A5IDIpa",
+	"Mfrt+gZhHo7IvRb92hs3URSCJxGOkcRjUK/dvHhVdtrzqT1SaLfb7WWei4iF6UTfGGwri099esiAhDSU",
+	"kAZTdYrIPt+duWzwg9QKjGorLZsol8fZvFoQX07U8dKMPOHKkpbEODmdW6oLn2T2it1ln7EYsLb4zelc",
+	"twXj160ZT6pzw35wHwclk33MQMr6v4Nx/Vzqu4LFpeLsd88jrghitUs/qH2qT9JYEjWz8QrPL9COXLoY",
+	"JX6uRhCONYAXVxVyUKKgi2XBxxxhCXVJJrDoaA5qIyxGHpzzB2OYaeItc+WTyF0jvYzap6etc81atZQQ",
+	"ZEhBmT+NstkSJogZ53PBb392Uiv1zvuQyb61iw78/WbrXQo4R9MlZGd4h+//L3js1GyeV1Q7cEFoB5E9",
+	"CaV7HRNaAr5frSg1np0DAYCS8dCoFofa5U7Tidqumb5rzUvNUfQPEcQg/R8IFcDNL+EIE9od4iT7d0zo",
+	"uNvnSppnv7FUdtmgy7g5CeZHzqbeXGFGZd0+jroKqVimHIqPUqrdZd2xvvXyHkyImNi7I+9XxpMRpuak",
+	"5aBe2OdKoilhRmr5yL2DpiPgxvPV54DHiIjCHdNJu9UK1pNeDtwlJ0DjK3MBMBoCp0oSkgHCdPaQKeeo",
+	"XVNP5r5fStW3oHh7+RpZKkM2AXVUjc5K6DD39CLJMYnRQUZ9DTOWJsI5vmJIyXK1+al+YFNjHRUxIdBU",
+	"YWKK47FRpisAPScWsWIey2K8l81U+ofKc40AR13H/eZmgk/o3Q+X9fbpGcLGq6TedjxP77P0yMdYyG5Y",
+	"4NCrZNQ8Q/8S1Ni4BJc8BUXXxlE5HbHYUT2mEYJ74DMPGBbX3vo82enUgsVJXuphkhiH4J0hQyP6JIlA",
+	"GU5mXs06tMok7WBrt5mpFNmyMOd45i+qK3lKjTGzAgYTxrXuqT8xiNd+ReMSwFxZmEIaMlgEgDmxJfu/",
+	"ZVN9zyLnD7dUqnRFmkqpAByXrf/WzItCNpkQqXS53PDVMFVyBnAUoCkmUh1UF4qhR+QVF6BxTzZUAeyM",
+	"ZbJqZqEgNGCFJHGM3CbRAaaIJYosOabC3GKhEYsjx2fM0lEfh2NtSua/fScQhU8ScYW5wyz8RCOYKlUS",
+	"c2iUBrr4PJKNa8UtB0VWlaPbQ02Ry3hHopTHTjGPbjhLmMDxourAQegwhNX0//Iex6m2I27N+ztTYu38",
+	"ZSt/Xia5LlGfRAgb3eUeaMQ4EqB1mWeIKk6CMEq4NuEXhACjA6LMwC5WCvzEGmgL0ReLRGlWsibkQeMK",
+	"SGI4fyW+cms+KGMpBtddMcLt07NS9dbelH/O9C2R9s3JrAW17NbbA633qXtzo1OWB4ZUAYb1XFeEcLbe",
+	"DVY0R1NmGV7wigFQvpJ5oM7BISglkCWUealNwzIbsG/gswrtz020hiWXykQyt9++jdAxT5es8w0RJWZW",
+	"RpyVqNQut0ih88CXyxjQcxK9U2AWjhrmbJfM4+AvZ+HgOm/Koo7oBghQHws4OynImf5MlpKyCXUqRrOt",
+	"M33nt6zHCLLFle19gj9dmy21m2VaAwlhHfDfMgozc/rCESUhjrtsMFiw3FvagbO17W6WtDhZ2eauYqzk",
+	"lvEvLbExxNgEJRjOLEbMhOEsc0XQNI6Ns9WEm61ff2C/Xs3KVo+rBhHjDZlhRS6oXWgWPhtjQw+ZjeCt",
+	"0u26Vtz+WiztghsU0f5wvnBl9Ui4yxSJ4rI2UzAKSuDK9bt5f7XvL9VN3IAVVn+DzbXrVoCdA0iJUuCF",
+	"QS8euBsshNKMei5O2unfWk81QdLqILh4EWXqZQHSa05IKVaL61kJpV+XK+hYaoNBZMt1BoYObME24m+R",
+	"a4DRSSHq9mfdCZQNDdpZn4dU6Msxo1Ar84UiLAQIof3p+lJFhMo0M0Yy4chyq0UbLKXZsTObJYyWWGQ/",
+	"Z8/09QFLpZ40i96uoBd5MzlGUDJR4Uyi7MUHzjqH7NIlLINBsICXcrowcaPXNElLGBJNJ/0yCbdGPgc1",
+	"41d5uAppJ/YHWrV8YxKXnPtqsiHf5vYb2Vg7x3FaXfcwhlbJStep4BlA7Qhu4nUQfgE4eqPDq0u1QZFO",
+	"YEmqSJRyfe3o3jI+/SG+B5QmxeQBs9B6TEKggtCh/RfU4d5egS2ArXg/kQ/VbrbP6q1WvX1612xfnLQu",
+	"Ws3f/KO2EnMRxOQeeObML3UZqo9NlKtenb47th8aT1GehFCJsYAL9VwEoRYM+rnzF44wjeL5jBOcJPEM",
+	"ZdBrWOg1iBApRBeIMtRPBaEgFNMdEiHVUs1F6k/Xz9F5q91sNlvt45PTsydlcNEbXeq/vopZGr3UmPJu",
+	"c/Q3xXXai892/SxsQf1J/xjXzwcnrXo7Og2fQhO3+k+e+LhadmTMQrJxW08qeuGTGM8yklkQUYoz22hc",
+	"xpF727gzlLCejkgMKAEaKRgvo6m1Cq5IzdkqUO0y3FUztbNz6GEqn8hRWIG85y68fNis5gK70K88nvI3",
+	"UK1yl9wSIZrrNqtMaxxNCCVCcizJPXQTLET5nbXN8avmBsPCqinZrEVDu1nyVW4rn5bYyrlBumyJi94R",
+	"Q5BlO1wYb7Xx3vJXnHvolLK4CrYbgCzkRAK3dqIHq7OT0ttEd71UNXGsuVbJy8CVrySbaD1wmiVW4AqK",
+	"vc2cznO+ICL+SHGsneGV4LqE9KoZ29XVmgw4mRZj5ymDzDyZTECO2JLVYjq2VtGyrULMpt2nzW4CPFQ8",
+	"dpSUKAnvdU7U0+Z/Oyn4w827AA1iPBxCZOPFtGenbtatuJEWy/oeodzEWQHkzG81L8xYDIinCcGjipc9",
+	"eqSuPkiV4ikMyCq6lPMjnk0wp1ulNOIQyZFQcMPIXD4ePD09baJ/oKenjdPmYcWNSCbN7UqlG65qVKe3",
+	"GpQQ36KTzmywCE+3qKCciKqQLgedU1LkcYuGxzyrJtDV961dnprYtsX7OkIpVACBPTv5SQmKPMJb4sK8",
+	"q4XmHfBST7PhfniRWCbAiewajhgY2c9oXQMcua+eWb/BFMhwJIW+3DYoMb8gkU6QZKjVbBaunotrGJv0",
+	"8XVSwAy5iRRorQ/Z0GEwduTNHdo5qyvCrhezKQjZ1bDooYMR5kOMlDlAIzw6DFBPo1TOuiETsocOxvpP",
+	"ZeFgivoEz7B6yUdBDx0IZVFMECUxJoW4I3827UDNx9b5vvkopZdjSiEgdNgdchyVcA1/OEMIMSh1LzuN",
+	"xotU6mmpLp7dWc6xvHwVms6K9GlP+taLyFlMlYXsat5yLlBGj68IxFGWtVg8Rzbdu8TmsqEh+gVEhI3+",
+	"7emo3gFAA09YSmVP02WWKq7+TLAcNUik/mmKDTTmw4WLpmcx03xR5XWp575RVpaFvs5oMFvNBywD1Q+A",
+	"YxP8NB8aBeHY2gImnQnHN0VH/KLDohB3g8MRikCZqAoMLogpQD021sUcpqMZIhKZJKkCgD4rIxb3sdBL",
+	"HesaBEqzVf8uUyFdePECg1Ez6dALL5bI5IWLAPVSiu8x0UZYD+kI7ikRc3VB9OyroWxnLwOu8ZQtRitQ",
+	"ZGhJKRgT9U4D/cTQIGZYi4eZiVOigLl9vHg5pr9frW0FGbHcJqjV/L/WKTrQFVJiLNUx/E6gEJTqO3yG",
+	"QGErSXnChMmex0jxS476OgSJDXRkBZvSAAkw5+T25eWLty8PC/BqndoLxwWFxz/mhf9Kw+V01n8488MY",
+	"rl/cFuMr1Q/rcGPB5I1Yhqafr168u8Hh2B66coI3VvoCItW3qNVoIQ6K4QPS7hodYJWYIdGBcTUobAiJ",
+	"aYR51GAJ0Lqrk0DosMH4MECtbrfV7Z4eerq3t0rnTi8x1/kwvy2vYuIM1Jl7jIvNTdzN67zE+a68BX9c",
+	"BZmNotrbD7saD2o2/NQnTg5qBVr1TJMRxFGXg7vxyH8bFCNel9Gsu8N186zc8jI3j08Ru9g03BPFx6Es",
+	"AlBnJ4WgM5ONt9W8iw5cFIYONQehDsf72zfisKDn+lWU1viA2s01F8v5vldCreqN97cXkbDpSffxVt1Y",
+	"ezT+sN3ZCRR8PlYA00Y3U5kF7TOcDG4eMILFs7k+0uKBcRA/J0Ah2iBU68FOxghCPktkN7v6WXxjzgG3",
+	"+MJm0VqV47C2jrRaGluF4/jngS7/VOGmc4HitoiVXIjWelyP5FwoozN+CxjdMdUSOlx2A65TSh+HaBcD",
+	"vLOg7EgHB4csjSNkUzxNZTkXGCxIrGRUzIQ4LE1/mD8Ac5bOJJGzPI9BTTZkSthRJRAhcy6VJ459ZYr8",
+	"2qQV6JJejx3UQKKuo71N41x8jTRfamHUwBB22Wa95LwF0+H21RU6Pzl94pI+GuhnHZk0gUkfuEATPEM4",
+	"SZQVOGAcCTbJ80M61FSL7BUKpPVMbJSr8XXY6NAFyzHPCiwLucpqMwXuggC4YDTQzqSpekUyFLGikbxh",
+	"7b3FG31bjG9+Sa8YRxrMJoDJ7T0w1qrx02CJdMnEykk7nm+ohBjzVOnPK2rgaYdP+R1nnhy9agASBQjH",
+	"grnEnN4/67aURf066iFXIhFZd1IB2hVzrksTA4yXJM/gazYrRYXYlO2yHf1wd3eDzNBIwqe5IIvSwoXz",
+	"audiMsf722tE8cSl24yJcUG4c1KYomIZxHVWl7S553qnwSqnzi9e7G7xaPlRvZ5Rc7KLEOxs7LIl3Wb3",
+	"m/NpPHi+pEDtkg6HmGOKIiIxJ2PEYhihm5vXDeOlKd7Hb7nqFReit3maQxH970wWZH+WlS8jypS0CdmH",
+	"iN0D79BOzSK83idR3aY71O9bnQ7tpM3mcZjxbf0nZL8bQTb3YyEDZO6ZHvtes337pFbGVzdQXvIM9PJc",
+	"ofslcUG2upySioGWHsfHx+fo/d2ViZ6imDJbXeaZziXVoEJEIviEQxnPEBZoSO6hWJ3WRqm1663mXbN9",
+	"cXp+cfq0YeKvfivlI/MpSAmWErha4P99aNbPcX3w8fPZyZf/qi0JxTQJ1wu7e67zNNxd9dlJXVkHWR5+",
+	"9mFjx24nX75nSs58RpCPlgx//m5WUPhrmJVf5610NcRDxokcTXxL2cKi9HpqBU0laT8mYXdc5oouAv24",
+	"bYBuvkBjmJXrrNmA3aRMt3lngr1u9GuvYXZNBwzdvHxrdAqlRAkRr8+CzMCcA6OwmYWFbGzIaCSUfbUs",
+	"+aCQIbgoDE1cq4NmjKWS9TiKgEbpBB00UR8GjAPCdHZYMdJbkaQr6VFdQVZfJcAJi5RiyOVmXwoIU07k",
+	"rHIgcD+dAe/iofPZLwYyYQlDxpc8dJH9JaHyNJ45HSlPALgnMC3oe2v9WYVRqzrOnN1WPQ3WhA98CWo2",
+	"HqcS8EaJ6BpCLg+xqypU+jEphcWE0OrGjx9+7in4P72oaynRbJ60S916zrHajfCs6kz5R0AjsZEBaMtA",
+	"G+Le0HhMOAtTUy6puyIKaxXX1IrvzeuXHqNEB2/f1F+/fFt/cvYU/Q/6p1VWdPFpnWJuPBGSBYjR0LJY",
+	"MZqr6rDMIZa9vdFOc/Vv0TtCTKx4qIydODYlz/Kr2CoHZCHROOJ4YJyklKU0hPw+xwyS1+72zlZQw1PM",
+	"o26ic9H1NzldGBbm3gEbXqwNSfOHW72CoSm2WSYbM/Nlq2zkMtdxnhmykFSci4o5/pgbGT5WPB5pz3Ip",
+	"pc7BrsCtS9j+nPxYOKged1guBncRZV05ee1xwqLN9Fl0lxdpUJSvBV34+KLZvGjqjI1FeZq92WzdNVvF",
+	"N3356S7q29l1d365ra+wF8Rn7QWhWKAboBGJyBhTdMPZPaGCoB/xFKPnmJu09Eym1oaMaTeUJ0k/1BI2",
+	"/h3XWzpgV/2rra/PC1LNsb9ibFQuv9ziW95t/eLyfQFmkGZkUe3k7LTVLqfjizyfMiu7C3SII4wpinEi",
+	"WYIEjFmMR5Znz5lafzmdKJemFfE7n4S+UqlyPNhRwpTxsXDZGLG0DFiOgHetRV0e5bZCF3svlDEZibzR",
+	"ToZVxAYDEgIXLtMh19UOZKEMvVKGo6XXv62Nr38XVLvFu+5vWNnL2r0McCygLN7aaXU59WSHqmh1f/x8",
+	"Wm5x++pfNl+rLBBvRUBomYaX96pZFdV33Fw3crk+Np+PVzwQp81VYj7/dilPKYx2XEJ289cf5RLck9mK",
+	"CjaU3KtE9aIU064Xw4TeKbJyqQCYA79MTQyf+euVw8aPv97VFhsE/PjrnSs1pv1GL6MX7y49B5v1vCWM",
+	"SxwHyNUhMrWFdasj0aE//vr6HTroHTWmEMd1XS7v6PfpWDR+F4z2DhvoKsZkYgrZXqAeEaIXoB5OdZQk",
+	"fEp6QYf2RNrvGQ6RCuCHAerpxhTqFcaH9lGWLejeQzg0eeH2fkMfMn1u9O6LFURNqU9CB6xcjbedYw6g",
+	"7uHs0LkdL+xzEaDQT6YWgVXoO1SdrQBZ3VYE3n2fCJDWW9XjLBU6cOWJ7CWZHa9Ddd38EZiAMsMizK1h",
+	"h3boFaP3QE329oEJZvzeuD/R5c314QX68d3PPxls9gTFY+iGWEDP3JGI3FnYoTphVOJJoouCvb+7CnS/",
+	"sfsnSO9DhxvqnLbPRvgHyAn8Lz1X7bZD7fH1whinfpqHrpqfcjCmj7vn6tDesqq3vQa6wnGs7BHOZ6h3",
+	"actG6zcv0HNTu9n4Y3/89c74YXsdeqBpN0AmQbFIuYcopbGimyyTkjCKBJ6JPNhTh+Z3qGmHUnhPN0UR",
+	"Xtk1BS71i0dC+lKM0A7tfaobwm2gN0RITfXKKBSg8/0INWMe9LKQYZsxqA6B38TOUrRTiRyOjfqqUO2Z",
+	"GBe1ZqPVaDpzGCdK5TpuNBvHRjqMNH84GukA33/XLj5/CWpHE5CchML+xQFHM/dovg549msmzF39aDXu",
+	"EOSyWnv2SE1HTPiaAMUuVdmqAwfaYBRIMnYYIApKBe1Q3ctOHSgTghnPEKOxwqsajVBdj1dbW/YaUNPk",
+	"tFAvokMLOsiFV/qAMolm4HrlQeQfTfewQ/On5tpzbcWI/NBnZSI6iiU20C2L4QL1fIFglaWewXVGctdK",
+	"K1bkM1fxQ9dy87o0fih1klnUGGcZsd2YGktaGTprNS+a/I3b8F+Ccv0qh8uRadBX4UXbUfLLx7lWdO1m",
+	"c0WN7pLa3FaD/eDXpPEcxM3gP824LJJlq91EKSXSqV4plekYvXt7iaiSHaRR+7PMUV2qvGLnwznTNdee",
+	"W7lrdMEfOq8cn66zeYv+vLk6ERm6XdM7/wCutZY9AXFcLH+0UBrHWh1LytY0l5WZaX/R8Ue+34amcVy5",
+	"CHtZkaSV/cu+E54YyRQyIzBM71Nddf/EHOCyqbODfuQ1nNSftNZ/UuhioT86Xv9R3v1NK+7pZIL1acp1",
+	"zoIsFDq9Yt54ZgOFcTwU+UWlNtutumFKsy0IltrHL1ZyL/SkzGS6OSBHLIzUonXmwnKx/jrTZEA8Q72Y",
+	"0LFoKPz3dFVUUax58J1A72/fNEpFm1Jub910C2Ltm+Pw2TF9YQ7iknPqXjMOTCNirepm3PAOvh90ZtOK",
+	"kTSnUkipD/vDZrNVr8K16hlbIZRIYpwTRn5mT1j4oKEN+Xnlzz76FV61RL/KcmNNCKDSRtxO5vnkBBN6",
+	"kxPs1aKQ8cj5reOaSufwmkjUcCjJPbgIRF1A0r37oQYxhJIzSkKvvOTHKl5GRS4pJ0tDinBCrAI8f4A2",
+	"aqvCc/LPNflWo1W9iYWfrlTWAdAmJbmEJJuG9HAWebJl6xLKnElARH7vZbgdMX26v+F2fOuW3ih4ZmoX",
+	"Hz767H4hPcwlhbGBN16pTEMHujXDkNBDTwpYzUYLAV/L+VLC2B1dfs5iXL4c8Sw027L6IpP+HiyP1m/t",
+	"+eeef/4H889CFmfWfl+NqMxUd6S3ZKyrP8naslZkMoUls4HpXmRdnBuxk02Vs6zd/JePlTnRGrXTdm7I",
+	"uKSQkLjLJ7snrL12vrh7htRRRT19Uo3DMOEwIJ+Mz7DuB4ciFwfaW9RWM0aYUdueFe5Z4V6V3IEquVuO",
+	"t6BWfX2W56LRXYxvKXf7X+1lRxjZtxEbDGJCc0EjwHTR8qPgvZoLi8a1H2+8LbsyS/9QCETO4o/zaOPa",
+	"8fj2/P6XZvLP8En/p/bkzan819Ppby387iR6dTb8ofn763b89oT+fJb8Ugzevai9vWLT57/868Xr9v9O",
+	"L2cvL7/vn7+8+nXy8t+Ds1e/9Pnz386nT2Ix+mX0B5tK3n/z4tX0hP/z8tNv6ct/LMb+XtTq6r/nL7+/",
+	"/gndvH/+5voKvX75L/1jh24zV4fqQV7+9GJxXIP6amfNR88Sd5cjBQX91XaFGiXvS6dzDl2bka3shsUb",
+	"nkU6M3HdSy8nvmE//d47v/fOV/XOOzZ1efny6nL6y6vnw/D66hf25sVl8+cX03/840/04m/lbV/tZL9Z",
+	"7YN4mKRfwbfsTba7XtRFA3bBsHzLYqnINWHb72xSrTAXy1nettUZHFKFbfW5YBb47G9rObvnSHuO9Bfk",
+	"SJsxn2Xqjuvh8dWtidxi8BnT1zIfypwlxeizCurZVfGDHepQtghS7V84QAISTH/HdIgmCmTpiCCRgCAD",
+	"MsZCn9hC1aOcIM/umqc5QeZ9lgpvzHsz1h3JqNls+a2RLmqXCR7jEZoAhzESIDHHKCIJ8D6LYTTG9P/f",
+	"RINfbJpUQti/ZLFGmEY2zkgEiMXRDm6rd0XxpYs05Y7nTednpl2XQCN9nf31j4ILQVpxhWGOwM9ZrNJ2",
+	"tG/4+Yc8xbuCbNCEWCwbU6v51V6saHr65HS5ZCpWdMmF/Pld8+lF6/Si2fbytF0hl7WL66vFKftrk+20",
+	"aws1d7QzTVmeF8gWGEU4lSOg0nUcsuFcC4BYVZnHTqI/s9BS6u5KYJznfGITKLS1bemVnykoXCf5oF52",
+	"eVW1wK8506rujiuUTyphLs/VGeReCWndf8Js4etzFd2b22zBXUX4bCTrC2zf+fqsJG9zu5qT2M4E2zKS",
+	"4jH4sPkJdAmd6kPksKBPToJJFv6cx2hufhrKVWqvJ8GHZd0HbDDZpjzSnnGPDxaq/9s2Eqa+f6uken8z",
+	"q7JvX92QD37069l/+LhYp74GCmdITyIuTGK/roxriryrlQkj1p8h86o5mBdZMTATCK2bv1gVGnHAoTa6",
+	"rW8XuBtCOnPUlt8lESKmc6+pjV8NrpU5zmIL5yWeSYP/AOU0bFVL46+2zV0CZNapGZSD67fBmLwQbXPs",
+	"fd6kU7J1h/Qp5pFOVHMB0H8Sl/IcrwkTJc6LK90iSeQaGqEmyBv1dNB2r4F0xKR6TTHgkvQ8RESH4niq",
+	"UyBMNkNmpG8cqW7W47lBNN6es2i2sXa1T8D95hNwNzH3bWJkMYXOHpM5Adrae8v23rK9t6ySt0xz+W86",
+	"0D2onbQqfHHH2BvMh2A+OK2yLpEmCeMSorcQEawjUoph9UYaIWyghHLe9vDg+U1vFlzam1KHCqJVKUOm",
+	"9FXh58D15NLdKTtUX0QYJ0sDXdqNEIHuiSD9GGwaHJsb++CkeYIk61Cd0ygOG+iSzmx6b51QpPZaJr6/",
+	"B7m/wtgz5T1T/rpXGH8OV97ckMoY6y3gyPMKF4uwHZZx2G2MIYV+WdZiIolxaLOHpVIvja/aiETUux7U",
+	"32IZjnp5lK5naUcdymGQCm08CYljQBARiQ5OWu3DlXaPzcjq0NxMKmGlLyOS89LNtn490Ou2boi9BbW3",
+	"oDa1oPbCei+s98K6mrBWXB+iv4YhtZnIVh+cr//gyjYGMJZXe/0HN1zXk9bt0F6Z27yvaeUpSfvYNt5R",
+	"xiKNM3YLVabUj3uphp/XZGjub0aMo+ygOP1S2YOWT3doGDOhb9IwRU/aaMRSLkx+oklOTHWThuzJgLMJ",
+	"omz6TBcj7dDsItVVI3atJUNGB4RPXKUndMCN2hU5JalDV2lJaKWSpLe915L2WtJfQUtydNKFT3r1UVaN",
+	"tKzQS2u5InW8V6T2itS3pEhVPmKaX0O0TJXC5vHf0v/xH6JM2dB/rXzYFgWPoExNMY+OnHLzKAqVjjpy",
+	"5xIZ/qqjLYQX1v+dQMWziw5OUX+GbBFTq+GgivrNonZjN3iptvsX9ag/rlAp4qy6RPgaLL2kMUEO9vNi",
+	"vvZK7u/4dUk1vE3Y9vlOndWBrqI4t6L/cA5eYIzuMLsq17qmoY0MwjTS8XUm0G6O63js06PunXBQu4xH",
+	"YaA2BgyECyDMWKahaHRgDqUJbAtM5Vo507AImZBBh06AE4kSRqgUh4EN/jT8t2rkmCnaOYjxUNfwdOGt",
+	"qb53eNr8b1f54Yebd+bm1Is0k1PWoVm4GfpVd8NiKAu21GF0Xo7XAJNY7MCovTFY2Q3Xz4NR93Gi+zjR",
+	"Py1O9GvXLt2rHY+mdixU5d1M6ahuK6p5DC/E8WrlA7ky5wvhuHsNxLt0x3Ts2IJL9tBI9ATfoygbrlFE",
+	"aZDTpStdLwBs8rSuWjrVWUA6c9z009anyFlUrnx/r7xoydvZc9NCeVf5iZkXu1vkZ5sIm7kWl7XzQTs8",
+	"gWZ01m/hJ+ExnA6e4vN+M2xFbTgenDRPW2ftJ8dPT85P8Vn/Sfg0OofmoIXb/ePwJDqFM+9MZt732ob5",
+	"XQ9JQnJnubVBkuNzEi1LbbzTcRWKBL4TGuV/47gXBQOvQO93OZ2bHtsLt0+uiZZ3/Bzpbx0Ts9TvYTXy",
+	"TNtBbDCwTDZiYWrKK3jt51x4TIdmOv58Hzt7KSRHMDNfSsYheoYo67NohkLsYmrkCCbe206dbCBdjx47",
+	"ZjFicUToULuZdLUtFJMQqIAOVWp+wd54/fzNtW57rtSZg5Pmsd8FWlfgosP886yLw6GaU417bxSpBLid",
+	"/QLZOyzd705t/ub9XQPd6nAgpQgbq8OqVmHMwrGXp+bUnwa6lGjChERnTZRXCtOcWdkdegYD63xqjYQJ",
+	"oakEdHDSPs8jjXKOWGJS6FJj8rnW5Ta8JYtgkjCpVKbXMNvusiwjHsdSzXe1H//3+ctb0vz05vfwtddO",
+	"wEv5TqKBodmNMl1zdV0TcMmlQusMff8c3V6+DZBuXy0IOkYSj1IaoATokHAywRQdN9EIc9KobcLvvPJu",
+	"j5G10DcdPPeCqUww2d7KphH4pkbhA8uQFZpsr9ndY0A874Fd++Pp8f3L329/hR93+K+hvlLaGC9fNjkz",
+	"l2EIOk17iZ6gDVJhpYcVP8/QGCAxXiGD9P3F0Z94+xPUTtrtKh8rswGE0G049Vfnldb4FtOZxZGY06aM",
+	"VEPYS/uvrDqtMVeOPhuusTw549JoCgXVFZG87MVJ86SCsfI9GFtla1NlF3LA1fp7UFmKPdfcKdf8+PcU",
+	"y5UlwSoJcOAYP2XGVjn8u6dKMArupiKzHDMvDpEiK9P5J5iO62tsPifRqryLy1gwNGJThJ08n48RNMaS",
+	"F0JQgZPabA7HS/8DTJTHNUeae3Nkb47szZGV5ogLZdZ8zLFiCtO9IfKVDJGtTQorRRYkre+SzO4vd21r",
+	"HE2JHEUcT7cJyNhIPJe6gNeK2l/tMvd2y5697u2WanaLO9r6tmd/K51zXMdM/jSWa1oDP0rM25UeWni3",
+	"Un75Dmyj0raMCjaTbF8iKwvnuqRDbVmgiEjMyRixGEbo5ub1BgbGrRlsn1y8z4nZ58TsMLk462O+z4n5",
+	"8y2KYi0ojYmyGI0dJbUsFmPffZZwFkUgxgLhPkslwgsdQ53gVcasksN5wMLdCDq2eXfWujR8ZkpcirH5",
+	"0YRriRGb0mqxCZdi7AqHbyPONqzPXvV4Zkt7lMqDf7eq9w+qeb+M97m5A2TbzWfVzgwg9rzwa/HCSzFG",
+	"GBUYVoYtjzHOcbQHKeuFIY4+u1lMEos9Pls5S4gitwTLUe7W9yapzZ95n8IHjE/0QUtT4vWSFlIrDF/W",
+	"eVgenBWodr0LlllgP8vP9VrOVD2k20z4KFbCnpWuYKVuu9kp/dvxzq/GCo02tIwbIkKtmlSVL26uNzIq",
+	"OQ7lo2iMW3Eq03Hiyq1vC06VmYnvbl7Xm83W0Yvrdy+uXx+pY2m9ofN+wHbbO6nVT5Nd7DVNUvkoOl8l",
+	"ljEwLGPbbT+0yUha/QJ70wYxG+JhedMSbR3bt/aa4NdifwY/lhEYZLjSU1PM81oej5JXVHR17bo86IuU",
+	"uySBfKJAcfqsWukE1PksJCbjaEIoEVKxwXttLUdeIkWChTgaYBIrIOkAngM/XfnQJbIRrhNDTOpzhx40",
+	"661m81DnAYSmnTmjagjA4UiN8wxhtxhrf4eMg1DSB5s4xe9Ehyr1toHemUcKS3FsvzLpHPgeOB5ChLD0",
+	"2lYkNgVvB5nNJmAz7w6ylfIqBAiRx+oUAd9VkHYa+6ZXghYbiiZdyM045UqdjDDPwm9Mq3kXvmPm02nI",
+	"+g5MA/lBadYZgrX70Y6vvcJE7/Xp6QZ5VzmsN5BoJ2W1chWJQ7TntF+Z03pkn2W9FpLJLOU9Br9VjOtR",
+	"tMwXoFRi8C7OgkWvpOn7ttOrtFeY7C/S9hdp+4u0v/9FmuUe+1u0ryvFLKfPa/9n3Tx3fJuWkf2KygNx",
+	"nBdbKvaslawoOp6ZWHW1YF2mwFYoMOJHLJE/eVuDw2BtxYKf8/Xuvquy6XVa8Hnan/jQhbvXfsB8iFGi",
+	"NqFVXYL6eIpHukrSDzfvkMQ0wWhsfFfOjwr3JAJdg+9DzQR8XbhwL4XBgULuXM2R0809qGD0cpbKkE2y",
+	"3q2b1tqp3jDV4WJVyYKccnbVhvmvUb2A+YTqDq334/pzGzxyCQNbKcCeV5s246rURblVP19orUKSySsS",
+	"Q0YdW1mv2xw8NIYp/l1rmiP17ZqD6OIuaw84AY/nB905BHbLazaPfN0Ytms5y15N+VpqijrnyhjNWcSB",
+	"wMq6Gx2aFDVbxqVYx7EKQ6x27Z1/fvQ5V+Af887bn+VxLr17HNQUEPV0wr7IXYzPUC9NRhBHXQ7W6oIe",
+	"El5HAxOWhMNxh0rmuWPzL5Ue2TMlGBGRpmut8V/2QSkNAg0IxTGajoCa8iy2pu8IC2SqTisFEO6Bzzy0",
+	"E5HdnRrxsFW3Aj3SbuSHu+5+vZwpIgkxHqGIxHicKnM6wRFGrTZ6AUJ7fRu+TlVz6HkAJ3vMe/19+cB9",
+	"1eJHq1rslWXax5TJbyKQwhO6DzUwVovWBChE9ZU1CW+qFEBjAyct9IjK3gg8esoKl23lodauAT3+jgsa",
+	"bnonVqwerJjWn50qv2G+1zZ59Y/pW3DIXOlbyCjq71wMcW6niFA0SOPYNDUunIvvhKfz+VzB1pquwhK2",
+	"cDSs4Sa6MvVjROsvlAwMEHMV5BU9RWkMXCuwunmXBmOkq6IX24tqKIus9OtFsTxiwsk9lqDLNBKBUjrl",
+	"OEkgCjrU8DeTAxDyWSJNIzEihda0Uw429gEi0wdM387ZrAJMog4tlApnXFcL96p9ZDuMsQQhs3ofCHPo",
+	"UJ/n5D1Y/Zu/rTqsqqO4E65qZMlOmOojssRNI7U2j1ywRNIFzvVEuqVBn0QXaAJC4CEgxW6AShclmTn/",
+	"5wBhqme6ml4oZGkcadLpQ06JObSMO3gFMM5zJXXzovSGRc1pvs275sm2UXYkcir5RtKD0OHqqDjLk+zR",
+	"3Oca5xLnZ9djo2+O/UPkyAphYG9EH0UYvGX3tlO17VPJUC/r7tgL0BCo5m3Wt10sxDuGWYcmmHB0YLxW",
+	"Oce3pRR13W3L+HfRmNG2gdpJa8Z9zMM+5mEf8/AAH0fe/XUf9rBdQ73SFncHDr6HrnvwQ8MY1PAZG9E9",
+	"bjAHfpnKUe3iw0dTU4XfO+ZZRHTMQhyjCO4hZonmdEEt5XHtojaSMrk4Omq1nzSajWajdfG0+dSoNHaR",
+	"80OZyOAgb66Ud6fKI+0zi97jFUpZnLuDzeMqqtycNEouIkTJsHdzVqH14sVkAOEsjMEbxyFgcRCXOqdd",
+	"OEYftO0wTL16GwTijTWXsLM45LtMWfUH9UbQPKt8P05dsxHhPiisWlICXqXIRFjiAFGGYjYk1PvOctuy",
+	"ZfJ7yDo1JTGWA8Yn6CAZD48UtXw61La3MfsUyZEQnmnF26oX4GPKfb9kXziNiFTW6QiFI0youYknwg3s",
+	"jaRfLd8mx5JxdE9gKtxVPtwDlWiCwxGhwGcFgAllrv+/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
