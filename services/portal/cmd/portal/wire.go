@@ -171,11 +171,12 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
 		Login: login, Self: self, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
-		Licenses: licensing,
-		Tenders:  services.NewTender(s.backendURL("tender"), s.proxyTimeout),
-		Desk:     licensing,
-		Fees:     services.NewPayment(s.backendURL("payment"), s.proxyTimeout),
-		Log:      rt.Log,
+		Licenses:  licensing,
+		Tenders:   services.NewTender(s.backendURL("tender"), s.proxyTimeout),
+		Desk:      licensing,
+		Fees:      services.NewPayment(s.backendURL("payment"), s.proxyTimeout),
+		Committee: services.NewCommittee(s.backendURL("tender"), s.proxyTimeout),
+		Log:       rt.Log,
 	})
 	if err != nil {
 		return err
@@ -260,6 +261,14 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/review/:id/documents/:doc/file", web.HTMLErrors, web.DocumentFile)
 	rt.App.Post("/review/:id/license/:action", web.HTMLErrors, web.CheckCSRF, web.ChangeLicense)
 	rt.App.Post("/review/:id/:action", web.HTMLErrors, web.CheckCSRF, web.Decide)
+	// The procurement committee's (Pokja's) tenders.
+	rt.App.Get("/committee", web.HTMLErrors, web.MyTenders)
+	rt.App.Get("/committee/tenders/new", web.HTMLErrors, web.NewTender)
+	rt.App.Post("/committee/tenders", web.HTMLErrors, web.CheckCSRF, web.CreateTender)
+	rt.App.Get("/committee/tenders/:id", web.HTMLErrors, web.CommitteeTenderPage)
+	rt.App.Get("/committee/tenders/:id/edit", web.HTMLErrors, web.EditTenderForm)
+	rt.App.Post("/committee/tenders/:id/edit", web.HTMLErrors, web.CheckCSRF, web.EditTender)
+	rt.App.Post("/committee/tenders/:id/publish", web.HTMLErrors, web.CheckCSRF, web.PublishTender)
 	// The services, as the caller (its Authorization header goes along).
 	for _, b := range s.backends {
 		h := proxy.Handler(b)

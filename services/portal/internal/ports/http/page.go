@@ -69,6 +69,7 @@ var navigation = []navItem{
 	{key: "nav.applications", href: "/applications", roles: []string{auth.RoleBusiness}},
 	{key: "nav.licenses", href: "/licenses", roles: []string{auth.RoleBusiness}},
 	{key: "nav.review", href: "/review", roles: []string{auth.RoleLicensingOfficer}},
+	{key: "nav.committee", href: "/committee", roles: []string{auth.RoleProcurementOfficer}},
 	{key: "nav.tenders", href: "/tenders", public: true, roles: everyone},
 	{key: "nav.verify", href: "/verify", public: true, roles: everyone},
 	{key: "nav.signup", href: "/signup", public: true},

@@ -52,6 +52,7 @@ type Web struct {
 	tenders   app.TenderBoard
 	desk      app.LicensingDesk // applications and their review, as the person
 	fees      app.Fees
+	committee app.Committee // the procurement committee's tenders, as the officer
 	log       *slog.Logger
 	catalogue catalogue
 	templates map[lang]*template.Template
@@ -74,6 +75,7 @@ type WebOptions struct {
 	Tenders       app.TenderBoard
 	Desk          app.LicensingDesk
 	Fees          app.Fees
+	Committee     app.Committee
 	Log           *slog.Logger
 }
 
@@ -96,7 +98,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	return &Web{
 		login: o.Login, self: o.Self, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
-		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, log: o.Log,
+		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, committee: o.Committee, log: o.Log,
 		catalogue: cat, templates: templates,
 	}, nil
 }
@@ -131,6 +133,8 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
 		"filesize": fileSize,
 		"days":     fmtDays,
+		"choices":  choicesOf,
+		"rupiahOf": func(n int64) string { return rupiah(&domain.Money{Amount: n, Currency: "IDR"}) },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
