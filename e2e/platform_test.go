@@ -30,7 +30,7 @@ var services = []string{"portal", "licensing", "tender", "payment"}
 
 // platform is the four services running as processes.
 type platform struct {
-	t     *testing.T
+	t     testing.TB
 	bin   string
 	nats  *natstest.Server // nil when the test runs NATS itself
 	procs map[string]*process
@@ -55,7 +55,7 @@ type process struct {
 }
 
 // repoRoot is two levels above this file's package.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Dir(filepath.Dir(file))
 }
@@ -65,7 +65,7 @@ var buildOnce sync.Once
 var buildDir string
 var buildErr error
 
-func buildServices(t *testing.T) string {
+func buildServices(t testing.TB) string {
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "gerbang-e2e-bin-")
 		if buildErr != nil {
@@ -73,7 +73,11 @@ func buildServices(t *testing.T) string {
 		}
 		root := repoRoot(t)
 		for _, s := range services {
-			cmd := exec.Command("go", "build", "-race", "-o", filepath.Join(buildDir, s), "./cmd/"+s)
+			args := []string{"build", "-o", filepath.Join(buildDir, s)}
+			if raceEnabled { // the services are built as the tests are: with -race under make test, without for make bench
+				args = append(args, "-race")
+			}
+			cmd := exec.Command("go", append(args, "./cmd/"+s)...)
 			cmd.Dir = filepath.Join(root, "services", s)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("build %s: %v\n%s", s, err, out)
@@ -89,7 +93,7 @@ func buildServices(t *testing.T) string {
 
 // startPlatform starts the four services, each with a database of its own
 // and one shared NATS, and waits until all are ready.
-func startPlatform(t *testing.T, extra map[string]string) *platform {
+func startPlatform(t testing.TB, extra map[string]string) *platform {
 	t.Helper()
 	return startPlatformWith(t, platformOptions{databaseURL: func(string) string { return pgtest.EmptyURL(t) }, extra: extra})
 }
@@ -104,7 +108,7 @@ type platformOptions struct {
 
 // startPlatformOn is startPlatform with each service's database URL given
 // by databaseURL (for a test that runs its own PostgreSQL).
-func startPlatformOn(t *testing.T, databaseURL func(service string) string, extra map[string]string) *platform {
+func startPlatformOn(t testing.TB, databaseURL func(service string) string, extra map[string]string) *platform {
 	t.Helper()
 	return startPlatformWith(t, platformOptions{databaseURL: databaseURL, extra: extra})
 }
@@ -113,7 +117,7 @@ func startPlatformOn(t *testing.T, databaseURL func(service string) string, extr
 // instances has them named <service>-1, <service>-2, ... (for start and
 // kill), sharing its database and data directory (its keys); requests to
 // the service go to its instances in turn, as behind a load balancer.
-func startPlatformWith(t *testing.T, o platformOptions) *platform {
+func startPlatformWith(t testing.TB, o platformOptions) *platform {
 	t.Helper()
 	p := &platform{t: t, bin: buildServices(t), procs: map[string]*process{}, instances: map[string][]string{}}
 	natsURL := o.natsURL
