@@ -11,9 +11,21 @@ import (
 type Signer struct {
 	KeyID string
 	Key   ed25519.PrivateKey
+	// Current, when set, gives the key in force at each signing instead of
+	// KeyID and Key (a key ring being rotated).
+	Current func() (keyID string, key ed25519.PrivateKey)
+}
+
+func (s Signer) now() Signer {
+	if s.Current != nil {
+		s.KeyID, s.Key = s.Current()
+		s.Current = nil
+	}
+	return s
 }
 
 func (s Signer) validate() error {
+	s = s.now()
 	if s.KeyID == "" {
 		return errors.New("audit: signer has no key id")
 	}
@@ -44,6 +56,7 @@ func (c *checkpoint) message() []byte {
 }
 
 func (s Signer) sign(position int64, hash []byte, at time.Time) checkpoint {
+	s = s.now()
 	c := checkpoint{Position: position, Hash: hash, CreatedAt: at.Truncate(time.Microsecond), KeyID: s.KeyID}
 	c.Signature = ed25519.Sign(s.Key, c.message())
 	return c

@@ -13,7 +13,8 @@ import (
 
 // Issuer mints access tokens.
 type Issuer struct {
-	Key      SigningKey
+	Key      SigningKey // the key that signs, or
+	Ring     *KeyRing   // the ring whose current key signs, when set
 	Issuer   string // the iss claim, e.g. DefaultIssuer
 	Audience string // the aud claim, e.g. DefaultAudience
 }
@@ -21,8 +22,12 @@ type Issuer struct {
 // Mint returns a token for p, valid from now for ttl, signed with EdDSA and
 // naming its key in the kid header.
 func (i Issuer) Mint(p Principal, ttl time.Duration, now time.Time) (string, error) {
+	key := i.Key
+	if i.Ring != nil {
+		key = i.Ring.Current()
+	}
 	switch {
-	case len(i.Key.Private) != ed25519.PrivateKeySize:
+	case len(key.Private) != ed25519.PrivateKeySize:
 		return "", errors.New("mint token: issuer has no Ed25519 signing key")
 	case p.Subject == "":
 		return "", errors.New("mint token: principal has no subject")
@@ -51,8 +56,8 @@ func (i Issuer) Mint(p Principal, ttl time.Duration, now time.Time) (string, err
 		Org:   p.Org,
 	}
 	token := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	token.Header["kid"] = i.Key.ID
-	signed, err := token.SignedString(i.Key.Private)
+	token.Header["kid"] = key.ID
+	signed, err := token.SignedString(key.Private)
 	if err != nil {
 		return "", fmt.Errorf("mint token: %w", err)
 	}

@@ -27,6 +27,9 @@ type Config struct {
 	Audience        string        // JWT_AUDIENCE, default gerbang
 	DataDir         string        // DATA_DIR, default var/<name>: keys and local blobs
 	AuditKeyFile    string        // AUDIT_KEY_FILE, default <DataDir>/keys/audit.key: signs audit checkpoints
+	KeyReload       time.Duration // KEY_RELOAD_INTERVAL, default 30s: how often key rings are read again (a rotation reaches every replica within it)
+	AuditCheckpoint time.Duration // AUDIT_CHECKPOINT_INTERVAL, default 1m: the longest time audit records stay unsigned
+	JWKSRefresh     time.Duration // JWKS_REFRESH_INTERVAL, default 30s: the least time between two fetches of the portal's JWKS (a token of an unknown key fetches it)
 	LogLevel        slog.Level    // LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests may drain
 	StartupTimeout  time.Duration // STARTUP_TIMEOUT, default 60s: how long to wait for PostgreSQL and NATS
@@ -83,6 +86,15 @@ func LoadConfig(name string, port int, getenv func(string) string) (Config, erro
 	}
 	if c.StartupTimeout, err = time.ParseDuration(get("STARTUP_TIMEOUT", "60s")); err != nil {
 		return c, fmt.Errorf("STARTUP_TIMEOUT: %w", err)
+	}
+	for _, d := range []struct {
+		to  *time.Duration
+		key string
+		def string
+	}{{&c.KeyReload, "KEY_RELOAD_INTERVAL", "30s"}, {&c.JWKSRefresh, "JWKS_REFRESH_INTERVAL", "30s"}, {&c.AuditCheckpoint, "AUDIT_CHECKPOINT_INTERVAL", "1m"}} {
+		if *d.to, err = time.ParseDuration(get(d.key, d.def)); err != nil || *d.to <= 0 {
+			return c, fmt.Errorf("%s: %q is not a positive duration such as %s", d.key, get(d.key, d.def), d.def)
+		}
 	}
 	if c.NATSReplicas, err = Int(getenv, "NATS_REPLICAS", 1); err != nil {
 		return c, err

@@ -23,22 +23,25 @@ func (rt *Runtime) startAudit(keyFile string) error {
 	if keyFile == "" {
 		keyFile = filepath.Join(rt.Config.DataDir, "keys", "audit.key")
 	}
-	key, err := auth.LoadOrCreateSigningKey(keyFile)
+	ring, err := rt.KeyRing(keyFile)
 	if err != nil {
 		return fmt.Errorf("audit signing key: %w", err)
 	}
-	signer := audit.Signer{KeyID: key.ID, Key: key.Private}
-	sealer, err := audit.NewSealer(rt.DB, signer, rt.Log, audit.SealerOptions{})
+	signer := audit.Signer{Current: func() (string, ed25519.PrivateKey) { k := ring.Current(); return k.ID, k.Private }}
+	sealer, err := audit.NewSealer(rt.DB, signer, rt.Log, audit.SealerOptions{CheckpointInterval: rt.Config.AuditCheckpoint})
 	if err != nil {
 		return err
 	}
 	rt.Go("audit-sealer", sealer.Run)
-	trusted := map[string]ed25519.PublicKey{key.ID: key.Public().Key}
 	rt.App.Get("/v1/audit/verify", auth.Authenticate(rt.Auth), auth.RequireRoles(auth.RoleAuditor), func(c *fiber.Ctx) error {
 		// Seal what can be sealed first, so that the report counts as
 		// unsealed only what waits for a reason (the report says which).
 		if _, err := sealer.SealOnce(c.UserContext()); err != nil {
 			rt.Log.WarnContext(c.UserContext(), "audit sealing before verification failed", "err", err)
+		}
+		trusted := map[string]ed25519.PublicKey{}
+		for _, k := range ring.Published() {
+			trusted[k.ID] = k.Key
 		}
 		report, err := audit.Verify(c.UserContext(), rt.DB, trusted)
 		if err != nil {
@@ -47,6 +50,19 @@ func (rt *Runtime) startAudit(keyFile string) error {
 		return c.JSON(report)
 	})
 	return nil
+}
+
+// KeyRing opens the key ring of the key file path (creating the key on
+// first start, the development setup) and reads it again every
+// KEY_RELOAD_INTERVAL, so that a key staged, promoted or retired with
+// gerbang/pkg/cmd/keys reaches every replica without a restart.
+func (rt *Runtime) KeyRing(path string) (*auth.KeyRing, error) {
+	ring, err := auth.OpenKeyRing(path)
+	if err != nil {
+		return nil, err
+	}
+	rt.Go("key-ring "+filepath.Base(path), func(ctx context.Context) error { return ring.Watch(ctx, rt.Config.KeyReload, rt.Log) })
+	return ring, nil
 }
 
 // startRelay publishes the service's outbox to JetStream.

@@ -156,7 +156,7 @@ func Start(ctx context.Context, cfg Config, spec Spec, stdout io.Writer) (*Runti
 	}
 
 	rt.Auth = &auth.Verifier{
-		Keys:     auth.NewRemoteJWKS(cfg.JWKSURL, auth.RemoteJWKSOptions{}),
+		Keys:     auth.NewRemoteJWKS(cfg.JWKSURL, auth.RemoteJWKSOptions{MinRefreshInterval: cfg.JWKSRefresh}),
 		Issuer:   cfg.Issuer,
 		Audience: cfg.Audience,
 		Clock:    rt.Clock,

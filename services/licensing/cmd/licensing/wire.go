@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"gerbang/pkg/auth"
 	"gerbang/pkg/service"
 	"gerbang/services/licensing/internal/adapters/blob"
 	"gerbang/services/licensing/internal/adapters/certificate"
@@ -26,7 +25,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	}
 	// The key that signs licenses: generated on first start under DATA_DIR
 	// (a KMS or a mounted secret in production).
-	signing, err := auth.LoadOrCreateSigningKey(filepath.Join(rt.Config.DataDir, "license-signing-key.pem"))
+	signing, err := rt.KeyRing(filepath.Join(rt.Config.DataDir, "license-signing-key.pem"))
 	if err != nil {
 		return fmt.Errorf("license signing key: %w", err)
 	}
@@ -49,7 +48,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	}
 	store := postgres.New(rt.DB)
 	svc := app.New(store, rt.Clock, rt.Log, app.Options{
-		SigningKey: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs, RenderCertificate: certificate.Render,
+		SigningKeys: signing, VerifyURL: getenv("LICENSE_VERIFY_URL"), Blobs: blobs, RenderCertificate: certificate.Render,
 	})
 
 	// Routes: the API of api/licensing.yaml (see internal/ports/http).

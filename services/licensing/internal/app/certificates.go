@@ -26,8 +26,8 @@ func (s *Service) Certificate(ctx context.Context, c caller.Caller, applicationI
 		return l, nil, apperr.New(apperr.Unavailable, "certificates are not configured")
 	}
 	kid := ""
-	if len(s.signing.Private) == ed25519.PrivateKeySize {
-		kid = s.signing.ID
+	if key, ok := s.signingKey(); ok {
+		kid = key.ID
 	}
 	pdf, err := s.renderCertificate(domain.Certificate{License: l.License, KeyID: kid, VerifyURL: s.VerifyURLOf(l.Number), PrintedAt: s.clock.Now()})
 	return l, pdf, err
@@ -39,18 +39,30 @@ func (s *Service) SignedLicense(ctx context.Context, c caller.Caller, applicatio
 	if err != nil {
 		return domain.SignedLicense{}, err
 	}
-	if len(s.signing.Private) != ed25519.PrivateKeySize {
+	key, ok := s.signingKey()
+	if !ok {
 		return domain.SignedLicense{}, apperr.New(apperr.Unavailable, "license signing is not configured")
 	}
-	return domain.SignLicense(domain.DocumentOf(l.License, Issuer, s.VerifyURLOf(l.Number)), s.signing.Private, s.signing.ID)
+	return domain.SignLicense(domain.DocumentOf(l.License, Issuer, s.VerifyURLOf(l.Number)), key.Private, key.ID)
 }
 
-// LicenseKeys returns the public keys that verify signed licenses.
+// signingKey is the key that signs licenses now.
+func (s *Service) signingKey() (auth.SigningKey, bool) {
+	if s.signing == nil {
+		return auth.SigningKey{}, false
+	}
+	key := s.signing.Current()
+	return key, len(key.Private) == ed25519.PrivateKeySize
+}
+
+// LicenseKeys returns the public keys that verify signed licenses: the
+// current one first, then those published beside it (staged, previous,
+// retired).
 func (s *Service) LicenseKeys() []auth.PublicKey {
-	if len(s.signing.Private) != ed25519.PrivateKeySize {
+	if _, ok := s.signingKey(); !ok {
 		return nil
 	}
-	return []auth.PublicKey{s.signing.Public()}
+	return s.signing.Published()
 }
 
 // Verification is the public answer about a signed license.

@@ -27,7 +27,7 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	signing           auth.SigningKey
+	signing           *auth.KeyRing
 	verifyURL         string
 	blobs             Blobs
 	renderCertificate func(domain.Certificate) ([]byte, error)
@@ -40,9 +40,11 @@ type Service struct {
 
 // Options are the service's keys and addresses.
 type Options struct {
-	// SigningKey signs the JSON form of licenses; its public half is
-	// published at /.well-known/license-keys.json.
-	SigningKey auth.SigningKey
+	// SigningKeys is the ring whose current key signs the JSON form of
+	// licenses; every key of it is published at
+	// /.well-known/license-keys.json, so licenses signed before a rotation
+	// still verify. Nil: licenses are not signed.
+	SigningKeys *auth.KeyRing
 	// VerifyURL is the public verification page; a license's QR code points
 	// to VerifyURL/<number>.
 	VerifyURL string
@@ -75,7 +77,7 @@ func New(store Store, clk clock.Clock, log *slog.Logger, opts Options) *Service 
 	if opts.VerifyURL == "" {
 		opts.VerifyURL = DefaultVerifyURL
 	}
-	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKey, blobs: opts.Blobs, renderCertificate: opts.RenderCertificate, random: opts.Random, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
+	return &Service{store: store, clock: clk, log: log, signing: opts.SigningKeys, blobs: opts.Blobs, renderCertificate: opts.RenderCertificate, random: opts.Random, verifyURL: strings.TrimRight(opts.VerifyURL, "/")}
 }
 
 // calendarTTL is how long the holiday calendar is kept before it is read

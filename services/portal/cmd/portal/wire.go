@@ -123,15 +123,17 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return err
 	}
-	key, err := auth.LoadOrCreateSigningKey(s.signingKeyFile)
+	// The token signing key and the keys published beside it, read again
+	// every KEY_RELOAD_INTERVAL: a key staged, promoted or retired
+	// (gerbang/pkg/cmd/keys) reaches every replica without a restart.
+	ring, err := rt.KeyRing(s.signingKeyFile)
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
-	// The portal verifies its own tokens with its own key, not by fetching
+	// The portal verifies its own tokens with its own keys, not by fetching
 	// its JWKS over HTTP from itself (which rt.Auth would do).
-	ownKeys := auth.StaticKeys{key.Public()}
-	rt.Auth.Keys = ownKeys
-	verifier := &auth.Verifier{Keys: ownKeys, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience, Clock: rt.Clock, Leeway: 30 * time.Second}
+	rt.Auth.Keys = ring
+	verifier := &auth.Verifier{Keys: ring, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience, Clock: rt.Clock, Leeway: 30 * time.Second}
 
 	passwords, err := app.NewPasswords(s.hashCost)
 	if err != nil {
@@ -141,7 +143,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	login := &app.Login{
 		Accounts:  accounts,
 		Passwords: passwords,
-		Issuer:    auth.Issuer{Key: key, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience},
+		Issuer:    auth.Issuer{Ring: ring, Issuer: rt.Config.Issuer, Audience: rt.Config.Audience},
 		Clock:     rt.Clock,
 		TTL:       s.sessionTTL,
 	}
@@ -170,7 +172,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	licensing := services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout)
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
 		Login: login, Self: self, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
-		CookieSecret: cookieSecret(key), SecureCookies: s.secureCookies, Services: s.backends,
+		CookieSecrets: func() [][]byte { return cookieSecrets(ring) }, SecureCookies: s.secureCookies, Services: s.backends,
 		Licenses:  licensing,
 		Tenders:   services.NewTender(s.backendURL("tender"), s.proxyTimeout),
 		Desk:      licensing,
@@ -181,7 +183,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	if err != nil {
 		return err
 	}
-	api := portalapi.NewStrictHandler(&porthttp.API{Login: login, Keys: []auth.PublicKey{key.Public()}}, nil)
+	api := portalapi.NewStrictHandler(&porthttp.API{Login: login, Keys: ring.Published}, nil)
 	limits := s.limits.Handlers()
 	proxy := porthttp.NewProxy(s.proxyTimeout, rt.Log)
 	specJSON, err := spec.MarshalJSON()
@@ -293,11 +295,15 @@ func seedDemo(ctx context.Context, rt *service.Runtime, accounts *postgres.Accou
 	return nil
 }
 
-// cookieSecret derives the key that signs the portal's cookies from the
-// token signing key: sessions survive a restart, and there is no second
-// secret to keep.
-func cookieSecret(key auth.SigningKey) []byte {
-	h := hmac.New(sha256.New, key.Private.Seed())
-	h.Write([]byte("gerbang portal cookies v1"))
-	return h.Sum(nil)
+// cookieSecrets derives the keys that sign the portal's cookies from the
+// token signing keys, the current one's first: sessions survive a restart
+// and a rotation, and there is no second secret to keep.
+func cookieSecrets(ring *auth.KeyRing) [][]byte {
+	var out [][]byte
+	for _, key := range ring.Private() {
+		h := hmac.New(sha256.New, key.Private.Seed())
+		h.Write([]byte("gerbang portal cookies v1"))
+		out = append(out, h.Sum(nil))
+	}
+	return out
 }

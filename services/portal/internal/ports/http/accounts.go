@@ -367,7 +367,7 @@ func (w *Web) ChangePassword(c *fiber.Ctx) error {
 const stampPurpose = "gerbang_session_stamp"
 
 func (w *Web) stamp(passwordHash string) string {
-	return w.cookies.mac(stampPurpose, passwordHash)[:22]
+	return mac(w.cookies.keys()[0], stampPurpose, passwordHash)[:22]
 }
 
 func (w *Web) startSession(c *fiber.Ctx, token string, expires time.Time, passwordHash string) {
@@ -383,6 +383,13 @@ func openSession(value string) (stamp, token string, ok bool) {
 	return stamp, token, ok && stamp != "" && token != ""
 }
 
+// stampMatches checks a stamp against every cookie secret in force (one
+// made before a key rotation still matches).
 func (w *Web) stampMatches(stamp, passwordHash string) bool {
-	return hmac.Equal([]byte(stamp), []byte(w.stamp(passwordHash)))
+	for _, secret := range w.cookies.keys() {
+		if hmac.Equal([]byte(stamp), []byte(mac(secret, stampPurpose, passwordHash)[:22])) {
+			return true
+		}
+	}
+	return false
 }

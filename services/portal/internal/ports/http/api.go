@@ -14,14 +14,14 @@ import (
 // API implements the portal's OpenAPI contract.
 type API struct {
 	Login *app.Login
-	Keys  []auth.PublicKey // published at /.well-known/jwks.json
+	Keys  func() []auth.PublicKey // published at /.well-known/jwks.json
 }
 
 var _ oapi.StrictServerInterface = (*API)(nil)
 
 // GetJWKS publishes the public keys that verify the portal's tokens.
 func (a *API) GetJWKS(ctx context.Context, _ oapi.GetJWKSRequestObject) (oapi.GetJWKSResponseObject, error) {
-	set := auth.JWKS(a.Keys...)
+	set := auth.JWKS(a.Keys()...)
 	out := oapi.JWKSet{Keys: make([]oapi.JWK, 0, len(set.Keys))}
 	for _, k := range set.Keys {
 		out.Keys = append(out.Keys, oapi.JWK{

@@ -65,8 +65,10 @@ type WebOptions struct {
 	Accounts app.Accounts
 	Verifier *auth.Verifier // verifies the token held in the session cookie
 	Clock    clock.Clock
-	// CookieSecret signs the session and CSRF cookies.
-	CookieSecret []byte
+	// CookieSecret signs the session and CSRF cookies; CookieSecrets, when
+	// set, gives the secrets in force instead (the first signs, any opens).
+	CookieSecret  []byte
+	CookieSecrets func() [][]byte
 	// SecureCookies marks cookies Secure (HTTPS only); cookies are also
 	// Secure whenever the request came over HTTPS.
 	SecureCookies bool
@@ -81,6 +83,9 @@ type WebOptions struct {
 
 // NewWeb loads the catalogue and parses the templates, once per language.
 func NewWeb(o WebOptions) (*Web, error) {
+	if o.CookieSecrets != nil {
+		o.CookieSecret = o.CookieSecrets()[0]
+	}
 	if len(o.CookieSecret) < 32 {
 		return nil, errors.New("web: cookie secret shorter than 32 bytes")
 	}
@@ -97,7 +102,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	}
 	return &Web{
 		login: o.Login, self: o.Self, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
-		cookies: cookieSigner{secret: o.CookieSecret}, secure: o.SecureCookies,
+		cookies: cookieSigner{secret: o.CookieSecret, secrets: o.CookieSecrets}, secure: o.SecureCookies,
 		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, committee: o.Committee, log: o.Log,
 		catalogue: cat, templates: templates,
 	}, nil
