@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -75,6 +78,19 @@ INSERT INTO c_idem (key, hash, answer) VALUES (gen_random_uuid()::text, '\x00', 
 INSERT INTO c_row (owner, kind, state, body) VALUES (gen_random_uuid(), 'invoice', 'pending', '{"amount":150000,"billing_code":"820261234567890"}');
 INSERT INTO c_outbox (subject, payload) VALUES ('payment.invoice.issued', '{}');
 INSERT INTO c_audit (entity, entity_id, after) VALUES ('invoice', gen_random_uuid(), '{"state":"pending"}');
+COMMIT;`
+
+	// A gateway callback paying an invoice: the callback's reference kept
+	// (a redelivery is a duplicate), the payment, the invoice paid from the
+	// version read, the two ledger postings, the event, the audit record.
+	ceilingCallback = `\set n random(1, 10000)
+BEGIN;
+INSERT INTO c_idem (key, hash) VALUES (gen_random_uuid()::text, '\x00');
+INSERT INTO c_row (owner, kind, state, body) VALUES (gen_random_uuid(), 'payment', 'applied', '{"amount":150000,"proof":"NTPN0000000000000001"}');
+UPDATE c_row SET state = 'paid', version = version + 1, updated_at = now() WHERE seq = :n;
+INSERT INTO c_row (owner, kind, state, body) VALUES (gen_random_uuid(), 'posting', 'debit', '{"account":"bank","amount":150000}'), (gen_random_uuid(), 'posting', 'credit', '{"account":"receivable","amount":150000}');
+INSERT INTO c_outbox (subject, payload) VALUES ('payment.invoice.paid', '{}');
+INSERT INTO c_audit (entity, entity_id, before, after) VALUES ('invoice', gen_random_uuid(), '{"state":"pending"}', '{"state":"paid"}');
 COMMIT;`
 
 	// A license read by its number.
@@ -320,6 +336,7 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 	}
 
 	invoices := &acked{}
+	unpaid := make(chan [2]string, 1_000_000) // invoices to pay: id, billing code
 	finance := p.login("keuangan@demo.gerbang.id")
 	invoice := benchPath{name: "payment.invoice.create", service: "payment", write: true, script: ceilingInvoice,
 		do: func(u, i int) error {
@@ -330,16 +347,59 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 			if err != nil {
 				return err
 			}
-			var inv struct{ ID string }
-			if err := json.Unmarshal(out, &inv); err != nil || inv.ID == "" {
+			var inv struct {
+				ID          string `json:"id"`
+				BillingCode string `json:"billing_code"`
+			}
+			if err := json.Unmarshal(out, &inv); err != nil || inv.ID == "" || inv.BillingCode == "" {
 				return fmt.Errorf("invoice: %s", out)
 			}
 			invoices.add(inv.ID, nil)
+			select {
+			case unpaid <- [2]string{inv.ID, inv.BillingCode}:
+			default:
+			}
 			return nil
 		}}
 	invoice.verify = func() error {
 		return invoices.each(func(c *http.Client, o ownedID) error {
 			_, err := call(c, http.MethodGet, payment+"/v1/invoices/"+o.id, finance, "", nil, http.StatusOK)
+			return err
+		})
+	}
+
+	paid := &acked{}
+	callback := benchPath{name: "payment.gateway.callback", service: "payment", write: true, script: ceilingCallback,
+		do: func(u, i int) error {
+			var inv [2]string
+			select {
+			case inv = <-unpaid:
+			default:
+				return fmt.Errorf("no invoice left to pay")
+			}
+			n := seq.Add(1)
+			body := fmt.Sprintf(`{"gateway_reference":"BENCH-%d","billing_code":%q,"amount":{"amount":150000,"currency":"IDR"},"paid_at":%q,"proof":"NTPN%016d"}`,
+				n, inv[1], time.Now().UTC().Format(time.RFC3339), n)
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			m := hmac.New(sha256.New, []byte("gerbang-dev-gateway-secret"))
+			m.Write([]byte(ts + "." + body))
+			out, err := call(api[u], http.MethodPost, payment+"/v1/gateway/callbacks", "", "application/json", strings.NewReader(body), http.StatusOK,
+				"X-Gateway-Timestamp", ts, "X-Gateway-Signature", "v1="+hex.EncodeToString(m.Sum(nil)))
+			if err != nil {
+				return err
+			}
+			if !bytes.Contains(out, []byte(`"applied"`)) {
+				return fmt.Errorf("callback for %s: %s, want applied", inv[0], out)
+			}
+			paid.add(inv[0], nil)
+			return nil
+		}}
+	callback.verify = func() error {
+		return paid.each(func(c *http.Client, o ownedID) error {
+			out, err := call(c, http.MethodGet, payment+"/v1/invoices/"+o.id, finance, "", nil, http.StatusOK)
+			if err == nil && !bytes.Contains(out, []byte(`"state":"paid"`)) {
+				return fmt.Errorf("invoice %s was acknowledged paid: %.200s", o.id, out)
+			}
 			return err
 		})
 	}
@@ -402,7 +462,7 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 		}
 		return nil
 	}
-	return []benchPath{verify, status, queue, createThenFeed, submit, upload, invoice}
+	return []benchPath{verify, status, queue, createThenFeed, submit, upload, invoice, callback}
 }
 
 // licenseNumbers lists the numbers of the licenses the seed issued.
