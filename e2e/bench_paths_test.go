@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -242,17 +241,11 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 	create := benchPath{name: "licensing.application.create", service: "licensing", write: true, script: ceilingCreate,
 		do: func(u, i int) error {
 			tn := tenantOf(u)
-			out, err := call(api[u], http.MethodPost, licensing+"/v1/applications", tn.token, "application/json",
-				strings.NewReader(fmt.Sprintf(`{"business_id":%q,"kbli":"62010"}`, tn.biz)), http.StatusCreated,
-				"Idempotency-Key", fmt.Sprintf("bench-create-%d", seq.Add(1)))
+			id, err := seedOne(api[u], licensing, tn, "62010", fmt.Sprintf("bench-create-%d", seq.Add(1)), false, nil)
 			if err != nil {
 				return err
 			}
-			var a struct{ ID string }
-			if err := json.Unmarshal(out, &a); err != nil || a.ID == "" {
-				return fmt.Errorf("create: %s", out)
-			}
-			created.add(a.ID, tn)
+			created.add(id, tn)
 			return nil
 		}}
 	create.verify = func() error {
@@ -306,13 +299,8 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 	uploads := make([]atomic.Int64, users)
 	upload := benchPath{name: "licensing.document.upload", service: "licensing", write: true, script: ceilingUpload,
 		do: func(u, i int) error {
-			var buf bytes.Buffer
-			w := multipart.NewWriter(&buf)
-			w.WriteField("requirement", s.requirement)
-			part, _ := w.CreateFormFile("file", "dokumen.pdf")
-			part.Write(pdf)
-			w.Close()
-			if _, err := call(api[u], http.MethodPost, licensing+"/v1/applications/"+own[u]+"/documents", tenantOf(u).token, w.FormDataContentType(), &buf, http.StatusCreated); err != nil {
+			body, contentType := documentForm(s.requirement, pdf)
+			if _, err := call(api[u], http.MethodPost, licensing+"/v1/applications/"+own[u]+"/documents", tenantOf(u).token, contentType, body, http.StatusCreated); err != nil {
 				return err
 			}
 			uploads[u%users].Add(1)
@@ -414,8 +402,8 @@ func (s *benchSeed) paths(t testing.TB, p *platform, api []*http.Client, users i
 	businesses := make([]*http.Client, users)
 	officers := make([]*http.Client, users)
 	for u := range users {
-		businesses[u] = portalSession(t, portal, tenantOf(u).email)
-		officers[u] = portalSession(t, portal, "petugas.izin@demo.gerbang.id")
+		businesses[u] = newPerson(t, p, tenantOf(u).email).http
+		officers[u] = newPerson(t, p, "petugas.izin@demo.gerbang.id").http
 	}
 	appOf := func(u, i int) (string, *benchTenant) {
 		tn := tenantOf(u)

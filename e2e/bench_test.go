@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,36 +258,6 @@ func machine() string {
 	return fmt.Sprintf("%d cores (load %s)", n, strings.Join(strings.Fields(string(load))[:3], " "))
 }
 
-var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// portalSession signs in at the portal's login form as a browser would and
-// returns the browser: its own cookie jar, its own session.
-func portalSession(t testing.TB, base, email string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: time.Minute}
-	resp, err := c.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfInput.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no CSRF token on /login:\n%s", page)
-	}
-	resp, err = c.PostForm(base+"/login", url.Values{"email": {email}, "password": {"demo12345"}, "csrf_token": {string(m[1])}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("Keluar")) {
-		t.Fatalf("log in %s: %d\n%s", email, resp.StatusCode, page)
-	}
-	return c
-}
-
 // benchTenant is a demo business user, its business and its applications.
 type benchTenant struct {
 	email, token, biz string
@@ -390,53 +356,41 @@ func seedApplications(t testing.TB, p *platform, n int) benchSeed {
 // seedOne creates one application and, when submit says so, uploads what
 // it needs and submits it.
 func seedOne(c *http.Client, base string, tn *benchTenant, kbli, key string, submit bool, reqs []struct{ Code string }) (string, error) {
-	call := func(method, path, contentType string, body io.Reader, want int) ([]byte, error) {
-		req, _ := http.NewRequest(method, base+path, body)
-		req.Header.Set("Authorization", "Bearer "+tn.token)
-		req.Header.Set("Content-Type", contentType)
-		if method == http.MethodPost && path == "/v1/applications" {
-			req.Header.Set("Idempotency-Key", key)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, out)
-		}
-		return out, nil
-	}
-	created, err := call(http.MethodPost, "/v1/applications", "application/json",
-		strings.NewReader(fmt.Sprintf(`{"business_id":%q,"kbli":%q}`, tn.biz, kbli)), http.StatusCreated)
+	created, err := call(c, http.MethodPost, base+"/v1/applications", tn.token, "application/json",
+		strings.NewReader(fmt.Sprintf(`{"business_id":%q,"kbli":%q}`, tn.biz, kbli)), http.StatusCreated, "Idempotency-Key", key)
 	if err != nil {
 		return "", err
 	}
 	var a struct{ ID string }
-	if err := json.Unmarshal(created, &a); err != nil {
-		return "", err
+	if err := json.Unmarshal(created, &a); err != nil || a.ID == "" {
+		return "", fmt.Errorf("create %s: %s", key, created)
 	}
 	if !submit {
 		return a.ID, nil
 	}
 	if kbli == "49431" {
 		for _, r := range reqs {
-			var buf bytes.Buffer
-			w := multipart.NewWriter(&buf)
-			w.WriteField("requirement", r.Code)
-			part, _ := w.CreateFormFile("file", r.Code+".pdf")
-			fmt.Fprintf(part, "%%PDF-1.7\n%% %s %s\n%%%%EOF\n", r.Code, key)
-			w.Close()
-			if _, err := call(http.MethodPost, "/v1/applications/"+a.ID+"/documents", w.FormDataContentType(), &buf, http.StatusCreated); err != nil {
+			body, contentType := documentForm(r.Code, []byte(fmt.Sprintf("%%PDF-1.7\n%% %s %s\n%%%%EOF\n", r.Code, key)))
+			if _, err := call(c, http.MethodPost, base+"/v1/applications/"+a.ID+"/documents", tn.token, contentType, body, http.StatusCreated); err != nil {
 				return "", err
 			}
 		}
 	}
-	if _, err := call(http.MethodPost, "/v1/applications/"+a.ID+"/submit", "application/json", nil, http.StatusOK); err != nil {
+	if _, err := call(c, http.MethodPost, base+"/v1/applications/"+a.ID+"/submit", tn.token, "application/json", nil, http.StatusOK); err != nil {
 		return "", err
 	}
 	return a.ID, nil
+}
+
+// documentForm is the multipart upload of one requirement's document.
+func documentForm(requirement string, pdf []byte) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("requirement", requirement)
+	part, _ := w.CreateFormFile("file", requirement+".pdf")
+	part.Write(pdf)
+	w.Close()
+	return &buf, w.FormDataContentType()
 }
 
 func envInt(t testing.TB, name string, def int) int {

@@ -62,12 +62,12 @@ func (s screens) look(t *testing.T, base, path string, texts ...string) {
 // person is one browser: its own cookies, following redirects as a
 // browser does.
 type person struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func newPerson(t *testing.T, p *platform, email string) *person {
+func newPerson(t testing.TB, p *platform, email string) *person {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	b := &person{t: t, base: p.url("portal"), http: &http.Client{Jar: jar, Timeout: 2 * time.Minute}}

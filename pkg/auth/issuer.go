@@ -15,8 +15,8 @@ import (
 type Issuer struct {
 	Key      SigningKey // the key that signs, or
 	Ring     *KeyRing   // the ring whose current key signs, when set
-	Issuer   string // the iss claim, e.g. DefaultIssuer
-	Audience string // the aud claim, e.g. DefaultAudience
+	Issuer   string     // the iss claim, e.g. DefaultIssuer
+	Audience string     // the aud claim, e.g. DefaultAudience
 }
 
 // Mint returns a token for p, valid from now for ttl, signed with EdDSA and
