@@ -290,19 +290,54 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	officer.post(review, review+"/reject", url.Values{"version": {ver()}, "reason": {"  "}}).refused(t, "reject without reason", http.StatusBadRequest, "Tuliskan alasannya")
 	officer.post(review, review+"/revision", url.Values{"version": {ver()}}).refused(t, "revision without comment", http.StatusBadRequest, "Tuliskan catatan untuk setidaknya satu dokumen")
 	officer.get(review).sees(t, "refusals changed nothing", "Sedang diperiksa")
-	officer.post(review, review+"/revision", url.Values{"version": {ver()}, "note-amdal": {"Lampiran AMDAL untuk 120 kamar belum ada."}}).
-		sees(t, "revision requested", "Perlu perbaikan", "Lampiran AMDAL untuk 120 kamar belum ada.")
+	officer.post(review, review+"/revision", url.Values{"version": {ver()}, "note-amdal": {strings.Repeat("a", 2001)}}).
+		refused(t, "revision comment too long", http.StatusBadRequest, "Catatan paling panjang 2000 karakter")
+	officer.post(review, review+"/revision", url.Values{"version": {ver()}, "note-amdal": {"Lampiran AMDAL untuk 120 kamar belum ada."}, "note-denah_bangunan": {"Denah lantai 3 tidak terbaca."}}).
+		sees(t, "revision requested", "Perlu perbaikan", "Lampiran AMDAL untuk 120 kamar belum ada.", "Denah lantai 3 tidak terbaca.")
 	officerScreens.look(t, base, review, "Perlu perbaikan", "Daftar periksa persyaratan")
 
-	// The business answers the revision.
+	// The business answers the revision: each comment beside its document.
 	st := biz.get(app)
 	st.sees(t, "revision on the status page", "Perlu perbaikan", "Giliran Anda", "Batas waktu dijeda selama perbaikan", "Catatan petugas", "Lampiran AMDAL untuk 120 kamar belum ada.", "Ganti dokumen ini", "perbaikan diminta")
+	for doc, comment := range map[string]string{"amdal": "Lampiran AMDAL untuk 120 kamar belum ada.", "denah_bangunan": "Denah lantai 3 tidak terbaca."} {
+		item := regexp.MustCompile(`(?s)<li id="doc-` + doc + `">.*?</li>`).FindString(st.html)
+		if !strings.Contains(item, comment) || !strings.Contains(item, "Catatan petugas") {
+			t.Fatalf("the comment on %s is not beside it:\n%s", doc, item)
+		}
+	}
+	if item := regexp.MustCompile(`(?s)<li id="doc-pbg">.*?</li>`).FindString(st.html); strings.Contains(item, "Catatan petugas") {
+		t.Fatalf("a document not named in the revision shows a comment:\n%s", item)
+	}
 	bizScreens.look(t, base, app, "Batas waktu dijeda selama perbaikan", "Catatan petugas")
 	amdal2 := pdf("AMDAL v2 dengan lampiran")
 	biz.upload(app+"/documents/amdal", app+"/documents/amdal", "amdal-v2.pdf", amdal2, false).sees(t, "replaced", "amdal-v2.pdf")
 	biz.get(app).sees(t, "new version shown", sha(amdal2))
 	v2 := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(biz.get(app).html)[1]
-	biz.post(app, app+"/resubmit", url.Values{"version": {v2}}).sees(t, "resubmitted", "Giliran petugas perizinan", "paling lambat")
+	long := biz.post(app, app+"/resubmit", url.Values{"version": {v2}, "note": {strings.Repeat("b", 2001)}})
+	long.refused(t, "resubmit note too long", http.StatusBadRequest, "Catatan paling panjang 2000 karakter")
+	if !strings.Contains(long.html, strings.Repeat("b", 2001)) {
+		t.Fatal("the refused note is not kept on the form")
+	}
+	biz.get(app).sees(t, "a refused resubmission changes nothing", "Perlu perbaikan")
+	biz.post(app, app+"/resubmit", url.Values{"version": {v2}, "note": {"Lampiran AMDAL ditambahkan; denah dipindai ulang."}}).
+		sees(t, "resubmitted", "Giliran petugas perizinan", "paling lambat")
+
+	// The history: every step, by whom and when, with what each wrote.
+	hist := regexp.MustCompile(`(?s)<h2>Riwayat</h2>.*?</ol>`).FindString(biz.get(app).html)
+	var said []string
+	for _, li := range regexp.MustCompile(`(?s)<li>.*?</li>`).FindAllString(hist, -1) {
+		said = append(said, strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(li, " ")), " "))
+	}
+	for i, want := range []string{
+		"Pemohon: draf permohonan dibuat", "Pemohon: dokumen pbg.pdf diunggah", "Pemohon: dokumen denah_bangunan.pdf diunggah", "Pemohon: dokumen amdal.pdf diunggah",
+		"Pemohon: permohonan dikirim", "Petugas perizinan: pemeriksaan dimulai",
+		"Petugas perizinan: perbaikan diminta Denah bangunan: Denah lantai 3 tidak terbaca. Analisis Mengenai Dampak Lingkungan (AMDAL): Lampiran AMDAL untuk 120 kamar belum ada.",
+		"Pemohon: dokumen amdal-v2.pdf diunggah", "Pemohon: perbaikan dikirim Lampiran AMDAL ditambahkan; denah dipindai ulang.",
+	} {
+		if i >= len(said) || !strings.HasSuffix(said[i], want) || !strings.Contains(said[i], "WIB") {
+			t.Fatalf("history step %d: want …%q, the history says:\n%s", i, want, strings.Join(said, "\n"))
+		}
+	}
 
 	// The officer approves; the business pays in the sandbox.
 	officer.get(review).sees(t, "revision answered", sha(amdal2))

@@ -175,6 +175,11 @@ func (v *validator) handle(c *fiber.Ctx) error {
 	if err := textFindings(route.Operation, pathParams, req.URL.Query(), req.Header.Get, fields, bodySchema(route.Operation, req.Header.Get(fiber.HeaderContentType))); err != nil {
 		return err
 	}
+	if rb := route.Operation.RequestBody; body == nil && len(c.Body()) == 0 && rb != nil && rb.Value != nil && !rb.Value.Required {
+		// An optional body left out is an empty object: the handler reads
+		// no fields rather than failing to parse nothing.
+		body = map[string]any{}
+	}
 	if body != nil {
 		c.Locals(ValidatedBodyLocalsKey, body)
 	}

@@ -57,6 +57,7 @@ func newTestApp(t *testing.T, opts oapi.Options) *testApp {
 	ta.app.Get("/v1/payments", echo)
 	ta.app.Post("/v1/payments", echo)
 	ta.app.Get("/v1/payments/:id", echo)
+	ta.app.Post("/v1/payments/:id/cancel", echo)
 	ta.app.Post("/v1/uploads", echo)
 	ta.app.Get("/internal/debug", echo)
 	ta.app.Delete("/v1/payments", echo)
@@ -109,6 +110,21 @@ func TestRequestMatchingTheContractReachesTheHandlerWithItsBodyIntact(t *testing
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: status %d, error %v; want 200", target, resp.StatusCode, err)
 		}
+	}
+}
+
+func TestAnOptionalBodyLeftOutReachesTheHandlerAsAnEmptyObject(t *testing.T) {
+	ta := newTestApp(t, oapi.Options{})
+	const target = "/v1/payments/0193a6f2-6c1e-7b3a-9f41-2d5c8e0a1b77/cancel"
+	resp, err := ta.do(t, httptest.NewRequest(http.MethodPost, target, nil))
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("X-Validated-Body") != "yes" {
+		t.Fatalf("no body: status %d, error %v, validated body %q; want 200 with an empty object", resp.StatusCode, err, resp.Header.Get("X-Validated-Body"))
+	}
+	if _, err := ta.do(t, newPaymentAt(target, `{"reason":"`+strings.Repeat("x", 21)+`"}`)); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("a body given is still validated: %v", err)
+	}
+	if _, err := ta.do(t, httptest.NewRequest(http.MethodPost, "/v1/payments", nil)); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("a required body left out: %v; want invalid", err)
 	}
 }
 

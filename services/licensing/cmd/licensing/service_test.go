@@ -215,8 +215,42 @@ func TestALicenseGoesFromApplicationToPaymentToVerificationOverHTTP(t *testing.T
 		t.Fatalf("conflict without current_state: %s", conflict.raw)
 	}
 	e.must(e.do("POST", "/v1/applications/"+id+"/start-review", "officer", nil), 200)
-	e.must(e.do("POST", "/v1/applications/"+id+"/request-revision", "officer", map[string]any{"requirement": "amdal", "note": "annexes missing"}), 200)
-	e.must(e.do("POST", "/v1/applications/"+id+"/resubmit", "owner", nil), 200)
+	e.must(e.do("POST", "/v1/applications/"+id+"/request-revision", "officer", map[string]any{"documents": []map[string]any{
+		{"requirement": "amdal", "note": "annexes missing"}, {"requirement": "amdal", "note": "twice"},
+	}}), 400)
+	e.must(e.do("POST", "/v1/applications/"+id+"/request-revision", "officer", map[string]any{"documents": []map[string]any{}}), 400)
+	e.must(e.do("POST", "/v1/applications/"+id+"/request-revision", "officer", map[string]any{"documents": []map[string]any{
+		{"requirement": "amdal", "note": "annexes missing"}, {"requirement": "denah_bangunan", "note": "unreadable"},
+	}}), 200)
+	revised := e.must(e.do("GET", "/v1/applications/"+id, "owner", nil), 200)
+	if rs, _ := revised.body["revisions"].([]any); len(rs) != 2 || rs[1].(map[string]any)["requirement"] != "denah_bangunan" || rs[1].(map[string]any)["note"] != "unreadable" ||
+		revised.body["revision_requirement"] != "amdal" || revised.body["revision_note"] != "annexes missing" {
+		t.Fatalf("revision requested: %s", revised.raw)
+	}
+	e.must(e.do("POST", "/v1/applications/"+id+"/resubmit", "owner", map[string]any{"note": strings.Repeat("x", 2001)}), 400)
+	e.must(e.do("POST", "/v1/applications/"+id+"/resubmit", "owner", map[string]any{"note": "annexes added, plan rescanned"}), 200)
+	history := e.must(e.do("GET", "/v1/applications/"+id+"/history", "owner", nil), 200)
+	var steps []string
+	for _, it := range history.body["items"].([]any) {
+		st := it.(map[string]any)
+		steps = append(steps, fmt.Sprintf("%s by %s", st["action"], st["actor"]))
+		switch st["action"] {
+		case "application.request_revision":
+			if rs, _ := st["revisions"].([]any); len(rs) != 2 || st["state"] != "revision_requested" {
+				t.Fatalf("the revision step: %v", st)
+			}
+		case "application.resubmit":
+			if st["note"] != "annexes added, plan rescanned" {
+				t.Fatalf("the resubmission step: %v", st)
+			}
+		}
+	}
+	want := "application.create by applicant, document.upload by applicant, document.upload by applicant, document.upload by applicant, " +
+		"application.submit by applicant, application.start_review by officer, application.request_revision by officer, application.resubmit by applicant"
+	if got := strings.Join(steps, ", "); got != want {
+		t.Fatalf("history:\n got %s\nwant %s", got, want)
+	}
+	e.must(e.do("GET", "/v1/applications/"+id+"/history", "other", nil), 404)
 	approved := e.must(e.do("POST", "/v1/applications/"+id+"/approve", "officer", nil), 200)
 	if approved.body["state"] != "awaiting_payment" {
 		t.Fatalf("approved: %s", approved.raw)

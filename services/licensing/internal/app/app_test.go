@@ -195,7 +195,7 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 		t.Fatalf("another business withdrawing: %v", err)
 	}
 	// A refused transition names the current state.
-	_, err = h.svc.Resubmit(h.ctx, owner, a.ID, 0)
+	_, err = h.svc.Resubmit(h.ctx, owner, a.ID, 0, "")
 	var e *apperr.Error
 	if !errorsAs(err, &e) || e.Code != apperr.Conflict || e.Extra["current_state"] != "submitted" {
 		t.Fatalf("resubmit while submitted: %v", err)
@@ -205,15 +205,15 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 		t.Fatalf("%d documents; want pbg, denah_bangunan and amdal", n)
 	}
 	h.clock.Set(wib("2026-03-10 09:00"))
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "no_such_document", ""); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, []domain.Revision{{Requirement: "no_such_document", Note: ""}}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("revision of an unknown requirement: %v", err)
 	}
-	rev, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "amdal", "the AMDAL lacks its annexes")
+	rev, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, []domain.Revision{{Requirement: "amdal", Note: "the AMDAL lacks its annexes"}})
 	if err != nil || rev.State != domain.StateRevisionRequested || rev.SLA.DueAt != nil || rev.SLA.Used != 24*time.Hour {
 		t.Fatalf("revision: %+v %v", rev.SLA, err)
 	}
 	h.clock.Set(wib("2026-03-16 09:00"))
-	res, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0)
+	res, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0, "")
 	// 14 working days left from Mon 16 March 09:00, skipping 18-24 March and Good Friday.
 	if err != nil || res.State != domain.StateInReview || !res.SLA.DueAt.Equal(wib("2026-04-13 09:00")) {
 		t.Fatalf("resubmit: %s %v %v", res.State, res.SLA.DueAt, err)
@@ -262,13 +262,13 @@ func TestAnIncompleteApplicationCannotBeTakenUpForReview(t *testing.T) {
 		t.Fatalf("incomplete application taken up: %v", err)
 	}
 	// The officer asks for the missing document; the applicant adds it and resubmits; the review can begin.
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "uji_kir", "missing"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, []domain.Revision{{Requirement: "uji_kir", Note: "missing"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "uji_kir", "kir.pdf", pdfOf(1000)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0); err != nil || got.State != domain.StateInReview {
+	if got, err := h.svc.Resubmit(h.ctx, owner, a.ID, 0, ""); err != nil || got.State != domain.StateInReview {
 		t.Fatalf("resubmit: %v", err)
 	}
 }
@@ -333,7 +333,7 @@ func TestDeemedApprovalWaitsWhileARevisionIsRequested(t *testing.T) {
 	h := newHarness(t)
 	b := h.business(owner, "medium", "49431")
 	a := h.submitted(owner, b, "49431", 0)
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "uji_kir", "expired"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, []domain.Revision{{Requirement: "uji_kir", Note: "expired"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(wib("2026-06-01 09:00"))
@@ -430,7 +430,7 @@ func TestReviewQueueIsSortedBySLADueDateAcrossPages(t *testing.T) {
 	hotel := h.submitted(owner, b, "55110", 150) // 15 days
 	build := h.submitted(owner, b, "41011", 0)   // 10 days
 	truck := h.submitted(owner, b, "49431", 0)   // 7 days
-	if _, err := h.svc.RequestRevision(h.ctx, officer, paused.ID, 0, "kurikulum", "incomplete"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, paused.ID, 0, []domain.Revision{{Requirement: "kurikulum", Note: "incomplete"}}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{truck.ID, build.ID, hotel.ID, paused.ID}

@@ -90,7 +90,7 @@ func TestDocumentUploadsAreCheckedAndBadOnesLeaveNothingBehind(t *testing.T) {
 	if _, err := h.db.ExecContext(h.ctx, `UPDATE document SET sha256 = 'x' WHERE id = $1`, doc.ID); err == nil {
 		t.Fatal("a stored document was changed")
 	}
-	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, "amdal", "annexes"); err != nil {
+	if _, err := h.svc.RequestRevision(h.ctx, officer, a.ID, 0, []domain.Revision{{Requirement: "amdal", Note: "annexes"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.UploadDocument(h.ctx, owner, a.ID, "amdal", "amdal-v2.pdf", pdfOf(5000)); err != nil {

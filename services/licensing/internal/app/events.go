@@ -37,22 +37,25 @@ const (
 
 // ApplicationMoved is the data of every licensing.application.* event.
 type ApplicationMoved struct {
-	ApplicationID string  `json:"application_id"`
-	BusinessID    string  `json:"business_id"`
-	NIB           string  `json:"nib"`
-	OwnerSubject  string  `json:"owner_subject"`
-	KBLI          string  `json:"kbli"`
-	LicenseType   string  `json:"license_type,omitempty"`
-	Risk          string  `json:"risk,omitempty"`
-	FromState     string  `json:"from_state"`
-	State         string  `json:"state"`
-	Actor         string  `json:"actor"` // applicant, officer or system
-	Reason        string  `json:"reason,omitempty"`
-	Requirement   string  `json:"requirement,omitempty"`
-	Note          string  `json:"note,omitempty"`
-	SLADueAt      *string `json:"sla_due_at,omitempty"`
-	RenewalOf     string  `json:"renewal_of,omitempty"`
-	At            string  `json:"at"`
+	ApplicationID string `json:"application_id"`
+	BusinessID    string `json:"business_id"`
+	NIB           string `json:"nib"`
+	OwnerSubject  string `json:"owner_subject"`
+	KBLI          string `json:"kbli"`
+	LicenseType   string `json:"license_type,omitempty"`
+	Risk          string `json:"risk,omitempty"`
+	FromState     string `json:"from_state"`
+	State         string `json:"state"`
+	Actor         string `json:"actor"` // applicant, officer or system
+	Reason        string `json:"reason,omitempty"`
+	Requirement   string `json:"requirement,omitempty"`
+	Note          string `json:"note,omitempty"`
+	// Revisions are the documents a revision request names, each with its
+	// comment; Requirement and Note are the first.
+	Revisions []revisionView `json:"revisions,omitempty"`
+	SLADueAt  *string        `json:"sla_due_at,omitempty"`
+	RenewalOf string         `json:"renewal_of,omitempty"`
+	At        string         `json:"at"`
 }
 
 // Money is an amount of whole rupiah.
@@ -145,8 +148,11 @@ func (s *Service) publishStep(ctx context.Context, tx Tx, b domain.Business, a d
 		case domain.ActionReject:
 			d.Reason = a.Reason
 		case domain.ActionRequestRevision:
-			d.Requirement, d.Note = a.RevisionRequirement, a.RevisionNote
+			d.Requirement, d.Note, d.Revisions = a.RevisionRequirement, a.RevisionNote, revisionViews(a.Revisions)
 		case domain.ActionSubmit, domain.ActionResubmit:
+			if st.Action == domain.ActionResubmit {
+				d.Note = w.reason
+			}
 			if a.SLA.DueAt != nil {
 				due := rfc3339(*a.SLA.DueAt)
 				d.SLADueAt = &due

@@ -144,5 +144,8 @@ func stateView(a domain.Application, state domain.State) map[string]any {
 	if a.SLA.DueAt != nil {
 		v["sla_due_at"] = rfc3339(*a.SLA.DueAt)
 	}
+	if state == domain.StateRevisionRequested && a.State == state {
+		v["revisions"] = revisionViews(a.Revisions)
+	}
 	return v
 }

@@ -49,10 +49,10 @@ func TestEveryPublishedEventMatchesItsSchema(t *testing.T) {
 	steps := []func() error{
 		func() error { _, err := h.svc.StartReview(h.ctx, officer, hotel.ID, 0); return err },
 		func() error {
-			_, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, 0, "amdal", "annexes")
+			_, err := h.svc.RequestRevision(h.ctx, officer, hotel.ID, 0, []domain.Revision{{Requirement: "amdal", Note: "annexes"}})
 			return err
 		},
-		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID, 0); return err },
+		func() error { _, err := h.svc.Resubmit(h.ctx, owner, hotel.ID, 0, ""); return err },
 		func() error { _, err := h.svc.Approve(h.ctx, officer, hotel.ID, 0); return err },
 	}
 	for _, step := range steps {

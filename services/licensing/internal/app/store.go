@@ -55,6 +55,8 @@ type Store interface {
 	Join(tx *sqlx.Tx) Tx
 
 	Application(ctx context.Context, id, owner string) (ApplicationRecord, error)
+	// Trail is the audit records of application id, in the order written.
+	Trail(ctx context.Context, id string) ([]audit.Recorded, error)
 	Applications(ctx context.Context, owner string, p keyset.Page) ([]ApplicationRecord, string, error)
 	// ReviewQueue lists the applications in states, by SLA due date
 	// (those without one last).

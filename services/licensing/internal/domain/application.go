@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -179,8 +180,12 @@ type Application struct {
 	Terms        *Terms // set at submission
 	SLA          SLA
 	// Decision and revision details.
-	Reason              string // rejection reason
-	RevisionRequirement string // the requirement a revision concerns
+	Reason string // rejection reason
+	// Revisions are what the officer asked to change, one per document, while
+	// a revision is requested (kept after, until the next request);
+	// RevisionRequirement and RevisionNote are the first of them.
+	Revisions           []Revision
+	RevisionRequirement string
 	RevisionNote        string
 	SubmittedAt         *time.Time
 	DecidedAt           *time.Time
@@ -277,21 +282,54 @@ func (a *Application) StartReview(actor Actor, uploaded []string, now time.Time)
 	return []Step{s}, nil
 }
 
+// Revision is what the officer asks the applicant to change about one
+// required document.
+type Revision struct {
+	Requirement string // the code of the requirement
+	Note        string // what is wrong with the document, for the applicant
+}
+
+// maxRevisions bounds the documents one revision request names: no license
+// type requires more.
+const maxRevisions = 50
+
 // RequestRevision sends the application back to the applicant about one
-// requirement; the SLA clock pauses.
-func (a *Application) RequestRevision(actor Actor, requirement, note string, now time.Time, cal Calendar) ([]Step, error) {
-	requirement = strings.TrimSpace(requirement)
-	if requirement == "" {
+// or more of its documents, each with its own comment; the SLA clock
+// pauses.
+func (a *Application) RequestRevision(actor Actor, revisions []Revision, now time.Time, cal Calendar) ([]Step, error) {
+	if len(revisions) == 0 {
 		return nil, apperr.InvalidFields("name the requirement to revise", apperr.Field("requirement", "required"))
 	}
-	if a.Terms != nil && !a.hasRequirement(requirement) {
-		return nil, apperr.InvalidFields("no such requirement", apperr.Field("requirement", "%q is not a requirement of %s", requirement, a.Terms.LicenseType))
+	if len(revisions) > maxRevisions {
+		return nil, apperr.InvalidFields("too many documents", apperr.Field("documents", "at most %d documents in one revision request", maxRevisions))
+	}
+	clean := make([]Revision, 0, len(revisions))
+	var fields []apperr.FieldError
+	for i, r := range revisions {
+		r = Revision{Requirement: strings.TrimSpace(r.Requirement), Note: strings.TrimSpace(r.Note)}
+		name := "requirement"
+		if len(revisions) > 1 {
+			name = fmt.Sprintf("documents[%d].requirement", i)
+		}
+		switch {
+		case r.Requirement == "":
+			fields = append(fields, apperr.Field(name, "required"))
+		case a.Terms != nil && !a.hasRequirement(r.Requirement):
+			fields = append(fields, apperr.Field(name, "%q is not a requirement of %s", r.Requirement, a.Terms.LicenseType))
+		case slices.ContainsFunc(clean, func(c Revision) bool { return c.Requirement == r.Requirement }):
+			fields = append(fields, apperr.Field(name, "%q is named twice; give it one comment", r.Requirement))
+		}
+		clean = append(clean, r)
+	}
+	if len(fields) > 0 {
+		return nil, apperr.InvalidFields("name each document to revise once, among the application's requirements", fields...)
 	}
 	s, err := a.move(ActionRequestRevision, actor, now)
 	if err != nil {
 		return nil, err
 	}
-	a.RevisionRequirement, a.RevisionNote = requirement, strings.TrimSpace(note)
+	a.Revisions = clean
+	a.RevisionRequirement, a.RevisionNote = clean[0].Requirement, clean[0].Note
 	a.SLA.Pause(now, cal)
 	return []Step{s}, nil
 }

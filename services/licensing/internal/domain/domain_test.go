@@ -244,7 +244,7 @@ func TestSLAPausesWhileARevisionIsRequested(t *testing.T) {
 	if !a.SLA.DueAt.Equal(wib("2026-01-19 09:00")) { // Jan 16 (Isra Mikraj) is skipped
 		t.Fatalf("first due %v", a.SLA.DueAt)
 	}
-	if _, err := a.RequestRevision(ActorOfficer, "floor_plan", "the plan is unreadable", wib("2026-01-12 09:00"), cal); err != nil {
+	if _, err := a.RequestRevision(ActorOfficer, []Revision{{Requirement: "floor_plan", Note: "the plan is unreadable"}}, wib("2026-01-12 09:00"), cal); err != nil {
 		t.Fatal(err)
 	}
 	if a.SLA.DueAt != nil || a.SLA.Used != 24*time.Hour {
@@ -371,4 +371,42 @@ func FuzzParseNPWP(f *testing.F) {
 			t.Fatalf("ParseNPWP(%q) = %q", s, n)
 		}
 	})
+}
+
+func TestARevisionRequestNamesEachOfTheApplicationsDocumentsOnceWithItsComment(t *testing.T) {
+	inReview := func() Application {
+		return Application{State: StateInReview, Terms: &Terms{LicenseType: "IZIN-HOTEL", Requirements: []Requirement{{Code: "pbg"}, {Code: "amdal"}}}}
+	}
+	refused := []struct {
+		name      string
+		revisions []Revision
+		field     string
+	}{
+		{"none", nil, "requirement"},
+		{"blank", []Revision{{Requirement: "  "}}, "requirement"},
+		{"not a requirement", []Revision{{Requirement: "sbu"}}, "requirement"},
+		{"the second unknown", []Revision{{Requirement: "pbg"}, {Requirement: "sbu"}}, "documents[1].requirement"},
+		{"named twice", []Revision{{Requirement: "pbg"}, {Requirement: "pbg", Note: "again"}}, "documents[1].requirement"},
+		{"too many", make([]Revision, maxRevisions+1), "documents"},
+	}
+	for _, c := range refused {
+		a := inReview()
+		_, err := a.RequestRevision(ActorOfficer, c.revisions, wib("2026-02-02 10:00"), calendar2026(t))
+		var e *apperr.Error
+		if !apperrAs(err, &e) || e.Code != apperr.Invalid || len(e.Fields) == 0 || e.Fields[0].Field != c.field {
+			t.Errorf("%s: %v; want invalid field %s", c.name, err, c.field)
+		}
+		if a.State != StateInReview || a.Revisions != nil {
+			t.Errorf("%s: refused, yet the application moved to %s with %v", c.name, a.State, a.Revisions)
+		}
+	}
+
+	a := inReview()
+	if _, err := a.RequestRevision(ActorOfficer, []Revision{{Requirement: " amdal ", Note: " no annexes "}, {Requirement: "pbg", Note: "expired"}}, wib("2026-02-02 10:00"), calendar2026(t)); err != nil {
+		t.Fatal(err)
+	}
+	want := []Revision{{Requirement: "amdal", Note: "no annexes"}, {Requirement: "pbg", Note: "expired"}}
+	if a.State != StateRevisionRequested || !slices.Equal(a.Revisions, want) || a.RevisionRequirement != "amdal" || a.RevisionNote != "no annexes" {
+		t.Fatalf("requested: %s %v (%s: %s)", a.State, a.Revisions, a.RevisionRequirement, a.RevisionNote)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"gerbang/pkg/apperr"
 	"gerbang/services/portal/internal/domain"
 )
@@ -33,10 +35,12 @@ type LicensingDesk interface {
 	Upload(ctx context.Context, token, id, requirement, filename string, content []byte) (domain.Document, error)
 	// DocumentContent is the file's bytes and its sniffed content type.
 	DocumentContent(ctx context.Context, token, id, documentID string) (string, []byte, error)
+	// History is every step of the application, oldest first.
+	History(ctx context.Context, token, id string) ([]domain.HistoryStep, error)
 	// Move takes an application through action (submit, resubmit, withdraw,
-	// start-review, approve, reject, request-revision) from version; body
-	// is the action's JSON (nil for none).
-	Move(ctx context.Context, token, id, action string, version int, body any) (domain.ApplicationDetail, error)
+	// start-review, approve, reject, request-revision) from version, with
+	// what the action carries.
+	Move(ctx context.Context, token, id, action string, version int, in MoveInput) (domain.ApplicationDetail, error)
 	QueuePage(ctx context.Context, token string, limit int, cursor string) (domain.ApplicationPage, error)
 	ApplicationLicense(ctx context.Context, token, id string) (domain.IssuedLicense, error)
 	// LicenseFile is the certificate or the signed JSON of application
@@ -44,6 +48,14 @@ type LicensingDesk interface {
 	LicenseFile(ctx context.Context, token, id string, form LicenseForm) (string, []byte, error)
 	// ChangeLicense is suspend, reinstate or revoke, with a reason.
 	ChangeLicense(ctx context.Context, token, id, action, reason string) (domain.IssuedLicense, error)
+}
+
+// MoveInput is what a move carries: a rejection's reason, a resubmission's
+// note to the officer, a revision request's documents with their comments.
+type MoveInput struct {
+	Reason    string
+	Note      string
+	Revisions []domain.Revision
 }
 
 // Fees is what the fee page asks of payment, as the payer.
@@ -92,7 +104,8 @@ type ApplicationFile struct {
 	SLADays      int
 	Requirements []domain.RequiredDocument
 	Documents    map[string]domain.Document // newest per requirement
-	History      []domain.Document          // every upload, oldest first
+	Uploads      []domain.Document          // every upload, oldest first
+	Trail        []domain.HistoryStep       // every step, oldest first
 }
 
 // Missing are the requirements without a document.
@@ -107,30 +120,50 @@ func (f ApplicationFile) Requirement(code string) (domain.RequiredDocument, bool
 	return f.Requirements[i], true
 }
 
-// OpenApplication reads application id with its business, requirements and
-// documents, as the person with token.
+// OpenApplication reads application id with its business, requirements,
+// documents and history, as the person with token: the application
+// first (it names the business and the terms), the rest at once.
 func OpenApplication(ctx context.Context, desk LicensingDesk, token, id string) (ApplicationFile, error) {
 	a, err := desk.Application(ctx, token, id)
 	if err != nil {
 		return ApplicationFile{}, err
 	}
 	f := ApplicationFile{App: a}
-	if f.Business, err = desk.Business(ctx, token, a.BusinessID); err != nil {
-		return ApplicationFile{}, fmt.Errorf("business of application %s: %w", id, err)
-	}
 	terms := a.Terms
-	if terms == nil { // a draft: the rules in force now, until it is submitted
-		needs, err := desk.Requirements(ctx, a.KBLI, a.Scale, a.Size)
-		if err != nil {
-			return ApplicationFile{}, fmt.Errorf("requirements of application %s: %w", id, err)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if f.Business, err = desk.Business(gctx, token, a.BusinessID); err != nil {
+			return fmt.Errorf("business of application %s: %w", id, err)
 		}
-		terms = &needs.LicenseType
+		return nil
+	})
+	if terms == nil { // a draft: the rules in force now, until it is submitted
+		g.Go(func() error {
+			needs, err := desk.Requirements(gctx, a.KBLI, a.Scale, a.Size)
+			if err != nil {
+				return fmt.Errorf("requirements of application %s: %w", id, err)
+			}
+			terms = &needs.LicenseType
+			return nil
+		})
+	}
+	g.Go(func() (err error) {
+		if f.Uploads, err = desk.Documents(gctx, token, id); err != nil {
+			return fmt.Errorf("documents of application %s: %w", id, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if f.Trail, err = desk.History(gctx, token, id); err != nil {
+			return fmt.Errorf("history of application %s: %w", id, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return ApplicationFile{}, err
 	}
 	f.LicenseName, f.Risk, f.Fee, f.SLADays, f.Requirements = terms.Name, terms.Risk, terms.Fee, terms.SLADays, terms.Documents
-	if f.History, err = desk.Documents(ctx, token, id); err != nil {
-		return ApplicationFile{}, fmt.Errorf("documents of application %s: %w", id, err)
-	}
-	f.Documents = domain.LatestDocuments(f.History)
+	f.Documents = domain.LatestDocuments(f.Uploads)
 	return f, nil
 }
 

@@ -65,10 +65,48 @@ type ApplicationDetail struct {
 	Reason                      string // why it was rejected
 	RevisionRequirement         string
 	RevisionNote                string
-	RenewalOf                   string // the license this application renews, if it does
+	Revisions                   []Revision // while a revision is requested: each document to revise, with its comment
+	RenewalOf                   string     // the license this application renews, if it does
 	SubmittedAt, DecidedAt      *time.Time
 	Version                     int
 	CreatedAt, UpdatedAt        time.Time
+}
+
+// Revision is what the officer asks the applicant to change about one
+// document.
+type Revision struct {
+	Requirement string // the requirement's code
+	Note        string
+}
+
+// RevisionOf is the officer's comment on requirement code, while a
+// revision is requested that names it.
+func (a ApplicationDetail) RevisionOf(code string) (Revision, bool) {
+	if a.State != AppRevisionRequested {
+		return Revision{}, false
+	}
+	for _, r := range a.Revisions {
+		if r.Requirement == code {
+			return r, true
+		}
+	}
+	if len(a.Revisions) == 0 && a.RevisionRequirement == code { // a request of before revisions were listed
+		return Revision{Requirement: code, Note: a.RevisionNote}, true
+	}
+	return Revision{}, false
+}
+
+// HistoryStep is one step of an application, as licensing's audit trail
+// tells it: officers by role, never by name.
+type HistoryStep struct {
+	At          time.Time
+	Action      string // application.<action> or document.upload
+	Actor       string // applicant, officer, system
+	State       ApplicationState
+	Note        string // the reason or note given
+	Requirement string // an upload's requirement
+	DocumentID  string
+	Revisions   []Revision
 }
 
 // Open is whether the application still waits for someone.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"gerbang/pkg/audit"
 	"gerbang/pkg/dbx"
 	"gerbang/pkg/keyset"
 	"gerbang/services/licensing/internal/app"
@@ -32,6 +33,7 @@ type applicationRow struct {
 	Reason              string         `db:"reason"`
 	RevisionRequirement string         `db:"revision_requirement"`
 	RevisionNote        string         `db:"revision_note"`
+	Revisions           []byte         `db:"revisions"`
 	PaymentInvoiceID    string         `db:"payment_invoice_id"`
 	SubmittedAt         sql.NullTime   `db:"submitted_at"`
 	DecidedAt           sql.NullTime   `db:"decided_at"`
@@ -44,7 +46,7 @@ type applicationRow struct {
 }
 
 const applicationColumns = `id, business_id, owner_subject, kbli, scale, size, renewal_of, state, terms, sla_days,
-	sla_used_seconds, sla_running_since, sla_due_at, reason, revision_requirement, revision_note, payment_invoice_id,
+	sla_used_seconds, sla_running_since, sla_due_at, reason, revision_requirement, revision_note, revisions, payment_invoice_id,
 	submitted_at, decided_at, version, created_at, updated_at`
 
 // holderColumns reads the business's NIB and name with an application
@@ -77,6 +79,13 @@ func (r applicationRow) domain() (app.ApplicationRecord, error) {
 		Reason: r.Reason, RevisionRequirement: r.RevisionRequirement, RevisionNote: r.RevisionNote,
 		SubmittedAt: timePtr(r.SubmittedAt), DecidedAt: timePtr(r.DecidedAt), Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if len(r.Revisions) > 0 {
+		var docs []revisionDoc
+		if err := json.Unmarshal(r.Revisions, &docs); err != nil {
+			return app.ApplicationRecord{}, wrap(err, "revisions of application %s", r.ID)
+		}
+		a.Revisions = revisionsOf(docs)
 	}
 	if len(r.Terms) > 0 {
 		var doc termsDoc
@@ -162,14 +171,18 @@ func (t *Tx) SaveApplication(ctx context.Context, a domain.Application, paymentI
 	if err != nil {
 		return err
 	}
+	revisions, err := json.Marshal(revisionDocs(a.Revisions))
+	if err != nil {
+		return wrap(err, "revisions of application %s", a.ID)
+	}
 	_, err = t.tx.ExecContext(ctx, `
 		UPDATE application SET state = $2, terms = $3::jsonb, sla_days = $4, sla_used_seconds = $5, sla_running_since = $6,
-			sla_due_at = $7, reason = $8, revision_requirement = $9, revision_note = $10, payment_invoice_id = $11,
-			submitted_at = $12, decided_at = $13, updated_at = $14, version = version + 1
+			sla_due_at = $7, reason = $8, revision_requirement = $9, revision_note = $10, revisions = $15::jsonb,
+			payment_invoice_id = $11, submitted_at = $12, decided_at = $13, updated_at = $14, version = version + 1
 		WHERE id = $1`,
 		a.ID, string(a.State), terms, a.SLA.Days, int64(a.SLA.Used/time.Second), nullTime(a.SLA.RunningSince),
 		nullTime(a.SLA.DueAt), a.Reason, a.RevisionRequirement, a.RevisionNote, paymentInvoiceID,
-		nullTime(a.SubmittedAt), nullTime(a.DecidedAt), a.UpdatedAt)
+		nullTime(a.SubmittedAt), nullTime(a.DecidedAt), a.UpdatedAt, revisions)
 	return wrap(err, "save application %s", a.ID)
 }
 
@@ -255,4 +268,10 @@ func stateArray[S ~string](states []S) pq.StringArray {
 		out[i] = string(s)
 	}
 	return out
+}
+
+// Trail is the audit records of application id (its steps and its
+// documents' uploads), in the order written.
+func (s *Store) Trail(ctx context.Context, id string) ([]audit.Recorded, error) {
+	return audit.Trail(ctx, s.db, "application", id)
 }

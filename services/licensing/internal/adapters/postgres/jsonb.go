@@ -70,3 +70,28 @@ func bandsOf(ds []bandDoc) []domain.RiskBand {
 	}
 	return out
 }
+
+// revisionDoc is one element of application.revisions.
+type revisionDoc struct {
+	Requirement string `json:"requirement"`
+	Note        string `json:"note"`
+}
+
+func revisionDocs(rs []domain.Revision) []revisionDoc {
+	out := make([]revisionDoc, len(rs))
+	for i, r := range rs {
+		out[i] = revisionDoc{Requirement: r.Requirement, Note: r.Note}
+	}
+	return out
+}
+
+func revisionsOf(docs []revisionDoc) []domain.Revision {
+	if len(docs) == 0 {
+		return nil
+	}
+	out := make([]domain.Revision, len(docs))
+	for i, d := range docs {
+		out[i] = domain.Revision{Requirement: d.Requirement, Note: d.Note}
+	}
+	return out
+}

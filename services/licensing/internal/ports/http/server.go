@@ -59,6 +59,13 @@ func nextCursor(s string) *string {
 	return &s
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func strPtr(s string) *string {
 	if s == "" {
 		return nil
@@ -216,6 +223,9 @@ func toApplication(rec app.ApplicationRecord) oapi.Application {
 		Version: int32(a.Version), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
 		SLA: oapi.SLA{Days: int32(a.SLA.Days), UsedSeconds: int64(a.SLA.Used / time.Second), Running: a.SLA.RunningSince != nil, DueAt: utcPtr(a.SLA.DueAt)},
 	}
+	if a.State == domain.StateRevisionRequested {
+		out.Revisions = revisionsOut(a.Revisions)
+	}
 	if a.RenewalOf != "" {
 		id := mustUUID(a.RenewalOf)
 		out.RenewalOf = &id
@@ -274,6 +284,54 @@ func (s *Server) GetApplication(ctx context.Context, r oapi.GetApplicationReques
 	return oapi.GetApplication200JSONResponse{Body: toApplication(rec), Headers: oapi.GetApplication200ResponseHeaders{ETag: etag.Ptr(rec.Version)}}, nil
 }
 
+func (s *Server) GetApplicationHistory(ctx context.Context, r oapi.GetApplicationHistoryRequestObject) (oapi.GetApplicationHistoryResponseObject, error) {
+	steps, err := s.svc.History(ctx, caller.From(ctx), r.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	out := oapi.GetApplicationHistory200JSONResponse{Items: make([]oapi.HistoryStep, len(steps))}
+	for i, st := range steps {
+		h := oapi.HistoryStep{At: st.At.UTC(), Action: st.Action, Actor: oapi.HistoryStepActor(st.Actor), Note: strPtr(st.Note), Requirement: strPtr(st.Requirement)}
+		if st.State != "" {
+			state := oapi.ApplicationState(st.State)
+			h.State = &state
+		}
+		if st.DocumentID != "" {
+			id := mustUUID(st.DocumentID)
+			h.DocumentID = &id
+		}
+		h.Revisions = revisionsOut(st.Revisions)
+		out.Items[i] = h
+	}
+	return out, nil
+}
+
+// revisionsOf is the revision request's documents: the list, or the one
+// named by requirement and note.
+func revisionsOf(in oapi.RevisionInput) []domain.Revision {
+	var out []domain.Revision
+	if in.Requirement != nil {
+		out = append(out, domain.Revision{Requirement: *in.Requirement, Note: deref(in.Note)})
+	}
+	if in.Documents != nil {
+		for _, d := range *in.Documents {
+			out = append(out, domain.Revision{Requirement: d.Requirement, Note: deref(d.Note)})
+		}
+	}
+	return out
+}
+
+func revisionsOut(rs []domain.Revision) *[]oapi.Revision {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]oapi.Revision, len(rs))
+	for i, r := range rs {
+		out[i] = oapi.Revision{Requirement: r.Requirement, Note: strPtr(r.Note)}
+	}
+	return &out
+}
+
 func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueRequestObject) (oapi.GetReviewQueueResponseObject, error) {
 	recs, next, err := s.svc.ReviewQueue(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
@@ -319,7 +377,11 @@ func (s *Server) ResubmitApplication(ctx context.Context, r oapi.ResubmitApplica
 	if err != nil {
 		return nil, err
 	}
-	out, err := moved(s.svc.Resubmit(ctx, caller.From(ctx), r.ID.String(), version))
+	note := ""
+	if r.Body != nil && r.Body.Note != nil {
+		note = *r.Body.Note
+	}
+	out, err := moved(s.svc.Resubmit(ctx, caller.From(ctx), r.ID.String(), version, note))
 	if err != nil {
 		return nil, err
 	}
@@ -363,15 +425,11 @@ func (s *Server) RejectApplication(ctx context.Context, r oapi.RejectApplication
 }
 
 func (s *Server) RequestRevision(ctx context.Context, r oapi.RequestRevisionRequestObject) (oapi.RequestRevisionResponseObject, error) {
-	note := ""
-	if r.Body.Note != nil {
-		note = *r.Body.Note
-	}
 	version, err := expected(r.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}
-	out, err := moved(s.svc.RequestRevision(ctx, caller.From(ctx), r.ID.String(), version, r.Body.Requirement, note))
+	out, err := moved(s.svc.RequestRevision(ctx, caller.From(ctx), r.ID.String(), version, revisionsOf(*r.Body)))
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ func applicationOf(a licensingapi.Application) domain.ApplicationDetail {
 	if a.RenewalOf != nil {
 		out.RenewalOf = a.RenewalOf.String()
 	}
+	out.Revisions = revisionsOf(a.Revisions)
 	for _, s := range []struct {
 		to   *string
 		from *string
@@ -189,6 +190,42 @@ func (l *Licensing) Documents(ctx context.Context, token, id string) ([]domain.D
 	return out, nil
 }
 
+// History is GET /v1/applications/{id}/history.
+func (l *Licensing) History(ctx context.Context, token, id string) ([]domain.HistoryStep, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, notFound(id)
+	}
+	var h licensingapi.ApplicationHistory
+	if err := l.call(ctx, token, http.StatusOK, &h, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
+		return l.api.GetApplicationHistory(ctx, uid, e)
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]domain.HistoryStep, len(h.Items))
+	for i, st := range h.Items {
+		out[i] = domain.HistoryStep{At: st.At, Action: st.Action, Actor: string(st.Actor), Note: deref(st.Note), Requirement: deref(st.Requirement), Revisions: revisionsOf(st.Revisions)}
+		if st.State != nil {
+			out[i].State = domain.ApplicationState(*st.State)
+		}
+		if st.DocumentID != nil {
+			out[i].DocumentID = st.DocumentID.String()
+		}
+	}
+	return out, nil
+}
+
+func revisionsOf(rs *[]licensingapi.Revision) []domain.Revision {
+	if rs == nil {
+		return nil
+	}
+	out := make([]domain.Revision, len(*rs))
+	for i, r := range *rs {
+		out[i] = domain.Revision{Requirement: r.Requirement, Note: deref(r.Note)}
+	}
+	return out
+}
+
 // Upload is POST /v1/applications/{id}/documents, a multipart form whose
 // file licensing sniffs (the part's own type says nothing).
 func (l *Licensing) Upload(ctx context.Context, token, id, requirement, filename string, content []byte) (domain.Document, error) {
@@ -279,21 +316,24 @@ func (l *Licensing) LicenseFile(ctx context.Context, token, id string, form app.
 }
 
 // Move is POST /v1/applications/{id}/{action} with If-Match the version the
-// person saw; body is the reason (reject) or the requirement and note
-// (request-revision).
-func (l *Licensing) Move(ctx context.Context, token, id, action string, version int, body any) (domain.ApplicationDetail, error) {
+// person saw, carrying in's reason (reject), note (resubmit) or documents
+// with their comments (request-revision).
+func (l *Licensing) Move(ctx context.Context, token, id, action string, version int, in app.MoveInput) (domain.ApplicationDetail, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return domain.ApplicationDetail{}, notFound(id)
 	}
 	m := ifMatch(version)
-	text := func(k string) string { b, _ := body.(map[string]string); return b[k] }
 	moves := map[string]func(context.Context, licensingapi.RequestEditorFn) (*http.Response, error){
 		app.MoveSubmit: func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
 			return l.api.SubmitApplication(ctx, uid, &licensingapi.SubmitApplicationParams{IfMatch: m}, e)
 		},
 		app.MoveResubmit: func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-			return l.api.ResubmitApplication(ctx, uid, &licensingapi.ResubmitApplicationParams{IfMatch: m}, e)
+			body := licensingapi.ResubmitInput{}
+			if in.Note != "" {
+				body.Note = &in.Note
+			}
+			return l.api.ResubmitApplication(ctx, uid, &licensingapi.ResubmitApplicationParams{IfMatch: m}, body, e)
 		},
 		app.MoveWithdraw: func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
 			return l.api.WithdrawApplication(ctx, uid, &licensingapi.WithdrawApplicationParams{IfMatch: m}, e)
@@ -305,11 +345,14 @@ func (l *Licensing) Move(ctx context.Context, token, id, action string, version 
 			return l.api.ApproveApplication(ctx, uid, &licensingapi.ApproveApplicationParams{IfMatch: m}, e)
 		},
 		app.MoveReject: func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-			return l.api.RejectApplication(ctx, uid, &licensingapi.RejectApplicationParams{IfMatch: m}, licensingapi.ReasonInput{Reason: text("reason")}, e)
+			return l.api.RejectApplication(ctx, uid, &licensingapi.RejectApplicationParams{IfMatch: m}, licensingapi.ReasonInput{Reason: in.Reason}, e)
 		},
 		app.MoveRequestRevision: func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-			note := text("note")
-			return l.api.RequestRevision(ctx, uid, &licensingapi.RequestRevisionParams{IfMatch: m}, licensingapi.RevisionInput{Requirement: text("requirement"), Note: &note}, e)
+			docs := make([]licensingapi.Revision, len(in.Revisions))
+			for i, r := range in.Revisions {
+				docs[i] = licensingapi.Revision{Requirement: r.Requirement, Note: &r.Note}
+			}
+			return l.api.RequestRevision(ctx, uid, &licensingapi.RequestRevisionParams{IfMatch: m}, licensingapi.RevisionInput{Documents: &docs}, e)
 		},
 	}
 	do, ok := moves[action]

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -167,36 +168,82 @@ func (v applicationView) Tasks() []taskRow {
 // Ready is whether every document is there: the answers can be checked.
 func (v applicationView) Ready() bool { return len(v.Missing()) == 0 }
 
-// Revised is whether the officer's revision concerns requirement code.
-func (v applicationView) Revised(code string) bool {
-	return v.App.State == domain.AppRevisionRequested && v.App.RevisionRequirement == code
+// Revised is whether the officer's revision request names requirement
+// code; RevisionNote is the officer's comment on it.
+func (v applicationView) Revised(code string) bool { _, ok := v.App.RevisionOf(code); return ok }
+
+// RevisionNote is the officer's comment on requirement code ("" for none).
+func (v applicationView) RevisionNote(code string) string {
+	r, _ := v.App.RevisionOf(code)
+	return r.Note
 }
 
-// Steps are the application's history as the page can tell it: when it
-// was started, each document uploaded, submitted, sent back, decided.
+// historyKeys are the messages of the steps licensing records, by action
+// (application.<action>, and document.upload as "upload").
+var historyKeys = map[string]string{
+	"create":           "apply.history.created",
+	"upload":           "apply.history.uploaded",
+	"submit":           "apply.history.submitted",
+	"start_review":     "apply.history.review_started",
+	"request_revision": "apply.history.revision",
+	"resubmit":         "apply.history.resubmitted",
+	"approve":          "apply.history.approved",
+	"reject":           "apply.history.rejected",
+	"withdraw":         "apply.history.withdrawn",
+	"deem_approve":     "apply.history.deemed_approved",
+	"auto_approve":     "apply.history.auto_approved",
+	"request_fee":      "apply.history.fee_requested",
+	"issue":            "apply.history.issued",
+}
+
+// stepAction is a recorded action's name among historyKeys.
+func stepAction(action string) string {
+	if action == "document.upload" {
+		return "upload"
+	}
+	return strings.TrimPrefix(action, "application.")
+}
+
+// Steps are the application's history as licensing recorded it: every
+// step, by whom (by role) and when, with the note or reason given, and a
+// revision request's comment on each document.
 func (v applicationView) Steps() []historyStep {
-	a := v.App
-	steps := []historyStep{{At: a.CreatedAt, Key: "apply.history.created", Who: "applicant"}}
-	for _, d := range v.History {
-		steps = append(steps, historyStep{At: d.UploadedAt, Key: "apply.history.uploaded", Who: "applicant", Arg: d.Filename})
+	files := map[string]string{} // document id -> file name
+	for _, d := range v.Uploads {
+		files[d.ID] = d.Filename
 	}
-	if a.SubmittedAt != nil {
-		steps = append(steps, historyStep{At: *a.SubmittedAt, Key: "apply.history.submitted", Who: "applicant"})
-	}
-	if a.State == domain.AppRevisionRequested {
-		steps = append(steps, historyStep{At: a.UpdatedAt, Key: "apply.history.revision", Who: "officer"})
-	}
-	if a.DecidedAt != nil {
-		who := "officer"
-		if a.State == domain.AppDeemedApproved {
-			who = "system"
+	steps := make([]historyStep, 0, len(v.Trail))
+	for _, st := range v.Trail {
+		action := stepAction(st.Action)
+		key, ok := historyKeys[action]
+		if !ok {
+			continue // a step of a kind this portal does not know yet: licensing's API lists it
 		}
-		steps = append(steps, historyStep{At: *a.DecidedAt, Key: "apply.history.decided", Who: who})
+		h := historyStep{At: st.At, Key: key, Who: st.Actor}
+		switch action {
+		case "upload":
+			h.Arg = files[st.DocumentID]
+			if r, ok := v.Requirement(st.Requirement); ok && h.Arg == "" {
+				h.Arg = r.Name
+			}
+		case "issue":
+			if v.License != nil {
+				h.Arg = v.License.Number
+			}
+		}
+		if len(st.Revisions) > 0 {
+			for _, r := range st.Revisions {
+				name := r.Requirement
+				if req, ok := v.Requirement(r.Requirement); ok {
+					name = req.Name
+				}
+				h.Notes = append(h.Notes, strings.TrimSpace(name+": "+r.Note))
+			}
+		} else if st.Note != "" {
+			h.Notes = []string{st.Note}
+		}
+		steps = append(steps, h)
 	}
-	if v.License != nil {
-		steps = append(steps, historyStep{At: v.License.IssuedAt, Key: "apply.history.issued", Who: "system", Arg: v.License.Number})
-	}
-	slices.SortStableFunc(steps, func(x, y historyStep) int { return x.At.Compare(y.At) })
 	return steps
 }
 
@@ -209,7 +256,8 @@ type taskRow struct {
 type historyStep struct {
 	At       time.Time
 	Key, Arg string
-	Who      string // applicant, officer, system
+	Who      string   // applicant, officer, system
+	Notes    []string // what the person wrote: a reason, a note, a comment per document
 }
 
 // openFor reads application id for the page, with its invoice and
@@ -382,6 +430,10 @@ func (w *Web) Resubmit(c *fiber.Ctx) error {
 	return w.applicantMove(c, app.MoveResubmit, "apply_status.html")
 }
 
+// maxNote is the longest note or comment licensing keeps (its contract's
+// maxLength), in characters.
+const maxNote = 2000
+
 func (w *Web) applicantMove(c *fiber.Ctx, action, again string) error {
 	u, v, err := w.opened(c, auth.RoleBusiness)
 	if err != nil {
@@ -397,8 +449,16 @@ func (w *Web) applicantMove(c *fiber.Ctx, action, again string) error {
 		w.moveRefused(c, &v.Form, apperr.New(apperr.Unprocessable, "documents missing"), v.ApplicationFile)
 		return w.page(c, fiber.StatusUnprocessableEntity, again, v, "apply.check.title", v.LicenseName)
 	}
+	var in app.MoveInput
+	if action == app.MoveResubmit {
+		in.Note = strings.TrimSpace(v.Form.Get("note"))
+		if utf8.RuneCountInString(in.Note) > maxNote {
+			v.Form.Errors = append(v.Form.Errors, fieldError{"note", w.tr(c).T("apply.error.note_long", maxNote)})
+			return w.page(c, fiber.StatusBadRequest, again, v, "apply.status.title", v.LicenseName)
+		}
+	}
 	version, _ := strconv.Atoi(v.Form.Get("version"))
-	_, err = w.desk.Move(c.UserContext(), u.token, v.App.ID, action, version, nil)
+	_, err = w.desk.Move(c.UserContext(), u.token, v.App.ID, action, version, in)
 	if err == nil {
 		return c.Redirect("/applications/"+v.App.ID, fiber.StatusSeeOther)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -117,27 +118,30 @@ func (w *Web) Decide(c *fiber.Ctx) error {
 	v.Form = formOf(c)
 	v.Form.Values.Set("action", act.move)
 	version, _ := strconv.Atoi(v.Form.Get("version"))
-	var body any
+	var in app.MoveInput
 	switch act.move {
 	case app.MoveReject:
-		reason := strings.TrimSpace(v.Form.Get("reason"))
-		if reason == "" {
+		in.Reason = strings.TrimSpace(v.Form.Get("reason"))
+		if in.Reason == "" {
 			v.Form.Errors = append(v.Form.Errors, fieldError{"reason", tr.T("review.error.reason")})
 		}
-		body = map[string]string{"reason": reason}
 	case app.MoveRequestRevision:
-		requirement, note := revisionOf(v.Form, v.Requirements)
-		if requirement == "" {
+		in.Revisions = revisionsOf(v.Form, v.Requirements)
+		if len(in.Revisions) == 0 {
 			field := ""
 			if len(v.Requirements) > 0 {
 				field = "note-" + v.Requirements[0].Code
 			}
 			v.Form.Errors = append(v.Form.Errors, fieldError{field, tr.T("review.error.note")})
 		}
-		body = map[string]string{"requirement": requirement, "note": note}
+		for _, r := range in.Revisions {
+			if utf8.RuneCountInString(r.Note) > maxNote {
+				v.Form.Errors = append(v.Form.Errors, fieldError{"note-" + r.Requirement, tr.T("apply.error.note_long", maxNote)})
+			}
+		}
 	}
 	if !v.Form.Failed() {
-		_, err = w.desk.Move(c.UserContext(), u.token, v.App.ID, act.move, version, body)
+		_, err = w.desk.Move(c.UserContext(), u.token, v.App.ID, act.move, version, in)
 		if err == nil {
 			return c.Redirect("/review/"+v.App.ID, fiber.StatusSeeOther)
 		}
@@ -152,26 +156,16 @@ func (w *Web) Decide(c *fiber.Ctx) error {
 	return w.page(c, status, "review_application.html", v, "review.title", v.LicenseName)
 }
 
-// revisionOf reads the officer's comment per document (note-<code>).
-// Licensing takes one requirement and a note: the first document commented
-// on is the requirement; the note carries every comment, each under its
-// document's name when there are several.
-func revisionOf(f form, reqs []domain.RequiredDocument) (requirement, note string) {
-	var lines []string
+// revisionsOf reads the officer's comment per document (note-<code>):
+// every document commented on is to be revised, with its comment.
+func revisionsOf(f form, reqs []domain.RequiredDocument) []domain.Revision {
+	var out []domain.Revision
 	for _, r := range reqs {
-		n := strings.TrimSpace(f.Get("note-" + r.Code))
-		if n == "" {
-			continue
+		if n := strings.TrimSpace(f.Get("note-" + r.Code)); n != "" {
+			out = append(out, domain.Revision{Requirement: r.Code, Note: n})
 		}
-		if requirement == "" {
-			requirement = r.Code
-		}
-		lines = append(lines, r.Name+": "+n)
 	}
-	if len(lines) == 1 {
-		return requirement, strings.TrimSpace(f.Get("note-" + requirement))
-	}
-	return requirement, strings.Join(lines, "\n")
+	return out
 }
 
 // ChangeLicense is POST /review/:id/license/:action (suspend, reinstate,

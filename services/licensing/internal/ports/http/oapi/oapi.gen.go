@@ -8,6 +8,7 @@ import (
 	"compress/flate"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -146,6 +147,27 @@ func (e DocumentContentType) Valid() bool {
 	case DocumentContentTypeImageJpeg:
 		return true
 	case DocumentContentTypeImagePng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HistoryStepActor.
+const (
+	HistoryStepActorApplicant HistoryStepActor = "applicant"
+	HistoryStepActorOfficer   HistoryStepActor = "officer"
+	HistoryStepActorSystem    HistoryStepActor = "system"
+)
+
+// Valid indicates whether the value is a known member of the HistoryStepActor enum.
+func (e HistoryStepActor) Valid() bool {
+	switch e {
+	case HistoryStepActorApplicant:
+		return true
+	case HistoryStepActorOfficer:
+		return true
+	case HistoryStepActorSystem:
 		return true
 	default:
 		return false
@@ -305,10 +327,17 @@ type Application struct {
 	Kbli       string             `json:"kbli"`
 
 	// Reason the rejection reason
-	Reason              *string             `json:"reason,omitempty"`
-	RenewalOf           *openapi_types.UUID `json:"renewal_of,omitempty"`
-	RevisionNote        *string             `json:"revision_note,omitempty"`
-	RevisionRequirement *string             `json:"revision_requirement,omitempty"`
+	Reason    *string             `json:"reason,omitempty"`
+	RenewalOf *openapi_types.UUID `json:"renewal_of,omitempty"`
+
+	// RevisionNote the first of revisions' notes
+	RevisionNote *string `json:"revision_note,omitempty"`
+
+	// RevisionRequirement the first of revisions
+	RevisionRequirement *string `json:"revision_requirement,omitempty"`
+
+	// Revisions the documents the officer asked to revise, each with its comment, while a revision is requested
+	Revisions *[]Revision `json:"revisions,omitempty"`
 
 	// Scale Example: micro
 	Scale Scale `json:"scale"`
@@ -333,6 +362,11 @@ type Application struct {
 
 // ApplicationWhoseTurn who must act next; null once closed
 type ApplicationWhoseTurn string
+
+// ApplicationHistory defines model for ApplicationHistory.
+type ApplicationHistory struct {
+	Items []HistoryStep `json:"items"`
+}
 
 // ApplicationInput defines model for ApplicationInput.
 type ApplicationInput struct {
@@ -560,6 +594,28 @@ type Health struct {
 	Status string `json:"status"`
 }
 
+// HistoryStep One step of an application, as its audit record holds it.
+type HistoryStep struct {
+	// Action `application.<action>` (create, submit, start_review, request_revision, resubmit, approve, reject, ...) or `document.upload`
+	Action     string              `json:"action"`
+	Actor      HistoryStepActor    `json:"actor"`
+	At         time.Time           `json:"at"`
+	DocumentID *openapi_types.UUID `json:"document_id,omitempty"`
+
+	// Note the reason or note the actor gave
+	Note *string `json:"note,omitempty"`
+
+	// Requirement the document's requirement (document.upload)
+	Requirement *string     `json:"requirement,omitempty"`
+	Revisions   *[]Revision `json:"revisions,omitempty"`
+
+	// State Example: in_review
+	State *ApplicationState `json:"state,omitempty"`
+}
+
+// HistoryStepActor defines model for HistoryStep.Actor.
+type HistoryStepActor string
+
 // JwkSet defines model for JwkSet.
 type JwkSet struct {
 	Keys []struct {
@@ -750,12 +806,27 @@ type Requirements struct {
 	Title      string `json:"title"`
 }
 
-// RevisionInput defines model for RevisionInput.
-type RevisionInput struct {
+// ResubmitInput defines model for ResubmitInput.
+type ResubmitInput struct {
+	// Note the applicant's note to the officer, kept in the history
+	Note *string `json:"note,omitempty"`
+}
+
+// Revision What the officer asks the applicant to change about one document.
+type Revision struct {
 	Note *string `json:"note,omitempty"`
 
-	// Requirement the code of the requirement to revise
+	// Requirement the code of the requirement
 	Requirement string `json:"requirement"`
+}
+
+// RevisionInput The documents to revise (`documents`), or one (`requirement` with its `note`); at least one.
+type RevisionInput struct {
+	Documents *[]Revision `json:"documents,omitempty"`
+	Note      *string     `json:"note,omitempty"`
+
+	// Requirement the code of the one requirement to revise
+	Requirement *string `json:"requirement,omitempty"`
 }
 
 // RiskBand defines model for RiskBand.
@@ -1024,6 +1095,9 @@ type RejectApplicationJSONRequestBody = ReasonInput
 // RequestRevisionJSONRequestBody defines body for RequestRevision for application/json ContentType.
 type RequestRevisionJSONRequestBody = RevisionInput
 
+// ResubmitApplicationJSONRequestBody defines body for ResubmitApplication for application/json ContentType.
+type ResubmitApplicationJSONRequestBody = ResubmitInput
+
 // RegisterBusinessJSONRequestBody defines body for RegisterBusiness for application/json ContentType.
 type RegisterBusinessJSONRequestBody = BusinessInput
 
@@ -1062,6 +1136,9 @@ type ServerInterface interface {
 	// GetDocumentContent Download a document
 	// (GET /v1/applications/{id}/documents/{document_id}/content)
 	GetDocumentContent(c *fiber.Ctx, id ID, documentID openapi_types.UUID) error
+	// GetApplicationHistory Every step of an application, with who and when
+	// (GET /v1/applications/{id}/history)
+	GetApplicationHistory(c *fiber.Ctx, id ID) error
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(c *fiber.Ctx, id ID) error
@@ -1074,7 +1151,7 @@ type ServerInterface interface {
 	// RejectApplication Reject with a reason
 	// (POST /v1/applications/{id}/reject)
 	RejectApplication(c *fiber.Ctx, id ID, params RejectApplicationParams) error
-	// RequestRevision Ask the applicant to revise one requirement
+	// RequestRevision Ask the applicant to revise one or more documents
 	// (POST /v1/applications/{id}/request-revision)
 	RequestRevision(c *fiber.Ctx, id ID, params RequestRevisionParams) error
 	// ResubmitApplication Answer a revision request
@@ -1405,6 +1482,35 @@ func (siw *ServerInterfaceWrapper) GetDocumentContent(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetDocumentContent(c, id, documentID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetApplicationHistory operation middleware
+func (siw *ServerInterfaceWrapper) GetApplicationHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Params("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetApplicationHistory(c, id)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2280,6 +2386,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/applications/:id", wrapper.GetApplication)
 
+	router.Get(options.BaseURL+"/v1/applications/:id/history", wrapper.GetApplicationHistory)
+
 	router.Get(options.BaseURL+"/v1/applications/:id/documents", wrapper.ListDocuments)
 
 	router.Post(options.BaseURL+"/v1/applications/:id/documents", wrapper.UploadDocument)
@@ -2898,6 +3006,67 @@ func (response GetDocumentContent404ApplicationProblemPlusJSONResponse) VisitGet
 	return ctx.JSON(&response)
 }
 
+type GetApplicationHistoryRequestObject struct {
+	ID ID `json:"id"`
+}
+
+type GetApplicationHistoryResponseObject interface {
+	VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type GetApplicationHistory200JSONResponse ApplicationHistory
+
+func (response GetApplicationHistory200JSONResponse) VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationHistory400ApplicationProblemPlusJSONResponse) VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationHistory401ApplicationProblemPlusJSONResponse) VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationHistory403ApplicationProblemPlusJSONResponse) VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetApplicationHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplicationHistory404ApplicationProblemPlusJSONResponse) VisitGetApplicationHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
 type GetApplicationLicenseRequestObject struct {
 	ID ID `json:"id"`
 }
@@ -3314,6 +3483,7 @@ func (response RequestRevision415ApplicationProblemPlusJSONResponse) VisitReques
 type ResubmitApplicationRequestObject struct {
 	ID     ID `json:"id"`
 	Params ResubmitApplicationParams
+	Body   *ResubmitApplicationJSONRequestBody
 }
 
 type ResubmitApplicationResponseObject interface {
@@ -3394,6 +3564,28 @@ type ResubmitApplication412ApplicationProblemPlusJSONResponse struct {
 func (response ResubmitApplication412ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(412)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication413ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ResubmitApplication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ResubmitApplication415ApplicationProblemPlusJSONResponse) VisitResubmitApplicationResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(415)
 
 	return ctx.JSON(&response)
 }
@@ -4374,6 +4566,9 @@ type StrictServerInterface interface {
 	// GetDocumentContent Download a document
 	// (GET /v1/applications/{id}/documents/{document_id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
+	// GetApplicationHistory Every step of an application, with who and when
+	// (GET /v1/applications/{id}/history)
+	GetApplicationHistory(ctx context.Context, request GetApplicationHistoryRequestObject) (GetApplicationHistoryResponseObject, error)
 	// GetApplicationLicense The license an application led to
 	// (GET /v1/applications/{id}/license)
 	GetApplicationLicense(ctx context.Context, request GetApplicationLicenseRequestObject) (GetApplicationLicenseResponseObject, error)
@@ -4386,7 +4581,7 @@ type StrictServerInterface interface {
 	// RejectApplication Reject with a reason
 	// (POST /v1/applications/{id}/reject)
 	RejectApplication(ctx context.Context, request RejectApplicationRequestObject) (RejectApplicationResponseObject, error)
-	// RequestRevision Ask the applicant to revise one requirement
+	// RequestRevision Ask the applicant to revise one or more documents
 	// (POST /v1/applications/{id}/request-revision)
 	RequestRevision(ctx context.Context, request RequestRevisionRequestObject) (RequestRevisionResponseObject, error)
 	// ResubmitApplication Answer a revision request
@@ -4689,6 +4884,33 @@ func (sh *strictHandler) GetDocumentContent(ctx *fiber.Ctx, id ID, documentID op
 	return nil
 }
 
+// GetApplicationHistory operation middleware
+func (sh *strictHandler) GetApplicationHistory(ctx *fiber.Ctx, id ID) error {
+	var request GetApplicationHistoryRequestObject
+
+	request.ID = id
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApplicationHistory(ctx.UserContext(), request.(GetApplicationHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApplicationHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApplicationHistoryResponseObject); ok {
+		if err := validResponse.VisitGetApplicationHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetApplicationLicense operation middleware
 func (sh *strictHandler) GetApplicationLicense(ctx *fiber.Ctx, id ID) error {
 	var request GetApplicationLicenseRequestObject
@@ -4860,6 +5082,23 @@ func (sh *strictHandler) ResubmitApplication(ctx *fiber.Ctx, id ID, params Resub
 
 	request.ID = id
 	request.Params = params
+
+	var body ResubmitApplicationJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		}
+	} else {
+		request.Body = &body
+	}
 
 	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
 		return sh.ssi.ResubmitApplication(ctx.UserContext(), request.(ResubmitApplicationRequestObject))
@@ -5347,201 +5586,218 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cuM29ij8Kih+v6rY9VGyVq9/3HJvibvd3Y7tpGcm6rEgEpIQUQBDgFYrLlfdh7hPeJ/kFg4AEqQo",
-	"WbLVnc1dNRNZ4gKcc3D25c4L+DTmjDApvOM7j3zB0zgi8Pk0kPSWnNOAMEHUF7c4SuEDjuOIBlhSzm5o",
-	"6B17jeZRG+8PG7VWq9WqHTQajdqh+r9G/q/p+d4gFZQRIUo3NZvN5vKbxjwKSXLD8JR4x94PXJIIvScR",
-	"lhSdsRCPPd8rPq7dbreXP44KkZLwBkvv2Gs1Wvu1RrvWalw32seNxnGj8R/P9yaDiHrHXrfbbDY834s0",
-	"BOwKzn6nDKUCjzEaq8U4V8h5DFf85+xD7YeP16/PPd9jdOAde4fNVqPRbLU73f2Djvo2nQ5I4h1752cv",
-	"a3oZ8LvnewkVE+/YG9OR2pqQWKbCO/YwYMPzFRZoeDNM+NTZQfPounmQ70BfkzJJI7io3Vy46P7e914l",
-	"eChPc2QWkPwoZAUJwbIM3sbRdaN53O2axW1CMSVUiABHCsJTEtJ0qr6gvxPvuNlq+J6IsFp2iOfCO274",
-	"XpgSWAZLo8j3kpQxykbe8RBHgvheKkh4I0jAWaguv9eQVs8OFVA835Npwm6KD0nj8MHd3ZJEACibvjcb",
-	"c0UVacIUAjWcmfTuFexjnOApkSSBs/YyTQRPYP1EBAmNNTq86zFBfUa+yJsArugjPkRyTFCckFvKU4Fi",
-	"PCInCA8EYRINeQK/DmkiJPxU93x7qL1jj8zfxv95ebb//jo8UphQr/gtJclckaQmb/0egPWYTAGkU/zl",
-	"nLCRHHvH3WbL9wyZC5koiKrNnL1ymMf62IX3x1iO89fTUB0B8ltKExJ6xzJJibuUIU+mAP00hSsrlhKS",
-	"acwlYcH8HZkvQvQUTcjcQjHAUUSS7wQKxpwLykZoh9RHdYTRTz+dvdo9QRglRCZzNKNyDHcIPCXwBMxC",
-	"NODhHI2IFA7QEyJizkQJ8N1BI2gOO6R2iNudWmfYbdWOSGNY2w+aYWvQxh3SHVqAjAkOSZKDxNlRTW1p",
-	"FXwcVLW6Xd+bUmb/blZCa/gey2BcTXivr/EI7fR7Xi9tNNqBoWz4g/S8/q6FoiMOEBYOYFGEASI4RFQq",
-	"YAqJI4I4IwgzMSOJQJ1mqwipntfteUtBMazp9S7Z836napPndEpl9RanXEhEJZkKJLnCdZqwwnq6jepj",
-	"EsEz3WWEZIjTSOpbMjqlTLZbnq8WSafp1DtuNhqAFvNXtl7KJBmRRDMHS0RaDufgfc9vFdaV1GaSMFkS",
-	"xnu/Cs3Es+X/xdl4s5vzcbOOTq1xcN1o5bIu4+z6LCxn7CIdTKmURPGN7PPiFp1HS5JMAQVDovWeKU8Z",
-	"YBj++YpZJupcKtJ8dendP1VZMAd7qtWxXxSeQ3URnoZY3WvQbu+Nw6EmrZvBXCpiaTWODppdBUbz/lOG",
-	"IyqoQO8JGxGGKXqFpzGeoHPKRpOUjTBDO6fvX52e73r3n8vKR5JG5MYVaCLCNzlm1CoKP4PaQeX8ZsqZ",
-	"HAvveF/BvyBIl2FxqWh1rsle1SqJVj4c0kCdHfc8/k9Cht6x9//t5Rrunv5V7Lk6Dxy4Rc5QYGpDSbRg",
-	"lQlmgqovFZfQ7AkoRPHKahbjPOg7gcwefBDVlp2VOeA+cMB8K2WWplb8AoeX5LeUCLmCH8QJH0Rk+v9X",
-	"8IWQSAzaoVpjop+EQk4EYlyiqVoW7Pj04gyppyc4kLDOJOGJJs4hJVFoWWPdcsQpEQKP4HinQqIBQVhq",
-	"PttsNIDIKBMSs0Bdsnfb3OOx2AsJDmsRkaAP6XNAhNQ8a3/YDFr4iNQ6YXNQ6wwPSO0Id9q1dtAaNMMG",
-	"ORoeHjqackcdTEklwPIFDpEFU8Zqx1LG4nhvb0SSAWaj+ojXaWhhJfYoAzpen5ou9J3LKMkClwo0xZGS",
-	"DCREPKkCdg7oe997ydkwosEj8atZk7yx3A/HcQLSwy+i3qVzKhCOlLieI3s56DkBZmqdAwJ6UJjgGZB/",
-	"CY/Ok8ReJhgUo1wiGPbs056M8aMc4xnU1kV3YG/YHr4DnoTfCQSgRwkZpoJotUgZcerw8wRhFKYaXgUK",
-	"oQwNIzoaaxJ4w5MBDUPCnnzGqUCMkNAsIw2p5AlKeESqEKl+3rslCR3On4yado6afDfr4maY3bEt5BjF",
-	"lAo0YXzG0CBV+p8AUAgUcjiQOJxSiaQCGo9JgjW/V+oykyRhOHqtmOATcXLFp0SOlc0xU6bbLOFshDhD",
-	"PE2QoCGpow/c/I6VgYLZiIRoMNfrMkg5Qb+lXBLAakZFIaJDNOcpsBMcSCTSOOaJ/Lqo7rp81wIKXZHk",
-	"liRIA2x9Dqzv3grWT9EQ0yhNlN2hTThYkjqfNCQnCuFlKAOuP3D5hqcsfCKaP3Ak0mDs8tlt8M4nn8tO",
-	"jqwPXCK91XURxLi8GcId28CQBZFmnMAd1SksGOiSI0EIIOYiAe0etLA3mEYk3IoGpN6dHTNBWUDgDBnr",
-	"Fe0YzQ11FPNgfIa6u3V0SSKOtZCUyRzhEaZ/CvSCm8ag14UXMgBbF9Gxc+/NUN+7LVbct+pv32rFCrLg",
-	"IjjRYJc5Ygxk733vmvNznIzIFtVe8ONQgSL1XKXoY6a5LGFhzCmTCAcBiaV4ALVPxpojLI3Wil4zSeUc",
-	"XXOO9LbXRZ3k/AY2tDWEbQAmjaf3mM3NPsRT0cU5mmI2tzgTJ/mBU0oTRlPKUkm+MoZajqaplqR2iLIt",
-	"boIatZkbu5mtoOhSqZJghZHwxPgtc8u1f6m+qJ2qL/rIOEgAUT8xnMoxT+jvT+ak53wEyFBYOTEab0CE",
-	"Yt8TwtAYC0S+xDRRIvbrqp3NHE+F/a2LohRuIkyChr41OTcgOFEIUeAAQceZUt4w6P4GNOAbGGkbUclB",
-	"7dRXrJEktzQgBmlxwhVo8SAi27AOSl5mUIdSQULt+sYopMMhURZlgWvW0U+CIIwYmYFXfAiWjfrLXPW1",
-	"z2PLxbMDEsM3N8C3C89tYPsTiaKasfaVlZEb0eZNCtM62sBQvwT+PkqIA32lo5JEQ1xj36j0JHxPQoqv",
-	"YY9PlodDGhFwAqD/nF0gnARjeguyOPNKIvBEIoknRF128erN2trOCg/xXsiDVDs9nypBuy49ZEBCACUE",
-	"YFqfIrLbt2d9avwgtQKtRkrDAaqlaPbeciBA/RknyjiVVEcJCn7+BwNlRRe/c3mIJalJOiVV94QkoOGG",
-	"96y5HB0huFv8ISHYUG0RnFo3/JWARwWZq/yq+xmZ4eiGD9daR0JuqVJFbxiXZMmCzBXOsai80EQ5VhPM",
-	"FVx0b0Mgd4XI0X7HW4wPZSGSlY+NsJeHPtZ2hl/B9ffl+Mi6uM7iJatedw0XleMCZfQO5mg2JgztKDxf",
-	"nZ+iMCVIvVyLGIaMz3/X86sXx9Io0rJRx4UWFutGHNbdYBaBuFuM8C3iyY1RlPc3G3ME/nEcSMTIF3mC",
-	"1IoRV3ZnEHEBugph6dQ7/sXJHfCzYIevrv/84Ebv3XDxLzq+7vIKc/QsuRpCtKSjia2wlSLicpgUWEoB",
-	"vJ+zRfGBOrAKNg7RnbE41SIr1IYmji4c1mYSNp7G7Sx7ibGUBGJG//2lUTv6fNe9/5+HucYi5zFBPM24",
-	"XRc63Chcoly2JHvgs7hxw694kboKDekoTQhieGo9gAS9e3F+Bj6s38nNlMiEBp6/yDyyQHOjItBcpIwK",
-	"ongAcRdYW+FF1EA0vfBh7Uhc9jqcJHiu/nZSX9STNqR1WEDxIQ9s6coyTHvybDaQGzymivffUqLjFo40",
-	"IEJf4MRa8AxTSdnoJsZzkBQ2Aw3uVSuAj1lcBcIzZKoOjn3IZzc46L57gaROlQX1ckyCCSgSi7h5jNAf",
-	"YzGulG8TMjfHb1HRoaFNDnkdtrrd5hFYB2DoCDpiJEQUTIOFh8Zch1fXEoUlfGf3mkWXOJJZbyUFKMBZ",
-	"3W0BalZHdjOcCoEe9TbEOIo4G5FEx/OIgLiC0fgq9zqhrAJ8n4w1qAMCO4IQFE9G2jrerTtCQb/+xrgs",
-	"gZ7gi5BERLpfUCZIor8JxpiymxGOs88RZZObQaIM0uw7nsobPrzhiU6+0V8mfOa8K8io7GaAwxuFVCzT",
-	"hBR/ShlEWW4mkLbk/DClYmoSeZxveRKPMSuT/MI+VxJNhdKtlo/sNUqtSHTAZJAQPEFUFMLvnVaz6a+j",
-	"hVngLjkBgK/MrazEesKUxUeHCLP5Y15ZonagniyYu5SqL4myYarXyFMZ8ClRR1W7XSgb5QFCJBNMI7ST",
-	"UV9dPwuIsMRXNCmZLKzyq37gM+27K2JCoJnCxAxHE+0PWgPoObGIFe8xLMa5WL8Kvlj7XWOCwxvL/Upv",
-	"Il/Q1Q+ntVZ3H2EdqVBXZ2mFYxMGWKDUCAt5ExQ49ErpWGLo977HJxW4TFKi1WX19tmYR5bqMQsRuSXJ",
-	"3AGGwbWzvgHnEcEggK35u/iS1/CYOMIBcc6QphE4ScJHlJn3AusA18BaSoDLfiu0ALuoG5mkTPvjVsBg",
-	"yhPwscAtGvEQq9IOa5wo7U0J6moA6BNbsf9LPoPwvCwfbqk0kjVpKmWC4Khq/Zf6vSjgU61oOL5bgKmS",
-	"MwSHPjIaRZbsC09M1lwA4J5uqAKYN1bJqrmBggDACkmjCNlNoh1lp8WKLBPMhE5+QGMehZbP6KWjAQ4m",
-	"4A3Nv/tOgFWEEoW53SzBGRDMIIE0IXXvIQ2QT7zilv0iq8rR7aCmyGWcI1HFY18YrXlRa8BhmJgftuJ8",
-	"2dDSyQ7eopVe1rEhVbDiQihdKKO82a6FdEQlsvYCoiFhkg6tBWRKG/xFW6vZrja2WDyLK160j+BFotJ4",
-	"2si34pjtJS9DOo21SWWZpNIxdOQCsp+pQEvSnz3/YRdAle2tgGpgbnbuZ6SSG+HGJi/or3YXq8jwMba0",
-	"Q6hupr/JU16aPu57X2rTNJI0oswYZFXkt67FPcVfzvQ9Xf1i81dzOcG6ye4PrXY5mXUV48mI7QSFXAof",
-	"hVgoFV7JTxHjQH2MIj4D9uC+t1N8bfeJtFqimLXIZBU9bMNEz1jcH2Wf55sxpQoriXtKmftt859K7huS",
-	"3QLUXxEcnkNGboUfgTORTsmSgqUwTSAEZ6/Sdv8I3xKUxsVcZ+1Ho2xUM/6RGmW3nAakFuN14hb5kyBn",
-	"vNmstbrXjdZxp3nchJzxdQMbEVVqAlllVaibdf4kuQVdBAtkbtTKZF404q/jHiY2iXARglA3A79bk2KM",
-	"WWi0vHzPOI6jOTKQqxvI1RXkjgtOSR1FLiR45XuHzSw1Y19GPA1fq0uE49SBe4prMXG+Vm0/aJLawaCN",
-	"a0fDTrPWCrvBIWng5uDgYB23qF5I9tzmwZrGeBzheUYWZS2VMKRV0QRD3qu5GqqSwO0+G9OIoJgwpZrW",
-	"Hx1TEKk+PgXKrMKPt5afPjtmDpbyl1gKKpBvSWdw4fJ55SHfhqRwWMbDsqKIowssBMIC9W2do7VuwArQ",
-	"RY4mQAJfwwmxBY5fR+y8MkHpCtW+VP+8Tri1ULlzV47s6DA9lPPQKR6RvRhEjv78a0xGzgrzhw5pRJZq",
-	"72su7MEo5hi3uvsVog3Xhp/v9jvV4g3CEqYoaa2YZhpHHG8WW646MSXMFLfnAKyEkMKCsz0XV7WKRM6p",
-	"kE8+PJbcFo5OJf1WLecNJVGY5aYXF2OKdSp4o/HkwAWICpOU0odkkyEhdV311vdR3yn0UX/GWI7rNFQf",
-	"dSVUvZzFUhQRxTqhRZXIFg65zLOqhughStBbzR9YBaofCI60r7LsySTBRCxXMu+qlIeCmwwHYxQSJUoU",
-	"GKzP0Ud9PukrU2M2niMqkU6mLQDoTlE7HmABS52AmSiF/lylodmslzJO4U3gKXFcfyjGQhDho37K8C2m",
-	"wDD7CBKLZrRcrwxvXw1l8/Yq4L6dTa5IxYGYkHnxPJTYajRa4i25rQ5AaRa3+L2cV36fimpO+aWqxq7k",
-	"bIdUMrUQdbl+ddXOVx5c2H7VXe8GEb1Mowr5O8AsXJ+FXFIxeYF1Vn5Z+i5NsBEkkJphVHNxE1yuDIO7",
-	"0WlIyKFiYohfKEm9k3A+FT44Lm8CxUZ2fUSmsTTZHZxFOpoNxgqCKyr9PSan6+5pKRllfGgnS57AoN+S",
-	"gaQIAN8gYxUCtyEHMmJ4vBxwerY8WXHZNNOi0K7l8WqJ06ZlXQfpUgov1mSvuMAqZ8s8oYvfmzYursRa",
-	"7OiyqHNBlfXDZ/mc3JKoyOlX3WLQfqUvzm67yVPoFk+P00xm7SQot7nM3aMspUrHqPUbL+hwxcwUl8Cs",
-	"O9Wc5AIeS3g3UM9g6ZJYAQ7FDa44XtuwmOxJ/aNca0WSce0S225IpAJ0Ga1M3/KJTkzTqerFQH12zwLJ",
-	"mNfYNOWyMymsPnVkOCTwyA0J1HRrWAX395yR1cGPYiuGdQWwY21UoHTzc5/1W1jIH+TJhLIRUr8iytCp",
-	"oHjvLZ7gRGJvLffTQrOG8isaWkbDdcZBAlkTNu6TpEys+arHy2ggDldGl4giC6WY061w78BtcZslzK44",
-	"FIpatyHQXeJ/skz/GYKZy5LAR4Sl4J6+q4hsPySZHy8/HxaPi6rl4yTan0NeWTA7QmsNqWR+y+TPRjJH",
-	"M6zFblYMafMc8SGaqmvq6ANHw4hjKRBmc52pwQhOzM8LuTu2qc2iZ4BHBCVpTPHYz+zvyxg1G/9tdnVi",
-	"dhxhqeD5nUABoRFloxNElAEcp0nMBYGKL4wiPoPqlZSBB5lKgfiM+UgQzVIuX5++ev96t2CCNrumx85i",
-	"TqvTSqnwrzJhKOvQk8u2s1eXRcGlvngI5wZMzhOr0OTkEC4g6vLNS3TU6R7Y3JQ6+ghVPVOiaEigKYa2",
-	"GwpVQ54gwad5GkuP6cZk/UJbj76ysTCyHSx26z22gN48ebEizTDvPOCb0q2YJIIzHwKfM3WJ5CjkRefA",
-	"hh1jFuW6aSFTXtIbnmhpo6MWdu++Jintn8ISQbr02rlFjk+sQiLnlUt3Kzq3gKNrmfPU1iqtegANfYQj",
-	"wW3+UP9fNVM0WjsL+1nPOGTcaAVor1kCtYLD5omGjcZa8jqzthd39MP19QXSj0aSfCkFgSrb7ZQzTxY7",
-	"8v10eYYYntqsoAnVfMKek8Ir1mze89BxNiZCZvEvd2ZdgvX0mMSK3O4qhm4fEWkurd48uXq5BX9+taqd",
-	"g3MYcZ7cxBFm60QtioiLw+EJghDFMbr48D3iCXp78fr7EyV3jtHFqze++7WTuewEOpS9x+aV0Q2nr9la",
-	"IYQl6km1QmmEcf6O0mYfAG2F9/JB9ckCcQNdEVr22IT/BfgD0QHfjvgMOLZuqFdTfyp92EfaxoUqUp5K",
-	"VC4dcPMeN7VNis3h1iqI2rAibrVjct1iuaIPc23PYrWvcNFDWKqaKjgMjU1SwGIJcCXyqCY7XWLyGBZk",
-	"qxgXGNA6yS2l0OCi+1edJZsS4BYJQyvNWypIMVmq+WDWygKbyxdQCRnr7144jA969KaU3WxGjnDH+nS3",
-	"4Xkq71xTzsO0kT3B0W8jPoPol+IFN4U/TF9H+E9BAy7+vgCtKwsp+4opDRKu6H2Koyh7vloxdBwpPttc",
-	"u/hUSNNf6qw2zV+XhYnsUl6Hr65OKwVIdXyorNdHoxXxnBjPI47D5adOm4sVGTymQNBWtqMdbSr69pcb",
-	"pRM6VqOPGB34SPGZ/Bq1nvwvfZnL2G+w9FFuR9rPYEaaaxLf5PvfpEm062ixThwxK95ZTJDFgux30iTK",
-	"6rjcSp/VkM2a91ogum+qAramhyd4OFb4G5aVkZtorKnFzw377TosvobzoRKCujK8ZAEaB+IaAjqvxn5c",
-	"/lPWi7daVTFZVhg6W+zY0kmUlU7uKl1RSB7H6nfTbWC3Ul0ptvld5h1V69ZdTChDBCcRJQn4LbNKnYgH",
-	"E2/z4ivjXCysIt9+BsgqHF3bIvmq5oQSR3yElIagW0HyJIDcByg/Fbpz7ITEeaf3iA5JRR/uRTfPJk7x",
-	"pwfM/hTe88doqI7DfR1DudAB+e6RbvdNfeKrw1yFNS1om1tzk2sFPU2onF8p4Jt8BehvdJrq1Br91xu7",
-	"vbefrr3F7oxvP13bgj1odgPyHO0YebNr691jnkgcGWFGiekIB93bRY+9/fTuCu309+ozEkU1KDrd+3U2",
-	"EfVfBWf93Tp6GWE61R2NjlGfCtH3UR+nkLxEvsR9v8f6Ih30tV8zFSTZ9VEfuoKqS3gyMj9l4Q97HcKB",
-	"FOo8GvcbkCJwK9h9sd+MbgxD2ZAvSfy1+dC22dOxE28hIypkMkc7H85e7Pp5D4J5nLEOv8fc7jt+pn+I",
-	"7Hpd1BAozgBiloh6j/XYS85uCdN1mTs6b+h77WJBpxdnu8fo7dXHDxpDfcHwhNwEWJC+dssJH7yb7Xb7",
-	"qMcgT1riaQws7Kfrlz5MU7g9QFRdCG5oSPW80z5VH1mX6n3f9jvqMUP8jnt75jik69DIME2IrjuzrtUe",
-	"6y/re9Svo5c4igQKcJLMUf/U9ASDK4/RC92YS5f6vP10rct8+j22A/SYWdIFatxFKYsUarLkYiXOBJ6L",
-	"PK8Kiol6TPeXLVwHXWaFU5CowKW+ccgCcEVZj/W/1DQx1tE5FRIoGU3IXBBIg6VMP3Onn2XnmURaRdju",
-	"ABFDpbZJksXxeUZ4pxdnbq91r1Fv1htQeRoThmPqHXvteqPe1hVemoMVzp2hs5paXd22nBqRJTXIbz+9",
-	"Q1dEVrQLEHm/gIx2fYWACQ3r6CIdRDRQci6D6FkIG5JGCXtH5pqPObMUWo3GZuMTdMraL8bqMMaGSUnz",
-	"zGKN/XDstSeXR7c/NuJ/BQeDD63peVf++3D2nya+6oRv9kc/NH5914red9jH/fhHz6SpeR/fXXgmNU2p",
-	"x5Bfduw1m7/9+/Tf7768TIY/X90cXM8//fjDx9HBOLi9wDF9HyWzM4wvgh9+uuTe/ee121OZxLwl3akA",
-	"YQXO7h3/8tn3RDqd4kQtVgNdI4cPLdu2yFFkhUcKXKbm0ijxn33vSy2GW3N35t4YMjB/947v1F/aZyLM",
-	"X9CD3P5Ubhm3jJpOc1a507cf+7twuIQNOp2gfsZjb0wrnT6csr7pit2HGxCOojr6GIVESD3ZZZHU1EF8",
-	"Pz8ttrNz5/r8Uo2N/JI9PZrk3n/wQjMgCGY0PImgjSb2y99xMkizvf5kkMP9TsOdDuI2VnmeDvJHTwcp",
-	"YbJyOkhzv3o6SHfpdJBt0nyzoWg+e/u6NN/Kab5z1Gk3vYWWc8CK351duipauXNqdQ86L/2V3kxosvwc",
-	"lU/RwWZj0poHrcPCoansfrTk9CiAuadnzfFqzVY1ljvLx6t9LiXPeZ/mZ/P3r85a59enjfPr17///Op0",
-	"/vHX05n63yd6Js5+Pf3y8frD+MP037Pz67P5+1/P5IffT2fvXzY671+dzs6vT2fqv9n/6NvwUcNmIGWw",
-	"skd9jEdgx7uSDlp9djSDr3pBJgj2nGEwcEvz4VsKXXHhpvbDN+UTHEBLyPQCJQnRdI5KrV2tNlD4GrQB",
-	"0GXdrmMZ63Pksud7RiZ7n3WXn0qpDy26CvWOQ9NYtzzlzb7M2EDmEjAg3704P4PxHLdUUqVn5hPfnBx3",
-	"mBRRzHGvo1NkusX1mOKrArkN4qBNCCMzpZPkTeWURXqte6gq3X6hbAZdKlMnV2K0zl7UPl4CV3L7p22q",
-	"fJRG5WndAqjoBQ/n32DMWFn4W1n/mKOlo2P3RV9JFsgqaEzN9bemHXXQA27JUuyFewvDNO+3OY4K1vCn",
-	"ZgjqjqOH73jpjNvpNNd4RdbvH27orrORiubI6uZWa52bC32gC1zuSuJEKhve5TU7gJndDbnd5/sKy2bv",
-	"job3S82bjxUMzb27YPToEUNsDg6Bsrnj57bO7olmdCBKkRKlJhoC4y11lU6ljf0kvvNqC3bMV7Ne3CbH",
-	"uRZyWNBCvrWFs45y1mm3GgXlrKL15LNh8wcZNqsU3MNqBfdguYL7dcYcfs2JhgdrTDT8Mwu2zsN3ZPOi",
-	"ikLje1IWGVtWjJcJkj3TQBYCwpWqs5unQIX1cGOpm1CbVmtoSODXMCUnuVe7x3K5AkXimQHYVxeDs0+M",
-	"zfjAhRnBijGJHrONMYy2uyioqtTeU72rp8qfhz1udjTyMlG1mhoWhvb+nQj8UareGspXxWSv4mEyyHdO",
-	"kPHZFc/O4oFZcUzy2RPLNC/d+TLL5LFNIXzEXfcw+jhjJClpYau1r2qX8itnGMYfoFjlDuJytfC6Gk9J",
-	"XC+2OMn7lmgRXwMloTYlEZa0brKDCy/sdDqd1aPSci+Y1Rps5xLvaNgKOqQR7g+a+CBok+7wEB8NGkEz",
-	"bJH2sNPoNvdbB+3DzlEX7w8OgsPwiDSGTdwatINO2CX7xfYgx83DdgM69hZ6lpTVyUOQ5xvEZgq9RJZZ",
-	"gZY06t7fVmBm5A/usK8pOZe5lN6nkaSxsvWGPJmamLdDYyYTwPnmOwG5sLs6kKTIW8muqokvgtHhkIRo",
-	"mPCpLqdURIV2ytnyvpmk32OF6TtRxGdi10eM3JIExvCw/FHqSJ3kPiuIBCMqemxxtf1Me+6f6IYMPsqa",
-	"6/qIg1L3O8yg6jEoEKrBDtTWdMhaj7XVAt6O0KQCkpPqSO3c9kdWC9BdVklYR6e6i6JTT1oeQGz8eVCN",
-	"lKWI6YcYFeMkPwewFDqdptCEVysumZGDdpwn4DAUPaZnUxmVdXfBz+YjDkycs2hepXz8BCc+69TzaP68",
-	"zMk2tZS3pyivFmKJdaprwEOTV6cw4Nx1XcljfZR1kbIfoYmUOmkOq9fP8nZyOlRHrpIj7y5hswX2Vu44",
-	"FBWTpQeUqSP+cBMqp6Tc8PL188S1dKlKWNquZ7CqncazgNxcQG4qHpeJRiF5QsKMM9SfFe5v51styG/N",
-	"IxUftwrz0PBy95Bux1maK+97d/bjjfreOcNLM480x8PCUejzoI8R06743o6G/z3JFPyXZpGPtF8p1OBh",
-	"aGNumIUDA6/M7dyD9kD7nQ2NCB5IImtCJgRD5XPFe5ax/tVq7t9ay52x0jn5Vn6hKC+4qQ40LFC5UsYe",
-	"QeeOD8QW+Xxzi1ZXDOnGNA9F8E7hsqwlz9qiKb/jfkUp0N+YmF1HYik8FpEQSe6QdpYs+JXIes9Jm1mR",
-	"Knjx6k3O7bNiLSwxGDQY/XipqxthCgSUknCd+KszIN38Rt2GdlvCwRDTS2cXX//QKI1yG4zbgf0/hNzd",
-	"JC0sFFl9S1rXCbgrtRy70GKJhU6y5rd2wAxmnNEARzrLf8e0JOkxAaqejxhXFrskMAthV5mJ/bueiRb1",
-	"PB/1bJFfz7vvn2T9YCc07INbwjghJmTuu8EBifqrU8f75lz12EYHq8J0/57IYr3pH+JczWtai/nkm+eP",
-	"F4tTC72dvB+UtYjeg7WIzliIx4V2d7kp1mpcN9pOWBsKRp2qgIVylMV4dl7O6pqj7Xa7vdwcfVq0GLpN",
-	"eYfNFvRX7HT3Dzp5J6aq/ovF6K7bQioPwh5dNw+cIKxbtem1Gu1m1UVZWa0p7jne22u2DuqNeqPePD5s",
-	"HDbMMPu98pKKNbfe4bvfWkHztvE2af971oh/fvvlp1ZwMGjzox+nTXbaFa8Oh98fjN/uT8470w+twc/N",
-	"4F+N3388mr0+TK4P5j/t04/d+LQjXrWH37fGb5uT88b0w4/rm9bFc7HMvi7k+v9DuDtldt/AF5VU/Bbs",
-	"XQ8GXR64XRovXeB6l/Ckbx0sfWQOoa3RBhRAdkbeXirIZFUcYaYw0uw2ELQXrq9P6W4vn7Ucgs+R3m8X",
-	"6f0DfVb6mJjiQ2eY/NaCzOZM1Gw4YnVSxtX5qa5M17XyAoEkcqMlTKKE6ECHWJE/UcEPYB22pcyfmRs4",
-	"1RCaF0Q4mOg6LsUAvhBRXycmsZoduJ11nhnCM0PIEk3EpHTcsp5GUDZQ7czeBp/Qh3pd/qB7WZgYsO71",
-	"SaXpsLE6ulnBGvSrnzOr/pGZVUzMSCHknuR9HLcTqxESJ1oC6mZ2y+lbX4MGZESBvANiJpm4uRCLTU90",
-	"t9kesw71E4QZokwBJCKylIMI+xWo02qB2O+xPjRYYSO3pk700Y7t4emAxjRfmZoEAjcZcmXuIhQQXNoq",
-	"0+ej9XeWXE8tNnlpqBbq2WGCz0nxXGxV7jwkdd4khPxuStuWdClifIZ2lvUmKrQl0WlSwA70E6/OT+vo",
-	"vLqHJWT4mFTmsMdsdjL0xdAJyzs8QcK0HTQpxbsnaIxvKRshxg3UfPWmOZqmQvaY7gFSClEvshhI7EQ7",
-	"D/KILC1684yiq2eZ+8wYNqtCA4qxeXLbE8+KwsMEzx5yO62pTn4yj3sm7X+iOmmxjwZkyBUDRyEJrMvh",
-	"cQSbhlQah3reGCav6P6ztYV5ka/sr9QUJpuO7b2N6ugdGXCGrmhCx6jZ8pEZMIMuUgFjk5bWUy6tlVyn",
-	"IPwXr7vfbDQVSZgI0SecpGyE3uMJZugKJxRdYoGXx4Jg0ruXfXd41Gg2GoXqS9OTNi/jW+gawdIoWtuT",
-	"VJi3vrLBQ06xf732DgOXpu0pdr7cch6+MgW1iNnJq553TR88ZbzhbEXHSDfH/XDx6QLt2Jn+PaaH+vsw",
-	"1B+Os53rr9PQT2zaKBaouY/01bs+MqfA13MJe0zdWeoQoZPcm+0a3IQ+nL2oqKHDLCxUytnl1u0eyvVy",
-	"eVsIxGPdbXhpf4jjYoOIHoM514X6cMknhKG8KwVPRphRYZLtZda6EO1Ah8NdX4fp8x6HsBhow0ZDHwmu",
-	"Pxst28yAwXOFFSj0IyyEWL36/pawkCe7aKIMAypt5zyBpwTR8ARhpEuX87dZu0Fd0mOFtWbmeuOoSou+",
-	"NOB8kZNcieWWUtwMbE/AqpfJ3Mn8VOubkLmugOfhHI2IMVO0OZAN69ixtY1wy4ezF7uIMiEJhuEVC9sr",
-	"lsQehAdBa9ggtebgENc6QZvUjsL2sNbCzUEjOCKHw4NQMU+12qyRso2XF8mhUFjrNnrvdh9qt/4U//xm",
-	"kmJzzm54eLPeanfq3f2D+mHtqNGsV/Hxjdn012kWsjlU/k7yc1McLEs0sOfFZGMrBe3D2Yvn1idbC3Vq",
-	"VukIT2B1IyItrDcS7pmCnl+6uo+Jo48X2pmgnaRoX67fxKSOThn4YL4TiIaOsOhUplgulxLfIgXsmUNs",
-	"i0Os3bDC3rBut4rmP7tbBXI0961q+eCmWcDQB9Dciyo3qtC40Q7MgeOZ7qZ4h9K7QcuGP5T2r0tjgzFm",
-	"I7Lr2/n7SsPH0vbQhsN5Uq2amyYtZb3cbfOKcAQdanssrzWdEBKbiXljMkczkriVqEqU1VHfElw/0zd7",
-	"zCFORcGmsFYZN3oPSHKlTEo9ID2eo51Os5VHnjaoXVX7ehLv+0aZH0Ue5Xvd/XajrcjO8hY9deYRxjks",
-	"be00j78mT3fg9bV4u536k/H21tZ5O8JDaZPT4Rh8NWbf+icx+79mNs5LzQixi1s911Q8Tlc1Icw9O7Nv",
-	"RdsXEELuoDMb/sysE4hSDjALi8HQ5S3qz6mQ7wYRvUwj8vQO9U5DbwyN4H4pjz/zrq5+znut6WR4d+CX",
-	"4uurEu7zyWcwwc1Np1d8vtzgzozt8y4ImyuEYobwhE95iAVFIWZoCoxoSlnW/y4b0OdBRq8zn0CXMgwo",
-	"kxgG67gO27WZjgX2qtYqgGcIaa9ugZ/Rg7C9rWiiSSAx6LT0aAhlSft7hwpt1YuC/UNdiApDP0oUaYbL",
-	"GhBtQIzO1Mlt0qPp4qeo7+L0w/enHxbHt4P8a9YarVqjWSiuqGw9WNV50Mi4K12HNcESXUnMQpwgSRJd",
-	"pjfBgh6bApMYsxHMOl3Wc1BkD7qJMJ2oE0IJjAR7qAtht9VpHR42qpaknoTMk5DAjEosqNt5sDh/L+83",
-	"2K3sLvjIY1Cea7+6XhVI7IHDcO5emhHcY85AeWBU5RF4A40E1An0XfdFbjGU+zVD45tiv+Ye24EiI107",
-	"4MPIZXWQAixlRE6ymeTqLd8J1HfYU3/3OHtij0XklkR+oX5Uj+uTbqMm/eeQ5Ou7Oj/1jTO8xxZzaLKT",
-	"Wl3DVphBu6DD53qN5cbgQP4tJVDDaQjTzDJd3h4gxlISaDr5318ataPPd937/6lqwnK3MEFyyRvtlNTl",
-	"r1xjBKd6X1VdUo5u9bZsRI9BoIM/tNPQXQ2phFRBxhkpDZ1vNZZswIx3zdYbEhhDDi31FyfUU6Yn1FeM",
-	"pH+6A2lJAZ6dxWb4WEGCP4nrrmK7FaV7yxhrPBitwUSbjc5h92A/56IXJBFEpr+mmKEXmI1Shhn6noTK",
-	"otm5ePF9VQPXYr/WhxhoecyyJs2HWsIutPF9hNpj2/5uoAFtUNvgoKGC038yrgrrYJkjgMLj/ewbO52W",
-	"yBRYWMjRGSzof20iTLKCvD9ZLsh5PiDpL5QJ8sjmVo9qzL1O/fIGBcZr1Dov4aJ/SEmynS1rG5VsrUj5",
-	"aUkthmwfzmmx5+6vl9FSMbpsS1W99jE6ufJOYZaz++XJlZ/c2sNNSvq0c6Q4ePiRzt1cmxOpUAqzVeeK",
-	"Xab0Xlaqc3Y4d/6chFCmO9PD+CI+IRUzu7dTPnzGREwCPQmGspCyEWq29tQpQv/3f/8fNKEyUFrgeA72",
-	"2FcvH/76/QSfWe7jWa6hUD25Cr68eTQhbY9vb7f1VIUz/bk74h/jyr7S5OajjB8iniDNEBG2CHtYHK2o",
-	"7uGx2AsJDmsRkVoA2GxprTPnoklnU9fyLkLVounlmAQTYZwrpm2JSXErNAXJRjJnjbKgy8+EzIVOoZTW",
-	"5nCmY+nkRPIFNHAszCNPsiSO2ZjIMUkQlT1GhZ3Qr9RxH9EhEtwHvT2itwTp81tHp0jiaUzcfqD2eT3W",
-	"N484RjBGJQ/FZrJ3uQPmZwBYuY/QoyXWczeg525Af4VuQFtUc4xtDidQfbzFUUoK32lVcgUCy9aSWqE9",
-	"79WPNPOSMrle5GRZj5kplkGhIeCxYlAzLBCOIFdbsWp1oTsLnIrsNNzfbwjkn90pyUtE+C1JQho8vhXq",
-	"NxZ0S5w6mnEuSIzNJkZXSLA7TSfLsw0/GfGRiVbL7qlA+t5M9rBwUZIsi5rp/SxtJZcbUovkW2FQGWJf",
-	"0yWvHqnd8p1782Hfr3TQP9kbVDqURbmyNK3EygSTjlLi7xtH6jbm8Gu6UxqHa3D5wkWbquXrnG9nAJOB",
-	"9skCGf7hPtmLiq6noADa1Q/mKCPizU609rrXfktJuqJfq5t8l2XV+YgyWxPPE2TG3WXtxnWzBoi1XZ2f",
-	"9liYQodXgnYkTDvUXVJKl6MIC7nrI0g1XByNCDqoOxtxo9lVEL9Ty/0Rdvs8LP55WPzzTMXnYfHPw+Kf",
-	"h8U/ali8MlVAcP51Ai9Q06vPmPhOL/5RjWyKysqdNyA4IclpKsdKd1FYFaBUVlV/RjzAEQrJLYl4bFq4",
-	"Lbfbm0AjZoXlR12pl2QpJ3GEJYwM24knoz31sC+7TmsZYyeegA05IkypBvqIGhZr7/cWU11s3rStYJij",
-	"nQ9nL3adm53018XbC4lavkl2zJIWfVBpet6sEHrvec7Tbex9+aPdbg42wcmpJFaPhkt030YbSnJbQFQn",
-	"+ORep5xurNI3LLzVea4hpMUnnmnT3RqQTg5nRIfEeULmd118xhJtOI+CZg8pqMDV24PAoWLZYxSMMWX6",
-	"XOdeBRdY6tKKx3wEJZMnSO05q6ojt4RJNMXBmDKSzJ3n8Fh495/v/18AAAD//w==",
+	"7L35cts40y98Kyh+b1Xs+ihZ1OJF/uOUssyME8fx2J7JO88orwSJkISIAjkEaEWTctW5iHOF50pOoQGQ",
+	"4CJZsp1kljxVecaSuADoRnejl19/dsbhIgoZYYI73c8O+YQXUUDg795Y0FtyTseEcSK/uMVBAn/gKAro",
+	"GAsasgH1na7T8E5a+HDSqDWbzWbtqNFo1I7l/zWy/3mO64wSThnhvHCT53ne+ptmYeCTeMDwgjhd56dQ",
+	"kAC9JQEWFJ0xH88c18k/rtVqtdY/jnKeEH+AhdN1mo3mYa3RqjUbN41Wt9HoNhr/cVxnPgqo03U6Hc9r",
+	"OK4TqBUwIzj7kzKUcDzDaCYHY10hVhFc8Z+zi9pP725enTuuw+jI6TrHXrPR8JqtdufwqC2/TRYjEjtd",
+	"5/zsRU0NA353XCemfO50nRmdyqlxgUXCna6DgRqOK6lA/cEkDhfWDLyTG+8om4G6JmGCBnBRyytddHfn",
+	"Oi9jPBG9jJg5Ij+IWOOYYFFc3sbJTcPrdjp6cLtwTIEUfIwDucIL4tNkIb+gfxKn6zUbrsMDLIft4xV3",
+	"ug3X8RMCw2BJELhOnDBG2dTpTnDAiesknPgDTsYh8+Xld2ql5bN9uSiO64gkZoP8Q5LIv3d2tyTmsJSe",
+	"6yxnoeSKJGaSgGqdmXDu5NpHOMYLIkgMe+1FEvMwhvETPo5ppMjh3MwIGjLySQzGcMUQhRMkZgRFMbml",
+	"YcJRhKfkFOERJ0ygSRjDrxMacwE/1R3XbGqn65DV6+g/L84O3974J5IS8hV/JCReSZZU7K3eA2s9IwtY",
+	"0gX+dE7YVMycbsdruo5mcy5iuaJyMmcvLeGxPXXh/REWs+z11JdbgPyR0Jj4TlfECbGHMgnjBax+ksCV",
+	"FUPxySIKBWHj1RuyKq9oD83JyqziGAcBiZ9xNJ6FIadsivZIfVpHGP3yy9nL/VOEUUxEvEJLKmZwB8cL",
+	"Ak/AzEej0F+hKRHcWvSY8ChkvLDwnVFj7E3apHaMW+1ae9Jp1k5IY1I7HHt+c9TCbdKZmAWZEeyTOFsS",
+	"a0Y1OaVN62ORqtnpuM6CMvPZq1ytyVssxrNqxnt1g6dob9h3+kmj0RprzoYPpO8M980qWuoAYW4tLAow",
+	"rAj2ERVyMbnAAUEhIwgzviQxR22vmV+pvtPpO2uXYlJT410z58N21STP6YKK6ikuQi4QFWTBkQglrZOY",
+	"5cbTaVRvkwCeaQ/DJxOcBELdkvIpZaLVdFw5SLpIFk7XazSALPpTOl7KBJmSWAkHw0RKD2fL+za8lVSX",
+	"WpsJwkRBGR985EqIp8P/m4txr5PJcT2Odq1xdNNoZroulexqL6wX7DwZLagQRMqN9O/yFK1HCxIvgAQT",
+	"ouyeRZgwoDD8z5XCMpb7UrLmyyvn7rHGgt7YC2WO/S7p7MuL8MLH8l5NdnNv5E8Uaw1GKyGZpdk4OfI6",
+	"chn1+3sMB5RTjt4SNiUMU/QSLyI8R+eUTecJm2KG9npvX/bO9527D0XjI04CMrAVGg/wIKOMHEXuZzA7",
+	"qFgNFiETM+50D+X65xTpOiquVa3WNemrmgXVGk4mdCz3jr0f/ysmE6fr/H8HmYV7oH7lB7bNAxuuLBly",
+	"Qm0iiFKsIsaMU/mllBJKPAGHSFlZLWKsBz3jSM/BBVVtxFlRAh6CBMymUhRpcsTPsX9F/kgIFxvkQRSH",
+	"o4As/v8KueATgcE6lGOM1ZOQHxKOWCjQQg4LZty7PEPy6TEeCxhnHIexYs4JJYFvRGPdSMQF4RxPYXsn",
+	"XKARQVgoOes1GsBklHGB2VhecnDrHYQRP/AJ9msBEWAPqX1AuFAy63DijZv4hNTavjeqtSdHpHaC261a",
+	"a9wceX6DnEyOjy1LuS03pqAC1vI59pFZplTUzoSIePfgYEriEWbT+jSsU9+sFT+gDPh4e266VHeu4ySz",
+	"uJSjBQ6kZiA+CuOqxc4W+s51XoRsEtDxA+mrRJMYGOmHoygG7eHmSW/zOeUIB1Jdr5C5HOycMWZynCMC",
+	"dpAf4yWwf4GO1pP4QaoYpKBcoxgOzNMeTfGTjOLpqm1L7rG54enoPQ5j/xlHsPQoJpOEE2UWyUOc3Pxh",
+	"jDDyE7VeOQ6hDE0COp0pFvghjEfU9wl79B6nHDFCfD2MxKcijFEcBqSKkPLng1sS08nq0aRpZaTJZrMt",
+	"bSbpHU9FHG2YUo7mLFwyNEqk/cdhKTjyQ9iQ2F9QgYRctDAiMVbyXprLTJCY4eCVFIKPpMl1uCBiJs8c",
+	"S3l0W8Yhm6KQoTCJEac+qaOLUP+O5QEFsynx0WilxqWJcor+SEJBgKopF/mITtAqTECc4LFAPImiMBZf",
+	"ltQdW+6ahULXJL4lMVILtr0EVnc/CdV7aIJpkMTy3KGOcDAkuT+pT04lwYurDLS+CMUPYcL8R5L5IkQ8",
+	"Gc9sOfsUsvPR+7KdEesiFEhNdVsCsVAMJnDHU1DILJESnCAd5S7MHdBFiDghQJjLGKx7sMJ+wDQg/pNY",
+	"QPLd6TbjlI0J7CF9ekV72nJDbSk8WLhEnf06uiJBiJWSFPEK4SmmfwnygptGk9deL6QXbFtCR9a9g4m6",
+	"96lE8dCYv0NjFcuVBRfBqVp2kRFGr+yd69yE4TmOp+QJzV7w41COAvlcaehjpqQsYX4UUiYQHo9JJPg9",
+	"pH001Sxlqa1W9IoJKlboJgyRmva2pBNhOIAJPRnBdlgmRae3mK30PPhjyRWGaIHZytCMn2YbThpNGC0o",
+	"SwT5whRqWpamHJKcIUqnuAtp5GQGZjJPQqIraUrCKYz4p9pvmZ1ch1fyi1pPfjFE2kEChPqF4UTMwpj+",
+	"+WhJeh5OgRiSKqfa4h0TLsX3nDA0wxyRTxGNpYr9smanl9EpN79tSZTATYQJsNCfTM+NCI4lQeRygKIL",
+	"mTTeMNj+emnANzBVZ0SpB5VTX4pGEt/SMdFEi+JQLi0eBeQpTgcFLzOYQwknvnJ9Y+TTyYTIE2VOatbR",
+	"L5wgjBhZgld8Aicb+Ulf9aX3Y9Oms7UkWm7uQG97PZ+C2u9JENT0aV+eMrJDtH6TpLSKNjA0LCz/EMXE",
+	"Wn1po5JYrbiivjbpif+W+BTfwBwfrQ8nNCDgBED/ObtEOB7P6C3o4tQricATiQSeE3nZ5csftrZ2NniI",
+	"D/xwnCin52M1aMfmh3SREKwSgmXaniPS25/u9Knog+QIlBkptASo1qLpe4uBAPkxiuXhVFAVJcj5+e8N",
+	"lOVd/NblPhakJuiCVN3jkzH1d7xny+GoCMHn8g8xwZpr88upbMOPBDwqSF/lVt3PyBIHg3Cy1Thickul",
+	"KTpgoSDVb1VxvnCCzLX8mSQk4RufZ22ibR+76Xm8+iHpRgLlq/3iCPM58VWA65Zy4iKCxzMlWqjgaBwu",
+	"5D0uWs6kAMDpCFDmaADVCYGy+7bAlb5ZjlYPH8cxXqlNhJXY2fSAa7jozkSFPueCaYdtpxwyS6NGGx8b",
+	"YCeLBm0dH7iG6++KIaNt2T8NIW163Q1cVAyVFOk7WqHljDC0J0l7fd5DfkKQfLnSusyQe99xqwfHkiBQ",
+	"5oIKlZUGawdhtp1gGpT5XA56lulkh22K81vOQgQhAzwWiJFP4hTJEaNQHsXHQciBBwlLFk73dyudwk3j",
+	"P668/sO9E72zI+i/q5QDW3xqaWTYVTOiYR3FbLmp5AmXrUlOyuaW90M6qHAkZZhcG4vpfqJchPGqLOXT",
+	"HbjVVtSPuRYkKu/G4irAA+8Z1xmLEmVd+MongINLa3w6t+ZxislogggLQSC89z+/N2onHz537v7rfgFf",
+	"Fok63qp0rB3tgBu5vVnWDckIojTE33ArXiSvQhM6TWKCGF4YZy1Bb56fn4G78U8yWBAR07HjloVamhPQ",
+	"qMgJyNOqglnvIdwlVg6Tx3BTLmhalu1WlpJ80o57EAaQf8g9U7o2gtxIBJO4Zcf5qVS8t5SoEJOlio1K",
+	"s8JieImpoGw6iPAK1LRJFoR75QjgzzQEBpE0spAb2jzkgx3Htd9dYqmePOy+mJHxHGy+Mm0eYp/NMJ9V",
+	"GlFzstLbr2yTUt/k8bzym52OdwIHOTiTcjplxEcUTnGlh0ahioRvpaIL9E7v1YMuSEo93koOkAtnzOzS",
+	"qpnjjJ2MlovJybchFqIgZFMSq9Ar4doMAuO8cq5zyiqW770+uKvYzR4nBEXzqXJk7NctZaVeP9DeZeAn",
+	"+MInARH2F5RxEqtvxjNM2WCKo/TvgLL5YBSHc4igqe/CRAzCySCMVZ6U+jIOl9a7ximXDUbYH0iiYpHE",
+	"JP9TwiAgNphDhpn1w4Lyhc65sr4N42iGWZHlS/PcyDQV5yM5fGSukeZOrGJbo5jgOaI8lynRbnqeu411",
+	"aBZ3zQ4AeqURAGluxEwezukEYbZ6yCsL3A7ck8bd13L1FZHHzeoxhokYhwtp0iPlIaNsmsVykYgxDdBe",
+	"yn119SxgwoJcUaykE+aKr/opXCo3a54SHC0lJZY4mCvX3RaLnjEL3/AeLWKsi9Wr4Iut3zUj2B8Y6Vd4",
+	"E/mErn/q1ZqdQ4RVUElenWaAznTEpsSpAeZiMM5J6I3asSDQ71wnnFfQMk6IMuPl25ezMDBcj5mPyC2J",
+	"V9ZiaFpb4xuFYUAwKGDjqSi/5BU8JgrwmFh7SPEI7CTuIsr0e0F01Lc93eXEb4UVYAY1EHHClOt0wxos",
+	"whjcYXCLIjyEFVVsAcfSepOKunoB1I6tmP9VuIRMClHc3EJaJFvyVMI4wUHV+K/Ue+HcDIaG5WaHNZV6",
+	"hmDfRdqiSPOy4YnxlgMA2tMdTQD9xipdtdKrwGFhuaBBgMwk0Z48P0aSLWPMuMpTQbMw8I2cUUNHIzye",
+	"g+M6++4Zh9MaiiXl9tNcdCAwg1zfmNSd+yzAcO7kp+zmRVVGbos0eSljbYkqGftcW81lqwH7fqx/eBI/",
+	"2Y4nnXTjlb0HRRsbsjorLoQqkyLJvVbNp1MqkDkvIOoTJujEnIB0FYpbPmt5rerDFouWUcWLDhG8qNJj",
+	"tZvPx3InFLwfySJSRyojJKWNoYJMkKhOOVqTqe6497smqnwCclH1muuZuymrZM4B7SvI2a9mFpvY8CFn",
+	"aYtR7aIMnVK+NtPfdT7VFkkgaECZPpBVsd+2J+4F/nSm7umoF+tP3nqGtesS7hvtejbrSMGTMtsp8kPB",
+	"XeRjLk14qT95hMfyzyAIlyAe7Pe286/tPJJXCxyzFZts4oenOKKnIu5bnc+zyeiqko3MvaDM/tb7t7L7",
+	"jmxXWvWXBPvnkDxd4UcIGU8WZE1tmZ/EEC01V6lz/xTfEpRE+bR05UejbFrT/pEaZbchHZNahLcJMWVP",
+	"gvR+z6s1OzeNZrftdT1I7982BhVQaSaQTacKebMKgZBbsEUwR/pGZUxm9T3uNm5rYvI9yysIJU7wuzlS",
+	"zDDztZWXzRlHUbBCeuXqeuXqcuW6OaekCvjncvGyucNk1h5jXwRh4r+6hehP5tSBe/Jj0SHZZu1w7JHa",
+	"0aiFayeTtldr+p3xMWlgb3R0tI1bVA0kfa53tOVhPArwKmWLopVKGFKmaIwhRVlfDQVkEA5QQaqIMGma",
+	"1h8c6+CJ2j45zqyij7NV/CDdZhaVspcYDsqxb8FmsNflw8ZN/hSawhIZ9+uKPI0uMecIczQ0JanmdAOn",
+	"AFWPqgM38DXsEFOL+mXUzksd9qww7Qul6ttExnNFVp+LESeVUQGVV3SBp+QgApWj/v4Ykak1wuyhExqQ",
+	"tdb7lgMrhJDLLD3Dzc5hhWrDtcmHz4ftavUGYQldP7ZVrDWJghDvlgZQtWMKlMlPz1qwAkFyA07nnB/V",
+	"JhY5p1w8evMYdnt4UO0HSgI/LSPID0bXVVXIRu3JgQsQ5Tp/aAh5QRNC6qpAceiioVWTJT9GWMzq1Jd/",
+	"qqK1ejHhKK8i8iVdZZPI1HjZwrOq3Os+TlBTzR5YtVQ/ERwoX2XRk0nGc77eyPxcZTzk3GR4PEM+kapE",
+	"LoPxObpoGM6H8qixnK0QFUjlPecW6LPkdjzCHIY6h2Oi4OrvKgvNJCgVaQpvAk+J5fpDEeaccBcNE4Zv",
+	"MQWBOUSQA7akxdJyePvmVdZvr1xcK0RcGt07RhAXJJK2BGa2neJKBUAFz7vXZmHgcx0uKojhcbXTf2iX",
+	"RajDu7pUnd2HaE/pSBepqJ6LuMCx0IE112SnDExsT35jrtRROVenCbmoXq/vS7IOTZZMXQmNYRWL47FQ",
+	"e3NjwoHDV1yQRaXI3ymzSo9oWx21PjtJZULp3FFiqs7CGIz6LbTK+pyiZzyXCbhXWMX9e9OVHp8+9LDc",
+	"ncJuAGtLM6Shc9XWeL2cX5MKXTEnq/x0CqweTNc4Em+rY7OK5OXvxary+4RXGxGfqiqFC3EoSIiVA5GX",
+	"q1dXzXyjToPpV931ZhTQqySoME1HmPk7cADl8+dY1RYVOWBtmiAnZr9WGzg676KSwe3EDdhClM+1XuDS",
+	"iN2Lw3DBXfDpD8ZSw+67iCwioROyQhaoRA84xyO4otIVqjNTPz8ui6pID+V/zHKO1FvSJckvgKuJsYmA",
+	"T2EipczwcBPJQp56tE2/axJSDnTq4Ra7BTa1rSZYy+F5ZIkNF5hzy7ogQfl7DUZlG3NlXKqybAesiPv3",
+	"8jm5JUHeCNp0iyb7tbo4vW2QJQKXd48FibV13qINkfX5QU6EypiBCamUjjf5pC2bwUykQe/kHB0LdNer",
+	"nq6lzWK5dchPcMP2egpngtmp38rrnGcZ22YzoGk84WDmq3PmbThXuaSq4Cafw5LeU2IZ/RpTbFH0s/rV",
+	"u45MJgQeuSODasyZTev+NmRkc1wwDyiztQmWWYQVJN1936eoMaWU3zCeUzZF8ldEGepxig9e4zmOBXa2",
+	"8syWIGeKr2goHQ3Xad8hJBSZkGicML7lqx6uo4E5bB1dYIo0yqh3t6S9tW7laRYou2FTSG59CoVuM/+j",
+	"dfqvEOdfV8oyJSyByM3niqSP+zTzw/Xn/eqxbFo+TKP9NfSVWWZLaW2hlfRvqf7ZSecogVXG5GNIea5Q",
+	"OEELeU0dXYRoEoRYcITZSiUxMYJj/XPZwaChucpOszAgKE4iimdu6pq6ipDX+B+vo2opogALuZ7POBoT",
+	"GlA2PVUVMlESRyEnULeKURAuoQYvYRBcoYKjcMlcxIkSKVevei/fvtrPeWe8jkYKK6d7W4Bwuf9V5tKl",
+	"OGOZbjt7eZVXXPKL+2iul8l6YhWZrPTaEqGufniBTtqdI5O2VUfvoDZxQSQPcbTAAB4kSTUJY8TDRZbh",
+	"1WcKXnGYAycayjMWRgaHZ7/eZyXyZnm9FRm4GX6KqwtQIxJzcFIxKfOxQCJEfpj3m+2Ie1XW6xoIqzik",
+	"H8JYaRsV0DNz10VXynWLBYJKgq3T7ix3cYVGzuovP2/AnwIf8DoPkKm43PQA6rsIBzw0qXXD/67p0vfa",
+	"mT9MkS+R9jDnVnvLQs4NEjbLwW00ttLX6Wm7PKOfbm4ukXo0EuRTIT5aCRpWTMoq44r+cnWGGF6YhLk5",
+	"VXLC7JPcK7aEILtvO+sjQnriX+/nvYLT00NyjrJzVz6r4QFJGIXR6ydXDzfnlKw2tbPlnARhGA+iALNt",
+	"Anp5wkX+5BRB9K6LLi9+RGGMXl+++vFU6p0uunz5g2t/bSX1WzFAed5jq0ovsIXOuFV0bY15Um1QamWc",
+	"vaMw2XuWtsJ7ea/5ZBZxB1sRgMdMLUxp/YHpQG4H4RIktoIFrcmP0h52kTrjQsFqmAhUrKqxU4J3PZvk",
+	"IS63qmHcsYh1s2Ny2/rWvA9za89ita+w7CEsFDrmHIb6TJKjYmHhCuxRzXYqLvMQEbQ+2pEGZZ5xHe8I",
+	"7cpnF81JJIy+mumqSrcsybaSXRVz0rGK+6ZTYbQU6rM5yk1HzkNluCI8kjwfsiwQU7Z+zQI9YF5bBICk",
+	"sDHpRPkgvfU+7948t5L0z570YcPibscwFaltWSm8KXxHe2nojw/3U/yVvaE1lmFWFz+UyzrcP5XmWkAw",
+	"ByqUFz8Dr3hIjGuX7MKvRmW5KnasL13BB9C8TFgT3ykpn3s92AvKBruJX7hjezm7o/4osrSSlPfLwvQJ",
+	"1nkuCJeQCCF13yD3QaMxw39yJ77876XVujYrZV6xoOM4lPJ9gYMgfb4cMeCE5Z+try0/FSq21gZnNGT7",
+	"urCoGcor/+V1r9Jgqo6HFs+xwXRD/DLCqyDE/nqhodwjFcmculbcbGm0p1wjrvllIM9AlpfERYyOXCT1",
+	"anaNHE/2SV1mGzIDLFyU+U3M3+A20dfEri79GiRxsG+d2qyUkrSOs1wrgTk5bCdxkJb02kWfm1c2hdw3",
+	"i2i/qWqxFT88wqO3wb+2DvxFJ+ZoBJ3MkfW0Drov4WyrXEEFXlLQKtphvoVBmgGGPCwVNkXQrzbNdcIt",
+	"BjyqvRQbJq2ih5waLsIokr9rjKD9SvM8D86/Lhogx62wxyhDBMcBJTH46dOizSAcz53d63C1Mz03imz6",
+	"6UJW0ejG4LhUQQoLHIRTJC1iBeAcxmNIgwOLl6u8JDBETaZsQCekontG2bbYJQj0+ADxXyJa9JATmRVg",
+	"2sYxlOtb8PmBYaZdY0Cbw7q5MZVOV08WFlIH0iSmYnUtF1/n5wAqYS9RWZbq0w9meq/f3zhlTOXX729M",
+	"7TbYy6DP0Z7WN/sG+iQKY4EDrcwo0Tiu0HOF99nr92+u0d7woL4kQVAD/IGDj8s5r3/kIRvu19GLANOF",
+	"wiHsoiHlfOiiIU4gj5V8ioZunw15MhoqP37CSbzvoiFgectLwniqf0rDfeY6hMeCy/2o3c3AiiCtYPZ5",
+	"lDgF50bZJFxTA2JKYwxEY9eKL5Ip5SJeob2Ls+f7bgZHs4pS0eH2mY2Z52Znl/R6Vd82lpIB1Czh9T7r",
+	"sxchuyVMlejvqRTSH5VLEfUuz/a76PX1uwtFoSFneE4GY8zJULmhuQve/FarddJnUDIj8CICEfbLzQsX",
+	"eiDdHiEqL4SwC2T9f1YxBBeZEMLd0KAU9plmfiucs7QCMHWAH05iokqQTSihz4br0AqHdfQCBwFHYxzH",
+	"KzTsaSRPuLKLnis4TZU4+vr9jc4a7bM94MfUc5Tjxn2UsECSJq0zkeqM4xXPUmyhrrTPFCp87jrAhudW",
+	"bbpcLvmNxRZAK8r6bPipppixjs4pF8DJaE5WnEBFBGXqmXvDNFFb11RIxrbbfmkuNdCGhsbnKeP1Ls/s",
+	"DilOo+7VGwBCEBGGI+p0nVa9UW+pYl8lwXL7TvNZTY6uboAip2QNHMXr92/QNREVyDE8g45JedeVBJhT",
+	"v44uk1FAx1LPpSt65sOEhDbC3pCVkmNWB6Rmo7Fb0yOVovm7PnXow4ZOwXT0YPX5oeu05lcntz83ov8e",
+	"H40umovzjvjtePkfD1+3/R8Opz81Pr5pBm/b7N1h9LOj0zKdd28uHZ2KKc1jyKfsOp73x2+93958ehFP",
+	"fr0eHN2s3v/807vp0Wx8e4kj+jaIl2cYX45/+uUqdO4+bA0qqRNR12BKAsFykt3p/v7BdXiyWOBYDlYt",
+	"uiJOODFi2xBHshWeyuXS5ffaiP/gOp9qEdyaucAOZpCM/6fT/Sw/KR8h15+gc4j5qQj0uo6bepmo3Bua",
+	"P4f7sLm4CbKeomEqYwfaazaEXTbUvSyGcAPCQVBH7wKfcKEAFcusJjfi21UvD0Jrd+P7vZoa2SUHqqHY",
+	"nXvvhbqtH3RWehRDa0vs939iPy+vtX0/r+PDdsPu6WVjbH3v6fWte3oVKFnZ08s7rO7p1Vnb0+sped5r",
+	"SJ5P374tzzcznm+ftFueUwKKBVH85uzKNtGKeOfVWLBO8pEO5jRev4+Ku+hot+am3lHzOLdpKoHw1uwe",
+	"uWD27tmyKarXrKZye31T1A+FZFHn/eps9fblWfP8ptc4v3n1568ve6t3H3tL+e89PeNnH3uf3t1czC4W",
+	"vy3Pb85Wbz+eiYs/e8u3Lxrtty97y/Ob3lL+N/1HX/sPahEHKbKVnWUiPIVzvK3pAKC7rQR81QtSRXBg",
+	"tXCDW7z7b8lh2cNNrftvyvougZWQ2gVSE6LFChUA2Y01kPsarAGwZW0AylT0WXrZcR2tk50PCvCtUusD",
+	"WmOu9H2iwzHF3qzmZfoMpC+BA+Sb5+dn0FTrlgoq7cysT6tV0wH9nfI1HXXUQxo4tM+kXOXIxgqFkjZG",
+	"lhxiQwZfVJ5IbxTyubTtSxWU6EoedTIjRtnseevjBUglG0pzV+Oj0OBW2RbARc9Df/UVmoMWlb/R9Q/Z",
+	"Wiq4d5f3laQRq5zF5G0/NeWoAzjQNUMxFx6UWmDfPWUTSRjDX1ogyDtO7r/jhdUkr+1t8Yq0Sw/c0Nlm",
+	"IhUtDeTNzeY2N+e6N+Sk3LXAsSiUr6I9oMz+jtLuw13FyebgM/Xv1h5v3lUINPvu3KFHNQZkK3AIFI87",
+	"bnbW2T9Vgg5UKZKqVEdDoCm1qkqrPGM/Su68fIJzzBc7vditCTIr5DhnhXztE842xlm71WzkjLMKFOLv",
+	"B5tvdLDZZOAeVxu4R+sN3C/TnPhL9iE+2qIP8V9ZsbXvvyPt8phXGj+Sosp4YsN4nSI50KgFEBCuNJ3t",
+	"PAXKjYcbC9UnQaNuogmBX/2EnGZe7T7L9ArghaQHwKG8GJx9fKab/pY6+0vBxPvMYCRpa7esqKrM3p6a",
+	"1WP1z/0et7MJcPJaVbWZG0qt9v9JDP4gU28L46uiH2d+M2niWztI++zye6e8YTZsk1zSXaXlpUCQ00we",
+	"gw/kotB2D6N3S0bighW22fqqdim/tFpYfQPDKnMQF6vjt7V4Cuq6jHaVQVgpFV8DI6G2IAEWtK6z4XMv",
+	"bLfb7c0NTjMvmLEaDIiVczJpjtuk4R+OPHw0bpHO5BifjBpjz2+S1qTd6HiHzaPWcfukgw9HR+Nj/4Q0",
+	"Jh5ujlrjtt8hh3mkqK533GoAeHsOvqpoTh6DPt8hNpODlVp3CjSsUXf+sQozZf8yVtBXcim9TQJBI3nW",
+	"m4TxQse8c4m9e4UE5mcckl73VSBJsrfUXVV92jijkwnx0SQOF6p8WDIV2itWhwAskooc2z3zgiBc8n0X",
+	"MXJLYmiex7JHyS11mvmsIBKMKO+z8miHqfU8PFUAJC5KcdZdFIJR9yd0juwzKIirwQzk1FTIWjWjVwre",
+	"NL6mHJKT6kjO3EDlywEoVCfi11FPAepa9dO2ZQAdA5U/D6rvrPZhaiHAxDi1MrLlUOhikQAeuzJc0kMO",
+	"2rOegH2f95nqKKlN1v2Sn81FIQjxkAWrKuPjF9jxKWjbg+XzOifbwnDegeS8mo8FVqmu49DXeXWSAtZd",
+	"N5Uy1kUpoKD5E/AE5U6zRL16lrOX8aHccpUSeX+NmM2JtyL4XJBPlh5RhuPVFshRFoSCluXbFwAo7VKV",
+	"sPS0nsEq+JjvCnJ3BbmrelynGrkIY+JblS3/eoP76/lWc/pbyUgpx43BPNGy3N6kT+MszYz3g88W8N3d",
+	"gbWH12YeKYmHuWXQZ0EfraZt9f00Fv6PJDXwX+hBPvD8SqHmFENHCy0sbPC/orSzN9o9cFM7HiLCsSCi",
+	"xkVMMFT6V7xnnejfbOb+o63cJSvsk6/lF5plLSEr98YVwZZ9qvNQnxmATmil0lUQBFyQyFVhgnABRnGa",
+	"fsqEazUSddWjAOFy3wXXkrXZoNwSELoxD1mfTektYXX0Tt2rbLy0DaJcCBeKNUYrjc6gzDi5lftsmgtN",
+	"VNlw+eDFT2kl57c9amtUU/uOuopWpMiS3RxwaF6l5pMkTARABS6lrEifX4Da3OHhaXzEBhjNDJBWq9Xa",
+	"zQDJjcuetzLgtx+aV5x31rdx7TuKcK/W26zNlHtX66bRytZYJ+vAVLpw4IF4AgrweK4BbRkjnwi383UU",
+	"sa08n433VCzZh425Nzt4Gyq2wFrDikS84Ov658pl5etbB1VsYqUaDoZ8NV9+kBVJVgeHS5YJwBPvbptY",
+	"fGEKM7+6aExxnm/JvVkXPbgshQ3cmv+zO+42lG/+gxndDv4UUhoCaPFusXaa4P2F2PrASnXckN59+fKH",
+	"zGhIC2yxwLAdMfr5SpWeQxM3KP9TEA4q9RzZOemqi8RTGfSamV5Ys/jymybyJ09ibFtr/y9hdzuxFnPJ",
+	"Vl+T11XRxMaTqRlovixOFcaEt6Y/JGYho2McqMqsPQ2b1mccjufSRkbLGRUEWpntS3U2/NzXEf6+46K+",
+	"KczuO3fD07Sdw5z6QzC3teN4TlauHdAVaLi53Geo91Wf7bSxqk31PEbAN7HSMxyCfA3Q7jU/eUCBHP6k",
+	"81MoSIDegocPnTEfz3KQvJkd2mzk7FBV5G9VcpVKCMs5SBkEwfYW/OMyfAAR0zn2moAB3e4cHrUztMgq",
+	"jOh8Ro4Nc5klzpzceEdW4oxdae80Gy2v6qIUCkEXZHYPDrzmUb1Rb9S97nHjuHGgLjkoDimPk+Acv/mj",
+	"OfZuG6/j1m/LRvTr60+/NMdHo1Z48vPCY70Of3k8+fFo9vpwft5eXDRHv3rj/278+fPJ8tVxfHO0+uWQ",
+	"vutEvTZ/2Zr82Jy99ubnjcXFz9u7Q/P7Yp3pnqvP+pdId8rMvEEuSq34NcS7ag2yPtlmbY5LSepdwZO+",
+	"doLLA/O+Da6GdZpNITDHqa6KAnmw9ZHXaSBogVDfntNtvMGtgjjfs3O+XnbON4wzqG2iC8a17/BJE4P0",
+	"nqjFFjZb9d6+SMs+KqDCNFxrenDRb36mun4TJqSdtAWYGKQWAI4Y5AaMyCSMyb6OtZ/3+gywTBS6Ckeg",
+	"BwtIcKahEd8t404z/FXmKfvLSiMrl+txfjY3dzeAgoIQQ1QubUywj0cBOUV8jCFjHgvUajSQH9HyI33C",
+	"8GwgbbOEYbaLky4PXPdd+H0XfmkiJJ+XYR41NCGUtcVoEcaWPHpiyahd9BtTi6/PewpfSSMu6UwlhcBO",
+	"hcaBUgJMbjYX0QnCbOUiQYJAZz8ZYEvA3lY4lirniAvd6cHC49w5n8dAif5NjK2SQGPhEkqDcyJtB/Fi",
+	"A6neafnyXZz8C8UJ40uSS7iLM9Typ8nUgG6LtQy6eb3cUNegEZlSEBtjolta2pmQZcgz1Vuhz4zIO0VS",
+	"NTO5JAERhQoEmC9H7WYTDLM+GwK8GpvaFfV8iPYMYr21NBp6baHTB+1SiI12FJQPXhmMie8lC//kjfzY",
+	"UtMXmmsBzQZauZ7m98WT6vP7tPkPMSF/6hPOGoxCqYn21iET5kDJ9o36joV64vV5r47OqxHbIfdDFzL5",
+	"fWZqkwAVS5Ur7YUx4hpZWBcU7Z+iGb6lbIpYiEx/VzEjK7RIuOgzhQBWSFArixgIdaO9e2VEWhS1ez7x",
+	"9TexPr4Lhr+vYFAcY7Lkn049Sw73Y7y8z4FZzdolxn6vH/edtf+NZXqG+tpJJbmVjI3z6GEMm/hU6NBM",
+	"BguX4bn81UDhnmcj+ztBwmHfj+W6d53XQR29IaOQoWsa0xnymi7S7RTRZcKhSehaNIW1SAnbwMH87nQO",
+	"vYYnWULHGt/jOGFT9BbPMUPXOKboCnO8PqoYLSP5UvPd8UnDazRy2AsakT4r4i9hRrEkCLY+SBtq3w/v",
+	"lHHs3w/caWTztNnF1pdPXIUnj4JKxexlmCf7GgUX0oLTEXWRgsa/uHx/ifa8Dgpj5B32mU+nVAAIrlCI",
+	"Jj7mM8JVGR3xT03RCObIO0Tq6n0X6V3gqi7cfSbvLOBDKa+V16rBTeji7HlFBT1mfq5O3gy3buZQrJbP",
+	"QKFQGKleA2vRobp5eKg+ez8jLI8OI8I5YSjDpArjKWaU61I7kQIXoz3AN953VcJHhnAMgwEQVuq7iIfq",
+	"b21l646HeCWpAmX+hPmQ9SG/vyXMD+N9NJcHAyoMbi7HC4Kof4owUsAl2dvMuUFe0me5sabH9cZJtRdP",
+	"LefzjOUKIreQLKnX9hRO9SJeWXUfcnxzslL4N6G/QlOijynqOJC2ptszyAZwy8XZ831EGRcEQ6u20vTy",
+	"gBhH/tG4OWmQmjc6xrX2uEVqJ35rUmtib9QYn5DjyZEvhaccbdpGwWRe5NkhB6th93PpdO7rqPIYV+Ru",
+	"mmJ3ya5luFdvttr1zuFR/bh20vDqVXJ8ZzH9ZaDCdl+Vf5L+3JUG61JWzH5xs+ZJF2fPvwOfPVnQXIlK",
+	"S3mCqJsSYdZ6J+WeGujZpZtRzCx7PAdmhvbi/PlyewizOuox8ME844j6lrJoVybrrtcSXyOZ8LuEeCoJ",
+	"sTVclblhW6wq79+NVYUsy/1JrXxw01TmzhRNblRhcaM9SKMJU9tNyg5pd4OVDR+k9a+AMVSgeN9VrnNl",
+	"4WNhOmjA5jytNs01RFvRLrdB3hEOAJ++zzKkiTkhke4PPSMrtCSxjUMhVVkdDQ3DDVN7s88s5pQcrGE1",
+	"5OFGN20UoTQmhVyVcRit0F7ba2aRpx2QK+S8HiX7vlKQOy+jXKdz2Gq0JNsZ2aJ6zj3gcA5D2zqJ5u8p",
+	"0631+lKy3fT8S2V788llO8ITYcocYBt8MWHf/DcJ+79ncsIL3b3Wpq3q4s8fZqvqEOaB6VC9AfQNlJDd",
+	"z9SEP9PTCUQpR5j5+WDo+gY155SLN6OAXiUBeXx/GqudBwYY2N+LzU+d6+tfM6RVVVZht/uUcn1T6UbW",
+	"9xSatNqFGVLOF+FtdZNq55KwlSQoZgjPw0XoY06RjxlagCBaUJai36btqB3IDbe6E6mimBFlAkNbPdth",
+	"u7XQMYu9CVgN6Awh7c0NcFJ+4AbZksaKBWJNTsOPmlHWNL+xuNDUT8m1vw+DMNfyq8CROhVOL9EOzGj1",
+	"WH9KftQYvpL7LnsXP/YupOSdTAgU7Fq1PF6t0aw1vFyZTiXwcBXusNZx16qib44FuhaY+ThGgsSq4HOO",
+	"Oe3qUqUIsyl09l+HOMzTBw0CTOdyh1ACDUHvwyDuNNvN4+NG1ZDkk5B+EuKYUYE5tXGH8913M7ThTiW2",
+	"8AO3gUXmTTvBZrF7NsO5fWnKcA/ZA8V2kZVb4AeAEZI70LXdF9mJoditAWDv8t0a+mwPytVUFYqLZtpf",
+	"O8ZCQD43UbfJtzzjaGiJp+F+N31inwXklgRurhJZNevNVQGojxOSje/6vOdqZ3iflXNo0p1aXQ15Za9T",
+	"yYbP7BojjcGB/EdCoBpYM6bu3L8eHCjCQhCAnP6f3xu1kw+fO3f/VQXB9rnUP3rNG5XhuOmVWzTglu+r",
+	"qnDLyJ1CxFgEtOiH9hoK05gKSBVkISP7OXMQMNgrJyDVnz1en0xwEghoqFNqHbugjC6SBfxY6uT5aAfS",
+	"mlJO04lVy7GcBn+U1N0kdiuKQNcJ1mg03UKIeo32cefoMJOilyTmRCQfE8zQc11BgX4kvjzR7F0+/7EK",
+	"vj2P1n6fAHUdRojPTfMvzZr3AcKXQPwfYPYY0P8dLKAdUrstMlRI+vfaVWEcLCsEq/BwP/vOTqc1OgUG",
+	"5ofoDAb0v3ZRJmlp518sF+Q8a4/4N8oEeSC05YPacmxTCb9DqfoWVfNrpOg3KW43neUN5M2Tlbs/LqlF",
+	"s+39OS1m3/39MloqGpc+UX24eYxKrvysIMju1idXvrerWDeUZ5a7gIFzRNPqWnHSA527mTXHEy4NZmPO",
+	"5TEmNZzaJnOOSCXX/d16TkwoU8BlAIYWzm2E3idJSEgL0c8Yj8hY9YGjzKdsirzmgdxF6P/+7/+D5lSM",
+	"pRU4W8F57IsXon95NOHvIvfhIldzqOpbCV8OHsxITye3nxbErMKZ/h0b+du4sq8Vu7kolYcK91QKRIQN",
+	"we5XRxuqe8KIH/gE+7WACKUATLa0spkz1aSyqWsZHlW1anoxI+M5184VDYCjU9xy8DIIT7GcVAa5BnhR",
+	"c7LiKoVSmDOH1RtTJSeST2CBY64feZomcSxnRMxIjKjoM8rRlLCEMvCmQLUwD12w2wN6S5Dav3XUQwIv",
+	"ImKjgZvn9dlQP6KLoIlaFopNde96B8yvsGBFRKoHa6zvuFLfcaX+DrhST2jm6LM57ED55y0OEpL7TpmS",
+	"GwhYPC3JEZr9Xv1I3S0x1et5SZaiFS2wGOegJbtSQC0xRziAXG0pquWFOssbHI2Up7vh7m7HRf7VwqNc",
+	"p8JvSezT8cMBd7+yolvj1FGCs6QxLD1nY3Ou9/AUNdhnxSfrsw3fa/WRqlYj7ilH6t5U9zC/rEnWRc3U",
+	"fNaCEmYHqTL7VhyoNLNv6ZKXj1Ru+fad/uPQrXTQP9obVNiUeb2yNq3E6ASdjlKQ7ztH6naW8Fu6UxrH",
+	"W0j53EW7muXb7G+r/aJe7dMSG35zn+xlBX4uGIBm9KMVSpl4tx2tvO61PxKSbED+tZPv0qw6F1FmauLD",
+	"GOlmt2mzEQXWALE2QMfyE8AKJmhPQK9jhT5TuBwFmIt9G7Er1xgZbFC7M/JOOFoQv5PD/Rlm+3fyBn+x",
+	"Zstfu5GyHke75rVyCXdpa2Ul6vKdlY8P27nGypSZaNH3jsrfrKPyOkpW91g+rO6x3Cn0WDanabnLno7n",
+	"vYbk+Z2bhzcznm+ftFue1UdiYCFBvTm7yiFaz7A8UEfSkLBbTwzyoHTJRzqY03j9PiruoqPdupF7R83j",
+	"3KapaFexdvfIBbN3z7adtJvVVG6v76RdjJA471dnq7cvz5rnN73G+c2rP3992Vu9+9hbyn/v6Rk/+9j7",
+	"9O7mYnax+G15fnO2evvxTFz82Vu+fdFov33ZW57f9Jbyv+k/+tp/UMPu++Mu8qgCivPvE3i5yfAv+TM1",
+	"+AcB2eSNlc/OiOCYxL1EzKTtAl1SwKisqv4MwjEOkE9uSRBGuu/S+nO7BzyiR1h81LV8SZpyEgVYQMPQ",
+	"vWg+PZAP+7RvQcvoc+IpnCGnhEnTQG1RLWLN/U451cXkTZsKhhXauzh7vm/dbKW/lm/PJWq5OtkxTVp0",
+	"waTpO8tc6L3vWE83sff1j7bRHEyCk1VJLB8NlyjMTRNKsiEgqhN8Mq9TxjfG6Jvk3mo9VzNS+Yln6uhu",
+	"DpBWDmdAJ8R6Qup3LT9jjTWcRUHTh+RM4OrpqZ5aM8xnqrGW2teZV8FeLHlpxWPegZEZxkjOOa2qI7eE",
+	"CbTA4xllJF5Zzwkj7tx9uPt/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

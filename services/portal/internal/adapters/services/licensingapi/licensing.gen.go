@@ -147,6 +147,27 @@ func (e DocumentContentType) Valid() bool {
 	}
 }
 
+// Defines values for HistoryStepActor.
+const (
+	HistoryStepActorApplicant HistoryStepActor = "applicant"
+	HistoryStepActorOfficer   HistoryStepActor = "officer"
+	HistoryStepActorSystem    HistoryStepActor = "system"
+)
+
+// Valid indicates whether the value is a known member of the HistoryStepActor enum.
+func (e HistoryStepActor) Valid() bool {
+	switch e {
+	case HistoryStepActorApplicant:
+		return true
+	case HistoryStepActorOfficer:
+		return true
+	case HistoryStepActorSystem:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LicenseStatus.
 const (
 	LicenseStatusActive    LicenseStatus = "active"
@@ -318,10 +339,17 @@ type Application struct {
 	Kbli       string             `json:"kbli"`
 
 	// Reason the rejection reason
-	Reason              *string             `json:"reason,omitempty"`
-	RenewalOf           *openapi_types.UUID `json:"renewal_of,omitempty"`
-	RevisionNote        *string             `json:"revision_note,omitempty"`
-	RevisionRequirement *string             `json:"revision_requirement,omitempty"`
+	Reason    *string             `json:"reason,omitempty"`
+	RenewalOf *openapi_types.UUID `json:"renewal_of,omitempty"`
+
+	// RevisionNote the first of revisions' notes
+	RevisionNote *string `json:"revision_note,omitempty"`
+
+	// RevisionRequirement the first of revisions
+	RevisionRequirement *string `json:"revision_requirement,omitempty"`
+
+	// Revisions the documents the officer asked to revise, each with its comment, while a revision is requested
+	Revisions *[]Revision `json:"revisions,omitempty"`
 
 	// Scale Example: micro
 	Scale Scale `json:"scale"`
@@ -346,6 +374,11 @@ type Application struct {
 
 // ApplicationWhoseTurn who must act next; null once closed
 type ApplicationWhoseTurn string
+
+// ApplicationHistory defines model for ApplicationHistory.
+type ApplicationHistory struct {
+	Items []HistoryStep `json:"items"`
+}
 
 // ApplicationInput defines model for ApplicationInput.
 type ApplicationInput struct {
@@ -560,6 +593,28 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// HistoryStep One step of an application, as its audit record holds it.
+type HistoryStep struct {
+	// Action `application.<action>` (create, submit, start_review, request_revision, resubmit, approve, reject, ...) or `document.upload`
+	Action     string              `json:"action"`
+	Actor      HistoryStepActor    `json:"actor"`
+	At         time.Time           `json:"at"`
+	DocumentID *openapi_types.UUID `json:"document_id,omitempty"`
+
+	// Note the reason or note the actor gave
+	Note *string `json:"note,omitempty"`
+
+	// Requirement the document's requirement (document.upload)
+	Requirement *string     `json:"requirement,omitempty"`
+	Revisions   *[]Revision `json:"revisions,omitempty"`
+
+	// State Example: in_review
+	State *ApplicationState `json:"state,omitempty"`
+}
+
+// HistoryStepActor defines model for HistoryStep.Actor.
+type HistoryStepActor string
+
 // JwkSet defines model for JwkSet.
 type JwkSet struct {
 	Keys []struct {
@@ -750,12 +805,27 @@ type Requirements struct {
 	Title      string `json:"title"`
 }
 
-// RevisionInput defines model for RevisionInput.
-type RevisionInput struct {
+// ResubmitInput defines model for ResubmitInput.
+type ResubmitInput struct {
+	// Note the applicant's note to the officer, kept in the history
+	Note *string `json:"note,omitempty"`
+}
+
+// Revision What the officer asks the applicant to change about one document.
+type Revision struct {
 	Note *string `json:"note,omitempty"`
 
-	// Requirement the code of the requirement to revise
+	// Requirement the code of the requirement
 	Requirement string `json:"requirement"`
+}
+
+// RevisionInput The documents to revise (`documents`), or one (`requirement` with its `note`); at least one.
+type RevisionInput struct {
+	Documents *[]Revision `json:"documents,omitempty"`
+	Note      *string     `json:"note,omitempty"`
+
+	// Requirement the code of the one requirement to revise
+	Requirement *string `json:"requirement,omitempty"`
 }
 
 // RiskBand defines model for RiskBand.
@@ -1035,6 +1105,9 @@ type RejectApplicationJSONRequestBody = ReasonInput
 // RequestRevisionJSONRequestBody defines body for RequestRevision for application/json ContentType.
 type RequestRevisionJSONRequestBody = RevisionInput
 
+// ResubmitApplicationJSONRequestBody defines body for ResubmitApplication for application/json ContentType.
+type ResubmitApplicationJSONRequestBody = ResubmitInput
+
 // RegisterBusinessJSONRequestBody defines body for RegisterBusiness for application/json ContentType.
 type RegisterBusinessJSONRequestBody = BusinessInput
 
@@ -1205,6 +1278,16 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/applications/{id}/documents/{document_id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContent(ctx context.Context, id ID, documentID openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetApplicationHistory Every step of an application, with who and when
+	//
+	// Read from the service's audit chain: each step, by whom (the
+	// applicant, an officer, the system), when, with the note or reason
+	// given. Officers are named by role, not by person. Roles as
+	// getApplication.
+	//
+	// Corresponds with GET /v1/applications/{id}/history (the `GetApplicationHistory` operationId).
+	GetApplicationHistory(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetApplicationLicense The license an application led to
 	//
 	// Owner (`business`) or `licensing_officer`, `auditor`.
@@ -1247,30 +1330,47 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/applications/{id}/reject (the `RejectApplication` operationId).
 	RejectApplication(ctx context.Context, id ID, params *RejectApplicationParams, body RejectApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RequestRevisionWithBody Ask the applicant to revise one requirement
+	// RequestRevisionWithBody Ask the applicant to revise one or more documents
 	//
-	// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+	// Names the documents to revise, each with the officer's comment
+	// (`documents`), or one (`requirement` and `note`, as before). The SLA
+	// clock pauses until the applicant resubmits. Role `licensing_officer`.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/applications/{id}/request-revision (the `RequestRevision` operationId).
 	RequestRevisionWithBody(ctx context.Context, id ID, params *RequestRevisionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RequestRevision Ask the applicant to revise one requirement
+	// RequestRevision Ask the applicant to revise one or more documents
 	//
-	// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+	// Names the documents to revise, each with the officer's comment
+	// (`documents`), or one (`requirement` and `note`, as before). The SLA
+	// clock pauses until the applicant resubmits. Role `licensing_officer`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/applications/{id}/request-revision (the `RequestRevision` operationId).
 	RequestRevision(ctx context.Context, id ID, params *RequestRevisionParams, body RequestRevisionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResubmitApplication Answer a revision request
+	// ResubmitApplicationWithBody Answer a revision request
 	//
-	// The SLA clock runs on from where it paused. Role `business`, owner only.
+	// The SLA clock runs on from where it paused. The note, if any, tells the
+	// officer what changed and stays in the history. Role `business`, owner only.
+	//
+	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
-	ResubmitApplication(ctx context.Context, id ID, params *ResubmitApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResubmitApplicationWithBody(ctx context.Context, id ID, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResubmitApplication Answer a revision request
+	//
+	// The SLA clock runs on from where it paused. The note, if any, tells the
+	// officer what changed and stays in the history. Role `business`, owner only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
+	ResubmitApplication(ctx context.Context, id ID, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartReview Completeness check; review begins
 	//
@@ -1662,6 +1762,26 @@ func (c *Client) GetDocumentContent(ctx context.Context, id ID, documentID opena
 	return c.Client.Do(req)
 }
 
+// GetApplicationHistory Every step of an application, with who and when
+//
+// Read from the service's audit chain: each step, by whom (the
+// applicant, an officer, the system), when, with the note or reason
+// given. Officers are named by role, not by person. Roles as
+// getApplication.
+//
+// Corresponds with GET /v1/applications/{id}/history (the `GetApplicationHistory` operationId).
+func (c *Client) GetApplicationHistory(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationHistoryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetApplicationLicense The license an application led to
 //
 // Owner (`business`) or `licensing_officer`, `auditor`.
@@ -1754,9 +1874,11 @@ func (c *Client) RejectApplication(ctx context.Context, id ID, params *RejectApp
 	return c.Client.Do(req)
 }
 
-// RequestRevisionWithBody Ask the applicant to revise one requirement
+// RequestRevisionWithBody Ask the applicant to revise one or more documents
 //
-// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+// Names the documents to revise, each with the officer's comment
+// (`documents`), or one (`requirement` and `note`, as before). The SLA
+// clock pauses until the applicant resubmits. Role `licensing_officer`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1773,9 +1895,11 @@ func (c *Client) RequestRevisionWithBody(ctx context.Context, id ID, params *Req
 	return c.Client.Do(req)
 }
 
-// RequestRevision Ask the applicant to revise one requirement
+// RequestRevision Ask the applicant to revise one or more documents
 //
-// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+// Names the documents to revise, each with the officer's comment
+// (`documents`), or one (`requirement` and `note`, as before). The SLA
+// clock pauses until the applicant resubmits. Role `licensing_officer`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1792,13 +1916,36 @@ func (c *Client) RequestRevision(ctx context.Context, id ID, params *RequestRevi
 	return c.Client.Do(req)
 }
 
-// ResubmitApplication Answer a revision request
+// ResubmitApplicationWithBody Answer a revision request
 //
-// The SLA clock runs on from where it paused. Role `business`, owner only.
+// The SLA clock runs on from where it paused. The note, if any, tells the
+// officer what changed and stays in the history. Role `business`, owner only.
+//
+// Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
-func (c *Client) ResubmitApplication(ctx context.Context, id ID, params *ResubmitApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResubmitApplicationRequest(c.Server, id, params)
+func (c *Client) ResubmitApplicationWithBody(ctx context.Context, id ID, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResubmitApplicationRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResubmitApplication Answer a revision request
+//
+// The SLA clock runs on from where it paused. The note, if any, tells the
+// officer what changed and stays in the history. Role `business`, owner only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
+func (c *Client) ResubmitApplication(ctx context.Context, id ID, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResubmitApplicationRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2574,6 +2721,40 @@ func NewGetDocumentContentRequest(server string, id ID, documentID openapi_types
 	return req, nil
 }
 
+// NewGetApplicationHistoryRequest constructs an http.Request for the GetApplicationHistory method
+func NewGetApplicationHistoryRequest(server string, id ID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/applications/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetApplicationLicenseRequest constructs an http.Request for the GetApplicationLicense method
 func NewGetApplicationLicenseRequest(server string, id ID) (*http.Request, error) {
 	var err error
@@ -2800,8 +2981,19 @@ func NewRequestRevisionRequestWithBody(server string, id ID, params *RequestRevi
 	return req, nil
 }
 
-// NewResubmitApplicationRequest constructs an http.Request for the ResubmitApplication method
-func NewResubmitApplicationRequest(server string, id ID, params *ResubmitApplicationParams) (*http.Request, error) {
+// NewResubmitApplicationRequest calls the generic ResubmitApplication builder with application/json body
+func NewResubmitApplicationRequest(server string, id ID, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResubmitApplicationRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewResubmitApplicationRequestWithBody constructs an http.Request for the ResubmitApplication method, with any body, and a specified content type
+func NewResubmitApplicationRequestWithBody(server string, id ID, params *ResubmitApplicationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2826,10 +3018,12 @@ func NewResubmitApplicationRequest(server string, id ID, params *ResubmitApplica
 		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -3842,6 +4036,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/applications/{id}/documents/{document_id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContentWithResponse(ctx context.Context, id ID, documentID openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error)
 
+	// GetApplicationHistoryWithResponse Every step of an application, with who and when
+	//
+	// Read from the service's audit chain: each step, by whom (the
+	// applicant, an officer, the system), when, with the note or reason
+	// given. Officers are named by role, not by person. Roles as
+	// getApplication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/applications/{id}/history (the `GetApplicationHistory` operationId).
+	GetApplicationHistoryWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetApplicationHistoryResponse, error)
+
 	// GetApplicationLicenseWithResponse The license an application led to
 	//
 	// Owner (`business`) or `licensing_officer`, `auditor`.
@@ -3890,32 +4096,47 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/applications/{id}/reject (the `RejectApplication` operationId).
 	RejectApplicationWithResponse(ctx context.Context, id ID, params *RejectApplicationParams, body RejectApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectApplicationResponse, error)
 
-	// RequestRevisionWithBodyWithResponse Ask the applicant to revise one requirement
+	// RequestRevisionWithBodyWithResponse Ask the applicant to revise one or more documents
 	//
-	// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+	// Names the documents to revise, each with the officer's comment
+	// (`documents`), or one (`requirement` and `note`, as before). The SLA
+	// clock pauses until the applicant resubmits. Role `licensing_officer`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/applications/{id}/request-revision (the `RequestRevision` operationId).
 	RequestRevisionWithBodyWithResponse(ctx context.Context, id ID, params *RequestRevisionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestRevisionResponse, error)
 
-	// RequestRevisionWithResponse Ask the applicant to revise one requirement
+	// RequestRevisionWithResponse Ask the applicant to revise one or more documents
 	//
-	// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+	// Names the documents to revise, each with the officer's comment
+	// (`documents`), or one (`requirement` and `note`, as before). The SLA
+	// clock pauses until the applicant resubmits. Role `licensing_officer`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/applications/{id}/request-revision (the `RequestRevision` operationId).
 	RequestRevisionWithResponse(ctx context.Context, id ID, params *RequestRevisionParams, body RequestRevisionJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestRevisionResponse, error)
 
-	// ResubmitApplicationWithResponse Answer a revision request
+	// ResubmitApplicationWithBodyWithResponse Answer a revision request
 	//
-	// The SLA clock runs on from where it paused. Role `business`, owner only.
+	// The SLA clock runs on from where it paused. The note, if any, tells the
+	// officer what changed and stays in the history. Role `business`, owner only.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
-	ResubmitApplicationWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error)
+	ResubmitApplicationWithBodyWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error)
+
+	// ResubmitApplicationWithResponse Answer a revision request
+	//
+	// The SLA clock runs on from where it paused. The note, if any, tells the
+	// officer what changed and stays in the history. Role `business`, owner only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
+	ResubmitApplicationWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error)
 
 	// StartReviewWithResponse Completeness check; review begins
 	//
@@ -4739,6 +4960,75 @@ func (r GetDocumentContentResponse) ContentType() string {
 	return ""
 }
 
+type GetApplicationHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationHistory
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApplicationHistoryResponse) GetJSON200() *ApplicationHistory {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetApplicationHistoryResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApplicationHistoryResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetApplicationHistoryResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApplicationHistoryResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApplicationHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApplicationHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApplicationHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApplicationHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetApplicationLicenseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5169,6 +5459,10 @@ type ResubmitApplicationResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
 	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *TooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ResubmitApplicationResponse200Headers
 }
@@ -5206,6 +5500,16 @@ func (r ResubmitApplicationResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
 func (r ResubmitApplicationResponse) GetApplicationProblemJSON412() *PreconditionFailed {
 	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ResubmitApplicationResponse) GetApplicationProblemJSON413() *TooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ResubmitApplicationResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
 }
 
 // GetBody returns the raw response body bytes
@@ -6588,6 +6892,24 @@ func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context
 	return ParseGetDocumentContentResponse(rsp)
 }
 
+// GetApplicationHistoryWithResponse Every step of an application, with who and when
+//
+// Read from the service's audit chain: each step, by whom (the
+// applicant, an officer, the system), when, with the note or reason
+// given. Officers are named by role, not by person. Roles as
+// getApplication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/applications/{id}/history (the `GetApplicationHistory` operationId).
+func (c *ClientWithResponses) GetApplicationHistoryWithResponse(ctx context.Context, id ID, reqEditors ...RequestEditorFn) (*GetApplicationHistoryResponse, error) {
+	rsp, err := c.GetApplicationHistory(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApplicationHistoryResponse(rsp)
+}
+
 // GetApplicationLicenseWithResponse The license an application led to
 //
 // Owner (`business`) or `licensing_officer`, `auditor`.
@@ -6666,9 +6988,11 @@ func (c *ClientWithResponses) RejectApplicationWithResponse(ctx context.Context,
 	return ParseRejectApplicationResponse(rsp)
 }
 
-// RequestRevisionWithBodyWithResponse Ask the applicant to revise one requirement
+// RequestRevisionWithBodyWithResponse Ask the applicant to revise one or more documents
 //
-// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+// Names the documents to revise, each with the officer's comment
+// (`documents`), or one (`requirement` and `note`, as before). The SLA
+// clock pauses until the applicant resubmits. Role `licensing_officer`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6681,9 +7005,11 @@ func (c *ClientWithResponses) RequestRevisionWithBodyWithResponse(ctx context.Co
 	return ParseRequestRevisionResponse(rsp)
 }
 
-// RequestRevisionWithResponse Ask the applicant to revise one requirement
+// RequestRevisionWithResponse Ask the applicant to revise one or more documents
 //
-// The SLA clock pauses until the applicant resubmits. Role `licensing_officer`.
+// Names the documents to revise, each with the officer's comment
+// (`documents`), or one (`requirement` and `note`, as before). The SLA
+// clock pauses until the applicant resubmits. Role `licensing_officer`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6696,15 +7022,32 @@ func (c *ClientWithResponses) RequestRevisionWithResponse(ctx context.Context, i
 	return ParseRequestRevisionResponse(rsp)
 }
 
-// ResubmitApplicationWithResponse Answer a revision request
+// ResubmitApplicationWithBodyWithResponse Answer a revision request
 //
-// The SLA clock runs on from where it paused. Role `business`, owner only.
+// The SLA clock runs on from where it paused. The note, if any, tells the
+// officer what changed and stays in the history. Role `business`, owner only.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
-func (c *ClientWithResponses) ResubmitApplicationWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error) {
-	rsp, err := c.ResubmitApplication(ctx, id, params, reqEditors...)
+func (c *ClientWithResponses) ResubmitApplicationWithBodyWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error) {
+	rsp, err := c.ResubmitApplicationWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResubmitApplicationResponse(rsp)
+}
+
+// ResubmitApplicationWithResponse Answer a revision request
+//
+// The SLA clock runs on from where it paused. The note, if any, tells the
+// officer what changed and stays in the history. Role `business`, owner only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/applications/{id}/resubmit (the `ResubmitApplication` operationId).
+func (c *ClientWithResponses) ResubmitApplicationWithResponse(ctx context.Context, id ID, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error) {
+	rsp, err := c.ResubmitApplication(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7550,6 +7893,60 @@ func ParseGetDocumentContentResponse(rsp *http.Response) (*GetDocumentContentRes
 	return response, nil
 }
 
+// ParseGetApplicationHistoryResponse parses an HTTP response from a GetApplicationHistoryWithResponse call
+func ParseGetApplicationHistoryResponse(rsp *http.Response) (*GetApplicationHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApplicationHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationHistory
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetApplicationLicenseResponse parses an HTTP response from a GetApplicationLicenseWithResponse call
 func ParseGetApplicationLicenseResponse(rsp *http.Response) (*GetApplicationLicenseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7957,6 +8354,20 @@ func ParseResubmitApplicationResponse(rsp *http.Response) (*ResubmitApplicationR
 			return nil, err
 		}
 		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
 
 	}
 
