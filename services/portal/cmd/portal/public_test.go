@@ -43,6 +43,11 @@ func fakeLicensing(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(body))
 	})
+	mux.HandleFunc("GET /v1/licenses", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[],"next_cursor":null}`))
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -102,6 +107,26 @@ func fakeTender(t *testing.T, calls *atomic.Int64) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(body))
+	})
+	mux.HandleFunc("GET /v1/tenders/{id}/bids", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Header.Get("Authorization") == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[]}`))
+	})
+	mux.HandleFunc("GET /v1/public/tenders/{id}/clarifications", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if _, ok := fakeTenders[r.PathValue("id")]; !ok {
+			notFound(w)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[{"id":"0193a6f0-0000-7000-8000-0000000000c1","question":"Apakah merek setara diperbolehkan?","asked_at":"2026-11-18T03:00:00Z",` +
+			`"answer":"Boleh, dengan spesifikasi yang sama atau lebih baik.","answered_at":"2026-11-18T07:00:00Z"},` +
+			`{"id":"0193a6f0-0000-7000-8000-0000000000c2","question":"Berapa lama garansi minimal?","asked_at":"2026-11-19T03:00:00Z","answer":null,"answered_at":null}]}`))
 	})
 	mux.HandleFunc("GET /v1/public/tenders/{id}/opening", func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -243,6 +268,7 @@ func TestPublicPages(t *testing.T) {
 			"Pengadaan laptop sekolah", "Masa penawaran", "Adendum 1", "TND-2026-0042", "Dinas Pendidikan Provinsi Jawa Barat",
 			"Barang", "Harga terendah", "Rp 1.000.000.000", "Rp 20.000.000", "01-12-2026 08:00 WIB", "10-12-2026 10:00 WIB",
 			"120 unit laptop untuk SMA negeri.",
+			"Tanya jawab", "Apakah merek setara diperbolehkan?", "Boleh, dengan spesifikasi yang sama atau lebih baik.", "Berapa lama garansi minimal?", "Belum dijawab",
 			`href="/api/tender/v1/public/ocds/tenders/`+openTender+`/releases"`, `href="/api/tender/v1/public/ocds/tenders/`+openTender+`/record"`)
 		if strings.Contains(page, "Pembukaan penawaran") {
 			t.Error("a tender still open for bids shows an opening")

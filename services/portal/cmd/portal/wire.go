@@ -38,7 +38,7 @@ func bodyLimits() []httpx.RouteLimit {
 	for i, p := range proxied {
 		names[i] = p.name
 	}
-	return append(porthttp.ProxyBodyLimits(names...), porthttp.UploadBodyLimit)
+	return append(porthttp.ProxyBodyLimits(names...), porthttp.UploadBodyLimit, porthttp.BidBodyLimit)
 }
 
 // settings are the portal's own variables, beyond service.Config.
@@ -170,6 +170,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		return err
 	}
 	licensing := services.NewLicensing(s.backendURL("licensing"), s.proxyTimeout)
+	committee := services.NewCommittee(s.backendURL("tender"), s.proxyTimeout)
 	web, err := porthttp.NewWeb(porthttp.WebOptions{
 		Login: login, Self: self, Accounts: accounts, Verifier: verifier, Clock: rt.Clock,
 		CookieSecrets: func() [][]byte { return cookieSecrets(ring) }, SecureCookies: s.secureCookies, Services: s.backends,
@@ -177,7 +178,8 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 		Tenders:   services.NewTender(s.backendURL("tender"), s.proxyTimeout),
 		Desk:      licensing,
 		Fees:      services.NewPayment(s.backendURL("payment"), s.proxyTimeout),
-		Committee: services.NewCommittee(s.backendURL("tender"), s.proxyTimeout),
+		Committee: committee,
+		Bidding:   services.NewBidding(committee),
 		Log:       rt.Log,
 	})
 	if err != nil {
@@ -240,6 +242,14 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/verify/:number", web.Verify) // the QR code on every certificate
 	rt.App.Get("/tenders", web.Tenders)
 	rt.App.Get("/tenders/:id", web.Tender)
+	rt.App.Post("/tenders/:id/questions", web.HTMLErrors, web.CheckCSRF, web.AskQuestion)
+	rt.App.Get("/tenders/:id/bid", web.HTMLErrors, web.BidForm)
+	rt.App.Post("/tenders/:id/bid", web.HTMLErrors, web.CheckCSRF, web.SubmitBid)
+	rt.App.Get("/tenders/:id/bids/:bid", web.HTMLErrors, web.BidReceipt)
+	rt.App.Get("/tenders/:id/bids/:bid/receipt.json", web.HTMLErrors, web.BidReceiptJSON)
+	rt.App.Post("/tenders/:id/bids/:bid/withdraw", web.HTMLErrors, web.CheckCSRF, web.WithdrawBid)
+	rt.App.Get("/receipts/check", web.ReceiptCheck)
+	rt.App.Post("/receipts/check", web.HTMLErrors, web.CheckCSRF, web.CheckReceipt)
 	// The business's applications and the licensing officer's review.
 	rt.App.Get("/applications", web.HTMLErrors, web.Applications)
 	rt.App.Get("/applications/new", web.HTMLErrors, web.NewApplication)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -91,3 +92,25 @@ func toneOf(prefix, code string) string {
 
 // boxes are the classes of the box that says what a license's status means.
 var boxes = map[string]string{"good": "ok", "caution": "warn", "bad": "error", "neutral": "warn"}
+
+// countdown is the time left to a deadline at the server's now, as the
+// countdown template shows it: whole days, then hh:mm:ss.
+type countdown struct {
+	Deadline, Now time.Time
+	Days          int
+	Clock         string
+	Passed        bool
+}
+
+func countdownOf(deadline, now time.Time) countdown {
+	c := countdown{Deadline: deadline, Now: now}
+	left := deadline.Sub(now).Truncate(time.Second)
+	if left <= 0 {
+		c.Passed = true
+		return c
+	}
+	c.Days = int(left / (24 * time.Hour))
+	left -= time.Duration(c.Days) * 24 * time.Hour
+	c.Clock = fmt.Sprintf("%02d:%02d:%02d", int(left/time.Hour), int(left%time.Hour/time.Minute), int(left%time.Minute/time.Second))
+	return c
+}

@@ -48,3 +48,23 @@ func TestTimesAreWrittenInWIB(t *testing.T) {
 		}
 	}
 }
+
+func TestACountdownSaysTheDaysAndTheClockLeftByTheServersTime(t *testing.T) {
+	now := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		deadline time.Time
+		days     int
+		clock    string
+		passed   bool
+	}{
+		{now.Add(2*24*time.Hour + 3*time.Hour + 4*time.Minute + 5*time.Second + 900*time.Millisecond), 2, "03:04:05", false},
+		{now.Add(59 * time.Second), 0, "00:00:59", false},
+		{now, 0, "", true},
+		{now.Add(-time.Hour), 0, "", true},
+	} {
+		got := countdownOf(c.deadline, now)
+		if got.Days != c.days || got.Clock != c.clock || got.Passed != c.passed {
+			t.Errorf("%v before the deadline: %+v; want %d days, %q, passed %v", c.deadline.Sub(now), got, c.days, c.clock, c.passed)
+		}
+	}
+}

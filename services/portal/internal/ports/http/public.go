@@ -102,17 +102,3 @@ type tenderPage struct {
 	Detail  *app.TenderDetail
 	Failure *failure
 }
-
-// Tender is GET /tenders/:id: the announcement, the opening record once the
-// bids are opened, and links to its OCDS data.
-func (w *Web) Tender(c *fiber.Ctx) error {
-	d, err := app.GetTenderDetail(c.UserContext(), w.tenders, strings.Clone(c.Params("id")))
-	if err != nil {
-		var p tenderPage
-		if p.Failure, err = w.failureOf(c, err, "tender.not_found"); err != nil {
-			return err
-		}
-		return w.page(c, p.Failure.Status, "tender.html", p, "tenders.title")
-	}
-	return w.page(c, fiber.StatusOK, "tender.html", tenderPage{Detail: &d}, "tender.title", d.Tender.Title)
-}

@@ -53,6 +53,7 @@ type Web struct {
 	desk      app.LicensingDesk // applications and their review, as the person
 	fees      app.Fees
 	committee app.Committee // the procurement committee's tenders, as the officer
+	bidding   app.Bidding   // the vendor's questions and bids, as the vendor
 	log       *slog.Logger
 	catalogue catalogue
 	templates map[lang]*template.Template
@@ -78,6 +79,7 @@ type WebOptions struct {
 	Desk          app.LicensingDesk
 	Fees          app.Fees
 	Committee     app.Committee
+	Bidding       app.Bidding
 	Log           *slog.Logger
 }
 
@@ -103,7 +105,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 	return &Web{
 		login: o.Login, self: o.Self, accounts: o.Accounts, verifier: o.Verifier, clock: o.Clock,
 		cookies: cookieSigner{secret: o.CookieSecret, secrets: o.CookieSecrets}, secure: o.SecureCookies,
-		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, committee: o.Committee, log: o.Log,
+		services: o.Services, licenses: o.Licenses, tenders: o.Tenders, desk: o.Desk, fees: o.Fees, committee: o.Committee, bidding: o.Bidding, log: o.Log,
 		catalogue: cat, templates: templates,
 	}, nil
 }
@@ -127,19 +129,20 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		}
 	}
 	base, err := template.New("pages").Funcs(funcs(languages[0])).Funcs(template.FuncMap{
-		"wib":      wib,
-		"clock":    clockWIB,
-		"rupiah":   rupiah,
-		"join":     strings.Join,
-		"field":    fieldOf,
-		"tone":     toneOf,
-		"mb":       megabytes,
-		"scales":   func() []string { return domain.Scales },
-		"hasValue": func(vs []string, v string) bool { return slices.Contains(vs, v) },
-		"filesize": fileSize,
-		"days":     fmtDays,
-		"choices":  choicesOf,
-		"rupiahOf": func(n int64) string { return rupiah(&domain.Money{Amount: n, Currency: "IDR"}) },
+		"wib":       wib,
+		"clock":     clockWIB,
+		"rupiah":    rupiah,
+		"join":      strings.Join,
+		"field":     fieldOf,
+		"tone":      toneOf,
+		"mb":        megabytes,
+		"scales":    func() []string { return domain.Scales },
+		"hasValue":  func(vs []string, v string) bool { return slices.Contains(vs, v) },
+		"filesize":  fileSize,
+		"countdown": countdownOf,
+		"days":      fmtDays,
+		"choices":   choicesOf,
+		"rupiahOf":  func(n int64) string { return rupiah(&domain.Money{Amount: n, Currency: "IDR"}) },
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)

@@ -48,3 +48,35 @@
     }
   });
 })();
+
+// A deadline's countdown, from the server's clock: the page carries the
+// deadline and the server's time when it was rendered, so a wrong clock on
+// the vendor's device does not move it. Without this the page shows both
+// times, in WIB.
+(function () {
+  "use strict";
+  var shown = document.querySelectorAll("[data-deadline][data-server-now]");
+  if (!shown.length) {
+    return;
+  }
+  var offset = 0;
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function say(el) {
+    var left = Date.parse(el.dataset.deadline) - (Date.now() + offset);
+    var out = el.querySelector(".countdown-left");
+    if (!out) {
+      return;
+    }
+    if (left <= 0) {
+      out.textContent = el.dataset.passed || "";
+      return;
+    }
+    var s = Math.floor(left / 1000);
+    var days = Math.floor(s / 86400);
+    out.textContent = (days ? days + " " + (el.dataset.days || "d") + " " : "") +
+      two(Math.floor(s % 86400 / 3600)) + ":" + two(Math.floor(s % 3600 / 60)) + ":" + two(s % 60);
+    setTimeout(function () { say(el); }, 1000);
+  }
+  offset = Date.parse(shown[0].dataset.serverNow) - Date.now();
+  shown.forEach(say);
+})();
