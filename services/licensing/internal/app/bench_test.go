@@ -111,12 +111,12 @@ func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
 	// Cursors deep in the queue, taken by walking it with big pages.
 	cursors := []string{""}
 	for c := ""; len(cursors) < 40; {
-		_, next, err := h.store.ReviewQueue(h.ctx, domain.ReviewQueueStates(), keyset.Page{Limit: 100, Cursor: c})
+		_, next, err := h.store.ReviewQueue(h.ctx, domain.QueueSelection{States: domain.ReviewQueueStates()}, keyset.Page{Limit: 100, Cursor: c})
 		if err != nil || next == "" {
 			break
 		}
 		for range 10 { // skip ahead
-			_, n2, err := h.store.ReviewQueue(h.ctx, domain.ReviewQueueStates(), keyset.Page{Limit: 100, Cursor: next})
+			_, n2, err := h.store.ReviewQueue(h.ctx, domain.QueueSelection{States: domain.ReviewQueueStates()}, keyset.Page{Limit: 100, Cursor: next})
 			if err != nil || n2 == "" {
 				break
 			}
@@ -130,10 +130,10 @@ func BenchmarkReviewQueueWith100kApplications(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
-		page, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Limit: 50, Cursor: cursors[i%len(cursors)]})
+		page, err := h.svc.ReviewQueue(h.ctx, officer, domain.QueueFilter{}, keyset.Page{Limit: 50, Cursor: cursors[i%len(cursors)]})
 		d := time.Since(t0)
-		if err != nil || len(page) == 0 {
-			b.Fatalf("queue page: %d items, %v", len(page), err)
+		if err != nil || len(page.Items) == 0 {
+			b.Fatalf("queue page: %d items, %v", len(page.Items), err)
 		}
 		mu.Lock()
 		took = append(took, d)

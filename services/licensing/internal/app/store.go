@@ -56,9 +56,12 @@ type Store interface {
 
 	Application(ctx context.Context, id, owner string) (ApplicationRecord, error)
 	Applications(ctx context.Context, owner string, p keyset.Page) ([]ApplicationRecord, string, error)
-	// ReviewQueue lists the applications in states, by SLA due date
+	// ReviewQueue lists the applications sel selects, by SLA due date
 	// (those without one last).
-	ReviewQueue(ctx context.Context, states []domain.State, p keyset.Page) ([]ApplicationRecord, string, error)
+	ReviewQueue(ctx context.Context, sel domain.QueueSelection, p keyset.Page) ([]ApplicationRecord, string, error)
+	// CountReviewQueue counts, in one read, the applications in states
+	// overdue at now and those due after now and before endOfToday.
+	CountReviewQueue(ctx context.Context, states []domain.State, now, endOfToday time.Time) (domain.QueueCounts, error)
 
 	Business(ctx context.Context, id, owner string) (BusinessRecord, error)
 	Businesses(ctx context.Context, owner string, p keyset.Page) ([]BusinessRecord, string, error)

@@ -212,6 +212,27 @@ func (e RequirementContentType) Valid() bool {
 	}
 }
 
+// Defines values for ReviewQueueState.
+const (
+	ReviewQueueStateInReview          ReviewQueueState = "in_review"
+	ReviewQueueStateRevisionRequested ReviewQueueState = "revision_requested"
+	ReviewQueueStateSubmitted         ReviewQueueState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ReviewQueueState enum.
+func (e ReviewQueueState) Valid() bool {
+	switch e {
+	case ReviewQueueStateInReview:
+		return true
+	case ReviewQueueStateRevisionRequested:
+		return true
+	case ReviewQueueStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RiskLevel.
 const (
 	RiskLevelHigh       RiskLevel = "high"
@@ -750,6 +771,22 @@ type Requirements struct {
 	Title      string `json:"title"`
 }
 
+// ReviewQueuePage defines model for ReviewQueuePage.
+type ReviewQueuePage struct {
+	// DueToday Applications of the whole queue (not of the filter) due by the end of today in WIB and not overdue yet.
+	DueToday   int32         `json:"due_today"`
+	Items      []Application `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+
+	// Overdue Applications of the whole queue (not of the filter) whose SLA due date has passed.
+	Overdue int32 `json:"overdue"`
+}
+
+// ReviewQueueState The states in which an application waits in the review queue.
+//
+// Example: in_review
+type ReviewQueueState string
+
 // RevisionInput defines model for RevisionInput.
 type RevisionInput struct {
 	Note *string `json:"note,omitempty"`
@@ -1010,6 +1047,22 @@ type GetReviewQueueParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only the applications in this state of the queue. All of the queue's states when absent.
+	State *ReviewQueueState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Kbli Only the applications for this KBLI code.
+	Kbli *string `form:"kbli,omitempty" json:"kbli,omitempty"`
+
+	// DueWithinDays Only the applications due by the end (in WIB) of the working day
+	// this many working days after today, overdue ones included.
+	// Working days are Monday to Friday except the holidays of the SLA
+	// calendar. Those paused for a revision have no due date and are
+	// left out.
+	DueWithinDays *int32 `form:"due_within_days,omitempty" json:"due_within_days,omitempty"`
+
+	// Overdue When true, only the applications whose SLA due date has passed.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
 }
 
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
@@ -2220,6 +2273,34 @@ func (siw *ServerInterfaceWrapper) GetReviewQueue(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "kbli" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kbli", query, &params.Kbli, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kbli: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "due_within_days" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "due_within_days", query, &params.DueWithinDays, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter due_within_days: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", query, &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter overdue: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -4306,7 +4387,7 @@ type GetReviewQueueResponseObject interface {
 	VisitGetReviewQueueResponse(ctx *fiber.Ctx) error
 }
 
-type GetReviewQueue200JSONResponse ApplicationPage
+type GetReviewQueue200JSONResponse ReviewQueuePage
 
 func (response GetReviewQueue200JSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
@@ -5347,201 +5428,215 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cuM29ij8Kih+v6rY9VGyVq9/3HJvibvd3Y7tpGcm6rEgEpIQUQBDgFYrLlfdh7hPeJ/kFg4AEqQo",
-	"WbLVnc1dNRNZ4gKcc3D25c4L+DTmjDApvOM7j3zB0zgi8Pk0kPSWnNOAMEHUF7c4SuEDjuOIBlhSzm5o",
-	"6B17jeZRG+8PG7VWq9WqHTQajdqh+r9G/q/p+d4gFZQRIUo3NZvN5vKbxjwKSXLD8JR4x94PXJIIvScR",
-	"lhSdsRCPPd8rPq7dbreXP44KkZLwBkvv2Gs1Wvu1RrvWalw32seNxnGj8R/P9yaDiHrHXrfbbDY834s0",
-	"BOwKzn6nDKUCjzEaq8U4V8h5DFf85+xD7YeP16/PPd9jdOAde4fNVqPRbLU73f2Djvo2nQ5I4h1752cv",
-	"a3oZ8LvnewkVE+/YG9OR2pqQWKbCO/YwYMPzFRZoeDNM+NTZQfPounmQ70BfkzJJI7io3Vy46P7e914l",
-	"eChPc2QWkPwoZAUJwbIM3sbRdaN53O2axW1CMSVUiABHCsJTEtJ0qr6gvxPvuNlq+J6IsFp2iOfCO274",
-	"XpgSWAZLo8j3kpQxykbe8RBHgvheKkh4I0jAWaguv9eQVs8OFVA835Npwm6KD0nj8MHd3ZJEACibvjcb",
-	"c0UVacIUAjWcmfTuFexjnOApkSSBs/YyTQRPYP1EBAmNNTq86zFBfUa+yJsArugjPkRyTFCckFvKU4Fi",
-	"PCInCA8EYRINeQK/DmkiJPxU93x7qL1jj8zfxv95ebb//jo8UphQr/gtJclckaQmb/0egPWYTAGkU/zl",
-	"nLCRHHvH3WbL9wyZC5koiKrNnL1ymMf62IX3x1iO89fTUB0B8ltKExJ6xzJJibuUIU+mAP00hSsrlhKS",
-	"acwlYcH8HZkvQvQUTcjcQjHAUUSS7wQKxpwLykZoh9RHdYTRTz+dvdo9QRglRCZzNKNyDHcIPCXwBMxC",
-	"NODhHI2IFA7QEyJizkQJ8N1BI2gOO6R2iNudWmfYbdWOSGNY2w+aYWvQxh3SHVqAjAkOSZKDxNlRTW1p",
-	"FXwcVLW6Xd+bUmb/blZCa/gey2BcTXivr/EI7fR7Xi9tNNqBoWz4g/S8/q6FoiMOEBYOYFGEASI4RFQq",
-	"YAqJI4I4IwgzMSOJQJ1mqwipntfteUtBMazp9S7Z836napPndEpl9RanXEhEJZkKJLnCdZqwwnq6jepj",
-	"EsEz3WWEZIjTSOpbMjqlTLZbnq8WSafp1DtuNhqAFvNXtl7KJBmRRDMHS0RaDufgfc9vFdaV1GaSMFkS",
-	"xnu/Cs3Es+X/xdl4s5vzcbOOTq1xcN1o5bIu4+z6LCxn7CIdTKmURPGN7PPiFp1HS5JMAQVDovWeKU8Z",
-	"YBj++YpZJupcKtJ8dendP1VZMAd7qtWxXxSeQ3URnoZY3WvQbu+Nw6EmrZvBXCpiaTWODppdBUbz/lOG",
-	"IyqoQO8JGxGGKXqFpzGeoHPKRpOUjTBDO6fvX52e73r3n8vKR5JG5MYVaCLCNzlm1CoKP4PaQeX8ZsqZ",
-	"HAvveF/BvyBIl2FxqWh1rsle1SqJVj4c0kCdHfc8/k9Cht6x9//t5Rrunv5V7Lk6Dxy4Rc5QYGpDSbRg",
-	"lQlmgqovFZfQ7AkoRPHKahbjPOg7gcwefBDVlp2VOeA+cMB8K2WWplb8AoeX5LeUCLmCH8QJH0Rk+v9X",
-	"8IWQSAzaoVpjop+EQk4EYlyiqVoW7Pj04gyppyc4kLDOJOGJJs4hJVFoWWPdcsQpEQKP4HinQqIBQVhq",
-	"PttsNIDIKBMSs0Bdsnfb3OOx2AsJDmsRkaAP6XNAhNQ8a3/YDFr4iNQ6YXNQ6wwPSO0Id9q1dtAaNMMG",
-	"ORoeHjqackcdTEklwPIFDpEFU8Zqx1LG4nhvb0SSAWaj+ojXaWhhJfYoAzpen5ou9J3LKMkClwo0xZGS",
-	"DCREPKkCdg7oe997ydkwosEj8atZk7yx3A/HcQLSwy+i3qVzKhCOlLieI3s56DkBZmqdAwJ6UJjgGZB/",
-	"CY/Ok8ReJhgUo1wiGPbs056M8aMc4xnU1kV3YG/YHr4DnoTfCQSgRwkZpoJotUgZcerw8wRhFKYaXgUK",
-	"oQwNIzoaaxJ4w5MBDUPCnnzGqUCMkNAsIw2p5AlKeESqEKl+3rslCR3On4yado6afDfr4maY3bEt5BjF",
-	"lAo0YXzG0CBV+p8AUAgUcjiQOJxSiaQCGo9JgjW/V+oykyRhOHqtmOATcXLFp0SOlc0xU6bbLOFshDhD",
-	"PE2QoCGpow/c/I6VgYLZiIRoMNfrMkg5Qb+lXBLAakZFIaJDNOcpsBMcSCTSOOaJ/Lqo7rp81wIKXZHk",
-	"liRIA2x9Dqzv3grWT9EQ0yhNlN2hTThYkjqfNCQnCuFlKAOuP3D5hqcsfCKaP3Ak0mDs8tlt8M4nn8tO",
-	"jqwPXCK91XURxLi8GcId28CQBZFmnMAd1SksGOiSI0EIIOYiAe0etLA3mEYk3IoGpN6dHTNBWUDgDBnr",
-	"Fe0YzQ11FPNgfIa6u3V0SSKOtZCUyRzhEaZ/CvSCm8ag14UXMgBbF9Gxc+/NUN+7LVbct+pv32rFCrLg",
-	"IjjRYJc5Ygxk733vmvNznIzIFtVe8ONQgSL1XKXoY6a5LGFhzCmTCAcBiaV4ALVPxpojLI3Wil4zSeUc",
-	"XXOO9LbXRZ3k/AY2tDWEbQAmjaf3mM3NPsRT0cU5mmI2tzgTJ/mBU0oTRlPKUkm+MoZajqaplqR2iLIt",
-	"boIatZkbu5mtoOhSqZJghZHwxPgtc8u1f6m+qJ2qL/rIOEgAUT8xnMoxT+jvT+ak53wEyFBYOTEab0CE",
-	"Yt8TwtAYC0S+xDRRIvbrqp3NHE+F/a2LohRuIkyChr41OTcgOFEIUeAAQceZUt4w6P4GNOAbGGkbUclB",
-	"7dRXrJEktzQgBmlxwhVo8SAi27AOSl5mUIdSQULt+sYopMMhURZlgWvW0U+CIIwYmYFXfAiWjfrLXPW1",
-	"z2PLxbMDEsM3N8C3C89tYPsTiaKasfaVlZEb0eZNCtM62sBQvwT+PkqIA32lo5JEQ1xj36j0JHxPQoqv",
-	"YY9PlodDGhFwAqD/nF0gnARjeguyOPNKIvBEIoknRF128erN2trOCg/xXsiDVDs9nypBuy49ZEBCACUE",
-	"YFqfIrLbt2d9avwgtQKtRkrDAaqlaPbeciBA/RknyjiVVEcJCn7+BwNlRRe/c3mIJalJOiVV94QkoOGG",
-	"96y5HB0huFv8ISHYUG0RnFo3/JWARwWZq/yq+xmZ4eiGD9daR0JuqVJFbxiXZMmCzBXOsai80EQ5VhPM",
-	"FVx0b0Mgd4XI0X7HW4wPZSGSlY+NsJeHPtZ2hl/B9ffl+Mi6uM7iJatedw0XleMCZfQO5mg2JgztKDxf",
-	"nZ+iMCVIvVyLGIaMz3/X86sXx9Io0rJRx4UWFutGHNbdYBaBuFuM8C3iyY1RlPc3G3ME/nEcSMTIF3mC",
-	"1IoRV3ZnEHEBugph6dQ7/sXJHfCzYIevrv/84Ebv3XDxLzq+7vIKc/QsuRpCtKSjia2wlSLicpgUWEoB",
-	"vJ+zRfGBOrAKNg7RnbE41SIr1IYmji4c1mYSNp7G7Sx7ibGUBGJG//2lUTv6fNe9/5+HucYi5zFBPM24",
-	"XRc63Chcoly2JHvgs7hxw694kboKDekoTQhieGo9gAS9e3F+Bj6s38nNlMiEBp6/yDyyQHOjItBcpIwK",
-	"ongAcRdYW+FF1EA0vfBh7Uhc9jqcJHiu/nZSX9STNqR1WEDxIQ9s6coyTHvybDaQGzymivffUqLjFo40",
-	"IEJf4MRa8AxTSdnoJsZzkBQ2Aw3uVSuAj1lcBcIzZKoOjn3IZzc46L57gaROlQX1ckyCCSgSi7h5jNAf",
-	"YzGulG8TMjfHb1HRoaFNDnkdtrrd5hFYB2DoCDpiJEQUTIOFh8Zch1fXEoUlfGf3mkWXOJJZbyUFKMBZ",
-	"3W0BalZHdjOcCoEe9TbEOIo4G5FEx/OIgLiC0fgq9zqhrAJ8n4w1qAMCO4IQFE9G2jrerTtCQb/+xrgs",
-	"gZ7gi5BERLpfUCZIor8JxpiymxGOs88RZZObQaIM0uw7nsobPrzhiU6+0V8mfOa8K8io7GaAwxuFVCzT",
-	"hBR/ShlEWW4mkLbk/DClYmoSeZxveRKPMSuT/MI+VxJNhdKtlo/sNUqtSHTAZJAQPEFUFMLvnVaz6a+j",
-	"hVngLjkBgK/MrazEesKUxUeHCLP5Y15ZonagniyYu5SqL4myYarXyFMZ8ClRR1W7XSgb5QFCJBNMI7ST",
-	"UV9dPwuIsMRXNCmZLKzyq37gM+27K2JCoJnCxAxHE+0PWgPoObGIFe8xLMa5WL8Kvlj7XWOCwxvL/Upv",
-	"Il/Q1Q+ntVZ3H2EdqVBXZ2mFYxMGWKDUCAt5ExQ49ErpWGLo977HJxW4TFKi1WX19tmYR5bqMQsRuSXJ",
-	"3AGGwbWzvgHnEcEggK35u/iS1/CYOMIBcc6QphE4ScJHlJn3AusA18BaSoDLfiu0ALuoG5mkTPvjVsBg",
-	"yhPwscAtGvEQq9IOa5wo7U0J6moA6BNbsf9LPoPwvCwfbqk0kjVpKmWC4Khq/Zf6vSjgU61oOL5bgKmS",
-	"MwSHPjIaRZbsC09M1lwA4J5uqAKYN1bJqrmBggDACkmjCNlNoh1lp8WKLBPMhE5+QGMehZbP6KWjAQ4m",
-	"4A3Nv/tOgFWEEoW53SzBGRDMIIE0IXXvIQ2QT7zilv0iq8rR7aCmyGWcI1HFY18YrXlRa8BhmJgftuJ8",
-	"2dDSyQ7eopVe1rEhVbDiQihdKKO82a6FdEQlsvYCoiFhkg6tBWRKG/xFW6vZrja2WDyLK160j+BFotJ4",
-	"2si34pjtJS9DOo21SWWZpNIxdOQCsp+pQEvSnz3/YRdAle2tgGpgbnbuZ6SSG+HGJi/or3YXq8jwMba0",
-	"Q6hupr/JU16aPu57X2rTNJI0oswYZFXkt67FPcVfzvQ9Xf1i81dzOcG6ye4PrXY5mXUV48mI7QSFXAof",
-	"hVgoFV7JTxHjQH2MIj4D9uC+t1N8bfeJtFqimLXIZBU9bMNEz1jcH2Wf55sxpQoriXtKmftt859K7huS",
-	"3QLUXxEcnkNGboUfgTORTsmSgqUwTSAEZ6/Sdv8I3xKUxsVcZ+1Ho2xUM/6RGmW3nAakFuN14hb5kyBn",
-	"vNmstbrXjdZxp3nchJzxdQMbEVVqAlllVaibdf4kuQVdBAtkbtTKZF404q/jHiY2iXARglA3A79bk2KM",
-	"WWi0vHzPOI6jOTKQqxvI1RXkjgtOSR1FLiR45XuHzSw1Y19GPA1fq0uE49SBe4prMXG+Vm0/aJLawaCN",
-	"a0fDTrPWCrvBIWng5uDgYB23qF5I9tzmwZrGeBzheUYWZS2VMKRV0QRD3qu5GqqSwO0+G9OIoJgwpZrW",
-	"Hx1TEKk+PgXKrMKPt5afPjtmDpbyl1gKKpBvSWdw4fJ55SHfhqRwWMbDsqKIowssBMIC9W2do7VuwArQ",
-	"RY4mQAJfwwmxBY5fR+y8MkHpCtW+VP+8Tri1ULlzV47s6DA9lPPQKR6RvRhEjv78a0xGzgrzhw5pRJZq",
-	"72su7MEo5hi3uvsVog3Xhp/v9jvV4g3CEqYoaa2YZhpHHG8WW646MSXMFLfnAKyEkMKCsz0XV7WKRM6p",
-	"kE8+PJbcFo5OJf1WLecNJVGY5aYXF2OKdSp4o/HkwAWICpOU0odkkyEhdV311vdR3yn0UX/GWI7rNFQf",
-	"dSVUvZzFUhQRxTqhRZXIFg65zLOqhughStBbzR9YBaofCI60r7LsySTBRCxXMu+qlIeCmwwHYxQSJUoU",
-	"GKzP0Ud9PukrU2M2niMqkU6mLQDoTlE7HmABS52AmSiF/lylodmslzJO4U3gKXFcfyjGQhDho37K8C2m",
-	"wDD7CBKLZrRcrwxvXw1l8/Yq4L6dTa5IxYGYkHnxPJTYajRa4i25rQ5AaRa3+L2cV36fimpO+aWqxq7k",
-	"bIdUMrUQdbl+ddXOVx5c2H7VXe8GEb1Mowr5O8AsXJ+FXFIxeYF1Vn5Z+i5NsBEkkJphVHNxE1yuDIO7",
-	"0WlIyKFiYohfKEm9k3A+FT44Lm8CxUZ2fUSmsTTZHZxFOpoNxgqCKyr9PSan6+5pKRllfGgnS57AoN+S",
-	"gaQIAN8gYxUCtyEHMmJ4vBxwerY8WXHZNNOi0K7l8WqJ06ZlXQfpUgov1mSvuMAqZ8s8oYvfmzYursRa",
-	"7OiyqHNBlfXDZ/mc3JKoyOlX3WLQfqUvzm67yVPoFk+P00xm7SQot7nM3aMspUrHqPUbL+hwxcwUl8Cs",
-	"O9Wc5AIeS3g3UM9g6ZJYAQ7FDa44XtuwmOxJ/aNca0WSce0S225IpAJ0Ga1M3/KJTkzTqerFQH12zwLJ",
-	"mNfYNOWyMymsPnVkOCTwyA0J1HRrWAX395yR1cGPYiuGdQWwY21UoHTzc5/1W1jIH+TJhLIRUr8iytCp",
-	"oHjvLZ7gRGJvLffTQrOG8isaWkbDdcZBAlkTNu6TpEys+arHy2ggDldGl4giC6WY061w78BtcZslzK44",
-	"FIpatyHQXeJ/skz/GYKZy5LAR4Sl4J6+q4hsPySZHy8/HxaPi6rl4yTan0NeWTA7QmsNqWR+y+TPRjJH",
-	"M6zFblYMafMc8SGaqmvq6ANHw4hjKRBmc52pwQhOzM8LuTu2qc2iZ4BHBCVpTPHYz+zvyxg1G/9tdnVi",
-	"dhxhqeD5nUABoRFloxNElAEcp0nMBYGKL4wiPoPqlZSBB5lKgfiM+UgQzVIuX5++ev96t2CCNrumx85i",
-	"TqvTSqnwrzJhKOvQk8u2s1eXRcGlvngI5wZMzhOr0OTkEC4g6vLNS3TU6R7Y3JQ6+ghVPVOiaEigKYa2",
-	"GwpVQ54gwad5GkuP6cZk/UJbj76ysTCyHSx26z22gN48ebEizTDvPOCb0q2YJIIzHwKfM3WJ5CjkRefA",
-	"hh1jFuW6aSFTXtIbnmhpo6MWdu++Jintn8ISQbr02rlFjk+sQiLnlUt3Kzq3gKNrmfPU1iqtegANfYQj",
-	"wW3+UP9fNVM0WjsL+1nPOGTcaAVor1kCtYLD5omGjcZa8jqzthd39MP19QXSj0aSfCkFgSrb7ZQzTxY7",
-	"8v10eYYYntqsoAnVfMKek8Ir1mze89BxNiZCZvEvd2ZdgvX0mMSK3O4qhm4fEWkurd48uXq5BX9+taqd",
-	"g3MYcZ7cxBFm60QtioiLw+EJghDFMbr48D3iCXp78fr7EyV3jtHFqze++7WTuewEOpS9x+aV0Q2nr9la",
-	"IYQl6km1QmmEcf6O0mYfAG2F9/JB9ckCcQNdEVr22IT/BfgD0QHfjvgMOLZuqFdTfyp92EfaxoUqUp5K",
-	"VC4dcPMeN7VNis3h1iqI2rAibrVjct1iuaIPc23PYrWvcNFDWKqaKjgMjU1SwGIJcCXyqCY7XWLyGBZk",
-	"qxgXGNA6yS2l0OCi+1edJZsS4BYJQyvNWypIMVmq+WDWygKbyxdQCRnr7144jA969KaU3WxGjnDH+nS3",
-	"4Xkq71xTzsO0kT3B0W8jPoPol+IFN4U/TF9H+E9BAy7+vgCtKwsp+4opDRKu6H2Koyh7vloxdBwpPttc",
-	"u/hUSNNf6qw2zV+XhYnsUl6Hr65OKwVIdXyorNdHoxXxnBjPI47D5adOm4sVGTymQNBWtqMdbSr69pcb",
-	"pRM6VqOPGB34SPGZ/Bq1nvwvfZnL2G+w9FFuR9rPYEaaaxLf5PvfpEm062ixThwxK95ZTJDFgux30iTK",
-	"6rjcSp/VkM2a91ogum+qAramhyd4OFb4G5aVkZtorKnFzw377TosvobzoRKCujK8ZAEaB+IaAjqvxn5c",
-	"/lPWi7daVTFZVhg6W+zY0kmUlU7uKl1RSB7H6nfTbWC3Ul0ptvld5h1V69ZdTChDBCcRJQn4LbNKnYgH",
-	"E2/z4ivjXCysIt9+BsgqHF3bIvmq5oQSR3yElIagW0HyJIDcByg/Fbpz7ITEeaf3iA5JRR/uRTfPJk7x",
-	"pwfM/hTe88doqI7DfR1DudAB+e6RbvdNfeKrw1yFNS1om1tzk2sFPU2onF8p4Jt8BehvdJrq1Br91xu7",
-	"vbefrr3F7oxvP13bgj1odgPyHO0YebNr691jnkgcGWFGiekIB93bRY+9/fTuCu309+ozEkU1KDrd+3U2",
-	"EfVfBWf93Tp6GWE61R2NjlGfCtH3UR+nkLxEvsR9v8f6Ih30tV8zFSTZ9VEfuoKqS3gyMj9l4Q97HcKB",
-	"FOo8GvcbkCJwK9h9sd+MbgxD2ZAvSfy1+dC22dOxE28hIypkMkc7H85e7Pp5D4J5nLEOv8fc7jt+pn+I",
-	"7Hpd1BAozgBiloh6j/XYS85uCdN1mTs6b+h77WJBpxdnu8fo7dXHDxpDfcHwhNwEWJC+dssJH7yb7Xb7",
-	"qMcgT1riaQws7Kfrlz5MU7g9QFRdCG5oSPW80z5VH1mX6n3f9jvqMUP8jnt75jik69DIME2IrjuzrtUe",
-	"6y/re9Svo5c4igQKcJLMUf/U9ASDK4/RC92YS5f6vP10rct8+j22A/SYWdIFatxFKYsUarLkYiXOBJ6L",
-	"PK8Kiol6TPeXLVwHXWaFU5CowKW+ccgCcEVZj/W/1DQx1tE5FRIoGU3IXBBIg6VMP3Onn2XnmURaRdju",
-	"ABFDpbZJksXxeUZ4pxdnbq91r1Fv1htQeRoThmPqHXvteqPe1hVemoMVzp2hs5paXd22nBqRJTXIbz+9",
-	"Q1dEVrQLEHm/gIx2fYWACQ3r6CIdRDRQci6D6FkIG5JGCXtH5pqPObMUWo3GZuMTdMraL8bqMMaGSUnz",
-	"zGKN/XDstSeXR7c/NuJ/BQeDD63peVf++3D2nya+6oRv9kc/NH5914red9jH/fhHz6SpeR/fXXgmNU2p",
-	"x5Bfduw1m7/9+/Tf7768TIY/X90cXM8//fjDx9HBOLi9wDF9HyWzM4wvgh9+uuTe/ee121OZxLwl3akA",
-	"YQXO7h3/8tn3RDqd4kQtVgNdI4cPLdu2yFFkhUcKXKbm0ijxn33vSy2GW3N35t4YMjB/947v1F/aZyLM",
-	"X9CD3P5Ubhm3jJpOc1a507cf+7twuIQNOp2gfsZjb0wrnT6csr7pit2HGxCOojr6GIVESD3ZZZHU1EF8",
-	"Pz8ttrNz5/r8Uo2N/JI9PZrk3n/wQjMgCGY0PImgjSb2y99xMkizvf5kkMP9TsOdDuI2VnmeDvJHTwcp",
-	"YbJyOkhzv3o6SHfpdJBt0nyzoWg+e/u6NN/Kab5z1Gk3vYWWc8CK351duipauXNqdQ86L/2V3kxosvwc",
-	"lU/RwWZj0poHrcPCoansfrTk9CiAuadnzfFqzVY1ljvLx6t9LiXPeZ/mZ/P3r85a59enjfPr17///Op0",
-	"/vHX05n63yd6Js5+Pf3y8frD+MP037Pz67P5+1/P5IffT2fvXzY671+dzs6vT2fqv9n/6NvwUcNmIGWw",
-	"skd9jEdgx7uSDlp9djSDr3pBJgj2nGEwcEvz4VsKXXHhpvbDN+UTHEBLyPQCJQnRdI5KrV2tNlD4GrQB",
-	"0GXdrmMZ63Pksud7RiZ7n3WXn0qpDy26CvWOQ9NYtzzlzb7M2EDmEjAg3704P4PxHLdUUqVn5hPfnBx3",
-	"mBRRzHGvo1NkusX1mOKrArkN4qBNCCMzpZPkTeWURXqte6gq3X6hbAZdKlMnV2K0zl7UPl4CV3L7p22q",
-	"fJRG5WndAqjoBQ/n32DMWFn4W1n/mKOlo2P3RV9JFsgqaEzN9bemHXXQA27JUuyFewvDNO+3OY4K1vCn",
-	"ZgjqjqOH73jpjNvpNNd4RdbvH27orrORiubI6uZWa52bC32gC1zuSuJEKhve5TU7gJndDbnd5/sKy2bv",
-	"job3S82bjxUMzb27YPToEUNsDg6Bsrnj57bO7olmdCBKkRKlJhoC4y11lU6ljf0kvvNqC3bMV7Ne3CbH",
-	"uRZyWNBCvrWFs45y1mm3GgXlrKL15LNh8wcZNqsU3MNqBfdguYL7dcYcfs2JhgdrTDT8Mwu2zsN3ZPOi",
-	"ikLje1IWGVtWjJcJkj3TQBYCwpWqs5unQIX1cGOpm1CbVmtoSODXMCUnuVe7x3K5AkXimQHYVxeDs0+M",
-	"zfjAhRnBijGJHrONMYy2uyioqtTeU72rp8qfhz1udjTyMlG1mhoWhvb+nQj8UareGspXxWSv4mEyyHdO",
-	"kPHZFc/O4oFZcUzy2RPLNC/d+TLL5LFNIXzEXfcw+jhjJClpYau1r2qX8itnGMYfoFjlDuJytfC6Gk9J",
-	"XC+2OMn7lmgRXwMloTYlEZa0brKDCy/sdDqd1aPSci+Y1Rps5xLvaNgKOqQR7g+a+CBok+7wEB8NGkEz",
-	"bJH2sNPoNvdbB+3DzlEX7w8OgsPwiDSGTdwatINO2CX7xfYgx83DdgM69hZ6lpTVyUOQ5xvEZgq9RJZZ",
-	"gZY06t7fVmBm5A/usK8pOZe5lN6nkaSxsvWGPJmamLdDYyYTwPnmOwG5sLs6kKTIW8muqokvgtHhkIRo",
-	"mPCpLqdURIV2ytnyvpmk32OF6TtRxGdi10eM3JIExvCw/FHqSJ3kPiuIBCMqemxxtf1Me+6f6IYMPsqa",
-	"6/qIg1L3O8yg6jEoEKrBDtTWdMhaj7XVAt6O0KQCkpPqSO3c9kdWC9BdVklYR6e6i6JTT1oeQGz8eVCN",
-	"lKWI6YcYFeMkPwewFDqdptCEVysumZGDdpwn4DAUPaZnUxmVdXfBz+YjDkycs2hepXz8BCc+69TzaP68",
-	"zMk2tZS3pyivFmKJdaprwEOTV6cw4Nx1XcljfZR1kbIfoYmUOmkOq9fP8nZyOlRHrpIj7y5hswX2Vu44",
-	"FBWTpQeUqSP+cBMqp6Tc8PL188S1dKlKWNquZ7CqncazgNxcQG4qHpeJRiF5QsKMM9SfFe5v51styG/N",
-	"IxUftwrz0PBy95Bux1maK+97d/bjjfreOcNLM480x8PCUejzoI8R06743o6G/z3JFPyXZpGPtF8p1OBh",
-	"aGNumIUDA6/M7dyD9kD7nQ2NCB5IImtCJgRD5XPFe5ax/tVq7t9ay52x0jn5Vn6hKC+4qQ40LFC5UsYe",
-	"QeeOD8QW+Xxzi1ZXDOnGNA9F8E7hsqwlz9qiKb/jfkUp0N+YmF1HYik8FpEQSe6QdpYs+JXIes9Jm1mR",
-	"Knjx6k3O7bNiLSwxGDQY/XipqxthCgSUknCd+KszIN38Rt2GdlvCwRDTS2cXX//QKI1yG4zbgf0/hNzd",
-	"JC0sFFl9S1rXCbgrtRy70GKJhU6y5rd2wAxmnNEARzrLf8e0JOkxAaqejxhXFrskMAthV5mJ/bueiRb1",
-	"PB/1bJFfz7vvn2T9YCc07INbwjghJmTuu8EBifqrU8f75lz12EYHq8J0/57IYr3pH+JczWtai/nkm+eP",
-	"F4tTC72dvB+UtYjeg7WIzliIx4V2d7kp1mpcN9pOWBsKRp2qgIVylMV4dl7O6pqj7Xa7vdwcfVq0GLpN",
-	"eYfNFvRX7HT3Dzp5J6aq/ovF6K7bQioPwh5dNw+cIKxbtem1Gu1m1UVZWa0p7jne22u2DuqNeqPePD5s",
-	"HDbMMPu98pKKNbfe4bvfWkHztvE2af971oh/fvvlp1ZwMGjzox+nTXbaFa8Oh98fjN/uT8470w+twc/N",
-	"4F+N3388mr0+TK4P5j/t04/d+LQjXrWH37fGb5uT88b0w4/rm9bFc7HMvi7k+v9DuDtldt/AF5VU/Bbs",
-	"XQ8GXR64XRovXeB6l/Ckbx0sfWQOoa3RBhRAdkbeXirIZFUcYaYw0uw2ELQXrq9P6W4vn7Ucgs+R3m8X",
-	"6f0DfVb6mJjiQ2eY/NaCzOZM1Gw4YnVSxtX5qa5M17XyAoEkcqMlTKKE6ECHWJE/UcEPYB22pcyfmRs4",
-	"1RCaF0Q4mOg6LsUAvhBRXycmsZoduJ11nhnCM0PIEk3EpHTcsp5GUDZQ7czeBp/Qh3pd/qB7WZgYsO71",
-	"SaXpsLE6ulnBGvSrnzOr/pGZVUzMSCHknuR9HLcTqxESJ1oC6mZ2y+lbX4MGZESBvANiJpm4uRCLTU90",
-	"t9kesw71E4QZokwBJCKylIMI+xWo02qB2O+xPjRYYSO3pk700Y7t4emAxjRfmZoEAjcZcmXuIhQQXNoq",
-	"0+ej9XeWXE8tNnlpqBbq2WGCz0nxXGxV7jwkdd4khPxuStuWdClifIZ2lvUmKrQl0WlSwA70E6/OT+vo",
-	"vLqHJWT4mFTmsMdsdjL0xdAJyzs8QcK0HTQpxbsnaIxvKRshxg3UfPWmOZqmQvaY7gFSClEvshhI7EQ7",
-	"D/KILC1684yiq2eZ+8wYNqtCA4qxeXLbE8+KwsMEzx5yO62pTn4yj3sm7X+iOmmxjwZkyBUDRyEJrMvh",
-	"cQSbhlQah3reGCav6P6ztYV5ka/sr9QUJpuO7b2N6ugdGXCGrmhCx6jZ8pEZMIMuUgFjk5bWUy6tlVyn",
-	"IPwXr7vfbDQVSZgI0SecpGyE3uMJZugKJxRdYoGXx4Jg0ruXfXd41Gg2GoXqS9OTNi/jW+gawdIoWtuT",
-	"VJi3vrLBQ06xf732DgOXpu0pdr7cch6+MgW1iNnJq553TR88ZbzhbEXHSDfH/XDx6QLt2Jn+PaaH+vsw",
-	"1B+Os53rr9PQT2zaKBaouY/01bs+MqfA13MJe0zdWeoQoZPcm+0a3IQ+nL2oqKHDLCxUytnl1u0eyvVy",
-	"eVsIxGPdbXhpf4jjYoOIHoM514X6cMknhKG8KwVPRphRYZLtZda6EO1Ah8NdX4fp8x6HsBhow0ZDHwmu",
-	"Pxst28yAwXOFFSj0IyyEWL36/pawkCe7aKIMAypt5zyBpwTR8ARhpEuX87dZu0Fd0mOFtWbmeuOoSou+",
-	"NOB8kZNcieWWUtwMbE/AqpfJ3Mn8VOubkLmugOfhHI2IMVO0OZAN69ixtY1wy4ezF7uIMiEJhuEVC9sr",
-	"lsQehAdBa9ggtebgENc6QZvUjsL2sNbCzUEjOCKHw4NQMU+12qyRso2XF8mhUFjrNnrvdh9qt/4U//xm",
-	"kmJzzm54eLPeanfq3f2D+mHtqNGsV/Hxjdn012kWsjlU/k7yc1McLEs0sOfFZGMrBe3D2Yvn1idbC3Vq",
-	"VukIT2B1IyItrDcS7pmCnl+6uo+Jo48X2pmgnaRoX67fxKSOThn4YL4TiIaOsOhUplgulxLfIgXsmUNs",
-	"i0Os3bDC3rBut4rmP7tbBXI0961q+eCmWcDQB9Dciyo3qtC40Q7MgeOZ7qZ4h9K7QcuGP5T2r0tjgzFm",
-	"I7Lr2/n7SsPH0vbQhsN5Uq2amyYtZb3cbfOKcAQdanssrzWdEBKbiXljMkczkriVqEqU1VHfElw/0zd7",
-	"zCFORcGmsFYZN3oPSHKlTEo9ID2eo51Os5VHnjaoXVX7ehLv+0aZH0Ue5Xvd/XajrcjO8hY9deYRxjks",
-	"be00j78mT3fg9bV4u536k/H21tZ5O8JDaZPT4Rh8NWbf+icx+79mNs5LzQixi1s911Q8Tlc1Icw9O7Nv",
-	"RdsXEELuoDMb/sysE4hSDjALi8HQ5S3qz6mQ7wYRvUwj8vQO9U5DbwyN4H4pjz/zrq5+znut6WR4d+CX",
-	"4uurEu7zyWcwwc1Np1d8vtzgzozt8y4ImyuEYobwhE95iAVFIWZoCoxoSlnW/y4b0OdBRq8zn0CXMgwo",
-	"kxgG67gO27WZjgX2qtYqgGcIaa9ugZ/Rg7C9rWiiSSAx6LT0aAhlSft7hwpt1YuC/UNdiApDP0oUaYbL",
-	"GhBtQIzO1Mlt0qPp4qeo7+L0w/enHxbHt4P8a9YarVqjWSiuqGw9WNV50Mi4K12HNcESXUnMQpwgSRJd",
-	"pjfBgh6bApMYsxHMOl3Wc1BkD7qJMJ2oE0IJjAR7qAtht9VpHR42qpaknoTMk5DAjEosqNt5sDh/L+83",
-	"2K3sLvjIY1Cea7+6XhVI7IHDcO5emhHcY85AeWBU5RF4A40E1An0XfdFbjGU+zVD45tiv+Ye24EiI107",
-	"4MPIZXWQAixlRE6ymeTqLd8J1HfYU3/3OHtij0XklkR+oX5Uj+uTbqMm/eeQ5Ou7Oj/1jTO8xxZzaLKT",
-	"Wl3DVphBu6DD53qN5cbgQP4tJVDDaQjTzDJd3h4gxlISaDr5318ataPPd937/6lqwnK3MEFyyRvtlNTl",
-	"r1xjBKd6X1VdUo5u9bZsRI9BoIM/tNPQXQ2phFRBxhkpDZ1vNZZswIx3zdYbEhhDDi31FyfUU6Yn1FeM",
-	"pH+6A2lJAZ6dxWb4WEGCP4nrrmK7FaV7yxhrPBitwUSbjc5h92A/56IXJBFEpr+mmKEXmI1Shhn6noTK",
-	"otm5ePF9VQPXYr/WhxhoecyyJs2HWsIutPF9hNpj2/5uoAFtUNvgoKGC038yrgrrYJkjgMLj/ewbO52W",
-	"yBRYWMjRGSzof20iTLKCvD9ZLsh5PiDpL5QJ8sjmVo9qzL1O/fIGBcZr1Dov4aJ/SEmynS1rG5VsrUj5",
-	"aUkthmwfzmmx5+6vl9FSMbpsS1W99jE6ufJOYZaz++XJlZ/c2sNNSvq0c6Q4ePiRzt1cmxOpUAqzVeeK",
-	"Xab0Xlaqc3Y4d/6chFCmO9PD+CI+IRUzu7dTPnzGREwCPQmGspCyEWq29tQpQv/3f/8fNKEyUFrgeA72",
-	"2FcvH/76/QSfWe7jWa6hUD25Cr68eTQhbY9vb7f1VIUz/bk74h/jyr7S5OajjB8iniDNEBG2CHtYHK2o",
-	"7uGx2AsJDmsRkVoA2GxprTPnoklnU9fyLkLVounlmAQTYZwrpm2JSXErNAXJRjJnjbKgy8+EzIVOoZTW",
-	"5nCmY+nkRPIFNHAszCNPsiSO2ZjIMUkQlT1GhZ3Qr9RxH9EhEtwHvT2itwTp81tHp0jiaUzcfqD2eT3W",
-	"N484RjBGJQ/FZrJ3uQPmZwBYuY/QoyXWczeg525Af4VuQFtUc4xtDidQfbzFUUoK32lVcgUCy9aSWqE9",
-	"79WPNPOSMrle5GRZj5kplkGhIeCxYlAzLBCOIFdbsWp1oTsLnIrsNNzfbwjkn90pyUtE+C1JQho8vhXq",
-	"NxZ0S5w6mnEuSIzNJkZXSLA7TSfLsw0/GfGRiVbL7qlA+t5M9rBwUZIsi5rp/SxtJZcbUovkW2FQGWJf",
-	"0yWvHqnd8p1782Hfr3TQP9kbVDqURbmyNK3EygSTjlLi7xtH6jbm8Gu6UxqHa3D5wkWbquXrnG9nAJOB",
-	"9skCGf7hPtmLiq6noADa1Q/mKCPizU609rrXfktJuqJfq5t8l2XV+YgyWxPPE2TG3WXtxnWzBoi1XZ2f",
-	"9liYQodXgnYkTDvUXVJKl6MIC7nrI0g1XByNCDqoOxtxo9lVEL9Ty/0Rdvs8LP55WPzzTMXnYfHPw+Kf",
-	"h8U/ali8MlVAcP51Ai9Q06vPmPhOL/5RjWyKysqdNyA4IclpKsdKd1FYFaBUVlV/RjzAEQrJLYl4bFq4",
-	"Lbfbm0AjZoXlR12pl2QpJ3GEJYwM24knoz31sC+7TmsZYyeegA05IkypBvqIGhZr7/cWU11s3rStYJij",
-	"nQ9nL3adm53018XbC4lavkl2zJIWfVBpet6sEHrvec7Tbex9+aPdbg42wcmpJFaPhkt030YbSnJbQFQn",
-	"+ORep5xurNI3LLzVea4hpMUnnmnT3RqQTg5nRIfEeULmd118xhJtOI+CZg8pqMDV24PAoWLZYxSMMWX6",
-	"XOdeBRdY6tKKx3wEJZMnSO05q6ojt4RJNMXBmDKSzJ3n8Fh495/v/18AAAD//w==",
+	"7L37ctu21ij+Khj+vpna86NkURdf/zij3FonjuPabvPtXeWTIBKSEFEAS4BWVI9nzkOcJzxPcgYLIAlS",
+	"lCzZStruZs9kV5Z4AdZaWPfLvePzWcQZYVI4p/cO+YJnUUjgc9eX9I5cUJ8wQdQXdzhM4AOOopD6WFLO",
+	"+jRwTp2Gd9LCh6NGrdlsNmtHjUajdqz+r5H/z3NcZ5gIyogQpZs8z/NW3zThYUDiPsMz4pw6P3FJQvSe",
+	"hFhSdM4CPHFcp/i4VqvVWv04KkRCgj6WzqnTbDQPa41Wrdm4bbROG43TRuPfjutMhyF1Tp1Ox/MajuuE",
+	"GgLpCs7/oAwlAk8wmqjFWFfIRQRX/Pv8svbTh9vXF47rMDp0Tp1jr9loeM1Wu3N41FbfJrMhiZ1T5+L8",
+	"ZU0vA353XCemYuqcOhM6VlsTEstEOKcOBmw4rsICDfqjmM+sHXgnt95RvgN9TcIkDeGilrd00cOD67yK",
+	"8Uh2c2QWkPwkZPkxwbIM3sbJbcM77XTM4rahmBIqhI9DBeEZCWgyU1/QP4hz6jUbriNCrJYd4IVwThuu",
+	"EyQElsGSMHSdOGGMsrFzOsKhIK6TCBL0BfE5C9TlDxrS6tmBAorjOjKJWb/4kCQKHt3dHYkFgNJznfmE",
+	"K6pIYqYQqOHMpPOgYB/hGM+IJDGctZdJLHgM6yfCj2mk0eHcTggaMPJF9n24YoD4CMkJQVFM7ihPBIrw",
+	"mJwhPBSESTTiMfw6orGQ8FPdcdND7Zw6ZPE2+vfL88P3t8GJwoR6xe8JiReKJDV56/cArCdkBiCd4S8X",
+	"hI3lxDnteE3XMWQuZKwgqjZz/spiHptjF94fYTnJX08DdQTI7wmNSeCcyjgh9lJGPJ4B9JMErqxYSkBm",
+	"EZeE+Yt3ZLEM0S6akkUKRR+HIYl/EMifcC4oG6M9Uh/XEUa//HL+av8MYRQTGS/QnMoJ3CHwjMATMAvQ",
+	"kAcLNCZSWECPiYg4EyXAd4YN3xu1Se0Yt9q19qjTrJ2Qxqh26HtBc9jCbdIZpQCZEByQOAeJtaOa2tI6",
+	"+FioanY6rjOjLP3bq4TW6D2W/qSa8F7f4jHaG/ScXtJotHxD2fAH6TmD/RSKljhAWFiARSEGiOAAUamA",
+	"KSQOCeKMIMzEnMQCtb1mEVI9p9NzVoJiVNPrXbHnw3bVJi/ojMrqLc64kIhKMhNIcoXrJGaF9XQa1cck",
+	"hGfaywjICCeh1LdkdEqZbDUdVy2SzpKZc+o1GoAW81e2XsokGZNYM4eUiLQczsH7nt8prCupzSRhsiSM",
+	"Dz4LzcSz5f/N2bjXyfm4WUe71ji6bTRzWZdxdn0WVjN2kQxnVEqi+Eb2eXmL1qMliWeAghHRes+MJwww",
+	"DP9zFbOM1blUpPnq2nl4rrJgDvZMq2O/KTwH6iI8C7C616A9vTcKRpq0+sOFVMTSbJwceR0FRvP+LsMh",
+	"FVSg94SNCcMUvcKzCE/RBWXjacLGmKG97vtX3Yt95+FTWfmIk5D0bYEmQtzPMaNWUfgZ1A4qF/0ZZ3Ii",
+	"nNNDBf+CIF2FxZWi1bome1WzJFr5aER9dXbs8/hfMRk5p87/d5BruAf6V3Fg6zxw4JY5Q4GpjSTRglXG",
+	"mAmqvlRcQrMnoBDFK6tZjPWgHwQye3BBVKfsrMwBD4ED5lspszS14hc4uCa/J0TINfwgivkwJLP/v4Iv",
+	"BERi0A7VGmP9JBRwIhDjEs3UsmDH3atzpJ4eY1/COuOYx5o4R5SEQcoa6ylHnBEh8BiOdyIkGhKEpeaz",
+	"XqMBREaZkJj56pKDO++AR+IgIDiohUSCPqTPARFS86zDkec38QmptQNvWGuPjkjtBLdbtZbfHHpBg5yM",
+	"jo8tTbmtDqakEmD5AgcoBVPGaidSRuL04GBM4iFm4/qY12mQwkocUAZ0vDk1Xek7V1FSClwq0AyHSjKQ",
+	"APG4Ctg5oB9c5yVno5D6T8SvZk2yn3I/HEUxSA+3iHqbzqlAOFTieoHSy0HP8TFT6xwS0IOCGM+B/Et4",
+	"tJ4kDjLBoBjlCsFwkD7t2Rg/yTGeQW1TdPvpDbvDt8/j4AeBAPQoJqNEEK0WKSNOHX4eI4yCRMOrQCGU",
+	"oVFIxxNNAm94PKRBQNizzzgViBESmGUkAZU8RjEPSRUi1c8HdySmo8WzUdPKUZPvZlPcjLI7doUco5hS",
+	"gaaMzxkaJkr/EwAKgQIOBxIHMyqRVEDjEYmx5vdKXWaSxAyHrxUTfCZObviMyImyOebKdJvHnI0RZ4gn",
+	"MRI0IHV0yc3vWBkomI1JgIYLvS6DlDP0e8IlAaxmVBQgOkILngA7wb5EIokiHsuvi+qOzXdTQKEbEt+R",
+	"GGmAbc6B9d07wXoXjTANk1jZHdqEgyWp80kDcqYQXoYy4PqSyzc8YcEz0XzJkUj8ic1nd8E7n30u2zmy",
+	"LrlEequbIohx2R/BHbvAUAoizTiBO6pTWDDQJUeCEEDMVQzaPWhhbzANSbATDUi9OztmgjKfwBky1iva",
+	"M5obaivmwfgcdfbr6JqEHGshKeMFwmNM/xLoBTeNQa8NL2QAtimiI+ve/kjfuytWPEjV30GqFSvIgovg",
+	"TINd5ogxkH1wnVvOL3A8JjtUe8GPQwUK1XOVoo+Z5rKEBRGnTCLs+ySS4hHUPhtrlrA0Wit6zSSVC3TL",
+	"OdLb3hR1kvM+bGhnCNsCTBpP7zFbmH2I56KLczTDbJHiTJzlB04pTRjNKEsk+coYalqaplqS2iHKtrgN",
+	"atRm+ulmdoKia6VKghVGgjPjt8wt18G1+qLWVV8MkHGQAKJ+YTiREx7TP57NSS/4GJChsHJmNF6fCMW+",
+	"p4ShCRaIfIlorETs11U7vRxPhf1tiqIEbiJMgoa+Mzk3JDhWCFHgAEHHmVLeMOj+BjTgGxhrG1HJQe3U",
+	"V6yRxHfUJwZpUcwVaPEwJLuwDkpeZlCHEkEC7frGKKCjEVEWZYFr1tEvgiCMGJmDV3wElo36y1z1tc9j",
+	"08azBRLDN7fAtw3PXWD7IwnDmrH2lZWRG9HmTQrTOtrA0KAE/gGKiQV9paOSWENcY9+o9CR4TwKKb2GP",
+	"z5aHIxoScAKgf59fIRz7E3oHsjjzSiLwRCKJp0RddvXqzcbazhoP8UHA/UQ7PZ8rQTs2PWRAQgAlBGDa",
+	"nCKy23dnfWr8ILUCrUZKwwGqpWj23nIgQP0Zxco4lVRHCQp+/kcDZUUXv3V5gCWpSTojVfcExKfBlvds",
+	"uBwdIbhf/iEm2FBtEZxaN/xMwKOCzFVu1f2MzHHY56ON1hGTO6pU0T7jkqxYkLnCOhaVF5oox3qCuYGL",
+	"HtIQyH0hcnTYdpbjQ1mIZO1jQ+zkoY+NneE3cP1DOT6yKa6zeMm6193CReW4QBm9wwWaTwhDewrPNxdd",
+	"FCQEqZdrEcOQ8fnvO2714lgShlo26rjQ0mLtiMOmG8wiEPfLEb5lPNkxivL+5hOOwD+OfYkY+SLPkFox",
+	"4sru9EMuQFchLJk5p79ZuQNuFuxw1fWfHt3ogx0u/k3H121eYY5eSq6GEFPS0cRW2EoRcTlMCiylAN5P",
+	"2aL4UB1YBRuL6M5ZlGiRFWhDE4dXFmszCRvP43Ype4mwlARiRv/zW6N28um+8/Bfj3ONZc5jgniacdsu",
+	"dLhR2ES5aknpgc/ixg234kXqKjSi4yQmiOFZ6gEk6N2Li3PwYf1B+jMiY+o77jLzyALNjYpAc5EyKoji",
+	"EcRdYW2FF1ED0fTCh40jcdnrcBzjhfrbSn1RT9qS1mEBxYc8sqWblGGmJy/NBrKDx1Tx/jtKdNzCkgZE",
+	"6AusWAueYyopG/cjvABJkWagwb1qBfAxi6tAeIbM1MFJH/LJDg7a714iqa6yoF5OiD8FRWIZN08R+hMs",
+	"JpXybUoW5vgtKzo0SJNDXgfNTsc7AesADB1Bx4wEiIJpsPTQiOvw6kaisITv7F6z6BJHMuutpAAFuFR3",
+	"W4JaqiPbGU6FQI96G2IchZyNSazjeURAXMFofJV7nVJWAb6PxhrUAYE9QQiKpmNtHe/XLaGgX983Lkug",
+	"J/giICGR9heUCRLrb/wJpqw/xlH2OaRs2h/GyiDNvuOJ7PNRn8c6+UZ/GfO59S4/o7L+EAd9hVQsk5gU",
+	"f0oYRFn6U0hbsn6YUTEziTzWtzyOJpiVSX5pn2uJpkLpVstH6TVKrYh1wGQYEzxFVBTC7+2m57mbaGEp",
+	"cFecAMBX5lZWYj1myuKjI4TZ4imvLFE7UE8WzF1J1ddE2TDVa+SJ9PmMqKOq3S6UjfMAIZIxpiHay6iv",
+	"rp8FRFjiK5qUTBZW+VU/8bn23RUxIdBcYWKOw6n2B20A9JxYxJr3GBZjXaxfBV9s/K4JwUE/5X6lN5Ev",
+	"6Oanbq3ZOURYRyrU1Vla4cSEAZYoNcRC9v0Ch14rHUsM/cF1+LQCl3FCtLqs3j6f8DCleswCRO5IvLCA",
+	"YXBtrW/IeUgwCODU/F1+yWt4TBRin1hnSNMInCThIsrMe4F1gGtgIyXAZr8VWkC6qL6ME6b9cWtgMOMx",
+	"+FjgFo14iFVphzWOlfamBHU1APSJrdj/NZ9DeF6WD7dUGsmGNJUwQXBYtf5r/V7k85lWNCzfLcBUyRmC",
+	"AxcZjSJL9oUnxhsuAHBPt1QBzBurZNXCQEEAYIWkYYjSTaI9ZadFiixjzIROfkATHgYpn9FLR0PsT8Eb",
+	"mn/3gwCrCMUKc/tZgjMgmEECaUzqzmMaIJ86xS27RVaVo9tCTZHLWEeiise+MFrzstaAgyA2P+zE+bKl",
+	"pZMdvGUrvaxjQ6pgxYVQulBGudeqBXRMJUrtBUQDwiQdpRaQKW1wl20tr1VtbLFoHlW86BDBi0Sl8bSV",
+	"b8Uy20tehmQWaZMqZZJKx9CRC8h+pgKtSH923MddAFW2twKqgbnZuZuRSm6EG5u8oL+mu1hHhk+xpS1C",
+	"tTP9TZ7yyvRx1/lSmyWhpCFlxiCrIr9NLe4Z/nKu7+noF5u/vNUEaye7P7ba1WTWUYwnI7YzFHApXBRg",
+	"oVR4JT9FhH31MQz5HNiD/d528bWdZ9JqiWI2IpN19LALEz1jcX+WfZ5vxpQqrCXuGWX2t94/ldy3JLsl",
+	"qL8iOLiAjNwKPwJnIpmRFQVLQRJDCC69Stv9Y3xHUBIVc521H42ycc34R2qU3XHqk1qEN4lb5E+CnHHP",
+	"qzU7t43mads79SBnfNPARkiVmkDWWRXqZp0/Se5AF8ECmRu1MpkXjbibuIdJmkS4DEGom4HfU5Nigllg",
+	"tLx8zziKwgUykKsbyNUV5E4LTkkdRS4keOV7h82sNGNfhjwJXqtLhOXUgXuKazFxvmbt0PdI7WjYwrWT",
+	"UdurNYOOf0wa2BseHW3iFtULyZ7rHW1ojEchXmRkUdZSCUNaFY0x5L2aq6EqCdzu8wkNCYoIU6pp/ckx",
+	"BZHo41OgzCr8OBv56bNjZmEpf0lKQQXyLekMNlw+rT3ku5AUFst4XFYUcXSFhUBYoEFa55haN2AF6CJH",
+	"EyCBr+GEpAWOX0fsvDJB6QrVvlT/vEm4tVC5c1+O7OgwPZTz0Bkek4MIRI7+/DkiY2uF+UNHNCQrtfcN",
+	"F/ZoFHOCm53DCtGGa6NP94ftavEGYQlTlLRRTDOJQo63iy1XnZgSZorbswBWQkhhwdmei6taRyIXVMhn",
+	"H56U3JaOTiX9Vi3nDSVhkOWmFxdjinUqeKPx5MAFiAqTlDKAZJMRIXVd9TZw0cAq9FF/RlhO6jRQH3Ul",
+	"VL2cxVIUEcU6oWWVKC0csplnVQ3RY5Sgt5o/sApUPxEcal9l2ZNJ/KlYrWTeVykPBTcZ9icoIEqUKDCk",
+	"PkcXDfh0oEyN+WSBqEQ6mbYAoHtF7XiIBSx1CmaiFPpzlYaWZr2UcQpvAk+J5fpDERaCCBcNEobvMAWG",
+	"OUCQWDSn5XplePt6KJu3VwH37Xx6QyoOxJQsiuehxFbD8QpvyV11AEqzuOXv5aLy+0RUc8ovVTV2JWc7",
+	"pJKphajL9aurdr724ML2q+56NwzpdRJWyN8hZsHmLOSaiukLrLPyy9J3ZYKNIL7UDKOai5vgcmUY3I5O",
+	"Q0IOFVND/EJJ6r2Y85lwwXHZ9xUb2XcRmUXSZHdwFupoNhgrCK6o9PeYnK7756VklPGhnSx5AoN+SwaS",
+	"IgBcg4x1CNyFHMiI4elywOrZ8mzFZdtMi0K7lqerJVablk0dpCspvFiTveaCVDlb5Qld/t60cbEl1nJH",
+	"l2WdC6qsHz/LF+SOhEVOv+4Wg/YbfXF2Wz9PoVs+PVYzmY2ToOzmMvdPspQqHaOp33hJhytmptgElrpT",
+	"zUku4LGEdwP1DJY2iRXgUNzgmuO1C4spPal/lmutSDK2XZK2GxKJAF1GK9N3fKoT03SqejFQn92zRDLm",
+	"NWmactmZFFSfOjIaEXjklgRqujWsg/t7zsj64EexFcOmAtiyNipQuv25z/otLOUP8nhK2RipXxFlqCso",
+	"PniLpziW2NnI/bTUrKH8ioaW0XCdcZBA1kQa94kTJjZ81dNlNBCHLaNLRJGFUszpVri34La8zRJm1xwK",
+	"Ra27EOg28T9bpv8KwcxVSeBjwhJwT99XRLYfk8xPl5+Pi8dl1fJpEu2vIa9SMFtCawOpZH7L5M9WMkcz",
+	"rOVuVgxp8xzxEZqpa+rokqNRyLEUCLOFztRgBMfm56XcnbSpzbJngIcExUlE8cTN7O/rCHmN//E6OjE7",
+	"CrFU8PxBIJ/QkLLxGSLKAI6SOOKCQMUXRiGfQ/VKwsCDTKVAfM5cJIhmKdevu6/ev94vmKBex/TYWc5p",
+	"tVopFf5XmTCUdejJZdv5q+ui4FJfPIZzAybriVVosnIIlxB1/eYlOml3jtLclDr6AFU9M6JoSKAZhrYb",
+	"ClUjHiPBZ3kaS4/pxmSDQluPgbKxMEo7WOzXe2wJvXnyYkWaYd55wDWlWxGJBWcuBD7n6hLJUcCLzoEt",
+	"O8Ysy3XTQqa8pDc81tJGRy3SvbuapLR/CksE6dIb5xZZPrEKiZxXLt2v6dwCjq5VztO0VmndA2jgIhwK",
+	"nuYPDf67ZopGa+fBIOsZh4wbrQDtDUug1nDYPNGw0dhIXmfW9vKOfrq9vUL60UiSL6UgUGW7nXLmyXJH",
+	"vl+uzxHDszQraEo1n0jPSeEVGzbveew4GxMhs/hXO7OuwXp6SmJFbncVQ7dPiDSXVm+eXL3cgj+/WtXO",
+	"wTkKOY/7UYjZJlGLIuKiYHSGIERxiq4uf0Q8Rm+vXv94puTOKbp69ca1v7Yyl61Ah7L32KIyumH1Ndso",
+	"hLBCPalWKI0wzt9R2uwjoK3wXj6qPqVA3EJXhJY9acL/EvyB6IBvh3wOHFs31KupP5U+7CJt40IVKU8k",
+	"KpcO2HmP29omxeZwGxVEbVkRt94xuWmxXNGHubFnsdpXuOwhLFVNFRyGxiYpYLEEuBJ5VJOduvHnhCQr",
+	"XA5BQvqSB7hKP7RKcdPgvc4P/l09D+1BBerIBIBCSeJ9qLQzRUZEM2J4uJJdH89fAJ3BXXckVpcuiKxX",
+	"mYHrSo/cP7NKyHXM0ncDLiiNK5YoKq0Xwi3B1pDZwI/jWgjP9/II5WSFTcsiHVRJcCLMJ9SfIMwKySNz",
+	"rPR1o7hoItbQsGtRtiiP2ryc6drc/BTZm5bvLkneTbK6SjHx5biHEiIpHdjV8dBD9o4KUswS9B5N11qS",
+	"7/kCKhGbBnqWeMGjruwZZf3t+DDcsTnD3VKQlHeuWebjTDF7gmXYhXwOYV8lBPuFP0xDU/hPgQCLvy9B",
+	"6yaFVPqKGfVjrhj9DIdh9ny1Ymi1U3y2uXb5qVCfsjJKY7oer4qPpkt5Hby66VZqTtWB0bJBG47XBDIj",
+	"vAg5DlafOs1aK1LXTGVs2tIB7WkfiZv+0lfGkOUucRGjQxcpAZtfo9aT/6UvszWaPpYuyh0o6Wfwn5hr",
+	"YtcUuvSTONy3zDcrgJ5VrS1nhmNBDttJHGYFjHaJ23rIZl2rUyDab6oCtqaHZ7j21jjaVvVPMGkIpglF",
+	"7tHarafua3jdKiGoWyKU9CLjOd9AM83bEDwt8S9rQl2to5v0QgwtXfZSoYgyobivjCQheRSp302bjf1K",
+	"Pb3Y33pVWECtW7fvoQwRHIeUxOCwz0rUQu5Pne2rDo1XvbCKfPsZIKtwdJt2h6jqyilxyMdIqca6ByqP",
+	"fUj6AcVC6JbJUxLlIw5COiIVDeiX/ZvbRIOeHyn+S4SNnmKaWZGmTTxEhdbf90+MN20bDFof3y2sacnM",
+	"2ll8SFumSUzl4kYB3yTqQGOvbqJzyvRfb9Ltvf146yy3JX378TatVIUuTyDP0Z6RN/upDRbxWOLQCDNK",
+	"TCtEGFsgeuztx3c3aG9wUJ+TMKxBtfXB5/lU1D8Lzgb7dfQyxHSmW3mdogEVYuCiAU4ga498iQZujw1E",
+	"Mhxoh34iSLzvogG0w1WX8Hhsfsriful1CPtSqPNo/M5AisCtYPfFRku6IxJlI74i4z0tBEi7nJ1agUYy",
+	"pkLGC7R3ef5i382bbyyijHW4PWa3nXIz/UNk1+tqHl9xBhCzRNR7rMdecnZHmDb59nTC3I/at4i6V+f7",
+	"p+jtzYdLjaGBYHhK+j4WZKD90cIFt36r1TrpMSgQkHgWAQv75falC2NE7o4QVRdC/AVynO91MMFFaSzh",
+	"YZA2+uoxQ/xWXGduRWLq0MEziYkuuExjCj02WNXwa1BHL3EYCuTjOF6gQdc0w4MrT9EL3ZFO17i9/Xir",
+	"69sGPbYH9Ji5kArUuI8SFirUZFn1SpwJvBB5QiFU0fWYbqxcuA7aKwurEleBS31jkQXgirIeG3ypaWKs",
+	"owsqJFAympKFIJD/TZl+5t4gS0s1GeSKsO3JOYZK0+5gKY4vMsLrXp3bQwacRt2rN8BdEBGGI+qcOq16",
+	"o97SpY2agxXOnaGzmlpdPe21NiYriu/ffnyHbois6JMh8kYZGe26CgFTGtTRVTIMqa/kXAbR8wA2JI0S",
+	"9o4sNB+zhog0G43t5oboXM3fjNVhjA2Ti+mYxRr74dRpTa9P7n5uRP/tHw0vm7OLjvzX8fzfHr5pB28O",
+	"xz81Pr9rhu/b7MNh9LNj8jOdD++uHJOTqdRjSKw8dTzv9391//Xuy8t49OtN/+h28fHnnz6Mjyb+3RWO",
+	"6Pswnp9jfOX/9Ms1dx4+bdyXzWSkrmjLBggrcHbn9LdPriOS2QzHarEa6Bo5fJSy7RQ5iqzwWIHLFBsb",
+	"Jf6T63ypRXBr7sc/mEDq8R/O6b36SzsLhfkLmu+nP5V7Ja6ipm7OKvcG6cfBPhwukUZbz9Ag47F900Nq",
+	"AKdsYNrBD+AGhMOwjj6EARFSjzRaJjV1EN8vusU+jvZAq9+qsZFfcqBn8jy4j15oJmPBcJJnEbTRxH77",
+	"TxyJ47U2H4lzfNhu2GNxbBfc97E4f/ZYnBImK8fieIfVY3E6K8fi7JLmvYai+eztm9J8M6f59km75TlL",
+	"vRaBFb87v7ZVtHLL4Ormi07ymfanNF59jsqn6Gi7+YDeUfO4cGgq236tOD0KYPbp2XCuoNesxnJ79VzB",
+	"T6VQiPNxcb54/+q8eXHbbVzcvv7j11fdxYfP3bn695Gei/PP3S8fbi8nl7N/zS9uzxfvP5/Lyz+68/cv",
+	"G+33r7rzi9vuXP03+0ffBk+asgSBq8rhDBEegx1vSzrocdvWDL7qBZkgOLCmIMEt3uO3FNpBw02tx2/K",
+	"R5eAlpDpBUoSotkClXoap9pA4WvQBkCXtdvtZazPksuO6xiZ7HzS7a0qpT70pivEakamo3R5vGH6MmMD",
+	"mUvAgHz34uIc5tLcUUmVnpmPOrSKO2BESrG4o466yLRJ7DHFVwWyOyNCfxxG5konybspKov0VjcPVrr9",
+	"Ur0YulamTq7EaJ29qH28BK5khwS3VT5KMyK1bgFU9IIHi28wX68s/FNZ/5SjpaNjD0VfSRbIKmhM3uZb",
+	"0446aH64YinphQdLU2QfdjmHDdbwl2YI6o6Tx+94ac2ZansbvCIbdAE3dDbZSEVXcHVzs7nJzYUG6AUu",
+	"dyNxLMtx4T3AzP6W3O7TQ4Vlc3BPg4eV5s2HCoZm310wevRsLbYAh0DZ3HFzW2f/TDM6Hb1XotREQ2Cu",
+	"qy5Pq7Sxn8V3Xu3Ajvlq1ovd3TvXQo4LWsi3tnA2Uc7arWajoJxV9Fz9btj8SYbNOgX3uFrBPVqt4H6d",
+	"+Z5fc5Tn0QajPP/Kgq39+B3ZoLSi0PiRlEXGjhXjVYLkwHROhoBwpeps5ylQkXq4sdTd102PQTQi8GuQ",
+	"kLPcq91juVyB7giZAThQF4OzT0zM3Myl4diQS9VjaUcYo+0uC6oqtberd/Vc+fO4xy2dCb5KVK2nhqVp",
+	"1f9JBP4kVW8D5atipF3xMBnkWyfI+OyKZ2f5wKw5JvnQlVWal275mmXypN1QXMRt9zD6MGckLmlh67Wv",
+	"apfyK2sKzJ+gWOUO4nKZ/KYaT0lcL/f2yRv2aBFfAyWhNiMhlrRu0uILL2y32+31MwJzL1iqNaQte5yT",
+	"UdNvk0ZwOPTwkd8indExPhk2fC9oktao3eh4h82j1nH7pIMPh0f+cXBCGiMPN4ctvx10yGGxL86pd9xq",
+	"QKvqQrOesjp5DPJ8i9hMoYnOKiswJY268x8rMDPyB3fY15Scq1xK75NQ0kjZeiMez0zM26IxkwlgffOD",
+	"gFzYfR1IUuStZFfVqCPB6GhEAjSK+UzXESuiQnvlMhEXYWEix/bYqTDkc7HvIkbuSAzzp1j+KHWkznKf",
+	"FUSCERU9trzaQaY9D850JxIXZV2lXUhqV88IEI97DCrjarADtTUdstbznIM0Dx5mx1IByUl1pHaeNgZX",
+	"C9DthUlQR13dPtQqpC5P3jb+PCjDy1LE9EOMinGWnwNYCp3NEug+rRWXzMhBe9YTcBCIHtND2YzKur/k",
+	"Z3MRBybOWbioUj5+gROftah6Mn9e5WSbpZR3oCivFmCJdaqrzwOTV6cwYN11W8ljXZS1T0s/Qvc0ddIs",
+	"Vq+f5ezldKiOXCVH3l/BZgvsrdxqKywmSw8pU0f88e5rVi8Fw8s3zxPX0qUqYWm3nsGqPjLfBeT2AnJb",
+	"8bhKNArJYxJknKH+XeH+dr7VgvzWPFLx8VRhHhlebh/S3ThLc+X94D792FffW2d4ZeaR5nhYWAp9HvQx",
+	"YtoW37vR8H8kmYL/0izyifYrheJTDP37DbOwYOCUuZ190B7pO7WlEcF9SWRNyJhgKPmveM8q1r9ezf2P",
+	"1nLnrHROvpVfKMwLbqoDDUtUrpSxJ9C55QNJi3y+uUWrK4Z0R6bHInhduCzrRbWxaMrveFhTCvQfTMy2",
+	"I7EUHgtJgCS3SDtLFvxKZH1gpc2sSRW8evUm5/ZZsRaWGAwajH6+1tWNMP4ESkm4TvzVGZB2fqPuv7wr",
+	"4WCI6aW1i69/aJRGuQvGbcH+H0LudpIWFoqsviWt6wTctVpOutBiiYVOsuZ36WQlzDijPg51lv+e6cXT",
+	"YwJUPRcxrix2SWAIyL4yEwf3PRMt6jku6qVFfj3nYXCWNUKe0mAAbgnjhJiShWsHByQarE8dH5hz1WNb",
+	"HawK0/1HIov1pn+KczWvaS3mk2+fP14sTi00NXN+UtYieg/WIjpnAZ4U+jzmplizcdtoWWFtKBi1qgKW",
+	"ylGW49l5OattjrZardZqc/R50WJos+Yce01oLNruHB618xZkVY1Hi9Fdu3daHoQ9ufWOrCCsXbXpNBst",
+	"r+qirKzWFPecHhx4zaN6o96oe6fHjePGgb7koLykYs2tc/zu96bv3TXexq1/zRvRr2+//NL0j4YtfvLz",
+	"zGPdjnh1PPrxaPL2cHrRnl02h796/n83/vj5ZP76OL49WvxySD90om5bvGqNfmxO3nrTi8bs8ufNTevi",
+	"uVhlXxdy/f8h3J2ydN/AF5VU/BbsXU/EXR24XRkvXeJ61/Ckbx0sfWIOYVqjDSiA7Iy8r5qfyaooxExh",
+	"xOs0EPTVrm9O6XYTq40cgt8jvd8u0vsn+qz0MTHFh8jQ4S6DzOZM1NJwxPqkjJuLrq5M17XyAoEksqMl",
+	"TKKY6ECHWJM/UcEPYB1pS5m/MjewqiE0LwixP9V1XIoBfCGivklMYj07sDvrfGcI3xlClmgipqXjlvU0",
+	"grKBamf2LviEPtSb8gfdy8LEgHWTWypNh4310c0K1qBf/T2z6h+ZWcXEnBRC7nHewHQ3sRohcawloO7i",
+	"uJq+TXu1IRlTIG+fmBE+di7EctMT3Wa5x1KH+hnCDFGmABISWcpBhP0K1G42Qez32AAarLCxXVMnBmgv",
+	"bV5rgcY0X5mZBAI7GXJt7iIUEFynVabfj9Z/suR6brHJS0O1UM8Oo6vOiudip3LnManzJibkD1PatqJL",
+	"EeNztLeqN1GhLYlOkwJ2oJ94c9Gto4vq5q2Q4WNSmYMeS7OToS+GTlje4zESpu2gSSneP0MTfEfZGDFu",
+	"oOaqNy3QLBGyx3QPkFKIepnFQGIn2nuUR2Rp0dtnFN18l7nfGcN2VWhAMWme3O7Es6LwIMbzx9xOG6qT",
+	"H83jvpP2P1GdTLGPhmTEFQNHAfFTl8PTCDYJqDQO9bwxTF7R/VdrC/MiX9nfqSlMNhbeeRvW0Tsy5Azd",
+	"0JhOkNd0kZmshK4SAfPCVtZTrqyV3KQg/Denc+g1PEUSJkL0EccJG6P3eIoZusExRddY4NWxoGgeqZem",
+	"3x2fNLxGo1B9aXrS5mV8S10jWBKGG3uS8tn8jzV4yCn279feYWjTdHqKrS93nIevTEEtYvbyqud90wdP",
+	"GW84W9Ep0s1xL68+XqE9r4N4jLzDHgvomEpogyd1TXOAxYQInUhPgrM0bRQL5B0iffW+i8wpcPVAzh5T",
+	"d5Y6ROgkd69Vg5vQ5fmLiho6zIJCpVy63Hq6h3K9XN4WAvFIdxte2R/itNggosdgwHuhPlzyKWEo70rB",
+	"4zFmVJhke5m1LkR70OFw39Vh+rzHISwG2rDRwEWC689GyzbDj/BCYQUK/QgLIFavvr8jLODxPpoqw4DK",
+	"tHOewDOCaHCGMNKly/nbUrtBXdJjhbVm5nrjpEqLvjbgfJGTXInlllLcDGzPwKqX8cLK/FTrm5KFroDn",
+	"wQKNiTFTtDmQTanZS2sb4ZbL8xf7iDIhCYZhAUvbK5bEHgVHfnPUIDVveIxrbb9FaidBa1RrYm/Y8E/I",
+	"8ehIN5F3TvNGymm8vEgOhcJau9F7p/NYu/Xn+Oe3kxTbc3bDw716s9Wudw6P6se1k4ZXr+LjW7Ppr9Ms",
+	"ZHuo/CfJz21xsCrRID0vJhtbKWiX5y++tz7ZWahTs0pLeAKrGxOZwnor4Z4p6Pml6/uYWPp4oZ0J2ouL",
+	"9uXmTUzqqMvAB/ODQDSwhEW7MsVytZT4Filg3znErjjExg0r0hs27Vbh/bO7VSBLc9+plg9umiUMXYLm",
+	"XlS5UYXGjfZgACLPdDfFOy71KCatt4L2r0tj/QlmY7Lvate51vCxTHtow+E8q1bNTZOWsl5emImEQ+hQ",
+	"22N5remUkMiMipyQBZqT2K5EVaKsjgYpwQ0yfbPHLOJUFGwKa5Vxo/eAJFfKpFRQ8Xm0QHttr5lHnrao",
+	"XVX7ehbv+0aZH0Ue5Tqdw1ajpcgu5S166swTjHNY2sZpHn9Pnm7B62vx9nTqT8bbmzvn7QiPZJqcDsfg",
+	"qzH75j+J2f89s3FeakaIbdzqgb7iabqqCWEepMMq17R9ASFkDzpLw5+ZdQJRyiFmQTEYurpF/QUV8t0w",
+	"pNdJSJ7fod5q6I2hEdxv5fFnzs3Nr3mvNZ0Mbw/8Unx9XcJ9PvkMJrjZ6fSKz5cb3Jl5lc4VYQuFUMwQ",
+	"nvIZD7CgKMAMzYARzSjL+t9lkykdyOi15hPoUoYhZRLDYB3bYbsx00mBva61CuAZQtrrW+Bn9CDS3lY0",
+	"1iQQG3Sm9GgIZUX7e4sK06oXBfvHuhAVhn6UKNIMJzQg2oIYrXGru6RH08VPUd9V9/LH7qXivKMRgTJL",
+	"qwLDqzWatYZXKK6obD1Y1XnQyLgbXYc1xRLdSMwCHCNJYl2mN8WCnpoCkwizMQz5XdVzUGQP6oeYTtUJ",
+	"oQRGgj3WhbDTbDePjxtVS1JPQuZJSGBGJRbU7jxYnL+X9xvsVHYXfOIxsNC87iTYJPbIYbiwL80I7iln",
+	"oDwwqvIIvIFGAuoEurb7IrcYyv2aofFNsV9zj+1BkZGuHXBh1rg6SD6WMiRn2TB+9ZYfBBpY7Gmwf5o9",
+	"scdCckdCt1A/qsf1SbtRk/5zRPL13Vx0XeMM77HlHJrspFbXsBWGLy/p8Llek3JjcCD/nhCo4TSEaYb4",
+	"rm4PEGEpCTSd/J/fGrWTT/edh/+qasJyvzRBcsUb0/HAq1+5wQhO9b6quqQc3ept2Ygeg0ALf2ivobsa",
+	"Ugmpgowzsl9QB6ELa+UGzFzjbL0Bgfn70FJ/aXjc2sm2z3YgrSjAS2exGT5WkODP4rrr2G5F6d4qxhoN",
+	"xxswUa/RPu4cHeZc9IrEgsjkc4IZeoHZOGGYoR9JoCyavasXP1Y1cC32a32MgZbni2vSfKwl7FIb3yeo",
+	"PWnb3y00oC1qGyw0VHD6j8ZVkTpYFgig8HQ/+9ZOpxUyBRYWcHQOC/pf2wiTrCDvL5YLcpEPSPobZYI8",
+	"sbnVkxpzb1K/vEWB8Qa1ziu46J9SkpzOlk0bleysSPl5SS2GbB/PaUnP3d8vo6VidNmOqnrTx+jkynuF",
+	"Wc4eVidXfrRrD7cp6dPOkeLg4Sc6d3NtTiRCKcypOlfsMqX3sladywfip8+JCWW6Mz2ML+JTUjGzezfl",
+	"w+dMRMTXk2AoCygbI695oE4R+r//+/+gKZW+0gInC7DHvnr58NfvJ/id5T6d5RoK1ZOr4Mv+kwlpd3x7",
+	"t62nKpzp37sj/jmu7BtNbi7K+CHiMdIMEeEUYY+LozXVPTwSBwHBQS0kUguANFta68y5aNLZ1LW8i1C1",
+	"aHo5If5UGOeKaVtiUtwKTUGykcxZoyzo8jMlC6FTKGVqc1jTsXRyIvkCGjgW5pFnWRLHfELkhMSIyh6j",
+	"Ip3Qr9RxF9EREtwFvT2kdwTp81tHXSTxLCJ2P9D0eT02MI84RTBGJQ/FZrJ3tQPmVwBYuY/QkyXW925A",
+	"37sB/R26Ae1QzTG2OZxA9fEOhwkpfKdVyTUILFtLaoXpea9+pJmXlMn1IifLeszMsPQLDQFPFYOaY4Fw",
+	"CLnailWrC+1Z4FRkp+HhYUsg/2pPSV4hwu9IHFD/6a1Qv7GgW+HU0YxzSWJsNzG6QoLdazpZnW340YiP",
+	"TLSm7J4KpO/NZA8LliXJqqiZ3s/KVnK5IbVMvhUGlSH2DV3y6pHaLd9+MB8O3UoH/bO9QaVDWZQrK9NK",
+	"Uplg0lFK/H3rSN3WHH5Dd0rjeAMuX7hoW7V8k/NtDWAy0D5bIsM/3Sd7VdH1FBTAdPXDBcqIeLsTrb3u",
+	"td8Tkqzp12on32VZdS6iLK2J5zEy4+6yduO6WQPE2m4uuj0WJNDhlaA9CdMOdZeU0uUoxELuuwhSDZdH",
+	"I4IOas1GdBHDcQwTLUzYaURDqE0a0zvC0B4OQxOmn0H/icV+vcdeEEEDHWaM8NiEDH2emKEn6q/5hIcE",
+	"AVRcSCskaf8z/YLTHpvwOZphtoAKea7kRKKjjIUf1JdmaYRBpFPyAC8U6D6ev9B6uZJp6QMWxMzv0C5D",
+	"RZcgLnksoSzGrE+BCREmY/WNzr6MFAx5IsyeBDejJOFgmd5abGHWf4YiLIRV7qO/1jX8YwWbmCfjCTTb",
+	"CanYckgYBEoVXfwMZPXV3e7u8rDOcFFuTyJ0goZSGLTdpyEJOIbBKIVvfjCXCR2yxEMBDdHt3DV7ZH1l",
+	"0NK42zZvhmUAdgM3Pmy6LV23RUWeK1Vc5wax6KfEnjdZWon69zTV72enjMdTxTICvFA0TIU+N9bXWSKi",
+	"OjRudko4g7C9HyYBCeo99rFwR0zQe87UKZMcvYmp+kS++CTS1u+EhxQuNKsA7uTjkChhqA7fau40wXcE",
+	"MY4yXgbdqmPSYyEZScQTqY9DBvxONdiDhPTViaRMB0orhwNQJltNHZ7V4ezDhhXb9ipi226F+sUQKA+Q",
+	"l7yMIM1dby66+ZYmWABz0KPus51oFaRqMwYp1fF5o/ubpQ45Dwlmu9CNFAiBKgAUVhbe1xpM+62Hzpp1",
+	"tGteq5CanI2h1RgpTqE9PmwXhtDaPOr79Nk/afrsKkxWz6M9rJ5H2ynNo039jurQ747mvYai+a0HLTdz",
+	"mm+ftFt65pHmmX2rkeS78+tCx3bFasiXSJlcdfuWYlfJ5DPtT2m8+hyVT9HRdpObvaPmceHQFNYBI89W",
+	"nx4FMPv0bDp1uFmN5fbqqcPlWLLzcXG+eP/qvHlx221c3L7+49dX3cWHz925+veRnovzz90vH24vJ5ez",
+	"f80vbs8X7z+fy8s/uvP3Lxvt96+684vb7lz9N/tH36qNpuz8tPHwBN3l8Wh1pmJZ835WKt9/n5A2dEvQ",
+	"Z1L8oBf/pBZhRTPw3hkSHJO4m8iJsgoVFQgw16vq6kPu4xAF5I6EPDLNMVd7RD2gKbPC8qNu1EsyqyoK",
+	"sYRhjHvRdHygHvZl32raZTxwZ2DJjAlTtoA+0oYlp/dXqOppRUpaG7ZAe5fnL/atm63CguXbCymwrkkj",
+	"z9LBXVDQes68kNTUc6ynp1lNqx9tK0xp6qjVo0E9Gi7RHXHTIL3dXKc6dTL35+d0k5rTo8JbrecaQlp+",
+	"4rl2iqauOSs7PqQjYj0hi2gtP2OFnyHPL8keUnAuVG8PUjIUi58gf4Ip06c799fawFKXVplxYFXyGKk9",
+	"Z+yB3BEm0Qz7E8pIvLCewyPhPHx6+H8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
