@@ -33,7 +33,9 @@ func (s *Service) ReviewQueue(ctx context.Context, c caller.Caller, f domain.Que
 	if err != nil {
 		return ReviewQueuePage{}, err
 	}
-	counts, err := s.store.CountReviewQueue(ctx, domain.ReviewQueueStates(), now, domain.EndOfDay(now))
+	// Of the queue's states, only those whose SLA clock runs (the deemable
+	// ones) have a due date: a paused clock has none.
+	counts, err := s.store.CountReviewQueue(ctx, domain.DeemableStates(), now, domain.EndOfDay(now))
 	if err != nil {
 		return ReviewQueuePage{}, err
 	}

@@ -60,7 +60,8 @@ type Store interface {
 	// (those without one last).
 	ReviewQueue(ctx context.Context, sel domain.QueueSelection, p keyset.Page) ([]ApplicationRecord, string, error)
 	// CountReviewQueue counts, in one read, the applications in states
-	// overdue at now and those due after now and before endOfToday.
+	// overdue at now (due at or before it) and those due after now and
+	// before endOfToday.
 	CountReviewQueue(ctx context.Context, states []domain.State, now, endOfToday time.Time) (domain.QueueCounts, error)
 
 	Business(ctx context.Context, id, owner string) (BusinessRecord, error)

@@ -242,8 +242,9 @@ func (s *Store) ReviewQueue(ctx context.Context, sel domain.QueueSelection, p ke
 }
 
 // CountReviewQueue counts the applications in states overdue at now and
-// those due after now and before endOfToday, in one read of the range of
-// application_queue that ends at endOfToday.
+// those due after now and before endOfToday, in one read: with the states
+// whose clock runs (the deemable ones), an index-only scan of the range of
+// application_overdue that ends at endOfToday.
 func (s *Store) CountReviewQueue(ctx context.Context, states []domain.State, now, endOfToday time.Time) (domain.QueueCounts, error) {
 	var c struct {
 		Overdue  int `db:"overdue"`
@@ -253,7 +254,7 @@ func (s *Store) CountReviewQueue(ctx context.Context, states []domain.State, now
 			count(*) FILTER (WHERE sla_due_at <= $2) AS overdue,
 			count(*) FILTER (WHERE sla_due_at > $2) AS due_today
 		FROM application
-		WHERE state = ANY($1) AND `+queueDue+` < $3`, stateArray(states), now, endOfToday)
+		WHERE state = ANY($1) AND sla_due_at < $3`, stateArray(states), now, endOfToday)
 	if err != nil {
 		return domain.QueueCounts{}, wrap(err, "count review queue")
 	}
