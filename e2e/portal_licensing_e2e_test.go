@@ -273,8 +273,15 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 		t.Fatalf("bad filter: input not kept")
 	}
 	officer.get("/review?kbli=55110&due=20").sees(t, "filter by KBLI", "Izin usaha hotel")
-	officer.get("/review?state=in_review").sees(t, "filter by state", "Tidak ada permohonan yang cocok.")
-	officer.get("/review?overdue=1").sees(t, "overdue", "Tidak ada permohonan yang cocok.")
+	officer.get("/review?state=submitted&kbli=55110").sees(t, "filter by state and KBLI", "Izin usaha hotel")
+	// Licensing filters; the count beside any filter is the whole queue's.
+	dueToday := regexp.MustCompile(`Jatuh tempo hari ini: \d+`).FindString(queue.html)
+	if dueToday == "" {
+		t.Fatalf("queue: no count of what is due today")
+	}
+	officer.get("/review?kbli=49431").sees(t, "filter by another KBLI", "Tidak ada permohonan yang cocok.", dueToday)
+	officer.get("/review?state=in_review").sees(t, "filter by state", "Tidak ada permohonan yang cocok.", dueToday)
+	officer.get("/review?overdue=1").sees(t, "overdue", "Tidak ada permohonan yang cocok.", dueToday)
 	officerScreens.look(t, base, "/review", "Jatuh tempo hari ini", "Izin usaha hotel")
 	officerScreens.look(t, base, "/review?kbli=55x", "Masukkan kode KBLI lima angka")
 

@@ -176,11 +176,11 @@ func TestOfficerReviewRevisionAndDecisionFollowTheMachine(t *testing.T) {
 	if want := wib("2026-04-07 09:00"); !a.SLA.DueAt.Equal(want) {
 		t.Fatalf("due %v; want %v", a.SLA.DueAt.In(domain.Jakarta()), want)
 	}
-	queue, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{})
-	if err != nil || len(queue) != 1 || queue[0].ID != a.ID {
+	queue, err := h.svc.ReviewQueue(h.ctx, officer, domain.QueueFilter{}, keyset.Page{})
+	if err != nil || len(queue.Items) != 1 || queue.Items[0].ID != a.ID {
 		t.Fatalf("queue %v %v", queue, err)
 	}
-	if _, _, err := h.svc.ReviewQueue(h.ctx, owner, keyset.Page{}); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := h.svc.ReviewQueue(h.ctx, owner, domain.QueueFilter{}, keyset.Page{}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("business reading the queue: %v", err)
 	}
 	// Officers cannot act as applicants, applicants cannot decide.
@@ -437,22 +437,22 @@ func TestReviewQueueIsSortedBySLADueDateAcrossPages(t *testing.T) {
 	var got []string
 	cursor := ""
 	for range 10 {
-		page, next, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Limit: 1, Cursor: cursor})
+		page, err := h.svc.ReviewQueue(h.ctx, officer, domain.QueueFilter{}, keyset.Page{Limit: 1, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range page {
+		for _, a := range page.Items {
 			got = append(got, a.ID)
 		}
-		if next == "" {
+		if page.NextCursor == "" {
 			break
 		}
-		cursor = next
+		cursor = page.NextCursor
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("queue order %v; want %v", got, want)
 	}
-	if _, _, err := h.svc.ReviewQueue(h.ctx, officer, keyset.Page{Cursor: "garbage"}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := h.svc.ReviewQueue(h.ctx, officer, domain.QueueFilter{}, keyset.Page{Cursor: "garbage"}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }

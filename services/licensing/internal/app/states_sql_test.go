@@ -43,7 +43,7 @@ func TestTheDatabaseSelectsTheStatesTheDomainNames(t *testing.T) {
 		return false
 	}
 
-	queue, _, err := h.store.ReviewQueue(h.ctx, domain.ReviewQueueStates(), keyset.Page{Limit: keyset.MaxLimit})
+	queue, _, err := h.store.ReviewQueue(h.ctx, domain.QueueSelection{States: domain.ReviewQueueStates()}, keyset.Page{Limit: keyset.MaxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,9 +58,13 @@ type Store interface {
 	// Trail is the audit records of application id, in the order written.
 	Trail(ctx context.Context, id string) ([]audit.Recorded, error)
 	Applications(ctx context.Context, owner string, p keyset.Page) ([]ApplicationRecord, string, error)
-	// ReviewQueue lists the applications in states, by SLA due date
+	// ReviewQueue lists the applications sel selects, by SLA due date
 	// (those without one last).
-	ReviewQueue(ctx context.Context, states []domain.State, p keyset.Page) ([]ApplicationRecord, string, error)
+	ReviewQueue(ctx context.Context, sel domain.QueueSelection, p keyset.Page) ([]ApplicationRecord, string, error)
+	// CountReviewQueue counts, in one read, the applications in states
+	// overdue at now (due at or before it) and those due after now and
+	// before endOfToday.
+	CountReviewQueue(ctx context.Context, states []domain.State, now, endOfToday time.Time) (domain.QueueCounts, error)
 
 	Business(ctx context.Context, id, owner string) (BusinessRecord, error)
 	Businesses(ctx context.Context, owner string, p keyset.Page) ([]BusinessRecord, string, error)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -41,7 +40,10 @@ type LicensingDesk interface {
 	// start-review, approve, reject, request-revision) from version, with
 	// what the action carries.
 	Move(ctx context.Context, token, id, action string, version int, in MoveInput) (domain.ApplicationDetail, error)
-	QueuePage(ctx context.Context, token string, limit int, cursor string) (domain.ApplicationPage, error)
+	// QueuePage is a page of at most limit of the officers' queue as f
+	// narrows it, after cursor, with the counts of the whole queue:
+	// licensing filters, pages and counts.
+	QueuePage(ctx context.Context, token string, f QueueFilter, limit int, cursor string) (QueuePage, error)
 	ApplicationLicense(ctx context.Context, token, id string) (domain.IssuedLicense, error)
 	// LicenseFile is the certificate or the signed JSON of application
 	// id's license, with its content type, as licensing makes it.
@@ -198,7 +200,7 @@ func FeeInvoice(ctx context.Context, fees Fees, token, id string) (domain.Invoic
 type QueueFilter struct {
 	State   domain.ApplicationState // "" for every state of the queue
 	KBLI    string
-	DueDays int  // > 0: due within this many working days
+	DueDays int  // > 0: due by the end of the working day this many working days after today (licensing's calendar)
 	Overdue bool // only those past their deadline
 }
 
@@ -210,80 +212,10 @@ type QueuePage struct {
 	Overdue    int
 }
 
-// queueScanned bounds how many queue entries one page reads while looking
-// for those that match a filter, so that a filter matching few of many
-// applications answers quickly; the page then offers the rest.
-const queueScanned = 1000
-
-// ReviewQueue reads the queue as licensing sorts it (soonest due first,
-// those paused for a revision last) and keeps those matching f, in pages
-// of at most limit. The cursor is licensing's, so that paging is keyset
-// paging whatever the filter: a page may hold fewer than limit when the
-// filter skips entries, never lose one. now tells overdue and due today.
-func ReviewQueue(ctx context.Context, desk LicensingDesk, token string, f QueueFilter, limit int, cursor string, now time.Time) (QueuePage, error) {
-	var out QueuePage
-	var err error
-	if out.DueToday, out.Overdue, err = countDue(ctx, desk, token, now); err != nil {
-		return QueuePage{}, err
-	}
-	dueBy := time.Time{}
-	if f.DueDays > 0 {
-		dueBy = domain.AddWorkingDays(now, f.DueDays)
-	}
-	for scanned := 0; scanned < queueScanned; {
-		page, err := desk.QueuePage(ctx, token, limit, cursor)
-		if err != nil {
-			return QueuePage{}, err
-		}
-		scanned += len(page.Items)
-		beyond := false // the queue is sorted by due date: past dueBy (or now) nothing more matches
-		for _, a := range page.Items {
-			if (f.Overdue || !dueBy.IsZero()) && (a.SLA.DueAt == nil || f.Overdue && !a.Overdue(now) || !dueBy.IsZero() && a.SLA.DueAt.After(dueBy)) {
-				beyond = true
-				break
-			}
-			if f.State != "" && a.State != f.State || f.KBLI != "" && a.KBLI != f.KBLI {
-				continue
-			}
-			out.Items = append(out.Items, a)
-		}
-		if beyond || page.NextCursor == "" {
-			return out, nil
-		}
-		cursor = page.NextCursor
-		if len(out.Items) > 0 {
-			break
-		}
-	}
-	out.NextCursor = cursor
-	return out, nil
-}
-
-// countDue counts the queue's applications overdue and due today (WIB):
-// the queue is sorted by due date, so it reads only up to the end of today.
-func countDue(ctx context.Context, desk LicensingDesk, token string, now time.Time) (today, overdue int, err error) {
-	end := domain.EndOfDay(now)
-	cursor := ""
-	for scanned := 0; scanned < queueScanned; {
-		page, err := desk.QueuePage(ctx, token, 100, cursor)
-		if err != nil {
-			return 0, 0, err
-		}
-		scanned += len(page.Items)
-		for _, a := range page.Items {
-			if !a.SLA.Running || a.SLA.DueAt == nil || a.SLA.DueAt.After(end) {
-				return today, overdue, nil
-			}
-			if a.Overdue(now) {
-				overdue++
-			} else {
-				today++
-			}
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	return today, overdue, nil
+// ReviewQueue is a page of the queue as licensing sorts it (soonest due
+// first, those paused for a revision last), narrowed by f, with what of the
+// whole queue is due today and overdue: one call, licensing filters and
+// counts. The cursor is licensing's and goes with the same filter.
+func ReviewQueue(ctx context.Context, desk LicensingDesk, token string, f QueueFilter, limit int, cursor string) (QueuePage, error) {
+	return desk.QueuePage(ctx, token, f, limit, cursor)
 }

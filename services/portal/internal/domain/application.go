@@ -209,31 +209,6 @@ func (l IssuedLicense) Renewable(now time.Time) bool {
 	return false
 }
 
-// wib is the zone deadlines are counted in (Asia/Jakarta, UTC+7 without
-// daylight saving).
-var wib = time.FixedZone("WIB", 7*60*60)
-
-// EndOfDay is the last instant of t's day in WIB.
-func EndOfDay(t time.Time) time.Time {
-	y, m, d := t.In(wib).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, wib).Add(-time.Nanosecond)
-}
-
-// AddWorkingDays is the end of the day n working days (Monday to Friday, in
-// WIB) after t's. Licensing keeps the holiday calendar and the portal does
-// not read it, so a filter "due within n working days" counts weekends
-// only: around a holiday it reaches a day further than licensing would.
-func AddWorkingDays(t time.Time, n int) time.Time {
-	d := t.In(wib)
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return EndOfDay(d)
-}
-
 // DaysLeft is how many working days the clock had left when it paused (or
 // when its current run began), in tenths.
 func (s SLA) DaysLeft() float64 {

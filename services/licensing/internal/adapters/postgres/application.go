@@ -213,9 +213,13 @@ func applicationRecords(rows []applicationRow, next string) ([]app.ApplicationRe
 // the one indexed by application_queue.
 const queueDue = `COALESCE(sla_due_at, 'infinity'::timestamptz)`
 
-// ReviewQueue lists the applications in states (the domain's review
-// queue), by SLA due date (those paused for a revision last).
-func (s *Store) ReviewQueue(ctx context.Context, states []domain.State, p keyset.Page) ([]app.ApplicationRecord, string, error) {
+// ReviewQueue lists the applications sel selects (the domain's review
+// queue, narrowed by a filter), by SLA due date (those paused for a
+// revision last). Each bound is one condition, dropped when its parameter
+// is empty: the plan, made with the parameters' values, is a range scan of
+// application_queue (or of application_queue_state, application_queue_kbli
+// for one state or one KBLI) in the order of the page.
+func (s *Store) ReviewQueue(ctx context.Context, sel domain.QueueSelection, p keyset.Page) ([]app.ApplicationRecord, string, error) {
 	keys, err := p.After(2)
 	if err != nil {
 		return nil, "", err
@@ -230,8 +234,13 @@ func (s *Store) ReviewQueue(ctx context.Context, states []domain.State, p keyset
 	var rows []applicationRow
 	err = s.db.SelectContext(ctx, &rows, `SELECT `+applicationColumns+` FROM application
 		WHERE state = ANY($4)
+		  AND ($5::text = '' OR state = $5)
+		  AND ($6::text = '' OR kbli = $6)
+		  AND ($7::timestamptz IS NULL OR `+queueDue+` <= $7)
+		  AND ($8::timestamptz IS NULL OR `+queueDue+` < $8)
 		  AND (`+queueDue+`, id) > ($1::timestamptz, $2::uuid)
-		ORDER BY `+queueDue+`, id LIMIT $3`, afterDue, afterID, p.Size()+1, stateArray(states))
+		ORDER BY `+queueDue+`, id LIMIT $3`, afterDue, afterID, p.Size()+1, stateArray(sel.States),
+		string(sel.State), sel.KBLI, nullTime(sel.DueBy), nullTime(sel.DueBefore))
 	if err != nil {
 		return nil, "", wrap(err, "list review queue")
 	}
@@ -243,6 +252,26 @@ func (s *Store) ReviewQueue(ctx context.Context, states []domain.State, p keyset
 		return []string{due, r.ID}
 	})
 	return applicationRecords(rows, next)
+}
+
+// CountReviewQueue counts the applications in states overdue at now and
+// those due after now and before endOfToday, in one read: with the states
+// whose clock runs (the deemable ones), an index-only scan of the range of
+// application_overdue that ends at endOfToday.
+func (s *Store) CountReviewQueue(ctx context.Context, states []domain.State, now, endOfToday time.Time) (domain.QueueCounts, error) {
+	var c struct {
+		Overdue  int `db:"overdue"`
+		DueToday int `db:"due_today"`
+	}
+	err := s.db.GetContext(ctx, &c, `SELECT
+			count(*) FILTER (WHERE sla_due_at <= $2) AS overdue,
+			count(*) FILTER (WHERE sla_due_at > $2) AS due_today
+		FROM application
+		WHERE state = ANY($1) AND sla_due_at < $3`, stateArray(states), now, endOfToday)
+	if err != nil {
+		return domain.QueueCounts{}, wrap(err, "count review queue")
+	}
+	return domain.QueueCounts{DueToday: c.DueToday, Overdue: c.Overdue}, nil
 }
 
 // LockOverdue locks up to limit applications in states (the domain's

@@ -333,11 +333,32 @@ func revisionsOut(rs []domain.Revision) *[]oapi.Revision {
 }
 
 func (s *Server) GetReviewQueue(ctx context.Context, r oapi.GetReviewQueueRequestObject) (oapi.GetReviewQueueResponseObject, error) {
-	recs, next, err := s.svc.ReviewQueue(ctx, caller.From(ctx), keyset.Of(r.Params.Limit, r.Params.Cursor))
+	var state, kbli string
+	var dueWithin int
+	var overdue bool
+	if r.Params.State != nil {
+		state = string(*r.Params.State)
+	}
+	if r.Params.Kbli != nil {
+		kbli = *r.Params.Kbli
+	}
+	if r.Params.DueWithinDays != nil {
+		dueWithin = int(*r.Params.DueWithinDays)
+	}
+	if r.Params.Overdue != nil {
+		overdue = *r.Params.Overdue
+	}
+	f, err := domain.NewQueueFilter(state, kbli, dueWithin, overdue)
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetReviewQueue200JSONResponse(toApplicationPage(recs, next)), nil
+	q, err := s.svc.ReviewQueue(ctx, caller.From(ctx), f, keyset.Of(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	page := toApplicationPage(q.Items, q.NextCursor)
+	return oapi.GetReviewQueue200JSONResponse{Items: page.Items, NextCursor: page.NextCursor,
+		DueToday: int32(q.Counts.DueToday), Overdue: int32(q.Counts.Overdue)}, nil
 }
 
 // moved runs a transition use case and returns the application after it.

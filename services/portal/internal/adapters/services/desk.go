@@ -144,16 +144,40 @@ func (l *Licensing) ApplicationPage(ctx context.Context, token string, limit int
 	return pageOf(p), nil
 }
 
-// QueuePage is GET /v1/review-queue, a page.
-func (l *Licensing) QueuePage(ctx context.Context, token string, limit int, cursor string) (domain.ApplicationPage, error) {
-	var p licensingapi.ApplicationPage
-	lim, cur := page(limit, cursor)
+// QueuePage is GET /v1/review-queue with the filter, a page and the
+// counts of the whole queue.
+func (l *Licensing) QueuePage(ctx context.Context, token string, f app.QueueFilter, limit int, cursor string) (app.QueuePage, error) {
+	var p licensingapi.ReviewQueuePage
+	params := queueParams(f)
+	params.Limit, params.Cursor = page(limit, cursor)
 	if err := l.call(ctx, token, http.StatusOK, &p, func(ctx context.Context, e licensingapi.RequestEditorFn) (*http.Response, error) {
-		return l.api.GetReviewQueue(ctx, &licensingapi.GetReviewQueueParams{Limit: lim, Cursor: cur}, e)
+		return l.api.GetReviewQueue(ctx, &params, e)
 	}); err != nil {
-		return domain.ApplicationPage{}, err
+		return app.QueuePage{}, err
 	}
-	return pageOf(p), nil
+	items := pageOf(licensingapi.ApplicationPage{Items: p.Items, NextCursor: p.NextCursor})
+	return app.QueuePage{Items: items.Items, NextCursor: items.NextCursor, DueToday: int(p.DueToday), Overdue: int(p.Overdue)}, nil
+}
+
+// queueParams are the query parameters of a queue filter; a field left
+// zero is not sent.
+func queueParams(f app.QueueFilter) licensingapi.GetReviewQueueParams {
+	var p licensingapi.GetReviewQueueParams
+	if f.State != "" {
+		st := licensingapi.ReviewQueueState(f.State)
+		p.State = &st
+	}
+	if f.KBLI != "" {
+		p.Kbli = &f.KBLI
+	}
+	if f.DueDays > 0 {
+		d := int32(f.DueDays)
+		p.DueWithinDays = &d
+	}
+	if f.Overdue {
+		p.Overdue = &f.Overdue
+	}
+	return p
 }
 
 // Application is GET /v1/applications/{id}.

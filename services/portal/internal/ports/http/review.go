@@ -72,7 +72,7 @@ func (w *Web) Queue(c *fiber.Ctx) error {
 		return w.page(c, fiber.StatusBadRequest, "review_queue.html", p, "review.queue.title")
 	}
 	cursor := strings.Clone(c.Query("cursor"))
-	if p.QueuePage, err = app.ReviewQueue(c.UserContext(), w.desk, u.token, f, queuePerPage, cursor, w.clock.Now()); err != nil {
+	if p.QueuePage, err = app.ReviewQueue(c.UserContext(), w.desk, u.token, f, queuePerPage, cursor); err != nil {
 		return err
 	}
 	p.Paged, p.Query = cursor != "", p.Form.Values.Encode()

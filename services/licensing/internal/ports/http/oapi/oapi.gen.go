@@ -234,6 +234,27 @@ func (e RequirementContentType) Valid() bool {
 	}
 }
 
+// Defines values for ReviewQueueState.
+const (
+	ReviewQueueStateInReview          ReviewQueueState = "in_review"
+	ReviewQueueStateRevisionRequested ReviewQueueState = "revision_requested"
+	ReviewQueueStateSubmitted         ReviewQueueState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ReviewQueueState enum.
+func (e ReviewQueueState) Valid() bool {
+	switch e {
+	case ReviewQueueStateInReview:
+		return true
+	case ReviewQueueStateRevisionRequested:
+		return true
+	case ReviewQueueStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RiskLevel.
 const (
 	RiskLevelHigh       RiskLevel = "high"
@@ -812,6 +833,22 @@ type ResubmitInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// ReviewQueuePage defines model for ReviewQueuePage.
+type ReviewQueuePage struct {
+	// DueToday Applications of the whole queue (not of the filter) due by the end of today in WIB and not overdue yet.
+	DueToday   int32         `json:"due_today"`
+	Items      []Application `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+
+	// Overdue Applications of the whole queue (not of the filter) whose SLA due date has passed.
+	Overdue int32 `json:"overdue"`
+}
+
+// ReviewQueueState The states in which an application waits in the review queue.
+//
+// Example: in_review
+type ReviewQueueState string
+
 // Revision What the officer asks the applicant to change about one document.
 type Revision struct {
 	Note *string `json:"note,omitempty"`
@@ -1081,6 +1118,22 @@ type GetReviewQueueParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only the applications in this state of the queue. All of the queue's states when absent.
+	State *ReviewQueueState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Kbli Only the applications for this KBLI code.
+	Kbli *string `form:"kbli,omitempty" json:"kbli,omitempty"`
+
+	// DueWithinDays Only the applications due by the end (in WIB) of the working day
+	// this many working days after today, overdue ones included.
+	// Working days are Monday to Friday except the holidays of the SLA
+	// calendar. Those paused for a revision have no due date and are
+	// left out.
+	DueWithinDays *int32 `form:"due_within_days,omitempty" json:"due_within_days,omitempty"`
+
+	// Overdue When true, only the applications whose SLA due date has passed.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
 }
 
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
@@ -2326,6 +2379,34 @@ func (siw *ServerInterfaceWrapper) GetReviewQueue(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "kbli" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kbli", query, &params.Kbli, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kbli: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "due_within_days" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "due_within_days", query, &params.DueWithinDays, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter due_within_days: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", query, &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter overdue: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -4498,7 +4579,7 @@ type GetReviewQueueResponseObject interface {
 	VisitGetReviewQueueResponse(ctx *fiber.Ctx) error
 }
 
-type GetReviewQueue200JSONResponse ApplicationPage
+type GetReviewQueue200JSONResponse ReviewQueuePage
 
 func (response GetReviewQueue200JSONResponse) VisitGetReviewQueueResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/json")
@@ -5586,218 +5667,228 @@ func (sh *strictHandler) GetReviewQueue(ctx *fiber.Ctx, params GetReviewQueuePar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cts40y98Kyh+b1Xs+ihZ1OJF/uOUssyME8fx2J7JO88orwSJkISIAjkEaEWTctW5iHOF50pOoQGQ",
-	"4CJZsp1kljxVecaSuADoRnejl19/dsbhIgoZYYI73c8O+YQXUUDg795Y0FtyTseEcSK/uMVBAn/gKAro",
-	"GAsasgH1na7T8E5a+HDSqDWbzWbtqNFo1I7l/zWy/3mO64wSThnhvHCT53ne+ptmYeCTeMDwgjhd56dQ",
-	"kAC9JQEWFJ0xH88c18k/rtVqtdY/jnKeEH+AhdN1mo3mYa3RqjUbN41Wt9HoNhr/cVxnPgqo03U6Hc9r",
-	"OK4TqBUwIzj7kzKUcDzDaCYHY10hVhFc8Z+zi9pP725enTuuw+jI6TrHXrPR8JqtdufwqC2/TRYjEjtd",
-	"5/zsRU0NA353XCemfO50nRmdyqlxgUXCna6DgRqOK6lA/cEkDhfWDLyTG+8om4G6JmGCBnBRyytddHfn",
-	"Oi9jPBG9jJg5Ij+IWOOYYFFc3sbJTcPrdjp6cLtwTIEUfIwDucIL4tNkIb+gfxKn6zUbrsMDLIft4xV3",
-	"ug3X8RMCw2BJELhOnDBG2dTpTnDAiesknPgDTsYh8+Xld2ql5bN9uSiO64gkZoP8Q5LIv3d2tyTmsJSe",
-	"6yxnoeSKJGaSgGqdmXDu5NpHOMYLIkgMe+1FEvMwhvETPo5ppMjh3MwIGjLySQzGcMUQhRMkZgRFMbml",
-	"YcJRhKfkFOERJ0ygSRjDrxMacwE/1R3XbGqn65DV6+g/L84O3974J5IS8hV/JCReSZZU7K3eA2s9IwtY",
-	"0gX+dE7YVMycbsdruo5mcy5iuaJyMmcvLeGxPXXh/REWs+z11JdbgPyR0Jj4TlfECbGHMgnjBax+ksCV",
-	"FUPxySIKBWHj1RuyKq9oD83JyqziGAcBiZ9xNJ6FIadsivZIfVpHGP3yy9nL/VOEUUxEvEJLKmZwB8cL",
-	"Ak/AzEej0F+hKRHcWvSY8ChkvLDwnVFj7E3apHaMW+1ae9Jp1k5IY1I7HHt+c9TCbdKZmAWZEeyTOFsS",
-	"a0Y1OaVN62ORqtnpuM6CMvPZq1ytyVssxrNqxnt1g6dob9h3+kmj0RprzoYPpO8M980qWuoAYW4tLAow",
-	"rAj2ERVyMbnAAUEhIwgzviQxR22vmV+pvtPpO2uXYlJT410z58N21STP6YKK6ikuQi4QFWTBkQglrZOY",
-	"5cbTaVRvkwCeaQ/DJxOcBELdkvIpZaLVdFw5SLpIFk7XazSALPpTOl7KBJmSWAkHw0RKD2fL+za8lVSX",
-	"WpsJwkRBGR985EqIp8P/m4txr5PJcT2Odq1xdNNoZroulexqL6wX7DwZLagQRMqN9O/yFK1HCxIvgAQT",
-	"ouyeRZgwoDD8z5XCMpb7UrLmyyvn7rHGgt7YC2WO/S7p7MuL8MLH8l5NdnNv5E8Uaw1GKyGZpdk4OfI6",
-	"chn1+3sMB5RTjt4SNiUMU/QSLyI8R+eUTecJm2KG9npvX/bO9527D0XjI04CMrAVGg/wIKOMHEXuZzA7",
-	"qFgNFiETM+50D+X65xTpOiquVa3WNemrmgXVGk4mdCz3jr0f/ysmE6fr/H8HmYV7oH7lB7bNAxuuLBly",
-	"Qm0iiFKsIsaMU/mllBJKPAGHSFlZLWKsBz3jSM/BBVVtxFlRAh6CBMymUhRpcsTPsX9F/kgIFxvkQRSH",
-	"o4As/v8KueATgcE6lGOM1ZOQHxKOWCjQQg4LZty7PEPy6TEeCxhnHIexYs4JJYFvRGPdSMQF4RxPYXsn",
-	"XKARQVgoOes1GsBklHGB2VhecnDrHYQRP/AJ9msBEWAPqX1AuFAy63DijZv4hNTavjeqtSdHpHaC261a",
-	"a9wceX6DnEyOjy1LuS03pqAC1vI59pFZplTUzoSIePfgYEriEWbT+jSsU9+sFT+gDPh4e266VHeu4ySz",
-	"uJSjBQ6kZiA+CuOqxc4W+s51XoRsEtDxA+mrRJMYGOmHoygG7eHmSW/zOeUIB1Jdr5C5HOycMWZynCMC",
-	"dpAf4yWwf4GO1pP4QaoYpKBcoxgOzNMeTfGTjOLpqm1L7rG54enoPQ5j/xlHsPQoJpOEE2UWyUOc3Pxh",
-	"jDDyE7VeOQ6hDE0COp0pFvghjEfU9wl79B6nHDFCfD2MxKcijFEcBqSKkPLng1sS08nq0aRpZaTJZrMt",
-	"bSbpHU9FHG2YUo7mLFwyNEqk/cdhKTjyQ9iQ2F9QgYRctDAiMVbyXprLTJCY4eCVFIKPpMl1uCBiJs8c",
-	"S3l0W8Yhm6KQoTCJEac+qaOLUP+O5QEFsynx0WilxqWJcor+SEJBgKopF/mITtAqTECc4LFAPImiMBZf",
-	"ltQdW+6ahULXJL4lMVILtr0EVnc/CdV7aIJpkMTy3KGOcDAkuT+pT04lwYurDLS+CMUPYcL8R5L5IkQ8",
-	"Gc9sOfsUsvPR+7KdEesiFEhNdVsCsVAMJnDHU1DILJESnCAd5S7MHdBFiDghQJjLGKx7sMJ+wDQg/pNY",
-	"QPLd6TbjlI0J7CF9ekV72nJDbSk8WLhEnf06uiJBiJWSFPEK4SmmfwnygptGk9deL6QXbFtCR9a9g4m6",
-	"96lE8dCYv0NjFcuVBRfBqVp2kRFGr+yd69yE4TmOp+QJzV7w41COAvlcaehjpqQsYX4UUiYQHo9JJPg9",
-	"pH001Sxlqa1W9IoJKlboJgyRmva2pBNhOIAJPRnBdlgmRae3mK30PPhjyRWGaIHZytCMn2YbThpNGC0o",
-	"SwT5whRqWpamHJKcIUqnuAtp5GQGZjJPQqIraUrCKYz4p9pvmZ1ch1fyi1pPfjFE2kEChPqF4UTMwpj+",
-	"+WhJeh5OgRiSKqfa4h0TLsX3nDA0wxyRTxGNpYr9smanl9EpN79tSZTATYQJsNCfTM+NCI4lQeRygKIL",
-	"mTTeMNj+emnANzBVZ0SpB5VTX4pGEt/SMdFEi+JQLi0eBeQpTgcFLzOYQwknvnJ9Y+TTyYTIE2VOatbR",
-	"L5wgjBhZgld8Aicb+Ulf9aX3Y9Oms7UkWm7uQG97PZ+C2u9JENT0aV+eMrJDtH6TpLSKNjA0LCz/EMXE",
-	"Wn1po5JYrbiivjbpif+W+BTfwBwfrQ8nNCDgBED/ObtEOB7P6C3o4tQricATiQSeE3nZ5csftrZ2NniI",
-	"D/xwnCin52M1aMfmh3SREKwSgmXaniPS25/u9Knog+QIlBkptASo1qLpe4uBAPkxiuXhVFAVJcj5+e8N",
-	"lOVd/NblPhakJuiCVN3jkzH1d7xny+GoCMHn8g8xwZpr88upbMOPBDwqSF/lVt3PyBIHg3Cy1Thickul",
-	"KTpgoSDVb1VxvnCCzLX8mSQk4RufZ22ibR+76Xm8+iHpRgLlq/3iCPM58VWA65Zy4iKCxzMlWqjgaBwu",
-	"5D0uWs6kAMDpCFDmaADVCYGy+7bAlb5ZjlYPH8cxXqlNhJXY2fSAa7jozkSFPueCaYdtpxwyS6NGGx8b",
-	"YCeLBm0dH7iG6++KIaNt2T8NIW163Q1cVAyVFOk7WqHljDC0J0l7fd5DfkKQfLnSusyQe99xqwfHkiBQ",
-	"5oIKlZUGawdhtp1gGpT5XA56lulkh22K81vOQgQhAzwWiJFP4hTJEaNQHsXHQciBBwlLFk73dyudwk3j",
-	"P668/sO9E72zI+i/q5QDW3xqaWTYVTOiYR3FbLmp5AmXrUlOyuaW90M6qHAkZZhcG4vpfqJchPGqLOXT",
-	"HbjVVtSPuRYkKu/G4irAA+8Z1xmLEmVd+MongINLa3w6t+ZxislogggLQSC89z+/N2onHz537v7rfgFf",
-	"Fok63qp0rB3tgBu5vVnWDckIojTE33ArXiSvQhM6TWKCGF4YZy1Bb56fn4G78U8yWBAR07HjloVamhPQ",
-	"qMgJyNOqglnvIdwlVg6Tx3BTLmhalu1WlpJ80o57EAaQf8g9U7o2gtxIBJO4Zcf5qVS8t5SoEJOlio1K",
-	"s8JieImpoGw6iPAK1LRJFoR75QjgzzQEBpE0spAb2jzkgx3Htd9dYqmePOy+mJHxHGy+Mm0eYp/NMJ9V",
-	"GlFzstLbr2yTUt/k8bzym52OdwIHOTiTcjplxEcUTnGlh0ahioRvpaIL9E7v1YMuSEo93koOkAtnzOzS",
-	"qpnjjJ2MlovJybchFqIgZFMSq9Ar4doMAuO8cq5zyiqW770+uKvYzR4nBEXzqXJk7NctZaVeP9DeZeAn",
-	"+MInARH2F5RxEqtvxjNM2WCKo/TvgLL5YBSHc4igqe/CRAzCySCMVZ6U+jIOl9a7ximXDUbYH0iiYpHE",
-	"JP9TwiAgNphDhpn1w4Lyhc65sr4N42iGWZHlS/PcyDQV5yM5fGSukeZOrGJbo5jgOaI8lynRbnqeu411",
-	"aBZ3zQ4AeqURAGluxEwezukEYbZ6yCsL3A7ck8bd13L1FZHHzeoxhokYhwtp0iPlIaNsmsVykYgxDdBe",
-	"yn119SxgwoJcUaykE+aKr/opXCo3a54SHC0lJZY4mCvX3RaLnjEL3/AeLWKsi9Wr4Iut3zUj2B8Y6Vd4",
-	"E/mErn/q1ZqdQ4RVUElenWaAznTEpsSpAeZiMM5J6I3asSDQ71wnnFfQMk6IMuPl25ezMDBcj5mPyC2J",
-	"V9ZiaFpb4xuFYUAwKGDjqSi/5BU8JgrwmFh7SPEI7CTuIsr0e0F01Lc93eXEb4UVYAY1EHHClOt0wxos",
-	"whjcYXCLIjyEFVVsAcfSepOKunoB1I6tmP9VuIRMClHc3EJaJFvyVMI4wUHV+K/Ue+HcDIaG5WaHNZV6",
-	"hmDfRdqiSPOy4YnxlgMA2tMdTQD9xipdtdKrwGFhuaBBgMwk0Z48P0aSLWPMuMpTQbMw8I2cUUNHIzye",
-	"g+M6++4Zh9MaiiXl9tNcdCAwg1zfmNSd+yzAcO7kp+zmRVVGbos0eSljbYkqGftcW81lqwH7fqx/eBI/",
-	"2Y4nnXTjlb0HRRsbsjorLoQqkyLJvVbNp1MqkDkvIOoTJujEnIB0FYpbPmt5rerDFouWUcWLDhG8qNJj",
-	"tZvPx3InFLwfySJSRyojJKWNoYJMkKhOOVqTqe6497smqnwCclH1muuZuymrZM4B7SvI2a9mFpvY8CFn",
-	"aYtR7aIMnVK+NtPfdT7VFkkgaECZPpBVsd+2J+4F/nSm7umoF+tP3nqGtesS7hvtejbrSMGTMtsp8kPB",
-	"XeRjLk14qT95hMfyzyAIlyAe7Pe286/tPJJXCxyzFZts4oenOKKnIu5bnc+zyeiqko3MvaDM/tb7t7L7",
-	"jmxXWvWXBPvnkDxd4UcIGU8WZE1tmZ/EEC01V6lz/xTfEpRE+bR05UejbFrT/pEaZbchHZNahLcJMWVP",
-	"gvR+z6s1OzeNZrftdT1I7982BhVQaSaQTacKebMKgZBbsEUwR/pGZUxm9T3uNm5rYvI9yysIJU7wuzlS",
-	"zDDztZWXzRlHUbBCeuXqeuXqcuW6OaekCvjncvGyucNk1h5jXwRh4r+6hehP5tSBe/Jj0SHZZu1w7JHa",
-	"0aiFayeTtldr+p3xMWlgb3R0tI1bVA0kfa53tOVhPArwKmWLopVKGFKmaIwhRVlfDQVkEA5QQaqIMGma",
-	"1h8c6+CJ2j45zqyij7NV/CDdZhaVspcYDsqxb8FmsNflw8ZN/hSawhIZ9+uKPI0uMecIczQ0JanmdAOn",
-	"AFWPqgM38DXsEFOL+mXUzksd9qww7Qul6ttExnNFVp+LESeVUQGVV3SBp+QgApWj/v4Ykak1wuyhExqQ",
-	"tdb7lgMrhJDLLD3Dzc5hhWrDtcmHz4ftavUGYQldP7ZVrDWJghDvlgZQtWMKlMlPz1qwAkFyA07nnB/V",
-	"JhY5p1w8evMYdnt4UO0HSgI/LSPID0bXVVXIRu3JgQsQ5Tp/aAh5QRNC6qpAceiioVWTJT9GWMzq1Jd/",
-	"qqK1ejHhKK8i8iVdZZPI1HjZwrOq3Os+TlBTzR5YtVQ/ERwoX2XRk0nGc77eyPxcZTzk3GR4PEM+kapE",
-	"LoPxObpoGM6H8qixnK0QFUjlPecW6LPkdjzCHIY6h2Oi4OrvKgvNJCgVaQpvAk+J5fpDEeaccBcNE4Zv",
-	"MQWBOUSQA7akxdJyePvmVdZvr1xcK0RcGt07RhAXJJK2BGa2neJKBUAFz7vXZmHgcx0uKojhcbXTf2iX",
-	"RajDu7pUnd2HaE/pSBepqJ6LuMCx0IE112SnDExsT35jrtRROVenCbmoXq/vS7IOTZZMXQmNYRWL47FQ",
-	"e3NjwoHDV1yQRaXI3ymzSo9oWx21PjtJZULp3FFiqs7CGIz6LbTK+pyiZzyXCbhXWMX9e9OVHp8+9LDc",
-	"ncJuAGtLM6Shc9XWeL2cX5MKXTEnq/x0CqweTNc4Em+rY7OK5OXvxary+4RXGxGfqiqFC3EoSIiVA5GX",
-	"q1dXzXyjToPpV931ZhTQqySoME1HmPk7cADl8+dY1RYVOWBtmiAnZr9WGzg676KSwe3EDdhClM+1XuDS",
-	"iN2Lw3DBXfDpD8ZSw+67iCwioROyQhaoRA84xyO4otIVqjNTPz8ui6pID+V/zHKO1FvSJckvgKuJsYmA",
-	"T2EipczwcBPJQp56tE2/axJSDnTq4Ra7BTa1rSZYy+F5ZIkNF5hzy7ogQfl7DUZlG3NlXKqybAesiPv3",
-	"8jm5JUHeCNp0iyb7tbo4vW2QJQKXd48FibV13qINkfX5QU6EypiBCamUjjf5pC2bwUykQe/kHB0LdNer",
-	"nq6lzWK5dchPcMP2egpngtmp38rrnGcZ22YzoGk84WDmq3PmbThXuaSq4Cafw5LeU2IZ/RpTbFH0s/rV",
-	"u45MJgQeuSODasyZTev+NmRkc1wwDyiztQmWWYQVJN1936eoMaWU3zCeUzZF8ldEGepxig9e4zmOBXa2",
-	"8syWIGeKr2goHQ3Xad8hJBSZkGicML7lqx6uo4E5bB1dYIo0yqh3t6S9tW7laRYou2FTSG59CoVuM/+j",
-	"dfqvEOdfV8oyJSyByM3niqSP+zTzw/Xn/eqxbFo+TKP9NfSVWWZLaW2hlfRvqf7ZSecogVXG5GNIea5Q",
-	"OEELeU0dXYRoEoRYcITZSiUxMYJj/XPZwaChucpOszAgKE4iimdu6pq6ipDX+B+vo2opogALuZ7POBoT",
-	"GlA2PVUVMlESRyEnULeKURAuoQYvYRBcoYKjcMlcxIkSKVevei/fvtrPeWe8jkYKK6d7W4Bwuf9V5tKl",
-	"OGOZbjt7eZVXXPKL+2iul8l6YhWZrPTaEqGufniBTtqdI5O2VUfvoDZxQSQPcbTAAB4kSTUJY8TDRZbh",
-	"1WcKXnGYAycayjMWRgaHZ7/eZyXyZnm9FRm4GX6KqwtQIxJzcFIxKfOxQCJEfpj3m+2Ie1XW6xoIqzik",
-	"H8JYaRsV0DNz10VXynWLBYJKgq3T7ix3cYVGzuovP2/AnwIf8DoPkKm43PQA6rsIBzw0qXXD/67p0vfa",
-	"mT9MkS+R9jDnVnvLQs4NEjbLwW00ttLX6Wm7PKOfbm4ukXo0EuRTIT5aCRpWTMoq44r+cnWGGF6YhLk5",
-	"VXLC7JPcK7aEILtvO+sjQnriX+/nvYLT00NyjrJzVz6r4QFJGIXR6ydXDzfnlKw2tbPlnARhGA+iALNt",
-	"Anp5wkX+5BRB9K6LLi9+RGGMXl+++vFU6p0uunz5g2t/bSX1WzFAed5jq0ovsIXOuFV0bY15Um1QamWc",
-	"vaMw2XuWtsJ7ea/5ZBZxB1sRgMdMLUxp/YHpQG4H4RIktoIFrcmP0h52kTrjQsFqmAhUrKqxU4J3PZvk",
-	"IS63qmHcsYh1s2Ny2/rWvA9za89ita+w7CEsFDrmHIb6TJKjYmHhCuxRzXYqLvMQEbQ+2pEGZZ5xHe8I",
-	"7cpnF81JJIy+mumqSrcsybaSXRVz0rGK+6ZTYbQU6rM5yk1HzkNluCI8kjwfsiwQU7Z+zQI9YF5bBICk",
-	"sDHpRPkgvfU+7948t5L0z570YcPibscwFaltWSm8KXxHe2nojw/3U/yVvaE1lmFWFz+UyzrcP5XmWkAw",
-	"ByqUFz8Dr3hIjGuX7MKvRmW5KnasL13BB9C8TFgT3ykpn3s92AvKBruJX7hjezm7o/4osrSSlPfLwvQJ",
-	"1nkuCJeQCCF13yD3QaMxw39yJ77876XVujYrZV6xoOM4lPJ9gYMgfb4cMeCE5Z+try0/FSq21gZnNGT7",
-	"urCoGcor/+V1r9Jgqo6HFs+xwXRD/DLCqyDE/nqhodwjFcmculbcbGm0p1wjrvllIM9AlpfERYyOXCT1",
-	"anaNHE/2SV1mGzIDLFyU+U3M3+A20dfEri79GiRxsG+d2qyUkrSOs1wrgTk5bCdxkJb02kWfm1c2hdw3",
-	"i2i/qWqxFT88wqO3wb+2DvxFJ+ZoBJ3MkfW0Drov4WyrXEEFXlLQKtphvoVBmgGGPCwVNkXQrzbNdcIt",
-	"BjyqvRQbJq2ih5waLsIokr9rjKD9SvM8D86/Lhogx62wxyhDBMcBJTH46dOizSAcz53d63C1Mz03imz6",
-	"6UJW0ejG4LhUQQoLHIRTJC1iBeAcxmNIgwOLl6u8JDBETaZsQCekontG2bbYJQj0+ADxXyJa9JATmRVg",
-	"2sYxlOtb8PmBYaZdY0Cbw7q5MZVOV08WFlIH0iSmYnUtF1/n5wAqYS9RWZbq0w9meq/f3zhlTOXX729M",
-	"7TbYy6DP0Z7WN/sG+iQKY4EDrcwo0Tiu0HOF99nr92+u0d7woL4kQVAD/IGDj8s5r3/kIRvu19GLANOF",
-	"wiHsoiHlfOiiIU4gj5V8ioZunw15MhoqP37CSbzvoiFgectLwniqf0rDfeY6hMeCy/2o3c3AiiCtYPZ5",
-	"lDgF50bZJFxTA2JKYwxEY9eKL5Ip5SJeob2Ls+f7bgZHs4pS0eH2mY2Z52Znl/R6Vd82lpIB1Czh9T7r",
-	"sxchuyVMlejvqRTSH5VLEfUuz/a76PX1uwtFoSFneE4GY8zJULmhuQve/FarddJnUDIj8CICEfbLzQsX",
-	"eiDdHiEqL4SwC2T9f1YxBBeZEMLd0KAU9plmfiucs7QCMHWAH05iokqQTSihz4br0AqHdfQCBwFHYxzH",
-	"KzTsaSRPuLKLnis4TZU4+vr9jc4a7bM94MfUc5Tjxn2UsECSJq0zkeqM4xXPUmyhrrTPFCp87jrAhudW",
-	"bbpcLvmNxRZAK8r6bPipppixjs4pF8DJaE5WnEBFBGXqmXvDNFFb11RIxrbbfmkuNdCGhsbnKeP1Ls/s",
-	"DilOo+7VGwBCEBGGI+p0nVa9UW+pYl8lwXL7TvNZTY6uboAip2QNHMXr92/QNREVyDE8g45JedeVBJhT",
-	"v44uk1FAx1LPpSt65sOEhDbC3pCVkmNWB6Rmo7Fb0yOVovm7PnXow4ZOwXT0YPX5oeu05lcntz83ov8e",
-	"H40umovzjvjtePkfD1+3/R8Opz81Pr5pBm/b7N1h9LOj0zKdd28uHZ2KKc1jyKfsOp73x2+93958ehFP",
-	"fr0eHN2s3v/807vp0Wx8e4kj+jaIl2cYX45/+uUqdO4+bA0qqRNR12BKAsFykt3p/v7BdXiyWOBYDlYt",
-	"uiJOODFi2xBHshWeyuXS5ffaiP/gOp9qEdyaucAOZpCM/6fT/Sw/KR8h15+gc4j5qQj0uo6bepmo3Bua",
-	"P4f7sLm4CbKeomEqYwfaazaEXTbUvSyGcAPCQVBH7wKfcKEAFcusJjfi21UvD0Jrd+P7vZoa2SUHqqHY",
-	"nXvvhbqtH3RWehRDa0vs939iPy+vtX0/r+PDdsPu6WVjbH3v6fWte3oVKFnZ08s7rO7p1Vnb0+sped5r",
-	"SJ5P374tzzcznm+ftFueUwKKBVH85uzKNtGKeOfVWLBO8pEO5jRev4+Ku+hot+am3lHzOLdpKoHw1uwe",
-	"uWD27tmyKarXrKZye31T1A+FZFHn/eps9fblWfP8ptc4v3n1568ve6t3H3tL+e89PeNnH3uf3t1czC4W",
-	"vy3Pb85Wbz+eiYs/e8u3Lxrtty97y/Ob3lL+N/1HX/sPahEHKbKVnWUiPIVzvK3pAKC7rQR81QtSRXBg",
-	"tXCDW7z7b8lh2cNNrftvyvougZWQ2gVSE6LFChUA2Y01kPsarAGwZW0AylT0WXrZcR2tk50PCvCtUusD",
-	"WmOu9H2iwzHF3qzmZfoMpC+BA+Sb5+dn0FTrlgoq7cysT6tV0wH9nfI1HXXUQxo4tM+kXOXIxgqFkjZG",
-	"lhxiQwZfVJ5IbxTyubTtSxWU6EoedTIjRtnseevjBUglG0pzV+Oj0OBW2RbARc9Df/UVmoMWlb/R9Q/Z",
-	"Wiq4d5f3laQRq5zF5G0/NeWoAzjQNUMxFx6UWmDfPWUTSRjDX1ogyDtO7r/jhdUkr+1t8Yq0Sw/c0Nlm",
-	"IhUtDeTNzeY2N+e6N+Sk3LXAsSiUr6I9oMz+jtLuw13FyebgM/Xv1h5v3lUINPvu3KFHNQZkK3AIFI87",
-	"bnbW2T9Vgg5UKZKqVEdDoCm1qkqrPGM/Su68fIJzzBc7vditCTIr5DhnhXztE842xlm71WzkjLMKFOLv",
-	"B5tvdLDZZOAeVxu4R+sN3C/TnPhL9iE+2qIP8V9ZsbXvvyPt8phXGj+Sosp4YsN4nSI50KgFEBCuNJ3t",
-	"PAXKjYcbC9UnQaNuogmBX/2EnGZe7T7L9ArghaQHwKG8GJx9fKab/pY6+0vBxPvMYCRpa7esqKrM3p6a",
-	"1WP1z/0et7MJcPJaVbWZG0qt9v9JDP4gU28L46uiH2d+M2niWztI++zye6e8YTZsk1zSXaXlpUCQ00we",
-	"gw/kotB2D6N3S0bighW22fqqdim/tFpYfQPDKnMQF6vjt7V4Cuq6jHaVQVgpFV8DI6G2IAEWtK6z4XMv",
-	"bLfb7c0NTjMvmLEaDIiVczJpjtuk4R+OPHw0bpHO5BifjBpjz2+S1qTd6HiHzaPWcfukgw9HR+Nj/4Q0",
-	"Jh5ujlrjtt8hh3mkqK533GoAeHsOvqpoTh6DPt8hNpODlVp3CjSsUXf+sQozZf8yVtBXcim9TQJBI3nW",
-	"m4TxQse8c4m9e4UE5mcckl73VSBJsrfUXVV92jijkwnx0SQOF6p8WDIV2itWhwAskooc2z3zgiBc8n0X",
-	"MXJLYmiex7JHyS11mvmsIBKMKO+z8miHqfU8PFUAJC5KcdZdFIJR9yd0juwzKIirwQzk1FTIWjWjVwre",
-	"NL6mHJKT6kjO3EDlywEoVCfi11FPAepa9dO2ZQAdA5U/D6rvrPZhaiHAxDi1MrLlUOhikQAeuzJc0kMO",
-	"2rOegH2f95nqKKlN1v2Sn81FIQjxkAWrKuPjF9jxKWjbg+XzOifbwnDegeS8mo8FVqmu49DXeXWSAtZd",
-	"N5Uy1kUpoKD5E/AE5U6zRL16lrOX8aHccpUSeX+NmM2JtyL4XJBPlh5RhuPVFshRFoSCluXbFwAo7VKV",
-	"sPS0nsEq+JjvCnJ3BbmrelynGrkIY+JblS3/eoP76/lWc/pbyUgpx43BPNGy3N6kT+MszYz3g88W8N3d",
-	"gbWH12YeKYmHuWXQZ0EfraZt9f00Fv6PJDXwX+hBPvD8SqHmFENHCy0sbPC/orSzN9o9cFM7HiLCsSCi",
-	"xkVMMFT6V7xnnejfbOb+o63cJSvsk6/lF5plLSEr98YVwZZ9qvNQnxmATmil0lUQBFyQyFVhgnABRnGa",
-	"fsqEazUSddWjAOFy3wXXkrXZoNwSELoxD1mfTektYXX0Tt2rbLy0DaJcCBeKNUYrjc6gzDi5lftsmgtN",
-	"VNlw+eDFT2kl57c9amtUU/uOuopWpMiS3RxwaF6l5pMkTARABS6lrEifX4Da3OHhaXzEBhjNDJBWq9Xa",
-	"zQDJjcuetzLgtx+aV5x31rdx7TuKcK/W26zNlHtX66bRytZYJ+vAVLpw4IF4AgrweK4BbRkjnwi383UU",
-	"sa08n433VCzZh425Nzt4Gyq2wFrDikS84Ov658pl5etbB1VsYqUaDoZ8NV9+kBVJVgeHS5YJwBPvbptY",
-	"fGEKM7+6aExxnm/JvVkXPbgshQ3cmv+zO+42lG/+gxndDv4UUhoCaPFusXaa4P2F2PrASnXckN59+fKH",
-	"zGhIC2yxwLAdMfr5SpWeQxM3KP9TEA4q9RzZOemqi8RTGfSamV5Ys/jymybyJ09ibFtr/y9hdzuxFnPJ",
-	"Vl+T11XRxMaTqRlovixOFcaEt6Y/JGYho2McqMqsPQ2b1mccjufSRkbLGRUEWpntS3U2/NzXEf6+46K+",
-	"KczuO3fD07Sdw5z6QzC3teN4TlauHdAVaLi53Geo91Wf7bSxqk31PEbAN7HSMxyCfA3Q7jU/eUCBHP6k",
-	"81MoSIDegocPnTEfz3KQvJkd2mzk7FBV5G9VcpVKCMs5SBkEwfYW/OMyfAAR0zn2moAB3e4cHrUztMgq",
-	"jOh8Ro4Nc5klzpzceEdW4oxdae80Gy2v6qIUCkEXZHYPDrzmUb1Rb9S97nHjuHGgLjkoDimPk+Acv/mj",
-	"OfZuG6/j1m/LRvTr60+/NMdHo1Z48vPCY70Of3k8+fFo9vpwft5eXDRHv3rj/278+fPJ8tVxfHO0+uWQ",
-	"vutEvTZ/2Zr82Jy99ubnjcXFz9u7Q/P7Yp3pnqvP+pdId8rMvEEuSq34NcS7ag2yPtlmbY5LSepdwZO+",
-	"doLLA/O+Da6GdZpNITDHqa6KAnmw9ZHXaSBogVDfntNtvMGtgjjfs3O+XnbON4wzqG2iC8a17/BJE4P0",
-	"nqjFFjZb9d6+SMs+KqDCNFxrenDRb36mun4TJqSdtAWYGKQWAI4Y5AaMyCSMyb6OtZ/3+gywTBS6Ckeg",
-	"BwtIcKahEd8t404z/FXmKfvLSiMrl+txfjY3dzeAgoIQQ1QubUywj0cBOUV8jCFjHgvUajSQH9HyI33C",
-	"8GwgbbOEYbaLky4PXPdd+H0XfmkiJJ+XYR41NCGUtcVoEcaWPHpiyahd9BtTi6/PewpfSSMu6UwlhcBO",
-	"hcaBUgJMbjYX0QnCbOUiQYJAZz8ZYEvA3lY4lirniAvd6cHC49w5n8dAif5NjK2SQGPhEkqDcyJtB/Fi",
-	"A6neafnyXZz8C8UJ40uSS7iLM9Typ8nUgG6LtQy6eb3cUNegEZlSEBtjolta2pmQZcgz1Vuhz4zIO0VS",
-	"NTO5JAERhQoEmC9H7WYTDLM+GwK8GpvaFfV8iPYMYr21NBp6baHTB+1SiI12FJQPXhmMie8lC//kjfzY",
-	"UtMXmmsBzQZauZ7m98WT6vP7tPkPMSF/6hPOGoxCqYn21iET5kDJ9o36joV64vV5r47OqxHbIfdDFzL5",
-	"fWZqkwAVS5Ur7YUx4hpZWBcU7Z+iGb6lbIpYiEx/VzEjK7RIuOgzhQBWSFArixgIdaO9e2VEWhS1ez7x",
-	"9TexPr4Lhr+vYFAcY7Lkn049Sw73Y7y8z4FZzdolxn6vH/edtf+NZXqG+tpJJbmVjI3z6GEMm/hU6NBM",
-	"BguX4bn81UDhnmcj+ztBwmHfj+W6d53XQR29IaOQoWsa0xnymi7S7RTRZcKhSehaNIW1SAnbwMH87nQO",
-	"vYYnWULHGt/jOGFT9BbPMUPXOKboCnO8PqoYLSP5UvPd8UnDazRy2AsakT4r4i9hRrEkCLY+SBtq3w/v",
-	"lHHs3w/caWTztNnF1pdPXIUnj4JKxexlmCf7GgUX0oLTEXWRgsa/uHx/ifa8Dgpj5B32mU+nVAAIrlCI",
-	"Jj7mM8JVGR3xT03RCObIO0Tq6n0X6V3gqi7cfSbvLOBDKa+V16rBTeji7HlFBT1mfq5O3gy3buZQrJbP",
-	"QKFQGKleA2vRobp5eKg+ez8jLI8OI8I5YSjDpArjKWaU61I7kQIXoz3AN953VcJHhnAMgwEQVuq7iIfq",
-	"b21l646HeCWpAmX+hPmQ9SG/vyXMD+N9NJcHAyoMbi7HC4Kof4owUsAl2dvMuUFe0me5sabH9cZJtRdP",
-	"LefzjOUKIreQLKnX9hRO9SJeWXUfcnxzslL4N6G/QlOijynqOJC2ptszyAZwy8XZ831EGRcEQ6u20vTy",
-	"gBhH/tG4OWmQmjc6xrX2uEVqJ35rUmtib9QYn5DjyZEvhaccbdpGwWRe5NkhB6th93PpdO7rqPIYV+Ru",
-	"mmJ3ya5luFdvttr1zuFR/bh20vDqVXJ8ZzH9ZaDCdl+Vf5L+3JUG61JWzH5xs+ZJF2fPvwOfPVnQXIlK",
-	"S3mCqJsSYdZ6J+WeGujZpZtRzCx7PAdmhvbi/PlyewizOuox8ME844j6lrJoVybrrtcSXyOZ8LuEeCoJ",
-	"sTVclblhW6wq79+NVYUsy/1JrXxw01TmzhRNblRhcaM9SKMJU9tNyg5pd4OVDR+k9a+AMVSgeN9VrnNl",
-	"4WNhOmjA5jytNs01RFvRLrdB3hEOAJ++zzKkiTkhke4PPSMrtCSxjUMhVVkdDQ3DDVN7s88s5pQcrGE1",
-	"5OFGN20UoTQmhVyVcRit0F7ba2aRpx2QK+S8HiX7vlKQOy+jXKdz2Gq0JNsZ2aJ6zj3gcA5D2zqJ5u8p",
-	"0631+lKy3fT8S2V788llO8ITYcocYBt8MWHf/DcJ+79ncsIL3b3Wpq3q4s8fZqvqEOaB6VC9AfQNlJDd",
-	"z9SEP9PTCUQpR5j5+WDo+gY155SLN6OAXiUBeXx/GqudBwYY2N+LzU+d6+tfM6RVVVZht/uUcn1T6UbW",
-	"9xSatNqFGVLOF+FtdZNq55KwlSQoZgjPw0XoY06RjxlagCBaUJai36btqB3IDbe6E6mimBFlAkNbPdth",
-	"u7XQMYu9CVgN6Awh7c0NcFJ+4AbZksaKBWJNTsOPmlHWNL+xuNDUT8m1vw+DMNfyq8CROhVOL9EOzGj1",
-	"WH9KftQYvpL7LnsXP/YupOSdTAgU7Fq1PF6t0aw1vFyZTiXwcBXusNZx16qib44FuhaY+ThGgsSq4HOO",
-	"Oe3qUqUIsyl09l+HOMzTBw0CTOdyh1ACDUHvwyDuNNvN4+NG1ZDkk5B+EuKYUYE5tXGH8913M7ThTiW2",
-	"8AO3gUXmTTvBZrF7NsO5fWnKcA/ZA8V2kZVb4AeAEZI70LXdF9mJoditAWDv8t0a+mwPytVUFYqLZtpf",
-	"O8ZCQD43UbfJtzzjaGiJp+F+N31inwXklgRurhJZNevNVQGojxOSje/6vOdqZ3iflXNo0p1aXQ15Za9T",
-	"yYbP7BojjcGB/EdCoBpYM6bu3L8eHCjCQhCAnP6f3xu1kw+fO3f/VQXB9rnUP3rNG5XhuOmVWzTglu+r",
-	"qnDLyJ1CxFgEtOiH9hoK05gKSBVkISP7OXMQMNgrJyDVnz1en0xwEghoqFNqHbugjC6SBfxY6uT5aAfS",
-	"mlJO04lVy7GcBn+U1N0kdiuKQNcJ1mg03UKIeo32cefoMJOilyTmRCQfE8zQc11BgX4kvjzR7F0+/7EK",
-	"vj2P1n6fAHUdRojPTfMvzZr3AcKXQPwfYPYY0P8dLKAdUrstMlRI+vfaVWEcLCsEq/BwP/vOTqc1OgUG",
-	"5ofoDAb0v3ZRJmlp518sF+Q8a4/4N8oEeSC05YPacmxTCb9DqfoWVfNrpOg3KW43neUN5M2Tlbs/LqlF",
-	"s+39OS1m3/39MloqGpc+UX24eYxKrvysIMju1idXvrerWDeUZ5a7gIFzRNPqWnHSA527mTXHEy4NZmPO",
-	"5TEmNZzaJnOOSCXX/d16TkwoU8BlAIYWzm2E3idJSEgL0c8Yj8hY9YGjzKdsirzmgdxF6P/+7/+D5lSM",
-	"pRU4W8F57IsXon95NOHvIvfhIldzqOpbCV8OHsxITye3nxbErMKZ/h0b+du4sq8Vu7kolYcK91QKRIQN",
-	"we5XRxuqe8KIH/gE+7WACKUATLa0spkz1aSyqWsZHlW1anoxI+M5184VDYCjU9xy8DIIT7GcVAa5BnhR",
-	"c7LiKoVSmDOH1RtTJSeST2CBY64feZomcSxnRMxIjKjoM8rRlLCEMvCmQLUwD12w2wN6S5Dav3XUQwIv",
-	"ImKjgZvn9dlQP6KLoIlaFopNde96B8yvsGBFRKoHa6zvuFLfcaX+DrhST2jm6LM57ED55y0OEpL7TpmS",
-	"GwhYPC3JEZr9Xv1I3S0x1et5SZaiFS2wGOegJbtSQC0xRziAXG0pquWFOssbHI2Up7vh7m7HRf7VwqNc",
-	"p8JvSezT8cMBd7+yolvj1FGCs6QxLD1nY3Ou9/AUNdhnxSfrsw3fa/WRqlYj7ilH6t5U9zC/rEnWRc3U",
-	"fNaCEmYHqTL7VhyoNLNv6ZKXj1Ru+fad/uPQrXTQP9obVNiUeb2yNq3E6ASdjlKQ7ztH6naW8Fu6UxrH",
-	"W0j53EW7muXb7G+r/aJe7dMSG35zn+xlBX4uGIBm9KMVSpl4tx2tvO61PxKSbED+tZPv0qw6F1FmauLD",
-	"GOlmt2mzEQXWALE2QMfyE8AKJmhPQK9jhT5TuBwFmIt9G7Er1xgZbFC7M/JOOFoQv5PD/Rlm+3fyBn+x",
-	"Zstfu5GyHke75rVyCXdpa2Ul6vKdlY8P27nGypSZaNH3jsrfrKPyOkpW91g+rO6x3Cn0WDanabnLno7n",
-	"vYbk+Z2bhzcznm+ftFue1UdiYCFBvTm7yiFaz7A8UEfSkLBbTwzyoHTJRzqY03j9PiruoqPdupF7R83j",
-	"3KapaFexdvfIBbN3z7adtJvVVG6v76RdjJA471dnq7cvz5rnN73G+c2rP3992Vu9+9hbyn/v6Rk/+9j7",
-	"9O7mYnax+G15fnO2evvxTFz82Vu+fdFov33ZW57f9Jbyv+k/+tp/UMPu++Mu8qgCivPvE3i5yfAv+TM1",
-	"+AcB2eSNlc/OiOCYxL1EzKTtAl1SwKisqv4MwjEOkE9uSRBGuu/S+nO7BzyiR1h81LV8SZpyEgVYQMPQ",
-	"vWg+PZAP+7RvQcvoc+IpnCGnhEnTQG1RLWLN/U451cXkTZsKhhXauzh7vm/dbKW/lm/PJWq5OtkxTVp0",
-	"waTpO8tc6L3vWE83sff1j7bRHEyCk1VJLB8NlyjMTRNKsiEgqhN8Mq9TxjfG6Jvk3mo9VzNS+Yln6uhu",
-	"DpBWDmdAJ8R6Qup3LT9jjTWcRUHTh+RM4OrpqZ5aM8xnqrGW2teZV8FeLHlpxWPegZEZxkjOOa2qI7eE",
-	"CbTA4xllJF5Zzwkj7tx9uPt/AQAA//8=",
+	"7L37chu3si/8Kqj5dpWl+oYUr7pQf5ySb4lsWVYkJd5rhd4iyAFJmENgMsCIZlyqOg9xnvA8ySk0gBnM",
+	"hRQpyfZK4lXlFYqcC4BudDf68usv3ojPI84Ik8LrffHIZzyPQgKfT0aS3pIzOiJMEPXFLQ4T+ICjKKQj",
+	"LClnNzTwel6jedTG++NGrdVqtWoHjUajdqj+r5H9r+n53jARlBEhCjc1m83m6pumPAxIfMPwnHg972cu",
+	"SYjekRBLik5ZgKee7+Uf126326sfR4VISHCDpdfzWo3Wfq3RrrUa1412r9HoNRr/9nxvNgyp1/O63Waz",
+	"4fleqFfAjuD0T8pQIvAUo6kajHOFXEZwxb9Pz2s/v79+deb5HqNDr+cdNluNRrPV7nT3Dzrq22Q+JLHX",
+	"885OX9T0MOB3z/diKmZez5vSiZqakFgmwut5GKjh+YoKNLgZx3zuzKB5dN08yGagr0mYpCFc1G6WLrq7",
+	"872XMR7Lk4yYOSI/iFijmGBZXN7G0XWj2et2zeC24ZgCKcQIh2qF5ySgyVx9Qf8kXq/ZavieCLEadoCX",
+	"wus1fC9ICAyDJWHoe3HCGGUTrzfGoSC+lwgS3Agy4ixQl9/plVbPDtSieL4nk5jd5B+SRMG9s7slsYCl",
+	"bPreYsoVVyQxUwTU68ykd6fWPsIxnhNJYthrL5JY8BjGT8QoppEmh3c9JWjAyGd5M4IrBoiPkZwSFMXk",
+	"lvJEoAhPyDHCQ0GYRGMew69jGgsJP9U9325qr+eR5Zvo3y9O999dB0eKEuoVfyQkXiqW1Oyt3wNrPSVz",
+	"WNI5/nxG2EROvV632fI9w+ZCxmpF1WROXzrCY3PqwvsjLKfZ62mgtgD5I6ExCbyejBPiDmXM4zmsfpLA",
+	"lRVDCcg84pKw0fItWZZX9ATNyNKu4giHIYmfCTSaci4om6AdUp/UEUa//nr6cvcYYRQTGS/Rgsop3CHw",
+	"nMATMAvQkAdLNCFSOIseExFxJgoL3x02Rs1xh9QOcbtT64y7rdoRaYxr+6Nm0Bq2cYd0x3ZBpgQHJM6W",
+	"xJlRTU1p3fo4pGp1u743p8z+3axcrfE7LEfTasZ7dY0naGfQ9/pJo9EeGc6GP0jfG+zaVXTUAcLCWVgU",
+	"YlgRHCAq1WIKiUOCOCMIM7EgsUCdZiu/Un2v2/dWLsW4pse7Ys77napJntE5ldVTnHMhEZVkLpDkitZJ",
+	"zHLj6Taqt0kIz3SHEZAxTkKpb0n5lDLZbnm+GiSdJ3Ov12w0gCzmr3S8lEkyIbEWDpaJtB7Olvcdv1VU",
+	"V1qbScJkQRnvfRJaiKfD/4uL8WY3k+NmHJ1a4+C60cp0XSrZ9V5YLdhFMpxTKYmSG+nn8hSdR0sSz4EE",
+	"Y6LtnjlPGFAY/ucrYRmrfalY8+Wld/dYY8Fs7Lk2x35XdA7URXgeYHWvIbu9NwrGmrVuhkupmKXVODpo",
+	"dtUymvefMBxSQQV6R9iEMEzRSzyP8AydUTaZJWyCGdo5effy5GzXu/tYND7iJCQ3rkITIb7JKKNGkfsZ",
+	"zA4qlzdzzuRUeL19tf45RbqKiitVq3NN+qpWQbXy8ZiO1N5x9+N/xWTs9bz/by+zcPf0r2LPtXlgw5Ul",
+	"Q06ojSXRilXGmAmqvlRSQosn4BAlK6tFjPOgZwKZOfigqq04K0rAfZCA2VSKIk2N+DkOLskfCRFyjTyI",
+	"Yj4Myfz/r5ALAZEYrEM1xlg/CQWcCMS4RHM1LJjxycUpUk+P8UjCOOOYx5o5x5SEgRWNdSsR50QIPIHt",
+	"nQiJhgRhqeVss9EAJqNMSMxG6pK92+Yej8ReQHBQC4kEe0jvAyKklln74+aohY9IrRM0h7XO+IDUjnCn",
+	"XWuPWsNm0CBH48NDx1LuqI0pqYS1fI4DZJcpFbVTKSPR29ubkHiI2aQ+4XUa2LUSe5QBH2/OTRf6zlWc",
+	"ZBeXCjTHodIMJEA8rlrsbKHvfO8FZ+OQjh5IXy2a5I2VfjiKYtAefp70Lp9TgXCo1PUS2cvBzhlhpsY5",
+	"JGAHBTFeAPsX6Og8SeylikEJyhWKYc8+7dEUP8oonq7apuQe2Ruejt4jHgfPBIKlRzEZJ4Jos0gd4tTm",
+	"5zHCKEj0euU4hDI0DulkqlngNY+HNAgIe/QepwIxQgIzjCSgksco5iGpIqT6ee+WxHS8fDRp2hlpstls",
+	"SptxesdTEccYplSgGeMLhoaJsv8ELIVAAYcNiYM5lUiqReMRibGW98pcZpLEDIevlBB8JE2u+JzIqTpz",
+	"LNTRbRFzNkGcIZ7ESNCA1NE5N79jdUDBbEICNFzqcRmiHKM/Ei4JUDXlogDRMVryBMQJHkkkkijisfy6",
+	"pO66ctcuFLoi8S2JkV6wzSWwvvtJqH6CxpiGSazOHfoIB0NS+5MG5FgRvLjKQOtzLl/zhAWPJPM5RyIZ",
+	"TV05+xSy89H7spMR65xLpKe6KYEYlzdjuOMpKGSXSAtOkI5qF+YO6JIjQQgQ5iIG6x6ssNeYhiR4EgtI",
+	"vTvdZoKyEYE9ZE6vaMdYbqijhAfjC9TdraNLEnKslaSMlwhPMP2PIC+4aQx53fVCZsE2JXTk3Hsz1vc+",
+	"lSgeWPN3YK1itbLgIjjWyy4zwpiVvfO9a87PcDwhT2j2gh+HChSq5ypDHzMtZQkLIk6ZRHg0IpEU95D2",
+	"0VRzlKWxWtErJqlcomvOkZ72pqSTnN/AhJ6MYFssk6bTO8yWZh7iseTiHM0xW1qaieNswymjCaM5ZYkk",
+	"X5lCLcfSVENSM0TpFLchjZrMjZ3Mk5DoUpmScAojwbHxW2Yn18Gl+qJ2or4YIOMgAUL9ynAipzymfz5a",
+	"kp7xCRBDUeXYWLwjIpT4nhGGplgg8jmisVKxX9fsbGZ0ys1vUxIlcBNhEiz0J9NzQ4JjRRC1HKDoOFPG",
+	"Gwbb3ywN+AYm+oyo9KB26ivRSOJbOiKGaFHM1dLiYUie4nRQ8DKDOZQIEmjXN0YBHY+JOlHmpGYd/SoI",
+	"woiRBXjFx3CyUX+Zq772fmy5dHaWxMjNLejtrudTUPsDCcOaOe2rU0Z2iDZvUpTW0QaGBoXlH6CYOKuv",
+	"bFQS6xXX1DcmPQnekYDia5jjo/XhmIYEnADo36cXCMejKb0FXZx6JRF4IpHEM6Iuu3j5emNrZ42HeC/g",
+	"o0Q7PR+rQbsuP6SLhGCVECzT5hyR3v50p09NH6RGoM1IaSRAtRZN31sMBKg/o1gdTiXVUYKcn//eQFne",
+	"xe9cHmBJapLOSdU9ARnRYMt7NhyOjhB8Kf8QE2y4Nr+c2jb8RMCjgsxVftX9jCxweMPHG40jJrdUmaI3",
+	"jEtS/VYd5+NjZK8VzxQhiVj7PGcTbfrYdc8T1Q9JNxIoX+MXR1jMSKADXLdUEB8RPJpq0UKlQCM+V/f4",
+	"aDFVAgCnI0CZowFUJwTK7tsCl+ZmNVozfBzHeKk3EdZiZ90DruCiOxsV+pILpu13vHLILI0arX1siL0s",
+	"GrRxfOAKrr8rhow2Zf80hLTudddwUTFUUqTvcIkWU8LQjiLt1dkJChKC1Mu11mWW3LueXz04loShNhd0",
+	"qKw0WDcIs+kE06DMl3LQs0wnN2xTnN9iyhGEDPBIIkY+y2OkRoy4OoqPQi6ABwlL5l7vdyedwk/jP766",
+	"/uO9E71zI+i/65QDV3waaWTZ1TCiZR3NbLmp5AmXrUlOyuaW92M6KD5UMkytjcN0P1MhebwsS/l0B260",
+	"Fc1jriSJyruxuArwwHvGdcqiRFsXgfYJ4PDCGZ/JrXmcYrKaIMJSEgjv/c/vjdrRxy/du/+6X8CXRaKJ",
+	"t2od60Y74EbhbpZVQ7KCKA3xN/yKF6mr0JhOkpgghufWWUvQ2+dnp+Bu/JPczImM6cjzy0ItzQloVOQE",
+	"5GlVwaz3EO4Ca4fJY7gpFzQty3YnS0k9acs9CAPIP+SeKV1ZQW4lgk3ccuP8VCneW0p0iMlRxValOWEx",
+	"vMBUUja5ifAS1LRNFoR71QjgYxoCg0gamasNbR/y0Y3juu8usdSJOuy+mJLRDGy+Mm0eYp9NsZhWGlEz",
+	"sjTbr2yT0sDm8bwKWt1u8wgOcnAmFXTCSIAonOJKD424joRvpKIL9E7vNYMuSEoz3koOUAtnzezSqtnj",
+	"jJuMlovJqbchxlHI2YTEOvRKhDGDwDivnOuMsorl+2AO7jp2syMIQdFsoh0Zu3VHWenX3xjvMvATfBGQ",
+	"kEj3C8oEifU3oymm7GaCo/RzSNnsZhjzGUTQ9Hc8kTd8fMNjnSelv4z5wnnXKOWymyEObhRRsUxikv8p",
+	"YRAQu5lBhpnzw5yKucm5cr7lcTTFrMjypXmuZZqK85EaPrLXKHMn1rGtYUzwDFGRy5TotJpNfxPr0C7u",
+	"ih0A9EojAMrciJk6nNMxwmz5kFcWuB24J427r+TqS6KOm9Vj5Ikc8bky6ZH2kFE2yWK5SMaYhmgn5b66",
+	"fhYwYUGuaFYyCXPFV/3MF9rNmqeEQAtFiQUOZ9p1t8GiZ8wi1rzHiBjnYv0q+GLjd00JDm6s9Cu8iXxG",
+	"Vz+f1FrdfYR1UEldnWaATk3EpsSpIRbyZpST0Gu1Y0Gg3/ken1XQMk6INuPV2xdTHlquxyxA5JbES2cx",
+	"DK2d8Q05DwkGBWw9FeWXvILHRCEeEWcPaR6BnSR8RJl5L4iO+qanu5z4rbAC7KBuZJww7TpdswZzHoM7",
+	"DG7RhIewoo4t4FhZb0pRVy+A3rEV87/kC8ikkMXNLZVFsiFPJUwQHFaN/1K/F87NYGg4bnZYU6VnCA58",
+	"ZCyKNC8bnhhvOACgPd3SBDBvrNJVS7MKAhZWSBqGyE4S7ajzY6TYMsZM6DwVNOVhYOWMHjoa4tEMHNfZ",
+	"d88EnNZQrCi3m+aiA4EZ5PrGpO7dZwHymZefsp8XVRm5HdLkpYyzJapk7HNjNZetBhwEsfnhSfxkW550",
+	"0o1X9h4UbWzI6qy4EKpMiiRvtmsBnVCJ7HkB0YAwScf2BGSqUPzyWavZrj5ssWgRVbxoH8GLKj1W2/l8",
+	"HHdCwfuRzCN9pLJCUtkYOsgEiepUoBWZ6p5/v2uiyiegFtWsuZm5n7JK5hwwvoKc/WpnsY4NH3KWdhjV",
+	"LcowKeUrM/1973NtnoSShpSZA1kV+2164p7jz6f6nq5+sfmruZph3bqE+0a7ms26SvCkzHaMAi6FjwIs",
+	"lAmv9KeI8Eh9DEO+APHgvreTf233kbxa4JiN2GQdPzzFET0Vcd/rfJ5NxlSVrGXuOWXut81/KrtvyXal",
+	"VX9JcHAGydMVfgTORDInK2rLgiSGaKm9Sp/7J/iWoCTKp6VrPxplk5rxj9Qou+V0RGoR3iTElD0J0vub",
+	"zVqre91o9TrNXhPS+zeNQYVUmQlk3alC3axDIOQWbBEskLlRG5NZfY+/idua2HzP8gpCiRP8bo8UU8wC",
+	"Y+Vlc8ZRFC6RWbm6Wbm6WrlezimpA/65XLxs7jCZlcfYFyFPgle3EP3JnDpwT34sJiTbqu2PmqR2MGzj",
+	"2tG406y1gu7okDRwc3hwsIlbVA8kfW7zYMPDeBTiZcoWRSuVMKRN0RhDirK5GgrIIBygg1QRYco0rT84",
+	"1iESvX1ynFlFH2+j+EG6zRwqZS+xHJRj34LN4K7Lx7Wb/Ck0hSMy7tcVeRpdYCEQFmhgS1Lt6QZOAboe",
+	"1QRu4GvYIbYW9euonZcm7Flh2hdK1TeJjOeKrL4UI046owIqr+gcT8heBCpHf/4UkYkzwuyhYxqSldb7",
+	"hgMrhJDLLD3Fre5+hWrDtfHHL/udavUGYQlTP7ZRrDWJQo63SwOo2jEFyuSn5yxYgSC5Aadzzo9qHYuc",
+	"USEfvXksuz08qPaakjBIywjygzF1VRWy0Xhy4AJEhckfGkBe0JiQui5QHPho4NRkqT8jLKd1GqiPumit",
+	"Xkw4yquIfElX2SSyNV6u8Kwq97qPE/RUswdWLdXPBIfaV1n0ZJLRTKw2Mr9UGQ85NxkeTVFAlCpRy2B9",
+	"jj4a8NlAHTUW0yWiEum859wCfVHcjodYwFBncEyUQn+ustBsglKRpvAm8JQ4rj8UYSGI8NEgYfgWUxCY",
+	"AwQ5YAtaLC2Ht69fZfP2ysV1QsSl0b1nBAlJImVLYObaKb5SAFSKvHttysNAmHBRQQyPqp3+A7csQh/e",
+	"9aX67D5AO1pH+khH9XwkJI6lCaz5Njvlxsb21Df2ShOV802akI/q9fquIuvAZsnUtdAYVLE4Hkm9N9cm",
+	"HHhiKSSZV4r8rTKrzIg21VGrs5N0JpTJHSW26ozHYNRvoFVW5xQ9E7lMwJ3CKu7em670+PShh+XuFHYD",
+	"WFuGIS2dq7bGm8XsilToihlZ5qdTYPVwssKReFsdm9UkL38vl5XfJ6LaiPhcVSlciENBQqwaiLpcv7pq",
+	"5mt1Gky/6q63w5BeJmGFaTrELNiCA6iYPce6tqjIASvTBAWx+7XawDF5F5UM7iZuwBaiYmb0glBG7E7M",
+	"+Vz44NO/GSkNu+sjMo+kScjiLNSJHnCOR3BFpSvUZKZ+eVwWVZEe2v+Y5Rzpt6RLkl8A3xBjHQGfwkRK",
+	"meHhJpKDPPVom37bJKQc6NTDLXYHbGpTTbCSw/PIEmsusOeWVUGC8vcGjMo15sq4VGXZDlgR9+/lM3JL",
+	"wrwRtO4WQ/YrfXF6202WCFzePQ4k1sZ5iy5E1pcHOREqYwY2pFI63uSTtlwGs5EGs5NzdCzQ3ax6upYu",
+	"i+XWIT/BNdvrKZwJdqd+L69znmVcm82CpolEgJmvz5m3fKZzSXXBTT6HJb2nxDLmNbbYouhnDap3HRmP",
+	"CTxySwY1mDPr1v0dZ2R9XDAPKLOxCZZZhBUk3X7fp6gxpZRfHs8omyD1K6IMnQiK997gGY4l9jbyzJYg",
+	"Z4qvaGgdDdcZ3yEkFNmQaJwwseGrHq6jgTlcHV1gijTKaHa3or2zbuVpFii7ZlMobn0Khe4y/6N1+m8Q",
+	"519VyjIhLIHIzZeKpI/7NPPD9ef96rFsWj5Mo/1n6Cu7zI7S2kArmd9S/bOVztECq4zJx5D2XCE+RnN1",
+	"TR2dczQOOZYCYbbUSUyM4Nj8XHYwGGiustOMhwTFSUTx1E9dU5cRajb+p9nVtRRRiKVaz2cCjQgNKZsc",
+	"6wqZKIkjLgjUrWIU8gXU4CUMgitUCsQXzEeCaJFy+erk5btXuznvTLNrkMLK6d4OIFzuf5W5dCnOWKbb",
+	"Tl9e5hWX+uI+mptlcp5YRSYnvbZEqMvXL9BRp3tg07bq6D3UJs6J4iGB5hjAgxSpxjxGgs+zDK8+0/CK",
+	"gxw40UCdsTCyODy79T4rkTfL663IwM3wU3xTgBqRWICTiimZjyWSHAU87zfbEveqrNcNEFZxSK95rLWN",
+	"DujZuZuiK+26xRJBJcHGaXeOu7hCI2f1l1/W4E+BD3iVB8hWXK57AA18hEPBbWrd4L9rpvS9dhoMUuRL",
+	"ZDzMudXesJBzjYTNcnAbjY30dXraLs/o5+vrC6QfjST5XIiPVoKGFZOyyriiv16eIobnNmFuRrWcsPsk",
+	"94oNIcju287miJCe+Ff7eS/h9PSQnKPs3JXPanhAEkZh9ObJ1cPNOSWrTe1sOcch5/FNFGK2SUAvT7go",
+	"GB8jiN710MX5T4jH6M3Fq5+Old7poYuXr333ayep34kBqvMeW1Z6gR10xo2iayvMk2qD0ijj7B2Fyd6z",
+	"tBXey3vNJ7uIW9iKADxma2FK6w9MB3I75AuQ2BoWtKb+VPawj/QZFwpWeSJRsarGTQne9mySh7jcqIZx",
+	"yyLW9Y7JTetb8z7MjT2L1b7CsoewUOiYcxiaM0mOioWFK7BHNdvpuMxDRNDqaEcalHkmTLyDu5XPPpqR",
+	"SFp9NTVVlX5Zkm0kuyrmpBbjl4QkK9woQUJuJA9wlc3rgCTYXB1dDvCHeh7aAWyAsYn3hpLEu1Dwa2oK",
+	"iVYu8HA1vw+nz2HvwF23JFaXLomsVx1t11Ua+t+zKND3zNCfZrmgQjdfKa0seYiuBluvzAa+Kd8heDaX",
+	"j+s5J61jLJspYB6DY2QxpaNpIQYL1QVpnYPemHo13NKzLaohN69eTIN09+3jCmu9AEwgUG4fqw2sU7sR",
+	"Hiphz1kWgSwf+6xkeMCG3iDyqbSsZap8dorzvua9CZ4lsyd70ireEBsXW1fkdGYYEBbxAe2kMW8x2E2B",
+	"h3YGzlgGGSDEQC3rYPdYnVNCggVQobz4GWrLQ4K726TVfjMqq1Vxg9zpCj6A5mXC2sBmSU/cG7qZU3az",
+	"nd0Bd2xuYGxpOBVZWpsI9xsB6RMcR0bIF5ABpIy+m9wfBoYc/pMTTvnfS6t1ZVfKvmJORzFXhs0ch2H6",
+	"fDViAMjLP9tcW34qlCqujEqaXgWr8gHsUF4FL69OKk8K1YkARQdOOFkTuI/wMuQ4WC00tNqtyGI2IAl2",
+	"S6Md7RP07S836vDvuAd9xOjQR8qgzK5R48n+0pe5FvwNlj7KHIb2M/gLzTWxb2oeb5I43HXcFU4uVVrA",
+	"XC4SwoLsd5I4TGvZ3Wrn9Sub9pqwi+i+qWqxNT88wpW9xrG8CvXIZKQZ6KjMg/u0numv4WWuXEGN2lPQ",
+	"KiZStMFJLEPKeVgOeNo6ovpMajLNMQCx7aSgSKnBBMlkQvIoUr8bcKzdynNpvivFqjCYGrcG3aMMERyH",
+	"lMQQoEqrlUM+mnnbF6CbKFJuFNn004WsotG1BTCqwtKWOOQTpI6CGrmcxyPI/wSjU+iEPDiB2RTxkI5J",
+	"RduYsm2xTfTz8ZkR/xFh0oe4IpzI6iYe0VzDji8PjK9uG/xcn8+QG1PJrfBk8VDtiUliKpdXavFNYhrA",
+	"cZ4kOr1Y//XaTu/Nh2uvDCb+5sO1BS0Aexn0Odox+mbXns8jHkscGmVGiQEwhmZDos/efHh7hXYGe/UF",
+	"CcMaAG/sfVrMRP2T4GywW0cvQkznGoCzhwZUiIGPBjiBBG7yORr4fTYQyXCgA1iJIPGujwYAYq8u4fHE",
+	"/JTGue11CI+kUPvRxFmAFUFawezz8Igax5CyMV9R/GRrwiw2ac8JrJMJFTJeop3z0+e7fobDtIxS0eH3",
+	"mQsW6Wdnl/R6Xdg5UpIB1CwR9T7rsxec3RKm3QE7Onf6J+1LRycXp7s99Obq/bmm0EAwPCM3IyzIQMdf",
+	"hA9hrHa7fdRnUCsm8TwCEfbr9Qsfmn/dHiCqLoR4I5S7fNHBMx/Z2NndwMJz9plhfieOuXAij3XA3U5i",
+	"omvvbQytzwarYDoHdfQCh6FAIxzHSzQ4MRC2cGUPPdc4sjpj+s2Ha5Mu3Wc7wI+pyzTHjbsoYaEiTVpg",
+	"pdSZwEuR5ZZDQXWf6XYIueugKYJwQBnUcqlvHLYAWlHWZ4PPNc2MdXRGhQRORjOyFARKgSjTz9wZpBUK",
+	"pphIMbbb785wqcX0tDQ+Sxnv5OLUbQ3kNerNegNcSRFhOKJez2vXG/W2rnLXEiy37wyf1dTo6hYhdUJW",
+	"4LC8+fAWXRFZAZkkMsyklHd9RYAZDeroIhmGdKT0XLqipwFMSBoj7C1ZajnmtP5qNRrbdfvSucm/m1OH",
+	"OWyY3GPPDNacH3pee3Z5dPtLI/rv0cHwvDU/68p/HS7+3cRXneD1/uTnxqe3rfBdh73fj37xTD6y9/7t",
+	"hWdykJV5DInEPa/Z/ONfJ/96+/lFPP7t6ubgevnhl5/fTw6mo9sLHNF3Ybw4xfhi9POvl9y7+7gxmqrJ",
+	"wF4BpgoEy0l2r/f7R98TyXyOYzVYveiaOHxsxbYljmIrPFHLZXAnjBH/0fc+1yK4NfP97k2hCuVPr/dF",
+	"/aWd48L8BS1z7E9FhONV3HSSicqdgf042IXNJWx2wTEapDL2xnjNBrDLBqaJywBuQDgM6+h9GBAhNZJo",
+	"mdXURny3PMmjL7ttKH+vpkZ2yZ7upHfn33uh6WcJLcUexdDGEvv979jIrtnevJHd4X6n4Tazc92zP5rZ",
+	"fe9mdgVKVjaza+5XN7Prrmxm95Q832wonk/fvinPtzKe7xx12k2vhJAMovjt6aVrohWB/qtBkL3kE72Z",
+	"0Xj1PiruooPtuvo2D1qHuU1TiQC5YveoBXN3z4bdgJutaip3VncD/lgIk3kflqfLdy9PW2fXJ42z61d/",
+	"/vbyZPn+08lC/ftAT8Xpp5PP76/Pp+fzfy3Ork+X7z6dyvM/TxbvXjQ6716eLM6uTxbqv+k/+iZ4UG9E",
+	"CGpWtlSK8ATO8a6mA2T6jhbwVS9IFcGe07sQbmnef0uuiQPc1L7/pqzhGFgJqV2gNCGaL1GhE4G1BnJf",
+	"gzUAtqyLvJqKPkcve75ndLL3USMdVmp9gCnNxfHGJhxTbEpsX2bOQOYSOEC+fX52Ct3kbqmkys7MGhQ7",
+	"xUzQ2CxfzFRHJ8gg5vaZkqsCuSC5UMvJyEJAbMgC66oT6bWG/Fe2fal0GF2qo05mxGibPW99vACp5IaL",
+	"tzU+Cp2dtW0BXPScB8tv0BW3qPytrn/I1tLBvbu8rySNWOUspubmU9OOOsDBXTEUe+Feqff73VN2T4Ux",
+	"/EcLBHXH0f13vHC6Q3aaG7wibU8FN3Q3mUhFLw91c6u1yc25tiU5KXclcSyLOQM7QJndLaXdx7uKk83e",
+	"FxrcrTzevK8QaO7duUOP7ojJluAQKB53/Oyss3usBZ3O7FCq1ERDoBu7LsesPGM/Su68fIJzzFc7vbg9",
+	"OTIr5DBnhXzrE84mxlmn3WrkjLMK+O0fB5vvdLBZZ+AeVhu4B6sN3K/TlftrNuA+2KAB93+yYuvcf0fa",
+	"3jSvNH4iRZXxxIbxKkWyZ+A6ICBcaTq7eQpUWA83lrpBiIGbRWMCvwYJOc682n2W6RUAykkPgAN1MTj7",
+	"xNR0u5bF7u+QZ9dnFhzMWLtlRVVl9p7oWT1W/9zvcTsdAyevVFXrucEZ3zvoZPB3YvAHmXobGF8VjWjz",
+	"m8kQ39lBxmeX3zvlDbNmm+SS7iotL43+nWbyWGAsH3HXPYzeLxiJC1bYeuur2qX80und9h0Mq8xBXISF",
+	"2NTiKajrMsxbht2mVXwNjITanIRY0ropA8m9sNPpdNZ39s28YNZqsOht3tG4NeqQRrA/bOKDUZt0x4f4",
+	"aNgYNYMWaY87jW5zv3XQPuwcdfH+8GB0GByRxriJW8P2qBN0yX4eIq3XPGw3oGtBDretaE4egj7fIjaT",
+	"w1NbdQq0rFH3/rYKM2X/MkjWN3IpvUtCSSN11hvzeG5i3rnE3p1CAvMzAUmvuzqQpNhb6a6qBoWC0fGY",
+	"BGgc87mum1dMhXaKZVGAB6Yjx26zyDDkC7HrI0ZuSQxdI1n2KLWljjOfFUSCERV9Vh7tILWeB8caecdH",
+	"aYMBHwoe1DMCxOM+g0rQGsxATU2HrGMyhsQqUyMBHd+pgOSkOlIztz0i1AA0nBkJ6uhEI0k7wAGuZQCt",
+	"MrU/D8pOnb55eiHAxDh2MrLVUOh8nkAjAm24pIcctOM8AQeB6DPdStWYrLslP5uPOAhxzsJllfHxK+z4",
+	"FK3wwfJ5lZNtbjlvT3FeLcAS61TXEQ9MXp2igHPXdaWM9VGKpGk/ApCm2mmOqNfP8nYyPlRbrlIi764Q",
+	"sznxVkRdDPPJ0kPKcLzcADLNwQ4xsnzzAgCtXaoSlp7WM1iFm/RDQW6vILdVj6tUo5A8JoFT2fKPN7i/",
+	"nW81p7+1jFRy3BrMYyPL3U36NM7SzHjf++IgPt7tOXt4ZeaRlnhYOAZ9FvQxatpV309j4f9EUgP/hRnk",
+	"A8+vFIqtMbRyMcLCRb0sSjt3o92Ds7blIYKPJJE1IWOCAeKi4j2rRP96M/dvbeUuWGGffCu/0DTrhVq5",
+	"Ny4JduxTk4f6zCLTQg+hnsbeEJJEvg4T8DkYxWn6KZO+00HX148CaNddH1xLzmaDOmOApseCsz6b0FvC",
+	"6ui9vlfbeGn/T7UQPhRrDJcGlkSbcWor99kkF5qosuHywYuf0xLm73vUNnC+7h11Ha1IIVV7OcTcvErN",
+	"J0nYCIAOXCpZkT6/gDG7xcPT+IiLrJsZIO12u72dAZIblztvbcBvPrRmcd5Zie7KdxRxjp23OZsp9672",
+	"daOdrbFJ1oGp9ODAA/EEFOLRzCA5M0Y+E+Hm62hiO3k+a++pWLKPa3NvtvA2VGyBlYYViUTB1/X3lcva",
+	"17cKo9vGSg0OEvlmvvwwK5KsDg6XLBPA5d7eNnH4whZmfnPRmAKc35J7sy5O4LIUL3Nj/s/uuFtTvvk3",
+	"ZnQ3+FNIaQhJgCR3WDtN8P5KbL3npDquSe++ePk6MxrSAlssMWxHjH651KXn0L0Qyv80dolOPUduTrpu",
+	"n/JUBr1hphfOLL7+pomC8ZMY287a/0PY3U2sxUKx1bfkdV00sfZkageaL4vThTH81jZGxYwzOsKhrsza",
+	"MXiBfSbgeK5sZLSYUkmgh9+uUmeDL30T4e97Purbwuy+dzc4TvuYzGgwAHPbOI5nZOm7AV2JBuvLfQZm",
+	"X/XZVhur2lTPYwR8Fys9wyHI1wBtX/OTBxTIAa96P3NJQvQOPHzolAV4msOizuzQViNnh+oif6eSq1RC",
+	"WM5ByiAINrfgH5fhA1Cw3mGzBeDnne7+QSeDSa0CR89n5Lj4rlnizNF188BJnHEr7b1Wo92suiiFQjAF",
+	"mb29vWbroN6oN+rN3mHjsLGnL9krDimPk+Advv2jNWreNt7E7X8tGtFvbz7/2hodDNv86Jd5k510xcvD",
+	"8U8H0zf7s7PO/Lw1/K05+u/Gn78cLV4dxtcHy1/36ftudNIRL9vjn1rTN83ZWWN+/svm7tD8vlhluufq",
+	"s/4h0p0yO2+Qi0orfgvxrnvirE62WZnjUpJ6l/Ckb53g8sC8b4ur4ZxmU+zXUaqrolAdbAPU7DYQ9P6o",
+	"b87pLtDmRkGcH9k53y475zvGGfQ2MQXjxnf4pIlBZk/UYgebrXpvn6dlHxVQYQanOD24mDc/0+3uCZPK",
+	"TtoATAxSCwBHDHIDhmTMY7JrYu1nJ30GWCYaXUUg0IMFJDjbyUtsl3FnGP4y85T9x0ojJ5frcX42P3c3",
+	"oOGCEENULW1McICHITlGYoQhYx5L1G40UBDR8iMDwvD0RtlmCcNsGyddHrjuh/D7IfzSREgxK8M8GmhC",
+	"KGuL0ZzHjjx6YsloXPRrU4uvzk40vpJBXDKZSrr1AJUGB0oLMLXZfETHCLOljyQJQ5P9ZIEtAXRe41jq",
+	"nCMhTYsTB4h263wei6H7FzG2SgKN8QWUBudE2hbixUUQvjPy5Yc4+QeKEyYWJJdwF2dw/U+TqQFtRmsZ",
+	"ZvlquWGAd4dkQkFsjIjp5epmQpYhz3RTkT6zIu8YKdXM1JKERBYqEGC+AnVaLTDM+mwA8Gps4lbUiwHa",
+	"sa0anKUx0Gtzkz7olkKstaOgfPDSYkz8KFn4O2/kx5aavjBcC2g20MP4OL8vnlSf36fNX8eE/GlOOCsw",
+	"CpUm2lmFTJgDJdu16juW+olXZyd1dFbdqgByP0whU9BntjYJULF0udIOj5EwyMKmoGj3GE3xLWUTxDiy",
+	"jY3llCzRPBGyzzQCWCFBrSxiINSNdu6VEWlR1Pb5xFffxfr4IRj+uoJBc4zNkn869aw4PIjx4j4HZjVr",
+	"lxj7g3ncD9b+J5bpWeobJ5XiVjKyzqOHMWwSUGlCMxksXIbn8p8GCvc8G9lfCRIOB0Gs1r3nvQnr6C0Z",
+	"coauaEynqNnykekjii4SAd1xV6IprERK2AQO5nevu99sNBVLmFjjBxwnbILe4Rlm6ArHFF1igVdHFaNF",
+	"pF5qvzs8ajQbjRz2gkGkz4r4S5hRLAnDjQ/Sltr3wztlHPvXA3caujxtd7Hz5RNX4amjoFYxOxnmya5B",
+	"wYW04HREPaSh8c8vPlygnWYX8Rg19/ssoBMqAQRXakSTAIspEbqMjgTHtmgEC9TcR/rqXR+ZXeDr9vN9",
+	"pu4s4ENpr1WzXYOb0Pnp84oKesyCXJ28HW7dzqFYLZ+BQiEe6V4DK9Ghenl4qD77MCUsjw4j+YwwlGFS",
+	"8XiCGRWm1E6mwMVoB/CNd32d8JEhHMNgAISVBj4SXH82VrZp9YmXiipQ5k9YAFkf6vtbwgIe76KZOhhQ",
+	"aXFzBZ4TRINjhJEGLsneZs8N6pI+y401Pa43jqq9eHo5n2csVxC5hWRJs7bHcKqX8dKp+1Djm5Glxr/h",
+	"wRJNiDmm6ONA2pNxxyIbwC3np893EWVCEgxtpErTywNiHAQHo9a4QWrN4SGudUZtUjsK2uNaCzeHjdER",
+	"ORwf6PZCXi9ro2AzL/LskIPVcPu5dLv3dVR5jCtyO02xvWQ3MrxZb7U79e7+Qf2wdtRo1qvk+NZi+utA",
+	"hW2/Kn8n/bktDValrNj94mfNk85Pn/8APnuyoLkWlY7yBFE3IdKu9VbKPTXQs0vXo5g59ngOzAztxPnz",
+	"5eYQZnV0wsAH80wgGjjKolOZrLtaS3yLZMIfEuKpJMTGcFX2hk2xqpr/bKwq5FjuT2rlg5umMnemaHKj",
+	"Cosb7UAaDU9tNyU7znWTTm23gvWvgTF0oHjX165zbeFjaTtowOY8rjbNDURb0S7PdcvEIeDT91mGNDEj",
+	"JDKN0adkiRYkdnEolCqro4FluEFqb/aZw5yKgw2shjrcmKaNkitjUqpVGfFoiXY6zVYWedoCuULN61Gy",
+	"7xsFufMyyve6++1GW7GdlS2659wDDucwtI2TaP6aMt1Zr68l223Pv1S2t55ctiM8lrbMAbbBVxP2rX+S",
+	"sP9rJie8MN1rXdoGRGIaiofZqiaEuWdbs68BfQMl5PYzteHP9HQCUcohZkE+GLq6Qc0ZFfLtMKSXSUge",
+	"35/GaeeBAQb292LzU+/q6rcMaVWXVbjtPpVcX1e6kfU9hSatbmGGkvNFeFvTnd27IGypCIoZwjM+5wEW",
+	"FAWYoTkIojllKfpt2ofdg9xwpzuRLooZUiYxtNVzHbYbCx272OuA1YDOENJe3wAn5QdhkS1prFkgNuS0",
+	"/GgYZUXzG4cLbf2UWvv7MAhzLb8KHGlS4cwSbcGMpojkGt7/dPxoMHwV912cnP90cq4k73hMoGDXqeVp",
+	"1hqtWqOZK9OpBB6uwh02Ou5KV/TNsERXErMAx0iSWBd8zrCgPVOqFGE2wWwN4rBIH3QTYjpTO4QSaAh6",
+	"HwZxt9VpHR42qoaknoTMk5DAjEosqIs7nO++m6ENdyuxhR+4DRwyr9sJLovdsxnO3EtThnvIHii2i6zc",
+	"Aq8BRkjtQN91X2QnhmK3BoC9y3dr6LMdKFfTVSg+mhp/7QhLCfncRN+m3vJMoIEjnga7vfSJfRaSWxL6",
+	"uUpk3aw3VwWg/xyTbHxXZye+cYb3WTmHJt2p1dWQl+46lWz4zK6x0hgcyH8kBKqBDWOCwF4HDhRhKQlA",
+	"Tv/P743a0ccv3bv/qoJg+1LqH73ijdpwXPfKDRpwq/dVVbhl5E4hYhwCOvRDOw2NaUwlpAoyzshuzhwE",
+	"DPbKCSj15443IGOchBIa6pRax84po/NkDj+WOnk+2oG0opTTdmI1ciynwR8lddeJ3Yoi0FWCNRpONhCi",
+	"zUbnsHuwn0nRCxILIpNPCWbouamgQD+RQJ1odi6e/1QF355Ha79PgPoeIyQQtvmXYc37AOFLIP4PMHss",
+	"6P8WFtAWqd0OGSok/QfjqrAOliWCVXi4n31rp9MKnQIDCzg6hQH9r22USVra+R+WC3KWtUf8C2WCPBDa",
+	"8kFtOTaphN+iVH2DqvkVUvS7FLfbzvIW8ubJyt0fl9Ri2Pb+nBa77/56GS0VjUufqD7cPkYnV37REGR3",
+	"q5MrP7hVrGvKM8tdwMA5Ymh1pTnpgc7dzJoTiVAGszXn8hiTBk5tnTlHlJLr/e48JyaUaeAyAEPjMxeh",
+	"90kSEtJC9FMmIjLSfeAoCyiboGZrT+0i9H//9/9BMypHygqcLuE89tUL0b8+mvAPkftwkWs4VPethC9v",
+	"HsxITye3nxbErMKZ/gMb+fu4sq80u/kolYca91QJRIQtwe5XR2uqe3gk9gKCg1pIpFYANlta28yZatLZ",
+	"1LUMj6paNb2YktFMGOeKAcAxKW45eBmEJ1hNKoNcA7yoGVkKnUIp7ZnD6Y2pkxPJZ7DAsTCPPE6TOBZT",
+	"IqckRlT2GRVoQlhCGXhToFpYcB/s9pDeEqT3bx2dIInnEXHRwO3z+mxgHtFD0EQtC8Wmune1A+Y3WLAi",
+	"ItWDNdYPXKkfuFJ/BVypJzRzzNkcdqD6eIvDhOS+06bkGgIWT0tqhHa/Vz/SdEtM9XpekqVoRXMsRzlo",
+	"yZ4SUAssEA4hV1uJanWhyfIGRyMV6W64u9tykX9z8ChXqfBbEgd09HDA3W+s6FY4dbTgLGkMR8+52Jyr",
+	"PTxFDfZF88nqbMMPRn2kqtWKeyqQvjfVPSwoa5JVUTM9n5WghNlBqsy+FQcqw+wbuuTVI7VbvnNnPuz7",
+	"lQ76R3uDCpsyr1dWppVYnWDSUQryfetI3dYSfkN3SuNwAymfu2hbs3yT/e20XzSrfVxiw+/uk72owM8F",
+	"A9COfrhEKRNvt6O11732R0KSNci/bvJdmlXnI8psTTyPkWl2mzYb0WANEGsDdKwgAaxggnYk9DrW6DOF",
+	"y1GIhdx1EbtyjZHBBnU6I/uI4TiGflYm7DSmIdQmQQsDtIPD0ITp54A/sdyt99lzImigw4wRnpiQ4Ygn",
+	"puWZ+msx5SFBsCo+pBUSi6SnX9DrsylfoDlmS6iQ50pPJDrKmPtBfWmGRhhEOiUP8FIt3YfT59ouVzrN",
+	"PmBJTPcu7TJUfAnqkscSymLM+NQyIcJkrL7R2ZeRWkOeCDMnwU0jadhYBqWNLc34j1GEhXDKffTXuoZ/",
+	"otYm5slkClBGIRVbtgiFQKnii1+Arb66290vt+oOl0V4EoNVpAwGfe7TKwk0hrZouW+emcuEDlnioYB2",
+	"KG7uGmU2ZrUiaGncbZtDjZkFu4Ib7zadlq7boiLLlcqPc4NY9ENiz5sMrcD9O5rrd9NdxuOZEhkBXioe",
+	"pkLvG+frNBFRbRo/3SWcQdh+FCYBCep99iF3R0zQO87ULpMcvY6p+kQ+j0ikT79THlK40IxCY/fhkChl",
+	"qDbfauk0xbcEMY5SWQa45zHps5CMJeKJ1NshXfxu9bIHCblRO5IyHSitbA1EmWy3dHhWh7P3G05su1kR",
+	"2/YrzC+GwHiAvOQygbR0vTo7yaY0xQKEAwlybKRNkKrJGKJUx+eN7W+GOuQ8JJg9hW2klhC4ApbCycL7",
+	"Wm3pv3XLeTOOTq3ZzqUmp03oNUXyPegP9zu5FvSujPrRe/479Z5fRcnqbvT71d3ou4Vu9NbvqDb90/F8",
+	"s6F4fkUa/Gqeb2U83znqtJtOx50bBzPv7ellDvtfiRryOVJHLrdJz00evjP5RG9mNF69j4q76CDbRLrt",
+	"f7pljDTK75nmQeswt2kqGvus3D1qwdzd49Jdv7yayq1qKncKVM4aL5Viyd6H5eny3cvT1tn1SePs+tWf",
+	"v708Wb7/dLJQ/z7QU3H66eTz++vz6fn8X4uz69Plu0+n8vzPk8W7F43Ou5cni7Prk4X6b/qPvlETteK8",
+	"17h7gO1yf7Q6NbGcBmQrje+/Tkj7OkMWFs/04B8EEZY/Bn7xhgTHJD5J5FSdCqH/FBzXq+rqQz7CIQrI",
+	"LQl5ZDrarfaINoGnzAiLj7pSL0lPVVGIJbRi3olmkz31sM+7DmiX8cAdw0lmQpg6C+gtbUSyvb/CVLcV",
+	"KbY2bIl2zk+f7zo3O4UF5dtzKbC+SSNP08F9MND63iKX1NT3nKfbrKbVj3YNJps66mA0qEfDJRrN2Abp",
+	"XXCd6tTJzJ+f8Y09To9zb3Weaxip/MRT7RS1rjknOz6kY+I8IY1olZ+xws+Q5ZekD8k5F6qnp7sVTrGY",
+	"6paFendn/lp3sdSlVcc4OFXyGKk5p+KB3BIm0RyPppSReOk8h0fCu/t49/8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

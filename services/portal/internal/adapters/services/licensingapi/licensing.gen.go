@@ -228,6 +228,27 @@ func (e RequirementContentType) Valid() bool {
 	}
 }
 
+// Defines values for ReviewQueueState.
+const (
+	ReviewQueueStateInReview          ReviewQueueState = "in_review"
+	ReviewQueueStateRevisionRequested ReviewQueueState = "revision_requested"
+	ReviewQueueStateSubmitted         ReviewQueueState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ReviewQueueState enum.
+func (e ReviewQueueState) Valid() bool {
+	switch e {
+	case ReviewQueueStateInReview:
+		return true
+	case ReviewQueueStateRevisionRequested:
+		return true
+	case ReviewQueueStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RiskLevel.
 const (
 	RiskLevelHigh       RiskLevel = "high"
@@ -811,6 +832,22 @@ type ResubmitInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// ReviewQueuePage defines model for ReviewQueuePage.
+type ReviewQueuePage struct {
+	// DueToday Applications of the whole queue (not of the filter) due by the end of today in WIB and not overdue yet.
+	DueToday   int32         `json:"due_today"`
+	Items      []Application `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+
+	// Overdue Applications of the whole queue (not of the filter) whose SLA due date has passed.
+	Overdue int32 `json:"overdue"`
+}
+
+// ReviewQueueState The states in which an application waits in the review queue.
+//
+// Example: in_review
+type ReviewQueueState string
+
 // Revision What the officer asks the applicant to change about one document.
 type Revision struct {
 	Note *string `json:"note,omitempty"`
@@ -1091,6 +1128,22 @@ type GetReviewQueueParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only the applications in this state of the queue. All of the queue's states when absent.
+	State *ReviewQueueState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Kbli Only the applications for this KBLI code.
+	Kbli *string `form:"kbli,omitempty" json:"kbli,omitempty"`
+
+	// DueWithinDays Only the applications due by the end (in WIB) of the working day
+	// this many working days after today, overdue ones included.
+	// Working days are Monday to Friday except the holidays of the SLA
+	// calendar. Those paused for a revision have no due date and are
+	// left out.
+	DueWithinDays *int32 `form:"due_within_days,omitempty" json:"due_within_days,omitempty"`
+
+	// Overdue When true, only the applications whose SLA due date has passed.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
 }
 
 // CreateApplicationJSONRequestBody defines body for CreateApplication for application/json ContentType.
@@ -1582,7 +1635,12 @@ type ClientInterface interface {
 	//
 	// Applications submitted, in review or waiting for a revision, by SLA
 	// due date (those paused for a revision last), each with whose turn it
-	// is and by when. Role `licensing_officer`.
+	// is and by when, narrowed by the filters given (all of them apply).
+	// Beside the page, the counts of the whole queue, whatever the filter:
+	// how many are overdue and how many are due by the end of today in WIB
+	// and not overdue yet. The cursor is the sort key of the last entry of
+	// the previous page, so it is valid with any filter; pass the same
+	// filter to page through one list. Role `licensing_officer`.
 	//
 	// Corresponds with GET /v1/review-queue (the `GetReviewQueue` operationId).
 	GetReviewQueue(ctx context.Context, params *GetReviewQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2366,7 +2424,12 @@ func (c *Client) VerifyLicense(ctx context.Context, number string, reqEditors ..
 //
 // Applications submitted, in review or waiting for a revision, by SLA
 // due date (those paused for a revision last), each with whose turn it
-// is and by when. Role `licensing_officer`.
+// is and by when, narrowed by the filters given (all of them apply).
+// Beside the page, the counts of the whole queue, whatever the filter:
+// how many are overdue and how many are due by the end of today in WIB
+// and not overdue yet. The cursor is the sort key of the last entry of
+// the previous page, so it is valid with any filter; pass the same
+// filter to page through one list. Role `licensing_officer`.
 //
 // Corresponds with GET /v1/review-queue (the `GetReviewQueue` operationId).
 func (c *Client) GetReviewQueue(ctx context.Context, params *GetReviewQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3882,6 +3945,54 @@ func NewGetReviewQueueRequest(server string, params *GetReviewQueueParams) (*htt
 
 		}
 
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kbli != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kbli", *params.Kbli, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueWithinDays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "due_within_days", *params.DueWithinDays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Overdue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overdue", *params.Overdue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4372,7 +4483,12 @@ type ClientWithResponsesInterface interface {
 	//
 	// Applications submitted, in review or waiting for a revision, by SLA
 	// due date (those paused for a revision last), each with whose turn it
-	// is and by when. Role `licensing_officer`.
+	// is and by when, narrowed by the filters given (all of them apply).
+	// Beside the page, the counts of the whole queue, whatever the filter:
+	// how many are overdue and how many are due by the end of today in WIB
+	// and not overdue yet. The cursor is the sort key of the last entry of
+	// the previous page, so it is valid with any filter; pass the same
+	// filter to page through one list. Role `licensing_officer`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6684,7 +6800,7 @@ type GetReviewQueueResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ApplicationPage
+	JSON200 *ReviewQueuePage
 	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationProblemJSON400 *BadRequest
 	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -6694,7 +6810,7 @@ type GetReviewQueueResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReviewQueueResponse) GetJSON200() *ApplicationPage {
+func (r GetReviewQueueResponse) GetJSON200() *ReviewQueuePage {
 	return r.JSON200
 }
 
@@ -7408,7 +7524,12 @@ func (c *ClientWithResponses) VerifyLicenseWithResponse(ctx context.Context, num
 //
 // Applications submitted, in review or waiting for a revision, by SLA
 // due date (those paused for a revision last), each with whose turn it
-// is and by when. Role `licensing_officer`.
+// is and by when, narrowed by the filters given (all of them apply).
+// Beside the page, the counts of the whole queue, whatever the filter:
+// how many are overdue and how many are due by the end of today in WIB
+// and not overdue yet. The cursor is the sort key of the last entry of
+// the previous page, so it is valid with any filter; pass the same
+// filter to page through one list. Role `licensing_officer`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9331,7 +9452,7 @@ func ParseGetReviewQueueResponse(rsp *http.Response) (*GetReviewQueueResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ApplicationPage
+		var dest ReviewQueuePage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
