@@ -138,12 +138,34 @@ func (b *person) post(from, action string, form url.Values) page {
 // it goes as htmx sends it.
 func (b *person) upload(from, action, filename string, content []byte, htmx bool) page {
 	b.t.Helper()
+	var files []formFile
+	if filename != "" {
+		files = []formFile{{"file", filename, content}}
+	}
+	return b.postFiles(from, action, url.Values{}, files, htmx)
+}
+
+// formFile is a file chosen in a form's file field.
+type formFile struct {
+	field, name string
+	content     []byte
+}
+
+// postFiles posts a multipart form, its fields and files, as the form on
+// the page at from would.
+func (b *person) postFiles(from, action string, form url.Values, files []formFile, htmx bool) page {
+	b.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	w.WriteField("csrf_token", b.csrf(from))
-	if filename != "" {
-		part, _ := w.CreateFormFile("file", filename)
-		part.Write(content)
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		part, _ := w.CreateFormFile(f.field, f.name)
+		part.Write(f.content)
 	}
 	w.Close()
 	req, _ := http.NewRequest(http.MethodPost, b.base+action, &buf)

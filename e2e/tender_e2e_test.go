@@ -20,43 +20,10 @@ func TestATenderFromAnnouncementToOpeningAcrossTheServices(t *testing.T) {
 	pokja := p.login("pokja@demo.gerbang.id")
 
 	// The vendor's business gets a low-risk license at submission (no review, no fee).
-	mustStatus(t, "register business", http.StatusCreated)(p.do("POST", "licensing", "/v1/businesses", vendor, map[string]any{
-		"name": "CV Maju Jaya", "npwp": "02.345.678.9-012.000", "address": "Jl. Asia Afrika 8, Bandung", "scale": "small", "kbli": []string{"62010"},
-	}))
-	need := decode(t, mustStatus(t, "what do I need", http.StatusOK)(p.get("licensing", "/v1/catalog/requirements?kbli=62010&scale=small", "")))
-	app := decode(t, mustStatus(t, "apply", http.StatusCreated)(p.do("POST", "licensing", "/v1/applications", vendor,
-		map[string]any{"business_id": "01930000-0000-7000-8000-00000000b001", "kbli": "62010"}, "Idempotency-Key", "e2e-it-1")))
-	id := app["id"].(string)
-	if lt, ok := need["license_type"].(map[string]any); ok {
-		if reqs, _ := lt["requirements"].([]any); len(reqs) > 0 {
-			for _, code := range requirementCodes(t, lt) {
-				mustStatus(t, "upload "+code, http.StatusCreated)(p.upload(vendor, id, code))
-			}
-		}
-	}
-	mustStatus(t, "submit", http.StatusOK)(p.do("POST", "licensing", "/v1/applications/"+id+"/submit", vendor, nil))
-	p.eventually("the low-risk license is issued at submission", func() bool {
-		_, body := p.get("licensing", "/v1/applications/"+id, vendor)
-		return decode(t, body)["state"] == "issued"
-	})
+	p.licensed(t, vendor, "CV Maju Jaya", "02.345.678.9-012.000", "01930000-0000-7000-8000-00000000b001", "62010", "e2e-it-1")
 
 	now := time.Now().UTC()
-	tender := decode(t, mustStatus(t, "create tender", http.StatusCreated)(p.do("POST", "tender", "/v1/tenders", pokja, map[string]any{
-		"buyer_agency": "Dinas Komunikasi dan Informatika Kota Bandung", "title": "Pengembangan aplikasi layanan perizinan",
-		"description": "Aplikasi web perizinan untuk 30 kecamatan.", "category": "consulting",
-		"hps": map[string]any{"amount": 500000000, "currency": "IDR"}, "hps_public": true, "kbli": "62010",
-		"procurement_method": "tender", "evaluation": map[string]any{"method": "lowest_price"},
-		"bid_security":     map[string]any{"amount": 10000000, "currency": "IDR"},
-		"bid_period_start": now.Add(2 * time.Second).Format(time.RFC3339),
-		"bid_deadline":     now.Add(25 * time.Second).Format(time.RFC3339),
-		"committee":        []string{"01930000-0000-7000-8000-00000000a004"},
-	})))
-	tid := tender["id"].(string)
-	mustStatus(t, "publish", http.StatusOK)(p.do("POST", "tender", "/v1/tenders/"+tid+"/publish", pokja, nil))
-	p.eventually("the bid period opens by the clock", func() bool {
-		_, body := p.get("tender", "/v1/public/tenders/"+tid, "")
-		return decode(t, body)["state"] == "tendering"
-	})
+	tid := p.tenderOpenForBids(t, pokja, "Pengembangan aplikasi layanan perizinan", "62010", 10000000, now.Add(2*time.Second), now.Add(25*time.Second))
 
 	bid := map[string]any{
 		"price":           map[string]any{"amount": 437500000, "currency": "IDR"},
@@ -117,4 +84,56 @@ func TestATenderFromAnnouncementToOpeningAcrossTheServices(t *testing.T) {
 			return code == http.StatusOK && decode(t, body)["ok"] == true
 		})
 	}
+}
+
+// licensed registers the business orgID of the person with token (name,
+// npwp) for kbli and gets it the license, low-risk: issued at submission,
+// no review, no fee.
+func (p *platform) licensed(t *testing.T, token, name, npwp, orgID, kbli, key string) {
+	t.Helper()
+	mustStatus(t, "register business", http.StatusCreated)(p.do("POST", "licensing", "/v1/businesses", token, map[string]any{
+		"name": name, "npwp": npwp, "address": "Jl. Asia Afrika 8, Bandung", "scale": "small", "kbli": []string{kbli},
+	}))
+	need := decode(t, mustStatus(t, "what do I need", http.StatusOK)(p.get("licensing", "/v1/catalog/requirements?kbli="+kbli+"&scale=small", "")))
+	app := decode(t, mustStatus(t, "apply", http.StatusCreated)(p.do("POST", "licensing", "/v1/applications", token,
+		map[string]any{"business_id": orgID, "kbli": kbli}, "Idempotency-Key", key)))
+	id := app["id"].(string)
+	if lt, ok := need["license_type"].(map[string]any); ok {
+		if reqs, _ := lt["requirements"].([]any); len(reqs) > 0 {
+			for _, code := range requirementCodes(t, lt) {
+				mustStatus(t, "upload "+code, http.StatusCreated)(p.upload(token, id, code))
+			}
+		}
+	}
+	mustStatus(t, "submit", http.StatusOK)(p.do("POST", "licensing", "/v1/applications/"+id+"/submit", token, nil))
+	p.eventually("the low-risk license is issued at submission", func() bool {
+		_, body := p.get("licensing", "/v1/applications/"+id, token)
+		return decode(t, body)["state"] == "issued"
+	})
+}
+
+// tenderOpenForBids creates and publishes, as the committee member with
+// token, a lowest-price tender for kbli with a bid security of security
+// rupiah (0 for none), taking bids from start to deadline, and waits until
+// its bid period opens; it returns the tender's id.
+func (p *platform) tenderOpenForBids(t *testing.T, token, title, kbli string, security int64, start, deadline time.Time) string {
+	t.Helper()
+	terms := map[string]any{
+		"buyer_agency": "Dinas Komunikasi dan Informatika Kota Bandung", "title": title,
+		"description": "Aplikasi web perizinan untuk 30 kecamatan.", "category": "consulting",
+		"hps": map[string]any{"amount": 500000000, "currency": "IDR"}, "hps_public": true, "kbli": kbli,
+		"procurement_method": "tender", "evaluation": map[string]any{"method": "lowest_price"},
+		"bid_period_start": start.UTC().Format(time.RFC3339), "bid_deadline": deadline.UTC().Format(time.RFC3339),
+		"committee": []string{"01930000-0000-7000-8000-00000000a004"},
+	}
+	if security > 0 {
+		terms["bid_security"] = map[string]any{"amount": security, "currency": "IDR"}
+	}
+	tid := decode(t, mustStatus(t, "create tender", http.StatusCreated)(p.do("POST", "tender", "/v1/tenders", token, terms)))["id"].(string)
+	mustStatus(t, "publish", http.StatusOK)(p.do("POST", "tender", "/v1/tenders/"+tid+"/publish", token, nil))
+	p.eventually("the bid period opens by the clock", func() bool {
+		_, body := p.get("tender", "/v1/public/tenders/"+tid, "")
+		return decode(t, body)["state"] == "tendering"
+	})
+	return tid
 }

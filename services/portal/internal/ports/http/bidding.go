@@ -154,7 +154,11 @@ func (w *Web) BidForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Form.Values.Set("key", uuid.NewString())
+	if p.Replaces != nil {
+		p.Form.Values.Set("replaces", p.Replaces.ID)
+	} else {
+		p.Form.Values.Set("key", uuid.NewString())
+	}
 	return w.page(c, fiber.StatusOK, "bid_form.html", p, "bid.form.title", p.Tender.Title)
 }
 
@@ -176,8 +180,11 @@ func (w *Web) SubmitBid(c *fiber.Ctx) error {
 	}
 	if !p.Form.Failed() {
 		var bid domain.Bid
-		if p.Replaces != nil {
-			bid, err = w.bidding.ReplaceBid(c.UserContext(), u.token, p.Tender.ID, p.Replaces.ID, in)
+		// The form says what it was: the replacement of a bid, or a new bid
+		// under its key (pressed twice, or sent again from a page left open,
+		// it is the same bid, never a replacement).
+		if replaces := p.Form.Get("replaces"); replaces != "" {
+			bid, err = w.bidding.ReplaceBid(c.UserContext(), u.token, p.Tender.ID, replaces, in)
 		} else {
 			bid, err = w.bidding.SubmitBid(c.UserContext(), u.token, p.Tender.ID, p.Form.Get("key"), in)
 		}
