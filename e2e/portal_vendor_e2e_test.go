@@ -30,10 +30,11 @@ func TestPortalTakesAVendorThroughABidAndItsReceipt(t *testing.T) {
 	pokja := p.login("pokja@demo.gerbang.id")
 	p.licensed(t, vendorToken, "CV Maju Jaya", "02.345.678.9-012.000", "01930000-0000-7000-8000-00000000b001", "62010", "e2e-vendor-1")
 
-	// A tender for KBLI 62010, open for bids in two seconds, for 45.
+	// A tender for KBLI 62010 with a bid security of Rp 10.000.000, open for
+	// bids in two seconds, for a minute.
 	now := time.Now().UTC()
-	deadline := now.Add(45 * time.Second)
-	tid := p.tenderOpenForBids(t, pokja, "Aplikasi layanan perizinan kecamatan", "62010", 0, now.Add(2*time.Second), deadline)
+	deadline := now.Add(60 * time.Second)
+	tid := p.tenderOpenForBids(t, pokja, "Aplikasi layanan perizinan kecamatan", "62010", 10000000, now.Add(2*time.Second), deadline)
 
 	vendor := newPerson(t, p, "usaha@demo.gerbang.id")
 	other := newPerson(t, p, "vendor2@demo.gerbang.id")
@@ -93,6 +94,14 @@ func TestPortalTakesAVendorThroughABidAndItsReceipt(t *testing.T) {
 		t.Fatalf("a second press of the same form:\n%s", again.text)
 	}
 	vendor.postFiles(tender+"/bid", tender+"/bid", offer, nil, false).refused(t, "the key again, other content", http.StatusUnprocessableEntity, "Formulir ini sudah pernah dikirim dengan isi lain")
+
+	// The bid security: its invoice on the receipt page, paid in the sandbox.
+	receipt.sees(t, "security asked", "Jaminan penawaran", "Jaminan Rp 10.000.000", "Belum dibayar")
+	p.eventually("the security's invoice on the receipt page", func() bool { return strings.Contains(vendor.get(bidPage).text, "Kode billing") })
+	vendor.get(bidPage).sees(t, "security invoice", "Bayar sekarang Rp 10.000.000 (sandbox)")
+	vendor.post(bidPage, bidPage+"/security/pay", url.Values{})
+	p.eventually("the security held, on the receipt page", func() bool { return strings.Contains(vendor.get(bidPage).text, "Jaminan Anda diterima") })
+	vendorScreens.look(t, base, bidPage, "Jaminan Anda diterima")
 
 	// The receipt as tender signed it, checked on the public page.
 	js := vendor.get(bidPage + "/receipt.json")

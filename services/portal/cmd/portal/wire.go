@@ -248,6 +248,7 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/tenders/:id/bids/:bid", web.HTMLErrors, web.BidReceipt)
 	rt.App.Get("/tenders/:id/bids/:bid/receipt.json", web.HTMLErrors, web.BidReceiptJSON)
 	rt.App.Post("/tenders/:id/bids/:bid/withdraw", web.HTMLErrors, web.CheckCSRF, web.WithdrawBid)
+	rt.App.Post("/tenders/:id/bids/:bid/security/pay", web.HTMLErrors, web.CheckCSRF, web.PayBidSecurity)
 	rt.App.Get("/receipts/check", web.ReceiptCheck)
 	rt.App.Post("/receipts/check", web.HTMLErrors, web.CheckCSRF, web.CheckReceipt)
 	// The business's applications and the licensing officer's review.

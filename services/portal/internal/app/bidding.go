@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"gerbang/pkg/apperr"
 	"gerbang/services/portal/internal/domain"
 )
 
@@ -30,6 +31,9 @@ type Bidding interface {
 	SubmitBid(ctx context.Context, token, tenderID, key string, in domain.BidInput) (domain.Bid, error)
 	ReplaceBid(ctx context.Context, token, tenderID, bidID string, in domain.BidInput) (domain.Bid, error)
 	WithdrawBid(ctx context.Context, token, tenderID, bidID string) (domain.Bid, error)
+	// MySecurity is the vendor's bid security on the tender; NotFound while
+	// none was asked.
+	MySecurity(ctx context.Context, token, tenderID string) (domain.BidSecurity, error)
 	// ReceiptKeys are the published keys receipts are signed with.
 	ReceiptKeys(ctx context.Context) ([]domain.ReceiptKey, error)
 }
@@ -107,4 +111,39 @@ func standing(bids []domain.Bid) *domain.Bid {
 		}
 	}
 	return &bids[len(bids)-1]
+}
+
+// SecurityView is the vendor's bid security with payment's invoice for it
+// (nil until payment has issued it).
+type SecurityView struct {
+	domain.BidSecurity
+	Invoice *domain.Invoice
+}
+
+// Unpaid is whether the security waits for the vendor's payment.
+func (v SecurityView) Unpaid() bool { return v.State == "requested" }
+
+// VendorSecurity reads the vendor's bid security on tenderID and, while it
+// is unpaid, its invoice; nil when none was asked.
+func VendorSecurity(ctx context.Context, b Bidding, fees Fees, token, tenderID string) (*SecurityView, error) {
+	sec, err := b.MySecurity(ctx, token, tenderID)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("bid security on tender %s: %w", tenderID, err)
+	}
+	v := &SecurityView{BidSecurity: sec}
+	if !v.Unpaid() {
+		return v, nil
+	}
+	inv, err := InvoiceFor(ctx, fees, token, sec.ID)
+	switch {
+	case apperr.Is(err, apperr.NotFound): // payment has not issued it yet
+	case err != nil:
+		return nil, fmt.Errorf("invoice of bid security %s: %w", sec.ID, err)
+	default:
+		v.Invoice = &inv
+	}
+	return v, nil
 }

@@ -169,13 +169,14 @@ func OpenApplication(ctx context.Context, desk LicensingDesk, token, id string) 
 	return f, nil
 }
 
-// invoicesScanned bounds how many of a payer's invoices the fee page reads
-// to find the one of an application: a business has few.
+// invoicesScanned bounds how many of a payer's invoices a page reads to
+// find the one it shows: a business has few.
 const invoicesScanned = 500
 
-// FeeInvoice is the invoice payment issued for application id, newest
-// first; NotFound while payment has not issued it yet.
-func FeeInvoice(ctx context.Context, fees Fees, token, id string) (domain.Invoice, error) {
+// InvoiceFor is the invoice payment issued for reference (an application's
+// fee, a bid security), newest first; NotFound while payment has not
+// issued it yet.
+func InvoiceFor(ctx context.Context, fees Fees, token, reference string) (domain.Invoice, error) {
 	cursor := ""
 	for read := 0; read < invoicesScanned; {
 		items, next, err := fees.Invoices(ctx, token, 100, cursor)
@@ -183,7 +184,7 @@ func FeeInvoice(ctx context.Context, fees Fees, token, id string) (domain.Invoic
 			return domain.Invoice{}, err
 		}
 		for _, inv := range items {
-			if inv.Reference == id {
+			if inv.Reference == reference {
 				return inv, nil
 			}
 		}
@@ -193,7 +194,7 @@ func FeeInvoice(ctx context.Context, fees Fees, token, id string) (domain.Invoic
 		}
 		cursor = next
 	}
-	return domain.Invoice{}, apperr.New(apperr.NotFound, "no invoice for application %s yet", id)
+	return domain.Invoice{}, apperr.New(apperr.NotFound, "no invoice for %s yet", reference)
 }
 
 // QueueFilter narrows the officers' queue.

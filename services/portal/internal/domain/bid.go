@@ -142,6 +142,17 @@ type BidDocument struct {
 	Content []byte
 }
 
+// BidSecurity is the vendor's bid security on a tender, as tender knows
+// it: asked at its first bid (payment's invoice refers to its ID), held
+// once paid, released or forfeited after the award.
+type BidSecurity struct {
+	ID          string
+	Amount      Money
+	State       string // requested, held, released, forfeited
+	RequestedAt time.Time
+	HeldAt      *time.Time
+}
+
 // Clarification is a question about a tender and its answer, public; the
 // asker is never shown.
 type Clarification struct {

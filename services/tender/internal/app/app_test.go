@@ -546,7 +546,15 @@ func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
 	if err := f.db.GetContext(context.Background(), &secID, `SELECT id FROM bid_security WHERE vendor = 'vendor-a'`); err != nil {
 		t.Fatal(err)
 	}
-	err := dbxTx(f, func(tx *sqlx.Tx) error {
+	// Each vendor reads its own security, not another's.
+	sec, err := f.svc.BidSecurity(context.Background(), vendor("vendor-a"), tn.ID)
+	if err != nil || sec.ID != secID || sec.Amount != 20_000_000 || sec.State != domain.SecurityRequested || sec.HeldAt != nil {
+		t.Fatalf("vendor-a's security before payment: %+v %v", sec, err)
+	}
+	if _, err := f.svc.BidSecurity(context.Background(), vendor("vendor-c"), tn.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("the security of a vendor who did not bid: %v, want not found", err)
+	}
+	err = dbxTx(f, func(tx *sqlx.Tx) error {
 		ok, err := postgres.InTx(tx).MarkSecurityHeld(context.Background(), secID, "inv-1", f.clock.Now(), "ev-1")
 		if !ok {
 			t.Error("security not marked held")
@@ -555,6 +563,9 @@ func TestUnpaidBidSecurityIsDisqualifiedAtTheOpening(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sec, err := f.svc.BidSecurity(context.Background(), vendor("vendor-a"), tn.ID); err != nil || sec.State != domain.SecurityHeld || sec.HeldAt == nil {
+		t.Fatalf("vendor-a's security once paid: %+v %v", sec, err)
 	}
 	_, op := f.closeAndOpen(tn)
 	reasons := map[string]string{}

@@ -292,6 +292,15 @@ func (s *Service) Bids(ctx context.Context, c Caller, tenderID string) ([]domain
 	return s.store.VendorBids(ctx, tenderID, vendor)
 }
 
+// BidSecurity is the caller's bid security on tender tenderID.
+func (s *Service) BidSecurity(ctx context.Context, c Caller, tenderID string) (domain.BidSecurity, error) {
+	vendor, err := c.vendor()
+	if err != nil {
+		return domain.BidSecurity{}, err
+	}
+	return s.store.VendorSecurity(ctx, tenderID, vendor)
+}
+
 // Reasons a bid is out at the opening.
 const (
 	ReasonUndecryptable  = domain.ReasonUndecryptable

@@ -49,6 +49,9 @@ type Store interface {
 	PurgeBidRequests(ctx context.Context, before time.Time) (int64, error)
 	VendorBid(ctx context.Context, tenderID, bidID, vendor string) (domain.Bid, []domain.Receipt, error)
 	VendorBids(ctx context.Context, tenderID, vendor string) ([]domain.Bid, error)
+	// VendorSecurity is the vendor's bid security on the tender;
+	// domain.NoSuchSecurity when none was asked.
+	VendorSecurity(ctx context.Context, tenderID, vendor string) (domain.BidSecurity, error)
 
 	// OpenBids runs the opening in one transaction: the tender locked FOR
 	// UPDATE, fn given the bids that count at the opening, then the

@@ -261,6 +261,22 @@ const (
 	SecurityForfeited SecurityState = "forfeited"
 )
 
+// BidSecurity is a vendor's bid security on a tender: asked of payment at
+// the vendor's first bid (payment's invoice refers to its ID), held once
+// paid, released or forfeited after the award.
+type BidSecurity struct {
+	ID, TenderID, Vendor string
+	Amount               int64 // whole rupiah
+	State                SecurityState
+	RequestedAt          time.Time
+	HeldAt               *time.Time
+}
+
+// NoSuchSecurity answers a vendor of whom no bid security was asked.
+func NoSuchSecurity() error {
+	return apperr.New(apperr.NotFound, "no bid security of yours on this tender: one is asked with your first bid, if the tender requires it")
+}
+
 // Reasons a bid is out at the opening.
 const (
 	ReasonUndecryptable  = "the sealed bid could not be decrypted"

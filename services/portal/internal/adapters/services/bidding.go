@@ -197,6 +197,22 @@ func (b *Bidding) WithdrawBid(ctx context.Context, token, tenderID, bidID string
 	return bidOf(x), nil
 }
 
+// MySecurity is GET /v1/tenders/{id}/bid-security.
+func (b *Bidding) MySecurity(ctx context.Context, token, tenderID string) (domain.BidSecurity, error) {
+	id, err := tenderUUID(tenderID)
+	if err != nil {
+		return domain.BidSecurity{}, err
+	}
+	var x tenderapi.BidSecurity
+	if err := b.tender.call(ctx, token, http.StatusOK, &x, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return b.tender.api.GetMyBidSecurity(ctx, id, e)
+	}); err != nil {
+		return domain.BidSecurity{}, err
+	}
+	return domain.BidSecurity{ID: x.ID.String(), Amount: domain.Money{Amount: x.Amount.Amount, Currency: string(x.Amount.Currency)},
+		State: string(x.State), RequestedAt: x.RequestedAt, HeldAt: x.HeldAt}, nil
+}
+
 // ReceiptKeys is GET /v1/public/receipt-keys.
 func (b *Bidding) ReceiptKeys(ctx context.Context) ([]domain.ReceiptKey, error) {
 	var ks tenderapi.ReceiptKeys

@@ -554,7 +554,7 @@ func (w *Web) feePageOf(c *fiber.Ctx) (*signedIn, feePage, error) {
 	if v.App.State != domain.AppAwaitingPayment {
 		return u, p, nil
 	}
-	inv, err := app.FeeInvoice(c.UserContext(), w.fees, u.token, v.App.ID)
+	inv, err := app.InvoiceFor(c.UserContext(), w.fees, u.token, v.App.ID)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		p.Waiting = true
@@ -584,7 +584,7 @@ func (w *Web) FeeStatus(c *fiber.Ctx) error {
 		c.Set("HX-Redirect", "/applications/"+a.ID)
 		return c.SendStatus(fiber.StatusNoContent)
 	}
-	inv, err := app.FeeInvoice(c.UserContext(), w.fees, u.token, id)
+	inv, err := app.InvoiceFor(c.UserContext(), w.fees, u.token, id)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		inv.State = ""

@@ -290,8 +290,10 @@ type receiptPage struct {
 	Bid     domain.Bid
 	Receipt domain.Receipt
 	JSON    string // the receipt as tender signed it, to keep
-	Open    bool   // the bid may still be replaced or withdrawn
-	Form    form
+	Open     bool   // the bid may still be replaced or withdrawn
+	Security *app.SecurityView
+	Form     form
+	Now      time.Time
 }
 
 func (w *Web) receiptPageOf(c *fiber.Ctx) (*signedIn, receiptPage, error) {
@@ -307,8 +309,11 @@ func (w *Web) receiptPageOf(c *fiber.Ctx) (*signedIn, receiptPage, error) {
 	if err != nil {
 		return nil, receiptPage{}, err
 	}
-	p := receiptPage{Tender: d.Tender, Bid: b, Receipt: b.Receipt(), Form: form{Values: url.Values{}}}
-	p.Open = b.Live() && app.OpenForBids(d.Tender, w.clock.Now())
+	p := receiptPage{Tender: d.Tender, Bid: b, Receipt: b.Receipt(), Form: form{Values: url.Values{}}, Now: w.clock.Now()}
+	p.Open = b.Live() && app.OpenForBids(d.Tender, p.Now)
+	if p.Security, err = app.VendorSecurity(c.UserContext(), w.bidding, w.fees, u.token, d.Tender.ID); err != nil {
+		return nil, receiptPage{}, err
+	}
 	js, err := json.MarshalIndent(p.Receipt, "", "  ")
 	if err != nil {
 		return nil, receiptPage{}, err
@@ -356,6 +361,30 @@ func (w *Web) WithdrawBid(c *fiber.Ctx) error {
 		return c.Redirect("/tenders/"+p.Tender.ID+"/bids/"+p.Bid.ID, fiber.StatusSeeOther)
 	case apperr.Is(err, apperr.Conflict):
 		p.Form.Errors = append(p.Form.Errors, fieldError{"", tr.T("bid.closed", wib(p.Tender.BidDeadline), wib(w.clock.Now()))})
+	case !w.refuse(c, &p.Form, "bid", nil, err):
+		return err
+	}
+	return w.page(c, statusOf(err), "bid_receipt.html", p, "bid.receipt.title", p.Tender.Title)
+}
+
+// PayBidSecurity is POST /tenders/:id/bids/:bid/security/pay: in the
+// sandbox, pays the bid security's invoice the way a bank would.
+func (w *Web) PayBidSecurity(c *fiber.Ctx) error {
+	u, p, err := w.receiptPageOf(c)
+	if err != nil {
+		return err
+	}
+	back := "/tenders/" + p.Tender.ID + "/bids/" + p.Bid.ID
+	if p.Security == nil || p.Security.Invoice == nil || p.Security.Invoice.State != domain.InvoicePending {
+		return c.Redirect(back, fiber.StatusSeeOther)
+	}
+	p.Form = formOf(c)
+	err = w.fees.SandboxPay(c.UserContext(), u.token, p.Security.Invoice.BillingCode)
+	switch {
+	case err == nil:
+		return c.Redirect(back+"#security", fiber.StatusSeeOther)
+	case apperr.Is(err, apperr.NotFound):
+		p.Form.Errors = append(p.Form.Errors, fieldError{"", w.tr(c).T("apply.fee.no_sandbox")})
 	case !w.refuse(c, &p.Form, "bid", nil, err):
 		return err
 	}

@@ -67,6 +67,7 @@ var tones = map[string]map[string]string{
 		"evaluation": "caution", "award_proposed": "caution", "objection_period": "caution",
 		"awarded": "neutral", "contracted": "neutral", "cancelled": "bad", "failed": "bad",
 	},
+	"bid.security":      {"requested": "caution", "held": "good", "released": "neutral", "forfeited": "bad"},
 	"tender.category":   {"goods": "", "works": "", "consulting": "", "other_services": ""},
 	"tender.evaluation": {"lowest_price": "", "quality_cost": "", "merit_points": ""},
 	"application.state": {

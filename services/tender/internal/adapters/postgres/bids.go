@@ -289,6 +289,38 @@ func (s *Store) VendorBids(ctx context.Context, tenderID, vendor string) ([]doma
 	return out, nil
 }
 
+// VendorSecurity reads the vendor's bid security on the tender.
+func (s *Store) VendorSecurity(ctx context.Context, tenderID, vendor string) (domain.BidSecurity, error) {
+	if !isUUID(tenderID) {
+		return domain.BidSecurity{}, domain.NoSuchTender()
+	}
+	var r struct {
+		ID          string       `db:"id"`
+		TenderID    string       `db:"tender_id"`
+		Vendor      string       `db:"vendor"`
+		Amount      int64        `db:"amount"`
+		State       string       `db:"state"`
+		RequestedAt time.Time    `db:"requested_at"`
+		HeldAt      sql.NullTime `db:"held_at"`
+	}
+	err := s.db.GetContext(ctx, &r, `
+		SELECT id, tender_id, vendor, amount, state, requested_at, held_at FROM bid_security
+		WHERE tender_id = $1 AND vendor = $2`, tenderID, vendor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.BidSecurity{}, domain.NoSuchSecurity()
+	}
+	if err != nil {
+		return domain.BidSecurity{}, fmt.Errorf("read bid security: %w", err)
+	}
+	out := domain.BidSecurity{ID: r.ID, TenderID: r.TenderID, Vendor: r.Vendor, Amount: r.Amount,
+		State: domain.SecurityState(r.State), RequestedAt: r.RequestedAt.UTC()}
+	if r.HeldAt.Valid {
+		at := r.HeldAt.Time.UTC()
+		out.HeldAt = &at
+	}
+	return out, nil
+}
+
 func (s *Store) receipts(ctx context.Context, b domain.Bid) ([]domain.Receipt, error) {
 	var rows []struct {
 		Version    int       `db:"version"`

@@ -460,6 +460,15 @@ func (s *server) ListMyBids(ctx context.Context, r oapi.ListMyBidsRequestObject)
 	return out, nil
 }
 
+func (s *server) GetMyBidSecurity(ctx context.Context, r oapi.GetMyBidSecurityRequestObject) (oapi.GetMyBidSecurityResponseObject, error) {
+	sec, err := s.svc.BidSecurity(ctx, caller(ctx), r.TenderID.String())
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetMyBidSecurity200JSONResponse{ID: uuid.MustParse(sec.ID), TenderID: uuid.MustParse(sec.TenderID), Amount: idr(sec.Amount),
+		State: oapi.BidSecurityState(sec.State), RequestedAt: sec.RequestedAt, HeldAt: sec.HeldAt}, nil
+}
+
 func (s *server) OpenBids(ctx context.Context, r oapi.OpenBidsRequestObject) (oapi.OpenBidsResponseObject, error) {
 	_, op, err := s.svc.OpenBids(ctx, caller(ctx), r.TenderID.String())
 	if err != nil {

@@ -81,6 +81,30 @@ func (e BidState) Valid() bool {
 	}
 }
 
+// Defines values for BidSecurityState.
+const (
+	BidSecurityStateForfeited BidSecurityState = "forfeited"
+	BidSecurityStateHeld      BidSecurityState = "held"
+	BidSecurityStateReleased  BidSecurityState = "released"
+	BidSecurityStateRequested BidSecurityState = "requested"
+)
+
+// Valid indicates whether the value is a known member of the BidSecurityState enum.
+func (e BidSecurityState) Valid() bool {
+	switch e {
+	case BidSecurityStateForfeited:
+		return true
+	case BidSecurityStateHeld:
+		return true
+	case BidSecurityStateReleased:
+		return true
+	case BidSecurityStateRequested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvaluationTermsMethod.
 const (
 	EvaluationTermsMethodLowestPrice EvaluationTermsMethod = "lowest_price"
@@ -424,6 +448,22 @@ type BidAccepted struct {
 type BidList struct {
 	Items []Bid `json:"items"`
 }
+
+// BidSecurity A vendor's bid security on a tender, as tender knows it from payment's events.
+type BidSecurity struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount Money      `json:"amount"`
+	HeldAt *time.Time `json:"held_at,omitempty"`
+
+	// ID the security's id: the reference of payment's invoice
+	ID          openapi_types.UUID `json:"id"`
+	RequestedAt time.Time          `json:"requested_at"`
+	State       BidSecurityState   `json:"state"`
+	TenderID    openapi_types.UUID `json:"tender_id"`
+}
+
+// BidSecurityState defines model for BidSecurity.State.
+type BidSecurityState string
 
 // BidSubmission defines model for BidSubmission.
 type BidSubmission struct {
@@ -1303,6 +1343,16 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/tenders/{tender_id}/award/propose (the `ProposeAward` operationId).
 	ProposeAward(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMyBidSecurity The caller's bid security on a tender
+	//
+	// Asked of payment when the vendor's first bid arrives on a tender that
+	// requires one (payment invoices it, its reference the security's id);
+	// held once paid, released or forfeited after the award. 404 while none
+	// was asked. Role `business`.
+	//
+	// Corresponds with GET /v1/tenders/{tender_id}/bid-security (the `GetMyBidSecurity` operationId).
+	GetMyBidSecurity(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyBids List the caller's own bids on a tender
 	//
 	// A vendor sees only its own bids, never a price. Role `business`.
@@ -1945,6 +1995,26 @@ func (c *Client) AnnounceAward(ctx context.Context, tenderID TenderID, reqEditor
 // Corresponds with POST /v1/tenders/{tender_id}/award/propose (the `ProposeAward` operationId).
 func (c *Client) ProposeAward(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProposeAwardRequest(c.Server, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyBidSecurity The caller's bid security on a tender
+//
+// Asked of payment when the vendor's first bid arrives on a tender that
+// requires one (payment invoices it, its reference the security's id);
+// held once paid, released or forfeited after the award. 404 while none
+// was asked. Role `business`.
+//
+// Corresponds with GET /v1/tenders/{tender_id}/bid-security (the `GetMyBidSecurity` operationId).
+func (c *Client) GetMyBidSecurity(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyBidSecurityRequest(c.Server, tenderID)
 	if err != nil {
 		return nil, err
 	}
@@ -3301,6 +3371,40 @@ func NewProposeAwardRequest(server string, tenderID TenderID) (*http.Request, er
 	return req, nil
 }
 
+// NewGetMyBidSecurityRequest constructs an http.Request for the GetMyBidSecurity method
+func NewGetMyBidSecurityRequest(server string, tenderID TenderID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tender_id", tenderID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenders/%s/bid-security", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyBidsRequest constructs an http.Request for the ListMyBids method
 func NewListMyBidsRequest(server string, tenderID TenderID) (*http.Request, error) {
 	var err error
@@ -4322,6 +4426,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/tenders/{tender_id}/award/propose (the `ProposeAward` operationId).
 	ProposeAwardWithResponse(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*ProposeAwardResponse, error)
+
+	// GetMyBidSecurityWithResponse The caller's bid security on a tender
+	//
+	// Asked of payment when the vendor's first bid arrives on a tender that
+	// requires one (payment invoices it, its reference the security's id);
+	// held once paid, released or forfeited after the award. 404 while none
+	// was asked. Role `business`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenders/{tender_id}/bid-security (the `GetMyBidSecurity` operationId).
+	GetMyBidSecurityWithResponse(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*GetMyBidSecurityResponse, error)
 
 	// ListMyBidsWithResponse List the caller's own bids on a tender
 	//
@@ -5754,6 +5870,75 @@ func (r ProposeAwardResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ProposeAwardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMyBidSecurityResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BidSecurity
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyBidSecurityResponse) GetJSON200() *BidSecurity {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyBidSecurityResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyBidSecurityResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyBidSecurityResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMyBidSecurityResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyBidSecurityResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyBidSecurityResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyBidSecurityResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyBidSecurityResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7511,6 +7696,24 @@ func (c *ClientWithResponses) ProposeAwardWithResponse(ctx context.Context, tend
 	return ParseProposeAwardResponse(rsp)
 }
 
+// GetMyBidSecurityWithResponse The caller's bid security on a tender
+//
+// Asked of payment when the vendor's first bid arrives on a tender that
+// requires one (payment invoices it, its reference the security's id);
+// held once paid, released or forfeited after the award. 404 while none
+// was asked. Role `business`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenders/{tender_id}/bid-security (the `GetMyBidSecurity` operationId).
+func (c *ClientWithResponses) GetMyBidSecurityWithResponse(ctx context.Context, tenderID TenderID, reqEditors ...RequestEditorFn) (*GetMyBidSecurityResponse, error) {
+	rsp, err := c.GetMyBidSecurity(ctx, tenderID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyBidSecurityResponse(rsp)
+}
+
 // ListMyBidsWithResponse List the caller's own bids on a tender
 //
 // A vendor sees only its own bids, never a price. Role `business`.
@@ -8833,6 +9036,60 @@ func ParseProposeAwardResponse(rsp *http.Response) (*ProposeAwardResponse, error
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMyBidSecurityResponse parses an HTTP response from a GetMyBidSecurityWithResponse call
+func ParseGetMyBidSecurityResponse(rsp *http.Response) (*GetMyBidSecurityResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyBidSecurityResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BidSecurity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
 
 	}
 

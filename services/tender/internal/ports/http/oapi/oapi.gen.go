@@ -84,6 +84,30 @@ func (e BidState) Valid() bool {
 	}
 }
 
+// Defines values for BidSecurityState.
+const (
+	BidSecurityStateForfeited BidSecurityState = "forfeited"
+	BidSecurityStateHeld      BidSecurityState = "held"
+	BidSecurityStateReleased  BidSecurityState = "released"
+	BidSecurityStateRequested BidSecurityState = "requested"
+)
+
+// Valid indicates whether the value is a known member of the BidSecurityState enum.
+func (e BidSecurityState) Valid() bool {
+	switch e {
+	case BidSecurityStateForfeited:
+		return true
+	case BidSecurityStateHeld:
+		return true
+	case BidSecurityStateReleased:
+		return true
+	case BidSecurityStateRequested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvaluationTermsMethod.
 const (
 	EvaluationTermsMethodLowestPrice EvaluationTermsMethod = "lowest_price"
@@ -409,6 +433,22 @@ type BidAccepted struct {
 type BidList struct {
 	Items []Bid `json:"items"`
 }
+
+// BidSecurity A vendor's bid security on a tender, as tender knows it from payment's events.
+type BidSecurity struct {
+	// Amount An amount of money. No floats anywhere near money.
+	Amount Money      `json:"amount"`
+	HeldAt *time.Time `json:"held_at,omitempty"`
+
+	// ID the security's id: the reference of payment's invoice
+	ID          openapi_types.UUID `json:"id"`
+	RequestedAt time.Time          `json:"requested_at"`
+	State       BidSecurityState   `json:"state"`
+	TenderID    openapi_types.UUID `json:"tender_id"`
+}
+
+// BidSecurityState defines model for BidSecurity.State.
+type BidSecurityState string
 
 // BidSubmission defines model for BidSubmission.
 type BidSubmission struct {
@@ -1085,6 +1125,9 @@ type ServerInterface interface {
 	// ProposeAward Rank the bids and propose the winner
 	// (POST /v1/tenders/{tender_id}/award/propose)
 	ProposeAward(c *fiber.Ctx, tenderID TenderID) error
+	// GetMyBidSecurity The caller's bid security on a tender
+	// (GET /v1/tenders/{tender_id}/bid-security)
+	GetMyBidSecurity(c *fiber.Ctx, tenderID TenderID) error
 	// ListMyBids List the caller's own bids on a tender
 	// (GET /v1/tenders/{tender_id}/bids)
 	ListMyBids(c *fiber.Ctx, tenderID TenderID) error
@@ -1672,6 +1715,35 @@ func (siw *ServerInterfaceWrapper) ProposeAward(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ProposeAward(c, tenderID)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetMyBidSecurity operation middleware
+func (siw *ServerInterfaceWrapper) GetMyBidSecurity(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tender_id" -------------
+	var tenderID TenderID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tender_id", c.Params("tender_id"), &tenderID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tender_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetMyBidSecurity(c, tenderID)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2334,6 +2406,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/tenders/:tender_id/bids", wrapper.ListMyBids)
 
 	router.Post(options.BaseURL+"/v1/tenders/:tender_id/bids", wrapper.SubmitBid)
+
+	router.Get(options.BaseURL+"/v1/tenders/:tender_id/bid-security", wrapper.GetMyBidSecurity)
 
 	router.Get(options.BaseURL+"/v1/tenders/:tender_id/bids/:bid_id", wrapper.GetMyBid)
 
@@ -3229,6 +3303,67 @@ type ProposeAward409ApplicationProblemPlusJSONResponse struct {
 func (response ProposeAward409ApplicationProblemPlusJSONResponse) VisitProposeAwardResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidSecurityRequestObject struct {
+	TenderID TenderID `json:"tender_id"`
+}
+
+type GetMyBidSecurityResponseObject interface {
+	VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error
+}
+
+type GetMyBidSecurity200JSONResponse BidSecurity
+
+func (response GetMyBidSecurity200JSONResponse) VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidSecurity400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBidSecurity400ApplicationProblemPlusJSONResponse) VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidSecurity401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBidSecurity401ApplicationProblemPlusJSONResponse) VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidSecurity403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBidSecurity403ApplicationProblemPlusJSONResponse) VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetMyBidSecurity404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyBidSecurity404ApplicationProblemPlusJSONResponse) VisitGetMyBidSecurityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
 
 	return ctx.JSON(&response)
 }
@@ -4732,6 +4867,9 @@ type StrictServerInterface interface {
 	// ProposeAward Rank the bids and propose the winner
 	// (POST /v1/tenders/{tender_id}/award/propose)
 	ProposeAward(ctx context.Context, request ProposeAwardRequestObject) (ProposeAwardResponseObject, error)
+	// GetMyBidSecurity The caller's bid security on a tender
+	// (GET /v1/tenders/{tender_id}/bid-security)
+	GetMyBidSecurity(ctx context.Context, request GetMyBidSecurityRequestObject) (GetMyBidSecurityResponseObject, error)
 	// ListMyBids List the caller's own bids on a tender
 	// (GET /v1/tenders/{tender_id}/bids)
 	ListMyBids(ctx context.Context, request ListMyBidsRequestObject) (ListMyBidsResponseObject, error)
@@ -5267,6 +5405,33 @@ func (sh *strictHandler) ProposeAward(ctx *fiber.Ctx, tenderID TenderID) error {
 		return err
 	} else if validResponse, ok := response.(ProposeAwardResponseObject); ok {
 		if err := validResponse.VisitProposeAwardResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyBidSecurity operation middleware
+func (sh *strictHandler) GetMyBidSecurity(ctx *fiber.Ctx, tenderID TenderID) error {
+	var request GetMyBidSecurityRequestObject
+
+	request.TenderID = tenderID
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyBidSecurity(ctx.UserContext(), request.(GetMyBidSecurityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyBidSecurity")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyBidSecurityResponseObject); ok {
+		if err := validResponse.VisitGetMyBidSecurityResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -5886,209 +6051,214 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37cxrHsjj+r0zxvbci1V0QoIctuU59S5btRLGdKLJ8c06MLwy7DUxYZjYzs8Icl//3T81rdxYWWASK",
-	"nRzyQ8pid+fR3dOv6cfnWsgmCaNApahdfK4lmOMJSOD6r+ckun6h/gGf8CSJoXZRa7bOj/HZoFlvNpvN",
-	"+hP1v6fqf838v1YtqBFau6glWI5qQY3iifqyT6IuiWpBjcMfKeEQ1S4kTyGoiXAEE6ymGTA+wbJ2UUtT",
-	"/aacJepLITmhw9qXL0HtKuWCcfVuBCLkJJGEqanuRoB6FD7Jbqjf6CE2QHIEKOFwT1gqUIKH8AzhvgAq",
-	"0YBx/XRAuJD6UaMWeLuE2Y/Jb1fXZ2/vonO3mz9S4LN8O2aemr/8Cf70BuhQjmoXp6122fKvI5gkTAIN",
-	"Z69htriNSzTgIEZoDDN0AI1hA2H0/v31i0OUAEd9Ej1DGHGQfIamRI70HgSegP5gCFJ4u8JUTIEX9/Uk",
-	"bMEZbvfrrUET6if9U6ifRye43sZn/VZ4HJ3A6cDtdwQ4Ap5v2Ft7XS1+FSI9SLRPT4PahFD3d6sULoO3",
-	"WIajcrzeAxeEUcQBR+ig16kdd2o9xDjqHfcOFUCExDEgRsGA4KTVLu5af7F0W4O6mXvJ+o9LEfmGTIgs",
-	"X+6ECYmIhIlAkilkpZwW1nPaLKeoWI/pLyOCAU5jaT7JDgeh8rhdC9QiySSd1C5azaYGsf0rWy+hEobA",
-	"9YLvgEbANz/NGJefZqnH2/ZAf1Efi4RRAYbh4OgW/khBaNiGjEqg+p84SWISYgXmo4SzfgyT//ldKJh7",
-	"21EAk5jEFhHcjIQiBgJRJtFE4VmfkMuba6RG5ziUGjecM8XyPnyuDQjEkUNOw+FkAkLgoVr7JBUS9QFh",
-	"aTDdajZrXz4qGAmJaaheObpvHbFEHEWAo3oMUrNTAyYQUsHsonY2aIVtfA71k6jVr58MnkD9HJ8c14/D",
-	"dr8VNeF88PSpogWJZSpqFycKxZJIjbXnOEIOTBlMR1Im4uLoaAi8j+mwMWQNEjlYiSNC73FMotoXHz3/",
-	"xWFQu6j9f0e5EDgyT8XRjfnSIGmRyh1wiUATHCs8Q6TOZAmwc0ArBs7oICbhA/EbppwDlV0FFrVplgBV",
-	"lBQUMW+IEyn4x4QCGmHF/4WA6JliogKFmCLKUMzoUPFV0Nw04niqT+ocKs1o4qjKYTlSwx9VEZJHbsqt",
-	"KeM8p4wMulXJInQf7I4uQsaj7wTSKEIcBqkAI5ZwqN4LFJVgFKUG4QVKIhQNYjIcGVJ5xXifRBHQrXkB",
-	"EYgCRHYZaUQk44izGEqwrR8f3QMng9nWqDnOUZPvpipuBtkXu0JOiOMYuIL0mLIpRf1USSqhQSFQxPTB",
-	"xdGESCQV0FgCXMNZ4+OaSuAUxy8Vs9wSJ+/YBOSI0CGaKn1syhkdIkYRSzkSJIIG+onZ51igcITpECLU",
-	"n5l1WaQ8Q3+kTILGakZFESIDNGOpZjs4lEikScK4fFxUn/r82QEKvQN+DxwZgFXn1ObrnWD9Eg0wiVOu",
-	"1COjLeolqfNJInimED4PZY3rn5h8xVIabYnmnxgSaThSTPdPY6xbH9qTHJM/MYkMHKpijzLZHegvdoE+",
-	"Bz/DVTXrVEdUZmf5O61kCgCNtRv1Ho2I+voVJjFEO1Gj1NzZGRSEhqAPmNbHiUQHTkE/UZyFsik6PWyg",
-	"W4gZjhCmEVLmCh5iQv8yNKCtN0sDPlCRhWpVaki8b7sD8+2umHnPWS69zEIiwthCzwxuZI49C35lCDD2",
-	"BvMh7FDB7rNopuaO1bjKsMbU8GmgUcIIlQiHISRS7AL/W6PWk8lWiUYvqSRyhu4YQwY2VfErGevqXe8M",
-	"qxvA0iDzLaYzuw+xLU4ZQxNMZw6x4ll+dJVuhtGE0FTCt4DGtqf1qnUrMKAMDpvgT+2463a8EzzeKrVW",
-	"W47K4DDuGjyQYHxOvVv1Q/1S/dBDQjMIg833FKdyxDj599aM+w0baowp1D2z2ncIQkmLMVBtEMGnRBnt",
-	"j60Ct3I8FfZXFUWp/gio1NbCzsRqHzBXCFHg0HKVUaVIYm2HWNAEaMD40Ni1Suwar6FissDvSQgWaQln",
-	"CrS4H8MuLJU5P5tWzVIBkfH4YRSRwQCUFVzgvw30XgDCiMJUOwMH2spSf9m3volD2/aJwYOb5cAbEIUP",
-	"9F2QxK8Qx3XrxlBmUYipQnkfkJ1JkYPxyFLUm8NRD3HwUKSUauAGLYZErA0C0VuICL7Te9xa/A5IDIpa",
-	"Mfrt+gZhHo7IvRb92hs3URSCJxGOkcRjUK/dvHhVdtrzqT1SaLfb7WWei4iF6UTfGGwri099esiAhDSU",
-	"kAZTdYrIPt+duWzwg9QKjGorLZsol8fZvFoQX07U8dKMPOHKkpbEODmdW6oLn2T2it1ln7EYsLb4zelc",
-	"twXj160ZT6pzw35wHwclk33MQMr6v4Nx/Vzqu4LFpeLsd88jrghitUs/qH2qT9JYEjWz8QrPL9COXLoY",
-	"JX6uRhCONYAXVxVyUKKgi2XBxxxhCXVJJrDoaA5qIyxGHpzzB2OYaeItc+WTyF0jvYzap6etc81atZQQ",
-	"ZEhBmT+NstkSJogZ53PBb392Uiv1zvuQyb61iw78/WbrXQo4R9MlZGd4h+//L3js1GyeV1Q7cEFoB5E9",
-	"CaV7HRNaAr5frSg1np0DAYCS8dCoFofa5U7Tidqumb5rzUvNUfQPEcQg/R8IFcDNL+EIE9od4iT7d0zo",
-	"uNvnSppnv7FUdtmgy7g5CeZHzqbeXGFGZd0+jroKqVimHIqPUqrdZd2xvvXyHkyImNi7I+9XxpMRpuak",
-	"5aBe2OdKoilhRmr5yL2DpiPgxvPV54DHiIjCHdNJu9UK1pNeDtwlJ0DjK3MBMBoCp0oSkgHCdPaQKeeo",
-	"XVNP5r5fStW3oHh7+RpZKkM2AXVUjc5K6DD39CLJMYnRQUZ9DTOWJsI5vmJIyXK1+al+YFNjHRUxIdBU",
-	"YWKK47FRpisAPScWsWIey2K8l81U+ofKc40AR13H/eZmgk/o3Q+X9fbpGcLGq6TedjxP77P0yMdYyG5Y",
-	"4NCrZNQ8Q/8S1Ni4BJc8BUXXxlE5HbHYUT2mEYJ74DMPGBbX3vo82enUgsVJXuphkhiH4J0hQyP6JIlA",
-	"GU5mXs06tMok7WBrt5mpFNmyMOd45i+qK3lKjTGzAgYTxrXuqT8xiNd+ReMSwFxZmEIaMlgEgDmxJfu/",
-	"ZVN9zyLnD7dUqnRFmkqpAByXrf/WzItCNpkQqXS53PDVMFVyBnAUoCkmUh1UF4qhR+QVF6BxTzZUAeyM",
-	"ZbJqZqEgNGCFJHGM3CbRAaaIJYosOabC3GKhEYsjx2fM0lEfh2NtSua/fScQhU8ScYW5wyz8RCOYKlUS",
-	"c2iUBrr4PJKNa8UtB0VWlaPbQ02Ry3hHopTHTjGPbjhLmMDxourAQegwhNX0//Iex6m2I27N+ztTYu38",
-	"ZSt/Xia5LlGfRAgb3eUeaMQ4EqB1mWeIKk6CMEq4NuEXhACjA6LMwC5WCvzEGmgL0ReLRGlWsibkQeMK",
-	"SGI4fyW+cms+KGMpBtddMcLt07NS9dbelH/O9C2R9s3JrAW17NbbA633qXtzo1OWB4ZUAYb1XFeEcLbe",
-	"DVY0R1NmGV7wigFQvpJ5oM7BISglkCWUealNwzIbsG/gswrtz020hiWXykQyt9++jdAxT5es8w0RJWZW",
-	"RpyVqNQut0ih88CXyxjQcxK9U2AWjhrmbJfM4+AvZ+HgOm/Koo7oBghQHws4OynImf5MlpKyCXUqRrOt",
-	"M33nt6zHCLLFle19gj9dmy21m2VaAwlhHfDfMgozc/rCESUhjrtsMFiw3FvagbO17W6WtDhZ2eauYqzk",
-	"lvEvLbExxNgEJRjOLEbMhOEsc0XQNI6Ns9WEm61ff2C/Xs3KVo+rBhHjDZlhRS6oXWgWPhtjQw+ZjeCt",
-	"0u26Vtz+WiztghsU0f5wvnBl9Ui4yxSJ4rI2UzAKSuDK9bt5f7XvL9VN3IAVVn+DzbXrVoCdA0iJUuCF",
-	"QS8euBsshNKMei5O2unfWk81QdLqILh4EWXqZQHSa05IKVaL61kJpV+XK+hYaoNBZMt1BoYObME24m+R",
-	"a4DRSSHq9mfdCZQNDdpZn4dU6Msxo1Ar84UiLAQIof3p+lJFhMo0M0Yy4chyq0UbLKXZsTObJYyWWGQ/",
-	"Z8/09QFLpZ40i96uoBd5MzlGUDJR4Uyi7MUHzjqH7NIlLINBsICXcrowcaPXNElLGBJNJ/0yCbdGPgc1",
-	"41d5uAppJ/YHWrV8YxKXnPtqsiHf5vYb2Vg7x3FaXfcwhlbJStep4BlA7Qhu4nUQfgE4eqPDq0u1QZFO",
-	"YEmqSJRyfe3o3jI+/SG+B5QmxeQBs9B6TEKggtCh/RfU4d5egS2ArXg/kQ/VbrbP6q1WvX1612xfnLQu",
-	"Ws3f/KO2EnMRxOQeeObML3UZqo9NlKtenb47th8aT1GehFCJsYAL9VwEoRYM+rnzF44wjeL5jBOcJPEM",
-	"ZdBrWOg1iBApRBeIMtRPBaEgFNMdEiHVUs1F6k/Xz9F5q91sNlvt45PTsydlcNEbXeq/vopZGr3UmPJu",
-	"c/Q3xXXai892/SxsQf1J/xjXzwcnrXo7Og2fQhO3+k+e+LhadmTMQrJxW08qeuGTGM8yklkQUYoz22hc",
-	"xpF727gzlLCejkgMKAEaKRgvo6m1Cq5IzdkqUO0y3FUztbNz6GEqn8hRWIG85y68fNis5gK70K88nvI3",
-	"UK1yl9wSIZrrNqtMaxxNCCVCcizJPXQTLET5nbXN8avmBsPCqinZrEVDu1nyVW4rn5bYyrlBumyJi94R",
-	"Q5BlO1wYb7Xx3vJXnHvolLK4CrYbgCzkRAK3dqIHq7OT0ttEd71UNXGsuVbJy8CVrySbaD1wmiVW4AqK",
-	"vc2cznO+ICL+SHGsneGV4LqE9KoZ29XVmgw4mRZj5ymDzDyZTECO2JLVYjq2VtGyrULMpt2nzW4CPFQ8",
-	"dpSUKAnvdU7U0+Z/Oyn4w827AA1iPBxCZOPFtGenbtatuJEWy/oeodzEWQHkzG81L8xYDIinCcGjipc9",
-	"eqSuPkiV4ikMyCq6lPMjnk0wp1ulNOIQyZFQcMPIXD4ePD09baJ/oKenjdPmYcWNSCbN7UqlG65qVKe3",
-	"GpQQ36KTzmywCE+3qKCciKqQLgedU1LkcYuGxzyrJtDV961dnprYtsX7OkIpVACBPTv5SQmKPMJb4sK8",
-	"q4XmHfBST7PhfniRWCbAiewajhgY2c9oXQMcua+eWb/BFMhwJIW+3DYoMb8gkU6QZKjVbBaunotrGJv0",
-	"8XVSwAy5iRRorQ/Z0GEwduTNHdo5qyvCrhezKQjZ1bDooYMR5kOMlDlAIzw6DFBPo1TOuiETsocOxvpP",
-	"ZeFgivoEz7B6yUdBDx0IZVFMECUxJoW4I3827UDNx9b5vvkopZdjSiEgdNgdchyVcA1/OEMIMSh1LzuN",
-	"xotU6mmpLp7dWc6xvHwVms6K9GlP+taLyFlMlYXsat5yLlBGj68IxFGWtVg8Rzbdu8TmsqEh+gVEhI3+",
-	"7emo3gFAA09YSmVP02WWKq7+TLAcNUik/mmKDTTmw4WLpmcx03xR5XWp575RVpaFvs5oMFvNBywD1Q+A",
-	"YxP8NB8aBeHY2gImnQnHN0VH/KLDohB3g8MRikCZqAoMLogpQD021sUcpqMZIhKZJKkCgD4rIxb3sdBL",
-	"HesaBEqzVf8uUyFdePECg1Ez6dALL5bI5IWLAPVSiu8x0UZYD+kI7ikRc3VB9OyroWxnLwOu8ZQtRitQ",
-	"ZGhJKRgT9U4D/cTQIGZYi4eZiVOigLl9vHg5pr9frW0FGbHcJqjV/L/WKTrQFVJiLNUx/E6gEJTqO3yG",
-	"QGErSXnChMmex0jxS476OgSJDXRkBZvSAAkw5+T25eWLty8PC/BqndoLxwWFxz/mhf9Kw+V01n8488MY",
-	"rl/cFuMr1Q/rcGPB5I1Yhqafr168u8Hh2B66coI3VvoCItW3qNVoIQ6K4QPS7hodYJWYIdGBcTUobAiJ",
-	"aYR51GAJ0Lqrk0DosMH4MECtbrfV7Z4eerq3t0rnTi8x1/kwvy2vYuIM1Jl7jIvNTdzN67zE+a68BX9c",
-	"BZmNotrbD7saD2o2/NQnTg5qBVr1TJMRxFGXg7vxyH8bFCNel9Gsu8N186zc8jI3j08Ru9g03BPFx6Es",
-	"AlBnJ4WgM5ONt9W8iw5cFIYONQehDsf72zfisKDn+lWU1viA2s01F8v5vldCreqN97cXkbDpSffxVt1Y",
-	"ezT+sN3ZCRR8PlYA00Y3U5kF7TOcDG4eMILFs7k+0uKBcRA/J0Ah2iBU68FOxghCPktkN7v6WXxjzgG3",
-	"+MJm0VqV47C2jrRaGluF4/jngS7/VOGmc4HitoiVXIjWelyP5FwoozN+CxjdMdUSOlx2A65TSh+HaBcD",
-	"vLOg7EgHB4csjSNkUzxNZTkXGCxIrGRUzIQ4LE1/mD8Ac5bOJJGzPI9BTTZkSthRJRAhcy6VJ459ZYr8",
-	"2qQV6JJejx3UQKKuo71N41x8jTRfamHUwBB22Wa95LwF0+H21RU6Pzl94pI+GuhnHZk0gUkfuEATPEM4",
-	"SZQVOGAcCTbJ80M61FSL7BUKpPVMbJSr8XXY6NAFyzHPCiwLucpqMwXuggC4YDTQzqSpekUyFLGikbxh",
-	"7b3FG31bjG9+Sa8YRxrMJoDJ7T0w1qrx02CJdMnEykk7nm+ohBjzVOnPK2rgaYdP+R1nnhy9agASBQjH",
-	"grnEnN4/67aURf066iFXIhFZd1IB2hVzrksTA4yXJM/gazYrRYXYlO2yHf1wd3eDzNBIwqe5IIvSwoXz",
-	"audiMsf722tE8cSl24yJcUG4c1KYomIZxHVWl7S553qnwSqnzi9e7G7xaPlRvZ5Rc7KLEOxs7LIl3Wb3",
-	"m/NpPHi+pEDtkg6HmGOKIiIxJ2PEYhihm5vXDeOlKd7Hb7nqFReit3maQxH970wWZH+WlS8jypS0CdmH",
-	"iN0D79BOzSK83idR3aY71O9bnQ7tpM3mcZjxbf0nZL8bQTb3YyEDZO6ZHvtes337pFbGVzdQXvIM9PJc",
-	"ofslcUG2upySioGWHsfHx+fo/d2ViZ6imDJbXeaZziXVoEJEIviEQxnPEBZoSO6hWJ3WRqm1663mXbN9",
-	"cXp+cfq0YeKvfivlI/MpSAmWErha4P99aNbPcX3w8fPZyZf/qi0JxTQJ1wu7e67zNNxd9dlJXVkHWR5+",
-	"9mFjx24nX75nSs58RpCPlgx//m5WUPhrmJVf5610NcRDxokcTXxL2cKi9HpqBU0laT8mYXdc5oouAv24",
-	"bYBuvkBjmJXrrNmA3aRMt3lngr1u9GuvYXZNBwzdvHxrdAqlRAkRr8+CzMCcA6OwmYWFbGzIaCSUfbUs",
-	"+aCQIbgoDE1cq4NmjKWS9TiKgEbpBB00UR8GjAPCdHZYMdJbkaQr6VFdQVZfJcAJi5RiyOVmXwoIU07k",
-	"rHIgcD+dAe/iofPZLwYyYQlDxpc8dJH9JaHyNJ45HSlPALgnMC3oe2v9WYVRqzrOnN1WPQ3WhA98CWo2",
-	"HqcS8EaJ6BpCLg+xqypU+jEphcWE0OrGjx9+7in4P72oaynRbJ60S916zrHajfCs6kz5R0AjsZEBaMtA",
-	"G+Le0HhMOAtTUy6puyIKaxXX1IrvzeuXHqNEB2/f1F+/fFt/cvYU/Q/6p1VWdPFpnWJuPBGSBYjR0LJY",
-	"MZqr6rDMIZa9vdFOc/Vv0TtCTKx4qIydODYlz/Kr2CoHZCHROOJ4YJyklKU0hPw+xwyS1+72zlZQw1PM",
-	"o26ic9H1NzldGBbm3gEbXqwNSfOHW72CoSm2WSYbM/Nlq2zkMtdxnhmykFSci4o5/pgbGT5WPB5pz3Ip",
-	"pc7BrsCtS9j+nPxYOKged1guBncRZV05ee1xwqLN9Fl0lxdpUJSvBV34+KLZvGjqjI1FeZq92WzdNVvF",
-	"N3356S7q29l1d365ra+wF8Rn7QWhWKAboBGJyBhTdMPZPaGCoB/xFKPnmJu09Eym1oaMaTeUJ0k/1BI2",
-	"/h3XWzpgV/2rra/PC1LNsb9ibFQuv9ziW95t/eLyfQFmkGZkUe3k7LTVLqfjizyfMiu7C3SII4wpinEi",
-	"WYIEjFmMR5Znz5lafzmdKJemFfE7n4S+UqlyPNhRwpTxsXDZGLG0DFiOgHetRV0e5bZCF3svlDEZibzR",
-	"ToZVxAYDEgIXLtMh19UOZKEMvVKGo6XXv62Nr38XVLvFu+5vWNnL2r0McCygLN7aaXU59WSHqmh1f/x8",
-	"Wm5x++pfNl+rLBBvRUBomYaX96pZFdV33Fw3crk+Np+PVzwQp81VYj7/dilPKYx2XEJ289cf5RLck9mK",
-	"CjaU3KtE9aIU064Xw4TeKbJyqQCYA79MTQyf+euVw8aPv97VFhsE/PjrnSs1pv1GL6MX7y49B5v1vCWM",
-	"SxwHyNUhMrWFdasj0aE//vr6HTroHTWmEMd1XS7v6PfpWDR+F4z2DhvoKsZkYgrZXqAeEaIXoB5OdZQk",
-	"fEp6QYf2RNrvGQ6RCuCHAerpxhTqFcaH9lGWLejeQzg0eeH2fkMfMn1u9O6LFURNqU9CB6xcjbedYw6g",
-	"7uHs0LkdL+xzEaDQT6YWgVXoO1SdrQBZ3VYE3n2fCJDWW9XjLBU6cOWJ7CWZHa9Ddd38EZiAMsMizK1h",
-	"h3boFaP3QE329oEJZvzeuD/R5c314QX68d3PPxls9gTFY+iGWEDP3JGI3FnYoTphVOJJoouCvb+7CnS/",
-	"sfsnSO9DhxvqnLbPRvgHyAn8Lz1X7bZD7fH1whinfpqHrpqfcjCmj7vn6tDesqq3vQa6wnGs7BHOZ6h3",
-	"actG6zcv0HNTu9n4Y3/89c74YXsdeqBpN0AmQbFIuYcopbGimyyTkjCKBJ6JPNhTh+Z3qGmHUnhPN0UR",
-	"Xtk1BS71i0dC+lKM0A7tfaobwm2gN0RITfXKKBSg8/0INWMe9LKQYZsxqA6B38TOUrRTiRyOjfqqUO2Z",
-	"GBe1ZqPVaDpzGCdK5TpuNBvHRjqMNH84GukA33/XLj5/CWpHE5CchML+xQFHM/dovg549msmzF39aDXu",
-	"EOSyWnv2SE1HTPiaAMUuVdmqAwfaYBRIMnYYIApKBe1Q3ctOHSgTghnPEKOxwqsajVBdj1dbW/YaUNPk",
-	"tFAvokMLOsiFV/qAMolm4HrlQeQfTfewQ/On5tpzbcWI/NBnZSI6iiU20C2L4QL1fIFglaWewXVGctdK",
-	"K1bkM1fxQ9dy87o0fih1klnUGGcZsd2YGktaGTprNS+a/I3b8F+Ccv0qh8uRadBX4UXbUfLLx7lWdO1m",
-	"c0WN7pLa3FaD/eDXpPEcxM3gP824LJJlq91EKSXSqV4plekYvXt7iaiSHaRR+7PMUV2qvGLnwznTNdee",
-	"W7lrdMEfOq8cn66zeYv+vLk6ERm6XdM7/wCutZY9AXFcLH+0UBrHWh1LytY0l5WZaX/R8Ue+34amcVy5",
-	"CHtZkaSV/cu+E54YyRQyIzBM71Nddf/EHOCyqbODfuQ1nNSftNZ/UuhioT86Xv9R3v1NK+7pZIL1acp1",
-	"zoIsFDq9Yt54ZgOFcTwU+UWlNtutumFKsy0IltrHL1ZyL/SkzGS6OSBHLIzUonXmwnKx/jrTZEA8Q72Y",
-	"0LFoKPz3dFVUUax58J1A72/fNEpFm1Jub910C2Ltm+Pw2TF9YQ7iknPqXjMOTCNirepm3PAOvh90ZtOK",
-	"kTSnUkipD/vDZrNVr8K16hlbIZRIYpwTRn5mT1j4oKEN+Xnlzz76FV61RL/KcmNNCKDSRtxO5vnkBBN6",
-	"kxPs1aKQ8cj5reOaSufwmkjUcCjJPbgIRF1A0r37oQYxhJIzSkKvvOTHKl5GRS4pJ0tDinBCrAI8f4A2",
-	"aqvCc/LPNflWo1W9iYWfrlTWAdAmJbmEJJuG9HAWebJl6xLKnElARH7vZbgdMX26v+F2fOuW3ih4ZmoX",
-	"Hz767H4hPcwlhbGBN16pTEMHujXDkNBDTwpYzUYLAV/L+VLC2B1dfs5iXL4c8Sw027L6IpP+HiyP1m/t",
-	"+eeef/4H889CFmfWfl+NqMxUd6S3ZKyrP8naslZkMoUls4HpXmRdnBuxk02Vs6zd/JePlTnRGrXTdm7I",
-	"uKSQkLjLJ7snrL12vrh7htRRRT19Uo3DMOEwIJ+Mz7DuB4ciFwfaW9RWM0aYUdueFe5Z4V6V3IEquVuO",
-	"t6BWfX2W56LRXYxvKXf7X+1lRxjZtxEbDGJCc0EjwHTR8qPgvZoLi8a1H2+8LbsyS/9QCETO4o/zaOPa",
-	"8fj2/P6XZvLP8En/p/bkzan819Ppby387iR6dTb8ofn763b89oT+fJb8Ugzevai9vWLT57/868Xr9v9O",
-	"L2cvL7/vn7+8+nXy8t+Ds1e/9Pnz386nT2Ix+mX0B5tK3n/z4tX0hP/z8tNv6ct/LMb+XtTq6r/nL7+/",
-	"/gndvH/+5voKvX75L/1jh24zV4fqQV7+9GJxXIP6amfNR88Sd5cjBQX91XaFGiXvS6dzDl2bka3shsUb",
-	"nkU6M3HdSy8nvmE//d47v/fOV/XOOzZ1efny6nL6y6vnw/D66hf25sVl8+cX03/840/04m/lbV/tZL9Z",
-	"7YN4mKRfwbfsTba7XtRFA3bBsHzLYqnINWHb72xSrTAXy1nettUZHFKFbfW5YBb47G9rObvnSHuO9Bfk",
-	"SJsxn2Xqjuvh8dWtidxi8BnT1zIfypwlxeizCurZVfGDHepQtghS7V84QAISTH/HdIgmCmTpiCCRgCAD",
-	"MsZCn9hC1aOcIM/umqc5QeZ9lgpvzHsz1h3JqNls+a2RLmqXCR7jEZoAhzESIDHHKCIJ8D6LYTTG9P/f",
-	"RINfbJpUQti/ZLFGmEY2zkgEiMXRDm6rd0XxpYs05Y7nTednpl2XQCN9nf31j4ILQVpxhWGOwM9ZrNJ2",
-	"tG/4+Yc8xbuCbNCEWCwbU6v51V6saHr65HS5ZCpWdMmF/Pld8+lF6/Si2fbytF0hl7WL66vFKftrk+20",
-	"aws1d7QzTVmeF8gWGEU4lSOg0nUcsuFcC4BYVZnHTqI/s9BS6u5KYJznfGITKLS1bemVnykoXCf5oF52",
-	"eVW1wK8506rujiuUTyphLs/VGeReCWndf8Js4etzFd2b22zBXUX4bCTrC2zf+fqsJG9zu5qT2M4E2zKS",
-	"4jH4sPkJdAmd6kPksKBPToJJFv6cx2hufhrKVWqvJ8GHZd0HbDDZpjzSnnGPDxaq/9s2Eqa+f6uken8z",
-	"q7JvX92QD37069l/+LhYp74GCmdITyIuTGK/roxriryrlQkj1p8h86o5mBdZMTATCK2bv1gVGnHAoTa6",
-	"rW8XuBtCOnPUlt8lESKmc6+pjV8NrpU5zmIL5yWeSYP/AOU0bFVL46+2zV0CZNapGZSD67fBmLwQbXPs",
-	"fd6kU7J1h/Qp5pFOVHMB0H8Sl/IcrwkTJc6LK90iSeQaGqEmyBv1dNB2r4F0xKR6TTHgkvQ8RESH4niq",
-	"UyBMNkNmpG8cqW7W47lBNN6es2i2sXa1T8D95hNwNzH3bWJkMYXOHpM5Adrae8v23rK9t6ySt0xz+W86",
-	"0D2onbQqfHHH2BvMh2A+OK2yLpEmCeMSorcQEawjUoph9UYaIWyghHLe9vDg+U1vFlzam1KHCqJVKUOm",
-	"9FXh58D15NLdKTtUX0QYJ0sDXdqNEIHuiSD9GGwaHJsb++CkeYIk61Cd0ygOG+iSzmx6b51QpPZaJr6/",
-	"B7m/wtgz5T1T/rpXGH8OV97ckMoY6y3gyPMKF4uwHZZx2G2MIYV+WdZiIolxaLOHpVIvja/aiETUux7U",
-	"32IZjnp5lK5naUcdymGQCm08CYljQBARiQ5OWu3DlXaPzcjq0NxMKmGlLyOS89LNtn490Ou2boi9BbW3",
-	"oDa1oPbCei+s98K6mrBWXB+iv4YhtZnIVh+cr//gyjYGMJZXe/0HN1zXk9bt0F6Z27yvaeUpSfvYNt5R",
-	"xiKNM3YLVabUj3uphp/XZGjub0aMo+ygOP1S2YOWT3doGDOhb9IwRU/aaMRSLkx+oklOTHWThuzJgLMJ",
-	"omz6TBcj7dDsItVVI3atJUNGB4RPXKUndMCN2hU5JalDV2lJaKWSpLe915L2WtJfQUtydNKFT3r1UVaN",
-	"tKzQS2u5InW8V6T2itS3pEhVPmKaX0O0TJXC5vHf0v/xH6JM2dB/rXzYFgWPoExNMY+OnHLzKAqVjjpy",
-	"5xIZ/qqjLYQX1v+dQMWziw5OUX+GbBFTq+GgivrNonZjN3iptvsX9ag/rlAp4qy6RPgaLL2kMUEO9vNi",
-	"vvZK7u/4dUk1vE3Y9vlOndWBrqI4t6L/cA5eYIzuMLsq17qmoY0MwjTS8XUm0G6O63js06PunXBQu4xH",
-	"YaA2BgyECyDMWKahaHRgDqUJbAtM5Vo507AImZBBh06AE4kSRqgUh4EN/jT8t2rkmCnaOYjxUNfwdOGt",
-	"qb53eNr8b1f54Yebd+bm1Is0k1PWoVm4GfpVd8NiKAu21GF0Xo7XAJNY7MCovTFY2Q3Xz4NR93Gi+zjR",
-	"Py1O9GvXLt2rHY+mdixU5d1M6ahuK6p5DC/E8WrlA7ky5wvhuHsNxLt0x3Ts2IJL9tBI9ATfoygbrlFE",
-	"aZDTpStdLwBs8rSuWjrVWUA6c9z009anyFlUrnx/r7xoydvZc9NCeVf5iZkXu1vkZ5sIm7kWl7XzQTs8",
-	"gWZ01m/hJ+ExnA6e4vN+M2xFbTgenDRPW2ftJ8dPT85P8Vn/Sfg0OofmoIXb/ePwJDqFM+9MZt732ob5",
-	"XQ9JQnJnubVBkuNzEi1LbbzTcRWKBL4TGuV/47gXBQOvQO93OZ2bHtsLt0+uiZZ3/Bzpbx0Ts9TvYTXy",
-	"TNtBbDCwTDZiYWrKK3jt51x4TIdmOv58Hzt7KSRHMDNfSsYheoYo67NohkLsYmrkCCbe206dbCBdjx47",
-	"ZjFicUToULuZdLUtFJMQqIAOVWp+wd54/fzNtW57rtSZg5Pmsd8FWlfgosP886yLw6GaU417bxSpBLid",
-	"/QLZOyzd705t/ub9XQPd6nAgpQgbq8OqVmHMwrGXp+bUnwa6lGjChERnTZRXCtOcWdkdegYD63xqjYQJ",
-	"oakEdHDSPs8jjXKOWGJS6FJj8rnW5Ta8JYtgkjCpVKbXMNvusiwjHsdSzXe1H//3+ctb0vz05vfwtddO",
-	"wEv5TqKBodmNMl1zdV0TcMmlQusMff8c3V6+DZBuXy0IOkYSj1IaoATokHAywRQdN9EIc9KobcLvvPJu",
-	"j5G10DcdPPeCqUww2d7KphH4pkbhA8uQFZpsr9ndY0A874Fd++Pp8f3L329/hR93+K+hvlLaGC9fNjkz",
-	"l2EIOk17iZ6gDVJhpYcVP8/QGCAxXiGD9P3F0Z94+xPUTtrtKh8rswGE0G049Vfnldb4FtOZxZGY06aM",
-	"VEPYS/uvrDqtMVeOPhuusTw549JoCgXVFZG87MVJ86SCsfI9GFtla1NlF3LA1fp7UFmKPdfcKdf8+PcU",
-	"y5UlwSoJcOAYP2XGVjn8u6dKMArupiKzHDMvDpEiK9P5J5iO62tsPifRqryLy1gwNGJThJ08n48RNMaS",
-	"F0JQgZPabA7HS/8DTJTHNUeae3Nkb47szZGV5ogLZdZ8zLFiCtO9IfKVDJGtTQorRRYkre+SzO4vd21r",
-	"HE2JHEUcT7cJyNhIPJe6gNeK2l/tMvd2y5697u2WanaLO9r6tmd/K51zXMdM/jSWa1oDP0rM25UeWni3",
-	"Un75Dmyj0raMCjaTbF8iKwvnuqRDbVmgiEjMyRixGEbo5ub1BgbGrRlsn1y8z4nZ58TsMLk462O+z4n5",
-	"8y2KYi0ojYmyGI0dJbUsFmPffZZwFkUgxgLhPkslwgsdQ53gVcasksN5wMLdCDq2eXfWujR8ZkpcirH5",
-	"0YRriRGb0mqxCZdi7AqHbyPONqzPXvV4Zkt7lMqDf7eq9w+qeb+M97m5A2TbzWfVzgwg9rzwa/HCSzFG",
-	"GBUYVoYtjzHOcbQHKeuFIY4+u1lMEos9Pls5S4gitwTLUe7W9yapzZ95n8IHjE/0QUtT4vWSFlIrDF/W",
-	"eVgenBWodr0LlllgP8vP9VrOVD2k20z4KFbCnpWuYKVuu9kp/dvxzq/GCo02tIwbIkKtmlSVL26uNzIq",
-	"OQ7lo2iMW3Eq03Hiyq1vC06VmYnvbl7Xm83W0Yvrdy+uXx+pY2m9ofN+wHbbO6nVT5Nd7DVNUvkoOl8l",
-	"ljEwLGPbbT+0yUha/QJ70wYxG+JhedMSbR3bt/aa4NdifwY/lhEYZLjSU1PM81oej5JXVHR17bo86IuU",
-	"uySBfKJAcfqsWukE1PksJCbjaEIoEVKxwXttLUdeIkWChTgaYBIrIOkAngM/XfnQJbIRrhNDTOpzhx40",
-	"661m81DnAYSmnTmjagjA4UiN8wxhtxhrf4eMg1DSB5s4xe9Ehyr1toHemUcKS3FsvzLpHPgeOB5ChLD0",
-	"2lYkNgVvB5nNJmAz7w6ylfIqBAiRx+oUAd9VkHYa+6ZXghYbiiZdyM045UqdjDDPwm9Mq3kXvmPm02nI",
-	"+g5MA/lBadYZgrX70Y6vvcJE7/Xp6QZ5VzmsN5BoJ2W1chWJQ7TntF+Z03pkn2W9FpLJLOU9Br9VjOtR",
-	"tMwXoFRi8C7OgkWvpOn7ttOrtFeY7C/S9hdp+4u0v/9FmuUe+1u0ryvFLKfPa/9n3Tx3fJuWkf2KygNx",
-	"nBdbKvaslawoOp6ZWHW1YF2mwFYoMOJHLJE/eVuDw2BtxYKf8/Xuvquy6XVa8Hnan/jQhbvXfsB8iFGi",
-	"NqFVXYL6eIpHukrSDzfvkMQ0wWhsfFfOjwr3JAJdg+9DzQR8XbhwL4XBgULuXM2R0809qGD0cpbKkE2y",
-	"3q2b1tqp3jDV4WJVyYKccnbVhvmvUb2A+YTqDq334/pzGzxyCQNbKcCeV5s246rURblVP19orUKSySsS",
-	"Q0YdW1mv2xw8NIYp/l1rmiP17ZqD6OIuaw84AY/nB905BHbLazaPfN0Ytms5y15N+VpqijrnyhjNWcSB",
-	"wMq6Gx2aFDVbxqVYx7EKQ6x27Z1/fvQ5V+Af887bn+VxLr17HNQUEPV0wr7IXYzPUC9NRhBHXQ7W6oIe",
-	"El5HAxOWhMNxh0rmuWPzL5Ue2TMlGBGRpmut8V/2QSkNAg0IxTGajoCa8iy2pu8IC2SqTisFEO6Bzzy0",
-	"E5HdnRrxsFW3Aj3SbuSHu+5+vZwpIgkxHqGIxHicKnM6wRFGrTZ6AUJ7fRu+TlVz6HkAJ3vMe/19+cB9",
-	"1eJHq1rslWXax5TJbyKQwhO6DzUwVovWBChE9ZU1CW+qFEBjAyct9IjK3gg8esoKl23lodauAT3+jgsa",
-	"bnonVqwerJjWn50qv2G+1zZ59Y/pW3DIXOlbyCjq71wMcW6niFA0SOPYNDUunIvvhKfz+VzB1pquwhK2",
-	"cDSs4Sa6MvVjROsvlAwMEHMV5BU9RWkMXCuwunmXBmOkq6IX24tqKIus9OtFsTxiwsk9lqDLNBKBUjrl",
-	"OEkgCjrU8DeTAxDyWSJNIzEihda0Uw429gEi0wdM387ZrAJMog4tlApnXFcL96p9ZDuMsQQhs3ofCHPo",
-	"UJ/n5D1Y/Zu/rTqsqqO4E65qZMlOmOojssRNI7U2j1ywRNIFzvVEuqVBn0QXaAJC4CEgxW6AShclmTn/",
-	"5wBhqme6ml4oZGkcadLpQ06JObSMO3gFMM5zJXXzovSGRc1pvs275sm2UXYkcir5RtKD0OHqqDjLk+zR",
-	"3Oca5xLnZ9djo2+O/UPkyAphYG9EH0UYvGX3tlO17VPJUC/r7tgL0BCo5m3Wt10sxDuGWYcmmHB0YLxW",
-	"Oce3pRR13W3L+HfRmNG2gdpJa8Z9zMM+5mEf8/AAH0fe/XUf9rBdQ73SFncHDr6HrnvwQ8MY1PAZG9E9",
-	"bjAHfpnKUe3iw0dTU4XfO+ZZRHTMQhyjCO4hZonmdEEt5XHtojaSMrk4Omq1nzSajWajdfG0+dSoNHaR",
-	"80OZyOAgb66Ud6fKI+0zi97jFUpZnLuDzeMqqtycNEouIkTJsHdzVqH14sVkAOEsjMEbxyFgcRCXOqdd",
-	"OEYftO0wTL16GwTijTWXsLM45LtMWfUH9UbQPKt8P05dsxHhPiisWlICXqXIRFjiAFGGYjYk1PvOctuy",
-	"ZfJ7yDo1JTGWA8Yn6CAZD48UtXw61La3MfsUyZEQnmnF26oX4GPKfb9kXziNiFTW6QiFI0youYknwg3s",
-	"jaRfLd8mx5JxdE9gKtxVPtwDlWiCwxGhwGcFgAllrv+/AAAA//8=",
+	"7L17c9s2ujj8VTB6z5nYcyhZki+J7dl5x3GS1k3Suo5zstsoR4JISEJFASwAWtFm8t1/gwcACUqUTFly",
+	"k3a1f+w0FgkCD5779Ust5JOEM8KUrJ19qSVY4AlRRMC/ntPo6oX+D/IZT5KY1M5qzdbpIT4ZNOvNZrNZ",
+	"f6r/75n+v2b+v1YtqFFWO6slWI1qQY3hiX6zT6MujWpBTZA/UipIVDtTIiVBTYYjMsH6MwMuJljVzmpp",
+	"Ck+qWaLflEpQNqx9/RrULlMhudDPRkSGgiaKcv2p2xFBPUY+q24IT/QQHyA1IigR5I7yVKIED8k5wn1J",
+	"mEIDLuDXARVSwU+NWuCdksx+Sn67vDp5exudutP8kRIxy49jvlPztz/Bn98QNlSj2tlxq122/auITBKu",
+	"CAtnr8ls8RgXaCCIHKExmaE90hg2EEbv31+92EcJEahPo3OEkSBKzNCUqhGcQeIJgReGREnvVJjJKRHF",
+	"cz0NW+QEt/v11qBJ6kf9Y1I/jY5wvY1P+q3wMDoixwN33hHBERH5gb291/XmV12kB4n28XFQm1Dm/t0q",
+	"hcvgLVbhqPxe74iQlDMkCI7QXq9TO+zUeogL1Dvs7WuASIVjgjgjBgRHrXbx1PDG0mMN6ubbS/Z/WHqR",
+	"b+iEqvLtTrhUiCoykUhxfVmpYIX9HDfLMSqGNf1tRGSA01iZVzLioEwdtmuB3iSdpJPaWavZBBDbf2X7",
+	"pUyRIRGw4VvCIiLWp2aMy6lZwXqbEvRX/bJMOJPEMBwc3ZA/UiIBtiFnijD4T5wkMQ2xBvNBIng/JpP/",
+	"+V1qmHvH0QBTmMb2IoRZCUWcSMS4QhN9z0AhF9dXSK8ucKjgboTgmuV9/FIbUBJH7nIa7k4mREo81Huf",
+	"pFKhPkFYmZtuNZu1r580jKTCLNSPHNy1DngiDyKCo3pMFLBTAyYilYbZWe1k0Arb+JTUj6JWv340eErq",
+	"p/josH4YtvutqElOB8+eaVxQWKWydnakr1hRBbf2HEfIgSmD6UipRJ4dHAyJ6GM2bAx5g0YOVvKAsjsc",
+	"06j21b+e/xJkUDur/X8HuRA4ML/Kg2vzprmkRSx3wKUSTXCs75lEmiZLgJ0DWjNwzgYxDR94v2EqBGGq",
+	"q8GiD80TwjQmBcWbN8iJNPxjyggaYc3/pSTRuWaiEoWYIcZRzNlQ81UC3DQSeAqUOneVZjV5UIVYDvTy",
+	"B1WE5IH75MaYcZpjRgbdqmgRuhe2hxchF9ETieCKkCCDVBIjlnConws0lmAUpebCC5hEGRrEdDgyqPKK",
+	"iz6NIsI25gVUIkZIZLeRRlRxgQSPScltw88Hd0TQwWzjqznMryY/TdW7GWRvbOtyQhzHRGhIjxmfMtRP",
+	"taSSAAqJIg6Ei6MJVUhpoPGECIAz3McVU0QwHL/UzHLDO3nHJ0SNKBuiqdbHpoKzIeIM8VQgSSPSQD9z",
+	"+zuWKBxhNiQR6s/MvuylnKM/Uq4I3GqGRRGiAzTjKbAdHCok0yThQj3uVR/7/NkBCr0j4o4IZABWnVOb",
+	"t7dy6xdogGmcCq0eGW0RtqTpk0bkXF/4PJThrn/m6hVPWbThNf/MkUzDkWa6fxpj3Zhoj/Kb/JkrZOBQ",
+	"9fYYV90BvLGN63PwM1wVWKcmUZXR8hNQMiUhcGvX+jkWUf32K0xjEm1FjdLfzmhQUhYSIDDQx6lCe05B",
+	"P9KchfEpOt5voBsScxwhzCKkzRU8xJT9ZXAArDeLAz5QkYVqVWxIvHe7A/Putph5z1kuvcxCotLYQufm",
+	"blR+exb82hDg/A0WQ7JFBbvPo5n+dqzX1YY1ZoZPExYlnDKFcBiSRMlt3P/GV+vJZKtEo5dMUTVDt5wj",
+	"A5uq96s478Kpt3ara8DSXOZbzGb2HHLTO+UcTTCbuYuV5znpat0MowllqSLfwzW2Pa1X71uDAWVwWOf+",
+	"9Im77sRbuccbrdaC5agNDuOuwQNFjM+pd6P/UL/Qf+ghCQzC3OZ7hlM14oL+e2PG/YYP4cb01Z1b7Tsk",
+	"UkuLMWFgEJHPiTbaH1sFbuX3VDhf1StK4SXCFFgLWxOrfYKFvhANDpCrnGlFEoMdYkEToAEXQ2PXarFr",
+	"vIaayRJxR0NiLy0RXIMW92OyDUtlzs8GqlkqSWQ8fhhFdDAg2gou8N8Gei8JwoiRKTgDB2Bl6X/Zp74L",
+	"om37yODBzXLgNZDCB/o2UOIDieO6dWNosyjETF95nyD7JY0OxiPLUG/ujnpIEO+KtFJNhLkWgyLWBiHR",
+	"WxJRfAtn3Fj8DmhMNLZi9NvVNcIiHNE7EP3gjZtoDMGTCMdI4THRj12/eFVG7fmnPVRot9vtZZ6LiIfp",
+	"BCIGm8riYx8fMiAhgBICMFXHiOz17ZnL5n6Q3oFRbZVlE+XyOPsuCOKLiSYvYOSJ0Ja0osbJ6dxSXfJZ",
+	"ZY/YU/Y5jwkGi99Q531HMH7dmvGkOjfsR/dyUPKxTxlIef93Ylw/FxArWNwqzv7uecQ1Qqx26Qe1z/VJ",
+	"Giuqv2y8wvMbtCuXbkaLn8sRCccA4MVdhYJoUdDFquBjjrAidUUnZNHRHNRGWI48OOc/jMkMkLfMlU8j",
+	"F0Z6GbWPj1unwFpBSkg6ZESbP42yryVcUrPOl4Lf/uSoVuqd9yGTvWs3Hfjnzfa7FHAOp0vQzvAO3/9f",
+	"8Njpr3leUXDgEgkOIksJpWcdU1YCvg9WlBrPzp4kBCXjoVEt9sHlztKJPq75fNeal8BR4A8RiYny/0CZ",
+	"JML8JRxhyrpDnGT/HVM27vaFlubZ33iqunzQ5cJQgvmj4FPvW2GGZd0+jrr6UrFKBSn+lDJwl3XHEPXy",
+	"fphQObGxI++vXCQjzAyl5aBeOOdKpClhRnr7yD2DpiMijOerLwgeIyoLMaajdqsV3I96OXCXUADcV+YC",
+	"4CwkgmlJSAcIs9lDPjmH7YA9mft+KVbfEM3by/fIUxXyCdGkanRWyoa5pxcpgWmM9jLsa5i1AAnn+IpB",
+	"JcvV5j/1I58a66h4ExJN9U1McTw2ynQFoOfIIld8x7IY72HzKfhD5W+NCI66jvvNfYl8Ru9+vKi3j08Q",
+	"Nl4l/bTjeXDOUpKPsVTdsMChV8moeYb+NajxccldipRovDaOyumIxw7rMYsQuSNi5gHD3rW3P092OrVg",
+	"8SMvYZkkxiHxaMjgCFCSDLThZL4LrANUJmUXu/eYmUqRbQsLgWf+prpKpMwYMytgMOECdE94xVw8+BWN",
+	"SwALbWFKZdBgEQCGYkvOf8OnEGdR88SttCpdEadSJgmOy/Z/Y76LQj6ZUKV1udzwBZhqOUNwFKAppkoT",
+	"qkvFgBVFxQ3A3dM1VQD7xTJZNbNQkABYqWgcI3dItIcZ4olGS4GZNFEsNOJx5PiM2Trq43AMpmT+tycS",
+	"MfJZIaFvbj9LP4ELZlqVxII0ShNdfB7Jx7XikYMiq8qv27uaIpfxSKKUx06xiK4FT7jE8aLqIIiENITV",
+	"+P/yDscp2BE35vmtKbH2+2U7f14muS5Qn0YIG93ljrCICyQJ6DLniGlOgjBKBJjwC0KAswHVZmAXawV+",
+	"Yg20heyLRaQ0O7kn5QHuitDEcP5KfOXGvFDGUsxdd+UIt49PStVbGyn/kulbMu0byqwFtSzq7YHWe9U9",
+	"uRaV5YkhVYBhPdcVIZztd40dzeGU2YaXvGIAlO9kHqhzcAhKEWQJZl6AaVhmA/YNfFZd+3OTrWHRpTKS",
+	"zJ23bzN0zK9L9vmGyhIzK0POSlhqt1vE0Hngq2UM6DmN3pEwFVSVZsUZGn4iga6lfRBxhrDN9Qg0tdu0",
+	"D62sa1JHA8EnKMEzfUVPpNYgmIlBzBm5E57er8S85YzMjEIVr6QIlsax8QWabKgFnC/jWEZkmHM9kYhG",
+	"ZzZ6A66+EJTb/CSU3XEaEl9WLuc24J9Zk4gXuEa2TM0AAHAqJljCXwZcDAhVBefCwzjCfdRq7yon28L5",
+	"lmGWJmDp+MycVZz5snxEXxAJzk+3aH24BQLUx5KcHBU0mP5MlcLXJNEV8yTvc6rMwwbWCLLNlZ19gj9f",
+	"mSO1m2X6qMahqmivSDhiNMRxlw8GCz6hFrgGN/YKmS0tfqzscJcx1hqR8VwusV7l2KS7GJkvR9wkeC1z",
+	"cq0m3bL9B/ZtshlL0Btdj0IrylcgDguftW8DlsxW8HbpTl0rHv/eW9qGnCle+8MlzqW1UMhtpqIWt7We",
+	"6lowL1bu3333g31+qdbrFqyw+2tsAvobAXYOICXqppdgv0hw11hKLYV7LgPfWXZgAZn0e00ILhMpxl7q",
+	"/T0UUnqrxf2shNKH5aYfVmCKymy7znQlvn6xyDWIsXZI1O3PuhNStjSBMFCerANhV2OqacOYISwlkRIi",
+	"NRCuk6E2+o37hQpkudWidZ+yjOzMYSlnJbb+L9lvEJjiqYKPZnUBFTRu70uOEZR8qECTKHvwgV+du+zS",
+	"LSyDQbBwL+V4YTKSr1iSljAklk76ZRLuHvkc1IzH7uHGif2wv9Cq7RtnSwndV5MN+TE3P8jadh+O0+q6",
+	"h1H/S3Z6n7qYAdSu4D58H4RfEBy9gcT9Um1QphOypAgpSgUEtN1TJlo0xHcEpUmxLMVstB7TkDBJ2dD+",
+	"F6kbQ6UMbMXIV75Uu9k+qbda9fbxbbN9dtQ6azV/80lt5c1FJKZ3RGRholJntH7Z5E/D7iArwb5ofJB5",
+	"eUslxkJcEvEiCEEwwO/OEz3CLIrna5lwksQzlEGvYaHXoFKmJDpDjKN+KikjUjPdIZVKb9WE6H++eo5O",
+	"W+1ms9lqHx4dnzwtgwscdGlk5DLmafQSbsqLE8I7xX3akHq7fhK2SP1p/xDXTwdHrXo7Og6fkSZu9Z8+",
+	"rWLJmY1k67aeVozvJDGeZSizIKI0Z7Z53lwg97RxlGlhPR3RmKCEsEjDeBlO3avgytTQVgFrl91dNbMw",
+	"o0PvpvIPOQwroPdcKNWHzWousA39yuMpfwPVKnf2LhGiuW6zyrTG0YQyKpXAit6RboKlLM+GsNWj1Rys",
+	"WFo1Jftq0dBulryV28rHJbZybpAu2+Ki3816LEpOuLDeauO95e849/1qZXEVbNcAWSioIsLaiR6sTo5K",
+	"49QucFm1JLF5r5KXgSvfSfah+4HTLLECV2DsTRbOmPMFUflHimMIs1SC6xLUq2ZsV1drMuBkWoz9Thlk",
+	"5tFkQtSIL9ktZmNrFS07Kon5tPus2U2ICDWPHSUlSsJ7cLs+a/63k4I/Xr8L0CDGwyGJbCYieHbqZt+a",
+	"G4FYhghVuYmzAsiZ32pemPGYIJEmFI8qhhFhpS4QUqVMHQOyisGKnMSzD8zpVimLBInUSGq4YWTC2nvP",
+	"jo+b6B/o2XHjuLlf8SCKKxO3qxQ7rYZ1cNSgBPkWnXTmgEV4uk0F5UhUBXUFgWqlIo9bNDzmWTUlXYjk",
+	"d0VqsiYXI8GUMVIBBJZ2ckoJijzC2+LCd1cLzVsiSj3NhvvhRWSZEEFV13DEwMh+zuoAcOTeOrd+gymh",
+	"w5GSkDZhrsT8Bcl0ghRHrWazkNRQ3MPYNCa4TwqYJdeRAq37k4EgwcquvL5DO2d1Rdj1Yj4lUnUBFj20",
+	"N8JiiJE2B1iER/sB6sGVqlk35FL10N4Y/qktHMxQn+IZ1g/5V9BDe1JbFBPEaIxpIaPN/xo4UPO1oZI8",
+	"X6U0XKIVAsqG3aHAUQnX8JcziBATre5l1Gi8SKWeluri2dFyfsvLdwF4VsRPS+kbbyJnMVU2sq3vlnOB",
+	"Mnx8RUkcZfWwRTqyjQRKbC6bdAQPICptXnkP8sUHhDRMkKsHeJk1IdD/TLAaNWik/9O0sWjMJ6IXTc9i",
+	"D4NFldc1NfCNsrL+BvcZDeao+YJloPqR4Nik1c0n3ZFwbG0BUyiH4+uiI37RYVHI6MLhCEVEm6gaDC49",
+	"LkA9PoY2IdPRDKLBUH5XANAXbcTiPpaw1TF0t9Carf7vMhXSJa4vMBj9JUjq8bLUTMcBGaBeyvAdpmCE",
+	"9RDUBkypnOs4A19fDWX79TLgGk/ZYuCcIYNLWsGY6Gca6GeOBjHHIB5mJgOOESzszyuC48u1rSBDlpsE",
+	"tZr/1zpGe9B7J8ZKk+ETiUKiVd/hOSL6tpJUJFyavgwYaX4pUB+S2/gAcnb4lAVIEkMnNy8vXrx9uV+A",
+	"V+vYBhwXFB6fzAv/K03EhH4S4cwPdV+9uClm7uo/3Hc3WVw6W7Hsmn65fPHuGodjS3TlCG+s9IWL1O+i",
+	"VqOFbNwdgbsGUvcSsyTaM64GfRtSYRZhETV4QljddeCgbNjgYhigVrfb6naP9z3d29ulc6eXmOtimEfL",
+	"q5g4A01zjxHY3GpSQXYqb8OfVkFmrXqJ9sNC40HNJjYX8zD0DkD1TBPIRBHERTzyvw2KudTLcNbFcN13",
+	"Vh55mZvHx4htHJrcUc3HSVluqU2GgZp34201z6I9l4UBRQxEauJ4f/NG7hf0XL8/1z0+oHbznsByfu6V",
+	"UKsa8f7+MhLWpXT/3qoba4/GHzajnUDD51MFMK0VmcosaJ/hZHDzgBEs0ub9mRYPzIP4JSGMRGskAT7Y",
+	"yRiRUMwS1c1CP4tPzDngFh9YL1urch7WxplWS3OrcBz/MoDGYhUinQsYt0EW7kK21uN6JOeSZJ3xW7jR",
+	"LWMtZcNlEXAoVn4cpF0sHcjS/SNITw15GkfIFg+bnoUu5VzSWMuomEu5X1pYM08Ac5bOJFGzvEJGf2zI",
+	"tbBjWiCSzLlUXpL4jTHyW6NWAM3iHjupgUZdh3vr5rn4Gmm+1cKqgUHsssN6ZZ8LpsPNq0t0enT81JUT",
+	"NdAvkJk0IZM+ERJN8AzhJNFW4IALJPkkrzzqMNOHtFdovdczuVGue9x+o8MWLMe83rQs5Srr+hW4AAER",
+	"krMAnElT/YjiKOJFI3nNro6LEX3b5nF+S6+4QABmk8Dkzh4Ya9X4abBC0IyzcjmY5xsqQca8CP/Liu6K",
+	"4PBZkda9NDshb4cWIBxL7kq+ev+s2yYp9auoh1zzTWTdSQVoV6zmL00eN16SvDa02ayUFWKbAZSd6Mfb",
+	"22tklkaKfJ5LsihtiTmvdi7WFby/uUIMT1wh15gaF4Sjk8InKjbYvM/qUrarAZw0WOXU+dXL3S2Slp/V",
+	"6xk1R9tIwc7WLtvSTRbfnC8Qw/PNKmoXbDjEAjMUUYUFHSMekxG6vn7dMF6aYjx+w12vCIje5AU0xet/",
+	"Z+pr+7OsMR7VpqQt9d9H/I6IDuvU7IXX+zSq20Ka+l2r02GdtNk8DDO+Df8k2d+NIJv7Y6G2aO43WPsO",
+	"2L79pVbGV9dQXvLeBuVVaHdL8oJs30ItFQOQHoeHh6fo/e2lyZ5imHHbt+gcqpQBVIgqRD7jUMUzhCUa",
+	"0jtS7Htss9Ta9Vbzttk+Oz49O37WMPlXv5XykfnitgQrRYTe4P99bNZPcX3w6cvJ0df/qi1JxTSl/Aun",
+	"ew51Gi5WfXJU19ZB1uEhe7GxZbeTL98zJWe+1sy/luz+/NOswPDXZFYezlvpaoiHXFA1mviWsoVFaXhq",
+	"BU4laT+mYXdc5oouAv2wbYBu3kBjMivXWbMFu0mZbvPOJHtdw2OvyeyKDTi6fvnW6BRaiZIyvr++NgNz",
+	"DozCYRY2srYhA5dQ9tay4oNC7emiMDR5rQ6aMVZa1uMoIixKJ2ivifpkwAVBmM32K2Z6a5R0zWKqK8j6",
+	"rYQIyiOtGAq13pvSK/mrlAjcT2dEdPHQ+ewXE5mwIkMulvzoMvtLUuVZPHM6Ul4AcEfJtKDv3evPKqxa",
+	"1XHm7LbqBdYmfeBrULP5ONUKFxPZNYhcnmJXVaj0Y1oKiwll1Y0fP/3cU/B/flEHKdFsHrVL3XrOsdqN",
+	"8Kzql/KXCIvkWgagbTBukHtN4zERPExNI67uiiysVVwTFN/r1y89Ron23r6pv375tv705Bn6H/RPq6xA",
+	"W3NoXmA8EYoHiLPQslg5musXsswhlj291klz9W/RO0JNrniojZ04Ns308lBsFQJZKEaNBB4YJynjKQtJ",
+	"Hs8xi+Rd4T3aCmp4ikXUTaDLAbyT44VhYe4ZYtOLwZA0/3C71zA0bVxLK12d+bJRnXuZ6zivDFkoV89F",
+	"xRx/zI0M/1Y8HmlpuRRT52BX4NYlbH9OfiwQqscdlovBbWRZVy5ee5y0aPP5LLvLyzQoyteCLnx41mye",
+	"NaFiY1GeZk82W7fNVvFJX366QH07C3fnwW0IYS+Iz9oLyrBE14RFNKJjzNC14HeUSYp+wlOMnmNhGh5k",
+	"MrU25BzcUJ4k/VhL+Ph3XG9Bwq7+rzaEzwtSzbG/Ym5ULr/c5ltetH5x+74AM5dmZFHt6OS41S7H47O8",
+	"njJr6EzYEEcYMxTjRPEESTLmMR5Znj1nav3ldKJcmla83/ki9JVKlePBDhOmXIylq8aIlWXAakRE11rU",
+	"5VluK3Sx91Ibk5HMRzhlt4r4YEBDIqSrdMh1tT1VGHCgleFoafi3tXb4d0G1W4x1f8fKXjZIaIBjScry",
+	"rZ1Wl2NPRlRFq/vTl+Nyi9tX/7LvtcoS8VYkhJZpePkUpFVZfYfN+1Yu18fm6/GKBHHcXCXm83eX8pTC",
+	"aoclaDcf/iiX4J7M1liwpuReJaoXpRi4XgwTeqfRypUCYEHERWpy+My/Xrnb+OnDbW1x9MRPH25dEzvw",
+	"G72MXry78Bxs1vOWcKFwHCDX4cp0rYYhWrLDfvrw+h3a6x00piSO69CI8eD36Vg2fpec9fYb6DLGdGJa",
+	"JJ+hHpWyF6AeTiFLknxOekGH9WTa7xkOkUoi9gPUg5En+hEuhvanrFrQPYdwaOrCbXwDiAzoBk5f7E1r",
+	"mshSNuDlarxtTrNH6t6d7Tu345n9XQYo9IupZWAV+g7TtBUgq9vKwIv3yQCB3qp/zkqhA9f4ygbJ7Hod",
+	"BhMZRsQklBkWYaKGHdZhl5zdEWaqt/dMMuMPxv2JLq6v9s/QT+9++dncZk8yPCbdEEvSMzESmTsLOwwK",
+	"RhWeJNBu7v3tZQCT7O6eIjgHpBtCTdsXI/wD5AT+157ro9xhlny9NMapX+YB8xhSQYzp4+JcHdZb1k+5",
+	"10CXOI61PSLEDPUubENyePIMPTddwY0/9qcPt8YP2+uwPcDdAJkCxSLm7qOUxRpvskpKyhmSeCbzZE9I",
+	"ze8wM2in8ByM25FeQz8NLv0XD4UgKEZZh/U+1w3iNtAbKhVgvTYKJYF6P8rMmnu9LGXYVgxqIvDHI1qM",
+	"diqRu2Ojvuqr9kyMs1qz0Wo0nTmME61yHTaajUMjHUbAHw5GkOD779rZl69B7WBClKChtP8SBEcz99N8",
+	"h/nsr5kwd53J9bpDopZ1cbQkNR1x6WsCDLtSZasO7IHBKJHifD9AjGgVtMNgSqImKJOCGc8QZ7G+V70a",
+	"ZdDpGawtGwYEnJwW+kV0WEEHOfNaHzCu0Iy4KYwk8knT/dhh+a8m7Hlvx4ic6LM2ER3NEhvohsfkDPV8",
+	"gWCVpZ656wzlrrRWrNFnruMHdAn05n9+LHWS2asxzjJq53w1lgzJdNZq3o77O7fhvwbl+lUOlwMz+rHC",
+	"g3ZW6ddPc0MO283miu7vJV3frQb70e9J4zmIm8F/mnFZRMtWu4lSRpVTvVKm0jF69/YCMS07aKP2Z5mj",
+	"0AS/4kzNOdM1155buWt0wR86rxwf32fzFv15c30isut24xR9ArzXWvYExGGx/dFCaxxrdSxpW9Nc1mam",
+	"/RXyj3y/DUvjuHJ7/7ImSSsn4z2RnhjJFDIjMMxUXZjncGQIuOzTGaEfeKNM4ZXW/a8U5qPAS4f3v5TP",
+	"FQTFPZ1MMFBTrnMWZKGE8op545kP9I3jocwDlWC2W3XDtGZbECy1T1+t5F6YdprJdEMgBzyM9KahcmG5",
+	"WH+daTJEnqNeTNlYNvT996Dfriz2PHgi0fubN41S0aaV2xv3uQWx9t1x+IxMXxhCXEKn7jHjwDQi1qpu",
+	"xg3v4PsRKptWrAScSl9KfdgfNputehWuVc/YCmVUUeOcMPIz+4WHD1raoJ/X/uyT3zsYJPplVhtrUgC1",
+	"NuJOMs8nJ5iy6xxhLxeFjIfObx3X1DqHN56khkNF74jLQIQGku7ZjzUSk1AJzmjotZf8VMXLqNElFXRp",
+	"ShFOqFWA5wlorYE9Ikf/XJNvNVrVx6P45UplsyVtUZIrSLJlSA9nkUcbDsVh3JkEVOZxL8PtqJkA/x0P",
+	"erxv642CZ6Z29vGTz+4XysNcURgfeOuVyjS0B0M/hpTte1LAajYgBHwt52sJY3d4+SXLcfl6ILLUbMvq",
+	"i0z6B2J5NDy14587/vkfzD8LVZzgZ7DqWaLNVEfSGzLW1a9kA38rMpnClvnAzMWyLs612Mm6ypnR5a9e",
+	"1L5+qsyJ7lE77UyQjEtKRRIXfLJnwuC188XdOdKkinpAqcZhmAgyoJ+Nz7DuJ4cilwfaW9RWM0aYYduO",
+	"Fe5Y4U6V3IIquV2Ot6BWfXuW57LRXY5vKXf7X/CyI4zs04gPBjFluaCRxMxn87PgvZ4Li8a1n2+8Kbsy",
+	"W/9YSETO8o/zbOPa4fjm9O7XZvLP8Gn/5/bkzbH617Ppby387ih6dTL8sfn763b89oj9cpL8WkzePau9",
+	"veTT57/+68Xr9v9OL2YvL37on768/DB5+e/Byatf++L5b6fTp7Ec/Tr6g0+V6L958Wp6JP558fm39OU/",
+	"FnN/z2p1/b/nL3+4+hldv3/+5uoSvX75L/hjh23yrQ6DRV7+/GJxXXP11WjNv54l7i6HChr6q+0KvUo+",
+	"8RBqDt0Am43shsUIzyKembzupcGJ79hPv/PO77zzVb3zjk1dXLy8vJj++ur5MLy6/JW/eXHR/OXF9B//",
+	"+BO9+Bt521c72a9X+yAeJulX8C0byXbhRWgasA2G5VsWS0WuSdt+Z4tqpQksZ3XbVmdwlyrtENkFs8Bn",
+	"fxvL2R1H2nGkvyBHWo/5LFN33AyPb25N5BaDz5i+lflQ5iwpZp9VUM8uiy9sUYeyTZBq/8IBkiTB7HfM",
+	"hmiiQZaOKJIJkXRAx1gCxRa6HuUIeXLbPM4RMp+zVHhi3ptxH0lGzWbLH410VrtI8BiP0IQIMkaSKCww",
+	"imhCRJ/HZDTG7P9fR4NfHJpUgti/ZrlGmEU2z0gGiMfRFqLV28L40k2adsfzpvO5Gdcl0QjC2d+eFFwK",
+	"0ooQhiGBX7Jcpc1w3/Dzj3mJdwXZAIhYbBtTq/ndXqxoevb0eLlkKnZ0yYX86W3z2Vnr+KzZ9uq0XSOX",
+	"ezfX15vT9tc6x2nXFnrugDNNW55nyDYYRThVI8KUmzhk07kWALGqM4/9CLxmoaXV3ZXAOM35xDpQaINt",
+	"6bWfKShcR/miXnV5VbXA7znTqu6OK7RPKmEuzzUNCq+FNMyfMEf49lwFpr6bI7hQhM9GsonT9plvz0ry",
+	"AcqrOYmdTLApIymSwcf1KdAVdNYK81Y15SSYZunPeY7m+tRQrlJ7Mwk+Lps+YJPJ1uWRlsY9Pljo/m/H",
+	"SJj+/q2S7v3NrMu+fXRNPvjJ72f/8dNin/oa0XeG4CPSjH81nXFNk3e9M2nE+jkyjxrCPMuagZlEaBj+",
+	"YlVoJAgOwei2vl0i3BLKmaO2/S6NEDUzoU1v/GpwrcxxFoeDL/FMmvsPUI7DVrU0/mo73CVAZp/AoBxc",
+	"vw/G5KVoG7L3eROUZMPs/SkWERSquQToP4lLeY7XhMsS58UljEiSuYZGmUnyRj1I2u41EGRM6sc0Ay4p",
+	"z0NUdhiOp1ACYaoZMiN97Ux1sx/PDQL39pxHs7W1q10B7ndfgLuOuW8LI4sldJZM5gRoa+ct23nLdt6y",
+	"St4y4PLfdaJ7UDtqVXjjlvM3WAyJeeG4yr5kmiRcKBK9JRHFkJFSTKs30ghhAyWU87aHJ8+vG1lwZW9a",
+	"HSqIVq0MmdZXhT8HbiYXTKfsMAhEGCdLA13Yg1CJ7qik/ZjYMjg+t/beUfMIKd5hUNMo9xvogs1seW+d",
+	"MqTPWia+fyBqF8LYMeUdU/62IYw/hyuvb0hljPWG4MjzChebsO2XcdhNjCF9/apsxEQS49BWDyutXhpf",
+	"tRGJqHc1qL/FKhz18ixdz9KOOkyQQSrBeJIKxwSRiCq0d9Rq76+0e2xFVoflZlIJK30Z0ZyXrnf0qwHs",
+	"27ohdhbUzoJa14LaCeudsN4J62rCWnN9Ev01DKn1RLZ+4fT+Fy7tYABjebXvf+FaQD9pGIf2ykTzvqWV",
+	"pyXtY9t4BxmLNM7YDVSZUj/uhV5+XpNhub8ZcYEyQnH6pbYHLZ/usDDmEiJpmKGnbTTiqZCmPtEUJ6Yw",
+	"pCH7ZSD4BDE+PYdmpB2WBVJdN2I3WjLkbEDFxHV6QnvCqF2RU5I6bJWWhFYqSXDsnZa005L+ClqSw5Mu",
+	"+Qy7j7JupGWNXlrLFanDnSK1U6S+J0WqMokBvybRMlUKm5//lv6P/xBlyqb+g/JhRxQ8gjI1xSI6cMrN",
+	"oyhUkHXk6BIZ/grZFtJL638iUZF20d4x6s+QbWJqNRxUUb9Z1G7sAS/0cf+iHvXHFSrFO6suEb4FSy8Z",
+	"TJCD/bRYr72S+zt+XdINbx22fbpVZ3UAXRTndvQfzsELjNERs+tyDT0NbWYQZhHk15lEuzmu47FPD7u3",
+	"wkHtNh6FgdocMCJdAmHGMg1Goz1DlCaxLTCda9UMYBFyqYIOmxBBFUo4ZUruBzb50/DfqpljpmnnIMZD",
+	"6OHp0ltTiDs8a/636/zw4/U7Ezn1Ms3UlHdYlm6GPsA0LI6yZEtIo/NqvAaYxnILRu21uZXtcP08GXWX",
+	"J7rLE/3T8kS/de/SndrxaGrHQlfe9ZSO6rai/o7hhTherXwg1+Z8IR13p4F4QXfMxo4tuGIPuERP8D2K",
+	"stGnUd0n0tJkpws5JmYeK55BenFWQm146hPL54ApYSHonRmGnWURqBFWWl6Dz05Cw5Y9txZldxwEP1UB",
+	"pDoJMiCaO7hGKGZzTySi0f55h41IHNmJWphGgWsIY+ZZcTEgEPLJa0+AJhroqHmEpiMaE8Q4Ix02xRLq",
+	"3CJnCLqpA70lyVNvZ89p9C4fvbSpxWeYYTVPX0XmFB7nednVasgc48heekjxU2W24QNwCdPIEMpXZP7G",
+	"2TaFnscF5c2jH4/y3eQuj+Yd4m6WiLOaRyzvanThxltIQmyDBehsPIVKQeguYWbug6RdJLbSxkZAa9us",
+	"Yc4iXd2izrOOQjo3Brd2OmiHR6QZnfRb+Gl4SI4Hz/Bpvxm2ojY5HBw1j1sn7aeHz45Oj/FJ/2n4LDol",
+	"zUELt/uH4VF0TE488ssidLU1a0AfUqjo5H1rjULo5zRaVv48T7Xyb0ytGgZeE+8nOZ7/2eS6yjdqrfbM",
+	"IkJ8MLCKWMTD1LRg8UZUuhS6Dsv8APOzLm3gWI3IzLypuCDROWK8z6MZCrHLu1MjMvGediZnA8HMCuyY",
+	"xYjHEWVDcEVDRz4U05AwSTpswEXRJ/H6+ZsrNMEzYI97R81Df1I8dOljw/z1bNLLvv6mXvfOGFsJEfbr",
+	"Z8jGuWEmpj789fvbBrqBlEFtLBvPhDW/wpiHY0+fcCZSA10oNOFSoZMmyrsJgvamdR34goF1/mm4hAll",
+	"qSJo76h9mmcjrlQ/oB2heg723pqR9IhMEq60OvGazDYLqGfI41iqea/20/8+f3lDm5/f/B6+9kaOeG0h",
+	"kmhgcHatavjcpAcELgk8tk7QD8/RzcXbAMGIe0nRIVJ4lLIAJYQNqaATzNBhE42woI31NJW8BeRjVDb1",
+	"zZTfnWAqE0x2/nqi/Dn7VcHxwFaFhUH896nNjwDxfE5+7Y9nh3cvf7/5QH7a4n8NIey8vnK/Ds1chCGB",
+	"Vg5L9ARwWkkrPaz4OUdjQhLjOTaXvgsu/4kR4qB21G5XeTkRPCRSwqheeOu00h7fYjazdyTntCkj1RD2",
+	"WoNUVp3uMVcOvhiusbyA68JoCkWDk+atcY6aRxWMFecX2NhU2YYccP1AH9S6Zsc1t8o1P/09xXJlSbBK",
+	"Auw5xs+4sVX2/+7lVJwRF830nT3G02t8npZ0H990vL8P73MararNuoglRyM+RdjJ8/k8YmMseWlGFTip",
+	"rfhyvPQ/wER5XHOkuTNHdubIzhxZaY64cgcTt7KsmJHpzhD5RobIxiaFlSILktZ3SWY5Dtu2NQ6mVI0i",
+	"gaebJG2tJZ5LXcD3itoPdps7u2XHXnd2SzW7xZE2RHt2mSs5x3XM5E9juWZ8+KPkxV7C0tKLSvktfrDN",
+	"XN2wcsB8ZPM2elnK5wUbgmWBIqqwoGPEYzJC19ev1zAwbsxiuwYEu7q5Xd3cFhsQGGYV7+rmvoVFUewX",
+	"BzdRlqOxpcK3xYEN2+8kkGURyLFEuM9ThfDCVGEneLUxq+VwnrBwOyIdO+A/G28cnpssSTk2fzTpWnLE",
+	"p6xabsKFHLvhApuIszVnOFQlz2xrj9Kd9O82GeNBczGW8T737QBNMYUOxa4jogHEjhd+K154IccIowLD",
+	"ym7LY4xzHO1BynphiYMv7ium0M2Sz0bOEqrRLcFqlLv1vY/U5mnex/ABFxMgtDSl3rx5qUBh+Hqfh+XB",
+	"lcP61NtgmQX2s5yu7+VM1cs+zAcfxUrYsdIVrNQdN6PSvx3v/Gas0GhDy7ghosyqSVX54vp6I2dK4FA9",
+	"isa4EacyU2ku3f424FSZmfju+nW92WwdvLh69+Lq9YEmS+sNnfcDttsepVanJrvZK5ak6lF0vkosY2BY",
+	"xqbHfuggorR6AHvdIVJr3sPywUZgHdundprgt2J/5n4sIzCX4drTTbHI+/08Su1h0dW17RbCL1LhigTy",
+	"DwWa02cdjSdE02eheQGOJpRRqTQbvANrOfIKKRIs5cEA01gDCRJ49vyWBvuu2JUKKAwx7RE6bK9ZbzWb",
+	"+1AHEAqqiNCihQ8QweFIr3OOsNuMtb9DLojU0gebPMUnssO0ettA78xP+pbi2L5lyjnwHRF4SCKElTfa",
+	"JrFlulvofmASNvMJQhspr1ISKfNcnSLguxrSTmNfNyRob0PjpEu5GadCq5MRFln6jcbePH3HfA9aFUAM",
+	"DID8oFYM2QWD+9GuD15hCmd9drxG3VUO6zUk2lFZP22N4iTacdpvzGk9tM8q4wvFZBbzHoPfasb1KFrm",
+	"C6JVYuIFzoJFr6SZDbnVUNorTHeBtF0gbRdI+/sH0iz32EXRvq0Us5w+7+yRTfzdcjQtQ/sVnQfiOG/I",
+	"VpxrrXhRdJybXHW9YWhTYDsUGPEjl8iffPTJfnBvx4Jf8v1uf/K6mYdc8HnaP4mhS3ev/YjFEKNEHwJU",
+	"XYr6eIpH0Entx+t3SGGWYDQ2vivnRyV3NCLQp/NjzSR8nbl0L32DA325c32Jjtf3oBKjl/NUhXySzXde",
+	"tx9X9aHK7i5WtSzIMWdbo9r/Gt0LuI+ojmi9P95Pt8EjtzCwnQIsvdqyGdfJMsqt+vlmjBWKTF7RmGTY",
+	"sZH1ugnhoTGZ4t9B0xzpd+8hRJd3WXsABTyeH3TrENgur3m8JkY5/tzHWXZqyrdSUzSda2M0ZxF7Emvr",
+	"brRvStRsG5dir9cqDLFa2Dt//eBLrsA/Zszb/8rjBL17guhPkKgHBfsydzGeo16ajEgcdQWxVhfpIelN",
+	"PTFpSTgcd5jinjs2f1PrkT3TphVRZSZbG/9ln2ilQaIBZTiGznOmPYvt+z3CEpnO9FoBJHdEzLxrpzKL",
+	"nRrxsNFEE1hpO/LDhbtfL2eKSJEYj1BEYzxOtTmd4AijVhu9IBK8vg1fp6q563kAJ3vMuP6uxeius/mj",
+	"dTb32zzucsq+i0QKT+g+1MBYLVoTwkhUX9mT8LpKAzQ+cNICVtT2RuDhU9a4bCMPNbgGYP0tNzRcNyZW",
+	"7DCumdafXSq/Zr3XJnX1j+lbcJe50reQYZT8m7cu9U6KKEODNI7N4PMCXTyRns7ncwXbj74KS3ic1qZu",
+	"B4+Srb/QMjAwfYuhuWA4IlEaEwEKLAz4AzBGMDmhOIIYoCyz9tBnxfaIiaB3WBFo00glStlU4CQhUdBh",
+	"hr+ZGoBQzBJluiRTJUHTTgWxuQ8kMrMCITpnqwowjTqs2JFWwEQBr9tHdsIYKyJV1u8DYUE6zOc5+Zxm",
+	"P/K30RRmTYpb4apGlmyFqT4iS1w3U2v9zAWLJF0iBHwIxp70aXSGJkRKPCRIsxvClMuSzJz/c4Aw3TNd",
+	"Ty8U8jSOAHX6JMfEHFrGHbwCGKe5krr+4ArDouY03+Zt82jTLDsaOZV8LelB2XB1VpzlSZY0d7XGucT5",
+	"xc3h6Ruyf4gcWSEMbET0UYTBW35np9nbWbYc9bIJsL0ADQkD3mZ928VGvGMy67AEU4H2jNcq5/i2lSL0",
+	"3baMfxvDW+2ouK2Mb93lPOxyHnY5Dw/wceQTondpD5sN3Swdg7nn4LvvJow/NI1BL5+xEZiDhQURF6ka",
+	"1c4+fjI9VcSdY57Fi455iGMUkTsS8wQ4XVBLRVw7q42USs4ODlrtp41mo9lonT1rPjMqjd3k/FImMzjI",
+	"B7DlE+zyTPvMovd4hVYW52KweV5FlchJoyQQIUuWvZ2zCq0XL6YDEs7CmHjruAtYXMSVzoELx+iDdmSO",
+	"6Vdvk0C8teYKdhaXfJcpq/6i3grAs8rP49Q1mxHug8KqJSXg1YpMhBUOEOMo5kPKvPcsty3bprgj2TS3",
+	"JMZqwMUE7SXj4YHGls/7YHsbs0+jHA3JOSjeVr0g/k2595ecC6cRVdo6HaFwhCkzkXgq3cLeSvBo+TEF",
+	"VlygO0qm0oXyyR1hCk1wOKKMiFkBYFKb6/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
