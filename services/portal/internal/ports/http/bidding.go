@@ -286,10 +286,10 @@ func parseRupiah(s string) (int64, bool) {
 
 // receiptPage is a bid's receipt.
 type receiptPage struct {
-	Tender  domain.Tender
-	Bid     domain.Bid
-	Receipt domain.Receipt
-	JSON    string // the receipt as tender signed it, to keep
+	Tender   domain.Tender
+	Bid      domain.Bid
+	Receipt  domain.Receipt
+	JSON     string // the receipt as tender signed it, to keep
 	Open     bool   // the bid may still be replaced or withdrawn
 	Security *app.SecurityView
 	Form     form
