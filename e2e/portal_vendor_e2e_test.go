@@ -44,6 +44,19 @@ func TestPortalTakesAVendorThroughABidAndItsReceipt(t *testing.T) {
 	otherScreens := signIn(t, br, base, "vendor2@demo.gerbang.id")
 	tender := "/tenders/" + tid
 
+	// Finding it: by words and KBLI, each result saying whether this vendor
+	// may bid; a bad KBLI named on the form; a search that finds nothing.
+	found := vendor.get("/tenders?q=perizinan+kecamatan&kbli=62010&state=tendering")
+	found.sees(t, "search", "Cari tender", "Aplikasi layanan perizinan kecamatan", "Anda dapat mengajukan penawaran")
+	if !strings.Contains(found.html, `value="perizinan kecamatan"`) {
+		t.Fatalf("the search form does not keep the words:\n%s", found.html)
+	}
+	other.get("/tenders?kbli=62010").sees(t, "search, unlicensed", "Aplikasi layanan perizinan kecamatan", "Perlu izin aktif KBLI 62010", "Cari izinnya")
+	vendor.get("/tenders?kbli=6201").refused(t, "bad KBLI", http.StatusBadRequest, "KBLI terdiri dari lima angka")
+	vendor.get("/tenders?q=tidak-ada-kata-ini").sees(t, "nothing found", "Tidak ada tender yang cocok dengan pencarian ini.")
+	vendor.get("/tenders?from=2026-13-40").refused(t, "bad date", http.StatusBadRequest, "Tulis tanggal seperti 31-12-2026")
+	vendorScreens.look(t, base, "/tenders?kbli=62010", "Cari tender", "Anda dapat mengajukan penawaran")
+
 	// The tender's page: the countdown, no questions yet, the way to bid.
 	vendor.get(tender).sees(t, "tender page", "Aplikasi layanan perizinan kecamatan", "Sisa waktu:", "Waktu server", "Tanya jawab", "Belum ada pertanyaan.", "Ajukan penawaran")
 	vendorScreens.look(t, base, tender, "Sisa waktu:", "Ajukan penawaran")

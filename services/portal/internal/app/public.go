@@ -31,7 +31,8 @@ type LicenseRegistry interface {
 // TenderBoard reads published tenders (tender's public API), with the same
 // errors as LicenseRegistry.
 type TenderBoard interface {
-	PublicTenders(ctx context.Context, limit int, cursor string) (domain.TenderPage, error)
+	// PublicTenders are those search finds, a page after cursor.
+	PublicTenders(ctx context.Context, search domain.TenderSearch, limit int, cursor string) (domain.TenderPage, error)
 	PublicTender(ctx context.Context, id string) (domain.Tender, error)
 	// PublicOpening is NotFound until the bids are opened.
 	PublicOpening(ctx context.Context, id string) (domain.Opening, error)

@@ -87,6 +87,14 @@ type Tender struct {
 	Reason            string // why it was cancelled or failed
 }
 
+// TenderSearch is what a reader looks for in the tender list: words, a
+// KBLI, part of a buyer's name, a category, a state, a window of the bid
+// deadline. Tender checks it; the zero value finds every published tender.
+type TenderSearch struct {
+	Words, KBLI, Buyer, Category, State string
+	DeadlineFrom, DeadlineTo            *time.Time // from inclusive, to exclusive
+}
+
 // TenderPage is one page of published tenders, newest first.
 type TenderPage struct {
 	Items      []Tender

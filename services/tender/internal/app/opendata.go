@@ -32,7 +32,7 @@ func (s *Service) OpenProcess(ctx context.Context, tenderID string) (OpenProcess
 // OpenProcesses gathers the open data of a page of published tenders,
 // newest first, in a fixed number of queries whatever the page's size.
 func (s *Service) OpenProcesses(ctx context.Context, limit int, after *TenderCursor) ([]OpenProcess, *TenderCursor, error) {
-	page, next, err := s.PublishedTenders(ctx, limit, after)
+	page, next, err := s.PublishedTenders(ctx, domain.TenderSearch{}, limit, after)
 	if err != nil {
 		return nil, nil, err
 	}

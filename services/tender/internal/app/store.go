@@ -23,7 +23,9 @@ type Store interface {
 	// UPDATE SKIP LOCKED), runs fn and writes the result; it reports
 	// whether a tender was advanced.
 	AdvanceDue(ctx context.Context, kind Due, now time.Time, who Who, fn func(t *domain.Tender, f Facts) (Change, error)) (bool, error)
-	PublishedTenders(ctx context.Context, limit int, after *TenderCursor) ([]*domain.Tender, error)
+	// PublishedTenders lists the published tenders search finds, newest
+	// first, after the cursor.
+	PublishedTenders(ctx context.Context, search domain.TenderSearch, limit int, after *TenderCursor) ([]*domain.Tender, error)
 	// CommitteeTenders lists the tenders whose committee names member,
 	// newest first (created_at, id), in state when it is set, after the
 	// cursor when given, with what waits on each.

@@ -71,11 +71,11 @@ const MaxPageSize = 100
 
 // PublishedTenders lists a page of published tenders, newest first, after
 // the cursor when given; next is set when more follow.
-func (s *Service) PublishedTenders(ctx context.Context, limit int, after *TenderCursor) (page []*domain.Tender, next *TenderCursor, err error) {
+func (s *Service) PublishedTenders(ctx context.Context, search domain.TenderSearch, limit int, after *TenderCursor) (page []*domain.Tender, next *TenderCursor, err error) {
 	if limit < 1 || limit > MaxPageSize {
 		return nil, nil, apperr.InvalidFields("limit is 1 to 100", apperr.Field("query.limit", "must be between 1 and %d", MaxPageSize))
 	}
-	list, err := s.store.PublishedTenders(ctx, limit+1, after)
+	list, err := s.store.PublishedTenders(ctx, search, limit+1, after)
 	if err != nil {
 		return nil, nil, err
 	}

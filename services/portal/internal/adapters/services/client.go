@@ -73,8 +73,15 @@ func (c client) get(ctx context.Context, path string, query url.Values, notFound
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return &apperr.Error{Code: apperr.NotFound, Message: notFound}
-	case resp.StatusCode == http.StatusBadRequest: // a query the portal passed on (a cursor)
-		return &apperr.Error{Code: apperr.Invalid, Message: "Permintaan tidak valid / Invalid request", Err: fmt.Errorf("GET %s: %.200s", path, body)}
+	case resp.StatusCode == http.StatusBadRequest: // a query the portal passed on (a cursor, a search)
+		e := &apperr.Error{Code: apperr.Invalid, Message: "Permintaan tidak valid / Invalid request", Err: fmt.Errorf("GET %s: %.200s", path, body)}
+		var p struct {
+			Errors []apperr.FieldError `json:"errors"`
+		}
+		if json.Unmarshal(body, &p) == nil {
+			e.Fields = p.Errors
+		}
+		return e
 	case resp.StatusCode != http.StatusOK:
 		return c.unavailable(fmt.Errorf("GET %s: status %d: %.200s", path, resp.StatusCode, body))
 	}

@@ -73,10 +73,18 @@ func (t tenderJSON) domain() domain.Tender {
 }
 
 // PublicTenders is GET /v1/public/tenders.
-func (t *Tender) PublicTenders(ctx context.Context, limit int, cursor string) (domain.TenderPage, error) {
+func (t *Tender) PublicTenders(ctx context.Context, search domain.TenderSearch, limit int, cursor string) (domain.TenderPage, error) {
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
+	for k, v := range map[string]string{"cursor": cursor, "q": search.Words, "kbli": search.KBLI, "buyer": search.Buyer, "category": search.Category, "state": search.State} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if search.DeadlineFrom != nil {
+		q.Set("deadline_after", search.DeadlineFrom.UTC().Format(time.RFC3339))
+	}
+	if search.DeadlineTo != nil {
+		q.Set("deadline_before", search.DeadlineTo.UTC().Format(time.RFC3339))
 	}
 	var page struct {
 		Items      []tenderJSON `json:"items"`

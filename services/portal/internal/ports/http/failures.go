@@ -146,9 +146,10 @@ func (f form) Error(name string) string {
 func (f form) Failed() bool { return len(f.Errors) > 0 || f.Failure != nil }
 
 // formField is the form field a service's problem names: the domain says
-// kbli[2], the contract check body.kbli.2; both are the field kbli.
+// kbli[2], the contract check body.kbli.2; both are the field kbli; a
+// search's query.kbli is the field kbli too.
 func formField(field string) string {
-	field = strings.TrimPrefix(field, "body.")
+	field = strings.TrimPrefix(strings.TrimPrefix(field, "body."), "query.")
 	if i := strings.IndexAny(field, ".["); i >= 0 {
 		field = field[:i]
 	}

@@ -1,12 +1,17 @@
 package http
 
 import (
+	"errors"
+	"html/template"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"gerbang/pkg/apperr"
+	"gerbang/pkg/auth"
 	"gerbang/services/portal/internal/app"
 	"gerbang/services/portal/internal/domain"
 )
@@ -77,25 +82,120 @@ func (w *Web) Verify(c *fiber.Ctx) error {
 
 type tendersPage struct {
 	Tenders []domain.Tender
+	Form    form   // the search, as typed
+	Query   string // the search as a query string, for the next page's link
 	Next    string // cursor of the next page
 	Paged   bool   // not the first page
 	Failure *failure
+	// Vendor is whether a business is signed in; Licensed holds the KBLIs
+	// it holds an active license for: each tender says whether it may bid.
+	Vendor   bool
+	Licensed map[string]bool
 }
 
+// NextHref is the next page's address, with the same search.
+func (p tendersPage) NextHref() template.URL {
+	v, _ := url.ParseQuery(p.Query)
+	v.Set("cursor", p.Next)
+	return template.URL("/tenders?" + v.Encode())
+}
+
+// FirstHref is the first page's address, with the same search.
+func (p tendersPage) FirstHref() template.URL {
+	if p.Query == "" {
+		return "/tenders"
+	}
+	return template.URL("/tenders?" + p.Query)
+}
+
+// Searched is whether the reader narrowed the list.
+func (p tendersPage) Searched() bool { return p.Query != "" }
+
+// searchRefused is whether tender refused the search itself (a field of
+// the form at fault), not the page or the cursor.
+func searchRefused(err error) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+		return false
+	}
+	return slices.ContainsFunc(ae.Fields, func(f apperr.FieldError) bool { return slices.Contains(tenderSearchFields, formField(f.Field)) })
+}
+
+// tenderSearchFields are the search form's fields, in the order shown.
+var tenderSearchFields = []string{"q", "kbli", "buyer", "category", "state", "from", "to"}
+
 // Tenders is GET /tenders: published tenders, newest first, a page at a
-// time (?cursor= from the previous page).
+// time (?cursor= from the previous page), narrowed by the search form
+// (words, KBLI, buyer, category, state, deadline from and to, dates in
+// WIB); for a signed-in business, whether it may bid on each.
 func (w *Web) Tenders(c *fiber.Ctx) error {
 	cursor := strings.Clone(c.Query("cursor"))
-	p := tendersPage{Paged: cursor != ""}
-	page, err := w.tenders.PublicTenders(c.UserContext(), tendersPerPage, cursor)
-	if err != nil {
-		if p.Failure, err = w.failureOf(c, err, "tenders.not_found"); err != nil {
+	p := tendersPage{Paged: cursor != "", Form: form{Values: url.Values{}}}
+	for _, k := range tenderSearchFields {
+		if v := strings.TrimSpace(c.Query(k)); v != "" {
+			p.Form.Values.Set(k, strings.Clone(v))
+		}
+	}
+	p.Query = p.Form.Values.Encode()
+	search := domain.TenderSearch{Words: p.Form.Get("q"), KBLI: p.Form.Get("kbli"), Buyer: p.Form.Get("buyer"),
+		Category: p.Form.Get("category"), State: p.Form.Get("state")}
+	tr := w.tr(c)
+	for _, d := range []struct {
+		field string
+		to    **time.Time
+		next  bool // the day after: "to" includes its whole day
+	}{{"from", &search.DeadlineFrom, false}, {"to", &search.DeadlineTo, true}} {
+		v := p.Form.Get(d.field)
+		if v == "" {
+			continue
+		}
+		day, err := time.ParseInLocation("2006-01-02", v, WIB) // as <input type=date> sends it
+		if err != nil {
+			day, err = time.ParseInLocation("02-01-2006", v, WIB) // as people write it
+		}
+		if err != nil {
+			p.Form.Errors = append(p.Form.Errors, fieldError{d.field, tr.T("tenders.error.date")})
+			continue
+		}
+		if d.next {
+			day = day.AddDate(0, 0, 1)
+		}
+		*d.to = &day
+	}
+	if search.DeadlineFrom != nil && search.DeadlineTo != nil && !search.DeadlineTo.After(*search.DeadlineFrom) {
+		p.Form.Errors = append(p.Form.Errors, fieldError{"to", tr.T("tenders.error.to")})
+	}
+	status := fiber.StatusOK
+	if !p.Form.Failed() {
+		page, err := w.tenders.PublicTenders(c.UserContext(), search, tendersPerPage, cursor)
+		switch {
+		case err == nil:
+			p.Tenders, p.Next = page.Items, page.NextCursor
+		case searchRefused(err) && w.refuse(c, &p.Form, "tenders", tenderSearchFields, err):
+			status = statusOf(err)
+		default: // a bad cursor, or tender down or slow: a page saying so
+			if p.Failure, err = w.failureOf(c, err, "tenders.not_found"); err != nil {
+				return err
+			}
+			return w.page(c, p.Failure.Status, "tenders.html", p, "tenders.title")
+		}
+	} else {
+		status = fiber.StatusBadRequest
+	}
+	if u := w.session(c); u != nil && u.Has(auth.RoleBusiness) && len(p.Tenders) > 0 {
+		ls, err := w.licenses.MyLicenses(c.UserContext(), u.token)
+		if err != nil {
 			return err
 		}
-		return w.page(c, p.Failure.Status, "tenders.html", p, "tenders.title")
+		p.Vendor, p.Licensed = true, map[string]bool{}
+		now := w.clock.Now()
+		for _, l := range ls {
+			if l.StatusAt(now) == domain.LicenseActive {
+				p.Licensed[l.KBLI] = true
+			}
+		}
 	}
-	p.Tenders, p.Next = page.Items, page.NextCursor
-	return w.page(c, fiber.StatusOK, "tenders.html", p, "tenders.title")
+	return w.page(c, status, "tenders.html", p, "tenders.title")
 }
 
 type tenderPage struct {

@@ -139,6 +139,7 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"scales":    func() []string { return domain.Scales },
 		"hasValue":  func(vs []string, v string) bool { return slices.Contains(vs, v) },
 		"filesize":  fileSize,
+		"list":      func(xs ...string) []string { return xs },
 		"countdown": countdownOf,
 		"days":      fmtDays,
 		"choices":   choicesOf,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -185,12 +186,34 @@ func (s *Store) Clarifications(ctx context.Context, tenderID string) ([]app.Clar
 
 // PublishedTenders lists published tenders, newest first, after the keyset
 // cursor (published_at, id) when given.
-func (s *Store) PublishedTenders(ctx context.Context, limit int, after *app.TenderCursor) ([]*domain.Tender, error) {
+func (s *Store) PublishedTenders(ctx context.Context, search domain.TenderSearch, limit int, after *app.TenderCursor) ([]*domain.Tender, error) {
 	args := []any{limit}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	where := `t.published_at IS NOT NULL`
 	if after != nil {
-		where += ` AND (t.published_at, t.id) < ($2, $3)`
-		args = append(args, after.PublishedAt, after.ID)
+		where += ` AND (t.published_at, t.id) < (` + arg(after.PublishedAt) + `, ` + arg(after.ID) + `)`
+	}
+	// The search, as domain.TenderSearch.Matches says it.
+	for _, w := range search.Words {
+		where += ` AND position(` + arg(w) + ` in lower(t.number || ' ' || t.title || ' ' || t.description || ' ' || t.buyer_agency)) > 0`
+	}
+	if search.KBLI != "" {
+		where += ` AND t.kbli = ` + arg(search.KBLI)
+	}
+	if search.Buyer != "" {
+		where += ` AND position(lower(` + arg(search.Buyer) + `) in lower(t.buyer_agency)) > 0`
+	}
+	if search.Category != "" {
+		where += ` AND t.category = ` + arg(string(search.Category))
+	}
+	if search.State != "" {
+		where += ` AND t.state = ` + arg(string(search.State))
+	}
+	if search.DeadlineAfter != nil {
+		where += ` AND t.bid_deadline >= ` + arg(*search.DeadlineAfter)
+	}
+	if search.DeadlineBefore != nil {
+		where += ` AND t.bid_deadline < ` + arg(*search.DeadlineBefore)
 	}
 	var rows []tenderRow
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+tenderColumns+` FROM tender t WHERE `+where+

@@ -524,7 +524,12 @@ func (s *server) ListPublicTenders(ctx context.Context, r oapi.ListPublicTenders
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.svc.PublishedTenders(ctx, limit, after)
+	q := r.Params
+	search, err := domain.NewTenderSearch(deref(q.Q), deref(q.Kbli), deref(q.Buyer), string(deref(q.Category)), string(deref(q.State)), q.DeadlineAfter, q.DeadlineBefore)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.svc.PublishedTenders(ctx, search, limit, after)
 	if err != nil {
 		return nil, err
 	}
@@ -570,4 +575,13 @@ func (s *server) ListReceiptKeys(ctx context.Context, _ oapi.ListReceiptKeysRequ
 	}{Algorithm: oapi.ReceiptKeysKeysAlgorithmEd25519, KeyID: kid, PublicKey: base64.StdEncoding.EncodeToString(pub),
 		PublicKeyPem: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))})
 	return out, nil
+}
+
+// deref is *p, or the zero value for nil: an optional parameter left out.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

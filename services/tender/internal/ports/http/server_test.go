@@ -404,6 +404,21 @@ func TestPublicEndpointsHideDraftsAndAskers(t *testing.T) {
 	if r := h.do("GET", "/v1/public/tenders?cursor=bm9wZQ", "", nil); r.status != 400 {
 		t.Fatalf("bad cursor: %d", r.status)
 	}
+	// The search, over HTTP: found, not found, and each bad parameter named.
+	if r := h.do("GET", "/v1/public/tenders?q=zzz-no-such-word", "", nil); r.status != 200 || len(r.body["items"].([]any)) != 0 {
+		t.Fatalf("a search finding nothing: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/v1/public/tenders?kbli=46512&state=tendering&deadline_after=2020-01-01T00:00:00Z", "", nil); r.status != 200 || len(r.body["items"].([]any)) == 0 {
+		t.Fatalf("a search finding the tendering tender: %d %s", r.status, r.raw)
+	}
+	for query, param := range map[string]string{
+		"kbli=4651": "kbli", "state=draft": "state", "category=weapons": "category", "deadline_after=tomorrow": "deadline_after",
+		"deadline_after=2026-12-10T00:00:00Z&deadline_before=2026-12-01T00:00:00Z": "deadline_before",
+	} {
+		if r := h.do("GET", "/v1/public/tenders?"+query, "", nil); r.status != 400 || !strings.Contains(r.raw, param) {
+			t.Errorf("?%s: %d %s; want 400 naming %s", query, r.status, r.raw, param)
+		}
+	}
 	next := h.do("GET", "/v1/public/tenders?limit=1&cursor="+list.body["next_cursor"].(string), "", nil)
 	if next.status != 200 || len(next.body["items"].([]any)) != 1 || next.body["next_cursor"] != nil || next.raw == list.raw {
 		t.Fatalf("second page: %d %s", next.status, next.raw)

@@ -333,6 +333,72 @@ func (e ListDeadLettersParamsState) Valid() bool {
 	}
 }
 
+// Defines values for ListPublicTendersParamsCategory.
+const (
+	ListPublicTendersParamsCategoryConsulting    ListPublicTendersParamsCategory = "consulting"
+	ListPublicTendersParamsCategoryGoods         ListPublicTendersParamsCategory = "goods"
+	ListPublicTendersParamsCategoryOtherServices ListPublicTendersParamsCategory = "other_services"
+	ListPublicTendersParamsCategoryWorks         ListPublicTendersParamsCategory = "works"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicTendersParamsCategory enum.
+func (e ListPublicTendersParamsCategory) Valid() bool {
+	switch e {
+	case ListPublicTendersParamsCategoryConsulting:
+		return true
+	case ListPublicTendersParamsCategoryGoods:
+		return true
+	case ListPublicTendersParamsCategoryOtherServices:
+		return true
+	case ListPublicTendersParamsCategoryWorks:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicTendersParamsState.
+const (
+	ListPublicTendersParamsStateAnnounced       ListPublicTendersParamsState = "announced"
+	ListPublicTendersParamsStateAwardProposed   ListPublicTendersParamsState = "award_proposed"
+	ListPublicTendersParamsStateAwarded         ListPublicTendersParamsState = "awarded"
+	ListPublicTendersParamsStateCancelled       ListPublicTendersParamsState = "cancelled"
+	ListPublicTendersParamsStateContracted      ListPublicTendersParamsState = "contracted"
+	ListPublicTendersParamsStateEvaluation      ListPublicTendersParamsState = "evaluation"
+	ListPublicTendersParamsStateFailed          ListPublicTendersParamsState = "failed"
+	ListPublicTendersParamsStateObjectionPeriod ListPublicTendersParamsState = "objection_period"
+	ListPublicTendersParamsStateOpening         ListPublicTendersParamsState = "opening"
+	ListPublicTendersParamsStateTendering       ListPublicTendersParamsState = "tendering"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicTendersParamsState enum.
+func (e ListPublicTendersParamsState) Valid() bool {
+	switch e {
+	case ListPublicTendersParamsStateAnnounced:
+		return true
+	case ListPublicTendersParamsStateAwardProposed:
+		return true
+	case ListPublicTendersParamsStateAwarded:
+		return true
+	case ListPublicTendersParamsStateCancelled:
+		return true
+	case ListPublicTendersParamsStateContracted:
+		return true
+	case ListPublicTendersParamsStateEvaluation:
+		return true
+	case ListPublicTendersParamsStateFailed:
+		return true
+	case ListPublicTendersParamsStateObjectionPeriod:
+		return true
+	case ListPublicTendersParamsStateOpening:
+		return true
+	case ListPublicTendersParamsStateTendering:
+		return true
+	default:
+		return false
+	}
+}
+
 // Amended defines model for Amended.
 type Amended struct {
 	DeadlineExtended bool   `json:"deadline_extended"`
@@ -1027,7 +1093,30 @@ type ListPublicTendersParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Words, each of which must appear in the tender's number, title, description or buyer agency (case ignored).
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Kbli The KBLI a bidder must be licensed for.
+	Kbli *string `form:"kbli,omitempty" json:"kbli,omitempty"`
+
+	// Buyer Part of the buyer agency's name (case ignored).
+	Buyer    *string                          `form:"buyer,omitempty" json:"buyer,omitempty"`
+	Category *ListPublicTendersParamsCategory `form:"category,omitempty" json:"category,omitempty"`
+	State    *ListPublicTendersParamsState    `form:"state,omitempty" json:"state,omitempty"`
+
+	// DeadlineAfter Only tenders whose bid deadline is at or after this time.
+	DeadlineAfter *time.Time `form:"deadline_after,omitempty" json:"deadline_after,omitempty"`
+
+	// DeadlineBefore Only tenders whose bid deadline is before this time.
+	DeadlineBefore *time.Time `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
 }
+
+// ListPublicTendersParamsCategory defines parameters for ListPublicTenders.
+type ListPublicTendersParamsCategory string
+
+// ListPublicTendersParamsState defines parameters for ListPublicTenders.
+type ListPublicTendersParamsState string
 
 // EditTenderParams defines parameters for EditTender.
 type EditTenderParams struct {
@@ -2946,6 +3035,90 @@ func NewListPublicTendersRequest(server string, params *ListPublicTendersParams)
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kbli != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kbli", *params.Kbli, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Buyer != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "buyer", *params.Buyer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DeadlineAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deadline_after", *params.DeadlineAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DeadlineBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deadline_before", *params.DeadlineBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -318,6 +318,72 @@ func (e ListCommitteeTendersParamsState) Valid() bool {
 	}
 }
 
+// Defines values for ListPublicTendersParamsCategory.
+const (
+	ListPublicTendersParamsCategoryConsulting    ListPublicTendersParamsCategory = "consulting"
+	ListPublicTendersParamsCategoryGoods         ListPublicTendersParamsCategory = "goods"
+	ListPublicTendersParamsCategoryOtherServices ListPublicTendersParamsCategory = "other_services"
+	ListPublicTendersParamsCategoryWorks         ListPublicTendersParamsCategory = "works"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicTendersParamsCategory enum.
+func (e ListPublicTendersParamsCategory) Valid() bool {
+	switch e {
+	case ListPublicTendersParamsCategoryConsulting:
+		return true
+	case ListPublicTendersParamsCategoryGoods:
+		return true
+	case ListPublicTendersParamsCategoryOtherServices:
+		return true
+	case ListPublicTendersParamsCategoryWorks:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicTendersParamsState.
+const (
+	ListPublicTendersParamsStateAnnounced       ListPublicTendersParamsState = "announced"
+	ListPublicTendersParamsStateAwardProposed   ListPublicTendersParamsState = "award_proposed"
+	ListPublicTendersParamsStateAwarded         ListPublicTendersParamsState = "awarded"
+	ListPublicTendersParamsStateCancelled       ListPublicTendersParamsState = "cancelled"
+	ListPublicTendersParamsStateContracted      ListPublicTendersParamsState = "contracted"
+	ListPublicTendersParamsStateEvaluation      ListPublicTendersParamsState = "evaluation"
+	ListPublicTendersParamsStateFailed          ListPublicTendersParamsState = "failed"
+	ListPublicTendersParamsStateObjectionPeriod ListPublicTendersParamsState = "objection_period"
+	ListPublicTendersParamsStateOpening         ListPublicTendersParamsState = "opening"
+	ListPublicTendersParamsStateTendering       ListPublicTendersParamsState = "tendering"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicTendersParamsState enum.
+func (e ListPublicTendersParamsState) Valid() bool {
+	switch e {
+	case ListPublicTendersParamsStateAnnounced:
+		return true
+	case ListPublicTendersParamsStateAwardProposed:
+		return true
+	case ListPublicTendersParamsStateAwarded:
+		return true
+	case ListPublicTendersParamsStateCancelled:
+		return true
+	case ListPublicTendersParamsStateContracted:
+		return true
+	case ListPublicTendersParamsStateEvaluation:
+		return true
+	case ListPublicTendersParamsStateFailed:
+		return true
+	case ListPublicTendersParamsStateObjectionPeriod:
+		return true
+	case ListPublicTendersParamsStateOpening:
+		return true
+	case ListPublicTendersParamsStateTendering:
+		return true
+	default:
+		return false
+	}
+}
+
 // Amended defines model for Amended.
 type Amended struct {
 	DeadlineExtended bool   `json:"deadline_extended"`
@@ -1010,7 +1076,30 @@ type ListPublicTendersParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Words, each of which must appear in the tender's number, title, description or buyer agency (case ignored).
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Kbli The KBLI a bidder must be licensed for.
+	Kbli *string `form:"kbli,omitempty" json:"kbli,omitempty"`
+
+	// Buyer Part of the buyer agency's name (case ignored).
+	Buyer    *string                          `form:"buyer,omitempty" json:"buyer,omitempty"`
+	Category *ListPublicTendersParamsCategory `form:"category,omitempty" json:"category,omitempty"`
+	State    *ListPublicTendersParamsState    `form:"state,omitempty" json:"state,omitempty"`
+
+	// DeadlineAfter Only tenders whose bid deadline is at or after this time.
+	DeadlineAfter *time.Time `form:"deadline_after,omitempty" json:"deadline_after,omitempty"`
+
+	// DeadlineBefore Only tenders whose bid deadline is before this time.
+	DeadlineBefore *time.Time `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
 }
+
+// ListPublicTendersParamsCategory defines parameters for ListPublicTenders.
+type ListPublicTendersParamsCategory string
+
+// ListPublicTendersParamsState defines parameters for ListPublicTenders.
+type ListPublicTendersParamsState string
 
 // EditTenderParams defines parameters for EditTender.
 type EditTenderParams struct {
@@ -1388,6 +1477,55 @@ func (siw *ServerInterfaceWrapper) ListPublicTenders(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", query, &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter q: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "kbli" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kbli", query, &params.Kbli, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kbli: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "buyer" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "buyer", query, &params.Buyer, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter buyer: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "deadline_after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "deadline_after", query, &params.DeadlineAfter, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter deadline_after: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "deadline_before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "deadline_before", query, &params.DeadlineBefore, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter deadline_before: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -6051,214 +6189,217 @@ func (sh *strictHandler) PublishTender(ctx *fiber.Ctx, tenderID TenderID, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17c9s2ujj8VTB6z5nYcyhZki+J7dl5x3GS1k3Suo5zstsoR4JISEJFASwAWtFm8t1/gwcACUqUTFly",
-	"k3a1f+w0FgkCD5779Ust5JOEM8KUrJ19qSVY4AlRRMC/ntPo6oX+D/IZT5KY1M5qzdbpIT4ZNOvNZrNZ",
-	"f6r/75n+v2b+v1YtqFFWO6slWI1qQY3hiX6zT6MujWpBTZA/UipIVDtTIiVBTYYjMsH6MwMuJljVzmpp",
-	"Ck+qWaLflEpQNqx9/RrULlMhudDPRkSGgiaKcv2p2xFBPUY+q24IT/QQHyA1IigR5I7yVKIED8k5wn1J",
-	"mEIDLuDXARVSwU+NWuCdksx+Sn67vDp5exudutP8kRIxy49jvlPztz/Bn98QNlSj2tlxq122/auITBKu",
-	"CAtnr8ls8RgXaCCIHKExmaE90hg2EEbv31+92EcJEahPo3OEkSBKzNCUqhGcQeIJgReGREnvVJjJKRHF",
-	"cz0NW+QEt/v11qBJ6kf9Y1I/jY5wvY1P+q3wMDoixwN33hHBERH5gb291/XmV12kB4n28XFQm1Dm/t0q",
-	"hcvgLVbhqPxe74iQlDMkCI7QXq9TO+zUeogL1Dvs7WuASIVjgjgjBgRHrXbx1PDG0mMN6ubbS/Z/WHqR",
-	"b+iEqvLtTrhUiCoykUhxfVmpYIX9HDfLMSqGNf1tRGSA01iZVzLioEwdtmuB3iSdpJPaWavZBBDbf2X7",
-	"pUyRIRGw4VvCIiLWp2aMy6lZwXqbEvRX/bJMOJPEMBwc3ZA/UiIBtiFnijD4T5wkMQ2xBvNBIng/JpP/",
-	"+V1qmHvH0QBTmMb2IoRZCUWcSMS4QhN9z0AhF9dXSK8ucKjgboTgmuV9/FIbUBJH7nIa7k4mREo81Huf",
-	"pFKhPkFYmZtuNZu1r580jKTCLNSPHNy1DngiDyKCo3pMFLBTAyYilYbZWe1k0Arb+JTUj6JWv340eErq",
-	"p/josH4YtvutqElOB8+eaVxQWKWydnakr1hRBbf2HEfIgSmD6UipRJ4dHAyJ6GM2bAx5g0YOVvKAsjsc",
-	"06j21b+e/xJkUDur/X8HuRA4ML/Kg2vzprmkRSx3wKUSTXCs75lEmiZLgJ0DWjNwzgYxDR94v2EqBGGq",
-	"q8GiD80TwjQmBcWbN8iJNPxjyggaYc3/pSTRuWaiEoWYIcZRzNlQ81UC3DQSeAqUOneVZjV5UIVYDvTy",
-	"B1WE5IH75MaYcZpjRgbdqmgRuhe2hxchF9ETieCKkCCDVBIjlnConws0lmAUpebCC5hEGRrEdDgyqPKK",
-	"iz6NIsI25gVUIkZIZLeRRlRxgQSPScltw88Hd0TQwWzjqznMryY/TdW7GWRvbOtyQhzHRGhIjxmfMtRP",
-	"taSSAAqJIg6Ei6MJVUhpoPGECIAz3McVU0QwHL/UzHLDO3nHJ0SNKBuiqdbHpoKzIeIM8VQgSSPSQD9z",
-	"+zuWKBxhNiQR6s/MvuylnKM/Uq4I3GqGRRGiAzTjKbAdHCok0yThQj3uVR/7/NkBCr0j4o4IZABWnVOb",
-	"t7dy6xdogGmcCq0eGW0RtqTpk0bkXF/4PJThrn/m6hVPWbThNf/MkUzDkWa6fxpj3Zhoj/Kb/JkrZOBQ",
-	"9fYYV90BvLGN63PwM1wVWKcmUZXR8hNQMiUhcGvX+jkWUf32K0xjEm1FjdLfzmhQUhYSIDDQx6lCe05B",
-	"P9KchfEpOt5voBsScxwhzCKkzRU8xJT9ZXAArDeLAz5QkYVqVWxIvHe7A/Putph5z1kuvcxCotLYQufm",
-	"blR+exb82hDg/A0WQ7JFBbvPo5n+dqzX1YY1ZoZPExYlnDKFcBiSRMlt3P/GV+vJZKtEo5dMUTVDt5wj",
-	"A5uq96s478Kpt3ara8DSXOZbzGb2HHLTO+UcTTCbuYuV5znpat0MowllqSLfwzW2Pa1X71uDAWVwWOf+",
-	"9Im77sRbuccbrdaC5agNDuOuwQNFjM+pd6P/UL/Qf+ghCQzC3OZ7hlM14oL+e2PG/YYP4cb01Z1b7Tsk",
-	"UkuLMWFgEJHPiTbaH1sFbuX3VDhf1StK4SXCFFgLWxOrfYKFvhANDpCrnGlFEoMdYkEToAEXQ2PXarFr",
-	"vIaayRJxR0NiLy0RXIMW92OyDUtlzs8GqlkqSWQ8fhhFdDAg2gou8N8Gei8JwoiRKTgDB2Bl6X/Zp74L",
-	"om37yODBzXLgNZDCB/o2UOIDieO6dWNosyjETF95nyD7JY0OxiPLUG/ujnpIEO+KtFJNhLkWgyLWBiHR",
-	"WxJRfAtn3Fj8DmhMNLZi9NvVNcIiHNE7EP3gjZtoDMGTCMdI4THRj12/eFVG7fmnPVRot9vtZZ6LiIfp",
-	"BCIGm8riYx8fMiAhgBICMFXHiOz17ZnL5n6Q3oFRbZVlE+XyOPsuCOKLiSYvYOSJ0Ja0osbJ6dxSXfJZ",
-	"ZY/YU/Y5jwkGi99Q531HMH7dmvGkOjfsR/dyUPKxTxlIef93Ylw/FxArWNwqzv7uecQ1Qqx26Qe1z/VJ",
-	"Giuqv2y8wvMbtCuXbkaLn8sRCccA4MVdhYJoUdDFquBjjrAidUUnZNHRHNRGWI48OOc/jMkMkLfMlU8j",
-	"F0Z6GbWPj1unwFpBSkg6ZESbP42yryVcUrPOl4Lf/uSoVuqd9yGTvWs3Hfjnzfa7FHAOp0vQzvAO3/9f",
-	"8Njpr3leUXDgEgkOIksJpWcdU1YCvg9WlBrPzp4kBCXjoVEt9sHlztKJPq75fNeal8BR4A8RiYny/0CZ",
-	"JML8JRxhyrpDnGT/HVM27vaFlubZ33iqunzQ5cJQgvmj4FPvW2GGZd0+jrr6UrFKBSn+lDJwl3XHEPXy",
-	"fphQObGxI++vXCQjzAyl5aBeOOdKpClhRnr7yD2DpiMijOerLwgeIyoLMaajdqsV3I96OXCXUADcV+YC",
-	"4CwkgmlJSAcIs9lDPjmH7YA9mft+KVbfEM3by/fIUxXyCdGkanRWyoa5pxcpgWmM9jLsa5i1AAnn+IpB",
-	"JcvV5j/1I58a66h4ExJN9U1McTw2ynQFoOfIIld8x7IY72HzKfhD5W+NCI66jvvNfYl8Ru9+vKi3j08Q",
-	"Nl4l/bTjeXDOUpKPsVTdsMChV8moeYb+NajxccldipRovDaOyumIxw7rMYsQuSNi5gHD3rW3P092OrVg",
-	"8SMvYZkkxiHxaMjgCFCSDLThZL4LrANUJmUXu/eYmUqRbQsLgWf+prpKpMwYMytgMOECdE94xVw8+BWN",
-	"SwALbWFKZdBgEQCGYkvOf8OnEGdR88SttCpdEadSJgmOy/Z/Y76LQj6ZUKV1udzwBZhqOUNwFKAppkoT",
-	"qkvFgBVFxQ3A3dM1VQD7xTJZNbNQkABYqWgcI3dItIcZ4olGS4GZNFEsNOJx5PiM2Trq43AMpmT+tycS",
-	"MfJZIaFvbj9LP4ELZlqVxII0ShNdfB7Jx7XikYMiq8qv27uaIpfxSKKUx06xiK4FT7jE8aLqIIiENITV",
-	"+P/yDscp2BE35vmtKbH2+2U7f14muS5Qn0YIG93ljrCICyQJ6DLniGlOgjBKBJjwC0KAswHVZmAXawV+",
-	"Yg20heyLRaQ0O7kn5QHuitDEcP5KfOXGvFDGUsxdd+UIt49PStVbGyn/kulbMu0byqwFtSzq7YHWe9U9",
-	"uRaV5YkhVYBhPdcVIZztd40dzeGU2YaXvGIAlO9kHqhzcAhKEWQJZl6AaVhmA/YNfFZd+3OTrWHRpTKS",
-	"zJ23bzN0zK9L9vmGyhIzK0POSlhqt1vE0Hngq2UM6DmN3pEwFVSVZsUZGn4iga6lfRBxhrDN9Qg0tdu0",
-	"D62sa1JHA8EnKMEzfUVPpNYgmIlBzBm5E57er8S85YzMjEIVr6QIlsax8QWabKgFnC/jWEZkmHM9kYhG",
-	"ZzZ6A66+EJTb/CSU3XEaEl9WLuc24J9Zk4gXuEa2TM0AAHAqJljCXwZcDAhVBefCwzjCfdRq7yon28L5",
-	"lmGWJmDp+MycVZz5snxEXxAJzk+3aH24BQLUx5KcHBU0mP5MlcLXJNEV8yTvc6rMwwbWCLLNlZ19gj9f",
-	"mSO1m2X6qMahqmivSDhiNMRxlw8GCz6hFrgGN/YKmS0tfqzscJcx1hqR8VwusV7l2KS7GJkvR9wkeC1z",
-	"cq0m3bL9B/ZtshlL0Btdj0IrylcgDguftW8DlsxW8HbpTl0rHv/eW9qGnCle+8MlzqW1UMhtpqIWt7We",
-	"6lowL1bu3333g31+qdbrFqyw+2tsAvobAXYOICXqppdgv0hw11hKLYV7LgPfWXZgAZn0e00ILhMpxl7q",
-	"/T0UUnqrxf2shNKH5aYfVmCKymy7znQlvn6xyDWIsXZI1O3PuhNStjSBMFCerANhV2OqacOYISwlkRIi",
-	"NRCuk6E2+o37hQpkudWidZ+yjOzMYSlnJbb+L9lvEJjiqYKPZnUBFTRu70uOEZR8qECTKHvwgV+du+zS",
-	"LSyDQbBwL+V4YTKSr1iSljAklk76ZRLuHvkc1IzH7uHGif2wv9Cq7RtnSwndV5MN+TE3P8jadh+O0+q6",
-	"h1H/S3Z6n7qYAdSu4D58H4RfEBy9gcT9Um1QphOypAgpSgUEtN1TJlo0xHcEpUmxLMVstB7TkDBJ2dD+",
-	"F6kbQ6UMbMXIV75Uu9k+qbda9fbxbbN9dtQ6azV/80lt5c1FJKZ3RGRholJntH7Z5E/D7iArwb5ofJB5",
-	"eUslxkJcEvEiCEEwwO/OEz3CLIrna5lwksQzlEGvYaHXoFKmJDpDjKN+KikjUjPdIZVKb9WE6H++eo5O",
-	"W+1ms9lqHx4dnzwtgwscdGlk5DLmafQSbsqLE8I7xX3akHq7fhK2SP1p/xDXTwdHrXo7Og6fkSZu9Z8+",
-	"rWLJmY1k67aeVozvJDGeZSizIKI0Z7Z53lwg97RxlGlhPR3RmKCEsEjDeBlO3avgytTQVgFrl91dNbMw",
-	"o0PvpvIPOQwroPdcKNWHzWousA39yuMpfwPVKnf2LhGiuW6zyrTG0YQyKpXAit6RboKlLM+GsNWj1Rys",
-	"WFo1Jftq0dBulryV28rHJbZybpAu2+Ki3816LEpOuLDeauO95e849/1qZXEVbNcAWSioIsLaiR6sTo5K",
-	"49QucFm1JLF5r5KXgSvfSfah+4HTLLECV2DsTRbOmPMFUflHimMIs1SC6xLUq2ZsV1drMuBkWoz9Thlk",
-	"5tFkQtSIL9ktZmNrFS07Kon5tPus2U2ICDWPHSUlSsJ7cLs+a/63k4I/Xr8L0CDGwyGJbCYieHbqZt+a",
-	"G4FYhghVuYmzAsiZ32pemPGYIJEmFI8qhhFhpS4QUqVMHQOyisGKnMSzD8zpVimLBInUSGq4YWTC2nvP",
-	"jo+b6B/o2XHjuLlf8SCKKxO3qxQ7rYZ1cNSgBPkWnXTmgEV4uk0F5UhUBXUFgWqlIo9bNDzmWTUlXYjk",
-	"d0VqsiYXI8GUMVIBBJZ2ckoJijzC2+LCd1cLzVsiSj3NhvvhRWSZEEFV13DEwMh+zuoAcOTeOrd+gymh",
-	"w5GSkDZhrsT8Bcl0ghRHrWazkNRQ3MPYNCa4TwqYJdeRAq37k4EgwcquvL5DO2d1Rdj1Yj4lUnUBFj20",
-	"N8JiiJE2B1iER/sB6sGVqlk35FL10N4Y/qktHMxQn+IZ1g/5V9BDe1JbFBPEaIxpIaPN/xo4UPO1oZI8",
-	"X6U0XKIVAsqG3aHAUQnX8JcziBATre5l1Gi8SKWeluri2dFyfsvLdwF4VsRPS+kbbyJnMVU2sq3vlnOB",
-	"Mnx8RUkcZfWwRTqyjQRKbC6bdAQPICptXnkP8sUHhDRMkKsHeJk1IdD/TLAaNWik/9O0sWjMJ6IXTc9i",
-	"D4NFldc1NfCNsrL+BvcZDeao+YJloPqR4Nik1c0n3ZFwbG0BUyiH4+uiI37RYVHI6MLhCEVEm6gaDC49",
-	"LkA9PoY2IdPRDKLBUH5XANAXbcTiPpaw1TF0t9Carf7vMhXSJa4vMBj9JUjq8bLUTMcBGaBeyvAdpmCE",
-	"9RDUBkypnOs4A19fDWX79TLgGk/ZYuCcIYNLWsGY6Gca6GeOBjHHIB5mJgOOESzszyuC48u1rSBDlpsE",
-	"tZr/1zpGe9B7J8ZKk+ETiUKiVd/hOSL6tpJUJFyavgwYaX4pUB+S2/gAcnb4lAVIEkMnNy8vXrx9uV+A",
-	"V+vYBhwXFB6fzAv/K03EhH4S4cwPdV+9uClm7uo/3Hc3WVw6W7Hsmn65fPHuGodjS3TlCG+s9IWL1O+i",
-	"VqOFbNwdgbsGUvcSsyTaM64GfRtSYRZhETV4QljddeCgbNjgYhigVrfb6naP9z3d29ulc6eXmOtimEfL",
-	"q5g4A01zjxHY3GpSQXYqb8OfVkFmrXqJ9sNC40HNJjYX8zD0DkD1TBPIRBHERTzyvw2KudTLcNbFcN13",
-	"Vh55mZvHx4htHJrcUc3HSVluqU2GgZp34201z6I9l4UBRQxEauJ4f/NG7hf0XL8/1z0+oHbznsByfu6V",
-	"UKsa8f7+MhLWpXT/3qoba4/GHzajnUDD51MFMK0VmcosaJ/hZHDzgBEs0ub9mRYPzIP4JSGMRGskAT7Y",
-	"yRiRUMwS1c1CP4tPzDngFh9YL1urch7WxplWS3OrcBz/MoDGYhUinQsYt0EW7kK21uN6JOeSZJ3xW7jR",
-	"LWMtZcNlEXAoVn4cpF0sHcjS/SNITw15GkfIFg+bnoUu5VzSWMuomEu5X1pYM08Ac5bOJFGzvEJGf2zI",
-	"tbBjWiCSzLlUXpL4jTHyW6NWAM3iHjupgUZdh3vr5rn4Gmm+1cKqgUHsssN6ZZ8LpsPNq0t0enT81JUT",
-	"NdAvkJk0IZM+ERJN8AzhJNFW4IALJPkkrzzqMNOHtFdovdczuVGue9x+o8MWLMe83rQs5Srr+hW4AAER",
-	"krMAnElT/YjiKOJFI3nNro6LEX3b5nF+S6+4QABmk8Dkzh4Ya9X4abBC0IyzcjmY5xsqQca8CP/Liu6K",
-	"4PBZkda9NDshb4cWIBxL7kq+ev+s2yYp9auoh1zzTWTdSQVoV6zmL00eN16SvDa02ayUFWKbAZSd6Mfb",
-	"22tklkaKfJ5LsihtiTmvdi7WFby/uUIMT1wh15gaF4Sjk8InKjbYvM/qUrarAZw0WOXU+dXL3S2Slp/V",
-	"6xk1R9tIwc7WLtvSTRbfnC8Qw/PNKmoXbDjEAjMUUYUFHSMekxG6vn7dMF6aYjx+w12vCIje5AU0xet/",
-	"Z+pr+7OsMR7VpqQt9d9H/I6IDuvU7IXX+zSq20Ka+l2r02GdtNk8DDO+Df8k2d+NIJv7Y6G2aO43WPsO",
-	"2L79pVbGV9dQXvLeBuVVaHdL8oJs30ItFQOQHoeHh6fo/e2lyZ5imHHbt+gcqpQBVIgqRD7jUMUzhCUa",
-	"0jtS7Htss9Ta9Vbzttk+Oz49O37WMPlXv5XykfnitgQrRYTe4P99bNZPcX3w6cvJ0df/qi1JxTSl/Aun",
-	"ew51Gi5WfXJU19ZB1uEhe7GxZbeTL98zJWe+1sy/luz+/NOswPDXZFYezlvpaoiHXFA1mviWsoVFaXhq",
-	"BU4laT+mYXdc5oouAv2wbYBu3kBjMivXWbMFu0mZbvPOJHtdw2OvyeyKDTi6fvnW6BRaiZIyvr++NgNz",
-	"DozCYRY2srYhA5dQ9tay4oNC7emiMDR5rQ6aMVZa1uMoIixKJ2ivifpkwAVBmM32K2Z6a5R0zWKqK8j6",
-	"rYQIyiOtGAq13pvSK/mrlAjcT2dEdPHQ+ewXE5mwIkMulvzoMvtLUuVZPHM6Ul4AcEfJtKDv3evPKqxa",
-	"1XHm7LbqBdYmfeBrULP5ONUKFxPZNYhcnmJXVaj0Y1oKiwll1Y0fP/3cU/B/flEHKdFsHrVL3XrOsdqN",
-	"8Kzql/KXCIvkWgagbTBukHtN4zERPExNI67uiiysVVwTFN/r1y89Ron23r6pv375tv705Bn6H/RPq6xA",
-	"W3NoXmA8EYoHiLPQslg5musXsswhlj291klz9W/RO0JNrniojZ04Ns308lBsFQJZKEaNBB4YJynjKQtJ",
-	"Hs8xi+Rd4T3aCmp4ikXUTaDLAbyT44VhYe4ZYtOLwZA0/3C71zA0bVxLK12d+bJRnXuZ6zivDFkoV89F",
-	"xRx/zI0M/1Y8HmlpuRRT52BX4NYlbH9OfiwQqscdlovBbWRZVy5ee5y0aPP5LLvLyzQoyteCLnx41mye",
-	"NaFiY1GeZk82W7fNVvFJX366QH07C3fnwW0IYS+Iz9oLyrBE14RFNKJjzNC14HeUSYp+wlOMnmNhGh5k",
-	"MrU25BzcUJ4k/VhL+Ph3XG9Bwq7+rzaEzwtSzbG/Ym5ULr/c5ltetH5x+74AM5dmZFHt6OS41S7H47O8",
-	"njJr6EzYEEcYMxTjRPEESTLmMR5Znj1nav3ldKJcmla83/ki9JVKlePBDhOmXIylq8aIlWXAakRE11rU",
-	"5VluK3Sx91Ibk5HMRzhlt4r4YEBDIqSrdMh1tT1VGHCgleFoafi3tXb4d0G1W4x1f8fKXjZIaIBjScry",
-	"rZ1Wl2NPRlRFq/vTl+Nyi9tX/7LvtcoS8VYkhJZpePkUpFVZfYfN+1Yu18fm6/GKBHHcXCXm83eX8pTC",
-	"aoclaDcf/iiX4J7M1liwpuReJaoXpRi4XgwTeqfRypUCYEHERWpy+My/Xrnb+OnDbW1x9MRPH25dEzvw",
-	"G72MXry78Bxs1vOWcKFwHCDX4cp0rYYhWrLDfvrw+h3a6x00piSO69CI8eD36Vg2fpec9fYb6DLGdGJa",
-	"JJ+hHpWyF6AeTiFLknxOekGH9WTa7xkOkUoi9gPUg5En+hEuhvanrFrQPYdwaOrCbXwDiAzoBk5f7E1r",
-	"mshSNuDlarxtTrNH6t6d7Tu345n9XQYo9IupZWAV+g7TtBUgq9vKwIv3yQCB3qp/zkqhA9f4ygbJ7Hod",
-	"BhMZRsQklBkWYaKGHdZhl5zdEWaqt/dMMuMPxv2JLq6v9s/QT+9++dncZk8yPCbdEEvSMzESmTsLOwwK",
-	"RhWeJNBu7v3tZQCT7O6eIjgHpBtCTdsXI/wD5AT+157ro9xhlny9NMapX+YB8xhSQYzp4+JcHdZb1k+5",
-	"10CXOI61PSLEDPUubENyePIMPTddwY0/9qcPt8YP2+uwPcDdAJkCxSLm7qOUxRpvskpKyhmSeCbzZE9I",
-	"ze8wM2in8ByM25FeQz8NLv0XD4UgKEZZh/U+1w3iNtAbKhVgvTYKJYF6P8rMmnu9LGXYVgxqIvDHI1qM",
-	"diqRu2Ojvuqr9kyMs1qz0Wo0nTmME61yHTaajUMjHUbAHw5GkOD779rZl69B7WBClKChtP8SBEcz99N8",
-	"h/nsr5kwd53J9bpDopZ1cbQkNR1x6WsCDLtSZasO7IHBKJHifD9AjGgVtMNgSqImKJOCGc8QZ7G+V70a",
-	"ZdDpGawtGwYEnJwW+kV0WEEHOfNaHzCu0Iy4KYwk8knT/dhh+a8m7Hlvx4ic6LM2ER3NEhvohsfkDPV8",
-	"gWCVpZ656wzlrrRWrNFnruMHdAn05n9+LHWS2asxzjJq53w1lgzJdNZq3o77O7fhvwbl+lUOlwMz+rHC",
-	"g3ZW6ddPc0MO283miu7vJV3frQb70e9J4zmIm8F/mnFZRMtWu4lSRpVTvVKm0jF69/YCMS07aKP2Z5mj",
-	"0AS/4kzNOdM1155buWt0wR86rxwf32fzFv15c30isut24xR9ArzXWvYExGGx/dFCaxxrdSxpW9Nc1mam",
-	"/RXyj3y/DUvjuHJ7/7ImSSsn4z2RnhjJFDIjMMxUXZjncGQIuOzTGaEfeKNM4ZXW/a8U5qPAS4f3v5TP",
-	"FQTFPZ1MMFBTrnMWZKGE8op545kP9I3jocwDlWC2W3XDtGZbECy1T1+t5F6YdprJdEMgBzyM9KahcmG5",
-	"WH+daTJEnqNeTNlYNvT996Dfriz2PHgi0fubN41S0aaV2xv3uQWx9t1x+IxMXxhCXEKn7jHjwDQi1qpu",
-	"xg3v4PsRKptWrAScSl9KfdgfNputehWuVc/YCmVUUeOcMPIz+4WHD1raoJ/X/uyT3zsYJPplVhtrUgC1",
-	"NuJOMs8nJ5iy6xxhLxeFjIfObx3X1DqHN56khkNF74jLQIQGku7ZjzUSk1AJzmjotZf8VMXLqNElFXRp",
-	"ShFOqFWA5wlorYE9Ikf/XJNvNVrVx6P45UplsyVtUZIrSLJlSA9nkUcbDsVh3JkEVOZxL8PtqJkA/x0P",
-	"erxv642CZ6Z29vGTz+4XysNcURgfeOuVyjS0B0M/hpTte1LAajYgBHwt52sJY3d4+SXLcfl6ILLUbMvq",
-	"i0z6B2J5NDy14587/vkfzD8LVZzgZ7DqWaLNVEfSGzLW1a9kA38rMpnClvnAzMWyLs612Mm6ypnR5a9e",
-	"1L5+qsyJ7lE77UyQjEtKRRIXfLJnwuC188XdOdKkinpAqcZhmAgyoJ+Nz7DuJ4cilwfaW9RWM0aYYduO",
-	"Fe5Y4U6V3IIquV2Ot6BWfXuW57LRXY5vKXf7X/CyI4zs04gPBjFluaCRxMxn87PgvZ4Li8a1n2+8Kbsy",
-	"W/9YSETO8o/zbOPa4fjm9O7XZvLP8Gn/5/bkzbH617Ppby387ih6dTL8sfn763b89oj9cpL8WkzePau9",
-	"veTT57/+68Xr9v9OL2YvL37on768/DB5+e/Byatf++L5b6fTp7Ec/Tr6g0+V6L958Wp6JP558fm39OU/",
-	"FnN/z2p1/b/nL3+4+hldv3/+5uoSvX75L/hjh23yrQ6DRV7+/GJxXXP11WjNv54l7i6HChr6q+0KvUo+",
-	"8RBqDt0Am43shsUIzyKembzupcGJ79hPv/PO77zzVb3zjk1dXLy8vJj++ur5MLy6/JW/eXHR/OXF9B//",
-	"+BO9+Bt521c72a9X+yAeJulX8C0byXbhRWgasA2G5VsWS0WuSdt+Z4tqpQksZ3XbVmdwlyrtENkFs8Bn",
-	"fxvL2R1H2nGkvyBHWo/5LFN33AyPb25N5BaDz5i+lflQ5iwpZp9VUM8uiy9sUYeyTZBq/8IBkiTB7HfM",
-	"hmiiQZaOKJIJkXRAx1gCxRa6HuUIeXLbPM4RMp+zVHhi3ptxH0lGzWbLH410VrtI8BiP0IQIMkaSKCww",
-	"imhCRJ/HZDTG7P9fR4NfHJpUgti/ZrlGmEU2z0gGiMfRFqLV28L40k2adsfzpvO5Gdcl0QjC2d+eFFwK",
-	"0ooQhiGBX7Jcpc1w3/Dzj3mJdwXZAIhYbBtTq/ndXqxoevb0eLlkKnZ0yYX86W3z2Vnr+KzZ9uq0XSOX",
-	"ezfX15vT9tc6x2nXFnrugDNNW55nyDYYRThVI8KUmzhk07kWALGqM4/9CLxmoaXV3ZXAOM35xDpQaINt",
-	"6bWfKShcR/miXnV5VbXA7znTqu6OK7RPKmEuzzUNCq+FNMyfMEf49lwFpr6bI7hQhM9GsonT9plvz0ry",
-	"AcqrOYmdTLApIymSwcf1KdAVdNYK81Y15SSYZunPeY7m+tRQrlJ7Mwk+Lps+YJPJ1uWRlsY9Pljo/m/H",
-	"SJj+/q2S7v3NrMu+fXRNPvjJ72f/8dNin/oa0XeG4CPSjH81nXFNk3e9M2nE+jkyjxrCPMuagZlEaBj+",
-	"YlVoJAgOwei2vl0i3BLKmaO2/S6NEDUzoU1v/GpwrcxxFoeDL/FMmvsPUI7DVrU0/mo73CVAZp/AoBxc",
-	"vw/G5KVoG7L3eROUZMPs/SkWERSquQToP4lLeY7XhMsS58UljEiSuYZGmUnyRj1I2u41EGRM6sc0Ay4p",
-	"z0NUdhiOp1ACYaoZMiN97Ux1sx/PDQL39pxHs7W1q10B7ndfgLuOuW8LI4sldJZM5gRoa+ct23nLdt6y",
-	"St4y4PLfdaJ7UDtqVXjjlvM3WAyJeeG4yr5kmiRcKBK9JRHFkJFSTKs30ghhAyWU87aHJ8+vG1lwZW9a",
-	"HSqIVq0MmdZXhT8HbiYXTKfsMAhEGCdLA13Yg1CJ7qik/ZjYMjg+t/beUfMIKd5hUNMo9xvogs1seW+d",
-	"MqTPWia+fyBqF8LYMeUdU/62IYw/hyuvb0hljPWG4MjzChebsO2XcdhNjCF9/apsxEQS49BWDyutXhpf",
-	"tRGJqHc1qL/FKhz18ixdz9KOOkyQQSrBeJIKxwSRiCq0d9Rq76+0e2xFVoflZlIJK30Z0ZyXrnf0qwHs",
-	"27ohdhbUzoJa14LaCeudsN4J62rCWnN9Ev01DKn1RLZ+4fT+Fy7tYABjebXvf+FaQD9pGIf2ykTzvqWV",
-	"pyXtY9t4BxmLNM7YDVSZUj/uhV5+XpNhub8ZcYEyQnH6pbYHLZ/usDDmEiJpmKGnbTTiqZCmPtEUJ6Yw",
-	"pCH7ZSD4BDE+PYdmpB2WBVJdN2I3WjLkbEDFxHV6QnvCqF2RU5I6bJWWhFYqSXDsnZa005L+ClqSw5Mu",
-	"+Qy7j7JupGWNXlrLFanDnSK1U6S+J0WqMokBvybRMlUKm5//lv6P/xBlyqb+g/JhRxQ8gjI1xSI6cMrN",
-	"oyhUkHXk6BIZ/grZFtJL638iUZF20d4x6s+QbWJqNRxUUb9Z1G7sAS/0cf+iHvXHFSrFO6suEb4FSy8Z",
-	"TJCD/bRYr72S+zt+XdINbx22fbpVZ3UAXRTndvQfzsELjNERs+tyDT0NbWYQZhHk15lEuzmu47FPD7u3",
-	"wkHtNh6FgdocMCJdAmHGMg1Goz1DlCaxLTCda9UMYBFyqYIOmxBBFUo4ZUruBzb50/DfqpljpmnnIMZD",
-	"6OHp0ltTiDs8a/636/zw4/U7Ezn1Ms3UlHdYlm6GPsA0LI6yZEtIo/NqvAaYxnILRu21uZXtcP08GXWX",
-	"J7rLE/3T8kS/de/SndrxaGrHQlfe9ZSO6rai/o7hhTherXwg1+Z8IR13p4F4QXfMxo4tuGIPuERP8D2K",
-	"stGnUd0n0tJkpws5JmYeK55BenFWQm146hPL54ApYSHonRmGnWURqBFWWl6Dz05Cw5Y9txZldxwEP1UB",
-	"pDoJMiCaO7hGKGZzTySi0f55h41IHNmJWphGgWsIY+ZZcTEgEPLJa0+AJhroqHmEpiMaE8Q4Ix02xRLq",
-	"3CJnCLqpA70lyVNvZ89p9C4fvbSpxWeYYTVPX0XmFB7nednVasgc48heekjxU2W24QNwCdPIEMpXZP7G",
-	"2TaFnscF5c2jH4/y3eQuj+Yd4m6WiLOaRyzvanThxltIQmyDBehsPIVKQeguYWbug6RdJLbSxkZAa9us",
-	"Yc4iXd2izrOOQjo3Brd2OmiHR6QZnfRb+Gl4SI4Hz/Bpvxm2ojY5HBw1j1sn7aeHz45Oj/FJ/2n4LDol",
-	"zUELt/uH4VF0TE488ssidLU1a0AfUqjo5H1rjULo5zRaVv48T7Xyb0ytGgZeE+8nOZ7/2eS6yjdqrfbM",
-	"IkJ8MLCKWMTD1LRg8UZUuhS6Dsv8APOzLm3gWI3IzLypuCDROWK8z6MZCrHLu1MjMvGediZnA8HMCuyY",
-	"xYjHEWVDcEVDRz4U05AwSTpswEXRJ/H6+ZsrNMEzYI97R81Df1I8dOljw/z1bNLLvv6mXvfOGFsJEfbr",
-	"Z8jGuWEmpj789fvbBrqBlEFtLBvPhDW/wpiHY0+fcCZSA10oNOFSoZMmyrsJgvamdR34goF1/mm4hAll",
-	"qSJo76h9mmcjrlQ/oB2heg723pqR9IhMEq60OvGazDYLqGfI41iqea/20/8+f3lDm5/f/B6+9kaOeG0h",
-	"kmhgcHatavjcpAcELgk8tk7QD8/RzcXbAMGIe0nRIVJ4lLIAJYQNqaATzNBhE42woI31NJW8BeRjVDb1",
-	"zZTfnWAqE0x2/nqi/Dn7VcHxwFaFhUH896nNjwDxfE5+7Y9nh3cvf7/5QH7a4n8NIey8vnK/Ds1chCGB",
-	"Vg5L9ARwWkkrPaz4OUdjQhLjOTaXvgsu/4kR4qB21G5XeTkRPCRSwqheeOu00h7fYjazdyTntCkj1RD2",
-	"WoNUVp3uMVcOvhiusbyA68JoCkWDk+atcY6aRxWMFecX2NhU2YYccP1AH9S6Zsc1t8o1P/09xXJlSbBK",
-	"Auw5xs+4sVX2/+7lVJwRF830nT3G02t8npZ0H990vL8P73MararNuoglRyM+RdjJ8/k8YmMseWlGFTip",
-	"rfhyvPQ/wER5XHOkuTNHdubIzhxZaY64cgcTt7KsmJHpzhD5RobIxiaFlSILktZ3SWY5Dtu2NQ6mVI0i",
-	"gaebJG2tJZ5LXcD3itoPdps7u2XHXnd2SzW7xZE2RHt2mSs5x3XM5E9juWZ8+KPkxV7C0tKLSvktfrDN",
-	"XN2wcsB8ZPM2elnK5wUbgmWBIqqwoGPEYzJC19ev1zAwbsxiuwYEu7q5Xd3cFhsQGGYV7+rmvoVFUewX",
-	"BzdRlqOxpcK3xYEN2+8kkGURyLFEuM9ThfDCVGEneLUxq+VwnrBwOyIdO+A/G28cnpssSTk2fzTpWnLE",
-	"p6xabsKFHLvhApuIszVnOFQlz2xrj9Kd9O82GeNBczGW8T737QBNMYUOxa4jogHEjhd+K154IccIowLD",
-	"ym7LY4xzHO1BynphiYMv7ium0M2Sz0bOEqrRLcFqlLv1vY/U5mnex/ABFxMgtDSl3rx5qUBh+Hqfh+XB",
-	"lcP61NtgmQX2s5yu7+VM1cs+zAcfxUrYsdIVrNQdN6PSvx3v/Gas0GhDy7ghosyqSVX54vp6I2dK4FA9",
-	"isa4EacyU2ku3f424FSZmfju+nW92WwdvLh69+Lq9YEmS+sNnfcDttsepVanJrvZK5ak6lF0vkosY2BY",
-	"xqbHfuggorR6AHvdIVJr3sPywUZgHdundprgt2J/5n4sIzCX4drTTbHI+/08Su1h0dW17RbCL1LhigTy",
-	"DwWa02cdjSdE02eheQGOJpRRqTQbvANrOfIKKRIs5cEA01gDCRJ49vyWBvuu2JUKKAwx7RE6bK9ZbzWb",
-	"+1AHEAqqiNCihQ8QweFIr3OOsNuMtb9DLojU0gebPMUnssO0ettA78xP+pbi2L5lyjnwHRF4SCKElTfa",
-	"JrFlulvofmASNvMJQhspr1ISKfNcnSLguxrSTmNfNyRob0PjpEu5GadCq5MRFln6jcbePH3HfA9aFUAM",
-	"DID8oFYM2QWD+9GuD15hCmd9drxG3VUO6zUk2lFZP22N4iTacdpvzGk9tM8q4wvFZBbzHoPfasb1KFrm",
-	"C6JVYuIFzoJFr6SZDbnVUNorTHeBtF0gbRdI+/sH0iz32EXRvq0Us5w+7+yRTfzdcjQtQ/sVnQfiOG/I",
-	"VpxrrXhRdJybXHW9YWhTYDsUGPEjl8iffPTJfnBvx4Jf8v1uf/K6mYdc8HnaP4mhS3ev/YjFEKNEHwJU",
-	"XYr6eIpH0Entx+t3SGGWYDQ2vivnRyV3NCLQp/NjzSR8nbl0L32DA325c32Jjtf3oBKjl/NUhXySzXde",
-	"tx9X9aHK7i5WtSzIMWdbo9r/Gt0LuI+ojmi9P95Pt8EjtzCwnQIsvdqyGdfJMsqt+vlmjBWKTF7RmGTY",
-	"sZH1ugnhoTGZ4t9B0xzpd+8hRJd3WXsABTyeH3TrENgur3m8JkY5/tzHWXZqyrdSUzSda2M0ZxF7Emvr",
-	"brRvStRsG5dir9cqDLFa2Dt//eBLrsA/Zszb/8rjBL17guhPkKgHBfsydzGeo16ajEgcdQWxVhfpIelN",
-	"PTFpSTgcd5jinjs2f1PrkT3TphVRZSZbG/9ln2ilQaIBZTiGznOmPYvt+z3CEpnO9FoBJHdEzLxrpzKL",
-	"nRrxsNFEE1hpO/LDhbtfL2eKSJEYj1BEYzxOtTmd4AijVhu9IBK8vg1fp6q563kAJ3vMuP6uxeius/mj",
-	"dTb32zzucsq+i0QKT+g+1MBYLVoTwkhUX9mT8LpKAzQ+cNICVtT2RuDhU9a4bCMPNbgGYP0tNzRcNyZW",
-	"7DCumdafXSq/Zr3XJnX1j+lbcJe50reQYZT8m7cu9U6KKEODNI7N4PMCXTyRns7ncwXbj74KS3ic1qZu",
-	"B4+Srb/QMjAwfYuhuWA4IlEaEwEKLAz4AzBGMDmhOIIYoCyz9tBnxfaIiaB3WBFo00glStlU4CQhUdBh",
-	"hr+ZGoBQzBJluiRTJUHTTgWxuQ8kMrMCITpnqwowjTqs2JFWwEQBr9tHdsIYKyJV1u8DYUE6zOc5+Zxm",
-	"P/K30RRmTYpb4apGlmyFqT4iS1w3U2v9zAWLJF0iBHwIxp70aXSGJkRKPCRIsxvClMuSzJz/c4Aw3TNd",
-	"Ty8U8jSOAHX6JMfEHFrGHbwCGKe5krr+4ArDouY03+Zt82jTLDsaOZV8LelB2XB1VpzlSZY0d7XGucT5",
-	"xc3h6Ruyf4gcWSEMbET0UYTBW35np9nbWbYc9bIJsL0ADQkD3mZ928VGvGMy67AEU4H2jNcq5/i2lSL0",
-	"3baMfxvDW+2ouK2Mb93lPOxyHnY5Dw/wceQTondpD5sN3Swdg7nn4LvvJow/NI1BL5+xEZiDhQURF6ka",
-	"1c4+fjI9VcSdY57Fi455iGMUkTsS8wQ4XVBLRVw7q42USs4ODlrtp41mo9lonT1rPjMqjd3k/FImMzjI",
-	"B7DlE+zyTPvMovd4hVYW52KweV5FlchJoyQQIUuWvZ2zCq0XL6YDEs7CmHjruAtYXMSVzoELx+iDdmSO",
-	"6Vdvk0C8teYKdhaXfJcpq/6i3grAs8rP49Q1mxHug8KqJSXg1YpMhBUOEOMo5kPKvPcsty3bprgj2TS3",
-	"JMZqwMUE7SXj4YHGls/7YHsbs0+jHA3JOSjeVr0g/k2595ecC6cRVdo6HaFwhCkzkXgq3cLeSvBo+TEF",
-	"VlygO0qm0oXyyR1hCk1wOKKMiFkBYFKb6/8vAAD//w==",
+	"7L17c9s2ujD+VTD6ve/EnkPJknxJbM/Obxwn2bpJWtdJTncb50gQCUmoKIAFQCs6mXz3d/AAIEGRkilL",
+	"btKu9o+dxiJB4MFzv35phHyacEaYko2zL40ECzwligj413MaXb3Q/0E+42kSk8ZZo905PcQnw3az3W63",
+	"m0/1/z3T/9fO/9dpBA3KGmeNBKtxI2gwPNVvDmjUo1EjaAjyR0oFiRpnSqQkaMhwTKZYf2bIxRSrxlkj",
+	"TeFJNU/0m1IJykaNr1+DxmUqJBf62YjIUNBEUa4/9X5MUJ+Rz6oXwhN9xIdIjQlKBLmjPJUowSNyjvBA",
+	"EqbQkAv4dUiFVPBTqxF4pyTzH5PfLq9O3r6PTt1p/kiJmOfHMd9p+Nuf4s9vCBupcePsuNOt2v5VRKYJ",
+	"V4SF89dkXj7GBRoKIsdoQuZoj7RGLYTRhw9XL/ZRQgQa0OgcYSSIEnM0o2oMZ5B4SuCFEVHSOxVmckZE",
+	"8VxPww45wd1BszNsk+bR4Jg0T6Mj3Ozik0EnPIyOyPHQnXdMcEREfmBv7029+VUX6UGie3wcNKaUuX93",
+	"KuEyfItVOK6+1zsiJOUMCYIjtNe/bRzeNvqIC9Q/7O9rgEiFY4I4IwYER51u8dTwxtJjDZvm20v2f1h5",
+	"kW/olKrq7U65VIgqMpVIcX1ZqWCF/Ry3qzEqhjX9bURkiNNYmVcy4qBMHXYbgd4knabTxlmn3QYQ239l",
+	"+6VMkRERsOH3hEVErE/NGFdTs4L1NiXor/plmXAmiWE4OLohf6REAmxDzhRh8J84SWIaYg3mg0TwQUym",
+	"//W71DD3jqMBpjCN7UUIsxKKOJGIcYWm+p6BQi6ur5BeXeBQwd0IwTXL+/ilMaQkjtzltNydTImUeKT3",
+	"Pk2lQgOCsDI33Wm3G18/aRhJhVmoHzm46xzwRB5EBEfNmChgpwZMRCoNs7PGybATdvEpaR5FnUHzaPiU",
+	"NE/x0WHzMOwOOlGbnA6fPdO4oLBKZePsSF+xogpu7TmOkANTBtOxUok8OzgYETHAbNQa8RaNHKzkAWV3",
+	"OKZR46t/Pf9HkGHjrPH/HeRC4MD8Kg+uzZvmkspY7oBLJZriWN8ziTRNVgA7B7Rm4JwNYxo+8H7DVAjC",
+	"VE+DRR+aJ4RpTAqKN2+QE2n4x5QRNMaa/0tJonPNRCUKMUOMo5izkearBLhpJPAMKHXhKs1q8qAOsRzo",
+	"5Q/qCMkD98mNMeM0x4wMunXRInQvbA8vQi6iJxLBFSFBhqkkRizhUD8XaCzBKErNhRcwiTI0jOlobFDl",
+	"FRcDGkWEbcwLqESMkMhuI42o4gIJHpOK24afD+6IoMP5xldzmF9Nfpq6dzPM3tjW5YQ4jonQkJ4wPmNo",
+	"kGpJJQEUEkUcCBdHU6qQ0kDjCREAZ7iPK6aIYDh+qZnlhnfyjk+JGlM2QjOtj80EZyPEGeKpQJJGpIV+",
+	"4vZ3LFE4xmxEIjSYm33ZSzlHf6RcEbjVDIsiRIdozlNgOzhUSKZJwoV63Ks+9vmzAxR6R8QdEcgArD6n",
+	"Nm9v5dYv0BDTOBVaPTLaImxJ0yeNyLm+8EUow13/xNUrnrJow2v+iSOZhmPNdP80xrox0R7lN/kTV8jA",
+	"oe7tMa56Q3hjG9fn4Ge4KrBOTaIqo+UnoGRKQuDWrvVzLKL67VeYxiTaihqlv53RoKQsJEBgoI9Thfac",
+	"gn6kOQvjM3S830I3JOY4QphFSJsreIQp+8vgAFhvFgd8oCIL1brYkHjv9obm3W0x876zXPqZhUSlsYXO",
+	"zd2o/PYs+LUhwPkbLEZkiwr2gEdz/e1Yr6sNa8wMnyYsSjhlCuEwJImS27j/ja/Wk8lWiUYvmaJqjt5z",
+	"jgxs6t6v4rwHp97ara4BS3OZbzGb23PITe+UczTFbO4uVp7npKt1M4ymlKWKfA/X2PW0Xr1vDQaUwWGd",
+	"+9Mn7rkTb+Ueb7RaC5ajNjiMuwYPFTE+p/6N/kPzQv+hjyQwCHObHxhO1ZgL+r8bM+43fAQ3pq/u3Grf",
+	"IZFaWkwIA4OIfE600f7YKnAnv6fC+epeUQovEabAWtiaWB0QLPSFaHCAXOVMK5IY7BALmgANuRgZu1aL",
+	"XeM11EyWiDsaEntpieAatHgQk21YKgt+NlDNUkki4/HDKKLDIdFWcIH/ttAHSRBGjMzAGTgEK0v/yz71",
+	"XRBt10cGD26WA6+BFD7Qt4ESv5I4blo3hjaLQsz0lQ8Isl/S6GA8sgz1F+6ojwTxrkgr1USYazEoYm0Q",
+	"Er0lEcXv4Ywbi98hjYnGVox+u7pGWIRjegeiH7xxU40heBrhGCk8Ifqx6xevqqg9/7SHCt1ut7vMcxHx",
+	"MJ1CxGBTWXzs40MGJARQQgCm+hiRvb49c9ncD9I7MKqtsmyiWh5n3wVBfDHV5AWMPBHaklbUODmdW6pH",
+	"PqvsEXvKAecxwWDxG+q87wjGr9swnlTnhv3oXg4qPvYpAykf/E6M6+cCYgXlreLs755HXCPEapd+0Pjc",
+	"nKaxovrLxiu8uEG7cuVmtPi5HJNwAgAu7yoURIuCHlYFH3OEFWkqOiVlR3PQGGM59uCc/zAhc0DeKlc+",
+	"jVwY6WXUPT7unAJrBSkh6YgRbf60qr6WcEnNOl8KfvuTo0ald96HTPau3XTgnzfb71LAOZyuQDvDO3z/",
+	"f8Fjp7/meUXBgUskOIgsJVSedUJZBfh+taLUeHb2JCEomYyMarEPLneWTvVxzed71rwEjgJ/iEhMlP8H",
+	"yiQR5i/hGFPWG+Ek+++YsklvILQ0z/7GU9Xjwx4XhhLMHwWfed8KMyzrDXDU05eKVSpI8aeUgbusN4Go",
+	"l/fDlMqpjR15f+UiGWNmKC0HdemcK5Gmghnp7SP3DJqNiTCer4EgeIKoLMSYjrqdTnA/6uXAXUIBcF+Z",
+	"C4CzkAimJSEdIszmD/nkArYD9mTu+6VYfUM0b6/eI09VyKdEk6rRWSkb5Z5epASmMdrLsK9l1gIkXOAr",
+	"BpUsV1v81A98Zqyj4k1INNM3McPxxCjTNYCeI4tc8R3LYryHzafgD7W/NSY46jnut/Al8hm9++Gi2T0+",
+	"Qdh4lfTTjufBOStJPsZS9cICh14loxYZ+tegwScVdylSovHaOCpnYx47rMcsQuSOiLkHDHvX3v482enU",
+	"gvJHXsIySYxD4tGQwRGgJBlow8l8F1gHqEzKLnbvMTOVItsWFgLP/U31lEiZMWZWwGDKBeie8Iq5ePAr",
+	"GpcAFtrClMqgQRkAhmIrzn/DZxBnUYvErbQqXROnUiYJjqv2f2O+i0I+nVKldbnc8AWYajlDcBSgGaZK",
+	"E6pLxYAVRc0NwN3TNVUA+8UqWTW3UJAAWKloHCN3SLSHGeKJRkuBmTRRLDTmceT4jNk6GuBwAqZk/rcn",
+	"EjHyWSGhb24/Sz+BC2ZalcSCtCoTXXweySeN4pGDIqvKr9u7miKX8UiiksfOsIiuBU+4xHFZdRBEQhrC",
+	"avx/eYfjFOyIG/P81pRY+/2qnT+vklwXaEAjhI3uckdYxAWSBHSZc8Q0J0EYJQJM+JIQ4GxItRnYw1qB",
+	"n1oDrZR9UUZKs5N7Uh7grghNDOevxVduzAtVLMXcdU+Ocff4pFK9tZHyL5m+JdOBocxG0Mii3h5ovVfd",
+	"k2tRWZ4YUgcY1nNdE8LZftfY0QJOmW14ySsGQPlOFoG6AIegEkGWYOYFmIZVNuDAwGfVtT832RoWXWoj",
+	"ycJ5BzZDx/y6ZJ9vqKwwszLkrIWldrtFDF0EvlrGgJ7T6B0JU0FVZVacoeEnEuha2gcRZwjbXI9AU7tN",
+	"+9DKuiZ1NBR8ihI811f0RGoNgpkYxIKRO+Xp/UrMW87I3ChU8UqKYGkcG1+gyYYq4XwVxzIiw5zriUQ0",
+	"OrPRG3D1haDc5ieh7I7TkPiycjm3Af/MmkRc4hrZMg0DAMCpmGAJfxlyMSRUFZwLD+MI91GrvaucbAvn",
+	"W4ZZmoCl4zMLVnHmy/IRvSQSnJ+ubH24BQI0wJKcHBU0mMFcVcLXJNEV8yTvc6oswgbWCLLNVZ19ij9f",
+	"mSN121X6qMahumivSDhmNMRxjw+HJZ9QB1yDG3uFzJbKH6s63GWMtUZkPJdLrFc5MekuRubLMTcJXsuc",
+	"XKtJt2r/gX2bbMYS9EbXo9Ca8hWIw8Jn7duAJbMVvF26UzeKx7/3lrYhZ4rX/nCJc2ktFPI+U1GL21pP",
+	"dS2YFyv37777q31+qdbrFqyx+2tsAvobAXYBIBXqppdgXya4ayyllsJ9l4HvLDuwgEz6vSYEl4kUYy/1",
+	"/h4KqbzV4n5WQunX5aYfVmCKymy7znQlvn5R5hrEWDsk6g3mvSmpWppAGChP1oGwqzHVtGHMEJaSSAmR",
+	"GgjXyVAb/cb9QgWy3Kps3acsIztzWMpZha3/c/YbBKZ4quCjWV1ADY3b+5JjBBUfKtAkyh584FcXLrty",
+	"C8tgEJTupRovTEbyFUvSCobE0umgSsLdI5+DhvHYPdw4sR/2F1q1feNsqaD7erIhP+bmB1nb7sNxWl/3",
+	"MOp/xU7vUxczgNoV3Ifvg/ALgqM3kLhfqQ3KdEqWFCFFqYCAtnvKRItG+I6gNCmWpZiNNmMaEiYpG9n/",
+	"Ik1jqFSBrRj5ypfqtrsnzU6n2T1+3+6eHXXOOu3ffFJbeXMRiekdEVmYqNIZrV82+dOwO8hKsC8aH2Re",
+	"3lKLsRCXRFwGIQgG+N15oseYRfFiLRNOkniOMui1LPRaVMqURGeIcTRIJWVEaqY7olLprZoQ/U9Xz9Fp",
+	"p9tutzvdw6Pjk6dVcIGDLo2MXMY8jV7CTXlxQninuE8bUu82T8IOaT4dHOLm6fCo0+xGx+Ez0sadwdOn",
+	"dSw5s5Fs3c7TmvGdJMbzDGVKIkpzZpvnzQVyTxtHmRbWszGNCUoIizSMl+HUvQquTA1tFbB22d3VMwsz",
+	"OvRuKv+Qw7ACei+EUn3YrOYC29CvPJ7yN1CtcmfvEiGa6zarTGscTSmjUgms6B3pJVjK6mwIWz1az8GK",
+	"pVVTsq8WDe12xVu5rXxcYSvnBumyLZb9btZjUXHC0nqrjfeOv+Pc96uVxVWwXQNkoaCKCGsnerA6OaqM",
+	"U7vAZd2SxPa9Sl4Grnwn2YfuB067wgpcgbE3WThjwRdE5R8pjiHMUguuS1CvnrFdX63JgJNpMfY7VZBZ",
+	"RJMpUWO+ZLeYTaxVtOyoJOaz3rN2LyEi1Dx2nFQoCR/A7fqs/X+dFPzh+l2AhjEejUhkMxHBs9M0+9bc",
+	"CMQyRKiqTZwVQM78VovCjMcEiTSheFwzjAgr9YCQamXqGJDVDFbkJJ59YEG3SlkkSKTGUsMNIxPW3nt2",
+	"fNxG/0DPjlvH7f2aB1FcmbhdrdhpPayDowYVyFd20pkDFuHpNhVUI1Ed1BUEqpWKPK5seCyyakp6EMnv",
+	"idRkTZYjwZQxUgMElnZySgmKPMLbYum7q4XmeyIqPc2G++EyskyJoKpnOGJgZD9nTQA4cm+dW7/BjNDR",
+	"WElImzBXYv6CZDpFiqNOu11IaijuYWIaE9wnBcyS60iBzv3JQJBgZVde36Gds7oi7PoxnxGpegCLPtob",
+	"YzHCSJsDLMLj/QD14UrVvBdyqfpobwL/1BYOZmhA8Rzrh/wr6KM9qS2KKWI0xrSQ0eZ/DRyo+dpQSZ6v",
+	"Uhku0QoBZaPeSOCogmv4yxlEiIlW9zJqNF6kSk9LffHsaDm/5eW7ADwr4qel9I03kbOYOhvZ1neruUAV",
+	"Pr6iJI6yetgiHdlGAhU2l006ggcQlTavvA/54kNCWibI1Qe8zJoQ6H8mWI1bNNL/adpYtBYT0YumZ7GH",
+	"QVnldU0NfKOsqr/BfUaDOWq+YBWofiA4Nml1i0l3JJxYW8AUyuH4uuiILzssChldOByjiGgTVYPBpccF",
+	"qM8n0CZkNp5DNBjK7woA+qKNWDzAErY6ge4WWrPV/12lQrrE9RKD0V+CpB4vS810HJAB6qcM32EKRlgf",
+	"QW3AjMqFjjPw9dVQtl+vAq7xlJUD5wwZXNIKxlQ/00I/cTSMOQbxMDcZcIxgYX9eERxfrm0FGbLcJKjT",
+	"/p/OMdqD3jsxVpoMn0gUEq36js4R0beVpCLh0vRlwEjzS4EGkNzGh5Czw2csQJIYOrl5efHi7cv9Arw6",
+	"xzbgWFJ4fDIv/K8yERP6SYRzP9R99eKmmLmr/3Df3WRx6WzFqmv6+fLFu2scTizRVSO8sdJLF6nfRZ1W",
+	"B9m4OwJ3DaTuJWZJtGdcDfo2pMIswiJq8YSwpuvAQdmoxcUoQJ1er9PrHe97ure3S+dOrzDXxSiPltcx",
+	"cYaa5h4jsLnVpILsVN6GP62CzFr1Et2HhcaDhk1sLuZh6B2A6pkmkIkiiIt45H8bFnOpl+Gsi+G676w8",
+	"8jI3j48R2zg0uaOaj5Oq3FKbDAM178bbap5Fey4LA4oYiNTE8eHmjdwv6Ll+f657fEDd9j2B5fzcK6FW",
+	"N+L9/WUkrEvp/r3VN9YejT9sRjuBhs+nGmBaKzKVWdA+w8ng5gEjKNPm/ZkWD8yD+DkhjERrJAE+2MkY",
+	"kVDME9XLQj/lJxYccOUH1svWqp2HtXGm1dLcKhzHPw+hsViNSGcJ4zbIwi1laz2uR3IhSdYZv4Ub3TLW",
+	"UjZaFgGHYuXHQdpy6UCW7h9BemrI0zhCtnjY9Cx0KeeSxlpGxVzK/crCmkUCWLB0poma5xUy+mMjroUd",
+	"0wKRZM6l6pLEb4yR3xq1AmgW99hJDTTqOdxbN8/F10jzrRZWDQxiVx3WK/ssmQ43ry7R6dHxU1dO1EI/",
+	"Q2bSlEwHREg0xXOEk0RbgUMukOTTvPLolpk+pP1C672+yY1y3eP2W7esZDnm9aZVKVdZ16/ABQiIkJwF",
+	"4Eya6UcURxEvGslrdnUsR/Rtm8fFLb3iAgGYTQKTO3tgrFXjp8EKQTPO2uVgnm+oAhnzIvwvK7orgsNn",
+	"RVr30uyEvB1agHAsuSv56v+raZukNK+iPnLNN5F1JxWgXbOavzJ53HhJ8trQdrtWVohtBlB1oh/ev79G",
+	"ZmmkyOeFJIvKlpiLame5ruDDzRVieOoKuSbUuCAcnRQ+UbPB5n1Wl7JdDeCkwSqnzi9e7m6RtPysXs+o",
+	"OdpGCna2dtWWbrL45mKBGF5sVtG4YKMRFpihiCos6ATxmIzR9fXrlvHSFOPxG+56RUD0Ji+gKV7/O1Nf",
+	"O5hnjfGoNiVtqf8+4ndE3LLbhr3w5oBGTVtI07zr3N6y27TdPgwzvg3/JNnfjSBb+GOhtmjhN1j7Dti+",
+	"/aVRxVfXUF7y3gbVVWh3S/KCbN9CLRUDkB6Hh4en6MP7S5M9xTDjtm/ROVQpA6gQVYh8xqGK5whLNKJ3",
+	"pNj32GapdZud9vt29+z49Oz4WcvkX/1WyUcWi9sSrBQReoP/87HdPMXN4acvJ0df/09jSSqmKeUvne45",
+	"1Gm4WPXJUVNbB1mHh+zF1pbdTr58z5ScxVoz/1qy+/NPswLDX5N5dThvpashHnFB1XjqW8oWFpXhqRU4",
+	"laSDmIa9SZUrugj0w64BunkDTci8WmfNFuwlVbrNO5PsdQ2PvSbzKzbk6PrlW6NTaCVKyvj++toMzDkw",
+	"CocpbWRtQwYuoeqtZcUHhdrTsjA0ea0OmjFWWtbjKCIsSqdor40GZMgFQZjN92tmemuUdM1i6ivI+q2E",
+	"CMojrRgKtd6b0iv5q5UIPEjnRPTwyPnsy4lMWJERF0t+dJn9FanyLJ47HSkvALijZFbQ9+71ZxVWres4",
+	"c3Zb/QJrkz7wNWjYfJx6hYuJ7BlErk6xqytUBjGthMWUsvrGj59+7in4P71ogpRot4+6lW4951jtRXhe",
+	"90v5S4RFci0D0DYYN8i9pvGYCB6mphFXb0UW1iquCYrv9euXHqNEe2/fNF+/fNt8evIM/Rf6l1VWoK05",
+	"NC8wngjFA8RZaFmsHC/0C1nmEMueXuukufpX9o5QkyseamMnjk0zvTwUW4dASsWokcBD4yRlPGUhyeM5",
+	"ZpG8K7xHW0EDz7CIegl0OYB3crwwLMw9Q2x6MRiS5h9u9xqGpo1rZaWrM182qnOvch3nlSGlcvVcVCzw",
+	"x9zI8G/F45GWlisxdQF2BW5dwfYX5EeJUD3usFwMbiPLunbx2uOkRZvPZ9ldXqZBUb4WdOHDs3b7rA0V",
+	"G2V5mj3Z7rxvd4pP+vLTBeq7Wbg7D25DCLskPhsvKMMSXRMW0YhOMEPXgt9RJin6Ec8weo6FaXiQydTG",
+	"iHNwQ3mS9GMj4ZPfcbMDCbv6v7oQPi9INcf+irlRufxym+940fry9n0BZi7NyKLG0clxp1uNx2d5PWXW",
+	"0JmwEY4wZijGieIJkmTCYzy2PHvB1PrL6US5NK15v4tF6CuVKseDHSbMuJhIV40RK8uA1ZiInrWoq7Pc",
+	"VuhiH6Q2JiOZj3DKbhXx4ZCGREhX6ZDranuqMOBAK8PR0vBvZ+3wb0m1K8e6v2NlLxskNMSxJFX51k6r",
+	"y7EnI6qi1f3py3G1xe2rf9n3OlWJeCsSQqs0vHwK0qqsvsP2fStX62OL9XhFgjhurxLz+btLeUphtcMK",
+	"tFsMf1RLcE9mayxYU3KvEtVlKQauF8OE3mm0cqUAWBBxkZocPvOvV+42fvz1faM8euLHX9+7JnbgN3oZ",
+	"vXh34TnYrOct4ULhOECuw5XpWg1DtOQt+/HX1+/QXv+gNSNx3IRGjAe/zyay9bvkrL/fQpcxplPTIvkM",
+	"9amU/QD1cQpZkuRz0g9uWV+mg77hEKkkYj9AfRh5oh/hYmR/yqoF3XMIh6Yu3MY3gMiAbuD0xd60poks",
+	"ZUNercbb5jR7pOnd2b5zO57Z32WAQr+YWgZWob9lmrYCZHVbGXjxPhkg0Fv1z1kpdOAaX9kgmV3vlsFE",
+	"hjExCWWGRZio4S27ZZec3RFmqrf3TDLjP437E11cX+2foR/f/fyTuc2+ZHhCeiGWpG9iJDJ3Ft4yKBhV",
+	"eJpAu7kP7y8DmGR39xTBOSDdEGravhjhHyAn8L/2XR/lW2bJ10tjnPllHjCPIRXEmD4uznXL+sv6Kfdb",
+	"6BLHsbZHhJij/oVtSA5PnqHnpiu48cf++Ot744ft37I9wN0AmQLFIubuo5TFGm+ySkrKGZJ4LvNkT0jN",
+	"v2Vm0E7hORi3I72Gfhpc+i8eCkFQjLJb1v/cNIjbQm+oVID12iiUBOr9KDNr7vWzlGFbMaiJwB+PaDHa",
+	"qUTujo36qq/aMzHOGu1Wp9V25jBOtMp12Gq3Do10GAN/OBhDgu//Ns6+fA0aB1OiBA2l/ZcgOJq7nxY7",
+	"zGd/zYS560yu1x0RtayLoyWp2ZhLXxNg2JUqW3VgDwxGiRTn+wFiRKugtwymJGqCMimY8RxxFut71atR",
+	"Bp2ewdqyYUDAyVmhX8QtK+ggZ17rA8YVmhM3hZFEPmm6H29Z/qsJe97bMSIn+qxNxK1miS10w2Nyhvq+",
+	"QLDKUt/cdYZyV1or1uiz0PEDugR68z8/VjrJ7NUYZxm1c75aS4ZkOms1b8f9ndvwX4Nq/SqHy4EZ/Vjj",
+	"QTur9OunhSGH3XZ7Rff3iq7vVoP96Pek8RzE7eA/zbgsomWn20Ypo8qpXilT6QS9e3uBmJYdtNX4s8xR",
+	"aIJfc6bmgumaa8+d3DVa8ocuKsfH99m8RX/eQp+I7LrdOEWfAO+1lj0BcVhsf1RqjWOtjiVta9rL2sx0",
+	"v0L+ke+3YWkc127vX9UkaeVkvCfSEyOZQmYEhpmqC/McjgwBV306I/QDb5QpvNK5/5XCfBR46fD+l/K5",
+	"gqC4p9MpBmrKdc6CLJRQXrFoPPOhvnE8knmgEsx2q26Y1mwlwdL49NVK7tK000ymGwI54GGkNw2VC8vF",
+	"+utMkyHyHPVjyiaype+/D/12ZbHnwROJPty8aVWKNq3c3rjPlcTad8fhMzJ9YQhxCZ26x4wD04hYq7oZ",
+	"N7yD70eobFqxEnAqfSnN0WDUbneadbhWM2MrlFFFjXPCyM/sFx4+aGmDfl77s09+72CQ6JdZbaxJAdTa",
+	"iDvJIp+cYsquc4S9LAsZD53fOq6pdQ5vPEkDh4reEZeBCA0k3bMfGyQmoRKc0dBrL/mpjpdRo0sq6NKU",
+	"IpxQqwAvEtBaA3tEjv65Jt9pdeqPR/HLlapmS9qiJFeQZMuQHs4ijzYcisO4MwmozONehttRMwH+Ox70",
+	"eN/WWwXPTOPs4yef3ZfKw1xRGB9661XKNLQHQz9GlO17UsBqNiAEfC3nawVjd3j5Jctx+XogstRsy+qL",
+	"TPqfxPJoeGrHP3f88z+YfxaqOMHPYNWzRJupjqQ3ZKyrX8kG/tZkMoUt86GZi2VdnGuxk3WVM6PLX71o",
+	"fP1UmxPdo3bamSAZl5SKJC74ZM+EwWvni7tzpEkV9YFSjcMwEWRIPxufYdNPDkUuD7Rf1lYzRphh244V",
+	"7ljhTpXcgiq5XY5XUqu+Pctz2egux7eSu/03eNkRRvZpxIfDmLJc0Ehi5rP5WfBez4Wyce3nG2/KrszW",
+	"PxYSkbP84zzbuHE4uTm9+6Wd/Ct8OvipO31zrP79bPZbB787il6djH5o//66G789Yj+fJL8Uk3fPGm8v",
+	"+ez5L/9+8br737OL+cuLfw5OX17+On35v8OTV78MxPPfTmdPYzn+ZfwHnykxePPi1exI/Ovi82/py3+U",
+	"c3/PGk39v+cv/3n1E7r+8PzN1SV6/fLf8Mdbtsm3bhks8vKnF+V1zdXXozX/epa4uxwqaOivtiv0KvnE",
+	"Q6g5dANsNrIbyhGeMp6ZvO6lwYlte3GCUvoih5gqRH8g8kjDMYL+OLZaziYMm7M8kTYtO0DAuINCBI8L",
+	"BA5yZBzkaC/U3ISOGBcuT6UifvJHIXZyT6JO+QD6ql8/f3OFMAIfoUCuu49tuArd+ZZ93KYY5N+vlwlS",
+	"3sY1FsrpUz4QNMTwlNSEBby5LjyqFvJyKcpxqc3ympZ9cnkc7DuMf60I+plQq2YCLtoEuVamfb0d9EYl",
+	"FA4tu8ZsIC08X4BJvY7pD9igrYaovzfzwvqb22Kobxfg2wX46gb4nKZzcfHy8mL2y6vno/Dq8hf+5sVF",
+	"++cXs3/8408MBG4UsFsdp7te7cZ8mLGwQvWxyTCOQ0PfkW3oPL5zYqnWbio/3llNQ5rclKz1gzU73KVK",
+	"O4e65FnwNaiNVfUdR9pxpL8gR1qP+SyzmNwYoG/ukMidDj5j+lYeiCp/azGBtYaFd1l8YYs6lO2j1vg3",
+	"DpAkCWa/YzZCUw2ydEyRTIikQzrBEii20DgtR8iT9+3jHCHzUW2FJxYdoveRZNRud/zpameNiwRP8BhN",
+	"iSATJInCAqOIJkQMeEzGE8z+/3WcAOW5axWI/UuWrohZZFMVZYB4HG0h4WVbGF+5SdMxfdH7dm4m/kk0",
+	"hoyYb08KzopbEQU1JPBzZu5thvuGn3/Mu0TUkA2AiMXOU42G3zDKiqZnT4+XS6ZiU6hcyJ++bz876xyf",
+	"tbteqwfXC+rezQ305rTJt85xuo1S2y4wp7VZeIZsj2KEUzUmTLmhZdYiLgFiVXMv+xF4zUJLq7srgXGa",
+	"84l1oNCFJCOvg1VB4TrKF/UaVNRVC/y2VZ36Hv1CB7YK5vIcPE5eF3oYYWOO8O25ipbpljpdNNNnI9nQ",
+	"evvMt2cl+Qz21ZzEDjfZlJEUyeDj+hToasIbhZHNmnISTLMKitzNtT41VKvU3liTj8sGmNh81HV5pKVx",
+	"jw8WBojYSTRmREinYgBIOxvUYR9dkw9+8kdifPxUHnXRIPrOEHxEmgnSprm2mROhdyaNWD9H5lFDmGdZ",
+	"P0HjP4P5UVaFRoLgEIxuGx4iwi2hnDlqO3jTCFEzVt6M16gH19ocpzTAZ1lww9x/gHIctqqlCXnZ+VAB",
+	"MvsEBuXg+n0wJq/Kw5C9z5ugq4OGOvh5wf/qfMh/EpfyYjcJlxXOi0uYsiZzDY0yUyeC+lD30W8hSLrW",
+	"j2kGXFHhi6i8ZTieQRWVKYjKjPS1i13Mfjw3CNzbcx7N19audjX8330N/zrmvq2tLlbhWjJZEKCdnbds",
+	"5y3bectqecuAy3/XtTJB46hT4433nL/BYkTMC8d19iXTJOFCkegtiSiGpLZiZY6RRggbKKGctz28/mbd",
+	"yIKrnNXqUEG0amXIdM8r/DlwY/1gwO0tg0CEcbK00IU9CJXojko6iImtpOULa+8dtY+Q4rcM4uhyv4Uu",
+	"2Nx2CGhShvRZq8T3P4nahTB2THnHlL9tCOPP4crrG1IZY70hOPK8wsU+jvtVHHYTY0hfv6qaUpPEOLQN",
+	"CJRWL42v2ohE1L8aNt9iFY77eaK/Z2lHt0yQYSrBeJIKxwSRiCq0d9Tp7q+0e2xR5y3LzaQKVvoyojkv",
+	"Xe/oV0PYt3VD7CyonQW1rgW1E9Y7Yb0T1vWEteb6JPprGFLriWz9wun9L1za2SLG8ure/8K1gJb0MFHx",
+	"lYnmfUsrT0vax7bxDjIWaZyxG6gylX7cC738oibDcn8z4gJlhOL0S20PWj59y8KYS4ikYYaedtGYp0Ka",
+	"EmdT35zCnJfsl6HgU8T47Bz6Gd+yLJDqUnhd/nrI2ZCKqWsWh/aEUbsipyTdslVaElqpJMGxd1rSTkv6",
+	"K2hJWc46+Qy7j7KGxlW9ojrLFanDnSK1U6S+J0WqNokBvybRMlUKm5//lv6P/xBlyqb+g/Jhp5w8gjI1",
+	"wyI6cMrNoyhUkHXk6BIZ/grZFrJYSFikXbR3jAZzZPsgWw0H1dRvytqNPeCFPu5f1KP+uEKleGf1JcK3",
+	"YOkVs01ysJ8WWz6s5P6OX1cUFK7Dtk+36qwOoBHrwo7+wzl4gTE6YnaN8qEs1GYGYRZBfp1JtFvgOh77",
+	"9LB7KxzUbuNRGKjNASPSJRBmLNNgNNozRGkS2wLT/FrNARYhlyq4ZVMiqEIJp0zJ/cAmfxr+WzdzzPT9",
+	"HcZ4BG2AXXprCnGHZ+3/64qdf7h+ZyKnXqaZmvFblqWboV9hoB5HWbIlpNF5NV5DTGO5BaP22tzKdrh+",
+	"noy6yxPd5Yn+aXmi37r98U7teDS1o9TYYD2lo76tqL9jeCGOVysfyE1KKKXj7jQQL+iO2cSxBVfsAZfo",
+	"Cb5HUTYGNGr6RFqZ7HQhJ8SMdMZzSC/OSqgNT31i+RwwJSwEvTPz9LMsAjXGSstr8NlJ6Pm059ai7I6D",
+	"4KcqgFQnQYZEcwfXS8ls7olENNo/v2VjEkd2KB+mUeB6SpmReFwMCYR88toToIkWOmofodmYxgQxzsgt",
+	"m2EJdW6RMwTd4JL+kuSpt/PnNHqXT2/b1OIzzLCep68mcwqP87zsejVkjnFkLz2k+Kk22/ABuIRpZAjl",
+	"KzJ/42ybQtv0gvLm0Y9H+W74n0fzDnE3S8RZzSOWN0a7cBNyJCG2wQI0R59BpSB0l9BKDDbKT5nYKnuj",
+	"Aa1ts4Y5i3T1ijrPOgrpwiTtxumwGx6RdnQy6OCn4SE5Hj7Dp4N22Im65HB41D7unHSfHj47Oj3GJ4On",
+	"4bPolLSHHdwdHIZH0TE58cgvi9A11qwBfUihopP3nTUKoZ/TaFn58yLVyr8xtWoYeHMAnuR4/meT6yrf",
+	"qLXaM4sI8eHQKmIRD1PTgsWbcutS6G5Z5gdYHJeb9X4ic/Om4oJE54jxAY/mKMQu706NydR72pmcLQQN",
+	"prBjFmMeR5SNwBUNTT1dL7VbNuSi6JOA3mtTPAf2uHfUPkQMTyFUPiYIGn2yUf56NixqX39Tr3tnjK2E",
+	"CPv1M2Tj3DBWVx/++sP7FrqBlEFtLBvPhDW/wpiHE0+fcCZSC10oNOVSoZM2yhuSgvamdR34goF1/mm4",
+	"hCllqSJo76h7mmcjrlQ/oKOpeg723pqR9IhME660OvGazDcLqGfI41iqea/x438/f3lD25/f/B6+9rq1",
+	"eW0hkmhocHatavjcpAcErgg8dk7QP5+jm4u3ARphgbV9eIgUHqcsQAlhIyroFDN02EZjLGhrPU0l7yL7",
+	"GJVNAzMofCeYqgSTBi60x3R5HOuA44HdTuGLdzXV5keAOB0xrFIBDSufHd69/P3mV/LjFv9rBGHn9ZX7",
+	"dWjmIgwJtHJYoieA00pa6WHFzzmaEJIYz7G59F1w+U+MEAeNo263zsuJ4CGREqZ9w1untfb4FrO5vSO5",
+	"oE0ZqYaw1xqktup0j7ly8MVwjeUFXBdGUyganDRvjXPUPqphrDi/wMamyjbkgGsp/KDWNTuuuVWu+env",
+	"KZZrS4JVEmDPMX7Gja2y/3cvp+KMuGim7+wxnl7j87Sk+/im4/2tvJ/TaFVt1kUsORrzmemHreX5Yh6x",
+	"MZa8NKManNRWfDle+h9gojyuOdLemSM7c2Rnjqw0R1y5g4lbWVbMyGxniHwjQ2Rjk8JKkZKk9V2SWY7D",
+	"tm2NgxlV40jg2SZJW2uJ50oX8L2i9le7zZ3dsmOvO7ulnt3iSBuiPbvMlZzjOmbyp7FcM4HlUfJiL2Fp",
+	"6UWl/BY/2Gaublg5YD6yeRu9LOXzgo3AskARVVjQCeIxGaPr69drGBg3ZrFdA4Jd3dyubm6LDQiycVG7",
+	"urk/36Io9ouDm6jK0dhS4Vt5YMP2OwlkWQRyIhEe8FQhXBpM7gSvNmb9GV7QLvaWmQBHNiE9PDdZknJi",
+	"/mjSteSYz1i93IQLOXHDBTYRZ2vOcKhLntnWHqU76d9tMsaD5mIs433u2wGaYQodil1HRAOIHS/8Vrzw",
+	"Qk4QRgWGld2WxxgXONqDlPXCEgdf3FdMoZsln42cJTCBMMFq7M37zD/SWKT5ymGEaWoiz+U5hKs8LA+u",
+	"HNan3gbLLLCf5XR9L2eqX/ZhPvgoVsKOla5gpe64GZX+7XjnN2OFRhtaxg0RZVZNqssX19cb7XjZR9EY",
+	"N+JUZirNpdvfBpwqMxPfXb9uttudgxdX715cvT7QZGm9oYt+wG7Xo9T61GQ3e8WSVD2KzleLZQwNy9j0",
+	"2A8dRJTWD2CvO0RqzXtYPtgIrGP71E4T/Fbsz9yPZQTmMlx7OjP/umwub6/2sOjq2nYL4RepcEUC+YcC",
+	"zemzjsZToumz0LwAR1PKqFSaDd6BtRx5hRQJlvJgiGmsgQQJPHt+S4N9V+xKBRSGmPYIt2yv3ey02/tQ",
+	"BxAKqoiAYfZDMxR/QKNzhN1mrP0dckGklj7Y5Ck+kbdMq7ct9M78pG8pju1bppwD3xGBRyRCWHmjbRJb",
+	"pruF7gcmYfOlP0r94cqrlETKPFenCPiehrTT2NcNCdrbgEH0NuVmkgqtTkZYZOk3MLc9S98x34NWBRAD",
+	"AyA/qBVDdsHgfrTrg1eYwlmfHa9Rd5XDeg2JdlTVT1ujOIl2nPYbc1oP7bPK+EIxmcW8x+C3mnE9ipb5",
+	"gmiVmHiBs6DslTSzIbcaSnuF6S6Qtguk7QJpf/9AmuUeuyjat5ViltPnnT2yib9bjqZlaL+i80Ac5w3Z",
+	"inOtFS+KjnOTq643DG0KbIcCI37kEvmTjz7ZD+7tWPBzvt/tT14385ALPk/7JzFy6e6NH7AYYZToQ4Cq",
+	"S9EAz/AYOqn9cP0OKcwSjCbGd+X8qOSORgT6dH5smISvM5fupW9wqC93oS/R8foeVGL0cp6qkE+z+c7r",
+	"9uOqP1TZ3cWqlgU55mxrVPtfo3sB9xHVEa33x/vpNnjkFga2U4ClV1s24zpZRrlVv9iMsUaRySsakww7",
+	"NrJeNyE8NCEz/DtommP97j2E6PIuGw+ggMfzg24dAtvlNY/XxCjHn/s4y05N+VZqiqZzbYzmLGJPYm3d",
+	"jfdNiZpt41Ls9VqHIdYLe+evH3zJFfjHjHn7X3mcoHdfEP0JEvWhYF/mLsZz1E+TMYmjniDW6iJ9JL2p",
+	"JyYtCYeTW6a4547N39R6ZN+0aUVUmcnWxn85IFppkGhIGY6h85xpz2L7fo+xRKYzvVYAyR0Rc+/aqcxi",
+	"p0Y8bDTRBFbajvxw4e7Xy5kiUiTGYxTRGE9SbU4nOMKo00UviASvb8vXqRrueh7AyR4zrr9rMbrrbP5o",
+	"nc39No+7nLLvIpHCE7oPNTBWi9aEMBI1V/YkvK7TAI0PnbSAFbW9EXj4lDUu28hDDa4BWH/LDQ3XjYkV",
+	"O4xrpvVnl8qvWe+1SV39Y/oW3GWu9C1kGCX/5q1LvZMiytAwjWMz+LxAF0+kp/P5XMH2o6/DEh6ntanb",
+	"waNk65daBgambzE0FwzHJEpjIkCBhQF/AMYIJicURxADlGXWHvqs2B4xEfQOKwJtGqlEKZsJnCQkCm6Z",
+	"4W+mBiAU80SZLslUSdC0U0Fs7gOJzKxAiM7ZqgJMo1tW7EgrYKKA1+0jO2GMFZEq6/eBsCC3zOc5+Zxm",
+	"P/K30RRmTYpb4apGlmyFqT4iS1w3U2v9zAWLJD0iBHwIxp4MaHSGpkRKPCJIsxvClMuSzJz/C4Aw3TNd",
+	"Ty8U8jSOAHUGJMfEHFrGHbwCGKe5krr+4ArDohY03/b79tGmWXY0cir5WtKDstHqrDjLkyxp7mqNc4nz",
+	"s5vDMzBk/xA5skIY2IjoowiDt/zOTrO3s2w56mcTYPsBGhEGvM36touNeCdkfssSTAXaM16rnOPbVorQ",
+	"d9sy/m0Mb7Wj4rYyvnWX87DLedjlPDzAx5FPiN6lPWw2dLNyDOaeg+++mzD+0DQGvXzGRmAOFhZEXKRq",
+	"3Dj7+Mn0VBF3jnkWLzrmIY5RRO5IzBPgdEEjFXHjrDFWKjk7OOh0n7barXarc/as/cyoNHaTi0uZzOAg",
+	"H8CWT7DLM+0zi97jFVpZXIjB5nkVdSInrYpAhKxY9v2CVWi9eDEdknAexsRbx11AeRFXOgcuHKMP2pE5",
+	"pl+9TQLx1loo2Ckv+S5TVv1FvRWAZ1Wfx6lrNiPcB4VVSyrAqxWZCCscIMZRzEeUee9Zblu1TXFHsmlu",
+	"SYzVkIsp2ksmowONLZ/3wfY2Zp9GORqSc1C8rXpB/Jty7y85F04jqrR1OkbhGFNmIvFUuoW9leDR6mMK",
+	"rLhAd5TMpAvlkzvCFJricEwZEfMCwKQ21/9fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
