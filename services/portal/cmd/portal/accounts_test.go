@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"gerbang/pkg/svctest"
-	"gerbang/services/portal/internal/adapters/mail/smtptest"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/smtptest"
 )
 
 // startPortalWithMail runs the real portal with its mail going to a real
