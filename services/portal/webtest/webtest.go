@@ -252,12 +252,14 @@ func (tab *Tab) waitVisible(sel string) {
 }
 
 // center scrolls sel into view and is the point at its middle, in CSS
-// pixels of the viewport.
+// pixels of the viewport: the middle of its first line box, for a link
+// that wraps on a narrow screen has nothing of itself at the middle of
+// its bounding box.
 func (tab *Tab) center(sel string) (x, y float64) {
 	tab.t.Helper()
 	p := run(tab, "locate "+sel, chromedp.Evaluate[[]float64](`(() => { const e = `+element(sel)+`;
 	  e.scrollIntoView({block: "center", inline: "center"});
-	  const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	  const r = e.getClientRects()[0] || e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
 	return p[0], p[1]
 }
 
@@ -355,6 +357,31 @@ func (tab *Tab) See(texts ...string) string {
 	return page
 }
 
+// SeeWithin waits, for at most d, until the page shows every one of texts:
+// for a page that moves on by itself (htmx asking the server, a redirect
+// it is told to follow), as a person waiting in front of it would. It
+// fails with what the page shows when d is over.
+func (tab *Tab) SeeWithin(d time.Duration, texts ...string) {
+	tab.t.Helper()
+	cond := `!!document.body && document.readyState === "complete"`
+	for _, s := range texts {
+		cond += ` && document.body.innerText.includes(` + quote(s) + `)`
+	}
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)) // asked while the page goes, it errs: asked again
+		cancel()
+		if err == nil && done {
+			return
+		}
+		if time.Now().After(deadline) || tab.ctx.Err() != nil {
+			tab.t.Fatalf("%s: the page did not show %q within %s; at %s it shows:\n%s", tab.Viewport.Name, texts, d, tab.Location(), tab.bodyText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // SeeNot fails the test if the page shows any of texts.
 func (tab *Tab) SeeNot(texts ...string) {
 	tab.t.Helper()
@@ -370,6 +397,13 @@ func (tab *Tab) SeeNot(texts ...string) {
 func Eval[T any](tab *Tab, expr string) T {
 	tab.t.Helper()
 	return run(tab, "evaluate "+expr, chromedp.Evaluate[T](expr))
+}
+
+// Await is the value a JavaScript expression's promise settles to in the
+// page (a fetch() with the page's cookies, say).
+func Await[T any](tab *Tab, expr string) T {
+	tab.t.Helper()
+	return run(tab, "await "+expr, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // Location is the page's address.
