@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,6 +33,7 @@ func TestBrowserJourneyFromSignUpToAVerifiedLicense(t *testing.T) {
 		"ACCOUNT_ANSWER_FLOOR": "1ms",
 	})
 	portal := p.url("portal")
+	finance := p.login("keuangan@demo.gerbang.id") // for reading the invoices behind the pages
 	browser := webtest.Start(t)
 
 	files := t.TempDir()
@@ -112,8 +114,13 @@ func TestBrowserJourneyFromSignUpToAVerifiedLicense(t *testing.T) {
 			biz.Fill("#kbli", "55110")
 			biz.Submit(`main form`)
 			biz.See("Usaha Anda telah terdaftar.", "Nomor Induk Berusaha (NIB) Anda:", c.business, c.where, "Menengah", "55110")
-			if n := biz.Text(".big.nib"); !nib.MatchString(n) {
-				t.Fatalf("the NIB shown is %q", n)
+			nibShown := biz.Text(".big.nib")
+			if !nib.MatchString(nibShown) {
+				t.Fatalf("the NIB shown is %q", nibShown)
+			}
+			business := regexp.MustCompile(`/businesses/([0-9a-f-]{36})(\?|$)`).FindStringSubmatch(biz.Location())
+			if business == nil {
+				t.Fatalf("the registered business is shown at %s, not at its page", biz.Location())
 			}
 			check(biz)
 
@@ -239,8 +246,30 @@ func TestBrowserJourneyFromSignUpToAVerifiedLicense(t *testing.T) {
 			}
 
 			biz.ClickAndWait(`main a[href="/verify/` + licenseNumber + `"]`)
-			biz.See("Verifikasi izin "+licenseNumber, "Izin asli, terdaftar di Gerbang", "Aktif", "Izin ini sah dan berlaku.", c.business, "Izin usaha hotel", "55110")
+			biz.See("Verifikasi izin "+licenseNumber, "Izin asli, terdaftar di Gerbang", "Aktif", "Izin ini sah dan berlaku.", c.business, nibShown, "Izin usaha hotel", "55110")
 			check(biz)
+
+			// Going back to the fee page says what happened instead of paying again.
+			biz.Go(app + "/fee")
+			biz.See("Izin Anda terbit dengan nomor " + licenseNumber)
+			biz.SeeNot("Bayar sekarang")
+
+			// Behind the pages: licensing holds the license as the page shows
+			// it, and payment the fee as paid by the business registered.
+			verified := decode(t, mustStatus(t, "public verification", http.StatusOK)(p.get("licensing", "/v1/public/licenses/"+licenseNumber, "")))
+			if verified["genuine"] != true || verified["status"] != "active" || verified["holder_name"] != c.business || verified["nib"] != nibShown {
+				t.Errorf("licensing verifies %s as %v", licenseNumber, verified)
+			}
+			var invoices []map[string]any
+			for _, it := range decode(t, mustStatus(t, "invoices", http.StatusOK)(p.get("payment", "/v1/invoices?limit=100", finance)))["items"].([]any) {
+				if inv := it.(map[string]any); inv["reference"] == id {
+					invoices = append(invoices, inv)
+				}
+			}
+			if len(invoices) != 1 || (invoices[0]["state"] != "paid" && invoices[0]["state"] != "reconciled") || invoices[0]["payer"] != business[1] ||
+				invoices[0]["amount"].(map[string]any)["amount"] != float64(5_000_000) {
+				t.Errorf("payment holds for the application %s: %v; want one invoice of Rp 5.000.000 paid by %s", id, invoices, business[1])
+			}
 		})
 	}
 }
