@@ -18,9 +18,11 @@ package webtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -208,22 +210,30 @@ func (tab *Tab) Go(url string) {
 // an error: that is asked again too.
 func (tab *Tab) waitFor(what, cond string) {
 	tab.t.Helper()
+	if err := tab.poll(cond, time.Time{}); err != nil {
+		tab.fail("wait for "+what, err)
+	}
+}
+
+// poll evaluates cond until it is true, or until deadline (the zero time:
+// none) or the test's time is up, saying then what it last heard.
+func (tab *Tab) poll(cond string, deadline time.Time) error {
 	var last error
 	for {
 		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
 		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
 		cancel()
 		if err == nil && done {
-			return
+			return nil
 		}
 		if err != nil {
 			last = err
 		}
-		if tab.ctx.Err() != nil {
+		if tab.ctx.Err() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 			if last == nil {
-				last = tab.ctx.Err()
+				last = cmp.Or(tab.ctx.Err(), errors.New("still false"))
 			}
-			tab.fail("wait for "+what, last)
+			return last
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -367,18 +377,8 @@ func (tab *Tab) SeeWithin(d time.Duration, texts ...string) {
 	for _, s := range texts {
 		cond += ` && document.body.innerText.includes(` + quote(s) + `)`
 	}
-	deadline := time.Now().Add(d)
-	for {
-		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
-		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)) // asked while the page goes, it errs: asked again
-		cancel()
-		if err == nil && done {
-			return
-		}
-		if time.Now().After(deadline) || tab.ctx.Err() != nil {
-			tab.t.Fatalf("%s: the page did not show %q within %s; at %s it shows:\n%s", tab.Viewport.Name, texts, d, tab.Location(), tab.bodyText())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := tab.poll(cond, time.Now().Add(d)); err != nil {
+		tab.t.Fatalf("%s: the page did not show %q within %s (%v); at %s it shows:\n%s", tab.Viewport.Name, texts, d, err, tab.Location(), tab.bodyText())
 	}
 }
 
