@@ -18,9 +18,11 @@ package webtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -208,22 +210,30 @@ func (tab *Tab) Go(url string) {
 // an error: that is asked again too.
 func (tab *Tab) waitFor(what, cond string) {
 	tab.t.Helper()
+	if err := tab.poll(cond, time.Time{}); err != nil {
+		tab.fail("wait for "+what, err)
+	}
+}
+
+// poll evaluates cond until it is true, or until deadline (the zero time:
+// none) or the test's time is up, saying then what it last heard.
+func (tab *Tab) poll(cond string, deadline time.Time) error {
 	var last error
 	for {
 		ctx, cancel := context.WithTimeout(tab.ctx, 2*time.Second)
 		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
 		cancel()
 		if err == nil && done {
-			return
+			return nil
 		}
 		if err != nil {
 			last = err
 		}
-		if tab.ctx.Err() != nil {
+		if tab.ctx.Err() != nil || (!deadline.IsZero() && time.Now().After(deadline)) {
 			if last == nil {
-				last = tab.ctx.Err()
+				last = cmp.Or(tab.ctx.Err(), errors.New("still false"))
 			}
-			tab.fail("wait for "+what, last)
+			return last
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -252,12 +262,14 @@ func (tab *Tab) waitVisible(sel string) {
 }
 
 // center scrolls sel into view and is the point at its middle, in CSS
-// pixels of the viewport.
+// pixels of the viewport: the middle of its first line box, for a link
+// that wraps on a narrow screen has nothing of itself at the middle of
+// its bounding box.
 func (tab *Tab) center(sel string) (x, y float64) {
 	tab.t.Helper()
 	p := run(tab, "locate "+sel, chromedp.Evaluate[[]float64](`(() => { const e = `+element(sel)+`;
 	  e.scrollIntoView({block: "center", inline: "center"});
-	  const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
+	  const r = e.getClientRects()[0] || e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
 	return p[0], p[1]
 }
 
@@ -355,6 +367,21 @@ func (tab *Tab) See(texts ...string) string {
 	return page
 }
 
+// SeeWithin waits, for at most d, until the page shows every one of texts:
+// for a page that moves on by itself (htmx asking the server, a redirect
+// it is told to follow), as a person waiting in front of it would. It
+// fails with what the page shows when d is over.
+func (tab *Tab) SeeWithin(d time.Duration, texts ...string) {
+	tab.t.Helper()
+	cond := `!!document.body && document.readyState === "complete"`
+	for _, s := range texts {
+		cond += ` && document.body.innerText.includes(` + quote(s) + `)`
+	}
+	if err := tab.poll(cond, time.Now().Add(d)); err != nil {
+		tab.t.Fatalf("%s: the page did not show %q within %s (%v); at %s it shows:\n%s", tab.Viewport.Name, texts, d, err, tab.Location(), tab.bodyText())
+	}
+}
+
 // SeeNot fails the test if the page shows any of texts.
 func (tab *Tab) SeeNot(texts ...string) {
 	tab.t.Helper()
@@ -370,6 +397,13 @@ func (tab *Tab) SeeNot(texts ...string) {
 func Eval[T any](tab *Tab, expr string) T {
 	tab.t.Helper()
 	return run(tab, "evaluate "+expr, chromedp.Evaluate[T](expr))
+}
+
+// Await is the value a JavaScript expression's promise settles to in the
+// page (a fetch() with the page's cookies, say).
+func Await[T any](tab *Tab, expr string) T {
+	tab.t.Helper()
+	return run(tab, "await "+expr, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // Location is the page's address.

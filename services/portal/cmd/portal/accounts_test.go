@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"gerbang/pkg/auth"
 	"gerbang/pkg/svctest"
-	"gerbang/services/portal/internal/adapters/mail/smtptest"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/smtptest"
+
+	"github.com/google/uuid"
 )
 
 // startPortalWithMail runs the real portal with its mail going to a real
@@ -206,8 +210,19 @@ func TestAccountJourneyOverSMTP(t *testing.T) {
 	wantText(t, siti.open("/"), "Dasbor", "pelaku usaha")
 	phone := newPerson(t, svc.URL)
 	wantRedirect(t, phone.logIn(newcomerEmail, firstPassword), "/")
-	if tok := login(t, svc.URL, newcomerEmail, firstPassword); tok.status != http.StatusOK {
+	tok := login(t, svc.URL, newcomerEmail, firstPassword)
+	if tok.status != http.StatusOK {
 		t.Fatalf("API login: %d %s", tok.status, tok.body)
+	}
+	// The newcomer acts for an organisation of their own, as a demo owner
+	// does: the business they register takes its id, its invoices too.
+	v := &auth.Verifier{Keys: auth.NewRemoteJWKS(svc.URL+auth.JWKSPath, auth.RemoteJWKSOptions{}), Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience}
+	p, err := v.Verify(context.Background(), tok.json(t)["access_token"].(string))
+	if err != nil {
+		t.Fatalf("the newcomer's token: %v", err)
+	}
+	if org, err := uuid.Parse(p.Org); err != nil || org == uuid.Nil || org == app.DemoOrgUsaha {
+		t.Errorf("the newcomer acts for the organisation %q", p.Org)
 	}
 
 	// Forgotten password, from a third browser.

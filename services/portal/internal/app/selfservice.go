@@ -139,7 +139,13 @@ func (s *SelfService) SignUp(ctx context.Context, form domain.SignUp) error {
 	if err != nil {
 		return fmt.Errorf("sign up: %w", err)
 	}
-	acc, err := domain.NewAccount(id, applicant.Email, applicant.DisplayName, hash, SignUpRoles, nil, now)
+	// The owner acts for an organisation of their own: the business they
+	// register takes its id, and payment shows them the invoices of it.
+	org, err := uuid.NewV7()
+	if err != nil {
+		return fmt.Errorf("sign up: %w", err)
+	}
+	acc, err := domain.NewAccount(id, applicant.Email, applicant.DisplayName, hash, SignUpRoles, &org, now)
 	if err != nil {
 		return err
 	}

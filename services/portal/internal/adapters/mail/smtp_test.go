@@ -9,8 +9,8 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/services/portal/internal/adapters/mail"
-	"gerbang/services/portal/internal/adapters/mail/smtptest"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/smtptest"
 )
 
 func TestAMailReachesARealSMTPServerIntact(t *testing.T) {

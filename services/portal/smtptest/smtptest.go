@@ -1,7 +1,8 @@
 // Package smtptest runs a real SMTP server (github.com/emersion/go-smtp) in
 // the test's process, on a free loopback port, and keeps every message it
 // accepts, decoded, for the test to read: mail in tests travels over SMTP as
-// it does in production, never through a fake sender.
+// it does in production, never through a fake sender. It imports nothing of
+// the portal, so the journey tests of e2e read the portal's mail with it too.
 package smtptest
 
 import (
