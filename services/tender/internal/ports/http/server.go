@@ -324,7 +324,29 @@ func (s *server) GetTender(ctx context.Context, r oapi.GetTenderRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetTender200JSONResponse(tenderView(t, c.CommitteeView(t))), nil
+	if !c.CommitteeView(t) {
+		return oapi.GetTender200JSONResponse(tenderView(t, false)), nil
+	}
+	v, err := s.committeeView(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetTender200JSONResponse(v), nil
+}
+
+// committeeView is t as its committee reads it, with the bids that wait to
+// be confirmed again after an addendum.
+func (s *server) committeeView(ctx context.Context, c app.Caller, t *domain.Tender) (oapi.Tender, error) {
+	v := tenderView(t, true)
+	if t.Amendment > 0 {
+		n, err := s.svc.BidsToConfirm(ctx, c, t)
+		if err != nil {
+			return oapi.Tender{}, err
+		}
+		n32 := int32(n)
+		v.BidsToConfirm = &n32
+	}
+	return v, nil
 }
 
 func (s *server) EditTender(ctx context.Context, r oapi.EditTenderRequestObject) (oapi.EditTenderResponseObject, error) {
@@ -356,11 +378,16 @@ func (s *server) AmendTender(ctx context.Context, r oapi.AmendTenderRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	t, extended, err := s.svc.AmendTender(ctx, caller(ctx), r.TenderID.String(), v, terms(r.Body))
+	c := caller(ctx)
+	t, extended, err := s.svc.AmendTender(ctx, c, r.TenderID.String(), v, terms(r.Body))
 	if err != nil {
 		return nil, err
 	}
-	return oapi.AmendTender200JSONResponse{Tender: tenderView(t, true), DeadlineExtended: extended}, nil
+	view, err := s.committeeView(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AmendTender200JSONResponse{Tender: view, DeadlineExtended: extended}, nil
 }
 
 func (s *server) CancelTender(ctx context.Context, r oapi.CancelTenderRequestObject) (oapi.CancelTenderResponseObject, error) {

@@ -622,3 +622,64 @@ func TestBidsBeyondTheRateLimitAreRefusedWith429(t *testing.T) {
 		t.Fatalf("other vendor: %d %s", r.status, r.raw)
 	}
 }
+
+// TestCommitteeReadsHowManyBidsWaitToBeConfirmedAfterAnAddendum: after an
+// addendum the committee's read (and the amendment's answer) counts the
+// live bids confirmed against an earlier amendment, a replaced or
+// withdrawn bid no longer counts, and nobody else reads the count.
+func TestCommitteeReadsHowManyBidsWaitToBeConfirmedAfterAnAddendum(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	officer := h.token("pokja-1", auth.RoleProcurementOfficer, "")
+	h.license("vendor-a")
+	h.license("vendor-b")
+	h.license("vendor-c")
+	bids := map[string]string{}
+	for _, v := range []string{"vendor-a", "vendor-b", "vendor-c"} {
+		r := h.do("POST", "/v1/tenders/"+id+"/bids", h.token("user-"+v, auth.RoleBusiness, v), bidBody(900_000_000, v), "Idempotency-Key", "k-"+v)
+		if r.status != 201 {
+			t.Fatalf("bid of %s: %d %s", v, r.status, r.raw)
+		}
+		bids[v] = r.body["bid"].(map[string]any)["id"].(string)
+	}
+	toConfirm := func(what string) any {
+		t.Helper()
+		r := h.do("GET", "/v1/tenders/"+id, officer, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", what, r.status, r.raw)
+		}
+		return r.body["bids_to_confirm"]
+	}
+	if n := toConfirm("before an addendum"); n != nil {
+		t.Fatalf("before any addendum bids_to_confirm is %v, want none", n)
+	}
+	read := h.do("GET", "/v1/tenders/"+id, officer, nil)
+	amended := tenderBody()
+	amended["description"] = "Adendum 1: jumlah unit menjadi 120"
+	r := h.do("POST", "/v1/tenders/"+id+"/amendments", officer, amended, "If-Match", fmt.Sprintf("%q", fmt.Sprint(read.body["version"])))
+	if r.status != 200 {
+		t.Fatalf("amend: %d %s", r.status, r.raw)
+	}
+	if n := r.body["tender"].(map[string]any)["bids_to_confirm"]; n != float64(3) {
+		t.Fatalf("the amendment's answer counts %v bids to confirm, want 3: %s", n, r.raw)
+	}
+	if r := h.do("PUT", "/v1/tenders/"+id+"/bids/"+bids["vendor-a"], h.token("user-vendor-a", auth.RoleBusiness, "vendor-a"), bidBody(890_000_000, "A2")); r.status != 200 {
+		t.Fatalf("confirm by replacing: %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids/"+bids["vendor-b"]+"/withdraw", h.token("user-vendor-b", auth.RoleBusiness, "vendor-b"), nil); r.status != 200 {
+		t.Fatalf("withdraw: %d %s", r.status, r.raw)
+	}
+	if n := toConfirm("after one confirmed and one withdrew"); n != float64(1) {
+		t.Fatalf("bids_to_confirm %v, want 1 (vendor-c)", n)
+	}
+	for who, tok := range map[string]string{"public": "", "a vendor": h.token("user-vendor-c", auth.RoleBusiness, "vendor-c"),
+		"an officer not on the committee": h.token("pokja-9", auth.RoleProcurementOfficer, "")} {
+		path := "/v1/tenders/" + id
+		if tok == "" {
+			path = "/v1/public/tenders/" + id
+		}
+		if r := h.do("GET", path, tok, nil); r.status != 200 || strings.Contains(r.raw, "bids_to_confirm") {
+			t.Errorf("%s reads %d %s", who, r.status, r.raw)
+		}
+	}
+}
