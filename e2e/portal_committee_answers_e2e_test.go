@@ -21,22 +21,34 @@ import (
 // so, and how many bids must be confirmed again. The opening is refused
 // before the deadline, saying the deadline and the server's time; after
 // it, the committee opens the bids and reads the opening record with each
-// bidder and price in rupiah, and a link to the public page. The pages are
+// bidder and price in rupiah, the bid whose security was not paid
+// disqualified with the reason in Indonesian, and a link to the public page. The pages are
 // seen in headless chromium on a phone and a desktop, checked by axe-core.
 
 var versionField = regexp.MustCompile(`name="version" value="(\d+)"`)
 
-// licensedVendor gives the demo business CV Maju Jaya an issued low-risk
-// license for kbli through licensing, and returns the vendor's token.
-func licensedVendor(t *testing.T, p *platform, kbli string) string {
+// business is a demo business that bids: its owner's login and what
+// licensing registers of it.
+type business struct {
+	email, id, name, npwp string
+}
+
+var (
+	cvMajuJaya       = business{"usaha@demo.gerbang.id", "01930000-0000-7000-8000-00000000b001", "CV Maju Jaya", "02.345.678.9-012.000"}
+	ptKaryaNusantara = business{"vendor2@demo.gerbang.id", "01930000-0000-7000-8000-00000000b002", "PT Karya Nusantara", "03.456.789.0-123.000"}
+)
+
+// licensedVendor gives b an issued low-risk license for kbli through
+// licensing, and returns its owner's token.
+func licensedVendor(t *testing.T, p *platform, b business, kbli string) string {
 	t.Helper()
-	vendor := p.login("usaha@demo.gerbang.id")
-	mustStatus(t, "register business", http.StatusCreated)(p.do("POST", "licensing", "/v1/businesses", vendor, map[string]any{
-		"name": "CV Maju Jaya", "npwp": "02.345.678.9-012.000", "address": "Jl. Asia Afrika 8, Bandung", "scale": "small", "kbli": []string{kbli},
+	vendor := p.login(b.email)
+	mustStatus(t, "register "+b.name, http.StatusCreated)(p.do("POST", "licensing", "/v1/businesses", vendor, map[string]any{
+		"name": b.name, "npwp": b.npwp, "address": "Jl. Asia Afrika 8, Bandung", "scale": "small", "kbli": []string{kbli},
 	}))
 	need := decode(t, mustStatus(t, "what do I need", http.StatusOK)(p.get("licensing", "/v1/catalog/requirements?kbli="+kbli+"&scale=small", "")))
 	app := decode(t, mustStatus(t, "apply", http.StatusCreated)(p.do("POST", "licensing", "/v1/applications", vendor,
-		map[string]any{"business_id": "01930000-0000-7000-8000-00000000b001", "kbli": kbli}, "Idempotency-Key", "e2e-pokja-1")))
+		map[string]any{"business_id": b.id, "kbli": kbli}, "Idempotency-Key", "e2e-pokja-"+b.id)))
 	id := app["id"].(string)
 	if lt, ok := need["license_type"].(map[string]any); ok {
 		if reqs, _ := lt["requirements"].([]any); len(reqs) > 0 {
@@ -46,7 +58,7 @@ func licensedVendor(t *testing.T, p *platform, kbli string) string {
 		}
 	}
 	mustStatus(t, "submit", http.StatusOK)(p.do("POST", "licensing", "/v1/applications/"+id+"/submit", vendor, nil))
-	p.eventually("the low-risk license is issued at submission", func() bool {
+	p.eventually("the low-risk license of "+b.name+" is issued at submission", func() bool {
 		_, body := p.get("licensing", "/v1/applications/"+id, vendor)
 		return decode(t, body)["state"] == "issued"
 	})
@@ -56,7 +68,8 @@ func licensedVendor(t *testing.T, p *platform, kbli string) string {
 func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	p := startPlatform(t, map[string]string{"TENDER_SCHEDULER_INTERVAL": "200ms"})
 	base := p.url("portal")
-	vendor := licensedVendor(t, p, "62010")
+	vendor := licensedVendor(t, p, cvMajuJaya, "62010")
+	vendor2 := licensedVendor(t, p, ptKaryaNusantara, "62010")
 	api := p.login("pokja@demo.gerbang.id")
 	pokja := newPerson(t, p, "pokja@demo.gerbang.id")
 
@@ -64,16 +77,20 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	// deadline is a day away (questions, the addendum, an opening too
 	// early), one whose deadline passes in the test (the opening).
 	now := time.Now().UTC()
-	announce := func(title string, deadline time.Time) string {
+	announce := func(title string, deadline time.Time, security int64) string {
 		t.Helper()
-		tn := decode(t, mustStatus(t, "create "+title, http.StatusCreated)(p.do("POST", "tender", "/v1/tenders", api, map[string]any{
+		terms := map[string]any{
 			"buyer_agency": "Dinas Komunikasi dan Informatika Kota Bandung", "title": title,
 			"description": "Aplikasi web perizinan untuk 30 kecamatan.", "category": "consulting",
 			"hps": map[string]any{"amount": 500000000, "currency": "IDR"}, "hps_public": true, "kbli": "62010",
 			"procurement_method": "tender", "evaluation": map[string]any{"method": "lowest_price"},
 			"bid_period_start": time.Now().Add(2 * time.Second).Format(time.RFC3339), "bid_deadline": deadline.Format(time.RFC3339),
 			"committee": []string{"01930000-0000-7000-8000-00000000a004"},
-		})))
+		}
+		if security > 0 {
+			terms["bid_security"] = map[string]any{"amount": security, "currency": "IDR"}
+		}
+		tn := decode(t, mustStatus(t, "create "+title, http.StatusCreated)(p.do("POST", "tender", "/v1/tenders", api, terms)))
 		id := tn["id"].(string)
 		mustStatus(t, "publish "+title, http.StatusOK)(p.do("POST", "tender", "/v1/tenders/"+id+"/publish", api, nil))
 		p.eventually("the bid period of "+title+" opens by the clock", func() bool {
@@ -82,7 +99,7 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 		})
 		return id
 	}
-	bid := func(tid, key string, price int64) {
+	bid := func(vendor, tid, key string, price int64) {
 		t.Helper()
 		body := map[string]any{"price": map[string]any{"amount": price, "currency": "IDR"}, "technical_offer": "Tim 6 orang, 5 bulan."}
 		p.eventually("tender knows the vendor's license from licensing's events", func() bool {
@@ -92,10 +109,24 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	}
 	dayAway := now.Add(24 * time.Hour).Truncate(time.Minute)
 	closing := now.Add(45 * time.Second)
-	qa := announce("Pengembangan aplikasi layanan perizinan", dayAway)
-	soon := announce("Pemeliharaan jaringan kantor kecamatan", closing)
-	bid(qa, "e2e-pokja-bid-1", 437500000)
-	bid(soon, "e2e-pokja-bid-2", 1500000)
+	qa := announce("Pengembangan aplikasi layanan perizinan", dayAway, 0)
+	soon := announce("Pemeliharaan jaringan kantor kecamatan", closing, 100000)
+	bid(vendor, qa, "e2e-pokja-bid-1", 437500000)
+	bid(vendor, soon, "e2e-pokja-bid-2", 1500000)
+	bid(vendor2, soon, "e2e-pokja-bid-3", 1750000)
+	// CV Maju Jaya pays its bid security for the second tender; PT Karya Nusantara does not.
+	var billingCode string
+	p.eventually("payment invoices the bid security", func() bool {
+		_, body := p.get("payment", "/v1/invoices", vendor)
+		for _, it := range decode(t, body)["items"].([]any) {
+			if inv := it.(map[string]any); inv["purpose"] == "bid_security" && inv["state"] == "pending" {
+				billingCode = inv["billing_code"].(string)
+				return true
+			}
+		}
+		return false
+	})
+	mustStatus(t, "pay the bid security", http.StatusOK)(p.do("POST", "payment", "/v1/sandbox/pay", vendor, map[string]any{"billing_code": billingCode}))
 	page := "/committee/tenders/" + qa
 
 	// The vendor asks; the questions wait on the page, unanswered first.
@@ -193,7 +224,8 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	if !regexp.MustCompile(`<button type="submit">Buka penawaran`).MatchString(pg.html) {
 		t.Fatalf("the opening button is disabled after the deadline:\n%s", pg.html)
 	}
-	opened := []string{"Dibuka", "1 penawaran, 1 sah", "01930000-0000-7000-8000-00000000b001", "Rp 1.500.000", "Lanjut evaluasi",
+	opened := []string{"Dibuka", "2 penawaran, 1 sah", cvMajuJaya.id, "Rp 1.500.000", "Lanjut evaluasi",
+		ptKaryaNusantara.id, "Rp 1.750.000", "Gugur jaminan penawaran belum dibayar saat pembukaan",
 		"Berita acara pembukaan di halaman publik tender"}
 	pokja.post(other, other+"/opening", url.Values{}).sees(t, "the opening record", opened...)
 	pokja.post(other, other+"/opening", url.Values{}).sees(t, "opened twice (back button)", opened...)
@@ -208,7 +240,7 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	// In English.
 	for _, tab := range screens {
 		tab.Go(base + "/language/en?back=" + other)
-		tab.See("Opening of the bids", "1 bids, 1 valid", "Rp 1.500.000", "Goes on to evaluation")
+		tab.See("Opening of the bids", "2 bids, 1 valid", "Rp 1.500.000", "Goes on to evaluation", "the bid security was not paid by the opening")
 		tab.Accessible()
 		tab.Go(base + "/language/id?back=" + other)
 	}

@@ -175,10 +175,10 @@ type committeeTenderPage struct {
 	Members   []member
 	Form      form
 	Now       time.Time
-	Questions []app.Question  // unanswered first
-	Opening   *domain.Opening // once the bids are opened
-	Addendum  string          // "extended" or "kept" right after an addendum
-	AmendForm form            // the addendum's form: what was typed, or the terms as they are
+	Questions []app.Question // unanswered first
+	Opening   *openingView   // once the bids are opened
+	Addendum  string         // "extended" or "kept" right after an addendum
+	AmendForm form           // the addendum's form: what was typed, or the terms as they are
 	AnswerMax int
 }
 
@@ -224,7 +224,8 @@ func (w *Web) showCommitteeTender(c *fiber.Ctx, status int, u *signedIn, p commi
 			return err
 		}
 		if err == nil {
-			p.Opening = &op
+			v := disqualificationsOf(w.tr(c), op)
+			p.Opening = &v
 		}
 	}
 	if p.AmendForm.Values == nil {

@@ -2,6 +2,7 @@ package http
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"gerbang/pkg/apperr"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/internal/domain"
 )
 
 // The committee's work on a published tender, on its page: answering the
@@ -161,4 +163,40 @@ func (w *Web) OpenBids(c *fiber.Ctx) error {
 		return w.showCommitteeTender(c, statusOf(err), u, committeeTenderPage{CommitteeTender: t, Form: f})
 	}
 	return c.Redirect("/committee/tenders/"+t.ID+"#opening", fiber.StatusSeeOther)
+}
+
+// openingView is the opening record as the committee reads it, each
+// bid's disqualification said in the reader's language.
+type openingView struct {
+	domain.Opening
+	Bids []openedBidView
+}
+
+type openedBidView struct {
+	domain.OpenedBid
+	Reason string // why the bid is out, "" when it goes on to evaluation
+}
+
+// notConfirmed is how tender says a bid was not confirmed after an addendum.
+var notConfirmed = regexp.MustCompile(`^not confirmed after addendum (\d+)$`)
+
+// disqualificationsOf says why each bid of op is out. tender writes its
+// reasons as English text (domain.Reason* there): those it writes are
+// said from the catalogue, any other as tender wrote it.
+func disqualificationsOf(tr translator, op domain.Opening) openingView {
+	v := openingView{Opening: op, Bids: make([]openedBidView, len(op.Bids))}
+	for i, b := range op.Bids {
+		r := b.Disqualified
+		switch m := notConfirmed.FindStringSubmatch(r); {
+		case r == "the sealed bid could not be decrypted":
+			r = tr.T("committee.opening.reason.undecryptable")
+		case r == "bid security not paid by the opening":
+			r = tr.T("committee.opening.reason.security_unpaid")
+		case m != nil:
+			n, _ := strconv.Atoi(m[1])
+			r = tr.T("committee.opening.reason.not_confirmed", n)
+		}
+		v.Bids[i] = openedBidView{OpenedBid: b, Reason: r}
+	}
+	return v
 }
