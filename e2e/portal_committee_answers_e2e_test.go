@@ -21,7 +21,7 @@ import (
 // so, and how many bids must be confirmed again. The opening is refused
 // before the deadline, saying the deadline and the server's time; after
 // it, the committee opens the bids and reads the opening record with each
-// bidder and price in rupiah, the bid whose security was not paid
+// bidder by name and price in rupiah, the bid whose security was not paid
 // disqualified with the reason in Indonesian, and a link to the public page. The pages are
 // seen in headless chromium on a phone and a desktop, checked by axe-core.
 
@@ -224,15 +224,16 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	if !regexp.MustCompile(`<button type="submit">Buka penawaran`).MatchString(pg.html) {
 		t.Fatalf("the opening button is disabled after the deadline:\n%s", pg.html)
 	}
-	opened := []string{"Dibuka", "2 penawaran, 1 sah", cvMajuJaya.id, "Rp 1.500.000", "Lanjut evaluasi",
-		ptKaryaNusantara.id, "Rp 1.750.000", "Gugur jaminan penawaran belum dibayar saat pembukaan",
+	opened := []string{"Dibuka", "2 penawaran, 1 sah", "CV Maju Jaya " + cvMajuJaya.id, "Rp 1.500.000", "Lanjut evaluasi",
+		"PT Karya Nusantara " + ptKaryaNusantara.id, "Rp 1.750.000", "Gugur jaminan penawaran belum dibayar saat pembukaan",
 		"Berita acara pembukaan di halaman publik tender"}
 	pokja.post(other, other+"/opening", url.Values{}).sees(t, "the opening record", opened...)
 	pokja.post(other, other+"/opening", url.Values{}).sees(t, "opened twice (back button)", opened...)
 	if !strings.Contains(pokja.get(other).html, `href="/tenders/`+soon+`"`) {
 		t.Fatal("the opening record does not link to the public page")
 	}
-	if code, body := p.get("tender", "/v1/public/tenders/"+soon+"/opening", ""); code != http.StatusOK || !strings.Contains(string(body), "1500000") {
+	if code, body := p.get("tender", "/v1/public/tenders/"+soon+"/opening", ""); code != http.StatusOK || !strings.Contains(string(body), "1500000") ||
+		!strings.Contains(string(body), `"vendor_name":"CV Maju Jaya"`) {
 		t.Fatalf("the public opening record: %d %s", code, body)
 	}
 	screens.look(t, base, other, opened...)

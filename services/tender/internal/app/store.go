@@ -221,6 +221,7 @@ type TenderCursor struct {
 type SealedBid struct {
 	ID                 string
 	Vendor             string
+	VendorName         string // as licensing names the business; "" when it never did
 	Sealed             []byte
 	SubmittedAt        time.Time
 	ConfirmedAmendment int
@@ -233,6 +234,7 @@ type SealedBid struct {
 type OpenedBid struct {
 	BidID          string
 	Vendor         string
+	VendorName     string
 	SubmittedAt    time.Time
 	Price          *int64
 	TechnicalOffer *string

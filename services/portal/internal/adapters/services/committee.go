@@ -266,7 +266,7 @@ func openingOf(r tenderapi.OpeningRecord) domain.Opening {
 	out := domain.Opening{TenderID: r.TenderID.String(), OpenedAt: r.OpenedAt, ValidBids: int(r.ValidBids), Bids: make([]domain.OpenedBid, len(r.Bids))}
 	for i, b := range r.Bids {
 		out.Bids[i] = domain.OpenedBid{
-			BidID: b.BidID.String(), Vendor: b.Vendor, SubmittedAt: b.SubmittedAt,
+			BidID: b.BidID.String(), Vendor: b.Vendor, VendorName: b.VendorName, SubmittedAt: b.SubmittedAt,
 			DecryptError: deref(b.DecryptError), Disqualified: b.Disqualified,
 		}
 		if b.Price != nil {

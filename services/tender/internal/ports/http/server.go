@@ -296,10 +296,12 @@ func openingView(op app.Opening) oapi.OpeningRecord {
 		Price        *oapi.Money `json:"price"`
 		SubmittedAt  time.Time   `json:"submitted_at"`
 		Vendor       string      `json:"vendor"`
+		VendorName   string      `json:"vendor_name"`
 	}, len(op.Bids))
 	for i, b := range op.Bids {
 		o := &out.Bids[i]
 		o.BidID, o.DecryptError, o.Disqualified, o.SubmittedAt, o.Vendor = uuid.MustParse(b.BidID), b.DecryptError, b.Disqualified, b.SubmittedAt.UTC(), b.Vendor
+		o.VendorName = b.VendorName
 		if b.Price != nil {
 			m := idr(*b.Price)
 			o.Price = &m

@@ -121,7 +121,7 @@ func (h *harness) license(vendor string) {
 	h.t.Helper()
 	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
 		return postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{
-			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev")
+			LicenseID: "lic-" + vendor, BusinessID: vendor, HolderName: "Usaha " + vendor, KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev")
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -680,6 +680,45 @@ func TestCommitteeReadsHowManyBidsWaitToBeConfirmedAfterAnAddendum(t *testing.T)
 		}
 		if r := h.do("GET", path, tok, nil); r.status != 200 || strings.Contains(r.raw, "bids_to_confirm") {
 			t.Errorf("%s reads %d %s", who, r.status, r.raw)
+		}
+	}
+}
+
+// TestTheOpeningRecordNamesItsBidders: the opening record, to the
+// committee and to the public, names each bidder as licensing named its
+// business; a bidder licensing never named is named "".
+func TestTheOpeningRecordNamesItsBidders(t *testing.T) {
+	h := newHarness(t)
+	id, deadline := h.tenderingTender()
+	h.license("vendor-a")
+	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
+		return postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{
+			LicenseID: "lic-vendor-b", BusinessID: "vendor-b", KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev-b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"vendor-a", "vendor-b"} {
+		if r := h.do("POST", "/v1/tenders/"+id+"/bids", h.token("user-"+v, auth.RoleBusiness, v), bidBody(900_000_000, v), "Idempotency-Key", "k-"+v); r.status != 201 {
+			t.Fatalf("bid of %s: %d %s", v, r.status, r.raw)
+		}
+	}
+	h.clock.Set(deadline.Add(time.Second))
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	opened := h.do("POST", "/v1/tenders/"+id+"/opening", h.token("pokja-1", auth.RoleProcurementOfficer, ""), nil)
+	public := h.do("GET", "/v1/public/tenders/"+id+"/opening", "", nil)
+	for what, r := range map[string]resp{"the committee's opening": opened, "the public record": public} {
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", what, r.status, r.raw)
+		}
+		names := map[string]any{}
+		for _, b := range r.body["bids"].([]any) {
+			names[b.(map[string]any)["vendor"].(string)] = b.(map[string]any)["vendor_name"]
+		}
+		if names["vendor-a"] != "Usaha vendor-a" || names["vendor-b"] != "" {
+			t.Errorf("%s names %v, want vendor-a as Usaha vendor-a and vendor-b unnamed", what, names)
 		}
 	}
 }

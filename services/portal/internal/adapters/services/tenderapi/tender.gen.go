@@ -708,6 +708,9 @@ type OpeningRecord struct {
 		Price        *Money    `json:"price"`
 		SubmittedAt  time.Time `json:"submitted_at"`
 		Vendor       string    `json:"vendor"`
+
+		// VendorName The bidder's business name as licensing gave it at the opening; empty when it never did.
+		VendorName string `json:"vendor_name"`
 	} `json:"bids"`
 	OpenedAt  time.Time          `json:"opened_at"`
 	TenderID  openapi_types.UUID `json:"tender_id"`
