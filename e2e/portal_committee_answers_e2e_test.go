@@ -137,7 +137,8 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	}
 	pg := pokja.get(page)
 	pg.sees(t, "the questions", "Pertanyaan penjelasan", "Menunggu jawaban", "Apakah merek setara boleh?", "Apakah rapat penjelasan daring?",
-		"Ditanyakan "+wibDay(now), "Jawaban Anda (dipublikasikan tanpa nama penanya)", "Kirim jawaban", "Paling banyak 8000 karakter")
+		"Ditanyakan "+wibDay(now), "Jawaban Anda (dipublikasikan tanpa nama penanya)", "Kirim jawaban", "Paling banyak 8000 karakter",
+		"2 pertanyaan penjelasan belum dijawab — paling lambat "+wibTime(dayAway)+" WIB")
 	answer := func(qid string) string { return page + "/questions/" + qid + "/answer" }
 
 	// An empty answer: refused, the summary linking to its field, nothing published.
@@ -160,6 +161,7 @@ func TestPokjaAnswersQuestionsPublishesAnAddendumAndOpensTheBids(t *testing.T) {
 	if got := publicAnswers(t, p, qa)[asked[0]]; *got != reply {
 		t.Fatalf("answering again changed the answer to %q", *got)
 	}
+	pokja.get(page).sees(t, "what waits after one answer", "1 pertanyaan penjelasan belum dijawab")
 	text := pokja.get(page).text
 	if w, a := strings.Index(text, "Apakah rapat penjelasan daring?"), strings.Index(text, "Apakah merek setara boleh?"); w < 0 || a < 0 || w > a {
 		t.Fatalf("the unanswered question is not first:\n%s", text)

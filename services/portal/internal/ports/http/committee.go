@@ -217,6 +217,12 @@ func (w *Web) showCommitteeTender(c *fiber.Ctx, status int, u *signedIn, p commi
 			return err
 		}
 		p.Questions = app.UnansweredFirst(qs)
+		p.Waiting.UnansweredQuestions = 0 // tender counts them only in the list; here they are all read
+		for _, q := range qs {
+			if !q.Answered() {
+				p.Waiting.UnansweredQuestions++
+			}
+		}
 	}
 	if t.OpeningStarted() {
 		op, err := w.committee.Opening(c.UserContext(), t.ID)
