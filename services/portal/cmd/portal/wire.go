@@ -282,6 +282,9 @@ func wire(ctx context.Context, rt *service.Runtime, getenv func(string) string) 
 	rt.App.Get("/committee/tenders/:id/edit", web.HTMLErrors, web.EditTenderForm)
 	rt.App.Post("/committee/tenders/:id/edit", web.HTMLErrors, web.CheckCSRF, web.EditTender)
 	rt.App.Post("/committee/tenders/:id/publish", web.HTMLErrors, web.CheckCSRF, web.PublishTender)
+	rt.App.Post("/committee/tenders/:id/questions/:qid/answer", web.HTMLErrors, web.CheckCSRF, web.AnswerQuestion)
+	rt.App.Post("/committee/tenders/:id/amendments", web.HTMLErrors, web.CheckCSRF, web.AmendTender)
+	rt.App.Post("/committee/tenders/:id/opening", web.HTMLErrors, web.CheckCSRF, web.OpenBids)
 	// The services, as the caller (its Authorization header goes along).
 	for _, b := range s.backends {
 		h := proxy.Handler(b)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"gerbang/services/portal/internal/domain"
 )
 
 // The procurement committee's (Pokja's) work in the portal, as the signed-in
@@ -25,7 +27,77 @@ type Committee interface {
 	EditTender(ctx context.Context, token, id string, version int, terms TenderTerms) (CommitteeTender, error)
 	// PublishTender announces a draft, from the version read.
 	PublishTender(ctx context.Context, token, id string, version int) (CommitteeTender, error)
+	// Questions are the tender's clarification questions, answered or not,
+	// oldest first (askers are never named).
+	Questions(ctx context.Context, token, id string) ([]Question, error)
+	// AnswerQuestion answers one in public.
+	AnswerQuestion(ctx context.Context, token, id, questionID, answer string) (Question, error)
+	// AmendTender publishes an addendum of the terms, from the version read.
+	AmendTender(ctx context.Context, token, id string, version int, terms TenderTerms) (Addendum, error)
+	// OpenBids opens the bids after the deadline: the opening record.
+	OpenBids(ctx context.Context, token, id string) (domain.Opening, error)
+	// Opening is the tender's opening record, NotFound before the opening.
+	Opening(ctx context.Context, id string) (domain.Opening, error)
 }
+
+// Limits of what the committee writes, as tender's contract sets them.
+const (
+	AnswerMaxRunes = 8000
+)
+
+// Question is a vendor's clarification question and its public answer.
+type Question struct {
+	ID         string
+	Question   string
+	AskedAt    time.Time
+	Answer     string
+	AnsweredAt *time.Time
+}
+
+// Answered is whether the committee has answered it.
+func (q Question) Answered() bool { return q.AnsweredAt != nil }
+
+// UnansweredFirst orders questions as the committee works through them:
+// those waiting for an answer first, each group oldest first.
+func UnansweredFirst(qs []Question) []Question {
+	out := slices.Clone(qs)
+	slices.SortStableFunc(out, func(a, b Question) int {
+		if a.Answered() != b.Answered() {
+			if a.Answered() {
+				return 1
+			}
+			return -1
+		}
+		return a.AskedAt.Compare(b.AskedAt)
+	})
+	return out
+}
+
+// Addendum is a published amendment: the tender as amended and whether
+// tender moved the bid deadline out to give bidders time.
+type Addendum struct {
+	Tender           CommitteeTender
+	DeadlineExtended bool
+}
+
+// CanOpen is whether the committee may open the bids now: tender's
+// scheduler has closed the bidding at the deadline, and nobody has opened
+// them yet.
+func (t CommitteeTender) CanOpen() bool { return t.State == "opening" && t.OpeningStartedAt == nil }
+
+// BeforeOpening is whether the bids are still sealed in a tender that will
+// be opened: announced or tendering, or closed and waiting for the opening.
+func (t CommitteeTender) BeforeOpening() bool {
+	return t.State == "announced" || t.State == "tendering" || t.CanOpen()
+}
+
+// Amendable is whether the terms may still be amended at now.
+func (t CommitteeTender) Amendable(now time.Time) bool {
+	return (t.State == "announced" || t.State == "tendering") && !now.After(t.BidDeadline)
+}
+
+// OpeningStarted is whether the committee has opened the bids.
+func (t CommitteeTender) OpeningStarted() bool { return t.OpeningStartedAt != nil }
 
 // Evaluation methods, as tender names them.
 const (
@@ -97,6 +169,10 @@ type CommitteeTender struct {
 	ObjectionEndsAt  *time.Time
 	Reason           string
 	Waiting          Waiting
+	// BidsToConfirm is, after an addendum, how many live bids must be
+	// confirmed again (replaced) before the deadline; tender keeps who
+	// they are sealed until the opening.
+	BidsToConfirm int
 }
 
 // Draft is whether the tender is still a draft (edited and published by

@@ -113,6 +113,7 @@ type Opening struct {
 type OpenedBid struct {
 	BidID        string
 	Vendor       string
+	VendorName   string // the business's name, "" when tender has none
 	SubmittedAt  time.Time
 	Price        *Money // nil when the sealed bid could not be read
 	DecryptError string

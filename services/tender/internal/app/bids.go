@@ -334,7 +334,7 @@ func (s *Service) OpenBids(ctx context.Context, c Caller, tenderID string) (*dom
 		record := make([]OpenedInfo, 0, len(bids))
 		valid := 0
 		for _, b := range bids {
-			o := OpenedBid{BidID: b.ID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt.UTC()}
+			o := OpenedBid{BidID: b.ID, Vendor: b.Vendor, VendorName: b.VendorName, SubmittedAt: b.SubmittedAt.UTC()}
 			content, err := opener.Open(b.Vendor, b.Sealed)
 			if err != nil {
 				msg := err.Error()

@@ -30,6 +30,9 @@ type Store interface {
 	// newest first (created_at, id), in state when it is set, after the
 	// cursor when given, with what waits on each.
 	CommitteeTenders(ctx context.Context, member string, state domain.State, limit int, after *CommitteeCursor) ([]CommitteeTender, error)
+	// BidsToConfirm counts the live bids of a tender confirmed against an
+	// amendment before amendment.
+	BidsToConfirm(ctx context.Context, tenderID string, amendment int) (int, error)
 
 	// BidTerms reads what a bid needs of its tender before its
 	// transaction: state, bid period, public key, amendment and bid
@@ -223,6 +226,7 @@ type TenderCursor struct {
 type SealedBid struct {
 	ID                 string
 	Vendor             string
+	VendorName         string // as licensing names the business; "" when it never did
 	Sealed             []byte
 	SubmittedAt        time.Time
 	ConfirmedAmendment int
@@ -235,6 +239,7 @@ type SealedBid struct {
 type OpenedBid struct {
 	BidID          string
 	Vendor         string
+	VendorName     string
 	SubmittedAt    time.Time
 	Price          *int64
 	TechnicalOffer *string

@@ -50,6 +50,18 @@ func (s *Service) Tender(ctx context.Context, c Caller, id string) (*domain.Tend
 	return t, nil
 }
 
+// BidsToConfirm is how many live bids of t its committee waits on to be
+// confirmed again after the latest addendum (0 before any).
+func (s *Service) BidsToConfirm(ctx context.Context, c Caller, t *domain.Tender) (int, error) {
+	if !c.CommitteeView(t) {
+		return 0, apperr.New(apperr.Forbidden, "only the tender's committee counts the bids to confirm")
+	}
+	if t.Amendment == 0 {
+		return 0, nil
+	}
+	return s.store.BidsToConfirm(ctx, t.ID, t.Amendment)
+}
+
 // CommitteeView reports whether the caller reads t as its committee (the
 // committee, and a hidden HPS, are shown only then).
 func (c Caller) CommitteeView(t *domain.Tender) bool { return c.actorOn(t) == domain.ActorCommittee }

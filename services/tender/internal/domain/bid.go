@@ -211,6 +211,7 @@ type VendorLicense struct {
 	LicenseID  string
 	Number     string
 	BusinessID string
+	HolderName string // the business's name, as licensing gives it
 	KBLI       string
 	Status     LicenseStatus
 	ValidUntil *time.Time // nil: no end

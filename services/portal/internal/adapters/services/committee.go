@@ -10,6 +10,7 @@ import (
 
 	"gerbang/services/portal/internal/adapters/services/tenderapi"
 	"gerbang/services/portal/internal/app"
+	"gerbang/services/portal/internal/domain"
 )
 
 // The procurement committee's calls of tender (app.Committee), through the
@@ -72,6 +73,7 @@ func committeeTenderOf(t tenderapi.Tender) app.CommitteeTender {
 			ObjectionDays: int(t.ObjectionDays), MinBids: int(t.MinBids), Committee: deref(t.Committee),
 		},
 		PublishedAt: t.PublishedAt, OpeningStartedAt: t.OpeningStartedAt, ObjectionEndsAt: t.ObjectionEndsAt, Reason: deref(t.Reason),
+		BidsToConfirm: int(deref(t.BidsToConfirm)),
 	}
 	if t.Hps != nil {
 		out.HPS = t.Hps.Amount
@@ -191,4 +193,115 @@ func (m *Committee) PublishTender(ctx context.Context, token, id string, version
 	return m.tenderCall(ctx, token, http.StatusOK, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
 		return m.api.PublishTender(ctx, uid, &tenderapi.PublishTenderParams{IfMatch: ifMatch(version)}, e)
 	})
+}
+
+// tenderID parses the id of a tender in a path: not a UUID is no tender.
+func tenderID(id string) (uuid.UUID, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return uuid.UUID{}, notFound(id)
+	}
+	return uid, nil
+}
+
+func questionOf(c tenderapi.Clarification) app.Question {
+	return app.Question{ID: c.ID.String(), Question: c.Question, AskedAt: c.AskedAt, Answer: deref(c.Answer), AnsweredAt: c.AnsweredAt}
+}
+
+// Questions is GET /v1/public/tenders/{id}/clarifications: every question,
+// answered or not, as anyone reads them (the asker is never shown).
+func (m *Committee) Questions(ctx context.Context, token, id string) ([]app.Question, error) {
+	uid, err := tenderID(id)
+	if err != nil {
+		return nil, err
+	}
+	var l tenderapi.ClarificationList
+	if err := m.call(ctx, token, http.StatusOK, &l, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return m.api.ListPublicClarifications(ctx, uid, e)
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]app.Question, len(l.Items))
+	for i, c := range l.Items {
+		out[i] = questionOf(c)
+	}
+	return out, nil
+}
+
+// AnswerQuestion is POST /v1/tenders/{id}/clarifications/{question_id}/answer.
+func (m *Committee) AnswerQuestion(ctx context.Context, token, id, questionID, answer string) (app.Question, error) {
+	uid, err := tenderID(id)
+	if err != nil {
+		return app.Question{}, err
+	}
+	qid, err := uuid.Parse(questionID)
+	if err != nil {
+		return app.Question{}, notFound(questionID)
+	}
+	var c tenderapi.Clarification
+	if err := m.call(ctx, token, http.StatusOK, &c, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return m.api.AnswerQuestion(ctx, uid, qid, tenderapi.Answer{Answer: answer}, e)
+	}); err != nil {
+		return app.Question{}, err
+	}
+	return questionOf(c), nil
+}
+
+// AmendTender is POST /v1/tenders/{id}/amendments with If-Match the version read.
+func (m *Committee) AmendTender(ctx context.Context, token, id string, version int, terms app.TenderTerms) (app.Addendum, error) {
+	uid, err := tenderID(id)
+	if err != nil {
+		return app.Addendum{}, err
+	}
+	var a tenderapi.Amended
+	if err := m.call(ctx, token, http.StatusOK, &a, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return m.api.AmendTender(ctx, uid, &tenderapi.AmendTenderParams{IfMatch: ifMatch(version)}, termsOf(terms), e)
+	}); err != nil {
+		return app.Addendum{}, err
+	}
+	return app.Addendum{Tender: committeeTenderOf(a.Tender), DeadlineExtended: a.DeadlineExtended}, nil
+}
+
+func openingOf(r tenderapi.OpeningRecord) domain.Opening {
+	out := domain.Opening{TenderID: r.TenderID.String(), OpenedAt: r.OpenedAt, ValidBids: int(r.ValidBids), Bids: make([]domain.OpenedBid, len(r.Bids))}
+	for i, b := range r.Bids {
+		out.Bids[i] = domain.OpenedBid{
+			BidID: b.BidID.String(), Vendor: b.Vendor, VendorName: b.VendorName, SubmittedAt: b.SubmittedAt,
+			DecryptError: deref(b.DecryptError), Disqualified: b.Disqualified,
+		}
+		if b.Price != nil {
+			out.Bids[i].Price = &domain.Money{Amount: b.Price.Amount, Currency: string(b.Price.Currency)}
+		}
+	}
+	return out
+}
+
+// OpenBids is POST /v1/tenders/{id}/opening.
+func (m *Committee) OpenBids(ctx context.Context, token, id string) (domain.Opening, error) {
+	uid, err := tenderID(id)
+	if err != nil {
+		return domain.Opening{}, err
+	}
+	var r tenderapi.OpeningRecord
+	if err := m.call(ctx, token, http.StatusOK, &r, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return m.api.OpenBids(ctx, uid, e)
+	}); err != nil {
+		return domain.Opening{}, err
+	}
+	return openingOf(r), nil
+}
+
+// Opening is GET /v1/public/tenders/{id}/opening, as published.
+func (m *Committee) Opening(ctx context.Context, id string) (domain.Opening, error) {
+	uid, err := tenderID(id)
+	if err != nil {
+		return domain.Opening{}, err
+	}
+	var r tenderapi.OpeningRecord
+	if err := m.call(ctx, "", http.StatusOK, &r, func(ctx context.Context, e tenderapi.RequestEditorFn) (*http.Response, error) {
+		return m.api.GetPublicOpening(ctx, uid, e)
+	}); err != nil {
+		return domain.Opening{}, err
+	}
+	return openingOf(r), nil
 }

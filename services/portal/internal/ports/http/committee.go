@@ -172,23 +172,36 @@ type member struct {
 
 type committeeTenderPage struct {
 	app.CommitteeTender
-	Members []member
-	Form    form
-	Now     time.Time
+	Members   []member
+	Form      form
+	Now       time.Time
+	Questions []app.Question // unanswered first
+	Opening   *openingView   // once the bids are opened
+	Addendum  string         // "extended" or "kept" right after an addendum
+	AmendForm form           // the addendum's form: what was typed, or the terms as they are
+	AnswerMax int
 }
 
 // CommitteeTenderPage is GET /committee/tenders/:id: the terms, the
-// committee, what waits, and the actions the state allows.
+// committee, what waits, the questions to answer, the addendum, the
+// opening, and the actions the state allows.
 func (w *Web) CommitteeTenderPage(c *fiber.Ctx) error {
-	_, t, err := w.committeeTender(c)
+	u, t, err := w.committeeTender(c)
 	if err != nil {
 		return err
 	}
-	return w.showCommitteeTender(c, fiber.StatusOK, t, form{})
+	p := committeeTenderPage{CommitteeTender: t}
+	if a := c.Query("addendum"); a == "extended" || a == "kept" {
+		p.Addendum = strings.Clone(a)
+	}
+	return w.showCommitteeTender(c, fiber.StatusOK, u, p)
 }
 
-func (w *Web) showCommitteeTender(c *fiber.Ctx, status int, t app.CommitteeTender, f form) error {
-	p := committeeTenderPage{CommitteeTender: t, Form: f, Now: w.clock.Now()}
+// showCommitteeTender fills p (whose CommitteeTender and forms are set)
+// with what the page shows beside the tender, and shows it.
+func (w *Web) showCommitteeTender(c *fiber.Ctx, status int, u *signedIn, p committeeTenderPage) error {
+	t := p.CommitteeTender
+	p.Now, p.AnswerMax = w.clock.Now(), app.AnswerMaxRunes
 	for _, id := range t.Committee {
 		m := member{Name: id}
 		if uid, err := uuid.Parse(id); err == nil {
@@ -197,6 +210,32 @@ func (w *Web) showCommitteeTender(c *fiber.Ctx, status int, t app.CommitteeTende
 			}
 		}
 		p.Members = append(p.Members, m)
+	}
+	if !t.Draft() {
+		qs, err := w.committee.Questions(c.UserContext(), u.token, t.ID)
+		if err != nil {
+			return err
+		}
+		p.Questions = app.UnansweredFirst(qs)
+		p.Waiting.UnansweredQuestions = 0 // tender counts them only in the list; here they are all read
+		for _, q := range qs {
+			if !q.Answered() {
+				p.Waiting.UnansweredQuestions++
+			}
+		}
+	}
+	if t.OpeningStarted() {
+		op, err := w.committee.Opening(c.UserContext(), t.ID)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		if err == nil {
+			v := disqualificationsOf(w.tr(c), op)
+			p.Opening = &v
+		}
+	}
+	if p.AmendForm.Values == nil {
+		p.AmendForm = form{Values: url.Values{"amend_description": {t.Description}, "amend_deadline": {formDate(t.BidDeadline)}}}
 	}
 	return w.page(c, status, "committee_tender.html", p, "committee.tender.title", t.Title)
 }
@@ -217,7 +256,7 @@ func (w *Web) PublishTender(c *fiber.Ctx) error {
 		if !w.tenderRefused(c, &f, err) {
 			return err
 		}
-		return w.showCommitteeTender(c, statusOf(err), t, f)
+		return w.showCommitteeTender(c, statusOf(err), u, committeeTenderPage{CommitteeTender: t, Form: f})
 	}
 	return c.Redirect("/committee/tenders/"+t.ID, fiber.StatusSeeOther)
 }
@@ -226,13 +265,7 @@ func (w *Web) PublishTender(c *fiber.Ctx) error {
 // or a state that no longer allows it said plainly, a problem about fields
 // beside each field.
 func (w *Web) tenderRefused(c *fiber.Ctx, f *form, err error) bool {
-	tr := w.tr(c)
-	switch {
-	case apperr.Is(err, apperr.PreconditionFailed):
-		f.Errors = append(f.Errors, fieldError{"", tr.T("committee.error.stale")})
-		return true
-	case apperr.Is(err, apperr.Conflict):
-		f.Errors = append(f.Errors, fieldError{"", tr.T("committee.error.conflict")})
+	if w.staleOrConflict(c, f, err) {
 		return true
 	}
 	var ae *apperr.Error
@@ -242,6 +275,22 @@ func (w *Web) tenderRefused(c *fiber.Ctx, f *form, err error) bool {
 		}
 	}
 	return w.refuse(c, f, "committee", tenderFields, err)
+}
+
+// staleOrConflict says plainly, in f, that tender refused a committee's
+// form because the tender changed since it was read (a stale version) or
+// its state no longer allows the step.
+func (w *Web) staleOrConflict(c *fiber.Ctx, f *form, err error) bool {
+	tr := w.tr(c)
+	switch {
+	case apperr.Is(err, apperr.PreconditionFailed):
+		f.Errors = append(f.Errors, fieldError{"", tr.T("committee.error.stale")})
+		return true
+	case apperr.Is(err, apperr.Conflict):
+		f.Errors = append(f.Errors, fieldError{"", tr.T("committee.error.conflict")})
+		return true
+	}
+	return false
 }
 
 // serviceFields renames tender's fields to the form's.

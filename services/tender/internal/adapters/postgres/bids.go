@@ -321,6 +321,18 @@ func (s *Store) VendorSecurity(ctx context.Context, tenderID, vendor string) (do
 	return out, nil
 }
 
+// BidsToConfirm counts the live bids of a tender last confirmed against an
+// amendment before amendment.
+func (s *Store) BidsToConfirm(ctx context.Context, tenderID string, amendment int) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM bid WHERE tender_id = $1 AND state = $2 AND confirmed_amendment < $3`,
+		tenderID, string(domain.BidSubmitted), amendment)
+	if err != nil {
+		return 0, fmt.Errorf("count bids to confirm: %w", err)
+	}
+	return n, nil
+}
+
 func (s *Store) receipts(ctx context.Context, b domain.Bid) ([]domain.Receipt, error) {
 	var rows []struct {
 		Version    int       `db:"version"`

@@ -20,6 +20,7 @@ import (
 type sealedBidRow struct {
 	ID                 string    `db:"id"`
 	Vendor             string    `db:"vendor"`
+	VendorName         string    `db:"vendor_name"`
 	Sealed             []byte    `db:"sealed"`
 	SubmittedAt        time.Time `db:"submitted_at"`
 	ConfirmedAmendment int       `db:"confirmed_amendment"`
@@ -33,6 +34,7 @@ type openedBidRow struct {
 	TenderID       string    `db:"tender_id" json:"-"`
 	BidID          string    `db:"bid_id" json:"bid_id"`
 	Vendor         string    `db:"vendor" json:"vendor"`
+	VendorName     string    `db:"vendor_name" json:"vendor_name"`
 	SubmittedAt    time.Time `db:"submitted_at" json:"submitted_at"`
 	Price          *int64    `db:"price" json:"price"`
 	TechnicalOffer *string   `db:"technical_offer" json:"technical_offer"`
@@ -66,7 +68,7 @@ func (j rawJSON) MarshalJSON() ([]byte, error) {
 }
 
 func (r openedBidRow) opened() (app.OpenedBid, error) {
-	o := app.OpenedBid{BidID: r.BidID, Vendor: r.Vendor, SubmittedAt: r.SubmittedAt.UTC(), Price: r.Price,
+	o := app.OpenedBid{BidID: r.BidID, Vendor: r.Vendor, VendorName: r.VendorName, SubmittedAt: r.SubmittedAt.UTC(), Price: r.Price,
 		TechnicalOffer: r.TechnicalOffer, DecryptError: r.DecryptError, Disqualified: r.Disqualified}
 	if len(r.Documents) > 0 && string(r.Documents) != "null" {
 		if err := json.Unmarshal(r.Documents, &o.Documents); err != nil {
@@ -99,6 +101,8 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who app.Who, now 
 		// guard beside the lock; see README).
 		err = tx.SelectContext(ctx, &rows, `
 			SELECT b.id, b.vendor, b.sealed, b.submitted_at, b.confirmed_amendment,
+				COALESCE((SELECT l.holder_name FROM vendor_license l WHERE l.business_id = b.vendor AND l.holder_name <> ''
+					ORDER BY l.event_time DESC LIMIT 1), '') AS vendor_name,
 				s.id IS NOT NULL AS security_required, COALESCE(s.state = $4, false) AS security_held
 			FROM bid b LEFT JOIN bid_security s ON s.tender_id = b.tender_id AND s.vendor = b.vendor
 			WHERE b.tender_id = $1 AND b.state = $3 AND b.submitted_at <= $2
@@ -120,7 +124,7 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who app.Who, now 
 			if b.Disqualified == "" {
 				op.ValidBids++
 			}
-			batch[i] = openedBidRow{BidID: b.BidID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt, Price: b.Price,
+			batch[i] = openedBidRow{BidID: b.BidID, Vendor: b.Vendor, VendorName: b.VendorName, SubmittedAt: b.SubmittedAt, Price: b.Price,
 				TechnicalOffer: b.TechnicalOffer, DecryptError: b.DecryptError, Disqualified: b.Disqualified}
 			if len(b.Documents) > 0 {
 				if batch[i].Documents, err = json.Marshal(b.Documents); err != nil {
@@ -138,9 +142,9 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who app.Who, now 
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO opened_bid (tender_id, bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents)
-				SELECT $1, x.bid_id, x.vendor, x.submitted_at, x.price, x.technical_offer, x.decrypt_error, x.disqualified, x.documents
-				FROM json_to_recordset($2::json) AS x(bid_id uuid, vendor text, submitted_at timestamptz, price bigint,
+				INSERT INTO opened_bid (tender_id, bid_id, vendor, vendor_name, submitted_at, price, technical_offer, decrypt_error, disqualified, documents)
+				SELECT $1, x.bid_id, x.vendor, x.vendor_name, x.submitted_at, x.price, x.technical_offer, x.decrypt_error, x.disqualified, x.documents
+				FROM json_to_recordset($2::json) AS x(bid_id uuid, vendor text, vendor_name text, submitted_at timestamptz, price bigint,
 					technical_offer text, decrypt_error text, disqualified text, documents jsonb)`, tenderID, string(raw)); err != nil {
 				return fmt.Errorf("insert opened bids: %w", err)
 			}
@@ -154,7 +158,7 @@ func (s *Store) OpenBids(ctx context.Context, tenderID string, who app.Who, now 
 	return out, op, err
 }
 
-const openedBidColumns = `tender_id, bid_id, vendor, submitted_at, price, technical_offer, decrypt_error, disqualified, documents`
+const openedBidColumns = `tender_id, bid_id, vendor, vendor_name, submitted_at, price, technical_offer, decrypt_error, disqualified, documents`
 
 type openingRow struct {
 	TenderID  string    `db:"tender_id"`

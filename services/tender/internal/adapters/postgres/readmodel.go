@@ -29,13 +29,13 @@ func InTx(tx *sqlx.Tx) app.Recorder { return Recorder{tx: tx} }
 // revive a revoked license.
 func (r Recorder) ApplyLicense(ctx context.Context, l domain.VendorLicense, eventID string) error {
 	_, err := r.tx.ExecContext(ctx, `
-		INSERT INTO vendor_license (license_id, number, business_id, kbli, status, valid_until, event_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		INSERT INTO vendor_license (license_id, number, business_id, kbli, status, valid_until, event_time, holder_name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (license_id) DO UPDATE SET
-			number = EXCLUDED.number, business_id = EXCLUDED.business_id, kbli = EXCLUDED.kbli,
+			number = EXCLUDED.number, business_id = EXCLUDED.business_id, kbli = EXCLUDED.kbli, holder_name = EXCLUDED.holder_name,
 			status = EXCLUDED.status, valid_until = EXCLUDED.valid_until, event_time = EXCLUDED.event_time
 		WHERE vendor_license.event_time <= EXCLUDED.event_time`,
-		l.LicenseID, l.Number, l.BusinessID, l.KBLI, l.Status, l.ValidUntil, l.EventTime)
+		l.LicenseID, l.Number, l.BusinessID, l.KBLI, l.Status, l.ValidUntil, l.EventTime, l.HolderName)
 	if err != nil {
 		return fmt.Errorf("apply license %s: %w", l.LicenseID, err)
 	}

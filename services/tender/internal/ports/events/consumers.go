@@ -47,6 +47,7 @@ type LicenseEvent struct {
 	LicenseID  string     `json:"license_id"`
 	Number     string     `json:"number"`
 	BusinessID string     `json:"business_id"`
+	HolderName string     `json:"holder_name"`
 	KBLI       string     `json:"kbli"`
 	Status     string     `json:"status"`
 	ValidUntil *time.Time `json:"valid_until"`
@@ -84,7 +85,7 @@ func (c Consumers) ApplyLicenseEvent(ctx context.Context, tx *sqlx.Tx, ev events
 		return events.Permanent(errMissing("license_id, business_id, kbli and a known status", ev))
 	}
 	return c.Service.ApplyLicense(ctx, c.Recorder(tx), domain.VendorLicense{
-		LicenseID: d.LicenseID, Number: d.Number, BusinessID: d.BusinessID, KBLI: d.KBLI, Status: status,
+		LicenseID: d.LicenseID, Number: d.Number, BusinessID: d.BusinessID, HolderName: d.HolderName, KBLI: d.KBLI, Status: status,
 		ValidUntil: d.ValidUntil, EventTime: ev.Time,
 	}, ev.ID)
 }

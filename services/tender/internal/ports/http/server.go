@@ -296,10 +296,12 @@ func openingView(op app.Opening) oapi.OpeningRecord {
 		Price        *oapi.Money `json:"price"`
 		SubmittedAt  time.Time   `json:"submitted_at"`
 		Vendor       string      `json:"vendor"`
+		VendorName   string      `json:"vendor_name"`
 	}, len(op.Bids))
 	for i, b := range op.Bids {
 		o := &out.Bids[i]
 		o.BidID, o.DecryptError, o.Disqualified, o.SubmittedAt, o.Vendor = uuid.MustParse(b.BidID), b.DecryptError, b.Disqualified, b.SubmittedAt.UTC(), b.Vendor
+		o.VendorName = b.VendorName
 		if b.Price != nil {
 			m := idr(*b.Price)
 			o.Price = &m
@@ -324,7 +326,29 @@ func (s *server) GetTender(ctx context.Context, r oapi.GetTenderRequestObject) (
 	if err != nil {
 		return nil, err
 	}
-	return oapi.GetTender200JSONResponse(tenderView(t, c.CommitteeView(t))), nil
+	if !c.CommitteeView(t) {
+		return oapi.GetTender200JSONResponse(tenderView(t, false)), nil
+	}
+	v, err := s.committeeView(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.GetTender200JSONResponse(v), nil
+}
+
+// committeeView is t as its committee reads it, with the bids that wait to
+// be confirmed again after an addendum.
+func (s *server) committeeView(ctx context.Context, c app.Caller, t *domain.Tender) (oapi.Tender, error) {
+	v := tenderView(t, true)
+	if t.Amendment > 0 {
+		n, err := s.svc.BidsToConfirm(ctx, c, t)
+		if err != nil {
+			return oapi.Tender{}, err
+		}
+		n32 := int32(n)
+		v.BidsToConfirm = &n32
+	}
+	return v, nil
 }
 
 func (s *server) EditTender(ctx context.Context, r oapi.EditTenderRequestObject) (oapi.EditTenderResponseObject, error) {
@@ -356,11 +380,16 @@ func (s *server) AmendTender(ctx context.Context, r oapi.AmendTenderRequestObjec
 	if err != nil {
 		return nil, err
 	}
-	t, extended, err := s.svc.AmendTender(ctx, caller(ctx), r.TenderID.String(), v, terms(r.Body))
+	c := caller(ctx)
+	t, extended, err := s.svc.AmendTender(ctx, c, r.TenderID.String(), v, terms(r.Body))
 	if err != nil {
 		return nil, err
 	}
-	return oapi.AmendTender200JSONResponse{Tender: tenderView(t, true), DeadlineExtended: extended}, nil
+	view, err := s.committeeView(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.AmendTender200JSONResponse{Tender: view, DeadlineExtended: extended}, nil
 }
 
 func (s *server) CancelTender(ctx context.Context, r oapi.CancelTenderRequestObject) (oapi.CancelTenderResponseObject, error) {

@@ -121,7 +121,7 @@ func (h *harness) license(vendor string) {
 	h.t.Helper()
 	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
 		return postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{
-			LicenseID: "lic-" + vendor, BusinessID: vendor, KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev")
+			LicenseID: "lic-" + vendor, BusinessID: vendor, HolderName: "Usaha " + vendor, KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev")
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -635,5 +635,105 @@ func TestBidsBeyondTheRateLimitAreRefusedWith429(t *testing.T) {
 	// Another vendor has its own count (and no license: 403, not 429).
 	if r := h.do("POST", "/v1/tenders/"+id+"/bids", other, bidBody(900_000_000, "B"), "Idempotency-Key", "kb"); r.status != 403 {
 		t.Fatalf("other vendor: %d %s", r.status, r.raw)
+	}
+}
+
+// TestCommitteeReadsHowManyBidsWaitToBeConfirmedAfterAnAddendum: after an
+// addendum the committee's read (and the amendment's answer) counts the
+// live bids confirmed against an earlier amendment, a replaced or
+// withdrawn bid no longer counts, and nobody else reads the count.
+func TestCommitteeReadsHowManyBidsWaitToBeConfirmedAfterAnAddendum(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.tenderingTender()
+	officer := h.token("pokja-1", auth.RoleProcurementOfficer, "")
+	h.license("vendor-a")
+	h.license("vendor-b")
+	h.license("vendor-c")
+	bids := map[string]string{}
+	for _, v := range []string{"vendor-a", "vendor-b", "vendor-c"} {
+		r := h.do("POST", "/v1/tenders/"+id+"/bids", h.token("user-"+v, auth.RoleBusiness, v), bidBody(900_000_000, v), "Idempotency-Key", "k-"+v)
+		if r.status != 201 {
+			t.Fatalf("bid of %s: %d %s", v, r.status, r.raw)
+		}
+		bids[v] = r.body["bid"].(map[string]any)["id"].(string)
+	}
+	toConfirm := func(what string) any {
+		t.Helper()
+		r := h.do("GET", "/v1/tenders/"+id, officer, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", what, r.status, r.raw)
+		}
+		return r.body["bids_to_confirm"]
+	}
+	if n := toConfirm("before an addendum"); n != nil {
+		t.Fatalf("before any addendum bids_to_confirm is %v, want none", n)
+	}
+	read := h.do("GET", "/v1/tenders/"+id, officer, nil)
+	amended := tenderBody()
+	amended["description"] = "Adendum 1: jumlah unit menjadi 120"
+	r := h.do("POST", "/v1/tenders/"+id+"/amendments", officer, amended, "If-Match", fmt.Sprintf("%q", fmt.Sprint(read.body["version"])))
+	if r.status != 200 {
+		t.Fatalf("amend: %d %s", r.status, r.raw)
+	}
+	if n := r.body["tender"].(map[string]any)["bids_to_confirm"]; n != float64(3) {
+		t.Fatalf("the amendment's answer counts %v bids to confirm, want 3: %s", n, r.raw)
+	}
+	if r := h.do("PUT", "/v1/tenders/"+id+"/bids/"+bids["vendor-a"], h.token("user-vendor-a", auth.RoleBusiness, "vendor-a"), bidBody(890_000_000, "A2")); r.status != 200 {
+		t.Fatalf("confirm by replacing: %d %s", r.status, r.raw)
+	}
+	if r := h.do("POST", "/v1/tenders/"+id+"/bids/"+bids["vendor-b"]+"/withdraw", h.token("user-vendor-b", auth.RoleBusiness, "vendor-b"), nil); r.status != 200 {
+		t.Fatalf("withdraw: %d %s", r.status, r.raw)
+	}
+	if n := toConfirm("after one confirmed and one withdrew"); n != float64(1) {
+		t.Fatalf("bids_to_confirm %v, want 1 (vendor-c)", n)
+	}
+	for who, tok := range map[string]string{"public": "", "a vendor": h.token("user-vendor-c", auth.RoleBusiness, "vendor-c"),
+		"an officer not on the committee": h.token("pokja-9", auth.RoleProcurementOfficer, "")} {
+		path := "/v1/tenders/" + id
+		if tok == "" {
+			path = "/v1/public/tenders/" + id
+		}
+		if r := h.do("GET", path, tok, nil); r.status != 200 || strings.Contains(r.raw, "bids_to_confirm") {
+			t.Errorf("%s reads %d %s", who, r.status, r.raw)
+		}
+	}
+}
+
+// TestTheOpeningRecordNamesItsBidders: the opening record, to the
+// committee and to the public, names each bidder as licensing named its
+// business; a bidder licensing never named is named "".
+func TestTheOpeningRecordNamesItsBidders(t *testing.T) {
+	h := newHarness(t)
+	id, deadline := h.tenderingTender()
+	h.license("vendor-a")
+	err := dbx.WithTx(context.Background(), h.db.DB, func(tx *sqlx.Tx) error {
+		return postgres.InTx(tx).ApplyLicense(context.Background(), domain.VendorLicense{
+			LicenseID: "lic-vendor-b", BusinessID: "vendor-b", KBLI: "46512", Status: domain.LicenseActive, EventTime: t0}, "ev-b")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"vendor-a", "vendor-b"} {
+		if r := h.do("POST", "/v1/tenders/"+id+"/bids", h.token("user-"+v, auth.RoleBusiness, v), bidBody(900_000_000, v), "Idempotency-Key", "k-"+v); r.status != 201 {
+			t.Fatalf("bid of %s: %d %s", v, r.status, r.raw)
+		}
+	}
+	h.clock.Set(deadline.Add(time.Second))
+	if _, err := h.svc.AdvanceDueTenders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	opened := h.do("POST", "/v1/tenders/"+id+"/opening", h.token("pokja-1", auth.RoleProcurementOfficer, ""), nil)
+	public := h.do("GET", "/v1/public/tenders/"+id+"/opening", "", nil)
+	for what, r := range map[string]resp{"the committee's opening": opened, "the public record": public} {
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", what, r.status, r.raw)
+		}
+		names := map[string]any{}
+		for _, b := range r.body["bids"].([]any) {
+			names[b.(map[string]any)["vendor"].(string)] = b.(map[string]any)["vendor_name"]
+		}
+		if names["vendor-a"] != "Usaha vendor-a" || names["vendor-b"] != "" {
+			t.Errorf("%s names %v, want vendor-a as Usaha vendor-a and vendor-b unnamed", what, names)
+		}
 	}
 }

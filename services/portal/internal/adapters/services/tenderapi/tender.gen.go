@@ -814,6 +814,9 @@ type OpeningRecord struct {
 		Price        *Money    `json:"price"`
 		SubmittedAt  time.Time `json:"submitted_at"`
 		Vendor       string    `json:"vendor"`
+
+		// VendorName The bidder's business name as licensing gave it at the opening; empty when it never did.
+		VendorName string `json:"vendor_name"`
 	} `json:"bids"`
 	OpenedAt  time.Time          `json:"opened_at"`
 	TenderID  openapi_types.UUID `json:"tender_id"`
@@ -906,9 +909,15 @@ type Tender struct {
 	BidPeriodStart time.Time `json:"bid_period_start"`
 
 	// BidSecurity An amount of money. No floats anywhere near money.
-	BidSecurity Money  `json:"bid_security"`
-	BuyerAgency string `json:"buyer_agency"`
-	Category    string `json:"category"`
+	BidSecurity Money `json:"bid_security"`
+
+	// BidsToConfirm Only in the committee view, after an addendum: how many live bids
+	// were last confirmed against an earlier amendment and must be
+	// confirmed again (replaced) before the deadline, or be disqualified
+	// at the opening. Who they are stays sealed until the opening.
+	BidsToConfirm *int32 `json:"bids_to_confirm,omitempty"`
+	BuyerAgency   string `json:"buyer_agency"`
+	Category      string `json:"category"`
 
 	// Committee Only in the committee view.
 	Committee   *[]string       `json:"committee,omitempty"`
