@@ -65,7 +65,7 @@ var fakeTenders = map[string]string{
 }
 
 const fakeOpening = `{"tender_id":"` + openedTender + `","opened_at":"2026-11-20T04:00:00Z","valid_bids":1,"bids":[` +
-	`{"bid_id":"0193a6f0-0000-7000-8000-000000000001","vendor":"0193a6f0-0000-7000-8000-00000000b001","submitted_at":"2026-11-19T08:15:02.123456Z","price":{"amount":875000000,"currency":"IDR"},"disqualified":""},` +
+	`{"bid_id":"0193a6f0-0000-7000-8000-000000000001","vendor":"0193a6f0-0000-7000-8000-00000000b001","vendor_name":"CV Maju Jaya","submitted_at":"2026-11-19T08:15:02.123456Z","price":{"amount":875000000,"currency":"IDR"},"disqualified":""},` +
 	`{"bid_id":"0193a6f0-0000-7000-8000-000000000002","vendor":"0193a6f0-0000-7000-8000-00000000b002","submitted_at":"2026-11-19T09:00:00Z","price":null,"decrypt_error":"open bid: message authentication failed","disqualified":"the sealed bid could not be decrypted"}]}`
 
 // fakeTender stands in for tender's public API.
@@ -279,8 +279,8 @@ func TestPublicPages(t *testing.T) {
 		page := wantPage(t, do(t, nil, http.MethodGet, svc.URL+"/tenders/"+openedTender, nil, nil), http.StatusOK,
 			"Rehabilitasi jembatan", "Kualitas dan biaya", "Tidak diumumkan",
 			"Pembukaan penawaran", "20-11-2026 11:00 WIB", "2 penawaran, 1 sah",
-			"0193a6f0-0000-7000-8000-00000000b001", "Rp 875.000.000", "19-11-2026 15:15 WIB", "Lanjut evaluasi",
-			"0193a6f0-0000-7000-8000-00000000b002", "tidak terbaca", "Gugur", "the sealed bid could not be decrypted")
+			"CV Maju Jaya", "Rp 875.000.000", "19-11-2026 15:15 WIB", "Lanjut evaluasi",
+			"0193a6f0-0000-7000-8000-00000000b002", "tidak terbaca", "Gugur", "penawaran tersegel tidak dapat dibuka")
 		if strings.Contains(page, "Rp 5.000.000.000") {
 			t.Error("an unpublished HPS is shown")
 		}

@@ -121,6 +121,7 @@ func (t *Tender) PublicOpening(ctx context.Context, id string) (domain.Opening, 
 		Bids      []struct {
 			BidID        string    `json:"bid_id"`
 			Vendor       string    `json:"vendor"`
+			VendorName   string    `json:"vendor_name"`
 			SubmittedAt  time.Time `json:"submitted_at"`
 			Price        *money    `json:"price"`
 			DecryptError string    `json:"decrypt_error"`
@@ -133,7 +134,7 @@ func (t *Tender) PublicOpening(ctx context.Context, id string) (domain.Opening, 
 	out := domain.Opening{TenderID: v.TenderID, OpenedAt: v.OpenedAt, ValidBids: v.ValidBids, Bids: make([]domain.OpenedBid, len(v.Bids))}
 	for i, b := range v.Bids {
 		out.Bids[i] = domain.OpenedBid{
-			BidID: b.BidID, Vendor: b.Vendor, SubmittedAt: b.SubmittedAt, Price: b.Price.domain(),
+			BidID: b.BidID, Vendor: b.Vendor, VendorName: b.VendorName, SubmittedAt: b.SubmittedAt, Price: b.Price.domain(),
 			DecryptError: b.DecryptError, Disqualified: b.Disqualified,
 		}
 	}

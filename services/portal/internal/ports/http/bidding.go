@@ -48,7 +48,8 @@ var BidBodyLimit = httpx.RouteLimit{Method: fiber.MethodPost, Pattern: "/tenders
 type vendorTender struct {
 	tenderPage
 	View   *app.VendorView
-	Vendor bool // a business is signed in
+	Opened *openingView // the opening record, each bid's outcome in the reader's words
+	Vendor bool         // a business is signed in
 	Form   form // the question form
 	Now    time.Time
 }
@@ -70,6 +71,10 @@ func (w *Web) showTender(c *fiber.Ctx, status int, f form) error {
 		return w.page(c, p.Failure.Status, "tender.html", vendorTender{tenderPage: p}, "tenders.title")
 	}
 	p := vendorTender{tenderPage: tenderPage{Detail: &d}, Form: f, Now: w.clock.Now()}
+	if d.Opening != nil {
+		op := disqualificationsOf(w.tr(c), *d.Opening)
+		p.Opened = &op
+	}
 	token := ""
 	if u := w.session(c); u != nil && u.Has(auth.RoleBusiness) {
 		token, p.Vendor = u.token, true
