@@ -50,7 +50,7 @@ type vendorTender struct {
 	View   *app.VendorView
 	Opened *openingView // the opening record, each bid's outcome in the reader's words
 	Vendor bool         // a business is signed in
-	Form   form // the question form
+	Form   form         // the question form
 	Now    time.Time
 }
 
