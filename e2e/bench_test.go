@@ -33,7 +33,8 @@ import (
 //
 //	cd e2e && go test -run '^$' -bench BenchmarkHotPaths -benchtime 1x
 //
-// BENCH_APPLICATIONS (10000), BENCH_USERS (64) and BENCH_DURATION (10s)
+// BENCH_APPLICATIONS (10000), BENCH_USERS (64), BENCH_DURATION (10s) and
+// BENCH_PATHS (the paths to run, by name, comma-separated; all by default)
 // change the defaults. Each line reads:
 //
 //	BENCH <path> rate=<n>/s pgbench=<n>/s ratio=<r> p50=<ms> p99=<ms> rss=<MiB>
@@ -65,7 +66,14 @@ func BenchmarkHotPaths(b *testing.B) {
 	for i := range api {
 		api[i] = &http.Client{Timeout: time.Minute}
 	}
+	only := map[string]bool{} // BENCH_PATHS: some paths, by name, comma-separated; all when unset
+	for _, name := range strings.FieldsFunc(os.Getenv("BENCH_PATHS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		only[name] = true
+	}
 	for _, path := range seed.paths(b, p, api, users) {
+		if len(only) > 0 && !only[path.name] {
+			continue
+		}
 		closedRun := closed(users, dur, pid(path.service), path.do)
 		line := fmt.Sprintf("BENCH %s rate=%.0f/s", path.name, closedRun.rate())
 		switch {
