@@ -301,6 +301,13 @@ func TestPortalTakesABusinessFromApplicationToLicenseAndTheOfficerThroughReview(
 	if dueToday == "" {
 		t.Fatalf("queue: no count of what is due today")
 	}
+	// The officer's dashboard: the same counts, the soonest due linked.
+	n := strings.TrimPrefix(dueToday, "Jatuh tempo hari ini: ")
+	dash := officer.get("/")
+	dash.sees(t, "officer's dashboard", "Antrean pemeriksaan", n+" jatuh tempo hari ini", "Buka antrean", "Izin usaha hotel")
+	if !strings.Contains(dash.html, `href="/review/`+id+`"`) {
+		t.Fatalf("the dashboard does not link the application waiting for review:\n%s", dash.html)
+	}
 	officer.get("/review?kbli=49431").sees(t, "filter by another KBLI", "Tidak ada permohonan yang cocok.", dueToday)
 	officer.get("/review?state=in_review").sees(t, "filter by state", "Tidak ada permohonan yang cocok.", dueToday)
 	officer.get("/review?overdue=1").sees(t, "overdue", "Tidak ada permohonan yang cocok.", dueToday)

@@ -23,6 +23,4 @@ type Licensing interface {
 	Requirements(ctx context.Context, kbli, scale string, size int64) (domain.Requirements, error)
 	MyApplications(ctx context.Context, token string) ([]domain.Application, error)
 	MyLicenses(ctx context.Context, token string) ([]domain.IssuedLicense, error)
-	// ReviewQueue is the officer's queue, soonest due first.
-	ReviewQueue(ctx context.Context, token string) ([]domain.Application, error)
 }

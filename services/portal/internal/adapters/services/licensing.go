@@ -278,13 +278,6 @@ func (l *Licensing) MyApplications(ctx context.Context, token string) ([]domain.
 	})
 }
 
-// ReviewQueue is GET /v1/review-queue (the first hundred, soonest due first).
-func (l *Licensing) ReviewQueue(ctx context.Context, token string) ([]domain.Application, error) {
-	return l.applications(ctx, token, func(ctx context.Context, limit *int32, e licensingapi.RequestEditorFn) (*http.Response, error) {
-		return l.api.GetReviewQueue(ctx, &licensingapi.GetReviewQueueParams{Limit: limit}, e)
-	})
-}
-
 // MyLicenses is GET /v1/licenses (the first hundred).
 func (l *Licensing) MyLicenses(ctx context.Context, token string) ([]domain.IssuedLicense, error) {
 	var page licensingapi.LicensePage

@@ -2,11 +2,11 @@ package http
 
 import (
 	"slices"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"gerbang/pkg/auth"
+	"gerbang/services/portal/internal/app"
 	"gerbang/services/portal/internal/domain"
 )
 
@@ -17,9 +17,11 @@ type dashboardPage struct {
 	Businesses   []domain.Business
 	Applications []applicationRow // open ones, soonest due first
 	Licenses     []heldLicense
-	Queue        []applicationRow // a licensing officer's review queue
-	QueueDueSoon int              // of the queue, due within a day
-	Failure      *failure         // licensing could not say
+	// A licensing officer's review queue: its first applications, soonest
+	// due first, and how many of the whole queue are due today or overdue.
+	Queue    []applicationRow
+	QueueDue app.QueuePage
+	Failure  *failure // licensing could not say
 }
 
 // ShowsServerTime: the dashboard says the server's time once, above the
@@ -37,6 +39,10 @@ type applicationRow struct {
 func (r applicationRow) Waiting(role string) bool {
 	return role == auth.RoleBusiness && r.WhoseTurn == "applicant" || role == auth.RoleLicensingOfficer && r.WhoseTurn == "officer"
 }
+
+// dashboardQueue is how many of the review queue the dashboard lists; the
+// queue page has the rest.
+const dashboardQueue = 10
 
 // Dashboard is GET / for a signed-in person.
 func (w *Web) Dashboard(c *fiber.Ctx, u *signedIn) error {
@@ -75,18 +81,18 @@ func (w *Web) Dashboard(c *fiber.Ctx, u *signedIn) error {
 			}
 		}
 		if u.Has(auth.RoleLicensingOfficer) {
-			queue, err := w.licenses.ReviewQueue(ctx, u.token)
+			queue, err := app.ReviewQueue(ctx, w.desk, u.token, app.QueueFilter{}, dashboardQueue, "")
 			if err != nil {
 				return err
 			}
-			for _, a := range queue {
-				r := row(a, nil)
-				if a.TurnDueAt != nil && a.TurnDueAt.Before(now.Add(24*time.Hour)) {
-					p.QueueDueSoon++
+			p.QueueDue = queue
+			for _, a := range queue.Items {
+				d := domain.Application{ID: a.ID, BusinessID: a.BusinessID, KBLI: a.KBLI, State: string(a.State), WhoseTurn: a.WhoseTurn, TurnDueAt: a.TurnDueAt}
+				if a.Terms != nil {
+					d.LicenseName = a.Terms.Name
 				}
-				p.Queue = append(p.Queue, r)
+				p.Queue = append(p.Queue, row(d, nil))
 			}
-			sortByDue(p.Queue)
 		}
 		return nil
 	}()
