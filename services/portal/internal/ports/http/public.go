@@ -108,6 +108,17 @@ func (p tendersPage) FirstHref() template.URL {
 	return template.URL("/tenders?" + p.Query)
 }
 
+// Filtered is whether the reader narrowed the list by more than words:
+// the other filters are shown open.
+func (p tendersPage) Filtered() bool {
+	for _, k := range tenderSearchFields[1:] {
+		if p.Form.Get(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Searched is whether the reader narrowed the list.
 func (p tendersPage) Searched() bool { return p.Query != "" }
 
