@@ -34,6 +34,17 @@ func tenderUUID(id string) (uuid.UUID, error) {
 	return u, nil
 }
 
+// bidUUIDs are the ids of a tender and of a bid on it; NotFound for one
+// that is no UUID.
+func bidUUIDs(tenderID, bidID string) (uuid.UUID, uuid.UUID, error) {
+	id, err := tenderUUID(tenderID)
+	if err != nil {
+		return uuid.UUID{}, uuid.UUID{}, err
+	}
+	bid, err := tenderUUID(bidID)
+	return id, bid, err
+}
+
 func bidOf(b tenderapi.Bid) domain.Bid {
 	out := domain.Bid{
 		ID: b.ID.String(), TenderID: b.TenderID.String(), State: string(b.State), Version: int(b.Version),
@@ -127,11 +138,7 @@ func (b *Bidding) MyBids(ctx context.Context, token, tenderID string) ([]domain.
 
 // MyBid is GET /v1/tenders/{id}/bids/{bid}.
 func (b *Bidding) MyBid(ctx context.Context, token, tenderID, bidID string) (domain.Bid, error) {
-	id, err := tenderUUID(tenderID)
-	if err != nil {
-		return domain.Bid{}, err
-	}
-	bid, err := tenderUUID(bidID)
+	id, bid, err := bidUUIDs(tenderID, bidID)
 	if err != nil {
 		return domain.Bid{}, err
 	}
@@ -161,11 +168,7 @@ func (b *Bidding) SubmitBid(ctx context.Context, token, tenderID, key string, in
 
 // ReplaceBid is PUT /v1/tenders/{id}/bids/{bid}.
 func (b *Bidding) ReplaceBid(ctx context.Context, token, tenderID, bidID string, in domain.BidInput) (domain.Bid, error) {
-	id, err := tenderUUID(tenderID)
-	if err != nil {
-		return domain.Bid{}, err
-	}
-	bid, err := tenderUUID(bidID)
+	id, bid, err := bidUUIDs(tenderID, bidID)
 	if err != nil {
 		return domain.Bid{}, err
 	}
@@ -180,11 +183,7 @@ func (b *Bidding) ReplaceBid(ctx context.Context, token, tenderID, bidID string,
 
 // WithdrawBid is POST /v1/tenders/{id}/bids/{bid}/withdraw.
 func (b *Bidding) WithdrawBid(ctx context.Context, token, tenderID, bidID string) (domain.Bid, error) {
-	id, err := tenderUUID(tenderID)
-	if err != nil {
-		return domain.Bid{}, err
-	}
-	bid, err := tenderUUID(bidID)
+	id, bid, err := bidUUIDs(tenderID, bidID)
 	if err != nil {
 		return domain.Bid{}, err
 	}
