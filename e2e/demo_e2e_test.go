@@ -112,6 +112,14 @@ func TestTheDemoDataShowsEveryStateAndLoadsAgainUnchanged(t *testing.T) {
 	if n, m := len(decode(t, body)["items"].([]any)), len(decode(t, again)["items"].([]any)); n != m {
 		t.Errorf("a second load made invoices: %d, then %d", n, m)
 	}
+	for title, id := range first.Tenders {
+		if second.Tenders[title] != id {
+			t.Errorf("a second load did not find tender %q again: %s, then %s", title, id, second.Tenders[title])
+		}
+	}
+	if len(second.Tenders) != 4 {
+		t.Errorf("a second load says %d tenders, want the 4 of the first (%v)", len(second.Tenders), second.Tenders)
+	}
 	_, list := p.get("tender", "/v1/public/tenders?limit=100", "")
 	if n := len(decode(t, list)["items"].([]any)); n != 3 {
 		t.Errorf("%d published tenders after two loads, want 3", n)

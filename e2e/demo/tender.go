@@ -88,9 +88,22 @@ func (l *Loader) procurement(ctx context.Context, s *Summary) error {
 	}
 
 	// A draft the committee is still writing, and a cancelled tender with
-	// its reason. Drafts are not public, so a second load cannot find the
-	// draft by its title: it is written by the load that announces the
+	// its reason. Drafts are not public: a second load finds the draft in
+	// the committee's own list; it is written by the load that announces the
 	// cancelled one, once.
+	var drafts struct {
+		Items []struct {
+			Tender tenderState `json:"tender"`
+		} `json:"items"`
+	}
+	if err := pokja.get("/api/tender/v1/committee/tenders?state=draft&limit=100", &drafts); err != nil {
+		return err
+	}
+	for _, it := range drafts.Items {
+		if it.Tender.Title == tenderDraft {
+			s.Tenders[tenderDraft] = it.Tender.ID
+		}
+	}
 	cancelled, found := published[tenderCancelled]
 	if !found {
 		var draft tenderState
