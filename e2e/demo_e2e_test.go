@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,6 +70,25 @@ func TestTheDemoDataShowsEveryStateAndLoadsAgainUnchanged(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no demo tender in phase %s: %v", phase, phases)
+		}
+	}
+
+	// The announced tender's public page: the result, the winner named.
+	for title, id := range first.Tenders {
+		if phases[title] != "objection_period" {
+			continue
+		}
+		req, _ := http.NewRequest(http.MethodGet, p.url("portal")+"/tenders/"+id, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"Hasil tender", "Peringkat 1", "Pemenang", "Nilai akhir"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("the public page of %q does not say %q", title, want)
+			}
 		}
 	}
 

@@ -34,6 +34,8 @@ type TenderBoard interface {
 	// PublicTenders are those search finds, a page after cursor.
 	PublicTenders(ctx context.Context, search domain.TenderSearch, limit int, cursor string) (domain.TenderPage, error)
 	PublicTender(ctx context.Context, id string) (domain.Tender, error)
+	// PublicResult is NotFound until the award is announced.
+	PublicResult(ctx context.Context, id string) (domain.TenderResult, error)
 	// PublicOpening is NotFound until the bids are opened.
 	PublicOpening(ctx context.Context, id string) (domain.Opening, error)
 }
@@ -52,7 +54,11 @@ func VerifyLicense(ctx context.Context, licenses LicenseRegistry, number string)
 type TenderDetail struct {
 	Tender  domain.Tender
 	Opening *domain.Opening
+	Result  *domain.TenderResult // once the award is announced
 }
+
+// afterAnnouncement are the states in which a tender has a public result.
+var afterAnnouncement = map[string]bool{"objection_period": true, "awarded": true, "contracted": true}
 
 // beforeOpening are the states in which a tender has no opening record yet.
 var beforeOpening = map[string]bool{"draft": true, "announced": true, "tendering": true}
@@ -78,6 +84,17 @@ func GetTenderDetail(ctx context.Context, tenders TenderBoard, id string) (Tende
 		return TenderDetail{}, fmt.Errorf("opening of tender %s: %w", id, err)
 	default:
 		d.Opening = &op
+	}
+	if !afterAnnouncement[t.State] {
+		return d, nil
+	}
+	res, err := tenders.PublicResult(ctx, id)
+	switch {
+	case apperr.Is(err, apperr.NotFound):
+	case err != nil:
+		return TenderDetail{}, fmt.Errorf("result of tender %s: %w", id, err)
+	default:
+		d.Result = &res
 	}
 	return d, nil
 }

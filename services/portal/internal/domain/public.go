@@ -101,6 +101,32 @@ type TenderPage struct {
 	NextCursor string // empty on the last page
 }
 
+// TenderResult is a tender's public result once its award is announced:
+// the ranking by the tender's method, the bids out and why, the winner and
+// its reserves (bid ids).
+type TenderResult struct {
+	Method       string
+	Ranking      []RankedBid
+	Disqualified []OutBid
+	Winner       string
+	Reserves     []string
+}
+
+// RankedBid is one bid in the ranking; scores in hundredths of a point.
+type RankedBid struct {
+	Rank                       int
+	BidID, Vendor              string
+	Price                      int64 // whole rupiah
+	TechnicalScore, PriceScore int64
+	Total                      int64
+	BelowEightyPercentOfTheHPS bool
+}
+
+// OutBid is a bid out of the ranking, with why.
+type OutBid struct {
+	BidID, Vendor, Reason string
+}
+
 // Opening is the public record of a tender's bid opening.
 type Opening struct {
 	TenderID  string

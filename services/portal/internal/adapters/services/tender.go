@@ -112,6 +112,42 @@ func (t *Tender) PublicTender(ctx context.Context, id string) (domain.Tender, er
 	return v.domain(), nil
 }
 
+// PublicResult is GET /v1/public/tenders/{id}/result.
+func (t *Tender) PublicResult(ctx context.Context, id string) (domain.TenderResult, error) {
+	var v struct {
+		Method  string `json:"method"`
+		Ranking []struct {
+			Rank           int    `json:"rank"`
+			BidID          string `json:"bid_id"`
+			Vendor         string `json:"vendor"`
+			Price          int64  `json:"price"`
+			TechnicalScore int64  `json:"technical_score"`
+			PriceScore     int64  `json:"price_score"`
+			Total          int64  `json:"total"`
+			Below80        bool   `json:"below_80_percent_hps"`
+		} `json:"ranking"`
+		Disqualified []struct {
+			BidID  string `json:"bid_id"`
+			Vendor string `json:"vendor"`
+			Reason string `json:"reason"`
+		} `json:"disqualified"`
+		Winner   string   `json:"winner"`
+		Reserves []string `json:"reserves"`
+	}
+	if err := t.c.get(ctx, "/v1/public/tenders/"+url.PathEscape(id)+"/result", nil, app.TenderNotFound, &v); err != nil {
+		return domain.TenderResult{}, err
+	}
+	out := domain.TenderResult{Method: v.Method, Winner: v.Winner, Reserves: v.Reserves}
+	for _, r := range v.Ranking {
+		out.Ranking = append(out.Ranking, domain.RankedBid{Rank: r.Rank, BidID: r.BidID, Vendor: r.Vendor, Price: r.Price,
+			TechnicalScore: r.TechnicalScore, PriceScore: r.PriceScore, Total: r.Total, BelowEightyPercentOfTheHPS: r.Below80})
+	}
+	for _, d := range v.Disqualified {
+		out.Disqualified = append(out.Disqualified, domain.OutBid{BidID: d.BidID, Vendor: d.Vendor, Reason: d.Reason})
+	}
+	return out, nil
+}
+
 // PublicOpening is GET /v1/public/tenders/{id}/opening.
 func (t *Tender) PublicOpening(ctx context.Context, id string) (domain.Opening, error) {
 	var v struct {

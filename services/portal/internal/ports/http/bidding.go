@@ -49,6 +49,7 @@ type vendorTender struct {
 	tenderPage
 	View   *app.VendorView
 	Opened *openingView // the opening record, each bid's outcome in the reader's words
+	Result *resultView  // the announced result, bidders by name
 	Vendor bool         // a business is signed in
 	Form   form         // the question form
 	Now    time.Time
@@ -74,6 +75,9 @@ func (w *Web) showTender(c *fiber.Ctx, status int, f form) error {
 	if d.Opening != nil {
 		op := disqualificationsOf(w.tr(c), *d.Opening)
 		p.Opened = &op
+	}
+	if d.Result != nil {
+		p.Result = resultOf(*d.Result, d.Opening)
 	}
 	token := ""
 	if u := w.session(c); u != nil && u.Has(auth.RoleBusiness) {
@@ -426,4 +430,46 @@ func (w *Web) CheckReceipt(c *fiber.Ctx) error {
 	r := domain.CheckReceipt(pasted, keys)
 	p.Result = &r
 	return w.page(c, fiber.StatusOK, "receipt_check.html", p, "receipt.title")
+}
+
+// resultView is a tender's announced result as its page shows it.
+type resultView struct {
+	Method  string
+	Ranking []rankedRow
+}
+
+// rankedRow is one ranked bid with its bidder's name, and whether it won
+// or stands in reserve (1, 2).
+type rankedRow struct {
+	domain.RankedBid
+	Name    string
+	Winner  bool
+	Reserve int
+}
+
+// resultOf names the result's bidders from the opening record (tender's
+// names, from licensing's events; the business id where it has none).
+func resultOf(r domain.TenderResult, op *domain.Opening) *resultView {
+	names := map[string]string{}
+	if op != nil {
+		for _, b := range op.Bids {
+			if b.VendorName != "" {
+				names[b.Vendor] = b.VendorName
+			}
+		}
+	}
+	v := &resultView{Method: r.Method}
+	for _, b := range r.Ranking {
+		row := rankedRow{RankedBid: b, Name: names[b.Vendor], Winner: b.BidID == r.Winner}
+		if row.Name == "" {
+			row.Name = b.Vendor
+		}
+		for i, id := range r.Reserves {
+			if id == b.BidID {
+				row.Reserve = i + 1
+			}
+		}
+		v.Ranking = append(v.Ranking, row)
+	}
+	return v
 }

@@ -115,3 +115,13 @@ func countdownOf(deadline, now time.Time) countdown {
 	c.Clock = fmt.Sprintf("%02d:%02d:%02d", int(left/time.Hour), int(left%time.Hour/time.Minute), int(left%time.Minute/time.Second))
 	return c
 }
+
+// points writes a score kept in hundredths of a point as people write
+// it: 8550 is 85,50.
+func points(hundredths int64) string {
+	sign := ""
+	if hundredths < 0 {
+		sign, hundredths = "-", -hundredths
+	}
+	return fmt.Sprintf("%s%d,%02d", sign, hundredths/100, hundredths%100)
+}

@@ -68,3 +68,11 @@ func TestACountdownSaysTheDaysAndTheClockLeftByTheServersTime(t *testing.T) {
 		}
 	}
 }
+
+func TestPointsAreWrittenWithACommaAndTwoDecimals(t *testing.T) {
+	for in, want := range map[int64]string{8550: "85,50", 10000: "100,00", 5: "0,05", 0: "0,00", -250: "-2,50"} {
+		if got := points(in); got != want {
+			t.Errorf("points(%d) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -141,6 +141,7 @@ func parseTemplates(cat catalogue) (map[lang]*template.Template, error) {
 		"filesize":  fileSize,
 		"list":      func(xs ...string) []string { return xs },
 		"countdown": countdownOf,
+		"points":    points,
 		"days":      fmtDays,
 		"choices":   choicesOf,
 		"rupiahOf":  func(n int64) string { return rupiah(&domain.Money{Amount: n, Currency: "IDR"}) },
