@@ -281,6 +281,9 @@ func TestPublicPages(t *testing.T) {
 			"Pembukaan penawaran", "20-11-2026 11:00 WIB", "2 penawaran, 1 sah",
 			"CV Maju Jaya", "Rp 875.000.000", "19-11-2026 15:15 WIB", "Lanjut evaluasi",
 			"0193a6f0-0000-7000-8000-00000000b002", "tidak terbaca", "Gugur", "penawaran tersegel tidak dapat dibuka")
+		if strings.Contains(page, `id="bid"`) {
+			t.Error("a visitor is shown an empty bid section on a tender past its bidding")
+		}
 		if strings.Contains(page, "Rp 5.000.000.000") {
 			t.Error("an unpublished HPS is shown")
 		}
