@@ -82,7 +82,8 @@ func TestPortalTakesAVendorThroughABidAndItsReceipt(t *testing.T) {
 	vendorScreens.look(t, base, tender+"/bid", "Harga penawaran (Rupiah)")
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form.html)[1]
 	bad := vendor.postFiles(tender+"/bid", tender+"/bid", url.Values{"key": {key}, "price": {"empat ratus juta"}, "technical_offer": {""}}, nil, false)
-	bad.refused(t, "bad bid", http.StatusBadRequest, "Harga harus berupa angka rupiah lebih dari nol", "Tuliskan penawaran teknis")
+	bad.refused(t, "bad bid", http.StatusBadRequest, "Harga harus berupa angka rupiah lebih dari nol", "Tuliskan penawaran teknis",
+		"Berkas yang Anda pilih tadi tidak ikut tersimpan")
 	if !strings.Contains(bad.html, `value="empat ratus juta"`) {
 		t.Fatalf("the refused price is not kept:\n%s", bad.html)
 	}
